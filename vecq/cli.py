@@ -1,0 +1,175 @@
+"""The command line: parse, open the model, call the engine, hand records to the renderer.
+
+Each command is a few lines; what they share lives in ``session.py``.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import click
+
+from .manage import cache, download, models
+from .queries import AnalogyQuery, NeighborsQuery, SimilarQuery
+from .render import Env
+from .session import Session, VecqGroup, batch_options, batch_source, model_options, output_options
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+SIMILAR_CHUNK = 8192
+MATRIX_CHUNK = 256
+
+
+@click.group(cls=VecqGroup, context_settings=CONTEXT)
+@click.version_option(package_name="vecq", prog_name="vecq", message="%(prog)s %(version)s")
+@model_options
+@click.pass_context
+def cli(ctx: click.Context, model_spec: str | None, trust: bool, limit: int | None) -> None:
+    """Query pretrained word vectors: similarity, analogies, nearest neighbours.
+
+    \b
+      vecq similar cat kitten          cosine similarity of two words
+      vecq analogy king man woman      king - man + woman -> queen
+      vecq neighbors cat               the 10 nearest words
+
+    A model is converted once into a cache, then every call opens it in milliseconds.
+    On a terminal answers are tables; in a pipe they are TSV with a header line.
+    Exit codes: 0 ok, 1 other error, 2 usage, 3 unknown word or bad query,
+    4 model not found or unreadable, 5 some batch lines failed, 130 interrupted.
+    """
+    env = ctx.obj if isinstance(ctx.obj, Env) else Env.from_system()
+    ctx.obj = Session(env, model_spec, trust, limit)
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@batch_options
+@output_options
+def similar(session: Session, words: tuple[str, ...], input_file: str | None, strict: bool) -> int | None:
+    """Cosine similarity of two words; every pair of three or more; or pairs read one a line from '-'."""
+    source = batch_source(words, input_file)
+    if source is not None:
+        return session.stream(SimilarQuery(), source, strict, SIMILAR_CHUNK)
+    if len(words) < 2:
+        raise click.UsageError("give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs)")
+    pairs = [list(p) for p in combinations(words, 2)]
+    session.answer(SimilarQuery(), pairs, "similarity")
+    return None
+
+
+def _top(default: int) -> Callable:
+    return click.option(
+        "-n",
+        "--top",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help="How many answers.",
+    )
+
+
+_restrict = click.option(
+    "--restrict",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Search only the first N words (the most frequent), like gensim's restrict_vocab.",
+)
+
+
+@cli.command()
+@click.argument("words", nargs=-1)
+@_top(1)
+@click.option(
+    "--method",
+    type=click.Choice(["add", "cosmul"]),
+    default="add",
+    show_default=True,
+    help="3CosAdd (gensim most_similar) or 3CosMul (most_similar_cosmul).",
+)
+@_restrict
+@batch_options
+@output_options
+def analogy(session: Session, words, top, method, restrict, input_file, strict) -> int | None:
+    """A - B + C: 'vecq analogy king man woman' answers queen (king - man + woman).
+
+    The order is gensim's most_similar(positive=[A, C], negative=[B]); word2vec's word-analogy tool
+    takes "man king woman" for the same question.
+    """
+    query = AnalogyQuery(top, method, restrict)
+    source = batch_source(words, input_file)
+    if source is not None:
+        return session.stream(query, source, strict, MATRIX_CHUNK)
+    if len(words) != 3:
+        raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
+    session.answer(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
+    return None
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@_top(10)
+@_restrict
+@click.option(
+    "--threshold", type=click.FloatRange(-1, 1), default=None, help="Only answers at least this similar."
+)
+@batch_options
+@output_options
+def neighbors(session: Session, query, top, restrict, threshold, input_file, strict) -> int | None:
+    """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line."""
+    q = NeighborsQuery(top, restrict, threshold)
+    source = batch_source(query, input_file)
+    if source is not None:
+        return session.stream(q, source, strict, MATRIX_CHUNK)
+    text = " ".join(query).strip()
+    if not text:
+        raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
+    session.answer(q, [q.parse(text)], f"neighbours of {text}")
+    return None
+
+
+cli.add_command(neighbors, "nearest")
+
+
+@cli.command()
+@click.argument("word")
+@click.option("--unit", is_flag=True, help="Print the unit-length vector instead of the raw one.")
+@output_options
+def vector(session: Session, word: str, unit: bool) -> None:
+    """The vector of a word, as stored in the model (or unit-length with --unit)."""
+    model = session.open()
+    match = model.lookup(word)
+    if match.changed:
+        session.warn(f"using {match.word!r} for {match.typed!r}")
+    values = model.vectors[match.row] if unit else model.raw_vector(match.row)
+    renderer = session.renderer(("word", "vector"), f"vector of {match.word}", model)
+    renderer.write([{"word": match.word, "vector": [float(v) for v in values]}])
+    renderer.close()
+
+
+@cli.command()
+@output_options
+def info(session: Session) -> None:
+    """The model: name, source, vocabulary size, dimensions (the embedding matrix's shape)."""
+    model = session.open()
+    i = model.info
+    renderer = session.renderer(("name", "source", "vocabulary", "dimensions", "shape"), "model", model)
+    renderer.write(
+        [
+            {
+                "name": i.name,
+                "source": i.source,
+                "vocabulary": i.rows,
+                "dimensions": i.dimensions,
+                "shape": f"{i.rows} x {i.dimensions}",
+            }
+        ]
+    )
+    renderer.close()
+
+
+cli.add_command(cache)
+cli.add_command(models)
+cli.add_command(download)
+
+
+def main() -> None:
+    cli.main(prog_name="vecq")

