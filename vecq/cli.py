@@ -5,6 +5,9 @@ Each command is a few lines; what they share lives in ``session.py``.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from dataclasses import replace
 from itertools import combinations
 
 import click
@@ -19,7 +22,7 @@ SIMILAR_CHUNK = 8192
 MATRIX_CHUNK = 256
 
 
-@click.group(cls=VecqGroup, context_settings=CONTEXT)
+@click.group(name="vecq", cls=VecqGroup, context_settings=CONTEXT)
 @click.version_option(package_name="vecq", prog_name="vecq", message="%(prog)s %(version)s")
 @model_options
 @click.pass_context
@@ -36,7 +39,12 @@ def cli(ctx: click.Context, model_spec: str | None, trust: bool, limit: int | No
     Exit codes: 0 ok, 1 other error, 2 usage, 3 unknown word or bad query,
     4 model not found or unreadable, 5 some batch lines failed, 130 interrupted.
     """
-    env = ctx.obj if isinstance(ctx.obj, Env) else Env.from_system()
+    # An injected Env (tests) decides the terminal questions; the streams are always today's.
+    env = (
+        replace(ctx.obj, stdout=sys.stdout, stderr=sys.stderr)
+        if isinstance(ctx.obj, Env)
+        else Env.from_system()
+    )
     ctx.obj = Session(env, model_spec, trust, limit)
 
 

@@ -57,7 +57,7 @@ def build(
                 return store.open_model(folder, again.manifest)
             store.sweep(folder)
             warn(
-                f"converting {source.name} into the cache {folder.parent} (once; later calls open it instantly)"
+                f"converting {source.name} into the cache in {folder.parent} (once; later calls are instant)"
             )
             words, raw = sources.read(source, reporter)
             try:

@@ -141,13 +141,18 @@ class Renderer:
             force_terminal=self.env.stdout_isatty and self.env.color,
             highlight=False,
         )
-        title = None
+        title = caption = None
         if not self._started:
-            title = self.title
+            title = self.title or None
             if self.model is not None:
                 m = self.model
-                title = f"{title}  ({m.name}: {m.rows:,} words x {m.dimensions} dims)".strip()
-        table = Table(title=Text(title) if title else None, show_header=self.header, header_style="bold")
+                caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
+        table = Table(
+            title=Text(title) if title else None,
+            caption=Text(caption) if caption else None,
+            show_header=self.header,
+            header_style="bold",
+        )
         for col in self.columns:
             numeric = any(isinstance(r.get(col), (int, float)) for r in records[:5])
             table.add_column(col, justify="right" if numeric else "left", overflow="fold")

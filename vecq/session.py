@@ -24,14 +24,26 @@ from .render import FORMATS, Env, Renderer
 class VecqGroup(click.Group):
     """Turns every expected failure into one line on stderr and a documented exit code."""
 
+    def invoke(self, ctx: click.Context):
+        # Caught here, before click's own EPIPE handling turns a closed pipe into exit 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            return int(ExitCode.OK)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
         try:
             rv = super().main(args, prog_name or "vecq", complete_var, standalone_mode=False, **extra)
         except VecqError as e:
             _say(f"error: {e.message}")
             sys.exit(int(e.exit_code))
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx else "vecq"
+            _say(f"error: {e.format_message()} (see '{where} --help')")
+            sys.exit(e.exit_code)
         except click.ClickException as e:
-            e.show()
+            _say(f"error: {e.format_message()}")
             sys.exit(e.exit_code)
         except (click.Abort, KeyboardInterrupt):
             _say("interrupted")

@@ -1,0 +1,234 @@
+"""vecq against gensim on a GoogleNews-shaped model (3M x 300), written to docs/benchmarks.md.
+
+    python benchmarks/bench.py [--dir ~/.cache/vecq-bench] [--runs 5] [--rows 3000000]
+
+Generates the model (benchmarks/make_model.py) and gensim's native copy outside the repository on
+first use, then times, in one run: the one-time conversion; ``similar``, ``neighbors`` and ``analogy``
+by vecq, by a plain gensim script (load_word2vec_format, then the query) and by gensim's native
+format opened with mmap='r'; and vecq's batch mode. Each figure is the median wall time of --runs
+runs after one warm-up run (files in the page cache), with the largest peak resident memory seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DOCS = HERE.parent / "docs" / "benchmarks.md"
+PY = sys.executable
+VECQ = [PY, "-m", "vecq"]
+
+QUERIES = {
+    "similar": (["similar", "cat", "kitten"], "kv.similarity('cat', 'kitten')"),
+    "neighbors": (["neighbors", "cat"], "kv.most_similar('cat', topn=10)"),
+    "analogy": (
+        ["analogy", "king", "man", "woman"],
+        "kv.most_similar(positive=['king', 'woman'], negative=['man'], topn=1)",
+    ),
+}
+
+
+def measure(cmd: list[str], env: dict, stdin: Path | None = None) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one child process."""
+    start = time.perf_counter()
+    with open(stdin or os.devnull, "rb") as fin:
+        proc = subprocess.Popen(cmd, env=env, stdin=fin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode() if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 5):
+        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def repeat(
+    cmd: list[str], env: dict, runs: int, stdin: Path | None = None, warm: bool = True
+) -> tuple[float, float]:
+    if warm:
+        measure(cmd, env, stdin)
+    results = [measure(cmd, env, stdin) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def gensim_script(load: str, query: str) -> list[str]:
+    code = f"from gensim.models import KeyedVectors\nkv = {load}\nprint({query})"
+    return [PY, "-c", code]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import gensim
+    import numpy
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; Python {platform.python_version()}, "
+        f"numpy {numpy.__version__}, gensim {gensim.__version__}; {time.strftime('%Y-%m-%d')}"
+    )
+
+
+def batch_inputs(folder: Path, rows: int) -> dict[str, Path]:
+    """Query files from real words (GloVe's most frequent, all present in the generated model)."""
+    from gensim.test.utils import datapath
+
+    sys.path.insert(0, str(HERE))
+    from make_model import glove
+
+    words = [w for w in glove()[0][:50000] if w.isalpha()]
+    rng = random.Random(0)
+    out = {}
+
+    def write(name: str, lines) -> None:
+        path = folder / name
+        if not path.exists():
+            with open(path, "w") as f:
+                f.writelines(lines)
+        out[name] = path
+
+    write("pairs-100k.txt", (f"{rng.choice(words)}\t{rng.choice(words)}\n" for _ in range(100_000)))
+    write("pairs-1k.txt", (f"{rng.choice(words)}\t{rng.choice(words)}\n" for _ in range(1_000)))
+    write("pairs-1m.txt", (f"{rng.choice(words)}\t{rng.choice(words)}\n" for _ in range(1_000_000)))
+    write("words-1k.txt", (f"{rng.choice(words)}\n" for _ in range(1_000)))
+    known = set(words)
+    triples = []
+    for line in open(datapath("questions-words.txt")):
+        parts = line.lower().split()
+        if not line.startswith(":") and all(p in known for p in parts):
+            triples.append(" ".join(parts[:3]) + "\n")
+    write("analogies-1k.txt", rng.sample(triples, 1000))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", type=Path, default=Path("~/.cache/vecq-bench").expanduser())
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rows", type=int, default=3_000_000)
+    ap.add_argument("--out", type=Path, default=DOCS)
+    args = ap.parse_args()
+    folder = args.dir
+    folder.mkdir(parents=True, exist_ok=True)
+    model = folder / f"news-{args.rows // 1000}k.bin"
+    if not model.exists():
+        subprocess.run([PY, str(HERE / "make_model.py"), str(model), "--rows", str(args.rows)], check=True)
+    native = folder / f"news-{args.rows // 1000}k.kv"
+    if not native.exists():
+        print("saving gensim's native copy", file=sys.stderr)
+        code = (
+            "from gensim.models import KeyedVectors\n"
+            f"KeyedVectors.load_word2vec_format({str(model)!r}, binary=True).save({str(native)!r})"
+        )
+        subprocess.run([PY, "-c", code], check=True)
+
+    env = {**os.environ, "VECQ_CACHE_DIR": str(folder / "cache"), "VECQ_MODEL": str(model)}
+    rows: list[str] = []
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+
+    # The one-time conversion, from a cold cache (the model file itself is in the page cache).
+    shutil.rmtree(folder / "cache", ignore_errors=True)
+    measure(
+        gensim_script(f"KeyedVectors.load_word2vec_format({str(model)!r}, binary=True, limit=10)", "1"), env
+    )
+    conv = []
+    for _ in range(max(1, min(args.runs, 2))):
+        shutil.rmtree(folder / "cache", ignore_errors=True)
+        conv.append(measure([*VECQ, "cache", "build"], env))
+    conv_time, conv_mem = statistics.median(c[0] for c in conv), max(c[1] for c in conv)
+    load_a = f"KeyedVectors.load_word2vec_format({str(model)!r}, binary=True)"
+    load_b = f"KeyedVectors.load({str(native)!r}, mmap='r')"
+    gensim_load, gensim_load_mem = repeat(gensim_script(load_a, "1"), env, args.runs)
+    log(
+        f"conversion {conv_time:.1f}s {conv_mem:.0f}MB; gensim load {gensim_load:.1f}s {gensim_load_mem:.0f}MB"
+    )
+
+    results = {}
+    for name, (argv, py) in QUERIES.items():
+        v = repeat([*VECQ, *argv], env, args.runs)
+        a = repeat(gensim_script(load_a, py), env, args.runs)
+        b = repeat(gensim_script(load_b, py), env, args.runs)
+        results[name] = (v, a, b)
+        log(f"{name}: vecq {v[0]:.3f}s {v[1]:.0f}MB; gensim {a[0]:.2f}s; gensim mmap {b[0]:.2f}s")
+    for name, (v, a, b) in results.items():
+        rows.append(
+            f"| `vecq {' '.join(QUERIES[name][0])}` | **{v[0]:.3f} s** / {v[1]:.0f} MB | {a[0]:.2f} s / {a[1]:.0f} MB "
+            f"| {b[0]:.2f} s / {b[1]:.0f} MB | {a[0] / v[0]:.0f}x | {b[0] / v[0]:.1f}x |"
+        )
+
+    inputs = batch_inputs(folder, args.rows)
+    batch = {}
+    for label, argv, inp, count in [
+        ("100,000 similarity pairs", ["similar", "-"], "pairs-100k.txt", 100_000),
+        ("1,000 neighbour queries", ["neighbors", "-"], "words-1k.txt", 1000),
+        ("1,000 analogies", ["analogy", "-"], "analogies-1k.txt", 1000),
+    ]:
+        t, mem = repeat([*VECQ, *argv], env, max(1, min(args.runs, 3)), inputs[inp])
+        batch[label] = (t, mem, count / t)
+        log(f"batch {label}: {t:.2f}s {mem:.0f}MB {count / t:.0f}/s")
+    small = measure([*VECQ, "similar", "-"], env, inputs["pairs-1k.txt"])
+    large = measure([*VECQ, "similar", "-"], env, inputs["pairs-1m.txt"])
+    log(f"memory: 1k lines {small[1]:.0f}MB, 1M lines {large[1]:.0f}MB ({large[0]:.1f}s)")
+
+    text = f"""# Benchmarks
+
+Measured by `python benchmarks/bench.py` (about 20 minutes; it writes this page). The model is
+generated by `benchmarks/make_model.py`: a word2vec binary file of GoogleNews's shape,
+{args.rows:,} words x 300 float32 ({model.stat().st_size / 1e9:.2f} GB), whose first 400,000 rows are
+GloVe's real words; it and every cache live outside the repository, in `{folder.name}/` under
+`--dir` (default `~/.cache/vecq-bench`).
+
+Machine: {machine()}.
+
+Each figure is the median wall time of {args.runs} runs after one warm-up run (files in the page
+cache), and the largest peak resident memory (RSS) of those runs, for a whole process: start,
+load or open, query, exit.
+
+## One question per command
+
+| command | vecq (cache) | (a) gensim script: `load_word2vec_format` + query | (b) gensim `KeyedVectors.load(mmap='r')` + query | vecq vs (a) | vecq vs (b) |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+## The one-time conversion
+
+| | time | peak memory |
+|---|---|---|
+| `vecq cache build` (read through gensim, write the cache) | {conv_time:.1f} s | {conv_mem:.0f} MB |
+| gensim's own `load_word2vec_format` (script (a) with a trivial query) | {gensim_load:.1f} s | {gensim_load_mem:.0f} MB |
+| ratio | {conv_time / gensim_load:.2f}x | {conv_mem / gensim_load_mem:.2f}x |
+
+## Batch mode (`vecq COMMAND -` reading standard input, exact search)
+
+| input | time | peak memory | throughput |
+|---|---|---|---|
+{chr(10).join(f"| {k} | {t:.2f} s | {m:.0f} MB | {r:,.0f} queries/s |" for k, (t, m, r) in batch.items())}
+| 1,000 similarity pairs | {small[0]:.2f} s | {small[1]:.0f} MB | |
+| 1,000,000 similarity pairs | {large[0]:.2f} s | {large[1]:.0f} MB | |
+
+Peak memory for a 1,000,000-line input against a 1,000-line one: {large[1]:.0f} MB vs {small[1]:.0f} MB.
+Peak RSS counts the pages of the memory-mapped matrix that a process touched (they are the page
+cache's, shared, and not copied): a neighbour or analogy query reads the whole matrix, so its RSS
+includes it; `similar` touches two rows.
+"""
+    args.out.write_text(text)
+    log(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

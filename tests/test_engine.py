@@ -1,0 +1,153 @@
+"""The engine against gensim on real GloVe vectors: same words, same order, scores within 1e-5."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from gensim.test.utils import datapath
+
+from vecq.engine import Model, Term, parse_expression
+from vecq.errors import QueryError, UnknownWordError
+from vecq.queries import AnalogyQuery, NeighborsQuery, SimilarQuery
+
+TOL = 1e-5
+
+
+def same_ranking(ours: list[tuple[str, float]], theirs: list[tuple[str, float]]) -> None:
+    """Equal lists, except that words whose scores tie within TOL may swap places."""
+    assert len(ours) == len(theirs)
+    for (w1, s1), (w2, s2) in zip(ours, theirs):
+        assert abs(s1 - s2) < TOL, (w1, s1, w2, s2)
+        if w1 != w2:
+            near = {w for w, s in theirs if abs(s - s1) < TOL}
+            assert w1 in near, (w1, w2, s1, s2)
+
+
+def sample_words(kv, n: int, seed: int, top: int = 30000) -> list[str]:
+    rng = random.Random(seed)
+    return [kv.index_to_key[i] for i in rng.sample(range(top), n)]
+
+
+def questions(kv, n: int, seed: int) -> list[tuple[str, str, str]]:
+    """Analogy questions from gensim's copy of the Google set, lower-cased for GloVe."""
+    out = []
+    with open(datapath("questions-words.txt")) as f:
+        for line in f:
+            if line.startswith(":"):
+                continue
+            words = line.lower().split()
+            if all(w in kv.key_to_index for w in words):
+                out.append(tuple(words[:3]))
+    return random.Random(seed).sample(out, n)
+
+
+def terms(model: Model, *words: str, signs=None) -> list[Term]:
+    signs = signs or [1.0] * len(words)
+    return [Term(s, model.lookup(w)) for s, w in zip(signs, words)]
+
+
+def test_neighbours_equal_gensim(glove, kv):
+    for word in sample_words(kv, 150, seed=1):
+        ours = [(n.word, n.similarity) for n in glove.neighbors(terms(glove, word), top=10)]
+        same_ranking(ours, kv.most_similar(word, topn=10))
+
+
+def test_neighbours_with_restrict_equal_gensim(glove, kv):
+    for word in sample_words(kv, 30, seed=2, top=5000):
+        ours = [(n.word, n.similarity) for n in glove.neighbors(terms(glove, word), top=7, restrict=10000)]
+        same_ranking(ours, kv.most_similar(word, topn=7, restrict_vocab=10000))
+
+
+def test_analogies_equal_gensim_3cosadd(glove, kv):
+    for a, b, c in questions(kv, 150, seed=3):
+        ours = glove.analogy(glove.lookup(a), glove.lookup(b), glove.lookup(c), top=5)
+        theirs = kv.most_similar(positive=[a, c], negative=[b], topn=5)
+        same_ranking([(x.answer, x.score) for x in ours], theirs)
+
+
+def test_analogies_equal_gensim_3cosmul(glove, kv):
+    for a, b, c in questions(kv, 60, seed=4):
+        ours = glove.analogy(glove.lookup(a), glove.lookup(b), glove.lookup(c), top=5, method="cosmul")
+        theirs = kv.most_similar_cosmul(positive=[a, c], negative=[b], topn=5)
+        same_ranking([(x.answer, x.score) for x in ours], theirs)
+
+
+def test_similarity_equals_gensim(glove, kv):
+    words = sample_words(kv, 400, seed=5, top=100000)
+    for a, b in zip(words[::2], words[1::2]):
+        assert abs(glove.similarity(glove.lookup(a), glove.lookup(b)).similarity - kv.similarity(a, b)) < TOL
+
+
+def test_expression_equals_gensim_most_similar(glove, kv):
+    expr = parse_expression("paris - france + germany")
+    ours = glove.neighbors([Term(w, glove.lookup(t)) for w, t in expr], top=10)
+    theirs = kv.most_similar(positive=["paris", "germany"], negative=["france"], topn=10)
+    same_ranking([(n.word, n.similarity) for n in ours], theirs)
+    assert ours[0].query == "paris - france + germany"
+
+
+def test_king_man_woman_is_queen(glove):
+    (answer,) = glove.analogy(glove.lookup("king"), glove.lookup("man"), glove.lookup("woman"))
+    assert answer.answer == "queen"
+
+
+def test_batch_answers_equal_single_answers(glove, kv):
+    words = sample_words(kv, 40, seed=6)
+    batch = NeighborsQuery(top=5).answer(glove, [[w] for w in words])
+    for word, outcome in zip(words, batch):
+        single = glove.neighbors(terms(glove, word), top=5)
+        # BLAS may sum in another order for a matrix than for a vector: equal to float32 rounding.
+        assert [r["word"] for r in outcome.records] == [n.word for n in single]
+        assert [r["similarity"] for r in outcome.records] == pytest.approx(
+            [n.similarity for n in single], abs=1e-6
+        )
+    qs = questions(kv, 30, seed=7)
+    batch = AnalogyQuery(top=3).answer(glove, [list(q) for q in qs])
+    for (a, b, c), outcome in zip(qs, batch):
+        single = glove.analogy(glove.lookup(a), glove.lookup(b), glove.lookup(c), top=3)
+        assert [r["answer"] for r in outcome.records] == [x.answer for x in single]
+
+
+def test_batch_similarity_marks_unknown_words_and_goes_on(glove):
+    out = SimilarQuery().answer(glove, [["cat", "kitten"], ["cat", "qzxqzxq"], ["dog", "puppy"]])
+    assert out[0].error is None and out[2].error is None
+    assert isinstance(out[1].error, UnknownWordError)
+    assert out[0].records[0]["similarity"] == pytest.approx(
+        glove.similarity(glove.lookup("cat"), glove.lookup("kitten")).similarity
+    )
+
+
+def test_zero_vectors_score_zero_and_are_never_neighbours():
+    raw = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 0, 0], [0, 1, 0]], dtype=np.float32)
+    model = Model.from_arrays(["a", "b", "zero", "c"], raw)
+    assert model.similarity(model.lookup("a"), model.lookup("zero")).similarity == 0.0
+    words = [n.word for n in model.neighbors(terms(model, "a"), top=10)]
+    assert words == ["b", "c"]
+
+
+def test_top_larger_than_vocabulary_returns_everything_else():
+    raw = np.eye(4, dtype=np.float32) + 0.1
+    model = Model.from_arrays(["a", "b", "c", "d"], raw)
+    assert len(model.neighbors(terms(model, "a"), top=100)) == 3
+
+
+@pytest.mark.parametrize(
+    "text, parsed",
+    [
+        ("cat", [(1.0, "cat")]),
+        ("king - man + woman", [(1.0, "king"), (-1.0, "man"), (1.0, "woman")]),
+        ("new york - usa + france", [(1.0, "new york"), (-1.0, "usa"), (1.0, "france")]),
+        ("e-mail", [(1.0, "e-mail")]),
+        ("- king", [(-1.0, "king")]),
+    ],
+)
+def test_parse_expression(text, parsed):
+    assert parse_expression(text) == parsed
+
+
+@pytest.mark.parametrize("text", ["", "   ", "king -", "king - - man", "+"])
+def test_parse_expression_refuses_malformed(text):
+    with pytest.raises(QueryError):
+        parse_expression(text)
