@@ -68,7 +68,7 @@ def gensim_script(load: str, query: str) -> list[str]:
 def machine() -> str:
     cpu = "unknown CPU"
     try:
-        for line in open("/proc/cpuinfo"):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
@@ -108,7 +108,7 @@ def batch_inputs(folder: Path, rows: int) -> dict[str, Path]:
     write("words-1k.txt", (f"{rng.choice(words)}\n" for _ in range(1_000)))
     known = set(words)
     triples = []
-    for line in open(datapath("questions-words.txt")):
+    for line in Path(datapath("questions-words.txt")).read_text().splitlines():
         parts = line.lower().split()
         if not line.startswith(":") and all(p in known for p in parts):
             triples.append(" ".join(parts[:3]) + "\n")
