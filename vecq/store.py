@@ -74,7 +74,7 @@ def check(folder: Path, source: Source | None = None) -> Status:
     """Is ``folder`` a complete cache (of ``source``, unchanged since)? Costs a few stat calls."""
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return Status(False, "missing")
     except (OSError, ValueError) as e:
         return Status(False, f"unreadable manifest ({e})")

@@ -1,0 +1,140 @@
+"""Batch mode: queries as arguments, from a file and from stdin; order kept, nothing lost."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+
+import pytest
+from click.testing import CliRunner
+
+from vecq.cli import cli
+
+M = ["-m", "glove-wiki-gigaword-50"]
+
+
+def invoke(args, input=None):
+    result = CliRunner().invoke(cli, [*M, *args], input=input)
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def tsv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@pytest.mark.parametrize("how", ["argument", "file", "stdin"])
+def test_three_ways_in_give_the_same_answer(how, tmp_path):
+    if how == "argument":
+        result = invoke(["similar", "cat", "kitten"])
+        expected = tsv(result.stdout)[0]["similarity"]
+        return_value = result
+    else:
+        path = tmp_path / "pairs.tsv"
+        path.write_text("cat\tkitten\n")
+        args = ["similar", "--input", str(path)] if how == "file" else ["similar", "-"]
+        return_value = invoke(args, input="cat\tkitten\n" if how == "stdin" else None)
+        reference = tsv(invoke(["similar", "cat", "kitten"]).stdout)[0]["similarity"]
+        (row,) = tsv(return_value.stdout)
+        assert row["status"] == "ok" and row["similarity"] == reference
+        expected = reference
+    assert return_value.exit_code == 0 and expected
+
+
+@pytest.mark.parametrize(
+    "command, line, column, expected",
+    [
+        ("similar", "cat kitten", "word2", "kitten"),
+        ("analogy", "king man woman", "answer", "queen"),
+        ("neighbors", "king - man + woman", "word", "queen"),
+    ],
+)
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_every_query_command_reads_lines(command, line, column, expected, how, tmp_path):
+    path = tmp_path / "in.txt"
+    path.write_text(line + "\n")
+    args = [command, "--input", str(path)] if how == "file" else [command, "-"]
+    result = invoke(args, input=line + "\n" if how == "stdin" else None)
+    assert result.exit_code == 0
+    assert tsv(result.stdout)[0][column] == expected
+
+
+def test_ten_thousand_lines_mixed_good_and_bad_come_back_in_order(glove):
+    rng = random.Random(0)
+    words = [glove.vocab.word(i) for i in range(100, 3000)]
+    lines, bad = [], set()
+    for i in range(10_000):
+        kind = rng.random()
+        if kind < 0.1:
+            lines.append(f"{rng.choice(words)}\tqqzzxq{i}")
+            bad.add(i)
+        elif kind < 0.15:
+            lines.append("only-one-word")
+            bad.add(i)
+        elif kind < 0.17:
+            lines.append("")
+            bad.add(i)
+        else:
+            lines.append(f"{rng.choice(words)}\t{rng.choice(words)}")
+    result = invoke(["similar", "-"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 5
+    rows = tsv(result.stdout)
+    assert len(rows) == 10_000
+    for i, (line, row) in enumerate(zip(lines, rows)):
+        assert row["status"] == ("error" if i in bad else "ok"), (i, line, row)
+        if i not in bad:
+            a, b = line.split("\t")
+            assert (row["word1"], row["word2"]) == (a, b)
+            assert (
+                abs(float(row["similarity"]) - glove.similarity(glove.lookup(a), glove.lookup(b)).similarity)
+                < 1e-5
+            )
+    errors = [line for line in result.stderr.splitlines() if line.startswith("vecq: line ")]
+    assert len(errors) == len(bad)
+
+
+def test_strict_stops_at_the_first_bad_line():
+    result = invoke(["similar", "-", "--strict"], input="cat dog\ncat qqzzxq\ncat kitten\n")
+    assert result.exit_code == 3
+    rows = tsv(result.stdout)
+    assert [r["word2"] for r in rows] == ["dog"]
+    assert "line 2" in result.stderr
+
+
+def test_json_batch_is_one_valid_array_with_error_fields():
+    result = invoke(["analogy", "-", "-f", "json"], input="king man woman\nfoo\nparis france italy\n")
+    assert result.exit_code == 5
+    data = json.loads(result.stdout)
+    assert [d["status"] for d in data] == ["ok", "error", "ok"]
+    assert data[0]["answer"] == "queen" and data[1]["error"] and data[2]["answer"] == "rome"
+    assert data[0]["error"] is None
+
+
+def test_jsonl_batch_answers_for_jq():
+    result = invoke(["analogy", "-", "-f", "jsonl"], input="king man woman\nparis france italy\n")
+    answers = [json.loads(line)["answer"] for line in result.stdout.splitlines()]
+    assert answers == ["queen", "rome"]
+
+
+def test_neighbors_batch_carries_the_query_on_every_row():
+    result = invoke(["neighbors", "-", "-n", "3"], input="cat\ndog\nnotaword_qq\n")
+    rows = tsv(result.stdout)
+    assert [r["query"] for r in rows] == ["cat"] * 3 + ["dog"] * 3 + ["notaword_qq"]
+    assert rows[-1]["status"] == "error"
+
+
+def test_empty_input_gives_only_a_header():
+    result = invoke(["similar", "-"], input="")
+    assert result.exit_code == 0 and result.stdout == "word1\tword2\tsimilarity\tstatus\terror\n"
+
+
+def test_arguments_and_input_together_are_a_usage_error(tmp_path):
+    result = invoke(["similar", "cat", "dog", "--input", str(tmp_path / "x")])
+    assert result.exit_code == 2
+
+
+def test_missing_input_file():
+    result = invoke(["similar", "--input", "/no/such/file"])
+    assert result.exit_code == 3 and "cannot read /no/such/file" in result.stderr

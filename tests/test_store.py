@@ -1,0 +1,189 @@
+"""The cache's life: converted once, opened without gensim, rebuilt when stale or damaged, safe to kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from vecq import store
+from vecq.cli import cli
+from vecq.loader import open_model
+
+
+def write_text_model(path: Path, words, vectors) -> Path:
+    """A word2vec text file, written directly (gensim's writer is slow for 100k rows)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{len(words)} {vectors.shape[1]}\n")
+        for w, v in zip(words, vectors):
+            f.write(w + " " + " ".join(f"{x:.5f}" for x in v) + "\n")
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def small_model(tmp_path, small_words) -> Path:
+    words, vectors = small_words
+    return write_text_model(tmp_path / "small.txt", words, vectors)
+
+
+@pytest.fixture(scope="session")
+def medium_model(tmp_path_factory, glove_raw) -> Path:
+    """100,000 x 50: large enough that a conversion takes a moment, for kill and race tests."""
+    words, vectors = glove_raw
+    return write_text_model(
+        tmp_path_factory.mktemp("medium") / "medium.txt", words[:100_000], vectors[:100_000]
+    )
+
+
+def entries_ok(cache: Path) -> list[Path]:
+    return [p for p, s in store.entries(cache) if s.ok]
+
+
+def test_first_use_converts_and_second_use_opens(cache, small_model, small_words):
+    messages: list[str] = []
+    model = open_model(str(small_model), warn=messages.append)
+    assert any("converting" in m for m in messages)
+    assert len(entries_ok(cache)) == 1
+    messages.clear()
+    again = open_model(str(small_model), warn=messages.append)
+    assert messages == []
+    words, vectors = small_words
+    np.testing.assert_allclose(
+        again.raw_vector(again.vocab.index("king")), vectors[words.index("king")], atol=1e-5
+    )
+    assert model.info.rows == again.info.rows == 5000
+
+
+def test_second_use_does_not_import_gensim(glove, session_cache):
+    code = (
+        "import sys\nfrom vecq.loader import open_model\nm = open_model('glove-wiki-gigaword-50')\n"
+        "assert m.info.rows == 400000\n"
+        "print(sorted(x for x in ('gensim', 'pyarrow', 'rich', 'scipy') if x in sys.modules))"
+    )
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_changed_source_is_converted_again(cache, small_model, small_words):
+    words, vectors = small_words
+    open_model(str(small_model))
+    write_text_model(small_model, words, vectors * 2 + 1)
+    messages: list[str] = []
+    model = open_model(str(small_model), warn=messages.append)
+    assert any("changed" in m for m in messages)
+    np.testing.assert_allclose(model.raw_vector(0), vectors[0] * 2 + 1, atol=1e-4)
+    assert len(entries_ok(cache)) == 1
+
+
+@pytest.mark.parametrize("victim", ["vectors.npy", "keys.npy", "words.bin", "manifest.json"])
+def test_a_truncated_or_missing_cache_file_is_caught_and_rebuilt(cache, small_model, victim):
+    open_model(str(small_model))
+    (folder,) = entries_ok(cache)
+    path = folder / victim
+    if victim == "manifest.json":
+        path.unlink()
+    else:
+        with open(path, "r+b") as f:
+            f.truncate(path.stat().st_size // 2)
+    assert not store.check(folder).ok
+    model = open_model(str(small_model))
+    assert model.lookup("king").word == "king"
+    assert store.check(folder).ok
+
+
+def test_leftovers_of_a_killed_conversion_are_never_used(cache, small_model):
+    source_folder = store.entry_dir(__import__("vecq.sources", fromlist=["x"]).resolve(str(small_model)))
+    cache.mkdir(parents=True)
+    leftover = cache / f".tmp-{source_folder.name}-999-deadbeef"
+    leftover.mkdir()
+    (leftover / "vectors.npy").write_bytes(b"half")
+    assert store.entries(cache) == []
+    open_model(str(small_model))
+    assert not leftover.exists()
+    assert len(entries_ok(cache)) == 1
+
+
+def test_sigkill_during_conversion_then_a_clean_run(cache, medium_model):
+    env = {**os.environ, "VECQ_CACHE_DIR": str(cache)}
+    cmd = [sys.executable, "-m", "vecq", "-m", str(medium_model), "similar", "cat", "dog"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(cache.glob("*.lock")):
+        time.sleep(0.02)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert entries_ok(cache) == []  # nothing half-written is taken for a cache
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith("cat\tdog\t")
+    assert len(entries_ok(cache)) == 1
+    assert not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_two_conversions_at_once_end_with_one_good_cache(cache, medium_model):
+    env = {**os.environ, "VECQ_CACHE_DIR": str(cache)}
+    cmd = [sys.executable, "-m", "vecq", "-m", str(medium_model), "neighbors", "cat", "-n", "3"]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert outs[0][0] == outs[1][0] and outs[0][0].count("\n") == 4
+    assert sum("converting" in err for _, err in outs) == 1
+    assert len(entries_ok(cache)) == 1
+
+
+def test_unwritable_cache_still_answers(tmp_path, monkeypatch, small_model):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(blocker / "cache"))
+    result = CliRunner().invoke(cli, ["-m", str(small_model), "similar", "king", "queen"])
+    assert result.exit_code == 0, result.stderr
+    assert "cannot write the cache" in result.stderr and "answering from memory" in result.stderr
+    assert result.stdout.startswith("word1\tword2\tsimilarity\nking\tqueen\t")
+
+
+def test_a_full_disk_during_conversion_leaves_nothing(cache, small_model, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_write_vectors", full)
+    messages: list[str] = []
+    model = open_model(str(small_model), warn=messages.append)
+    assert model.lookup("king").row >= 0
+    assert any("No space left on device" in m for m in messages)
+    assert store.entries(cache) == [] and not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_cache_commands(cache, small_model):
+    runner = CliRunner()
+    built = runner.invoke(cli, ["cache", "build", str(small_model), "-f", "json"])
+    assert built.exit_code == 0, built.stderr
+    (rec,) = json.loads(built.stdout)
+    assert rec["status"] == "ok" and rec["vocabulary"] == 5000
+    listed = json.loads(runner.invoke(cli, ["cache", "list", "-f", "json"]).stdout)
+    assert [r["name"] for r in listed] == [str(small_model)]
+    cleared = runner.invoke(cli, ["cache", "clear", str(small_model)])
+    assert cleared.exit_code == 0 and "removed" in cleared.stderr
+    assert json.loads(runner.invoke(cli, ["cache", "list", "-f", "json"]).stdout) == []
+    missing = runner.invoke(cli, ["cache", "clear", "nothing-like-it"])
+    assert missing.exit_code == 1 and "no cached model" in missing.stderr
