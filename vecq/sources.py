@@ -121,6 +121,8 @@ def detect_format(path: Path, *, trust: bool = False) -> str:
     first, _, rest = head.partition(b"\n")
     if re.fullmatch(rb"\s*\d+\s+\d+\s*", first):
         return "word2vec-bin" if _looks_binary(rest) else "word2vec-text"
+    if name.endswith(".bin") and _looks_binary(head):
+        return "fasttext-bin"  # files of fastText before 0.2 start without the magic number
     fields = first.split()
     if len(fields) >= 2 and all(_is_number(x) for x in fields[1:]):
         return "glove-text"
@@ -210,7 +212,12 @@ def read(source: Source, reporter: Reporter = NULL_REPORTER) -> tuple[list[str],
             raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
         except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
             raise ModelError(f"cannot read {source.path} as {source.format}: {_reason(e)}") from e
-    return list(kv.index_to_key), kv.vectors
+    words, vectors = list(kv.index_to_key), kv.vectors
+    if any(not isinstance(w, str) for w in words):
+        # gensim keeps the first of duplicate words and leaves an empty (None) slot for each repeat.
+        keep = [i for i, w in enumerate(words) if isinstance(w, str)]
+        words, vectors = [words[i] for i in keep], vectors[keep]
+    return words, vectors
 
 
 def _reason(e: BaseException) -> str:

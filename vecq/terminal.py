@@ -43,7 +43,7 @@ class RichReporter:
     def __init__(self, env: Env):
         from rich.console import Console
 
-        self._console = Console(file=env.stderr, no_color=not env.color, stderr=True)
+        self._console = Console(file=env.stderr, no_color=not env.color, force_terminal=env.stderr_isatty)
 
     def task(self, description: str, total: int | None) -> _RichTask:
         return _RichTask(self._console, description, total)

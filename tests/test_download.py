@@ -1,0 +1,106 @@
+"""The download path for real: gensim's downloader against a gensim-data mirror on 127.0.0.1."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import socket
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from vecq.cli import cli
+from vecq.render import Env
+
+NAME = "glove-twitter-25"  # a catalogue name; the mirror serves small real vectors under it
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mirror(tmp_path, small_words):
+    """A folder in gensim-data's layout (list.json, NAME/__init__.py, NAME/NAME.gz) served over HTTP."""
+    root = tmp_path / "mirror"
+    (root / NAME).mkdir(parents=True)
+    words, vectors = small_words
+    text = f"{len(words)} {vectors.shape[1]}\n" + "".join(
+        w + " " + " ".join(f"{x:.5f}" for x in v) + "\n" for w, v in zip(words, vectors)
+    )
+    data = gzip.compress(text.encode())
+    (root / NAME / f"{NAME}.gz").write_bytes(data)
+    (root / NAME / "__init__.py").write_text("raise SystemExit('vecq must never run this')\n")
+    entry = {"file_name": f"{NAME}.gz", "parts": 1, "checksum": hashlib.md5(data).hexdigest()}
+    (root / "list.json").write_text(json.dumps({"corpora": {}, "models": {NAME: entry}}))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_named_model_is_downloaded_then_answers(mirror, monkeypatch, tmp_path, small_words):
+    url, _ = mirror
+    monkeypatch.setenv("VECQ_GENSIM_DATA_URL", url)
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    data_dir = tmp_path / "gensim-data"
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(data_dir))
+    tty = Env(stdout_isatty=False, stderr_isatty=True, color=False)
+    result = CliRunner().invoke(cli, ["-m", NAME, "similar", "king", "queen"], obj=tty)
+    assert result.exit_code == 0, result.stderr
+    assert (data_dir / NAME / f"{NAME}.gz").exists()
+    words, vectors = small_words
+    a, b = vectors[words.index("king")], vectors[words.index("queen")]
+    expected = float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+    assert abs(float(result.stdout.split()[-1]) - expected) < 1e-4
+    assert "downloading" in result.stderr  # the progress bar, drawn because stderr is a terminal
+    again = CliRunner().invoke(cli, ["-m", NAME, "similar", "king", "queen"])
+    assert again.exit_code == 0 and "downloading" not in again.stderr
+
+
+def test_download_command_and_models_listing(mirror, monkeypatch, tmp_path):
+    url, _ = mirror
+    monkeypatch.setenv("VECQ_GENSIM_DATA_URL", url)
+    data_dir = tmp_path / "gensim-data"
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(data_dir))
+    result = CliRunner().invoke(cli, ["download", NAME])
+    assert result.exit_code == 0, result.stderr
+    assert "downloaded" in result.stderr and result.stdout == ""
+    listing = json.loads(CliRunner().invoke(cli, ["models", "-f", "json"]).stdout)
+    row = next(r for r in listing if r["name"] == NAME)
+    assert row["downloaded"] == "yes"
+    assert next(r for r in listing if r["name"] == "word2vec-google-news-300")["downloaded"] == "no"
+
+
+def test_a_bad_checksum_is_refused(mirror, monkeypatch, tmp_path):
+    url, root = mirror
+    listing = json.loads((root / "list.json").read_text())
+    listing["models"][NAME]["checksum"] = "0" * 32
+    (root / "list.json").write_text(json.dumps(listing))
+    monkeypatch.setenv("VECQ_GENSIM_DATA_URL", url)
+    result = CliRunner().invoke(cli, ["-m", NAME, "similar", "king", "queen"])
+    assert result.exit_code == 4
+    assert "Checksum" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_no_network_says_what_and_what_instead(monkeypatch, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    monkeypatch.setenv("VECQ_GENSIM_DATA_URL", f"http://127.0.0.1:{port}")
+    result = CliRunner().invoke(cli, ["-m", "word2vec-google-news-300", "neighbors", "cat"])
+    assert result.exit_code == 4
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert "word2vec-google-news-300 (1.7 GB)" in lines[0]
+    assert "--model PATH" in lines[0] and "glove-wiki-gigaword-50" in lines[0]
+    assert not (Path(tmp_path) / "gensim-data" / "word2vec-google-news-300").exists()

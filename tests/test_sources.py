@@ -1,0 +1,196 @@
+"""Model files of every supported format, read through gensim; bad files refused in one line."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from gensim.models import KeyedVectors
+from gensim.test.utils import datapath
+
+from vecq import store
+from vecq.cli import cli
+from vecq.sources import detect_format
+
+
+@pytest.fixture(scope="session")
+def small_kv(small_words) -> KeyedVectors:
+    words, vectors = small_words
+    kv = KeyedVectors(vectors.shape[1], dtype=np.float32)
+    kv.add_vectors(words, vectors)
+    return kv
+
+
+@pytest.fixture(scope="session")
+def model_files(tmp_path_factory, small_kv) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("formats")
+    files = {
+        "word2vec-bin": d / "m.bin",
+        "word2vec-bin-gz": d / "m.bin.gz",
+        "word2vec-text": d / "m.txt",
+        "word2vec-vec-gz": d / "m.vec.gz",
+        "glove-text": d / "glove.txt",
+    }
+    small_kv.save_word2vec_format(str(files["word2vec-bin"]), binary=True)
+    small_kv.save_word2vec_format(str(files["word2vec-bin-gz"]), binary=True)
+    small_kv.save_word2vec_format(str(files["word2vec-text"]), binary=False)
+    small_kv.save_word2vec_format(str(files["word2vec-vec-gz"]), binary=False)
+    small_kv.save_word2vec_format(str(files["glove-text"]), binary=False, write_header=False)
+    shutil.copy(datapath("lee_fasttext.bin"), d / "lee.bin")
+    files["fasttext-bin"] = d / "lee.bin"
+    return files
+
+
+def invoke(args, input=None):
+    result = CliRunner().invoke(cli, args, input=input)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["word2vec-bin", "word2vec-bin-gz", "word2vec-text", "word2vec-vec-gz", "glove-text", "fasttext-bin"],
+)
+def test_every_format_answers_like_gensim(kind, model_files, small_kv, tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = model_files[kind]
+    if kind == "fasttext-bin":
+        from gensim.models.fasttext import load_facebook_vectors
+
+        oracle = load_facebook_vectors(str(path))
+    else:
+        oracle = small_kv
+    word = oracle.index_to_key[50]
+    result = invoke(["-m", str(path), "neighbors", word, "-n", "5", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    ours = [(r["word"], r["similarity"]) for r in json.loads(result.stdout)]
+    theirs = oracle.most_similar(word, topn=5)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    assert np.allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+
+
+def test_format_detection(model_files):
+    assert detect_format(model_files["word2vec-bin"]) == "word2vec-bin"
+    assert detect_format(model_files["word2vec-bin-gz"]) == "word2vec-bin"
+    assert detect_format(model_files["word2vec-text"]) == "word2vec-text"
+    assert detect_format(model_files["glove-text"]) == "glove-text"
+    assert detect_format(model_files["fasttext-bin"]) == "fasttext-bin"
+
+
+def test_limit_loads_only_the_first_words(model_files, tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    (rec,) = json.loads(
+        invoke(["-m", str(model_files["word2vec-bin"]), "--limit", "100", "info", "-f", "json"]).stdout
+    )
+    assert rec["vocabulary"] == 100
+
+
+class _Evil:
+    """Unpickling this creates a file: proof that a pickle runs code."""
+
+    target = ""
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_pickles_are_refused_without_trust(tmp_path):
+    canary = tmp_path / "pwned"
+    _Evil.target = str(canary)
+    evil = tmp_path / "evil.kv"
+    evil.write_bytes(pickle.dumps(_Evil()))
+    for path in (evil, tmp_path / "evil.bin"):
+        if path.suffix == ".bin":
+            shutil.copy(evil, path)  # a pickle in disguise is recognised by its bytes
+        result = invoke(["-m", str(path), "similar", "a", "b"])
+        assert result.exit_code == 4
+        assert "pickle" in result.stderr and "--trust" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not canary.exists()
+
+
+def test_native_kv_opens_with_trust(small_kv, tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "m.kv"
+    small_kv.save(str(path))
+    result = invoke(["-m", str(path), "--trust", "similar", "king", "queen"])
+    assert result.exit_code == 0, result.stderr
+    assert abs(float(result.stdout.split()[-1]) - small_kv.similarity("king", "queen")) < 1e-5
+
+
+def _bad_files(d: Path, model_files) -> dict[str, Path]:
+    good_bin = model_files["word2vec-bin"].read_bytes()
+    good_txt = model_files["word2vec-text"].read_text()
+    lines = good_txt.splitlines()
+    files = {
+        "empty": b"",
+        "not a model": b"This is a README, not vectors.\nIt has words but no numbers.\n",
+        "truncated binary": good_bin[: len(good_bin) // 2],
+        "truncated text": good_txt[: len(good_txt) // 2].encode(),
+        "header says more rows": ("6000 50\n" + "\n".join(lines[1:]) + "\n").encode(),
+        "header claims 10^12 rows": b"1000000000000 300\nthe 0.1 0.2\n",
+        "too few numbers": (
+            lines[0] + "\n" + lines[1] + "\n" + " ".join(lines[2].split()[:10]) + "\n"
+        ).encode(),
+        "too many numbers": ("2 50\n" + lines[1] + "\n" + lines[2] + " 0.5 0.5\n").encode(),
+        "nan values": (b"2 3\nthe 0.1 nan 0.3\ncat 0.1 0.2 0.3\n"),
+        "infinite values": (b"2 3\nthe 0.1 inf 0.3\ncat 0.1 0.2 0.3\n"),
+        "gzip that is damaged": gzip.compress(good_txt.encode())[:200],
+    }
+    out = {}
+    for name, data in files.items():
+        suffix = ".txt.gz" if "gzip" in name else ".bin" if "binary" in name else ".txt"
+        path = d / (name.replace(" ", "-").replace("^", "") + suffix)
+        path.write_bytes(data)
+        out[name] = path
+    return out
+
+
+def test_bad_model_files_get_one_line_exit_4_and_no_cache(tmp_path, monkeypatch, model_files):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(cache))
+    files = _bad_files(tmp_path, model_files)
+    directory = tmp_path / "a-directory"
+    directory.mkdir()
+    files["a directory"] = directory
+    for name, path in files.items():
+        result = invoke(["-m", str(path), "similar", "the", "cat"])
+        assert result.exit_code == 4, (name, result.exit_code, result.stdout, result.stderr)
+        lines = [x for x in result.stderr.strip().splitlines() if not x.startswith("vecq: converting")]
+        assert len(lines) == 1, (name, result.stderr)
+        assert str(path) in lines[0] or path.name in lines[0], (name, lines[0])
+    assert [p for p, s in store.entries(cache)] == []
+
+
+def test_invalid_utf8_words_are_replaced_not_fatal(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"2 3\ncaf\xe9 0.1 0.2 0.3\ncat 0.3 0.2 0.1\n")
+    result = invoke(["-m", str(path), "similar", "caf\ufffd", "cat"])
+    assert result.exit_code == 0, result.stderr
+
+
+def test_duplicate_words_keep_the_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "dup.txt"
+    path.write_text("3 3\ncat 1 0 0\ndog 0 1 0\ncat 0 0 1\n")
+    result = invoke(["-m", str(path), "vector", "cat"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1].split("\t")[1].split() == ["1.000000", "0.000000", "0.000000"]
+
+
+def test_memory_check_suggests_limit(tmp_path):
+    from vecq.errors import ModelError
+    from vecq.sources import Source, check_memory
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"3000000 300\n")
+    with pytest.raises(ModelError, match="--limit"):
+        check_memory(Source("big", str(path), "word2vec-bin"), available=1_000_000_000)
+    check_memory(Source("big", str(path), "word2vec-bin", limit=100_000), available=1_000_000_000)
