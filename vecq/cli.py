@@ -12,6 +12,7 @@ from itertools import combinations
 
 import click
 
+from .explore import eval_group, odd, plot, repl
 from .manage import cache, download, models
 from .queries import AnalogyQuery, NeighborsQuery, SimilarQuery
 from .render import Env
@@ -174,6 +175,10 @@ def info(session: Session) -> None:
     renderer.close()
 
 
+cli.add_command(eval_group)
+cli.add_command(odd)
+cli.add_command(plot)
+cli.add_command(repl)
 cli.add_command(cache)
 cli.add_command(models)
 cli.add_command(download)

@@ -22,7 +22,6 @@ from .records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .vocab import Vocab
 from .words import Match, resolve
 
-BLOCK_ROWS = 1 << 16
 COSMUL_EPS = 1e-6
 METHODS = ("add", "cosmul")
 
@@ -139,7 +138,7 @@ class Model:
         exclude = [[t.match.row for t in terms] for terms in queries]
 
         def scores(block: np.ndarray) -> np.ndarray:
-            return block @ q.T
+            return q @ block.T
 
         return self._top(scores, len(queries), exclude, top, restrict)
 
@@ -172,10 +171,24 @@ class Model:
         q = np.asarray(self.vectors[rows.reshape(-1)], dtype=np.float32)  # (3m, d): A, C, B per triple
 
         def scores(block: np.ndarray) -> np.ndarray:
-            s = ((1.0 + block @ q.T) / 2.0).reshape(block.shape[0], m, 3)
-            return s[:, :, 0] * s[:, :, 1] / (s[:, :, 2] + COSMUL_EPS)
+            s = ((1.0 + q @ block.T) / 2.0).reshape(m, 3, block.shape[0])
+            return s[:, 0] * s[:, 1] / (s[:, 2] + COSMUL_EPS)
 
         return self._top(scores, m, rows.tolist(), top, restrict)
+
+    def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
+        """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
+
+        gensim's ``doesnt_match``: the mean of the unit vectors, normalised.
+        """
+        if len(matches) < 2:
+            raise QueryError("give at least two words to find the one that does not belong")
+        unit = np.asarray(self.vectors[[m.row for m in matches]], dtype=np.float32)
+        mean = unit.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        mean = mean / norm if norm > 0 else mean
+        scores = (unit @ mean).tolist()
+        return sorted(zip(matches, scores), key=lambda pair: (pair[1], pair[0].word))
 
     # -- machinery --------------------------------------------------------------------------------
 
@@ -210,6 +223,11 @@ def normalise(raw: np.ndarray, norms: np.ndarray) -> np.ndarray:
     return (raw / safe[:, None]).astype(np.float32)
 
 
+def block_rows(m: int) -> int:
+    """Rows per block: scores for one block stay near 16M floats (64 MB) whatever the batch size."""
+    return max(8192, min(1 << 20, (1 << 24) // max(m, 1)))
+
+
 def top_k_blocked(
     score_block,
     matrix: np.ndarray,
@@ -219,60 +237,56 @@ def top_k_blocked(
     k: int,
     zero_rows: np.ndarray,
 ) -> list[list[tuple[int, float]]]:
-    """Best ``k`` rows of ``matrix[:n]`` for each of ``m`` queries, scored by ``score_block(block)``.
+    """Best ``k`` rows of ``matrix[:n]`` for each of ``m`` queries; ``score_block(block)`` is (m, rows).
 
-    The first block is partitioned per query; after it each query has a running k-th best score, and
-    later blocks only contribute the few entries above it, found by one vectorised comparison. That
-    keeps a 1,000-query batch over 3M rows near the cost of its matrix products.
+    The first block is partitioned per query. After it each query has a running k-th best score, and
+    a later block only costs, per query, one maximum and, when that beats the k-th best, a search for
+    the few entries above it. A 1,000-query batch over 3M rows stays near the cost of its products.
+    Excluded rows (the query's own words) and all-zero rows are masked to -inf before ranking, which
+    is what gensim's "ask for k + len(exclude), then drop them" comes to.
     """
     if m == 0:
         return []
-    k_eff = max(0, min(k, n))
-    best_s = np.full((m, k_eff), -np.inf, dtype=np.float32)
-    best_r = np.full((m, k_eff), -1, dtype=np.int64)
-    if k_eff == 0:
+    k = max(0, min(k, n))
+    if k == 0:
         return [[] for _ in range(m)]
-    cols = [np.array(e, dtype=np.int64) for e in exclude]
+    best_s = np.full((m, k), -np.inf, dtype=np.float32)
+    best_r = np.full((m, k), -1, dtype=np.int64)
+    excluded = [np.array(e, dtype=np.int64) for e in exclude]
     zero_rows = zero_rows[zero_rows < n]
-    # Keep k + (number excluded) candidates, as gensim does, then drop the excluded at the end; here
-    # excluded rows are masked to -inf before ranking, which is the same and simpler.
-    width = k_eff
-    for start in range(0, n, BLOCK_ROWS):
-        stop = min(n, start + BLOCK_ROWS)
-        s = np.asarray(score_block(matrix[start:stop]), dtype=np.float32)
-        for j, ex in enumerate(cols):
+    step = block_rows(m)
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        s = np.asarray(score_block(matrix[start:stop]), dtype=np.float32).reshape(m, stop - start)
+        for j, ex in enumerate(excluded):
             local = ex[(ex >= start) & (ex < stop)] - start
             if local.size:
-                s[local, j] = -np.inf
+                s[j, local] = -np.inf
         zl = zero_rows[(zero_rows >= start) & (zero_rows < stop)] - start
         if zl.size:
-            s[zl, :] = -np.inf
-        thresh = best_s[:, width - 1]
-        if start == 0 or not np.isfinite(thresh).all():
-            take = min(width, s.shape[0])
-            part = np.argpartition(-s, take - 1, axis=0)[:take] if take < s.shape[0] else None
-            if part is None:
-                part = np.broadcast_to(np.arange(s.shape[0])[:, None], s.shape)
-            cand_r = (part + start).T  # (m, take)
-            cand_s = np.take_along_axis(s, part, axis=0).T
-            merged_s = np.concatenate([best_s[:, :width], cand_s], axis=1)
-            merged_r = np.concatenate([best_r[:, :width], cand_r], axis=1)
-            order = np.argsort(-merged_s, axis=1, kind="stable")[:, :width]
-            best_s[:, :width] = np.take_along_axis(merged_s, order, axis=1)
-            best_r[:, :width] = np.take_along_axis(merged_r, order, axis=1)
+            s[:, zl] = -np.inf
+        if start == 0:
+            take = min(k, s.shape[1])
+            idx = np.argpartition(-s, take - 1, axis=1)[:, :take] if take < s.shape[1] else None
+            if idx is None:
+                idx = np.broadcast_to(np.arange(s.shape[1]), s.shape)
+            _merge(best_s, best_r, np.arange(m), np.take_along_axis(s, idx, axis=1), idx + start)
             continue
-        rr, jj = np.nonzero(s > thresh[None, :])
-        if rr.size == 0:
-            continue
-        for j in np.unique(jj).tolist():
-            sel = rr[jj == j]
-            merged_s = np.concatenate([best_s[j, :width], s[sel, j]])
-            merged_r = np.concatenate([best_r[j, :width], sel + start])
-            order = np.argsort(-merged_s, kind="stable")[:width]
-            best_s[j, :width] = merged_s[order]
-            best_r[j, :width] = merged_r[order]
+        thresh = best_s[:, -1]
+        for j in np.flatnonzero(s.max(axis=1) > thresh).tolist():
+            sel = np.flatnonzero(s[j] > thresh[j])
+            _merge(best_s, best_r, np.array([j]), s[j, sel][None, :], (sel + start)[None, :])
     out = []
     for j in range(m):
-        keep = np.isfinite(best_s[j, :width])
-        out.append(list(zip(best_r[j, :width][keep].tolist(), best_s[j, :width][keep].tolist())))
+        keep = np.isfinite(best_s[j])
+        out.append(list(zip(best_r[j][keep].tolist(), best_s[j][keep].tolist())))
     return out
+
+
+def _merge(best_s: np.ndarray, best_r: np.ndarray, rows: np.ndarray, cand_s: np.ndarray, cand_r) -> None:
+    """Fold candidates into the running top k of ``rows`` (ties keep the lower row first)."""
+    merged_s = np.concatenate([best_s[rows], cand_s], axis=1)
+    merged_r = np.concatenate([best_r[rows], np.asarray(cand_r, dtype=np.int64)], axis=1)
+    order = np.lexsort((merged_r, -merged_s), axis=1)[:, : best_s.shape[1]]
+    best_s[rows] = np.take_along_axis(merged_s, order, axis=1)
+    best_r[rows] = np.take_along_axis(merged_r, order, axis=1)

@@ -191,12 +191,17 @@ def _shape(source: Source, words: list[str], raw: np.ndarray) -> tuple[int, int]
 
 
 def _write_vectors(tmp: Path, source: Source, raw: np.ndarray, rows: int, dims: int, reporter: Reporter):
-    """Normalise block by block into a mapped .npy: no second copy of the matrix in memory."""
-    out = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32, shape=(rows, dims))
+    """Normalise block by block and append to a .npy with plain writes.
+
+    Plain writes, not a writable memory map: written pages of a mapping count as the process's
+    resident memory, which would double the conversion's peak for a 3.6 GB matrix.
+    """
     norms = np.empty(rows, dtype=np.float32)
-    with reporter.task("writing unit vectors", rows) as task:
+    with open(tmp / "vectors.npy", "wb") as f, reporter.task("writing unit vectors", rows) as task:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+        np.lib.format.write_array_header_1_0(f, {**header, "shape": (rows, dims)})
         for start in range(0, rows, WRITE_ROWS):
-            block = np.asarray(raw[start : start + WRITE_ROWS], dtype=np.float32)
+            block = np.array(raw[start : start + WRITE_ROWS], dtype=np.float32)  # a copy: raw stays intact
             if not np.isfinite(block).all():
                 bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
                 raise ModelError(
@@ -204,11 +209,9 @@ def _write_vectors(tmp: Path, source: Source, raw: np.ndarray, rows: int, dims: 
                 )
             n = np.linalg.norm(block, axis=1)
             norms[start : start + len(block)] = n
-            safe = np.where(n > 0, n, 1.0)
-            out[start : start + len(block)] = block / safe[:, None]
+            block /= np.where(n > 0, n, 1.0)[:, None]
+            f.write(block.tobytes())
             task.update(start + len(block))
-    out.flush()
-    del out
     np.save(tmp / "norms.npy", norms, allow_pickle=False)
 
 

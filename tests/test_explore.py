@@ -1,0 +1,163 @@
+"""eval, odd, plot, models and repl on real GloVe, with gensim as the oracle where it has an answer."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import struct
+
+import pytest
+from click.testing import CliRunner
+from gensim.test.utils import datapath
+
+from vecq import evaluate
+from vecq.cli import cli
+
+M = ["-m", "glove-wiki-gigaword-50"]
+
+
+def invoke(args, input=None):
+    result = CliRunner().invoke(cli, [*M, *args], input=input)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture(scope="session")
+def questions_subset(tmp_path_factory):
+    """The first 120 questions of every section of the Google set (about 1,700): gensim takes seconds."""
+    out, count = [], 0
+    for line in open(datapath("questions-words.txt")):
+        if line.startswith(":"):
+            out.append(line)
+            count = 0
+        elif count < 120:
+            out.append(line)
+            count += 1
+    path = tmp_path_factory.mktemp("eval") / "questions.txt"
+    path.write_text("".join(out))
+    return path
+
+
+def test_analogy_accuracy_equals_gensim(glove, kv, questions_subset):
+    score, sections = kv.evaluate_word_analogies(str(questions_subset))
+    report = evaluate.analogies(glove, questions_subset)
+    ours = {s.section: (s.correct, s.total) for s in [*report.sections, report.total]}
+    theirs = {s["section"]: (len(s["correct"]), len(s["correct"]) + len(s["incorrect"])) for s in sections}
+    assert ours == theirs
+    assert report.total.accuracy == pytest.approx(score)
+
+
+def test_analogy_accuracy_with_small_restrict_and_case_sensitive(glove, kv, questions_subset):
+    for restrict, case in [(30000, True), (30000, False)]:
+        score, sections = kv.evaluate_word_analogies(
+            str(questions_subset), restrict_vocab=restrict, case_insensitive=case
+        )
+        report = evaluate.analogies(glove, questions_subset, restrict=restrict, case_insensitive=case)
+        assert (report.total.correct, report.total.total) == (
+            len(sections[-1]["correct"]),
+            len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]),
+        )
+
+
+@pytest.mark.parametrize("name", ["wordsim353.tsv", "simlex999.txt"])
+def test_similarity_correlations_equal_gensim(glove, kv, name):
+    pearson, spearman, oov = kv.evaluate_word_pairs(datapath(name))
+    r = evaluate.pairs(glove, datapath(name))
+    assert r.pearson == pytest.approx(pearson[0], abs=1e-6)
+    assert r.spearman == pytest.approx(spearman[0], abs=1e-6)
+    assert r.unknown_ratio * 100 == pytest.approx(oov)
+
+
+def test_eval_commands_print_records(questions_subset):
+    result = invoke(["eval", "analogies", str(questions_subset), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data[-1]["section"] == "Total accuracy" and 0.3 < data[-1]["accuracy"] < 0.9
+    assert "skipped" in result.stderr
+    cosmul = json.loads(
+        invoke(["eval", "analogies", str(questions_subset), "--method", "cosmul", "-f", "json"]).stdout
+    )
+    assert cosmul[-1]["total"] == data[-1]["total"]
+    sim = json.loads(invoke(["eval", "similarity", "-f", "json"]).stdout)
+    assert sim[0]["file"] == "wordsim353.tsv" and 0.3 < sim[0]["spearman"] < 0.9
+
+
+def test_odd_one_out_equals_gensim_doesnt_match(kv):
+    for words in (
+        ["breakfast", "cereal", "dinner", "lunch"],
+        ["cat", "dog", "mouse", "car"],
+        ["paris", "berlin", "london", "apple"],
+    ):
+        result = invoke(["odd", *words])
+        assert result.exit_code == 0
+        rows = list(csv.DictReader(io.StringIO(result.stdout), delimiter="\t"))
+        assert rows[0]["word"] == kv.doesnt_match(words)
+        assert all(abs(float(r["distance"]) - (1 - float(r["similarity"]))) < 1e-6 for r in rows)
+
+
+def test_similar_with_three_words_gives_every_pair(kv):
+    rows = list(csv.DictReader(io.StringIO(invoke(["similar", "cat", "dog", "car"]).stdout), delimiter="\t"))
+    assert [(r["word1"], r["word2"]) for r in rows] == [("cat", "dog"), ("cat", "car"), ("dog", "car")]
+    assert all(abs(float(r["similarity"]) - kv.similarity(r["word1"], r["word2"])) < 1e-5 for r in rows)
+
+
+def test_plot_writes_png_svg_and_pdf(tmp_path):
+    words = ["cat", "kitten", "dog", "puppy", "car"]
+    png, svg, pdf = tmp_path / "w.png", tmp_path / "w.svg", tmp_path / "w.pdf"
+    for path in (png, svg, pdf):
+        result = invoke(["plot", *words, "-o", str(path)])
+        assert result.exit_code == 0, result.stderr
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width > 400 and height > 300
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and all(f">{w}<" in text for w in words)
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_plot_with_neighbours_labels_them(tmp_path, glove):
+    path = tmp_path / "n.svg"
+    assert invoke(["plot", "cat", "car", "--neighbors", "3", "-o", str(path)]).exit_code == 0
+    neighbour = glove.neighbors(
+        [__import__("vecq.engine", fromlist=["Term"]).Term(1.0, glove.lookup("car"))], top=1
+    )[0]
+    assert f">{neighbour.word}<" in path.read_text()
+
+
+def test_plot_refuses_an_unknown_extension(tmp_path):
+    result = invoke(["plot", "cat", "dog", "-o", str(tmp_path / "x.gif")])
+    assert result.exit_code == 3 and ".png" in result.stderr
+
+
+def test_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    result = invoke(["plot", "cat", "dog", "-o", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "pip install 'vecq[plot]'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_models_lists_the_catalogue_offline():
+    data = json.loads(CliRunner().invoke(cli, ["models", "-f", "json"]).stdout)
+    names = [d["name"] for d in data]
+    assert "word2vec-google-news-300" in names and "glove-twitter-200" in names
+    glove = next(d for d in data if d["name"] == "glove-wiki-gigaword-50")
+    assert glove["downloaded"] == "yes" and glove["vocabulary"] == 400000
+
+
+def test_repl_answers_words_expressions_and_similarities():
+    result = invoke(["repl", "-n", "2"], input="cat\nking - man + woman\ncat ~ dog\nqqzzxx\n\n")
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "dog" in out and "queen" in out and "similarity" in out
+    assert "'qqzzxx' is not in the vocabulary" in result.stderr
