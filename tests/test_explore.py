@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import struct
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -27,7 +28,7 @@ def invoke(args, input=None):
 def questions_subset(tmp_path_factory):
     """The first 120 questions of every section of the Google set (about 1,700): gensim takes seconds."""
     out, count = [], 0
-    for line in open(datapath("questions-words.txt")):
+    for line in Path(datapath("questions-words.txt")).read_text().splitlines(keepends=True):
         if line.startswith(":"):
             out.append(line)
             count = 0
