@@ -104,14 +104,22 @@ class Model:
     # -- the three questions ----------------------------------------------------------------------
 
     def similarity(self, a: Match, b: Match) -> Similarity:
-        score = float(np.dot(self.vectors[a.row], self.vectors[b.row]))
+        score = float(self.similarities(np.array([a.row]), np.array([b.row]))[0])
         return Similarity(a.word, b.word, score)
 
     def similarities(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
-        """Cosine of many pairs at once: one gather and one row-wise dot product."""
-        va = np.asarray(self.vectors[np.asarray(rows_a)], dtype=np.float32)
-        vb = np.asarray(self.vectors[np.asarray(rows_b)], dtype=np.float32)
-        return np.einsum("ij,ij->i", va, vb)
+        """Cosine of many pairs at once: one gather and one row-wise dot product.
+
+        A word against itself is exactly 1 (0 for an all-zero vector), not 1 minus a rounding error.
+        """
+        rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
+        va = np.asarray(self.vectors[rows_a], dtype=np.float32)
+        vb = np.asarray(self.vectors[rows_b], dtype=np.float32)
+        out = np.einsum("ij,ij->i", va, vb)
+        same = rows_a == rows_b
+        if same.any():
+            out[same] = (np.asarray(self.norms[rows_a[same]]) > 0).astype(np.float32)
+        return out
 
     def neighbors(
         self,

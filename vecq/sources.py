@@ -12,7 +12,6 @@ import gzip
 import io
 import os
 import re
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,6 +305,8 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
     they are pointed at our data folder, mirror and progress bar for the duration of the call; the
     reader code it fetches beside the data (``__init__.py``) is never imported.
     """
+    import socket
+
     import gensim.downloader as api
 
     list_url, base_url = download_urls()

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,7 +145,7 @@ def write(
     """Convert ``raw`` and ``words`` into ``folder``, atomically. Call with the lock held."""
     rows, dims = _shape(source, words, raw)
     size, mtime = source.fingerprint()
-    tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         tmp.mkdir(parents=True)
         _write_vectors(tmp, source, raw, rows, dims, reporter)
@@ -170,7 +169,7 @@ def write(
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
         if folder.exists():
-            trash = folder.parent / f".trash-{folder.name}-{uuid.uuid4().hex[:8]}"
+            trash = folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}"
             folder.rename(trash)
             shutil.rmtree(trash, ignore_errors=True)
         tmp.rename(folder)

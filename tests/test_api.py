@@ -1,0 +1,98 @@
+"""The Python API, and gensim's own KeyedVectors query tests run against vecq's drop-in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from gensim.test import test_keyedvectors as gensim_tests
+from gensim.test.utils import datapath
+
+import vecq
+
+# The tests in gensim's test_keyedvectors.py that only read vectors (no adding, saving or attributes).
+GENSIM_QUERY_TESTS = [
+    "test_most_similar",
+    "test_most_similar_vector",
+    "test_most_similar_parameter_types",
+    "test_most_similar_cosmul_parameter_types",
+    "test_most_similar_topn",
+    "test_relative_cosine_similarity",
+    "test_most_similar_raises_keyerror",
+    "test_most_similar_restrict_vocab",
+    "test_most_similar_with_vector_input",
+    "test_most_similar_to_given",
+    "test_similar_by_word",
+    "test_similar_by_vector",
+    "test_distance",
+    "test_similarity",
+    "test_closer_than",
+    "test_rank",
+    "test_get_mean_vector",
+]
+
+
+@pytest.mark.parametrize("name", GENSIM_QUERY_TESTS)
+def test_gensims_own_query_tests_pass_on_vecq(name):
+    case = gensim_tests.TestKeyedVectors(name)
+    case.setUp()
+    case.vectors = vecq.load(datapath("euclidean_vectors.bin"))  # the one line that changes
+    assert isinstance(case.vectors, vecq.Vectors)
+    getattr(case, name)()
+
+
+def test_api_answers_like_the_cli(glove):
+    kv = vecq.load("glove-wiki-gigaword-50")
+    assert kv.analogy("king", "man", "woman")[0].answer == "queen"
+    assert [n.word for n in kv.neighbors("cat", top=3)] == ["dog", "rabbit", "monkey"]
+    assert kv.neighbors("king - man + woman", top=1)[0].word == "queen"
+    assert kv.similarity("cat", "kitten") == pytest.approx(
+        glove.similarity(glove.lookup("cat"), glove.lookup("kitten")).similarity
+    )
+
+
+@pytest.fixture(scope="module")
+def pair():
+    kv = vecq.load("glove-wiki-gigaword-50")
+    oracle = KeyedVectors.load_word2vec_format(datapath("euclidean_vectors.bin"), binary=True)
+    return vecq.load(datapath("euclidean_vectors.bin")), oracle, kv
+
+
+def same(a, b, tol=1e-5) -> bool:
+    return [w for w, _ in a] == [w for w, _ in b] and np.allclose(
+        [x for _, x in a], [x for _, x in b], atol=tol
+    )
+
+
+def test_gensim_methods_agree_with_gensim(pair):
+    ours, theirs, _ = pair
+    w = theirs.index_to_key[:6]
+    assert ours.most_similar(w[0], topn=None) == pytest.approx(theirs.most_similar(w[0], topn=None), abs=1e-5)
+    assert same(ours.most_similar_cosmul(w[0], w[1], topn=4), theirs.most_similar_cosmul(w[0], w[1], topn=4))
+    assert ours.n_similarity(w[:2], w[2:4]) == pytest.approx(theirs.n_similarity(w[:2], w[2:4]), abs=1e-6)
+    assert ours.distances(w[0], w[1:4]) == pytest.approx(theirs.distances(w[0], w[1:4]), abs=1e-6)
+    assert ours.doesnt_match(w[:4]) == theirs.doesnt_match(w[:4])
+    assert same(
+        ours.most_similar(w[0], topn=3, clip_start=2, clip_end=40),
+        theirs.most_similar(w[0], topn=3, clip_start=2, clip_end=40),
+    )
+    assert list(ours.index_to_key[:10]) == theirs.index_to_key[:10]
+    assert ours.key_to_index[w[3]] == theirs.key_to_index[w[3]] and len(ours) == len(theirs)
+    assert ours.vector_size == theirs.vector_size
+    assert np.allclose(ours.vectors[:5], theirs.vectors[:5], atol=1e-5)
+    assert np.allclose(ours[w[:2]], theirs[w[:2]], atol=1e-5)
+    assert ours.get_index(w[2]) == 2 and w[2] in ours and "not-a-word-zz" not in ours
+
+
+def test_unknown_words_raise_keyerror(pair):
+    ours, _, _ = pair
+    with pytest.raises(KeyError):
+        ours["not-a-word-zz"]
+    with pytest.raises(KeyError):
+        ours.similarity("not-a-word-zz", ours.index_to_key[0])
+
+
+def test_version_attribute():
+    from importlib.metadata import version
+
+    assert vecq.__version__ == version("vecq")
