@@ -13,10 +13,18 @@ from itertools import combinations
 import click
 
 from .explore import eval_group, odd, plot, repl
-from .manage import cache, download, models
+from .manage import cache, download, index, models
 from .queries import AnalogyQuery, NeighborsQuery, SimilarQuery
 from .render import Env
-from .session import Session, VecqGroup, batch_options, batch_source, model_options, output_options
+from .session import (
+    Session,
+    VecqGroup,
+    approx_option,
+    batch_options,
+    batch_source,
+    model_options,
+    output_options,
+)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 SIMILAR_CHUNK = 8192
@@ -96,6 +104,7 @@ _restrict = click.option(
 )
 @_restrict
 @batch_options
+@approx_option
 @output_options
 def analogy(session: Session, words, top, method, restrict, input_file, strict) -> int | None:
     """A - B + C: 'vecq analogy king man woman' answers queen (king - man + woman).
@@ -121,6 +130,7 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     "--threshold", type=click.FloatRange(-1, 1), default=None, help="Only answers at least this similar."
 )
 @batch_options
+@approx_option
 @output_options
 def neighbors(session: Session, query, top, restrict, threshold, input_file, strict) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line."""
@@ -180,6 +190,7 @@ cli.add_command(odd)
 cli.add_command(plot)
 cli.add_command(repl)
 cli.add_command(cache)
+cli.add_command(index)
 cli.add_command(models)
 cli.add_command(download)
 

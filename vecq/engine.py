@@ -70,6 +70,8 @@ class Model:
         self.vocab = vocab
         self.info = info
         self._zero_rows: np.ndarray | None = None
+        self.folder = None  # the cache folder, when opened from the cache
+        self.index = None  # an ivf.Index: when set, neighbour searches are approximate
 
     @classmethod
     def from_arrays(
@@ -148,7 +150,7 @@ class Model:
         def scores(block: np.ndarray) -> np.ndarray:
             return q @ block.T
 
-        return self._top(scores, len(queries), exclude, top, restrict)
+        return self._top(scores, len(queries), exclude, top, restrict, probe=q)
 
     def analogy(
         self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
@@ -178,11 +180,20 @@ class Model:
         rows = np.array([[a.row, c.row, b.row] for a, b, c in triples], dtype=np.int64).reshape(m, 3)
         q = np.asarray(self.vectors[rows.reshape(-1)], dtype=np.float32)  # (3m, d): A, C, B per triple
 
-        def scores(block: np.ndarray) -> np.ndarray:
-            s = ((1.0 + q @ block.T) / 2.0).reshape(m, 3, block.shape[0])
+        def scores(block: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+            qq = q if which is None else q.reshape(m, 3, -1)[which].reshape(-1, q.shape[1])
+            s = ((1.0 + qq @ block.T) / 2.0).reshape(-1, 3, block.shape[0])
             return s[:, 0] * s[:, 1] / (s[:, 2] + COSMUL_EPS)
 
-        return self._top(scores, m, rows.tolist(), top, restrict)
+        # An index is probed with the 3CosAdd direction; the candidates are then scored by 3CosMul.
+        probe = None
+        if self.index is not None:
+            t = q.reshape(m, 3, -1)
+            probe = t[:, 0] - t[:, 2] + t[:, 1]
+            probe /= np.maximum(np.linalg.norm(probe, axis=1, keepdims=True), 1e-12)
+        return self._top(
+            scores, m, rows.tolist(), top, restrict, probe=probe, score_rows=lambda v, w: scores(v, w)
+        )
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -211,8 +222,21 @@ class Model:
         norm = np.linalg.norm(mean)
         return (mean / norm if norm > 0 else mean).astype(np.float32)
 
-    def _top(self, score_block, m: int, exclude: list[list[int]], top: int, restrict: int | None):
+    def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None):
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        if self.index is not None and probe is not None:
+            from .ivf import search
+
+            return search(
+                self.index,
+                self.vectors,
+                probe.astype(np.float32),
+                exclude,
+                top,
+                score_rows=score_rows,
+                zero_rows=self.zero_rows,
+                limit=n,
+            )
         return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import evaluate
-from .session import Session, output_options
+from .session import Session, approx_option, output_options
 
 
 def _default_data(name: str) -> str:
@@ -143,6 +143,7 @@ def plot(session: Session, words, output, k) -> None:
 
 @click.command()
 @click.option("-n", "--top", type=click.IntRange(min=1), default=10, show_default=True)
+@approx_option
 @click.pass_obj
 def repl(session: Session, top: int) -> None:
     """An interactive session over one opened model.

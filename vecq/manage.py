@@ -135,3 +135,78 @@ def download(session: Session, name: str) -> None:
         return
     path = sources.download(entry, reporter_for(session.env))
     session.warn(f"downloaded {name} to {path} ({human_size(os.path.getsize(path))})")
+
+
+@click.group()
+def index() -> None:
+    """The approximate-neighbour index of a cached model (used by --approx)."""
+
+
+INDEX_COLUMNS = ("name", "lists", "nprobe", "recall_at_10", "queries", "build_seconds", "size", "matrix_size")
+
+
+def _index_record(model, idx) -> dict:
+    from . import ivf
+
+    return {
+        "name": model.info.name,
+        "lists": idx.meta["lists"],
+        "nprobe": idx.meta["nprobe"],
+        "recall_at_10": idx.meta["recall_at_10"],
+        "queries": idx.meta["queries"],
+        "build_seconds": idx.meta["build_seconds"],
+        "size": human_size(ivf.size_on_disk(model.folder)),
+        "matrix_size": human_size((model.folder / "vectors.npy").stat().st_size),
+    }
+
+
+@index.command("build")
+@click.argument("model", required=False)
+@click.option(
+    "--lists",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of lists [default: 2 sqrt(rows), at most 4096].",
+)
+@output_options
+def index_build(session: Session, model: str | None, lists: int | None) -> None:
+    """Build the approximate index of MODEL into its cache, and measure its recall@10."""
+    from . import ivf
+    from .engine import top_k_blocked
+    from .terminal import reporter_for
+
+    if model:
+        session.model_spec = model
+    opened = session.open()
+    if opened.folder is None:
+        raise CacheError("an index is stored in the cache, which could not be written; fix VECQ_CACHE_DIR")
+
+    def exact(q, exclude, k):
+        return top_k_blocked(
+            lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k, opened.zero_rows
+        )
+
+    with store.locked(opened.folder):
+        built = ivf.build(opened.vectors, exact, lists=lists, reporter=reporter_for(session.env))
+        ivf.save(built, opened.folder)
+    renderer = session.renderer(INDEX_COLUMNS, "approximate index")
+    renderer.write([_index_record(opened, ivf.load(opened.folder))])
+    renderer.close()
+
+
+@index.command("info")
+@click.argument("model", required=False)
+@output_options
+def index_info(session: Session, model: str | None) -> None:
+    """The index of MODEL: its lists, nprobe, measured recall@10 and size on disk."""
+    from . import ivf
+
+    if model:
+        session.model_spec = model
+    opened = session.open()
+    idx = ivf.load(opened.folder) if opened.folder is not None else None
+    if idx is None:
+        raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")
+    renderer = session.renderer(INDEX_COLUMNS, "approximate index")
+    renderer.write([_index_record(opened, idx)])
+    renderer.close()

@@ -81,6 +81,7 @@ class Session:
     limit: int | None = None
     fmt: str | None = None
     header: bool = True
+    approx: bool = False
 
     def warn(self, message: str) -> None:
         self.env.stderr.write(f"vecq: {message}\n")
@@ -90,13 +91,23 @@ class Session:
         from .loader import open_model
         from .terminal import reporter_for
 
-        return open_model(
+        model = open_model(
             self.model_spec,
             trust=self.trust,
             limit=self.limit,
             reporter=reporter_for(self.env),
             warn=self.warn,
         )
+        if self.approx:
+            from . import ivf
+
+            model.index = ivf.load(model.folder) if model.folder is not None else None
+            if model.index is None:
+                self.warn(
+                    f"{model.info.name} has no approximate index (build one with 'vecq index build'); "
+                    "answering exactly"
+                )
+        return model
 
     def renderer(self, columns: Sequence[str], title: str = "", model=None) -> Renderer:
         return Renderer(self.env, self.fmt, columns, title, model.info if model else None, self.header)
@@ -182,6 +193,22 @@ def output_options(f: Callable) -> Callable:
             header=not no_header,
         )
         return f(session, **kwargs)
+
+    return wrapper
+
+
+def approx_option(f: Callable) -> Callable:
+    """``--approx``: answer from the model's approximate index (exact search is the default)."""
+
+    @click.option(
+        "--approx",
+        is_flag=True,
+        help="Use the approximate index ('vecq index build'): faster, recall@10 shown by 'vecq index info'.",
+    )
+    @functools.wraps(f)
+    def wrapper(*args, approx: bool, **kwargs):
+        click.get_current_context().find_object(Session).approx = approx
+        return f(*args, **kwargs)
 
     return wrapper
 

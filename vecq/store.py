@@ -117,7 +117,9 @@ def open_model(folder: Path, manifest: dict) -> Model:
     if vectors.shape != (manifest["rows"], manifest["dimensions"]) or len(vocab) != manifest["rows"]:
         raise CacheError(f"the cache in {folder} does not match its manifest; run 'vecq cache clear'")
     info = ModelInfo(manifest["name"], manifest["source"], manifest["rows"], manifest["dimensions"])
-    return Model(vectors, norms, vocab, info)
+    model = Model(vectors, norms, vocab, info)
+    model.folder = folder
+    return model
 
 
 @contextlib.contextmanager

@@ -1,0 +1,120 @@
+"""The approximate index: built into the cache, exact scores, measured recall, a noted fallback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from vecq import ivf, store
+from vecq.cli import cli
+from vecq.engine import Model, Term, top_k_blocked
+
+M = ["-m", "glove-wiki-gigaword-50"]
+
+
+def invoke(args, input=None):
+    result = CliRunner().invoke(cli, [*M, *args], input=input)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def tsv(text):
+    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+@pytest.fixture(scope="module")
+def indexed(glove):
+    result = CliRunner().invoke(cli, [*M, "index", "build", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    yield json.loads(result.stdout)[0]
+    shutil.rmtree(glove.folder / ivf.FOLDER, ignore_errors=True)
+
+
+def test_build_reports_recall_and_a_small_size(indexed, glove):
+    assert indexed["recall_at_10"] >= 0.95
+    assert indexed["lists"] == ivf.n_lists(len(glove))
+    size = ivf.size_on_disk(glove.folder)
+    assert 0 < size < 0.1 * (glove.folder / "vectors.npy").stat().st_size  # no second copy of the vectors
+    info = json.loads(invoke(["index", "info", "-f", "json"]).stdout)[0]
+    assert info["recall_at_10"] == indexed["recall_at_10"] and info["nprobe"] == indexed["nprobe"]
+
+
+def test_approx_answers_have_exact_scores_and_high_recall(indexed, glove):
+    words = [glove.vocab.word(r) for r in range(200, 20000, 200)]
+    approx = tsv(invoke(["neighbors", "-", "--approx"], input="\n".join(words) + "\n").stdout)
+    exact = tsv(invoke(["neighbors", "-"], input="\n".join(words) + "\n").stdout)
+    by_query = lambda rows: {q: {r["word"]: r["similarity"] for r in rows if r["query"] == q} for q in words}  # noqa: E731
+    a, e = by_query(approx), by_query(exact)
+    hits = sum(len(set(a[q]) & set(e[q])) for q in words)
+    assert hits / sum(len(e[q]) for q in words) >= 0.9
+    for q in words:
+        assert q not in a[q]  # the query word is still excluded
+        for word, score in a[q].items():
+            if word in e[q]:
+                assert abs(float(score) - float(e[q][word])) <= 2e-6  # the same exact cosine
+
+
+def test_approx_analogies(indexed):
+    for method in ("add", "cosmul"):
+        result = invoke(["analogy", "king", "man", "woman", "--approx", "--method", method])
+        assert result.exit_code == 0 and tsv(result.stdout)[0]["answer"] == "queen"
+    assert tsv(invoke(["neighbors", "cat", "--approx", "--restrict", "5000"]).stdout)[0]["word"] == "dog"
+
+
+def test_missing_index_falls_back_with_one_note(tmp_path, monkeypatch, small_words):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    words, vectors = small_words
+    path = tmp_path / "m.txt"
+    path.write_text(
+        f"{len(words)} {vectors.shape[1]}\n"
+        + "".join(w + " " + " ".join(map(str, v)) + "\n" for w, v in zip(words, vectors))
+    )
+    result = CliRunner().invoke(cli, ["-m", str(path), "neighbors", "king", "--approx", "-n", "3"])
+    assert result.exit_code == 0
+    notes = [x for x in result.stderr.splitlines() if "approximate index" in x]
+    assert len(notes) == 1 and "answering exactly" in notes[0]
+    assert len(tsv(result.stdout)) == 3
+
+
+def test_cache_clear_removes_the_index_too(tmp_path, monkeypatch, small_words):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    words, vectors = small_words
+    path = tmp_path / "m.txt"
+    path.write_text(
+        f"{len(words)} {vectors.shape[1]}\n"
+        + "".join(w + " " + " ".join(map(str, v)) + "\n" for w, v in zip(words, vectors))
+    )
+    assert CliRunner().invoke(cli, ["-m", str(path), "index", "build"]).exit_code == 0
+    (folder,) = [p for p, s in store.entries(tmp_path / "cache")]
+    assert (folder / ivf.FOLDER).is_dir()
+    assert CliRunner().invoke(cli, ["cache", "clear", str(path)]).exit_code == 0
+    assert not folder.exists()
+
+
+def test_search_equals_exact_when_every_list_is_probed():
+    rng = np.random.default_rng(1)
+    raw = rng.standard_normal((3000, 16)).astype(np.float32)
+    model = Model.from_arrays([f"w{i}" for i in range(3000)], raw)
+
+    def exact(q, exclude, k):
+        return top_k_blocked(
+            lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k, model.zero_rows
+        )
+
+    index = ivf.build(model.vectors, exact, lists=20, queries=50)
+    q = np.asarray(model.vectors[:30])
+    exclude = [[i] for i in range(30)]
+    full = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20)
+    truth = exact(q, exclude, 10)
+    assert [[r for r, _ in x] for x in full] == [[r for r, _ in x] for x in truth]
+    assert np.allclose([[s for _, s in x] for x in full], [[s for _, s in x] for x in truth], atol=1e-6)
+    index.meta["nprobe"] = 20
+    model.index = index
+    single = model.neighbors([Term(1.0, model.lookup("w3"))], top=5)
+    assert [n.word for n in single] == [model.vocab.word(r) for r, _ in truth[3][:5]]
