@@ -38,7 +38,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")
-WRITE_ROWS = 1 << 16
+WRITE_ROWS = 1 << 14
 
 
 class CacheWriteError(CacheError):
@@ -150,12 +150,16 @@ def write(
     tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
     try:
         tmp.mkdir(parents=True)
-        _write_vectors(tmp, source, raw, rows, dims, reporter)
-        with reporter.task("indexing the vocabulary", None):
+        # The vectors are written (mostly waiting on the disk) while the vocabulary is sorted.
+        writer = _Background(_write_vectors, tmp, source, raw, rows, dims, reporter)
+        try:
             arrays = build_arrays(words)
             arrays["blob"].tofile(tmp / "words.bin")
             for name in ("offsets", "order", "keys"):
                 np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
+            del arrays
+        finally:
+            writer.join()  # never leave it writing into a folder that is about to be removed
         manifest = {
             "format": FORMAT_VERSION,
             "name": source.name,
@@ -183,6 +187,29 @@ def write(
         raise
 
 
+class _Background:
+    """Run a function in a thread; ``join`` re-raises what it raised."""
+
+    def __init__(self, fn, *args):
+        import threading
+
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                fn(*args)
+            except BaseException as e:  # handed to the caller in join()
+                self._error = e
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def _shape(source: Source, words: list[str], raw: np.ndarray) -> tuple[int, int]:
     if raw.ndim != 2 or raw.shape[0] != len(words):
         raise ModelError(f"{source.path}: {len(words)} words but a matrix of shape {raw.shape}")
@@ -198,20 +225,23 @@ def _write_vectors(tmp: Path, source: Source, raw: np.ndarray, rows: int, dims: 
     resident memory, which would double the conversion's peak for a 3.6 GB matrix.
     """
     norms = np.empty(rows, dtype=np.float32)
+    buf = np.empty((min(rows, WRITE_ROWS), dims), dtype=np.float32)
     with open(tmp / "vectors.npy", "wb") as f, reporter.task("writing unit vectors", rows) as task:
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
         np.lib.format.write_array_header_1_0(f, {**header, "shape": (rows, dims)})
         for start in range(0, rows, WRITE_ROWS):
-            block = np.array(raw[start : start + WRITE_ROWS], dtype=np.float32)  # a copy: raw stays intact
-            if not np.isfinite(block).all():
+            block = np.asarray(raw[start : start + WRITE_ROWS], dtype=np.float32)
+            out = buf[: len(block)]
+            squares = np.einsum("ij,ij->i", block, block)
+            if not np.isfinite(squares).all():  # a NaN or an infinity anywhere in a row shows here
                 bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
                 raise ModelError(
                     f"{source.path}: row {bad} holds NaN or infinite values; the file is damaged"
                 )
-            n = np.linalg.norm(block, axis=1)
+            n = np.sqrt(squares)
             norms[start : start + len(block)] = n
-            block /= np.where(n > 0, n, 1.0)[:, None]
-            f.write(block.tobytes())
+            np.multiply(block, (1.0 / np.where(n > 0, n, 1.0))[:, None], out=out)
+            f.write(memoryview(out))
             task.update(start + len(block))
     np.save(tmp / "norms.npy", norms, allow_pickle=False)
 

@@ -142,12 +142,36 @@ class Vocab:
 
 
 def build_arrays(words: Sequence[str]) -> dict[str, np.ndarray]:
-    """The four arrays for ``words`` (in row order); the cache writes exactly these."""
-    encoded = [w.encode("utf-8", errors="surrogatepass") for w in words]
-    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    """The four arrays for ``words`` (in row order); the cache writes exactly these.
+
+    Written for 3M words, while gensim's copy of the model is still in memory: no list of 3M
+    encoded words is built (keys and lengths are streamed into arrays), and the sort runs in C on
+    the 16-byte keys, with Python only ordering the rare runs of long words that share a key.
+    """
+
+    def enc(w: str) -> bytes:
+        return w.encode("utf-8", errors="surrogatepass")
+
+    n = len(words)
+    text = "".join(words)
+    blob_bytes = enc(text)
+    if len(blob_bytes) == len(text):  # all ASCII: a word's byte length is its length
+        lengths = np.fromiter(map(len, words), dtype=np.int64, count=n)
+    else:
+        lengths = np.fromiter((len(enc(w)) for w in words), dtype=np.int64, count=n)
+    del text
+    offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    order = np.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int32)
-    keys = np.array([encoded[i][:KEY_BYTES] for i in order.tolist()], dtype=KEY_DTYPE)
+    del lengths
+    blob = np.frombuffer(blob_bytes, dtype=np.uint8)
+    keys = np.fromiter((enc(w)[:KEY_BYTES] for w in words), dtype=KEY_DTYPE, count=n)
+    order = np.argsort(keys, kind="stable").astype(np.int32)
+    keys.sort(kind="stable")  # in place: the same order as ``order``, without a second array
+    ties = np.flatnonzero(keys[1:] == keys[:-1])
+    if ties.size:
+        breaks = np.flatnonzero(np.diff(ties) > 1)
+        starts = ties[np.r_[0, breaks + 1]]
+        ends = ties[np.r_[breaks, ties.size - 1]] + 2
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            order[a:b] = sorted(order[a:b].tolist(), key=lambda r: enc(words[r]))
     return {"blob": blob, "offsets": offsets, "order": order, "keys": keys}
