@@ -22,6 +22,7 @@ from .session import (
     approx_option,
     batch_options,
     batch_source,
+    complete_words,
     model_options,
     output_options,
 )
@@ -58,7 +59,7 @@ def cli(ctx: click.Context, model_spec: str | None, trust: bool, limit: int | No
 
 
 @cli.command()
-@click.argument("words", nargs=-1)
+@click.argument("words", nargs=-1, shell_complete=complete_words)
 @batch_options
 @output_options
 def similar(session: Session, words: tuple[str, ...], input_file: str | None, strict: bool) -> int | None:
@@ -93,7 +94,7 @@ _restrict = click.option(
 
 
 @cli.command()
-@click.argument("words", nargs=-1)
+@click.argument("words", nargs=-1, shell_complete=complete_words)
 @_top(1)
 @click.option(
     "--method",
@@ -123,7 +124,7 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 
 
 @cli.command()
-@click.argument("query", nargs=-1)
+@click.argument("query", nargs=-1, shell_complete=complete_words)
 @_top(10)
 @_restrict
 @click.option(
@@ -149,7 +150,7 @@ cli.add_command(neighbors, "nearest")
 
 
 @cli.command()
-@click.argument("word")
+@click.argument("word", shell_complete=complete_words)
 @click.option("--unit", is_flag=True, help="Print the unit-length vector instead of the raw one.")
 @output_options
 def vector(session: Session, word: str, unit: bool) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import evaluate
-from .session import Session, approx_option, output_options
+from .session import Session, approx_option, complete_words, output_options
 
 
 def _default_data(name: str) -> str:
@@ -99,7 +99,7 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
 
 
 @click.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1, required=True, shell_complete=complete_words)
 @output_options
 def odd(session: Session, words) -> None:
     """The word that does not belong (gensim's doesnt_match), listed first.
@@ -121,7 +121,7 @@ def odd(session: Session, words) -> None:
 
 
 @click.command()
-@click.argument("words", nargs=-1, required=True)
+@click.argument("words", nargs=-1, required=True, shell_complete=complete_words)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Image file: .png, .svg or .pdf."
 )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from . import sources, store
 from .catalogue import DEFAULT_MODEL
 from .engine import Model
+from .errors import VecqError
 from .progress import NULL_REPORTER, Reporter
 
 
@@ -38,6 +39,22 @@ def open_model(
     if status.ok:
         return store.open_model(folder, status.manifest)
     return build(source, folder, status, reporter, warn)
+
+
+def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Model | None:
+    """The model if its cache is ready, else None: never converts, downloads or prints."""
+    try:
+        source = sources.resolve(spec or default_model(), trust=trust, limit=limit, fetch=False)
+    except VecqError:
+        return None
+    folder = store.entry_dir(source)
+    status = store.check(folder, source)
+    if not status.ok:
+        return None
+    try:
+        return store.open_model(folder, status.manifest)
+    except VecqError:
+        return None
 
 
 def build(

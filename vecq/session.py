@@ -197,6 +197,28 @@ def output_options(f: Callable) -> Callable:
     return wrapper
 
 
+def complete_words(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Vocabulary words starting with what was typed, from the cached model's sorted vocabulary.
+
+    Only a model that is already cached is used: completion never converts or downloads.
+    """
+    from click.shell_completion import CompletionItem
+
+    from .loader import open_cached
+
+    spec = None
+    c: click.Context | None = ctx
+    while c is not None and spec is None:
+        spec = c.params.get("model_spec")
+        c = c.parent
+    if not incomplete or incomplete.startswith("-"):
+        return []
+    model = open_cached(spec)
+    if model is None:
+        return []
+    return [CompletionItem(w) for w in model.vocab.complete(incomplete, limit=100)]
+
+
 def approx_option(f: Callable) -> Callable:
     """``--approx``: answer from the model's approximate index (exact search is the default)."""
 

@@ -50,9 +50,18 @@ class Source:
 
 
 def resolve(
-    spec: str, *, trust: bool = False, limit: int | None = None, reporter: Reporter = NULL_REPORTER
+    spec: str,
+    *,
+    trust: bool = False,
+    limit: int | None = None,
+    reporter: Reporter = NULL_REPORTER,
+    fetch: bool = True,
 ) -> Source:
-    """A file path or a gensim-data name -> Source, downloading a named model if it is missing."""
+    """A file path or a gensim-data name -> Source, downloading a named model if it is missing.
+
+    With ``fetch=False`` a missing named model is an error instead (shell completion must not
+    start a 1.7 GB download).
+    """
     if limit is not None and limit < 1:
         raise ModelError(f"--limit must be at least 1 (got {limit})")
     path = Path(spec).expanduser()
@@ -70,6 +79,8 @@ def resolve(
         )
     local = gensim_data_dir() / entry.name / entry.file_name
     if not local.exists():
+        if not fetch:
+            raise ModelError(f"{entry.name} is not downloaded")
         download(entry, reporter)
     return Source(entry.name, str(local), "word2vec-bin" if entry.binary else "word2vec-text", limit)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import re
 import shutil
@@ -104,12 +105,10 @@ def open_model(folder: Path, manifest: dict) -> Model:
 
     try:
         vectors = load("vectors.npy")
-        blob_size = manifest["files"]["words.bin"]
-        blob = (
-            np.memmap(folder / "words.bin", dtype=np.uint8, mode="r")
-            if blob_size
-            else np.empty(0, dtype=np.uint8)
-        )
+        blob: bytes | mmap.mmap = b""
+        if manifest["files"]["words.bin"]:
+            with open(folder / "words.bin", "rb") as f:
+                blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
         norms = load("norms.npy")
     except (OSError, ValueError, KeyError) as e:

@@ -1,0 +1,98 @@
+"""Properties of the engine on random vectors (hypothesis), with brute force and gensim as oracles."""
+
+from __future__ import annotations
+
+import numpy as np
+from gensim.models import KeyedVectors
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from vecq.engine import Model, Term
+from vecq.queries import NeighborsQuery
+
+finite = st.floats(-10, 10, allow_nan=False, width=32)
+
+
+@st.composite
+def models(draw, min_rows=4, max_rows=60):
+    rows = draw(st.integers(min_rows, max_rows))
+    dims = draw(st.integers(2, 12))
+    raw = draw(arrays(np.float32, (rows, dims), elements=finite))
+    words = [f"w{i}" for i in range(rows)]
+    return Model.from_arrays(words, raw), words, raw
+
+
+@settings(max_examples=60, deadline=None)
+@given(models(), st.data())
+def test_similarity_is_symmetric_and_bounded(m, data):
+    model, words, _ = m
+    a = model.lookup(data.draw(st.sampled_from(words)))
+    b = model.lookup(data.draw(st.sampled_from(words)))
+    ab = model.similarity(a, b).similarity
+    assert ab == model.similarity(b, a).similarity
+    assert -1.0001 <= ab <= 1.0001 and not np.isnan(ab)
+
+
+@settings(max_examples=60, deadline=None)
+@given(models(), st.data(), st.integers(1, 80))
+def test_neighbours_are_sorted_exclude_the_word_and_equal_brute_force(m, data, top):
+    model, words, raw = m
+    word = data.draw(st.sampled_from(words))
+    row = words.index(word)
+    result = model.neighbors([Term(1.0, model.lookup(word))], top=top)
+    scores = [n.similarity for n in result]
+    assert scores == sorted(scores, reverse=True)
+    assert word not in [n.word for n in result]
+    norms = np.linalg.norm(raw, axis=1)
+    if norms[row] == 0:
+        return
+    unit = np.where(norms[:, None] > 0, raw / np.where(norms > 0, norms, 1)[:, None], 0)
+    brute = unit @ unit[row]
+    candidates = [i for i in range(len(words)) if i != row and norms[i] > 0]
+    expected = sorted(candidates, key=lambda i: -brute[i])[:top]
+    assert len(result) == len(expected)
+    np.testing.assert_allclose(scores, brute[expected], atol=1e-5)
+
+
+@settings(max_examples=40, deadline=None)
+@given(models(min_rows=6), st.data())
+def test_analogies_equal_gensim(m, data):
+    model, words, raw = m
+    norms = np.linalg.norm(raw, axis=1)
+    usable = [w for w, n in zip(words, norms) if n > 1e-3]
+    if len(usable) < 5:
+        return
+    a, b, c = data.draw(st.lists(st.sampled_from(usable), min_size=3, max_size=3, unique=True))
+    if (
+        np.linalg.norm(
+            raw[words.index(a)] / norms[words.index(a)]
+            - raw[words.index(b)] / norms[words.index(b)]
+            + raw[words.index(c)] / norms[words.index(c)]
+        )
+        < 1e-3
+    ):
+        return
+    kv = KeyedVectors(raw.shape[1], dtype=np.float32)
+    kv.add_vectors(words, raw)
+    theirs = [(w, s) for w, s in kv.most_similar(positive=[a, c], negative=[b], topn=3) if not np.isnan(s)]
+    ours = model.analogy(model.lookup(a), model.lookup(b), model.lookup(c), top=3)
+    theirs = theirs[: len(ours)]
+    assert len(ours) == len(theirs)
+    for x, (w, s) in zip(ours, theirs):
+        assert abs(x.score - s) < 1e-4
+        if x.answer != w:  # a tie within float rounding may order differently
+            assert abs(x.score - s) < 1e-5
+
+
+@settings(max_examples=30, deadline=None)
+@given(models(min_rows=5), st.data())
+def test_batch_answers_equal_single_answers(m, data):
+    model, words, _ = m
+    queries = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=10))
+    batch = NeighborsQuery(top=3).answer(model, [[q] for q in queries])
+    for q, outcome in zip(queries, batch):
+        single = model.neighbors([Term(1.0, model.lookup(q))], top=3)
+        assert [r["word"] for r in outcome.records] == [n.word for n in single] or np.allclose(
+            [r["similarity"] for r in outcome.records], [n.similarity for n in single], atol=1e-6
+        )

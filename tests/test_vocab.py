@@ -1,0 +1,74 @@
+"""The vocabulary structure, property-tested, and shell completion of words from it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vecq.vocab import Vocab, build_arrays
+from vecq.words import resolve, variants
+
+word = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(word, min_size=1, max_size=300, unique=True), st.lists(word, max_size=20))
+def test_every_word_is_found_at_its_row_and_absent_words_are_not(words, others):
+    vocab = Vocab.from_words(words)
+    assert len(vocab) == len(words)
+    assert [vocab.index(w) for w in words] == list(range(len(words)))
+    assert vocab.indices(words).tolist() == list(range(len(words)))
+    assert vocab.words(range(len(words))) == words
+    for other in others:
+        expected = words.index(other) if other in words else None
+        assert vocab.index(other) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(word, min_size=1, max_size=200, unique=True), word)
+def test_prefix_search_finds_exactly_the_words_with_that_prefix(words, prefix):
+    vocab = Vocab.from_words(words)
+    expected = sorted((w for w in words if w.encode().startswith(prefix.encode())), key=str.encode)
+    assert vocab.complete(prefix, limit=10_000) == expected
+
+
+def test_long_words_sharing_sixteen_bytes_sort_and_resolve():
+    words = [f"International_Association_{i}" for i in range(50)] + ["International_Association"]
+    arrays = build_arrays(words)
+    assert [words[i].encode() for i in arrays["order"]] == sorted(w.encode() for w in words)
+    vocab = Vocab.from_words(words)
+    assert all(vocab.index(w) == i for i, w in enumerate(words))
+
+
+def test_variants_cover_case_and_phrases():
+    assert variants("paris")[0] == "paris" and "Paris" in variants("paris")
+    assert "New_York" in variants("new york") and "new_york" in variants("new york")
+    vocab = Vocab.from_words(["Paris", "New_York", "cat"])
+    assert resolve(vocab, "paris").word == "Paris"
+    assert resolve(vocab, "new york").word == "New_York"
+    assert resolve(vocab, "CAT").word == "cat"
+
+
+def test_shell_completion_offers_vocabulary_words(glove, session_cache):
+    env = {
+        **os.environ,
+        "VECQ_CACHE_DIR": str(session_cache),
+        "COMP_WORDS": "vecq -m glove-wiki-gigaword-50 neighbors kitt",
+        "COMP_CWORD": "4",
+        "_VECQ_COMPLETE": "bash_complete",
+    }
+    out = subprocess.run([sys.executable, "-m", "vecq"], env=env, capture_output=True, text=True, timeout=60)
+    words = [line.split(",", 1)[1] for line in out.stdout.splitlines()]
+    assert "kitten" in words and "kittens" in words
+    assert all(w.startswith("kitt") for w in words)
+    assert words == sorted(words, key=str.encode)
+
+
+def test_completion_of_commands_and_options(session_cache):
+    env = {**os.environ, "COMP_WORDS": "vecq neigh", "COMP_CWORD": "1", "_VECQ_COMPLETE": "bash_complete"}
+    out = subprocess.run([sys.executable, "-m", "vecq"], env=env, capture_output=True, text=True, timeout=60)
+    assert "plain,neighbors" in out.stdout.splitlines()
