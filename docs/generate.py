@@ -1,0 +1,113 @@
+"""Keep the docs true: run every example in them and write what it really prints.
+
+    python docs/generate.py          # rewrite the outputs in docs/*.md and docs/reference.md
+    python docs/generate.py --check  # exit 1, with a diff, when anything is out of date (tests do this)
+
+In a Markdown file, a ```console block holds commands after "$ " and, below each, the exact
+standard output it prints. Commands run with bash, in one temporary folder per file (so a file
+written by one example is there for the next), with the offline GloVe model as VECQ_MODEL.
+docs/reference.md is every command's --help, generated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+CHECKED = ("guide.md", "tutorial.md")
+BLOCK = re.compile(r"^```console\n(.*?)^```\n", re.S | re.M)
+
+
+def environment(cache: str) -> dict:
+    bindir = str(Path(sys.executable).parent)
+    return {
+        **os.environ,
+        "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
+        "VECQ_CACHE_DIR": cache,
+        "VECQ_MODEL": "glove-wiki-gigaword-50",
+        "COLUMNS": "100",
+        "NO_COLOR": "1",
+        "LC_ALL": "C.UTF-8",
+    }
+
+
+def run_block(body: str, cwd: str, env: dict) -> str:
+    out = []
+    for chunk in re.split(r"^(?=\$ )", body, flags=re.M):
+        if not chunk.startswith("$ "):
+            continue
+        command = chunk.splitlines()[0][2:]
+        proc = subprocess.run(
+            ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        )
+        out.append(f"$ {command}\n{proc.stdout}")
+    return "".join(out)
+
+
+def render(path: Path, cache: str) -> str:
+    text = path.read_text()
+    env = environment(cache)
+    with tempfile.TemporaryDirectory() as cwd:
+        return BLOCK.sub(lambda m: "```console\n" + run_block(m.group(1), cwd, env) + "```\n", text)
+
+
+def reference() -> str:
+    import click
+
+    from vecq.cli import cli
+
+    parts = [
+        "# Command reference\n\n",
+        "Generated from the commands' own `--help` by `python docs/generate.py`; a test fails when the two\n"
+        "disagree. The [guide](guide.md) shows each command at work.\n",
+    ]
+
+    def walk(cmd: click.Command, path: list[str]):
+        yield path, cmd
+        if isinstance(cmd, click.Group):
+            for name in sorted(cmd.commands):
+                yield from walk(cmd.commands[name], [*path, name])
+
+    for path, cmd in walk(cli, ["vecq"]):
+        with click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100) as ctx:
+            help_text = cmd.get_help(ctx)
+        parts.append(f"\n## {' '.join(path)}\n\n```\n{help_text}\n```\n")
+    return "".join(parts)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="Run the examples in docs/ and write their real output.")
+    ap.add_argument("--check", action="store_true", help="only compare; exit 1 when out of date")
+    ap.add_argument("--cache", help="VECQ_CACHE_DIR to use (default: a temporary folder)")
+    args = ap.parse_args()
+    stale = False
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = args.cache or tmp
+        targets = {DOCS / name: None for name in CHECKED}
+        for path in targets:
+            targets[path] = render(path, cache)
+        targets[DOCS / "reference.md"] = reference()
+        for path, new in targets.items():
+            old = path.read_text() if path.exists() else ""
+            if old == new:
+                continue
+            stale = True
+            if args.check:
+                sys.stdout.writelines(
+                    difflib.unified_diff(old.splitlines(True), new.splitlines(True), str(path), "now")
+                )
+            else:
+                path.write_text(new)
+                print(f"wrote {path}", file=sys.stderr)
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
