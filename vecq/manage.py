@@ -43,7 +43,8 @@ def cache() -> None:
 def cache_list(session: Session) -> None:
     """Every cached model, its size and whether it is usable."""
     renderer = session.renderer(CACHE_COLUMNS, f"cache in {store.cache_root()}")
-    renderer.write(_cache_record(folder, status) for folder, status in store.entries())
+    records = [_cache_record(folder, status) for folder, status in store.entries()]
+    renderer.write(sorted(records, key=lambda r: (r["name"], r["vocabulary"] or 0, r["path"])))
     renderer.close()
 
 

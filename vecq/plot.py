@@ -67,6 +67,7 @@ def draw(
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
     ax.grid(alpha=0.3)
+    ax.margins(0.15)  # room for the labels at the edges
     fig.tight_layout()
     try:
         fig.savefig(path)
