@@ -61,3 +61,28 @@ def small_words(glove_raw) -> tuple[list[str], np.ndarray]:
     """The 5,000 most frequent GloVe words: real vectors, small enough to write as files quickly."""
     words, vectors = glove_raw
     return words[:5000], np.ascontiguousarray(vectors[:5000])
+
+
+def write_text_model(path: Path, words, vectors) -> Path:
+    """A word2vec text file, written directly (gensim's writer is slow for 100k rows)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"{len(words)} {vectors.shape[1]}\n")
+        for w, v in zip(words, vectors):
+            f.write(w + " " + " ".join(f"{x:.5f}" for x in v) + "\n")
+    return path
+
+
+@pytest.fixture
+def small_model(tmp_path, small_words) -> Path:
+    """The 5,000-word GloVe subset as a word2vec text file."""
+    words, vectors = small_words
+    return write_text_model(tmp_path / "small.txt", words, vectors)
+
+
+@pytest.fixture(scope="session")
+def medium_model(tmp_path_factory, glove_raw) -> Path:
+    """100,000 x 50: large enough that a conversion takes a moment, for kill and race tests."""
+    words, vectors = glove_raw
+    return write_text_model(
+        tmp_path_factory.mktemp("medium") / "medium.txt", words[:100_000], vectors[:100_000]
+    )

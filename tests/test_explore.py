@@ -97,10 +97,16 @@ def test_odd_one_out_equals_gensim_doesnt_match(kv):
         assert all(abs(float(r["distance"]) - (1 - float(r["similarity"]))) < 1e-6 for r in rows)
 
 
-def test_similar_with_three_words_gives_every_pair(kv):
-    rows = list(csv.DictReader(io.StringIO(invoke(["similar", "cat", "dog", "car"]).stdout), delimiter="\t"))
-    assert [(r["word1"], r["word2"]) for r in rows] == [("cat", "dog"), ("cat", "car"), ("dog", "car")]
-    assert all(abs(float(r["similarity"]) - kv.similarity(r["word1"], r["word2"])) < 1e-5 for r in rows)
+def test_similar_with_three_words_gives_the_pairwise_matrix(kv):
+    words = ["cat", "dog", "car"]
+    rows = list(csv.DictReader(io.StringIO(invoke(["similar", *words]).stdout), delimiter="\t"))
+    assert [r["word"] for r in rows] == words and list(rows[0]) == ["word", *words]
+    for r in rows:
+        for w in words:
+            expected = 1.0 if w == r["word"] else kv.similarity(r["word"], w)
+            assert abs(float(r[w]) - expected) < 1e-5
+    data = json.loads(invoke(["similar", *words, "-f", "json"]).stdout)
+    assert data[1]["word"] == "dog" and data[1]["cat"] == data[0]["dog"]
 
 
 def test_plot_writes_png_svg_and_pdf(tmp_path):

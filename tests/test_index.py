@@ -67,14 +67,9 @@ def test_approx_analogies(indexed):
     assert tsv(invoke(["neighbors", "cat", "--approx", "--restrict", "5000"]).stdout)[0]["word"] == "dog"
 
 
-def test_missing_index_falls_back_with_one_note(tmp_path, monkeypatch, small_words):
+def test_missing_index_falls_back_with_one_note(tmp_path, monkeypatch, small_model):
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
-    words, vectors = small_words
-    path = tmp_path / "m.txt"
-    path.write_text(
-        f"{len(words)} {vectors.shape[1]}\n"
-        + "".join(w + " " + " ".join(map(str, v)) + "\n" for w, v in zip(words, vectors))
-    )
+    path = small_model
     result = CliRunner().invoke(cli, ["-m", str(path), "neighbors", "king", "--approx", "-n", "3"])
     assert result.exit_code == 0
     notes = [x for x in result.stderr.splitlines() if "approximate index" in x]
@@ -82,14 +77,9 @@ def test_missing_index_falls_back_with_one_note(tmp_path, monkeypatch, small_wor
     assert len(tsv(result.stdout)) == 3
 
 
-def test_cache_clear_removes_the_index_too(tmp_path, monkeypatch, small_words):
+def test_cache_clear_removes_the_index_too(tmp_path, monkeypatch, small_model):
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
-    words, vectors = small_words
-    path = tmp_path / "m.txt"
-    path.write_text(
-        f"{len(words)} {vectors.shape[1]}\n"
-        + "".join(w + " " + " ".join(map(str, v)) + "\n" for w, v in zip(words, vectors))
-    )
+    path = small_model
     assert CliRunner().invoke(cli, ["-m", str(path), "index", "build"]).exit_code == 0
     (folder,) = [p for p, s in store.entries(tmp_path / "cache")]
     assert (folder / ivf.FOLDER).is_dir()

@@ -13,19 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import write_text_model
 
 from vecq import store
 from vecq.cli import cli
 from vecq.loader import open_model
-
-
-def write_text_model(path: Path, words, vectors) -> Path:
-    """A word2vec text file, written directly (gensim's writer is slow for 100k rows)."""
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(f"{len(words)} {vectors.shape[1]}\n")
-        for w, v in zip(words, vectors):
-            f.write(w + " " + " ".join(f"{x:.5f}" for x in v) + "\n")
-    return path
 
 
 @pytest.fixture
@@ -33,21 +25,6 @@ def cache(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("VECQ_CACHE_DIR", str(folder))
     return folder
-
-
-@pytest.fixture
-def small_model(tmp_path, small_words) -> Path:
-    words, vectors = small_words
-    return write_text_model(tmp_path / "small.txt", words, vectors)
-
-
-@pytest.fixture(scope="session")
-def medium_model(tmp_path_factory, glove_raw) -> Path:
-    """100,000 x 50: large enough that a conversion takes a moment, for kill and race tests."""
-    words, vectors = glove_raw
-    return write_text_model(
-        tmp_path_factory.mktemp("medium") / "medium.txt", words[:100_000], vectors[:100_000]
-    )
 
 
 def entries_ok(cache: Path) -> list[Path]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from itertools import combinations
 
 import click
 
@@ -63,14 +62,25 @@ def cli(ctx: click.Context, model_spec: str | None, trust: bool, limit: int | No
 @batch_options
 @output_options
 def similar(session: Session, words: tuple[str, ...], input_file: str | None, strict: bool) -> int | None:
-    """Cosine similarity of two words; every pair of three or more; or pairs read one a line from '-'."""
+    """Cosine similarity of two words; the pairwise matrix of three or more; or pairs read from '-'."""
     source = batch_source(words, input_file)
     if source is not None:
         return session.stream(SimilarQuery(), source, strict, SIMILAR_CHUNK)
     if len(words) < 2:
         raise click.UsageError("give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs)")
-    pairs = [list(p) for p in combinations(words, 2)]
-    session.answer(SimilarQuery(), pairs, "similarity")
+    if len(words) == 2:
+        session.answer(SimilarQuery(), [list(words)], "similarity")
+        return None
+    model = session.open()
+    matches = [model.lookup(w) for w in dict.fromkeys(words)]
+    for m in matches:
+        if m.changed:
+            session.warn(f"using {m.word!r} for {m.typed!r}")
+    names = [m.word for m in matches]
+    matrix = model.similarity_matrix(matches)
+    renderer = session.renderer(("word", *names), "pairwise similarity", model)
+    renderer.write({"word": a, **dict(zip(names, row))} for a, row in zip(names, matrix.tolist()))
+    renderer.close()
     return None
 
 

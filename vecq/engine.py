@@ -123,6 +123,12 @@ class Model:
             out[same] = (np.asarray(self.norms[rows_a[same]]) > 0).astype(np.float32)
         return out
 
+    def similarity_matrix(self, matches: Sequence[Match]) -> np.ndarray:
+        """Cosines of every pair of words (the diagonal exactly 1, or 0 for an all-zero vector)."""
+        rows = np.array([m.row for m in matches], dtype=np.int64)
+        i, j = np.meshgrid(np.arange(len(rows)), np.arange(len(rows)), indexing="ij")
+        return self.similarities(rows[i.ravel()], rows[j.ravel()]).reshape(len(rows), len(rows))
+
     def neighbors(
         self,
         terms: Sequence[Term],

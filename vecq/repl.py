@@ -10,7 +10,7 @@ import contextlib
 import os
 import sys
 
-from .errors import VecqError
+from .errors import QueryError, VecqError
 from .queries import NeighborsQuery, SimilarQuery
 from .session import Session
 
@@ -47,18 +47,11 @@ def answer(session: Session, model, line: str, top: int) -> None:
         parts = [p.strip() for p in line.split("~")]
         query, items, title = SimilarQuery(), [parts], "similarity"
         if len(parts) != 2 or not all(parts):
-            raise VecqError("write a similarity as 'word ~ word'")
+            raise QueryError("write a similarity as 'word ~ word'")
     else:
         query = NeighborsQuery(top)
         items, title = [query.parse(line)], f"neighbours of {line}"
-    (outcome,) = query.answer(model, items)
-    if outcome.error is not None:
-        raise outcome.error
-    for note in outcome.notes:
-        session.warn(note)
-    renderer = session.renderer(query.columns, title, model)
-    renderer.write(outcome.records)
-    renderer.close()
+    session.answer(query, items, title, model)
 
 
 def run(session: Session, top: int) -> None:

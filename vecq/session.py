@@ -112,9 +112,9 @@ class Session:
     def renderer(self, columns: Sequence[str], title: str = "", model=None) -> Renderer:
         return Renderer(self.env, self.fmt, columns, title, model.info if model else None, self.header)
 
-    def answer(self, query: Query, items: list[list[str]], title: str) -> None:
-        """Answer queries given as arguments: the first error stops the command."""
-        model = self.open()
+    def answer(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
+        """Answer queries given as arguments (or a REPL line): the first error stops them."""
+        model = model or self.open()
         outcomes = query.answer(model, items)
         for outcome in outcomes:
             if outcome.error is not None:
