@@ -72,8 +72,9 @@ def reference() -> str:
     def walk(cmd: click.Command, path: list[str]):
         yield path, cmd
         if isinstance(cmd, click.Group):
-            for name in sorted(cmd.commands):
-                yield from walk(cmd.commands[name], [*path, name])
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                yield from walk(cmd.get_command(ctx, name), [*path, name])
 
     for path, cmd in walk(cli, ["vecq"]):
         with click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100) as ctx:

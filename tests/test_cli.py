@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -203,9 +204,11 @@ def test_version_comes_from_package_metadata():
 
 def test_every_command_has_help():
     def walk(group, prefix):
-        for name, cmd in group.commands.items():
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            cmd = group.get_command(ctx, name)
             yield [*prefix, name], cmd
-            if hasattr(cmd, "commands"):
+            if isinstance(cmd, click.Group):
                 yield from walk(cmd, [*prefix, name])
 
     for path, cmd in walk(cli, []):

@@ -17,8 +17,9 @@ def walk(cmd: click.Command, path: list[str]):
     if path:
         yield path, cmd
     if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
-            yield from walk(sub, [*path, name])
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            yield from walk(cmd.get_command(ctx, name), [*path, name])
 
 
 def test_examples_and_reference_print_what_the_docs_say(tmp_path):

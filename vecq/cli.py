@@ -11,8 +11,6 @@ from dataclasses import replace
 
 import click
 
-from .explore import eval_group, odd, plot, repl
-from .manage import cache, download, index, models
 from .queries import AnalogyQuery, NeighborsQuery, SimilarQuery
 from .render import Env
 from .session import (
@@ -196,14 +194,19 @@ def info(session: Session) -> None:
     renderer.close()
 
 
-cli.add_command(eval_group)
-cli.add_command(odd)
-cli.add_command(plot)
-cli.add_command(repl)
-cli.add_command(cache)
-cli.add_command(index)
-cli.add_command(models)
-cli.add_command(download)
+# Imported when used, so that a query does not pay for the evaluation, plotting and cache commands.
+cli.lazy_commands.update(
+    {
+        "eval": "vecq.explore:eval_group",
+        "odd": "vecq.explore:odd",
+        "plot": "vecq.explore:plot",
+        "repl": "vecq.explore:repl",
+        "cache": "vecq.manage:cache",
+        "index": "vecq.manage:index",
+        "models": "vecq.manage:models",
+        "download": "vecq.manage:download",
+    }
+)
 
 
 def main() -> None:

@@ -22,7 +22,25 @@ from .render import FORMATS, Env, Renderer
 
 
 class VecqGroup(click.Group):
-    """Turns every expected failure into one line on stderr and a documented exit code."""
+    """Turns every expected failure into one line on stderr and a documented exit code.
+
+    Also loads the commands named in ``lazy_commands`` ("module:attribute") only when they are used.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands and name not in self.commands:
+            import importlib
+
+            module, attr = self.lazy_commands[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         # Caught here, before click's own EPIPE handling turns a closed pipe into exit 1.

@@ -8,7 +8,6 @@ of gensim's readers applies, and turns its failures into one-line errors.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import io
 import os
 import re
@@ -123,6 +122,8 @@ def detect_format(path: Path, *, trust: bool = False) -> str:
     if len(head) >= 4 and int(np.frombuffer(head[:4], dtype="<i4")[0]) == FASTTEXT_MAGIC:
         return "fasttext-bin"
     if head[:2] == b"\x1f\x8b":
+        import gzip
+
         try:
             with gzip.open(path, "rb") as f:
                 head = f.read(4096)
@@ -164,6 +165,8 @@ def header_shape(source: Source) -> tuple[int, int] | None:
     """(rows, dimensions) as a word2vec header claims them, before anything is allocated."""
     if source.format not in ("word2vec-bin", "word2vec-text"):
         return None
+    import gzip
+
     opener = gzip.open if source.path.endswith(".gz") else open
     try:
         with opener(source.path, "rb") as f:

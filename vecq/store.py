@@ -15,13 +15,13 @@ converting the same model end with one good cache. This module never imports gen
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import mmap
 import os
 import re
 import shutil
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +56,8 @@ def cache_root() -> Path:
 
 def entry_dir(source: Source, root: Path | None = None) -> Path:
     """Folder for ``source``: readable name plus a hash of its real path and limit."""
-    digest = hashlib.sha1(f"{source.path}\0{source.limit}".encode()).hexdigest()[:12]
+    key = f"{source.path}\0{source.limit}".encode("utf-8", "surrogatepass")
+    digest = f"{zlib.crc32(key):08x}"
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source.name).name)[:60] or "model"
     return (root or cache_root()) / f"{slug}-{digest}"
 

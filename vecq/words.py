@@ -7,7 +7,6 @@ short, fixed list of variants, and report the form used whenever it differs from
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
@@ -73,6 +72,8 @@ def resolve(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = 
 
 def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
     """Up to ``n`` close spellings, preferring frequent words (low rows) among those sharing a prefix."""
+    import difflib
+
     typed = typed.strip()
     if not typed or len(typed) > 100:
         return []
