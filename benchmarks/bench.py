@@ -117,7 +117,7 @@ def batch_inputs(folder: Path, rows: int) -> dict[str, Path]:
     return out
 
 
-def glove_figures(folder: Path, runs: int) -> dict:
+def glove_figures(folder: Path, runs: int, gensim_eval: list | None = None) -> dict:
     """Index and evaluation figures on the real GloVe vectors (the offline model)."""
     env = {
         **os.environ,
@@ -151,9 +151,13 @@ def glove_figures(folder: Path, runs: int) -> dict:
     out_v = subprocess.run(
         [PY, "-c", code_vecq], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
-    out_g = subprocess.run(
-        [PY, "-c", code_gensim], env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
+    out_g = (
+        [str(x) for x in gensim_eval]
+        if gensim_eval
+        else subprocess.run(
+            [PY, "-c", code_gensim], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     return {
         "build": build,
         "info": info,
@@ -172,6 +176,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--rows", type=int, default=3_000_000)
     ap.add_argument("--out", type=Path, default=DOCS)
+    ap.add_argument("--reuse-gensim", action="store_true", help="take gensim's figures from the last run")
     args = ap.parse_args()
     folder = args.dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -203,7 +208,19 @@ def main() -> None:
     conv_time, conv_mem = statistics.median(c[0] for c in conv), max(c[1] for c in conv)
     load_a = f"KeyedVectors.load_word2vec_format({str(model)!r}, binary=True)"
     load_b = f"KeyedVectors.load({str(native)!r}, mmap='r')"
-    gensim_load, gensim_load_mem = repeat(gensim_script(load_a, "1"), env, args.runs)
+    # gensim's figures do not depend on vecq's code: --reuse-gensim takes them from the last run's
+    # gensim.json (same machine, same files) instead of spending 15 minutes measuring them again.
+    saved = folder / "gensim.json"
+    reuse = json.loads(saved.read_text()) if args.reuse_gensim and saved.exists() else {}
+    fresh: dict = {}
+
+    def gensim(key: str, cmd: list[str]) -> tuple[float, float]:
+        if key in reuse:
+            return tuple(reuse[key])
+        fresh[key] = repeat(cmd, env, args.runs)
+        return fresh[key]
+
+    gensim_load, gensim_load_mem = gensim("load", gensim_script(load_a, "1"))
     log(
         f"conversion {conv_time:.1f}s {conv_mem:.0f}MB; gensim load {gensim_load:.1f}s {gensim_load_mem:.0f}MB"
     )
@@ -211,8 +228,8 @@ def main() -> None:
     results = {}
     for name, (argv, py) in QUERIES.items():
         v = repeat([*VECQ, *argv], env, args.runs)
-        a = repeat(gensim_script(load_a, py), env, args.runs)
-        b = repeat(gensim_script(load_b, py), env, args.runs)
+        a = gensim(f"{name}-a", gensim_script(load_a, py))
+        b = gensim(f"{name}-b", gensim_script(load_b, py))
         results[name] = (v, a, b)
         log(f"{name}: vecq {v[0]:.3f}s {v[1]:.0f}MB; gensim {a[0]:.2f}s; gensim mmap {b[0]:.2f}s")
     for name, (v, a, b) in results.items():
@@ -253,7 +270,9 @@ def main() -> None:
     }
     completion = repeat([*VECQ], comp_env, args.runs)
     log(f"completion {completion[0]:.3f}s")
-    glove = glove_figures(folder, args.runs)
+    glove = glove_figures(folder, args.runs, reuse.get("eval"))
+    fresh["eval"] = [glove["eval_gensim"], glove["acc_gensim"]]
+    saved.write_text(json.dumps({**reuse, **fresh}, indent=1))
 
     small = measure([*VECQ, "similar", "-"], env, inputs["pairs-1k.txt"])
     large = measure([*VECQ, "similar", "-"], env, inputs["pairs-1m.txt"])
@@ -268,6 +287,7 @@ GloVe's real words; it and every cache live outside the repository, in `{folder.
 `--dir` (default `~/.cache/vecq-bench`).
 
 Machine: {machine()}.
+gensim's figures: {"taken from the previous run on this machine (`--reuse-gensim`, its `gensim.json`)" if reuse else "measured in this run"}.
 
 Each figure is the median wall time of {args.runs} runs after one warm-up run (files in the page
 cache), and the largest peak resident memory (RSS) of those runs, for a whole process: start,

@@ -7,6 +7,7 @@ becomes an error record (and a line on stderr) and the stream goes on, unless ``
 
 from __future__ import annotations
 
+import os
 import select
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
@@ -26,6 +27,8 @@ def chunks(stream: TextIO | Iterable[str], size: int) -> Iterator[list[tuple[int
     waiting for a full chunk.
     """
     fd = _fileno(stream)
+    if fd is not None and _regular_file(fd):
+        fd = None  # a file never pauses: no need to ask
     chunk: list[tuple[int, str]] = []
     for number, line in enumerate(stream, 1):
         chunk.append((number, line.rstrip("\r\n")))
@@ -41,6 +44,15 @@ def _fileno(stream: object) -> int | None:
         return stream.fileno()  # type: ignore[union-attr]
     except (AttributeError, OSError, ValueError):
         return None
+
+
+def _regular_file(fd: int) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        return False
 
 
 def _readable(fd: int) -> bool:

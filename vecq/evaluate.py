@@ -19,7 +19,7 @@ from .errors import QueryError
 from .progress import NULL_REPORTER, Reporter
 from .words import Match
 
-CHUNK = 512
+CHUNK = 2048
 
 
 @dataclass

@@ -56,6 +56,11 @@ def _isatty(stream: TextIO) -> bool:
 
 def format_value(value: object) -> str:
     """A cell for TSV, CSV and tables: floats to 6 decimals, lists space-free, None empty."""
+    kind = type(value)
+    if kind is float:
+        return f"{value:.6f}" if value == value else "nan"
+    if kind is str and "\t" not in value and "\n" not in value:
+        return value
     if value is None:
         return ""
     if isinstance(value, float):

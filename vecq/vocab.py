@@ -98,25 +98,39 @@ class Vocab:
         return isinstance(word, str) and self.index(word) is not None
 
     def indices(self, words: Sequence[str]) -> np.ndarray:
-        """Rows of many words at once (-1 where absent): one vectorised search for the whole batch."""
+        """Rows of many words at once (-1 where absent): one vectorised search for the whole batch.
+
+        The usual case, one candidate per word, is checked with offsets gathered in one call and
+        plain slices of the blob; only words sharing their first 16 bytes with others are bisected.
+        """
         targets = [w.encode("utf-8", errors="surrogatepass") for w in words]
         if not targets:
             return np.empty(0, dtype=np.int64)
         keys = np.array([t[:KEY_BYTES] for t in targets], dtype=KEY_DTYPE)
+        n = len(self._keys)
         los = self._keys.searchsorted(keys, "left")
-        his = self._keys.searchsorted(keys, "right")
+        # Only words whose key is shared by the next entry need the (costly) right-hand search.
+        found = np.zeros(len(keys), dtype=bool)
+        inside = los < n
+        found[inside] = np.asarray(self._keys[los[inside]]) == keys[inside]
+        shared = found & (los + 1 < n)
+        shared[shared] = np.asarray(self._keys[los[shared] + 1]) == keys[shared]
+        his = np.where(found, los + 1, los)
+        if shared.any():
+            his[shared] = self._keys.searchsorted(keys[shared], "right")
         out = np.full(len(targets), -1, dtype=np.int64)
-        for i, (target, lo, hi) in enumerate(zip(targets, los.tolist(), his.tolist())):
-            if lo == hi:
-                continue
-            if hi - lo == 1:
-                row = int(self._order[lo])
-                if self._bytes(row) == target:
-                    out[i] = row
-            else:
-                row = self._find(target, lo, hi)
-                if row is not None:
-                    out[i] = row
+        single = np.flatnonzero(his - los == 1)
+        if single.size:
+            rows = np.asarray(self._order[los[single]], dtype=np.int64)
+            starts = np.asarray(self._offsets[rows]).tolist()
+            ends = np.asarray(self._offsets[rows + 1]).tolist()
+            blob = self._blob
+            hit = [blob[a:b] == targets[i] for i, a, b in zip(single.tolist(), starts, ends)]
+            out[single[np.array(hit, dtype=bool)]] = rows[np.array(hit, dtype=bool)]
+        for i in np.flatnonzero(his - los > 1).tolist():
+            row = self._find(targets[i], int(los[i]), int(his[i]))
+            if row is not None:
+                out[i] = row
         return out
 
     def prefix_rows(self, prefix: str) -> np.ndarray:
