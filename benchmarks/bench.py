@@ -206,6 +206,9 @@ def main() -> None:
         shutil.rmtree(folder / "cache", ignore_errors=True)
         conv.append(measure([*VECQ, "cache", "build"], env))
     conv_time, conv_mem = statistics.median(c[0] for c in conv), max(c[1] for c in conv)
+    # The conversion leaves gigabytes of dirty pages; let the kernel write them out now rather than
+    # during the timings that follow.
+    os.sync()
     load_a = f"KeyedVectors.load_word2vec_format({str(model)!r}, binary=True)"
     load_b = f"KeyedVectors.load({str(native)!r}, mmap='r')"
     # gensim's figures do not depend on vecq's code: --reuse-gensim takes them from the last run's
@@ -250,6 +253,7 @@ def main() -> None:
         log(f"batch {label}: {t:.2f}s {mem:.0f}MB {count / t:.0f}/s")
     # Approximate index (issue: approximate neighbours): build once, then single and batch queries.
     build_t, build_mem = measure([*VECQ, "index", "build"], env)
+    os.sync()
     info = json.loads(
         subprocess.run(
             [*VECQ, "index", "info", "-f", "json"], env=env, capture_output=True, text=True, check=True
