@@ -53,9 +53,7 @@ def cache_list(session: Session) -> None:
 @output_options
 def cache_build(session: Session, model: str | None) -> None:
     """Convert MODEL now (it is otherwise converted on first use)."""
-    if model:
-        session.model_spec = model
-    opened = session.open()
+    opened = session.open(model)
     source = sources.resolve(session.model_spec or opened.info.name, trust=session.trust, limit=session.limit)
     folder = store.entry_dir(source)
     renderer = session.renderer(CACHE_COLUMNS, "cache")
@@ -176,9 +174,7 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
     from .engine import top_k_blocked
     from .terminal import reporter_for
 
-    if model:
-        session.model_spec = model
-    opened = session.open()
+    opened = session.open(model)
     if opened.folder is None:
         raise CacheError("an index is stored in the cache, which could not be written; fix VECQ_CACHE_DIR")
 
@@ -202,9 +198,7 @@ def index_info(session: Session, model: str | None) -> None:
     """The index of MODEL: its lists, nprobe, measured recall@10 and size on disk."""
     from . import ivf
 
-    if model:
-        session.model_spec = model
-    opened = session.open()
+    opened = session.open(model)
     idx = ivf.load(opened.folder) if opened.folder is not None else None
     if idx is None:
         raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")

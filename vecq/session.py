@@ -105,8 +105,12 @@ class Session:
         self.env.stderr.write(f"vecq: {message}\n")
         self.env.stderr.flush()
 
-    def open(self):
+    def open(self, spec: str | None = None):
+        """The model of ``spec`` (a command's own MODEL argument) or of the --model option."""
         from .loader import open_model
+
+        if spec:
+            self.model_spec = spec
         from .terminal import reporter_for
 
         model = open_model(
