@@ -54,10 +54,9 @@ def cache_list(session: Session) -> None:
 def cache_build(session: Session, model: str | None) -> None:
     """Convert MODEL now (it is otherwise converted on first use)."""
     opened = session.open(model)
-    source = sources.resolve(session.model_spec or opened.info.name, trust=session.trust, limit=session.limit)
-    folder = store.entry_dir(source)
+    folder = opened.folder  # None when the cache could not be written and the model is in memory
     renderer = session.renderer(CACHE_COLUMNS, "cache")
-    renderer.write([_cache_record(folder, store.check(folder, source))] if folder.exists() else [])
+    renderer.write([_cache_record(folder, store.check(folder))] if folder is not None else [])
     renderer.close()
 
 
