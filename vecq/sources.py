@@ -225,7 +225,12 @@ def read(source: Source, reporter: Reporter = NULL_REPORTER) -> tuple[list[str],
             raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
         except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
             raise ModelError(f"cannot read {source.path} as {source.format}: {_reason(e)}") from e
-    words, vectors = list(kv.index_to_key), kv.vectors
+    # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
+    # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
+    words, vectors = kv.index_to_key, kv.vectors
+    del kv
+    if not isinstance(words, list):
+        words = list(words)
     if any(not isinstance(w, str) for w in words):
         # gensim keeps the first of duplicate words and leaves an empty (None) slot for each repeat.
         keep = [i for i, w in enumerate(words) if isinstance(w, str)]
@@ -257,9 +262,7 @@ def _read_gensim(source: Source):
         if limit is not None:
             kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
         return kv
-    from gensim.models import KeyedVectors
-
-    return KeyedVectors.load_word2vec_format(
+    return _lean_keyed_vectors().load_word2vec_format(
         path,
         binary=fmt == "word2vec-bin",
         no_header=fmt == "glove-text",
@@ -267,6 +270,22 @@ def _read_gensim(source: Source):
         unicode_errors="replace",
         datatype=np.float32,
     )
+
+
+def _lean_keyed_vectors() -> type:
+    """gensim's KeyedVectors, minus the made-up count it stores for every word of a word2vec file.
+
+    The file carries no counts, so gensim invents descending ones (an int64 array, 24 MB at 3M
+    words, plus a dict lookup per word); vecq never reads them. Parsing is still gensim's own.
+    """
+    from gensim.models import KeyedVectors
+
+    class LeanKeyedVectors(KeyedVectors):
+        def set_vecattr(self, key, attr, val):
+            if attr != "count":
+                super().set_vecattr(key, attr, val)
+
+    return LeanKeyedVectors
 
 
 def _read_kumo(source: Source) -> tuple[list[str], np.ndarray]:

@@ -39,7 +39,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")
-WRITE_ROWS = 1 << 14
+WRITE_ROWS = 1 << 12
 
 
 class CacheWriteError(CacheError):
@@ -153,11 +153,7 @@ def write(
         # The vectors are written (mostly waiting on the disk) while the vocabulary is sorted.
         writer = _Background(_write_vectors, tmp, source, raw, rows, dims, reporter)
         try:
-            arrays = build_arrays(words)
-            arrays["blob"].tofile(tmp / "words.bin")
-            for name in ("offsets", "order", "keys"):
-                np.save(tmp / f"{name}.npy", arrays[name], allow_pickle=False)
-            del arrays
+            build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
         finally:
             writer.join()  # never leave it writing into a folder that is about to be removed
         manifest = {
@@ -185,6 +181,13 @@ def write(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _save_vocab(tmp: Path, name: str, array: np.ndarray) -> None:
+    if name == "blob":
+        array.tofile(tmp / "words.bin")
+    else:
+        np.save(tmp / f"{name}.npy", array, allow_pickle=False)
 
 
 class _Background:

@@ -16,7 +16,7 @@ Prefix search, which completion and suggestions need, is the same two ``searchso
 from __future__ import annotations
 
 import mmap
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -151,32 +151,48 @@ class Vocab:
         return self.words(rows)
 
 
-def build_arrays(words: Sequence[str]) -> dict[str, np.ndarray]:
+def build_arrays(
+    words: Sequence[str], save: Callable[[str, np.ndarray], None] | None = None
+) -> dict[str, np.ndarray]:
     """The four arrays for ``words`` (in row order); the cache writes exactly these.
 
     Written for 3M words, while gensim's copy of the model is still in memory: no list of 3M
     encoded words is built (keys and lengths are streamed into arrays), and the sort runs in C on
-    the 16-byte keys, with Python only ordering the rare runs of long words that share a key.
+    the 16-byte keys, with Python only ordering the rare runs of long words that share a key. With
+    ``save``, each array is handed over as soon as it is final and then dropped (the returned dict
+    is empty), so the conversion never holds all four at once: its peak memory is gensim's.
     """
 
     def enc(w: str) -> bytes:
         return w.encode("utf-8", errors="surrogatepass")
 
+    out: dict[str, np.ndarray] = {}
+
+    def done(name: str, array: np.ndarray) -> None:
+        if save is None:
+            out[name] = array
+        else:
+            save(name, array)
+
     n = len(words)
     text = "".join(words)
     blob_bytes = enc(text)
     if len(blob_bytes) == len(text):  # all ASCII: a word's byte length is its length
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=n)
+        lengths = np.fromiter(map(len, words), dtype=np.int32, count=n)
     else:
-        lengths = np.fromiter((len(enc(w)) for w in words), dtype=np.int64, count=n)
+        lengths = np.fromiter((len(enc(w)) for w in words), dtype=np.int32, count=n)
     del text
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     del lengths
-    blob = np.frombuffer(blob_bytes, dtype=np.uint8)  # written with tofile(); Vocab takes bytes too
+    done("offsets", offsets)
+    del offsets
+    done("blob", np.frombuffer(blob_bytes, dtype=np.uint8))  # Vocab takes bytes too
+    del blob_bytes
     keys = np.fromiter((enc(w)[:KEY_BYTES] for w in words), dtype=KEY_DTYPE, count=n)
-    order = np.argsort(keys, kind="stable").astype(np.int32)
-    keys.sort(kind="stable")  # in place: the same order as ``order``, without a second array
+    # Not a stable sort (it would need a buffer): equal keys are ordered by their full words below.
+    order = np.argsort(keys).astype(np.int32)
+    keys.sort()  # in place: the same order as ``order``, without a second array
     ties = np.flatnonzero(keys[1:] == keys[:-1])
     if ties.size:
         breaks = np.flatnonzero(np.diff(ties) > 1)
@@ -184,4 +200,6 @@ def build_arrays(words: Sequence[str]) -> dict[str, np.ndarray]:
         ends = ties[np.r_[breaks, ties.size - 1]] + 2
         for a, b in zip(starts.tolist(), ends.tolist()):
             order[a:b] = sorted(order[a:b].tolist(), key=lambda r: enc(words[r]))
-    return {"blob": blob, "offsets": offsets, "order": order, "keys": keys}
+    done("order", order)
+    done("keys", keys)
+    return out
