@@ -40,7 +40,9 @@ def test_build_reports_recall_and_a_small_size(indexed, glove):
     assert indexed["recall_at_10"] >= 0.95
     assert indexed["lists"] == ivf.n_lists(len(glove))
     size = ivf.size_on_disk(glove.folder)
-    assert 0 < size < 0.1 * (glove.folder / "vectors.npy").stat().st_size  # no second copy of the vectors
+    # int8 codes plus one int32 row id a word: about a quarter of the float32 matrix, not a copy of it
+    assert 0 < size < 0.3 * (glove.folder / "vectors.npy").stat().st_size
+    assert indexed["recall_without_codes"] >= indexed["recall_at_10"] - 0.01
     info = json.loads(invoke(["index", "info", "-f", "json"]).stdout)[0]
     assert info["recall_at_10"] == indexed["recall_at_10"] and info["nprobe"] == indexed["nprobe"]
 
@@ -87,7 +89,7 @@ def test_cache_clear_removes_the_index_too(tmp_path, monkeypatch, small_model):
     assert not folder.exists()
 
 
-def test_search_equals_exact_when_every_list_is_probed():
+def test_search_equals_exact_when_every_list_is_probed(tmp_path):
     rng = np.random.default_rng(1)
     raw = rng.standard_normal((3000, 16)).astype(np.float32)
     model = Model.from_arrays([f"w{i}" for i in range(3000)], raw)
@@ -97,14 +99,37 @@ def test_search_equals_exact_when_every_list_is_probed():
             lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k, model.zero_rows
         )
 
-    index = ivf.build(model.vectors, exact, lists=20, queries=50)
+    index = ivf.build(model.vectors, exact, tmp_path, lists=20, queries=50)
     q = np.asarray(model.vectors[:30])
     exclude = [[i] for i in range(30)]
-    full = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20)
     truth = exact(q, exclude, 10)
+    # Every list probed and every row re-ranked: the machinery itself is exact.
+    full = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20, candidates=len(model))
     assert [[r for r, _ in x] for x in full] == [[r for r, _ in x] for x in truth]
     assert np.allclose([[s for _, s in x] for x in full], [[s for _, s in x] for x in truth], atol=1e-6)
+    # With the default candidates, the int8 codes only choose what is re-ranked: scores stay exact.
+    coded = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20)
+    exact_scores = {(j, r): s for j, x in enumerate(truth) for r, s in x}
+    hits = [(j, r, s) for j, x in enumerate(coded) for r, s in x if (j, r) in exact_scores]
+    assert len(hits) >= 0.95 * 300
+    assert all(abs(s - exact_scores[j, r]) <= 1e-6 for j, r, s in hits)
+    # --restrict: no row at or beyond the limit answers, even when it is the best.
+    restricted = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20, limit=1000)
+    assert all(r < 1000 for x in restricted for r, _ in x) and all(len(x) == 10 for x in restricted)
     index.meta["nprobe"] = 20
     model.index = index
     single = model.neighbors([Term(1.0, model.lookup("w3"))], top=5)
     assert [n.word for n in single] == [model.vocab.word(r) for r, _ in truth[3][:5]]
+
+
+def test_an_index_of_another_version_is_not_used(tmp_path, monkeypatch, small_model):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    args = ["-m", str(small_model)]
+    assert CliRunner().invoke(cli, [*args, "index", "build"]).exit_code == 0
+    (folder,) = [p for p, s in store.entries(tmp_path / "cache")]
+    meta = folder / ivf.FOLDER / "index.json"
+    meta.write_text(meta.read_text().replace('"format": 2', '"format": 1'))
+    result = CliRunner().invoke(cli, [*args, "neighbors", "king", "--approx", "-n", "3"])
+    assert result.exit_code == 0 and len(tsv(result.stdout)) == 3
+    (note,) = [x for x in result.stderr.splitlines() if "approximate index" in x]
+    assert "another version" in note and "answering exactly" in note

@@ -18,6 +18,7 @@ from .queries import Query
 from .render import Renderer
 
 STATUS_COLUMNS = ("status", "error")
+APPROX_CHUNK = 2048  # lines a chunk for an approximate index (see Session.stream)
 
 
 def chunks(stream: TextIO | Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:

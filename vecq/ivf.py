@@ -1,15 +1,19 @@
-"""Approximate neighbours: an inverted-file index over the cached unit matrix, with exact scores.
+"""Approximate neighbours: an inverted-file index with int8 codes, re-ranked exactly.
 
 The rows are clustered once (spherical k-means on a sample, then every row assigned to its nearest
-centroid). A query scores the centroids, takes the ``nprobe`` best lists, and scores the rows in
-them *exactly* against the memory-mapped float32 matrix. So:
+centroid). Each row's unit vector is also stored as int8 codes (one scale per dimension), laid out
+list after list, so that the rows of one list are one contiguous slab. A query:
 
-- the index holds no copy of the vectors: centroids plus one int32 row id per word, about 1% of
-  the matrix's size;
-- every score it reports is the exact cosine; the only approximation is which rows are looked at,
-  and recall@10 against exact search is measured at build time and stored;
-- a batch is answered list by list: each probed list is gathered once for all the queries that
-  probe it, so a thousand queries cost one pass over the lists they touch.
+1. scores the centroids and takes the ``nprobe`` best lists;
+2. scores the codes of those lists (a slab at a time, each slab shared by every query of a batch that
+   probes it), keeping only rows that can still be among its best ``candidates``: the bound is the
+   ``candidates``-th best code score in the query's nearest list, known before the other lists;
+3. re-ranks those candidates *exactly* against the memory-mapped float32 matrix.
+
+So every reported score is the exact cosine; the approximations are which rows are looked at (the
+lists) and which are re-ranked (the codes), and both are measured at build time (recall@10 against
+exact search, with and without the codes) and stored. The codes are a quarter of the float32
+matrix's size; scanning them, not the scattered float32 rows, is what makes a probe cheap.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +30,13 @@ import numpy as np
 
 from .progress import NULL_REPORTER, Reporter
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FOLDER = "ivf"
-NPROBE_CHOICES = (4, 8, 16, 32, 64, 128, 256)
+FILES = ("centroids.npy", "rows.npy", "offsets.npy", "codes.npy", "scale.npy")
+NPROBE_CHOICES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 TARGET_RECALL = 0.97
+CANDIDATES = 32  # re-ranked exactly per query (at least 2k plus the excluded words)
+NO_SCORE = np.float32(-np.inf)
 
 
 @dataclass
@@ -37,19 +44,13 @@ class Index:
     centroids: np.ndarray  # (L, d) unit rows
     rows: np.ndarray  # int32 row ids grouped by list
     offsets: np.ndarray  # int64 (L + 1)
+    codes: np.ndarray  # int8 (n, d): the unit rows in list order; code * scale ~ component
+    scale: np.ndarray  # float32 (d,)
     meta: dict
 
     @property
     def nprobe(self) -> int:
         return int(self.meta["nprobe"])
-
-    def probe(self, q: np.ndarray, nprobe: int | None = None) -> np.ndarray:
-        """The ``nprobe`` best lists for each query row of ``q`` (m, d) -> (m, nprobe)."""
-        nprobe = min(nprobe or self.nprobe, len(self.centroids))
-        s = q @ self.centroids.T
-        if nprobe >= s.shape[1]:
-            return np.broadcast_to(np.arange(s.shape[1]), s.shape)
-        return np.argpartition(-s, nprobe - 1, axis=1)[:, :nprobe]
 
 
 def n_lists(rows: int) -> int:
@@ -86,65 +87,139 @@ def train(sample: np.ndarray, lists: int, iterations: int = 10, seed: int = 0) -
 def build(
     matrix: np.ndarray,
     exact_top: Callable[[np.ndarray, list[list[int]], int], list[list[tuple[int, float]]]],
+    folder: Path,
     lists: int | None = None,
     sample_size: int = 100_000,
-    queries: int = 200,
+    queries: int = 500,
     reporter: Reporter = NULL_REPORTER,
     seed: int = 0,
 ) -> Index:
-    """Cluster ``matrix`` (unit rows) and measure recall@10 against ``exact_top``."""
+    """Cluster ``matrix`` (unit rows) into ``folder / 'ivf'``, measuring recall@10 against ``exact_top``.
+
+    Written into a temporary sibling and renamed into place, like the cache itself: a killed build
+    leaves the previous index (or none), never half of one.
+    """
     started = time.time()
-    n = matrix.shape[0]
+    n, dims = matrix.shape
     lists = min(lists or n_lists(n), n)
     rng = np.random.default_rng(seed)
-    with reporter.task(f"training {lists} lists", None):
-        pick = np.sort(rng.choice(n, min(n, max(sample_size, lists * 4)), replace=False))
-        sample = np.asarray(matrix[pick], dtype=np.float32)
-        centroids = train(sample, lists, seed=seed)
-    labels = np.empty(n, dtype=np.int32)
+    tmp = folder / f".ivf-tmp-{os.getpid()}-{os.urandom(4).hex()}"
+    tmp.mkdir()
+    try:
+        with reporter.task(f"training {lists} lists", None):
+            pick = np.sort(rng.choice(n, min(n, max(sample_size, lists * 4)), replace=False))
+            sample = np.asarray(matrix[pick], dtype=np.float32)
+            centroids = train(sample, lists, seed=seed)
+            del sample
+        labels = np.empty(n, dtype=np.int32)
+        peak = np.zeros(dims, dtype=np.float32)  # largest |component| per dimension: the codes' range
+        step = 65536
+        with reporter.task("assigning rows to lists", n) as task:
+            for s in range(0, n, step):
+                e = min(n, s + step)
+                block = np.asarray(matrix[s:e], dtype=np.float32)
+                labels[s:e] = np.argmax(block @ centroids.T, axis=1)
+                np.maximum(peak, np.abs(block).max(axis=0), out=peak)
+                task.update(e)
+        rows = np.argsort(labels, kind="stable").astype(np.int32)
+        offsets = np.zeros(lists + 1, dtype=np.int64)
+        np.cumsum(np.bincount(labels, minlength=lists), out=offsets[1:])
+        del labels
+        scale = (np.where(peak > 0, peak, 1.0) / 127.0).astype(np.float32)
+        for name, array in (("centroids", centroids), ("rows", rows), ("offsets", offsets), ("scale", scale)):
+            np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+        _write_codes(tmp / "codes.npy", matrix, rows, scale, reporter)
+        built = time.time() - started
+        index = _open(tmp, {"nprobe": NPROBE_CHOICES[-1]})
+        with reporter.task("measuring recall@10", None):
+            meta = _measure(index, matrix, exact_top, rng, queries)
+        files = {name: (tmp / name).stat().st_size for name in FILES}
+        meta = {"format": FORMAT_VERSION, "lists": lists, **meta, "rows": n}
+        meta |= {"build_seconds": round(built, 1), "mean_list": n / lists, "files": files}
+        (tmp / "index.json").write_text(json.dumps(meta, indent=1))
+        index.meta = meta
+        target = folder / FOLDER
+        if target.exists():
+            old = folder / f".ivf-old-{os.urandom(4).hex()}"
+            target.rename(old)
+            shutil.rmtree(old, ignore_errors=True)
+        tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load(folder) or index
+
+
+def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.ndarray, reporter: Reporter):
+    """The int8 codes of ``matrix[rows]``, in that order, with plain writes (no writable mapping)."""
+    n, dims = len(rows), matrix.shape[1]
     step = 65536
-    with reporter.task("assigning rows to lists", n) as task:
+    with open(path, "wb") as f, reporter.task("writing int8 codes", n) as task:
+        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int8)), "fortran_order": False}
+        np.lib.format.write_array_header_1_0(f, {**header, "shape": (n, dims)})
         for s in range(0, n, step):
-            e = min(n, s + step)
-            labels[s:e] = _assign(matrix, centroids, s, e)
-            task.update(e)
-    rows = np.argsort(labels, kind="stable").astype(np.int32)
-    offsets = np.zeros(lists + 1, dtype=np.int64)
-    np.cumsum(np.bincount(labels, minlength=lists), out=offsets[1:])
-    index = Index(centroids, rows, offsets, {"lists": lists, "nprobe": NPROBE_CHOICES[-1]})
-    built = time.time() - started
-    with reporter.task("measuring recall@10", None):
-        qrows = rng.choice(min(n, 100_000), min(queries, n), replace=False)
-        q = np.asarray(matrix[np.sort(qrows)], dtype=np.float32)
-        exclude = [[int(r)] for r in np.sort(qrows)]
-        truth = exact_top(q, exclude, 10)
-        recall = {}
-        for nprobe in NPROBE_CHOICES:
-            if nprobe > lists:
-                break
-            approx = search(index, matrix, q, exclude, 10, nprobe=nprobe)
-            recall[nprobe] = _recall(truth, approx)
-            if recall[nprobe] >= TARGET_RECALL:
-                break
+            chunk = rows[s : s + step]
+            ascending = np.argsort(chunk)  # gather in file order, put back in list order
+            block = np.empty((len(chunk), dims), dtype=np.float32)
+            block[ascending] = matrix[chunk[ascending]]
+            np.divide(block, scale, out=block)
+            np.rint(block, out=block)
+            np.clip(block, -127, 127, out=block)
+            f.write(memoryview(block.astype(np.int8)))
+            task.update(s + len(chunk))
+
+
+def _measure(index: Index, matrix: np.ndarray, exact_top, rng: np.random.Generator, queries: int) -> dict:
+    """Recall@10 against exact search for growing nprobe; the smallest reaching the target is kept.
+
+    The queries are words among the 100,000 most frequent (what people ask about). At the chosen
+    nprobe, recall is also measured with every probed row re-ranked exactly: the difference is what
+    the int8 codes cost.
+    """
+    n, lists = len(matrix), len(index.centroids)
+    picked = np.sort(rng.choice(min(n, 100_000), min(queries, n), replace=False))
+    q = np.asarray(matrix[picked], dtype=np.float32)
+    exclude = [[int(r)] for r in picked]
+    truth = exact_top(q, exclude, 10)
+    recall: dict[int, float] = {}
+    for nprobe in NPROBE_CHOICES:
+        if nprobe > lists:
+            break
+        recall[nprobe] = _recall(truth, search(index, matrix, q, exclude, 10, nprobe=nprobe))
+        if recall[nprobe] >= TARGET_RECALL:
+            break
+    if not recall:  # fewer lists than the smallest choice: probe them all
+        recall[lists] = _recall(truth, search(index, matrix, q, exclude, 10, nprobe=lists))
     chosen = next((p for p, r in recall.items() if r >= TARGET_RECALL), max(recall))
-    index.meta = {
-        "format": FORMAT_VERSION,
-        "lists": lists,
+    # Were every probed row re-ranked, a true neighbour would be found exactly when its list is probed.
+    owner = np.empty(n, dtype=np.int32)
+    owner[index.rows] = np.repeat(np.arange(lists, dtype=np.int32), np.diff(index.offsets))
+    scores = q @ index.centroids.T
+    probed = np.argpartition(-scores, chosen - 1, axis=1)[:, :chosen] if chosen < lists else None
+    reachable = sum(sum(probed is None or owner[r] in probed[j] for r, _ in t) for j, t in enumerate(truth))
+    return {
         "nprobe": chosen,
         "recall_at_10": recall[chosen],
+        "recall_without_codes": reachable / max(1, sum(len(t) for t in truth)),
         "recall_by_nprobe": {str(k): v for k, v in recall.items()},
-        "queries": len(qrows),
-        "rows": n,
-        "build_seconds": round(built, 1),
-        "mean_list": n / lists,
+        "queries": len(picked),
+        "candidates": CANDIDATES,
     }
-    return index
 
 
 def _recall(truth: list[list[tuple[int, float]]], approx: list[list[tuple[int, float]]]) -> float:
     hits = sum(len({r for r, _ in t} & {r for r, _ in a}) for t, a in zip(truth, approx))
     total = sum(len(t) for t in truth)
     return hits / total if total else 1.0
+
+
+def _groups(lists: np.ndarray, queries: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
+    """(list, the queries that probe it), each list once."""
+    order = np.argsort(lists, kind="stable")
+    lists, queries = lists[order], queries[order]
+    cuts = np.flatnonzero(np.diff(lists)) + 1
+    for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(lists)].tolist()):
+        yield int(lists[a]), queries[a:b]
 
 
 def search(
@@ -157,80 +232,117 @@ def search(
     score_rows: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     zero_rows: np.ndarray | None = None,
     limit: int | None = None,
+    candidates: int | None = None,
 ) -> list[list[tuple[int, float]]]:
     """Top ``k`` (row, exact score) per query among the rows of its probed lists.
 
-    ``score_rows(vectors, query_ids)`` -> (len(query_ids), len(vectors)) scores; by default the dot
-    product with ``q``. Rows at or beyond ``limit`` (a --restrict) and all-zero rows never answer.
+    ``q`` (m, d) are unit probe directions. ``score_rows(vectors, query_ids)`` -> (len(query_ids),
+    len(vectors)) gives the exact scores used for the final ranking; by default the dot product
+    with ``q``. Rows at or beyond ``limit`` (a --restrict), ``exclude``d rows and all-zero rows never
+    answer. ``candidates`` per query are re-ranked exactly (default ``CANDIDATES``).
     """
-    m = q.shape[0]
-    probes = index.probe(q, nprobe)
-    by_list: dict[int, list[int]] = {}
-    for j, lists in enumerate(probes.tolist()):
-        for lst in lists:
-            by_list.setdefault(lst, []).append(j)
-    cand_rows: list[list[np.ndarray]] = [[] for _ in range(m)]
-    cand_scores: list[list[np.ndarray]] = [[] for _ in range(m)]
-    for lst, qs in by_list.items():
-        rows = index.rows[index.offsets[lst] : index.offsets[lst + 1]]
+    m = len(q)
+    if m == 0:
+        return []
+    nprobe = min(nprobe or index.nprobe, len(index.centroids))
+    widest = max((len(e) for e in exclude), default=0)
+    want = max(candidates or CANDIDATES, 2 * k + widest)
+    limit = None if limit is None or limit >= len(index.rows) else limit
+    centroid_scores = q @ index.centroids.T
+    nearest = np.argmax(centroid_scores, axis=1)
+    probes = None
+    if nprobe < len(index.centroids):
+        probes = np.argpartition(-centroid_scores, nprobe - 1, axis=1)[:, :nprobe]
+    qs = (q * index.scale).astype(np.float32)
+
+    def scores(lst: int, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = int(index.offsets[lst]), int(index.offsets[lst + 1])
+        rows = index.rows[lo:hi]
+        s = qs[who] @ index.codes[lo:hi].astype(np.float32).T
         if limit is not None:
-            rows = rows[rows < limit]
-        if rows.size == 0:
+            s[:, rows >= limit] = NO_SCORE
+        return s, rows
+
+    # A floor for each query: its want-th best code score in its nearest list. Any row below it
+    # cannot be among its want best over all probed lists, so it is dropped as soon as it is scored.
+    lowest = np.finfo(np.float32).min  # above NO_SCORE: rows beyond --restrict never pass
+    floor = np.full(m, lowest, dtype=np.float32)
+    for lst, who in _groups(nearest, np.arange(m)):
+        s, _ = scores(lst, who)
+        if s.shape[1] >= want:
+            floor[who] = np.maximum(np.partition(s, s.shape[1] - want, axis=1)[:, s.shape[1] - want], lowest)
+    if probes is None:
+        probes = np.broadcast_to(np.arange(len(index.centroids)), (m, len(index.centroids)))
+    flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
+    found_q, found_r, found_s = [], [], []
+    for lst, who in _groups(flat, owners):
+        s, rows = scores(lst, who)
+        if s.shape[1] == 0:
             continue
-        vecs = np.asarray(matrix[rows], dtype=np.float32)  # ascending within a list: a forward gather
-        qs_arr = np.array(qs)
-        s = score_rows(vecs, qs_arr) if score_rows is not None else q[qs_arr] @ vecs.T
-        for i, j in enumerate(qs):
-            cand_rows[j].append(rows)
-            cand_scores[j].append(s[i])
-    zero = set(zero_rows.tolist()) if zero_rows is not None and zero_rows.size else set()
-    out = []
+        hit = np.flatnonzero(s >= floor[who][:, None])
+        i, j = np.divmod(hit, s.shape[1])
+        found_q.append(who[i])
+        found_r.append(rows[j])
+        found_s.append(s.ravel()[hit])
+    if not found_q:
+        return [[] for _ in range(m)]
+    owner = np.concatenate(found_q)
+    rows = np.concatenate(found_r).astype(np.int64)
+    approx = np.concatenate(found_s)
+    order = np.lexsort((-approx, owner))  # by query, best code score first
+    owner, rows = owner[order], rows[order]
+    starts = np.searchsorted(owner, np.arange(m))
+    ends = np.searchsorted(owner, np.arange(m), "right")
+    zero = zero_rows if zero_rows is not None and zero_rows.size else None
+    picked = []
     for j in range(m):
-        if not cand_rows[j]:
+        mine = rows[starts[j] : ends[j]]
+        bad = np.array(exclude[j], dtype=np.int64)
+        if zero is not None:
+            bad = np.concatenate([bad, zero])
+        if bad.size:
+            mine = mine[~np.isin(mine, bad)]
+        picked.append(mine[:want])
+    # One gather, in file order, for every query's candidates; then exact scores query by query.
+    every = np.concatenate(picked)
+    ascending = np.argsort(every)
+    vectors = np.empty((len(every), matrix.shape[1]), dtype=np.float32)
+    vectors[ascending] = matrix[every[ascending]]
+    out = []
+    at = 0
+    for j, mine in enumerate(picked):
+        v = vectors[at : at + len(mine)]
+        at += len(mine)
+        if len(mine) == 0:
             out.append([])
             continue
-        rows = np.concatenate(cand_rows[j]).astype(np.int64)
-        scores = np.concatenate(cand_scores[j]).astype(np.float32)
-        bad = set(exclude[j]) | zero
-        if bad:
-            keep = ~np.isin(rows, np.fromiter(bad, dtype=np.int64))
-            rows, scores = rows[keep], scores[keep]
-        take = min(k, len(rows))
-        if take == 0:
-            out.append([])
-            continue
-        top = np.argpartition(-scores, take - 1)[:take] if take < len(rows) else np.arange(len(rows))
-        order = top[np.lexsort((rows[top], -scores[top]))]
-        out.append(list(zip(rows[order].tolist(), scores[order].tolist())))
+        exact = score_rows(v, np.array([j]))[0] if score_rows is not None else v @ q[j]
+        exact = np.asarray(exact, dtype=np.float32)
+        top = np.lexsort((mine, -exact))[:k]
+        out.append(list(zip(mine[top].tolist(), exact[top].tolist())))
     return out
 
 
 # -- on disk --------------------------------------------------------------------------------------
 
 
-def save(index: Index, folder: Path) -> None:
-    """Write into ``folder / 'ivf'`` atomically (a temporary sibling renamed into place)."""
-    tmp = folder / f".ivf-tmp-{os.getpid()}-{os.urandom(4).hex()}"
-    tmp.mkdir()
-    try:
-        np.save(tmp / "centroids.npy", index.centroids, allow_pickle=False)
-        np.save(tmp / "rows.npy", index.rows, allow_pickle=False)
-        np.save(tmp / "offsets.npy", index.offsets, allow_pickle=False)
-        files = {name: (tmp / name).stat().st_size for name in ("centroids.npy", "rows.npy", "offsets.npy")}
-        (tmp / "index.json").write_text(json.dumps({**index.meta, "files": files}, indent=1))
-        target = folder / FOLDER
-        if target.exists():
-            old = folder / f".ivf-old-{os.urandom(4).hex()}"
-            target.rename(old)
-            shutil.rmtree(old, ignore_errors=True)
-        tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def _open(target: Path, meta: dict) -> Index:
+    def arr(name: str) -> np.ndarray:
+        # a plain ndarray view of the mapping: slicing a np.memmap costs microseconds more per call
+        return np.asarray(np.load(target / name, mmap_mode="r", allow_pickle=False))
+
+    return Index(
+        np.array(arr("centroids.npy")),
+        arr("rows.npy"),
+        np.array(arr("offsets.npy")),
+        arr("codes.npy"),
+        np.array(arr("scale.npy")),
+        meta,
+    )
 
 
 def load(folder: Path) -> Index | None:
-    """The index in ``folder``, memory-mapped; None when absent or incomplete."""
+    """The index in ``folder``, memory-mapped; None when absent, incomplete or of another version."""
     target = folder / FOLDER
     try:
         meta = json.loads((target / "index.json").read_text())
@@ -239,11 +351,7 @@ def load(folder: Path) -> Index | None:
         for name, size in meta["files"].items():
             if (target / name).stat().st_size != size:
                 return None
-
-        def arr(name: str) -> np.ndarray:
-            return np.load(target / name, mmap_mode="r", allow_pickle=False)
-
-        return Index(np.asarray(arr("centroids.npy")), arr("rows.npy"), np.asarray(arr("offsets.npy")), meta)
+        return _open(target, meta)
     except (OSError, ValueError, KeyError):
         return None
 

@@ -140,7 +140,17 @@ def index() -> None:
     """The approximate-neighbour index of a cached model (used by --approx)."""
 
 
-INDEX_COLUMNS = ("name", "lists", "nprobe", "recall_at_10", "queries", "build_seconds", "size", "matrix_size")
+INDEX_COLUMNS = (
+    "name",
+    "lists",
+    "nprobe",
+    "recall_at_10",
+    "recall_without_codes",
+    "queries",
+    "build_seconds",
+    "size",
+    "matrix_size",
+)
 
 
 def _index_record(model, idx) -> dict:
@@ -151,6 +161,7 @@ def _index_record(model, idx) -> dict:
         "lists": idx.meta["lists"],
         "nprobe": idx.meta["nprobe"],
         "recall_at_10": idx.meta["recall_at_10"],
+        "recall_without_codes": idx.meta["recall_without_codes"],
         "queries": idx.meta["queries"],
         "build_seconds": idx.meta["build_seconds"],
         "size": human_size(ivf.size_on_disk(model.folder)),
@@ -183,10 +194,11 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
         )
 
     with store.locked(opened.folder):
-        built = ivf.build(opened.vectors, exact, lists=lists, reporter=reporter_for(session.env))
-        ivf.save(built, opened.folder)
+        built = ivf.build(
+            opened.vectors, exact, opened.folder, lists=lists, reporter=reporter_for(session.env)
+        )
     renderer = session.renderer(INDEX_COLUMNS, "approximate index")
-    renderer.write([_index_record(opened, ivf.load(opened.folder))])
+    renderer.write([_index_record(opened, built)])
     renderer.close()
 
 
