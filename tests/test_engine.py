@@ -151,3 +151,26 @@ def test_parse_expression(text, parsed):
 def test_parse_expression_refuses_malformed(text):
     with pytest.raises(QueryError):
         parse_expression(text)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 50])
+def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
+    """Small blocks exercise every path: the first partition, the "few rows above the k-th best"
+    shortcut and the partition fallback; small integers make exact scores with many ties, which
+    keep the lower row first."""
+    from vecq import engine
+
+    rng = np.random.default_rng(block)
+    matrix = rng.integers(-3, 4, size=(300, 4)).astype(np.float32)
+    q = rng.integers(-3, 4, size=(40, 4)).astype(np.float32)
+    exclude = [rng.choice(300, size=rng.integers(0, 4), replace=False).tolist() for _ in range(40)]
+    zero_rows = np.array([5, 17])
+    monkeypatch.setattr(engine, "block_rows", lambda m: block)
+    for k in (1, 5, 12):
+        got = engine.top_k_blocked(lambda b: q @ b.T, matrix, 280, 40, exclude, k, zero_rows)
+        for j in range(40):
+            scores = (q[j] @ matrix[:280].T).astype(np.float32)
+            allowed = [r for r in range(280) if r not in exclude[j] and r not in (5, 17)]
+            want = sorted(allowed, key=lambda r: (-scores[r], r))[:k]
+            assert [r for r, _ in got[j]] == want
+            assert np.allclose([s for _, s in got[j]], scores[want])

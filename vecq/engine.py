@@ -150,7 +150,7 @@ class Model:
         self, queries: Sequence[Sequence[Term]], top: int = 10, restrict: int | None = None
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for many queries, from one pass over the matrix."""
-        q = np.stack([self._mean(terms) for terms in queries]) if queries else np.empty((0, self.dims))
+        q = self._means(queries)
         exclude = [[t.match.row for t in terms] for terms in queries]
 
         def scores(block: np.ndarray) -> np.ndarray:
@@ -221,12 +221,19 @@ class Model:
     def dims(self) -> int:
         return self.vectors.shape[1]
 
-    def _mean(self, terms: Sequence[Term]) -> np.ndarray:
-        rows = [t.match.row for t in terms]
-        weights = np.array([t.weight for t in terms], dtype=np.float32)
-        mean = weights @ np.asarray(self.vectors[rows], dtype=np.float32)
-        norm = np.linalg.norm(mean)
-        return (mean / norm if norm > 0 else mean).astype(np.float32)
+    def _means(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
+        """The unit 3CosAdd direction of each query: one gather per number of terms, not per query."""
+        q = np.empty((len(queries), self.dims), dtype=np.float32)
+        sizes = np.array([len(terms) for terms in queries], dtype=np.int64)
+        for size in np.unique(sizes).tolist():
+            which = np.flatnonzero(sizes == size)
+            rows = np.array([[t.match.row for t in queries[j]] for j in which], dtype=np.int64)
+            weights = np.array([[t.weight for t in queries[j]] for j in which], dtype=np.float32)
+            vectors = np.asarray(self.vectors[rows.ravel()], dtype=np.float32).reshape(len(which), size, -1)
+            mean = np.einsum("qt,qtd->qd", weights, vectors)
+            norm = np.linalg.norm(mean, axis=1, keepdims=True)
+            q[which] = mean / np.where(norm > 0, norm, 1.0)
+        return q
 
     def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None):
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
@@ -311,6 +318,24 @@ def top_k_blocked(
         if rows.size == 0:
             continue
         sub = s if rows is everyone else s[rows]
+        if start > 0:
+            # Usually a query's improvement is a row or two: take just the scores above its k-th
+            # best; only queries with more than k of them need a partition of the block.
+            above = sub > best_s[rows, -1:]
+            counts = above.sum(axis=1)
+            few = counts <= k
+            if few.any():
+                i, j = np.nonzero(above[few])
+                c = counts[few]
+                slot = np.arange(len(i)) - np.repeat(np.cumsum(c) - c, c)
+                cand_s = np.full((len(c), k), -np.inf, dtype=np.float32)
+                cand_r = np.full((len(c), k), -1, dtype=np.int64)
+                cand_s[i, slot] = sub[few][i, j]
+                cand_r[i, slot] = j + start
+                _merge(best_s, best_r, rows[few], cand_s, cand_r)
+            if few.all():
+                continue
+            rows, sub = rows[~few], sub[~few]
         take = min(k, sub.shape[1])
         if take < sub.shape[1]:
             idx = np.argpartition(-sub, take - 1, axis=1)[:, :take]

@@ -8,7 +8,10 @@ first of the top five answers that is not an input word. ``pairs`` follows ``eva
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +22,7 @@ from .errors import QueryError
 from .progress import NULL_REPORTER, Reporter
 from .words import Match
 
-CHUNK = 2048
+CHUNK = 512  # questions per product: a chunk's scores for a block of rows stay in cache
 
 
 @dataclass
@@ -94,14 +97,16 @@ def analogies(
             report.skipped += 1
             continue
         todo.append((len(report.sections) - 1, *words))
-    with reporter.task("answering analogies", len(todo)) as task:
-        for start in range(0, len(todo), CHUNK):
-            chunk = todo[start : start + CHUNK]
-            # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
-            triples = [
-                (Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for _, a, b, c, _ in chunk
-            ]
-            results = model.analogies(triples, top=5, method=method, restrict=restrict)
+
+    def answer(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
+        # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
+        triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for _, a, b, c, _ in chunk]
+        return model.analogies(triples, top=5, method=method, restrict=restrict)
+
+    chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
+    done = 0
+    with reporter.task("answering analogies", len(todo)) as task, _parallel() as workers:
+        for chunk, results in zip(chunks, workers.map(answer, chunks)):
             for (sec, a, b, c, expected), result in zip(chunk, results):
                 predicted = None
                 for row, _ in result:
@@ -114,8 +119,26 @@ def analogies(
                     section.correct += 1
                 else:
                     section.incorrect += 1
-            task.update(start + len(chunk))
+            done += len(chunk)
+            task.update(done)
     return report
+
+
+@contextlib.contextmanager
+def _parallel() -> Iterator[ThreadPoolExecutor]:
+    """One thread per core, each running single-threaded BLAS products on its own chunks.
+
+    The products leave numpy's single-threaded steps (row maxima, partitions) to one core while
+    OpenBLAS's threads spin; a chunk per core with OpenBLAS held to one thread keeps every core on
+    useful work. Without a BLAS that threadpoolctl can hold, chunks run one at a time as before.
+    """
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    workers = max(1, min(8, os.cpu_count() or 1)) if blas else 1
+    limit = threadpool_limits(limits=1, user_api="blas") if workers > 1 else contextlib.nullcontext()
+    with limit, ThreadPoolExecutor(max_workers=workers) as pool:
+        yield pool
 
 
 @dataclass
