@@ -17,6 +17,7 @@ from conftest import write_text_model
 
 from vecq import store
 from vecq.cli import cli
+from vecq.engine import Term
 from vecq.loader import open_model
 
 
@@ -164,3 +165,14 @@ def test_cache_commands(cache, small_model):
     assert json.loads(runner.invoke(cli, ["cache", "list", "-f", "json"]).stdout) == []
     missing = runner.invoke(cli, ["cache", "clear", "nothing-like-it"])
     assert missing.exit_code == 1 and "no cached model" in missing.stderr
+
+
+def test_the_manifest_lists_zero_rows_so_queries_skip_the_norms(cache, tmp_path):
+    vectors = np.array([[1, 0, 0], [0, 0, 0], [0.9, 0.1, 0], [0, 1, 0]], dtype=np.float32)
+    path = write_text_model(tmp_path / "z.txt", ["a", "nothing", "b", "c"], vectors)
+    open_model(str(path))
+    (folder,) = entries_ok(cache)
+    assert json.loads((folder / store.MANIFEST).read_text())["zero_rows"] == [1]
+    model = open_model(str(path))
+    assert model._zero_rows is not None and model.zero_rows.tolist() == [1]  # from the manifest
+    assert [n.word for n in model.neighbors([Term(1.0, model.lookup("a"))], top=5)] == ["b", "c"]

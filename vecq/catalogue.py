@@ -6,11 +6,10 @@ words, dimensions); ``binary`` says how the downloaded file is read (word2vec bi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     name: str
     file_size: int
     words: int

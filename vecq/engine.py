@@ -13,7 +13,7 @@ the query's own words are never among the answers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +26,7 @@ COSMUL_EPS = 1e-6
 METHODS = ("add", "cosmul")
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     """One word of an expression with its sign (+1 or -1)."""
 
     weight: float
@@ -93,6 +92,10 @@ class Model:
         if self._zero_rows is None:
             self._zero_rows = np.flatnonzero(np.asarray(self.norms) == 0)
         return self._zero_rows
+
+    @zero_rows.setter
+    def zero_rows(self, rows: np.ndarray) -> None:
+        self._zero_rows = rows
 
     # -- words ------------------------------------------------------------------------------------
 

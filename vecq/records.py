@@ -1,4 +1,7 @@
-"""The answers the engine returns: small dataclasses, the only thing the renderer is handed.
+"""The answers the engine returns, the only thing the renderer is handed.
+
+Named tuples rather than dataclasses: a dataclass costs most of a millisecond to define, and every
+command defines these at start-up.
 
 Each record carries its input so that piped output joins back to what produced it (``paste``,
 ``join``, ``jq``). Field order is column order.
@@ -6,11 +9,10 @@ Each record carries its input so that piped output joins back to what produced i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ModelInfo:
+class ModelInfo(NamedTuple):
     name: str
     source: str
     rows: int
@@ -20,23 +22,20 @@ class ModelInfo:
         return {"name": self.name, "dimensions": self.dimensions, "vocabulary": self.rows}
 
 
-@dataclass(frozen=True)
-class Similarity:
+class Similarity(NamedTuple):
     word1: str
     word2: str
     similarity: float
 
 
-@dataclass(frozen=True)
-class Neighbor:
+class Neighbor(NamedTuple):
     query: str
     rank: int
     word: str
     similarity: float
 
 
-@dataclass(frozen=True)
-class AnalogyAnswer:
+class AnalogyAnswer(NamedTuple):
     a: str
     b: str
     c: str

@@ -23,8 +23,8 @@ import shutil
 import time
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,6 +40,7 @@ MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")
 WRITE_ROWS = 1 << 12
+MAX_LISTED_ZERO_ROWS = 10_000
 
 
 class CacheWriteError(CacheError):
@@ -62,8 +63,7 @@ def entry_dir(source: Source, root: Path | None = None) -> Path:
     return (root or cache_root()) / f"{slug}-{digest}"
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     """Why a cache folder can or cannot be used."""
 
     ok: bool
@@ -119,6 +119,8 @@ def open_model(folder: Path, manifest: dict) -> Model:
     info = ModelInfo(manifest["name"], manifest["source"], manifest["rows"], manifest["dimensions"])
     model = Model(vectors, norms, vocab, info)
     model.folder = folder
+    if manifest.get("zero_rows") is not None:
+        model.zero_rows = np.array(manifest["zero_rows"], dtype=np.int64)
     return model
 
 
@@ -156,6 +158,8 @@ def write(
             build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
         finally:
             writer.join()  # never leave it writing into a folder that is about to be removed
+        # All-zero rows are never neighbours; listing them here saves every query a pass over norms.
+        zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
         manifest = {
             "format": FORMAT_VERSION,
             "name": source.name,
@@ -167,6 +171,7 @@ def write(
             "rows": rows,
             "dimensions": dims,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
             "files": {name: (tmp / name).stat().st_size for name in FILES},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
