@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +89,15 @@ def medium_model(tmp_path_factory, glove_raw) -> Path:
     return write_text_model(
         tmp_path_factory.mktemp("medium") / "medium.txt", words[:100_000], vectors[:100_000]
     )
+
+
+def kill_midway(cmd: list[str], env: dict, folder: Path, pattern: str, settle: float) -> None:
+    """Start ``cmd``, wait until ``folder`` holds ``pattern`` (its work has begun), then SIGKILL it."""
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(folder.glob(pattern)):
+        time.sleep(0.02)
+    time.sleep(settle)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import kill_midway
 
 from vecq import ivf, store
 from vecq.cli import cli
@@ -133,3 +137,19 @@ def test_an_index_of_another_version_is_not_used(tmp_path, monkeypatch, small_mo
     assert result.exit_code == 0 and len(tsv(result.stdout)) == 3
     (note,) = [x for x in result.stderr.splitlines() if "approximate index" in x]
     assert "another version" in note and "answering exactly" in note
+
+
+def test_a_killed_index_build_leaves_nothing_used_and_is_swept(tmp_path, medium_model):
+    cache = tmp_path / "cache"
+    env = {**os.environ, "VECQ_CACHE_DIR": str(cache)}
+    base = [sys.executable, "-m", "vecq", "-m", str(medium_model)]
+    assert subprocess.run([*base, "cache", "build"], env=env, capture_output=True).returncode == 0
+    (folder,) = [p for p, s in store.entries(cache)]
+    kill_midway([*base, "index", "build"], env, folder, ".ivf-tmp-*", settle=0.3)
+    assert list(folder.glob(".ivf-tmp-*")) and ivf.load(folder) is None  # a leftover, never an index
+    answer = subprocess.run(
+        [*base, "neighbors", "cat", "--approx", "-n", "3"], env=env, capture_output=True, text=True
+    )
+    assert answer.returncode == 0 and "no approximate index" in answer.stderr
+    assert subprocess.run([*base, "index", "build"], env=env, capture_output=True).returncode == 0
+    assert ivf.load(folder) is not None and not list(folder.glob(".ivf-*"))

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import write_text_model
+from conftest import kill_midway, write_text_model
 
 from vecq import store
 from vecq.cli import cli
@@ -100,14 +98,7 @@ def test_leftovers_of_a_killed_conversion_are_never_used(cache, small_model):
 def test_sigkill_during_conversion_then_a_clean_run(cache, medium_model):
     env = {**os.environ, "VECQ_CACHE_DIR": str(cache)}
     cmd = [sys.executable, "-m", "vecq", "-m", str(medium_model), "similar", "cat", "dog"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and not list(cache.glob("*.lock")):
-        time.sleep(0.02)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    kill_midway(cmd, env, cache, "*.lock", settle=0.5)
     assert entries_ok(cache) == []  # nothing half-written is taken for a cache
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -103,6 +103,7 @@ def build(
     n, dims = matrix.shape
     lists = min(lists or n_lists(n), n)
     rng = np.random.default_rng(seed)
+    sweep(folder)
     tmp = folder / f".ivf-tmp-{os.getpid()}-{os.urandom(4).hex()}"
     tmp.mkdir()
     try:
@@ -354,6 +355,14 @@ def load(folder: Path) -> Index | None:
         return _open(target, meta)
     except (OSError, ValueError, KeyError):
         return None
+
+
+def sweep(folder: Path) -> int:
+    """Delete what killed builds left in ``folder`` (never read: only ``ivf/`` is). Call under its lock."""
+    leftovers = [p for p in folder.glob(".ivf-*") if p.name.startswith((".ivf-tmp-", ".ivf-old-"))]
+    for p in leftovers:
+        shutil.rmtree(p, ignore_errors=True)
+    return len(leftovers)
 
 
 def size_on_disk(folder: Path) -> int:
