@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from vecq import store
+from vecq import sources, store
 from vecq.cli import cli
+from vecq.loader import open_model
 from vecq.sources import detect_format
 
 
@@ -176,13 +177,34 @@ def test_invalid_utf8_words_are_replaced_not_fatal(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.stderr
 
 
-def test_duplicate_words_keep_the_first(tmp_path, monkeypatch):
+@pytest.mark.parametrize("every", [1, 65536])
+def test_duplicate_words_keep_the_first(tmp_path, monkeypatch, every):
+    """Also when rows were already written during the parse: the matrix gensim ends with differs."""
+    monkeypatch.setattr(sources, "STREAM_ROWS", every)
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "dup.txt"
     path.write_text("3 3\ncat 1 0 0\ndog 0 1 0\ncat 0 0 1\n")
     result = invoke(["-m", str(path), "vector", "cat"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1].split("\t")[1].split() == ["1.000000", "0.000000", "0.000000"]
+    assert json.loads(invoke(["-m", str(path), "info", "-f", "json"]).stdout)[0]["vocabulary"] == 2
+
+
+@pytest.mark.parametrize("every", [7, 1000])
+def test_rows_written_while_gensim_parses_equal_gensims_vectors(tmp_path, monkeypatch, small_model, every):
+    monkeypatch.setattr(sources, "STREAM_ROWS", every)
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    handed: list[int] = []
+    real = store.Conversion.rows_ready
+    monkeypatch.setattr(
+        store.Conversion, "rows_ready", lambda self, m, n: (handed.append(n), real(self, m, n))
+    )
+    model = open_model(str(small_model))
+    assert handed == list(range(every, 5001, every))  # the writer had rows before the parse ended
+    kv = KeyedVectors.load_word2vec_format(str(small_model))
+    assert model.vocab.words(range(5000)) == kv.index_to_key
+    assert np.allclose(np.asarray(model.vectors), kv.get_normed_vectors(), atol=1e-6)
+    assert np.allclose(np.asarray(model.norms), np.linalg.norm(kv.vectors, axis=1), rtol=1e-6)
 
 
 def test_memory_check_suggests_limit(tmp_path):

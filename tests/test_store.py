@@ -135,7 +135,7 @@ def test_a_full_disk_during_conversion_leaves_nothing(cache, small_model, monkey
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "_write_vectors", full)
+    monkeypatch.setattr(store._VectorFile, "_write", full)
     messages: list[str] = []
     model = open_model(str(small_model), warn=messages.append)
     assert model.lookup("king").row >= 0

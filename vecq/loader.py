@@ -76,9 +76,14 @@ def build(
             warn(
                 f"converting {source.name} into the cache in {folder.parent} (once; later calls are instant)"
             )
-            words, raw = sources.read(source, reporter)
+            conversion = store.Conversion(folder, source, reporter)
             try:
-                store.write(folder, source, words, raw, reporter)
+                words, raw = sources.read(source, reporter, on_rows=conversion.rows_ready)
+            except BaseException:
+                conversion.abort()
+                raise
+            try:
+                conversion.finish(words, raw)
             except store.CacheWriteError as e:
                 warn(f"{e.message}; answering from memory this time")
                 return Model.from_arrays(words, raw, source.name, source.path)

@@ -21,6 +21,8 @@ from .catalogue import CATALOGUE, OFFLINE_MODEL, Entry, human_size
 from .errors import ModelError
 from .progress import NULL_REPORTER, Reporter
 
+STREAM_ROWS = 1 << 16  # rows between two hand-overs to the cache writer while gensim parses
+
 FASTTEXT_MAGIC = 793712314
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
 # gensim's vectors plus its dict of words: about this many bytes a word beyond the matrix itself.
@@ -210,14 +212,22 @@ def available_memory() -> int | None:
 # -- reading --------------------------------------------------------------------------------------
 
 
-def read(source: Source, reporter: Reporter = NULL_REPORTER) -> tuple[list[str], np.ndarray]:
-    """Words (row order) and their raw float32 vectors, read through gensim (or the kumo package)."""
+def read(
+    source: Source,
+    reporter: Reporter = NULL_REPORTER,
+    on_rows: Callable[[np.ndarray, int], None] | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Words (row order) and their raw float32 vectors, read through gensim (or the kumo package).
+
+    ``on_rows(matrix, n)`` is told, every ``STREAM_ROWS`` rows of a word2vec or GloVe file, that
+    rows ``[0, n)`` of the matrix gensim is filling are final, so they can be written meanwhile.
+    """
     if source.format == "kumo":
         return _read_kumo(source)
     check_memory(source)
     with reporter.task(f"reading {Path(source.path).name} with gensim", None), _quiet_gensim():
         try:
-            kv = _read_gensim(source)
+            kv = _read_gensim(source, on_rows)
         except ModelError:
             raise
         except MemoryError as e:
@@ -242,7 +252,7 @@ def _reason(e: BaseException) -> str:
     return (text[0] if text else type(e).__name__)[:300]
 
 
-def _read_gensim(source: Source):
+def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None):
     fmt, path, limit = source.format, source.path, source.limit
     if fmt == "gensim-native":
         from gensim.utils import SaveLoad
@@ -261,7 +271,7 @@ def _read_gensim(source: Source):
         if limit is not None:
             kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
         return kv
-    return _lean_keyed_vectors().load_word2vec_format(
+    return _lean_keyed_vectors(on_rows).load_word2vec_format(
         path,
         binary=fmt == "word2vec-bin",
         no_header=fmt == "glove-text",
@@ -271,11 +281,13 @@ def _read_gensim(source: Source):
     )
 
 
-def _lean_keyed_vectors() -> type:
+def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None) -> type:
     """gensim's KeyedVectors, minus the made-up count it stores for every word of a word2vec file.
 
     The file carries no counts, so gensim invents descending ones (an int64 array, 24 MB at 3M
     words, plus a dict lookup per word); vecq never reads them. Parsing is still gensim's own.
+    gensim sets that count right after adding each word's vector, which makes it the place to tell
+    ``on_rows`` how far the matrix is filled, at no cost per word beyond one comparison.
     """
     from gensim.models import KeyedVectors
 
@@ -283,6 +295,8 @@ def _lean_keyed_vectors() -> type:
         def set_vecattr(self, key, attr, val):
             if attr != "count":
                 super().set_vecattr(key, attr, val)
+            elif on_rows is not None and self.next_index % STREAM_ROWS == 0:
+                on_rows(self.vectors, self.next_index)
 
     return LeanKeyedVectors
 

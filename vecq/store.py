@@ -39,7 +39,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")
-WRITE_ROWS = 1 << 12
+WRITE_ROWS = 1 << 11
 MAX_LISTED_ZERO_ROWS = 10_000
 
 
@@ -143,48 +143,96 @@ def locked(folder: Path, timeout: float = 3600) -> Iterator[None]:
         lock.release()
 
 
+class Conversion:
+    """One cache folder being written, in a temporary sibling renamed into place by ``finish``.
+
+    gensim fills its matrix row by row; ``rows_ready`` hands over the rows parsed so far, and a
+    thread normalises and writes them while gensim parses the rest, so the 3.6 GB of writes
+    overlap the parse instead of following it. ``finish`` writes what is left, the vocabulary and
+    the manifest. Call everything with the lock held; ``abort`` on any failure.
+    """
+
+    def __init__(self, folder: Path, source: Source, reporter: Reporter = NULL_REPORTER):
+        self.folder, self.source, self.reporter = folder, source, reporter
+        self.tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            self.tmp.mkdir(parents=True)
+        except OSError as e:
+            raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+        self._vectors: _VectorFile | None = None
+
+    def rows_ready(self, matrix: np.ndarray, upto: int) -> None:
+        """Rows ``[0, upto)`` of ``matrix`` are final (called from the parsing thread)."""
+        if self._vectors is None:
+            self._vectors = _VectorFile(self.tmp, self.source, matrix)
+        self._vectors.submit(upto)
+
+    def finish(self, words: list[str], raw: np.ndarray) -> None:
+        """Write everything not yet written and rename the folder into place."""
+        folder, tmp, source = self.folder, self.tmp, self.source
+        rows, dims = _shape(source, words, raw)
+        size, mtime = source.fingerprint()
+        vectors = self._vectors
+        if vectors is not None and vectors.matrix is not raw:  # gensim dropped duplicate words
+            vectors.close(cancel=True)
+            vectors = None
+        try:
+            if vectors is None:
+                vectors = _VectorFile(tmp, source, raw)
+            with self.reporter.task("writing unit vectors", rows) as task:
+                vectors.task = task
+                vectors.submit(rows)
+                # The rest of the vectors is written (mostly waiting on the disk) while the
+                # vocabulary is sorted.
+                try:
+                    build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
+                finally:
+                    vectors.close()  # never leave it writing into a folder that is about to be removed
+            # All-zero rows are never neighbours; listing them saves every query a pass over norms.
+            zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
+            manifest = {
+                "format": FORMAT_VERSION,
+                "name": source.name,
+                "source": source.path,
+                "source_format": source.format,
+                "source_size": size,
+                "source_mtime_ns": mtime,
+                "limit": source.limit,
+                "rows": rows,
+                "dimensions": dims,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
+                "files": {name: (tmp / name).stat().st_size for name in FILES},
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
+            if folder.exists():
+                trash = folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}"
+                folder.rename(trash)
+                shutil.rmtree(trash, ignore_errors=True)
+            tmp.rename(folder)
+        except OSError as e:
+            self.abort()
+            raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        if self._vectors is not None:
+            self._vectors.close(cancel=True)
+            self._vectors = None
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
 def write(
     folder: Path, source: Source, words: list[str], raw: np.ndarray, reporter: Reporter = NULL_REPORTER
 ) -> None:
     """Convert ``raw`` and ``words`` into ``folder``, atomically. Call with the lock held."""
-    rows, dims = _shape(source, words, raw)
-    size, mtime = source.fingerprint()
-    tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
+    conversion = Conversion(folder, source, reporter)
     try:
-        tmp.mkdir(parents=True)
-        # The vectors are written (mostly waiting on the disk) while the vocabulary is sorted.
-        writer = _Background(_write_vectors, tmp, source, raw, rows, dims, reporter)
-        try:
-            build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
-        finally:
-            writer.join()  # never leave it writing into a folder that is about to be removed
-        # All-zero rows are never neighbours; listing them here saves every query a pass over norms.
-        zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
-        manifest = {
-            "format": FORMAT_VERSION,
-            "name": source.name,
-            "source": source.path,
-            "source_format": source.format,
-            "source_size": size,
-            "source_mtime_ns": mtime,
-            "limit": source.limit,
-            "rows": rows,
-            "dimensions": dims,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
-            "files": {name: (tmp / name).stat().st_size for name in FILES},
-        }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        if folder.exists():
-            trash = folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}"
-            folder.rename(trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        tmp.rename(folder)
-    except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+        conversion.finish(words, raw)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        conversion.abort()
         raise
 
 
@@ -195,29 +243,6 @@ def _save_vocab(tmp: Path, name: str, array: np.ndarray) -> None:
         np.save(tmp / f"{name}.npy", array, allow_pickle=False)
 
 
-class _Background:
-    """Run a function in a thread; ``join`` re-raises what it raised."""
-
-    def __init__(self, fn, *args):
-        import threading
-
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                fn(*args)
-            except BaseException as e:  # handed to the caller in join()
-                self._error = e
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def join(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-
-
 def _shape(source: Source, words: list[str], raw: np.ndarray) -> tuple[int, int]:
     if raw.ndim != 2 or raw.shape[0] != len(words):
         raise ModelError(f"{source.path}: {len(words)} words but a matrix of shape {raw.shape}")
@@ -226,32 +251,82 @@ def _shape(source: Source, words: list[str], raw: np.ndarray) -> tuple[int, int]
     return int(raw.shape[0]), int(raw.shape[1])
 
 
-def _write_vectors(tmp: Path, source: Source, raw: np.ndarray, rows: int, dims: int, reporter: Reporter):
-    """Normalise block by block and append to a .npy with plain writes.
+class _VectorFile:
+    """``vectors.npy`` and ``norms.npy``, written by a thread as rows of ``matrix`` become final.
 
     Plain writes, not a writable memory map: written pages of a mapping count as the process's
     resident memory, which would double the conversion's peak for a 3.6 GB matrix.
     """
-    norms = np.empty(rows, dtype=np.float32)
-    buf = np.empty((min(rows, WRITE_ROWS), dims), dtype=np.float32)
-    with open(tmp / "vectors.npy", "wb") as f, reporter.task("writing unit vectors", rows) as task:
-        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
-        np.lib.format.write_array_header_1_0(f, {**header, "shape": (rows, dims)})
-        for start in range(0, rows, WRITE_ROWS):
-            block = np.asarray(raw[start : start + WRITE_ROWS], dtype=np.float32)
-            out = buf[: len(block)]
-            squares = np.einsum("ij,ij->i", block, block)
-            if not np.isfinite(squares).all():  # a NaN or an infinity anywhere in a row shows here
-                bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
-                raise ModelError(
-                    f"{source.path}: row {bad} holds NaN or infinite values; the file is damaged"
-                )
-            n = np.sqrt(squares)
-            norms[start : start + len(block)] = n
-            np.multiply(block, (1.0 / np.where(n > 0, n, 1.0))[:, None], out=out)
-            f.write(memoryview(out))
-            task.update(start + len(block))
-    np.save(tmp / "norms.npy", norms, allow_pickle=False)
+
+    def __init__(self, tmp: Path, source: Source, matrix: np.ndarray):
+        import queue
+        import threading
+
+        self.tmp, self.source, self.matrix = tmp, source, matrix
+        self.task = None  # a progress task, once the parse is over
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def submit(self, upto: int) -> None:
+        self._queue.put(upto)
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the writes (or stop them), and re-raise what the thread met."""
+        self._cancelled = self._cancelled or cancel
+        self._queue.put(None)
+        self._thread.join()
+        if cancel:
+            for name in ("vectors.npy", "norms.npy"):
+                with contextlib.suppress(OSError):
+                    (self.tmp / name).unlink()
+        elif self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        rows, dims = self.matrix.shape
+        buf = np.empty((min(rows, WRITE_ROWS), dims), dtype=np.float32)
+        done = 0
+        try:
+            # Both files are written as the rows come: holding 3M norms until the end would add
+            # 12 MB to the conversion's peak, which comes at the end of gensim's parse.
+            with open(self.tmp / "vectors.npy", "wb") as f, open(self.tmp / "norms.npy", "wb") as g:
+                _npy_header(f, (rows, dims))
+                _npy_header(g, (rows,))
+                while (upto := self._queue.get()) is not None:
+                    for start in range(done, min(upto, rows), WRITE_ROWS):
+                        if self._cancelled:
+                            return
+                        stop = min(upto, rows, start + WRITE_ROWS)
+                        self._write(f, g, buf, start, stop)
+                        done = stop
+                        if self.task is not None:
+                            self.task.update(done)
+        except BaseException as e:  # handed to the caller in close()
+            self.error = e
+            while self._queue.get() is not None:  # let close() return
+                pass
+
+    def _write(self, f, g, buf: np.ndarray, start: int, stop: int) -> None:
+        block = np.asarray(self.matrix[start:stop], dtype=np.float32)
+        out = buf[: len(block)]
+        squares = np.einsum("ij,ij->i", block, block)
+        if not np.isfinite(squares).all():  # a NaN or an infinity anywhere in a row shows here
+            bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise ModelError(
+                f"{self.source.path}: row {bad} holds NaN or infinite values; the file is damaged"
+            )
+        n = np.sqrt(squares).astype(np.float32)
+        np.multiply(block, (1.0 / np.where(n > 0, n, 1.0))[:, None], out=out)
+        f.write(memoryview(out))
+        g.write(memoryview(n))
+
+
+def _npy_header(f, shape: tuple[int, ...]) -> None:
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(f, {**header, "shape": shape})
 
 
 def entries(root: Path | None = None) -> list[tuple[Path, Status]]:
