@@ -174,3 +174,24 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
             want = sorted(allowed, key=lambda r: (-scores[r], r))[:k]
             assert [r for r, _ in got[j]] == want
             assert np.allclose([s for _, s in got[j]], scores[want])
+
+
+def test_analogies_sharing_their_parts_equal_one_product_per_question(glove, kv):
+    """The Google set's shape (every pair of a section with every other): answered by parts and
+    pruned by bounds, the answers equal the plain 3CosAdd search, top 5 with scores."""
+    from vecq.engine import _parts_pay
+
+    triples = []
+    with open(datapath("questions-words.txt")) as f:
+        for line in f:
+            words = line.lower().split()
+            if not line.startswith(":") and all(w in kv.key_to_index for w in words):
+                triples.append(tuple(glove.lookup(w) for w in (words[1], words[0], words[2])))
+    triples = triples[:1500]
+    assert _parts_pay(triples)
+    ours = glove.analogies(triples, top=5, restrict=100_000)
+    plain = glove.neighbors_many(
+        [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top=5, restrict=100_000
+    )
+    for got, want in zip(ours, plain):
+        same_ranking([(glove.vocab.word(r), s) for r, s in got], [(glove.vocab.word(r), s) for r, s in want])

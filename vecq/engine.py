@@ -179,6 +179,8 @@ class Model:
         restrict: int | None = None,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for many A - B + C questions, from one pass over the matrix."""
+        if method == "add" and self.index is None and _parts_pay(triples):
+            return self._analogies_by_parts(triples, top, restrict)
         if method == "add":
             return self.neighbors_many(
                 [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top, restrict
@@ -203,6 +205,49 @@ class Model:
         return self._top(
             scores, m, rows.tolist(), top, restrict, probe=probe, score_rows=lambda v, w: scores(v, w)
         )
+
+    def _analogies_by_parts(
+        self, triples: Sequence[tuple[Match, Match, Match]], top: int, restrict: int | None
+    ) -> list[list[tuple[int, float]]]:
+        """3CosAdd for questions that share their (A, B) pairs and their Cs, as analogy test sets do.
+
+        x . (a - b + c) = x . (a - b) + x . c: a block of rows is multiplied with the distinct pairs
+        and the distinct Cs only (about 1,000 vectors for the Google set's 19,544 questions). The
+        sum of a pair's and a C's best scores in the block bounds every question made of them, so
+        once a question has its top k, a block of rarer words whose bound is lower is skipped
+        without scoring it; only the questions a block could improve are summed and ranked.
+        """
+        m = len(triples)
+        keys = np.array([(a.row, b.row) for a, b, _ in triples], dtype=np.int64).reshape(m, 2)
+        pairs, by_pair = np.unique(keys, axis=0, return_inverse=True)
+        cs, by_c = np.unique(np.array([c.row for _, _, c in triples], dtype=np.int64), return_inverse=True)
+        by_pair, by_c = by_pair.reshape(-1), by_c.reshape(-1)
+        diff = np.asarray(self.vectors[pairs[:, 0]], dtype=np.float32)
+        diff -= np.asarray(self.vectors[pairs[:, 1]], dtype=np.float32)
+        third = np.asarray(self.vectors[cs], dtype=np.float32)
+        norm = np.linalg.norm(diff[by_pair] + third[by_c], axis=1)
+        inverse = (1.0 / np.where(norm > 0, norm, np.inf)).astype(np.float32)  # 0 for a zero query
+        parts: dict = {}
+
+        def products(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if parts.get("block") is not block:
+                parts.update(block=block, pair=diff @ block.T, c=third @ block.T)
+            return parts["pair"], parts["c"]
+
+        def bound(block: np.ndarray) -> np.ndarray:
+            pair, c = products(block)
+            return (pair.max(axis=1)[by_pair] + c.max(axis=1)[by_c]) * inverse
+
+        def scores(block: np.ndarray, live: np.ndarray) -> np.ndarray:
+            pair, c = products(block)
+            out = np.take(pair, by_pair[live], axis=0)
+            out += np.take(c, by_c[live], axis=0)
+            out *= inverse[live, None]
+            return out
+
+        n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        exclude = [[a.row, b.row, c.row] for a, b, c in triples]
+        return top_k_blocked(scores, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -256,6 +301,14 @@ class Model:
         return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows)
 
 
+def _parts_pay(triples: Sequence[tuple[Match, Match, Match]]) -> bool:
+    """Do the questions share few enough pairs and Cs for ``_analogies_by_parts`` to be cheaper?"""
+    if len(triples) < 64:
+        return False
+    parts = len({(a.row, b.row) for a, b, _ in triples}) + len({c.row for _, _, c in triples})
+    return parts * 4 <= len(triples)
+
+
 def describe(terms: Sequence[Term]) -> str:
     """The query as the model spells it: ``king - man + woman``."""
     out = ""
@@ -288,8 +341,12 @@ def top_k_blocked(
     exclude: list[list[int]],
     k: int,
     zero_rows: np.ndarray,
+    bound=None,
 ) -> list[list[tuple[int, float]]]:
     """Best ``k`` rows of ``matrix[:n]`` for each of ``m`` queries; ``score_block(block)`` is (m, rows).
+
+    With ``bound(block)`` (an upper bound on each query's scores in the block), a block after the
+    first is scored only for the queries it could improve: ``score_block(block, queries)``.
 
     Blocks are small enough for their scores to stay in the CPU cache. After the first block each
     query has a running k-th best score, and a later block only costs one row-wise maximum, plus a
@@ -314,17 +371,38 @@ def top_k_blocked(
     step = block_rows(m)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        s = np.asarray(score_block(matrix[start:stop]), dtype=np.float32).reshape(m, stop - start)
+        block = matrix[start:stop]
+        live = everyone
+        if bound is None:
+            s = score_block(block)
+        else:
+            if start > 0:
+                live = np.flatnonzero(bound(block) > best_s[:, -1])
+                if live.size == 0:
+                    continue
+            s = score_block(block, live)
+        s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
         lo, hi = np.searchsorted(ex_r, [start, stop])
         if hi > lo:
-            s[ex_j[lo:hi], ex_r[lo:hi] - start] = -np.inf
+            if live is everyone:
+                s[ex_j[lo:hi], ex_r[lo:hi] - start] = -np.inf
+            else:
+                at = np.full(m, -1, dtype=np.int64)
+                at[live] = np.arange(len(live))
+                hit = at[ex_j[lo:hi]]
+                s[hit[hit >= 0], ex_r[lo:hi][hit >= 0] - start] = -np.inf
         zlo, zhi = np.searchsorted(zero_rows, [start, stop])
         if zhi > zlo:
             s[:, zero_rows[zlo:zhi] - start] = -np.inf
-        rows = everyone if start == 0 else np.flatnonzero(s.max(axis=1) > best_s[:, -1])
+        if start == 0:
+            rows = everyone
+        else:
+            local = np.flatnonzero(s.max(axis=1) > best_s[live, -1])
+            rows = live[local]
+            s = s[local]
         if rows.size == 0:
             continue
-        sub = s if rows is everyone else s[rows]
+        sub = s
         if start > 0:
             # Usually a query's improvement is a row or two: take just the scores above its k-th
             # best; only queries with more than k of them need a partition of the block.

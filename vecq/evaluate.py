@@ -22,7 +22,7 @@ from .errors import QueryError
 from .progress import NULL_REPORTER, Reporter
 from .words import Match
 
-CHUNK = 512  # questions per product: a chunk's scores for a block of rows stay in cache
+CHUNK = 2048  # questions a chunk: the more they share pairs and Cs, the fewer products
 
 
 @dataclass
