@@ -306,6 +306,10 @@ start-up time varies by tens of milliseconds on this VM) after one warm-up run (
 cache), and the largest peak resident memory (RSS) of those runs, for a whole process: start,
 load or open, query, exit.
 
+Single-command medians on this VM move by up to a quarter between runs of the same code: on
+2026-11-28 two consecutive runs measured `neighbors cat` at 0.389 s and 0.494 s and `similar` at
+0.169 s and 0.192 s. Python and numpy's start-up alone take 0.13-0.15 s of every command.
+
 ## One question per command
 
 | command | vecq (cache) | (a) gensim script: `load_word2vec_format` + query | (b) gensim `KeyedVectors.load(mmap='r')` + query | vecq vs (a) | vecq vs (b) |
