@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .progress import NULL_REPORTER, Reporter
+from .store import rmtree
 
 FORMAT_VERSION = 2
 FOLDER = "ivf"
@@ -143,10 +143,10 @@ def build(
         if target.exists():
             old = folder / f".ivf-old-{os.urandom(4).hex()}"
             target.rename(old)
-            shutil.rmtree(old, ignore_errors=True)
+            rmtree(old, ignore_errors=True)
         tmp.rename(target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        rmtree(tmp, ignore_errors=True)
         raise
     return load(folder) or index
 
@@ -361,7 +361,7 @@ def sweep(folder: Path) -> int:
     """Delete what killed builds left in ``folder`` (never read: only ``ivf/`` is). Call under its lock."""
     leftovers = [p for p in folder.glob(".ivf-*") if p.name.startswith((".ivf-tmp-", ".ivf-old-"))]
     for p in leftovers:
-        shutil.rmtree(p, ignore_errors=True)
+        rmtree(p, ignore_errors=True)
     return len(leftovers)
 
 
