@@ -167,3 +167,15 @@ def test_the_manifest_lists_zero_rows_so_queries_skip_the_norms(cache, tmp_path)
     model = open_model(str(path))
     assert model._zero_rows is not None and model.zero_rows.tolist() == [1]  # from the manifest
     assert [n.word for n in model.neighbors([Term(1.0, model.lookup("a"))], top=5)] == ["b", "c"]
+
+
+def test_a_model_refused_after_reading_leaves_no_temporary_folder(cache, small_model, monkeypatch):
+    from vecq.errors import ModelError
+
+    def refuse(*args):
+        raise ModelError("refused")
+
+    monkeypatch.setattr(store, "_shape", refuse)
+    with pytest.raises(ModelError):
+        open_model(str(small_model))
+    assert not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]

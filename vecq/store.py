@@ -176,15 +176,15 @@ class Conversion:
     def finish(self, words: list[str], raw: np.ndarray) -> None:
         """Write everything not yet written and rename the folder into place."""
         folder, tmp, source = self.folder, self.tmp, self.source
-        rows, dims = _shape(source, words, raw)
-        size, mtime = source.fingerprint()
-        vectors = self._vectors
-        if vectors is not None and vectors.matrix is not raw:  # gensim dropped duplicate words
-            vectors.close(cancel=True)
-            vectors = None
         try:
-            if vectors is None:
-                vectors = _VectorFile(tmp, source, raw)
+            rows, dims = _shape(source, words, raw)
+            size, mtime = source.fingerprint()
+            if self._vectors is not None and self._vectors.matrix is not raw:  # gensim dropped duplicates
+                self._vectors.close(cancel=True)
+                self._vectors = None
+            if self._vectors is None:
+                self._vectors = _VectorFile(tmp, source, raw)
+            vectors = self._vectors
             with self.reporter.task("writing unit vectors", rows) as task:
                 vectors.task = task
                 vectors.submit(rows)
@@ -228,18 +228,6 @@ class Conversion:
             self._vectors.close(cancel=True)
             self._vectors = None
         rmtree(self.tmp, ignore_errors=True)
-
-
-def write(
-    folder: Path, source: Source, words: list[str], raw: np.ndarray, reporter: Reporter = NULL_REPORTER
-) -> None:
-    """Convert ``raw`` and ``words`` into ``folder``, atomically. Call with the lock held."""
-    conversion = Conversion(folder, source, reporter)
-    try:
-        conversion.finish(words, raw)
-    except BaseException:
-        conversion.abort()
-        raise
 
 
 def _save_vocab(tmp: Path, name: str, array: np.ndarray) -> None:
