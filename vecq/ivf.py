@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .progress import NULL_REPORTER, Reporter
-from .store import rmtree
+from .store import npy_header, rmtree, swap_in
 
 FORMAT_VERSION = 2
 FOLDER = "ivf"
@@ -119,7 +119,7 @@ def build(
             for s in range(0, n, step):
                 e = min(n, s + step)
                 block = np.asarray(matrix[s:e], dtype=np.float32)
-                labels[s:e] = np.argmax(block @ centroids.T, axis=1)
+                labels[s:e] = _assign(block, centroids, 0, e - s)
                 np.maximum(peak, np.abs(block).max(axis=0), out=peak)
                 task.update(e)
         rows = np.argsort(labels, kind="stable").astype(np.int32)
@@ -139,12 +139,7 @@ def build(
         meta |= {"build_seconds": round(built, 1), "mean_list": n / lists, "files": files}
         (tmp / "index.json").write_text(json.dumps(meta, indent=1))
         index.meta = meta
-        target = folder / FOLDER
-        if target.exists():
-            old = folder / f".ivf-old-{os.urandom(4).hex()}"
-            target.rename(old)
-            rmtree(old, ignore_errors=True)
-        tmp.rename(target)
+        swap_in(tmp, folder / FOLDER, folder / f".ivf-old-{os.urandom(4).hex()}")
     except BaseException:
         rmtree(tmp, ignore_errors=True)
         raise
@@ -156,8 +151,7 @@ def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.nda
     n, dims = len(rows), matrix.shape[1]
     step = 65536
     with open(path, "wb") as f, reporter.task("writing int8 codes", n) as task:
-        header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.int8)), "fortran_order": False}
-        np.lib.format.write_array_header_1_0(f, {**header, "shape": (n, dims)})
+        npy_header(f, (n, dims), np.int8)
         for s in range(0, n, step):
             chunk = rows[s : s + step]
             ascending = np.argsort(chunk)  # gather in file order, put back in list order
@@ -195,9 +189,8 @@ def _measure(index: Index, matrix: np.ndarray, exact_top, rng: np.random.Generat
     # Were every probed row re-ranked, a true neighbour would be found exactly when its list is probed.
     owner = np.empty(n, dtype=np.int32)
     owner[index.rows] = np.repeat(np.arange(lists, dtype=np.int32), np.diff(index.offsets))
-    scores = q @ index.centroids.T
-    probed = np.argpartition(-scores, chosen - 1, axis=1)[:, :chosen] if chosen < lists else None
-    reachable = sum(sum(probed is None or owner[r] in probed[j] for r, _ in t) for j, t in enumerate(truth))
+    probed = _probes(q @ index.centroids.T, chosen)
+    reachable = sum(sum(owner[r] in probed[j] for r, _ in t) for j, t in enumerate(truth))
     return {
         "nprobe": chosen,
         "recall_at_10": recall[chosen],
@@ -212,6 +205,14 @@ def _recall(truth: list[list[tuple[int, float]]], approx: list[list[tuple[int, f
     hits = sum(len({r for r, _ in t} & {r for r, _ in a}) for t, a in zip(truth, approx))
     total = sum(len(t) for t in truth)
     return hits / total if total else 1.0
+
+
+def _probes(centroid_scores: np.ndarray, nprobe: int) -> np.ndarray:
+    """The ``nprobe`` best lists of each query, (m, nprobe): every list when there are no more."""
+    m, lists = centroid_scores.shape
+    if nprobe >= lists:
+        return np.broadcast_to(np.arange(lists), (m, lists))
+    return np.argpartition(-centroid_scores, nprobe - 1, axis=1)[:, :nprobe]
 
 
 def _groups(lists: np.ndarray, queries: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
@@ -251,9 +252,7 @@ def search(
     limit = None if limit is None or limit >= len(index.rows) else limit
     centroid_scores = q @ index.centroids.T
     nearest = np.argmax(centroid_scores, axis=1)
-    probes = None
-    if nprobe < len(index.centroids):
-        probes = np.argpartition(-centroid_scores, nprobe - 1, axis=1)[:, :nprobe]
+    probes = _probes(centroid_scores, nprobe)
     qs = (q * index.scale).astype(np.float32)
 
     def scores(lst: int, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -272,8 +271,6 @@ def search(
         s, _ = scores(lst, who)
         if s.shape[1] >= want:
             floor[who] = np.maximum(np.partition(s, s.shape[1] - want, axis=1)[:, s.shape[1] - want], lowest)
-    if probes is None:
-        probes = np.broadcast_to(np.arange(len(index.centroids)), (m, len(index.centroids)))
     flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
     found_q, found_r, found_s = [], [], []
     for lst, who in _groups(flat, owners):

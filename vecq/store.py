@@ -211,11 +211,7 @@ class Conversion:
                 "files": {name: (tmp / name).stat().st_size for name in FILES},
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
-            if folder.exists():
-                trash = folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}"
-                folder.rename(trash)
-                rmtree(trash, ignore_errors=True)
-            tmp.rename(folder)
+            swap_in(tmp, folder, folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}")
         except OSError as e:
             self.abort()
             raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
@@ -287,8 +283,8 @@ class _VectorFile:
             # Both files are written as the rows come: holding 3M norms until the end would add
             # 12 MB to the conversion's peak, which comes at the end of gensim's parse.
             with open(self.tmp / "vectors.npy", "wb") as f, open(self.tmp / "norms.npy", "wb") as g:
-                _npy_header(f, (rows, dims))
-                _npy_header(g, (rows,))
+                npy_header(f, (rows, dims))
+                npy_header(g, (rows,))
                 while (upto := self._queue.get()) is not None:
                     for start in range(done, min(upto, rows), WRITE_ROWS):
                         if self._cancelled:
@@ -318,9 +314,22 @@ class _VectorFile:
         g.write(memoryview(n))
 
 
-def _npy_header(f, shape: tuple[int, ...]) -> None:
-    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False}
+def npy_header(f, shape: tuple[int, ...], dtype: type = np.float32) -> None:
+    """The header of a .npy file whose rows are then appended with plain writes."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False}
     np.lib.format.write_array_header_1_0(f, {**header, "shape": shape})
+
+
+def swap_in(tmp: Path, target: Path, trash: Path) -> None:
+    """Rename the finished folder ``tmp`` to ``target``, moving an older one aside to ``trash`` first.
+
+    Renames are atomic: a reader sees the old folder or the new one, and a kill between the two
+    renames leaves ``tmp`` and ``trash`` for the next writer's sweep, never half a folder.
+    """
+    if target.exists():
+        target.rename(trash)
+        rmtree(trash, ignore_errors=True)
+    tmp.rename(target)
 
 
 def entries(root: Path | None = None) -> list[tuple[Path, Status]]:
