@@ -23,6 +23,7 @@ from .session import (
     model_options,
     output_options,
 )
+from .words import respellings
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 SIMILAR_CHUNK = 8192
@@ -71,9 +72,8 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         return None
     model = session.open()
     matches = [model.lookup(w) for w in dict.fromkeys(words)]
-    for m in matches:
-        if m.changed:
-            session.warn(f"using {m.word!r} for {m.typed!r}")
+    for note in respellings(matches):
+        session.warn(note)
     names = [m.word for m in matches]
     matrix = model.similarity_matrix(matches)
     renderer = session.renderer(("word", *names), "pairwise similarity", model)
@@ -165,8 +165,8 @@ def vector(session: Session, word: str, unit: bool) -> None:
     """The vector of a word, as stored in the model (or unit-length with --unit)."""
     model = session.open()
     match = model.lookup(word)
-    if match.changed:
-        session.warn(f"using {match.word!r} for {match.typed!r}")
+    for note in respellings([match]):
+        session.warn(note)
     values = model.vectors[match.row] if unit else model.raw_vector(match.row)
     renderer = session.renderer(("word", "vector"), f"vector of {match.word}", model)
     renderer.write([{"word": match.word, "vector": [float(v) for v in values]}])

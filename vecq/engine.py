@@ -245,9 +245,8 @@ class Model:
             out *= inverse[live, None]
             return out
 
-        n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[a.row, b.row, c.row] for a, b, c in triples]
-        return top_k_blocked(scores, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
+        return self._top(scores, m, exclude, top, restrict, bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -283,7 +282,7 @@ class Model:
             q[which] = mean / np.where(norm > 0, norm, 1.0)
         return q
 
-    def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None):
+    def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None, bound=None):
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         if self.index is not None and probe is not None:
             from .ivf import search
@@ -298,7 +297,7 @@ class Model:
                 zero_rows=self.zero_rows,
                 limit=n,
             )
-        return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows)
+        return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
 
 
 def _parts_pay(triples: Sequence[tuple[Match, Match, Match]]) -> bool:

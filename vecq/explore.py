@@ -8,6 +8,7 @@ import click
 
 from . import evaluate
 from .session import Session, approx_option, complete_words, output_options
+from .words import respellings
 
 
 def _default_data(name: str) -> str:
@@ -108,9 +109,8 @@ def odd(session: Session, words) -> None:
     """
     model = session.open()
     matches = [model.lookup(w) for w in words]
-    for m in matches:
-        if m.changed:
-            session.warn(f"using {m.word!r} for {m.typed!r}")
+    for note in respellings(matches):
+        session.warn(note)
     ranked = model.odd_one_out(matches)
     renderer = session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model)
     renderer.write(

@@ -9,6 +9,7 @@ import numpy as np
 
 from .engine import Model, Term
 from .errors import QueryError, VecqError
+from .words import respellings
 
 FORMATS = (".png", ".svg", ".pdf")
 
@@ -41,10 +42,10 @@ def draw(
     except ImportError as e:
         raise PlotError("plotting needs matplotlib: pip install 'vecq[plot]'") from e
     matches = [model.lookup(w) for w in words]
+    for note in respellings(matches):
+        warn(note)
     labels, groups, rows = [], [], []
     for g, m in enumerate(matches):
-        if m.changed:
-            warn(f"using {m.word!r} for {m.typed!r}")
         labels.append(m.word)
         groups.append(g)
         rows.append(m.row)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .engine import Model, Term, parse_expression
 from .errors import QueryError, VecqError
-from .words import Match, resolve
+from .words import Match, resolve, respellings
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Outcome:
             if isinstance(m, VecqError):
                 self.error = m
                 return False
-        self.notes += [f"using {m.word!r} for {m.typed!r}" for m in matches if m.changed]
+        self.notes += respellings(matches)
         return True
 
 

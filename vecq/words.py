@@ -8,6 +8,7 @@ short, fixed list of variants, and report the form used whenever it differs from
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
@@ -67,6 +68,11 @@ def resolve(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = 
         if row is not None:
             return Match(typed, form, row)
     raise UnknownWordError(typed, suggestions(vocab, typed) if suggest else [], model)
+
+
+def respellings(matches: Iterable[Match]) -> list[str]:
+    """A note for each word found under another spelling: "using 'Paris' for 'paris'"."""
+    return [f"using {m.word!r} for {m.typed!r}" for m in matches if m.changed]
 
 
 def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
