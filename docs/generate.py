@@ -62,6 +62,7 @@ def reference() -> str:
     import click
 
     from vecq.cli import cli
+    from vecq.session import command_tree
 
     parts = [
         "# Command reference\n\n",
@@ -69,14 +70,7 @@ def reference() -> str:
         "disagree. The [guide](guide.md) shows each command at work.\n",
     ]
 
-    def walk(cmd: click.Command, path: list[str]):
-        yield path, cmd
-        if isinstance(cmd, click.Group):
-            ctx = click.Context(cmd)
-            for name in cmd.list_commands(ctx):
-                yield from walk(cmd.get_command(ctx, name), [*path, name])
-
-    for path, cmd in walk(cli, ["vecq"]):
+    for path, cmd in command_tree(cli, ("vecq",)):
         with click.Context(cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100) as ctx:
             help_text = cmd.get_help(ctx)
         parts.append(f"\n## {' '.join(path)}\n\n```\n{help_text}\n```\n")

@@ -8,12 +8,12 @@ import json
 import subprocess
 import sys
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from vecq.cli import cli
 from vecq.render import Env
+from vecq.session import command_tree
 
 M = ["-m", "glove-wiki-gigaword-50"]
 
@@ -203,15 +203,7 @@ def test_version_comes_from_package_metadata():
 
 
 def test_every_command_has_help():
-    def walk(group, prefix):
-        ctx = click.Context(group)
-        for name in group.list_commands(ctx):
-            cmd = group.get_command(ctx, name)
-            yield [*prefix, name], cmd
-            if isinstance(cmd, click.Group):
-                yield from walk(cmd, [*prefix, name])
-
-    for path, cmd in walk(cli, []):
+    for path, cmd in list(command_tree(cli))[1:]:
         assert cmd.help, path
         assert run([*path, "--help"]).exit_code == 0
 

@@ -6,20 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import click
-
 from vecq.cli import cli
+from vecq.session import command_tree
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-def walk(cmd: click.Command, path: list[str]):
-    if path:
-        yield path, cmd
-    if isinstance(cmd, click.Group):
-        ctx = click.Context(cmd)
-        for name in cmd.list_commands(ctx):
-            yield from walk(cmd.get_command(ctx, name), [*path, name])
 
 
 def test_examples_and_reference_print_what_the_docs_say(tmp_path):
@@ -36,7 +26,7 @@ def test_examples_and_reference_print_what_the_docs_say(tmp_path):
 def test_every_command_is_in_the_guide_and_the_reference():
     guide = (DOCS / "guide.md").read_text()
     reference = (DOCS / "reference.md").read_text()
-    for path, _ in walk(cli, []):
+    for path, _ in list(command_tree(cli))[1:]:
         assert f"vecq {' '.join(path)}" in guide or f"`{' '.join(path)}`" in guide, path
         assert f"## vecq {' '.join(path)}\n" in reference, path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import click
@@ -19,6 +19,17 @@ from . import batch
 from .errors import ExitCode, QueryError, VecqError
 from .queries import Query
 from .render import FORMATS, Env, Renderer
+
+
+def command_tree(
+    cmd: click.Command, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every (path, command) under ``cmd``, itself first with ``path``; lazy commands are loaded."""
+    yield path, cmd
+    if isinstance(cmd, click.Group):
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            yield from command_tree(cmd.get_command(ctx, name), (*path, name))
 
 
 class VecqGroup(click.Group):
