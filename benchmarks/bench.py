@@ -306,9 +306,10 @@ start-up time varies by tens of milliseconds on this VM) after one warm-up run (
 cache), and the largest peak resident memory (RSS) of those runs, for a whole process: start,
 load or open, query, exit.
 
-Single-command medians on this VM move by up to a quarter between runs of the same code: on
-2026-11-28 two consecutive runs measured `neighbors cat` at 0.389 s and 0.494 s and `similar` at
-0.169 s and 0.192 s. Python and numpy's start-up alone take 0.13-0.15 s of every command.
+Single-command medians on this VM move by up to a quarter between runs of the same code: four
+runs on 2026-11-28 measured `neighbors cat` at 0.387-0.494 s, `similar` at 0.153-0.204 s and
+`neighbors cat --approx` at 0.207-0.264 s. Python and numpy's start-up alone take 0.13-0.15 s of
+every command.
 
 ## One question per command
 
