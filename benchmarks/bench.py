@@ -185,7 +185,7 @@ def main() -> None:
     args = ap.parse_args()
     # Time vecq as pip installs it, with its bytecode compiled: an editable checkout run with
     # PYTHONDONTWRITEBYTECODE would compile every changed module again in every timed process.
-    subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "vecq")], check=True)
+    subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "src" / "vecq")], check=True)
     folder = args.dir
     folder.mkdir(parents=True, exist_ok=True)
     model = folder / f"news-{args.rows // 1000}k.bin"
