@@ -33,7 +33,7 @@ def test_ctrl_c_during_a_batch_exits_130_without_a_traceback(glove, session_cach
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, (out[-500:], err[-2000:])
     assert "Traceback" not in err and "interrupted" in err
 
 

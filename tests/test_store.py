@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import kill_midway, write_text_model
 
-from vecq import store
+from vecq import layout, store
 from vecq.cli import cli
 from vecq.engine import Term
 from vecq.loader import open_model
@@ -77,14 +77,14 @@ def test_a_truncated_or_missing_cache_file_is_caught_and_rebuilt(cache, small_mo
     else:
         with open(path, "r+b") as f:
             f.truncate(path.stat().st_size // 2)
-    assert not store.check(folder).ok
+    assert not layout.check(folder).ok
     model = open_model(str(small_model))
     assert model.lookup("king").word == "king"
-    assert store.check(folder).ok
+    assert layout.check(folder).ok
 
 
 def test_leftovers_of_a_killed_conversion_are_never_used(cache, small_model):
-    source_folder = store.entry_dir(__import__("vecq.sources", fromlist=["x"]).resolve(str(small_model)))
+    source_folder = layout.entry_dir(__import__("vecq.sources", fromlist=["x"]).resolve(str(small_model)))
     cache.mkdir(parents=True)
     leftover = cache / f".tmp-{source_folder.name}-999-deadbeef"
     leftover.mkdir()
@@ -163,7 +163,7 @@ def test_the_manifest_lists_zero_rows_so_queries_skip_the_norms(cache, tmp_path)
     path = write_text_model(tmp_path / "z.txt", ["a", "nothing", "b", "c"], vectors)
     open_model(str(path))
     (folder,) = entries_ok(cache)
-    assert json.loads((folder / store.MANIFEST).read_text())["zero_rows"] == [1]
+    assert json.loads((folder / layout.MANIFEST).read_text())["zero_rows"] == [1]
     model = open_model(str(path))
     assert model._zero_rows is not None and model.zero_rows.tolist() == [1]  # from the manifest
     assert [n.word for n in model.neighbors([Term(1.0, model.lookup("a"))], top=5)] == ["b", "c"]

@@ -11,7 +11,6 @@ from dataclasses import replace
 
 import click
 
-from .queries import AnalogyQuery, NeighborsQuery, SimilarQuery
 from .render import Env
 from .session import (
     Session,
@@ -64,11 +63,13 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
     """Cosine similarity of two words; the pairwise matrix of three or more; or pairs read from '-'."""
     source = batch_source(words, input_file)
     if source is not None:
+        from .queries import SimilarQuery
+
         return session.stream(SimilarQuery(), source, strict, SIMILAR_CHUNK)
     if len(words) < 2:
         raise click.UsageError("give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs)")
     if len(words) == 2:
-        session.answer(SimilarQuery(), [list(words)], "similarity")
+        session.similar(*words)
         return None
     model = session.open()
     matches = [model.lookup(w) for w in dict.fromkeys(words)]
@@ -121,6 +122,8 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     The order is gensim's most_similar(positive=[A, C], negative=[B]); word2vec's word-analogy tool
     takes "man king woman" for the same question.
     """
+    from .queries import AnalogyQuery
+
     query = AnalogyQuery(top, method, restrict)
     source = batch_source(words, input_file)
     if source is not None:
@@ -143,6 +146,8 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 @output_options
 def neighbors(session: Session, query, top, restrict, threshold, input_file, strict) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line."""
+    from .queries import NeighborsQuery
+
     q = NeighborsQuery(top, restrict, threshold)
     source = batch_source(query, input_file)
     if source is not None:

@@ -115,12 +115,14 @@ class Model:
     def similarities(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
         """Cosine of many pairs at once: one gather and one row-wise dot product.
 
+        The products are summed in float64 and rounded to float32: the exact cosine of the stored
+        rows, so it does not depend on the summation order (``direct.py`` sums them another way).
         A word against itself is exactly 1 (0 for an all-zero vector), not 1 minus a rounding error.
         """
         rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
         va = np.asarray(self.vectors[rows_a], dtype=np.float32)
         vb = np.asarray(self.vectors[rows_b], dtype=np.float32)
-        out = np.einsum("ij,ij->i", va, vb)
+        out = np.einsum("ij,ij->i", va, vb, dtype=np.float64).astype(np.float32)
         same = rows_a == rows_b
         if same.any():
             out[same] = (np.asarray(self.norms[rows_a[same]]) > 0).astype(np.float32)

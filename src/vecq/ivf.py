@@ -254,11 +254,16 @@ def search(
     nearest = np.argmax(centroid_scores, axis=1)
     probes = _probes(centroid_scores, nprobe)
     qs = (q * index.scale).astype(np.float32)
+    # One float32 slab, reused for every list: a fresh array per list is a fresh allocation whose
+    # pages the kernel faults in (and zeroes) every time, about as costly as the conversion itself.
+    slab = np.empty((int(np.diff(index.offsets).max(initial=0)), index.codes.shape[1]), dtype=np.float32)
 
     def scores(lst: int, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = int(index.offsets[lst]), int(index.offsets[lst + 1])
         rows = index.rows[lo:hi]
-        s = qs[who] @ index.codes[lo:hi].astype(np.float32).T
+        codes = slab[: hi - lo]
+        np.copyto(codes, index.codes[lo:hi], casting="unsafe")
+        s = qs[who] @ codes.T
         if limit is not None:
             s[:, rows >= limit] = NO_SCORE
         return s, rows

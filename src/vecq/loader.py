@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import sources, store
+from . import layout, sources
 from .catalogue import DEFAULT_MODEL
-from .engine import Model
 from .errors import VecqError
 from .progress import NULL_REPORTER, Reporter
+
+if TYPE_CHECKING:
+    from .engine import Model
+
+# ``store`` and ``engine`` (numpy) are imported where a model is mapped or built: finding a ready
+# cache (``ready``) stays free of numpy for the answers that never need it (``direct.py``).
 
 
 def _ignore(message: str) -> None:
@@ -34,25 +41,40 @@ def open_model(
 ) -> Model:
     """The model named by ``spec`` (a path or a gensim-data name), ready to query."""
     source = sources.resolve(spec or default_model(), trust=trust, limit=limit, reporter=reporter)
-    folder = store.entry_dir(source)
-    status = store.check(folder, source)
+    folder = layout.entry_dir(source)
+    status = layout.check(folder, source)
     if status.ok:
+        from . import store
+
         return store.open_model(folder, status.manifest)
     return build(source, folder, status, reporter, warn)
 
 
-def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Model | None:
-    """The model if its cache is ready, else None: never converts, downloads or prints."""
+def ready(
+    spec: str | None = None, *, trust: bool = False, limit: int | None = None
+) -> tuple[Path, dict] | None:
+    """The cache folder and manifest of a model whose cache is ready, else None.
+
+    Never converts, downloads or prints: completion and the numpy-free answers call it.
+    """
     try:
         source = sources.resolve(spec or default_model(), trust=trust, limit=limit, fetch=False)
     except VecqError:
         return None
-    folder = store.entry_dir(source)
-    status = store.check(folder, source)
-    if not status.ok:
+    folder = layout.entry_dir(source)
+    status = layout.check(folder, source)
+    return (folder, status.manifest) if status.ok else None
+
+
+def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Model | None:
+    """The model if its cache is ready, else None: never converts, downloads or prints."""
+    found = ready(spec, trust=trust, limit=limit)
+    if found is None:
         return None
+    from . import store
+
     try:
-        return store.open_model(folder, status.manifest)
+        return store.open_model(*found)
     except VecqError:
         return None
 
@@ -60,16 +82,19 @@ def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | No
 def build(
     source: sources.Source,
     folder,
-    status: store.Status,
+    status: layout.Status,
     reporter: Reporter = NULL_REPORTER,
     warn: Callable[[str], None] = _ignore,
 ) -> Model:
     """Convert ``source`` into the cache, or answer from memory when the cache cannot be written."""
+    from . import store
+    from .engine import Model
+
     if status.reason and status.reason != "missing":
         warn(f"the cache of {source.name} is out of date ({status.reason}); converting it again")
     try:
         with store.locked(folder):
-            again = store.check(folder, source)  # another vecq may have converted it meanwhile
+            again = layout.check(folder, source)  # another vecq may have converted it meanwhile
             if again.ok:
                 return store.open_model(folder, again.manifest)
             store.sweep(folder)
@@ -91,5 +116,5 @@ def build(
         warn(f"{e.message}; answering from memory this time")
         words, raw = sources.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
-    final = store.check(folder, source)
+    final = layout.check(folder, source)
     return store.open_model(folder, final.manifest)

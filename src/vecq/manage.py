@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import sources, store
+from . import layout, sources, store
 from .catalogue import CATALOGUE, OFFLINE_MODEL, human_size
 from .errors import CacheError
 from .session import Session, output_options
@@ -17,7 +17,7 @@ def _folder_size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 
-def _cache_record(folder: Path, status: store.Status) -> dict:
+def _cache_record(folder: Path, status: layout.Status) -> dict:
     m = status.manifest or {}
     return {
         "name": m.get("name", folder.name),
@@ -42,7 +42,7 @@ def cache() -> None:
 @output_options
 def cache_list(session: Session) -> None:
     """Every cached model, its size and whether it is usable."""
-    renderer = session.renderer(CACHE_COLUMNS, f"cache in {store.cache_root()}")
+    renderer = session.renderer(CACHE_COLUMNS, f"cache in {layout.cache_root()}")
     records = [_cache_record(folder, status) for folder, status in store.entries()]
     renderer.write(sorted(records, key=lambda r: (r["name"], r["vocabulary"] or 0, r["path"])))
     renderer.close()
@@ -56,7 +56,7 @@ def cache_build(session: Session, model: str | None) -> None:
     opened = session.open(model)
     folder = opened.folder  # None when the cache could not be written and the model is in memory
     renderer = session.renderer(CACHE_COLUMNS, "cache")
-    renderer.write([_cache_record(folder, store.check(folder))] if folder is not None else [])
+    renderer.write([_cache_record(folder, layout.check(folder))] if folder is not None else [])
     renderer.close()
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .engine import Model, Term, parse_expression
 from .errors import QueryError, VecqError
+from .records import Similarity
 from .words import Match, resolve, respellings
 
 
@@ -76,7 +77,7 @@ class Query:
 
 class SimilarQuery(Query):
     inputs = ("word1", "word2")
-    columns = ("word1", "word2", "similarity")
+    columns = Similarity._fields
 
     def parse(self, line: str) -> list[str]:
         return split_fields(line, 2, "words")

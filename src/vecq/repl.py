@@ -18,7 +18,7 @@ HELP = "a word -> neighbours; 'a - b + c' -> expression; 'a ~ b' -> similarity; 
 
 
 def _history_file() -> str:
-    from .store import cache_root
+    from .layout import cache_root
 
     return str(cache_root() / "repl_history")
 

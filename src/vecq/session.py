@@ -12,13 +12,17 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import click
 
-from . import batch
 from .errors import ExitCode, QueryError, VecqError
-from .queries import Query
+from .records import Similarity
 from .render import FORMATS, Env, Renderer
+from .words import respellings
+
+if TYPE_CHECKING:  # queries and batch bring numpy: a two-word 'similar' never needs them
+    from .queries import Query
 
 
 def command_tree(
@@ -163,8 +167,27 @@ class Session:
         renderer.write(r for o in outcomes for r in o.records)
         renderer.close()
 
+    def similar(self, a: str, b: str) -> None:
+        """Two words: read straight from the cache when it is ready and both are found (no numpy)."""
+        from .direct import similarity
+
+        found = similarity(self.model_spec, a, b, trust=self.trust, limit=self.limit)
+        if found is None:  # the ordinary path converts, suggests spellings, reports errors
+            from .queries import SimilarQuery
+
+            self.answer(SimilarQuery(), [[a, b]], "similarity")
+            return
+        matches, score, info = found
+        for note in respellings(matches):
+            self.warn(note)
+        renderer = Renderer(self.env, self.fmt, Similarity._fields, "similarity", info, self.header)
+        renderer.write([Similarity(a, b, score)._asdict()])
+        renderer.close()
+
     def stream(self, query: Query, source: str, strict: bool, chunk: int) -> int:
         """Answer one query a line from ``source`` (a path, or - for stdin); the exit code."""
+        from . import batch
+
         model = self.open()
         if model.index is not None:
             # Each probed list is scored once per chunk for all of the chunk's queries that probe

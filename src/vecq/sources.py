@@ -13,9 +13,10 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported by the readers: resolving a name must not pay for it
+    import numpy as np
 
 from .catalogue import CATALOGUE, OFFLINE_MODEL, Entry, human_size
 from .errors import ModelError
@@ -120,7 +121,7 @@ def detect_format(path: Path, *, trust: bool = False) -> str:
                 "inside it; pass --trust only if you trust where the file came from"
             )
         return "gensim-native"
-    if len(head) >= 4 and int(np.frombuffer(head[:4], dtype="<i4")[0]) == FASTTEXT_MAGIC:
+    if len(head) >= 4 and int.from_bytes(head[:4], "little", signed=True) == FASTTEXT_MAGIC:
         return "fasttext-bin"
     if head[:2] == b"\x1f\x8b":
         import gzip
@@ -253,6 +254,8 @@ def _reason(e: BaseException) -> str:
 
 
 def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None):
+    import numpy as np
+
     fmt, path, limit = source.format, source.path, source.limit
     if fmt == "gensim-native":
         from gensim.utils import SaveLoad
@@ -308,6 +311,8 @@ def _read_kumo(source: Source) -> tuple[list[str], np.ndarray]:
     except ImportError as e:
         raise ModelError("reading the offline GloVe needs pyarrow: pip install 'vecq[glove]'") from e
     words = pq.read_table(folder / "glove_6B_index.parquet", columns=["index"]).column("index").to_pylist()
+    import numpy as np
+
     vectors = np.load(source.path, mmap_mode="r", allow_pickle=False)
     if source.limit is not None:
         words, vectors = words[: source.limit], vectors[: source.limit]
@@ -382,6 +387,3 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
         api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress = saved
         socket.setdefaulttimeout(old_timeout)
     return Path(path)
-
-
-Reader = Callable[[], tuple[list[str], np.ndarray]]

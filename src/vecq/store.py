@@ -18,26 +18,19 @@ import contextlib
 import json
 import mmap
 import os
-import re
 import time
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 
 from .engine import Model
 from .errors import CacheError, ModelError
+from .layout import FILES, FORMAT_VERSION, MANIFEST, Status, cache_root, check, model_info
 from .progress import NULL_REPORTER, Reporter
-from .records import ModelInfo
 from .sources import Source
 from .vocab import Vocab, build_arrays
 
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
-FILES = (*ARRAYS, "words.bin")
 WRITE_ROWS = 1 << 11
 MAX_LISTED_ZERO_ROWS = 10_000
 
@@ -51,57 +44,6 @@ def rmtree(path: Path, ignore_errors: bool = False) -> None:
 
 class CacheWriteError(CacheError):
     """The cache folder cannot be written (read-only, full disk); the model can still be answered."""
-
-
-def cache_root() -> Path:
-    env = os.environ.get("VECQ_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(base).expanduser() / "vecq"
-
-
-def entry_dir(source: Source, root: Path | None = None) -> Path:
-    """Folder for ``source``: readable name plus a hash of its real path and limit."""
-    key = f"{source.path}\0{source.limit}".encode("utf-8", "surrogatepass")
-    digest = f"{zlib.crc32(key):08x}"
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source.name).name)[:60] or "model"
-    return (root or cache_root()) / f"{slug}-{digest}"
-
-
-class Status(NamedTuple):
-    """Why a cache folder can or cannot be used."""
-
-    ok: bool
-    reason: str = ""
-    manifest: dict | None = None
-
-
-def check(folder: Path, source: Source | None = None) -> Status:
-    """Is ``folder`` a complete cache (of ``source``, unchanged since)? Costs a few stat calls."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except (FileNotFoundError, NotADirectoryError):
-        return Status(False, "missing")
-    except (OSError, ValueError) as e:
-        return Status(False, f"unreadable manifest ({e})")
-    if manifest.get("format") != FORMAT_VERSION:
-        return Status(False, "made by another version of vecq", manifest)
-    for name, size in manifest.get("files", {}).items():
-        try:
-            actual = (folder / name).stat().st_size
-        except OSError:
-            return Status(False, f"{name} is missing", manifest)
-        if actual != size:
-            return Status(False, f"{name} is {actual} bytes, expected {size}", manifest)
-    if source is not None:
-        try:
-            size, mtime = source.fingerprint()
-        except OSError:
-            return Status(True, "source no longer readable; using the cache", manifest)
-        if (size, mtime) != (manifest.get("source_size"), manifest.get("source_mtime_ns")):
-            return Status(False, "the model file changed since it was converted", manifest)
-    return Status(True, "", manifest)
 
 
 def open_model(folder: Path, manifest: dict) -> Model:
@@ -122,8 +64,7 @@ def open_model(folder: Path, manifest: dict) -> Model:
         raise CacheError(f"the cache in {folder} is damaged ({e}); run 'vecq cache clear' and retry") from e
     if vectors.shape != (manifest["rows"], manifest["dimensions"]) or len(vocab) != manifest["rows"]:
         raise CacheError(f"the cache in {folder} does not match its manifest; run 'vecq cache clear'")
-    info = ModelInfo(manifest["name"], manifest["source"], manifest["rows"], manifest["dimensions"])
-    model = Model(vectors, norms, vocab, info)
+    model = Model(vectors, norms, vocab, model_info(manifest))
     model.folder = folder
     if manifest.get("zero_rows") is not None:
         model.zero_rows = np.array(manifest["zero_rows"], dtype=np.int64)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import QueryError, UnknownWordError
-from .vocab import Vocab
+
+if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (direct.py)
+    from .vocab import Vocab
 
 _SPACES = re.compile(r"[\s_]+")
 _SUGGEST_POOL = 5000
@@ -78,6 +78,8 @@ def respellings(matches: Iterable[Match]) -> list[str]:
 def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
     """Up to ``n`` close spellings, preferring frequent words (low rows) among those sharing a prefix."""
     import difflib
+
+    import numpy as np
 
     typed = typed.strip()
     if not typed or len(typed) > 100:

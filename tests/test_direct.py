@@ -1,0 +1,110 @@
+"""``similar A B`` without numpy (direct.py): the same words, the same digits, and no numpy import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from vecq import direct
+from vecq.cli import cli
+from vecq.errors import VecqError
+from vecq.render import Env
+from vecq.words import resolve
+
+GLOVE = "glove-wiki-gigaword-50"
+
+
+def engine_answer(model, a: str, b: str):
+    """What the numpy path answers for a pair, or None where it raises."""
+    try:
+        ma, mb = resolve(model.vocab, a), resolve(model.vocab, b)
+    except VecqError:
+        return None
+    return [ma, mb], float(model.similarities(np.array([ma.row]), np.array([mb.row]))[0])
+
+
+def test_random_pairs_equal_the_engine_to_the_last_bit(glove):
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, glove.info.rows, size=(300, 2))
+    for ra, rb in rows.tolist():
+        a, b = glove.vocab.word(ra), glove.vocab.word(rb)
+        matches, score, info = direct.similarity(GLOVE, a, b)
+        assert (matches, score) == engine_answer(glove, a, b)
+        assert info == glove.info
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("cat", "cat"), ("Cat", "KITTEN"), (" paris", "France"), ("dog ", "PUPPY"), ("the", ",")],
+)
+def test_respellings_and_the_same_word_resolve_as_the_engine_does(glove, a, b):
+    assert direct.similarity(GLOVE, a, b)[:2] == engine_answer(glove, a, b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("cat", "kittenzzq"), ("", "cat"), ("cat", "a\x01b")])
+def test_what_the_engine_refuses_is_left_to_the_engine(glove, a, b):
+    assert engine_answer(glove, a, b) is None
+    assert direct.similarity(GLOVE, a, b) is None
+
+
+def test_the_score_agrees_with_gensim(glove, kv):
+    for a, b in [("cat", "kitten"), ("king", "queen"), ("car", "banana")]:
+        assert direct.similarity(GLOVE, a, b)[1] == pytest.approx(float(kv.similarity(a, b)), abs=1e-6)
+
+
+def test_a_model_that_is_not_cached_is_left_to_the_ordinary_path(small_model):
+    assert direct.similarity(str(small_model), "king", "queen") is None
+
+
+def test_an_unexpected_array_file_is_left_to_the_ordinary_path(small_model, tmp_path, monkeypatch):
+    from vecq import layout, sources
+    from vecq.loader import open_model
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    open_model(str(small_model))
+    assert direct.similarity(str(small_model), "king", "queen") is not None
+    folder = layout.entry_dir(sources.resolve(str(small_model)))
+    order = folder / "order.npy"
+    data = bytearray(order.read_bytes())
+    data[data.index(b"<i4") : data.index(b"<i4") + 3] = b"<u4"  # same size, other type
+    order.write_bytes(bytes(data))
+    assert layout.check(folder).ok  # sizes still match the manifest
+    assert direct.similarity(str(small_model), "king", "queen") is None
+
+
+def test_the_command_answers_without_importing_numpy(glove, session_cache):
+    code = (
+        "import sys\nfrom vecq.cli import main\nsys.argv = ['vecq', '-m', 'glove-wiki-gigaword-50', "
+        "'similar', 'Paris', 'france']\ntry:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        "print('numpy' in sys.modules, file=sys.stderr)"
+    )
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    expected = engine_answer(glove, "Paris", "france")[1]
+    assert out.stdout.splitlines() == ["word1\tword2\tsimilarity", f"Paris\tfrance\t{expected:.6f}"]
+    assert out.stderr.splitlines() == ["vecq: using 'paris' for 'Paris'", "False"]
+
+
+def test_batch_and_single_answers_print_the_same_digits(glove):
+    rng = np.random.default_rng(11)
+    pairs = [(glove.vocab.word(a), glove.vocab.word(b)) for a, b in rng.integers(0, 50000, (200, 2)).tolist()]
+    pairs = [(a, b) for a, b in pairs if "\t" not in a + b and " " not in a + b]
+    runner = CliRunner()
+    env = Env(color=False)
+    lines = "".join(f"{a}\t{b}\n" for a, b in pairs)
+    batch = runner.invoke(cli, ["-m", GLOVE, "similar", "-", "-f", "jsonl"], input=lines, obj=env)
+    assert batch.exit_code == 0, batch.output
+    batched = [json.loads(line)["similarity"] for line in batch.output.splitlines()]
+    assert len(batched) == len(pairs)
+    singles = []
+    for a, b in pairs:
+        one = runner.invoke(cli, ["-m", GLOVE, "similar", a, b, "-f", "jsonl"], obj=env)
+        assert one.exit_code == 0, one.output
+        singles.append(json.loads(one.output)["similarity"])
+    assert batched == singles
