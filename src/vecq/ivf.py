@@ -335,7 +335,7 @@ def _open(target: Path, meta: dict) -> Index:
         return np.asarray(np.load(target / name, mmap_mode="r", allow_pickle=False))
 
     return Index(
-        np.array(arr("centroids.npy")),
+        arr("centroids.npy"),
         arr("rows.npy"),
         np.array(arr("offsets.npy")),
         arr("codes.npy"),
