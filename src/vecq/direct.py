@@ -3,23 +3,27 @@
 A two-word similarity multiplies one pair of rows; importing numpy to do it costs about 0.1 s, half
 of the command's time budget (docs/design.md, "Where the time goes"). So when the model's cache is
 ready and both words are in it, they are found by bisection over the sorted vocabulary (the arrays
-``vocab.py`` describes) and their unit rows are read from ``vectors.npy`` with ``struct``.
+``vocab.py`` describes) and their unit rows are read from ``vectors.npy``.
 
 Anything else (a word to suggest spellings for, a model to convert or download, an odd file) gives
 None, and the caller takes the ordinary path, which says what went wrong. The score is the one
 ``Model.similarities`` gives: the dot product of the stored unit rows summed exactly, rounded to
 float32, so both paths print the same digits.
+
+The files are read (unbuffered seek and read), not mapped: a bisection touches some twenty
+scattered places per file, and a mapping faults in whole page-cache folios around each, tens of
+megabytes of resident memory for a few bytes.
 """
 
 from __future__ import annotations
 
 import ast
 import math
-import mmap
 import operator
 import struct
 from contextlib import ExitStack
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import VecqError
 from .layout import model_info
@@ -28,28 +32,39 @@ from .records import ModelInfo
 from .words import Match, check_typed, variants
 
 _MAGIC = b"\x93NUMPY"
+_CODES = {"<f4": "f", "<i4": "i", "<i8": "q"}
+
+
+def _pread(f: BinaryIO, size: int, offset: int) -> bytes:
+    f.seek(offset)
+    return f.read(size)
 
 
 class _Npy:
-    """One array file of the cache, mapped: where its data starts, and its element type checked."""
+    """One array file of the cache: its header checked against what vecq wrote, its items read."""
 
     def __init__(self, stack: ExitStack, path: Path, descr: str, shape: tuple[int, ...]):
-        with open(path, "rb") as f:
-            self.data = stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
-        if self.data[:6] != _MAGIC:
+        self.file = stack.enter_context(open(path, "rb", buffering=0))  # noqa: SIM115 (the stack closes it)
+        head = _pread(self.file, 12, 0)
+        if head[:6] != _MAGIC:
             raise ValueError(f"{path.name} is not a .npy file")
-        if self.data[6] == 1:
-            (length,), start = struct.unpack_from("<H", self.data, 8), 10
-        else:
-            (length,), start = struct.unpack_from("<I", self.data, 8), 12
-        header = ast.literal_eval(self.data[start : start + length].decode("latin1"))
+        start = 10 if head[6] == 1 else 12
+        (length,) = struct.unpack_from("<H" if head[6] == 1 else "<I", head, 8)
+        header = ast.literal_eval(_pread(self.file, length, start).decode("latin1"))
         if header != {"descr": descr, "fortran_order": False, "shape": shape}:
             raise ValueError(f"{path.name} holds {header}, not {descr} {shape}")
         self.start = start + length
+        self.code = _CODES[descr]
+        self.size = struct.calcsize(self.code)
+
+    def read(self, first: int, count: int = 1) -> tuple:
+        """Items ``first`` to ``first + count`` (in row-major order)."""
+        data = _pread(self.file, count * self.size, self.start + first * self.size)
+        return struct.unpack(f"<{count}{self.code}", data)
 
 
 class _Cache:
-    """The four arrays a lookup and a row need, mapped read-only for the length of one answer."""
+    """The arrays a lookup and a row need, open for the length of one answer."""
 
     def __init__(self, stack: ExitStack, folder: Path, manifest: dict):
         rows, dims = manifest["rows"], manifest["dimensions"]
@@ -58,27 +73,25 @@ class _Cache:
         self.norms = _Npy(stack, folder / "norms.npy", "<f4", (rows,))
         self.offsets = _Npy(stack, folder / "offsets.npy", "<i8", (rows + 1,))
         self.order = _Npy(stack, folder / "order.npy", "<i4", (rows,))
-        with open(folder / "words.bin", "rb") as f:
-            self.blob = stack.enter_context(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        self.blob = stack.enter_context(open(folder / "words.bin", "rb", buffering=0))  # noqa: SIM115
 
     def word(self, row: int) -> bytes:
-        a, b = struct.unpack_from("<2q", self.offsets.data, self.offsets.start + 8 * row)
-        return self.blob[a:b]
+        a, b = self.offsets.read(row, 2)
+        return _pread(self.blob, b - a, a)
 
     def index(self, word: str) -> int | None:
         """The row of ``word`` as spelt: a bisection over the rows in byte order, as ``Vocab.index``."""
         target = word.encode("utf-8", errors="surrogatepass")
-        order = self.order
         lo, hi = 0, self.rows
         while lo < hi:
             mid = (lo + hi) // 2
-            if self.word(struct.unpack_from("<i", order.data, order.start + 4 * mid)[0]) < target:
+            if self.word(self.order.read(mid)[0]) < target:
                 lo = mid + 1
             else:
                 hi = mid
         if lo == self.rows:
             return None
-        row = struct.unpack_from("<i", order.data, order.start + 4 * lo)[0]
+        (row,) = self.order.read(lo)
         return row if self.word(row) == target else None
 
     def match(self, typed: str) -> Match | None:
@@ -95,10 +108,9 @@ class _Cache:
 
     def similarity(self, a: int, b: int) -> float:
         if a == b:  # exactly 1, or 0 for an all-zero row, as Model.similarities
-            return 1.0 if struct.unpack_from("<f", self.norms.data, self.norms.start + 4 * a)[0] > 0 else 0.0
-        row = struct.Struct(f"<{self.dims}f")
-        va = row.unpack_from(self.vectors.data, self.vectors.start + 4 * self.dims * a)
-        vb = row.unpack_from(self.vectors.data, self.vectors.start + 4 * self.dims * b)
+            return 1.0 if self.norms.read(a)[0] > 0 else 0.0
+        va = self.vectors.read(a * self.dims, self.dims)
+        vb = self.vectors.read(b * self.dims, self.dims)
         # Products of float32 values are exact in float64; fsum rounds their sum once.
         return struct.unpack("<f", struct.pack("<f", math.fsum(map(operator.mul, va, vb))))[0]
 
