@@ -179,3 +179,32 @@ def test_a_model_refused_after_reading_leaves_no_temporary_folder(cache, small_m
     with pytest.raises(ModelError):
         open_model(str(small_model))
     assert not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_the_matrix_is_written_in_whole_aligned_units(tmp_path):
+    class Recorder:
+        def __init__(self):
+            self.writes: list[bytes] = []
+
+        def write(self, data) -> None:
+            self.writes.append(bytes(data))
+
+    rng = np.random.default_rng(3)
+    pieces = [rng.bytes(int(n)) for n in rng.integers(1, 3 * store.AlignedWriter.UNIT, size=12)]
+    out = Recorder()
+    writer = store.AlignedWriter(out)
+    for piece in pieces:
+        writer.write(piece)
+    writer.flush()
+    assert b"".join(out.writes) == b"".join(pieces)
+    assert all(len(w) == store.AlignedWriter.UNIT for w in out.writes[:-1])
+    assert 0 < len(out.writes[-1]) <= store.AlignedWriter.UNIT
+
+
+def test_a_converted_matrix_equals_the_source_across_unit_boundaries(cache, medium_model, glove_raw):
+    words, vectors = glove_raw
+    model = open_model(str(medium_model))  # 100,000 x 50 float32: 20 MB, ten 2 MiB units
+    rows = np.array([0, 10485, 10486, 52428, 99999])  # rows that straddle unit boundaries among them
+    expected = vectors[rows] / np.linalg.norm(vectors[rows], axis=1, keepdims=True)
+    np.testing.assert_allclose(np.asarray(model.vectors[rows]), expected, atol=1e-6)
+    assert model.vectors.shape == (100_000, 50)
