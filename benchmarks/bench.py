@@ -25,6 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DOCS = HERE.parent / "docs" / "benchmarks.md"
+# Every run's single-command medians, one JSON object a line: this VM's timings move between runs
+# of the same code, so the page shows the recent runs, not only the last one.
+RUNS = HERE.parent / "docs" / "benchmark-runs.jsonl"
 PY = sys.executable
 VECQ = [PY, "-m", "vecq"]
 
@@ -64,6 +67,36 @@ def repeat(
 def gensim_script(load: str, query: str) -> list[str]:
     code = f"from gensim.models import KeyedVectors\nkv = {load}\nprint({query})"
     return [PY, "-c", code]
+
+
+def revision() -> str:
+    """The commit measured, marked when vecq's sources differ from it."""
+    git = ["git", "-C", str(HERE.parent)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
+        dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True, text=True).stdout
+    except OSError:
+        return "?"
+    return head.strip() + (" + uncommitted changes" if dirty.strip() else "") if head.strip() else "?"
+
+
+def run_history(record: dict, keep: bool) -> list[dict]:
+    """The runs recorded so far, this one last (appended to the file when ``keep``)."""
+    lines = RUNS.read_text().splitlines() if RUNS.exists() else []
+    if keep:
+        with RUNS.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+    return [json.loads(line) for line in lines if line.strip()] + [record]
+
+
+def history_rows(runs: list[dict]) -> str:
+    def cell(run: dict, key: str) -> str:
+        return f"{run[key]:.3f}" if run.get(key) is not None else ""
+
+    keys = ("similar", "neighbors", "analogy", "approx", "numpy_import")
+    return "\n".join(
+        f"| {r['date']} | {r['commit']} | " + " | ".join(cell(r, k) for k in keys) + " |" for r in runs[-10:]
+    )
 
 
 def machine() -> str:
@@ -203,6 +236,14 @@ def main() -> None:
     env = {**os.environ, "VECQ_CACHE_DIR": str(folder / "cache"), "VECQ_MODEL": str(model)}
     rows: list[str] = []
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    # The floor under every single command, measured now: this VM's speed changes by the hour.
+    floor = {
+        what: repeat([PY, "-c", code], env, 15)[0]
+        for what, code in (("python", "pass"), ("numpy", "import numpy"), ("click", "import click"))
+    }
+    log(
+        f"start-up: python {floor['python']:.3f}s, + numpy {floor['numpy']:.3f}s, + click {floor['click']:.3f}s"
+    )
 
     # The one-time conversion, from a cold cache (the model file itself is in the page cache).
     shutil.rmtree(folder / "cache", ignore_errors=True)
@@ -290,6 +331,14 @@ def main() -> None:
     large = measure([*VECQ, "similar", "-"], env, inputs["pairs-1m.txt"])
     log(f"memory: 1k lines {small[1]:.0f}MB, 1M lines {large[1]:.0f}MB ({large[0]:.1f}s)")
 
+    record = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "commit": revision(),
+        **{name: round(results[name][0][0], 3) for name in QUERIES},
+        "approx": round(approx_one[0], 3),
+        "numpy_import": round(floor["numpy"], 3),
+    }
+    history = run_history(record, keep=args.out == DOCS)
     text = f"""# Benchmarks
 
 Measured by `python benchmarks/bench.py` (about 20 minutes; it writes this page). The model is
@@ -306,10 +355,15 @@ start-up time varies by tens of milliseconds on this VM) after one warm-up run (
 cache), and the largest peak resident memory (RSS) of those runs, for a whole process: start,
 load or open, query, exit.
 
-Single-command medians on this VM move by up to a quarter between runs of the same code: four
-runs on 2026-11-28 measured `neighbors cat` at 0.387-0.494 s, `similar` at 0.153-0.204 s and
-`neighbors cat --approx` at 0.207-0.264 s. Python and numpy's start-up alone take 0.13-0.15 s of
-every command.
+In this run Python started in {floor["python"]:.3f} s, `python -c "import numpy"` took
+{floor["numpy"]:.3f} s and `python -c "import click"` {floor["click"]:.3f} s (medians of 15): the floor
+under every command that needs numpy (all but `similar A B`, which never imports it). This VM's
+single-command medians move by up to a quarter between runs of the same code; the last runs (from
+`docs/benchmark-runs.jsonl`, this one last; seconds, medians of 15):
+
+| run | commit | `similar` | `neighbors` | `analogy` | `neighbors --approx` | `import numpy` |
+|---|---|---|---|---|---|---|
+{history_rows(history)}
 
 ## One question per command
 
