@@ -138,3 +138,19 @@ def test_arguments_and_input_together_are_a_usage_error(tmp_path):
 def test_missing_input_file():
     result = invoke(["similar", "--input", "/no/such/file"])
     assert result.exit_code == 3 and "cannot read /no/such/file" in result.stderr
+
+
+def test_unknown_words_in_a_batch_get_suggestions_up_to_a_budget(monkeypatch):
+    from vecq import batch
+
+    monkeypatch.setattr(batch, "SUGGESTED_WORDS", 2)
+    lines = "cat kittne\ncat dgo\ncat kittne\ncat hosre\ncat dog\n"
+    result = invoke(["similar", "-"], input=lines)
+    assert result.exit_code == 5
+    errors = [r["error"] for r in tsv(result.stdout)]
+    assert "did you mean" in errors[0] and "kitten" in errors[0]
+    assert "did you mean" in errors[1]
+    assert errors[2] == errors[0]  # a word seen before costs nothing more
+    assert "did you mean" not in errors[3] and "check the spelling" in errors[3]  # over the budget
+    assert errors[4] == ""
+    assert result.stderr.count("did you mean") == 3

@@ -13,12 +13,16 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from .engine import Model
-from .errors import VecqError
+from .errors import UnknownWordError, VecqError
 from .queries import Query
 from .render import Renderer
+from .words import suggestions
 
 STATUS_COLUMNS = ("status", "error")
 APPROX_CHUNK = 2048  # lines a chunk for an approximate index (see Session.stream)
+# Distinct unknown words of a batch given spelling suggestions: each costs a prefix scan of the
+# vocabulary (milliseconds), so a file of a million typos is not slowed down by them.
+SUGGESTED_WORDS = 50
 
 
 def chunks(stream: TextIO | Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
@@ -74,6 +78,17 @@ def run(
     """Answer every line; returns how many failed. With ``strict``, raises at the first bad line."""
     failed = 0
     noted: set[str] = set()
+    hints: dict[str, VecqError] = {}
+
+    def explained(error: VecqError) -> VecqError:
+        """An unknown word's error with suggestions, for the batch's first SUGGESTED_WORDS words."""
+        if not isinstance(error, UnknownWordError) or error.suggestions:
+            return error
+        if error.word not in hints and len(hints) < SUGGESTED_WORDS:
+            found = suggestions(model.vocab, error.word)
+            hints[error.word] = UnknownWordError(error.word, found, model.info.name) if found else error
+        return hints.get(error.word, error)
+
     for chunk in lines:
         parsed: list[list[str] | VecqError] = []
         for _, line in chunk:
@@ -95,6 +110,7 @@ def run(
                 records += [{**r, "status": "ok", "error": None} for r in outcome.records]
                 continue
             failed += 1
+            error = explained(error)
             if strict:
                 renderer.write(records)
                 error.message = f"line {number}: {error.message}"
