@@ -22,13 +22,13 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .progress import NULL_REPORTER, Reporter
-from .store import npy_header, rmtree, swap_in
+from .store import AlignedWriter, npy_header, rmtree, swap_in
 
 FORMAT_VERSION = 2
 FOLDER = "ivf"
@@ -39,8 +39,7 @@ CANDIDATES = 32  # re-ranked exactly per query (at least 2k plus the excluded wo
 NO_SCORE = np.float32(-np.inf)
 
 
-@dataclass
-class Index:
+class Index(NamedTuple):
     centroids: np.ndarray  # (L, d) unit rows
     rows: np.ndarray  # int32 row ids grouped by list
     offsets: np.ndarray  # int64 (L + 1)
@@ -138,7 +137,7 @@ def build(
         meta = {"format": FORMAT_VERSION, "lists": lists, **meta, "rows": n}
         meta |= {"build_seconds": round(built, 1), "mean_list": n / lists, "files": files}
         (tmp / "index.json").write_text(json.dumps(meta, indent=1))
-        index.meta = meta
+        index = index._replace(meta=meta)
         swap_in(tmp, folder / FOLDER, folder / f".ivf-old-{os.urandom(4).hex()}")
     except BaseException:
         rmtree(tmp, ignore_errors=True)
@@ -150,7 +149,8 @@ def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.nda
     """The int8 codes of ``matrix[rows]``, in that order, with plain writes (no writable mapping)."""
     n, dims = len(rows), matrix.shape[1]
     step = 65536
-    with open(path, "wb") as f, reporter.task("writing int8 codes", n) as task:
+    with open(path, "wb") as raw, reporter.task("writing int8 codes", n) as task:
+        f = AlignedWriter(raw)  # 2 MiB page-cache folios: fewer faults per probed slab
         npy_header(f, (n, dims), np.int8)
         for s in range(0, n, step):
             chunk = rows[s : s + step]
@@ -162,6 +162,7 @@ def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.nda
             np.clip(block, -127, 127, out=block)
             f.write(memoryview(block.astype(np.int8)))
             task.update(s + len(chunk))
+        f.flush()
 
 
 def _measure(index: Index, matrix: np.ndarray, exact_top, rng: np.random.Generator, queries: int) -> dict:
@@ -268,25 +269,35 @@ def search(
             s[:, rows >= limit] = NO_SCORE
         return s, rows
 
-    # A floor for each query: its want-th best code score in its nearest list. Any row below it
-    # cannot be among its want best over all probed lists, so it is dropped as soon as it is scored.
-    lowest = np.finfo(np.float32).min  # above NO_SCORE: rows beyond --restrict never pass
-    floor = np.full(m, lowest, dtype=np.float32)
-    for lst, who in _groups(nearest, np.arange(m)):
-        s, _ = scores(lst, who)
-        if s.shape[1] >= want:
-            floor[who] = np.maximum(np.partition(s, s.shape[1] - want, axis=1)[:, s.shape[1] - want], lowest)
-    flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
     found_q, found_r, found_s = [], [], []
-    for lst, who in _groups(flat, owners):
-        s, rows = scores(lst, who)
-        if s.shape[1] == 0:
-            continue
+
+    def keep(s: np.ndarray, rows: np.ndarray, who: np.ndarray) -> None:
+        """The scored rows of one list that reach their query's floor."""
         hit = np.flatnonzero(s >= floor[who][:, None])
         i, j = np.divmod(hit, s.shape[1])
         found_q.append(who[i])
         found_r.append(rows[j])
         found_s.append(s.ravel()[hit])
+
+    # A floor for each query: its want-th best code score in its nearest list, which is scored
+    # first. Any row below it cannot be among its want best over all probed lists, so it is
+    # dropped as soon as it is scored.
+    lowest = np.finfo(np.float32).min  # above NO_SCORE: rows beyond --restrict never pass
+    floor = np.full(m, lowest, dtype=np.float32)
+    for lst, who in _groups(nearest, np.arange(m)):
+        s, rows = scores(lst, who)
+        if s.shape[1] >= want:
+            floor[who] = np.maximum(np.partition(s, s.shape[1] - want, axis=1)[:, s.shape[1] - want], lowest)
+        if s.shape[1]:
+            keep(s, rows, who)
+    flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
+    for lst, who in _groups(flat, owners):
+        who = who[nearest[who] != lst]  # their nearest list is kept already
+        if who.size == 0:
+            continue
+        s, rows = scores(lst, who)
+        if s.shape[1]:
+            keep(s, rows, who)
     if not found_q:
         return [[] for _ in range(m)]
     owner = np.concatenate(found_q)

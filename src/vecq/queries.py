@@ -7,7 +7,6 @@ and cannot drift apart. Nothing here knows about click, rich or output formats.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,13 +16,15 @@ from .records import Similarity
 from .words import Match, resolve, respellings
 
 
-@dataclass
 class Outcome:
     """What one input line produced: records, or the error that stopped it."""
 
-    records: list[dict] = field(default_factory=list)
-    error: VecqError | None = None
-    notes: list[str] = field(default_factory=list)
+    __slots__ = ("records", "error", "notes")
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+        self.error: VecqError | None = None
+        self.notes: list[str] = []
 
     def check(self, matches: Sequence[Match | VecqError]) -> bool:
         """Take the first failed match as this line's error, or note respellings; True if all matched."""

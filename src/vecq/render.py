@@ -6,7 +6,6 @@ JSON array is written element by element. Only the table format imports rich.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -91,7 +90,11 @@ class Renderer:
         self.header = header
         self._started = False
         self._count = 0
-        self._csv = csv.writer(env.stdout, lineterminator="\n") if self.fmt == "csv" else None
+        self._csv = None
+        if self.fmt == "csv":
+            import csv
+
+            self._csv = csv.writer(env.stdout, lineterminator="\n")
 
     def write(self, records: Iterable[dict]) -> None:
         records = list(records)
