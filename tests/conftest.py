@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -89,6 +90,12 @@ def medium_model(tmp_path_factory, glove_raw) -> Path:
     return write_text_model(
         tmp_path_factory.mktemp("medium") / "medium.txt", words[:100_000], vectors[:100_000]
     )
+
+
+def fresh_python(cache: Path, code: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a new interpreter with ``cache`` as vecq's cache: what a new command sees."""
+    env = {**os.environ, "VECQ_CACHE_DIR": str(cache)}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
 
 
 def kill_midway(cmd: list[str], env: dict, folder: Path, pattern: str, settle: float) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import fresh_python
 
 from vecq import direct
 from vecq.cli import cli
@@ -84,8 +82,7 @@ def test_the_command_answers_without_importing_numpy(glove, session_cache):
         "'similar', 'Paris', 'france']\ntry:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
         "print('numpy' in sys.modules, file=sys.stderr)"
     )
-    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    out = fresh_python(session_cache, code)
     expected = engine_answer(glove, "Paris", "france")[1]
     assert out.stdout.splitlines() == ["word1\tword2\tsimilarity", f"Paris\tfrance\t{expected:.6f}"]
     assert out.stderr.splitlines() == ["vecq: using 'paris' for 'Paris'", "False"]

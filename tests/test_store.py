@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import kill_midway, write_text_model
+from conftest import fresh_python, kill_midway, write_text_model
 
 from vecq import layout, store
 from vecq.cli import cli
@@ -51,9 +51,7 @@ def test_second_use_does_not_import_gensim(glove, session_cache):
         "assert m.info.rows == 400000\n"
         "print(sorted(x for x in ('gensim', 'pyarrow', 'rich', 'scipy') if x in sys.modules))"
     )
-    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert out.stdout.strip() == "[]"
+    assert fresh_python(session_cache, code).stdout.strip() == "[]"
 
 
 def test_a_changed_source_is_converted_again(cache, small_model, small_words):
