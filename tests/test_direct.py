@@ -78,8 +78,9 @@ def test_an_unexpected_array_file_is_left_to_the_ordinary_path(small_model, tmp_
 
 def test_the_command_answers_without_importing_numpy(glove, session_cache):
     code = (
-        "import sys\nfrom vecq.cli import main\nsys.argv = ['vecq', '-m', 'glove-wiki-gigaword-50', "
-        "'similar', 'Paris', 'france']\ntry:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
+        "import sys\nfrom vecq.cli import cli\nsys.argv = ['vecq', '-m', 'glove-wiki-gigaword-50', "
+        "'similar', 'Paris', 'france']\ntry:\n    cli.main()\n"
+        "except SystemExit as e:\n    assert e.code == 0\n"
         "print('numpy' in sys.modules, file=sys.stderr)"
     )
     out = fresh_python(session_cache, code)
