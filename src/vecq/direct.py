@@ -18,6 +18,7 @@ megabytes of resident memory for a few bytes.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import operator
 import struct
@@ -29,7 +30,7 @@ from .errors import VecqError
 from .layout import model_info
 from .loader import ready
 from .records import ModelInfo
-from .words import Match, check_typed, variants
+from .words import Match, resolve
 
 _MAGIC = b"\x93NUMPY"
 _CODES = {"<f4": "f", "<i4": "i", "<i8": "q"}
@@ -80,31 +81,16 @@ class _Cache:
         return _pread(self.blob, b - a, a)
 
     def index(self, word: str) -> int | None:
-        """The row of ``word`` as spelt: a bisection over the rows in byte order, as ``Vocab.index``."""
-        target = word.encode("utf-8", errors="surrogatepass")
-        lo, hi = 0, self.rows
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.word(self.order.read(mid)[0]) < target:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == self.rows:
-            return None
-        (row,) = self.order.read(lo)
-        return row if self.word(row) == target else None
+        """The row of ``word`` as spelt: a bisection over the rows in byte order, as ``Vocab.index``.
 
-    def match(self, typed: str) -> Match | None:
-        """``words.resolve`` without its suggestions: None where it would raise."""
-        row = self.index(typed)
-        if row is not None:
-            return Match(typed, typed, row)
-        check_typed(typed)
-        for form in variants(typed)[1:]:
-            row = self.index(form)
-            if row is not None:
-                return Match(typed, form, row)
-        return None
+        (The one method of ``Vocab`` that ``words.resolve`` needs when it does not suggest.)
+        """
+        target = word.encode("utf-8", errors="surrogatepass")
+        at = bisect.bisect_left(range(self.rows), target, key=lambda i: self.word(self.order.read(i)[0]))
+        if at == self.rows:
+            return None
+        (row,) = self.order.read(at)
+        return row if self.word(row) == target else None
 
     def similarity(self, a: int, b: int) -> float:
         if a == b:  # exactly 1, or 0 for an all-zero row, as Model.similarities
@@ -126,9 +112,8 @@ def similarity(
     try:
         with ExitStack() as stack:
             cache = _Cache(stack, folder, manifest)
-            matches = [cache.match(a), cache.match(b)]
-            if None in matches:
-                return None
+            # words.resolve without suggestions: an unknown word raises, and is left to the caller
+            matches = [resolve(cache, a, suggest=False), resolve(cache, b, suggest=False)]
             score = cache.similarity(matches[0].row, matches[1].row)
     except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
         return None  # the ordinary path reports it

@@ -151,8 +151,10 @@ class Session:
                 )
         return model
 
-    def renderer(self, columns: Sequence[str], title: str = "", model=None) -> Renderer:
-        return Renderer(self.env, self.fmt, columns, title, model.info if model else None, self.header)
+    def renderer(self, columns: Sequence[str], title: str = "", model=None, info=None) -> Renderer:
+        """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records."""
+        info = info if info is not None else (model.info if model else None)
+        return Renderer(self.env, self.fmt, columns, title, info, self.header)
 
     def answer(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
         """Answer queries given as arguments (or a REPL line): the first error stops them."""
@@ -180,7 +182,7 @@ class Session:
         matches, score, info = found
         for note in respellings(matches):
             self.warn(note)
-        renderer = Renderer(self.env, self.fmt, Similarity._fields, "similarity", info, self.header)
+        renderer = self.renderer(Similarity._fields, "similarity", info=info)
         renderer.write([Similarity(a, b, score)._asdict()])
         renderer.close()
 
