@@ -190,10 +190,9 @@ def test_the_matrix_is_written_in_whole_aligned_units(tmp_path):
     rng = np.random.default_rng(3)
     pieces = [rng.bytes(int(n)) for n in rng.integers(1, 3 * store.AlignedWriter.UNIT, size=12)]
     out = Recorder()
-    writer = store.AlignedWriter(out)
-    for piece in pieces:
-        writer.write(piece)
-    writer.flush()
+    with store.AlignedWriter(out) as writer:
+        for piece in pieces:
+            writer.write(piece)
     assert b"".join(out.writes) == b"".join(pieces)
     assert all(len(w) == store.AlignedWriter.UNIT for w in out.writes[:-1])
     assert 0 < len(out.writes[-1]) <= store.AlignedWriter.UNIT

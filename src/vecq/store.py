@@ -236,8 +236,11 @@ class _VectorFile:
         try:
             # Both files are written as the rows come: holding 3M norms until the end would add
             # 12 MB to the conversion's peak, which comes at the end of gensim's parse.
-            with open(self.tmp / "vectors.npy", "wb") as raw, open(self.tmp / "norms.npy", "wb") as g:
-                f = AlignedWriter(raw)
+            with (
+                open(self.tmp / "vectors.npy", "wb") as raw,
+                AlignedWriter(raw) as f,
+                open(self.tmp / "norms.npy", "wb") as g,
+            ):
                 npy_header(f, (rows, dims))
                 npy_header(g, (rows,))
                 while (upto := self._queue.get()) is not None:
@@ -249,7 +252,6 @@ class _VectorFile:
                         done = stop
                         if self.task is not None:
                             self.task.update(done)
-                f.flush()
         except BaseException as e:  # handed to the caller in close()
             self.error = e
             while self._queue.get() is not None:  # let close() return
@@ -277,7 +279,8 @@ class AlignedWriter:
     and a later mapping of the file maps each with one page-table entry: an exact scan of the 3.6
     GB matrix then faults ~1,800 times instead of ~55,000 and exits without tearing down a
     million entries, about 0.1 s of every exact query (measured; docs/design.md). Writes that
-    straddle those offsets leave small folios, so everything goes through one 2 MiB buffer.
+    straddle those offsets leave small folios, so everything goes through one 2 MiB buffer; leaving
+    the ``with`` block writes the last, partial unit.
     """
 
     UNIT = 1 << 21
@@ -297,6 +300,13 @@ class AlignedWriter:
             if self._fill == self.UNIT:
                 self.f.write(self._buf)
                 self._fill = 0
+
+    def __enter__(self) -> AlignedWriter:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is None:  # the last, partial unit; after a failure the file is discarded anyway
+            self.flush()
 
     def flush(self) -> None:
         if self._fill:
