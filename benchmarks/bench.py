@@ -242,7 +242,7 @@ def main() -> None:
         for what, code in (("python", "pass"), ("numpy", "import numpy"), ("click", "import click"))
     }
     log(
-        f"start-up: python {floor['python']:.3f}s, + numpy {floor['numpy']:.3f}s, + click {floor['click']:.3f}s"
+        f"whole processes: python {floor['python']:.3f}s, import numpy {floor['numpy']:.3f}s, import click {floor['click']:.3f}s"
     )
 
     # The one-time conversion, from a cold cache (the model file itself is in the page cache).
