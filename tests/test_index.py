@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import kill_midway
+from conftest import fresh_python, kill_midway
 
 from vecq import ivf, store
 from vecq.cli import cli
@@ -71,6 +71,42 @@ def test_approx_analogies(indexed):
         result = invoke(["analogy", "king", "man", "woman", "--approx", "--method", method])
         assert result.exit_code == 0 and tsv(result.stdout)[0]["answer"] == "queen"
     assert tsv(invoke(["neighbors", "cat", "--approx", "--restrict", "5000"]).stdout)[0]["word"] == "dog"
+
+
+BLAS_PROBE = """
+import os, sys
+os.environ.update({user})
+from threadpoolctl import threadpool_info
+from vecq.cli import cli
+sys.stdin = open(os.devnull)
+try:
+    cli.main({argv}, prog_name="vecq")
+except SystemExit as e:
+    assert e.code == 0, e.code
+blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+print(os.environ.get("OPENBLAS_NUM_THREADS"), blas, file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    "argv, user, threads",
+    [
+        (["neighbors", "cat", "--approx"], {}, "1"),
+        (["analogy", "king", "man", "woman", "--approx"], {}, "1"),
+        (["neighbors", "cat"], {}, None),  # exact search wants every core
+        (["neighbors", "-", "--approx"], {}, None),  # so does a batch
+        (["neighbors", "cat", "--approx", "--limit", "20000"], {}, None),  # no index: exact
+        (["neighbors", "cat", "--approx"], {"OMP_NUM_THREADS": "2"}, None),  # the user's choice
+    ],
+)
+def test_one_approximate_answer_starts_one_blas_thread(indexed, session_cache, argv, user, threads):
+    out = fresh_python(session_cache, BLAS_PROBE.format(user=user, argv=[*M, *argv]))
+    variable, blas = out.stderr.splitlines()[-1].split(" ", 1)
+    assert variable == str(threads)
+    if threads is not None:
+        assert json.loads(blas) == [1]
+    elif not user:
+        assert json.loads(blas) == [os.cpu_count()] or os.cpu_count() == 1
 
 
 def test_missing_index_falls_back_with_one_note(tmp_path, monkeypatch, small_model):

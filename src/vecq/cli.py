@@ -124,14 +124,16 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     The order is gensim's most_similar(positive=[A, C], negative=[B]); word2vec's word-analogy tool
     takes "man king woman" for the same question.
     """
+    source = batch_source(words, input_file)
+    if source is None:
+        if len(words) != 3:
+            raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
+        session.one_approximate_answer()
     from .queries import AnalogyQuery
 
     query = AnalogyQuery(top, method, restrict)
-    source = batch_source(words, input_file)
     if source is not None:
         return session.stream(query, source, strict, MATRIX_CHUNK)
-    if len(words) != 3:
-        raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
     session.answer(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
     return None
 
@@ -148,15 +150,17 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 @output_options
 def neighbors(session: Session, query, top, restrict, threshold, input_file, strict) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line."""
+    source = batch_source(query, input_file)
+    text = " ".join(query).strip()
+    if source is None:
+        if not text:
+            raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
+        session.one_approximate_answer()
     from .queries import NeighborsQuery
 
     q = NeighborsQuery(top, restrict, threshold)
-    source = batch_source(query, input_file)
     if source is not None:
         return session.stream(q, source, strict, MATRIX_CHUNK)
-    text = " ".join(query).strip()
-    if not text:
-        raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
     session.answer(q, [q.parse(text)], f"neighbours of {text}")
     return None
 

@@ -27,11 +27,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .layout import INDEX_FOLDER
 from .progress import NULL_REPORTER, Reporter
 from .store import AlignedWriter, npy_header, rmtree, swap_in
 
 FORMAT_VERSION = 2
-FOLDER = "ivf"
+FOLDER = INDEX_FOLDER
 FILES = ("centroids.npy", "rows.npy", "offsets.npy", "codes.npy", "scale.npy")
 NPROBE_CHOICES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 TARGET_RECALL = 0.97

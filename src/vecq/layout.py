@@ -22,6 +22,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")
+INDEX_FOLDER = "ivf"  # the approximate index (ivf.py), inside a model's cache folder
 
 
 def cache_root() -> Path:
