@@ -109,6 +109,22 @@ def test_one_approximate_answer_starts_one_blas_thread(indexed, session_cache, a
         assert json.loads(blas) == [os.cpu_count()] or os.cpu_count() == 1
 
 
+def test_a_batch_spread_over_the_cores_answers_as_one_thread_does(indexed, glove, monkeypatch):
+    index = ivf.load(glove.folder)
+    rows = list(range(100, 40000, 400))
+    q = glove.vectors[rows]
+    exclude = [[r] for r in rows]
+    monkeypatch.setattr(ivf, "PARALLEL_QUERIES", 10**9)
+    one = ivf.search(index, glove.vectors, q, exclude, 10)
+    monkeypatch.setattr(ivf, "PARALLEL_QUERIES", 1)
+    calls, shares = [], ivf.cores.shares
+    spy = lambda work, items: calls.append(len(items)) or shares(work, items)  # noqa: E731
+    monkeypatch.setattr(ivf.cores, "shares", spy)
+    assert ivf.search(index, glove.vectors, q, exclude, 10) == one
+    assert len(calls) == 2 and calls[1] > 100  # both passes ran on the threads, over many lists
+    assert all(len(answer) == 10 and row not in dict(answer) for answer, row in zip(one, rows))
+
+
 def test_missing_index_falls_back_with_one_note(tmp_path, monkeypatch, small_model):
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     path = small_model

@@ -8,15 +8,13 @@ first of the top five answers that is not an input word. ``pairs`` follows ``eva
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import cores
 from .engine import Model
 from .errors import QueryError
 from .progress import NULL_REPORTER, Reporter
@@ -105,7 +103,7 @@ def analogies(
 
     chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
     done = 0
-    with reporter.task("answering analogies", len(todo)) as task, _parallel() as workers:
+    with reporter.task("answering analogies", len(todo)) as task, cores.pool() as workers:
         for chunk, results in zip(chunks, workers.map(answer, chunks)):
             for (sec, a, b, c, expected), result in zip(chunk, results):
                 predicted = None
@@ -122,23 +120,6 @@ def analogies(
             done += len(chunk)
             task.update(done)
     return report
-
-
-@contextlib.contextmanager
-def _parallel() -> Iterator[ThreadPoolExecutor]:
-    """One thread per core, each running single-threaded BLAS products on its own chunks.
-
-    The products leave numpy's single-threaded steps (row maxima, partitions) to one core while
-    OpenBLAS's threads spin; a chunk per core with OpenBLAS held to one thread keeps every core on
-    useful work. Without a BLAS that threadpoolctl can hold, chunks run one at a time as before.
-    """
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    workers = max(1, min(8, os.cpu_count() or 1)) if blas else 1
-    limit = threadpool_limits(limits=1, user_api="blas") if workers > 1 else contextlib.nullcontext()
-    with limit, ThreadPoolExecutor(max_workers=workers) as pool:
-        yield pool
 
 
 @dataclass

@@ -21,12 +21,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from . import cores
 from .layout import INDEX_FOLDER
 from .progress import NULL_REPORTER, Reporter
 from .store import AlignedWriter, npy_header, rmtree, swap_in
@@ -37,6 +38,7 @@ FILES = ("centroids.npy", "rows.npy", "offsets.npy", "codes.npy", "scale.npy")
 NPROBE_CHOICES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 TARGET_RECALL = 0.97
 CANDIDATES = 32  # re-ranked exactly per query (at least 2k plus the excluded words)
+PARALLEL_QUERIES = 16  # from this many queries a search spreads its lists over the cores
 NO_SCORE = np.float32(-np.inf)
 
 
@@ -225,6 +227,14 @@ def _groups(lists: np.ndarray, queries: np.ndarray) -> Iterator[tuple[int, np.nd
         yield int(lists[a]), queries[a:b]
 
 
+class Found(NamedTuple):
+    """What a scan kept: arrays of query numbers, row ids and code scores, one of each a list scanned."""
+
+    queries: list[np.ndarray]
+    rows: list[np.ndarray]
+    scores: list[np.ndarray]
+
+
 def search(
     index: Index,
     matrix: np.ndarray,
@@ -255,55 +265,64 @@ def search(
     nearest = np.argmax(centroid_scores, axis=1)
     probes = _probes(centroid_scores, nprobe)
     qs = (q * index.scale).astype(np.float32)
-    # One float32 slab, reused for every list: a fresh array per list is a fresh allocation whose
-    # pages the kernel faults in (and zeroes) every time, about as costly as the conversion itself.
-    slab = np.empty((int(np.diff(index.offsets).max(initial=0)), index.codes.shape[1]), dtype=np.float32)
+    longest = int(np.diff(index.offsets).max(initial=0))
 
-    def scores(lst: int, who: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = int(index.offsets[lst]), int(index.offsets[lst + 1])
-        rows = index.rows[lo:hi]
-        codes = slab[: hi - lo]
-        np.copyto(codes, index.codes[lo:hi], casting="unsafe")
-        s = qs[who] @ codes.T
-        if limit is not None:
-            s[:, rows >= limit] = NO_SCORE
-        return s, rows
+    def scan(groups: Sequence[tuple[int, np.ndarray]], nearest_first: bool) -> Found:
+        """(queries, rows, code scores) of the rows of ``groups``' lists that reach their query's floor.
 
-    found_q, found_r, found_s = [], [], []
+        With ``nearest_first`` the groups are the queries' nearest lists, and each sets the floor
+        of its queries: the want-th best code score there. Any row below it cannot be among its
+        query's want best over all probed lists, so it is dropped as soon as it is scored.
+        """
+        # One float32 slab, reused for every list: a fresh array per list is a fresh allocation
+        # whose pages the kernel faults in (and zeroes) every time, about as costly as the conversion.
+        slab = np.empty((longest, index.codes.shape[1]), dtype=np.float32)
+        found = Found([], [], [])
+        for lst, who in groups:
+            if not nearest_first:
+                who = who[nearest[who] != lst]  # their nearest list is kept already
+                if who.size == 0:
+                    continue
+            lo, hi = int(index.offsets[lst]), int(index.offsets[lst + 1])
+            if hi == lo:
+                continue
+            rows = index.rows[lo:hi]
+            codes = slab[: hi - lo]
+            np.copyto(codes, index.codes[lo:hi], casting="unsafe")
+            s = qs[who] @ codes.T
+            if limit is not None:
+                s[:, rows >= limit] = NO_SCORE
+            if nearest_first and s.shape[1] >= want:
+                cut = s.shape[1] - want
+                floor[who] = np.maximum(np.partition(s, cut, axis=1)[:, cut], lowest)
+            hit = np.flatnonzero(s >= floor[who][:, None])
+            i, j = np.divmod(hit, s.shape[1])
+            found.queries.append(who[i])
+            found.rows.append(rows[j])
+            found.scores.append(s.ravel()[hit])
+        return found
 
-    def keep(s: np.ndarray, rows: np.ndarray, who: np.ndarray) -> None:
-        """The scored rows of one list that reach their query's floor."""
-        hit = np.flatnonzero(s >= floor[who][:, None])
-        i, j = np.divmod(hit, s.shape[1])
-        found_q.append(who[i])
-        found_r.append(rows[j])
-        found_s.append(s.ravel()[hit])
-
-    # A floor for each query: its want-th best code score in its nearest list, which is scored
-    # first. Any row below it cannot be among its want best over all probed lists, so it is
-    # dropped as soon as it is scored.
     lowest = np.finfo(np.float32).min  # above NO_SCORE: rows beyond --restrict never pass
     floor = np.full(m, lowest, dtype=np.float32)
-    for lst, who in _groups(nearest, np.arange(m)):
-        s, rows = scores(lst, who)
-        if s.shape[1] >= want:
-            floor[who] = np.maximum(np.partition(s, s.shape[1] - want, axis=1)[:, s.shape[1] - want], lowest)
-        if s.shape[1]:
-            keep(s, rows, who)
     flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
-    for lst, who in _groups(flat, owners):
-        who = who[nearest[who] != lst]  # their nearest list is kept already
-        if who.size == 0:
-            continue
-        s, rows = scores(lst, who)
-        if s.shape[1]:
-            keep(s, rows, who)
-    if not found_q:
+    found = Found([], [], [])
+    for groups, nearest_first in ((_groups(nearest, np.arange(m)), True), (_groups(flat, owners), False)):
+        groups = list(groups)
+        if m >= PARALLEL_QUERIES:  # a query's floor is set by its one nearest group: no races
+            parts = cores.shares(lambda share, first=nearest_first: scan(share, first), groups)
+        else:
+            parts = [scan(groups, nearest_first)]
+        for part in parts:
+            for mine, theirs in zip(found, part):
+                mine.extend(theirs)
+    if not found.queries:
         return [[] for _ in range(m)]
-    owner = np.concatenate(found_q)
-    rows = np.concatenate(found_r).astype(np.int64)
-    approx = np.concatenate(found_s)
-    order = np.lexsort((-approx, owner))  # by query, best code score first
+    owner = np.concatenate(found.queries)
+    rows = np.concatenate(found.rows).astype(np.int64)
+    approx = np.concatenate(found.scores)
+    # by query, best code score first; ties by row, so that the order does not depend on which
+    # thread scanned which list
+    order = np.lexsort((rows, -approx, owner))
     owner, rows = owner[order], rows[order]
     starts = np.searchsorted(owner, np.arange(m))
     ends = np.searchsorted(owner, np.arange(m), "right")

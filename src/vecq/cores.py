@@ -1,0 +1,48 @@
+"""Work spread over the machine's cores: one thread a core, each running single-threaded BLAS.
+
+numpy releases the GIL inside its products and conversions, so threads run them side by side.
+Left to itself OpenBLAS threads each product, and between products (numpy's single-threaded
+maxima, partitions, int8 conversions) its threads spin on the other cores; a share of the work
+per core, with OpenBLAS held to one thread, keeps every core on useful work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_WORKERS = 8
+
+
+@contextlib.contextmanager
+def pool() -> Iterator[ThreadPoolExecutor]:
+    """A thread a core under single-threaded BLAS; one thread without a BLAS threadpoolctl can hold."""
+    with _held() as workers, ThreadPoolExecutor(max_workers=workers) as executor:
+        yield executor
+
+
+def shares(work: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
+    """``work`` on interleaved shares of ``items``, one share a core; the results in share order.
+
+    Interleaved, so that each share gets a like mix of the items (lists of like sizes when
+    ``items`` are ordered by anything that goes with their cost).
+    """
+    with _held() as workers, ThreadPoolExecutor(max_workers=workers) as executor:
+        return list(executor.map(work, [items[i::workers] for i in range(workers)]))
+
+
+@contextlib.contextmanager
+def _held() -> Iterator[int]:
+    """The number of worker threads, with OpenBLAS held to one thread while there are several."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1)) if blas else 1
+    with threadpool_limits(limits=1, user_api="blas") if workers > 1 else contextlib.nullcontext():
+        yield workers
