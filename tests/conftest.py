@@ -100,11 +100,10 @@ def fresh_python(cache: Path, code: str) -> subprocess.CompletedProcess:
 
 def kill_midway(cmd: list[str], env: dict, folder: Path, pattern: str, settle: float) -> None:
     """Start ``cmd``, wait until ``folder`` holds ``pattern`` (its work has begun), then SIGKILL it."""
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline and not list(folder.glob(pattern)):
-        time.sleep(0.02)
-    time.sleep(settle)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
+        deadline = time.time() + 60
+        while time.time() < deadline and not list(folder.glob(pattern)):
+            time.sleep(0.02)
+        time.sleep(settle)
+        proc.send_signal(signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL
