@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -68,7 +69,7 @@ def test_an_unexpected_array_file_is_left_to_the_ordinary_path(small_model, tmp_
     open_model(str(small_model))
     assert direct.similarity(str(small_model), "king", "queen") is not None
     folder = layout.entry_dir(sources.resolve(str(small_model)))
-    order = folder / "order.npy"
+    order = Path(folder) / "order.npy"
     data = bytearray(order.read_bytes())
     data[data.index(b"<i4") : data.index(b"<i4") + 3] = b"<u4"  # same size, other type
     order.write_bytes(bytes(data))
@@ -81,12 +82,12 @@ def test_the_command_answers_without_importing_numpy(glove, session_cache):
         "import sys\nfrom vecq.cli import cli\nsys.argv = ['vecq', '-m', 'glove-wiki-gigaword-50', "
         "'similar', 'Paris', 'france']\ntry:\n    cli.main()\n"
         "except SystemExit as e:\n    assert e.code == 0\n"
-        "print('numpy' in sys.modules, file=sys.stderr)"
+        "print('numpy' in sys.modules, 'pathlib' in sys.modules, file=sys.stderr)"
     )
     out = fresh_python(session_cache, code)
     expected = engine_answer(glove, "Paris", "france")[1]
     assert out.stdout.splitlines() == ["word1\tword2\tsimilarity", f"Paris\tfrance\t{expected:.6f}"]
-    assert out.stderr.splitlines() == ["vecq: using 'paris' for 'Paris'", "False"]
+    assert out.stderr.splitlines() == ["vecq: using 'paris' for 'Paris'", "False False"]
 
 
 def test_batch_and_single_answers_print_the_same_digits(glove):

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import math
 import operator
+import os
 import struct
 from contextlib import ExitStack
-from pathlib import Path
 from typing import BinaryIO
 
 from .errors import VecqError
@@ -44,16 +45,16 @@ def _pread(f: BinaryIO, size: int, offset: int) -> bytes:
 class _Npy:
     """One array file of the cache: its header checked against what vecq wrote, its items read."""
 
-    def __init__(self, stack: ExitStack, path: Path, descr: str, shape: tuple[int, ...]):
+    def __init__(self, stack: ExitStack, path: str, descr: str, shape: tuple[int, ...]):
         self.file = stack.enter_context(open(path, "rb", buffering=0))  # noqa: SIM115 (the stack closes it)
         head = _pread(self.file, 12, 0)
         if head[:6] != _MAGIC:
-            raise ValueError(f"{path.name} is not a .npy file")
+            raise ValueError(f"{os.path.basename(path)} is not a .npy file")
         start = 10 if head[6] == 1 else 12
         (length,) = struct.unpack_from("<H" if head[6] == 1 else "<I", head, 8)
         header = ast.literal_eval(_pread(self.file, length, start).decode("latin1"))
         if header != {"descr": descr, "fortran_order": False, "shape": shape}:
-            raise ValueError(f"{path.name} holds {header}, not {descr} {shape}")
+            raise ValueError(f"{os.path.basename(path)} holds {header}, not {descr} {shape}")
         self.start = start + length
         self.code = _CODES[descr]
         self.size = struct.calcsize(self.code)
@@ -67,14 +68,15 @@ class _Npy:
 class _Cache:
     """The arrays a lookup and a row need, open for the length of one answer."""
 
-    def __init__(self, stack: ExitStack, folder: Path, manifest: dict):
+    def __init__(self, stack: ExitStack, folder: str, manifest: dict):
         rows, dims = manifest["rows"], manifest["dimensions"]
         self.rows, self.dims = rows, dims
-        self.vectors = _Npy(stack, folder / "vectors.npy", "<f4", (rows, dims))
-        self.norms = _Npy(stack, folder / "norms.npy", "<f4", (rows,))
-        self.offsets = _Npy(stack, folder / "offsets.npy", "<i8", (rows + 1,))
-        self.order = _Npy(stack, folder / "order.npy", "<i4", (rows,))
-        self.blob = stack.enter_context(open(folder / "words.bin", "rb", buffering=0))  # noqa: SIM115
+        path = functools.partial(os.path.join, folder)
+        self.vectors = _Npy(stack, path("vectors.npy"), "<f4", (rows, dims))
+        self.norms = _Npy(stack, path("norms.npy"), "<f4", (rows,))
+        self.offsets = _Npy(stack, path("offsets.npy"), "<i8", (rows + 1,))
+        self.order = _Npy(stack, path("order.npy"), "<i4", (rows,))
+        self.blob = stack.enter_context(open(path("words.bin"), "rb", buffering=0))  # noqa: SIM115
 
     def word(self, row: int) -> bytes:
         a, b = self.offsets.read(row, 2)

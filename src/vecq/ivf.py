@@ -22,15 +22,17 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from . import cores
-from .layout import INDEX_FOLDER
+from .layout import INDEX_FOLDER, as_path
 from .progress import NULL_REPORTER, Reporter
 from .store import AlignedWriter, npy_header, rmtree, swap_in
+
+if TYPE_CHECKING:  # pathlib is imported where an index is written (see layout)
+    from pathlib import Path
 
 FORMAT_VERSION = 2
 FOLDER = INDEX_FOLDER
@@ -89,7 +91,7 @@ def train(sample: np.ndarray, lists: int, iterations: int = 10, seed: int = 0) -
 def build(
     matrix: np.ndarray,
     exact_top: Callable[[np.ndarray, list[list[int]], int], list[list[tuple[int, float]]]],
-    folder: Path,
+    folder: str | os.PathLike,
     lists: int | None = None,
     sample_size: int = 100_000,
     queries: int = 500,
@@ -105,6 +107,7 @@ def build(
     n, dims = matrix.shape
     lists = min(lists or n_lists(n), n)
     rng = np.random.default_rng(seed)
+    folder = as_path(folder)
     sweep(folder)
     tmp = folder / f".ivf-tmp-{os.getpid()}-{os.urandom(4).hex()}"
     tmp.mkdir()
@@ -359,10 +362,10 @@ def search(
 # -- on disk --------------------------------------------------------------------------------------
 
 
-def _open(target: Path, meta: dict) -> Index:
+def _open(target: str, meta: dict) -> Index:
     def arr(name: str) -> np.ndarray:
         # a plain ndarray view of the mapping: slicing a np.memmap costs microseconds more per call
-        return np.asarray(np.load(target / name, mmap_mode="r", allow_pickle=False))
+        return np.asarray(np.load(os.path.join(target, name), mmap_mode="r", allow_pickle=False))
 
     return Index(
         arr("centroids.npy"),
@@ -374,29 +377,31 @@ def _open(target: Path, meta: dict) -> Index:
     )
 
 
-def load(folder: Path) -> Index | None:
+def load(folder: str | os.PathLike) -> Index | None:
     """The index in ``folder``, memory-mapped; None when absent, incomplete or of another version."""
-    target = folder / FOLDER
+    target = os.path.join(folder, FOLDER)
     try:
-        meta = json.loads((target / "index.json").read_text())
+        with open(os.path.join(target, "index.json"), encoding="utf-8") as f:
+            meta = json.loads(f.read())
         if meta.get("format") != FORMAT_VERSION:
             return None
         for name, size in meta["files"].items():
-            if (target / name).stat().st_size != size:
+            if os.stat(os.path.join(target, name)).st_size != size:
                 return None
         return _open(target, meta)
     except (OSError, ValueError, KeyError):
         return None
 
 
-def sweep(folder: Path) -> int:
+def sweep(folder: str | os.PathLike) -> int:
     """Delete what killed builds left in ``folder`` (never read: only ``ivf/`` is). Call under its lock."""
+    folder = as_path(folder)
     leftovers = [p for p in folder.glob(".ivf-*") if p.name.startswith((".ivf-tmp-", ".ivf-old-"))]
     for p in leftovers:
         rmtree(p, ignore_errors=True)
     return len(leftovers)
 
 
-def size_on_disk(folder: Path) -> int:
-    target = folder / FOLDER
+def size_on_disk(folder: str | os.PathLike) -> int:
+    target = as_path(folder) / FOLDER
     return sum(p.stat().st_size for p in target.iterdir()) if target.is_dir() else 0

@@ -2,6 +2,8 @@
 
 Kept apart from ``store.py`` (which writes and maps the arrays with numpy) because deciding that a
 cache is usable is also the first step of the answers that never import numpy (``direct.py``).
+Paths here are strings joined with ``os.path``: pathlib's import (it pulls in urllib.parse and
+ipaddress) cost 8 ms of every command's start-up.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import json
 import os
 import re
 import zlib
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from .records import ModelInfo
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .sources import Source
 
 FORMAT_VERSION = 1
@@ -25,20 +28,27 @@ FILES = (*ARRAYS, "words.bin")
 INDEX_FOLDER = "ivf"  # the approximate index (ivf.py), inside a model's cache folder
 
 
-def cache_root() -> Path:
+def as_path(path: str | os.PathLike) -> Path:
+    """A pathlib path, for the code that writes caches and lists them (imported when it runs)."""
+    from pathlib import Path
+
+    return Path(path)
+
+
+def cache_root() -> str:
     env = os.environ.get("VECQ_CACHE_DIR")
     if env:
-        return Path(env).expanduser()
+        return os.path.expanduser(env)
     base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return Path(base).expanduser() / "vecq"
+    return os.path.join(os.path.expanduser(base), "vecq")
 
 
-def entry_dir(source: Source, root: Path | None = None) -> Path:
+def entry_dir(source: Source, root: str | os.PathLike | None = None) -> str:
     """Folder for ``source``: readable name plus a hash of its real path and limit."""
     key = f"{source.path}\0{source.limit}".encode("utf-8", "surrogatepass")
     digest = f"{zlib.crc32(key):08x}"
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(source.name).name)[:60] or "model"
-    return (root or cache_root()) / f"{slug}-{digest}"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(source.name))[:60] or "model"
+    return os.path.join(root or cache_root(), f"{slug}-{digest}")
 
 
 class Status(NamedTuple):
@@ -49,10 +59,11 @@ class Status(NamedTuple):
     manifest: dict | None = None
 
 
-def check(folder: Path, source: Source | None = None) -> Status:
+def check(folder: str | os.PathLike, source: Source | None = None) -> Status:
     """Is ``folder`` a complete cache (of ``source``, unchanged since)? Costs a few stat calls."""
     try:
-        manifest = json.loads((folder / MANIFEST).read_text())
+        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
+            manifest = json.loads(f.read())
     except (FileNotFoundError, NotADirectoryError):
         return Status(False, "missing")
     except (OSError, ValueError) as e:
@@ -61,7 +72,7 @@ def check(folder: Path, source: Source | None = None) -> Status:
         return Status(False, "made by another version of vecq", manifest)
     for name, size in manifest.get("files", {}).items():
         try:
-            actual = (folder / name).stat().st_size
+            actual = os.stat(os.path.join(folder, name)).st_size
         except OSError:
             return Status(False, f"{name} is missing", manifest)
         if actual != size:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import layout, sources
@@ -52,7 +51,7 @@ def open_model(
 
 def ready(
     spec: str | None = None, *, trust: bool = False, limit: int | None = None
-) -> tuple[Path, dict] | None:
+) -> tuple[str, dict] | None:
     """The cache folder and manifest of a model whose cache is ready, else None.
 
     Never converts, downloads or prints: completion and the numpy-free answers call it.
@@ -98,9 +97,8 @@ def build(
             if again.ok:
                 return store.open_model(folder, again.manifest)
             store.sweep(folder)
-            warn(
-                f"converting {source.name} into the cache in {folder.parent} (once; later calls are instant)"
-            )
+            root = os.path.dirname(folder)
+            warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
             conversion = store.Conversion(folder, source, reporter)
             try:
                 words, raw = sources.read(source, reporter, on_rows=conversion.rows_ready)

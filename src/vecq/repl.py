@@ -20,7 +20,7 @@ HELP = "a word -> neighbours; 'a - b + c' -> expression; 'a ~ b' -> similarity; 
 def _history_file() -> str:
     from .layout import cache_root
 
-    return str(cache_root() / "repl_history")
+    return os.path.join(cache_root(), "repl_history")
 
 
 def _readline() -> object | None:

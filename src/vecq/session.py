@@ -143,7 +143,7 @@ class Session:
 
             model.index = ivf.load(model.folder) if model.folder is not None else None
             if model.index is None:
-                unusable = model.folder is not None and (model.folder / ivf.FOLDER).is_dir()
+                unusable = model.folder is not None and os.path.isdir(os.path.join(model.folder, ivf.FOLDER))
                 what = (
                     "an approximate index made by another version of vecq, or damaged"
                     if unusable
@@ -169,7 +169,7 @@ class Session:
         from .loader import ready
 
         found = ready(self.model_spec, trust=self.trust, limit=self.limit)
-        if found is not None and (found[0] / INDEX_FOLDER).is_dir():
+        if found is not None and os.path.isdir(os.path.join(found[0], INDEX_FOLDER)):
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
     def renderer(self, columns: Sequence[str], title: str = "", model=None, info=None) -> Renderer:

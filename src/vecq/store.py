@@ -20,16 +20,19 @@ import mmap
 import os
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .engine import Model
 from .errors import CacheError, ModelError
-from .layout import FILES, FORMAT_VERSION, MANIFEST, Status, cache_root, check, model_info
+from .layout import FILES, FORMAT_VERSION, MANIFEST, Status, as_path, cache_root, check, model_info
 from .progress import NULL_REPORTER, Reporter
 from .sources import Source
 from .vocab import Vocab, build_arrays
+
+if TYPE_CHECKING:  # pathlib is imported where caches are written (see layout)
+    from pathlib import Path
 
 WRITE_ROWS = 1 << 11
 MAX_LISTED_ZERO_ROWS = 10_000
@@ -46,18 +49,18 @@ class CacheWriteError(CacheError):
     """The cache folder cannot be written (read-only, full disk); the model can still be answered."""
 
 
-def open_model(folder: Path, manifest: dict) -> Model:
+def open_model(folder: str, manifest: dict) -> Model:
     """Map a checked cache folder; nothing is read until a query touches it."""
 
     def load(name: str) -> np.ndarray:
-        return np.load(folder / name, mmap_mode="r", allow_pickle=False)
+        return np.load(os.path.join(folder, name), mmap_mode="r", allow_pickle=False)
 
     try:
         vectors = load("vectors.npy")
         _large_folios(vectors)
         blob: bytes | mmap.mmap = b""
         if manifest["files"]["words.bin"]:
-            with open(folder / "words.bin", "rb") as f:
+            with open(os.path.join(folder, "words.bin"), "rb") as f:
                 blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
         norms = load("norms.npy")
@@ -85,10 +88,11 @@ def _large_folios(array: np.ndarray) -> None:
 
 
 @contextlib.contextmanager
-def locked(folder: Path, timeout: float = 3600) -> Iterator[None]:
+def locked(folder: str | os.PathLike, timeout: float = 3600) -> Iterator[None]:
     """Hold the conversion lock for ``folder`` (a sibling ``.lock`` file)."""
     from filelock import FileLock, Timeout
 
+    folder = as_path(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(folder) + ".lock", timeout=timeout)
@@ -112,7 +116,8 @@ class Conversion:
     the manifest. Call everything with the lock held; ``abort`` on any failure.
     """
 
-    def __init__(self, folder: Path, source: Source, reporter: Reporter = NULL_REPORTER):
+    def __init__(self, folder: str | os.PathLike, source: Source, reporter: Reporter = NULL_REPORTER):
+        folder = as_path(folder)
         self.folder, self.source, self.reporter = folder, source, reporter
         self.tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
         try:
@@ -332,22 +337,23 @@ def swap_in(tmp: Path, target: Path, trash: Path) -> None:
     tmp.rename(target)
 
 
-def entries(root: Path | None = None) -> list[tuple[Path, Status]]:
+def entries(root: str | os.PathLike | None = None) -> list[tuple[Path, Status]]:
     """Every cache folder with its status (temporary and trash folders are not entries)."""
-    root = root or cache_root()
+    root = as_path(root or cache_root())
     if not root.is_dir():
         return []
     return [(p, check(p)) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
 
 
-def remove(folder: Path) -> None:
+def remove(folder: str | os.PathLike) -> None:
     rmtree(folder, ignore_errors=False)
     with contextlib.suppress(OSError):
-        Path(str(folder) + ".lock").unlink()
+        os.unlink(f"{os.fspath(folder)}.lock")
 
 
-def sweep(folder: Path) -> int:
+def sweep(folder: str | os.PathLike) -> int:
     """Delete what killed conversions of ``folder`` left behind. Call with its lock held."""
+    folder = as_path(folder)
     count = 0
     for p in folder.parent.glob(f".*-{folder.name}-*"):
         if p.name.startswith((".tmp-", ".trash-")):
