@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:  # imported when used: concurrent.futures (and its logging) costs a single query 4 ms
+    from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -23,6 +25,8 @@ MAX_WORKERS = 8
 @contextlib.contextmanager
 def pool() -> Iterator[ThreadPoolExecutor]:
     """A thread a core under single-threaded BLAS; one thread without a BLAS threadpoolctl can hold."""
+    from concurrent.futures import ThreadPoolExecutor
+
     with _held() as workers, ThreadPoolExecutor(max_workers=workers) as executor:
         yield executor
 
@@ -33,6 +37,8 @@ def shares(work: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
     Interleaved, so that each share gets a like mix of the items (lists of like sizes when
     ``items`` are ordered by anything that goes with their cost).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     with _held() as workers, ThreadPoolExecutor(max_workers=workers) as executor:
         return list(executor.map(work, [items[i::workers] for i in range(workers)]))
 
