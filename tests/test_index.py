@@ -9,13 +9,14 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import fresh_python, kill_midway
 
-from vecq import ivf, store
+from vecq import ivf, layout, store
 from vecq.cli import cli
 from vecq.engine import Model, Term, top_k_blocked
 
@@ -37,7 +38,7 @@ def indexed(glove):
     result = CliRunner().invoke(cli, [*M, "index", "build", "-f", "json"])
     assert result.exit_code == 0, result.stderr
     yield json.loads(result.stdout)[0]
-    shutil.rmtree(os.path.join(glove.folder, ivf.FOLDER), ignore_errors=True)
+    shutil.rmtree(layout.index_dir(glove.folder), ignore_errors=True)
 
 
 def test_build_reports_recall_and_a_small_size(indexed, glove):
@@ -142,7 +143,7 @@ def test_cache_clear_removes_the_index_too(tmp_path, monkeypatch, small_model):
     path = small_model
     assert CliRunner().invoke(cli, ["-m", str(path), "index", "build"]).exit_code == 0
     (folder,) = [p for p, s in store.entries(tmp_path / "cache")]
-    assert (folder / ivf.FOLDER).is_dir()
+    assert os.path.isdir(layout.index_dir(folder))
     assert CliRunner().invoke(cli, ["cache", "clear", str(path)]).exit_code == 0
     assert not folder.exists()
 
@@ -185,7 +186,7 @@ def test_an_index_of_another_version_is_not_used(tmp_path, monkeypatch, small_mo
     args = ["-m", str(small_model)]
     assert CliRunner().invoke(cli, [*args, "index", "build"]).exit_code == 0
     (folder,) = [p for p, s in store.entries(tmp_path / "cache")]
-    meta = folder / ivf.FOLDER / "index.json"
+    meta = Path(layout.index_dir(folder)) / "index.json"
     meta.write_text(meta.read_text().replace('"format": 2', '"format": 1'))
     result = CliRunner().invoke(cli, [*args, "neighbors", "king", "--approx", "-n", "3"])
     assert result.exit_code == 0 and len(tsv(result.stdout)) == 3

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from . import cores
-from .layout import INDEX_FOLDER, as_path
+from .layout import as_path, index_dir
 from .progress import NULL_REPORTER, Reporter
 from .store import AlignedWriter, npy_header, rmtree, swap_in
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:  # pathlib is imported where an index is written (see layout)
     from pathlib import Path
 
 FORMAT_VERSION = 2
-FOLDER = INDEX_FOLDER
 FILES = ("centroids.npy", "rows.npy", "offsets.npy", "codes.npy", "scale.npy")
 NPROBE_CHOICES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 TARGET_RECALL = 0.97
@@ -144,7 +143,7 @@ def build(
         meta |= {"build_seconds": round(built, 1), "mean_list": n / lists, "files": files}
         (tmp / "index.json").write_text(json.dumps(meta, indent=1))
         index = index._replace(meta=meta)
-        swap_in(tmp, folder / FOLDER, folder / f".ivf-old-{os.urandom(4).hex()}")
+        swap_in(tmp, as_path(index_dir(folder)), folder / f".ivf-old-{os.urandom(4).hex()}")
     except BaseException:
         rmtree(tmp, ignore_errors=True)
         raise
@@ -379,7 +378,7 @@ def _open(target: str, meta: dict) -> Index:
 
 def load(folder: str | os.PathLike) -> Index | None:
     """The index in ``folder``, memory-mapped; None when absent, incomplete or of another version."""
-    target = os.path.join(folder, FOLDER)
+    target = index_dir(folder)
     try:
         with open(os.path.join(target, "index.json"), encoding="utf-8") as f:
             meta = json.loads(f.read())
@@ -403,5 +402,5 @@ def sweep(folder: str | os.PathLike) -> int:
 
 
 def size_on_disk(folder: str | os.PathLike) -> int:
-    target = as_path(folder) / FOLDER
+    target = as_path(index_dir(folder))
     return sum(p.stat().st_size for p in target.iterdir()) if target.is_dir() else 0

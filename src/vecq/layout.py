@@ -28,6 +28,11 @@ FILES = (*ARRAYS, "words.bin")
 INDEX_FOLDER = "ivf"  # the approximate index (ivf.py), inside a model's cache folder
 
 
+def index_dir(folder: str | os.PathLike) -> str:
+    """Where the approximate index of the cache in ``folder`` lives (present or not)."""
+    return os.path.join(folder, INDEX_FOLDER)
+
+
 def as_path(path: str | os.PathLike) -> Path:
     """A pathlib path, for the code that writes caches and lists them (imported when it runs)."""
     from pathlib import Path

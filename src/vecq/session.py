@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .errors import ExitCode, QueryError, VecqError
+from .layout import index_dir
 from .records import Similarity
 from .render import FORMATS, Env, Renderer
 from .words import respellings
@@ -143,7 +144,7 @@ class Session:
 
             model.index = ivf.load(model.folder) if model.folder is not None else None
             if model.index is None:
-                unusable = model.folder is not None and os.path.isdir(os.path.join(model.folder, ivf.FOLDER))
+                unusable = model.folder is not None and os.path.isdir(index_dir(model.folder))
                 what = (
                     "an approximate index made by another version of vecq, or damaged"
                     if unusable
@@ -165,11 +166,10 @@ class Session:
         """
         if not self.approx or "numpy" in sys.modules or any(v in os.environ for v in BLAS_THREAD_VARS):
             return
-        from .layout import INDEX_FOLDER
         from .loader import ready
 
         found = ready(self.model_spec, trust=self.trust, limit=self.limit)
-        if found is not None and os.path.isdir(os.path.join(found[0], INDEX_FOLDER)):
+        if found is not None and os.path.isdir(index_dir(found[0])):
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
     def renderer(self, columns: Sequence[str], title: str = "", model=None, info=None) -> Renderer:
