@@ -170,7 +170,7 @@ def glove_figures(folder: Path, runs: int, gensim_eval: list | None = None) -> d
     batch = repeat([*VECQ, "neighbors", "-", "--approx"], env, max(1, min(runs, 3)), words)[0]
     batch_exact = repeat([*VECQ, "neighbors", "-"], env, max(1, min(runs, 3)), words)[0]
     code_vecq = (
-        "import time, vecq\nfrom vecq import evaluate\nfrom gensim.test.utils import datapath\n"
+        "import time, vecq\nfrom vecq.core import evaluate\nfrom gensim.test.utils import datapath\n"
         "kv = vecq.load('glove-wiki-gigaword-50')\nt = time.perf_counter()\n"
         "r = evaluate.analogies(kv.model, datapath('questions-words.txt'))\n"
         "print(time.perf_counter() - t, r.total.accuracy)"

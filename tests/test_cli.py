@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from vecq.cli import cli
-from vecq.render import Env
-from vecq.session import command_tree
+from vecq.cli.env import Env
+from vecq.cli.group import command_tree
 
 M = ["-m", "glove-wiki-gigaword-50"]
 
@@ -64,7 +64,7 @@ def test_threshold_and_restrict():
     rows = tsv(run([*M, "neighbors", "cat", "-n", "50", "--threshold", "0.8"]).stdout)
     assert rows and all(float(r["similarity"]) >= 0.8 for r in rows)
     restricted = tsv(run([*M, "neighbors", "cat", "--restrict", "1000"]).stdout)
-    from vecq.loader import open_model
+    from vecq.sources.loader import open_model
 
     model = open_model("glove-wiki-gigaword-50")
     assert all(model.vocab.index(r["word"]) < 1000 for r in restricted)

@@ -1,4 +1,4 @@
-"""``similar A B`` without numpy (direct.py): the same words, the same digits, and no numpy import."""
+"""``similar A B`` without numpy (vecq/cache/rows.py): the same words, the same digits, and no numpy import."""
 
 from __future__ import annotations
 
@@ -10,11 +10,19 @@ import pytest
 from click.testing import CliRunner
 from conftest import fresh_python
 
-from vecq import direct
+from vecq.cache import rows
 from vecq.cli import cli
+from vecq.cli.env import Env
+from vecq.core.words import resolve
 from vecq.errors import VecqError
-from vecq.render import Env
-from vecq.words import resolve
+from vecq.sources.loader import ready
+
+
+def read_pair(spec: str, a: str, b: str):
+    """What ``similar A B`` reads without numpy: the ready cache of ``spec``, then the two rows."""
+    found = ready(spec)
+    return rows.similarity(*found, a, b) if found is not None else None
+
 
 GLOVE = "glove-wiki-gigaword-50"
 
@@ -33,7 +41,7 @@ def test_random_pairs_equal_the_engine_to_the_last_bit(glove):
     rows = rng.integers(0, glove.info.rows, size=(300, 2))
     for ra, rb in rows.tolist():
         a, b = glove.vocab.word(ra), glove.vocab.word(rb)
-        matches, score, info = direct.similarity(GLOVE, a, b)
+        matches, score, info = read_pair(GLOVE, a, b)
         assert (matches, score) == engine_answer(glove, a, b)
         assert info == glove.info
 
@@ -43,38 +51,39 @@ def test_random_pairs_equal_the_engine_to_the_last_bit(glove):
     [("cat", "cat"), ("Cat", "KITTEN"), (" paris", "France"), ("dog ", "PUPPY"), ("the", ",")],
 )
 def test_respellings_and_the_same_word_resolve_as_the_engine_does(glove, a, b):
-    assert direct.similarity(GLOVE, a, b)[:2] == engine_answer(glove, a, b)
+    assert read_pair(GLOVE, a, b)[:2] == engine_answer(glove, a, b)
 
 
 @pytest.mark.parametrize(("a", "b"), [("cat", "kittenzzq"), ("", "cat"), ("cat", "a\x01b")])
 def test_what_the_engine_refuses_is_left_to_the_engine(glove, a, b):
     assert engine_answer(glove, a, b) is None
-    assert direct.similarity(GLOVE, a, b) is None
+    assert read_pair(GLOVE, a, b) is None
 
 
 def test_the_score_agrees_with_gensim(glove, kv):
     for a, b in [("cat", "kitten"), ("king", "queen"), ("car", "banana")]:
-        assert direct.similarity(GLOVE, a, b)[1] == pytest.approx(float(kv.similarity(a, b)), abs=1e-6)
+        assert read_pair(GLOVE, a, b)[1] == pytest.approx(float(kv.similarity(a, b)), abs=1e-6)
 
 
 def test_a_model_that_is_not_cached_is_left_to_the_ordinary_path(small_model):
-    assert direct.similarity(str(small_model), "king", "queen") is None
+    assert read_pair(str(small_model), "king", "queen") is None
 
 
 def test_an_unexpected_array_file_is_left_to_the_ordinary_path(small_model, tmp_path, monkeypatch):
-    from vecq import layout, sources
-    from vecq.loader import open_model
+    from vecq.cache import layout
+    from vecq.sources import names as sources
+    from vecq.sources.loader import open_model
 
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     open_model(str(small_model))
-    assert direct.similarity(str(small_model), "king", "queen") is not None
+    assert read_pair(str(small_model), "king", "queen") is not None
     folder = layout.entry_dir(sources.resolve(str(small_model)))
     order = Path(folder) / "order.npy"
     data = bytearray(order.read_bytes())
     data[data.index(b"<i4") : data.index(b"<i4") + 3] = b"<u4"  # same size, other type
     order.write_bytes(bytes(data))
     assert layout.check(folder).ok  # sizes still match the manifest
-    assert direct.similarity(str(small_model), "king", "queen") is None
+    assert read_pair(str(small_model), "king", "queen") is None
 
 
 def test_the_command_answers_without_importing_numpy(glove, session_cache):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from vecq.cli import cli
-from vecq.session import command_tree
+from vecq.cli.group import command_tree
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

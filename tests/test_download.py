@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from vecq.cli import cli
-from vecq.render import Env
+from vecq.cli.env import Env
 
 NAME = "glove-twitter-25"  # a catalogue name; the mirror serves small real vectors under it
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from gensim.test.utils import datapath
 
-from vecq.engine import Model, Term, parse_expression
+from vecq.core.expression import Term, parse_expression
+from vecq.core.model import Model
+from vecq.core.queries import AnalogyQuery, NeighborsQuery, SimilarQuery
 from vecq.errors import QueryError, UnknownWordError
-from vecq.queries import AnalogyQuery, NeighborsQuery, SimilarQuery
 
 TOL = 1e-5
 
@@ -158,7 +159,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
     """Small blocks exercise every path: the first partition, the "few rows above the k-th best"
     shortcut and the partition fallback; small integers make exact scores with many ties, which
     keep the lower row first."""
-    from vecq import engine
+    from vecq.core import topk as engine
 
     rng = np.random.default_rng(block)
     matrix = rng.integers(-3, 4, size=(300, 4)).astype(np.float32)
@@ -179,7 +180,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
 def test_analogies_sharing_their_parts_equal_one_product_per_question(glove, kv):
     """The Google set's shape (every pair of a section with every other): answered by parts and
     pruned by bounds, the answers equal the plain 3CosAdd search, top 5 with scores."""
-    from vecq.engine import _parts_pay
+    from vecq.core.model import _parts_pay
 
     triples = []
     with open(datapath("questions-words.txt")) as f:

@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 from gensim.test.utils import datapath
 
-from vecq import evaluate
 from vecq.cli import cli
+from vecq.core import evaluate
+from vecq.core.expression import Term
 
 M = ["-m", "glove-wiki-gigaword-50"]
 
@@ -127,9 +128,7 @@ def test_plot_writes_png_svg_and_pdf(tmp_path):
 def test_plot_with_neighbours_labels_them(tmp_path, glove):
     path = tmp_path / "n.svg"
     assert invoke(["plot", "cat", "car", "--neighbors", "3", "-o", str(path)]).exit_code == 0
-    neighbour = glove.neighbors(
-        [__import__("vecq.engine", fromlist=["Term"]).Term(1.0, glove.lookup("car"))], top=1
-    )[0]
+    neighbour = glove.neighbors([Term(1.0, glove.lookup("car"))], top=1)[0]
     assert f">{neighbour.word}<" in path.read_text()
 
 

@@ -16,9 +16,15 @@ import pytest
 from click.testing import CliRunner
 from conftest import fresh_python, kill_midway
 
-from vecq import ivf, layout, store
+from vecq.ann import build as ivf_build
+from vecq.ann import index as ivf
+from vecq.ann import search as ivf_search
+from vecq.cache import layout
+from vecq.cache import reader as store
 from vecq.cli import cli
-from vecq.engine import Model, Term, top_k_blocked
+from vecq.core.expression import Term
+from vecq.core.model import Model
+from vecq.core.topk import top_k_blocked
 
 M = ["-m", "glove-wiki-gigaword-50"]
 
@@ -43,7 +49,7 @@ def indexed(glove):
 
 def test_build_reports_recall_and_a_small_size(indexed, glove):
     assert indexed["recall_at_10"] >= 0.95
-    assert indexed["lists"] == ivf.n_lists(len(glove))
+    assert indexed["lists"] == ivf_build.n_lists(len(glove))
     size = ivf.size_on_disk(glove.folder)
     # int8 codes plus one int32 row id a word: about a quarter of the float32 matrix, not a copy of it
     assert 0 < size < 0.3 * os.path.getsize(os.path.join(glove.folder, "vectors.npy"))
@@ -117,13 +123,13 @@ def test_a_batch_spread_over_the_cores_answers_as_one_thread_does(indexed, glove
     rows = list(range(100, 40000, 400))
     q = glove.vectors[rows]
     exclude = [[r] for r in rows]
-    monkeypatch.setattr(ivf, "PARALLEL_QUERIES", 10**9)
-    one = ivf.search(index, glove.vectors, q, exclude, 10)
-    monkeypatch.setattr(ivf, "PARALLEL_QUERIES", 1)
-    calls, shares = [], ivf.cores.shares
+    monkeypatch.setattr(ivf_search, "PARALLEL_QUERIES", 10**9)
+    one = ivf_search.search(index, glove.vectors, q, exclude, 10)
+    monkeypatch.setattr(ivf_search, "PARALLEL_QUERIES", 1)
+    calls, shares = [], ivf_search.threads.shares
     spy = lambda work, items: calls.append(len(items)) or shares(work, items)  # noqa: E731
-    monkeypatch.setattr(ivf.cores, "shares", spy)
-    assert ivf.search(index, glove.vectors, q, exclude, 10) == one
+    monkeypatch.setattr(ivf_search.threads, "shares", spy)
+    assert ivf_search.search(index, glove.vectors, q, exclude, 10) == one
     assert len(calls) == 2 and calls[1] > 100  # both passes ran on the threads, over many lists
     assert all(len(answer) == 10 and row not in dict(answer) for answer, row in zip(one, rows))
 
@@ -158,22 +164,22 @@ def test_search_equals_exact_when_every_list_is_probed(tmp_path):
             lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k, model.zero_rows
         )
 
-    index = ivf.build(model.vectors, exact, tmp_path, lists=20, queries=50)
+    index = ivf_build.build(model.vectors, exact, tmp_path, lists=20, queries=50)
     q = np.asarray(model.vectors[:30])
     exclude = [[i] for i in range(30)]
     truth = exact(q, exclude, 10)
     # Every list probed and every row re-ranked: the machinery itself is exact.
-    full = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20, candidates=len(model))
+    full = ivf_search.search(index, model.vectors, q, exclude, 10, nprobe=20, candidates=len(model))
     assert [[r for r, _ in x] for x in full] == [[r for r, _ in x] for x in truth]
     assert np.allclose([[s for _, s in x] for x in full], [[s for _, s in x] for x in truth], atol=1e-6)
     # With the default candidates, the int8 codes only choose what is re-ranked: scores stay exact.
-    coded = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20)
+    coded = ivf_search.search(index, model.vectors, q, exclude, 10, nprobe=20)
     exact_scores = {(j, r): s for j, x in enumerate(truth) for r, s in x}
     hits = [(j, r, s) for j, x in enumerate(coded) for r, s in x if (j, r) in exact_scores]
     assert len(hits) >= 0.95 * 300
     assert all(abs(s - exact_scores[j, r]) <= 1e-6 for j, r, s in hits)
     # --restrict: no row at or beyond the limit answers, even when it is the best.
-    restricted = ivf.search(index, model.vectors, q, exclude, 10, nprobe=20, limit=1000)
+    restricted = ivf_search.search(index, model.vectors, q, exclude, 10, nprobe=20, limit=1000)
     assert all(r < 1000 for x in restricted for r, _ in x) and all(len(x) == 10 for x in restricted)
     index.meta["nprobe"] = 20
     model.index = index

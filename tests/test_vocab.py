@@ -9,8 +9,8 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vecq.vocab import Vocab, build_arrays
-from vecq.words import resolve, variants
+from vecq.core.vocab import Vocab, build_arrays
+from vecq.core.words import resolve, variants
 
 word = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=40)
 

@@ -1,0 +1,1 @@
+"""The approximate index: build (``build``), search (``search``), measure (``recall``), open (``index``)."""

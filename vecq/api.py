@@ -1,0 +1,361 @@
+"""The Python API: open a model by name or path, ask it what the CLI asks.
+
+``Vectors`` is also a read-only stand-in for gensim's ``KeyedVectors`` query methods over vecq's
+instant-opening cache, so existing gensim code changes one line to start in milliseconds::
+
+    import vecq
+    kv = vecq.load("word2vec-google-news-300")      # was: KeyedVectors.load_word2vec_format(...)
+    kv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
+
+Unknown words raise ``KeyError`` as gensim's do (vecq's ``UnknownWordError`` is one).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from numbers import Integral
+
+import numpy as np
+
+from .core.expression import Term, parse_expression
+from .core.model import Model
+from .core.topk import top_k_blocked
+from .core.words import Match
+from .errors import UnknownWordError
+from .records import AnalogyAnswer, Neighbor
+from .sources.loader import open_model
+
+logger = logging.getLogger(__name__)
+_KEY_TYPES = (str, int, np.integer)
+
+
+def load(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Vectors:
+    """Open a model (a path or a gensim-data name; default ``VECQ_MODEL`` or GoogleNews)."""
+    return Vectors(open_model(spec, trust=trust, limit=limit))
+
+
+open = load  # noqa: A001  (vecq.open reads naturally; the builtin is untouched elsewhere)
+
+
+def _ensure_list(value) -> list:
+    """gensim's rule: a single key or 1-D vector becomes a list; a 2-D array becomes its rows."""
+    if value is None:
+        return []
+    if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
+        return [value]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return list(value)
+    return list(value)
+
+
+def _unitvec(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v)
+    norm = np.linalg.norm(v)
+    return (v / norm).astype(v.dtype) if norm > 0 else v
+
+
+class _IndexToKey(Sequence):
+    """``index_to_key`` as a view: words are decoded when asked for, never all at once."""
+
+    def __init__(self, model: Model):
+        self._model = model
+
+    def __len__(self) -> int:
+        return len(self._model)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._model.vocab.words(range(*i.indices(len(self))))
+        i = int(i)
+        return self._model.vocab.word(i + len(self) if i < 0 else i)
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self), 65536):
+            yield from self._model.vocab.words(range(start, min(len(self), start + 65536)))
+
+
+class _KeyToIndex(Mapping):
+    """``key_to_index`` as a view over the sorted vocabulary: no 3-million-entry dict is built."""
+
+    def __init__(self, model: Model):
+        self._model = model
+
+    def __getitem__(self, key: str) -> int:
+        row = self._model.vocab.index(key) if isinstance(key, str) else None
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._model.vocab.index(key) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_IndexToKey(self._model))
+
+    def __len__(self) -> int:
+        return len(self._model)
+
+
+class _RawVectors:
+    """``vectors`` as a view: rows are rebuilt from unit rows and norms when indexed."""
+
+    def __init__(self, model: Model):
+        self._model = model
+        self.shape = model.vectors.shape
+        self.dtype = np.dtype(np.float32)
+        self.ndim = 2
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, idx) -> np.ndarray:
+        unit = np.asarray(self._model.vectors[idx], dtype=np.float32)
+        norms = np.asarray(self._model.norms[idx], dtype=np.float32)
+        return unit * (norms[..., None] if unit.ndim == 2 else norms)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = self[:]
+        return out.astype(dtype) if dtype is not None else out
+
+
+class Vectors:
+    """An opened model: vecq's questions, and gensim's ``KeyedVectors`` query methods."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.index_to_key = _IndexToKey(model)
+        self.key_to_index = _KeyToIndex(model)
+        self.vectors = _RawVectors(model)
+
+    # -- vecq's own questions ---------------------------------------------------------------------
+
+    def neighbors(self, query: str, top: int = 10, restrict: int | None = None) -> list[Neighbor]:
+        """Nearest words to a word or an expression such as ``"king - man + woman"``."""
+        terms = [Term(w, self.model.lookup(t)) for w, t in parse_expression(query)]
+        return self.model.neighbors(terms, top=top, restrict=restrict, label=query)
+
+    def analogy(self, a: str, b: str, c: str, top: int = 1, method: str = "add") -> list[AnalogyAnswer]:
+        """A - B + C (``analogy("king", "man", "woman")`` -> queen)."""
+        m = self.model
+        return m.analogy(m.lookup(a), m.lookup(b), m.lookup(c), top=top, method=method)
+
+    def vector(self, word: str) -> np.ndarray:
+        return self.get_vector(word)
+
+    @property
+    def name(self) -> str:
+        return self.model.info.name
+
+    # -- gensim: lookup ---------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.model)
+
+    @property
+    def vector_size(self) -> int:
+        return self.model.dims
+
+    @property
+    def norms(self) -> np.ndarray:
+        return np.asarray(self.model.norms)
+
+    def __contains__(self, key: object) -> bool:
+        return self.has_index_for(key)
+
+    def has_index_for(self, key: object) -> bool:
+        if isinstance(key, (int, np.integer)):
+            return 0 <= int(key) < len(self)
+        return isinstance(key, str) and self.model.vocab.index(key) is not None
+
+    def get_index(self, key, default=None) -> int:
+        if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
+            return int(key)
+        row = self.model.vocab.index(key) if isinstance(key, str) else None
+        if row is not None:
+            return row
+        if default is not None:
+            return default
+        raise UnknownWordError(str(key), model=self.name) if isinstance(key, str) else KeyError(key)
+
+    def get_vector(self, key, norm: bool = False) -> np.ndarray:
+        row = self.get_index(key)
+        if norm:
+            return np.array(self.model.vectors[row], dtype=np.float32)
+        return self.model.raw_vector(row)
+
+    word_vec = get_vector
+
+    def __getitem__(self, key_or_keys):
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        return np.vstack([self.get_vector(k) for k in key_or_keys])
+
+    def get_normed_vectors(self) -> np.ndarray:
+        return self.model.vectors
+
+    def get_mean_vector(
+        self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True
+    ):
+        if len(keys) == 0:
+            raise ValueError("cannot compute mean with no input")
+        if isinstance(weights, list):
+            weights = np.array(weights)
+        if weights is None:
+            weights = np.ones(len(keys))
+        if len(keys) != weights.shape[0]:
+            raise ValueError("keys and weights array must have same number of elements")
+        mean = np.zeros(self.vector_size, np.float32)
+        total = 0.0
+        for key, weight in zip(keys, weights):
+            if isinstance(key, np.ndarray):
+                mean += weight * key
+                total += abs(weight)
+            elif self.has_index_for(key):
+                mean += weight * self.get_vector(key, norm=pre_normalize)
+                total += abs(weight)
+            elif not ignore_missing:
+                raise KeyError(f"Key '{key}' not present in vocabulary")
+        if total > 0:
+            mean = mean / total
+        if post_normalize:
+            mean = _unitvec(mean).astype(np.float32)
+        return mean
+
+    # -- gensim: similarity -----------------------------------------------------------------------
+
+    def similarity(self, w1, w2) -> float:
+        m = self.model
+        return m.similarity(
+            Match(str(w1), str(w1), self.get_index(w1)), Match(str(w2), str(w2), self.get_index(w2))
+        ).similarity
+
+    def distance(self, w1, w2) -> float:
+        return 1 - self.similarity(w1, w2)
+
+    def n_similarity(self, ws1: Sequence, ws2: Sequence) -> float:
+        if not (len(ws1) and len(ws2)):
+            raise ZeroDivisionError("At least one of the passed list is empty.")
+        mean1 = self.get_mean_vector(ws1, pre_normalize=False)
+        mean2 = self.get_mean_vector(ws2, pre_normalize=False)
+        return float(np.dot(_unitvec(mean1), _unitvec(mean2)))
+
+    @staticmethod
+    def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+        norm = np.linalg.norm(vector_1)
+        all_norms = np.linalg.norm(vectors_all, axis=1)
+        return np.dot(vectors_all, vector_1) / (norm * all_norms)
+
+    def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:
+        if isinstance(word_or_vector, _KEY_TYPES):
+            word_or_vector = self.get_vector(word_or_vector, norm=True)
+        other_words = list(other_words)
+        if other_words:
+            unit = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
+        else:
+            unit = np.asarray(self.model.vectors)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return 1 - (unit @ _unitvec(np.asarray(word_or_vector, dtype=np.float32)))
+
+    def closer_than(self, key1, key2) -> list[str]:
+        all_distances = self.distances(key1)
+        e1, e2 = self.get_index(key1), self.get_index(key2)
+        closer = np.where(all_distances < all_distances[e2])[0]
+        return [self.index_to_key[i] for i in closer if i != e1]
+
+    def rank(self, key1, key2) -> int:
+        return len(self.closer_than(key1, key2)) + 1
+
+    def most_similar_to_given(self, key1, keys_list: Sequence):
+        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+
+    def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
+        sims = self.similar_by_word(wa, topn)
+        if not sims:
+            raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
+        return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
+
+    def doesnt_match(self, words: Iterable[str]):
+        words = list(words)
+        used = [w for w in words if w in self]
+        if len(used) != len(words):
+            logger.warning(
+                "vectors for words %s are not present in the model, ignoring these words",
+                set(words) - set(used),
+            )
+        if not used:
+            raise ValueError("cannot select a word from an empty list")
+        ranked = self.model.odd_one_out([Match(w, w, self.get_index(w)) for w in used])
+        return ranked[0][0].word
+
+    # -- gensim: neighbours -----------------------------------------------------------------------
+
+    def _terms(self, positive, negative) -> tuple[np.ndarray, list[int]]:
+        """The unit query of most_similar and the rows of its input words."""
+        keys = _ensure_list(positive) + _ensure_list(negative)
+        weights = [1.0] * len(_ensure_list(positive)) + [-1.0] * len(_ensure_list(negative))
+        mean = self.get_mean_vector(
+            keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
+        )
+        rows = [self.get_index(k) for k in keys if isinstance(k, _KEY_TYPES) and self.has_index_for(k)]
+        return mean, rows
+
+    def _ranked(self, scores_of, rows_excluded: list[int], topn, start: int, stop: int):
+        matrix = self.model.vectors[start:stop]
+        if topn is None:
+            return scores_of(np.asarray(matrix))[0]
+        zero = self.model.zero_rows
+        exclude = [r - start for r in rows_excluded if start <= r < stop]
+        (best,) = top_k_blocked(
+            scores_of, matrix, stop - start, 1, [exclude], int(topn), zero[zero >= start] - start
+        )
+        return [(self.model.vocab.word(r + start), float(s)) for r, s in best]
+
+    def most_similar(
+        self,
+        positive=None,
+        negative=None,
+        topn=10,
+        clip_start=0,
+        clip_end=None,
+        restrict_vocab=None,
+        indexer=None,
+    ):
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        mean, rows = self._terms(positive, negative)
+        if indexer is not None:
+            return indexer.most_similar(mean, topn)
+        stop = len(self) if clip_end is None else min(clip_end, len(self))
+        if restrict_vocab is not None:
+            stop = min(stop, restrict_vocab)
+        q = mean[None, :].astype(np.float32)
+        return self._ranked(lambda block: q @ np.asarray(block).T, rows, topn, clip_start, stop)
+
+    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        rows = [self.get_index(k) for k in positive + negative if isinstance(k, _KEY_TYPES) and k in self]
+        pos = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in positive]
+        neg = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in negative]
+        if not pos:
+            raise ValueError("cannot compute similarity with no input")
+        p = np.asarray(pos, dtype=np.float32)
+        n = np.asarray(neg, dtype=np.float32).reshape(len(neg), self.vector_size)
+
+        def scores(block):
+            b = np.asarray(block)
+            out = np.prod((1 + p @ b.T) / 2, axis=0) / (np.prod((1 + n @ b.T) / 2, axis=0) + 1e-6)
+            return out[None, :]
+
+        stop = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
+        return self._ranked(scores, rows, topn, 0, stop)
+
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_key = similar_by_word
+
+    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+        return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)

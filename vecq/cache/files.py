@@ -1,0 +1,119 @@
+"""Files, folders and locks for the cache and the index: the leaf both write through.
+
+Folders are only ever created whole: written into a temporary sibling, then renamed into place
+(``swap_in``) under a lock (``locked``); leftovers of killed writers are swept by the next writer.
+Large arrays are written as ``.npy`` headers followed by plain writes in 2 MiB units
+(``AlignedWriter``). Imports nothing of vecq's but the errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..errors import CacheError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def as_path(path: str | os.PathLike) -> Path:
+    """A pathlib path, for the code that writes caches and lists them (imported when it runs)."""
+    from pathlib import Path
+
+    return Path(path)
+
+
+def rmtree(path: Path, ignore_errors: bool = False) -> None:
+    """``shutil.rmtree``, imported when needed: shutil pulls in bz2 and lzma (~4 ms of every start)."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=ignore_errors)
+
+
+class CacheWriteError(CacheError):
+    """The cache folder cannot be written (read-only, full disk); the model can still be answered."""
+
+
+@contextlib.contextmanager
+def locked(folder: str | os.PathLike, timeout: float = 3600) -> Iterator[None]:
+    """Hold the conversion lock for ``folder`` (a sibling ``.lock`` file)."""
+    from filelock import FileLock, Timeout
+
+    folder = as_path(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(folder) + ".lock", timeout=timeout)
+        lock.acquire()
+    except Timeout as e:
+        raise CacheError(f"another vecq has been converting into {folder} for too long") from e
+    except OSError as e:
+        raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class AlignedWriter:
+    """Writes a file in whole 2 MiB units at 2 MiB offsets (all but the last).
+
+    Linux (6.x, with ext4 here) keeps what such writes leave in its page cache as 2 MiB folios,
+    and a later mapping of the file maps each with one page-table entry: an exact scan of the 3.6
+    GB matrix then faults ~1,800 times instead of ~55,000 and exits without tearing down a
+    million entries, about 0.1 s of every exact query (measured; docs/design.md). Writes that
+    straddle those offsets leave small folios, so everything goes through one 2 MiB buffer; leaving
+    the ``with`` block writes the last, partial unit.
+    """
+
+    UNIT = 1 << 21
+
+    def __init__(self, f):
+        self.f = f
+        self._buf = bytearray(self.UNIT)
+        self._fill = 0
+
+    def write(self, data) -> None:
+        view = memoryview(data).cast("B")
+        while view:
+            n = min(len(view), self.UNIT - self._fill)
+            self._buf[self._fill : self._fill + n] = view[:n]
+            self._fill += n
+            view = view[n:]
+            if self._fill == self.UNIT:
+                self.f.write(self._buf)
+                self._fill = 0
+
+    def __enter__(self) -> AlignedWriter:
+        return self
+
+    def __exit__(self, kind, *_) -> None:
+        if kind is None:  # the last, partial unit; after a failure the file is discarded anyway
+            self.flush()
+
+    def flush(self) -> None:
+        if self._fill:
+            self.f.write(memoryview(self._buf)[: self._fill])
+            self._fill = 0
+
+
+def npy_header(f, shape: tuple[int, ...], dtype: str = "float32") -> None:
+    """The header of a .npy file whose rows are then appended with plain writes."""
+    import numpy as np  # the writers have it already; readers of this module need not pay for it
+
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False}
+    np.lib.format.write_array_header_1_0(f, {**header, "shape": shape})
+
+
+def swap_in(tmp: Path, target: Path, trash: Path) -> None:
+    """Rename the finished folder ``tmp`` to ``target``, moving an older one aside to ``trash`` first.
+
+    Renames are atomic: a reader sees the old folder or the new one, and a kill between the two
+    renames leaves ``tmp`` and ``trash`` for the next writer's sweep, never half a folder.
+    """
+    if target.exists():
+        target.rename(trash)
+        rmtree(trash, ignore_errors=True)
+    tmp.rename(target)

@@ -1,0 +1,115 @@
+"""``similar A B`` from two rows of the cache, read with the standard library alone.
+
+A two-word similarity multiplies one pair of rows; importing numpy to do it costs about 0.1 s, half
+of the command's time budget (docs/design.md, "Where the time goes"). So when the model's cache is
+ready and both words are in it, they are found by bisection over the sorted vocabulary (the arrays
+``vocab.py`` describes) and their unit rows are read from ``vectors.npy``.
+
+Anything else (a word to suggest spellings for, a model to convert or download, an odd file) gives
+None, and the caller takes the ordinary path, which says what went wrong. The score is the one
+``Model.similarities`` gives: the dot product of the stored unit rows summed exactly, rounded to
+float32, so both paths print the same digits.
+
+The files are read (unbuffered seek and read), not mapped: a bisection touches some twenty
+scattered places per file, and a mapping faults in whole page-cache folios around each, tens of
+megabytes of resident memory for a few bytes.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import math
+import operator
+import os
+import struct
+from contextlib import ExitStack
+from typing import BinaryIO
+
+from ..core.words import Match, resolve
+from ..errors import VecqError
+from ..records import ModelInfo
+from .layout import model_info
+
+_MAGIC = b"\x93NUMPY"
+_CODES = {"<f4": "f", "<i4": "i", "<i8": "q"}
+
+
+def _pread(f: BinaryIO, size: int, offset: int) -> bytes:
+    f.seek(offset)
+    return f.read(size)
+
+
+class _Npy:
+    """One array file of the cache: its header checked against what vecq wrote, its items read."""
+
+    def __init__(self, stack: ExitStack, path: str, descr: str, shape: tuple[int, ...]):
+        self.file = stack.enter_context(open(path, "rb", buffering=0))  # noqa: SIM115 (the stack closes it)
+        head = _pread(self.file, 12, 0)
+        if head[:6] != _MAGIC:
+            raise ValueError(f"{os.path.basename(path)} is not a .npy file")
+        start = 10 if head[6] == 1 else 12
+        (length,) = struct.unpack_from("<H" if head[6] == 1 else "<I", head, 8)
+        header = ast.literal_eval(_pread(self.file, length, start).decode("latin1"))
+        if header != {"descr": descr, "fortran_order": False, "shape": shape}:
+            raise ValueError(f"{os.path.basename(path)} holds {header}, not {descr} {shape}")
+        self.start = start + length
+        self.code = _CODES[descr]
+        self.size = struct.calcsize(self.code)
+
+    def read(self, first: int, count: int = 1) -> tuple:
+        """Items ``first`` to ``first + count`` (in row-major order)."""
+        data = _pread(self.file, count * self.size, self.start + first * self.size)
+        return struct.unpack(f"<{count}{self.code}", data)
+
+
+class _Cache:
+    """The arrays a lookup and a row need, open for the length of one answer."""
+
+    def __init__(self, stack: ExitStack, folder: str, manifest: dict):
+        rows, dims = manifest["rows"], manifest["dimensions"]
+        self.rows, self.dims = rows, dims
+        path = functools.partial(os.path.join, folder)
+        self.vectors = _Npy(stack, path("vectors.npy"), "<f4", (rows, dims))
+        self.norms = _Npy(stack, path("norms.npy"), "<f4", (rows,))
+        self.offsets = _Npy(stack, path("offsets.npy"), "<i8", (rows + 1,))
+        self.order = _Npy(stack, path("order.npy"), "<i4", (rows,))
+        self.blob = stack.enter_context(open(path("words.bin"), "rb", buffering=0))  # noqa: SIM115
+
+    def word(self, row: int) -> bytes:
+        a, b = self.offsets.read(row, 2)
+        return _pread(self.blob, b - a, a)
+
+    def index(self, word: str) -> int | None:
+        """The row of ``word`` as spelt: a bisection over the rows in byte order, as ``Vocab.index``.
+
+        (The one method of ``Vocab`` that ``words.resolve`` needs when it does not suggest.)
+        """
+        target = word.encode("utf-8", errors="surrogatepass")
+        at = bisect.bisect_left(range(self.rows), target, key=lambda i: self.word(self.order.read(i)[0]))
+        if at == self.rows:
+            return None
+        (row,) = self.order.read(at)
+        return row if self.word(row) == target else None
+
+    def similarity(self, a: int, b: int) -> float:
+        if a == b:  # exactly 1, or 0 for an all-zero row, as Model.similarities
+            return 1.0 if self.norms.read(a)[0] > 0 else 0.0
+        va = self.vectors.read(a * self.dims, self.dims)
+        vb = self.vectors.read(b * self.dims, self.dims)
+        # Products of float32 values are exact in float64; fsum rounds their sum once.
+        return struct.unpack("<f", struct.pack("<f", math.fsum(map(operator.mul, va, vb))))[0]
+
+
+def similarity(folder: str, manifest: dict, a: str, b: str) -> tuple[list[Match], float, ModelInfo] | None:
+    """The two matches, their cosine and the model, if both words are in the ready cache in ``folder``."""
+    try:
+        with ExitStack() as stack:
+            cache = _Cache(stack, folder, manifest)
+            # words.resolve without suggestions: an unknown word raises, and is left to the caller
+            matches = [resolve(cache, a, suggest=False), resolve(cache, b, suggest=False)]
+            score = cache.similarity(matches[0].row, matches[1].row)
+    except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
+        return None  # the ordinary path reports it
+    return matches, score, model_info(manifest)

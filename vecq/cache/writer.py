@@ -1,0 +1,216 @@
+"""Writing the cache: a model converted once into files that open memory-mapped in milliseconds.
+
+One folder per model under ``VECQ_CACHE_DIR`` (default ``$XDG_CACHE_HOME/vecq`` or ``~/.cache/vecq``):
+
+- ``vectors.npy``: unit-normalised float32 rows (opened with ``mmap_mode='r'``, never with pickles);
+- ``norms.npy``: each row's original length, so raw vectors can still be printed;
+- ``words.bin``, ``offsets.npy``, ``order.npy``, ``keys.npy``: the vocabulary (see ``vocab.py``);
+- ``manifest.json``, written last: format version, source path, size and mtime, shape, file sizes.
+
+A folder is only ever created whole: conversion writes into a temporary folder beside it and renames
+it into place under a lock, so a killed conversion leaves nothing that is used, and two processes
+converting the same model end with one good cache. ``reader.py`` opens what this writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.vocab import build_arrays
+from ..errors import ModelError
+from ..progress import NULL_REPORTER, Reporter
+from .files import AlignedWriter, CacheWriteError, as_path, npy_header, rmtree, swap_in
+from .layout import FILES, FORMAT_VERSION, MANIFEST, Origin
+
+if TYPE_CHECKING:  # pathlib is imported where caches are written (see layout)
+    from pathlib import Path
+
+WRITE_ROWS = 1 << 11
+MAX_LISTED_ZERO_ROWS = 10_000
+
+
+class Conversion:
+    """One cache folder being written, in a temporary sibling renamed into place by ``finish``.
+
+    gensim fills its matrix row by row; ``rows_ready`` hands over the rows parsed so far, and a
+    thread normalises and writes them while gensim parses the rest, so the 3.6 GB of writes
+    overlap the parse instead of following it. ``finish`` writes what is left, the vocabulary and
+    the manifest. Call everything with the lock held; ``abort`` on any failure.
+    """
+
+    def __init__(self, folder: str | os.PathLike, source: Origin, reporter: Reporter = NULL_REPORTER):
+        folder = as_path(folder)
+        self.folder, self.source, self.reporter = folder, source, reporter
+        self.tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
+        try:
+            self.tmp.mkdir(parents=True)
+        except OSError as e:
+            raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+        self._vectors: _VectorFile | None = None
+
+    def rows_ready(self, matrix: np.ndarray, upto: int) -> None:
+        """Rows ``[0, upto)`` of ``matrix`` are final (called from the parsing thread)."""
+        if self._vectors is None:
+            self._vectors = _VectorFile(self.tmp, self.source, matrix)
+        self._vectors.submit(upto)
+
+    def finish(self, words: list[str], raw: np.ndarray) -> None:
+        """Write everything not yet written and rename the folder into place."""
+        folder, tmp, source = self.folder, self.tmp, self.source
+        try:
+            rows, dims = _shape(source, words, raw)
+            size, mtime = source.fingerprint()
+            if self._vectors is not None and self._vectors.matrix is not raw:  # gensim dropped duplicates
+                self._vectors.close(cancel=True)
+                self._vectors = None
+            if self._vectors is None:
+                self._vectors = _VectorFile(tmp, source, raw)
+            vectors = self._vectors
+            with self.reporter.task("writing unit vectors", rows) as task:
+                vectors.task = task
+                vectors.submit(rows)
+                # The rest of the vectors is written (mostly waiting on the disk) while the
+                # vocabulary is sorted.
+                try:
+                    build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
+                finally:
+                    vectors.close()  # never leave it writing into a folder that is about to be removed
+            # All-zero rows are never neighbours; listing them saves every query a pass over norms.
+            zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
+            manifest = {
+                "format": FORMAT_VERSION,
+                "name": source.name,
+                "source": source.path,
+                "source_format": source.format,
+                "source_size": size,
+                "source_mtime_ns": mtime,
+                "limit": source.limit,
+                "rows": rows,
+                "dimensions": dims,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
+                "files": {name: (tmp / name).stat().st_size for name in FILES},
+            }
+            (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
+            swap_in(tmp, folder, folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}")
+        except OSError as e:
+            self.abort()
+            raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        if self._vectors is not None:
+            self._vectors.close(cancel=True)
+            self._vectors = None
+        rmtree(self.tmp, ignore_errors=True)
+
+
+def _save_vocab(tmp: Path, name: str, array: np.ndarray) -> None:
+    if name == "blob":
+        array.tofile(tmp / "words.bin")
+    else:
+        np.save(tmp / f"{name}.npy", array, allow_pickle=False)
+
+
+def _shape(source: Origin, words: list[str], raw: np.ndarray) -> tuple[int, int]:
+    if raw.ndim != 2 or raw.shape[0] != len(words):
+        raise ModelError(f"{source.path}: {len(words)} words but a matrix of shape {raw.shape}")
+    if raw.shape[0] == 0 or raw.shape[1] == 0:
+        raise ModelError(f"{source.path} holds no vectors")
+    return int(raw.shape[0]), int(raw.shape[1])
+
+
+class _VectorFile:
+    """``vectors.npy`` and ``norms.npy``, written by a thread as rows of ``matrix`` become final.
+
+    Plain writes, not a writable memory map: written pages of a mapping count as the process's
+    resident memory, which would double the conversion's peak for a 3.6 GB matrix.
+    """
+
+    def __init__(self, tmp: Path, source: Origin, matrix: np.ndarray):
+        import queue
+        import threading
+
+        self.tmp, self.source, self.matrix = tmp, source, matrix
+        self.task = None  # a progress task, once the parse is over
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def submit(self, upto: int) -> None:
+        self._queue.put(upto)
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the writes (or stop them), and re-raise what the thread met."""
+        self._cancelled = self._cancelled or cancel
+        self._queue.put(None)
+        self._thread.join()
+        if cancel:
+            for name in ("vectors.npy", "norms.npy"):
+                with contextlib.suppress(OSError):
+                    (self.tmp / name).unlink()
+        elif self.error is not None:
+            raise self.error
+
+    def _run(self) -> None:
+        rows, dims = self.matrix.shape
+        buf = np.empty((min(rows, WRITE_ROWS), dims), dtype=np.float32)
+        done = 0
+        try:
+            # Both files are written as the rows come: holding 3M norms until the end would add
+            # 12 MB to the conversion's peak, which comes at the end of gensim's parse.
+            with (
+                open(self.tmp / "vectors.npy", "wb") as raw,
+                AlignedWriter(raw) as f,
+                open(self.tmp / "norms.npy", "wb") as g,
+            ):
+                npy_header(f, (rows, dims))
+                npy_header(g, (rows,))
+                while (upto := self._queue.get()) is not None:
+                    for start in range(done, min(upto, rows), WRITE_ROWS):
+                        if self._cancelled:
+                            return
+                        stop = min(upto, rows, start + WRITE_ROWS)
+                        self._write(f, g, buf, start, stop)
+                        done = stop
+                        if self.task is not None:
+                            self.task.update(done)
+        except BaseException as e:  # handed to the caller in close()
+            self.error = e
+            while self._queue.get() is not None:  # let close() return
+                pass
+
+    def _write(self, f, g, buf: np.ndarray, start: int, stop: int) -> None:
+        block = np.asarray(self.matrix[start:stop], dtype=np.float32)
+        out = buf[: len(block)]
+        squares = np.einsum("ij,ij->i", block, block)
+        if not np.isfinite(squares).all():  # a NaN or an infinity anywhere in a row shows here
+            bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+            raise ModelError(
+                f"{self.source.path}: row {bad} holds NaN or infinite values; the file is damaged"
+            )
+        n = np.sqrt(squares).astype(np.float32)
+        np.multiply(block, (1.0 / np.where(n > 0, n, 1.0))[:, None], out=out)
+        f.write(memoryview(out))
+        g.write(memoryview(n))
+
+
+def sweep(folder: str | os.PathLike) -> int:
+    """Delete what killed conversions of ``folder`` left behind. Call with its lock held."""
+    folder = as_path(folder)
+    count = 0
+    for p in folder.parent.glob(f".*-{folder.name}-*"):
+        if p.name.startswith((".tmp-", ".trash-")):
+            rmtree(p, ignore_errors=True)
+            count += 1
+    return count

@@ -1,0 +1,42 @@
+"""What vecq knows of its surroundings (terminals, colour), decided once and injected."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+
+@dataclass
+class Env:
+    """What vecq knows of its surroundings, decided once and injected (tests build their own)."""
+
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdout_isatty: bool = False
+    stderr_isatty: bool = False
+    color: bool = False
+    stdin_isatty: bool = False
+
+    @classmethod
+    def from_system(cls, no_color: bool = False) -> Env:
+        out_tty = _isatty(sys.stdout)
+        err_tty = _isatty(sys.stderr)
+        color = (
+            not no_color
+            and "NO_COLOR" not in os.environ
+            and os.environ.get("TERM") != "dumb"
+            and (out_tty or err_tty)
+        )
+        return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, _isatty(sys.stdin))
+
+    def default_format(self) -> str:
+        return "table" if self.stdout_isatty else "tsv"
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

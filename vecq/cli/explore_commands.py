@@ -1,0 +1,157 @@
+"""Commands that evaluate and explore a model: eval, odd, plot, repl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..core import evaluate
+from ..core.words import respellings
+from .options import approx_option, complete_words, output_options
+from .session import Session
+
+
+def _default_data(name: str) -> str:
+    from gensim.test.utils import datapath
+
+    return datapath(name)
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Standard benchmarks with gensim's exact rules: analogy accuracy, similarity correlation."""
+
+
+_restrict = click.option(
+    "--restrict",
+    type=click.IntRange(min=1),
+    default=300_000,
+    show_default=True,
+    help="Only the first N words count (gensim's restrict_vocab).",
+)
+_case = click.option(
+    "--case-sensitive", is_flag=True, help="Compare words as spelt (gensim: case_insensitive=False)."
+)
+
+
+@eval_group.command("analogies")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@_restrict
+@_case
+@click.option("--method", type=click.Choice(["add", "cosmul"]), default="add", show_default=True)
+@output_options
+def eval_analogies(session: Session, file, restrict, case_sensitive, method) -> None:
+    """Accuracy on an analogy file in questions-words.txt format (default: the Google set in gensim).
+
+    Questions with a word outside the first --restrict words are skipped and counted, as in gensim's
+    evaluate_word_analogies; the totals equal gensim's on the same model.
+    """
+    from .progress_bars import reporter_for
+
+    path = file or _default_data("questions-words.txt")
+    model = session.open()
+    report = evaluate.analogies(model, path, restrict, not case_sensitive, method, reporter_for(session.env))
+    rows = [
+        {"section": s.section, "correct": s.correct, "total": s.total, "accuracy": s.accuracy}
+        for s in [*report.sections, report.total]
+    ]
+    renderer = session.renderer(
+        ("section", "correct", "total", "accuracy"), f"analogies: {Path(path).name}", model
+    )
+    renderer.write(rows)
+    renderer.close()
+    session.warn(
+        f"{report.questions - report.skipped} of {report.questions} questions answered, "
+        f"{report.skipped} skipped for unknown words"
+    )
+
+
+@eval_group.command("similarity")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@_restrict
+@_case
+@output_options
+def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
+    """Pearson and Spearman correlation with human scores (default: WordSim-353 from gensim).
+
+    The file holds 'word<TAB>word<TAB>score' lines (simlex999.txt also ships with gensim); equal to
+    gensim's evaluate_word_pairs on the same model.
+    """
+    path = file or _default_data("wordsim353.tsv")
+    model = session.open()
+    r = evaluate.pairs(model, path, restrict, not case_sensitive)
+    columns = ("file", "pearson", "pearson_p", "spearman", "spearman_p", "pairs", "unknown", "unknown_ratio")
+    renderer = session.renderer(columns, "word-pair similarity", model)
+    renderer.write(
+        [
+            {
+                "file": Path(path).name,
+                "pearson": r.pearson,
+                "pearson_p": r.pearson_p,
+                "spearman": r.spearman,
+                "spearman_p": r.spearman_p,
+                "pairs": r.pairs,
+                "unknown": r.unknown,
+                "unknown_ratio": r.unknown_ratio,
+            }
+        ]
+    )
+    renderer.close()
+
+
+@click.command()
+@click.argument("words", nargs=-1, required=True, shell_complete=complete_words)
+@output_options
+def odd(session: Session, words) -> None:
+    """The word that does not belong (gensim's doesnt_match), listed first.
+
+    Every word is shown with its cosine similarity to the group's mean and its distance (1 - cosine).
+    """
+    model = session.open()
+    matches = [model.lookup(w) for w in words]
+    for note in respellings(matches):
+        session.warn(note)
+    ranked = model.odd_one_out(matches)
+    renderer = session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model)
+    renderer.write(
+        {"rank": i, "word": m.word, "similarity": s, "distance": 1.0 - s}
+        for i, (m, s) in enumerate(ranked, 1)
+    )
+    renderer.close()
+
+
+@click.command()
+@click.argument("words", nargs=-1, required=True, shell_complete=complete_words)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Image file: .png, .svg or .pdf."
+)
+@click.option(
+    "--neighbors", "k", type=click.IntRange(min=0), default=0, help="Also plot each word's K neighbours."
+)
+@click.pass_obj
+def plot(session: Session, words, output, k) -> None:
+    """The words projected to two dimensions (PCA) as a labelled scatter plot.
+
+    Needs matplotlib: pip install 'vecq[plot]'.
+    """
+    from .plot import draw
+
+    model = session.open()
+    path = draw(model, list(words), Path(output), neighbors=k, warn=session.warn)
+    session.warn(f"wrote {path}")
+
+
+@click.command()
+@click.option("-n", "--top", type=click.IntRange(min=1), default=10, show_default=True)
+@approx_option
+@click.pass_obj
+def repl(session: Session, top: int) -> None:
+    """An interactive session over one opened model.
+
+    A word gives its neighbours, 'a - b + c' an expression's neighbours, 'a ~ b' a similarity;
+    line editing and history as in the shell; Ctrl-D leaves.
+    """
+    from .repl import run
+
+    run(session, top)

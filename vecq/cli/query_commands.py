@@ -1,0 +1,164 @@
+"""The query commands: similar, analogy, neighbors, vector, info.
+
+Each resolves the model, calls the engine and hands the records to the renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from ..core.words import respellings
+from .options import approx_option, batch_options, batch_source, complete_words, output_options
+from .session import Session
+
+SIMILAR_CHUNK = 8192
+
+
+MATRIX_CHUNK = 256
+
+
+@click.command()
+@click.argument("words", nargs=-1, shell_complete=complete_words)
+@batch_options
+@output_options
+def similar(session: Session, words: tuple[str, ...], input_file: str | None, strict: bool) -> int | None:
+    """Cosine similarity of two words; the pairwise matrix of three or more; or pairs read from '-'."""
+    source = batch_source(words, input_file)
+    if source is not None:
+        from ..core.queries import SimilarQuery
+
+        return session.stream(SimilarQuery(), source, strict, SIMILAR_CHUNK)
+    if len(words) < 2:
+        raise click.UsageError("give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs)")
+    if len(words) == 2:
+        session.similar(*words)
+        return None
+    model = session.open()
+    matches = [model.lookup(w) for w in dict.fromkeys(words)]
+    for note in respellings(matches):
+        session.warn(note)
+    names = [m.word for m in matches]
+    matrix = model.similarity_matrix(matches)
+    renderer = session.renderer(("word", *names), "pairwise similarity", model)
+    renderer.write({"word": a, **dict(zip(names, row))} for a, row in zip(names, matrix.tolist()))
+    renderer.close()
+    return None
+
+
+def _top(default: int) -> Callable:
+    return click.option(
+        "-n",
+        "--top",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help="How many answers.",
+    )
+
+
+_restrict = click.option(
+    "--restrict",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Search only the first N words (the most frequent), like gensim's restrict_vocab.",
+)
+
+
+@click.command()
+@click.argument("words", nargs=-1, shell_complete=complete_words)
+@_top(1)
+@click.option(
+    "--method",
+    type=click.Choice(["add", "cosmul"]),
+    default="add",
+    show_default=True,
+    help="3CosAdd (gensim most_similar) or 3CosMul (most_similar_cosmul).",
+)
+@_restrict
+@batch_options
+@approx_option
+@output_options
+def analogy(session: Session, words, top, method, restrict, input_file, strict) -> int | None:
+    """A - B + C: 'vecq analogy king man woman' answers queen (king - man + woman).
+
+    The order is gensim's most_similar(positive=[A, C], negative=[B]); word2vec's word-analogy tool
+    takes "man king woman" for the same question.
+    """
+    source = batch_source(words, input_file)
+    if source is None:
+        if len(words) != 3:
+            raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
+        session.one_approximate_answer()
+    from ..core.queries import AnalogyQuery
+
+    query = AnalogyQuery(top, method, restrict)
+    if source is not None:
+        return session.stream(query, source, strict, MATRIX_CHUNK)
+    session.answer(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
+    return None
+
+
+@click.command()
+@click.argument("query", nargs=-1, shell_complete=complete_words)
+@_top(10)
+@_restrict
+@click.option(
+    "--threshold", type=click.FloatRange(-1, 1), default=None, help="Only answers at least this similar."
+)
+@batch_options
+@approx_option
+@output_options
+def neighbors(session: Session, query, top, restrict, threshold, input_file, strict) -> int | None:
+    """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line."""
+    source = batch_source(query, input_file)
+    text = " ".join(query).strip()
+    if source is None:
+        if not text:
+            raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
+        session.one_approximate_answer()
+    from ..core.queries import NeighborsQuery
+
+    q = NeighborsQuery(top, restrict, threshold)
+    if source is not None:
+        return session.stream(q, source, strict, MATRIX_CHUNK)
+    session.answer(q, [q.parse(text)], f"neighbours of {text}")
+    return None
+
+
+@click.command()
+@click.argument("word", shell_complete=complete_words)
+@click.option("--unit", is_flag=True, help="Print the unit-length vector instead of the raw one.")
+@output_options
+def vector(session: Session, word: str, unit: bool) -> None:
+    """The vector of a word, as stored in the model (or unit-length with --unit)."""
+    model = session.open()
+    match = model.lookup(word)
+    for note in respellings([match]):
+        session.warn(note)
+    values = model.vectors[match.row] if unit else model.raw_vector(match.row)
+    renderer = session.renderer(("word", "vector"), f"vector of {match.word}", model)
+    renderer.write([{"word": match.word, "vector": [float(v) for v in values]}])
+    renderer.close()
+
+
+@click.command()
+@output_options
+def info(session: Session) -> None:
+    """The model: name, source, vocabulary size, dimensions (the embedding matrix's shape)."""
+    model = session.open()
+    i = model.info
+    renderer = session.renderer(("name", "source", "vocabulary", "dimensions", "shape"), "model", model)
+    renderer.write(
+        [
+            {
+                "name": i.name,
+                "source": i.source,
+                "vocabulary": i.rows,
+                "dimensions": i.dimensions,
+                "shape": f"{i.rows} x {i.dimensions}",
+            }
+        ]
+    )
+    renderer.close()

@@ -1,0 +1,153 @@
+"""What every command shares: the session of options, the two option decorators, the error edge.
+
+``VecqGroup.main`` is the only place that catches errors: each becomes one line on stderr and an
+exit code from ``ExitCode``. ``output_options`` gives every record-printing command the same model
+and output flags and hands it a ready ``Session``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import click
+
+from ..cache.layout import index_dir
+from ..core.words import respellings
+from ..errors import ExitCode, QueryError
+from ..records import Similarity
+from .env import Env
+from .render import Renderer
+
+if TYPE_CHECKING:  # queries and batch bring numpy: a two-word 'similar' never needs them
+    from ..core.queries import Query
+
+
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+@dataclass
+class Session:
+    """The options every command shares, and the objects built from them."""
+
+    env: Env
+    model_spec: str | None = None
+    trust: bool = False
+    limit: int | None = None
+    fmt: str | None = None
+    header: bool = True
+    approx: bool = False
+
+    def warn(self, message: str) -> None:
+        self.env.stderr.write(f"vecq: {message}\n")
+        self.env.stderr.flush()
+
+    def open(self, spec: str | None = None):
+        """The model of ``spec`` (a command's own MODEL argument) or of the --model option."""
+        from ..sources.loader import open_model
+
+        if spec:
+            self.model_spec = spec
+        from .progress_bars import reporter_for
+
+        model = open_model(
+            self.model_spec,
+            trust=self.trust,
+            limit=self.limit,
+            reporter=reporter_for(self.env),
+            warn=self.warn,
+        )
+        if self.approx:
+            from ..ann import index as ann_index
+
+            model.index = ann_index.load(model.folder) if model.folder is not None else None
+            if model.index is None:
+                unusable = model.folder is not None and os.path.isdir(index_dir(model.folder))
+                what = (
+                    "an approximate index made by another version of vecq, or damaged"
+                    if unusable
+                    else "no approximate index"
+                )
+                self.warn(
+                    f"{model.info.name} has {what} (build one with 'vecq index build'); answering exactly"
+                )
+        return model
+
+    def one_approximate_answer(self) -> None:
+        """Call before numpy loads when this process answers one query: with --approx and an index,
+        numpy's OpenBLAS starts with one thread.
+
+        OpenBLAS's worker threads spin while numpy imports (a tenth of a second of the second
+        core) and a query that scores a few lists has no work for them. Exact search and batches
+        keep them: one thread makes an exact neighbours query on 3M rows 40% slower. A thread count
+        the user set (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS, OMP_NUM_THREADS) is left alone.
+        """
+        if not self.approx or "numpy" in sys.modules or any(v in os.environ for v in BLAS_THREAD_VARS):
+            return
+        from ..sources.loader import ready
+
+        found = ready(self.model_spec, trust=self.trust, limit=self.limit)
+        if found is not None and os.path.isdir(index_dir(found[0])):
+            os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
+    def renderer(self, columns: Sequence[str], title: str = "", model=None, info=None) -> Renderer:
+        """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records."""
+        info = info if info is not None else (model.info if model else None)
+        return Renderer(self.env, self.fmt, columns, title, info, self.header)
+
+    def answer(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
+        """Answer queries given as arguments (or a REPL line): the first error stops them."""
+        model = model or self.open()
+        outcomes = query.answer(model, items)
+        for outcome in outcomes:
+            if outcome.error is not None:
+                raise outcome.error
+            for note in outcome.notes:
+                self.warn(note)
+        renderer = self.renderer(query.columns, title, model)
+        renderer.write(r for o in outcomes for r in o.records)
+        renderer.close()
+
+    def similar(self, a: str, b: str) -> None:
+        """Two words: read straight from the cache when it is ready and both are found (no numpy)."""
+        from ..cache.rows import similarity
+        from ..sources.loader import ready
+
+        cache = ready(self.model_spec, trust=self.trust, limit=self.limit)
+        found = similarity(*cache, a, b) if cache is not None else None
+        if found is None:  # the ordinary path converts, suggests spellings, reports errors
+            from ..core.queries import SimilarQuery
+
+            self.answer(SimilarQuery(), [[a, b]], "similarity")
+            return
+        matches, score, info = found
+        for note in respellings(matches):
+            self.warn(note)
+        renderer = self.renderer(Similarity._fields, "similarity", info=info)
+        renderer.write([Similarity(a, b, score)._asdict()])
+        renderer.close()
+
+    def stream(self, query: Query, source: str, strict: bool, chunk: int) -> int:
+        """Answer one query a line from ``source`` (a path, or - for stdin); the exit code."""
+        from . import batch
+
+        model = self.open()
+        if model.index is not None:
+            # Each probed list is scored once per chunk for all of the chunk's queries that probe
+            # it, so an approximate batch answers faster in bigger chunks.
+            chunk = max(chunk, batch.APPROX_CHUNK)
+        renderer = self.renderer((*query.columns, *batch.STATUS_COLUMNS), "", model)
+        try:
+            with click.open_file(source, "r", encoding="utf-8", errors="replace") as stream:
+                failed = batch.run(model, query, batch.chunks(stream, chunk), renderer, self.warn, strict)
+        except OSError as e:
+            raise QueryError(f"cannot read {source}: {e.strerror or e}") from e
+        finally:
+            renderer.close()
+        if failed:
+            self.warn(f"{failed} line(s) failed; their records carry status 'error'")
+            return int(ExitCode.PARTIAL)
+        return int(ExitCode.OK)

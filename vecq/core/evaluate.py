@@ -1,0 +1,176 @@
+"""Standard evaluations with gensim's exact rules, answered in batches of matrix products.
+
+``analogies`` follows ``KeyedVectors.evaluate_word_analogies``: only the first ``restrict`` words
+count, words are compared upper-cased (case-insensitive by default) with the most frequent spelling
+standing for each, questions with unknown words are skipped and counted, and the prediction is the
+first of the top five answers that is not an input word. ``pairs`` follows ``evaluate_word_pairs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import QueryError
+from ..progress import NULL_REPORTER, Reporter
+from . import threads
+from .model import Model
+from .words import Match
+
+CHUNK = 2048  # questions a chunk: the more they share pairs and Cs, the fewer products
+
+
+@dataclass
+class Section:
+    section: str
+    correct: int = 0
+    incorrect: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.correct + self.incorrect
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+@dataclass
+class AnalogyReport:
+    sections: list[Section] = field(default_factory=list)
+    questions: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> Section:
+        return Section(
+            "Total accuracy",
+            sum(s.correct for s in self.sections),
+            sum(s.incorrect for s in self.sections),
+        )
+
+
+def ok_vocabulary(model: Model, restrict: int, case_insensitive: bool) -> dict[str, int]:
+    """Key -> row over the first ``restrict`` rows; upper-cased keys map to their most frequent row."""
+    n = min(restrict, len(model))
+    words = model.vocab.words(range(n))
+    if case_insensitive:
+        return {w.upper(): i for i, w in reversed(list(enumerate(words)))}
+    return {w: i for i, w in enumerate(words)}
+
+
+def _read_lines(path: str | Path) -> Iterator[str]:
+    with open(path, "rb") as f:
+        for raw in f:
+            yield raw.decode("utf-8", errors="replace")
+
+
+def analogies(
+    model: Model,
+    path: str | Path,
+    restrict: int = 300_000,
+    case_insensitive: bool = True,
+    method: str = "add",
+    reporter: Reporter = NULL_REPORTER,
+) -> AnalogyReport:
+    """Accuracy per section on a questions-words.txt style file."""
+    ok = ok_vocabulary(model, restrict, case_insensitive)
+    report = AnalogyReport()
+    # (section index, a, b, c, expected) with upper-cased (or exact) keys
+    todo: list[tuple[int, str, str, str, str]] = []
+    for number, line in enumerate(_read_lines(path)):
+        if line.startswith(": "):
+            report.sections.append(Section(line.lstrip(": ").strip()))
+            continue
+        if not report.sections:
+            raise QueryError(f"{path}: missing section header (': name') before line {number + 1}")
+        words = [w.upper() for w in line.split()] if case_insensitive else line.split()
+        if len(words) != 4:
+            continue
+        report.questions += 1
+        if not all(w in ok for w in words):
+            report.skipped += 1
+            continue
+        todo.append((len(report.sections) - 1, *words))
+
+    def answer(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
+        # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
+        triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for _, a, b, c, _ in chunk]
+        return model.analogies(triples, top=5, method=method, restrict=restrict)
+
+    chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
+    done = 0
+    with reporter.task("answering analogies", len(todo)) as task, threads.pool() as workers:
+        for chunk, results in zip(chunks, workers.map(answer, chunks)):
+            for (sec, a, b, c, expected), result in zip(chunk, results):
+                predicted = None
+                for row, _ in result:
+                    word = model.vocab.word(row)
+                    predicted = word.upper() if case_insensitive else word
+                    if predicted in ok and predicted not in (a, b, c):
+                        break
+                section = report.sections[sec]
+                if predicted == expected:
+                    section.correct += 1
+                else:
+                    section.incorrect += 1
+            done += len(chunk)
+            task.update(done)
+    return report
+
+
+@dataclass
+class PairsReport:
+    pearson: float
+    pearson_p: float
+    spearman: float
+    spearman_p: float
+    pairs: int
+    unknown: int
+
+    @property
+    def unknown_ratio(self) -> float:
+        return self.unknown / (self.pairs + self.unknown) if self.pairs + self.unknown else 0.0
+
+
+def pairs(
+    model: Model,
+    path: str | Path,
+    restrict: int = 300_000,
+    case_insensitive: bool = True,
+    delimiter: str = "\t",
+) -> PairsReport:
+    """Pearson and Spearman correlation of the model's cosines with human judgements."""
+    from scipy import stats
+
+    ok = ok_vocabulary(model, restrict, case_insensitive)
+    gold: list[float] = []
+    rows_a: list[int] = []
+    rows_b: list[int] = []
+    unknown = 0
+    for line in _read_lines(path):
+        if not line or line.startswith("#"):
+            continue
+        fields = line.split(delimiter)
+        try:
+            a, b, sim = [w.upper() for w in fields] if case_insensitive else fields
+            score = float(sim)
+        except ValueError:
+            continue
+        if a not in ok or b not in ok:
+            unknown += 1
+            continue
+        gold.append(score)
+        rows_a.append(ok[a])
+        rows_b.append(ok[b])
+    if not gold:
+        raise QueryError(f"{path}: no usable word pairs (expected 'word<TAB>word<TAB>score' lines)")
+    ours = model.similarities(np.array(rows_a), np.array(rows_b)).astype(np.float64)
+    pearson = stats.pearsonr(gold, ours)
+    spearman = stats.spearmanr(gold, ours)
+    return PairsReport(
+        float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]), len(gold), unknown
+    )

@@ -1,0 +1,280 @@
+"""The query engine: plain numpy over unit-normalised float32 rows, with gensim's semantics.
+
+Every score comes from matrix products over row blocks of the (usually memory-mapped) matrix, and the
+top k is kept per query while the blocks stream past, so no temporary is ever as large as the matrix
+and a batch of queries costs one pass over it. A single query is a batch of one: the two can never
+disagree.
+
+Semantics follow gensim's ``KeyedVectors``: ``most_similar`` (3CosAdd: the unit mean of the weighted
+unit vectors) and ``most_similar_cosmul`` (Levy and Goldberg's 3CosMul with scores shifted to [0, 1]);
+the query's own words are never among the answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import QueryError
+from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
+from .expression import Term, describe
+from .topk import top_k_blocked
+from .vocab import Vocab
+from .words import Match, resolve
+
+COSMUL_EPS = 1e-6
+METHODS = ("add", "cosmul")
+
+
+class Model:
+    """An opened model: unit rows, their original norms, and the vocabulary."""
+
+    def __init__(self, vectors: np.ndarray, norms: np.ndarray, vocab: Vocab, info: ModelInfo):
+        self.vectors = vectors
+        self.norms = norms
+        self.vocab = vocab
+        self.info = info
+        self._zero_rows: np.ndarray | None = None
+        self.folder = None  # the cache folder, when opened from the cache
+        self.index = None  # an ivf.Index: when set, neighbour searches are approximate
+
+    @classmethod
+    def from_arrays(
+        cls, words: Sequence[str], raw: np.ndarray, name: str = "model", source: str = ""
+    ) -> Model:
+        """A model held in memory: normalises ``raw`` the way the cache does."""
+        raw = np.asarray(raw, dtype=np.float32)
+        norms = np.linalg.norm(raw, axis=1).astype(np.float32)
+        unit = normalise(raw, norms)
+        info = ModelInfo(name=name, source=source, rows=raw.shape[0], dimensions=raw.shape[1])
+        return cls(unit, norms, Vocab.from_words(words), info)
+
+    def __len__(self) -> int:
+        return self.vectors.shape[0]
+
+    @property
+    def zero_rows(self) -> np.ndarray:
+        """Rows whose vector is all zeros: legal in real models, never a neighbour."""
+        if self._zero_rows is None:
+            self._zero_rows = np.flatnonzero(np.asarray(self.norms) == 0)
+        return self._zero_rows
+
+    @zero_rows.setter
+    def zero_rows(self, rows: np.ndarray) -> None:
+        self._zero_rows = rows
+
+    # -- words ------------------------------------------------------------------------------------
+
+    def lookup(self, typed: str) -> Match:
+        return resolve(self.vocab, typed, self.info.name)
+
+    def raw_vector(self, row: int) -> np.ndarray:
+        """The vector as stored in the model file (unit row times its norm)."""
+        return np.asarray(self.vectors[row], dtype=np.float32) * self.norms[row]
+
+    # -- the three questions ----------------------------------------------------------------------
+
+    def similarity(self, a: Match, b: Match) -> Similarity:
+        score = float(self.similarities(np.array([a.row]), np.array([b.row]))[0])
+        return Similarity(a.word, b.word, score)
+
+    def similarities(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
+        """Cosine of many pairs at once: one gather and one row-wise dot product.
+
+        The products are summed in float64 and rounded to float32: the exact cosine of the stored
+        rows, so it does not depend on the summation order (``direct.py`` sums them another way).
+        A word against itself is exactly 1 (0 for an all-zero vector), not 1 minus a rounding error.
+        """
+        rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
+        va = np.asarray(self.vectors[rows_a], dtype=np.float32)
+        vb = np.asarray(self.vectors[rows_b], dtype=np.float32)
+        out = np.einsum("ij,ij->i", va, vb, dtype=np.float64).astype(np.float32)
+        same = rows_a == rows_b
+        if same.any():
+            out[same] = (np.asarray(self.norms[rows_a[same]]) > 0).astype(np.float32)
+        return out
+
+    def similarity_matrix(self, matches: Sequence[Match]) -> np.ndarray:
+        """Cosines of every pair of words (the diagonal exactly 1, or 0 for an all-zero vector)."""
+        rows = np.array([m.row for m in matches], dtype=np.int64)
+        i, j = np.meshgrid(np.arange(len(rows)), np.arange(len(rows)), indexing="ij")
+        return self.similarities(rows[i.ravel()], rows[j.ravel()]).reshape(len(rows), len(rows))
+
+    def neighbors(
+        self,
+        terms: Sequence[Term],
+        top: int = 10,
+        restrict: int | None = None,
+        threshold: float | None = None,
+        label: str | None = None,
+    ) -> list[Neighbor]:
+        """Nearest words to one word, or to the 3CosAdd mean of an expression's terms."""
+        (result,) = self.neighbors_many([terms], top=top, restrict=restrict)
+        label = label if label is not None else describe(terms)
+        return [
+            Neighbor(label, rank, self.vocab.word(row), score)
+            for rank, (row, score) in enumerate(result, 1)
+            if threshold is None or score >= threshold
+        ]
+
+    def neighbors_many(
+        self, queries: Sequence[Sequence[Term]], top: int = 10, restrict: int | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """(row, score) lists for many queries, from one pass over the matrix."""
+        q = self._means(queries)
+        exclude = [[t.match.row for t in terms] for terms in queries]
+
+        def scores(block: np.ndarray) -> np.ndarray:
+            return q @ block.T
+
+        return self._top(scores, len(queries), exclude, top, restrict, probe=q)
+
+    def analogy(
+        self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
+    ) -> list[AnalogyAnswer]:
+        """A - B + C: ``a`` is to ``b`` as ``?`` is to ``c``, i.e. gensim's positive=[A, C], negative=[B]."""
+        (result,) = self.analogies([(a, b, c)], top=top, method=method, restrict=restrict)
+        return [
+            AnalogyAnswer(a.word, b.word, c.word, rank, self.vocab.word(row), score)
+            for rank, (row, score) in enumerate(result, 1)
+        ]
+
+    def analogies(
+        self,
+        triples: Sequence[tuple[Match, Match, Match]],
+        top: int = 1,
+        method: str = "add",
+        restrict: int | None = None,
+    ) -> list[list[tuple[int, float]]]:
+        """(row, score) lists for many A - B + C questions, from one pass over the matrix."""
+        if method == "add" and self.index is None and _parts_pay(triples):
+            return self._analogies_by_parts(triples, top, restrict)
+        if method == "add":
+            return self.neighbors_many(
+                [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top, restrict
+            )
+        if method != "cosmul":
+            raise QueryError(f"unknown analogy method {method!r}; use one of: {', '.join(METHODS)}")
+        m = len(triples)
+        rows = np.array([[a.row, c.row, b.row] for a, b, c in triples], dtype=np.int64).reshape(m, 3)
+        q = np.asarray(self.vectors[rows.reshape(-1)], dtype=np.float32)  # (3m, d): A, C, B per triple
+
+        def scores(block: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
+            qq = q if which is None else q.reshape(m, 3, -1)[which].reshape(-1, q.shape[1])
+            s = ((1.0 + qq @ block.T) / 2.0).reshape(-1, 3, block.shape[0])
+            return s[:, 0] * s[:, 1] / (s[:, 2] + COSMUL_EPS)
+
+        # An index is probed with the 3CosAdd direction; the candidates are then scored by 3CosMul.
+        probe = None
+        if self.index is not None:
+            t = q.reshape(m, 3, -1)
+            probe = t[:, 0] - t[:, 2] + t[:, 1]
+            probe /= np.maximum(np.linalg.norm(probe, axis=1, keepdims=True), 1e-12)
+        return self._top(
+            scores, m, rows.tolist(), top, restrict, probe=probe, score_rows=lambda v, w: scores(v, w)
+        )
+
+    def _analogies_by_parts(
+        self, triples: Sequence[tuple[Match, Match, Match]], top: int, restrict: int | None
+    ) -> list[list[tuple[int, float]]]:
+        """3CosAdd for questions that share their (A, B) pairs and their Cs, as analogy test sets do.
+
+        x . (a - b + c) = x . (a - b) + x . c: a block of rows is multiplied with the distinct pairs
+        and the distinct Cs only (about 1,000 vectors for the Google set's 19,544 questions). The
+        sum of a pair's and a C's best scores in the block bounds every question made of them, so
+        once a question has its top k, a block of rarer words whose bound is lower is skipped
+        without scoring it; only the questions a block could improve are summed and ranked.
+        """
+        m = len(triples)
+        keys = np.array([(a.row, b.row) for a, b, _ in triples], dtype=np.int64).reshape(m, 2)
+        pairs, by_pair = np.unique(keys, axis=0, return_inverse=True)
+        cs, by_c = np.unique(np.array([c.row for _, _, c in triples], dtype=np.int64), return_inverse=True)
+        by_pair, by_c = by_pair.reshape(-1), by_c.reshape(-1)
+        diff = np.asarray(self.vectors[pairs[:, 0]], dtype=np.float32)
+        diff -= np.asarray(self.vectors[pairs[:, 1]], dtype=np.float32)
+        third = np.asarray(self.vectors[cs], dtype=np.float32)
+        norm = np.linalg.norm(diff[by_pair] + third[by_c], axis=1)
+        inverse = (1.0 / np.where(norm > 0, norm, np.inf)).astype(np.float32)  # 0 for a zero query
+        parts: dict = {}
+
+        def products(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            if parts.get("block") is not block:
+                parts.update(block=block, pair=diff @ block.T, c=third @ block.T)
+            return parts["pair"], parts["c"]
+
+        def bound(block: np.ndarray) -> np.ndarray:
+            pair, c = products(block)
+            return (pair.max(axis=1)[by_pair] + c.max(axis=1)[by_c]) * inverse
+
+        def scores(block: np.ndarray, live: np.ndarray) -> np.ndarray:
+            pair, c = products(block)
+            out = np.take(pair, by_pair[live], axis=0)
+            out += np.take(c, by_c[live], axis=0)
+            out *= inverse[live, None]
+            return out
+
+        exclude = [[a.row, b.row, c.row] for a, b, c in triples]
+        return self._top(scores, m, exclude, top, restrict, bound=bound)
+
+    def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
+        """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
+
+        gensim's ``doesnt_match``: the mean of the unit vectors, normalised.
+        """
+        if len(matches) < 2:
+            raise QueryError("give at least two words to find the one that does not belong")
+        unit = np.asarray(self.vectors[[m.row for m in matches]], dtype=np.float32)
+        mean = unit.mean(axis=0)
+        norm = np.linalg.norm(mean)
+        mean = mean / norm if norm > 0 else mean
+        scores = (unit @ mean).tolist()
+        return sorted(zip(matches, scores), key=lambda pair: (pair[1], pair[0].word))
+
+    # -- machinery --------------------------------------------------------------------------------
+
+    @property
+    def dims(self) -> int:
+        return self.vectors.shape[1]
+
+    def _means(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
+        """The unit 3CosAdd direction of each query: one gather per number of terms, not per query."""
+        q = np.empty((len(queries), self.dims), dtype=np.float32)
+        sizes = np.array([len(terms) for terms in queries], dtype=np.int64)
+        for size in sorted(set(sizes.tolist())):  # not np.unique: it imports numpy.ma (10 ms)
+            which = np.flatnonzero(sizes == size)
+            rows = np.array([[t.match.row for t in queries[j]] for j in which], dtype=np.int64)
+            weights = np.array([[t.weight for t in queries[j]] for j in which], dtype=np.float32)
+            vectors = np.asarray(self.vectors[rows.ravel()], dtype=np.float32).reshape(len(which), size, -1)
+            mean = np.einsum("qt,qtd->qd", weights, vectors)
+            norm = np.linalg.norm(mean, axis=1, keepdims=True)
+            q[which] = mean / np.where(norm > 0, norm, 1.0)
+        return q
+
+    def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None, bound=None):
+        n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        if self.index is not None and probe is not None:
+            return self.index.search(
+                self.vectors,
+                probe.astype(np.float32),
+                exclude,
+                top,
+                score_rows=score_rows,
+                zero_rows=self.zero_rows,
+                limit=n,
+            )
+        return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
+
+
+def _parts_pay(triples: Sequence[tuple[Match, Match, Match]]) -> bool:
+    """Do the questions share few enough pairs and Cs for ``_analogies_by_parts`` to be cheaper?"""
+    if len(triples) < 64:
+        return False
+    parts = len({(a.row, b.row) for a, b, _ in triples}) + len({c.row for _, _, c in triples})
+    return parts * 4 <= len(triples)
+
+
+def normalise(raw: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """Unit rows; an all-zero row stays all zeros (score 0 against anything, never NaN)."""
+    safe = np.where(norms > 0, norms, 1.0).astype(np.float32)
+    return (raw / safe[:, None]).astype(np.float32)

@@ -1,0 +1,163 @@
+"""The three questions as record producers: parse a line, answer many at once, build records.
+
+A command-line query is a batch of one, so single answers and batch answers come from the same code
+and cannot drift apart. Nothing here knows about click, rich or output formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..errors import QueryError, VecqError
+from ..records import Similarity
+from .expression import Term, parse_expression
+from .model import Model
+from .words import Match, resolve, respellings
+
+
+class Outcome:
+    """What one input line produced: records, or the error that stopped it."""
+
+    __slots__ = ("records", "error", "notes")
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+        self.error: VecqError | None = None
+        self.notes: list[str] = []
+
+    def check(self, matches: Sequence[Match | VecqError]) -> bool:
+        """Take the first failed match as this line's error, or note respellings; True if all matched."""
+        for m in matches:
+            if isinstance(m, VecqError):
+                self.error = m
+                return False
+        self.notes += respellings(matches)
+        return True
+
+
+def resolve_many(model: Model, words: Sequence[str], suggest: bool = True) -> list[Match | VecqError]:
+    """Matches for many words: one vectorised search, then variants (and suggestions) for the misses."""
+    rows = model.vocab.indices(list(words)).tolist()
+    out: list[Match | VecqError] = []
+    for word, row in zip(words, rows):
+        if row >= 0:
+            out.append(Match(word, word, row))
+            continue
+        try:
+            out.append(resolve(model.vocab, word, model.info.name, suggest=suggest))
+        except VecqError as e:
+            out.append(e)
+    return out
+
+
+def split_fields(line: str, n: int, what: str) -> list[str]:
+    """Tab-separated if the line has a tab (so phrases may hold spaces), else whitespace-separated."""
+    fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+    if len(fields) != n:
+        raise QueryError(f"expected {n} {what}, got {len(fields)} in {line.strip()[:80]!r}")
+    return fields
+
+
+class Query:
+    """Base: the input columns, the output columns, and how to answer a chunk of parsed inputs."""
+
+    inputs: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+
+    def parse(self, line: str) -> list[str]:
+        raise NotImplementedError
+
+    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        raise NotImplementedError
+
+    def error_record(self, fields: list[str] | None, line: str) -> dict:
+        values = fields if fields is not None else [line.strip()]
+        return dict(zip(self.inputs, values))
+
+
+class SimilarQuery(Query):
+    inputs = ("word1", "word2")
+    columns = Similarity._fields
+
+    def parse(self, line: str) -> list[str]:
+        return split_fields(line, 2, "words")
+
+    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        flat = resolve_many(model, [w for pair in items for w in pair], suggest)
+        out = [Outcome() for _ in items]
+        good: list[int] = []
+        for i in range(len(items)):
+            if out[i].check(flat[2 * i : 2 * i + 2]):
+                good.append(i)
+        if good:
+            rows_a = np.array([flat[2 * i].row for i in good], dtype=np.int64)
+            rows_b = np.array([flat[2 * i + 1].row for i in good], dtype=np.int64)
+            for i, score in zip(good, model.similarities(rows_a, rows_b).tolist()):
+                out[i].records.append({"word1": items[i][0], "word2": items[i][1], "similarity": score})
+        return out
+
+
+class NeighborsQuery(Query):
+    inputs = ("query",)
+    columns = ("query", "rank", "word", "similarity")
+
+    def __init__(self, top: int = 10, restrict: int | None = None, threshold: float | None = None):
+        self.top, self.restrict, self.threshold = top, restrict, threshold
+
+    def parse(self, line: str) -> list[str]:
+        text = line.strip()
+        parse_expression(text)  # reject malformed expressions at parse time
+        return [text]
+
+    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        out = [Outcome() for _ in items]
+        queries: list[list[Term]] = []
+        where: list[int] = []
+        for i, (text,) in enumerate(items):
+            terms = parse_expression(text)
+            matches = resolve_many(model, [w for _, w in terms], suggest)
+            if not out[i].check(matches):
+                continue
+            queries.append([Term(weight, m) for (weight, _), m in zip(terms, matches)])
+            where.append(i)
+        results = model.neighbors_many(queries, top=self.top, restrict=self.restrict)
+        for i, result in zip(where, results):
+            text = items[i][0]
+            for rank, (row, score) in enumerate(result, 1):
+                if self.threshold is None or score >= self.threshold:
+                    out[i].records.append(
+                        {"query": text, "rank": rank, "word": model.vocab.word(row), "similarity": score}
+                    )
+        return out
+
+
+class AnalogyQuery(Query):
+    inputs = ("a", "b", "c")
+    columns = ("a", "b", "c", "rank", "answer", "score")
+
+    def __init__(self, top: int = 1, method: str = "add", restrict: int | None = None):
+        self.top, self.method, self.restrict = top, method, restrict
+
+    def parse(self, line: str) -> list[str]:
+        return split_fields(line, 3, "words (A B C for A - B + C)")
+
+    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        flat = resolve_many(model, [w for triple in items for w in triple], suggest)
+        out = [Outcome() for _ in items]
+        triples, where = [], []
+        for i in range(len(items)):
+            ms = flat[3 * i : 3 * i + 3]
+            if not out[i].check(ms):
+                continue
+            triples.append(tuple(ms))
+            where.append(i)
+        results = model.analogies(triples, top=self.top, method=self.method, restrict=self.restrict)
+        for i, result in zip(where, results):
+            a, b, c = items[i]
+            for rank, (row, score) in enumerate(result, 1):
+                out[i].records.append(
+                    {"a": a, "b": b, "c": c, "rank": rank, "answer": model.vocab.word(row), "score": score}
+                )
+        return out

@@ -1,0 +1,104 @@
+"""From what a user typed to a row: exact first, then the spellings models really use.
+
+GoogleNews keeps case (``Paris``) and joins phrases with underscores (``New_York``); GloVe is all lower
+case. A user types ``paris`` or ``"new york"`` and expects an answer, so after an exact miss we try a
+short, fixed list of variants, and report the form used whenever it differs from the form typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..errors import QueryError, UnknownWordError
+
+if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (direct.py)
+    from .vocab import Vocab
+
+_SPACES = re.compile(r"[\s_]+")
+_SUGGEST_POOL = 5000
+
+
+class Match(NamedTuple):
+    """A typed word and the vocabulary entry it resolved to (a tuple: batches make millions)."""
+
+    typed: str
+    word: str
+    row: int
+
+    @property
+    def changed(self) -> bool:
+        return self.typed != self.word
+
+
+def variants(typed: str) -> list[str]:
+    """Spellings to try, in order, after ``typed`` itself."""
+    forms: list[str] = []
+    bases = [typed]
+    stripped = typed.strip()
+    if _SPACES.search(stripped):
+        parts = [p for p in _SPACES.split(stripped) if p]
+        bases.append("_".join(parts))
+        bases.append("_".join(p[:1].upper() + p[1:] for p in parts))
+    elif stripped != typed:
+        bases.append(stripped)
+    for base in bases:
+        forms += [base, base.lower(), base[:1].upper() + base[1:], base.title(), base.upper()]
+    seen: set[str] = set()
+    return [f for f in forms if not (f in seen or seen.add(f))]
+
+
+def check_typed(typed: str) -> None:
+    """Refuse input that cannot be a word, before searching for it."""
+    if not typed.strip():
+        raise QueryError("an empty word was given; give a word such as 'cat'")
+    if any(ord(ch) < 32 and ch not in "\t" for ch in typed):
+        raise QueryError(f"{typed[:40]!r} contains control characters; give a plain word")
+
+
+def resolve(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = True) -> Match:
+    """The row for ``typed``, trying its variants; UnknownWordError with suggestions otherwise."""
+    check_typed(typed)
+    row = vocab.index(typed)
+    if row is not None:
+        return Match(typed, typed, row)
+    for form in variants(typed)[1:]:
+        row = vocab.index(form)
+        if row is not None:
+            return Match(typed, form, row)
+    raise UnknownWordError(typed, suggestions(vocab, typed) if suggest else [], model)
+
+
+def respellings(matches: Iterable[Match]) -> list[str]:
+    """A note for each word found under another spelling: "using 'Paris' for 'paris'"."""
+    return [f"using {m.word!r} for {m.typed!r}" for m in matches if m.changed]
+
+
+def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
+    """Up to ``n`` close spellings, preferring frequent words (low rows) among those sharing a prefix."""
+    import difflib
+
+    import numpy as np
+
+    typed = typed.strip()
+    if not typed or len(typed) > 100:
+        return []
+    pool: set[int] = set()
+    for form in {typed, typed.lower(), typed[:1].upper() + typed[1:].lower()}:
+        for width in (2, 1):
+            rows = vocab.prefix_rows(form[:width])
+            if len(rows) > _SUGGEST_POOL:
+                rows = np.sort(rows)[:_SUGGEST_POOL]
+            pool.update(rows.tolist())
+            if len(rows) >= n:
+                break
+    candidates = vocab.words(sorted(pool))
+    by_lower = difflib.get_close_matches(typed.lower(), [c.lower() for c in candidates], n=n * 3, cutoff=0.6)
+    out: list[str] = []
+    lowered = {c.lower(): c for c in reversed(candidates)}  # the most frequent spelling wins
+    for low in by_lower:
+        word = lowered[low]
+        if word not in out and word != typed:
+            out.append(word)
+    return out[:n]

@@ -1,0 +1,126 @@
+"""Reading a model file into words and a float32 matrix: gensim's readers, and the offline GloVe.
+
+Only this module (and ``download``) imports gensim, and only when a model must be converted; a
+query that finds its cache never pays for the import.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from ..errors import ModelError
+from ..progress import NULL_REPORTER, Reporter
+from .formats import check_memory
+from .gensim_calls import one_line, quiet_gensim
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .names import Source
+
+
+STREAM_ROWS = 1 << 16  # rows between two hand-overs to the cache writer while gensim parses
+
+
+def read(
+    source: Source,
+    reporter: Reporter = NULL_REPORTER,
+    on_rows: Callable[[np.ndarray, int], None] | None = None,
+) -> tuple[list[str], np.ndarray]:
+    """Words (row order) and their raw float32 vectors, read through gensim (or the kumo package).
+
+    ``on_rows(matrix, n)`` is told, every ``STREAM_ROWS`` rows of a word2vec or GloVe file, that
+    rows ``[0, n)`` of the matrix gensim is filling are final, so they can be written meanwhile.
+    """
+    if source.format == "kumo":
+        return _read_kumo(source)
+    check_memory(source)
+    with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), quiet_gensim():
+        try:
+            kv = _read_gensim(source, on_rows)
+        except ModelError:
+            raise
+        except MemoryError as e:
+            raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
+        except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
+            raise ModelError(f"cannot read {source.path} as {source.format}: {one_line(e)}") from e
+    # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
+    # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
+    words, vectors = kv.index_to_key, kv.vectors
+    del kv
+    if not isinstance(words, list):
+        words = list(words)
+    if any(not isinstance(w, str) for w in words):
+        # gensim keeps the first of duplicate words and leaves an empty (None) slot for each repeat.
+        keep = [i for i, w in enumerate(words) if isinstance(w, str)]
+        words, vectors = [words[i] for i in keep], vectors[keep]
+    return words, vectors
+
+
+def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None):
+    import numpy as np
+
+    fmt, path, limit = source.format, source.path, source.limit
+    if fmt == "gensim-native":
+        from gensim.utils import SaveLoad
+
+        obj = SaveLoad.load(path)
+        kv = getattr(obj, "wv", obj)
+        if not hasattr(kv, "index_to_key"):
+            raise ModelError(f"{path} holds a {type(obj).__name__}, not word vectors")
+        if limit is not None:
+            kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
+        return kv
+    if fmt == "fasttext-bin":
+        from gensim.models.fasttext import load_facebook_vectors
+
+        kv = load_facebook_vectors(path)
+        if limit is not None:
+            kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
+        return kv
+    return _lean_keyed_vectors(on_rows).load_word2vec_format(
+        path,
+        binary=fmt == "word2vec-bin",
+        no_header=fmt == "glove-text",
+        limit=limit,
+        unicode_errors="replace",
+        datatype=np.float32,
+    )
+
+
+def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None) -> type:
+    """gensim's KeyedVectors, minus the made-up count it stores for every word of a word2vec file.
+
+    The file carries no counts, so gensim invents descending ones (an int64 array, 24 MB at 3M
+    words, plus a dict lookup per word); vecq never reads them. Parsing is still gensim's own.
+    gensim sets that count right after adding each word's vector, which makes it the place to tell
+    ``on_rows`` how far the matrix is filled, at no cost per word beyond one comparison.
+    """
+    from gensim.models import KeyedVectors
+
+    class LeanKeyedVectors(KeyedVectors):
+        def set_vecattr(self, key, attr, val):
+            if attr != "count":
+                super().set_vecattr(key, attr, val)
+            elif on_rows is not None and self.next_index % STREAM_ROWS == 0:
+                on_rows(self.vectors, self.next_index)
+
+    return LeanKeyedVectors
+
+
+def _read_kumo(source: Source) -> tuple[list[str], np.ndarray]:
+    folder = os.path.dirname(source.path)
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise ModelError("reading the offline GloVe needs pyarrow: pip install 'vecq[glove]'") from e
+    index = os.path.join(folder, "glove_6B_index.parquet")
+    words = pq.read_table(index, columns=["index"]).column("index").to_pylist()
+    import numpy as np
+
+    vectors = np.load(source.path, mmap_mode="r", allow_pickle=False)
+    if source.limit is not None:
+        words, vectors = words[: source.limit], vectors[: source.limit]
+    return [str(w) for w in words], vectors
