@@ -56,11 +56,10 @@ def eval_analogies(session: Session, file, restrict, case_sensitive, method) -> 
         {"section": s.section, "correct": s.correct, "total": s.total, "accuracy": s.accuracy}
         for s in [*report.sections, report.total]
     ]
-    renderer = session.renderer(
+    with session.renderer(
         ("section", "correct", "total", "accuracy"), f"analogies: {Path(path).name}", model
-    )
-    renderer.write(rows)
-    renderer.close()
+    ) as out:
+        out.write(rows)
     session.warn(
         f"{report.questions - report.skipped} of {report.questions} questions answered, "
         f"{report.skipped} skipped for unknown words"
@@ -82,22 +81,21 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
     model = session.open()
     r = evaluate.pairs(model, path, restrict, not case_sensitive)
     columns = ("file", "pearson", "pearson_p", "spearman", "spearman_p", "pairs", "unknown", "unknown_ratio")
-    renderer = session.renderer(columns, "word-pair similarity", model)
-    renderer.write(
-        [
-            {
-                "file": Path(path).name,
-                "pearson": r.pearson,
-                "pearson_p": r.pearson_p,
-                "spearman": r.spearman,
-                "spearman_p": r.spearman_p,
-                "pairs": r.pairs,
-                "unknown": r.unknown,
-                "unknown_ratio": r.unknown_ratio,
-            }
-        ]
-    )
-    renderer.close()
+    with session.renderer(columns, "word-pair similarity", model) as out:
+        out.write(
+            [
+                {
+                    "file": Path(path).name,
+                    "pearson": r.pearson,
+                    "pearson_p": r.pearson_p,
+                    "spearman": r.spearman,
+                    "spearman_p": r.spearman_p,
+                    "pairs": r.pairs,
+                    "unknown": r.unknown,
+                    "unknown_ratio": r.unknown_ratio,
+                }
+            ]
+        )
 
 
 @click.command()
@@ -113,12 +111,11 @@ def odd(session: Session, words) -> None:
     for note in respellings(matches):
         session.warn(note)
     ranked = model.odd_one_out(matches)
-    renderer = session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model)
-    renderer.write(
-        {"rank": i, "word": m.word, "similarity": s, "distance": 1.0 - s}
-        for i, (m, s) in enumerate(ranked, 1)
-    )
-    renderer.close()
+    with session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model) as out:
+        out.write(
+            {"rank": i, "word": m.word, "similarity": s, "distance": 1.0 - s}
+            for i, (m, s) in enumerate(ranked, 1)
+        )
 
 
 @click.command()

@@ -58,9 +58,8 @@ def cache_build(session: Session, model: str | None) -> None:
     """Convert MODEL now (it is otherwise converted on first use)."""
     opened = session.open(model)
     folder = opened.folder  # None when the cache could not be written and the model is in memory
-    renderer = session.renderer(CACHE_COLUMNS, "cache")
-    renderer.write([_cache_record(Path(folder), layout.check(folder))] if folder is not None else [])
-    renderer.close()
+    with session.renderer(CACHE_COLUMNS, "cache") as out:
+        out.write([_cache_record(Path(folder), layout.check(folder))] if folder is not None else [])
 
 
 @cache.command("clear")
@@ -117,9 +116,8 @@ def models(session: Session) -> None:
             }
         )
     columns = ("name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description")
-    renderer = session.renderer(columns, f"models (catalogue shipped with vecq; data in {data_dir})")
-    renderer.write(rows)
-    renderer.close()
+    with session.renderer(columns, f"models (catalogue shipped with vecq; data in {data_dir})") as out:
+        out.write(rows)
 
 
 @click.command()
@@ -200,9 +198,8 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
         built = ann_build.build(
             opened.vectors, exact, opened.folder, lists=lists, reporter=reporter_for(session.env)
         )
-    renderer = session.renderer(INDEX_COLUMNS, "approximate index")
-    renderer.write([_index_record(opened, built)])
-    renderer.close()
+    with session.renderer(INDEX_COLUMNS, "approximate index") as out:
+        out.write([_index_record(opened, built)])
 
 
 @index.command("info")
@@ -216,6 +213,5 @@ def index_info(session: Session, model: str | None) -> None:
     idx = ann_index.load(opened.folder) if opened.folder is not None else None
     if idx is None:
         raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")
-    renderer = session.renderer(INDEX_COLUMNS, "approximate index")
-    renderer.write([_index_record(opened, idx)])
-    renderer.close()
+    with session.renderer(INDEX_COLUMNS, "approximate index") as out:
+        out.write([_index_record(opened, idx)])

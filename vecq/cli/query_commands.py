@@ -41,9 +41,8 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         session.warn(note)
     names = [m.word for m in matches]
     matrix = model.similarity_matrix(matches)
-    renderer = session.renderer(("word", *names), "pairwise similarity", model)
-    renderer.write({"word": a, **dict(zip(names, row))} for a, row in zip(names, matrix.tolist()))
-    renderer.close()
+    with session.renderer(("word", *names), "pairwise similarity", model) as out:
+        out.write({"word": a, **dict(zip(names, row))} for a, row in zip(names, matrix.tolist()))
     return None
 
 
@@ -138,9 +137,8 @@ def vector(session: Session, word: str, unit: bool) -> None:
     for note in respellings([match]):
         session.warn(note)
     values = model.vectors[match.row] if unit else model.raw_vector(match.row)
-    renderer = session.renderer(("word", "vector"), f"vector of {match.word}", model)
-    renderer.write([{"word": match.word, "vector": [float(v) for v in values]}])
-    renderer.close()
+    with session.renderer(("word", "vector"), f"vector of {match.word}", model) as out:
+        out.write([{"word": match.word, "vector": [float(v) for v in values]}])
 
 
 @click.command()
@@ -149,16 +147,15 @@ def info(session: Session) -> None:
     """The model: name, source, vocabulary size, dimensions (the embedding matrix's shape)."""
     model = session.open()
     i = model.info
-    renderer = session.renderer(("name", "source", "vocabulary", "dimensions", "shape"), "model", model)
-    renderer.write(
-        [
-            {
-                "name": i.name,
-                "source": i.source,
-                "vocabulary": i.rows,
-                "dimensions": i.dimensions,
-                "shape": f"{i.rows} x {i.dimensions}",
-            }
-        ]
-    )
-    renderer.close()
+    with session.renderer(("name", "source", "vocabulary", "dimensions", "shape"), "model", model) as out:
+        out.write(
+            [
+                {
+                    "name": i.name,
+                    "source": i.source,
+                    "vocabulary": i.rows,
+                    "dimensions": i.dimensions,
+                    "shape": f"{i.rows} x {i.dimensions}",
+                }
+            ]
+        )

