@@ -132,9 +132,11 @@ def test_plot_with_neighbours_labels_them(tmp_path, glove):
     assert f">{neighbour.word}<" in path.read_text()
 
 
-def test_plot_refuses_an_unknown_extension(tmp_path):
+def test_plot_refuses_an_unknown_extension_as_usage_and_an_unwritable_file_as_failure(tmp_path):
     result = invoke(["plot", "cat", "dog", "-o", str(tmp_path / "x.gif")])
-    assert result.exit_code == 3 and ".png" in result.stderr
+    assert result.exit_code == 2 and ".png" in result.stderr and len(result.stderr.splitlines()) == 1
+    result = invoke(["plot", "cat", "dog", "-o", str(tmp_path / "missing" / "x.png")])
+    assert result.exit_code == 1 and "cannot write" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 def test_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch):

@@ -31,8 +31,13 @@ class VecqError(Exception):
         self.message = message
 
 
+def shorten(text: str, limit: int = 40) -> str:
+    """What a message shows of something the user typed: all of it, or its start and its length."""
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 class UnknownWordError(VecqError, KeyError):
-    """A word is not in the vocabulary.
+    """One or more words of a query are not in the vocabulary; each is named with its suggestions.
 
     Also a KeyError, so Python callers can catch it the way they catch gensim's.
     """
@@ -42,13 +47,34 @@ class UnknownWordError(VecqError, KeyError):
     def __init__(self, word: str, suggestions: list[str] | None = None, model: str | None = None):
         self.word = word
         self.suggestions = list(suggestions or [])
-        where = f" of {model}" if model else ""
-        message = f"{word!r} is not in the vocabulary{where}"
+        self.model = model
+        self.unknown: list[tuple[str, list[str]]] = [(word, self.suggestions)]
+        super().__init__(self._message())
+
+    @classmethod
+    def combine(cls, errors: list[UnknownWordError]) -> UnknownWordError:
+        """One error naming every unknown word of ``errors`` (in order, each once)."""
+        first = errors[0]
+        combined = cls(first.word, first.suggestions, first.model)
+        seen = {first.word}
+        for e in errors[1:]:
+            for word, found in e.unknown:
+                if word not in seen:
+                    seen.add(word)
+                    combined.unknown.append((word, found))
+        combined.message = combined._message()
+        combined.args = (combined.message,)
+        return combined
+
+    def _message(self) -> str:
+        where = f" of {self.model}" if self.model else ""
+        if len(self.unknown) > 1:
+            parts = [shorten(w) + (f" (did you mean: {', '.join(s)}?)" if s else "") for w, s in self.unknown]
+            return f"{', '.join(parts[:-1])} and {parts[-1]} are not in the vocabulary{where}"
+        message = f"{shorten(self.word)} is not in the vocabulary{where}"
         if self.suggestions:
-            message += "; did you mean: " + ", ".join(self.suggestions) + "?"
-        else:
-            message += "; check the spelling, or try another model"
-        super().__init__(message)
+            return message + "; did you mean: " + ", ".join(self.suggestions) + "?"
+        return message + "; check the spelling, or try another model"
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.message
@@ -58,6 +84,18 @@ class QueryError(VecqError):
     """A query that cannot be answered as written (empty, wrong number of words, no terms)."""
 
     exit_code = ExitCode.UNKNOWN_WORD
+
+
+class UsageError(VecqError):
+    """Options or arguments that do not fit together (click's own usage errors have the same code)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class OutputError(VecqError):
+    """The answer cannot be written: an unwritable output file, a full disk, a closed stdout."""
+
+    exit_code = ExitCode.FAILURE
 
 
 class ModelError(VecqError):

@@ -81,13 +81,14 @@ def run(
     hints: dict[str, VecqError] = {}
 
     def explained(error: VecqError) -> VecqError:
-        """An unknown word's error with suggestions, for the batch's first SUGGESTED_WORDS words."""
-        if not isinstance(error, UnknownWordError) or error.suggestions:
+        """Unknown words' error with suggestions, for the batch's first SUGGESTED_WORDS words."""
+        if not isinstance(error, UnknownWordError):
             return error
-        if error.word not in hints and len(hints) < SUGGESTED_WORDS:
-            found = suggestions(model.vocab, error.word)
-            hints[error.word] = UnknownWordError(error.word, found, model.info.name) if found else error
-        return hints.get(error.word, error)
+        for word, found in error.unknown:
+            if not found and word not in hints and len(hints) < SUGGESTED_WORDS:
+                hints[word] = UnknownWordError(word, suggestions(model.vocab, word), model.info.name)
+        parts = [hints.get(w) or UnknownWordError(w, found, model.info.name) for w, found in error.unknown]
+        return UnknownWordError.combine(parts)
 
     for chunk in lines:
         parsed: list[list[str] | VecqError] = []

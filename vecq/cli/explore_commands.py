@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from ..core import evaluate
-from ..core.words import respellings
 from .options import approx_option, complete_words, output_options
 from .session import Session
 
@@ -107,9 +106,7 @@ def odd(session: Session, words) -> None:
     Every word is shown with its cosine similarity to the group's mean and its distance (1 - cosine).
     """
     model = session.open()
-    matches = [model.lookup(w) for w in words]
-    for note in respellings(matches):
-        session.warn(note)
+    matches = session.lookup(model, words)
     ranked = model.odd_one_out(matches)
     with session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model) as out:
         out.write(
@@ -132,10 +129,11 @@ def plot(session: Session, words, output, k) -> None:
 
     Needs matplotlib: pip install 'vecq[plot]'.
     """
-    from .plot import draw
+    from .plot import check_image_path, draw
 
+    check_image_path(Path(output))
     model = session.open()
-    path = draw(model, list(words), Path(output), neighbors=k, warn=session.warn)
+    path = draw(model, session.lookup(model, words), Path(output), neighbors=k)
     session.warn(f"wrote {path}")
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ..core.expression import Term
 from ..core.model import Model
-from ..core.words import respellings
-from ..errors import QueryError, VecqError
+from ..core.words import Match
+from ..errors import OutputError, QueryError, UsageError, VecqError
 
 FORMATS = (".png", ".svg", ".pdf")
 
@@ -29,11 +28,15 @@ def project(vectors: np.ndarray) -> np.ndarray:
     return out
 
 
-def draw(
-    model: Model, words: list[str], path: Path, neighbors: int = 0, warn: Callable[[str], None] = print
-) -> Path:
+def check_image_path(path: Path) -> None:
+    """Refuse an image name whose extension is not a format matplotlib writes here (a usage error)."""
     if path.suffix.lower() not in FORMATS:
-        raise QueryError(f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)}")
+        raise UsageError(f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)}")
+
+
+def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> Path:
+    """The PCA scatter of ``matches`` (and each one's ``neighbors`` nearest words) written to ``path``."""
+    check_image_path(path)
     try:
         import matplotlib
 
@@ -42,9 +45,6 @@ def draw(
         import matplotlib.pyplot as plt
     except ImportError as e:
         raise PlotError("plotting needs matplotlib: pip install 'vecq[plot]'") from e
-    matches = [model.lookup(w) for w in words]
-    for note in respellings(matches):
-        warn(note)
     labels, groups, rows = [], [], []
     for g, m in enumerate(matches):
         labels.append(m.word)
@@ -74,7 +74,7 @@ def draw(
     try:
         fig.savefig(path)
     except OSError as e:
-        raise QueryError(f"cannot write {path}: {e.strerror or e}") from e
+        raise OutputError(f"cannot write {path}: {e.strerror or e}; choose another -o") from e
     finally:
         plt.close(fig)
     return path

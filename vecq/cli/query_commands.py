@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 import click
 
-from ..core.words import respellings
 from .options import approx_option, batch_options, batch_source, complete_words, output_options
 from .session import Session
 
@@ -36,9 +35,7 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         session.similar(*words)
         return None
     model = session.open()
-    matches = [model.lookup(w) for w in dict.fromkeys(words)]
-    for note in respellings(matches):
-        session.warn(note)
+    matches = session.lookup(model, list(dict.fromkeys(words)))
     names = [m.word for m in matches]
     matrix = model.similarity_matrix(matches)
     with session.renderer(("word", *names), "pairwise similarity", model) as out:
@@ -133,9 +130,7 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
 def vector(session: Session, word: str, unit: bool) -> None:
     """The vector of a word, as stored in the model (or unit-length with --unit)."""
     model = session.open()
-    match = model.lookup(word)
-    for note in respellings([match]):
-        session.warn(note)
+    (match,) = session.lookup(model, [word])
     values = model.vectors[match.row] if unit else model.raw_vector(match.row)
     with session.renderer(("word", "vector"), f"vector of {match.word}", model) as out:
         out.write([{"word": match.word, "vector": [float(v) for v in values]}])

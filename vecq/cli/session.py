@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..cache.layout import index_dir
-from ..core.words import respellings
+from ..core.words import Match, respellings
 from ..errors import ExitCode, QueryError
 from ..records import Similarity
 from .env import Env
@@ -93,6 +93,21 @@ class Session:
         if found is not None and os.path.isdir(index_dir(found[0])):
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
+    def lookup(self, model, words: Sequence[str]) -> list[Match]:
+        """The rows of ``words``, each respelling noted on stderr; every unknown word in one error."""
+        from ..core.queries import first_error, resolve_many
+
+        matches = resolve_many(model, words)
+        error = first_error(matches)
+        if error is not None:
+            raise error
+        self.note_respellings(matches)
+        return matches
+
+    def note_respellings(self, matches: Sequence[Match]) -> None:
+        for note in respellings(matches):
+            self.warn(note)
+
     def renderer(self, columns: Sequence[str], title: str = "", model=None, info=None) -> Renderer:
         """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records."""
         info = info if info is not None else (model.info if model else None)
@@ -123,8 +138,7 @@ class Session:
             self.answer(SimilarQuery(), [[a, b]], "similarity")
             return
         matches, score, info = found
-        for note in respellings(matches):
-            self.warn(note)
+        self.note_respellings(matches)
         with self.renderer(Similarity._fields, "similarity", info=info) as out:
             out.write([Similarity(a, b, score)._asdict()])
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import QueryError, VecqError
+from ..errors import QueryError, UnknownWordError, VecqError
 from ..records import Similarity
 from .expression import Term, parse_expression
 from .model import Model
@@ -28,13 +28,22 @@ class Outcome:
         self.notes: list[str] = []
 
     def check(self, matches: Sequence[Match | VecqError]) -> bool:
-        """Take the first failed match as this line's error, or note respellings; True if all matched."""
-        for m in matches:
-            if isinstance(m, VecqError):
-                self.error = m
-                return False
+        """Note respellings and return True if every word matched; else keep the line's error."""
+        error = first_error(matches)
+        if error is not None:
+            self.error = error
+            return False
         self.notes += respellings(matches)
         return True
+
+
+def first_error(matches: Sequence[Match | VecqError]) -> VecqError | None:
+    """The error of a query's words: every unknown word in one error, or the first other error."""
+    errors = [m for m in matches if isinstance(m, VecqError)]
+    if not errors:
+        return None
+    unknown = [e for e in errors if isinstance(e, UnknownWordError)]
+    return UnknownWordError.combine(unknown) if len(unknown) == len(errors) else errors[0]
 
 
 def resolve_many(model: Model, words: Sequence[str], suggest: bool = True) -> list[Match | VecqError]:
