@@ -196,3 +196,12 @@ def test_analogies_sharing_their_parts_equal_one_product_per_question(glove, kv)
     )
     for got, want in zip(ours, plain):
         same_ranking([(glove.vocab.word(r), s) for r, s in got], [(glove.vocab.word(r), s) for r, s in want])
+
+
+def test_in_memory_and_cached_models_give_the_same_bits(glove, glove_raw):
+    """One rule makes unit rows (core/unit.py): a model answered from memory, when its cache cannot be
+    written, holds the very bits of the cached one."""
+    words, vectors = glove_raw
+    memory = Model.from_arrays(words[:20000], vectors[:20000])
+    assert np.array_equal(memory.vectors, np.asarray(glove.vectors[:20000]))
+    assert np.array_equal(memory.norms, np.asarray(glove.norms[:20000]))

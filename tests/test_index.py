@@ -206,11 +206,11 @@ def test_a_killed_index_build_leaves_nothing_used_and_is_swept(tmp_path, medium_
     base = [sys.executable, "-m", "vecq", "-m", str(medium_model)]
     assert subprocess.run([*base, "cache", "build"], env=env, capture_output=True).returncode == 0
     (folder,) = [p for p, s in store.entries(cache)]
-    kill_midway([*base, "index", "build"], env, folder, ".ivf-tmp-*", settle=0.3)
-    assert list(folder.glob(".ivf-tmp-*")) and ivf.load(folder) is None  # a leftover, never an index
+    kill_midway([*base, "index", "build"], env, folder, ".tmp-ivf-*", settle=0.3)
+    assert list(folder.glob(".tmp-ivf-*")) and ivf.load(folder) is None  # a leftover, never an index
     answer = subprocess.run(
         [*base, "neighbors", "cat", "--approx", "-n", "3"], env=env, capture_output=True, text=True
     )
     assert answer.returncode == 0 and "no approximate index" in answer.stderr
     assert subprocess.run([*base, "index", "build"], env=env, capture_output=True).returncode == 0
-    assert ivf.load(folder) is not None and not list(folder.glob(".ivf-*"))
+    assert ivf.load(folder) is not None and not list(folder.glob(".*-ivf-*"))

@@ -19,8 +19,9 @@ from numbers import Integral
 import numpy as np
 
 from .core.expression import Term, parse_expression
-from .core.model import Model
+from .core.model import Model, cosmul
 from .core.topk import top_k_blocked
+from .core.unit import unit
 from .core.words import Match
 from .errors import UnknownWordError
 from .records import AnalogyAnswer, Neighbor
@@ -47,12 +48,6 @@ def _ensure_list(value) -> list:
     if isinstance(value, np.ndarray) and value.ndim == 2:
         return list(value)
     return list(value)
-
-
-def _unitvec(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v)
-    norm = np.linalg.norm(v)
-    return (v / norm).astype(v.dtype) if norm > 0 else v
 
 
 class _IndexToKey(Sequence):
@@ -219,7 +214,7 @@ class Vectors:
         if total > 0:
             mean = mean / total
         if post_normalize:
-            mean = _unitvec(mean).astype(np.float32)
+            mean = unit(mean).astype(np.float32)
         return mean
 
     # -- gensim: similarity -----------------------------------------------------------------------
@@ -238,7 +233,7 @@ class Vectors:
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return float(np.dot(_unitvec(mean1), _unitvec(mean2)))
+        return float(np.dot(unit(mean1), unit(mean2)))
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
@@ -251,11 +246,11 @@ class Vectors:
             word_or_vector = self.get_vector(word_or_vector, norm=True)
         other_words = list(other_words)
         if other_words:
-            unit = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
+            rows = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
         else:
-            unit = np.asarray(self.model.vectors)
+            rows = np.asarray(self.model.vectors)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return 1 - (unit @ _unitvec(np.asarray(word_or_vector, dtype=np.float32)))
+            return 1 - (rows @ unit(np.asarray(word_or_vector, dtype=np.float32)))
 
     def closer_than(self, key1, key2) -> list[str]:
         all_distances = self.distances(key1)
@@ -346,8 +341,7 @@ class Vectors:
 
         def scores(block):
             b = np.asarray(block)
-            out = np.prod((1 + p @ b.T) / 2, axis=0) / (np.prod((1 + n @ b.T) / 2, axis=0) + 1e-6)
-            return out[None, :]
+            return cosmul(p @ b.T, n @ b.T)[None, :]
 
         stop = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
         return self._ranked(scores, rows, topn, 0, stop)

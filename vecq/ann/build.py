@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..cache.files import AlignedWriter, as_path, npy_header, rmtree, swap_in
+from ..cache.files import AlignedWriter, as_path, npy_header, rmtree, swap_in, sweep, temporary_beside
 from ..cache.layout import index_dir
 from ..progress import NULL_REPORTER, Reporter
 from .index import FILES, FORMAT_VERSION, NPROBE_CHOICES, Index, _open, load
@@ -71,9 +71,9 @@ def build(
     lists = min(lists or n_lists(n), n)
     rng = np.random.default_rng(seed)
     folder = as_path(folder)
-    sweep(folder)
-    tmp = folder / f".ivf-tmp-{os.getpid()}-{os.urandom(4).hex()}"
-    tmp.mkdir()
+    target = as_path(index_dir(folder))
+    sweep(target)
+    tmp = temporary_beside(target)
     try:
         with reporter.task(f"training {lists} lists", None):
             pick = np.sort(rng.choice(n, min(n, max(sample_size, lists * 4)), replace=False))
@@ -107,7 +107,7 @@ def build(
         meta |= {"build_seconds": round(built, 1), "mean_list": n / lists, "files": files}
         (tmp / "index.json").write_text(json.dumps(meta, indent=1))
         index = index._replace(meta=meta)
-        swap_in(tmp, as_path(index_dir(folder)), folder / f".ivf-old-{os.urandom(4).hex()}")
+        swap_in(tmp, target)
     except BaseException:
         rmtree(tmp, ignore_errors=True)
         raise
@@ -131,12 +131,3 @@ def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.nda
             np.clip(block, -127, 127, out=block)
             f.write(memoryview(block.astype(np.int8)))
             task.update(s + len(chunk))
-
-
-def sweep(folder: str | os.PathLike) -> int:
-    """Delete what killed builds left in ``folder`` (never read: only ``ivf/`` is). Call under its lock."""
-    folder = as_path(folder)
-    leftovers = [p for p in folder.glob(".ivf-*") if p.name.startswith((".ivf-tmp-", ".ivf-old-"))]
-    for p in leftovers:
-        rmtree(p, ignore_errors=True)
-    return len(leftovers)

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..cache.files import as_path
+from ..cache.files import as_path, size_mismatch
 from ..cache.layout import index_dir
 from . import search
 
@@ -80,9 +80,8 @@ def load(folder: str | os.PathLike) -> Index | None:
             meta = json.loads(f.read())
         if meta.get("format") != FORMAT_VERSION:
             return None
-        for name, size in meta["files"].items():
-            if os.stat(os.path.join(target, name)).st_size != size:
-                return None
+        if size_mismatch(target, meta["files"]) is not None:
+            return None
         return _open(target, meta)
     except (OSError, ValueError, KeyError):
         return None

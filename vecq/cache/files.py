@@ -107,13 +107,49 @@ def npy_header(f, shape: tuple[int, ...], dtype: str = "float32") -> None:
     np.lib.format.write_array_header_1_0(f, {**header, "shape": shape})
 
 
-def swap_in(tmp: Path, target: Path, trash: Path) -> None:
-    """Rename the finished folder ``tmp`` to ``target``, moving an older one aside to ``trash`` first.
+def temporary_beside(target: str | os.PathLike) -> Path:
+    """A new empty folder beside ``target`` to write it in; ``swap_in`` renames it into place.
+
+    Its name (``.tmp-NAME-PID-RANDOM``) is what ``sweep`` recognises after a killed writer.
+    """
+    target = as_path(target)
+    tmp = target.parent / f".tmp-{target.name}-{os.getpid()}-{os.urandom(4).hex()}"
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def swap_in(tmp: Path, target: Path) -> None:
+    """Rename the finished folder ``tmp`` to ``target``, moving an older one aside first.
 
     Renames are atomic: a reader sees the old folder or the new one, and a kill between the two
-    renames leaves ``tmp`` and ``trash`` for the next writer's sweep, never half a folder.
+    renames leaves ``tmp`` and the ``.trash-NAME-RANDOM`` folder for the next writer's sweep, never
+    half a folder.
     """
     if target.exists():
+        trash = target.parent / f".trash-{target.name}-{os.urandom(4).hex()}"
         target.rename(trash)
         rmtree(trash, ignore_errors=True)
     tmp.rename(target)
+
+
+def sweep(target: str | os.PathLike) -> int:
+    """Delete what killed writers of ``target`` left beside it; how many. Call with its lock held."""
+    target = as_path(target)
+    leftovers = [
+        p for p in target.parent.glob(f".*-{target.name}-*") if p.name.startswith((".tmp-", ".trash-"))
+    ]
+    for p in leftovers:
+        rmtree(p, ignore_errors=True)
+    return len(leftovers)
+
+
+def size_mismatch(folder: str | os.PathLike, sizes: dict[str, int]) -> str | None:
+    """Why the files of ``folder`` do not have the sizes a manifest lists, or None when they do."""
+    for name, size in sizes.items():
+        try:
+            actual = os.stat(os.path.join(folder, name)).st_size
+        except OSError:
+            return f"{name} is missing"
+        if actual != size:
+            return f"{name} is {actual} bytes, expected {size}"
+    return None

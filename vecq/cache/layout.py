@@ -15,6 +15,7 @@ import zlib
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from ..records import ModelInfo
+from .files import size_mismatch
 
 if TYPE_CHECKING:
     pass
@@ -77,13 +78,9 @@ def check(folder: str | os.PathLike, source: Origin | None = None) -> Status:
         return Status(False, f"unreadable manifest ({e})")
     if manifest.get("format") != FORMAT_VERSION:
         return Status(False, "made by another version of vecq", manifest)
-    for name, size in manifest.get("files", {}).items():
-        try:
-            actual = os.stat(os.path.join(folder, name)).st_size
-        except OSError:
-            return Status(False, f"{name} is missing", manifest)
-        if actual != size:
-            return Status(False, f"{name} is {actual} bytes, expected {size}", manifest)
+    wrong = size_mismatch(folder, manifest.get("files", {}))
+    if wrong is not None:
+        return Status(False, wrong, manifest)
     if source is not None:
         try:
             size, mtime = source.fingerprint()

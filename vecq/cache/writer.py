@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..core.unit import unit_rows
 from ..core.vocab import build_arrays
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .files import AlignedWriter, CacheWriteError, as_path, npy_header, rmtree, swap_in
+from .files import AlignedWriter, CacheWriteError, as_path, npy_header, rmtree, swap_in, temporary_beside
 from .layout import FILES, FORMAT_VERSION, MANIFEST, Origin
 
 if TYPE_CHECKING:  # pathlib is imported where caches are written (see layout)
@@ -47,9 +48,8 @@ class Conversion:
     def __init__(self, folder: str | os.PathLike, source: Origin, reporter: Reporter = NULL_REPORTER):
         folder = as_path(folder)
         self.folder, self.source, self.reporter = folder, source, reporter
-        self.tmp = folder.parent / f".tmp-{folder.name}-{os.getpid()}-{os.urandom(4).hex()}"
         try:
-            self.tmp.mkdir(parents=True)
+            self.tmp = temporary_beside(folder)
         except OSError as e:
             raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
         self._vectors: _VectorFile | None = None
@@ -98,7 +98,7 @@ class Conversion:
                 "files": {name: (tmp / name).stat().st_size for name in FILES},
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
-            swap_in(tmp, folder, folder.parent / f".trash-{folder.name}-{os.urandom(4).hex()}")
+            swap_in(tmp, folder)
         except OSError as e:
             self.abort()
             raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
@@ -192,25 +192,11 @@ class _VectorFile:
 
     def _write(self, f, g, buf: np.ndarray, start: int, stop: int) -> None:
         block = np.asarray(self.matrix[start:stop], dtype=np.float32)
-        out = buf[: len(block)]
-        squares = np.einsum("ij,ij->i", block, block)
-        if not np.isfinite(squares).all():  # a NaN or an infinity anywhere in a row shows here
-            bad = start + int(np.flatnonzero(~np.isfinite(block).all(axis=1))[0])
+        out, norms = unit_rows(block, out=buf[: len(block)])
+        if not np.isfinite(norms).all():  # a NaN or an infinity anywhere in a row shows here
+            bad = start + int(np.flatnonzero(~np.isfinite(norms))[0])
             raise ModelError(
                 f"{self.source.path}: row {bad} holds NaN or infinite values; the file is damaged"
             )
-        n = np.sqrt(squares).astype(np.float32)
-        np.multiply(block, (1.0 / np.where(n > 0, n, 1.0))[:, None], out=out)
         f.write(memoryview(out))
-        g.write(memoryview(n))
-
-
-def sweep(folder: str | os.PathLike) -> int:
-    """Delete what killed conversions of ``folder`` left behind. Call with its lock held."""
-    folder = as_path(folder)
-    count = 0
-    for p in folder.parent.glob(f".*-{folder.name}-*"):
-        if p.name.startswith((".tmp-", ".trash-")):
-            rmtree(p, ignore_errors=True)
-            count += 1
-    return count
+        g.write(memoryview(norms))

@@ -20,10 +20,11 @@ from ..errors import QueryError
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe
 from .topk import top_k_blocked
+from .unit import unit, unit_rows
 from .vocab import Vocab
 from .words import Match, resolve
 
-COSMUL_EPS = 1e-6
+COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
 
 
@@ -45,8 +46,7 @@ class Model:
     ) -> Model:
         """A model held in memory: normalises ``raw`` the way the cache does."""
         raw = np.asarray(raw, dtype=np.float32)
-        norms = np.linalg.norm(raw, axis=1).astype(np.float32)
-        unit = normalise(raw, norms)
+        unit, norms = unit_rows(raw)
         info = ModelInfo(name=name, source=source, rows=raw.shape[0], dimensions=raw.shape[1])
         return cls(unit, norms, Vocab.from_words(words), info)
 
@@ -162,15 +162,14 @@ class Model:
 
         def scores(block: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
             qq = q if which is None else q.reshape(m, 3, -1)[which].reshape(-1, q.shape[1])
-            s = ((1.0 + qq @ block.T) / 2.0).reshape(-1, 3, block.shape[0])
-            return s[:, 0] * s[:, 1] / (s[:, 2] + COSMUL_EPS)
+            cos = (qq @ block.T).reshape(-1, 3, block.shape[0]).transpose(1, 0, 2)  # A, C, B
+            return cosmul(cos[:2], cos[2:])
 
         # An index is probed with the 3CosAdd direction; the candidates are then scored by 3CosMul.
         probe = None
         if self.index is not None:
             t = q.reshape(m, 3, -1)
-            probe = t[:, 0] - t[:, 2] + t[:, 1]
-            probe /= np.maximum(np.linalg.norm(probe, axis=1, keepdims=True), 1e-12)
+            probe = unit(t[:, 0] - t[:, 2] + t[:, 1])
         return self._top(
             scores, m, rows.tolist(), top, restrict, probe=probe, score_rows=lambda v, w: scores(v, w)
         )
@@ -224,11 +223,8 @@ class Model:
         """
         if len(matches) < 2:
             raise QueryError("give at least two words to find the one that does not belong")
-        unit = np.asarray(self.vectors[[m.row for m in matches]], dtype=np.float32)
-        mean = unit.mean(axis=0)
-        norm = np.linalg.norm(mean)
-        mean = mean / norm if norm > 0 else mean
-        scores = (unit @ mean).tolist()
+        rows = np.asarray(self.vectors[[m.row for m in matches]], dtype=np.float32)
+        scores = (rows @ unit(rows.mean(axis=0))).tolist()
         return sorted(zip(matches, scores), key=lambda pair: (pair[1], pair[0].word))
 
     # -- machinery --------------------------------------------------------------------------------
@@ -246,9 +242,7 @@ class Model:
             rows = np.array([[t.match.row for t in queries[j]] for j in which], dtype=np.int64)
             weights = np.array([[t.weight for t in queries[j]] for j in which], dtype=np.float32)
             vectors = np.asarray(self.vectors[rows.ravel()], dtype=np.float32).reshape(len(which), size, -1)
-            mean = np.einsum("qt,qtd->qd", weights, vectors)
-            norm = np.linalg.norm(mean, axis=1, keepdims=True)
-            q[which] = mean / np.where(norm > 0, norm, 1.0)
+            q[which] = unit(np.einsum("qt,qtd->qd", weights, vectors))
         return q
 
     def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None, bound=None):
@@ -266,15 +260,18 @@ class Model:
         return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
 
 
+def cosmul(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    """3CosMul (gensim's most_similar_cosmul) of cosines ``positive`` (p, ..., n), ``negative`` (q, ..., n).
+
+    Each cosine is shifted to [0, 1]; the product over the positive words is divided by the product
+    over the negative ones plus ``COSMUL_EPS``. The engine's analogies and the API both score here.
+    """
+    return np.prod((1 + positive) / 2, axis=0) / (np.prod((1 + negative) / 2, axis=0) + COSMUL_EPS)
+
+
 def _parts_pay(triples: Sequence[tuple[Match, Match, Match]]) -> bool:
     """Do the questions share few enough pairs and Cs for ``_analogies_by_parts`` to be cheaper?"""
     if len(triples) < 64:
         return False
     parts = len({(a.row, b.row) for a, b, _ in triples}) + len({c.row for _, _, c in triples})
     return parts * 4 <= len(triples)
-
-
-def normalise(raw: np.ndarray, norms: np.ndarray) -> np.ndarray:
-    """Unit rows; an all-zero row stays all zeros (score 0 against anything, never NaN)."""
-    safe = np.where(norms > 0, norms, 1.0).astype(np.float32)
-    return (raw / safe[:, None]).astype(np.float32)

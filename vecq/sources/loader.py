@@ -97,7 +97,7 @@ def build(
             again = layout.check(folder, source)  # another vecq may have converted it meanwhile
             if again.ok:
                 return reader.open_model(folder, again.manifest)
-            writer.sweep(folder)
+            files.sweep(folder)
             root = os.path.dirname(folder)
             warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
             conversion = writer.Conversion(folder, source, reporter)
