@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from vecq.cli import cli
 from vecq.cli.env import Env
 from vecq.cli.group import command_tree
+from vecq.cli.session import Session
 
 M = ["-m", "glove-wiki-gigaword-50"]
 
@@ -215,3 +216,41 @@ def test_closed_pipe_ends_quietly(session_cache):
     assert proc.stdout.startswith("query\t")
     assert proc.stderr == ""
     assert proc.returncode == 0
+
+
+def test_option_decorators_stack_in_any_order():
+    """--approx reaches the Session whether approx_option stands outside output_options or inside."""
+    import click
+
+    from vecq.cli.options import approx_option, output_options
+
+    seen = {}
+
+    @click.group()
+    @click.pass_context
+    def group(ctx):
+        ctx.obj = Session(Env())
+
+    @group.command()
+    @approx_option
+    @output_options
+    def outer(session):
+        seen["outer"] = session.approx
+
+    @group.command()
+    @output_options
+    @approx_option
+    def inner(session):
+        seen["inner"] = session.approx
+
+    for name in ("outer", "inner"):
+        assert CliRunner().invoke(group, [name, "--approx"]).exit_code == 0
+        assert CliRunner().invoke(group, [name]).exit_code == 0 and seen[name] is False
+    assert CliRunner().invoke(group, ["outer", "--approx"]).exit_code == 0 and seen["outer"] is True
+    assert CliRunner().invoke(group, ["inner", "--approx"]).exit_code == 0 and seen["inner"] is True
+
+
+@pytest.mark.parametrize("command", [["plot", "cat", "dog", "-o", "x.png"], ["repl"], ["odd", "cat", "dog"]])
+def test_model_options_are_accepted_after_every_command(command, tmp_path):
+    result = run([*command, "-m", str(tmp_path / "missing.txt")])
+    assert result.exit_code == 4 and "does not exist" in result.stderr

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from ..core import evaluate
-from .options import approx_option, complete_words, output_options
+from .options import (
+    approx_option,
+    complete_words,
+    output_options,
+    restrict_option,
+    session_options,
+    top_option,
+)
 from .session import Session
 
 
@@ -22,13 +29,6 @@ def eval_group() -> None:
     """Standard benchmarks with gensim's exact rules: analogy accuracy, similarity correlation."""
 
 
-_restrict = click.option(
-    "--restrict",
-    type=click.IntRange(min=1),
-    default=300_000,
-    show_default=True,
-    help="Only the first N words count (gensim's restrict_vocab).",
-)
 _case = click.option(
     "--case-sensitive", is_flag=True, help="Compare words as spelt (gensim: case_insensitive=False)."
 )
@@ -36,7 +36,7 @@ _case = click.option(
 
 @eval_group.command("analogies")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
-@_restrict
+@restrict_option(300_000)
 @_case
 @click.option("--method", type=click.Choice(["add", "cosmul"]), default="add", show_default=True)
 @output_options
@@ -67,7 +67,7 @@ def eval_analogies(session: Session, file, restrict, case_sensitive, method) -> 
 
 @eval_group.command("similarity")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
-@_restrict
+@restrict_option(300_000)
 @_case
 @output_options
 def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
@@ -123,7 +123,7 @@ def odd(session: Session, words) -> None:
 @click.option(
     "--neighbors", "k", type=click.IntRange(min=0), default=0, help="Also plot each word's K neighbours."
 )
-@click.pass_obj
+@session_options
 def plot(session: Session, words, output, k) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot.
 
@@ -138,9 +138,9 @@ def plot(session: Session, words, output, k) -> None:
 
 
 @click.command()
-@click.option("-n", "--top", type=click.IntRange(min=1), default=10, show_default=True)
+@top_option(10)
 @approx_option
-@click.pass_obj
+@output_options
 def repl(session: Session, top: int) -> None:
     """An interactive session over one opened model.
 

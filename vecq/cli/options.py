@@ -40,10 +40,33 @@ def model_options(f: Callable) -> Callable:
     )(f)
 
 
-def output_options(f: Callable) -> Callable:
-    """The same output flags on every command that prints records; passes a ready ``Session``."""
+def session_options(f: Callable) -> Callable:
+    """The model options after a command too (``vecq plot -m NAME ...``); passes a ready ``Session``.
+
+    The command's Session also becomes its context's object, so that options applied inside this
+    one (``approx_option``) find the same Session in whatever order the decorators stack.
+    """
 
     @model_options
+    @click.pass_obj
+    @functools.wraps(f)
+    def wrapper(session: Session, model_spec, trust, limit, **kwargs):
+        session = replace(
+            session,
+            model_spec=model_spec or session.model_spec,
+            trust=trust or session.trust,
+            limit=limit or session.limit,
+        )
+        click.get_current_context().obj = session
+        return f(session, **kwargs)
+
+    return wrapper
+
+
+def output_options(f: Callable) -> Callable:
+    """The same model and output flags on every command that prints records; passes a ready ``Session``."""
+
+    @session_options
     @click.option(
         "-f",
         "--format",
@@ -53,22 +76,36 @@ def output_options(f: Callable) -> Callable:
     )
     @click.option("--no-header", is_flag=True, help="Leave out the header line (tsv, csv) or row (table).")
     @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or TERM=dumb).")
-    @click.pass_obj
     @functools.wraps(f)
-    def wrapper(session: Session, model_spec, trust, limit, fmt, no_header, no_color, **kwargs):
-        env = replace(session.env, color=False) if no_color else session.env
-        session = replace(
-            session,
-            env=env,
-            model_spec=model_spec or session.model_spec,
-            trust=trust or session.trust,
-            limit=limit or session.limit,
-            fmt=fmt,
-            header=not no_header,
-        )
+    def wrapper(session: Session, fmt, no_header, no_color, **kwargs):
+        session.env = replace(session.env, color=False) if no_color else session.env
+        session.fmt, session.header = fmt, not no_header
         return f(session, **kwargs)
 
     return wrapper
+
+
+def top_option(default: int) -> Callable:
+    """``-n/--top``: how many answers."""
+    return click.option(
+        "-n",
+        "--top",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help="How many answers.",
+    )
+
+
+def restrict_option(default: int | None = None) -> Callable:
+    """``--restrict N``: only the first N words (the most frequent) count, as gensim's restrict_vocab."""
+    return click.option(
+        "--restrict",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=default is not None,
+        help="Only the first N words (the most frequent) count, like gensim's restrict_vocab.",
+    )
 
 
 def complete_words(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
@@ -103,6 +140,8 @@ def approx_option(f: Callable) -> Callable:
     )
     @functools.wraps(f)
     def wrapper(*args, approx: bool, **kwargs):
+        # Outside session_options this sets the group's Session, which session_options then copies;
+        # inside, the command's own (session_options made it the context's object).
         click.get_current_context().find_object(Session).approx = approx
         return f(*args, **kwargs)
 

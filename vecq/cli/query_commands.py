@@ -5,11 +5,17 @@ Each resolves the model, calls the engine and hands the records to the renderer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import click
 
-from .options import approx_option, batch_options, batch_source, complete_words, output_options
+from .options import (
+    approx_option,
+    batch_options,
+    batch_source,
+    complete_words,
+    output_options,
+    restrict_option,
+    top_option,
+)
 from .session import Session
 
 SIMILAR_CHUNK = 8192
@@ -43,28 +49,9 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
     return None
 
 
-def _top(default: int) -> Callable:
-    return click.option(
-        "-n",
-        "--top",
-        type=click.IntRange(min=1),
-        default=default,
-        show_default=True,
-        help="How many answers.",
-    )
-
-
-_restrict = click.option(
-    "--restrict",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Search only the first N words (the most frequent), like gensim's restrict_vocab.",
-)
-
-
 @click.command()
 @click.argument("words", nargs=-1, shell_complete=complete_words)
-@_top(1)
+@top_option(1)
 @click.option(
     "--method",
     type=click.Choice(["add", "cosmul"]),
@@ -72,7 +59,7 @@ _restrict = click.option(
     show_default=True,
     help="3CosAdd (gensim most_similar) or 3CosMul (most_similar_cosmul).",
 )
-@_restrict
+@restrict_option()
 @batch_options
 @approx_option
 @output_options
@@ -98,8 +85,8 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 
 @click.command()
 @click.argument("query", nargs=-1, shell_complete=complete_words)
-@_top(10)
-@_restrict
+@top_option(10)
+@restrict_option()
 @click.option(
     "--threshold", type=click.FloatRange(-1, 1), default=None, help="Only answers at least this similar."
 )
