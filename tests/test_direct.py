@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import fresh_python
 
-from vecq.cache import rows
+from vecq.cache import pair_reader as rows
 from vecq.cli import cli
 from vecq.cli.env import Env
-from vecq.core.words import resolve
+from vecq.core.words import find_word
 from vecq.errors import VecqError
 from vecq.sources.loader import ready
 
@@ -30,7 +30,7 @@ GLOVE = "glove-wiki-gigaword-50"
 def engine_answer(model, a: str, b: str):
     """What the numpy path answers for a pair, or None where it raises."""
     try:
-        ma, mb = resolve(model.vocab, a), resolve(model.vocab, b)
+        ma, mb = find_word(model.vocab, a), find_word(model.vocab, b)
     except VecqError:
         return None
     return [ma, mb], float(model.similarities(np.array([ma.row]), np.array([mb.row]))[0])
@@ -77,7 +77,7 @@ def test_an_unexpected_array_file_is_left_to_the_ordinary_path(small_model, tmp_
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     open_model(str(small_model))
     assert read_pair(str(small_model), "king", "queen") is not None
-    folder = layout.entry_dir(sources.resolve(str(small_model)))
+    folder = layout.entry_dir(sources.source_for(str(small_model)))
     order = Path(folder) / "order.npy"
     data = bytearray(order.read_bytes())
     data[data.index(b"<i4") : data.index(b"<i4") + 3] = b"<u4"  # same size, other type

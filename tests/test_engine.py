@@ -96,7 +96,7 @@ def test_king_man_woman_is_queen(glove):
 
 def test_batch_answers_equal_single_answers(glove, kv):
     words = sample_words(kv, 40, seed=6)
-    batch = NeighborsQuery(top=5).answer(glove, [[w] for w in words])
+    batch = NeighborsQuery(top=5).answer_chunk(glove, [[w] for w in words])
     for word, outcome in zip(words, batch):
         single = glove.neighbors(terms(glove, word), top=5)
         # BLAS may sum in another order for a matrix than for a vector: equal to float32 rounding.
@@ -105,14 +105,14 @@ def test_batch_answers_equal_single_answers(glove, kv):
             [n.similarity for n in single], abs=1e-6
         )
     qs = questions(kv, 30, seed=7)
-    batch = AnalogyQuery(top=3).answer(glove, [list(q) for q in qs])
+    batch = AnalogyQuery(top=3).answer_chunk(glove, [list(q) for q in qs])
     for (a, b, c), outcome in zip(qs, batch):
         single = glove.analogy(glove.lookup(a), glove.lookup(b), glove.lookup(c), top=3)
         assert [r["answer"] for r in outcome.records] == [x.answer for x in single]
 
 
 def test_batch_similarity_marks_unknown_words_and_goes_on(glove):
-    out = SimilarQuery().answer(glove, [["cat", "kitten"], ["cat", "qzxqzxq"], ["dog", "puppy"]])
+    out = SimilarQuery().answer_chunk(glove, [["cat", "kitten"], ["cat", "qzxqzxq"], ["dog", "puppy"]])
     assert out[0].error is None and out[2].error is None
     assert isinstance(out[1].error, UnknownWordError)
     assert out[0].records[0]["similarity"] == pytest.approx(
@@ -168,7 +168,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
     zero_rows = np.array([5, 17])
     monkeypatch.setattr(engine, "block_rows", lambda m: block)
     for k in (1, 5, 12):
-        got = engine.top_k_blocked(lambda b: q @ b.T, matrix, 280, 40, exclude, k, zero_rows)
+        got = engine.top_k(lambda b: q @ b.T, matrix, 280, 40, exclude, k, zero_rows)
         for j in range(40):
             scores = (q[j] @ matrix[:280].T).astype(np.float32)
             allowed = [r for r in range(280) if r not in exclude[j] and r not in (5, 17)]
@@ -180,7 +180,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
 def test_analogies_sharing_their_parts_equal_one_product_per_question(glove, kv):
     """The Google set's shape (every pair of a section with every other): answered by parts and
     pruned by bounds, the answers equal the plain 3CosAdd search, top 5 with scores."""
-    from vecq.core.model import _parts_pay
+    from vecq.core.model import _few_shared_parts
 
     triples = []
     with open(datapath("questions-words.txt")) as f:
@@ -189,7 +189,7 @@ def test_analogies_sharing_their_parts_equal_one_product_per_question(glove, kv)
             if not line.startswith(":") and all(w in kv.key_to_index for w in words):
                 triples.append(tuple(glove.lookup(w) for w in (words[1], words[0], words[2])))
     triples = triples[:1500]
-    assert _parts_pay(triples)
+    assert _few_shared_parts(triples)
     ours = glove.analogies(triples, top=5, restrict=100_000)
     plain = glove.neighbors_many(
         [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top=5, restrict=100_000

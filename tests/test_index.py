@@ -24,7 +24,7 @@ from vecq.cache import reader as store
 from vecq.cli import cli
 from vecq.core.expression import Term
 from vecq.core.model import Model
-from vecq.core.topk import top_k_blocked
+from vecq.core.topk import top_k
 
 M = ["-m", "glove-wiki-gigaword-50"]
 
@@ -160,9 +160,7 @@ def test_search_equals_exact_when_every_list_is_probed(tmp_path):
     model = Model.from_arrays([f"w{i}" for i in range(3000)], raw)
 
     def exact(q, exclude, k):
-        return top_k_blocked(
-            lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k, model.zero_rows
-        )
+        return top_k(lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k, model.zero_rows)
 
     index = ivf_build.build(model.vectors, exact, tmp_path, lists=20, queries=50)
     q = np.asarray(model.vectors[:30])

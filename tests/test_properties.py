@@ -95,7 +95,7 @@ def test_analogies_equal_gensim(m, data):
 def test_batch_answers_equal_single_answers(m, data):
     model, words, _ = m
     queries = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=10))
-    batch = NeighborsQuery(top=3).answer(model, [[q] for q in queries])
+    batch = NeighborsQuery(top=3).answer_chunk(model, [[q] for q in queries])
     for q, outcome in zip(queries, batch):
         single = model.neighbors([Term(1.0, model.lookup(q))], top=3)
         assert [r["word"] for r in outcome.records] == [n.word for n in single] or np.allclose(

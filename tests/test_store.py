@@ -84,7 +84,7 @@ def test_a_truncated_or_missing_cache_file_is_caught_and_rebuilt(cache, small_mo
 
 
 def test_leftovers_of_a_killed_conversion_are_never_used(cache, small_model):
-    source_folder = layout.entry_dir(names.resolve(str(small_model)))
+    source_folder = layout.entry_dir(names.source_for(str(small_model)))
     cache.mkdir(parents=True)
     leftover = cache / f".tmp-{os.path.basename(source_folder)}-999-deadbeef"
     leftover.mkdir()

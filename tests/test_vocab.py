@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vecq.core.vocab import Vocab, build_arrays
-from vecq.core.words import resolve, variants
+from vecq.core.words import find_word, variants
 
 word = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs")), min_size=1, max_size=40)
 
@@ -48,9 +48,9 @@ def test_variants_cover_case_and_phrases():
     assert variants("paris")[0] == "paris" and "Paris" in variants("paris")
     assert "New_York" in variants("new york") and "new_york" in variants("new york")
     vocab = Vocab.from_words(["Paris", "New_York", "cat"])
-    assert resolve(vocab, "paris").word == "Paris"
-    assert resolve(vocab, "new york").word == "New_York"
-    assert resolve(vocab, "CAT").word == "cat"
+    assert find_word(vocab, "paris").word == "Paris"
+    assert find_word(vocab, "new york").word == "New_York"
+    assert find_word(vocab, "CAT").word == "cat"
 
 
 def test_shell_completion_offers_vocabulary_words(glove, session_cache):

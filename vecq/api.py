@@ -20,7 +20,7 @@ import numpy as np
 
 from .core.expression import Term, parse_expression
 from .core.model import Model, cosmul
-from .core.topk import top_k_blocked
+from .core.topk import top_k
 from .core.unit import unit
 from .core.words import Match
 from .errors import UnknownWordError
@@ -301,9 +301,7 @@ class Vectors:
             return scores_of(np.asarray(matrix))[0]
         zero = self.model.zero_rows
         exclude = [r - start for r in rows_excluded if start <= r < stop]
-        (best,) = top_k_blocked(
-            scores_of, matrix, stop - start, 1, [exclude], int(topn), zero[zero >= start] - start
-        )
+        (best,) = top_k(scores_of, matrix, stop - start, 1, [exclude], int(topn), zero[zero >= start] - start)
         return [(self.model.vocab.word(r + start), float(s)) for r, s in best]
 
     def most_similar(

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def open_model(folder: str, manifest: dict) -> Model:
+def map_folder(folder: str, manifest: dict) -> Model:
     """Map a checked cache folder; nothing is read until a query touches it."""
 
     def load(name: str) -> np.ndarray:

@@ -98,7 +98,7 @@ def run(
             except VecqError as e:
                 parsed.append(e)
         good = [p for p in parsed if not isinstance(p, VecqError)]
-        answers = iter(query.answer(model, good, suggest=False))
+        answers = iter(query.answer_chunk(model, good, suggest=False))
         records: list[dict] = []
         for (number, line), item in zip(chunk, parsed):
             outcome = None if isinstance(item, VecqError) else next(answers)

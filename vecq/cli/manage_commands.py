@@ -182,7 +182,7 @@ def _index_record(model, idx) -> dict:
 def index_build(session: Session, model: str | None, lists: int | None) -> None:
     """Build the approximate index of MODEL into its cache, and measure its recall@10."""
     from ..ann import build as ann_build
-    from ..core.topk import top_k_blocked
+    from ..core.topk import top_k
     from .progress_bars import reporter_for
 
     opened = session.open(model)
@@ -190,9 +190,7 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
         raise CacheError("an index is stored in the cache, which could not be written; fix VECQ_CACHE_DIR")
 
     def exact(q, exclude, k):
-        return top_k_blocked(
-            lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k, opened.zero_rows
-        )
+        return top_k(lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k, opened.zero_rows)
 
     with files.locked(opened.folder):
         built = ann_build.build(

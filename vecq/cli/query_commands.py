@@ -73,13 +73,13 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     if source is None:
         if len(words) != 3:
             raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
-        session.one_approximate_answer()
+        session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import AnalogyQuery
 
     query = AnalogyQuery(top, method, restrict)
     if source is not None:
         return session.stream(query, source, strict, MATRIX_CHUNK)
-    session.answer(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
+    session.print_answers(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
     return None
 
 
@@ -100,13 +100,13 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
     if source is None:
         if not text:
             raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
-        session.one_approximate_answer()
+        session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import NeighborsQuery
 
     q = NeighborsQuery(top, restrict, threshold)
     if source is not None:
         return session.stream(q, source, strict, MATRIX_CHUNK)
-    session.answer(q, [q.parse(text)], f"neighbours of {text}")
+    session.print_answers(q, [q.parse(text)], f"neighbours of {text}")
     return None
 
 

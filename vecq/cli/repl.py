@@ -41,7 +41,7 @@ def _save(readline) -> None:
             readline.write_history_file(_history_file())
 
 
-def answer(session: Session, model, line: str, top: int) -> None:
+def answer_line(session: Session, model, line: str, top: int) -> None:
     """One line of the session: a similarity, or the neighbours of a word or expression."""
     if "~" in line:
         parts = [p.strip() for p in line.split("~")]
@@ -51,7 +51,7 @@ def answer(session: Session, model, line: str, top: int) -> None:
     else:
         query = NeighborsQuery(top)
         items, title = [query.parse(line)], f"neighbours of {line}"
-    session.answer(query, items, title, model)
+    session.print_answers(query, items, title, model)
 
 
 def run(session: Session, top: int) -> None:
@@ -78,7 +78,7 @@ def run(session: Session, top: int) -> None:
                 session.warn(HELP)
                 continue
             try:
-                answer(session, model, line, top)
+                answer_line(session, model, line, top)
             except VecqError as e:
                 session.warn(f"error: {e.message}")
     finally:

@@ -76,7 +76,7 @@ class Session:
                 )
         return model
 
-    def one_approximate_answer(self) -> None:
+    def single_blas_thread_for_one_approx_answer(self) -> None:
         """Call before numpy loads when this process answers one query: with --approx and an index,
         numpy's OpenBLAS starts with one thread.
 
@@ -95,9 +95,9 @@ class Session:
 
     def lookup(self, model, words: Sequence[str]) -> list[Match]:
         """The rows of ``words``, each respelling noted on stderr; every unknown word in one error."""
-        from ..core.queries import first_error, resolve_many
+        from ..core.queries import find_words, first_error
 
-        matches = resolve_many(model, words)
+        matches = find_words(model, words)
         error = first_error(matches)
         if error is not None:
             raise error
@@ -113,10 +113,10 @@ class Session:
         info = info if info is not None else (model.info if model else None)
         return Renderer(self.env, self.fmt, columns, title, info, self.header)
 
-    def answer(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
+    def print_answers(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
         """Answer queries given as arguments (or a REPL line): the first error stops them."""
         model = model or self.open()
-        outcomes = query.answer(model, items)
+        outcomes = query.answer_chunk(model, items)
         for outcome in outcomes:
             if outcome.error is not None:
                 raise outcome.error
@@ -127,7 +127,7 @@ class Session:
 
     def similar(self, a: str, b: str) -> None:
         """Two words: read straight from the cache when it is ready and both are found (no numpy)."""
-        from ..cache.rows import similarity
+        from ..cache.pair_reader import similarity
         from ..sources.loader import ready
 
         cache = ready(self.model_spec, trust=self.trust, limit=self.limit)
@@ -135,7 +135,7 @@ class Session:
         if found is None:  # the ordinary path converts, suggests spellings, reports errors
             from ..core.queries import SimilarQuery
 
-            self.answer(SimilarQuery(), [[a, b]], "similarity")
+            self.print_answers(SimilarQuery(), [[a, b]], "similarity")
             return
         matches, score, info = found
         self.note_respellings(matches)

@@ -96,7 +96,7 @@ def analogies(
             continue
         todo.append((len(report.sections) - 1, *words))
 
-    def answer(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
+    def answer_chunk(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
         # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
         triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for _, a, b, c, _ in chunk]
         return model.analogies(triples, top=5, method=method, restrict=restrict)
@@ -104,7 +104,7 @@ def analogies(
     chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
     done = 0
     with reporter.task("answering analogies", len(todo)) as task, threads.pool() as workers:
-        for chunk, results in zip(chunks, workers.map(answer, chunks)):
+        for chunk, results in zip(chunks, workers.map(answer_chunk, chunks)):
             for (sec, a, b, c, expected), result in zip(chunk, results):
                 predicted = None
                 for row, _ in result:

@@ -19,10 +19,10 @@ import numpy as np
 from ..errors import QueryError
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe
-from .topk import top_k_blocked
+from .topk import top_k
 from .unit import unit, unit_rows
 from .vocab import Vocab
-from .words import Match, resolve
+from .words import Match, find_word
 
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
@@ -67,7 +67,7 @@ class Model:
     # -- words ------------------------------------------------------------------------------------
 
     def lookup(self, typed: str) -> Match:
-        return resolve(self.vocab, typed, self.info.name)
+        return find_word(self.vocab, typed, self.info.name)
 
     def raw_vector(self, row: int) -> np.ndarray:
         """The vector as stored in the model file (unit row times its norm)."""
@@ -128,7 +128,7 @@ class Model:
         def scores(block: np.ndarray) -> np.ndarray:
             return q @ block.T
 
-        return self._top(scores, len(queries), exclude, top, restrict, probe=q)
+        return self._best_rows(scores, len(queries), exclude, top, restrict, probe=q)
 
     def analogy(
         self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
@@ -148,7 +148,7 @@ class Model:
         restrict: int | None = None,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for many A - B + C questions, from one pass over the matrix."""
-        if method == "add" and self.index is None and _parts_pay(triples):
+        if method == "add" and self.index is None and _few_shared_parts(triples):
             return self._analogies_by_parts(triples, top, restrict)
         if method == "add":
             return self.neighbors_many(
@@ -170,7 +170,7 @@ class Model:
         if self.index is not None:
             t = q.reshape(m, 3, -1)
             probe = unit(t[:, 0] - t[:, 2] + t[:, 1])
-        return self._top(
+        return self._best_rows(
             scores, m, rows.tolist(), top, restrict, probe=probe, score_rows=lambda v, w: scores(v, w)
         )
 
@@ -214,7 +214,7 @@ class Model:
             return out
 
         exclude = [[a.row, b.row, c.row] for a, b, c in triples]
-        return self._top(scores, m, exclude, top, restrict, bound=bound)
+        return self._best_rows(scores, m, exclude, top, restrict, bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -245,7 +245,7 @@ class Model:
             q[which] = unit(np.einsum("qt,qtd->qd", weights, vectors))
         return q
 
-    def _top(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None, bound=None):
+    def _best_rows(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None, bound=None):
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         if self.index is not None and probe is not None:
             return self.index.search(
@@ -257,7 +257,7 @@ class Model:
                 zero_rows=self.zero_rows,
                 limit=n,
             )
-        return top_k_blocked(score_block, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
+        return top_k(score_block, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
 
 
 def cosmul(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
@@ -269,7 +269,7 @@ def cosmul(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
     return np.prod((1 + positive) / 2, axis=0) / (np.prod((1 + negative) / 2, axis=0) + COSMUL_EPS)
 
 
-def _parts_pay(triples: Sequence[tuple[Match, Match, Match]]) -> bool:
+def _few_shared_parts(triples: Sequence[tuple[Match, Match, Match]]) -> bool:
     """Do the questions share few enough pairs and Cs for ``_analogies_by_parts`` to be cheaper?"""
     if len(triples) < 64:
         return False

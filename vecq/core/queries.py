@@ -14,7 +14,7 @@ from ..errors import QueryError, UnknownWordError, VecqError
 from ..records import Similarity
 from .expression import Term, parse_expression
 from .model import Model
-from .words import Match, resolve, respellings
+from .words import Match, find_word, respellings
 
 
 class Outcome:
@@ -46,7 +46,7 @@ def first_error(matches: Sequence[Match | VecqError]) -> VecqError | None:
     return UnknownWordError.combine(unknown) if len(unknown) == len(errors) else errors[0]
 
 
-def resolve_many(model: Model, words: Sequence[str], suggest: bool = True) -> list[Match | VecqError]:
+def find_words(model: Model, words: Sequence[str], suggest: bool = True) -> list[Match | VecqError]:
     """Matches for many words: one vectorised search, then variants (and suggestions) for the misses."""
     rows = model.vocab.indices(list(words)).tolist()
     out: list[Match | VecqError] = []
@@ -55,7 +55,7 @@ def resolve_many(model: Model, words: Sequence[str], suggest: bool = True) -> li
             out.append(Match(word, word, row))
             continue
         try:
-            out.append(resolve(model.vocab, word, model.info.name, suggest=suggest))
+            out.append(find_word(model.vocab, word, model.info.name, suggest=suggest))
         except VecqError as e:
             out.append(e)
     return out
@@ -78,7 +78,7 @@ class Query:
     def parse(self, line: str) -> list[str]:
         raise NotImplementedError
 
-    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+    def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         raise NotImplementedError
 
     def error_record(self, fields: list[str] | None, line: str) -> dict:
@@ -93,8 +93,8 @@ class SimilarQuery(Query):
     def parse(self, line: str) -> list[str]:
         return split_fields(line, 2, "words")
 
-    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
-        flat = resolve_many(model, [w for pair in items for w in pair], suggest)
+    def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        flat = find_words(model, [w for pair in items for w in pair], suggest)
         out = [Outcome() for _ in items]
         good: list[int] = []
         for i in range(len(items)):
@@ -120,13 +120,13 @@ class NeighborsQuery(Query):
         parse_expression(text)  # reject malformed expressions at parse time
         return [text]
 
-    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+    def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         out = [Outcome() for _ in items]
         queries: list[list[Term]] = []
         where: list[int] = []
         for i, (text,) in enumerate(items):
             terms = parse_expression(text)
-            matches = resolve_many(model, [w for _, w in terms], suggest)
+            matches = find_words(model, [w for _, w in terms], suggest)
             if not out[i].check(matches):
                 continue
             queries.append([Term(weight, m) for (weight, _), m in zip(terms, matches)])
@@ -152,8 +152,8 @@ class AnalogyQuery(Query):
     def parse(self, line: str) -> list[str]:
         return split_fields(line, 3, "words (A B C for A - B + C)")
 
-    def answer(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
-        flat = resolve_many(model, [w for triple in items for w in triple], suggest)
+    def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        flat = find_words(model, [w for triple in items for w in triple], suggest)
         out = [Outcome() for _ in items]
         triples, where = [], []
         for i in range(len(items)):

@@ -19,20 +19,21 @@ def block_rows(m: int) -> int:
     return max(1024, min(1 << 16, (1 << 20) // max(m, 1)))
 
 
-def top_k_blocked(
+def top_k(
     score_block,
     matrix: np.ndarray,
-    n: int,
-    m: int,
+    searched: int,
+    queries: int,
     exclude: list[list[int]],
     k: int,
     zero_rows: np.ndarray,
     bound=None,
 ) -> list[list[tuple[int, float]]]:
-    """Best ``k`` rows of ``matrix[:n]`` for each of ``m`` queries; ``score_block(block)`` is (m, rows).
+    """(row, score) lists: the best ``k`` rows of ``matrix[:searched]`` for each of ``queries`` queries.
 
-    With ``bound(block)`` (an upper bound on each query's scores in the block), a block after the
-    first is scored only for the queries it could improve: ``score_block(block, queries)``.
+    ``score_block(block)`` gives the (queries, len(block)) scores of a block of rows. With
+    ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
+    is scored only for the queries it could improve: ``score_block(block, which_queries)``.
 
     Blocks are small enough for their scores to stay in the CPU cache. After the first block each
     query has a running k-th best score, and a later block only costs one row-wise maximum, plus a
@@ -41,22 +42,22 @@ def top_k_blocked(
     (the queries' own words) and all-zero rows are masked to -inf before ranking, which is what
     gensim's "ask for k + len(exclude), then drop them" comes to.
     """
-    if m == 0:
+    if queries == 0:
         return []
-    k = max(0, min(k, n))
+    k = max(0, min(k, searched))
     if k == 0:
-        return [[] for _ in range(m)]
-    best_s = np.full((m, k), -np.inf, dtype=np.float32)
-    best_r = np.full((m, k), -1, dtype=np.int64)
+        return [[] for _ in range(queries)]
+    best_s = np.full((queries, k), -np.inf, dtype=np.float32)
+    best_r = np.full((queries, k), -1, dtype=np.int64)
     ex_r = np.array([r for e in exclude for r in e], dtype=np.int64)
     ex_j = np.array([j for j, e in enumerate(exclude) for _ in e], dtype=np.int64)
     by_row = np.argsort(ex_r, kind="stable")
     ex_r, ex_j = ex_r[by_row], ex_j[by_row]
-    zero_rows = np.sort(zero_rows[zero_rows < n])
-    everyone = np.arange(m)
-    step = block_rows(m)
-    for start in range(0, n, step):
-        stop = min(n, start + step)
+    zero_rows = np.sort(zero_rows[zero_rows < searched])
+    everyone = np.arange(queries)
+    step = block_rows(queries)
+    for start in range(0, searched, step):
+        stop = min(searched, start + step)
         block = matrix[start:stop]
         live = everyone
         if bound is None:
@@ -73,7 +74,7 @@ def top_k_blocked(
             if live is everyone:
                 s[ex_j[lo:hi], ex_r[lo:hi] - start] = -np.inf
             else:
-                at = np.full(m, -1, dtype=np.int64)
+                at = np.full(queries, -1, dtype=np.int64)
                 at[live] = np.arange(len(live))
                 hit = at[ex_j[lo:hi]]
                 s[hit[hit >= 0], ex_r[lo:hi][hit >= 0] - start] = -np.inf
@@ -114,7 +115,7 @@ def top_k_blocked(
             idx = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
         _merge(best_s, best_r, rows, np.take_along_axis(sub, idx, axis=1), idx + start)
     out = []
-    for j in range(m):
+    for j in range(queries):
         keep = np.isfinite(best_s[j])
         out.append(list(zip(best_r[j][keep].tolist(), best_s[j][keep].tolist())))
     return out

@@ -57,7 +57,7 @@ def check_typed(typed: str) -> None:
         raise QueryError(f"{typed[:40]!r} contains control characters; give a plain word")
 
 
-def resolve(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = True) -> Match:
+def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = True) -> Match:
     """The row for ``typed``, trying its variants; UnknownWordError with suggestions otherwise."""
     check_typed(typed)
     row = vocab.index(typed)

@@ -40,13 +40,13 @@ def open_model(
     warn: Callable[[str], None] = _ignore,
 ) -> Model:
     """The model named by ``spec`` (a path or a gensim-data name), ready to query."""
-    source = names.resolve(spec or default_model(), trust=trust, limit=limit, reporter=reporter)
+    source = names.source_for(spec or default_model(), trust=trust, limit=limit, reporter=reporter)
     folder = layout.entry_dir(source)
     status = layout.check(folder, source)
     if status.ok:
         from ..cache import reader
 
-        return reader.open_model(folder, status.manifest)
+        return reader.map_folder(folder, status.manifest)
     return build(source, folder, status, reporter, warn)
 
 
@@ -58,7 +58,7 @@ def ready(
     Never converts, downloads or prints: completion and the numpy-free answers call it.
     """
     try:
-        source = names.resolve(spec or default_model(), trust=trust, limit=limit, fetch=False)
+        source = names.source_for(spec or default_model(), trust=trust, limit=limit, fetch=False)
     except VecqError:
         return None
     folder = layout.entry_dir(source)
@@ -74,7 +74,7 @@ def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | No
     from ..cache import reader
 
     try:
-        return reader.open_model(*found)
+        return reader.map_folder(*found)
     except VecqError:
         return None
 
@@ -96,7 +96,7 @@ def build(
         with files.locked(folder):
             again = layout.check(folder, source)  # another vecq may have converted it meanwhile
             if again.ok:
-                return reader.open_model(folder, again.manifest)
+                return reader.map_folder(folder, again.manifest)
             files.sweep(folder)
             root = os.path.dirname(folder)
             warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
@@ -116,4 +116,4 @@ def build(
         words, raw = readers.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
     final = layout.check(folder, source)
-    return reader.open_model(folder, final.manifest)
+    return reader.map_folder(folder, final.manifest)

@@ -33,7 +33,7 @@ class Source(NamedTuple):
 # -- resolving what the user named ----------------------------------------------------------------
 
 
-def resolve(
+def source_for(
     spec: str,
     *,
     trust: bool = False,

@@ -27,7 +27,7 @@ import struct
 from contextlib import ExitStack
 from typing import BinaryIO
 
-from ..core.words import Match, resolve
+from ..core.words import Match, find_word
 from ..errors import VecqError
 from ..records import ModelInfo
 from .layout import model_info
@@ -84,7 +84,7 @@ class _Cache:
     def index(self, word: str) -> int | None:
         """The row of ``word`` as spelt: a bisection over the rows in byte order, as ``Vocab.index``.
 
-        (The one method of ``Vocab`` that ``words.resolve`` needs when it does not suggest.)
+        (The one method of ``Vocab`` that ``words.find_word`` needs when it does not suggest.)
         """
         target = word.encode("utf-8", errors="surrogatepass")
         at = bisect.bisect_left(range(self.rows), target, key=lambda i: self.word(self.order.read(i)[0]))
@@ -107,8 +107,8 @@ def similarity(folder: str, manifest: dict, a: str, b: str) -> tuple[list[Match]
     try:
         with ExitStack() as stack:
             cache = _Cache(stack, folder, manifest)
-            # words.resolve without suggestions: an unknown word raises, and is left to the caller
-            matches = [resolve(cache, a, suggest=False), resolve(cache, b, suggest=False)]
+            # words.find_word without suggestions: an unknown word raises, and is left to the caller
+            matches = [find_word(cache, a, suggest=False), find_word(cache, b, suggest=False)]
             score = cache.similarity(matches[0].row, matches[1].row)
     except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
         return None  # the ordinary path reports it
