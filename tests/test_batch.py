@@ -2,45 +2,29 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import random
 
 import pytest
-from click.testing import CliRunner
-
-from vecq.cli import cli
-
-M = ["-m", "glove-wiki-gigaword-50"]
-
-
-def invoke(args, input=None):
-    result = CliRunner().invoke(cli, [*M, *args], input=input)
-    assert "Traceback" not in result.stderr
-    return result
-
-
-def tsv(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
+from conftest import glove_invoke as invoke
+from conftest import tsv
 
 
 @pytest.mark.parametrize("how", ["argument", "file", "stdin"])
-def test_three_ways_in_give_the_same_answer(how, tmp_path):
-    if how == "argument":
-        result = invoke(["similar", "cat", "kitten"])
-        expected = tsv(result.stdout)[0]["similarity"]
-        return_value = result
-    else:
-        path = tmp_path / "pairs.tsv"
-        path.write_text("cat\tkitten\n")
-        args = ["similar", "--input", str(path)] if how == "file" else ["similar", "-"]
-        return_value = invoke(args, input="cat\tkitten\n" if how == "stdin" else None)
-        reference = tsv(invoke(["similar", "cat", "kitten"]).stdout)[0]["similarity"]
-        (row,) = tsv(return_value.stdout)
-        assert row["status"] == "ok" and row["similarity"] == reference
-        expected = reference
-    assert return_value.exit_code == 0 and expected
+def test_three_ways_in_give_the_same_answer(how, tmp_path, glove):
+    """The same pair given as arguments, in a file and on stdin: the engine's score, to the digit."""
+    expected = f"{glove.similarity(glove.lookup('cat'), glove.lookup('kitten')).similarity:.6f}"
+    path = tmp_path / "pairs.tsv"
+    path.write_text("cat\tkitten\n")
+    args = {
+        "argument": ["similar", "cat", "kitten"],
+        "file": ["similar", "--input", str(path)],
+        "stdin": ["similar", "-"],
+    }[how]
+    result = invoke(args, input="cat\tkitten\n" if how == "stdin" else None)
+    (row,) = tsv(result.stdout)
+    assert result.exit_code == 0 and row["similarity"] == expected
+    assert row.get("status", "ok") == "ok" and (how == "argument") == ("status" not in row)
 
 
 @pytest.mark.parametrize(
@@ -154,3 +138,35 @@ def test_unknown_words_in_a_batch_get_suggestions_up_to_a_budget(monkeypatch):
     assert "did you mean" not in errors[3] and "check the spelling" in errors[3]  # over the budget
     assert errors[4] == ""
     assert result.stderr.count("did you mean") == 3
+
+
+@pytest.mark.parametrize(
+    ("command", "lines"),
+    [
+        ("neighbors", ["cat", "dog", "king - man + woman", "paris"]),
+        ("analogy", ["king man woman", "paris france italy", "walked walk swim"]),
+    ],
+)
+def test_a_batch_scores_as_single_queries(command, lines):
+    """Bit for bit: a query alone and among others in a batch prints the same JSON number."""
+
+    def scores(result) -> list[tuple]:
+        assert result.exit_code == 0, result.stderr
+        return [
+            tuple(v for k, v in json.loads(x).items() if k not in ("status", "error", "model"))
+            for x in result.stdout.splitlines()
+        ]
+
+    alone = [r for line in lines for r in scores(invoke([command, *line.split(), "-n", "3", "-f", "jsonl"]))]
+    batched = scores(invoke([command, "-", "-n", "3", "-f", "jsonl"], input="\n".join(lines) + "\n"))
+    assert alone == batched and len(alone) == 3 * len(lines)
+
+
+def test_a_threshold_at_a_score_answers_alone_and_in_a_batch(glove):
+    (row,) = tsv(invoke(["neighbors", "cat", "-n", "1", "-f", "tsv"]).stdout)
+    exact = json.loads(invoke(["neighbors", "cat", "-n", "1", "-f", "jsonl"]).stdout)["similarity"]
+    at = repr(exact)
+    alone = invoke(["neighbors", "cat", "-n", "1", "--threshold", at, "-f", "jsonl"])
+    batch = invoke(["neighbors", "-", "-n", "1", "--threshold", at, "-f", "jsonl"], input="cat\ndog\n")
+    assert json.loads(alone.stdout)["word"] == row["word"]
+    assert json.loads(batch.stdout.splitlines()[0])["word"] == row["word"]

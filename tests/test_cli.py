@@ -10,23 +10,13 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from conftest import M, tsv
+from conftest import invoke as run
 
 from vecq.cli import cli
 from vecq.cli.env import Env
 from vecq.cli.group import command_tree
 from vecq.cli.session import Session
-
-M = ["-m", "glove-wiki-gigaword-50"]
-
-
-def run(args, input=None, env=None, obj=None):
-    result = CliRunner().invoke(cli, args, input=input, env=env, obj=obj)
-    assert "Traceback" not in result.output + result.stderr, result.stderr
-    return result
-
-
-def tsv(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def test_similar_prints_glove_value(glove):
@@ -254,3 +244,16 @@ def test_option_decorators_stack_in_any_order():
 def test_model_options_are_accepted_after_every_command(command, tmp_path):
     result = run([*command, "-m", str(tmp_path / "missing.txt")])
     assert result.exit_code == 4 and "does not exist" in result.stderr
+
+
+def test_the_program_runs_atexit_handlers_and_keeps_its_exit_code(tmp_path):
+    """main() skips the interpreter's teardown, not the atexit handlers registered before or during it."""
+    marker = tmp_path / "ran"
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+        "sys.argv = ['vecq', 'similar', 'only-one']\n"
+        "from vecq.cli import main\nmain()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2 and marker.read_text() == "ran"

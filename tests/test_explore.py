@@ -10,19 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import glove_invoke as invoke
 from gensim.test.utils import datapath
 
 from vecq.cli import cli
 from vecq.core import evaluate
 from vecq.core.expression import Term
-
-M = ["-m", "glove-wiki-gigaword-50"]
-
-
-def invoke(args, input=None):
-    result = CliRunner().invoke(cli, [*M, *args], input=input)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import shutil
@@ -14,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import fresh_python, kill_midway
+from conftest import M, fresh_python, kill_midway, tsv
+from conftest import glove_invoke as invoke
 
 from vecq.ann import build as ivf_build
 from vecq.ann import index as ivf
@@ -25,18 +24,6 @@ from vecq.cli import cli
 from vecq.core.expression import Term
 from vecq.core.model import Model
 from vecq.core.topk import top_k
-
-M = ["-m", "glove-wiki-gigaword-50"]
-
-
-def invoke(args, input=None):
-    result = CliRunner().invoke(cli, [*M, *args], input=input)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
-
-
-def tsv(text):
-    return list(csv.DictReader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from gensim.models import KeyedVectors
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -50,8 +50,7 @@ def test_neighbours_are_sorted_exclude_the_word_and_equal_brute_force(m, data, t
     assert scores == sorted(scores, reverse=True)
     assert word not in [n.word for n in result]
     norms = np.linalg.norm(raw, axis=1)
-    if norms[row] == 0:
-        return
+    assume(norms[row] > 0)
     unit = np.where(norms[:, None] > 0, raw / np.where(norms > 0, norms, 1)[:, None], 0)
     brute = unit @ unit[row]
     candidates = [i for i in range(len(words)) if i != row and norms[i] > 0]
@@ -66,18 +65,16 @@ def test_analogies_equal_gensim(m, data):
     model, words, raw = m
     norms = np.linalg.norm(raw, axis=1)
     usable = [w for w, n in zip(words, norms) if n > 1e-3]
-    if len(usable) < 5:
-        return
+    assume(len(usable) >= 5)
     a, b, c = data.draw(st.lists(st.sampled_from(usable), min_size=3, max_size=3, unique=True))
-    if (
+    assume(
         np.linalg.norm(
             raw[words.index(a)] / norms[words.index(a)]
             - raw[words.index(b)] / norms[words.index(b)]
             + raw[words.index(c)] / norms[words.index(c)]
         )
-        < 1e-3
-    ):
-        return
+        >= 1e-3
+    )
     kv = KeyedVectors(raw.shape[1], dtype=np.float32)
     kv.add_vectors(words, raw)
     theirs = [(w, s) for w, s in kv.most_similar(positive=[a, c], negative=[b], topn=3) if not np.isnan(s)]
@@ -98,6 +95,7 @@ def test_batch_answers_equal_single_answers(m, data):
     batch = NeighborsQuery(top=3).answer_chunk(model, [[q] for q in queries])
     for q, outcome in zip(queries, batch):
         single = model.neighbors([Term(1.0, model.lookup(q))], top=3)
-        assert [r["word"] for r in outcome.records] == [n.word for n in single] or np.allclose(
-            [r["similarity"] for r in outcome.records], [n.similarity for n in single], atol=1e-6
-        )
+        # the same words in the same order with the same scores, to the bit (defect 2 of issue 14)
+        assert [(r["word"], r["similarity"]) for r in outcome.records] == [
+            (n.word, n.similarity) for n in single
+        ]

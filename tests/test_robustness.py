@@ -10,10 +10,9 @@ import sys
 import time
 
 from click.testing import CliRunner
+from conftest import M
 
 from vecq.cli import cli
-
-M = ["-m", "glove-wiki-gigaword-50"]
 
 
 def test_ctrl_c_during_a_batch_exits_130_without_a_traceback(glove, session_cache):

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import invoke
 from gensim.models import KeyedVectors
 from gensim.test.utils import datapath
 
 from vecq.cache import reader as store
 from vecq.cache import writer
-from vecq.cli import cli
 from vecq.sources import names as sources
 from vecq.sources import readers
 from vecq.sources.formats import detect_format
@@ -51,12 +50,6 @@ def model_files(tmp_path_factory, small_kv) -> dict[str, Path]:
     shutil.copy(datapath("lee_fasttext.bin"), d / "lee.bin")
     files["fasttext-bin"] = d / "lee.bin"
     return files
-
-
-def invoke(args, input=None):
-    result = CliRunner().invoke(cli, args, input=input)
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
 
 
 @pytest.mark.parametrize(

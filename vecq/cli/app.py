@@ -4,6 +4,7 @@ and ``main``, the program's entry point.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import sys
@@ -73,12 +74,14 @@ cli.lazy_commands.update(
 
 
 def main() -> None:
-    """The ``vecq`` program: run the command, flush, and leave without finalising the interpreter.
+    """The ``vecq`` program: run the command, then leave without finalising the interpreter.
 
-    Python's finalisation (freeing every module, numpy's state among them) took ~25 ms of every
-    command on the benchmark machine, a sixth of an ``--approx`` answer. Nothing vecq leaves behind
-    needs it: by the time a command returns its files are closed, its locks released and its
-    writer threads joined. (Tests and the API call ``cli`` and never come here.)
+    Invariant: every atexit handler still runs (coverage, logging's flush, anyone's), then the
+    streams are flushed, then the process ends with ``os._exit``, skipping only the interpreter's
+    teardown of its modules (docs/design.md, "Start-up"). By then a command's files are closed,
+    its locks released and its threads joined. Held by
+    ``tests/test_cli.py::test_the_program_runs_atexit_handlers_and_keeps_its_exit_code``.
+    (Tests and the API call ``cli``, never this.)
     """
     try:
         cli.main(prog_name="vecq")
@@ -88,6 +91,10 @@ def main() -> None:
     if code is not None and not isinstance(code, int):  # sys.exit("message"), as Python would print it
         print(code, file=sys.stderr)
         code = 1
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: leave the ordinary way
+        sys.exit(code)
+    run_exit_handlers()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that went away: nothing reaches it
             stream.flush()

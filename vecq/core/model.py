@@ -24,6 +24,9 @@ from .unit import unit, unit_rows
 from .vocab import Vocab
 from .words import Match, find_word
 
+# Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
+# score ties the k-th within rounding still competes on its exact score.
+RESCORE_MARGIN = 8
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
 
@@ -128,7 +131,7 @@ class Model:
         def scores(block: np.ndarray) -> np.ndarray:
             return q @ block.T
 
-        return self._best_rows(scores, len(queries), exclude, top, restrict, probe=q)
+        return self._best_rows(scores, len(queries), exclude, top, restrict, self._exact_dots(q), probe=q)
 
     def analogy(
         self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
@@ -165,13 +168,17 @@ class Model:
             cos = (qq @ block.T).reshape(-1, 3, block.shape[0]).transpose(1, 0, 2)  # A, C, B
             return cosmul(cos[:2], cos[2:])
 
+        def exact(which: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+            cos = [exact_dots(q[3 * which + i], self.vectors, candidates) for i in range(3)]  # A, C, B
+            return cosmul(np.stack(cos[:2]), np.stack(cos[2:]))
+
         # An index is probed with the 3CosAdd direction; the candidates are then scored by 3CosMul.
         probe = None
         if self.index is not None:
             t = q.reshape(m, 3, -1)
             probe = unit(t[:, 0] - t[:, 2] + t[:, 1])
         return self._best_rows(
-            scores, m, rows.tolist(), top, restrict, probe=probe, score_rows=lambda v, w: scores(v, w)
+            scores, m, rows.tolist(), top, restrict, exact, probe=probe, score_rows=lambda v, w: scores(v, w)
         )
 
     def _analogies_by_parts(
@@ -214,7 +221,8 @@ class Model:
             return out
 
         exclude = [[a.row, b.row, c.row] for a, b, c in triples]
-        return self._best_rows(scores, m, exclude, top, restrict, bound=bound)
+        directions = self._means([[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples])
+        return self._best_rows(scores, m, exclude, top, restrict, self._exact_dots(directions), bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -245,19 +253,71 @@ class Model:
             q[which] = unit(np.einsum("qt,qtd->qd", weights, vectors))
         return q
 
-    def _best_rows(self, score_block, m, exclude, top, restrict, probe=None, score_rows=None, bound=None):
+    def _exact_dots(self, directions: np.ndarray):
+        """``exact(which, rows)``: the cosines of queries ``which`` with ``rows``, by ``exact_dots``."""
+
+        def exact(which: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            return exact_dots(directions[which], self.vectors, rows)
+
+        return exact
+
+    def _best_rows(
+        self, score_block, m, exclude, top, restrict, exact, probe=None, score_rows=None, bound=None
+    ):
+        """Each query's best ``top`` rows, ranked and scored by ``exact(which, rows)``.
+
+        The search (blocked products, or the index) finds ``top + RESCORE_MARGIN`` candidates with
+        BLAS, whose rounding depends on how many queries share a product; the candidates are then
+        scored exactly and ranked by (score, row). So a query answers with the same rows, order and
+        bits alone and in a batch of any size (tests/test_properties.py::
+        test_batch_answers_equal_single_answers, tests/test_batch.py::test_a_batch_scores_as_single_queries).
+        """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        wanted = top + RESCORE_MARGIN
         if self.index is not None and probe is not None:
-            return self.index.search(
+            found = self.index.search(
                 self.vectors,
                 probe.astype(np.float32),
                 exclude,
-                top,
+                wanted,
                 score_rows=score_rows,
                 zero_rows=self.zero_rows,
                 limit=n,
             )
-        return top_k(score_block, self.vectors, n, m, exclude, top, self.zero_rows, bound=bound)
+        else:
+            found = top_k(score_block, self.vectors, n, m, exclude, wanted, self.zero_rows, bound=bound)
+        return exactly_ranked(found, exact, top)
+
+
+def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Dot products of ``directions[i]`` with ``vectors[rows[i]]``, summed exactly and rounded to float32.
+
+    float32 products are exact in float64 and the sum runs in one fixed order per pair, so a score
+    does not depend on which other queries or rows were computed beside it (as ``similarities``).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    gathered = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
+    ascending = np.argsort(rows, kind="stable")  # read the mapped matrix in file order
+    gathered[ascending] = vectors[rows[ascending]]
+    return np.einsum("ij,ij->i", directions, gathered, dtype=np.float64).astype(np.float32)
+
+
+def exactly_ranked(found: list[list[tuple[int, float]]], exact, top: int) -> list[list[tuple[int, float]]]:
+    """Each query's candidates re-scored by ``exact(which, rows)`` and the best ``top`` kept, ties by row."""
+    sizes = np.array([len(f) for f in found], dtype=np.int64)
+    if sizes.sum() == 0:
+        return [[] for _ in found]
+    which = np.repeat(np.arange(len(found)), sizes)
+    rows = np.array([r for f in found for r, _ in f], dtype=np.int64)
+    scores = np.asarray(exact(which, rows), dtype=np.float32)
+    order = np.lexsort((rows, -scores, which))
+    which, rows, scores = which[order], rows[order], scores[order]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    out = []
+    for j, start in enumerate(starts.tolist()):
+        stop = start + min(top, int(sizes[j]))
+        out.append(list(zip(rows[start:stop].tolist(), scores[start:stop].tolist())))
+    return out
 
 
 def cosmul(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
