@@ -120,12 +120,14 @@ def fresh_python(cache: Path, code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
 
 
-def kill_midway(cmd: list[str], env: dict, folder: Path, pattern: str, settle: float) -> None:
-    """Start ``cmd``, wait until ``folder`` holds ``pattern`` (its work has begun), then SIGKILL it."""
+def kill_midway(cmd: list[str], env: dict, folder: Path, pattern: str) -> None:
+    """Start ``cmd``; once a file matching ``pattern`` under ``folder`` holds bytes (its work is under
+    way, not done), SIGKILL it. The kill must find it still running."""
     with subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
-        deadline = time.time() + 60
-        while time.time() < deadline and not list(folder.glob(pattern)):
-            time.sleep(0.02)
-        time.sleep(settle)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            if any(p.is_file() and p.stat().st_size > 0 for p in folder.glob(pattern)):
+                break
+            time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == -signal.SIGKILL, "the command ended before it could be killed midway"

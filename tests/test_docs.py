@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from vecq.cli import cli
 from vecq.cli.group import command_tree
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
+@pytest.mark.slow
 def test_examples_and_reference_print_what_the_docs_say(tmp_path):
     """Runs every example of guide.md and tutorial.md, and regenerates reference.md from --help."""
     proc = subprocess.run(

@@ -49,6 +49,7 @@ def terms(model: Model, *words: str, signs=None) -> list[Term]:
     return [Term(s, model.lookup(w)) for s, w in zip(signs, words)]
 
 
+@pytest.mark.slow
 def test_neighbours_equal_gensim(glove, kv):
     for word in sample_words(kv, 150, seed=1):
         ours = [(n.word, n.similarity) for n in glove.neighbors(terms(glove, word), top=10)]
@@ -61,6 +62,7 @@ def test_neighbours_with_restrict_equal_gensim(glove, kv):
         same_ranking(ours, kv.most_similar(word, topn=7, restrict_vocab=10000))
 
 
+@pytest.mark.slow
 def test_analogies_equal_gensim_3cosadd(glove, kv):
     for a, b, c in questions(kv, 150, seed=3):
         ours = glove.analogy(glove.lookup(a), glove.lookup(b), glove.lookup(c), top=5)
@@ -68,6 +70,7 @@ def test_analogies_equal_gensim_3cosadd(glove, kv):
         same_ranking([(x.answer, x.score) for x in ours], theirs)
 
 
+@pytest.mark.slow
 def test_analogies_equal_gensim_3cosmul(glove, kv):
     for a, b, c in questions(kv, 60, seed=4):
         ours = glove.analogy(glove.lookup(a), glove.lookup(b), glove.lookup(c), top=5, method="cosmul")

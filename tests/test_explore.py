@@ -34,6 +34,7 @@ def questions_subset(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_analogy_accuracy_equals_gensim(glove, kv, questions_subset):
     score, sections = kv.evaluate_word_analogies(str(questions_subset))
     report = evaluate.analogies(glove, questions_subset)
@@ -64,6 +65,7 @@ def test_similarity_correlations_equal_gensim(glove, kv, name):
     assert r.unknown_ratio * 100 == pytest.approx(oov)
 
 
+@pytest.mark.slow
 def test_eval_commands_print_records(questions_subset):
     result = invoke(["eval", "analogies", str(questions_subset), "-f", "json"])
     assert result.exit_code == 0, result.stderr

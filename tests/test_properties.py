@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from gensim.models import KeyedVectors
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -11,6 +12,9 @@ from hypothesis.extra.numpy import arrays
 from vecq.core.expression import Term
 from vecq.core.model import Model
 from vecq.core.queries import NeighborsQuery
+
+# Oracle comparisons over many generated models: run by CI, left out of `pytest -m "not slow"`.
+pytestmark = pytest.mark.slow
 
 # Zero, or magnitudes a trained model has: float32 subnormals (1e-29) would make gensim's own norms
 # underflow to 0 and its scores infinite, which says nothing about either implementation.
