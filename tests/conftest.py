@@ -89,6 +89,15 @@ def small_words(glove_raw) -> tuple[list[str], np.ndarray]:
     return words[:5000], np.ascontiguousarray(vectors[:5000])
 
 
+def cache_folder(spec: str | Path, limit: int | None = None) -> Path:
+    """The cache folder vecq uses for ``spec`` (in the current VECQ_CACHE_DIR)."""
+    from vecq.cache import layout
+    from vecq.sources import names
+
+    wanted = names.identify(str(spec))
+    return Path(layout.entry_dir(wanted.key, wanted.name, limit))
+
+
 def write_text_model(path: Path, words, vectors) -> Path:
     """A word2vec text file, written directly (gensim's writer is slow for 100k rows)."""
     with open(path, "w", encoding="utf-8") as f:

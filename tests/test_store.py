@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import fresh_python, kill_midway, write_text_model
+from conftest import cache_folder, fresh_python, kill_midway, write_text_model
 
 from vecq.cache import files, layout, writer
 from vecq.cache import reader as store
 from vecq.cli import cli
 from vecq.core.expression import Term
-from vecq.sources import names
 from vecq.sources.loader import open_model
 
 
@@ -84,7 +83,7 @@ def test_a_truncated_or_missing_cache_file_is_caught_and_rebuilt(cache, small_mo
 
 
 def test_leftovers_of_a_killed_conversion_are_never_used(cache, small_model):
-    source_folder = layout.entry_dir(names.source_for(str(small_model)))
+    source_folder = cache_folder(small_model)
     cache.mkdir(parents=True)
     leftover = cache / f".tmp-{os.path.basename(source_folder)}-999-deadbeef"
     leftover.mkdir()
@@ -119,7 +118,8 @@ def test_two_conversions_at_once_end_with_one_good_cache(cache, medium_model):
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     assert outs[0][0] == outs[1][0] and outs[0][0].count("\n") == 4
-    assert sum("converting" in err for _, err in outs) == 1
+    assert sum("into the cache in" in err for _, err in outs) == 1  # one converts...
+    assert sum("waiting for it" in err for _, err in outs) == 1  # ...and the other says it waits
     assert len(entries_ok(cache)) == 1
 
 

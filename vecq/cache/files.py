@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..errors import CacheError
@@ -38,15 +38,25 @@ class CacheWriteError(CacheError):
 
 
 @contextlib.contextmanager
-def locked(folder: str | os.PathLike, timeout: float = 3600) -> Iterator[None]:
-    """Hold the conversion lock for ``folder`` (a sibling ``.lock`` file)."""
+def locked(
+    folder: str | os.PathLike, timeout: float = 3600, waiting: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """Hold the conversion lock for ``folder`` (a sibling ``.lock`` file).
+
+    When another process holds it, ``waiting()`` is called once before this one waits.
+    """
     from filelock import FileLock, Timeout
 
     folder = as_path(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(folder) + ".lock", timeout=timeout)
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if waiting is not None:
+                waiting()
+            lock.acquire()
     except Timeout as e:
         raise CacheError(f"another vecq has been converting into {folder} for too long") from e
     except OSError as e:

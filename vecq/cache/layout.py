@@ -1,9 +1,16 @@
-"""Where a model's cache lives and whether it can be used: paths, the manifest, a few stat calls.
+"""Where a model's cache lives and whether it can be used: the folder, the manifest, a few stat calls.
 
-Kept apart from ``store.py`` (which writes and maps the arrays with numpy) because deciding that a
-cache is usable is also the first step of the answers that never import numpy (``direct.py``).
-Paths here are strings joined with ``os.path``: pathlib's import (it pulls in urllib.parse and
-ipaddress) cost 8 ms of every command's start-up.
+Kept apart from the writer and the reader (numpy) because deciding that a cache is usable is also the
+first step of the answers that never import numpy (``pair_reader.py``). Paths are strings joined
+with ``os.path`` (docs/design.md, "Start-up": no pathlib on the query path).
+
+Invariants, each held by a test in tests/test_store.py:
+- a cache folder is keyed by what the model *is*: a file's resolved path (symlinks and relative
+  spellings reach one cache) or a catalogue name; ``--limit`` only adds a key when no full cache exists;
+- a cache is used only while its files have the sizes and the head and tail checksums its manifest
+  lists (``check``); a damaged one is never mapped;
+- a cache is used while its source is unchanged (size, mtime, ctime, inode, of the file and of its
+  companion ``.npy`` files), and also once the source is gone.
 """
 
 from __future__ import annotations
@@ -12,30 +19,28 @@ import json
 import os
 import re
 import zlib
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from ..records import ModelInfo
 from .files import size_mismatch
 
-if TYPE_CHECKING:
-    pass
-
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")
-INDEX_FOLDER = "ivf"  # the approximate index (ivf.py), inside a model's cache folder
+INDEX_FOLDER = "ivf"  # the approximate index (vecq/ann), inside a model's cache folder
+SOURCE_GONE = "source-gone"  # a marker file: the note that the source is gone was given once
+CHECKED_BYTES = 4096  # at each end of each file: the npy headers and the first and last rows
 
 
 class Origin(Protocol):
     """What the cache knows of a model's source (``sources.names.Source`` is one)."""
 
+    key: str
     name: str
     path: str
     format: str
     limit: int | None
-
-    def fingerprint(self) -> tuple[int, int]: ...
 
 
 def index_dir(folder: str | os.PathLike) -> str:
@@ -51,45 +56,94 @@ def cache_root() -> str:
     return os.path.join(os.path.expanduser(base), "vecq")
 
 
-def entry_dir(source: Origin, root: str | os.PathLike | None = None) -> str:
-    """Folder for ``source``: readable name plus a hash of its real path and limit."""
-    key = f"{source.path}\0{source.limit}".encode("utf-8", "surrogatepass")
-    digest = f"{zlib.crc32(key):08x}"
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(source.name))[:60] or "model"
+def entry_dir(key: str, name: str, limit: int | None = None, root: str | os.PathLike | None = None) -> str:
+    """The folder for the model ``key`` (shown as ``name``): a readable slug and a hash of key and limit."""
+    raw = f"{key}\0{limit}".encode("utf-8", "surrogatepass")
+    digest = f"{zlib.crc32(raw):08x}"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(name))[:60] or "model"
     return os.path.join(root or cache_root(), f"{slug}-{digest}")
 
 
+def companions(path: str) -> list[str]:
+    """The files gensim keeps beside a native ``.kv``/``.model`` file (``NAME.vectors.npy``, ...)."""
+    folder, base = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return []
+    return sorted(os.path.join(folder, n) for n in names if n.startswith(base + ".") and n.endswith(".npy"))
+
+
+def identity(path: str) -> list[list]:
+    """What says a source file is unchanged: of it and its companions, name, size, mtime, ctime, inode.
+
+    The ctime and the inode change whenever the contents are rewritten, even when the size and the
+    mtime are put back. Raises OSError when the file is gone.
+    """
+    out = []
+    for p in [path, *companions(path)]:
+        st = os.stat(p)
+        out.append([os.path.basename(p), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino])
+    return out
+
+
+def edge_checksum(path: str, size: int) -> int:
+    """crc32 of the first and last ``CHECKED_BYTES`` of a file: headers, and bytes at both ends."""
+    with open(path, "rb", buffering=0) as f:
+        data = f.read(CHECKED_BYTES)
+        if size > CHECKED_BYTES:
+            f.seek(max(CHECKED_BYTES, size - CHECKED_BYTES))
+            data += f.read(CHECKED_BYTES)
+    return zlib.crc32(data)
+
+
 class Status(NamedTuple):
-    """Why a cache folder can or cannot be used."""
+    """Whether a cache folder can be used, and why not."""
 
     ok: bool
     reason: str = ""
     manifest: dict | None = None
+    damaged: bool = False  # the files are not what the manifest says: never to be mapped
+    source_gone: bool = False  # usable, but its source no longer exists
 
 
-def check(folder: str | os.PathLike, source: Origin | None = None) -> Status:
-    """Is ``folder`` a complete cache (of ``source``, unchanged since)? Costs a few stat calls."""
+def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
+    """Is ``folder`` a complete, undamaged cache (of a source unchanged since, or gone)?
+
+    Costs a few stat calls and 2 reads of 4 KiB per file.
+    """
     try:
         with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
             manifest = json.loads(f.read())
     except (FileNotFoundError, NotADirectoryError):
         return Status(False, "missing")
     except (OSError, ValueError) as e:
-        return Status(False, f"unreadable manifest ({e})")
+        return Status(False, f"its manifest is unreadable ({e})", damaged=True)
+    if not isinstance(manifest, dict):
+        return Status(False, "its manifest is not a JSON object", damaged=True)
     if manifest.get("format") != FORMAT_VERSION:
         return Status(False, "made by another version of vecq", manifest)
-    wrong = size_mismatch(folder, manifest.get("files", {}))
+    sizes = manifest.get("files", {})
+    wrong = size_mismatch(folder, sizes)
     if wrong is not None:
-        return Status(False, wrong, manifest)
-    if source is not None:
+        return Status(False, wrong, manifest, damaged=True)
+    try:
+        for name, expected in manifest.get("checksums", {}).items():
+            if edge_checksum(os.path.join(folder, name), sizes[name]) != expected:
+                return Status(False, f"{name} was changed after it was written", manifest, damaged=True)
+    except (OSError, KeyError) as e:
+        return Status(False, f"its files cannot be read ({e})", manifest, damaged=True)
+    if verify_source and manifest.get("source_identity") is not None:
         try:
-            size, mtime = source.fingerprint()
+            now = identity(manifest["source"])
         except OSError:
-            return Status(True, "source no longer readable; using the cache", manifest)
-        if (size, mtime) != (manifest.get("source_size"), manifest.get("source_mtime_ns")):
+            return Status(True, f"{manifest['source']} is gone", manifest, source_gone=True)
+        if now != manifest["source_identity"]:
             return Status(False, "the model file changed since it was converted", manifest)
     return Status(True, "", manifest)
 
 
-def model_info(manifest: dict) -> ModelInfo:
-    return ModelInfo(manifest["name"], manifest["source"], manifest["rows"], manifest["dimensions"])
+def model_info(manifest: dict, limit: int | None = None) -> ModelInfo:
+    """The model as records show it; with ``limit``, the first ``limit`` rows of a full cache."""
+    rows = manifest["rows"] if limit is None else min(limit, manifest["rows"])
+    return ModelInfo(manifest["name"], manifest["source"], rows, manifest["dimensions"])

@@ -102,14 +102,19 @@ class _Cache:
         return struct.unpack("<f", struct.pack("<f", math.fsum(map(operator.mul, va, vb))))[0]
 
 
-def similarity(folder: str, manifest: dict, a: str, b: str) -> tuple[list[Match], float, ModelInfo] | None:
-    """The two matches, their cosine and the model, if both words are in the ready cache in ``folder``."""
+def similarity(
+    folder: str, manifest: dict, a: str, b: str, limit: int | None = None
+) -> tuple[list[Match], float, ModelInfo] | None:
+    """The two matches, their cosine and the model, if both words are in the ready cache in ``folder``
+    (among its first ``limit`` rows, with a limit)."""
     try:
         with ExitStack() as stack:
             cache = _Cache(stack, folder, manifest)
             # words.find_word without suggestions: an unknown word raises, and is left to the caller
             matches = [find_word(cache, a, suggest=False), find_word(cache, b, suggest=False)]
+            if limit is not None and max(m.row for m in matches) >= limit:
+                return None  # the ordinary path says which word is beyond the limit
             score = cache.similarity(matches[0].row, matches[1].row)
     except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
         return None  # the ordinary path reports it
-    return matches, score, model_info(manifest)
+    return matches, score, model_info(manifest, limit)

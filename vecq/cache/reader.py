@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def map_folder(folder: str, manifest: dict) -> Model:
-    """Map a checked cache folder; nothing is read until a query touches it."""
+def map_folder(folder: str, manifest: dict, limit: int | None = None) -> Model:
+    """Map a checked cache folder; nothing is read until a query touches it.
+
+    With ``limit``, the model is the first ``limit`` rows of the cache (``--limit`` served from a
+    full cache): the other words are neither found nor answered, and are reported as beyond it.
+    """
 
     def load(name: str) -> np.ndarray:
         return np.load(os.path.join(folder, name), mmap_mode="r", allow_pickle=False)
@@ -35,14 +39,35 @@ def map_folder(folder: str, manifest: dict) -> Model:
         vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
         norms = load("norms.npy")
     except (OSError, ValueError, KeyError) as e:
-        raise CacheError(f"the cache in {folder} is damaged ({e}); run 'vecq cache clear' and retry") from e
+        raise DamagedCacheError(folder, manifest, str(e)) from e
     if vectors.shape != (manifest["rows"], manifest["dimensions"]) or len(vocab) != manifest["rows"]:
-        raise CacheError(f"the cache in {folder} does not match its manifest; run 'vecq cache clear'")
-    model = Model(vectors, norms, vocab, model_info(manifest))
+        raise DamagedCacheError(folder, manifest, "its arrays do not match its manifest")
+    if limit is not None and limit < len(vocab):
+        vectors, norms, vocab = vectors[:limit], norms[:limit], vocab.first(limit)
+    model = Model(vectors, norms, vocab, model_info(manifest, limit))
     model.folder = folder
     if manifest.get("zero_rows") is not None:
-        model.zero_rows = np.array(manifest["zero_rows"], dtype=np.int64)
+        zero = np.array(manifest["zero_rows"], dtype=np.int64)
+        model.zero_rows = zero[zero < len(vocab)]
     return model
+
+
+class DamagedCacheError(CacheError):
+    """A cache folder whose files are not what its manifest says; never mapped."""
+
+    def __init__(self, folder: str, manifest: dict | None, reason: str):
+        self.folder = folder
+        name = (manifest or {}).get("name") or os.path.basename(folder)
+        super().__init__(
+            f"the cache of {name} in {folder} is damaged ({reason}) and its source cannot be read to "
+            f"rebuild it; remove it with: vecq cache clear {_quoted(name)}"
+        )
+
+
+def _quoted(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
 
 
 def _large_folios(array: np.ndarray) -> None:

@@ -27,7 +27,7 @@ from ..core.vocab import build_arrays
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
 from .files import AlignedWriter, CacheWriteError, as_path, npy_header, rmtree, swap_in, temporary_beside
-from .layout import FILES, FORMAT_VERSION, MANIFEST, Origin
+from .layout import FILES, FORMAT_VERSION, MANIFEST, Origin, edge_checksum, identity
 
 if TYPE_CHECKING:  # pathlib is imported where caches are written (see layout)
     from pathlib import Path
@@ -48,6 +48,9 @@ class Conversion:
     def __init__(self, folder: str | os.PathLike, source: Origin, reporter: Reporter = NULL_REPORTER):
         folder = as_path(folder)
         self.folder, self.source, self.reporter = folder, source, reporter
+        # Taken before anything is read, compared when everything is: a file that changes meanwhile
+        # (still being written or downloaded) is never cached half-read.
+        self.identity = identity(source.path)
         try:
             self.tmp = temporary_beside(folder)
         except OSError as e:
@@ -65,7 +68,6 @@ class Conversion:
         folder, tmp, source = self.folder, self.tmp, self.source
         try:
             rows, dims = _shape(source, words, raw)
-            size, mtime = source.fingerprint()
             if self._vectors is not None and self._vectors.matrix is not raw:  # gensim dropped duplicates
                 self._vectors.close(cancel=True)
                 self._vectors = None
@@ -83,19 +85,26 @@ class Conversion:
                     vectors.close()  # never leave it writing into a folder that is about to be removed
             # All-zero rows are never neighbours; listing them saves every query a pass over norms.
             zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
+            if identity(source.path) != self.identity:
+                raise ModelError(
+                    f"{source.path} changed while it was being converted (is it still being written?); "
+                    "nothing was cached: run vecq again once the file is complete"
+                )
+            sizes = {name: (tmp / name).stat().st_size for name in FILES}
             manifest = {
                 "format": FORMAT_VERSION,
+                "key": source.key,
                 "name": source.name,
                 "source": source.path,
                 "source_format": source.format,
-                "source_size": size,
-                "source_mtime_ns": mtime,
+                "source_identity": self.identity,
                 "limit": source.limit,
                 "rows": rows,
                 "dimensions": dims,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
-                "files": {name: (tmp / name).stat().st_size for name in FILES},
+                "files": sizes,
+                "checksums": {name: edge_checksum(str(tmp / name), size) for name, size in sizes.items()},
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
             swap_in(tmp, folder)

@@ -90,7 +90,7 @@ class Session:
         from ..sources.loader import ready
 
         found = ready(self.model_spec, trust=self.trust, limit=self.limit)
-        if found is not None and os.path.isdir(index_dir(found[0])):
+        if found is not None and found.limit is None and os.path.isdir(index_dir(found.folder)):
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
     def lookup(self, model, words: Sequence[str]) -> list[Match]:
@@ -131,7 +131,7 @@ class Session:
         from ..sources.loader import ready
 
         cache = ready(self.model_spec, trust=self.trust, limit=self.limit)
-        found = similarity(*cache, a, b) if cache is not None else None
+        found = similarity(cache.folder, cache.manifest, a, b, cache.limit) if cache is not None else None
         if found is None:  # the ordinary path converts, suggests spellings, reports errors
             from ..core.queries import SimilarQuery
 

@@ -33,6 +33,22 @@ class Vocab:
         self._offsets = offsets
         self._order = order
         self._keys = keys
+        self._limit: int | None = None  # rows at or beyond it are not words of this vocabulary
+
+    def first(self, limit: int) -> Vocab:
+        """The vocabulary of the first ``limit`` rows, over the same arrays (``--limit`` on a full cache)."""
+        view = Vocab(self._blob, self._offsets, self._order, self._keys)
+        view._limit = limit
+        return view
+
+    def beyond_limit(self, word: str) -> int | None:
+        """The row of ``word`` when it exists but lies beyond this vocabulary's limit, else None."""
+        if self._limit is None:
+            return None
+        target = word.encode("utf-8", errors="surrogatepass")
+        lo, hi = self._narrow(target)
+        row = self._find(target, lo, hi) if lo < hi else None
+        return row if row is not None and row >= self._limit else None
 
     # -- construction -----------------------------------------------------------------------------
 
@@ -45,7 +61,8 @@ class Vocab:
     # -- rows to words ----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        rows = len(self._offsets) - 1
+        return rows if self._limit is None else min(rows, self._limit)
 
     def _bytes(self, row: int) -> bytes:
         return self._blob[int(self._offsets[row]) : int(self._offsets[row + 1])]
@@ -92,7 +109,8 @@ class Vocab:
         lo, hi = self._narrow(target)
         if lo == hi:
             return None
-        return self._find(target, lo, hi)
+        row = self._find(target, lo, hi)
+        return None if row is None or (self._limit is not None and row >= self._limit) else row
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and self.index(word) is not None
@@ -131,6 +149,8 @@ class Vocab:
             row = self._find(targets[i], int(los[i]), int(his[i]))
             if row is not None:
                 out[i] = row
+        if self._limit is not None:
+            out[out >= self._limit] = -1
         return out
 
     def prefix_rows(self, prefix: str) -> np.ndarray:
@@ -140,14 +160,16 @@ class Vocab:
             # 0xFF never occurs in UTF-8, so prefix + 0xFF sorts after every word that starts with it.
             lo = int(self._keys.searchsorted(np.array(p, dtype=KEY_DTYPE), "left"))
             hi = int(self._keys.searchsorted(np.array(p + b"\xff", dtype=KEY_DTYPE), "left"))
-            return np.asarray(self._order[lo:hi])
-        lo, hi = self._narrow(p)
-        rows = np.asarray(self._order[lo:hi])
-        return np.array([r for r in rows.tolist() if self._bytes(r).startswith(p)], dtype=np.int64)
+            rows = np.asarray(self._order[lo:hi])
+        else:
+            lo, hi = self._narrow(p)
+            rows = np.asarray(self._order[lo:hi])
+            rows = np.array([r for r in rows.tolist() if self._bytes(r).startswith(p)], dtype=np.int64)
+        return rows if self._limit is None else rows[rows < self._limit]
 
     def complete(self, prefix: str, limit: int = 50) -> list[str]:
-        """Words starting with ``prefix``, in alphabetical order (for shell completion)."""
-        rows = self.prefix_rows(prefix)[:limit]
+        """The ``limit`` most frequent words starting with ``prefix`` (the model's order), for completion."""
+        rows = np.sort(self.prefix_rows(prefix))[:limit]
         return self.words(rows)
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from ..errors import QueryError, UnknownWordError
+from ..errors import QueryError, UnknownWordError, shorten
 
 if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (direct.py)
     from .vocab import Vocab
@@ -67,6 +67,14 @@ def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool 
         row = vocab.index(form)
         if row is not None:
             return Match(typed, form, row)
+    beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
+    for form in variants(typed) if beyond_limit is not None else []:
+        row = beyond_limit(form)
+        if row is not None:
+            raise QueryError(
+                f"{shorten(typed)} is beyond --limit {len(vocab):,}: it is word {row + 1:,} of the model; "
+                f"raise --limit to {row + 1} or more, or leave it out"
+            )
     raise UnknownWordError(typed, suggestions(vocab, typed) if suggest else [], model)
 
 

@@ -119,7 +119,7 @@ def check_memory(source: Source, available: int | None = None) -> None:
         fit = max(1, int(available * 0.8) // (dims * 4 + PER_WORD_OVERHEAD))
         raise ModelError(
             f"{source.path}: loading {rows:,} x {dims} vectors needs about {human_size(need)} of memory, "
-            f"but {human_size(available)} is available; load fewer words with --limit {min(fit, rows):,}"
+            f"but {human_size(available)} is available; load fewer words with --limit {min(fit, rows)}"
         )
 
 

@@ -6,12 +6,13 @@ downloads). It reports what it does through ``warn`` (one line each) and ``repor
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..cache import files, layout
-from ..errors import VecqError
+from ..errors import ModelError, VecqError
 from ..progress import NULL_REPORTER, Reporter
 from . import names, readers
 from .catalogue import DEFAULT_MODEL
@@ -31,6 +32,55 @@ def default_model() -> str:
     return os.environ.get("VECQ_MODEL") or DEFAULT_MODEL
 
 
+class Found(NamedTuple):
+    """A ready cache: its folder, its manifest, and the rows to show (``--limit`` on a full cache)."""
+
+    folder: str
+    manifest: dict
+    limit: int | None
+
+
+def find_ready(
+    spec: str | None = None,
+    *,
+    limit: int | None = None,
+    warn: Callable[[str], None] = _ignore,
+    damaged: list | None = None,
+) -> Found | None:
+    """The ready cache of ``spec``, if there is one: the full model's first, then a ``--limit`` one.
+
+    Never converts, downloads or reads the source; the numpy-free answers and completion call it.
+    A cache whose source is gone is used, and ``warn`` says so once. Damaged caches it met are
+    appended to ``damaged`` (their Status), so that the caller can rebuild them or name them.
+    """
+    wanted = names.identify(spec or default_model())
+    for folder_limit in dict.fromkeys([None, limit]):
+        folder = layout.entry_dir(wanted.key, wanted.name, folder_limit)
+        status = layout.check(folder)
+        if status.ok:
+            if status.source_gone:
+                _note_source_gone(folder, wanted.name, status.manifest["source"], warn)
+            view = (
+                limit
+                if folder_limit is None and limit is not None and limit < status.manifest["rows"]
+                else None
+            )
+            return Found(folder, status.manifest, view)
+        if status.damaged and damaged is not None:
+            damaged.append((folder, status))
+    return None
+
+
+def _note_source_gone(folder: str, name: str, source: str, warn: Callable[[str], None]) -> None:
+    """Say once per cache (a marker file remembers) that its source is gone and the cache answers."""
+    marker = os.path.join(folder, layout.SOURCE_GONE)
+    if os.path.exists(marker):
+        return
+    warn(f"{source} is gone; {name} is answered from its cache ('vecq cache clear {name}' removes it)")
+    with contextlib.suppress(OSError):
+        open(marker, "w").close()  # noqa: SIM115 (an empty marker file)
+
+
 def open_model(
     spec: str | None = None,
     *,
@@ -39,31 +89,40 @@ def open_model(
     reporter: Reporter = NULL_REPORTER,
     warn: Callable[[str], None] = _ignore,
 ) -> Model:
-    """The model named by ``spec`` (a path or a gensim-data name), ready to query."""
-    source = names.source_for(spec or default_model(), trust=trust, limit=limit, reporter=reporter)
-    folder = layout.entry_dir(source)
-    status = layout.check(folder, source)
-    if status.ok:
-        from ..cache import reader
+    """The model named by ``spec`` (a path or a gensim-data name), ready to query.
 
-        return reader.map_folder(folder, status.manifest)
+    A ready cache is mapped; a damaged one is converted again when its source can be read, and
+    named with the command that removes it when not; a missing one is converted.
+    """
+    from ..cache import reader
+
+    if limit is not None and limit < 1:
+        raise ModelError(f"--limit must be at least 1 (got {limit})")
+    damaged: list = []
+    found = find_ready(spec, limit=limit, warn=warn, damaged=damaged)
+    if found is not None:
+        try:
+            return reader.map_folder(*found)
+        except reader.DamagedCacheError as e:
+            damaged.append((found.folder, layout.Status(False, str(e.__cause__ or e), found.manifest, True)))
+    try:
+        source = names.source_for(spec or default_model(), trust=trust, limit=limit, reporter=reporter)
+    except ModelError:
+        if damaged:
+            folder, status = damaged[0]
+            raise reader.DamagedCacheError(folder, status.manifest, status.reason) from None
+        raise
+    folder = layout.entry_dir(source.key, source.name, limit)
+    status = damaged[0][1] if damaged else layout.check(folder)
     return build(source, folder, status, reporter, warn)
 
 
-def ready(
-    spec: str | None = None, *, trust: bool = False, limit: int | None = None
-) -> tuple[str, dict] | None:
-    """The cache folder and manifest of a model whose cache is ready, else None.
-
-    Never converts, downloads or prints: completion and the numpy-free answers call it.
-    """
+def ready(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Found | None:
+    """``find_ready`` that never raises or prints: None for anything but a ready cache."""
     try:
-        source = names.source_for(spec or default_model(), trust=trust, limit=limit, fetch=False)
+        return find_ready(spec, limit=limit)
     except VecqError:
         return None
-    folder = layout.entry_dir(source)
-    status = layout.check(folder, source)
-    return (folder, status.manifest) if status.ok else None
 
 
 def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Model | None:
@@ -90,11 +149,13 @@ def build(
     from ..cache import reader, writer
     from ..core.model import Model
 
-    if status.reason and status.reason != "missing":
+    if status.damaged:
+        warn(f"the cache of {source.name} is damaged ({status.reason}); converting it again")
+    elif status.reason and status.reason != "missing":
         warn(f"the cache of {source.name} is out of date ({status.reason}); converting it again")
     try:
-        with files.locked(folder):
-            again = layout.check(folder, source)  # another vecq may have converted it meanwhile
+        with files.locked(folder, waiting=lambda: warn(_waiting_note(source.name))):
+            again = layout.check(folder)  # another vecq may have converted it meanwhile
             if again.ok:
                 return reader.map_folder(folder, again.manifest)
             files.sweep(folder)
@@ -115,5 +176,11 @@ def build(
         warn(f"{e.message}; answering from memory this time")
         words, raw = readers.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
-    final = layout.check(folder, source)
+    final = layout.check(folder)
     return reader.map_folder(folder, final.manifest)
+
+
+def _waiting_note(name: str) -> str:
+    return (
+        f"another vecq is converting {name} into the cache; waiting for it to finish (Ctrl-C stops waiting)"
+    )
