@@ -95,7 +95,7 @@ def cache_folder(spec: str | Path, limit: int | None = None) -> Path:
     from vecq.sources import names
 
     wanted = names.identify(str(spec))
-    return Path(layout.entry_dir(wanted.key, wanted.name, limit))
+    return Path(layout.entry_dir(wanted.key, limit))
 
 
 def write_text_model(path: Path, words, vectors) -> Path:

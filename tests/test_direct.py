@@ -20,7 +20,7 @@ from vecq.sources.loader import ready
 def read_pair(spec: str, a: str, b: str):
     """What ``similar A B`` reads without numpy: the ready cache of ``spec``, then the two rows."""
     found = ready(spec)
-    return rows.similarity(found.folder, found.manifest, a, b, found.limit) if found else None
+    return rows.similarity(found.folder, found.manifest, a, b, found.limit, found.name) if found else None
 
 
 GLOVE = "glove-wiki-gigaword-50"

@@ -56,11 +56,11 @@ def cache_root() -> str:
     return os.path.join(os.path.expanduser(base), "vecq")
 
 
-def entry_dir(key: str, name: str, limit: int | None = None, root: str | os.PathLike | None = None) -> str:
-    """The folder for the model ``key`` (shown as ``name``): a readable slug and a hash of key and limit."""
+def entry_dir(key: str, limit: int | None = None, root: str | os.PathLike | None = None) -> str:
+    """The folder for the model ``key``: a readable slug of it and a hash of key and limit."""
     raw = f"{key}\0{limit}".encode("utf-8", "surrogatepass")
     digest = f"{zlib.crc32(raw):08x}"
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(name))[:60] or "model"
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(key))[:60].strip("-") or "model"
     return os.path.join(root or cache_root(), f"{slug}-{digest}")
 
 
@@ -143,7 +143,8 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
     return Status(True, "", manifest)
 
 
-def model_info(manifest: dict, limit: int | None = None) -> ModelInfo:
-    """The model as records show it; with ``limit``, the first ``limit`` rows of a full cache."""
+def model_info(manifest: dict, limit: int | None = None, name: str | None = None) -> ModelInfo:
+    """The model as records show it (``name``: as the user named it this time, default the first
+    name it was converted under); with ``limit``, the first ``limit`` rows of a full cache."""
     rows = manifest["rows"] if limit is None else min(limit, manifest["rows"])
-    return ModelInfo(manifest["name"], manifest["source"], rows, manifest["dimensions"])
+    return ModelInfo(name or manifest["name"], manifest["source"], rows, manifest["dimensions"])

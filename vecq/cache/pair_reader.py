@@ -103,7 +103,7 @@ class _Cache:
 
 
 def similarity(
-    folder: str, manifest: dict, a: str, b: str, limit: int | None = None
+    folder: str, manifest: dict, a: str, b: str, limit: int | None = None, name: str | None = None
 ) -> tuple[list[Match], float, ModelInfo] | None:
     """The two matches, their cosine and the model, if both words are in the ready cache in ``folder``
     (among its first ``limit`` rows, with a limit)."""
@@ -117,4 +117,4 @@ def similarity(
             score = cache.similarity(matches[0].row, matches[1].row)
     except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
         return None  # the ordinary path reports it
-    return matches, score, model_info(manifest, limit)
+    return matches, score, model_info(manifest, limit, name)

@@ -12,14 +12,14 @@ import numpy as np
 from ..core.model import Model
 from ..core.vocab import Vocab
 from ..errors import CacheError
-from .files import as_path, rmtree
+from .files import as_path, rmtree, sweep
 from .layout import Status, cache_root, check, model_info
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-def map_folder(folder: str, manifest: dict, limit: int | None = None) -> Model:
+def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str | None = None) -> Model:
     """Map a checked cache folder; nothing is read until a query touches it.
 
     With ``limit``, the model is the first ``limit`` rows of the cache (``--limit`` served from a
@@ -44,7 +44,7 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None) -> Model:
         raise DamagedCacheError(folder, manifest, "its arrays do not match its manifest")
     if limit is not None and limit < len(vocab):
         vectors, norms, vocab = vectors[:limit], norms[:limit], vocab.first(limit)
-    model = Model(vectors, norms, vocab, model_info(manifest, limit))
+    model = Model(vectors, norms, vocab, model_info(manifest, limit, name))
     model.folder = folder
     if manifest.get("zero_rows") is not None:
         zero = np.array(manifest["zero_rows"], dtype=np.int64)
@@ -91,6 +91,33 @@ def entries(root: str | os.PathLike | None = None) -> list[tuple[Path, Status]]:
 
 
 def remove(folder: str | os.PathLike) -> None:
+    """Remove a cache folder, its lock file and what killed writers of it left beside it."""
     rmtree(folder, ignore_errors=False)
+    sweep(folder)
     with contextlib.suppress(OSError):
         os.unlink(f"{os.fspath(folder)}.lock")
+
+
+def remove_orphans(root: str | os.PathLike | None = None) -> int:
+    """Remove the lock files that failed conversions left, with their leftovers; how many.
+
+    A lock some process holds (a conversion under way) is left alone, and so is what it writes.
+    """
+    from filelock import FileLock, Timeout
+
+    root = as_path(root or cache_root())
+    if not root.is_dir():
+        return 0
+    count = 0
+    for p in sorted(root.glob("*.lock")):
+        folder = root / p.name[: -len(".lock")]
+        if folder.exists():
+            continue
+        try:
+            with FileLock(str(p), timeout=0):
+                sweep(folder)
+                p.unlink()
+            count += 1
+        except (Timeout, OSError):
+            continue
+    return count

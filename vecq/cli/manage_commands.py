@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cache import files, layout, reader
-from ..errors import CacheError
+from ..errors import CacheError, UsageError, VecqError
 from ..sources import download as downloads
 from ..sources import names
 from ..sources.catalogue import CATALOGUE, OFFLINE_MODEL, human_size
@@ -17,7 +17,8 @@ from .session import Session
 
 
 def _folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    """Bytes of every file under ``folder``, its approximate index included."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def _cache_record(folder: Path, status: layout.Status) -> dict:
@@ -45,10 +46,9 @@ def cache() -> None:
 @output_options
 def cache_list(session: Session) -> None:
     """Every cached model, its size and whether it is usable."""
-    renderer = session.renderer(CACHE_COLUMNS, f"cache in {layout.cache_root()}")
     records = [_cache_record(folder, status) for folder, status in reader.entries()]
-    renderer.write(sorted(records, key=lambda r: (r["name"], r["vocabulary"] or 0, r["path"])))
-    renderer.close()
+    with session.renderer(CACHE_COLUMNS, f"cache in {layout.cache_root()}") as out:
+        out.write(sorted(records, key=lambda r: (r["name"], r["vocabulary"] or 0, r["path"])))
 
 
 @cache.command("build")
@@ -64,30 +64,45 @@ def cache_build(session: Session, model: str | None) -> None:
 
 @cache.command("clear")
 @click.argument("model", required=False)
+@click.option("--all", "everything", is_flag=True, help="Remove every cached model.")
 @click.option("--yes", is_flag=True, help="Do not ask (asked only on a terminal).")
 @click.pass_obj
-def cache_clear(session: Session, model: str | None, yes: bool) -> None:
-    """Remove the cache of MODEL (a name or path), or every cached model."""
+def cache_clear(session: Session, model: str | None, everything: bool, yes: bool) -> None:
+    """Remove the cache of MODEL (a name or path, every --limit of it), or with --all every cached model.
+
+    Also removes the lock files and the leftovers of killed conversions beside what it removes.
+    """
+    if model and everything:
+        raise UsageError("give a MODEL or --all, not both")
+    interactive = session.env.stdin_isatty and session.env.stderr_isatty
+    if not model and not everything and not interactive:
+        raise UsageError("give the MODEL whose cache to remove, or --all to remove every cached model")
     found = reader.entries()
     if model:
-        real = str(Path(model).expanduser().resolve())
-        found = [
-            (f, s)
-            for f, s in found
-            if s.manifest
-            and (s.manifest.get("name") in (model, real) or s.manifest.get("source") == real)
-            or f.name == model
-        ]
+        found = [(f, s) for f, s in found if _is_cache_of(model, f, s)]
         if not found:
             raise CacheError(f"no cached model named {model!r}; 'vecq cache list' shows what is cached")
-    if not yes and session.env.stdin_isatty and session.env.stderr_isatty and len(found) > 1:
-        click.confirm(f"remove {len(found)} cached models?", abort=True, err=True)
+    elif not yes and interactive:
+        click.confirm(f"remove all {len(found)} cached models?", abort=True, err=True)
     for folder, _ in found:
         try:
             reader.remove(folder)
         except OSError as e:
             raise CacheError(f"cannot remove {folder}: {e.strerror or e}") from e
         session.warn(f"removed {folder}")
+    if not model:
+        reader.remove_orphans()
+
+
+def _is_cache_of(model: str, folder: Path, status: layout.Status) -> bool:
+    """Is ``folder`` a cache of ``model`` (a path, a catalogue name, a cached name or a folder name)?"""
+    manifest = status.manifest or {}
+    if folder.name == model or manifest.get("name") == model:
+        return True
+    try:
+        return manifest.get("key") == names.identify(model).key
+    except VecqError:
+        return False
 
 
 @click.command()

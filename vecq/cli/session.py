@@ -130,8 +130,8 @@ class Session:
         from ..cache.pair_reader import similarity
         from ..sources.loader import ready
 
-        cache = ready(self.model_spec, trust=self.trust, limit=self.limit)
-        found = similarity(cache.folder, cache.manifest, a, b, cache.limit) if cache is not None else None
+        cache = ready(self.model_spec, limit=self.limit, warn=self.warn)
+        found = similarity(cache.folder, cache.manifest, a, b, cache.limit, cache.name) if cache else None
         if found is None:  # the ordinary path converts, suggests spellings, reports errors
             from ..core.queries import SimilarQuery
 

@@ -38,6 +38,7 @@ class Found(NamedTuple):
     folder: str
     manifest: dict
     limit: int | None
+    name: str  # as the user named the model this time
 
 
 def find_ready(
@@ -55,7 +56,7 @@ def find_ready(
     """
     wanted = names.identify(spec or default_model())
     for folder_limit in dict.fromkeys([None, limit]):
-        folder = layout.entry_dir(wanted.key, wanted.name, folder_limit)
+        folder = layout.entry_dir(wanted.key, folder_limit)
         status = layout.check(folder)
         if status.ok:
             if status.source_gone:
@@ -65,7 +66,7 @@ def find_ready(
                 if folder_limit is None and limit is not None and limit < status.manifest["rows"]
                 else None
             )
-            return Found(folder, status.manifest, view)
+            return Found(folder, status.manifest, view, wanted.name)
         if status.damaged and damaged is not None:
             damaged.append((folder, status))
     return None
@@ -112,15 +113,21 @@ def open_model(
             folder, status = damaged[0]
             raise reader.DamagedCacheError(folder, status.manifest, status.reason) from None
         raise
-    folder = layout.entry_dir(source.key, source.name, limit)
+    folder = layout.entry_dir(source.key, limit)
     status = damaged[0][1] if damaged else layout.check(folder)
     return build(source, folder, status, reporter, warn)
 
 
-def ready(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Found | None:
-    """``find_ready`` that never raises or prints: None for anything but a ready cache."""
+def ready(
+    spec: str | None = None,
+    *,
+    trust: bool = False,
+    limit: int | None = None,
+    warn: Callable[[str], None] = _ignore,
+) -> Found | None:
+    """``find_ready`` that never raises: None for anything but a ready cache."""
     try:
-        return find_ready(spec, limit=limit)
+        return find_ready(spec, limit=limit, warn=warn)
     except VecqError:
         return None
 
