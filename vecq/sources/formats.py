@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from typing import TYPE_CHECKING
 
-from ..errors import ModelError
+from ..errors import ModelError, shorten
 from .catalogue import human_size
 
 if TYPE_CHECKING:
@@ -28,11 +29,15 @@ PER_WORD_OVERHEAD = 200
 
 
 def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
-    """Which gensim reader fits ``path``: by its first bytes, with the suffix as a tie-breaker."""
-    if os.path.isdir(path):
-        raise ModelError(f"{path} is a directory, not a model file; give the file inside it")
-    if not os.path.exists(path):
-        raise ModelError(f"{path} does not exist; check the path, or run 'vecq models' for names")
+    """Which reader fits ``path``, on positive evidence only; ModelError, saying why, for anything else.
+
+    Evidence is a pickle's first byte, fastText's magic number or a plausible fastText header, a
+    word2vec header line, or a GloVe first line of a word and numbers; every number a header claims
+    is checked against the file's size before any reader sees the file, so a file of random bytes is
+    refused in milliseconds (tests/test_sources.py::test_random_bytes_are_refused_at_once).
+    """
+    path = os.fspath(path)
+    size = _regular_file_size(path)
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -48,9 +53,15 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
                 "inside it; pass --trust only if you trust where the file came from"
             )
         return "gensim-native"
-    if len(head) >= 4 and int.from_bytes(head[:4], "little", signed=True) == FASTTEXT_MAGIC:
+    if _fasttext_header(path, head, size):
         return "fasttext-bin"
-    if head[:2] == b"\x1f\x8b":
+    compressed = head[:2] == b"\x1f\x8b"
+    if compressed and not name.endswith(".gz"):
+        raise ModelError(
+            f"{path} is gzip-compressed, but gensim decompresses only files named .gz; "
+            f"rename it to {os.path.basename(path)}.gz (or decompress it with gunzip)"
+        )
+    if compressed:
         import gzip
 
         try:
@@ -58,18 +69,115 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
                 head = f.read(4096)
         except (OSError, EOFError) as e:
             raise ModelError(f"{path} is a damaged gzip file: {e}") from e
-    first, _, rest = head.partition(b"\n")
-    if re.fullmatch(rb"\s*\d+\s+\d+\s*", first):
-        return "word2vec-bin" if _looks_binary(rest) else "word2vec-text"
-    if name.endswith(".bin") and _looks_binary(head):
-        return "fasttext-bin"  # files of fastText before 0.2 start without the magic number
+    marked = head.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, which some editors write
+    first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
+    header = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
+    if header and marked:
+        raise ModelError(
+            f"{path} starts with a UTF-8 byte-order mark before its header line, which gensim cannot "
+            f"read; remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' {path}"
+        )
+    if header:
+        rows, dims = int(header.group(1)), int(header.group(2))
+        binary = _looks_binary(rest)
+        _check_claim(path, rows, dims, None if compressed else size, 4 * dims if binary else 2 * dims)
+        return "word2vec-bin" if binary else "word2vec-text"
     fields = first.split()
-    if len(fields) >= 2 and all(_is_number(x) for x in fields[1:]):
-        return "glove-text"
+    if len(fields) >= 2 and all(_is_number(x) for x in fields[1:]) and not _looks_binary(head):
+        second = rest.partition(b"\n")[0].split()
+        if not second or len(second) == len(fields) or b"\n" not in rest:
+            return "glove-text"
     raise ModelError(
         f"{path} is not a model file vecq can read (expected word2vec binary or text, GloVe text, "
         "fastText .bin, or gensim's native .kv with --trust)"
     )
+
+
+def _regular_file_size(path: str) -> int:
+    """The size of ``path`` if it is a regular file (through symlinks); a one-line ModelError if not."""
+    import errno
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ModelError(f"{path} is a loop of symbolic links; point it at the model file") from e
+        if os.path.islink(path):
+            target = os.readlink(path)
+            raise ModelError(f"{path} is a symbolic link to {target}, which does not exist") from e
+        if e.errno == errno.ENOENT:
+            raise ModelError(f"{path} does not exist; check the path, or run 'vecq models' for names") from e
+        raise ModelError(f"cannot read {path}: {e.strerror or e}") from e
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelError(f"{path} is a directory, not a model file; give the file inside it")
+    if stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode):
+        raise ModelError(
+            f"{path} is a pipe (as <(...) gives), and a model is read more than once; "
+            "save it to a file and give that file"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise ModelError(f"{path} is a device, not a model file; give a word2vec, GloVe or fastText file")
+    return st.st_size
+
+
+def _check_claim(path: str, rows: int, dims: int, size: int | None, row_bytes: int) -> None:
+    """Refuse a word2vec header whose shape cannot be true of the file (``size`` None: compressed)."""
+    if not 1 <= dims <= MAX_DIMENSIONS:
+        raise ModelError(f"{path}: its header claims {dims:,} dimensions; the file is damaged or not a model")
+    if rows < 1:
+        raise ModelError(f"{path}: its header claims {rows} rows; the file holds no vectors")
+    if size is not None and rows * row_bytes > size:
+        raise ModelError(
+            f"{path}: its header claims {rows:,} x {dims:,} vectors, more than its {size:,} bytes can "
+            "hold; the file is truncated or its header is wrong"
+        )
+
+
+MAX_DIMENSIONS = 100_000
+# fastText's args, in its file: dim ws epoch minCount neg wordNgrams loss model bucket minn maxn
+# lrUpdateRate (int32 each), then t (a double); then the dictionary's size nwords nlabels (int32).
+_FASTTEXT_ARGS = struct.Struct("<12id3i")
+
+
+def _fasttext_header(path: str, head: bytes, size: int) -> bool:
+    """Is this a fastText .bin? Its magic number, or (fastText before 0.2) a header whose every value
+    is one fastText writes; a magic number over an impossible header is refused."""
+    magic = len(head) >= 8 and struct.unpack_from("<i", head)[0] == FASTTEXT_MAGIC
+    start = 8 if magic else 0
+    if len(head) < start + _FASTTEXT_ARGS.size:
+        if magic:
+            raise ModelError(f"{path}: a fastText file cut short in its header; the file is truncated")
+        return False
+    dim, ws, epoch, _, neg, ngrams, loss, model, bucket, minn, maxn, lr_rate, t, entries, nwords, labels = (
+        _FASTTEXT_ARGS.unpack_from(head, start)
+    )
+    plausible = (
+        1 <= dim <= MAX_DIMENSIONS
+        and 0 < ws <= 10_000
+        and 0 < epoch <= 1_000_000
+        and 0 <= neg <= 10_000
+        and 1 <= ngrams <= 100
+        and 1 <= loss <= 4
+        and 1 <= model <= 3
+        and 0 <= bucket <= 1 << 31
+        and 0 <= minn <= maxn <= 1000
+        and lr_rate > 0
+        and 0 <= t < 1
+        and 0 <= nwords <= entries
+        and 0 <= labels <= entries
+        and nwords + labels == entries
+    )
+    if not plausible:
+        if magic:
+            raise ModelError(f"{path}: a fastText file whose header is damaged; it cannot be read")
+        return False
+    if (nwords + bucket) * dim * 4 > size:
+        raise ModelError(
+            f"{path}: a fastText file whose header claims {nwords:,} words and {bucket:,} buckets of "
+            f"{dim} dimensions, more than its {size:,} bytes can hold; the file is truncated"
+        )
+    return True
 
 
 def _is_number(token: bytes) -> bool:
@@ -87,20 +195,82 @@ def _looks_binary(body: bytes) -> bool:
     return text_like < 0.9 * min(len(body), 1024)
 
 
+def open_model_file(path: str):
+    """The file's bytes, decompressed when it is gzip (told by its magic number, not its name)."""
+    with open(path, "rb") as f:
+        compressed = f.read(2) == b"\x1f\x8b"
+    if compressed:
+        import gzip
+
+        return gzip.open(path, "rb")
+    return open(path, "rb")  # noqa: SIM115 (the caller closes it)
+
+
 def header_shape(source: Source) -> tuple[int, int] | None:
     """(rows, dimensions) as a word2vec header claims them, before anything is allocated."""
     if source.format not in ("word2vec-bin", "word2vec-text"):
         return None
-    import gzip
-
-    opener = gzip.open if source.path.endswith(".gz") else open
     try:
-        with opener(source.path, "rb") as f:
-            first = f.readline(200)
+        with open_model_file(source.path) as f:
+            first = f.readline(200).removeprefix(b"\xef\xbb\xbf")
     except (OSError, EOFError):
         return None
     m = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def first_bad_line(path: str, header: bool) -> str | None:
+    """Where a word2vec or GloVe text file stops being readable: its line, word and value.
+
+    Called after gensim failed (its messages name no line): the file is read again as gensim reads
+    it, a word and then numbers separated by spaces, each line as many numbers as the first.
+    """
+    dims = None
+    try:
+        with open_model_file(path) as f:
+            for number, raw in enumerate(f, 1):
+                line = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip()
+                if header and number == 1:
+                    dims = int(line.split()[1])
+                    continue
+                word, *values = line.split(" ")
+                dims = len(values) if dims is None else dims
+                shown = shorten(word)
+                if len(values) != dims:
+                    return f"line {number:,} (the word {shown}) has {len(values)} values, expected {dims}"
+                for v in values:
+                    try:
+                        float(v)
+                    except ValueError:
+                        return f"line {number:,} (the word {shown}): {shorten(v)} is not a number"
+    except (OSError, EOFError, ValueError, IndexError):
+        return None
+    return None
+
+
+def rows_beyond_header(source: Source, rows: int, dims: int, words: list[str]) -> int:
+    """How many more rows than its header's ``rows`` a word2vec file holds (0 when none, or unknown).
+
+    Text: the non-empty lines after the header are counted. Binary: the bytes gensim read for
+    ``rows`` entries (header, each word and a space, the floats, at most a newline) are compared
+    with the file's size, counting a leftover of a row's size or more.
+    """
+    if source.format == "word2vec-text":
+        with open_model_file(source.path) as f:
+            lines = sum(1 for line in f if line.strip()) - 1
+        return max(0, lines - rows)
+    if source.format != "word2vec-bin":
+        return 0
+    with open(source.path, "rb") as f:
+        if f.read(2) == b"\x1f\x8b":
+            return 0  # the decompressed size is not known without decompressing
+    with open(source.path, "rb") as f:
+        consumed = len(f.readline())
+    dropped = rows - len(words)  # duplicates gensim read and dropped: their words are unknown
+    longest = max((len(w.encode("utf-8", "surrogatepass")) for w in words), default=0)
+    consumed += sum(len(w.encode("utf-8", "surrogatepass")) + 1 for w in words) + rows * dims * 4
+    leftover = os.path.getsize(source.path) - consumed - rows - dropped * (longest + 1)
+    return max(0, leftover // (dims * 4 + 2))
 
 
 def check_memory(source: Source, available: int | None = None) -> None:
@@ -109,7 +279,7 @@ def check_memory(source: Source, available: int | None = None) -> None:
     if shape is None:
         return
     rows, dims = shape
-    if dims < 1 or dims > 100_000:
+    if dims < 1 or dims > MAX_DIMENSIONS:
         raise ModelError(f"{source.path}: header claims {dims} dimensions; the file is damaged")
     if source.limit is not None:
         rows = min(rows, source.limit)

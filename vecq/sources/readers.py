@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .formats import check_memory
+from .formats import check_memory, first_bad_line, header_shape, rows_beyond_header
 from .gensim_calls import one_line, quiet_gensim
 
 if TYPE_CHECKING:
@@ -45,7 +45,11 @@ def read(
         except MemoryError as e:
             raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
         except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
-            raise ModelError(f"cannot read {source.path} as {source.format}: {one_line(e)}") from e
+            where = None
+            if source.format in ("word2vec-text", "glove-text"):
+                where = first_bad_line(source.path, header=source.format == "word2vec-text")
+            raise ModelError(f"cannot read {source.path} as {source.format}: {where or one_line(e)}") from e
+    header = header_shape(source) if source.limit is None else None
     # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
     # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
     words, vectors = kv.index_to_key, kv.vectors
@@ -56,6 +60,15 @@ def read(
         # gensim keeps the first of duplicate words and leaves an empty (None) slot for each repeat.
         keep = [i for i, w in enumerate(words) if isinstance(w, str)]
         words, vectors = [words[i] for i in keep], vectors[keep]
+    if words and words[0].startswith("\ufeff"):  # a UTF-8 byte-order mark is not part of the word
+        words[0] = words[0].removeprefix("\ufeff")
+    if header is not None:
+        more = rows_beyond_header(source, *header, words)
+        if more:
+            raise ModelError(
+                f"{source.path}: its header says {header[0]:,} rows, but the file holds at least {more:,} "
+                f"more; correct the header's first number, or read only those rows with --limit {header[0]}"
+            )
     return words, vectors
 
 

@@ -1,0 +1,166 @@
+"""Bad model files: refused within a second, in one line saying what is wrong (issue 14, 5, 15-17, 26)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from conftest import invoke, tsv, write_text_model
+
+from vecq.sources.formats import FASTTEXT_MAGIC
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def refused(path, *args) -> str:
+    """The one error line of a refused model, checked to come within a second with exit 4.
+
+    A file refused while it is read (not from its first bytes) also has the note that its
+    conversion began; nothing else is on stderr.
+    """
+    started = time.perf_counter()
+    result = invoke(["-m", str(path), *args, "similar", "a", "b"])
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 4, (result.exit_code, result.stderr)
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("vecq: error: ")]
+    assert all(x == line or "into the cache in" in x for x in result.stderr.splitlines())
+    assert elapsed < 1.0, elapsed
+    return line
+
+
+@pytest.mark.parametrize("name", ["random.bin", "random.txt", "random.vec", "random", "random.model.bin"])
+@pytest.mark.parametrize("seed", range(4))
+def test_random_bytes_are_refused_at_once(tmp_path, name, seed):
+    path = tmp_path / name
+    path.write_bytes(np.random.default_rng(seed).bytes(200_000))
+    assert "not a model file" in refused(path) or "damaged" in refused(path)
+
+
+def test_a_fasttext_magic_over_garbage_is_refused(tmp_path):
+    path = tmp_path / "fake.bin"
+    path.write_bytes(struct.pack("<ii", FASTTEXT_MAGIC, 12) + np.random.default_rng(1).bytes(100_000))
+    assert "fastText" in refused(path)
+
+
+def test_a_fasttext_header_claiming_more_than_the_file_holds(tmp_path):
+    from gensim.test.utils import datapath
+
+    with open(datapath("lee_fasttext_new.bin"), "rb") as f:
+        data = f.read()
+    path = tmp_path / "cut.bin"
+    path.write_bytes(data[:5000])
+    assert "truncated" in refused(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("3000000 300\nthe 1 2\n", "more than its"),
+        ("5 0\n", "0 dimensions"),
+        ("0 3\n", "0 rows"),
+        ("2 900000\na 1\n", "900,000 dimensions"),
+    ],
+)
+def test_word2vec_headers_that_cannot_be_true(tmp_path, text, says):
+    path = tmp_path / "lies.txt"
+    path.write_text(text)
+    assert says in refused(path)
+
+
+def test_a_symlink_loop_a_dangling_link_a_pipe_and_a_device(tmp_path):
+    loop = tmp_path / "loop.txt"
+    loop.symlink_to(loop)
+    assert "loop of symbolic links" in refused(loop)
+    dangling = tmp_path / "dangling.txt"
+    dangling.symlink_to(tmp_path / "nowhere.txt")
+    assert "which does not exist" in refused(dangling)
+    assert "a device" in refused("/dev/zero")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert "is a pipe" in refused(fifo)
+
+
+def test_a_process_substitution_is_told_to_save_the_file(small_model):
+    """`-m <(cat model.txt)`, as bash passes it: /dev/fd/N, a pipe."""
+    script = f"{sys.executable} -m vecq -m <(cat {small_model}) similar king queen"
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 4 and "save it to a file" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("cat 1 2 3\ndog 1 . 3\n", "line 3 (the word 'dog'): '.' is not a number"),
+        ("cat 1 2 3\ndog 1 2\n", "line 3 (the word 'dog') has 2 values, expected 3"),
+    ],
+)
+def test_parse_errors_name_the_line_and_the_word(tmp_path, body, says):
+    path = tmp_path / "bad.txt"
+    path.write_text("2 3\n" + body)
+    assert says in refused(path)
+
+
+def test_glove_parse_errors_name_the_line_too(tmp_path):
+    path = tmp_path / "bad.glove"
+    path.write_text("cat 1 2 3\ndog 1 2 3\nbird 1 x 3\n")
+    assert "line 3 (the word 'bird'): 'x' is not a number" in refused(path)
+
+
+def test_a_header_claiming_fewer_rows_than_the_text_holds(tmp_path, small_words):
+    words, vectors = small_words
+    path = write_text_model(tmp_path / "m.txt", words[:100], vectors[:100])
+    path.write_text(path.read_text().replace("100 50\n", "50 50\n", 1))
+    line = refused(path)
+    assert "header says 50 rows" in line and "50 more" in line and "--limit 50" in line
+    result = invoke(["-m", str(path), "--limit", "50", "info", "-f", "tsv"])
+    assert result.exit_code == 0 and tsv(result.stdout)[0]["vocabulary"] == "50"
+
+
+def test_a_header_claiming_fewer_rows_than_the_binary_holds(tmp_path, small_words):
+    from gensim.models import KeyedVectors
+
+    words, vectors = small_words
+    kv = KeyedVectors(vectors.shape[1], dtype=np.float32)
+    kv.add_vectors(words[:100], vectors[:100])
+    path = tmp_path / "m.bin"
+    kv.save_word2vec_format(str(path), binary=True)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"100 50\n", b"60 50\n", 1))
+    assert "header says 60 rows" in refused(path)
+    full = tmp_path / "full.bin"
+    full.write_bytes(data)
+    assert invoke(["-m", str(full), "info"]).exit_code == 0  # a true header passes
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path, small_words):
+    words, vectors = small_words
+    path = tmp_path / "bom.glove"
+    lines = [w + " " + " ".join(f"{x:.5f}" for x in v) for w, v in zip(words[:50], vectors[:50])]
+    path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
+    result = invoke(["-m", str(path), "similar", words[0], words[1]])
+    assert result.exit_code == 0, result.stderr
+    marked = tmp_path / "bom.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + f"50 50\n{chr(10).join(lines)}\n".encode())
+    assert "byte-order mark" in refused(marked)
+
+
+def test_gzip_files_are_told_by_their_bytes(tmp_path, small_words):
+    words, vectors = small_words
+    text = write_text_model(tmp_path / "m.txt", words[:100], vectors[:100]).read_bytes()
+    path = tmp_path / "m.data"  # no telling suffix: gensim would read it as text
+    path.write_bytes(gzip.compress(text))
+    assert "rename it to m.data.gz" in refused(path)
+    named = tmp_path / "m.data.gz"
+    named.write_bytes(gzip.compress(text))
+    result = invoke(["-m", str(named), "similar", words[0], words[1]])
+    assert result.exit_code == 0, result.stderr
