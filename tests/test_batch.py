@@ -58,15 +58,16 @@ def test_ten_thousand_lines_mixed_good_and_bad_come_back_in_order(glove):
             lines.append("only-one-word")
             bad.add(i)
         elif kind < 0.17:
-            lines.append("")
-            bad.add(i)
+            lines.append(rng.choice(["", "   ", "# a comment", "#"]))  # not queries: no record
         else:
             lines.append(f"{rng.choice(words)}\t{rng.choice(words)}")
     result = invoke(["similar", "-"], input="\n".join(lines) + "\n")
     assert result.exit_code == 5
     rows = tsv(result.stdout)
-    assert len(rows) == 10_000
-    for i, (line, row) in enumerate(zip(lines, rows)):
+    queries = [(i, line) for i, line in enumerate(lines) if line.strip() not in ("", "#", "# a comment")]
+    assert len(rows) == len(queries) and len(rows) > 9_500
+    for (i, line), row in zip(queries, rows):
+        assert row["line"] == str(i + 1)
         assert row["status"] == ("error" if i in bad else "ok"), (i, line, row)
         if i not in bad:
             a, b = line.split("\t")
@@ -111,7 +112,7 @@ def test_neighbors_batch_carries_the_query_on_every_row():
 
 def test_empty_input_gives_only_a_header():
     result = invoke(["similar", "-"], input="")
-    assert result.exit_code == 0 and result.stdout == "word1\tword2\tsimilarity\tstatus\terror\n"
+    assert result.exit_code == 0 and result.stdout == "line\tword1\tword2\tsimilarity\tstatus\terror\n"
 
 
 def test_arguments_and_input_together_are_a_usage_error(tmp_path):
@@ -119,9 +120,9 @@ def test_arguments_and_input_together_are_a_usage_error(tmp_path):
     assert result.exit_code == 2
 
 
-def test_missing_input_file():
+def test_missing_input_file_is_a_usage_error_before_any_output():
     result = invoke(["similar", "--input", "/no/such/file"])
-    assert result.exit_code == 3 and "cannot read /no/such/file" in result.stderr
+    assert result.exit_code == 2 and "cannot read /no/such/file" in result.stderr and result.stdout == ""
 
 
 def test_unknown_words_in_a_batch_get_suggestions_up_to_a_budget(monkeypatch):
@@ -153,7 +154,7 @@ def test_a_batch_scores_as_single_queries(command, lines):
     def scores(result) -> list[tuple]:
         assert result.exit_code == 0, result.stderr
         return [
-            tuple(v for k, v in json.loads(x).items() if k not in ("status", "error", "model"))
+            tuple(v for k, v in json.loads(x).items() if k not in ("line", "status", "error", "model"))
             for x in result.stdout.splitlines()
         ]
 
@@ -170,3 +171,52 @@ def test_a_threshold_at_a_score_answers_alone_and_in_a_batch(glove):
     batch = invoke(["neighbors", "-", "-n", "1", "--threshold", at, "-f", "jsonl"], input="cat\ndog\n")
     assert json.loads(alone.stdout)["word"] == row["word"]
     assert json.loads(batch.stdout.splitlines()[0])["word"] == row["word"]
+
+
+@pytest.mark.parametrize(
+    ("args", "lines", "why"),
+    [
+        (["neighbors", "-", "-n", "3", "--threshold", "0.9"], ["cat", "the", "king"], "--threshold 0.9"),
+        (["analogy", "-", "--restrict", "1"], ["the man woman", "king man woman"], "--restrict 1"),
+        (["neighbors", "-", "--restrict", "1"], ["the", "cat"], "--restrict 1"),
+    ],
+)
+def test_one_record_per_input_line_whatever_the_options(args, lines, why):
+    """Issue 14, item 1: a query with no answer is a record with status none that says why."""
+    result = invoke(args, input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    rows = tsv(result.stdout)
+    assert sorted({int(r["line"]) for r in rows}) == list(range(1, len(lines) + 1))
+    for r in rows:
+        assert r["status"] in ("ok", "none")
+        if r["status"] == "none":
+            assert why in r["error"] and r["rank"] == ""
+    assert any(r["status"] == "none" for r in rows)
+
+
+def test_a_single_query_with_no_answer_says_why_on_stderr():
+    result = invoke(["neighbors", "king", "--threshold", "0.99"])
+    assert result.exit_code == 0 and "no answer" in result.stderr and "--threshold 0.99" in result.stderr
+    assert tsv(result.stdout) == []
+
+
+def test_blank_and_comment_lines_are_not_queries():
+    text = "# pairs to check\ncat\tdog\n\n   \n#\n#\tcat\n"  # '#<TAB>cat' asks about the word '#'
+    result = invoke(["similar", "-"], input=text)
+    assert result.exit_code == 0, result.stderr
+    rows = tsv(result.stdout)
+    assert [(r["line"], r["word1"], r["word2"]) for r in rows] == [("2", "cat", "dog"), ("6", "#", "cat")]
+
+
+def test_a_lone_cr_stays_inside_its_line_and_crlf_ends_one(glove):
+    result = invoke(["similar", "-", "-f", "jsonl"], input="cat\tdog\r\ncat\rdog\tbird\r\n")
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["line"] for r in records] == [1, 2]
+    assert records[0]["status"] == "ok" and records[0]["word2"] == "dog"
+    assert records[1]["status"] == "error" and records[1]["word1"] == "cat\rdog"
+
+
+def test_a_byte_order_mark_before_the_input_is_dropped():
+    result = invoke(["similar", "-", "-f", "jsonl"], input="\ufeffcat\tdog\n")
+    (record,) = [json.loads(x) for x in result.stdout.splitlines()]
+    assert record["word1"] == "cat" and record["status"] == "ok"

@@ -32,7 +32,7 @@ def test_ctrl_c_during_a_batch_exits_130_without_a_traceback(glove, session_cach
     proc.stdin.write("cat\n")
     proc.stdin.flush()
     first = proc.stdout.readline()  # the header: the batch is running and waiting for more input
-    assert first.startswith("query\t")  # Python code is running: SIGINT becomes KeyboardInterrupt
+    assert first.startswith("line\tquery\t")  # Python code is running: SIGINT becomes KeyboardInterrupt
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, (out[-500:], err[-2000:])

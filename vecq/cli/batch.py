@@ -1,4 +1,12 @@
-"""Streaming many queries: bounded chunks in, one answer record per input line out, in order.
+"""Streaming many queries: bounded chunks in, records out, in input order.
+
+Invariants (tests/test_batch.py):
+- every query line gives at least one record, and every record carries its line number and input:
+  ``status`` is ``ok`` (an answer), ``none`` (answered, but nothing qualifies: the ``error`` column
+  says why) or ``error`` (the line could not be answered: the ``error`` column says why);
+- blank lines and comment lines (``#`` alone, or ``#`` and a space) are not queries: no record;
+- lines end at ``\n`` only (a lone ``\r`` inside a line is part of it; ``\r\n`` ends a line), and
+  a UTF-8 byte-order mark before the first line is dropped; bytes that are not UTF-8 become U+FFFD.
 
 A chunk is answered by one matrix product, written and flushed before the next is read, so the first
 answers appear before the input ends and memory stays flat however long the input is. A bad line
@@ -10,7 +18,7 @@ from __future__ import annotations
 import os
 import select
 from collections.abc import Callable, Iterable, Iterator
-from typing import TextIO
+from typing import BinaryIO
 
 from ..core.model import Model
 from ..core.queries import Query
@@ -18,6 +26,7 @@ from ..core.words import suggestions
 from ..errors import UnknownWordError, VecqError
 from .render import Renderer
 
+LINE_COLUMN = "line"
 STATUS_COLUMNS = ("status", "error")
 APPROX_CHUNK = 2048  # lines a chunk for an approximate index (see Session.stream)
 # Distinct unknown words of a batch given spelling suggestions: each costs a prefix scan of the
@@ -25,8 +34,9 @@ APPROX_CHUNK = 2048  # lines a chunk for an approximate index (see Session.strea
 SUGGESTED_WORDS = 50
 
 
-def chunks(stream: TextIO | Iterable[str], size: int) -> Iterator[list[tuple[int, str]]]:
-    """(line number, line) lists of at most ``size``; a chunk also ends when the input pauses.
+def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple[int, str]]]:
+    """(line number, line) lists of at most ``size`` query lines; a chunk also ends when the input
+    pauses. Blank and comment lines are counted but not handed on.
 
     Ending a chunk on a pause keeps an interactive or slow producer answered line by line instead of
     waiting for a full chunk.
@@ -35,13 +45,27 @@ def chunks(stream: TextIO | Iterable[str], size: int) -> Iterator[list[tuple[int
     if fd is not None and _regular_file(fd):
         fd = None  # a file never pauses: no need to ask
     chunk: list[tuple[int, str]] = []
-    for number, line in enumerate(stream, 1):
-        chunk.append((number, line.rstrip("\r\n")))
-        if len(chunk) >= size or (fd is not None and not _readable(fd)):
+    for number, raw in enumerate(stream, 1):
+        line = raw.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+        if number == 1:
+            line = line.removeprefix("\ufeff")
+        if not is_skipped(line):
+            chunk.append((number, line))
+        if len(chunk) >= size or (chunk and fd is not None and not _readable(fd)):
             yield chunk
             chunk = []
     if chunk:
         yield chunk
+
+
+def is_skipped(line: str) -> bool:
+    """Blank lines and comments (``#`` alone, or ``#`` and a space) are not queries.
+
+    ``#`` followed by a tab stays a query, so that the word ``#`` can be asked about in
+    tab-separated input (``#<TAB>tag``).
+    """
+    text = line.strip()
+    return not text or text == "#" or text.startswith("# ")
 
 
 def _fileno(stream: object) -> int | None:
@@ -103,12 +127,17 @@ def run(
         for (number, line), item in zip(chunk, parsed):
             outcome = None if isinstance(item, VecqError) else next(answers)
             error = item if outcome is None else outcome.error
+            at = {LINE_COLUMN: number}
             if error is None:
                 for note in outcome.notes:
                     if note not in noted and len(noted) < 1000:
                         noted.add(note)
                         warn(note)
-                records += [{**r, "status": "ok", "error": None} for r in outcome.records]
+                if outcome.records:
+                    records += [{**at, **r, "status": "ok", "error": None} for r in outcome.records]
+                else:
+                    why = query.why_no_answer()
+                    records.append({**at, **query.input_record(item, line), "status": "none", "error": why})
                 continue
             failed += 1
             error = explained(error)
@@ -118,6 +147,8 @@ def run(
                 raise error
             warn(f"line {number}: {error.message}")
             fields = None if isinstance(item, VecqError) else item
-            records.append({**query.error_record(fields, line), "status": "error", "error": error.message})
+            records.append(
+                {**at, **query.input_record(fields, line), "status": "error", "error": error.message}
+            )
         renderer.write(records)
     return failed

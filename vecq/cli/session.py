@@ -7,17 +7,16 @@ and output flags and hands it a ready ``Session``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import click
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, QueryError
+from ..errors import ExitCode, UsageError
 from ..records import Similarity
 from .env import Env
 from .render import Renderer
@@ -122,6 +121,8 @@ class Session:
                 raise outcome.error
             for note in outcome.notes:
                 self.warn(note)
+            if not outcome.records:
+                self.warn(f"no answer: {query.why_no_answer()}")
         with self.renderer(query.columns, title, model) as out:
             out.write(r for o in outcomes for r in o.records)
 
@@ -151,13 +152,23 @@ class Session:
             # Each probed list is scored once per chunk for all of the chunk's queries that probe
             # it, so an approximate batch answers faster in bigger chunks.
             chunk = max(chunk, batch.APPROX_CHUNK)
-        try:
-            stream = click.open_file(source, "r", encoding="utf-8", errors="replace")
-        except OSError as e:
-            raise QueryError(f"cannot read {source}: {e.strerror or e}") from e
-        with stream, self.renderer((*query.columns, *batch.STATUS_COLUMNS), "", model) as out:
+        columns = (batch.LINE_COLUMN, *query.columns, *batch.STATUS_COLUMNS)
+        with open_input(source) as stream, self.renderer(columns, "", model) as out:
             failed = batch.run(model, query, batch.chunks(stream, chunk), out, self.warn, strict)
         if failed:
             self.warn(f"{failed} line(s) failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)
         return int(ExitCode.OK)
+
+
+def open_input(source: str) -> contextlib.AbstractContextManager[BinaryIO]:
+    """The lines of ``source`` as bytes: a file, or standard input for '-'; a UsageError if unreadable."""
+    if source == "-":
+        stdin = sys.stdin
+        if stdin is None or getattr(stdin, "closed", False):
+            raise UsageError("standard input is closed; give the queries in a file with --input FILE")
+        return contextlib.nullcontext(getattr(stdin, "buffer", stdin))
+    try:
+        return open(source, "rb")  # noqa: SIM115 (the caller closes it)
+    except OSError as e:
+        raise UsageError(f"cannot read {source}: {e.strerror or e}; check the path given to --input") from e

@@ -81,9 +81,14 @@ class Query:
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         raise NotImplementedError
 
-    def error_record(self, fields: list[str] | None, line: str) -> dict:
+    def input_record(self, fields: list[str] | None, line: str) -> dict:
+        """The input columns of a line's record: its parsed fields, or the line when it did not parse."""
         values = fields if fields is not None else [line.strip()]
         return dict(zip(self.inputs, values))
+
+    def why_no_answer(self) -> str:
+        """Why an answered query has no record to show (``none`` records and single queries say it)."""
+        return "no word is left to answer (the model has no other words)"
 
 
 class SimilarQuery(Query):
@@ -114,6 +119,13 @@ class NeighborsQuery(Query):
 
     def __init__(self, top: int = 10, restrict: int | None = None, threshold: float | None = None):
         self.top, self.restrict, self.threshold = top, restrict, threshold
+
+    def why_no_answer(self) -> str:
+        if self.threshold is not None:
+            return f"no neighbour scores at least --threshold {self.threshold:g}"
+        if self.restrict is not None:
+            return f"no word among the first --restrict {self.restrict:,} words is an answer"
+        return super().why_no_answer()
 
     def parse(self, line: str) -> list[str]:
         text = line.strip()
@@ -148,6 +160,11 @@ class AnalogyQuery(Query):
 
     def __init__(self, top: int = 1, method: str = "add", restrict: int | None = None):
         self.top, self.method, self.restrict = top, method, restrict
+
+    def why_no_answer(self) -> str:
+        if self.restrict is not None:
+            return f"no word among the first --restrict {self.restrict:,} is an answer (A, B and C never are)"
+        return super().why_no_answer()
 
     def parse(self, line: str) -> list[str]:
         return split_fields(line, 3, "words (A B C for A - B + C)")
