@@ -56,9 +56,10 @@ def test_a_million_lines_with_bad_ones_among_them(glove, session_cache, tmp_path
     assert proc.returncode == 5
     out = proc.stdout.splitlines()
     assert len(out) == 1_000_000
-    bad = [i for i, row in enumerate(out) if row.split("\t")[3] == "error"]
+    assert [row.split("\t")[0] for row in out[:3]] == ["1", "2", "3"]  # each record's line number
+    bad = [i for i, row in enumerate(out) if row.split("\t")[4] == "error"]
     assert bad == [i for i in range(1_000_000) if i % 997 == 0]
-    assert all(out[i].split("\t")[:2] == lines[i].split("\t") for i in range(0, 1_000_000, 1013))
+    assert all(out[i].split("\t")[1:3] == lines[i].split("\t") for i in range(0, 1_000_000, 1013))
     assert proc.stderr.count("vecq: line ") == len(bad)
 
 
