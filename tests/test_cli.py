@@ -257,3 +257,106 @@ def test_the_program_runs_atexit_handlers_and_keeps_its_exit_code(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 2 and marker.read_text() == "ran"
+
+
+@pytest.mark.parametrize(
+    ("shell", "says"),
+    [
+        ("similar cat kitten >/dev/full", "No space left on device"),
+        ("neighbors cat >/dev/full", "No space left on device"),
+        ("similar cat kitten >&-", "standard output is closed"),
+        ("neighbors - <<< cat >&-", "standard output is closed"),
+        ("similar - <&-", "standard input is closed"),
+    ],
+)
+def test_closed_or_full_streams_are_one_line_never_a_traceback(glove, session_cache, shell, says):
+    """Issue 14, item 22 (exit 1 for output that cannot be written, 2 for input that cannot be read)."""
+    script = f"{sys.executable} -m vecq {' '.join(M)} {shell}"
+    env = {**__import__("os").environ, "VECQ_CACHE_DIR": str(session_cache)}
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    (line,) = proc.stderr.splitlines()
+    assert says in line and "Traceback" not in proc.stderr
+    assert proc.returncode == (2 if "input" in says else 1)
+
+
+def test_bare_vecq_prints_its_help_and_succeeds():
+    result = run([])
+    assert result.exit_code == 0 and "Usage: vecq" in result.stdout and result.stderr == ""
+
+
+def test_an_operator_taken_for_an_option_says_how_to_quote():
+    result = run([*M, "similar", "-1", "2"])
+    assert result.exit_code == 2 and "put -- before the words" in result.stderr
+
+
+WEIRD = [
+    "tab\there",
+    "line\nfeed",
+    "carriage\rreturn",
+    "back\\slash",
+    "literal\\t",
+    "bell\x07",
+    "del\x7f",
+    "é\\",
+]
+
+
+@pytest.mark.parametrize("word", WEIRD)
+def test_tsv_escapes_reversibly(word):
+    """Issue 14, item 27: every character survives a TSV round trip, and a tab is not a backslash-t."""
+    from vecq.cli.render import tsv_cell
+
+    cell = tsv_cell(word)
+    assert not any(ch in cell for ch in "\t\n\r\x07\x7f")
+    assert cell.encode().decode("unicode_escape").encode("latin-1").decode() == word
+
+
+@pytest.mark.parametrize("word", ["carriage\rreturn", "back\\slash", "literal\\t", "bell\x07"])
+def test_a_batch_echoes_odd_input_escaped_in_its_tsv(word):
+    result = run([*M, "similar", "-"], input=f"{word}\tcat\n")
+    (line,) = result.stdout.splitlines()[1:]
+    fields = line.split("\t")
+    assert len(fields) == 6 and fields[1].encode().decode("unicode_escape") == word
+
+
+def test_csv_quotes_per_rfc_4180():
+    text = 'say "hi"\tcat\nco,ma\tcat\ncarriage\rreturn\tcat\n'
+    result = run([*M, "similar", "-", "-f", "csv"], input=text)
+    out = result.stdout_bytes.decode()
+    assert out.endswith("\r\n") and out.count("\r\n") == 4
+    rows = list(csv.reader(io.StringIO(out, newline="")))
+    assert [r[1] for r in rows[1:]] == ['say "hi"', "co,ma", "carriage\rreturn"]
+
+
+def test_vector_as_csv_has_a_column_per_dimension(glove):
+    result = run([*M, "vector", "cat", "-f", "csv"])
+    header, row = list(csv.reader(io.StringIO(result.stdout, newline="")))
+    assert header == ["word", *[f"vector{i}" for i in range(1, 51)]] and len(row) == 51
+    assert float(row[1]) == pytest.approx(float(glove.raw_vector(glove.lookup("cat").row)[0]), abs=1e-6)
+
+
+def test_an_empty_no_color_leaves_colour_on(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    assert Env.from_system().color is True or not sys.stdout.isatty()
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert Env.from_system().color is False
+
+
+def test_the_models_table_never_splits_a_header_at_80_columns():
+    tty = Env(stdout_isatty=True, stderr_isatty=True)
+    result = CliRunner().invoke(cli, ["models"], obj=tty, terminal_width=80)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    (header,) = [line for line in lines if " vocabulary " in line]
+    cells = header.replace("┃", " ").split()
+    assert cells == ["name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description"]
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_odd_shows_words_as_typed_and_reports_a_tie(glove):
+    result = run([*M, "odd", "Paris", "london", "banana", "-f", "jsonl"])
+    words = [json.loads(x)["word"] for x in result.stdout.splitlines()]
+    assert sorted(words) == sorted(["Paris", "london", "banana"]) and words[0] == "banana"
+    tie = run([*M, "odd", "cat", "dog"])  # two words: each is as far from the mean as the other
+    assert "a tie" in tie.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import M
 from conftest import glove_invoke as invoke
 from gensim.test.utils import datapath
 
@@ -93,16 +94,51 @@ def test_odd_one_out_equals_gensim_doesnt_match(kv):
         assert all(abs(float(r["distance"]) - (1 - float(r["similarity"]))) < 1e-6 for r in rows)
 
 
-def test_similar_with_three_words_gives_the_pairwise_matrix(kv):
+def test_similar_with_three_words_gives_every_pair_once_in_pipes(kv):
     words = ["cat", "dog", "car"]
     rows = list(csv.DictReader(io.StringIO(invoke(["similar", *words]).stdout), delimiter="\t"))
-    assert [r["word"] for r in rows] == words and list(rows[0]) == ["word", *words]
+    assert [(r["word1"], r["word2"]) for r in rows] == [("cat", "dog"), ("cat", "car"), ("dog", "car")]
     for r in rows:
-        for w in words:
-            expected = 1.0 if w == r["word"] else kv.similarity(r["word"], w)
-            assert abs(float(r[w]) - expected) < 1e-5
+        assert abs(float(r["similarity"]) - kv.similarity(r["word1"], r["word2"])) < 1e-5
     data = json.loads(invoke(["similar", *words, "-f", "json"]).stdout)
-    assert data[1]["word"] == "dog" and data[1]["cat"] == data[0]["dog"]
+    assert [(d["word1"], d["word2"]) for d in data] == [(r["word1"], r["word2"]) for r in rows]
+
+
+@pytest.mark.parametrize(
+    "words", [["word", "cat", "dog"], ["model", "cat", "dog"], ["cat", "Cat", "dog", "cat"]]
+)
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "json", "jsonl"])
+def test_any_word_works_in_the_pairwise_matrix(words, fmt, glove):
+    """Issue 14, item 3: words named like columns, and repeated words, are pairs like any other."""
+    result = invoke(["similar", *words, "-f", "jsonl" if fmt == "jsonl" else fmt])
+    assert result.exit_code == 0, result.stderr
+    n = len(words)
+    if fmt == "jsonl":
+        records = [json.loads(x) for x in result.stdout.splitlines()]
+    elif fmt == "json":
+        records = json.loads(result.stdout)
+    else:
+        records = list(csv.DictReader(io.StringIO(result.stdout), delimiter="\t" if fmt == "tsv" else ","))
+    assert len(records) == n * (n - 1) // 2
+    pairs = [(words[i], words[j]) for i in range(n) for j in range(i + 1, n)]
+    assert [(r["word1"], r["word2"]) for r in records] == pairs
+    for r, (a, b) in zip(records, pairs):
+        expected = glove.similarity(glove.lookup(a), glove.lookup(b)).similarity
+        assert abs(float(r["similarity"]) - expected) < 1e-6
+
+
+def test_the_pairwise_matrix_on_a_terminal_is_square_with_every_word():
+    from vecq.cli.env import Env
+
+    words = ["word", "cat", "Cat", "dog"]
+    tty = Env(stdout_isatty=True, stderr_isatty=True)
+    result = CliRunner().invoke(cli, [*M, "similar", *words], obj=tty, terminal_width=120)
+    assert result.exit_code == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "│" in line or "┃" in line]
+    header = lines[0]
+    assert all(w in header for w in words)
+    body = [line for line in lines[1:] if any(ch.isdigit() for ch in line)]
+    assert len(body) == len(words) and body[0].count("1.000000") == 1
 
 
 def test_plot_writes_png_svg_and_pdf(tmp_path):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
+import io
 import os
 import sys
 from dataclasses import replace
@@ -73,6 +75,19 @@ cli.lazy_commands.update(
 )
 
 
+class ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the program was started without: every write fails with EBADF."""
+
+    def __init__(self, why: str):
+        self.why = why
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, self.why)
+
+
 def main() -> None:
     """The ``vecq`` program: run the command, then leave without finalising the interpreter.
 
@@ -83,6 +98,9 @@ def main() -> None:
     ``tests/test_cli.py::test_the_program_runs_atexit_handlers_and_keeps_its_exit_code``.
     (Tests and the API call ``cli``, never this.)
     """
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # started with the stream closed (`>&-`, `2>&-`)
+            setattr(sys, name, ClosedStream(f"standard {name[3:]}put is closed"))
     try:
         cli.main(prog_name="vecq")
         code: object = 0

@@ -25,7 +25,7 @@ class Env:
         err_tty = _isatty(sys.stderr)
         color = (
             not no_color
-            and "NO_COLOR" not in os.environ
+            and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
             and os.environ.get("TERM") != "dumb"
             and (out_tty or err_tty)
         )

@@ -108,9 +108,14 @@ def odd(session: Session, words) -> None:
     model = session.open()
     matches = session.lookup(model, words)
     ranked = model.odd_one_out(matches)
+    tied = [m.typed for m, s in ranked if s == ranked[0][1]]
+    if len(tied) > 1:
+        session.warn(
+            f"a tie: {', '.join(tied)} are equally far from the others (listed by spelling, as gensim picks)"
+        )
     with session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model) as out:
         out.write(
-            {"rank": i, "word": m.word, "similarity": s, "distance": 1.0 - s}
+            {"rank": i, "word": m.typed, "similarity": s, "distance": 1.0 - s}
             for i, (m, s) in enumerate(ranked, 1)
         )
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -61,6 +62,17 @@ class VecqGroup(click.Group):
         except VecqError as e:
             _say(f"error: {e.message}")
             sys.exit(int(e.exit_code))
+        except click.exceptions.NoArgsIsHelpError as e:  # bare `vecq`: its help, as asked for
+            click.echo(e.ctx.get_help() if e.ctx else "")
+            sys.exit(int(ExitCode.OK))
+        except click.NoSuchOption as e:
+            where = e.ctx.command_path if e.ctx else "vecq"
+            _say(
+                f"error: {e.format_message()} (see '{where} --help'); if {e.option_name!r} is a word or a "
+                f"term of an expression, put -- before the words ({where} -- {e.option_name} ...) "
+                "or quote the whole expression"
+            )
+            sys.exit(e.exit_code)
         except click.UsageError as e:
             where = e.ctx.command_path if e.ctx else "vecq"
             _say(f"error: {e.format_message()} (see '{where} --help')")
@@ -74,15 +86,22 @@ class VecqGroup(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             sys.exit(int(ExitCode.OK))
+        except OSError as e:  # the answer could not be written: a full disk, a closed stdout
+            _say(f"error: cannot write the answer: {e.strerror or e}")
+            sys.exit(int(ExitCode.FAILURE))
         try:
             sys.stdout.flush()
         except BrokenPipeError:
             _silence_stdout()
+        except OSError as e:
+            _say(f"error: cannot write the answer: {e.strerror or e}")
+            sys.exit(int(ExitCode.FAILURE))
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
 def _say(message: str) -> None:
-    click.echo(f"vecq: {message}", err=True)
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr closed: the exit code says it
+        click.echo(f"vecq: {message}", err=True)
 
 
 def _silence_stdout() -> None:

@@ -41,11 +41,16 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         session.similar(*words)
         return None
     model = session.open()
-    matches = session.lookup(model, list(dict.fromkeys(words)))
-    names = [m.word for m in matches]
-    matrix = model.similarity_matrix(matches)
-    with session.renderer(("word", *names), "pairwise similarity", model) as out:
-        out.write({"word": a, **dict(zip(names, row))} for a, row in zip(names, matrix.tolist()))
+    matches = session.lookup(model, list(words))
+    matrix = model.similarity_matrix(matches).tolist()
+    if session.format == "table":  # a person: the square matrix, rows and columns as typed
+        keys = [f"{i}" for i in range(len(words))]
+        with session.renderer(("word", *keys), "pairwise similarity", model, labels=("", *words)) as out:
+            out.write({"word": w, **dict(zip(keys, row))} for w, row in zip(words, matrix))
+    else:  # a pipeline: one record per pair, each pair once, in the order typed
+        pairs = [(i, j) for i in range(len(words)) for j in range(i + 1, len(words))]
+        with session.renderer(("word1", "word2", "similarity"), "pairwise similarity", model) as out:
+            out.write({"word1": words[i], "word2": words[j], "similarity": matrix[i][j]} for i, j in pairs)
     return None
 
 

@@ -18,20 +18,31 @@ FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 
 
 def format_value(value: object) -> str:
-    """A cell for TSV, CSV and tables: floats to 6 decimals, lists space-free, None empty."""
+    """A cell's text: floats to 6 decimals, lists space-separated, None empty; strings as they are."""
     kind = type(value)
-    if kind is float:
-        return f"{value:.6f}" if value == value else "nan"
-    if kind is str and "\t" not in value and "\n" not in value:
+    if kind is str:
         return value
+    if kind is float or isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.6f}"
     if value is None:
         return ""
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.6f}"
     if isinstance(value, (list, tuple)):
         return " ".join(format_value(v) for v in value)
-    text = str(value)
-    return text.replace("\t", "\\t").replace("\n", "\\n") if ("\t" in text or "\n" in text) else text
+    return str(value)
+
+
+# TSV cells escape what would break a line or a field, reversibly: a backslash is doubled, tab, line
+# feed and carriage return become \t \n \r, other control characters \xNN. Unescaping the output
+# gives back the exact input (tests/test_cli.py::test_tsv_escapes_reversibly).
+_TSV_ESCAPES = str.maketrans(
+    {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    | {chr(c): f"\\x{c:02x}" for c in [*range(32), 127] if chr(c) not in "\t\n\r"}
+)
+
+
+def tsv_cell(value: object) -> str:
+    """``format_value`` escaped for a TSV field (and for a table's cell)."""
+    return format_value(value).translate(_TSV_ESCAPES)
 
 
 class Renderer:
@@ -45,10 +56,12 @@ class Renderer:
         title: str = "",
         model: ModelInfo | None = None,
         header: bool = True,
+        labels: Sequence[str] | None = None,
     ):
         self.env = env
         self.fmt = fmt or env.default_format()
         self.columns = list(columns)
+        self.labels = list(labels) if labels is not None else self.columns  # the headers shown
         self.title = title
         self.model = model
         self.header = header
@@ -58,7 +71,7 @@ class Renderer:
         if self.fmt == "csv":
             import csv
 
-            self._csv = csv.writer(env.stdout, lineterminator="\n")
+            self._csv = csv.writer(env.stdout, lineterminator="\r\n")  # RFC 4180: CRLF, minimal quoting
 
     def write(self, records: Iterable[dict]) -> None:
         records = list(records)
@@ -66,11 +79,16 @@ class Renderer:
         if self.fmt == "table":
             if records or not self._started:
                 self._table(records)
-        elif self.fmt in ("tsv", "csv"):
+        elif self.fmt == "tsv":
             if not self._started and self.header:
-                self._line(self.columns)
+                self._line([tsv_cell(label) for label in self.labels])
             for rec in records:
-                self._line([format_value(rec.get(c)) for c in self.columns])
+                self._line([tsv_cell(rec.get(c)) for c in self.columns])
+        elif self.fmt == "csv":
+            if not self._started:
+                self._csv_columns(records[:1])
+            for rec in records:
+                self._csv.writerow([cell for c in self.columns for cell in self._csv_cells(rec.get(c))])
         else:
             if self.fmt == "json" and not self._started:
                 out.write("[")
@@ -108,12 +126,26 @@ class Renderer:
             self.write([])
 
     def _line(self, cells: Sequence[str]) -> None:
-        if self._csv is not None:
-            self._csv.writerow(cells)
-        else:
-            self.env.stdout.write("\t".join(cells) + "\n")
+        self.env.stdout.write("\t".join(cells) + "\n")
+
+    def _csv_columns(self, first: list[dict]) -> None:
+        """The CSV header: a list-valued column (a vector) is one numbered column per element."""
+        header = []
+        for c, label in zip(self.columns, self.labels):
+            value = first[0].get(c) if first else None
+            listed = isinstance(value, (list, tuple))
+            header += [f"{label}{i}" for i in range(1, len(value) + 1)] if listed else [label]
+        if self.header:
+            self._csv.writerow(header)
+
+    @staticmethod
+    def _csv_cells(value: object) -> list[str]:
+        if isinstance(value, (list, tuple)):
+            return [format_value(v) for v in value]
+        return [format_value(value)]
 
     def _table(self, records: list[dict]) -> None:
+        from rich import box
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
@@ -130,17 +162,25 @@ class Renderer:
             if self.model is not None:
                 m = self.model
                 caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
+        # A header is never split inside a word: each column is at least as wide as its header. When
+        # the headers alone are wider than the terminal with boxed borders, the borders go.
+        widths = [len(tsv_cell(label)) for label in self.labels]
+        boxed = sum(widths) + 3 * len(widths) + 1 <= console.width
         table = Table(
             title=Text(title) if title else None,
             caption=Text(caption) if caption else None,
             show_header=self.header,
             header_style="bold",
+            **({} if boxed else {"box": box.SIMPLE_HEAD, "show_edge": False, "collapse_padding": True}),
         )
-        for col in self.columns:
+        for col, label in zip(self.columns, self.labels):
             numeric = any(isinstance(r.get(col), (int, float)) for r in records[:5])
-            table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+            shown = Text(tsv_cell(label))
+            # a header is never split inside a word; cells fold
+            justify = "right" if numeric else "left"
+            table.add_column(shown, justify=justify, overflow="fold", min_width=len(shown))
         for rec in records:
-            table.add_row(*(Text(format_value(rec.get(c))) for c in self.columns))
+            table.add_row(*(Text(tsv_cell(rec.get(c))) for c in self.columns))
         console.print(table)
 
 

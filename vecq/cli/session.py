@@ -107,10 +107,23 @@ class Session:
         for note in respellings(matches):
             self.warn(note)
 
-    def renderer(self, columns: Sequence[str], title: str = "", model=None, info=None) -> Renderer:
-        """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records."""
+    @property
+    def format(self) -> str:
+        """The output format: the one asked for, or the guess (a table on a terminal, TSV in a pipe)."""
+        return self.fmt or self.env.default_format()
+
+    def renderer(
+        self,
+        columns: Sequence[str],
+        title: str = "",
+        model=None,
+        info=None,
+        labels: Sequence[str] | None = None,
+    ) -> Renderer:
+        """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records;
+        ``labels`` are the headers shown for ``columns`` when they differ from the keys."""
         info = info if info is not None else (model.info if model else None)
-        return Renderer(self.env, self.fmt, columns, title, info, self.header)
+        return Renderer(self.env, self.fmt, columns, title, info, self.header, labels)
 
     def print_answers(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
         """Answer queries given as arguments (or a REPL line): the first error stops them."""
