@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import M, tsv
+from conftest import M, tsv, write_text_model
 from conftest import invoke as run
 
 from vecq.cli import cli
@@ -360,3 +360,82 @@ def test_odd_shows_words_as_typed_and_reports_a_tie(glove):
     assert sorted(words) == sorted(["Paris", "london", "banana"]) and words[0] == "banana"
     tie = run([*M, "odd", "cat", "dog"])  # two words: each is as far from the mean as the other
     assert "a tie" in tie.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["neighbors", "king", "-man", "+woman", "-n", "3"],
+        ["neighbors", "king -man +woman", "-n", "3"],
+        ["neighbors", "-n", "3", "king", "-man", "+woman"],
+        ["neighbors", "king", "-", "man", "+", "woman", "-n", "3"],
+    ],
+)
+def test_operators_written_against_words(args):
+    """Issue 14, item 18: -word and +word are terms, on the command line and inside quotes."""
+    result = run([*M, *args])
+    assert result.exit_code == 0, result.stderr
+    assert tsv(result.stdout)[0]["word"] == "queen"
+
+
+def test_paris_minus_france_plus_germany():
+    result = run([*M, "neighbors", "paris", "-france", "+germany", "-n", "1"])
+    assert result.exit_code == 0, result.stderr and tsv(result.stdout)[0]["word"] == "berlin"
+
+
+def test_a_word_that_starts_with_a_hyphen_stays_a_word(tmp_path, small_words):
+    """Treebank-style tokens such as -lrb- are words of some models: as written, they are kept."""
+    words, vectors = small_words
+    words = ["-lrb-", *words[1:1000]]
+    path = write_text_model(tmp_path / "ptb.txt", words, vectors[:1000])
+    result = run(["-m", str(path), "neighbors", "-n", "2", "--", "-lrb-"])
+    assert result.exit_code == 0, result.stderr
+    assert [r["query"] for r in tsv(result.stdout)] == ["-lrb-", "-lrb-"]
+    both = run(["-m", str(path), "neighbors", "-n", "1", f"{words[5]} + -lrb-"])
+    assert both.exit_code == 0 and "not in the vocabulary" not in both.stderr
+
+
+@pytest.mark.parametrize("expression", ["king - king", "cat + dog - cat - dog"])
+def test_an_expression_that_cancels_out_is_an_error(expression):
+    result = run([*M, "neighbors", expression])
+    assert result.exit_code == 3 and "zero vector" in result.stderr
+    batch = run([*M, "neighbors", "-"], input=f"cat\n{expression}\n")
+    statuses = [r["status"] for r in tsv(batch.stdout)]
+    assert batch.exit_code == 5 and statuses[-1] == "error" and "ok" in statuses
+
+
+def test_a_nan_threshold_is_refused():
+    result = run([*M, "neighbors", "cat", "--threshold", "nan"])
+    assert result.exit_code == 2 and "nan" in result.stderr
+
+
+def test_vector_reads_words_from_stdin(glove):
+    """Issue 14, item 19: '-' reads standard input in every command, vector included."""
+    result = run([*M, "vector", "-", "-f", "jsonl"], input="cat\n-\nqqzzxq\n")
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [r["word"] for r in records] == ["cat", "-", "qqzzxq"]
+    assert [r["status"] for r in records] == ["ok", "ok", "error"] and result.exit_code == 5
+    assert records[0]["vector"] == pytest.approx(glove.raw_vector(glove.lookup("cat").row).tolist(), abs=1e-6)
+    several = run([*M, "vector", "cat", "dog", "-f", "jsonl"])
+    assert [json.loads(x)["word"] for x in several.stdout.splitlines()] == ["cat", "dog"]
+
+
+def test_every_unknown_word_is_reported_and_long_words_are_shortened():
+    """Issue 14, item 24."""
+    result = run([*M, "similar", "kiten", "doggg"])
+    (line,) = result.stderr.splitlines()
+    assert "'kiten'" in line and "'doggg'" in line and "kitten" in line and result.exit_code == 3
+    huge = "x" * 10_000_000
+    result = run([*M, "similar", huge, "cat"])
+    (line,) = result.stderr.splitlines()
+    assert len(line) < 300 and "10,000,000 characters" in line
+
+
+def test_completion_offers_the_most_frequent_words_first(glove):
+    """Issue 14, item 29: on a big vocabulary the frequent word comes before rare ones."""
+    offered = glove.vocab.complete("kit", limit=10)
+    assert "kitchen" in offered and "kit" in offered
+    rows = [glove.vocab.index(w) for w in offered]
+    assert rows == sorted(rows) and max(rows) < min(
+        glove.vocab.index(w) for w in glove.vocab.words(glove.vocab.prefix_rows("kit")) if w not in offered
+    )

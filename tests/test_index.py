@@ -208,3 +208,31 @@ def test_a_killed_index_build_leaves_nothing_used_and_is_swept(tmp_path, medium_
     assert answer.returncode == 0 and "no approximate index" in answer.stderr
     assert subprocess.run([*base, "index", "build"], env=env, capture_output=True).returncode == 0
     assert ivf.load(folder) is not None and not list(folder.glob(".*-ivf-*"))
+
+
+def test_approx_never_returns_fewer_than_asked(indexed, glove):
+    """Issue 14, item 4: -n beyond what the probed lists hold is still answered in full."""
+    result = invoke(["neighbors", "cat", "-n", "5000", "--approx", "-f", "jsonl"])
+    rows = [json.loads(x) for x in result.stdout.splitlines()]
+    assert len(rows) == 5000 and len({r["word"] for r in rows}) == 5000
+    exact = [
+        json.loads(x) for x in invoke(["neighbors", "cat", "-n", "5000", "-f", "jsonl"]).stdout.splitlines()
+    ]
+    assert [r["word"] for r in rows[:50]] == [r["word"] for r in exact[:50]]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["neighbors", "cat", "--restrict", "200", "-n", "10"],
+        ["neighbors", "-", "--restrict", "1000", "-n", "10"],
+        ["analogy", "king", "man", "woman", "--method", "cosmul", "-n", "5"],
+        ["analogy", "-", "--method", "cosmul", "-n", "3"],
+    ],
+)
+def test_approx_with_restrict_or_cosmul_is_answered_exactly_and_says_so(indexed, args):
+    lines = "cat\ndog\nking\nparis\n" if args[0] == "neighbors" else "king man woman\nparis france italy\n"
+    approx = invoke([*args, "--approx", "-f", "jsonl"], input=lines)
+    exact = invoke([*args, "-f", "jsonl"], input=lines)
+    assert approx.stdout == exact.stdout and approx.stdout
+    assert "answered exactly" in approx.stderr

@@ -24,6 +24,47 @@ SIMILAR_CHUNK = 8192
 MATRIX_CHUNK = 256
 
 
+class ExpressionCommand(click.Command):
+    """A command whose words form an expression: ``neighbors king -man +woman`` is read as written.
+
+    After the first word, an argument made of ``-`` and a word (``-man``) that is none of the
+    command's options is a term, not an option: it is handed on as ``-`` and the word. ``+woman``
+    never looks like an option. Options still work anywhere, and ``--`` ends them as usual.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        names = {name for p in self.params for name in (*p.opts, *p.secondary_opts)}
+        takes_value = {
+            name
+            for p in self.params
+            if isinstance(p, click.Option) and not p.is_flag and not p.count
+            for name in p.opts
+        }
+        out: list[str] = []
+        words = value_next = False
+        for i, arg in enumerate(args):
+            if arg == "--":
+                out += args[i:]
+                break
+            if value_next:
+                value_next = False
+            elif words and len(arg) > 2 and arg[0] == "-" and arg[1].isalpha() and arg not in names:
+                out += ["-", arg[1:]]
+                continue
+            elif arg in takes_value:
+                value_next = True
+            elif not arg.startswith("-") or arg == "-":
+                words = True
+            out.append(arg)
+        return super().parse_args(ctx, out)
+
+
+def refuse_nan(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and value != value:
+        raise click.BadParameter("nan is not a similarity; give a number from -1 to 1", ctx, param)
+    return value
+
+
 @click.command()
 @click.argument("words", nargs=-1, shell_complete=complete_words)
 @batch_options
@@ -78,22 +119,29 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     if source is None:
         if len(words) != 3:
             raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
-        session.single_blas_thread_for_one_approx_answer()
+        if method == "add" and restrict is None:
+            session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import AnalogyQuery
 
     query = AnalogyQuery(top, method, restrict)
+    if method == "cosmul" or restrict is not None:
+        session.answered_exactly("--method cosmul" if method == "cosmul" else "--restrict")
     if source is not None:
         return session.stream(query, source, strict, MATRIX_CHUNK)
     session.print_answers(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
     return None
 
 
-@click.command()
+@click.command(cls=ExpressionCommand)
 @click.argument("query", nargs=-1, shell_complete=complete_words)
 @top_option(10)
 @restrict_option()
 @click.option(
-    "--threshold", type=click.FloatRange(-1, 1), default=None, help="Only answers at least this similar."
+    "--threshold",
+    type=click.FloatRange(-1, 1),
+    default=None,
+    callback=refuse_nan,
+    help="Only answers at least this similar.",
 )
 @batch_options
 @approx_option
@@ -105,10 +153,13 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
     if source is None:
         if not text:
             raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
-        session.single_blas_thread_for_one_approx_answer()
+        if restrict is None:
+            session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import NeighborsQuery
 
     q = NeighborsQuery(top, restrict, threshold)
+    if restrict is not None:
+        session.answered_exactly("--restrict")
     if source is not None:
         return session.stream(q, source, strict, MATRIX_CHUNK)
     session.print_answers(q, [q.parse(text)], f"neighbours of {text}")
@@ -116,16 +167,26 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
 
 
 @click.command()
-@click.argument("word", shell_complete=complete_words)
+@click.argument("words", nargs=-1, shell_complete=complete_words)
 @click.option("--unit", is_flag=True, help="Print the unit-length vector instead of the raw one.")
+@batch_options
 @output_options
-def vector(session: Session, word: str, unit: bool) -> None:
-    """The vector of a word, as stored in the model (or unit-length with --unit)."""
-    model = session.open()
-    (match,) = session.lookup(model, [word])
-    values = model.vectors[match.row] if unit else model.raw_vector(match.row)
-    with session.renderer(("word", "vector"), f"vector of {match.word}", model) as out:
-        out.write([{"word": match.word, "vector": [float(v) for v in values]}])
+def vector(session: Session, words: tuple[str, ...], unit: bool, input_file, strict) -> int | None:
+    """The vector of each word, as stored in the model (or unit-length with --unit); '-' reads one a line.
+
+    To ask for the word '-' itself, give it on a line of the input: echo - | vecq vector -
+    """
+    from ..core.queries import VectorQuery
+
+    query = VectorQuery(unit)
+    source = batch_source(words, input_file)
+    if source is not None:
+        return session.stream(query, source, strict, MATRIX_CHUNK)
+    if not words:
+        raise click.UsageError("give a word, e.g. 'vecq vector cat' (or '-' to read words one a line)")
+    title = f"vector of {words[0]}" if len(words) == 1 else "vectors"
+    session.print_answers(query, [[w] for w in words], title)
+    return None
 
 
 @click.command()

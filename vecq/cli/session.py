@@ -92,6 +92,13 @@ class Session:
         if found is not None and found.limit is None and os.path.isdir(index_dir(found.folder)):
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
+    def answered_exactly(self, because: str) -> None:
+        """Say that --approx does not apply to this question, and why (it is answered exactly)."""
+        if self.approx:
+            self.warn(
+                f"--approx with {because} is answered exactly (the index's lists hold too few of those rows)"
+            )
+
     def lookup(self, model, words: Sequence[str]) -> list[Match]:
         """The rows of ``words``, each respelling noted on stderr; every unknown word in one error."""
         from ..core.queries import find_words, first_error

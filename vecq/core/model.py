@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import QueryError
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
-from .expression import Term, describe
+from .expression import Term, describe, zero_vector_error
 from .topk import top_k
 from .unit import unit, unit_rows
 from .vocab import Vocab
@@ -27,6 +27,7 @@ from .words import Match, find_word
 # Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
 # score ties the k-th within rounding still competes on its exact score.
 RESCORE_MARGIN = 8
+CANCELLED = 1e-5  # per term: a sum of unit vectors shorter than this is taken for the zero vector
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
 
@@ -112,7 +113,12 @@ class Model:
         threshold: float | None = None,
         label: str | None = None,
     ) -> list[Neighbor]:
-        """Nearest words to one word, or to the 3CosAdd mean of an expression's terms."""
+        """Nearest words to one word, or to the 3CosAdd mean of an expression's terms.
+
+        An expression whose terms cancel out (``king - king``) is a QueryError: it has no direction.
+        """
+        if not self.directions([terms]).any():
+            raise zero_vector_error(describe(terms))
         (result,) = self.neighbors_many([terms], top=top, restrict=restrict)
         label = label if label is not None else describe(terms)
         return [
@@ -124,7 +130,8 @@ class Model:
     def neighbors_many(
         self, queries: Sequence[Sequence[Term]], top: int = 10, restrict: int | None = None
     ) -> list[list[tuple[int, float]]]:
-        """(row, score) lists for many queries, from one pass over the matrix."""
+        """(row, score) lists for many queries, from one pass over the matrix (a query whose terms
+        cancel out has no direction, and no answers)."""
         q = self._means(queries)
         exclude = [[t.match.row for t in terms] for terms in queries]
 
@@ -236,6 +243,10 @@ class Model:
     def dims(self) -> int:
         return self.vectors.shape[1]
 
+    def directions(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
+        """The unit direction each query searches along (all zeros when its terms cancel out)."""
+        return self._means(queries)
+
     def _means(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
         """The unit 3CosAdd direction of each query: one gather per number of terms, not per query."""
         q = np.empty((len(queries), self.dims), dtype=np.float32)
@@ -245,7 +256,10 @@ class Model:
             rows = np.array([[t.match.row for t in queries[j]] for j in which], dtype=np.int64)
             weights = np.array([[t.weight for t in queries[j]] for j in which], dtype=np.float32)
             vectors = np.asarray(self.vectors[rows.ravel()], dtype=np.float32).reshape(len(which), size, -1)
-            q[which] = unit(np.einsum("qt,qtd->qd", weights, vectors))
+            mean = np.einsum("qt,qtd->qd", weights, vectors)
+            # Terms that cancel out leave rounding residue, not a direction: it counts as zero.
+            mean[np.linalg.norm(mean, axis=1) < CANCELLED * size] = 0
+            q[which] = unit(mean)
         return q
 
     def _exact_dots(self, directions: np.ndarray):

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import QueryError, UnknownWordError, VecqError
 from ..records import Similarity
-from .expression import Term, parse_expression
+from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
 from .words import Match, find_word, respellings
 
@@ -129,20 +129,32 @@ class NeighborsQuery(Query):
 
     def parse(self, line: str) -> list[str]:
         text = line.strip()
-        parse_expression(text)  # reject malformed expressions at parse time
+        # Reject what is malformed whatever the vocabulary; attached operators are judged with it.
+        parse_expression(text, known=lambda token: True)
         return [text]
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         out = [Outcome() for _ in items]
         queries: list[list[Term]] = []
         where: list[int] = []
+        known = model.vocab.__contains__
         for i, (text,) in enumerate(items):
-            terms = parse_expression(text)
+            try:
+                terms = parse_expression(text, known)
+            except QueryError as e:
+                out[i].error = e
+                continue
             matches = find_words(model, [w for _, w in terms], suggest)
             if not out[i].check(matches):
                 continue
             queries.append([Term(weight, m) for (weight, _), m in zip(terms, matches)])
             where.append(i)
+        if queries:
+            zero = ~model.directions(queries).any(axis=1)
+            for j in np.flatnonzero(zero).tolist():
+                out[where[j]].error = zero_vector_error(items[where[j]][0])
+            queries = [q for q, z in zip(queries, zero.tolist()) if not z]
+            where = [i for i, z in zip(where, zero.tolist()) if not z]
         results = model.neighbors_many(queries, top=self.top, restrict=self.restrict)
         for i, result in zip(where, results):
             text = items[i][0]
@@ -151,6 +163,30 @@ class NeighborsQuery(Query):
                     out[i].records.append(
                         {"query": text, "rank": rank, "word": model.vocab.word(row), "similarity": score}
                     )
+        return out
+
+
+class VectorQuery(Query):
+    """A word's vector: as stored in the model, or unit-length."""
+
+    inputs = ("word",)
+    columns = ("word", "vector")
+
+    def __init__(self, unit: bool = False):
+        self.unit = unit
+
+    def parse(self, line: str) -> list[str]:
+        return [line.strip()]
+
+    def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        matches = find_words(model, [w for (w,) in items], suggest)
+        out = [Outcome() for _ in items]
+        for (typed,), m, outcome in zip(items, matches, out):
+            if outcome.check([m]):
+                values = model.vectors[m.row] if self.unit else model.raw_vector(m.row)
+                outcome.records.append(
+                    {"word": typed, "vector": np.asarray(values, dtype=np.float64).tolist()}
+                )
         return out
 
 
