@@ -96,3 +96,44 @@ def test_version_attribute():
     from importlib.metadata import version
 
     assert vecq.__version__ == version("vecq")
+
+
+def test_an_empty_model_name_is_an_error_not_the_default():
+    """Issue 14, item 31."""
+    from vecq.errors import ModelError
+
+    with pytest.raises(ModelError, match="empty model name"):
+        vecq.load("")
+
+
+def test_vectors_is_an_ndarray_like_gensims(kv):
+    ours = vecq.load("glove-wiki-gigaword-50")
+    assert isinstance(ours.vectors, np.ndarray) and ours.vectors.shape == kv.vectors.shape
+    assert np.allclose(ours.vectors[:1000], kv.vectors[:1000], atol=1e-6)
+    assert ours.vectors.mean() == pytest.approx(float(kv.vectors.mean()), abs=1e-6)
+    assert np.allclose(ours.vectors.T[:, 0], kv.vectors[0], atol=1e-6)
+    assert ours.vectors[:, 0].shape == (len(kv),)
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative"),
+    [
+        ([("cat", 2.0)], None),
+        ([("king", 1.0), ("woman", 0.5)], [("man", -1.0)]),
+        (["king", ("woman", 2.0)], ["man"]),
+    ],
+)
+def test_weighted_keys_as_gensim_takes_them(kv, positive, negative):
+    ours = vecq.load("glove-wiki-gigaword-50")
+    theirs = kv.most_similar(positive=positive, negative=negative, topn=5)
+    mine = ours.most_similar(positive=positive, negative=negative, topn=5)
+    assert [w for w, _ in mine] == [w for w, _ in theirs]
+    assert np.allclose([s for _, s in mine], [s for _, s in theirs], atol=1e-5)
+
+
+@pytest.mark.parametrize("restrict", [0, None, 1000])
+def test_restrict_vocab_zero_is_no_restriction_as_in_gensim(kv, restrict):
+    ours = vecq.load("glove-wiki-gigaword-50")
+    theirs = kv.most_similar("cat", topn=5, restrict_vocab=restrict)
+    mine = ours.most_similar("cat", topn=5, restrict_vocab=restrict)
+    assert [w for w, _ in mine] == [w for w, _ in theirs]

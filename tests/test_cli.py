@@ -439,3 +439,13 @@ def test_completion_offers_the_most_frequent_words_first(glove):
     assert rows == sorted(rows) and max(rows) < min(
         glove.vocab.index(w) for w in glove.vocab.words(glove.vocab.prefix_rows("kit")) if w not in offered
     )
+
+
+def test_an_empty_model_option_is_an_error():
+    result = run(["-m", "", "similar", "cat", "dog"])
+    assert result.exit_code == 4 and "empty model name" in result.stderr
+
+
+def test_repl_speaks_every_format(glove):
+    result = run([*M, "repl", "-f", "jsonl", "-n", "1"], input="cat\n")
+    assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["word"] == "dog"

@@ -104,3 +104,15 @@ def test_no_network_says_what_and_what_instead(monkeypatch, tmp_path):
     assert "word2vec-google-news-300 (1.7 GB)" in lines[0]
     assert "--model PATH" in lines[0] and "glove-wiki-gigaword-50" in lines[0]
     assert not (Path(tmp_path) / "gensim-data" / "word2vec-google-news-300").exists()
+
+
+def test_download_of_the_offline_glove_says_it_is_installed():
+    """Issue 14, item 30."""
+    from click.testing import CliRunner
+
+    from vecq.cli import cli
+
+    result = CliRunner().invoke(cli, ["download", "glove-wiki-gigaword-50"])
+    assert (
+        result.exit_code == 0 and "installed offline" in result.stderr and "pip install" not in result.stderr
+    )

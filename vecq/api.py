@@ -92,28 +92,6 @@ class _KeyToIndex(Mapping):
         return len(self._model)
 
 
-class _RawVectors:
-    """``vectors`` as a view: rows are rebuilt from unit rows and norms when indexed."""
-
-    def __init__(self, model: Model):
-        self._model = model
-        self.shape = model.vectors.shape
-        self.dtype = np.dtype(np.float32)
-        self.ndim = 2
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, idx) -> np.ndarray:
-        unit = np.asarray(self._model.vectors[idx], dtype=np.float32)
-        norms = np.asarray(self._model.norms[idx], dtype=np.float32)
-        return unit * (norms[..., None] if unit.ndim == 2 else norms)
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        out = self[:]
-        return out.astype(dtype) if dtype is not None else out
-
-
 class Vectors:
     """An opened model: vecq's questions, and gensim's ``KeyedVectors`` query methods."""
 
@@ -121,7 +99,19 @@ class Vectors:
         self.model = model
         self.index_to_key = _IndexToKey(model)
         self.key_to_index = _KeyToIndex(model)
-        self.vectors = _RawVectors(model)
+        self._raw: np.ndarray | None = None
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """The model's vectors as stored (gensim's ``kv.vectors``): a float32 ndarray, built on first use.
+
+        It is rebuilt from the cache's unit rows and norms, so it takes the matrix's size in memory
+        (as gensim's does); vecq's own queries never need it.
+        """
+        if self._raw is None:
+            unit = np.asarray(self.model.vectors, dtype=np.float32)
+            self._raw = unit * np.asarray(self.model.norms, dtype=np.float32)[:, None]
+        return self._raw
 
     # -- vecq's own questions ---------------------------------------------------------------------
 
@@ -286,9 +276,20 @@ class Vectors:
     # -- gensim: neighbours -----------------------------------------------------------------------
 
     def _terms(self, positive, negative) -> tuple[np.ndarray, list[int]]:
-        """The unit query of most_similar and the rows of its input words."""
-        keys = _ensure_list(positive) + _ensure_list(negative)
-        weights = [1.0] * len(_ensure_list(positive)) + [-1.0] * len(_ensure_list(negative))
+        """The unit query of most_similar and the rows of its input words.
+
+        As gensim's: a key, a vector, or a ``(key, weight)`` pair, whose weight replaces the default
+        1 (positive) or -1 (negative).
+        """
+        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        keys: list = []
+        weights = [1.0] * len(positive) + [-1.0] * len(negative)
+        for i, item in enumerate(positive + negative):
+            if isinstance(item, (*_KEY_TYPES, np.ndarray)):
+                keys.append(item)
+            else:
+                keys.append(item[0])
+                weights[i] = float(item[1])
         mean = self.get_mean_vector(
             keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
         )
@@ -319,11 +320,12 @@ class Vectors:
         mean, rows = self._terms(positive, negative)
         if indexer is not None:
             return indexer.most_similar(mean, topn)
-        stop = len(self) if clip_end is None else min(clip_end, len(self))
-        if restrict_vocab is not None:
-            stop = min(stop, restrict_vocab)
+        # gensim's rules: a clip_end or restrict_vocab of 0 (or None) means no limit
+        start, stop = clip_start, min(clip_end or len(self), len(self))
+        if restrict_vocab:
+            start, stop = 0, min(restrict_vocab, len(self))
         q = mean[None, :].astype(np.float32)
-        return self._ranked(lambda block: q @ np.asarray(block).T, rows, topn, clip_start, stop)
+        return self._ranked(lambda block: q @ np.asarray(block).T, rows, topn, start, stop)
 
     def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
         if isinstance(topn, Integral) and topn < 1:

