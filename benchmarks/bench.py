@@ -28,6 +28,8 @@ DOCS = HERE.parent / "docs" / "benchmarks.md"
 # Every run's single-command medians, one JSON object a line: this VM's timings move between runs
 # of the same code, so the page shows the recent runs, not only the last one.
 RUNS = HERE.parent / "docs" / "benchmark-runs.jsonl"
+# The interpreter that runs vecq and gensim in every timed process: a throwaway venv with a wheel of
+# this checkout installed, as users get vecq (set in main; --python names another).
 PY = sys.executable
 VECQ = [PY, "-m", "vecq"]
 
@@ -74,7 +76,7 @@ def revision() -> str:
     git = ["git", "-C", str(HERE.parent)]
     try:
         head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
-        dirty = subprocess.run([*git, "status", "--porcelain", "src"], capture_output=True, text=True).stdout
+        dirty = subprocess.run([*git, "status", "--porcelain", "vecq"], capture_output=True, text=True).stdout
     except OSError:
         return "?"
     return head.strip() + (" + uncommitted changes" if dirty.strip() else "") if head.strip() else "?"
@@ -208,19 +210,43 @@ def glove_figures(folder: Path, runs: int, gensim_eval: list | None = None) -> d
     }
 
 
+def wheel_venv(folder: Path) -> str:
+    """Build a wheel of this checkout and install it, with its dependencies, into a new venv; its python."""
+    venv = folder / "venv-wheel"
+    shutil.rmtree(venv, ignore_errors=True)
+    wheels = folder / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(HERE.parent)],
+        check=True,
+    )
+    (wheel,) = wheels.glob("vecq-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[glove]"], check=True)
+    return python
+
+
 def main() -> None:
+    global PY, VECQ
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=Path("~/.cache/vecq-bench").expanduser())
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--rows", type=int, default=3_000_000)
     ap.add_argument("--out", type=Path, default=DOCS)
     ap.add_argument("--reuse-gensim", action="store_true", help="take gensim's figures from the last run")
+    ap.add_argument("--python", help="an interpreter with vecq installed [default: a wheel in a new venv]")
     args = ap.parse_args()
-    # Time vecq as pip installs it, with its bytecode compiled: an editable checkout run with
-    # PYTHONDONTWRITEBYTECODE would compile every changed module again in every timed process.
-    subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "src" / "vecq")], check=True)
     folder = args.dir
     folder.mkdir(parents=True, exist_ok=True)
+    # Time vecq as users get it: a wheel installed by pip (bytecode compiled at install), not the
+    # checkout, whose editable install and PYTHONDONTWRITEBYTECODE would cost every process more.
+    PY = args.python or wheel_venv(folder)
+    VECQ = [PY, "-m", "vecq"]
+    log_install = subprocess.run(
+        [PY, "-c", "import vecq, sys; print(vecq.__file__)"], capture_output=True, text=True
+    )
+    print(f"timing {log_install.stdout.strip()} with {PY}", file=sys.stderr)
     model = folder / f"news-{args.rows // 1000}k.bin"
     if not model.exists():
         subprocess.run([PY, str(HERE / "make_model.py"), str(model), "--rows", str(args.rows)], check=True)
