@@ -243,6 +243,9 @@ def main() -> None:
     # checkout, whose editable install and PYTHONDONTWRITEBYTECODE would cost every process more.
     PY = args.python or wheel_venv(folder)
     VECQ = [PY, "-m", "vecq"]
+    # Every timed process starts in the benchmark folder: started in the checkout, `python -m vecq`
+    # would import the checkout's vecq (the current folder comes first on sys.path), not the wheel.
+    os.chdir(folder)
     log_install = subprocess.run(
         [PY, "-c", "import vecq, sys; print(vecq.__file__)"], capture_output=True, text=True
     )
