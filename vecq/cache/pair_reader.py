@@ -1,14 +1,14 @@
 """``similar A B`` from two rows of the cache, read with the standard library alone.
 
-A two-word similarity multiplies one pair of rows; importing numpy to do it costs about 0.1 s, half
-of the command's time budget (docs/design.md, "Where the time goes"). So when the model's cache is
-ready and both words are in it, they are found by bisection over the sorted vocabulary (the arrays
-``vocab.py`` describes) and their unit rows are read from ``vectors.npy``.
+Invariant: ``similar A B`` on a ready cache never imports numpy
+(tests/test_architecture.py::test_what_a_query_imports; why: docs/design.md, "Start-up"). When both
+words are in the cache, they are found by bisection over the sorted vocabulary (the arrays
+``core/vocab.py`` describes) and their unit rows are read from ``vectors.npy``.
 
 Anything else (a word to suggest spellings for, a model to convert or download, an odd file) gives
 None, and the caller takes the ordinary path, which says what went wrong. The score is the one
 ``Model.similarities`` gives: the dot product of the stored unit rows summed exactly, rounded to
-float32, so both paths print the same digits.
+float32, so both paths print the same digits (tests/test_direct.py).
 
 The files are read (unbuffered seek and read), not mapped: a bisection touches some twenty
 scattered places per file, and a mapping faults in whole page-cache folios around each, tens of

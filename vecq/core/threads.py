@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-if TYPE_CHECKING:  # imported when used: concurrent.futures (and its logging) costs a single query 4 ms
+if TYPE_CHECKING:  # imported when used: a single query never loads it (tests/test_architecture.py)
     from concurrent.futures import ThreadPoolExecutor
 
 T = TypeVar("T")
