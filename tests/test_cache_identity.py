@@ -273,3 +273,10 @@ def test_a_query_on_a_cached_catalogue_model_never_looks_for_its_source(session_
     env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.stdout.count("\n") == 2 and proc.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_an_index_is_built_on_the_whole_model_only(cache, small_model):
+    invoke(["-m", str(small_model), "cache", "build"])
+    result = invoke(["-m", str(small_model), "--limit", "100", "index", "build"])
+    assert result.exit_code == 2 and "without --limit" in result.stderr
+    assert not (cache_folder(small_model) / "ivf").exists()

@@ -197,6 +197,8 @@ def test_models_lists_the_catalogue_offline():
 def test_repl_answers_words_expressions_and_similarities():
     result = invoke(["repl", "-n", "2"], input="cat\nking - man + woman\ncat ~ dog\nqqzzxx\n\n")
     assert result.exit_code == 0
-    out = result.stdout
-    assert "dog" in out and "queen" in out and "similarity" in out
+    lines = result.stdout.splitlines()
+    assert "cat\t1\tdog\t0.921800" in lines  # the neighbours of a word
+    assert any(line.startswith("king - man + woman\t1\tqueen\t") for line in lines)  # of an expression
+    assert "cat\tdog\t0.921800" in lines  # a similarity, as its own record (not the header's word)
     assert "'qqzzxx' is not in the vocabulary" in result.stderr

@@ -27,7 +27,7 @@ def as_path(path: str | os.PathLike) -> Path:
 
 
 def rmtree(path: Path, ignore_errors: bool = False) -> None:
-    """``shutil.rmtree``, imported when it runs: shutil (and its bz2, lzma) stays out of a query's start-up."""
+    """``shutil.rmtree``, imported when it runs: shutil (with bz2, lzma) stays out of a query's start-up."""
     import shutil
 
     shutil.rmtree(path, ignore_errors=ignore_errors)

@@ -46,6 +46,7 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
         vectors, norms, vocab = vectors[:limit], norms[:limit], vocab.first(limit)
     model = Model(vectors, norms, vocab, model_info(manifest, limit, name))
     model.folder = folder
+    model.limited = len(vocab) < manifest["rows"]
     if manifest.get("zero_rows") is not None:
         zero = np.array(manifest["zero_rows"], dtype=np.int64)
         model.zero_rows = zero[zero < len(vocab)]

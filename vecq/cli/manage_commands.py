@@ -209,6 +209,8 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
     opened = session.open(model)
     if opened.folder is None:
         raise CacheError("an index is stored in the cache, which could not be written; fix VECQ_CACHE_DIR")
+    if opened.limited:
+        raise UsageError("an index covers the whole model; build it without --limit")
 
     def exact(q, exclude, k):
         return top_k(lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k, opened.zero_rows)

@@ -42,6 +42,7 @@ class Model:
         self.info = info
         self._zero_rows: np.ndarray | None = None
         self.folder = None  # the cache folder, when opened from the cache
+        self.limited = False  # the first rows of a larger cache (--limit served from a full cache)
         self.index = None  # an ivf.Index: when set, neighbour searches are approximate
 
     @classmethod

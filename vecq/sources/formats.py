@@ -62,10 +62,8 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
             f"rename it to {os.path.basename(path)}.gz (or decompress it with gunzip)"
         )
     if compressed:
-        import gzip
-
         try:
-            with gzip.open(path, "rb") as f:
+            with open_model_file(path) as f:
                 head = f.read(4096)
         except (OSError, EOFError) as e:
             raise ModelError(f"{path} is a damaged gzip file: {e}") from e
