@@ -104,8 +104,10 @@ def open_model(
     if found is not None:
         try:
             return reader.map_folder(*found)
-        except reader.DamagedCacheError as e:
+        except reader.DamagedCacheError as e:  # passed the checks, yet its arrays do not open
             damaged.append((found.folder, layout.Status(False, str(e.__cause__ or e), found.manifest, True)))
+            with contextlib.suppress(OSError):  # never to be opened again: it is converted anew
+                os.unlink(os.path.join(found.folder, layout.MANIFEST))
     try:
         named = default_model() if spec is None else spec
         source = names.source_for(named, trust=trust, limit=limit, reporter=reporter)
@@ -115,8 +117,7 @@ def open_model(
             raise reader.DamagedCacheError(folder, status.manifest, status.reason) from None
         raise
     folder = layout.entry_dir(source.key, limit)
-    status = damaged[0][1] if damaged else layout.check(folder)
-    return build(source, folder, status, reporter, warn)
+    return build(source, folder, layout.check(folder), reporter, warn)
 
 
 def ready(
