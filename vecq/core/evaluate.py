@@ -99,7 +99,8 @@ def analogies(
     def answer_chunk(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
         # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
         triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for _, a, b, c, _ in chunk]
-        return model.analogies(triples, top=5, method=method, restrict=restrict)
+        # gensim's accuracy needs the ranking only: no exact re-scoring of printed scores
+        return model.analogies(triples, top=5, method=method, restrict=restrict, exact_scores=False)
 
     chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
     done = 0

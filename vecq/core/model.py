@@ -25,7 +25,8 @@ from .vocab import Vocab
 from .words import Match, find_word
 
 # Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
-# score ties the k-th within rounding still competes on its exact score.
+# score ties the k-th within rounding still competes on its exact score (more rows than this tied
+# exactly at the k-th place may be picked differently alone and in a batch; docs/design.md).
 RESCORE_MARGIN = 8
 CANCELLED = 1e-5  # per term: a sum of unit vectors shorter than this is taken for the zero vector
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
@@ -157,10 +158,15 @@ class Model:
         top: int = 1,
         method: str = "add",
         restrict: int | None = None,
+        exact_scores: bool = True,
     ) -> list[list[tuple[int, float]]]:
-        """(row, score) lists for many A - B + C questions, from one pass over the matrix."""
+        """(row, score) lists for many A - B + C questions, from one pass over the matrix.
+
+        ``exact_scores=False`` keeps BLAS's scores and ranking (an evaluation needs only the ranking;
+        it skips the re-scoring that makes printed scores independent of the batch).
+        """
         if method == "add" and self.index is None and _few_shared_parts(triples):
-            return self._analogies_by_parts(triples, top, restrict)
+            return self._analogies_by_parts(triples, top, restrict, exact_scores)
         if method == "add":
             return self.neighbors_many(
                 [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top, restrict
@@ -185,7 +191,11 @@ class Model:
         return self._best_rows(scores, m, rows.tolist(), top, restrict, exact)
 
     def _analogies_by_parts(
-        self, triples: Sequence[tuple[Match, Match, Match]], top: int, restrict: int | None
+        self,
+        triples: Sequence[tuple[Match, Match, Match]],
+        top: int,
+        restrict: int | None,
+        exact_scores: bool,
     ) -> list[list[tuple[int, float]]]:
         """3CosAdd for questions that share their (A, B) pairs and their Cs, as analogy test sets do.
 
@@ -224,8 +234,11 @@ class Model:
             return out
 
         exclude = [[a.row, b.row, c.row] for a, b, c in triples]
-        directions = self._means([[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples])
-        return self._best_rows(scores, m, exclude, top, restrict, self._exact_dots(directions), bound=bound)
+        exact = None
+        if exact_scores:
+            terms = [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples]
+            exact = self._exact_dots(self._means(terms))
+        return self._best_rows(scores, m, exclude, top, restrict, exact, bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -283,7 +296,7 @@ class Model:
         test_batch_answers_equal_single_answers, tests/test_batch.py::test_a_batch_scores_as_single_queries).
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
-        wanted = top + RESCORE_MARGIN
+        wanted = top + (RESCORE_MARGIN if exact is not None else 0)
         if self.approximate(n) and probe is not None:
             found = self.index.search(
                 self.vectors,
@@ -303,7 +316,7 @@ class Model:
                     found[j] = f
         else:
             found = top_k(score_block, self.vectors, n, m, exclude, wanted, self.zero_rows, bound=bound)
-        return exactly_ranked(found, exact, top)
+        return exactly_ranked(found, exact, top) if exact is not None else found
 
     def approximate(self, searched: int | None = None) -> bool:
         """Does a search of the first ``searched`` rows (all of them by default) use the index?
