@@ -126,10 +126,12 @@ class Vectors:
         return m.analogy(m.lookup(a), m.lookup(b), m.lookup(c), top=top, method=method)
 
     def vector(self, word: str) -> np.ndarray:
+        """The vector of ``word`` as stored in the model (``get_vector``)."""
         return self.get_vector(word)
 
     @property
     def name(self) -> str:
+        """The model's name: its path as given, or its catalogue name."""
         return self.model.info.name
 
     # -- gensim: lookup ---------------------------------------------------------------------------
@@ -139,21 +141,25 @@ class Vectors:
 
     @property
     def vector_size(self) -> int:
+        """gensim's ``vector_size``: the number of dimensions."""
         return self.model.dims
 
     @property
     def norms(self) -> np.ndarray:
+        """gensim's ``norms``: each row's length as stored (float32, one per word)."""
         return np.asarray(self.model.norms)
 
     def __contains__(self, key: object) -> bool:
         return self.has_index_for(key)
 
     def has_index_for(self, key: object) -> bool:
+        """gensim's ``has_index_for``: is ``key`` a word of the model, or a row number in range?"""
         if isinstance(key, (int, np.integer)):
             return 0 <= int(key) < len(self)
         return isinstance(key, str) and self.model.vocab.index(key) is not None
 
     def get_index(self, key, default=None) -> int:
+        """gensim's ``get_index``: the row of a word (or a row number itself); KeyError, or ``default``."""
         if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
             return int(key)
         row = self.model.vocab.index(key) if isinstance(key, str) else None
@@ -164,6 +170,7 @@ class Vectors:
         raise UnknownWordError(str(key), model=self.name) if isinstance(key, str) else KeyError(key)
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
+        """gensim's ``get_vector``: a word's vector as stored, or unit-length with ``norm``."""
         row = self.get_index(key)
         if norm:
             return np.array(self.model.vectors[row], dtype=np.float32)
@@ -177,11 +184,18 @@ class Vectors:
         return np.vstack([self.get_vector(k) for k in key_or_keys])
 
     def get_normed_vectors(self) -> np.ndarray:
+        """gensim's ``get_normed_vectors``: the unit rows (the cache's memory-mapped matrix)."""
         return self.model.vectors
 
     def get_mean_vector(
-        self, keys, weights=None, pre_normalize=True, post_normalize=False, ignore_missing=True
-    ):
+        self,
+        keys: Sequence,
+        weights: Sequence[float] | np.ndarray | None = None,
+        pre_normalize: bool = True,
+        post_normalize: bool = False,
+        ignore_missing: bool = True,
+    ) -> np.ndarray:
+        """gensim's ``get_mean_vector``: the weighted mean of words (unit first, by default) or vectors."""
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
         if isinstance(weights, list):
@@ -210,15 +224,18 @@ class Vectors:
     # -- gensim: similarity -----------------------------------------------------------------------
 
     def similarity(self, w1, w2) -> float:
+        """gensim's ``similarity``: the cosine of two words (exactly rounded, as the CLI prints it)."""
         m = self.model
         return m.similarity(
             Match(str(w1), str(w1), self.get_index(w1)), Match(str(w2), str(w2), self.get_index(w2))
         ).similarity
 
     def distance(self, w1, w2) -> float:
+        """gensim's ``distance``: 1 minus the cosine of two words."""
         return 1 - self.similarity(w1, w2)
 
     def n_similarity(self, ws1: Sequence, ws2: Sequence) -> float:
+        """gensim's ``n_similarity``: the cosine of the means of two word lists."""
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
@@ -227,11 +244,13 @@ class Vectors:
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
+        """gensim's ``cosine_similarities``: the cosines of one vector with each row of a matrix."""
         norm = np.linalg.norm(vector_1)
         all_norms = np.linalg.norm(vectors_all, axis=1)
         return np.dot(vectors_all, vector_1) / (norm * all_norms)
 
     def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:
+        """gensim's ``distances``: 1 - cosine from a word or vector to ``other_words`` (default: all)."""
         if isinstance(word_or_vector, _KEY_TYPES):
             word_or_vector = self.get_vector(word_or_vector, norm=True)
         other_words = list(other_words)
@@ -243,24 +262,29 @@ class Vectors:
             return 1 - (rows @ unit(np.asarray(word_or_vector, dtype=np.float32)))
 
     def closer_than(self, key1, key2) -> list[str]:
+        """gensim's ``closer_than``: the words nearer to ``key1`` than ``key2`` is."""
         all_distances = self.distances(key1)
         e1, e2 = self.get_index(key1), self.get_index(key2)
         closer = np.where(all_distances < all_distances[e2])[0]
         return [self.index_to_key[i] for i in closer if i != e1]
 
     def rank(self, key1, key2) -> int:
+        """gensim's ``rank``: ``key2``'s rank among ``key1``'s neighbours (1 = nearest)."""
         return len(self.closer_than(key1, key2)) + 1
 
-    def most_similar_to_given(self, key1, keys_list: Sequence):
+    def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
+        """gensim's ``most_similar_to_given``: the word of ``keys_list`` nearest to ``key1``."""
         return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
 
     def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
+        """gensim's ``relative_cosine_similarity`` (Leeuwenberg et al.)."""
         sims = self.similar_by_word(wa, topn)
         if not sims:
             raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
         return float(self.similarity(wa, wb)) / sum(sim for _, sim in sims)
 
-    def doesnt_match(self, words: Iterable[str]):
+    def doesnt_match(self, words: Iterable[str]) -> str:
+        """gensim's ``doesnt_match``: the word furthest from the others' mean (unknown words left out)."""
         words = list(words)
         used = [w for w in words if w in self]
         if len(used) != len(words):
@@ -309,12 +333,14 @@ class Vectors:
         self,
         positive=None,
         negative=None,
-        topn=10,
-        clip_start=0,
-        clip_end=None,
-        restrict_vocab=None,
+        topn: int | None = 10,
+        clip_start: int = 0,
+        clip_end: int | None = None,
+        restrict_vocab: int | None = None,
         indexer=None,
-    ):
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """gensim's ``most_similar`` (3CosAdd): (word, cosine) pairs, best first; every score with
+        ``topn=None``. Keys, vectors and ``(key, weight)`` pairs as gensim takes them."""
         if isinstance(topn, Integral) and topn < 1:
             return []
         mean, rows = self._terms(positive, negative)
@@ -327,7 +353,10 @@ class Vectors:
         q = mean[None, :].astype(np.float32)
         return self._ranked(lambda block: q @ np.asarray(block).T, rows, topn, start, stop)
 
-    def most_similar_cosmul(self, positive=None, negative=None, topn=10, restrict_vocab=None):
+    def most_similar_cosmul(
+        self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """gensim's ``most_similar_cosmul`` (3CosMul): (word, score) pairs, best first."""
         if isinstance(topn, Integral) and topn < 1:
             return []
         positive, negative = _ensure_list(positive), _ensure_list(negative)
@@ -343,13 +372,19 @@ class Vectors:
             b = np.asarray(block)
             return cosmul(p @ b.T, n @ b.T)[None, :]
 
-        stop = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
+        stop = min(restrict_vocab, len(self)) if restrict_vocab else len(self)  # 0 means no limit
         return self._ranked(scores, rows, topn, 0, stop)
 
-    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+    def similar_by_word(
+        self, word: str, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """gensim's ``similar_by_word``: ``most_similar`` of one word."""
         return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
 
     similar_by_key = similar_by_word
 
-    def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
+    def similar_by_vector(
+        self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """gensim's ``similar_by_vector``: ``most_similar`` of a vector."""
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
