@@ -46,7 +46,9 @@ class Index(NamedTuple):
     def nprobe(self) -> int:
         return int(self.meta["nprobe"])
 
-    def search(self, matrix: np.ndarray, q: np.ndarray, exclude: list[list[int]], k: int, **options):
+    def search(
+        self, matrix: np.ndarray, q: np.ndarray, exclude: list[list[int]], k: int, **options: object
+    ) -> list[list[tuple[int, float]]]:
         """Top ``k`` (row, exact score) per unit query ``q``: ``search.search`` over this index.
 
         The model calls this method (``Model.index``), so the engine never imports the index.

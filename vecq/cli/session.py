@@ -22,6 +22,7 @@ from .env import Env
 from .render import Renderer
 
 if TYPE_CHECKING:  # queries and batch bring numpy: a two-word 'similar' never needs them
+    from ..core.model import Model
     from ..core.queries import Query
 
 
@@ -44,7 +45,7 @@ class Session:
         self.env.stderr.write(f"vecq: {message}\n")
         self.env.stderr.flush()
 
-    def open(self, spec: str | None = None):
+    def open(self, spec: str | None = None) -> Model:
         """The model of ``spec`` (a command's own MODEL argument) or of the --model option."""
         from ..sources.loader import open_model
 
@@ -99,7 +100,7 @@ class Session:
                 f"--approx with {because} is answered exactly (the index's lists hold too few of those rows)"
             )
 
-    def lookup(self, model, words: Sequence[str]) -> list[Match]:
+    def lookup(self, model: Model, words: Sequence[str]) -> list[Match]:
         """The rows of ``words``, each respelling noted on stderr; every unknown word in one error."""
         from ..core.queries import find_words, first_error
 
@@ -132,7 +133,9 @@ class Session:
         info = info if info is not None else (model.info if model else None)
         return Renderer(self.env, self.fmt, columns, title, info, self.header, labels)
 
-    def print_answers(self, query: Query, items: list[list[str]], title: str, model=None) -> None:
+    def print_answers(
+        self, query: Query, items: list[list[str]], title: str, model: Model | None = None
+    ) -> None:
         """Answer queries given as arguments (or a REPL line): the first error stops them."""
         model = model or self.open()
         outcomes = query.answer_chunk(model, items)

@@ -12,7 +12,7 @@ the query's own words are never among the answers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -349,7 +349,9 @@ def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) ->
     return np.einsum("ij,ij->i", directions, gathered, dtype=np.float64).astype(np.float32)
 
 
-def exactly_ranked(found: list[list[tuple[int, float]]], exact, top: int) -> list[list[tuple[int, float]]]:
+def exactly_ranked(
+    found: list[list[tuple[int, float]]], exact: Callable[[np.ndarray, np.ndarray], np.ndarray], top: int
+) -> list[list[tuple[int, float]]]:
     """Each query's candidates re-scored by ``exact(which, rows)`` and the best ``top`` kept, ties by row."""
     sizes = np.array([len(f) for f in found], dtype=np.int64)
     if sizes.sum() == 0:

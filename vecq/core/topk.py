@@ -7,6 +7,8 @@ temporary is ever as large as the matrix and a batch of queries costs one pass o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -20,14 +22,14 @@ def block_rows(m: int) -> int:
 
 
 def top_k(
-    score_block,
+    score_block: Callable[..., np.ndarray],
     matrix: np.ndarray,
     searched: int,
     queries: int,
     exclude: list[list[int]],
     k: int,
     zero_rows: np.ndarray,
-    bound=None,
+    bound: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[list[tuple[int, float]]]:
     """(row, score) lists: the best ``k`` rows of ``matrix[:searched]`` for each of ``queries`` queries.
 

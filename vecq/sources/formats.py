@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import ModelError, shorten
 from .catalogue import human_size
@@ -193,7 +193,7 @@ def _looks_binary(body: bytes) -> bool:
     return text_like < 0.9 * min(len(body), 1024)
 
 
-def open_model_file(path: str):
+def open_model_file(path: str) -> BinaryIO:
     """The file's bytes, decompressed when it is gzip (told by its magic number, not its name)."""
     with open(path, "rb") as f:
         compressed = f.read(2) == b"\x1f\x8b"

@@ -149,7 +149,7 @@ def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | No
 
 def build(
     source: names.Source,
-    folder,
+    folder: str,
     status: layout.Status,
     reporter: Reporter = NULL_REPORTER,
     warn: Callable[[str], None] = _ignore,
