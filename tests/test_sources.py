@@ -7,6 +7,8 @@ import json
 import pickle
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +99,7 @@ class _Evil:
         return (open, (self.target, "w"))
 
 
-def test_pickles_are_refused_without_trust(tmp_path):
+def test_a_pickle_that_would_run_code_is_refused_and_runs_nothing(tmp_path):
     canary = tmp_path / "pwned"
     _Evil.target = str(canary)
     evil = tmp_path / "evil.kv"
@@ -108,8 +110,53 @@ def test_pickles_are_refused_without_trust(tmp_path):
         result = invoke(["-m", str(path), "similar", "a", "b"])
         assert result.exit_code == 4
         assert "pickle" in result.stderr and "--trust" in result.stderr
+        assert "io.open" in result.stderr  # the refused callable, by name
         assert len(result.stderr.strip().splitlines()) == 1
     assert not canary.exists()
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["arrays-in-the-pickle", "vectors-npy-beside-it"])
+def test_a_keyedvectors_file_opens_without_trust_as_gensim_reads_it(small_kv, tmp_path, monkeypatch, inline):
+    """Issue 16, part 1 (begun): an allow-list unpickler reads gensim's KeyedVectors as data."""
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "m.kv"
+    small_kv.save(str(path), sep_limit=10**12 if inline else 0)
+    assert (tmp_path / "m.kv.vectors.npy").exists() is not inline
+    from vecq.sources import kv_pickle
+
+    words, vectors = kv_pickle.read(str(path))
+    oracle = KeyedVectors.load(str(path))
+    assert words == oracle.index_to_key and np.array_equal(np.asarray(vectors), oracle.vectors)
+    result = invoke(["-m", str(path), "similar", "king", "queen", "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert abs(json.loads(result.stdout)["similarity"] - oracle.similarity("king", "queen")) < 1e-6
+
+
+def test_reading_a_keyedvectors_file_imports_no_gensim(small_kv, tmp_path):
+    path = tmp_path / "m.kv"
+    small_kv.save(str(path), sep_limit=0)
+    code = (
+        "import sys\nfrom vecq.sources import kv_pickle\n"
+        f"words, vectors = kv_pickle.read({str(path)!r})\n"
+        "print(len(words), vectors.shape[1], 'gensim' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == [str(len(small_kv)), str(small_kv.vector_size), "False"]
+
+
+def test_a_full_word2vec_model_needs_trust_and_the_refusal_names_what(tmp_path, monkeypatch):
+    from gensim.models import Word2Vec
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    model = Word2Vec([["cat", "dog", "bird", "fish"]] * 20, vector_size=8, min_count=1, seed=1, workers=1)
+    path = tmp_path / "w2v.model"
+    model.save(str(path))
+    refused = invoke(["-m", str(path), "similar", "cat", "dog"])
+    (line,) = refused.stderr.splitlines()
+    assert refused.exit_code == 4 and "gensim.models.word2vec.Word2Vec" in line and "--trust" in line
+    trusted = invoke(["-m", str(path), "--trust", "similar", "cat", "dog", "-f", "jsonl"])
+    assert trusted.exit_code == 0, trusted.stderr
+    assert abs(json.loads(trusted.stdout)["similarity"] - model.wv.similarity("cat", "dog")) < 1e-6
 
 
 def test_native_kv_opens_with_trust(small_kv, tmp_path, monkeypatch):

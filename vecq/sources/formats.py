@@ -47,12 +47,9 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
         raise ModelError(f"{path} is empty; it is not a model file")
     name = os.path.basename(path).lower()
     if name.endswith(PICKLE_SUFFIXES) or head[:1] == b"\x80":
-        if not trust:
-            raise ModelError(
-                f"{path} is a pickle (gensim's native format), and loading a pickle can run any code "
-                "inside it; pass --trust only if you trust where the file came from"
-            )
-        return "gensim-native"
+        # gensim's native format. Trusted, gensim loads it; otherwise it is read as data by an
+        # allow-list unpickler that refuses any name a KeyedVectors file does not need (kv_pickle).
+        return "gensim-native" if trust else "gensim-kv"
     if _fasttext_header(path, head, size):
         return "fasttext-bin"
     compressed = head[:2] == b"\x1f\x8b"

@@ -169,13 +169,27 @@ def build(
                 return reader.map_folder(folder, again.manifest)
             files.sweep(folder)
             root = os.path.dirname(folder)
-            warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
+            # Said once the reader has taken the file (its first rows, or all of it): a file refused
+            # on its first read gets its one error line, not a note that it was being converted.
+            announced: list[bool] = []
+
+            def announce() -> None:
+                if not announced:
+                    announced.append(True)
+                    warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
+
             conversion = writer.Conversion(folder, source, reporter)
+
+            def rows_ready(matrix, upto: int) -> None:
+                announce()
+                conversion.rows_ready(matrix, upto)
+
             try:
-                words, raw = readers.read(source, reporter, on_rows=conversion.rows_ready)
+                words, raw = readers.read(source, reporter, on_rows=rows_ready)
             except BaseException:
                 conversion.abort()
                 raise
+            announce()
             try:
                 conversion.finish(words, raw)
             except files.CacheWriteError as e:

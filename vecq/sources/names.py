@@ -32,7 +32,7 @@ class Source(NamedTuple):
     key: str
     name: str
     path: str
-    format: str  # word2vec-bin | word2vec-text | glove-text | fasttext-bin | gensim-native | kumo
+    format: str  # word2vec-bin | word2vec-text | glove-text | fasttext-bin | gensim-kv | gensim-native | kumo
     limit: int | None = None
 
 

@@ -36,6 +36,10 @@ def read(
     """
     if source.format == "kumo":
         return _read_kumo(source)
+    if source.format == "gensim-kv":
+        from . import kv_pickle
+
+        return kv_pickle.read(source.path, source.limit)
     check_memory(source)
     with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), quiet_gensim():
         try:
