@@ -37,12 +37,25 @@ def refused(path, *args) -> str:
     return line
 
 
-@pytest.mark.parametrize("name", ["random.bin", "random.txt", "random.vec", "random", "random.model.bin"])
+@pytest.mark.parametrize(
+    "name", ["random.bin", "random.txt", "random.vec", "random", "random.model.bin", "random.kv"]
+)
 @pytest.mark.parametrize("seed", range(4))
 def test_random_bytes_are_refused_at_once(tmp_path, name, seed):
     path = tmp_path / name
     path.write_bytes(np.random.default_rng(seed).bytes(200_000))
-    assert "not a model file" in refused(path) or "damaged" in refused(path)
+    line = refused(path)
+    assert "not a model file" in line or "damaged" in line or "not a readable gensim KeyedVectors" in line
+
+
+def test_a_pickle_of_another_kind_is_refused_at_once_by_name(tmp_path):
+    import pickle
+
+    path = tmp_path / "dict.kv"
+    path.write_bytes(pickle.dumps({"vectors": [1, 2, 3]}))
+    assert "holds a dict, not gensim's KeyedVectors" in refused(path)
+    path.write_bytes(pickle.dumps(__import__("collections").OrderedDict(a=1)))
+    assert "collections.OrderedDict" in refused(path)
 
 
 def test_a_fasttext_magic_over_garbage_is_refused(tmp_path):
