@@ -89,7 +89,7 @@ class Session:
             return
         from ..sources.loader import ready
 
-        found = ready(self.model_spec, trust=self.trust, limit=self.limit)
+        found = ready(self.model_spec, limit=self.limit)
         if found is not None and found.limit is None and os.path.isdir(index_dir(found.folder)):
             os.environ["OPENBLAS_NUM_THREADS"] = "1"
 

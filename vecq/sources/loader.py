@@ -121,11 +121,7 @@ def open_model(
 
 
 def ready(
-    spec: str | None = None,
-    *,
-    trust: bool = False,
-    limit: int | None = None,
-    warn: Callable[[str], None] = _ignore,
+    spec: str | None = None, *, limit: int | None = None, warn: Callable[[str], None] = _ignore
 ) -> Found | None:
     """``find_ready`` that never raises: None for anything but a ready cache."""
     try:
@@ -134,9 +130,9 @@ def ready(
         return None
 
 
-def open_cached(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Model | None:
+def open_cached(spec: str | None = None, *, limit: int | None = None) -> Model | None:
     """The model if its cache is ready, else None: never converts, downloads or prints."""
-    found = ready(spec, trust=trust, limit=limit)
+    found = ready(spec, limit=limit)
     if found is None:
         return None
     from ..cache import reader
