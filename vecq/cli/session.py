@@ -1,8 +1,6 @@
-"""What every command shares: the session of options, the two option decorators, the error edge.
-
-``VecqGroup.main`` is the only place that catches errors: each becomes one line on stderr and an
-exit code from ``ExitCode``. ``output_options`` gives every record-printing command the same model
-and output flags and hands it a ready ``Session``.
+"""The Session: one run's options, and what the commands do with them (open the model, look words
+up, print answers, stream a batch). The options themselves are in ``options.py``, the error edge in
+``group.py``.
 """
 
 from __future__ import annotations
@@ -42,8 +40,10 @@ class Session:
     approx: bool = False
 
     def warn(self, message: str) -> None:
-        self.env.stderr.write(f"vecq: {message}\n")
-        self.env.stderr.flush()
+        """One note on stderr (lost, not fatal, when stderr is closed: the answer still goes out)."""
+        with contextlib.suppress(OSError, ValueError):
+            self.env.stderr.write(f"vecq: {message}\n")
+            self.env.stderr.flush()
 
     def open(self, spec: str | None = None) -> Model:
         """The model of ``spec`` (a command's own MODEL argument) or of the --model option."""
