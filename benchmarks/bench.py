@@ -284,6 +284,15 @@ def main() -> None:
         shutil.rmtree(folder / "cache", ignore_errors=True)
         conv.append(measure([*VECQ, "cache", "build"], env))
     conv_time, conv_mem = statistics.median(c[0] for c in conv), max(c[1] for c in conv)
+    # The same vectors from gensim's native files (the layout of the Hub's fse/* repos): read as data
+    # by the allow-list unpickler, rows streamed from the mapped NAME.vectors.npy.
+    native_env = {**env, "VECQ_CACHE_DIR": str(folder / "cache-native")}
+    native_conv = []
+    for _ in range(max(1, min(args.runs, 2))):
+        shutil.rmtree(folder / "cache-native", ignore_errors=True)
+        native_conv.append(measure([*VECQ, "-m", str(native), "cache", "build"], native_env))
+    shutil.rmtree(folder / "cache-native", ignore_errors=True)
+    native_time, native_mem = statistics.median(c[0] for c in native_conv), max(c[1] for c in native_conv)
     # The conversion leaves gigabytes of dirty pages; let the kernel write them out now rather than
     # during the timings that follow.
     os.sync()
@@ -411,6 +420,7 @@ single-command medians move by up to a quarter between runs of the same code; th
 | `vecq cache build` (read through gensim, write the cache) | {conv_time:.1f} s | {conv_mem:.0f} MB |
 | gensim's own `load_word2vec_format` (script (a) with a trivial query) | {gensim_load:.1f} s | {gensim_load_mem:.0f} MB |
 | ratio | {conv_time / gensim_load:.2f}x | {conv_mem / gensim_load_mem:.2f}x |
+| `vecq -m NAME.kv cache build`: the same vectors from gensim's native `.kv` + `.kv.vectors.npy` (read as data, rows streamed from the mapping) | {native_time:.1f} s | {native_mem:.0f} MB |
 
 ## Batch mode (`vecq COMMAND -` reading standard input, exact search)
 

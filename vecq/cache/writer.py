@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import time
 from typing import TYPE_CHECKING
@@ -209,3 +210,20 @@ class _VectorFile:
             )
         f.write(memoryview(out))
         g.write(memoryview(norms))
+        _release(self.matrix, start, stop)
+
+
+def _release(matrix: np.ndarray, start: int, stop: int) -> None:
+    """Unmap the rows ``[start, stop)`` of a file-backed matrix once written: the pages stay in the
+    page cache, but no longer count as this process's memory, so converting a memory-mapped model
+    (gensim's ``.vectors.npy``) never holds the whole matrix in resident memory."""
+    mm = getattr(matrix, "_mmap", None)
+    if mm is None or not hasattr(mmap, "MADV_DONTNEED") or matrix.ndim != 2 or matrix.strides[0] <= 0:
+        return
+    at = matrix.ctypes.data - np.frombuffer(mm, dtype=np.uint8).ctypes.data  # row 0 within the mapping
+    page, row = mmap.PAGESIZE, matrix.strides[0]
+    first = -(-(at + start * row) // page) * page  # whole pages only: neighbours' rows share the ends
+    last = (at + stop * row) // page * page
+    if last > first:
+        with contextlib.suppress(OSError, ValueError):
+            mm.madvise(mmap.MADV_DONTNEED, first, last - first)
