@@ -46,6 +46,8 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     if not head:
         raise ModelError(f"{path} is empty; it is not a model file")
     name = os.path.basename(path).lower()
+    if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") <= size - 8:
+        return "safetensors"  # an 8-byte header length, then the JSON header (checked when read)
     if name.endswith(PICKLE_SUFFIXES) or head[:1] == b"\x80":
         # gensim's native format. Trusted, gensim loads it; otherwise it is read as data by an
         # allow-list unpickler that refuses any name a KeyedVectors file does not need (kv_pickle).

@@ -14,7 +14,15 @@ from .catalogue import CATALOGUE, OFFLINE_MODEL
 from .download import download, gensim_data_dir
 from .formats import detect_format
 
-FILE_SUFFIXES = (".bin", ".txt", ".vec", ".gz", ".kv", ".model")  # a spec ending so names a file
+FILE_SUFFIXES = (
+    ".bin",
+    ".txt",
+    ".vec",
+    ".gz",
+    ".kv",
+    ".model",
+    ".safetensors",
+)  # a spec ending so names a file
 NAMED = "gensim-data:"  # the key prefix of catalogue models: their cache outlives their download
 
 

@@ -40,6 +40,10 @@ def read(
         from . import kv_pickle
 
         return kv_pickle.read(source.path, source.limit)
+    if source.format == "safetensors":
+        from . import safetensors_table
+
+        return safetensors_table.read(source.path, source.limit)
     check_memory(source)
     with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), quiet_gensim():
         try:

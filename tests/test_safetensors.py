@@ -1,0 +1,166 @@
+"""Language models' token-embedding tables in local safetensors checkpoints (issue 16, part 4, begun).
+
+The fixtures are built here with the real libraries: a byte-level BPE tokenizer trained by
+``tokenizers`` on gensim's Lee corpus, and checkpoints written by ``safetensors``; safetensors'
+own loader is the oracle for every row.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+import pytest
+import tokenizers
+from conftest import invoke, tsv
+from safetensors.numpy import load_file, save_file
+
+import vecq
+
+PADDING = 7  # rows past the vocabulary, as checkpoints pad their tables
+
+
+@pytest.fixture(scope="module")
+def bpe(tmp_path_factory):
+    """A byte-level BPE tokenizer trained on gensim's Lee corpus: (tokenizer.json text, vocab size)."""
+    from gensim.test.utils import datapath
+
+    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
+    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = tokenizers.trainers.BpeTrainer(
+        vocab_size=600,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tok.train([datapath("lee_background.cor")], trainer)
+    return tok.to_str(), tok.get_vocab_size()
+
+
+def checkpoint(folder, bpe, dtype: str = "float32", name: str = "wte.weight"):
+    """A GPT-2-shaped checkpoint (table and one other tensor) with its tokenizer; the table in f32."""
+    text, size = bpe
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "tokenizer.json").write_text(text)
+    rng = np.random.default_rng(0)
+    table = rng.standard_normal((size + PADDING, 24)).astype(np.float32)
+    tensors = {name: table.astype(dtype), "h.0.mlp.c_fc.weight": rng.standard_normal((24, 96)).astype(dtype)}
+    save_file(tensors, str(folder / "model.safetensors"))
+    return folder / "model.safetensors"
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+@pytest.mark.parametrize("name", ["wte.weight", "transformer.wte.weight", "model.embed_tokens.weight"])
+def test_a_table_equals_safetensors_own_read(tmp_path, bpe, dtype, name):
+    from vecq.sources import safetensors_table
+
+    path = checkpoint(tmp_path / "m", bpe, dtype, name)
+    oracle = load_file(str(path))[name].astype(np.float32)
+    words, rows = safetensors_table.read(str(path))
+    assert np.array_equal(rows, oracle)  # the read itself: exact, after the float32 conversion
+    vocab = json.loads(bpe[0])["model"]["vocab"]
+    assert all(words[i] == token for token, i in vocab.items())
+    kv = vecq.load(str(path))  # through the cache: unit rows times their norms
+    assert len(kv) == oracle.shape[0] and kv.vector_size == oracle.shape[1]
+    for token in ["Ġthe", "Ġof", "e", "<|endoftext|>"]:
+        i = vocab[token]
+        assert kv.index_to_key[i] == token
+        assert np.allclose(kv[token], oracle[i], rtol=1e-6, atol=1e-7)
+    assert kv.index_to_key[bpe[1]] == f"<row {bpe[1]}>"  # a padding row, never a token
+
+
+def test_bfloat16_is_converted_exactly(tmp_path, bpe):
+    """BF16 is the high half of an f32: the table written by hand (numpy has no bfloat16)."""
+    text, size = bpe
+    folder = tmp_path / "bf16"
+    folder.mkdir()
+    (folder / "tokenizer.json").write_text(text)
+    values = np.random.default_rng(1).standard_normal((size, 8)).astype(np.float32)
+    halves = (values.view(np.uint32) >> 16).astype(np.uint16)
+    expected = (halves.astype(np.uint32) << 16).view(np.float32)
+    head = json.dumps(
+        {
+            "model.embed_tokens.weight": {
+                "dtype": "BF16",
+                "shape": [size, 8],
+                "data_offsets": [0, halves.nbytes],
+            }
+        }
+    )
+    path = folder / "model.safetensors"
+    path.write_bytes(struct.pack("<Q", len(head)) + head.encode() + halves.tobytes())
+    from vecq.sources import safetensors_table
+
+    words, rows = safetensors_table.read(str(path))
+    assert np.array_equal(rows, expected) and len(words) == size
+    assert np.allclose(np.asarray(vecq.load(str(path)).vectors), expected, rtol=1e-6, atol=1e-7)
+
+
+def test_the_lecture_table_through_the_cli(tmp_path, bpe):
+    path = checkpoint(tmp_path / "m", bpe)
+    info = json.loads(invoke(["-m", str(path), "info", "-f", "json"]).stdout)[0]
+    assert (info["vocabulary"], info["dimensions"]) == (bpe[1] + PADDING, 24)
+    result = invoke(["-m", str(path), "neighbors", "Ġthe", "-n", "3"])
+    assert result.exit_code == 0 and len(tsv(result.stdout)) == 3
+
+
+def _forge(path, header: dict, data: bytes) -> None:
+    head = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(head)) + head + data)
+
+
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("truncated", "lies outside the file"),
+        ("overlap", "overlap"),
+        ("rank", "two dimensions"),
+        ("dtype", "reads F32, F16 and BF16"),
+        ("size", "bytes for its shape"),
+        ("no table", "no token-embedding table"),
+    ],
+)
+def test_hostile_checkpoints_are_refused_in_one_line(tmp_path, bpe, case, says):
+    folder = tmp_path / case
+    path = checkpoint(folder, bpe)
+    table = {"dtype": "F32", "shape": [bpe[1], 4], "data_offsets": [0, bpe[1] * 16]}
+    data = bytes(bpe[1] * 16)
+    if case == "truncated":
+        path.write_bytes(path.read_bytes()[:-100])
+    elif case == "overlap":
+        _forge(
+            path, {"wte.weight": table, "b": {"dtype": "F32", "shape": [4], "data_offsets": [8, 24]}}, data
+        )
+    elif case == "rank":
+        _forge(path, {"wte.weight": {**table, "shape": [bpe[1] * 4]}}, data)
+    elif case == "dtype":
+        _forge(path, {"wte.weight": {**table, "dtype": "I64", "shape": [bpe[1], 2]}}, data)
+    elif case == "size":
+        _forge(path, {"wte.weight": {**table, "shape": [bpe[1], 5]}}, data)
+    else:
+        _forge(path, {"lm_head.weight": table}, data)
+    result = invoke(["-m", str(path), "info"])
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("vecq: error:")]
+    assert result.exit_code == 4 and says in line
+
+
+def test_a_tokenizer_larger_than_the_table_is_refused(tmp_path, bpe):
+    folder = tmp_path / "small"
+    folder.mkdir()
+    (folder / "tokenizer.json").write_text(bpe[0])
+    save_file({"wte.weight": np.zeros((10, 4), dtype=np.float32)}, str(folder / "model.safetensors"))
+    result = invoke(["-m", str(folder / "model.safetensors"), "info"])
+    assert result.exit_code == 4 and "beyond the table's 10 rows" in result.stderr
+
+
+def test_a_table_without_its_tokenizer_says_so(tmp_path):
+    (tmp_path / "t").mkdir()
+    path = tmp_path / "t" / "model.safetensors"
+    save_file({"wte.weight": np.zeros((10, 4), dtype=np.float32)}, str(path))
+    result = invoke(["-m", str(path), "info"])
+    assert result.exit_code == 4 and "no tokenizer.json beside it" in result.stderr
