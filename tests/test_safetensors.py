@@ -164,3 +164,14 @@ def test_a_table_without_its_tokenizer_says_so(tmp_path):
     save_file({"wte.weight": np.zeros((10, 4), dtype=np.float32)}, str(path))
     result = invoke(["-m", str(path), "info"])
     assert result.exit_code == 4 and "no tokenizer.json beside it" in result.stderr
+
+
+def test_a_changed_tokenizer_is_a_changed_model(tmp_path, bpe):
+    path = checkpoint(tmp_path / "m", bpe)
+    assert invoke(["-m", str(path), "info"]).exit_code == 0
+    tokenizer = tmp_path / "m" / "tokenizer.json"
+    spec = json.loads(tokenizer.read_text())
+    spec["model"]["vocab"]["Ġrenamed"] = spec["model"]["vocab"].pop("Ġthe")
+    tokenizer.write_text(json.dumps(spec))
+    result = invoke(["-m", str(path), "vector", "Ġrenamed"])
+    assert result.exit_code == 0 and "changed" in result.stderr

@@ -65,13 +65,17 @@ def entry_dir(key: str, limit: int | None = None, root: str | os.PathLike | None
 
 
 def companions(path: str) -> list[str]:
-    """The files gensim keeps beside a native ``.kv``/``.model`` file (``NAME.vectors.npy``, ...)."""
+    """The files a model's rows come from besides ``path``: the arrays gensim keeps beside a native
+    ``.kv``/``.model`` file (``NAME.vectors.npy``, ...), the ``tokenizer.json`` naming a checkpoint's rows."""
     folder, base = os.path.split(path)
     try:
         names = os.listdir(folder or ".")
     except OSError:
         return []
-    return sorted(os.path.join(folder, n) for n in names if n.startswith(base + ".") and n.endswith(".npy"))
+    found = [n for n in names if n.startswith(base + ".") and n.endswith(".npy")]
+    if base.endswith(".safetensors") and "tokenizer.json" in names:
+        found.append("tokenizer.json")
+    return sorted(os.path.join(folder, n) for n in found)
 
 
 def identity(path: str) -> list[list]:
