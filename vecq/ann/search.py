@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -54,16 +54,14 @@ def search(
     exclude: list[list[int]],
     k: int,
     nprobe: int | None = None,
-    score_rows: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     zero_rows: np.ndarray | None = None,
     limit: int | None = None,
     candidates: int | None = None,
 ) -> list[list[tuple[int, float]]]:
     """Top ``k`` (row, exact score) per query among the rows of its probed lists.
 
-    ``q`` (m, d) are unit probe directions. ``score_rows(vectors, query_ids)`` -> (len(query_ids),
-    len(vectors)) gives the exact scores used for the final ranking; by default the dot product
-    with ``q``. Rows at or beyond ``limit`` (a --restrict), ``exclude``d rows and all-zero rows never
+    ``q`` (m, d) are unit probe directions; the final ranking is by the float32 dot product with
+    ``q``. Rows at or beyond ``limit`` (a --restrict), ``exclude``d rows and all-zero rows never
     answer. ``candidates`` per query are re-ranked exactly (default ``CANDIDATES``).
     """
     m = len(q)
@@ -161,8 +159,7 @@ def search(
         if len(mine) == 0:
             out.append([])
             continue
-        exact = score_rows(v, np.array([j]))[0] if score_rows is not None else v @ q[j]
-        exact = np.asarray(exact, dtype=np.float32)
+        exact = np.asarray(v @ q[j], dtype=np.float32)
         top = np.lexsort((mine, -exact))[:k]
         out.append(list(zip(mine[top].tolist(), exact[top].tolist())))
     return out

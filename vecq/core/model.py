@@ -134,7 +134,7 @@ class Model:
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for many queries, from one pass over the matrix (a query whose terms
         cancel out has no direction, and no answers)."""
-        q = self._means(queries)
+        q = self.directions(queries)
         exclude = [[t.match.row for t in terms] for terms in queries]
 
         def scores(block: np.ndarray) -> np.ndarray:
@@ -237,7 +237,7 @@ class Model:
         exact = None
         if exact_scores:
             terms = [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples]
-            exact = self._exact_dots(self._means(terms))
+            exact = self._exact_dots(self.directions(terms))
         return self._best_rows(scores, m, exclude, top, restrict, exact, bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
@@ -258,11 +258,8 @@ class Model:
         return self.vectors.shape[1]
 
     def directions(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
-        """The unit direction each query searches along (all zeros when its terms cancel out)."""
-        return self._means(queries)
-
-    def _means(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
-        """The unit 3CosAdd direction of each query: one gather per number of terms, not per query."""
+        """The unit 3CosAdd direction of each query (all zeros when its terms cancel out): one gather
+        per number of terms, not per query."""
         q = np.empty((len(queries), self.dims), dtype=np.float32)
         sizes = np.array([len(terms) for terms in queries], dtype=np.int64)
         for size in sorted(set(sizes.tolist())):  # not np.unique: it would load numpy.ma into every query
@@ -284,9 +281,7 @@ class Model:
 
         return exact
 
-    def _best_rows(
-        self, score_block, m, exclude, top, restrict, exact, probe=None, score_rows=None, bound=None
-    ):
+    def _best_rows(self, score_block, m, exclude, top, restrict, exact, probe=None, bound=None):
         """Each query's best ``top`` rows, ranked and scored by ``exact(which, rows)``.
 
         The search (blocked products, or the index) finds ``top + RESCORE_MARGIN`` candidates with
@@ -303,7 +298,6 @@ class Model:
                 probe.astype(np.float32),
                 exclude,
                 wanted,
-                score_rows=score_rows,
                 zero_rows=self.zero_rows,
                 limit=n,
             )
