@@ -17,6 +17,10 @@ class ModelInfo(NamedTuple):
     source: str
     rows: int
     dimensions: int
+    revision: str | None = None  # a Hub model's commit
+    tensor: str | None = None  # a token table's name in its checkpoint
+    dtype: str | None = None  # as stored (F32, F16, BF16, ...); vecq holds float32
+    tokenizer: str | None = None  # the kind of tokenizer naming the rows (sources/tokens.py)
 
     def as_json(self) -> dict:
         return {"name": self.name, "dimensions": self.dimensions, "vocabulary": self.rows}

@@ -41,6 +41,8 @@ class Origin(Protocol):
     path: str
     format: str
     limit: int | None
+    remote: str | None
+    revision: str | None
 
 
 def index_dir(folder: str | os.PathLike) -> str:
@@ -75,6 +77,8 @@ def companions(path: str) -> list[str]:
     found = [n for n in names if n.startswith(base + ".") and n.endswith(".npy")]
     if base.endswith(".safetensors") and "tokenizer.json" in names:
         found.append("tokenizer.json")
+    if base.endswith(".safetensors.index.json"):  # a sharded checkpoint: its shards and tokenizer
+        found += [n for n in names if n.endswith(".safetensors") or n == "tokenizer.json"]
     return sorted(os.path.join(folder, n) for n in found)
 
 
@@ -151,4 +155,14 @@ def model_info(manifest: dict, limit: int | None = None, name: str | None = None
     """The model as records show it (``name``: as the user named it this time, default the first
     name it was converted under); with ``limit``, the first ``limit`` rows of a full cache."""
     rows = manifest["rows"] if limit is None else min(limit, manifest["rows"])
-    return ModelInfo(name or manifest["name"], manifest["source"], rows, manifest["dimensions"])
+    table = manifest.get("table") or {}
+    return ModelInfo(
+        name or manifest["name"],
+        manifest["source"],
+        rows,
+        manifest["dimensions"],
+        manifest.get("revision"),
+        table.get("tensor"),
+        table.get("dtype"),
+        table.get("tokenizer"),
+    )

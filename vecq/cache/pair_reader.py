@@ -70,6 +70,7 @@ class _Cache:
     def __init__(self, stack: ExitStack, folder: str, manifest: dict):
         rows, dims = manifest["rows"], manifest["dimensions"]
         self.rows, self.dims = rows, dims
+        self.tokens = bool((manifest.get("table") or {}).get("tokenizer"))  # as Vocab.tokens
         path = functools.partial(os.path.join, folder)
         self.vectors = _Npy(stack, path("vectors.npy"), "<f4", (rows, dims))
         self.norms = _Npy(stack, path("norms.npy"), "<f4", (rows,))

@@ -37,6 +37,7 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
             with open(os.path.join(folder, "words.bin"), "rb") as f:
                 blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
+        vocab.tokens = bool((manifest.get("table") or {}).get("tokenizer"))
         norms = load("norms.npy")
     except (OSError, ValueError, KeyError) as e:
         raise DamagedCacheError(folder, manifest, str(e)) from e

@@ -64,7 +64,7 @@ class Conversion:
             self._vectors = _VectorFile(self.tmp, self.source, matrix)
         self._vectors.submit(upto)
 
-    def finish(self, words: list[str], raw: np.ndarray) -> None:
+    def finish(self, words: list[str], raw: np.ndarray, details: dict | None = None) -> None:
         """Write everything not yet written and rename the folder into place."""
         folder, tmp, source = self.folder, self.tmp, self.source
         try:
@@ -96,9 +96,13 @@ class Conversion:
                 "format": FORMAT_VERSION,
                 "key": source.key,
                 "name": source.name,
-                "source": source.path,
+                # A Hub model is known by its address and commit; the files it was read from are
+                # parts fetched for the conversion, not a source to watch.
+                "source": source.remote or source.path,
                 "source_format": source.format,
-                "source_identity": self.identity,
+                "source_identity": None if source.remote else self.identity,
+                "revision": source.revision,
+                "table": details or None,
                 "limit": source.limit,
                 "rows": rows,
                 "dimensions": dims,

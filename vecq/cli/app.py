@@ -17,7 +17,7 @@ import click
 from . import query_commands
 from .env import Env
 from .group import VecqGroup
-from .options import model_options
+from .options import model_options, with_tensor
 from .session import Session
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -27,7 +27,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 @click.version_option(package_name="vecq", prog_name="vecq", message="%(prog)s %(version)s")
 @model_options
 @click.pass_context
-def cli(ctx: click.Context, model_spec: str | None, trust: bool, limit: int | None) -> None:
+def cli(
+    ctx: click.Context, model_spec: str | None, tensor: str | None, trust: bool, limit: int | None
+) -> None:
     """Query pretrained word vectors: similarity, analogies, nearest neighbours.
 
     \b
@@ -46,7 +48,7 @@ def cli(ctx: click.Context, model_spec: str | None, trust: bool, limit: int | No
         if isinstance(ctx.obj, Env)
         else Env.from_system()
     )
-    ctx.obj = Session(env, model_spec, trust, limit)
+    ctx.obj = Session(env, with_tensor(model_spec, tensor), trust, limit)
 
 
 for command in (

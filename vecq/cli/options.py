@@ -17,7 +17,14 @@ from .session import Session
 
 
 def model_options(f: Callable) -> Callable:
-    """``-m/--model``, ``--trust`` and ``--limit``: on the group and on every command that opens a model."""
+    """``-m/--model``, ``--tensor``, ``--trust`` and ``--limit``: on the group and on every command that
+    opens a model."""
+    f = click.option(
+        "--tensor",
+        metavar="NAME",
+        default=None,
+        help="The checkpoint tensor to read as the token table (default: found by its usual names).",
+    )(f)
     f = click.option(
         "--limit",
         type=click.IntRange(min=1),
@@ -36,8 +43,20 @@ def model_options(f: Callable) -> Callable:
         "model_spec",
         metavar="NAME|PATH",
         default=None,
-        help="Model file or gensim-data name [env VECQ_MODEL; default word2vec-google-news-300].",
+        help="Model file or folder, gensim-data name, or Hub repo (hf:OWNER/NAME) "
+        "[env VECQ_MODEL; default word2vec-google-news-300].",
     )(f)
+
+
+def with_tensor(spec: str | None, tensor: str | None) -> str | None:
+    """The model spec naming ``tensor`` as its table: ``SPEC#TENSOR`` (``sources/names.py``)."""
+    if tensor is None:
+        return spec
+    if spec is None:
+        from ..sources.loader import default_model
+
+        spec = default_model()
+    return f"{spec}#{tensor}"
 
 
 def session_options(f: Callable) -> Callable:
@@ -50,10 +69,10 @@ def session_options(f: Callable) -> Callable:
     @model_options
     @click.pass_obj
     @functools.wraps(f)
-    def wrapper(session: Session, model_spec, trust, limit, **kwargs):
+    def wrapper(session: Session, model_spec, tensor, trust, limit, **kwargs):
         session = replace(
             session,
-            model_spec=model_spec if model_spec is not None else session.model_spec,
+            model_spec=with_tensor(model_spec if model_spec is not None else session.model_spec, tensor),
             trust=trust or session.trust,
             limit=limit or session.limit,
         )

@@ -169,14 +169,29 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
 @click.command()
 @click.argument("words", nargs=-1, shell_complete=complete_words)
 @click.option("--unit", is_flag=True, help="Print the unit-length vector instead of the raw one.")
+@click.option(
+    "--id",
+    "by_id",
+    is_flag=True,
+    help="The arguments are row numbers (a token's id: the embedding layer's lookup), not words.",
+)
 @batch_options
 @output_options
-def vector(session: Session, words: tuple[str, ...], unit: bool, input_file, strict) -> int | None:
+def vector(
+    session: Session, words: tuple[str, ...], unit: bool, by_id: bool, input_file, strict
+) -> int | None:
     """The vector of each word, as stored in the model (or unit-length with --unit); '-' reads one a line.
 
     To ask for the word '-' itself, give it on a line of the input: echo - | vecq vector -
+    Any word may also be given as id:N, row N of the model (--id reads every argument so).
     """
     from ..core.queries import VectorQuery
+
+    if by_id:
+        bad = [w for w in words if not w.isdigit()]
+        if bad:
+            raise click.UsageError(f"--id takes row numbers (0, 1, ...), not {bad[0]!r}")
+        words = tuple(f"id:{w}" for w in words)
 
     query = VectorQuery(unit)
     source = batch_source(words, input_file)
@@ -195,15 +210,17 @@ def info(session: Session) -> None:
     """The model: name, source, vocabulary size, dimensions (the embedding matrix's shape)."""
     model = session.open()
     i = model.info
-    with session.renderer(("name", "source", "vocabulary", "dimensions", "shape"), "model", model) as out:
-        out.write(
-            [
-                {
-                    "name": i.name,
-                    "source": i.source,
-                    "vocabulary": i.rows,
-                    "dimensions": i.dimensions,
-                    "shape": f"{i.rows} x {i.dimensions}",
-                }
-            ]
-        )
+    record = {
+        "name": i.name,
+        "source": i.source,
+        "vocabulary": i.rows,
+        "dimensions": i.dimensions,
+        "shape": f"{i.rows} x {i.dimensions}",
+    }
+    # A token table, as the lecture draws it: [rows, dims], the tensor, its dtype, the tokenizer.
+    extra = {"tensor": i.tensor, "dtype": i.dtype, "tokenizer": i.tokenizer, "revision": i.revision}
+    record.update((k, v) for k, v in extra.items() if v is not None)
+    if i.tensor is not None:
+        record["shape"] = f"[{i.rows}, {i.dimensions}]"
+    with session.renderer(tuple(record), "model", model) as out:
+        out.write([record])

@@ -48,10 +48,11 @@ def first_error(matches: Sequence[Match | VecqError]) -> VecqError | None:
 
 def find_words(model: Model, words: Sequence[str], suggest: bool = True) -> list[Match | VecqError]:
     """Matches for many words: one vectorised search, then variants (and suggestions) for the misses."""
+    tokens = getattr(model.vocab, "tokens", False)  # a typed word may name a token other than itself
     rows = model.vocab.indices(list(words)).tolist()
     out: list[Match | VecqError] = []
     for word, row in zip(words, rows):
-        if row >= 0:
+        if row >= 0 and not tokens:
             out.append(Match(word, word, row))
             continue
         try:

@@ -27,6 +27,8 @@ KEY_DTYPE = f"S{KEY_BYTES}"
 class Vocab:
     """Words <-> rows, over arrays that may be memory-mapped."""
 
+    tokens = False  # a token table's vocabulary: ``▁`` marks a word's start (core/words.py)
+
     def __init__(self, blob, offsets: np.ndarray, order: np.ndarray, keys: np.ndarray):
         # bytes or an mmap: slicing either gives bytes at once (a numpy memmap slice costs 10x more)
         self._blob = blob if isinstance(blob, (bytes, mmap.mmap)) else bytes(blob)
@@ -39,6 +41,7 @@ class Vocab:
         """The vocabulary of the first ``limit`` rows, over the same arrays (``--limit`` on a full cache)."""
         view = Vocab(self._blob, self._offsets, self._order, self._keys)
         view._limit = limit
+        view.tokens = self.tokens
         return view
 
     def beyond_limit(self, word: str) -> int | None:

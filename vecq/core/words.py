@@ -3,6 +3,11 @@
 GoogleNews keeps case (``Paris``) and joins phrases with underscores (``New_York``); GloVe is all lower
 case. A user types ``paris`` or ``"new york"`` and expects an answer, so after an exact miss we try a
 short, fixed list of variants, and report the form used whenever it differs from the form typed.
+
+A token table (``vocab.tokens``) shows a word's start as ``▁`` (``sources/tokens.py``): there a typed
+``cat`` is the word cat, the token ``▁cat``, before the token ``cat`` (a piece inside a word), and
+the note says how to ask for the other; ``Ġcat``, ``" cat"`` and WordPiece's ``##at`` are read as
+the forms they stand for. ``id:N`` is row N of any model (a token's id, a word's rank).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (direct.p
 
 _SPACES = re.compile(r"[\s_]+")
 _SUGGEST_POOL = 5000
+_ROW = re.compile(r"id:(\d{1,12})")
+WORD_START = "\u2581"  # ▁ (sources/tokens.py)
 
 
 class Match(NamedTuple):
@@ -26,6 +33,7 @@ class Match(NamedTuple):
     typed: str
     word: str
     row: int
+    other: int | None = None  # a token table's other token for the typed text (``cat`` for ``▁cat``)
 
     @property
     def changed(self) -> bool:
@@ -60,9 +68,19 @@ def check_typed(typed: str) -> None:
 def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = True) -> Match:
     """The row for ``typed``, trying its variants; UnknownWordError with suggestions otherwise."""
     check_typed(typed)
+    if getattr(vocab, "tokens", False):
+        found = _token(vocab, typed)
+        if found is not None:
+            return found
     row = vocab.index(typed)
     if row is not None:
         return Match(typed, typed, row)
+    by_id = _ROW.fullmatch(typed)
+    if by_id:
+        row = int(by_id.group(1))
+        if row >= _rows(vocab):
+            raise QueryError(f"{typed} is beyond the model's {_rows(vocab):,} rows (ids 0 to {_rows(vocab) - 1:,})")
+        return Match(typed, _word(vocab, row), row)
     for form in variants(typed)[1:]:
         row = vocab.index(form)
         if row is not None:
@@ -78,9 +96,41 @@ def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool 
     raise UnknownWordError(typed, suggestions(vocab, typed) if suggest else [], model)
 
 
+def _rows(vocab: Vocab) -> int:
+    return len(vocab) if hasattr(vocab, "__len__") else vocab.rows
+
+
+def _word(vocab: Vocab, row: int) -> str:
+    return vocab.word(row) if hasattr(vocab, "__len__") else vocab.word(row).decode("utf-8", "replace")
+
+
+def _token(vocab: Vocab, typed: str) -> Match | None:
+    """A token table's reading of ``typed``: the word-start token first (see the module's note)."""
+    if typed.startswith(("Ġ", " ")) and len(typed) > 1:
+        form = WORD_START + typed[1:]
+    elif typed.startswith("##") and len(typed) > 2 and vocab.index(typed) is None:
+        form = typed[2:]
+    elif not typed.startswith(WORD_START):
+        start, inside = vocab.index(WORD_START + typed), vocab.index(typed)
+        if start is not None:
+            return Match(typed, WORD_START + typed, start, inside)
+        return None
+    else:
+        return None
+    row = vocab.index(form)
+    return Match(typed, form, row) if row is not None else None
+
+
 def respellings(matches: Iterable[Match]) -> list[str]:
-    """A note for each word found under another spelling: "using 'Paris' for 'paris'"."""
-    return [f"using {m.word!r} for {m.typed!r}" for m in matches if m.changed]
+    """A note for each word found under another spelling: "using 'Paris' for 'paris'"; for a token
+    table, how to ask for the other token of the same text."""
+    notes = []
+    for m in matches:
+        if m.other is not None:
+            notes.append(f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}")
+        elif m.changed and not _ROW.fullmatch(m.typed):
+            notes.append(f"using {m.word!r} for {m.typed!r}")
+    return notes
 
 
 def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:

@@ -117,7 +117,11 @@ def open_model(
             raise reader.DamagedCacheError(folder, status.manifest, status.reason) from None
         raise
     folder = layout.entry_dir(source.key, limit)
-    return build(source, folder, layout.check(folder), reporter, warn)
+    try:
+        return build(source, folder, layout.check(folder), reporter, warn)
+    finally:
+        if source.staging is not None:  # parts fetched from the Hub: the cache holds them now
+            files.rmtree(source.staging, ignore_errors=True)
 
 
 def ready(
@@ -175,19 +179,20 @@ def build(
                     warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
 
             conversion = writer.Conversion(folder, source, reporter)
+            details: dict = {}
 
             def rows_ready(matrix, upto: int) -> None:
                 announce()
                 conversion.rows_ready(matrix, upto)
 
             try:
-                words, raw = readers.read(source, reporter, on_rows=rows_ready)
+                words, raw = readers.read(source, reporter, on_rows=rows_ready, details=details)
             except BaseException:
                 conversion.abort()
                 raise
             announce()
             try:
-                conversion.finish(words, raw)
+                conversion.finish(words, raw, details)
             except files.CacheWriteError as e:
                 warn(f"{e.message}; answering from memory this time")
                 return Model.from_arrays(words, raw, source.name, source.path)

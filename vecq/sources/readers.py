@@ -28,11 +28,13 @@ def read(
     source: Source,
     reporter: Reporter = NULL_REPORTER,
     on_rows: Callable[[np.ndarray, int], None] | None = None,
+    details: dict | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Words (row order) and their raw float32 vectors, read through gensim (or the kumo package).
 
     ``on_rows(matrix, n)`` is told, every ``STREAM_ROWS`` rows of a word2vec or GloVe file, that
     rows ``[0, n)`` of the matrix gensim is filling are final, so they can be written meanwhile.
+    ``details`` receives what ``info`` shows of a token table (tensor, dtype, shape, tokenizer).
     """
     if source.format == "kumo":
         return _read_kumo(source)
@@ -43,7 +45,7 @@ def read(
     if source.format == "safetensors":
         from . import safetensors_table
 
-        return safetensors_table.read(source.path, source.limit)
+        return safetensors_table.read(source.path, source.limit, source.tensor, details)
     check_memory(source)
     with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), quiet_gensim():
         try:

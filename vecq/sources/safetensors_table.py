@@ -19,15 +19,17 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..errors import ModelError
+from . import layouts, tokens
 
 if TYPE_CHECKING:
     import numpy as np
 
 MAX_HEADER = 100 << 20
-ITEM_SIZES = {"F32": 4, "F16": 2, "BF16": 2}
+ITEM_SIZES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I8": 1}
 # Where checkpoints keep their token-embedding table (the name ends so): GPT-2 ``wte.weight``, Llama,
 # Mistral, Qwen ``model.embed_tokens.weight``, BERT ``embeddings.word_embeddings.weight``, T5
-# ``shared.weight``, GPT-NeoX ``embed_in.weight``, LLaMA (Meta) ``tok_embeddings.weight``.
+# ``shared.weight``, GPT-NeoX ``embed_in.weight``, LLaMA (Meta) ``tok_embeddings.weight``; model2vec
+# ``embeddings`` and sentence-transformers' static ``embedding.weight`` (matched whole).
 TABLE_NAMES = (
     "wte.weight",
     "embed_tokens.weight",
@@ -36,6 +38,10 @@ TABLE_NAMES = (
     "embed_in.weight",
     "tok_embeddings.weight",
 )
+STATIC_NAMES = ("embeddings", "embedding.weight")
+# model2vec's optional companions of its table, applied as model2vec applies them (``StaticModel``):
+# token i's row is ``embeddings[mapping[i]] * weights[i]``.
+WEIGHTS, MAPPING = "weights", "mapping"
 
 
 def header(path: str) -> tuple[dict, int]:
@@ -43,19 +49,31 @@ def header(path: str) -> tuple[dict, int]:
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         head = f.read(8)
-        if len(head) < 8:
-            raise ModelError(f"{path} is too short to be a safetensors file")
-        (length,) = struct.unpack("<Q", head)
-        if not 2 <= length <= min(MAX_HEADER, size - 8):
-            raise ModelError(f"{path}: a safetensors header of {length:,} bytes cannot be true of this file")
-        try:
-            declared = json.loads(f.read(length))
-        except (UnicodeDecodeError, ValueError) as e:
-            raise ModelError(f"{path}: its safetensors header is not JSON ({e})") from e
+        length = header_length(head, size, path)
+        declared = parse_header(f.read(length), size - 8 - length, path)
+    return declared, 8 + length
+
+
+def header_length(head: bytes, size: int, where: str) -> int:
+    """The JSON header's length from a file's first 8 bytes, checked against the file's ``size``."""
+    if len(head) < 8:
+        raise ModelError(f"{where} is too short to be a safetensors file")
+    (length,) = struct.unpack("<Q", head)
+    if not 2 <= length <= min(MAX_HEADER, size - 8):
+        raise ModelError(f"{where}: a safetensors header of {length:,} bytes cannot be true of this file")
+    return length
+
+
+def parse_header(raw: bytes, data_size: int, where: str) -> dict:
+    """The tensors a safetensors header declares, each checked against ``data_size`` bytes of data."""
+    try:
+        declared = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ModelError(f"{where}: its safetensors header is not JSON ({e})") from e
     if not isinstance(declared, dict):
-        raise ModelError(f"{path}: its safetensors header is not a JSON object")
+        raise ModelError(f"{where}: its safetensors header is not a JSON object")
     declared.pop("__metadata__", None)
-    data_size = size - 8 - length
+    path = where
     ranges = []
     for name, entry in declared.items():
         try:
@@ -78,44 +96,109 @@ def header(path: str) -> tuple[dict, int]:
     for (_, stop, a), (start, _, b) in zip(ranges, ranges[1:]):
         if start < stop:
             raise ModelError(f"{path}: the tensors {a!r} and {b!r} overlap; the file is damaged")
-    return declared, 8 + length
+    return declared
 
 
-def table_name(declared: dict, path: str) -> str:
-    """The token-embedding table among the declared tensors, by the names checkpoints give it."""
+def table_name(declared: dict, path: str, wanted: str | None = None) -> str:
+    """The token-embedding table among the declared tensors: ``wanted``, or by the names checkpoints
+    and static models give it."""
+    if wanted is not None:
+        if wanted not in declared:
+            raise ModelError(f"{path} has no tensor {wanted!r}; it holds: {_names(declared)}")
+        return wanted
+    for suffix in STATIC_NAMES:
+        if suffix in declared:
+            return suffix
     for suffix in TABLE_NAMES:
         found = sorted(name for name in declared if name == suffix or name.endswith("." + suffix))
         if found:
             return found[0]
     raise ModelError(
         f"{path} holds no token-embedding table vecq knows by name (looked for names ending in "
-        f"{', '.join(TABLE_NAMES)}); it holds: {', '.join(sorted(declared)[:8])}"
+        f"{', '.join(TABLE_NAMES)}); name it with --tensor; it holds: {_names(declared)}"
     )
 
 
-def table(path: str) -> tuple[str, np.ndarray]:
-    """The table's name and its rows as float32 (mapped for F32, converted exactly otherwise)."""
+def _names(declared: dict) -> str:
+    names = sorted(declared)
+    return ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+
+
+def tensors_to_read(declared: dict, path: str, wanted: str | None = None) -> list[str]:
+    """The table's name, then model2vec's ``weights`` and ``mapping`` when the table is a static one."""
+    name = table_name(declared, path, wanted)
+    extra = [t for t in (WEIGHTS, MAPPING) if name in STATIC_NAMES and t in declared]
+    return [name, *extra]
+
+
+def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> np.ndarray:
+    """A declared tensor as float32 (or int64 for ``mapping``): F32 mapped, others converted."""
+    import numpy as np
+
+    entry = declared[name]
+    dtype, shape, (start, _) = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if name == MAPPING:
+        if dtype not in ("I64", "I32") or len(shape) != 1:
+            raise ModelError(f"{path}: the tensor {name!r} is {dtype} {shape}; a mapping is a list of integers")
+        stored = {"I64": "<i8", "I32": "<i4"}[dtype]
+        return np.asarray(np.memmap(path, dtype=stored, mode="r", offset=data_start + start, shape=tuple(shape)))
+    if dtype not in ITEM_SIZES:
+        raise ModelError(f"{path}: the table {name!r} is {dtype}; vecq reads F32, F16, BF16, F64 and I8 tables")
+    if len(shape) != rank or min(shape, default=1) < 1:
+        what = "a token table has two dimensions" if rank == 2 else "weights are one per token"
+        raise ModelError(f"{path}: the tensor {name!r} has shape {shape}; {what}")
+    stored = {"F32": "<f4", "F16": "<f2", "BF16": "<u2", "F64": "<f8", "I8": "i1"}[dtype]
+    raw = np.memmap(path, dtype=stored, mode="r", offset=data_start + start, shape=tuple(shape))
+    if dtype == "F32":
+        return raw
+    if dtype == "BF16":
+        return (np.asarray(raw, dtype=np.uint32) << 16).view(np.float32)  # bfloat16: the high half
+    return np.asarray(raw, dtype=np.float32)  # F16 and I8 exactly; F64 rounded to nearest
+
+
+def table(path: str, wanted: str | None = None) -> tuple[str, np.ndarray, dict]:
+    """The table's name, its rows as float32 (one per token id), and what ``info`` shows of it.
+
+    A model2vec table with ``mapping`` and ``weights`` is expanded as model2vec does, so row i is
+    token i's vector whatever the file's layout.
+    """
     import numpy as np
 
     declared, data_start = header(path)
-    name = table_name(declared, path)
-    entry = declared[name]
-    dtype, shape, (start, _) = entry["dtype"], entry["shape"], entry["data_offsets"]
-    if dtype not in ITEM_SIZES:
-        raise ModelError(f"{path}: the table {name!r} is {dtype}; vecq reads F32, F16 and BF16 tables")
-    if len(shape) != 2 or min(shape) < 1:
-        raise ModelError(f"{path}: the table {name!r} has shape {shape}; a token table has two dimensions")
-    stored = {"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[dtype]
-    raw = np.memmap(path, dtype=stored, mode="r", offset=data_start + start, shape=tuple(shape))
-    if dtype == "F32":
-        return name, raw
-    if dtype == "F16":
-        return name, np.asarray(raw, dtype=np.float32)
-    return name, (np.asarray(raw, dtype=np.uint32) << 16).view(np.float32)  # bfloat16: the high half
+    names = tensors_to_read(declared, path, wanted)
+    rows = _array(path, declared, data_start, names[0], 2)
+    entry = declared[names[0]]
+    details = {"tensor": names[0], "dtype": entry["dtype"], "shape": list(entry["shape"])}
+    if MAPPING in names:
+        mapping = _array(path, declared, data_start, MAPPING, 1)
+        if len(mapping) and not (0 <= mapping.min() and mapping.max() < len(rows)):
+            raise ModelError(f"{path}: its mapping names rows beyond its {len(rows):,}-row table")
+        rows = rows[mapping]
+    if WEIGHTS in names:
+        weights = _array(path, declared, data_start, WEIGHTS, 1)
+        if len(weights) != len(rows):
+            raise ModelError(f"{path}: {len(weights):,} weights for {len(rows):,} tokens")
+        rows = (rows * weights[:, None]).astype(np.float32, copy=False)
+    return names[0], rows, details
 
 
-def vocabulary(path: str, rows: int) -> list[str]:
-    """Row i's token, from the ``tokenizer.json`` beside ``path``; ``<row i>`` for rows no token names."""
+def shard_of_table(index_path: str, wanted: str | None = None) -> tuple[str, str]:
+    """The shard holding the table of a sharded checkpoint (from its index), and the table's name."""
+    try:
+        with open(index_path, encoding="utf-8") as f:
+            weight_map = json.load(f)["weight_map"]
+        names = {str(k): str(v) for k, v in weight_map.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise ModelError(f"{index_path} is not a safetensors index (a JSON weight_map): {e}") from e
+    name = table_name(dict.fromkeys(names), index_path, wanted)
+    shard = names[name]
+    if "/" in shard or shard.startswith("."):
+        raise ModelError(f"{index_path} places {name!r} outside its folder ({shard!r})")
+    return os.path.join(os.path.dirname(index_path), shard), name
+
+
+def tokenizer_spec(path: str) -> dict:
+    """The ``tokenizer.json`` beside ``path``, parsed."""
     tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
     try:
         with open(tokenizer, encoding="utf-8") as f:
@@ -124,15 +207,28 @@ def vocabulary(path: str, rows: int) -> list[str]:
         raise ModelError(f"{path} has no tokenizer.json beside it, which names its rows; put it there") from e
     except (OSError, ValueError) as e:
         raise ModelError(f"{tokenizer} cannot be read as a tokenizer ({e})") from e
+    if not isinstance(spec, dict):
+        raise ModelError(f"{tokenizer} is not a tokenizer (a JSON object)")
+    return spec
+
+
+def vocabulary(path: str, rows: int) -> tuple[list[str], str]:
+    """Row i's token as vecq shows it (``tokens.py``), from the ``tokenizer.json`` beside ``path``;
+    ``<row i>`` for rows no token names. Also the tokenizer's kind."""
+    spec = tokenizer_spec(path)
+    tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
     model = spec.get("model") or {}
     vocab = model.get("vocab")
     ids: dict[int, str] = {}
-    if isinstance(vocab, dict):  # BPE, WordPiece, WordLevel: token -> id
-        ids = {int(i): str(token) for token, i in vocab.items()}
-    elif isinstance(vocab, list):  # Unigram: [piece, score] in id order
-        ids = {i: str(piece[0]) for i, piece in enumerate(vocab)}
-    for added in spec.get("added_tokens") or []:
-        ids[int(added["id"])] = str(added["content"])
+    try:
+        if isinstance(vocab, dict):  # BPE, WordPiece, WordLevel: token -> id
+            ids = {int(i): str(token) for token, i in vocab.items()}
+        elif isinstance(vocab, list):  # Unigram: [piece, score] in id order
+            ids = {i: str(piece[0]) for i, piece in enumerate(vocab)}
+        added = {int(a["id"]): str(a["content"]) for a in spec.get("added_tokens") or []}
+    except (TypeError, ValueError, KeyError, IndexError) as e:
+        raise ModelError(f"{tokenizer} cannot be read as a tokenizer ({e})") from e
+    ids.update(added)
     if not ids:
         raise ModelError(f"{tokenizer} holds no vocabulary vecq can read")
     beyond = [i for i in ids if not 0 <= i < rows]
@@ -141,13 +237,27 @@ def vocabulary(path: str, rows: int) -> list[str]:
             f"{tokenizer} has {len(beyond):,} token ids beyond the table's {rows:,} rows (up to id "
             f"{max(beyond):,}); it is not this table's tokenizer"
         )
-    return [ids.get(i, f"<row {i}>") for i in range(rows)]
+    named = sorted(ids)
+    shown = dict(zip(named, tokens.shown_forms([ids[i] for i in named], spec, set(added.values()))))
+    return [shown.get(i, f"<row {i}>") for i in range(rows)], tokens.kind(spec)
 
 
-def read(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
-    """Tokens (row order) and the token-embedding table of a safetensors checkpoint."""
-    _, rows = table(path)
-    words = vocabulary(path, rows.shape[0])
+def read(
+    path: str, limit: int | None = None, wanted: str | None = None, details: dict | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Tokens (row order) and the token-embedding table of a safetensors checkpoint or static model
+    (``path``: the file, or a sharded checkpoint's ``model.safetensors.index.json``).
+
+    ``details``, if given, receives what ``info`` shows: tensor, dtype, shape, tokenizer kind.
+    """
+    if path.endswith(layouts.INDEX):
+        shard, wanted = shard_of_table(path, wanted)
+        _, rows, found = table(shard, wanted)
+    else:
+        _, rows, found = table(path, wanted)
+    words, kind = vocabulary(path, rows.shape[0])
+    if details is not None:
+        details.update(found, tokenizer=kind)
     if limit is not None:
         words, rows = words[:limit], rows[:limit]
     return words, rows

@@ -1,0 +1,319 @@
+"""Models on the Hugging Face Hub: ``hf:OWNER/NAME[/PATH][@REVISION]``, fetched with huggingface_hub.
+
+What a repo holds is decided from its file list (``layouts.py``). Whole files (a gensim
+KeyedVectors and its ``.npy``, a word2vec or fastText file, a static model's small table, tokenizers)
+are downloaded by ``hf_hub_download`` into huggingface_hub's own cache (``HF_HOME``,
+``HF_HUB_CACHE``), where other tools find them too. A language model's table is fetched alone: its
+file's header by a range request, then the table's byte range, streamed into a file of parts that
+lives only until the table is in vecq's cache; a 16 GB checkpoint costs its table's bytes.
+
+huggingface_hub reads ``HF_TOKEN`` (gated and private repos) and ``HF_ENDPOINT`` (mirrors); vecq
+reads ``HF_ENDPOINT`` and ``HF_HUB_OFFLINE`` when it is called, so they work however late they are set.
+Once converted, a Hub model is answered from vecq's cache by its name, without the network;
+``vecq download hf:...`` asks the Hub again for the revision's commit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+from typing import NamedTuple
+
+from ..errors import ModelError
+from ..progress import NULL_REPORTER, Reporter
+from . import layouts, safetensors_table
+
+PREFIX = "hf:"
+DEFAULT_REVISION = "main"
+FETCH_CHUNK = 8 << 20  # bytes per read of a streamed range
+WHOLE_FILE_SHARE = 0.9  # a safetensors file mostly made of its table is downloaded whole (and cached)
+_PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+_BARE = re.compile(rf"^{_PART}/{_PART}$")
+
+
+class HubName(NamedTuple):
+    repo: str  # OWNER/NAME
+    path: str  # a file or folder inside the repo, or ""
+    revision: str | None  # as typed; None for the default branch
+
+    @property
+    def key(self) -> str:
+        """The cache key: the name with its revision spelled out (no network needed to find it)."""
+        inside = f"/{self.path}" if self.path else ""
+        return f"{PREFIX}{self.repo}{inside}@{self.revision or DEFAULT_REVISION}"
+
+    @property
+    def shown(self) -> str:
+        inside = f"/{self.path}" if self.path else ""
+        return f"{PREFIX}{self.repo}{inside}" + (f"@{self.revision}" if self.revision else "")
+
+
+def parse(spec: str) -> HubName | None:
+    """``hf:OWNER/NAME[/PATH][@REVISION]``, or a bare ``OWNER/NAME``; None for anything else."""
+    if spec.startswith(PREFIX):
+        body, _, revision = spec[len(PREFIX) :].partition("@")
+        parts = body.strip("/").split("/")
+        if len(parts) < 2 or not all(re.fullmatch(_PART, p) for p in parts[:2]) or "" in parts:
+            raise ModelError(
+                f"{spec!r} is not a Hub model name; write hf:OWNER/NAME, e.g. hf:fse/glove-wiki-gigaword-50"
+            )
+        if "@" in spec and not revision:
+            raise ModelError(f"{spec!r} names no revision after '@'; give a branch, tag or commit")
+        return HubName("/".join(parts[:2]), "/".join(parts[2:]), revision or None)
+    if _BARE.match(spec):
+        return HubName(spec, "", None)
+    return None
+
+
+def endpoint() -> str:
+    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+
+
+def offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+def fetch(name: HubName, staging_root: str, reporter: Reporter = NULL_REPORTER, tensor: str | None = None):
+    """What to read for a Hub model: its files downloaded (or its table fetched), as a ``Source``'s
+    fields (path, format, remote, revision, staging)."""
+    if offline():
+        return _from_local_snapshot(name, tensor)
+    commit, files = _listing(name)
+    plan = layouts.choose(files, name.repo, name.path)
+    remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"
+    if plan.kind in ("safetensors", "sharded"):
+        return _fetch_table(name, commit, files, plan, staging_root, reporter, tensor, remote)
+    paths = [_download(name, commit, f, files.get(f), reporter) for f in (plan.main, *plan.needs)]
+    return paths[0], _format_of(plan, paths[0]), remote, commit, None
+
+
+def _format_of(plan: layouts.Plan, path: str) -> str:
+    from .formats import detect_format
+
+    return "gensim-kv" if plan.kind == "gensim-kv" else detect_format(path)
+
+
+def _listing(name: HubName) -> tuple[str, dict[str, int]]:
+    """The commit the revision points at and the repo's files there (path -> size)."""
+    from huggingface_hub import HfApi
+
+    try:
+        info = HfApi(endpoint=endpoint()).model_info(
+            name.repo, revision=name.revision or DEFAULT_REVISION, files_metadata=True
+        )
+    except Exception as e:
+        raise _hub_error(name, e) from e
+    files = {s.rfilename: int(s.size or 0) for s in info.siblings or []}
+    return str(info.sha), files
+
+
+def _download(name: HubName, commit: str, filename: str, size: int | None, reporter: Reporter) -> str:
+    from huggingface_hub import hf_hub_download
+
+    label = f"downloading {filename} from {name.repo}"
+    with reporter.task(label, size or None) as task:
+        try:
+            return hf_hub_download(
+                name.repo, filename, revision=commit, endpoint=endpoint(), tqdm_class=_progress_class(task)
+            )
+        except Exception as e:
+            raise _hub_error(name, e) from e
+
+
+def _progress_class(task):
+    """A tqdm class for huggingface_hub's downloads that draws nothing itself and moves ``task``."""
+    from tqdm import tqdm
+
+    class Progress(tqdm):
+        def __init__(self, *args, **kwargs):
+            kwargs["disable"] = True
+            super().__init__(*args, **kwargs)
+            self.done = int(kwargs.get("initial") or 0)
+
+        def update(self, n=1):
+            self.done += int(n or 0)
+            task.update(self.done)
+
+    return Progress
+
+
+def _from_local_snapshot(name: HubName, tensor: str | None):
+    """Offline: the revision's files already in huggingface_hub's cache, or a one-line error."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = snapshot_download(name.repo, revision=name.revision or DEFAULT_REVISION, local_files_only=True)
+    except Exception as e:
+        raise ModelError(
+            f"{name.shown} is neither in vecq's cache nor downloaded, and HF_HUB_OFFLINE is set; "
+            "run once with the network (HF_HUB_OFFLINE unset) to fetch it"
+        ) from e
+    files = {}
+    for root, _, names in os.walk(folder):
+        for n in names:
+            path = os.path.join(root, n)
+            files[os.path.relpath(path, folder).replace(os.sep, "/")] = os.path.getsize(path)
+    plan = layouts.choose(files, name.repo, name.path)
+    commit = os.path.basename(os.path.normpath(folder))
+    remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"
+    path = os.path.join(folder, plan.main)
+    missing = [f for f in (plan.main, *plan.needs) if f not in files]
+    if missing:
+        raise ModelError(
+            f"{name.shown}: {', '.join(missing)} was not downloaded, and HF_HUB_OFFLINE is set; "
+            "run once with the network to fetch it"
+        )
+    if plan.kind in ("safetensors", "sharded"):
+        return path, "safetensors", remote, commit, None
+    return path, _format_of(plan, path), remote, commit, None
+
+
+def _fetch_table(
+    name: HubName,
+    commit: str,
+    files: dict[str, int],
+    plan: layouts.Plan,
+    staging_root: str,
+    reporter: Reporter,
+    tensor: str | None,
+    remote: str,
+):
+    """A safetensors table: downloaded whole when the file is mostly table, else by byte ranges."""
+    tokenizer = _download(name, commit, plan.needs[0], files.get(plan.needs[0]), reporter)
+    if plan.kind == "sharded":
+        index = _download(name, commit, plan.main, files.get(plan.main), reporter)
+        shard, tensor = safetensors_table.shard_of_table(index, tensor)
+        folder = plan.main.rsplit("/", 1)[0] + "/" if "/" in plan.main else ""
+        filename = folder + os.path.basename(shard)
+    else:
+        filename = plan.main
+    size = files.get(filename)
+    if size is None:
+        raise ModelError(f"{name.shown}: its index names {filename}, which the repo does not hold")
+    url = _url(name, commit, filename)
+    head = _get_range(name, url, 0, min(size, 8))
+    length = safetensors_table.header_length(head, size, f"{name.shown}/{filename}")
+    where = f"{name.shown}/{filename}"
+    declared = safetensors_table.parse_header(_get_range(name, url, 8, 8 + length), size - 8 - length, where)
+    wanted = safetensors_table.tensors_to_read(declared, where, tensor)
+    table_bytes = sum(declared[t]["data_offsets"][1] - declared[t]["data_offsets"][0] for t in wanted)
+    if plan.kind == "safetensors" and table_bytes >= WHOLE_FILE_SHARE * (size - 8 - length):
+        path = _download(name, commit, filename, size, reporter)
+        return path, "safetensors", remote, commit, None
+    os.makedirs(staging_root, exist_ok=True)
+    import tempfile
+
+    staging = tempfile.mkdtemp(prefix="hub-parts-", dir=staging_root)
+    try:
+        shutil.copyfile(tokenizer, os.path.join(staging, "tokenizer.json"))
+        path = os.path.join(staging, "model.safetensors")
+        _write_parts(name, url, declared, wanted, 8 + length, path, reporter)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return path, "safetensors", remote, commit, staging
+
+
+def _write_parts(
+    name: HubName, url: str, declared: dict, wanted: list[str], data_start: int, path: str, reporter: Reporter
+) -> None:
+    """A safetensors file of just the ``wanted`` tensors, their bytes fetched by range requests."""
+    header: dict = {}
+    at = 0
+    for t in wanted:
+        start, stop = declared[t]["data_offsets"]
+        header[t] = {**declared[t], "data_offsets": [at, at + stop - start]}
+        at += stop - start
+    raw = json.dumps(header).encode()
+    total = at
+    with open(path, "wb") as out, reporter.task(f"fetching the table of {name.shown}", total) as task:
+        out.write(struct.pack("<Q", len(raw)) + raw)
+        done = 0
+        for t in wanted:
+            start, stop = declared[t]["data_offsets"]
+            for chunk in _stream_range(name, url, data_start + start, data_start + stop):
+                out.write(chunk)
+                done += len(chunk)
+                task.update(done)
+    if done != total:
+        raise ModelError(f"{name.shown}: the Hub sent {done:,} bytes of a {total:,}-byte table; try again")
+
+
+def _url(name: HubName, commit: str, filename: str) -> str:
+    from huggingface_hub import hf_hub_url
+
+    return hf_hub_url(name.repo, filename, revision=commit, endpoint=endpoint())
+
+
+def _headers(start: int, stop: int) -> dict:
+    from huggingface_hub.utils import build_hf_headers
+
+    return {**build_hf_headers(), "Range": f"bytes={start}-{stop - 1}", "Accept-Encoding": "identity"}
+
+
+def _get_range(name: HubName, url: str, start: int, stop: int) -> bytes:
+    from huggingface_hub.utils import http_backoff, hf_raise_for_status
+
+    try:
+        response = http_backoff("GET", url, headers=_headers(start, stop), max_retries=2, follow_redirects=True)
+        hf_raise_for_status(response)
+    except Exception as e:
+        raise _hub_error(name, e) from e
+    data = response.content
+    if response.status_code != 206 and len(data) != stop - start:
+        raise ModelError(f"{endpoint()} does not answer range requests, which fetching a table alone needs")
+    return data[: stop - start]
+
+
+def _stream_range(name: HubName, url: str, start: int, stop: int):
+    from huggingface_hub.utils import hf_raise_for_status, http_stream_backoff
+
+    try:
+        with http_stream_backoff(
+            "GET", url, headers=_headers(start, stop), max_retries=2, follow_redirects=True
+        ) as response:
+            hf_raise_for_status(response)
+            if response.status_code != 206 and start > 0:
+                raise ModelError(f"{endpoint()} does not answer range requests, which fetching a table needs")
+            yield from response.iter_bytes(FETCH_CHUNK)
+    except ModelError:
+        raise
+    except Exception as e:
+        raise _hub_error(name, e) from e
+
+
+def _hub_error(name: HubName, e: Exception) -> ModelError:
+    """One line for what went wrong between vecq and the Hub, saying what to do."""
+    from huggingface_hub import errors
+
+    where = endpoint()
+    page = f"{where}/{name.repo}"
+    if isinstance(e, errors.GatedRepoError):
+        return ModelError(
+            f"{name.repo} is gated: ask for access on {page}, then set HF_TOKEN to a token of that "
+            f"account ({where}/settings/tokens)"
+        )
+    if isinstance(e, errors.RevisionNotFoundError):
+        return ModelError(f"{name.repo} has no revision {name.revision!r} (a branch, tag or commit) on {where}")
+    if isinstance(e, errors.RemoteEntryNotFoundError):
+        return ModelError(f"{name.shown}: a file the repo lists is missing on {where}; try again later")
+    status = getattr(getattr(e, "response", None), "status_code", None)
+    if isinstance(e, errors.RepositoryNotFoundError) or status in (401, 403, 404):
+        token = "HF_TOKEN is set but does not grant it" if os.environ.get("HF_TOKEN") else "set HF_TOKEN"
+        return ModelError(
+            f"no model repo {name.repo} on {where} that vecq may read: check the name; if it is private "
+            f"or gated, ask for access on {page} and {token} to a token of an account that has it"
+        )
+    if isinstance(e, errors.OfflineModeIsEnabled):
+        return ModelError(f"{name.shown} is not downloaded and huggingface_hub is offline (HF_HUB_OFFLINE)")
+    if isinstance(e, errors.HfHubHTTPError):
+        return ModelError(f"the Hub at {where} refused {name.shown} (HTTP {status}); try again later")
+    if isinstance(e, (OSError, ConnectionError)) or type(e).__module__.startswith(("httpx", "httpcore")):
+        return ModelError(
+            f"cannot reach the Hub at {where} for {name.shown} ({type(e).__name__}); check the network, "
+            "or set HF_HUB_OFFLINE=1 to use what is already downloaded"
+        )
+    return ModelError(f"{name.shown}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
