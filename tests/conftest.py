@@ -140,3 +140,35 @@ def kill_midway(cmd: list[str], env: dict, folder: Path, pattern: str) -> None:
             time.sleep(0.005)
         proc.send_signal(signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL, "the command ended before it could be killed midway"
+
+
+def train_tokenizer(kind: str, size: int = 600) -> tuple[str, int]:
+    """A tokenizer of ``kind`` (byte-level BPE as GPT-2, SentencePiece-style BPE as Llama 2, WordPiece
+    as BERT) trained by Hugging Face's tokenizers on gensim's Lee corpus: (tokenizer.json, vocab size)."""
+    import tokenizers
+    from gensim.test.utils import datapath
+    from tokenizers import decoders, models, pre_tokenizers, trainers
+
+    if kind == "byte-level BPE":
+        tok = tokenizers.Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tok.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(
+            vocab_size=size,
+            special_tokens=["<|endoftext|>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )
+    elif kind == "SentencePiece":
+        tok = tokenizers.Tokenizer(models.BPE(unk_token="<unk>"))
+        tok.pre_tokenizer = pre_tokenizers.Metaspace()
+        tok.decoder = decoders.Metaspace()
+        trainer = trainers.BpeTrainer(vocab_size=size, special_tokens=["<unk>", "<s>", "</s>"])
+    else:
+        tok = tokenizers.Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+        tok.decoder = decoders.WordPiece()
+        trainer = trainers.WordPieceTrainer(
+            vocab_size=size, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+        )
+    tok.train([datapath("lee_background.cor")], trainer)
+    return tok.to_str(), tok.get_vocab_size()

@@ -13,7 +13,7 @@ import struct
 import numpy as np
 import pytest
 import tokenizers
-from conftest import invoke, tsv
+from conftest import invoke, train_tokenizer, tsv
 from safetensors.numpy import load_file, save_file
 
 import vecq
@@ -22,20 +22,9 @@ PADDING = 7  # rows past the vocabulary, as checkpoints pad their tables
 
 
 @pytest.fixture(scope="module")
-def bpe(tmp_path_factory):
+def bpe():
     """A byte-level BPE tokenizer trained on gensim's Lee corpus: (tokenizer.json text, vocab size)."""
-    from gensim.test.utils import datapath
-
-    tok = tokenizers.Tokenizer(tokenizers.models.BPE())
-    tok.pre_tokenizer = tokenizers.pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = tokenizers.decoders.ByteLevel()
-    trainer = tokenizers.trainers.BpeTrainer(
-        vocab_size=600,
-        special_tokens=["<|endoftext|>"],
-        initial_alphabet=tokenizers.pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train([datapath("lee_background.cor")], trainer)
-    return tok.to_str(), tok.get_vocab_size()
+    return train_tokenizer("byte-level BPE")
 
 
 def checkpoint(folder, bpe, dtype: str = "float32", name: str = "wte.weight"):

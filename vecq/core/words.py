@@ -79,7 +79,9 @@ def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool 
     if by_id:
         row = int(by_id.group(1))
         if row >= _rows(vocab):
-            raise QueryError(f"{typed} is beyond the model's {_rows(vocab):,} rows (ids 0 to {_rows(vocab) - 1:,})")
+            raise QueryError(
+                f"{typed} is beyond the model's {_rows(vocab):,} rows (ids 0 to {_rows(vocab) - 1:,})"
+            )
         return Match(typed, _word(vocab, row), row)
     for form in variants(typed)[1:]:
         row = vocab.index(form)
@@ -127,8 +129,12 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     notes = []
     for m in matches:
         if m.other is not None:
-            notes.append(f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}")
-        elif m.changed and not _ROW.fullmatch(m.typed):
+            notes.append(
+                f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}"
+            )
+        elif _ROW.fullmatch(m.typed):
+            notes.append(f"{m.typed} is {m.word!r}")
+        elif m.changed:
             notes.append(f"using {m.word!r} for {m.typed!r}")
     return notes
 

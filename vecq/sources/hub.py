@@ -72,6 +72,15 @@ def endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
 
 
+def cache_dir() -> str | None:
+    """huggingface_hub's cache as the environment says now (its own constants are read at import)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.path.expanduser(os.environ["HF_HUB_CACHE"])
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.path.expanduser(os.environ["HF_HOME"]), "hub")
+    return None
+
+
 def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
 
@@ -96,6 +105,11 @@ def _format_of(plan: layouts.Plan, path: str) -> str:
     return "gensim-kv" if plan.kind == "gensim-kv" else detect_format(path)
 
 
+def commit_of(name: HubName) -> str:
+    """The commit the revision points at now (asks the Hub)."""
+    return _listing(name)[0]
+
+
 def _listing(name: HubName) -> tuple[str, dict[str, int]]:
     """The commit the revision points at and the repo's files there (path -> size)."""
     from huggingface_hub import HfApi
@@ -116,11 +130,21 @@ def _download(name: HubName, commit: str, filename: str, size: int | None, repor
     label = f"downloading {filename} from {name.repo}"
     with reporter.task(label, size or None) as task:
         try:
-            return hf_hub_download(
-                name.repo, filename, revision=commit, endpoint=endpoint(), tqdm_class=_progress_class(task)
+            # By the revision's name, so that huggingface_hub records where it points (its refs),
+            # which is how an offline run finds the files again; the commit is checked after.
+            path = hf_hub_download(
+                name.repo,
+                filename,
+                revision=name.revision or DEFAULT_REVISION,
+                endpoint=endpoint(),
+                cache_dir=cache_dir(),
+                tqdm_class=_progress_class(task),
             )
         except Exception as e:
             raise _hub_error(name, e) from e
+    if f"{os.sep}{commit}{os.sep}" not in path:
+        raise ModelError(f"{name.shown} moved to a new commit while it was downloaded; run vecq again")
+    return path
 
 
 def _progress_class(task):
@@ -145,7 +169,12 @@ def _from_local_snapshot(name: HubName, tensor: str | None):
     from huggingface_hub import snapshot_download
 
     try:
-        folder = snapshot_download(name.repo, revision=name.revision or DEFAULT_REVISION, local_files_only=True)
+        folder = snapshot_download(
+            name.repo,
+            revision=name.revision or DEFAULT_REVISION,
+            cache_dir=cache_dir(),
+            local_files_only=True,
+        )
     except Exception as e:
         raise ModelError(
             f"{name.shown} is neither in vecq's cache nor downloaded, and HF_HUB_OFFLINE is set; "
@@ -255,10 +284,12 @@ def _headers(start: int, stop: int) -> dict:
 
 
 def _get_range(name: HubName, url: str, start: int, stop: int) -> bytes:
-    from huggingface_hub.utils import http_backoff, hf_raise_for_status
+    from huggingface_hub.utils import hf_raise_for_status, http_backoff
 
     try:
-        response = http_backoff("GET", url, headers=_headers(start, stop), max_retries=2, follow_redirects=True)
+        response = http_backoff(
+            "GET", url, headers=_headers(start, stop), max_retries=2, follow_redirects=True
+        )
         hf_raise_for_status(response)
     except Exception as e:
         raise _hub_error(name, e) from e
@@ -297,7 +328,9 @@ def _hub_error(name: HubName, e: Exception) -> ModelError:
             f"account ({where}/settings/tokens)"
         )
     if isinstance(e, errors.RevisionNotFoundError):
-        return ModelError(f"{name.repo} has no revision {name.revision!r} (a branch, tag or commit) on {where}")
+        return ModelError(
+            f"{name.repo} has no revision {name.revision!r} (a branch, tag or commit) on {where}"
+        )
     if isinstance(e, errors.RemoteEntryNotFoundError):
         return ModelError(f"{name.shown}: a file the repo lists is missing on {where}; try again later")
     status = getattr(getattr(e, "response", None), "status_code", None)

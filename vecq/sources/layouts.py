@@ -119,11 +119,17 @@ def _vector_files(files: dict[str, int]) -> list[Plan]:
 def _plan_for_file(path: str, files: dict[str, int], where: str) -> Plan:
     base, folder = path.rsplit("/", 1)[-1], _folder(path)
     if base.endswith(PICKLES) or base == "pytorch_model.bin":
-        raise ModelError(f"{where}/{path} is a PyTorch pickle, which runs code when read; vecq never reads one")
+        raise ModelError(
+            f"{where}/{path} is a PyTorch pickle, which runs code when read; vecq never reads one"
+        )
     if base == INDEX:
         return Plan("sharded", path, (folder + "tokenizer.json",))
     if base.endswith(".safetensors"):
         return Plan("safetensors", path, (folder + "tokenizer.json",))
     if base.endswith((".model", ".kv")):
-        return Plan("gensim-kv", path, tuple(sorted(p for p in files if p.startswith(path + ".") and p.endswith(".npy"))))
+        return Plan(
+            "gensim-kv",
+            path,
+            tuple(sorted(p for p in files if p.startswith(path + ".") and p.endswith(".npy"))),
+        )
     return Plan("vector-file", path, ())

@@ -89,18 +89,20 @@ def open_model(
     limit: int | None = None,
     reporter: Reporter = NULL_REPORTER,
     warn: Callable[[str], None] = _ignore,
+    refresh: bool = False,
 ) -> Model:
-    """The model named by ``spec`` (a path or a gensim-data name), ready to query.
+    """The model named by ``spec`` (a path, a gensim-data name, a Hub repo), ready to query.
 
     A ready cache is mapped; a damaged one is converted again when its source can be read, and
-    named with the command that removes it when not; a missing one is converted.
+    named with the command that removes it when not; a missing one is converted. ``refresh`` (a
+    Hub model) asks the Hub for the revision's commit and converts again when it moved.
     """
     from ..cache import reader
 
     if limit is not None and limit < 1:
         raise ModelError(f"--limit must be at least 1 (got {limit})")
     damaged: list = []
-    found = find_ready(spec, limit=limit, warn=warn, damaged=damaged)
+    found = None if refresh else find_ready(spec, limit=limit, warn=warn, damaged=damaged)
     if found is not None:
         try:
             return reader.map_folder(*found)
@@ -117,8 +119,13 @@ def open_model(
             raise reader.DamagedCacheError(folder, status.manifest, status.reason) from None
         raise
     folder = layout.entry_dir(source.key, limit)
+    status = layout.check(folder)
+    if refresh and status.ok and status.manifest.get("revision") == source.revision:
+        if source.staging is not None:
+            files.rmtree(source.staging, ignore_errors=True)
+        return reader.map_folder(folder, status.manifest)
     try:
-        return build(source, folder, layout.check(folder), reporter, warn)
+        return build(source, folder, status, reporter, warn, force=refresh)
     finally:
         if source.staging is not None:  # parts fetched from the Hub: the cache holds them now
             files.rmtree(source.staging, ignore_errors=True)
@@ -153,8 +160,10 @@ def build(
     status: layout.Status,
     reporter: Reporter = NULL_REPORTER,
     warn: Callable[[str], None] = _ignore,
+    force: bool = False,
 ) -> Model:
-    """Convert ``source`` into the cache, or answer from memory when the cache cannot be written."""
+    """Convert ``source`` into the cache (again, with ``force``), or answer from memory when the cache
+    cannot be written."""
     from ..cache import reader, writer
     from ..core.model import Model
 
@@ -165,7 +174,7 @@ def build(
     try:
         with files.locked(folder, waiting=lambda: warn(_waiting_note(source.name))):
             again = layout.check(folder)  # another vecq may have converted it meanwhile
-            if again.ok:
+            if again.ok and not force:
                 return reader.map_folder(folder, again.manifest)
             files.sweep(folder)
             root = os.path.dirname(folder)

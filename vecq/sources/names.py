@@ -14,8 +14,8 @@ from typing import NamedTuple
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .catalogue import CATALOGUE, OFFLINE_MODEL
 from . import hub, layouts
+from .catalogue import CATALOGUE, OFFLINE_MODEL
 from .download import download, gensim_data_dir
 from .formats import detect_format
 
@@ -108,7 +108,7 @@ def source_for(
         from ..cache.layout import cache_root
 
         path, fmt, remote, revision, staging = hub.fetch(
-            wanted.hub, os.path.join(cache_root(), "hub-parts"), reporter, wanted.tensor
+            wanted.hub, os.path.join(cache_root(), ".hub-parts"), reporter, wanted.tensor
         )
         return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor, remote, revision, staging)
     if wanted.path is not None and os.path.isdir(wanted.path):

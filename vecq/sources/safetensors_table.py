@@ -139,11 +139,17 @@ def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> 
     dtype, shape, (start, _) = entry["dtype"], entry["shape"], entry["data_offsets"]
     if name == MAPPING:
         if dtype not in ("I64", "I32") or len(shape) != 1:
-            raise ModelError(f"{path}: the tensor {name!r} is {dtype} {shape}; a mapping is a list of integers")
+            raise ModelError(
+                f"{path}: the tensor {name!r} is {dtype} {shape}; a mapping is a list of integers"
+            )
         stored = {"I64": "<i8", "I32": "<i4"}[dtype]
-        return np.asarray(np.memmap(path, dtype=stored, mode="r", offset=data_start + start, shape=tuple(shape)))
+        return np.asarray(
+            np.memmap(path, dtype=stored, mode="r", offset=data_start + start, shape=tuple(shape))
+        )
     if dtype not in ITEM_SIZES:
-        raise ModelError(f"{path}: the table {name!r} is {dtype}; vecq reads F32, F16, BF16, F64 and I8 tables")
+        raise ModelError(
+            f"{path}: the table {name!r} is {dtype}; vecq reads F32, F16, BF16, F64 and I8 tables"
+        )
     if len(shape) != rank or min(shape, default=1) < 1:
         what = "a token table has two dimensions" if rank == 2 else "weights are one per token"
         raise ModelError(f"{path}: the tensor {name!r} has shape {shape}; {what}")
@@ -171,7 +177,7 @@ def table(path: str, wanted: str | None = None) -> tuple[str, np.ndarray, dict]:
     details = {"tensor": names[0], "dtype": entry["dtype"], "shape": list(entry["shape"])}
     if MAPPING in names:
         mapping = _array(path, declared, data_start, MAPPING, 1)
-        if len(mapping) and not (0 <= mapping.min() and mapping.max() < len(rows)):
+        if len(mapping) and not (mapping.min() >= 0 and mapping.max() < len(rows)):
             raise ModelError(f"{path}: its mapping names rows beyond its {len(rows):,}-row table")
         rows = rows[mapping]
     if WEIGHTS in names:

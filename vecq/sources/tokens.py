@@ -24,7 +24,11 @@ WORD_START = "\u2581"  # ▁, SentencePiece's mark for the space before a word
 
 def byte_level_alphabet() -> dict[str, int]:
     """GPT-2's map from the stand-in letters of byte-level BPE back to bytes (``bytes_to_unicode``)."""
-    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
+    printable = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
     letters = list(printable)
     n = 0
     for b in range(256):
@@ -66,7 +70,9 @@ def shown_forms(tokens: list[str], spec: dict, special: set[str]) -> list[str]:
         prefix = (spec.get("model") or {}).get("continuing_subword_prefix") or "##"
 
         def show(token: str) -> str:
-            return token[len(prefix) :] if token.startswith(prefix) and token != prefix else WORD_START + token
+            return (
+                token[len(prefix) :] if token.startswith(prefix) and token != prefix else WORD_START + token
+            )
 
     else:
         return list(tokens)

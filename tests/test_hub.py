@@ -1,0 +1,442 @@
+"""Models on the Hugging Face Hub (issue 16), from a Hub on 127.0.0.1 that these tests start.
+
+Every repo is built here with the real libraries: gensim's ``KeyedVectors.save`` (as the fse repos
+are), model2vec's ``StaticModel.save_pretrained``, safetensors' writer and Hugging Face's tokenizers.
+The oracles are the same libraries' readers: gensim's ``KeyedVectors.load``, model2vec's
+``StaticModel.from_pretrained`` and safetensors' loader.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import struct
+
+import numpy as np
+import pytest
+from conftest import GLOVE, invoke, train_tokenizer, tsv
+from hub_server import Hub
+from safetensors.numpy import load_file, save_file
+
+import vecq
+
+DIMS = 32
+
+
+def gpt2_repo(folder, tokenizer):
+    """A GPT-2-shaped checkpoint: the table is a small part of the file, as in a real one."""
+    text, size = tokenizer
+    folder.mkdir(parents=True)
+    (folder / "tokenizer.json").write_text(text)
+    (folder / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_embd": DIMS}))
+    rng = np.random.default_rng(2)
+    tensors = {
+        "wte.weight": rng.standard_normal((size, DIMS)).astype(np.float32),
+        "wpe.weight": rng.standard_normal((64, DIMS)).astype(np.float32),
+        "h.0.mlp.c_fc.weight": rng.standard_normal((DIMS, 40_000)).astype(np.float32),  # 5 MB
+    }
+    save_file(tensors, str(folder / "model.safetensors"))
+    return tensors["wte.weight"]
+
+
+def llama_repo(folder, tokenizer):
+    """A sharded bfloat16 Llama-shaped checkpoint: the table in the second shard, after big layers."""
+    text, size = tokenizer
+    folder.mkdir(parents=True)
+    (folder / "tokenizer.json").write_text(text)
+    rng = np.random.default_rng(3)
+    values = rng.standard_normal((size, DIMS)).astype(np.float32)
+    halves = (values.view(np.uint32) >> 16).astype(np.uint16)
+    layers = rng.integers(0, 1 << 16, size=(1024, 2048), dtype=np.uint16)  # 4 MB of bf16 layers
+    shards = {
+        "model-00001-of-00002.safetensors": {"model.layers.0.mlp.up_proj.weight": layers},
+        "model-00002-of-00002.safetensors": {
+            "model.layers.1.mlp.up_proj.weight": layers,
+            "model.embed_tokens.weight": halves,
+            "model.norm.weight": np.ones(DIMS, dtype=np.uint16),
+        },
+    }
+    weight_map = {}
+    for shard, tensors in shards.items():
+        header, at, blobs = {}, 0, []
+        for name, array in tensors.items():
+            header[name] = {
+                "dtype": "BF16",
+                "shape": list(array.shape),
+                "data_offsets": [at, at + array.nbytes],
+            }
+            at += array.nbytes
+            blobs.append(array.tobytes())
+            weight_map[name] = shard
+        raw = json.dumps(header).encode()
+        (folder / shard).write_bytes(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
+    (folder / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {}, "weight_map": weight_map})
+    )
+    return (halves.astype(np.uint32) << 16).view(np.float32), halves.nbytes
+
+
+def model2vec_repo(folder, tokenizer):
+    """A model2vec model saved by model2vec itself, with per-token weights (as potion models have)."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    text, size = tokenizer
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((size, DIMS)).astype(np.float32)
+    weights = rng.uniform(0.5, 2.0, size).astype(np.float32)
+    model = StaticModel(vectors, Tokenizer.from_str(text), normalize=True, weights=weights)
+    model.save_pretrained(str(folder))
+
+
+def static_st_repo(folder, tokenizer):
+    """sentence-transformers' static-embedding layout, written as its StaticEmbedding.save does."""
+    text, size = tokenizer
+    module = folder / "0_StaticEmbedding"
+    module.mkdir(parents=True)
+    (module / "tokenizer.json").write_text(text)
+    table = np.random.default_rng(5).standard_normal((size, DIMS)).astype(np.float32)
+    save_file({"embedding.weight": table}, str(module / "model.safetensors"))
+    modules = [
+        {
+            "idx": 0,
+            "name": "0",
+            "path": "0_StaticEmbedding",
+            "type": "sentence_transformers.models.StaticEmbedding",
+        }
+    ]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "config_sentence_transformers.json").write_text(json.dumps({"__version__": {}}))
+
+
+class MakesAFile:
+    """A pickle that would create a file when unpickled: what a hostile .model can hold."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory, kv):
+    root = tmp_path_factory.mktemp("hub")
+    hub = Hub()
+    fse = root / "fse-glove"
+    fse.mkdir()
+    kv.save(str(fse / f"{GLOVE}.model"))  # as the fse repos hold gensim-data's models
+    hub.add(f"fse/{GLOVE}", fse)
+    byte_level = train_tokenizer("byte-level BPE")
+    hub.gpt2 = gpt2_repo(root / "gpt2", byte_level)
+    hub.add("tiny/gpt2", root / "gpt2")
+    hub.bpe = byte_level
+    sentencepiece = train_tokenizer("SentencePiece")
+    hub.llama, hub.llama_table_bytes = llama_repo(root / "llama", sentencepiece)
+    hub.add("tiny/llama-sharded", root / "llama")
+    wordpiece = hub.wordpiece = train_tokenizer("WordPiece")
+    model2vec_repo(root / "potion", wordpiece)
+    hub.add("tiny/potion", root / "potion")
+    static_st_repo(root / "static", wordpiece)
+    hub.add("tiny/static-st", root / "static")
+    gated = root / "gated"
+    gpt2_repo(gated, byte_level)
+    hub.add("tiny/gated", gated, gated=True, token="hf_right")
+    evil = root / "evil"
+    evil.mkdir()
+    hub.marker = root / "pwned"
+    (evil / "evil.model").write_bytes(pickle.dumps(MakesAFile(hub.marker)))
+    np.save(evil / "evil.model.vectors.npy", np.zeros((3, 4), dtype=np.float32))
+    hub.add("tiny/evil-fse", evil)
+    torch_only = root / "torch"
+    torch_only.mkdir()
+    (torch_only / "pytorch_model.bin").write_bytes(pickle.dumps({"wte": [0.0]}))
+    (torch_only / "config.json").write_text("{}")
+    hub.add("tiny/torch-only", torch_only)
+    readme = root / "readme"
+    readme.mkdir()
+    (readme / "README.md").write_text("nothing here")
+    (readme / "data.csv").write_text("a,b\n")
+    hub.add("tiny/no-table", readme)
+    with hub:
+        yield hub
+
+
+@pytest.fixture(autouse=True)
+def hub_env(hub, tmp_path, monkeypatch):
+    """Each test: the local Hub, a fresh vecq cache and huggingface_hub cache, no token, online."""
+    monkeypatch.setenv("HF_ENDPOINT", hub.url)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    hub.reset_counts()
+
+
+def test_the_fse_glove_answers_as_the_catalogue_glove(hub, session_cache, monkeypatch):
+    ours = invoke(["-m", f"hf:fse/{GLOVE}", "neighbors", "cat", "-n", "10"])
+    assert ours.exit_code == 0, ours.stderr
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(session_cache))  # the catalogue GloVe, from kumo's package
+    theirs = invoke(["-m", GLOVE, "neighbors", "cat", "-n", "10"])
+    assert tsv(ours.stdout) == tsv(theirs.stdout) and len(tsv(ours.stdout)) == 10
+
+
+def test_the_fse_model_equals_gensims_own_load(hub, kv):
+    from gensim.models import KeyedVectors
+
+    model = vecq.load(f"hf:fse/{GLOVE}")
+    path = model.model.info.source
+    assert path.startswith(f"hf:fse/{GLOVE}@{hub.repos[f'fse/{GLOVE}'].commit}/")
+    from huggingface_hub import hf_hub_download
+
+    local = hf_hub_download(f"fse/{GLOVE}", f"{GLOVE}.model", endpoint=hub.url, cache_dir=str(hub_cache()))
+    oracle = KeyedVectors.load(local, mmap="r")
+    assert list(model.index_to_key) == oracle.index_to_key
+    for word in ["the", "cat", "queen", oracle.index_to_key[-1]]:
+        assert np.allclose(model[word], oracle[word], rtol=1e-6, atol=1e-7)
+
+
+def hub_cache():
+    import os
+
+    return os.path.join(os.environ["HF_HOME"], "hub")
+
+
+def test_a_cached_hub_model_never_asks_the_hub_again(hub):
+    assert invoke(["-m", "tiny/gpt2", "info"]).exit_code == 0  # a bare OWNER/NAME is a Hub repo
+    assert hub.requests
+    hub.reset_counts()
+    for args in (["info"], ["neighbors", "the", "-n", "2"], ["similar", "the", "of"]):
+        assert invoke(["-m", "hf:tiny/gpt2", *args]).exit_code == 0
+    assert invoke(["-m", "tiny/gpt2", "neighbors", "the"]).exit_code == 0
+    assert hub.requests == []
+
+
+def test_info_shows_the_table_as_the_lecture_does(hub):
+    info = json.loads(invoke(["-m", "hf:tiny/gpt2", "info", "-f", "json"]).stdout)[0]
+    rows, dims = hub.gpt2.shape
+    assert info["shape"] == f"[{rows}, {dims}]" and info["tensor"] == "wte.weight"
+    assert (info["dtype"], info["tokenizer"]) == ("F32", "byte-level BPE")
+    assert info["revision"] == hub.repos["tiny/gpt2"].commit
+    listed = tsv(invoke(["cache", "list"]).stdout)
+    assert [r["revision"] for r in listed] == [hub.repos["tiny/gpt2"].commit]
+
+
+def test_only_the_table_is_fetched_from_a_checkpoint(hub):
+    result = invoke(["-m", "hf:tiny/gpt2", "vector", "--id", "5", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert np.allclose(json.loads(result.stdout)[0]["vector"], hub.gpt2[5], rtol=1e-6, atol=1e-7)
+    tokenizer = len(hub.bpe[0].encode())
+    header = (
+        8 + struct.unpack("<Q", (hub.repos["tiny/gpt2"].folder / "model.safetensors").read_bytes()[:8])[0]
+    )
+    assert hub.sent["tiny/gpt2"] <= hub.gpt2.nbytes + header + tokenizer + (1 << 20)
+    assert hub.sent["tiny/gpt2"] >= hub.gpt2.nbytes
+    file_size = (hub.repos["tiny/gpt2"].folder / "model.safetensors").stat().st_size
+    assert file_size > 3 * hub.gpt2.nbytes  # the test means something: the file is mostly other tensors
+
+
+def test_the_sharded_bfloat16_checkpoint_costs_its_table(hub):
+    kv = vecq.load("hf:tiny/llama-sharded")
+    assert np.allclose(np.asarray(kv.vectors), hub.llama, rtol=1e-6, atol=1e-7)
+    from vecq.sources import safetensors_table
+
+    words, rows = safetensors_table.read(
+        str(hub.repos["tiny/llama-sharded"].folder / "model.safetensors.index.json")
+    )
+    assert np.array_equal(rows, hub.llama)  # the read itself: exact
+    folder = hub.repos["tiny/llama-sharded"].folder
+    small = sum((folder / n).stat().st_size for n in ("tokenizer.json", "model.safetensors.index.json"))
+    headers = sum(8 + struct.unpack("<Q", p.read_bytes()[:8])[0] for p in folder.glob("*.safetensors"))
+    assert (
+        hub.llama_table_bytes
+        <= hub.sent["tiny/llama-sharded"]
+        <= hub.llama_table_bytes + small + headers + (1 << 20)
+    )
+    assert sum(p.stat().st_size for p in folder.glob("*.safetensors")) > 4 * hub.llama_table_bytes
+    info = json.loads(invoke(["-m", "hf:tiny/llama-sharded", "info", "-f", "json"]).stdout)[0]
+    assert (info["dtype"], info["tokenizer"], info["tensor"]) == (
+        "BF16",
+        "SentencePiece",
+        "model.embed_tokens.weight",
+    )
+    assert words[:3] == ["<unk>", "<s>", "</s>"]
+
+
+def test_model2vec_rows_equal_model2vecs_own(hub):
+    from model2vec import StaticModel
+
+    oracle = StaticModel.from_pretrained(str(hub.repos["tiny/potion"].folder), force_download=False)
+    ids = list(range(len(oracle.tokens)))
+    expected = oracle._encode_helper(ids).astype(np.float32)
+    kv = vecq.load("hf:tiny/potion")
+    assert np.allclose(np.asarray(kv.vectors), expected, rtol=1e-6, atol=1e-7)
+    from vecq.sources import safetensors_table
+
+    _, rows = safetensors_table.read(str(hub.repos["tiny/potion"].folder / "model.safetensors"))
+    assert np.array_equal(rows, expected)
+    info = json.loads(invoke(["-m", "hf:tiny/potion", "info", "-f", "json"]).stdout)[0]
+    assert (info["tensor"], info["tokenizer"]) == ("embeddings", "WordPiece")
+
+
+def test_sentence_transformers_static_rows_equal_model2vecs_read_of_them(hub):
+    from model2vec import StaticModel
+
+    oracle = StaticModel.from_pretrained(str(hub.repos["tiny/static-st"].folder), force_download=False)
+    kv = vecq.load("hf:tiny/static-st")
+    assert np.allclose(np.asarray(kv.vectors), oracle.embedding, rtol=1e-6, atol=1e-7)
+    assert len(kv) == len(oracle.tokens)
+
+
+def test_tokens_read_as_typed(hub):
+    vocab = json.loads(hub.bpe[0])["model"]["vocab"]
+    # a text that is two tokens: a word (after a space, Ġ) and a piece inside a word
+    word = next(t for t in sorted(vocab, key=vocab.get) if t.isalpha() and len(t) > 2 and "Ġ" + t in vocab)
+    result = invoke(["-m", "hf:tiny/gpt2", "vector", word, "-f", "json"])
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)[0]
+    assert record["word"] == word  # records carry what was typed; the note says which token answered
+    assert np.allclose(record["vector"], hub.gpt2[vocab["Ġ" + word]], rtol=1e-6, atol=1e-7)
+    assert f"using '▁{word}' for '{word}'" in result.stderr
+    assert f"id:{vocab[word]}" in result.stderr  # the other token, without the space, and how to ask
+    for typed in ["Ġ" + word, "▁" + word, " " + word]:
+        again = json.loads(invoke(["-m", "hf:tiny/gpt2", "vector", typed, "-f", "json"]).stdout)[0]
+        assert again["vector"] == record["vector"]
+    bare = invoke(["-m", "hf:tiny/gpt2", "vector", f"id:{vocab[word]}", "-f", "json"])
+    assert f"id:{vocab[word]} is '{word}'" in bare.stderr
+    vector = json.loads(bare.stdout)[0]["vector"]
+    assert np.allclose(vector, hub.gpt2[vocab[word]], rtol=1e-6, atol=1e-7)
+    neighbours = tsv(invoke(["-m", "hf:tiny/gpt2", "neighbors", word, "-n", "3"]).stdout)
+    assert len(neighbours) == 3 and all("Ġ" not in r["word"] for r in neighbours)
+    assert any(
+        r["word"].startswith("▁")
+        for r in tsv(invoke(["-m", "hf:tiny/gpt2", "neighbors", word, "-n", "30"]).stdout)
+    )
+
+
+def test_a_row_beyond_the_table_is_reported(hub):
+    result = invoke(["-m", "hf:tiny/gpt2", "vector", "--id", str(len(hub.gpt2))])
+    assert result.exit_code == 3 and "beyond" in result.stderr
+
+
+def test_a_pickle_that_runs_code_is_refused_and_runs_nothing(hub):
+    result = invoke(["-m", "hf:tiny/evil-fse", "info"])
+    assert result.exit_code == 4 and "open" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not hub.marker.exists()
+
+
+@pytest.mark.parametrize(
+    ("repo", "says"),
+    [
+        ("tiny/nope", "no model repo tiny/nope"),
+        ("tiny/torch-only", "PyTorch pickles"),
+        ("tiny/no-table", "README.md, data.csv"),
+        ("tiny/gated", "gated"),
+        ("tiny/gpt2@v9", "no revision 'v9'"),
+    ],
+)
+def test_hub_errors_are_one_line_exit_4(hub, repo, says):
+    result = invoke(["-m", f"hf:{repo}", "info"])
+    (line,) = result.stderr.splitlines()
+    assert result.exit_code == 4 and says in line, line
+
+
+def test_a_gated_repo_opens_with_a_token_that_has_access(hub, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_wrong")
+    result = invoke(["-m", "hf:tiny/gated", "info"])
+    assert result.exit_code == 4 and "is gated: ask for access" in result.stderr
+    monkeypatch.setenv("HF_TOKEN", "hf_right")
+    assert invoke(["-m", "hf:tiny/gated", "info"]).exit_code == 0
+
+
+def test_offline_answers_from_what_was_downloaded_and_says_what_is_missing(hub, monkeypatch, tmp_path):
+    assert invoke(["-m", "hf:tiny/potion", "info"]).exit_code == 0  # downloaded whole: in HF's cache
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "another-cache"))  # vecq's cache gone
+    hub.reset_counts()
+    assert invoke(["-m", "hf:tiny/potion", "info"]).exit_code == 0
+    assert hub.requests == []
+    result = invoke(["-m", "hf:tiny/llama-sharded", "info"])
+    assert result.exit_code == 4 and "HF_HUB_OFFLINE" in result.stderr and hub.requests == []
+
+
+def test_an_unreachable_hub_is_one_line(monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    result = invoke(["-m", "hf:tiny/gpt2", "info"])
+    (line,) = result.stderr.splitlines()
+    assert result.exit_code == 4 and "cannot reach the Hub" in line
+
+
+def test_download_refreshes_when_the_revision_moves(hub):
+    assert invoke(["-m", "hf:tiny/static-st", "info"]).exit_code == 0
+    result = invoke(["download", "hf:tiny/static-st"])
+    assert result.exit_code == 0 and "up to date" in result.stderr
+    repo = hub.repos["tiny/static-st"]
+    (repo.folder / "README.md").write_text("a new commit")
+    hub.add("tiny/static-st", repo.folder)
+    new = hub.repos["tiny/static-st"].commit
+    assert new != repo.commit
+    result = invoke(["download", "hf:tiny/static-st"])
+    assert result.exit_code == 0 and new in result.stderr
+    info = json.loads(invoke(["-m", "hf:tiny/static-st", "info", "-f", "json"]).stdout)[0]
+    assert info["revision"] == new
+
+
+def test_a_folder_inside_a_repo(hub):
+    info = json.loads(invoke(["-m", "hf:tiny/static-st/0_StaticEmbedding", "info", "-f", "json"]).stdout)[0]
+    assert info["tensor"] == "embedding.weight" and info["vocabulary"] == hub.wordpiece[1]
+
+
+def test_a_table_by_its_name_with_tensor(hub, tmp_path):
+    folder = tmp_path / "odd"
+    table = gpt2_repo(folder, hub.bpe)
+    tensors = load_file(str(folder / "model.safetensors"))
+    tensors["transformer.token_table"] = tensors.pop("wte.weight")
+    save_file(tensors, str(folder / "model.safetensors"))
+    hub.add("tiny/odd-name", folder)
+    result = invoke(["-m", "hf:tiny/odd-name", "info"])
+    assert result.exit_code == 4 and "name it with --tensor" in result.stderr
+    kv = vecq.load("hf:tiny/odd-name#transformer.token_table")
+    assert np.allclose(np.asarray(kv.vectors), table, rtol=1e-6, atol=1e-7)
+    info = json.loads(
+        invoke(["-m", "hf:tiny/odd-name", "--tensor", "transformer.token_table", "info", "-f", "json"]).stdout
+    )[0]
+    assert (
+        info["tensor"] == "transformer.token_table"
+        and info["shape"] == f"[{table.shape[0]}, {table.shape[1]}]"
+    )
+
+
+def test_hostile_safetensors_in_a_repo(hub, tmp_path):
+    folder = tmp_path / "lying"
+    gpt2_repo(folder, hub.bpe)
+    path = folder / "model.safetensors"
+    raw = path.read_bytes()
+    (length,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + length])
+    header["wte.weight"]["data_offsets"][1] += 4096  # lies: overlaps the next tensor
+    forged = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(forged)) + forged + raw[8 + length :])
+    hub.add("tiny/lying", folder)
+    result = invoke(["-m", "hf:tiny/lying", "info"])
+    assert result.exit_code == 4 and len(result.stderr.splitlines()) == 1
+
+
+def test_a_tokenizer_that_disagrees_with_the_table(hub, tmp_path):
+    folder = tmp_path / "mismatch"
+    gpt2_repo(folder, hub.bpe)
+    save_file(
+        {"wte.weight": np.zeros((10, 4), dtype=np.float32), "big": np.zeros((4, 100_000), dtype=np.float32)},
+        str(folder / "model.safetensors"),
+    )
+    hub.add("tiny/mismatch", folder)
+    result = invoke(["-m", "hf:tiny/mismatch", "info"])
+    assert result.exit_code == 4 and "beyond the table's 10 rows" in result.stderr
+
+
+def test_safetensors_own_loader_agrees_on_the_gpt2_fixture(hub):
+    oracle = load_file(str(hub.repos["tiny/gpt2"].folder / "model.safetensors"))["wte.weight"]
+    assert np.array_equal(oracle, hub.gpt2)
+    kv = vecq.load("hf:tiny/gpt2")
+    assert np.allclose(np.asarray(kv.vectors), oracle, rtol=1e-6, atol=1e-7)
