@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import struct
 
 import numpy as np
@@ -153,6 +154,18 @@ def hub(tmp_path_factory, kv):
     (torch_only / "pytorch_model.bin").write_bytes(pickle.dumps({"wte": [0.0]}))
     (torch_only / "config.json").write_text("{}")
     hub.add("tiny/torch-only", torch_only)
+    fasttext = root / "fasttext"
+    fasttext.mkdir()
+    from gensim.test.utils import datapath
+
+    shutil.copyfile(datapath("lee_fasttext.bin"), fasttext / "model.bin")  # as facebook/fasttext-* hold
+    (fasttext / "README.md").write_text("fastText vectors")
+    hub.add("tiny/fasttext", fasttext)
+    several = root / "several"
+    several.mkdir()
+    for name in ("a.vec", "b.vec"):
+        (several / name).write_text("2 3\nx 1 2 3\ny 4 5 6\n")
+    hub.add("tiny/several", several)
     readme = root / "readme"
     readme.mkdir()
     (readme / "README.md").write_text("nothing here")
@@ -324,6 +337,35 @@ def test_a_pickle_that_runs_code_is_refused_and_runs_nothing(hub):
     result = invoke(["-m", "hf:tiny/evil-fse", "info"])
     assert result.exit_code == 4 and "open" in result.stderr and len(result.stderr.splitlines()) == 1
     assert not hub.marker.exists()
+
+
+def test_a_fasttext_file_in_a_repo_reads_as_the_same_file_here(hub):
+    from gensim.test.utils import datapath
+
+    ours = invoke(["-m", "hf:tiny/fasttext", "neighbors", "night", "-n", "5"])
+    local = invoke(["-m", datapath("lee_fasttext.bin"), "neighbors", "night", "-n", "5"])
+    assert ours.exit_code == 0 and tsv(ours.stdout) == tsv(local.stdout) and len(tsv(ours.stdout)) == 5
+
+
+def test_a_repo_of_several_tables_names_them_and_a_path_picks_one(hub):
+    result = invoke(["-m", "hf:tiny/several", "info"])
+    assert (
+        result.exit_code == 4 and "a.vec, b.vec" in result.stderr and "hf:tiny/several/a.vec" in result.stderr
+    )
+    vector = json.loads(invoke(["-m", "hf:tiny/several/b.vec", "vector", "y", "-f", "json"]).stdout)[0]
+    assert np.allclose(vector["vector"], [4.0, 5.0, 6.0], rtol=1e-6)
+
+
+def test_local_folders_open_as_their_layout_says(hub):
+    from model2vec import StaticModel
+
+    folder = hub.repos["tiny/potion"].folder
+    oracle = StaticModel.from_pretrained(str(folder), force_download=False)
+    expected = oracle._encode_helper(list(range(len(oracle.tokens)))).astype(np.float32)
+    assert np.allclose(np.asarray(vecq.load(str(folder)).vectors), expected, rtol=1e-6, atol=1e-7)
+    sharded = vecq.load(str(hub.repos["tiny/llama-sharded"].folder))
+    assert np.allclose(np.asarray(sharded.vectors), hub.llama, rtol=1e-6, atol=1e-7)
+    assert hub.requests == []  # local: the Hub was not asked
 
 
 @pytest.mark.parametrize(

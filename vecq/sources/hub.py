@@ -91,7 +91,7 @@ def fetch(name: HubName, staging_root: str, reporter: Reporter = NULL_REPORTER, 
     if offline():
         return _from_local_snapshot(name, tensor)
     commit, files = _listing(name)
-    plan = layouts.choose(files, name.repo, name.path)
+    plan = layouts.choose(files, PREFIX + name.repo, name.path)
     remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"
     if plan.kind in ("safetensors", "sharded"):
         return _fetch_table(name, commit, files, plan, staging_root, reporter, tensor, remote)
@@ -185,7 +185,7 @@ def _from_local_snapshot(name: HubName, tensor: str | None):
         for n in names:
             path = os.path.join(root, n)
             files[os.path.relpath(path, folder).replace(os.sep, "/")] = os.path.getsize(path)
-    plan = layouts.choose(files, name.repo, name.path)
+    plan = layouts.choose(files, PREFIX + name.repo, name.path)
     commit = os.path.basename(os.path.normpath(folder))
     remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"
     path = os.path.join(folder, plan.main)
