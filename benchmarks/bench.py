@@ -389,6 +389,9 @@ vecq is timed as users get it: a wheel of the checkout installed with its depend
 throwaway virtual environment (`venv-wheel/` under `--dir`), every command started outside the
 checkout.
 
+Language models' token tables (a Llama-sized bfloat16 table, locally and from a Hub) are measured
+by `benchmarks/bench_tables.py`, on their own page: [benchmarks-tables.md](benchmarks-tables.md).
+
 Machine: {machine()}.
 gensim's figures: {"taken from the previous run on this machine (`--reuse-gensim`, its `gensim.json`)" if reuse else "measured in this run"}.
 

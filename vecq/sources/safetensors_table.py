@@ -157,8 +157,10 @@ def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> 
     raw = np.memmap(path, dtype=stored, mode="r", offset=data_start + start, shape=tuple(shape))
     if dtype == "F32":
         return raw
-    if dtype == "BF16":
-        return (np.asarray(raw, dtype=np.uint32) << 16).view(np.float32)  # bfloat16: the high half
+    if dtype == "BF16":  # bfloat16 is the high half of a float32: widened in place, one copy
+        wide = np.asarray(raw, dtype=np.uint32)
+        wide <<= 16
+        return wide.view(np.float32)
     return np.asarray(raw, dtype=np.float32)  # F16 and I8 exactly; F64 rounded to nearest
 
 
