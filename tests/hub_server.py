@@ -35,6 +35,7 @@ class Hub:
         self.repos: dict[str, Repo] = {}
         self.sent: dict[str, int] = {}
         self.requests: list[tuple[str, str]] = []
+        self.after_listing = None  # called with the repo's name once its file list was sent
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -130,6 +131,8 @@ def _handler(hub: Hub):
                             "siblings": siblings,
                         }
                     )
+                    if hub.after_listing is not None:
+                        hub.after_listing(info.group(1))
                 return
             resolve = re.fullmatch(r"/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path)
             if not resolve:

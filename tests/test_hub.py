@@ -143,6 +143,7 @@ def hub(tmp_path_factory, kv):
     gated = root / "gated"
     gpt2_repo(gated, byte_level)
     hub.add("tiny/gated", gated, gated=True, token="hf_right")
+    hub.add("tiny/private", gated, token="hf_right")
     evil = root / "evil"
     evil.mkdir()
     hub.marker = root / "pwned"
@@ -224,6 +225,8 @@ def test_a_cached_hub_model_never_asks_the_hub_again(hub):
         assert invoke(["-m", "hf:tiny/gpt2", *args]).exit_code == 0
     assert invoke(["-m", "tiny/gpt2", "neighbors", "the"]).exit_code == 0
     assert hub.requests == []
+    assert invoke(["cache", "clear", "hf:tiny/gpt2"]).exit_code == 0
+    assert tsv(invoke(["cache", "list"]).stdout) == []
 
 
 def test_info_shows_the_table_as_the_lecture_does(hub):
@@ -375,6 +378,7 @@ def test_local_folders_open_as_their_layout_says(hub):
         ("tiny/torch-only", "PyTorch pickles"),
         ("tiny/no-table", "README.md, data.csv"),
         ("tiny/gated", "gated"),
+        ("tiny/private", "no model repo tiny/private"),
         ("tiny/gpt2@v9", "no revision 'v9'"),
     ],
 )
@@ -408,6 +412,24 @@ def test_an_unreachable_hub_is_one_line(monkeypatch):
     result = invoke(["-m", "hf:tiny/gpt2", "info"])
     (line,) = result.stderr.splitlines()
     assert result.exit_code == 4 and "cannot reach the Hub" in line
+
+
+def test_a_revision_that_moves_during_the_download_is_not_mixed(hub, tmp_path):
+    folder = tmp_path / "moving"
+    static_st_repo(folder, hub.wordpiece)
+    hub.add("tiny/moving", folder)
+
+    def push(repo: str) -> None:  # a new commit lands between the listing and the downloads
+        (folder / "README.md").write_text("pushed meanwhile")
+        hub.add("tiny/moving", folder)
+
+    hub.after_listing = push
+    try:
+        result = invoke(["-m", "hf:tiny/moving", "info"])
+    finally:
+        hub.after_listing = None
+    (line,) = result.stderr.splitlines()
+    assert result.exit_code == 4 and "moved to a new commit while it was downloaded" in line
 
 
 def test_download_refreshes_when_the_revision_moves(hub):
@@ -450,19 +472,43 @@ def test_a_table_by_its_name_with_tensor(hub, tmp_path):
     )
 
 
-def test_hostile_safetensors_in_a_repo(hub, tmp_path):
-    folder = tmp_path / "lying"
+@pytest.mark.parametrize(
+    ("case", "says"),
+    [
+        ("overlap", "overlap"),
+        ("truncated", "lies outside the file"),
+        ("rank", "two dimensions"),
+        ("dtype", "is I64"),
+        ("header", "cannot be true of this file"),
+    ],
+)
+def test_hostile_safetensors_in_a_repo(hub, tmp_path, case, says):
+    """Fetched by range requests, checked as a local file is: one line, exit 4, nothing cached."""
+    folder = tmp_path / case
     gpt2_repo(folder, hub.bpe)
     path = folder / "model.safetensors"
     raw = path.read_bytes()
     (length,) = struct.unpack("<Q", raw[:8])
     header = json.loads(raw[8 : 8 + length])
-    header["wte.weight"]["data_offsets"][1] += 4096  # lies: overlaps the next tensor
+    table = header["wte.weight"]
+    if case == "overlap":
+        table["data_offsets"][1] += 4096
+    elif case == "truncated":
+        raw = raw[: len(raw) // 2]  # the table lies past the end of what the Hub holds
+    elif case == "rank":
+        table["shape"] = [table["shape"][0] * table["shape"][1]]
+    elif case == "dtype":
+        table["dtype"], table["shape"] = "I64", [table["shape"][0], table["shape"][1] // 2]
     forged = json.dumps(header).encode()
-    path.write_bytes(struct.pack("<Q", len(forged)) + forged + raw[8 + length :])
-    hub.add("tiny/lying", folder)
-    result = invoke(["-m", "hf:tiny/lying", "info"])
-    assert result.exit_code == 4 and len(result.stderr.splitlines()) == 1
+    head = struct.pack("<Q", len(forged) if case != "header" else 1 << 40)
+    path.write_bytes(head + forged + raw[8 + length :])
+    hub.add(f"tiny/hostile-{case}", folder)
+    result = invoke(["-m", f"hf:tiny/hostile-{case}", "info"])
+    (line,) = result.stderr.splitlines()
+    assert result.exit_code == 4 and says in line, line
+    cache = tmp_path / "cache"
+    assert not [p for p in cache.glob("*") if p.is_dir() and not p.name.startswith(".")]
+    assert not list(cache.glob(".hub-parts/*"))  # the fetched parts are removed
 
 
 def test_a_tokenizer_that_disagrees_with_the_table(hub, tmp_path):
