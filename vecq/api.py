@@ -169,11 +169,22 @@ class Vectors:
             return default
         raise UnknownWordError(str(key), model=self.name) if isinstance(key, str) else KeyError(key)
 
+    def _row(self, key) -> int:
+        """``get_index``, or, for a fastText model, the row of a word built from its n-grams (as
+        gensim's ``FastTextKeyedVectors`` answers for words it never saw)."""
+        try:
+            return self.get_index(key)
+        except KeyError:
+            built = self.model.from_subwords(key) if isinstance(key, str) else None
+            if built is None:
+                raise
+            return built.row
+
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         """gensim's ``get_vector``: a word's vector as stored, or unit-length with ``norm``."""
-        row = self.get_index(key)
+        row = self._row(key)
         if norm:
-            return np.array(self.model.vectors[row], dtype=np.float32)
+            return self.model.gather([row])[0]
         return self.model.raw_vector(row)
 
     word_vec = get_vector
@@ -210,11 +221,15 @@ class Vectors:
             if isinstance(key, np.ndarray):
                 mean += weight * key
                 total += abs(weight)
-            elif self.has_index_for(key):
-                mean += weight * self.get_vector(key, norm=pre_normalize)
+            else:
+                try:  # a word, or one a fastText model builds from its n-grams
+                    vector = self.get_vector(key, norm=pre_normalize)
+                except KeyError:
+                    if not ignore_missing:
+                        raise KeyError(f"Key '{key}' not present in vocabulary") from None
+                    continue
+                mean += weight * vector
                 total += abs(weight)
-            elif not ignore_missing:
-                raise KeyError(f"Key '{key}' not present in vocabulary")
         if total > 0:
             mean = mean / total
         if post_normalize:
@@ -227,7 +242,7 @@ class Vectors:
         """gensim's ``similarity``: the cosine of two words (exactly rounded, as the CLI prints it)."""
         m = self.model
         return m.similarity(
-            Match(str(w1), str(w1), self.get_index(w1)), Match(str(w2), str(w2), self.get_index(w2))
+            Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2))
         ).similarity
 
     def distance(self, w1, w2) -> float:

@@ -5,6 +5,10 @@ Invariant: ``similar A B`` on a ready cache never imports numpy
 words are in the cache, they are found by bisection over the sorted vocabulary (the arrays
 ``core/vocab.py`` describes) and their unit rows are read from ``vectors.npy``.
 
+A word outside a fastText model's vocabulary is built from its n-grams here too, with float32
+arithmetic emulated step by step (``array('f')`` rounds each sum, quotient and product to float32 as
+numpy does), so it gets the unit row ``Model.from_subwords`` gives it.
+
 Anything else (a word to suggest spellings for, a model to convert or download, an odd file) gives
 None, and the caller takes the ordinary path, which says what went wrong. The score is the one
 ``Model.similarities`` gives: the dot product of the stored unit rows summed exactly, rounded to
@@ -24,11 +28,13 @@ import math
 import operator
 import os
 import struct
+from array import array
 from contextlib import ExitStack
 from typing import BinaryIO
 
+from ..core.subwords import ngram_rows
 from ..core.words import Match, find_word
-from ..errors import VecqError
+from ..errors import UnknownWordError, VecqError
 from ..records import ModelInfo
 from .layout import model_info
 
@@ -70,6 +76,8 @@ class _Cache:
     def __init__(self, stack: ExitStack, folder: str, manifest: dict):
         rows, dims = manifest["rows"], manifest["dimensions"]
         self.rows, self.dims = rows, dims
+        self.stack, self.folder, self.subwords = stack, folder, manifest.get("subwords")
+        self.built: dict[str, array] = {}
         self.tokens = bool((manifest.get("table") or {}).get("tokenizer"))  # as Vocab.tokens
         path = functools.partial(os.path.join, folder)
         self.vectors = _Npy(stack, path("vectors.npy"), "<f4", (rows, dims))
@@ -94,28 +102,67 @@ class _Cache:
         (row,) = self.order.read(at)
         return row if self.word(row) == target else None
 
-    def similarity(self, a: int, b: int) -> float:
-        if a == b:  # exactly 1, or 0 for an all-zero row, as Model.similarities
-            return 1.0 if self.norms.read(a)[0] > 0 else 0.0
-        va = self.vectors.read(a * self.dims, self.dims)
-        vb = self.vectors.read(b * self.dims, self.dims)
+    def find(self, typed: str, subwords: bool) -> Match:
+        """``words.find_word`` without suggestions, then the word built from its n-grams."""
+        try:
+            return find_word(self, typed, suggest=False)
+        except UnknownWordError:
+            if not (subwords and self.subwords and self.build(typed)):
+                raise
+            return Match(typed, typed, -1, built=True)
+
+    def build(self, typed: str) -> bool:
+        """Build ``typed``'s unit row from its n-grams (as ``core.subwords`` and ``unit_rows`` do)."""
+        s, dims = self.subwords, self.dims
+        rows = ngram_rows(typed, s["minn"], s["maxn"], s["bucket"])
+        if not rows:
+            return False
+        path = os.path.join(self.folder, "ngrams.npy")
+        ngrams = _Npy(self.stack, path, "<f4", (s["bucket"], dims))
+        total = array("f", bytes(4 * dims))
+        for row in rows:
+            for d, value in enumerate(ngrams.read(row * dims, dims)):
+                total[d] += value
+        count = len(rows)
+        for d in range(dims):
+            total[d] /= count
+        norm = array("f", [math.sqrt(math.fsum(x * x for x in total))])[0]
+        reciprocal = array("f", [1.0 / norm if norm > 0 else 1.0])[0]
+        self.built[typed] = array("f", (x * reciprocal for x in total))
+        return True
+
+    def unit_row(self, m: Match) -> tuple | array:
+        return self.built[m.typed] if m.built else self.vectors.read(m.row * self.dims, self.dims)
+
+    def similarity(self, a: Match, b: Match) -> float:
+        if a.row == b.row and not (a.built or b.built):  # exactly 1, or 0 for a zero row, as the engine
+            return 1.0 if self.norms.read(a.row)[0] > 0 else 0.0
+        if a.built and b.built and a.typed == b.typed:
+            return 1.0 if any(self.built[a.typed]) else 0.0
+        va, vb = self.unit_row(a), self.unit_row(b)
         # Products of float32 values are exact in float64; fsum rounds their sum once.
         return struct.unpack("<f", struct.pack("<f", math.fsum(map(operator.mul, va, vb))))[0]
 
 
 def similarity(
-    folder: str, manifest: dict, a: str, b: str, limit: int | None = None, name: str | None = None
+    folder: str,
+    manifest: dict,
+    a: str,
+    b: str,
+    limit: int | None = None,
+    name: str | None = None,
+    subwords: bool = True,
 ) -> tuple[list[Match], float, ModelInfo] | None:
     """The two matches, their cosine and the model, if both words are in the ready cache in ``folder``
-    (among its first ``limit`` rows, with a limit)."""
+    (among its first ``limit`` rows, with a limit), or built from their n-grams (``subwords``)."""
     try:
         with ExitStack() as stack:
             cache = _Cache(stack, folder, manifest)
             # words.find_word without suggestions: an unknown word raises, and is left to the caller
-            matches = [find_word(cache, a, suggest=False), find_word(cache, b, suggest=False)]
+            matches = [cache.find(a, subwords), cache.find(b, subwords)]
             if limit is not None and max(m.row for m in matches) >= limit:
                 return None  # the ordinary path says which word is beyond the limit
-            score = cache.similarity(matches[0].row, matches[1].row)
+            score = cache.similarity(*matches)
     except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
         return None  # the ordinary path reports it
     return matches, score, model_info(manifest, limit, name)

@@ -47,6 +47,15 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
         vectors, norms, vocab = vectors[:limit], norms[:limit], vocab.first(limit)
     model = Model(vectors, norms, vocab, model_info(manifest, limit, name))
     model.folder = folder
+    subwords = manifest.get("subwords")
+    if subwords:
+        from ..core.subwords import Subwords
+
+        try:
+            ngrams = load("ngrams.npy")
+        except (OSError, ValueError) as e:
+            raise DamagedCacheError(folder, manifest, str(e)) from e
+        model.subwords = Subwords(ngrams, subwords["minn"], subwords["maxn"], subwords["bucket"])
     model.limited = len(vocab) < manifest["rows"]
     if manifest.get("zero_rows") is not None:
         zero = np.array(manifest["zero_rows"], dtype=np.int64)

@@ -64,7 +64,9 @@ class Conversion:
             self._vectors = _VectorFile(self.tmp, self.source, matrix)
         self._vectors.submit(upto)
 
-    def finish(self, words: list[str], raw: np.ndarray, details: dict | None = None) -> None:
+    def finish(
+        self, words: list[str], raw: np.ndarray, details: dict | None = None, arrays: dict | None = None
+    ) -> None:
         """Write everything not yet written and rename the folder into place."""
         folder, tmp, source = self.folder, self.tmp, self.source
         try:
@@ -84,6 +86,8 @@ class Conversion:
                     build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
                 finally:
                     vectors.close()  # never leave it writing into a folder that is about to be removed
+            for name, array in (arrays or {}).items():  # written from the reader's array, no copy
+                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             # All-zero rows are never neighbours; listing them saves every query a pass over norms.
             zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
             if identity(source.path) != self.identity:
@@ -91,7 +95,8 @@ class Conversion:
                     f"{source.path} changed while it was being converted (is it still being written?); "
                     "nothing was cached: run vecq again once the file is complete"
                 )
-            sizes = {name: (tmp / name).stat().st_size for name in FILES}
+            extra = [f"{name}.npy" for name in arrays or {}]
+            sizes = {name: (tmp / name).stat().st_size for name in (*FILES, *extra)}
             manifest = {
                 "format": FORMAT_VERSION,
                 "key": source.key,
@@ -102,7 +107,8 @@ class Conversion:
                 "source_format": source.format,
                 "source_identity": None if source.remote else self.identity,
                 "revision": source.revision,
-                "table": details or None,
+                "table": {k: v for k, v in (details or {}).items() if k != "subwords"} or None,
+                "subwords": (details or {}).get("subwords"),
                 "limit": source.limit,
                 "rows": rows,
                 "dimensions": dims,

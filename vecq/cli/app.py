@@ -28,7 +28,12 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 @model_options
 @click.pass_context
 def cli(
-    ctx: click.Context, model_spec: str | None, tensor: str | None, trust: bool, limit: int | None
+    ctx: click.Context,
+    model_spec: str | None,
+    no_subwords: bool,
+    tensor: str | None,
+    trust: bool,
+    limit: int | None,
 ) -> None:
     """Query pretrained word vectors: similarity, analogies, nearest neighbours.
 
@@ -48,7 +53,7 @@ def cli(
         if isinstance(ctx.obj, Env)
         else Env.from_system()
     )
-    ctx.obj = Session(env, with_tensor(model_spec, tensor), trust, limit)
+    ctx.obj = Session(env, with_tensor(model_spec, tensor), trust, limit, subwords=not no_subwords)
 
 
 for command in (

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from ..core.model import Model
-from ..core.queries import Query
+from ..core.queries import Query, mark_built
 from ..core.words import suggestions
 from ..errors import UnknownWordError, VecqError
 from .render import Renderer
@@ -122,7 +122,9 @@ def run(
             except VecqError as e:
                 parsed.append(e)
         good = [p for p in parsed if not isinstance(p, VecqError)]
-        answers = iter(query.answer_chunk(model, good, suggest=False))
+        outcomes = query.answer_chunk(model, good, suggest=False)
+        mark_built(model, outcomes)
+        answers = iter(outcomes)
         records: list[dict] = []
         for (number, line), item in zip(chunk, parsed):
             outcome = None if isinstance(item, VecqError) else next(answers)

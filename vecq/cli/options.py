@@ -20,6 +20,13 @@ def model_options(f: Callable) -> Callable:
     """``-m/--model``, ``--tensor``, ``--trust`` and ``--limit``: on the group and on every command that
     opens a model."""
     f = click.option(
+        "--no-subwords",
+        "no_subwords",
+        is_flag=True,
+        default=False,
+        help="A fastText model: report words outside the vocabulary instead of building their vectors.",
+    )(f)
+    f = click.option(
         "--tensor",
         metavar="NAME",
         default=None,
@@ -69,9 +76,10 @@ def session_options(f: Callable) -> Callable:
     @model_options
     @click.pass_obj
     @functools.wraps(f)
-    def wrapper(session: Session, model_spec, tensor, trust, limit, **kwargs):
+    def wrapper(session: Session, model_spec, no_subwords, tensor, trust, limit, **kwargs):
         session = replace(
             session,
+            subwords=session.subwords and not no_subwords,
             model_spec=with_tensor(model_spec if model_spec is not None else session.model_spec, tensor),
             trust=trust or session.trust,
             limit=limit or session.limit,

@@ -89,9 +89,17 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         with session.renderer(("word", *keys), "pairwise similarity", model, labels=("", *words)) as out:
             out.write({"word": w, **dict(zip(keys, row))} for w, row in zip(words, matrix))
     else:  # a pipeline: one record per pair, each pair once, in the order typed
+        from ..core.queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
+
         pairs = [(i, j) for i in range(len(words)) for j in range(i + 1, len(words))]
-        with session.renderer(("word1", "word2", "similarity"), "pairwise similarity", model) as out:
-            out.write({"word1": words[i], "word2": words[j], "similarity": matrix[i][j]} for i, j in pairs)
+        records = [{"word1": words[i], "word2": words[j], "similarity": matrix[i][j]} for i, j in pairs]
+        columns = columns_for(SimilarQuery(), model)
+        if SUBWORDS_COLUMN in columns:
+            for record, (i, j) in zip(records, pairs):
+                built = [words[k] for k in (i, j) if matches[k].built]
+                record[SUBWORDS_COLUMN] = " ".join(built)
+        with session.renderer(columns, "pairwise similarity", model) as out:
+            out.write(records)
     return None
 
 

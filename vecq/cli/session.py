@@ -38,6 +38,7 @@ class Session:
     fmt: str | None = None
     header: bool = True
     approx: bool = False
+    subwords: bool = True  # build fastText vectors for words outside the vocabulary
 
     def warn(self, message: str) -> None:
         """One note on stderr (lost, not fatal, when stderr is closed: the answer still goes out)."""
@@ -60,6 +61,7 @@ class Session:
             reporter=reporter_for(self.env),
             warn=self.warn,
         )
+        model.use_subwords = self.subwords
         if self.approx:
             from ..ann import index as ann_index
 
@@ -137,8 +139,11 @@ class Session:
         self, query: Query, items: list[list[str]], title: str, model: Model | None = None
     ) -> None:
         """Answer queries given as arguments (or a REPL line): the first error stops them."""
+        from ..core.queries import columns_for, mark_built
+
         model = model or self.open()
         outcomes = query.answer_chunk(model, items)
+        mark_built(model, outcomes)
         for outcome in outcomes:
             if outcome.error is not None:
                 raise outcome.error
@@ -146,7 +151,7 @@ class Session:
                 self.warn(note)
             if not outcome.records:
                 self.warn(f"no answer: {query.why_no_answer()}")
-        with self.renderer(query.columns, title, model) as out:
+        with self.renderer(columns_for(query, model), title, model) as out:
             out.write(r for o in outcomes for r in o.records)
 
     def similar(self, a: str, b: str) -> None:
@@ -155,7 +160,11 @@ class Session:
         from ..sources.loader import ready
 
         cache = ready(self.model_spec, limit=self.limit, warn=self.warn)
-        found = similarity(cache.folder, cache.manifest, a, b, cache.limit, cache.name) if cache else None
+        found = (
+            similarity(cache.folder, cache.manifest, a, b, cache.limit, cache.name, self.subwords)
+            if cache
+            else None
+        )
         if found is None:  # the ordinary path converts, suggests spellings, reports errors
             from ..core.queries import SimilarQuery
 
@@ -163,8 +172,13 @@ class Session:
             return
         matches, score, info = found
         self.note_respellings(matches)
-        with self.renderer(Similarity._fields, "similarity", info=info) as out:
-            out.write([Similarity(a, b, score)._asdict()])
+        record = Similarity(a, b, score)._asdict()
+        columns: tuple[str, ...] = Similarity._fields
+        if self.subwords and cache.manifest.get("subwords"):  # as queries.columns_for, without numpy
+            columns = (*columns, "subwords")
+            record["subwords"] = " ".join(m.typed for m in matches if m.built)
+        with self.renderer(columns, "similarity", info=info) as out:
+            out.write([record])
 
     def stream(self, query: Query, source: str, strict: bool, chunk: int) -> int:
         """Answer one query a line from ``source`` (a path, or - for stdin); the exit code."""
@@ -175,7 +189,9 @@ class Session:
             # Each probed list is scored once per chunk for all of the chunk's queries that probe
             # it, so an approximate batch answers faster in bigger chunks.
             chunk = max(chunk, batch.APPROX_CHUNK)
-        columns = (batch.LINE_COLUMN, *query.columns, *batch.STATUS_COLUMNS)
+        from ..core.queries import columns_for
+
+        columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
         with open_input(source) as stream, self.renderer(columns, "", model) as out:
             failed = batch.run(model, query, batch.chunks(stream, chunk), out, self.warn, strict)
         if failed:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..errors import QueryError
+from ..errors import QueryError, UnknownWordError
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe, zero_vector_error
 from .topk import top_k
@@ -45,6 +45,13 @@ class Model:
         self.folder = None  # the cache folder, when opened from the cache
         self.limited = False  # the first rows of a larger cache (--limit served from a full cache)
         self.index = None  # an ivf.Index: when set, neighbour searches are approximate
+        self.subwords = None  # a subwords.Subwords: vectors for words outside the vocabulary
+        self.use_subwords = True  # --no-subwords turns them off
+        # Words built from subwords get rows after the vocabulary's (``len(self)`` on): they can be
+        # asked about and compared, and are never among the rows searched for answers.
+        self._built: dict[str, int] = {}
+        self._built_unit: list[np.ndarray] = []
+        self._built_norms: list[float] = []
 
     @classmethod
     def from_arrays(
@@ -72,12 +79,60 @@ class Model:
 
     # -- words ------------------------------------------------------------------------------------
 
-    def lookup(self, typed: str) -> Match:
-        return find_word(self.vocab, typed, self.info.name)
+    def lookup(self, typed: str, suggest: bool = True) -> Match:
+        """The row of ``typed`` (``words.find_word``), else fastText's vector built from its n-grams,
+        else UnknownWordError (with suggestions when ``suggest``)."""
+        try:
+            return find_word(self.vocab, typed, self.info.name, suggest=False)
+        except UnknownWordError:
+            built = self.from_subwords(typed)
+            if built is not None:
+                return built
+            if not suggest:
+                raise
+        return find_word(self.vocab, typed, self.info.name)  # raises, now with suggestions
+
+    def from_subwords(self, typed: str) -> Match | None:
+        """``typed`` as fastText builds a word it never saw (its n-grams' mean), if the model can."""
+        if self.subwords is None or not self.use_subwords:
+            return None
+        row = self._built.get(typed)
+        if row is None:
+            vector = self.subwords.vector(typed)
+            if vector is None:
+                return None
+            unit_row, norm = unit_rows(vector[None, :])
+            row = len(self) + len(self._built_unit)
+            self._built[typed] = row
+            self._built_unit.append(unit_row[0])
+            self._built_norms.append(float(norm[0]))
+        return Match(typed, typed, row, built=True)
+
+    def gather(self, rows) -> np.ndarray:
+        """The unit rows ``rows`` (float32), those built from subwords included."""
+        rows = np.asarray(rows, dtype=np.int64)
+        n = len(self)
+        if not self._built_unit or rows.size == 0 or rows.max() < n:
+            return np.asarray(self.vectors[rows], dtype=np.float32)
+        out = np.empty((*rows.shape, self.dims), dtype=np.float32)
+        inside = rows < n
+        out[inside] = self.vectors[rows[inside]]
+        out[~inside] = np.stack(self._built_unit)[rows[~inside] - n]
+        return out
+
+    def gather_norms(self, rows) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        n = len(self)
+        if not self._built_norms or rows.size == 0 or rows.max() < n:
+            return np.asarray(self.norms[rows], dtype=np.float32)
+        norms = np.asarray(self._built_norms, dtype=np.float32)
+        return np.where(
+            rows < n, np.asarray(self.norms)[np.minimum(rows, n - 1)], norms[np.maximum(rows - n, 0)]
+        )
 
     def raw_vector(self, row: int) -> np.ndarray:
         """The vector as stored in the model file (unit row times its norm)."""
-        return np.asarray(self.vectors[row], dtype=np.float32) * self.norms[row]
+        return self.gather([row])[0] * self.gather_norms([row])[0]
 
     # -- the three questions ----------------------------------------------------------------------
 
@@ -93,12 +148,11 @@ class Model:
         A word against itself is exactly 1 (0 for an all-zero vector), not 1 minus a rounding error.
         """
         rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)
-        va = np.asarray(self.vectors[rows_a], dtype=np.float32)
-        vb = np.asarray(self.vectors[rows_b], dtype=np.float32)
+        va, vb = self.gather(rows_a), self.gather(rows_b)
         out = np.einsum("ij,ij->i", va, vb, dtype=np.float64).astype(np.float32)
         same = rows_a == rows_b
         if same.any():
-            out[same] = (np.asarray(self.norms[rows_a[same]]) > 0).astype(np.float32)
+            out[same] = (self.gather_norms(rows_a[same]) > 0).astype(np.float32)
         return out
 
     def similarity_matrix(self, matches: Sequence[Match]) -> np.ndarray:
@@ -175,7 +229,7 @@ class Model:
             raise QueryError(f"unknown analogy method {method!r}; use one of: {', '.join(METHODS)}")
         m = len(triples)
         rows = np.array([[a.row, c.row, b.row] for a, b, c in triples], dtype=np.int64).reshape(m, 3)
-        q = np.asarray(self.vectors[rows.reshape(-1)], dtype=np.float32)  # (3m, d): A, C, B per triple
+        q = self.gather(rows.reshape(-1))  # (3m, d): A, C, B per triple
 
         def scores(block: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
             qq = q if which is None else q.reshape(m, 3, -1)[which].reshape(-1, q.shape[1])
@@ -210,9 +264,9 @@ class Model:
         pairs, by_pair = np.unique(keys, axis=0, return_inverse=True)
         cs, by_c = np.unique(np.array([c.row for _, _, c in triples], dtype=np.int64), return_inverse=True)
         by_pair, by_c = by_pair.reshape(-1), by_c.reshape(-1)
-        diff = np.asarray(self.vectors[pairs[:, 0]], dtype=np.float32)
-        diff -= np.asarray(self.vectors[pairs[:, 1]], dtype=np.float32)
-        third = np.asarray(self.vectors[cs], dtype=np.float32)
+        diff = self.gather(pairs[:, 0])
+        diff -= self.gather(pairs[:, 1])
+        third = self.gather(cs)
         norm = np.linalg.norm(diff[by_pair] + third[by_c], axis=1)
         inverse = (1.0 / np.where(norm > 0, norm, np.inf)).astype(np.float32)  # 0 for a zero query
         parts: dict = {}
@@ -247,7 +301,7 @@ class Model:
         """
         if len(matches) < 2:
             raise QueryError("give at least two words to find the one that does not belong")
-        rows = np.asarray(self.vectors[[m.row for m in matches]], dtype=np.float32)
+        rows = self.gather([m.row for m in matches])
         scores = (rows @ unit(rows.mean(axis=0))).tolist()
         return sorted(zip(matches, scores), key=lambda pair: (pair[1], pair[0].word))
 
@@ -266,7 +320,7 @@ class Model:
             which = np.flatnonzero(sizes == size)
             rows = np.array([[t.match.row for t in queries[j]] for j in which], dtype=np.int64)
             weights = np.array([[t.weight for t in queries[j]] for j in which], dtype=np.float32)
-            vectors = np.asarray(self.vectors[rows.ravel()], dtype=np.float32).reshape(len(which), size, -1)
+            vectors = self.gather(rows.ravel()).reshape(len(which), size, -1)
             mean = np.einsum("qt,qtd->qd", weights, vectors)
             # Terms that cancel out leave rounding residue, not a direction: it counts as zero.
             mean[np.linalg.norm(mean, axis=1) < CANCELLED * size] = 0
@@ -291,6 +345,7 @@ class Model:
         test_batch_answers_equal_single_answers, tests/test_batch.py::test_a_batch_scores_as_single_queries).
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
         if self.approximate(n) and probe is not None:
             found = self.index.search(

@@ -14,18 +14,19 @@ from ..errors import QueryError, UnknownWordError, VecqError
 from ..records import Similarity
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
-from .words import Match, find_word, respellings
+from .words import Match, respellings
 
 
 class Outcome:
     """What one input line produced: records, or the error that stopped it."""
 
-    __slots__ = ("records", "error", "notes")
+    __slots__ = ("records", "error", "notes", "built")
 
     def __init__(self) -> None:
         self.records: list[dict] = []
         self.error: VecqError | None = None
         self.notes: list[str] = []
+        self.built: list[str] = []  # the line's words built from subwords (fastText)
 
     def check(self, matches: Sequence[Match | VecqError]) -> bool:
         """Note respellings and return True if every word matched; else keep the line's error."""
@@ -34,7 +35,28 @@ class Outcome:
             self.error = error
             return False
         self.notes += respellings(matches)
+        self.built += [m.typed for m in matches if isinstance(m, Match) and m.built]
         return True
+
+
+SUBWORDS_COLUMN = "subwords"  # in a fastText model's records: the query's words built from n-grams
+
+
+def columns_for(query: Query, model: Model) -> tuple[str, ...]:
+    """The query's columns, and for a model that builds words from subwords, the column marking them."""
+    return (*query.columns, SUBWORDS_COLUMN) if builds_words(model) else tuple(query.columns)
+
+
+def builds_words(model: Model) -> bool:
+    return model.subwords is not None and model.use_subwords
+
+
+def mark_built(model: Model, outcomes: Sequence[Outcome]) -> None:
+    """Each record of a fastText model names its query's words that were built from subwords."""
+    if builds_words(model):
+        for outcome in outcomes:
+            for record in outcome.records:
+                record[SUBWORDS_COLUMN] = " ".join(outcome.built)
 
 
 def first_error(matches: Sequence[Match | VecqError]) -> VecqError | None:
@@ -56,7 +78,7 @@ def find_words(model: Model, words: Sequence[str], suggest: bool = True) -> list
             out.append(Match(word, word, row))
             continue
         try:
-            out.append(find_word(model.vocab, word, model.info.name, suggest=suggest))
+            out.append(model.lookup(word, suggest))
         except VecqError as e:
             out.append(e)
     return out
@@ -184,7 +206,7 @@ class VectorQuery(Query):
         out = [Outcome() for _ in items]
         for (typed,), m, outcome in zip(items, matches, out):
             if outcome.check([m]):
-                values = model.vectors[m.row] if self.unit else model.raw_vector(m.row)
+                values = model.gather([m.row])[0] if self.unit else model.raw_vector(m.row)
                 outcome.records.append(
                     {"word": typed, "vector": np.asarray(values, dtype=np.float64).tolist()}
                 )

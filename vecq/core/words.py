@@ -34,6 +34,7 @@ class Match(NamedTuple):
     word: str
     row: int
     other: int | None = None  # a token table's other token for the typed text (``cat`` for ``▁cat``)
+    built: bool = False  # not in the vocabulary: built from subwords (fastText), row past the vocabulary
 
     @property
     def changed(self) -> bool:
@@ -128,7 +129,11 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     table, how to ask for the other token of the same text."""
     notes = []
     for m in matches:
-        if m.other is not None:
+        if m.built:
+            notes.append(
+                f"{m.typed!r} is not in the vocabulary: its vector is built from its character n-grams"
+            )
+        elif m.other is not None:
             notes.append(
                 f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}"
             )

@@ -189,19 +189,22 @@ def build(
 
             conversion = writer.Conversion(folder, source, reporter)
             details: dict = {}
+            arrays: dict = {}
 
             def rows_ready(matrix, upto: int) -> None:
                 announce()
                 conversion.rows_ready(matrix, upto)
 
             try:
-                words, raw = readers.read(source, reporter, on_rows=rows_ready, details=details)
+                words, raw = readers.read(
+                    source, reporter, on_rows=rows_ready, details=details, arrays=arrays
+                )
             except BaseException:
                 conversion.abort()
                 raise
             announce()
             try:
-                conversion.finish(words, raw, details)
+                conversion.finish(words, raw, details, arrays)
             except files.CacheWriteError as e:
                 warn(f"{e.message}; answering from memory this time")
                 return Model.from_arrays(words, raw, source.name, source.path)

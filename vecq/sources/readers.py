@@ -29,12 +29,15 @@ def read(
     reporter: Reporter = NULL_REPORTER,
     on_rows: Callable[[np.ndarray, int], None] | None = None,
     details: dict | None = None,
+    arrays: dict | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Words (row order) and their raw float32 vectors, read through gensim (or the kumo package).
 
     ``on_rows(matrix, n)`` is told, every ``STREAM_ROWS`` rows of a word2vec or GloVe file, that
     rows ``[0, n)`` of the matrix gensim is filling are final, so they can be written meanwhile.
-    ``details`` receives what ``info`` shows of a token table (tensor, dtype, shape, tokenizer).
+    ``details`` receives what ``info`` shows of a token table (tensor, dtype, shape, tokenizer), or
+    of a fastText model's subwords (``subwords``: minn, maxn, bucket); ``arrays`` the arrays the cache
+    keeps beside the rows (a fastText model's n-gram matrix, ``ngrams``).
     """
     if source.format == "kumo":
         return _read_kumo(source)
@@ -63,6 +66,10 @@ def read(
     # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
     # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
     words, vectors = kv.index_to_key, kv.vectors
+    ngrams = getattr(kv, "vectors_ngrams", None)
+    if ngrams is not None and arrays is not None and details is not None and ngrams.size:
+        arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
+        details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
     del kv
     if not isinstance(words, list):
         words = list(words)

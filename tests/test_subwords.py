@@ -1,0 +1,157 @@
+"""fastText subwords (issue 17, part 1): words outside the vocabulary get fastText's vector.
+
+The oracle is gensim's ``FastTextKeyedVectors`` (``load_facebook_vectors``), on gensim's own
+fastText test files and on a model trained here by gensim's ``FastText`` and written with
+``save_facebook_model``.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import fresh_python, invoke, tsv
+from gensim.models.fasttext import load_facebook_vectors
+from gensim.test.utils import datapath
+
+import vecq
+from vecq.core.subwords import fasttext_hash, ngrams
+
+UNSEEN = ["nightxx", "überraschung", "ü", "zzqqwweerrttyy", "日本語", "governments'", "x" * 60]
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> str:
+    """A fastText model trained by gensim on its Lee corpus and saved in Facebook's format."""
+    from gensim.models import FastText
+    from gensim.models.fasttext import save_facebook_model
+    from gensim.test.utils import common_texts  # noqa: F401 (gensim's corpus helpers)
+    from gensim.utils import simple_preprocess
+
+    with open(datapath("lee_background.cor"), encoding="utf-8") as f:
+        sentences = [simple_preprocess(line) for line in f]
+    model = FastText(vector_size=32, window=5, min_count=5, min_n=2, max_n=5, bucket=5000, seed=1, workers=1)
+    model.build_vocab(corpus_iterable=sentences)
+    model.train(corpus_iterable=sentences, total_examples=len(sentences), epochs=20)
+    path = tmp_path_factory.mktemp("ft") / "lee-trained.bin"
+    save_facebook_model(model, str(path))
+    return str(path)
+
+
+def models(trained):
+    return [datapath("lee_fasttext.bin"), datapath("lee_fasttext_new.bin"), trained]
+
+
+def test_hashes_and_ngrams_equal_gensims():
+    from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
+
+    for word in [*UNSEEN, "night", "ab", ""]:
+        assert ngrams(word, 3, 6) == compute_ngrams_bytes(word, 3, 6)
+        assert [fasttext_hash(g) for g in ngrams(word, 1, 4)] == [
+            ft_hash_bytes(g) for g in compute_ngrams_bytes(word, 1, 4)
+        ]
+
+
+@pytest.mark.parametrize("which", [0, 1, 2])
+def test_unseen_words_get_gensims_vectors(trained, which):
+    path = models(trained)[which]
+    oracle = load_facebook_vectors(path)
+    kv = vecq.load(path)
+    for word in UNSEEN:
+        assert word not in oracle.key_to_index
+        assert np.allclose(kv[word], oracle[word], rtol=1e-6, atol=1e-6), word
+    seen = oracle.index_to_key[:50]
+    for a, b in zip(UNSEEN, seen):
+        assert kv.similarity(a, b) == pytest.approx(float(oracle.similarity(a, b)), abs=1e-6)
+
+
+def test_neighbours_of_an_unseen_word_equal_gensims(trained):
+    oracle = load_facebook_vectors(trained)
+    result = invoke(["-m", trained, "neighbors", "governmentx", "-n", "10"])
+    assert result.exit_code == 0, result.stderr
+    ours = tsv(result.stdout)
+    theirs = oracle.most_similar("governmentx", topn=10)
+    assert [r["word"] for r in ours] == [w for w, _ in theirs]
+    assert np.allclose([float(r["similarity"]) for r in ours], [s for _, s in theirs], atol=1e-6)
+    assert "is not in the vocabulary: its vector is built from its character n-grams" in result.stderr
+
+
+def test_every_command_takes_an_unseen_word(trained):
+    oracle = load_facebook_vectors(trained)
+    a, b, c = oracle.index_to_key[10], "governmentx", oracle.index_to_key[30]
+    analogy = tsv(invoke(["-m", trained, "analogy", a, b, c, "-n", "3"]).stdout)
+    theirs = oracle.most_similar(positive=[a, c], negative=[b], topn=3)
+    assert [r["answer"] for r in analogy] == [w for w, _ in theirs]
+    odd = invoke(["-m", trained, "odd", "police", "officers", "governmentx", "-f", "json"])
+    assert odd.exit_code == 0 and json.loads(odd.stdout)[0]["word"] == oracle.doesnt_match(
+        ["police", "officers", "governmentx"]
+    )
+    vector = json.loads(invoke(["-m", trained, "vector", "governmentx", "-f", "json"]).stdout)[0]
+    assert np.allclose(vector["vector"], oracle["governmentx"], rtol=1e-6, atol=1e-6)
+    batch = invoke(["-m", trained, "similar", "-"], input="governmentx police\nzzqq nightxx\n")
+    scores = [float(r["similarity"]) for r in tsv(batch.stdout)]
+    expected = [oracle.similarity("governmentx", "police"), oracle.similarity("zzqq", "nightxx")]
+    assert np.allclose(scores, expected, atol=1e-6) and batch.exit_code == 0
+
+
+def test_the_numpy_free_similar_builds_the_same_bits(trained):
+    """`similar A B` reads the cache with the standard library: its built rows are the engine's."""
+    pairs = [("governmentx", "police"), ("nightxx", "zzqqww"), ("日本語", "police")]
+    single = [tsv(invoke(["-m", trained, "similar", a, b]).stdout)[0]["similarity"] for a, b in pairs]
+    batch = tsv(invoke(["-m", trained, "similar", "-"], input="".join(f"{a} {b}\n" for a, b in pairs)).stdout)
+    assert single == [r["similarity"] for r in batch]
+    from vecq.cache.pair_reader import similarity
+    from vecq.sources.loader import ready
+
+    found = ready(trained)
+    model = vecq.load(trained).model
+    for a, b in pairs:
+        _, score, _ = similarity(found.folder, found.manifest, a, b)
+        assert score == float(model.similarity(model.lookup(a), model.lookup(b)).similarity)
+
+
+def test_no_subwords_reports_unseen_words(trained):
+    result = invoke(["-m", trained, "--no-subwords", "similar", "governmentx", "police"])
+    assert result.exit_code == 3 and "not in the vocabulary" in result.stderr
+    result = invoke(["-m", trained, "neighbors", "governmentx", "--no-subwords"])
+    assert result.exit_code == 3
+
+
+def test_a_query_with_an_unseen_word_imports_no_gensim(trained, tmp_path):
+    import os
+
+    assert invoke(["-m", trained, "info"]).exit_code == 0  # converted (gensim reads the file once)
+    code = (
+        "import sys\nfrom vecq.cli import cli\n"
+        f"for args in (['similar', 'governmentx', 'police'], ['neighbors', 'nightxx']):\n"
+        f"    sys.argv = ['vecq', '-m', {trained!r}, *args]\n"
+        "    try:\n        cli.main(prog_name='vecq')\n    except SystemExit:\n        pass\n"
+        "print('gensim' in sys.modules, file=sys.stderr)\n"
+    )
+    from pathlib import Path
+
+    run = fresh_python(Path(os.environ["VECQ_CACHE_DIR"]), code)
+    assert run.stderr.strip().splitlines()[-1] == "False"
+    assert len(run.stdout.splitlines()) > 3  # both answered
+
+
+def test_records_name_the_words_built_from_subwords(trained):
+    single = tsv(invoke(["-m", trained, "similar", "governmentx", "police"]).stdout)[0]
+    assert single["subwords"] == "governmentx"
+    engine = tsv(invoke(["-m", trained, "similar", "governmentx", "police", "nightxx"]).stdout)
+    assert [r["subwords"] for r in engine] == ["governmentx", "governmentx nightxx", "nightxx"]
+    batch = tsv(
+        invoke(
+            ["-m", trained, "neighbors", "-", "-n", "2"], input="police\nnightxx\npolice - police\n"
+        ).stdout
+    )
+    assert [r["subwords"] for r in batch] == ["", "", "nightxx", "nightxx", ""]
+    assert batch[-1]["status"] == "error"
+    words = tsv(invoke(["-m", datapath("lee_fasttext.vec"), "similar", "night", "day"]).stdout)[0]
+    assert "subwords" not in words  # a model without subwords has no such column
