@@ -1,16 +1,21 @@
-"""Expressions such as ``king - man + woman``: parsed into signed terms, and spelled back."""
+"""Expressions such as ``king - man + woman`` or ``2*king - man``: parsed into weighted terms, and
+spelled back."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from ..errors import QueryError, shorten
 from .words import Match
 
+_WEIGHT = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\*(.*)$")  # 2*king, 0.5*, 2*
+MAX_WEIGHT = 1e6
+
 
 class Term(NamedTuple):
-    """One word of an expression with its sign (+1 or -1)."""
+    """One word of an expression with its weight (its sign times its factor: 1, -1, 2, -0.5)."""
 
     weight: float
     match: Match
@@ -20,36 +25,67 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     """``"king - man + woman"`` (or ``"king -man +woman"``) -> ``[(1, 'king'), (-1, 'man'), (1, 'woman')]``.
 
     Operators are ``+`` and ``-`` standing alone, or written against the word they sign (``-man``,
-    ``+woman``); inside a word they are part of it (``e-mail``). A token that is a word of the model
-    as written (``known``: GloVe's ``-lrb-``) stays a word. Words with no operator between them form
-    a phrase (``new york - ...``).
+    ``+woman``); inside a word they are part of it (``e-mail``). A term may carry a factor:
+    ``2*king``, ``2 * king``, ``-0.5*man`` (gensim's ``(word, weight)`` keys). A token that is a word
+    of the model as written (``known``: GloVe's ``-lrb-``) stays a word. Words with no operator
+    between them form a phrase (``new york - ...``).
     """
     terms: list[tuple[float, str]] = []
-    sign, words = 1.0, []
+    sign, factor, words = 1.0, None, []
     tokens: list[str] = []
     for token in text.split():
+        is_word = known is not None and known(token)
         attached = len(token) > 1 and token[0] in "+-" and token[1] not in "+-"
-        if attached and not (known is not None and known(token)):
-            tokens += [token[0], token[1:]]
-        else:
+        if attached and not is_word:
+            tokens.append(token[0])
+            token = token[1:]
+            is_word = known is not None and known(token)
+        weighted = None if is_word else _WEIGHT.match(token)
+        while weighted:  # 2*king -> the factor 2, then king (2*3*king: two factors, refused below)
+            tokens.append("*" + weighted.group(1))
+            token = weighted.group(2)
+            weighted = None if not token or (known is not None and known(token)) else _WEIGHT.match(token)
+        if token:
             tokens.append(token)
     for token in tokens:
         if token in ("+", "-"):
             if words:
-                terms.append((sign, " ".join(words)))
-                words = []
-            elif terms:
+                terms.append((sign * (factor or 1.0), " ".join(words)))
+                words, factor = [], None
+            elif terms or factor is not None:
                 raise QueryError(f"{text!r} has two operators in a row; put a word between them")
             sign = -1.0 if token == "-" else 1.0
+        elif token.startswith("*") and len(token) > 1:  # a factor (2*), before its word
+            if words:
+                raise QueryError(f"{text!r}: put + or - before the factor, as in king - 2*man")
+            if factor is not None:
+                raise QueryError(f"{text!r} has two factors in a row; write one, as in 2*king")
+            factor = float(token[1:])
+            if not 0 < factor <= MAX_WEIGHT:
+                raise QueryError(f"{text!r}: a factor must be above 0 and at most {MAX_WEIGHT:g}")
+        elif token == "*" and words and len(words) == 1 and _is_number(words[0]) and factor is None:
+            factor = float(words.pop())  # "2 * king"
+            if not 0 < factor <= MAX_WEIGHT:
+                raise QueryError(f"{text!r}: a factor must be above 0 and at most {MAX_WEIGHT:g}")
         else:
             words.append(token)
     if words:
-        terms.append((sign, " ".join(words)))
+        terms.append((sign * (factor or 1.0), " ".join(words)))
+    elif factor is not None:
+        raise QueryError(f"{text!r} ends with a factor; put a word after it, as in 2*king")
     elif terms or text.strip():
         raise QueryError(f"{text!r} ends with an operator; put a word after it")
     if not terms:
         raise QueryError("an empty query was given; give a word such as 'cat'")
     return terms
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def zero_vector_error(text: str) -> QueryError:
@@ -65,5 +101,6 @@ def describe(terms: Sequence[Term]) -> str:
     out = ""
     for i, t in enumerate(terms):
         sign = "-" if t.weight < 0 else "+"
-        out += (f"{sign} " if i or t.weight < 0 else "") + t.match.word + " "
+        factor = "" if abs(t.weight) == 1 else f"{abs(t.weight):g}*"
+        out += (f"{sign} " if i or t.weight < 0 else "") + factor + t.match.word + " "
     return out.strip()

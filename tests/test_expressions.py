@@ -1,0 +1,54 @@
+"""Weighted expressions (issue 17, part 5): ``2*king - man + woman`` on the command line, equal to
+gensim's ``most_similar`` with ``(word, weight)`` keys."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from conftest import glove_invoke as invoke
+from conftest import tsv
+
+from vecq.core.expression import parse_expression
+from vecq.errors import QueryError
+
+
+@pytest.mark.parametrize(
+    ("text", "gensim_positive", "gensim_negative"),
+    [
+        ("2*king - man + woman", [("king", 2.0), "woman"], ["man"]),
+        ("2 * king - 0.5*man + woman", [("king", 2.0), "woman"], [("man", -0.5)]),
+        ("king -1.5*man +woman", ["king", "woman"], [("man", -1.5)]),
+    ],
+)
+def test_weighted_expressions_answer_as_gensim(glove, kv, text, gensim_positive, gensim_negative):
+    result = invoke(["neighbors", text, "-n", "5"])
+    assert result.exit_code == 0, result.stderr
+    ours = tsv(result.stdout)
+    theirs = kv.most_similar(positive=gensim_positive, negative=gensim_negative, topn=5)
+    assert [r["word"] for r in ours] == [w for w, _ in theirs]
+    assert np.allclose([float(r["similarity"]) for r in ours], [s for _, s in theirs], atol=1e-6)
+    assert ours[0]["query"] == text
+
+
+def test_a_weight_of_one_is_the_plain_expression(glove):
+    weighted = tsv(invoke(["neighbors", "1*king - 1*man + woman", "-n", "5"]).stdout)
+    plain = tsv(invoke(["neighbors", "king - man + woman", "-n", "5"]).stdout)
+    assert [(r["word"], r["similarity"]) for r in weighted] == [(r["word"], r["similarity"]) for r in plain]
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("2*", "ends with a factor"),
+        ("king 2*man", "put + or - before the factor"),
+        ("0*king", "must be above 0"),
+        ("2*3*king", "two factors"),
+    ],
+)
+def test_bad_factors_are_one_line(glove, text, says):
+    with pytest.raises(QueryError, match=re.escape(says)):
+        parse_expression(text)
+    result = invoke(["neighbors", text])
+    assert result.exit_code in (2, 3) and says in result.stderr and len(result.stderr.splitlines()) == 1
