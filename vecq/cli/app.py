@@ -78,6 +78,7 @@ cli.lazy_commands.update(
         "index": "vecq.cli.manage_commands:index",
         "models": "vecq.cli.manage_commands:models",
         "download": "vecq.cli.manage_commands:download",
+        "export": "vecq.cli.manage_commands:export",
     }
 )
 

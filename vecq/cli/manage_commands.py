@@ -10,6 +10,7 @@ import click
 from ..cache import files, layout, reader
 from ..errors import CacheError, UsageError, VecqError
 from ..sources import download as downloads
+from ..sources import export as export_formats
 from ..sources import names
 from ..sources.catalogue import CATALOGUE, OFFLINE_MODEL, human_size
 from .options import output_options
@@ -269,3 +270,52 @@ def index_info(session: Session, model: str | None) -> None:
         raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")
     with session.renderer(INDEX_COLUMNS, "approximate index") as out:
         out.write([_index_record(opened, idx)])
+
+
+@click.command()
+@click.option("-o", "--output", "output", metavar="FILE", required=True, help="The file to write.")
+@click.option("--first", type=click.IntRange(min=1), default=None, help="The model's first N words.")
+@click.option(
+    "--words", "words_file", metavar="FILE", default=None, help="The words to write, one a line ('-': stdin)."
+)
+@click.option("--unit", is_flag=True, help="Write unit-length vectors instead of the stored ones.")
+@click.option(
+    "--to",
+    "to",
+    type=click.Choice(sorted(set(export_formats.FORMATS.values()))),
+    default=None,
+    help="The format [default: by the suffix: .bin, .txt/.vec (word2vec), .npy, .safetensors].",
+)
+@output_options
+def export(session: Session, output: str, first: int | None, words_file: str | None, unit: bool, to) -> None:
+    """Write a model's vectors, or a subset (its first N words, or a word list), to a file that gensim,
+    numpy or safetensors reads: word2vec binary or text, .npy or .safetensors (their words go into
+    NAME.words.txt beside them, one a line)."""
+    import numpy as np
+
+    fmt = export_formats.format_for(output, to)
+    if first is not None and words_file is not None:
+        raise UsageError("give --first or --words, not both")
+    model = session.open()
+    if words_file is not None:
+        from .session import open_input
+
+        with open_input(words_file) as stream:
+            typed = [line.decode("utf-8", "replace").strip() for line in stream]
+        typed = [w for w in typed if w]
+        matches = session.lookup(model, typed)
+        rows = [m.row for m in matches]
+        words = [m.typed if m.built else m.word for m in matches]
+    else:
+        count = len(model) if first is None else min(first, len(model))
+        rows = range(count)
+        words = model.vocab.words(range(count))
+
+    def blocks():
+        for start in range(0, len(rows), export_formats.BLOCK):
+            part = np.asarray(rows[start : start + export_formats.BLOCK], dtype=np.int64)
+            block = model.gather(part)
+            yield block if unit else block * model.gather_norms(part)[:, None]
+
+    written = export_formats.write(output, fmt, words, blocks(), model.dims)
+    session.warn(f"wrote {len(words):,} vectors of {model.dims} dimensions to {', '.join(written)}")

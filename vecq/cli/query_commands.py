@@ -151,11 +151,20 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     callback=refuse_nan,
     help="Only answers at least this similar.",
 )
+@click.option(
+    "--vector",
+    "by_vector",
+    is_flag=True,
+    help="The query is a vector (a JSON array, or numbers separated by spaces), not words.",
+)
 @batch_options
 @approx_option
 @output_options
-def neighbors(session: Session, query, top, restrict, threshold, input_file, strict) -> int | None:
-    """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line."""
+def neighbors(session: Session, query, top, restrict, threshold, by_vector, input_file, strict) -> int | None:
+    """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line.
+
+    With --vector, of a vector: vecq neighbors --vector "$(vecq vector cat -f json | jq -c '.[0].vector')"
+    """
     source = batch_source(query, input_file)
     text = " ".join(query).strip()
     if source is None:
@@ -163,9 +172,9 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
             raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
         if restrict is None:
             session.single_blas_thread_for_one_approx_answer()
-    from ..core.queries import NeighborsQuery
+    from ..core.queries import NeighborsQuery, VectorNeighborsQuery
 
-    q = NeighborsQuery(top, restrict, threshold)
+    q = (VectorNeighborsQuery if by_vector else NeighborsQuery)(top, restrict, threshold)
     if restrict is not None:
         session.answered_exactly("--restrict")
     if source is not None:
@@ -183,10 +192,17 @@ def neighbors(session: Session, query, top, restrict, threshold, input_file, str
     is_flag=True,
     help="The arguments are row numbers (a token's id: the embedding layer's lookup), not words.",
 )
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE.npy",
+    default=None,
+    help="Write the vectors to FILE.npy (or .safetensors), one row a word, the words in FILE.words.txt.",
+)
 @batch_options
 @output_options
 def vector(
-    session: Session, words: tuple[str, ...], unit: bool, by_id: bool, input_file, strict
+    session: Session, words: tuple[str, ...], unit: bool, by_id: bool, output, input_file, strict
 ) -> int | None:
     """The vector of each word, as stored in the model (or unit-length with --unit); '-' reads one a line.
 
@@ -203,6 +219,8 @@ def vector(
 
     query = VectorQuery(unit)
     source = batch_source(words, input_file)
+    if output is not None:
+        return _write_vectors(session, query, words, source, output)
     if source is not None:
         return session.stream(query, source, strict, MATRIX_CHUNK)
     if not words:
@@ -210,6 +228,53 @@ def vector(
     title = f"vector of {words[0]}" if len(words) == 1 else "vectors"
     session.print_answers(query, [[w] for w in words], title)
     return None
+
+
+def _write_vectors(session: Session, query, words: tuple[str, ...], source: str | None, output: str) -> int:
+    """``vector -o FILE.npy``: one row per word or input line, in order; a line that found no vector
+    gets a row of NaN (its word is still listed), and the exit code says some failed."""
+    import numpy as np
+
+    from ..errors import ExitCode
+    from ..sources import export as export_formats
+    from . import batch
+    from .session import open_input
+
+    fmt = export_formats.format_for(output)
+    if fmt not in ("npy", "safetensors"):
+        raise click.UsageError("vector -o writes .npy or .safetensors; 'vecq export' writes word2vec files")
+    if source is None and not words:
+        raise click.UsageError("give words, or '-' to read them one a line")
+    model = session.open()
+    typed: list[str] = []
+    rows: list[np.ndarray] = []
+    failed = 0
+
+    def answer(chunk: list[str]) -> None:
+        nonlocal failed
+        for word, outcome in zip(chunk, query.answer_chunk(model, [[w] for w in chunk], suggest=False)):
+            typed.append(word)
+            if outcome.error is not None:
+                failed += 1
+                if failed <= 10:
+                    session.warn(f"{word!r}: {outcome.error.message} (its row is NaN)")
+                rows.append(np.full(model.dims, np.nan, dtype=np.float32))
+            else:
+                rows.append(np.asarray(outcome.records[0]["vector"], dtype=np.float32))
+
+    if source is None:
+        answer(list(words))
+    else:
+        with open_input(source) as stream:
+            for chunk in batch.chunks(stream, MATRIX_CHUNK):
+                answer([line.strip() for _, line in chunk])
+    matrix = np.stack(rows) if rows else np.zeros((0, model.dims), dtype=np.float32)
+    written = export_formats.write(output, fmt, typed, [matrix], model.dims)
+    session.warn(f"wrote {len(typed):,} vectors to {', '.join(written)}")
+    if failed:
+        session.warn(f"{failed} word(s) found no vector; their rows are NaN")
+        return int(ExitCode.PARTIAL)
+    return int(ExitCode.OK)
 
 
 @click.command()

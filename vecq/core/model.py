@@ -190,11 +190,18 @@ class Model:
         cancel out has no direction, and no answers)."""
         q = self.directions(queries)
         exclude = [[t.match.row for t in terms] for terms in queries]
+        return self.neighbors_of_directions(q, top, restrict, exclude)
+
+    def neighbors_of_directions(
+        self, q: np.ndarray, top: int = 10, restrict: int | None = None, exclude: list | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """(row, score) lists for unit query directions ``q`` (one a row), ``exclude``d rows left out."""
+        exclude = exclude if exclude is not None else [[] for _ in range(len(q))]
 
         def scores(block: np.ndarray) -> np.ndarray:
             return q @ block.T
 
-        return self._best_rows(scores, len(queries), exclude, top, restrict, self._exact_dots(q), probe=q)
+        return self._best_rows(scores, len(q), exclude, top, restrict, self._exact_dots(q), probe=q)
 
     def analogy(
         self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None

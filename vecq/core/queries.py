@@ -10,10 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import QueryError, UnknownWordError, VecqError
+from ..errors import QueryError, UnknownWordError, VecqError, shorten
 from ..records import Similarity
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
+from .unit import unit
 from .words import Match, respellings
 
 
@@ -187,6 +188,70 @@ class NeighborsQuery(Query):
                         {"query": text, "rank": rank, "word": model.vocab.word(row), "similarity": score}
                     )
         return out
+
+
+class VectorNeighborsQuery(NeighborsQuery):
+    """The neighbours of a vector given as text: a JSON array, or numbers separated by spaces."""
+
+    def parse(self, line: str) -> list[str]:
+        text = line.strip()
+        parse_vector(text)
+        return [text]
+
+    def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
+        out = [Outcome() for _ in items]
+        vectors, where = [], []
+        for i, (text,) in enumerate(items):
+            values = parse_vector(text)
+            if len(values) != model.dims:
+                out[i].error = QueryError(
+                    f"the vector has {len(values)} numbers; {model.info.name} has {model.dims} dimensions"
+                )
+            elif not any(values):
+                out[i].error = zero_vector_error(text)
+            else:
+                vectors.append(values)
+                where.append(i)
+        if vectors:
+            q = unit(np.asarray(vectors, dtype=np.float32))
+            results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict)
+            for i, result in zip(where, results):
+                for rank, (row, score) in enumerate(result, 1):
+                    if self.threshold is None or score >= self.threshold:
+                        out[i].records.append(
+                            {
+                                "query": items[i][0],
+                                "rank": rank,
+                                "word": model.vocab.word(row),
+                                "similarity": score,
+                            }
+                        )
+        return out
+
+
+def parse_vector(text: str) -> list[float]:
+    """Numbers from ``[0.1, -0.2]`` or ``0.1 -0.2`` (commas allowed); a QueryError for anything else."""
+    import json
+    import math
+
+    body = text.strip()
+    try:
+        if body.startswith("["):
+            values = json.loads(body)
+            if not isinstance(values, list) or any(isinstance(v, bool) for v in values):
+                raise ValueError("not a list of numbers")
+            values = [float(v) for v in values]
+        else:
+            values = [float(v) for v in body.replace(",", " ").split()]
+    except (ValueError, TypeError) as e:
+        raise QueryError(
+            f"{shorten(body)} is not a vector; give a JSON array or numbers separated by spaces"
+        ) from e
+    if not values:
+        raise QueryError("an empty vector was given; give its numbers, e.g. '0.1 -0.2 0.3'")
+    if not all(math.isfinite(v) for v in values):
+        raise QueryError(f"{shorten(body)} holds NaN or an infinity; a direction needs finite numbers")
+    return values
 
 
 class VectorQuery(Query):

@@ -1,0 +1,93 @@
+"""Vectors in and out (issue 17, part 4): the neighbours of a vector, many vectors to .npy, and
+``vecq export`` read back by gensim, numpy and safetensors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import glove_invoke as invoke
+from conftest import tsv
+
+
+def test_the_neighbours_of_a_vector_equal_gensims(glove, kv):
+    vector = kv["king"] - kv["man"] + kv["woman"]
+    for text in (json.dumps(vector.tolist()), " ".join(repr(float(v)) for v in vector)):
+        result = invoke(["neighbors", "--vector", text, "-n", "5"])
+        assert result.exit_code == 0, result.stderr
+        theirs = kv.most_similar(positive=[vector], topn=5)
+        ours = tsv(result.stdout)
+        assert [r["word"] for r in ours] == [w for w, _ in theirs]
+        assert np.allclose([float(r["similarity"]) for r in ours], [s for _, s in theirs], atol=1e-6)
+
+
+def test_vectors_read_one_a_line_keep_one_record_per_line(glove, kv):
+    lines = [
+        " ".join(str(v) for v in kv["cat"]),
+        "[1, 2, 3]",
+        "not numbers",
+        json.dumps(kv["paris"].tolist()),
+        " ".join(["0"] * 50),
+    ]
+    result = invoke(["neighbors", "--vector", "-", "-n", "1"], input="\n".join(lines) + "\n")
+    records = tsv(result.stdout)
+    assert [r["line"] for r in records] == ["1", "2", "3", "4", "5"]
+    assert [r["status"] for r in records] == ["ok", "error", "error", "ok", "error"]
+    assert records[0]["word"] == "cat" and records[3]["word"] == "paris"
+    assert "has 3 numbers" in records[1]["error"] and "50 dimensions" in records[1]["error"]
+    assert "not a vector" in records[2]["error"] and "zero vector" in records[4]["error"]
+    assert result.exit_code == 5
+
+
+def test_many_words_to_npy_with_their_words_beside(glove, kv, tmp_path):
+    out = tmp_path / "v.npy"
+    result = invoke(["vector", "-", "-o", str(out)], input="cat\nqqzzyyx\nParis\n# a comment\ndog\n")
+    assert result.exit_code == 5 and "qqzzyyx" in result.stderr
+    matrix = np.load(out)
+    assert matrix.shape == (4, 50) and matrix.dtype == np.float32
+    assert (tmp_path / "v.words.txt").read_text().splitlines() == ["cat", "qqzzyyx", "Paris", "dog"]
+    for i, word in [(0, "cat"), (2, "paris"), (3, "dog")]:
+        assert np.allclose(matrix[i], kv[word], rtol=1e-6, atol=1e-7)
+    assert np.isnan(matrix[1]).all()
+
+
+@pytest.mark.parametrize("suffix", [".bin", ".txt", ".npy", ".safetensors"])
+def test_export_is_read_back_by_the_libraries(glove, kv, tmp_path, suffix):
+    out = tmp_path / f"first{suffix}"
+    result = invoke(["export", "--first", "2000", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    words, vectors = kv.index_to_key[:2000], kv.vectors[:2000]
+    if suffix in (".bin", ".txt"):
+        from gensim.models import KeyedVectors
+
+        back = KeyedVectors.load_word2vec_format(str(out), binary=suffix == ".bin")
+        assert back.index_to_key == words
+        got = back.vectors
+    else:
+        assert (tmp_path / "first.words.txt").read_text().splitlines() == words
+        if suffix == ".npy":
+            got = np.load(out)
+        else:
+            from safetensors.numpy import load_file
+
+            got = load_file(str(out))["vectors"]
+    assert got.shape == (2000, 50) and np.allclose(got, vectors, rtol=1e-6, atol=1e-7)
+
+
+def test_export_a_word_list_unit_length(glove, kv, tmp_path):
+    wordlist = tmp_path / "words.txt"
+    wordlist.write_text("queen\nking\nParis\n")
+    out = tmp_path / "royal.txt"
+    result = invoke(["export", "--words", str(wordlist), "--unit", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    from gensim.models import KeyedVectors
+
+    back = KeyedVectors.load_word2vec_format(str(out))
+    assert back.index_to_key == ["queen", "king", "paris"]  # the model's spellings
+    for word in back.index_to_key:
+        assert np.allclose(back[word], kv.get_vector(word, norm=True), rtol=1e-6, atol=1e-7)
+    bad = invoke(["export", "--words", "-", "-o", str(tmp_path / "x.npy")], input="cat\nqqzzyyx\n")
+    assert bad.exit_code == 3 and "qqzzyyx" in bad.stderr and not (tmp_path / "x.npy").exists()
+    unknown = invoke(["export", "-o", str(tmp_path / "x.zip")])
+    assert unknown.exit_code == 2 and "suffix" in unknown.stderr
