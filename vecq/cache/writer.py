@@ -86,8 +86,11 @@ class Conversion:
                     build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
                 finally:
                     vectors.close()  # never leave it writing into a folder that is about to be removed
-            for name, array in (arrays or {}).items():  # written from the reader's array, no copy
-                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            for name, value in (arrays or {}).items():  # a file kept as it is, or the reader's array
+                if isinstance(value, bytes):
+                    (tmp / name).write_bytes(value)
+                else:  # written from the reader's array itself, never a copy
+                    np.save(tmp / f"{name}.npy", np.ascontiguousarray(value), allow_pickle=False)
             # All-zero rows are never neighbours; listing them saves every query a pass over norms.
             zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
             if identity(source.path) != self.identity:
@@ -95,7 +98,7 @@ class Conversion:
                     f"{source.path} changed while it was being converted (is it still being written?); "
                     "nothing was cached: run vecq again once the file is complete"
                 )
-            extra = [f"{name}.npy" for name in arrays or {}]
+            extra = [name if isinstance(v, bytes) else f"{name}.npy" for name, v in (arrays or {}).items()]
             sizes = {name: (tmp / name).stat().st_size for name in (*FILES, *extra)}
             manifest = {
                 "format": FORMAT_VERSION,
@@ -107,8 +110,9 @@ class Conversion:
                 "source_format": source.format,
                 "source_identity": None if source.remote else self.identity,
                 "revision": source.revision,
-                "table": {k: v for k, v in (details or {}).items() if k != "subwords"} or None,
+                "table": {k: v for k, v in (details or {}).items() if k not in ("subwords", "text")} or None,
                 "subwords": (details or {}).get("subwords"),
+                "text": (details or {}).get("text"),
                 "limit": source.limit,
                 "rows": rows,
                 "dimensions": dims,

@@ -30,6 +30,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 def cli(
     ctx: click.Context,
     model_spec: str | None,
+    pool: str | None,
     no_subwords: bool,
     tensor: str | None,
     trust: bool,
@@ -53,7 +54,7 @@ def cli(
         if isinstance(ctx.obj, Env)
         else Env.from_system()
     )
-    ctx.obj = Session(env, with_tensor(model_spec, tensor), trust, limit, subwords=not no_subwords)
+    ctx.obj = Session(env, with_tensor(model_spec, tensor), trust, limit, subwords=not no_subwords, pool=pool)
 
 
 for command in (
@@ -72,6 +73,7 @@ cli.lazy_commands.update(
     {
         "eval": "vecq.cli.explore_commands:eval_group",
         "odd": "vecq.cli.explore_commands:odd",
+        "tokens": "vecq.cli.explore_commands:tokens",
         "plot": "vecq.cli.explore_commands:plot",
         "repl": "vecq.cli.explore_commands:repl",
         "cache": "vecq.cli.manage_commands:cache",

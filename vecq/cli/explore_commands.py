@@ -98,6 +98,57 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
 
 
 @click.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--vectors", "with_vectors", is_flag=True, help="Also print each token's row of the table.")
+@output_options
+def tokens(session: Session, text, with_vectors: bool) -> None:
+    """TEXT -> tokens -> token ids (the rows of the embedding matrix): the lecture's first step.
+
+    A model with a tokenizer (a language model's table, model2vec) splits TEXT as it does; a word
+    model splits it at spaces and says how each word was found: as typed, respelled, built from
+    subwords (fastText), or unknown.
+    """
+    model = session.open()
+    whole = " ".join(text)
+    records = []
+    if model.text is not None:
+        for position, (row, piece) in enumerate(model.text.pieces(whole), 1):
+            records.append(
+                {
+                    "position": position,
+                    "text": piece,
+                    "token": model.vocab.word(row),
+                    "id": row,
+                    "status": "token",
+                }
+            )
+    else:
+        from ..errors import UnknownWordError
+
+        for position, word in enumerate(whole.split(), 1):
+            try:
+                m = model.lookup(word, suggest=False)
+            except UnknownWordError:
+                records.append(
+                    {"position": position, "text": word, "token": "", "id": None, "status": "unknown"}
+                )
+                continue
+            status = "subwords" if m.built else ("respelled" if m.changed else "found")
+            row = None if m.built else m.row
+            records.append({"position": position, "text": word, "token": m.word, "id": row, "status": status})
+    columns = ["position", "text", "token", "id", "status"]
+    if with_vectors:
+        columns.append("vector")
+        for record in records:
+            if record["status"] == "token" or record["status"] in ("found", "respelled"):
+                record["vector"] = model.raw_vector(record["id"]).astype(float).tolist()
+            elif record["status"] == "subwords":
+                record["vector"] = model.raw_vector(model.lookup(record["text"]).row).astype(float).tolist()
+    with session.renderer(tuple(columns), f"tokens of {whole}", model) as out:
+        out.write(records)
+
+
+@click.command()
 @click.argument("words", nargs=-1, required=True, shell_complete=complete_words)
 @output_options
 def odd(session: Session, words) -> None:

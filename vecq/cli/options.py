@@ -20,6 +20,12 @@ def model_options(f: Callable) -> Callable:
     """``-m/--model``, ``--tensor``, ``--trust`` and ``--limit``: on the group and on every command that
     opens a model."""
     f = click.option(
+        "--pool",
+        type=click.Choice(["mean"]),
+        default=None,
+        help="A language model's table: embed a word of several tokens as their mean (a rough tool).",
+    )(f)
+    f = click.option(
         "--no-subwords",
         "no_subwords",
         is_flag=True,
@@ -76,9 +82,10 @@ def session_options(f: Callable) -> Callable:
     @model_options
     @click.pass_obj
     @functools.wraps(f)
-    def wrapper(session: Session, model_spec, no_subwords, tensor, trust, limit, **kwargs):
+    def wrapper(session: Session, model_spec, pool, no_subwords, tensor, trust, limit, **kwargs):
         session = replace(
             session,
+            pool=pool or session.pool,
             subwords=session.subwords and not no_subwords,
             model_spec=with_tensor(model_spec if model_spec is not None else session.model_spec, tensor),
             trust=trust or session.trust,

@@ -39,6 +39,7 @@ class Session:
     header: bool = True
     approx: bool = False
     subwords: bool = True  # build fastText vectors for words outside the vocabulary
+    pool: str | None = None  # "mean": a language model's word of several tokens is their mean
 
     def warn(self, message: str) -> None:
         """One note on stderr (lost, not fatal, when stderr is closed: the answer still goes out)."""
@@ -62,6 +63,7 @@ class Session:
             warn=self.warn,
         )
         model.use_subwords = self.subwords
+        model.pool = self.pool
         if self.approx:
             from ..ann import index as ann_index
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..errors import QueryError, UnknownWordError
+from ..errors import QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe, zero_vector_error
 from .topk import top_k
@@ -47,6 +47,8 @@ class Model:
         self.index = None  # an ivf.Index: when set, neighbour searches are approximate
         self.subwords = None  # a subwords.Subwords: vectors for words outside the vocabulary
         self.use_subwords = True  # --no-subwords turns them off
+        self.text = None  # a token table's tokenizer (sources/text.Encoder): text -> token ids
+        self.pool = None  # "mean": a word of several tokens of a language model's table is their mean
         # Words built from subwords get rows after the vocabulary's (``len(self)`` on): they can be
         # asked about and compared, and are never among the rows searched for answers.
         self._built: dict[str, int] = {}
@@ -82,31 +84,71 @@ class Model:
     def lookup(self, typed: str, suggest: bool = True) -> Match:
         """The row of ``typed`` (``words.find_word``), else fastText's vector built from its n-grams,
         else UnknownWordError (with suggestions when ``suggest``)."""
+        if self.text is not None and self.text.static and not typed.startswith("id:"):
+            return self.encode(typed)  # a static model embeds any text as its library does
         try:
             return find_word(self.vocab, typed, self.info.name, suggest=False)
         except UnknownWordError:
-            built = self.from_subwords(typed)
+            built = self.from_subwords(typed) or self.from_tokens(typed)
             if built is not None:
                 return built
             if not suggest:
                 raise
         return find_word(self.vocab, typed, self.info.name)  # raises, now with suggestions
 
-    def from_subwords(self, typed: str) -> Match | None:
-        """``typed`` as fastText builds a word it never saw (its n-grams' mean), if the model can."""
-        if self.subwords is None or not self.use_subwords:
+    def encode(self, typed: str) -> Match:
+        """A static model's text: its tokens' rows averaged, then normalised if the model says so
+        (model2vec's ``StaticModel.encode``); one token is that token's row."""
+        ids = self.text.ids(typed)
+        if not ids:
+            raise QueryError(f"{shorten(typed)} holds no token {self.info.name} knows")
+        if len(ids) == 1:
+            return Match(typed, self.vocab.word(ids[0]), ids[0])
+        vector = self.raw_rows(ids).mean(axis=0, dtype=np.float32)
+        if self.text.normalize:
+            vector = vector / (np.linalg.norm(vector) + np.float32(1e-32))
+        return self._built_match(typed, vector, tuple(self.vocab.words(ids)))
+
+    def from_tokens(self, typed: str) -> Match | None:
+        """A language model's table: ``typed`` through its tokenizer. One token is its row; several
+        are a QueryError listing them, unless ``pool`` is "mean" (their rows' mean, a rough tool)."""
+        if self.text is None:
             return None
+        ids = self.text.ids(typed)
+        if not ids:
+            return None
+        pieces = tuple(self.vocab.words(ids))
+        if len(ids) == 1:
+            return Match(typed, pieces[0], ids[0])
+        if self.pool != "mean":
+            raise QueryError(
+                f"{shorten(typed)} is {len(ids)} tokens of {self.info.name}: {' '.join(pieces[:12])}; "
+                "ask for one of them, or embed their mean with --pool mean"
+            )
+        return self._built_match(typed, self.raw_rows(ids).mean(axis=0, dtype=np.float32), pieces)
+
+    def raw_rows(self, rows: Sequence[int]) -> np.ndarray:
+        """Rows as stored in the model file (unit rows times their norms)."""
+        return self.gather(rows) * self.gather_norms(rows)[:, None]
+
+    def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = ()) -> Match:
         row = self._built.get(typed)
         if row is None:
-            vector = self.subwords.vector(typed)
-            if vector is None:
-                return None
-            unit_row, norm = unit_rows(vector[None, :])
+            unit_row, norm = unit_rows(np.asarray(vector, dtype=np.float32)[None, :])
             row = len(self) + len(self._built_unit)
             self._built[typed] = row
             self._built_unit.append(unit_row[0])
             self._built_norms.append(float(norm[0]))
-        return Match(typed, typed, row, built=True)
+        return Match(typed, typed, row, built=True, pieces=pieces)
+
+    def from_subwords(self, typed: str) -> Match | None:
+        """``typed`` as fastText builds a word it never saw (its n-grams' mean), if the model can."""
+        if self.subwords is None or not self.use_subwords:
+            return None
+        if typed in self._built:
+            return Match(typed, typed, self._built[typed], built=True)
+        vector = self.subwords.vector(typed)
+        return None if vector is None else self._built_match(typed, vector)
 
     def gather(self, rows) -> np.ndarray:
         """The unit rows ``rows`` (float32), those built from subwords included."""

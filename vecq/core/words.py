@@ -35,6 +35,7 @@ class Match(NamedTuple):
     row: int
     other: int | None = None  # a token table's other token for the typed text (``cat`` for ``▁cat``)
     built: bool = False  # not in the vocabulary: built from subwords (fastText), row past the vocabulary
+    pieces: tuple = ()  # built from these tokens, by the model's tokenizer (a phrase, a sentence)
 
     @property
     def changed(self) -> bool:
@@ -129,7 +130,10 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     table, how to ask for the other token of the same text."""
     notes = []
     for m in matches:
-        if m.built:
+        if m.built and m.pieces:
+            shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
+            notes.append(f"{m.typed!r} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
+        elif m.built:
             notes.append(
                 f"{m.typed!r} is not in the vocabulary: its vector is built from its character n-grams"
             )

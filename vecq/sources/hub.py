@@ -211,7 +211,7 @@ def _fetch_table(
     remote: str,
 ):
     """A safetensors table: downloaded whole when the file is mostly table, else by byte ranges."""
-    tokenizer = _download(name, commit, plan.needs[0], files.get(plan.needs[0]), reporter)
+    needed = [_download(name, commit, f, files.get(f), reporter) for f in plan.needs]
     if plan.kind == "sharded":
         index = _download(name, commit, plan.main, files.get(plan.main), reporter)
         shard, tensor = safetensors_table.shard_of_table(index, tensor)
@@ -237,7 +237,8 @@ def _fetch_table(
 
     staging = tempfile.mkdtemp(prefix="hub-parts-", dir=staging_root)
     try:
-        shutil.copyfile(tokenizer, os.path.join(staging, "tokenizer.json"))
+        for wanted_file, local in zip(plan.needs, needed):  # the tokenizer, the model's settings
+            shutil.copyfile(local, os.path.join(staging, os.path.basename(wanted_file)))
         path = os.path.join(staging, "model.safetensors")
         _write_parts(name, url, declared, wanted, 8 + length, path, reporter)
     except BaseException:

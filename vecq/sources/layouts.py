@@ -27,6 +27,8 @@ NOT_VECTORS = ("pytorch_model.bin", "training_args.bin", "optimizer.bin", "sched
 VECTOR_FILES = (".bin", ".vec", ".txt", ".bin.gz", ".vec.gz", ".txt.gz")
 TEXT_NOT_VECTORS = ("requirements.txt", "merges.txt", "vocab.txt", "license.txt", "readme.txt")
 MAX_LISTED = 12
+# A static model's settings (sources/text.py): model2vec's config, sentence-transformers' modules.
+SETTINGS = ("config.json", "modules.json")
 
 
 class Plan(NamedTuple):
@@ -34,7 +36,8 @@ class Plan(NamedTuple):
 
     kind: str  # "safetensors" | "sharded" | "gensim-kv" | "vector-file"
     main: str  # the file (path within the folder or repo) holding the rows, or the shard index
-    needs: tuple[str, ...]  # the files read besides ``main`` (tokenizer, the ``.npy`` arrays)
+    needs: tuple[str, ...]  # the files read besides ``main``: the tokenizer first, then the
+    # model's settings; or the ``.npy`` arrays of a KeyedVectors
 
 
 def choose(files: dict[str, int], where: str, within: str = "") -> Plan:
@@ -87,10 +90,11 @@ def _safetensors(files: dict[str, int]) -> list[Plan]:
         tokenizer = folder + "tokenizer.json"
         if tokenizer not in files:
             continue
+        settings = tuple(n for n in SETTINGS if n in files)  # how a static model reads text
         if base == INDEX:
-            plans.append(Plan("sharded", path, (tokenizer,)))
+            plans.append(Plan("sharded", path, (tokenizer, *settings)))
         elif base == "model.safetensors" and folder + INDEX not in files:
-            plans.append(Plan("safetensors", path, (tokenizer,)))
+            plans.append(Plan("safetensors", path, (tokenizer, *settings)))
     if len(plans) > 1:  # sentence-transformers' layout repeats the table at the root and in its module
         root = [p for p in plans if "/" not in p.main]
         plans = root or plans

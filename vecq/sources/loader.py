@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..cache import files, layout
 from ..errors import ModelError, VecqError
 from ..progress import NULL_REPORTER, Reporter
-from . import names, readers
+from . import names, readers, text
 from .catalogue import DEFAULT_MODEL
 
 if TYPE_CHECKING:
@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 
 def _ignore(message: str) -> None:
     pass
+
+
+def mapped(folder: str, manifest: dict, limit: int | None = None, name: str | None = None) -> Model:
+    """The cache in ``folder``, mapped (``cache.reader.map_folder``), with a token table's tokenizer."""
+    from ..cache import reader
+
+    model = reader.map_folder(folder, manifest, limit, name)
+    tokenizer = os.path.join(folder, text.TOKENIZER)
+    if manifest.get("text") is not None and os.path.exists(tokenizer):
+        model.text = text.Encoder(tokenizer, manifest["text"])
+    return model
 
 
 def default_model() -> str:
@@ -105,7 +116,7 @@ def open_model(
     found = None if refresh else find_ready(spec, limit=limit, warn=warn, damaged=damaged)
     if found is not None:
         try:
-            return reader.map_folder(*found)
+            return mapped(*found)
         except reader.DamagedCacheError as e:  # passed the checks, yet its arrays do not open
             damaged.append((found.folder, layout.Status(False, str(e.__cause__ or e), found.manifest, True)))
             with contextlib.suppress(OSError):  # never to be opened again: it is converted anew
@@ -123,7 +134,7 @@ def open_model(
     if refresh and status.ok and status.manifest.get("revision") == source.revision:
         if source.staging is not None:
             files.rmtree(source.staging, ignore_errors=True)
-        return reader.map_folder(folder, status.manifest)
+        return mapped(folder, status.manifest)
     try:
         return build(source, folder, status, reporter, warn, force=refresh)
     finally:
@@ -146,10 +157,9 @@ def open_cached(spec: str | None = None, *, limit: int | None = None) -> Model |
     found = ready(spec, limit=limit)
     if found is None:
         return None
-    from ..cache import reader
 
     try:
-        return reader.map_folder(*found)
+        return mapped(*found)
     except VecqError:
         return None
 
@@ -164,7 +174,7 @@ def build(
 ) -> Model:
     """Convert ``source`` into the cache (again, with ``force``), or answer from memory when the cache
     cannot be written."""
-    from ..cache import reader, writer
+    from ..cache import writer
     from ..core.model import Model
 
     if status.damaged:
@@ -175,7 +185,7 @@ def build(
         with files.locked(folder, waiting=lambda: warn(_waiting_note(source.name))):
             again = layout.check(folder)  # another vecq may have converted it meanwhile
             if again.ok and not force:
-                return reader.map_folder(folder, again.manifest)
+                return mapped(folder, again.manifest)
             files.sweep(folder)
             root = os.path.dirname(folder)
             # Said once the reader has taken the file (its first rows, or all of it): a file refused
@@ -213,7 +223,7 @@ def build(
         words, raw = readers.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
     final = layout.check(folder)
-    return reader.map_folder(folder, final.manifest)
+    return mapped(folder, final.manifest)
 
 
 def _waiting_note(name: str) -> str:

@@ -48,7 +48,7 @@ def read(
     if source.format == "safetensors":
         from . import safetensors_table
 
-        return safetensors_table.read(source.path, source.limit, source.tensor, details)
+        return safetensors_table.read(source.path, source.limit, source.tensor, details, arrays)
     check_memory(source)
     with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), quiet_gensim():
         try:

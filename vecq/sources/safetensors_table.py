@@ -19,7 +19,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..errors import ModelError
-from . import layouts, tokens
+from . import layouts, text, tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -251,21 +251,32 @@ def vocabulary(path: str, rows: int) -> tuple[list[str], str]:
 
 
 def read(
-    path: str, limit: int | None = None, wanted: str | None = None, details: dict | None = None
+    path: str,
+    limit: int | None = None,
+    wanted: str | None = None,
+    details: dict | None = None,
+    arrays: dict | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Tokens (row order) and the token-embedding table of a safetensors checkpoint or static model
     (``path``: the file, or a sharded checkpoint's ``model.safetensors.index.json``).
 
-    ``details``, if given, receives what ``info`` shows: tensor, dtype, shape, tokenizer kind.
+    ``details``, if given, receives what ``info`` shows (tensor, dtype, shape, tokenizer kind) and how
+    the model reads text (``text``: ``sources/text.py``); ``arrays`` the ``tokenizer.json`` to keep.
     """
     if path.endswith(layouts.INDEX):
         shard, wanted = shard_of_table(path, wanted)
-        _, rows, found = table(shard, wanted)
+        name, rows, found = table(shard, wanted)
     else:
-        _, rows, found = table(path, wanted)
+        name, rows, found = table(path, wanted)
     words, kind = vocabulary(path, rows.shape[0])
     if details is not None:
         details.update(found, tokenizer=kind)
+        tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
+        with open(tokenizer, "rb") as f:
+            raw = f.read()
+        details["text"] = text.settings(os.path.dirname(path), name, json.loads(raw))
+        if arrays is not None:
+            arrays[text.TOKENIZER] = raw
     if limit is not None:
         words, rows = words[:limit], rows[:limit]
     return words, rows

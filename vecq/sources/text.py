@@ -1,0 +1,101 @@
+"""Text through a model's own tokenizer: the token ids a phrase or a sentence becomes.
+
+A token table's cache keeps the model's ``tokenizer.json``; this runs it with Hugging Face's
+``tokenizers`` (the library the models were made with), imported on first use. For a static model
+(model2vec, sentence-transformers' static embeddings) the settings are the model's own, read from
+its config when it was converted: no special tokens, model2vec's truncation (``max_length``) and
+its dropping of the unknown token, so the ids are those ``StaticModel.tokenize`` gives; the engine
+pools and normalises them as ``StaticModel.encode`` does (``core/model.py``, ``Model.encode``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..errors import ModelError
+
+TOKENIZER = "tokenizer.json"  # the copy kept in a token table's cache folder
+
+
+class Encoder:
+    """Text -> token ids with the tokenizer in ``path``; ``settings`` from the manifest's ``text``."""
+
+    def __init__(self, path: str, settings: dict):
+        self.path = path
+        self.static = bool(settings.get("static"))  # the model embeds text (model2vec, static ST)
+        self.normalize = bool(settings.get("normalize"))
+        self.max_length = settings.get("max_length")
+        self.unk_id = settings.get("unk_id")
+        self._tokenizer = None
+
+    def _load(self):
+        if self._tokenizer is None:
+            try:
+                from tokenizers import Tokenizer
+            except ImportError as e:  # a dependency: only a broken install lacks it
+                raise ModelError(
+                    "reading text through the model's tokenizer needs: pip install tokenizers"
+                ) from e
+            try:
+                tokenizer = Tokenizer.from_file(self.path)
+            except Exception as e:  # the library raises its own exception type for a bad file
+                raise ModelError(f"{self.path} cannot be read as a tokenizer ({e})") from e
+            if tokenizer.padding is not None:  # as model2vec: never pad
+                tokenizer.no_padding()
+            if self.max_length:
+                tokenizer.enable_truncation(int(self.max_length))
+            else:
+                tokenizer.no_truncation()
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def pieces(self, text: str) -> list[tuple[int, str]]:
+        """Each token of ``text``: its id and the part of ``text`` it covers (no special tokens)."""
+        encoding = self._load().encode(text, add_special_tokens=False)
+        return [(i, text[a:b]) for i, (a, b) in zip(encoding.ids, encoding.offsets)]
+
+    def ids(self, text: str) -> list[int]:
+        """The token ids of ``text``, without special tokens (and without the unknown token, as
+        model2vec drops it)."""
+        ids = self._load().encode(text, add_special_tokens=False).ids
+        return [i for i in ids if i != self.unk_id] if self.unk_id is not None else list(ids)
+
+
+def settings(folder: str, table_name: str, spec: dict) -> dict:
+    """What the manifest keeps of how the model reads text: static or not, normalisation, truncation,
+    the unknown token; from the model's ``config.json`` (model2vec) or ``modules.json`` (ST)."""
+    static = table_name in ("embeddings", "embedding.weight")
+    out: dict = {"static": static, "normalize": False, "max_length": None, "unk_id": _unk_id(spec)}
+    if not static:
+        return out
+    config = _json(os.path.join(folder, "config.json")) or {}
+    root = os.path.dirname(folder) if os.path.basename(folder) == "0_StaticEmbedding" else folder
+    modules = _json(os.path.join(root, "modules.json")) or []
+    if table_name == "embeddings":  # model2vec: its config says (StaticModel's default length 512)
+        out["normalize"] = bool(config.get("normalize", False))
+        out["max_length"] = config.get("max_length", 512)
+    else:  # sentence-transformers: a Normalize module after the embedding
+        out["normalize"] = any(
+            str(m.get("type", "")).endswith("Normalize") for m in modules if isinstance(m, dict)
+        )
+    return out
+
+
+def _unk_id(spec: dict) -> int | None:
+    model = spec.get("model") or {}
+    token = model.get("unk_token")
+    if token is not None:
+        vocab = model.get("vocab")
+        if isinstance(vocab, dict):
+            return vocab.get(token)
+        return None
+    return model.get("unk_id")
+
+
+def _json(path: str):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
