@@ -29,7 +29,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 @click.pass_context
 def cli(
     ctx: click.Context,
-    model_spec: str | None,
+    model_spec: tuple[str, ...],
     pool: str | None,
     no_subwords: bool,
     tensor: str | None,
@@ -54,7 +54,9 @@ def cli(
         if isinstance(ctx.obj, Env)
         else Env.from_system()
     )
-    ctx.obj = Session(env, with_tensor(model_spec, tensor), trust, limit, subwords=not no_subwords, pool=pool)
+    specs = tuple(with_tensor(s, tensor) for s in model_spec)
+    first = specs[0] if specs else with_tensor(None, tensor)
+    ctx.obj = Session(env, first, trust, limit, subwords=not no_subwords, pool=pool, models=specs)
 
 
 for command in (

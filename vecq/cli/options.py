@@ -55,10 +55,14 @@ def model_options(f: Callable) -> Callable:
         "--model",
         "model_spec",
         metavar="NAME|PATH",
-        default=None,
-        help="Model file or folder, gensim-data name, or Hub repo (hf:OWNER/NAME) "
-        "[env VECQ_MODEL; default word2vec-google-news-300].",
+        multiple=True,
+        help="Model file or folder, gensim-data name, or Hub repo (hf:OWNER/NAME); several -m: each "
+        "model answers [env VECQ_MODEL; default word2vec-google-news-300].",
     )(f)
+
+
+# The questions several models can answer side by side (-m A -m B); the others take one model.
+SIDE_BY_SIDE = frozenset({"similar", "analogy", "neighbors", "vector", "info", "odd", "tokens"})
 
 
 def with_tensor(spec: str | None, tensor: str | None) -> str | None:
@@ -83,18 +87,49 @@ def session_options(f: Callable) -> Callable:
     @click.pass_obj
     @functools.wraps(f)
     def wrapper(session: Session, model_spec, pool, no_subwords, tensor, trust, limit, **kwargs):
+        specs = tuple(model_spec) or session.models
         session = replace(
             session,
             pool=pool or session.pool,
             subwords=session.subwords and not no_subwords,
-            model_spec=with_tensor(model_spec if model_spec is not None else session.model_spec, tensor),
+            model_spec=with_tensor(specs[0] if specs else session.model_spec, tensor),
+            models=tuple(with_tensor(s, tensor) for s in specs),
             trust=trust or session.trust,
             limit=limit or session.limit,
         )
         click.get_current_context().obj = session
+        if len(session.models) > 1:
+            return answer_with_each_model(f, session, kwargs)
         return f(session, **kwargs)
 
     return wrapper
+
+
+def answer_with_each_model(f: Callable, session: Session, kwargs: dict) -> int | None:
+    """``-m A -m B``: the command once per model, in the order given. On a terminal each model's
+    answers are their own table; in a pipe they share one output whose records name their model.
+    A model that cannot answer (an unknown word, a model that cannot be read) gets its error line,
+    naming it, and the others still answer; the exit code is the worst of the models'."""
+    from ..errors import VecqError
+
+    name = click.get_current_context().info_name
+    if f.__name__ not in SIDE_BY_SIDE:
+        raise click.UsageError(f"{name} takes one model; -m was given {len(session.models)} times")
+    shared: dict = {}
+    codes = []
+    try:
+        for spec in session.models:
+            one = replace(session, model_spec=spec, shared=shared)
+            click.get_current_context().obj = one
+            try:
+                codes.append(f(one, **kwargs) or 0)
+            except VecqError as e:
+                one.warn(f"error: {spec}: {e.message}")
+                codes.append(int(e.exit_code))
+    finally:
+        if "renderer" in shared:
+            shared["renderer"].close()
+    return max(codes) or None
 
 
 def output_options(f: Callable) -> Callable:
@@ -154,7 +189,8 @@ def complete_words(ctx: click.Context, param: click.Parameter, incomplete: str) 
     spec = None
     c: click.Context | None = ctx
     while c is not None and spec is None:
-        spec = c.params.get("model_spec")
+        given = c.params.get("model_spec") or ()  # -m may be given several times: the first
+        spec = given[0] if given else None
         c = c.parent
     if not incomplete or incomplete.startswith("-"):
         return []

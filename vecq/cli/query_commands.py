@@ -238,7 +238,6 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     from ..errors import ExitCode
     from ..sources import export as export_formats
     from . import batch
-    from .session import open_input
 
     fmt = export_formats.format_for(output)
     if fmt not in ("npy", "safetensors"):
@@ -265,7 +264,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     if source is None:
         answer(list(words))
     else:
-        with open_input(source) as stream:
+        with session.open_input(source) as stream:
             for chunk in batch.chunks(stream, MATRIX_CHUNK):
                 answer([line.strip() for _, line in chunk])
     matrix = np.stack(rows) if rows else np.zeros((0, model.dims), dtype=np.float32)

@@ -40,6 +40,21 @@ class Session:
     approx: bool = False
     subwords: bool = True  # build fastText vectors for words outside the vocabulary
     pool: str | None = None  # "mean": a language model's word of several tokens is their mean
+    models: tuple[str, ...] = ()  # -m given several times: each model answers in turn
+    # Several models answering into one output (pipes): the one renderer they share, and the
+    # standard input read once for all of them.
+    shared: dict | None = None
+
+    def open_input(self, source: str) -> contextlib.AbstractContextManager[BinaryIO]:
+        """``open_input``, or, when several models answer, the standard input read once for all."""
+        if source == "-" and self.shared is not None:
+            if "stdin" not in self.shared:
+                with open_input("-") as stream:
+                    self.shared["stdin"] = stream.read()
+            import io
+
+            return contextlib.nullcontext(io.BytesIO(self.shared["stdin"]))
+        return open_input(source)
 
     def warn(self, message: str) -> None:
         """One note on stderr (lost, not fatal, when stderr is closed: the answer still goes out)."""
@@ -135,6 +150,12 @@ class Session:
         """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records;
         ``labels`` are the headers shown for ``columns`` when they differ from the keys."""
         info = info if info is not None else (model.info if model else None)
+        if self.shared is not None and self.format != "table":  # one output, a model column
+            if "renderer" not in self.shared:
+                self.shared["renderer"] = Renderer(
+                    self.env, self.fmt, ("model", *columns), title, info, self.header, None
+                )
+            return SharedOutput(self.shared["renderer"], info)
         return Renderer(self.env, self.fmt, columns, title, info, self.header, labels)
 
     def print_answers(
@@ -194,12 +215,31 @@ class Session:
         from ..core.queries import columns_for
 
         columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
-        with open_input(source) as stream, self.renderer(columns, "", model) as out:
+        with self.open_input(source) as stream, self.renderer(columns, "", model) as out:
             failed = batch.run(model, query, batch.chunks(stream, chunk), out, self.warn, strict)
         if failed:
             self.warn(f"{failed} line(s) failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)
         return int(ExitCode.OK)
+
+
+class SharedOutput:
+    """One model's view of the output several models share: each record names its model; the
+    output is closed once, after the last model (``options.answer_with_each_model``)."""
+
+    def __init__(self, renderer: Renderer, info):
+        self.renderer, self.info = renderer, info
+
+    def __enter__(self) -> SharedOutput:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, records) -> None:
+        self.renderer.model = self.info
+        name = self.info.name if self.info is not None else ""
+        self.renderer.write({"model": name, **r} for r in records)
 
 
 def open_input(source: str) -> contextlib.AbstractContextManager[BinaryIO]:
