@@ -227,6 +227,20 @@ def wheel_venv(folder: Path) -> str:
     return python
 
 
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def bench_folder(root: Path, name: str) -> tuple[Path, str]:
+    """A benchmark's folder under ``--dir`` and the python of a wheel of vecq installed in a new venv.
+    Every timed process starts in that folder (so the checkout's vecq is never imported from cwd)."""
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True)
+    python = wheel_venv(root)
+    os.chdir(folder)
+    return folder, python
+
+
 def main() -> None:
     global PY, VECQ
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -23,7 +23,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import machine, measure, repeat, wheel_venv  # noqa: E402
+from bench import bench_folder, log, machine, measure, repeat  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-subwords.md"
 DIMS, MINN, MAXN = 300, 5, 5  # cc.en.300's
@@ -59,12 +59,8 @@ def main() -> None:
     ap.add_argument("--buckets", type=int, default=2_000_000)
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
-    folder = args.dir / "subwords"
-    folder.mkdir(parents=True, exist_ok=True)
-    py = wheel_venv(args.dir)
+    folder, py = bench_folder(args.dir, "subwords")
     vecq = [py, "-m", "vecq"]
-    os.chdir(folder)  # never import the checkout's vecq through the current folder
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     model = folder / f"cc-shaped-{args.words // 1000}k-{args.buckets // 1000}k.bin"
     if not model.exists():
         log(f"generating {model.name}")

@@ -31,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
-from bench import machine, measure, repeat, wheel_venv  # noqa: E402
+from bench import bench_folder, log, machine, measure, repeat  # noqa: E402
 from hub_server import Hub  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-tables.md"
@@ -95,12 +95,8 @@ def main() -> None:
     ap.add_argument("--dir", type=Path, default=Path("~/.cache/vecq-bench").expanduser())
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    folder = args.dir / "tables"
-    folder.mkdir(parents=True, exist_ok=True)
-    py = wheel_venv(args.dir)
+    folder, py = bench_folder(args.dir, "tables")
     vecq = [py, "-m", "vecq"]
-    os.chdir(folder)  # never import the checkout's vecq through the current folder
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     checkpoint = folder / "llama-shaped"
     if not checkpoint.exists():
         log("generating the checkpoint")

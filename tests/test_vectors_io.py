@@ -91,3 +91,18 @@ def test_export_a_word_list_unit_length(glove, kv, tmp_path):
     assert bad.exit_code == 3 and "qqzzyyx" in bad.stderr and not (tmp_path / "x.npy").exists()
     unknown = invoke(["export", "-o", str(tmp_path / "x.zip")])
     assert unknown.exit_code == 2 and "suffix" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["tokens", ""], 2, "give some text"),
+        (["neighbors", "--vector", ""], 2, "give a vector"),
+        (["export", "--words", "/no/such/file", "-o", "x.npy"], 2, "check the path given to --words"),
+        (["vector", "-o", "x.bin", "cat"], 2, "writes .npy or .safetensors"),
+    ],
+)
+def test_new_commands_answer_bad_input_in_one_line(glove, args, code, says):
+    result = invoke(args)
+    (line,) = result.stderr.splitlines()
+    assert result.exit_code == code and says in line, line

@@ -108,8 +108,10 @@ def tokens(session: Session, text, with_vectors: bool) -> None:
     model splits it at spaces and says how each word was found: as typed, respelled, built from
     subwords (fastText), or unknown.
     """
-    model = session.open()
     whole = " ".join(text)
+    if not whole.strip():
+        raise click.UsageError("give some text, e.g. 'vecq tokens The cat sat'")
+    model = session.open()
     records = []
     if model.text is not None:
         for position, (row, piece) in enumerate(model.text.pieces(whole), 1):

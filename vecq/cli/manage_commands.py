@@ -298,7 +298,7 @@ def export(session: Session, output: str, first: int | None, words_file: str | N
         raise UsageError("give --first or --words, not both")
     model = session.open()
     if words_file is not None:
-        with session.open_input(words_file) as stream:
+        with session.open_input(words_file, "--words") as stream:
             typed = [line.decode("utf-8", "replace").strip() for line in stream]
         typed = [w for w in typed if w]
         matches = session.lookup(model, typed)

@@ -169,7 +169,11 @@ def neighbors(session: Session, query, top, restrict, threshold, by_vector, inpu
     text = " ".join(query).strip()
     if source is None:
         if not text:
-            raise click.UsageError("give a word or an expression, e.g. 'vecq neighbors cat'")
+            raise click.UsageError(
+                "give a vector, e.g. --vector '0.1 -0.2 0.3'"
+                if by_vector
+                else "give a word or an expression, e.g. 'vecq neighbors cat'"
+            )
         if restrict is None:
             session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import NeighborsQuery, VectorNeighborsQuery

@@ -45,16 +45,16 @@ class Session:
     # standard input read once for all of them.
     shared: dict | None = None
 
-    def open_input(self, source: str) -> contextlib.AbstractContextManager[BinaryIO]:
+    def open_input(self, source: str, option: str = "--input") -> contextlib.AbstractContextManager[BinaryIO]:
         """``open_input``, or, when several models answer, the standard input read once for all."""
         if source == "-" and self.shared is not None:
             if "stdin" not in self.shared:
-                with open_input("-") as stream:
+                with open_input("-", option) as stream:
                     self.shared["stdin"] = stream.read()
             import io
 
             return contextlib.nullcontext(io.BytesIO(self.shared["stdin"]))
-        return open_input(source)
+        return open_input(source, option)
 
     def warn(self, message: str) -> None:
         """One note on stderr (lost, not fatal, when stderr is closed: the answer still goes out)."""
@@ -242,14 +242,15 @@ class SharedOutput:
         self.renderer.write({"model": name, **r} for r in records)
 
 
-def open_input(source: str) -> contextlib.AbstractContextManager[BinaryIO]:
-    """The lines of ``source`` as bytes: a file, or standard input for '-'; a UsageError if unreadable."""
+def open_input(source: str, option: str = "--input") -> contextlib.AbstractContextManager[BinaryIO]:
+    """The lines of ``source`` as bytes: a file, or standard input for '-'; a UsageError if unreadable
+    (naming ``option``, the option that gave the file)."""
     if source == "-":
         stdin = sys.stdin
         if stdin is None or getattr(stdin, "closed", False):
-            raise UsageError("standard input is closed; give the queries in a file with --input FILE")
+            raise UsageError(f"standard input is closed; give the lines in a file with {option} FILE")
         return contextlib.nullcontext(getattr(stdin, "buffer", stdin))
     try:
         return open(source, "rb")  # noqa: SIM115 (the caller closes it)
     except OSError as e:
-        raise UsageError(f"cannot read {source}: {e.strerror or e}; check the path given to --input") from e
+        raise UsageError(f"cannot read {source}: {e.strerror or e}; check the path given to {option}") from e
