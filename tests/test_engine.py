@@ -208,3 +208,24 @@ def test_in_memory_and_cached_models_give_the_same_bits(glove, glove_raw):
     memory = Model.from_arrays(words[:20000], vectors[:20000])
     assert np.array_equal(memory.vectors, np.asarray(glove.vectors[:20000]))
     assert np.array_equal(memory.norms, np.asarray(glove.norms[:20000]))
+
+
+def test_more_ties_than_the_margin_are_broken_by_row_alone_and_in_a_batch():
+    """30 identical rows tie exactly at the k-th place: the answer is the same alone and in any batch,
+    the lowest rows among the tied."""
+    from vecq.core.expression import Term
+    from vecq.core.model import RESCORE_MARGIN, Model
+    from vecq.core.queries import NeighborsQuery
+
+    rng = np.random.default_rng(7)
+    raw = rng.standard_normal((300, 16)).astype(np.float32)
+    raw[100:130] = raw[99]  # rows 99 to 129 are one vector
+    raw[5] = raw[99] + 0.01 * rng.standard_normal(16).astype(np.float32)
+    words = [f"w{i}" for i in range(300)]
+    model = Model.from_arrays(words, raw)
+    assert RESCORE_MARGIN < 30
+    single = [n.word for n in model.neighbors([Term(1.0, model.lookup("w5"))], top=5)]
+    assert single == ["w99", "w100", "w101", "w102", "w103"]
+    for others in (["w1"], [f"w{i}" for i in range(0, 300, 7)]):
+        batch = NeighborsQuery(top=5).answer_chunk(model, [[w] for w in [*others, "w5"]])
+        assert [r["word"] for r in batch[-1].records] == single

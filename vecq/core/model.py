@@ -25,8 +25,8 @@ from .vocab import Vocab
 from .words import Match, find_word
 
 # Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
-# score ties the k-th within rounding still competes on its exact score (more rows than this tied
-# exactly at the k-th place may be picked differently alone and in a batch; docs/design.md).
+# score ties the k-th within rounding still competes on its exact score (when even the last
+# candidate ties the k-th, every row is scored exactly: ``Model._all_tied``).
 RESCORE_MARGIN = 8
 CANCELLED = 1e-5  # per term: a sum of unit vectors shorter than this is taken for the zero vector
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
@@ -414,7 +414,16 @@ class Model:
                     found[j] = f
         else:
             found = top_k(score_block, self.vectors, n, m, exclude, wanted, self.zero_rows, bound=bound)
-        return exactly_ranked(found, exact, top) if exact is not None else found
+        if exact is None:
+            return found
+        ranked = exactly_ranked(found, exact, wanted)
+        for j, candidates in enumerate(ranked):
+            # The k-th score still ties the last candidate's: more rows may tie it than the margin
+            # holds, and which of them BLAS handed over depends on the batch. Every row is scored
+            # exactly for this query, so ties are broken by row among all of them.
+            if top < len(candidates) == wanted and candidates[-1][1] == candidates[top - 1][1]:
+                ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top)
+        return [candidates[:top] for candidates in ranked]
 
     def approximate(self, searched: int | None = None) -> bool:
         """Does a search of the first ``searched`` rows (all of them by default) use the index?
@@ -425,6 +434,22 @@ class Model:
         if self.index is None:
             return False
         return (len(self) if searched is None else searched) == len(self.index.rows)
+
+    def _all_tied(self, j: int, exact, kth: float, exclude: list[int], n: int, top: int):
+        """Query ``j``'s best ``top`` of the first ``n`` rows scored exactly (every row at least
+        ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks."""
+        skip = np.union1d(np.asarray(exclude, dtype=np.int64), self.zero_rows)
+        kept_rows, kept_scores = [], []
+        for start in range(0, n, 1 << 16):
+            rows = np.arange(start, min(n, start + (1 << 16)), dtype=np.int64)
+            rows = rows[~np.isin(rows, skip)]
+            scores = np.asarray(exact(np.full(len(rows), j, dtype=np.int64), rows), dtype=np.float32)
+            keep = scores >= kth
+            kept_rows.append(rows[keep])
+            kept_scores.append(scores[keep])
+        rows, scores = np.concatenate(kept_rows), np.concatenate(kept_scores)
+        order = np.lexsort((rows, -scores))[:top]
+        return list(zip(rows[order].tolist(), scores[order].tolist()))
 
     def _exact_top(self, probe: np.ndarray, which: list[int], exclude, k: int, n: int):
         """Exact top ``k`` of the first ``n`` rows for the queries ``which`` of a batch of unit ``probe``s."""
