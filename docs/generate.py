@@ -6,7 +6,9 @@
 In a Markdown file, a ```console block holds commands after "$ " and, below each, the exact
 standard output it prints. Commands run with bash, in one temporary folder per file (so a file
 written by one example is there for the next), with the offline GloVe model as VECQ_MODEL.
-docs/reference.md is every command's --help, generated.
+docs/reference.md is every command's --help, generated. docs/screenshots/*.svg are what an
+80-column colour terminal shows for a few commands (rich records the console and writes the SVG), so
+the README's pictures are true too.
 """
 
 from __future__ import annotations
@@ -77,6 +79,37 @@ def reference() -> str:
     return "".join(parts)
 
 
+SCREENSHOTS = {
+    "plot": ["plot", "cat", "kitten", "dog", "puppy", "car", "--neighbors", "2"],
+    "neighbors": ["neighbors", "cat", "-n", "5"],
+    "matrix": ["similar", "cat", "dog", "kitten", "puppy", "car"],
+}
+
+
+def screenshots(cache: str) -> dict[Path, str]:
+    """Each command as an 80-column colour terminal shows it, as SVG."""
+    import io
+
+    from click.testing import CliRunner
+    from rich.console import Console
+    from rich.text import Text
+
+    from vecq.cli import cli
+    from vecq.cli.env import Env
+
+    env = {**environment(cache), "COLUMNS": "80", "COLORTERM": "truecolor", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR")
+    out = {}
+    for name, args in SCREENSHOTS.items():
+        shown = CliRunner().invoke(
+            cli, args, env=env, obj=Env(stdout_isatty=True, stderr_isatty=False, color=True)
+        )
+        console = Console(record=True, width=80, file=io.StringIO(), color_system="truecolor")
+        console.print(Text.from_ansi(shown.stdout.rstrip("\n")))
+        out[DOCS / "screenshots" / f"{name}.svg"] = console.export_svg(title="vecq " + " ".join(args))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Run the examples in docs/ and write their real output.")
     ap.add_argument("--check", action="store_true", help="only compare; exit 1 when out of date")
@@ -89,6 +122,7 @@ def main() -> int:
         for path in targets:
             targets[path] = render(path, cache)
         targets[DOCS / "reference.md"] = reference()
+        targets.update(screenshots(cache))
         for path, new in targets.items():
             old = path.read_text() if path.exists() else ""
             if old == new:
@@ -99,6 +133,7 @@ def main() -> int:
                     difflib.unified_diff(old.splitlines(True), new.splitlines(True), str(path), "now")
                 )
             else:
+                path.parent.mkdir(exist_ok=True)
                 path.write_text(new)
                 print(f"wrote {path}", file=sys.stderr)
     return 1 if stale and args.check else 0

@@ -35,6 +35,14 @@ class Env:
         return "table" if self.stdout_isatty else "tsv"
 
 
+def colour_system() -> str:
+    """The colours the terminal shows, as rich names them, from COLORTERM and TERM now (decided
+    here, once, so that every table and picture of a run, and the golden tests, agree)."""
+    if os.environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):
+        return "truecolor"
+    return "256" if os.environ.get("TERM", "").endswith("256color") else "standard"
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()

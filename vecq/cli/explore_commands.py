@@ -177,19 +177,41 @@ def odd(session: Session, words) -> None:
 @click.command()
 @click.argument("words", nargs=-1, required=True, shell_complete=complete_words)
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Image file: .png, .svg or .pdf."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Image file: .png, .svg or .pdf [default: drawn on the terminal].",
 )
 @click.option(
     "--neighbors", "k", type=click.IntRange(min=0), default=0, help="Also plot each word's K neighbours."
 )
 @session_options
 def plot(session: Session, words, output, k) -> None:
-    """The words projected to two dimensions (PCA) as a labelled scatter plot.
-
-    Needs matplotlib: pip install 'vecq[plot]'.
+    """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
+    into an image file with -o (which needs matplotlib: pip install 'vecq[plot]').
     """
-    from .plot import check_image_path, draw
+    from .plot import check_image_path, draw, draw_terminal
 
+    if output is None:
+        if not session.env.stdout_isatty:
+            raise click.UsageError(
+                "plot draws on a terminal; in a pipe, write an image: -o words.png (.svg, .pdf)"
+            )
+        from rich.console import Console
+
+        model = session.open()
+        from .env import colour_system
+
+        console = Console(
+            file=session.env.stdout,
+            no_color=not session.env.color,
+            force_terminal=session.env.color,
+            color_system=colour_system() if session.env.color else None,
+            highlight=False,
+        )
+        draw_terminal(model, session.lookup(model, words), console, neighbors=k)
+        return
     check_image_path(Path(output))
     model = session.open()
     path = draw(model, session.lookup(model, words), Path(output), neighbors=k)

@@ -1,4 +1,10 @@
-"""A 2-D picture of some words: PCA over their vectors, drawn with matplotlib (an optional extra)."""
+"""A 2-D picture of some words: PCA over their vectors, drawn with matplotlib (an optional extra) into
+an image file, or with rich on the terminal itself.
+
+The terminal picture is a grid of characters: a few labelled points need nothing more, and rich
+(already a dependency) brings colour and its absence (NO_COLOR) for free, where a plotting library
+such as plotext would add a dependency for axes and ticks that a PCA picture has no use for.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,67 @@ def check_image_path(path: Path) -> None:
         raise UsageError(f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)}")
 
 
+def points(model: Model, matches: list[Match], neighbors: int = 0):
+    """(labels, groups, whether each is a word asked for, 2-D coordinates) of the words and their
+    ``neighbors`` nearest words."""
+    labels, groups, main, rows = [], [], [], []
+    for g, m in enumerate(matches):
+        labels.append(m.word)
+        groups.append(g)
+        main.append(True)
+        rows.append(m.row)
+    for g, m in enumerate(matches):  # a neighbour already shown (asked for, or another's) is shown once
+        if neighbors:
+            for n in model.neighbors([Term(1.0, m)], top=neighbors):
+                row = model.vocab.index(n.word)
+                if row in rows:
+                    continue
+                labels.append(n.word)
+                groups.append(g)
+                main.append(False)
+                rows.append(row)
+    if len(rows) < 2:
+        raise QueryError("give at least two words (or --neighbors K) to plot")
+    return labels, groups, main, project(np.asarray(model.gather(rows), dtype=np.float64))
+
+
+def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 0) -> None:
+    """The same picture on the terminal: a character grid, words in one colour, neighbours in a
+    second (without colour: ● for a word asked for, · for a neighbour)."""
+    from rich.panel import Panel
+    from rich.text import Text
+
+    labels, _, main, xy = points(model, matches, neighbors)
+    width = max(30, min(console.width, 100) - 4)
+    height = max(10, min(18, width // 4))
+    longest = max(len(label) for label in labels)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    cols = ((xy[:, 0] - lo[0]) / span[0] * max(1, width - longest - 3)).round().astype(int)
+    rows = ((hi[1] - xy[:, 1]) / span[1] * (height - 1)).round().astype(int)
+    grid = [[(" ", "")] * width for _ in range(height)]
+    colour = console.no_color is False and console.color_system is not None
+    order = sorted(range(len(labels)), key=lambda i: not main[i])  # the asked-for words first
+    for i in order:
+        style = ("bold cyan" if main[i] else "magenta") if colour else ""
+        text = ("●" if main[i] else "·") + " " + labels[i]
+        r, c = int(rows[i]), int(cols[i])
+        for dr in (0, 1, -1, 2, -2):  # a free place on this row or a near one
+            rr = r + dr
+            if 0 <= rr < height and all(grid[rr][c + k][0] == " " for k in range(min(len(text), width - c))):
+                for k, ch in enumerate(text[: width - c]):
+                    grid[rr][c + k] = (ch, style)
+                break
+    picture = Text()
+    for i, line in enumerate(grid):
+        for ch, style in line:
+            picture.append(ch, style)
+        if i < height - 1:
+            picture.append("\n")
+    title = f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)"
+    console.print(Panel(picture, title=title, expand=False))
+
+
 def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> Path:
     """The PCA scatter of ``matches`` (and each one's ``neighbors`` nearest words) written to ``path``."""
     check_image_path(path)
@@ -45,23 +112,11 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> 
         import matplotlib.pyplot as plt
     except ImportError as e:
         raise PlotError("plotting needs matplotlib: pip install 'vecq[plot]'") from e
-    labels, groups, rows = [], [], []
-    for g, m in enumerate(matches):
-        labels.append(m.word)
-        groups.append(g)
-        rows.append(m.row)
-        if neighbors:
-            for n in model.neighbors([Term(1.0, m)], top=neighbors):
-                labels.append(n.word)
-                groups.append(g)
-                rows.append(model.vocab.index(n.word))
-    if len(rows) < 2:
-        raise QueryError("give at least two words (or --neighbors K) to plot")
-    xy = project(np.asarray(model.vectors[rows], dtype=np.float64))
+    labels, groups, asked, xy = points(model, matches, neighbors)
     fig, ax = plt.subplots(figsize=(7, 5.5), dpi=120)
     cmap = plt.get_cmap("tab10")
     for i, (label, g) in enumerate(zip(labels, groups)):
-        main = i == 0 or groups[i - 1] != g or not neighbors
+        main = asked[i]
         colour = cmap(g % 10) if neighbors else cmap(0)
         ax.scatter(xy[i, 0], xy[i, 1], color=colour, s=60 if main else 25, alpha=1 if main else 0.7)
         ax.annotate(label, xy[i], xytext=(4, 4), textcoords="offset points", fontsize=11 if main else 9)

@@ -86,7 +86,10 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
     matrix = model.similarity_matrix(matches).tolist()
     if session.format == "table":  # a person: the square matrix, rows and columns as typed
         keys = [f"{i}" for i in range(len(words))]
-        with session.renderer(("word", *keys), "pairwise similarity", model, labels=("", *words)) as out:
+        labels = ("", *words)
+        with session.renderer(
+            ("word", *keys), "pairwise similarity", model, labels=labels, heatmap=True
+        ) as out:
             out.write({"word": w, **dict(zip(keys, row))} for w, row in zip(words, matrix))
     else:  # a pipeline: one record per pair, each pair once, in the order typed
         from ..core.queries import SUBWORDS_COLUMN, SimilarQuery, columns_for

@@ -12,9 +12,28 @@ import math
 from collections.abc import Iterable, Sequence
 
 from ..records import ModelInfo
-from .env import Env
+from .env import Env, colour_system
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl")
+SCORE_COLUMNS = ("similarity", "score")  # on a terminal, a bar shows how large each score is
+BAR_WIDTH = 10  # characters of a full bar (a score of 1)
+_EIGHTHS = " ▏▎▍▌▋▊▉"  # partial blocks, in eighths of a character
+
+
+def score_bar(value: float, width: int = BAR_WIDTH) -> str:
+    """A bar of block characters as long as ``value`` of ``width`` (0 for negative scores)."""
+    if not isinstance(value, float) or math.isnan(value):
+        return ""
+    eighths = round(max(0.0, min(1.0, value)) * width * 8)
+    return ("█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")).ljust(width)
+
+
+def score_colour(value: float) -> str:
+    """A colour from grey (0 or less) to green (1), for a score's bar or a heatmap's cell."""
+    t = max(0.0, min(1.0, value)) if isinstance(value, float) and not math.isnan(value) else 0.0
+    low, high = (88, 88, 88), (46, 204, 64)
+    r, g, b = (round(a + (z - a) * t) for a, z in zip(low, high))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def format_value(value: object) -> str:
@@ -57,8 +76,10 @@ class Renderer:
         model: ModelInfo | None = None,
         header: bool = True,
         labels: Sequence[str] | None = None,
+        heatmap: bool = False,
     ):
         self.env = env
+        self.heatmap = heatmap  # a square matrix of scores: cells shaded, the diagonal dimmed
         self.fmt = fmt or env.default_format()
         self.columns = list(columns)
         self.labels = list(labels) if labels is not None else self.columns  # the headers shown
@@ -154,6 +175,7 @@ class Renderer:
             file=self.env.stdout,
             no_color=not self.env.color,
             force_terminal=self.env.stdout_isatty and self.env.color,
+            color_system=colour_system() if self.env.color else None,
             highlight=False,
         )
         title = caption = None
@@ -162,26 +184,64 @@ class Renderer:
             if self.model is not None:
                 m = self.model
                 caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
+        colour = self.env.color
         # A header is never split inside a word: each column is at least as wide as its header. When
         # the headers alone are wider than the terminal with boxed borders, the borders go.
-        widths = [len(tsv_cell(label)) for label in self.labels]
+        # What the cells need (their widest, headers included): boxed borders only when that fits.
+        widths = [
+            max(
+                [
+                    len(tsv_cell(label)),
+                    *(len(tsv_cell(r.get(c))) for r in records[:50] if not isinstance(r.get(c), list)),
+                ]
+            )
+            for c, label in zip(self.columns, self.labels)
+        ]
         boxed = sum(widths) + 3 * len(widths) + 1 <= console.width
         table = Table(
             title=Text(title) if title else None,
-            caption=Text(caption) if caption else None,
             show_header=self.header,
             header_style="bold",
             **({} if boxed else {"box": box.SIMPLE_HEAD, "show_edge": False, "collapse_padding": True}),
         )
+        bars = {
+            c
+            for c in self.columns
+            if c in SCORE_COLUMNS and any(isinstance(r.get(c), float) for r in records[:5])
+        }
+        # Bars only where the table still fits with them: a narrow terminal gets the numbers alone.
+        if self.heatmap or sum(widths) + (BAR_WIDTH + 2) * len(bars) + 3 * len(widths) + 1 > console.width:
+            bars = set()
         for col, label in zip(self.columns, self.labels):
             numeric = any(isinstance(r.get(col), (int, float)) for r in records[:5])
             shown = Text(tsv_cell(label))
-            # a header is never split inside a word; cells fold
-            justify = "right" if numeric else "left"
-            table.add_column(shown, justify=justify, overflow="fold", min_width=len(shown))
-        for rec in records:
-            table.add_row(*(Text(tsv_cell(rec.get(c))) for c in self.columns))
+            # A header is never split inside a word; a long word is cut with an ellipsis (pipes and
+            # JSON always carry it whole), a vector folds.
+            justify = "right" if numeric and col not in bars else "left"
+            listed = any(isinstance(r.get(col), (list, tuple)) for r in records[:5])
+            overflow = "fold" if listed or col in bars else "ellipsis"
+            table.add_column(shown, justify=justify, overflow=overflow, min_width=len(shown))
+        for i, rec in enumerate(records):
+            table.add_row(*(self._cell(rec.get(c), c, i, c in bars, colour) for c in self.columns))
         console.print(table)
+        if caption:  # on its own line, never wrapped: cut with an ellipsis on a narrow terminal
+            console.print(
+                Text(caption, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
+            )
+
+    def _cell(self, value: object, column: str, row: int, bar: bool, colour: bool):
+        from rich.text import Text
+
+        text = tsv_cell(value)
+        if bar:  # the score, then a bar as long as it (block characters: readable without colour)
+            return Text.assemble(f"{text:>9} ", (score_bar(value), score_colour(value) if colour else ""))
+        if self.heatmap and isinstance(value, float):
+            if column == str(row):  # the diagonal: each word against itself
+                return Text(text, style="dim" if colour else "")
+            if colour:
+                return Text(text, style=f"black on {score_colour(value)}")
+            return Text(text + " " + " ░▒▓█"[min(4, max(0, int(value * 5)))])
+        return Text(text)
 
 
 def _jsonable(value: object) -> object:

@@ -146,6 +146,7 @@ class Session:
         model=None,
         info=None,
         labels: Sequence[str] | None = None,
+        heatmap: bool = False,
     ) -> Renderer:
         """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records;
         ``labels`` are the headers shown for ``columns`` when they differ from the keys."""
@@ -156,7 +157,7 @@ class Session:
                     self.env, self.fmt, ("model", *columns), title, info, self.header, None
                 )
             return SharedOutput(self.shared["renderer"], info)
-        return Renderer(self.env, self.fmt, columns, title, info, self.header, labels)
+        return Renderer(self.env, self.fmt, columns, title, info, self.header, labels, heatmap)
 
     def print_answers(
         self, query: Query, items: list[list[str]], title: str, model: Model | None = None
@@ -174,7 +175,11 @@ class Session:
                 self.warn(note)
             if not outcome.records:
                 self.warn(f"no answer: {query.why_no_answer()}")
-        with self.renderer(columns_for(query, model), title, model) as out:
+        columns = columns_for(query, model)
+        if self.format == "table" and len(items) == 1 and query.titled:
+            # One query on a terminal: it is the title, not a column repeated on every row.
+            columns = tuple(c for c in columns if c not in query.inputs)
+        with self.renderer(columns, title, model) as out:
             out.write(r for o in outcomes for r in o.records)
 
     def similar(self, a: str, b: str) -> None:

@@ -98,6 +98,7 @@ class Query:
 
     inputs: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()
+    titled = True  # a single query's title spells its input (a terminal shows no input columns)
 
     def parse(self, line: str) -> list[str]:
         raise NotImplementedError
@@ -118,6 +119,7 @@ class Query:
 class SimilarQuery(Query):
     inputs = ("word1", "word2")
     columns = Similarity._fields
+    titled = False
 
     def parse(self, line: str) -> list[str]:
         return split_fields(line, 2, "words")
