@@ -20,7 +20,6 @@ CASES = {
     "similar": ["similar", "cat", "kitten"],
     "matrix": ["similar", "cat", "dog", "kitten", "puppy", "car"],
     "batch": ["neighbors", "-", "-n", "2"],
-    "info": ["info"],
     "tokens": ["tokens", "The", "cat", "sat", "on", "qqzzyyx"],
     "long-word": ["similar", "supercalifragilisticexpialidocious", "cat"],
     "plot": ["plot", "cat", "kitten", "dog", "puppy", "car"],
@@ -100,3 +99,12 @@ def test_plot_draws_the_lecture_picture_on_the_terminal(glove):
     assert "\x1b[" in coloured
     piped = invoke([*M, "plot", "cat", "dog"])
     assert piped.exit_code == 2 and "-o words.png" in piped.stderr
+
+
+def test_info_is_one_field_a_line_on_a_terminal(glove):
+    """(Not a golden file: the source is a path that differs between machines.)"""
+    shown = render(["info"], 80, False).splitlines()
+    assert shown[0].strip() == "model glove-wiki-gigaword-50"
+    fields = [line.split()[0] for line in shown[1:]]
+    assert fields == ["name", "source", "vocabulary", "dimensions", "shape"]
+    assert "400,000" in shown[3] and all(len(line) <= 80 for line in shown)
