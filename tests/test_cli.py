@@ -350,7 +350,11 @@ def test_the_models_table_never_splits_a_header_at_80_columns():
     lines = result.stdout.splitlines()
     (header,) = [line for line in lines if " vocabulary " in line]
     cells = header.replace("┃", " ").split()
-    assert cells == ["name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description"]
+    every = ["name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description"]
+    assert cells == [c for c in every if c in cells] and len(cells) >= 4  # whole headers, in order
+    left_out = [c for c in every if c not in cells]
+    if left_out:  # a narrow terminal leaves the least needed columns out, and says which
+        assert f"({', '.join(left_out)} left out to fit the terminal" in result.stdout
     assert max(len(line) for line in lines) <= 80
 
 

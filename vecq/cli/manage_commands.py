@@ -49,7 +49,8 @@ def cache() -> None:
 def cache_list(session: Session) -> None:
     """Every cached model, its size and whether it is usable."""
     records = [_cache_record(folder, status) for folder, status in reader.entries()]
-    with session.renderer(CACHE_COLUMNS, f"cache in {layout.cache_root()}") as out:
+    droppable = ("size", "source", "revision", "path")
+    with session.renderer(CACHE_COLUMNS, f"cache in {layout.cache_root()}", droppable=droppable) as out:
         out.write(sorted(records, key=lambda r: (r["name"], r["vocabulary"] or 0, r["path"])))
 
 
@@ -133,7 +134,8 @@ def models(session: Session) -> None:
             }
         )
     columns = ("name", "download", "vocabulary", "dimensions", "downloaded", "cached", "description")
-    with session.renderer(columns, f"models (catalogue shipped with vecq; data in {data_dir})") as out:
+    title = f"models (catalogue shipped with vecq; data in {data_dir})"
+    with session.renderer(columns, title, droppable=("dimensions", "cached", "description")) as out:
         out.write(rows)
 
 
@@ -253,7 +255,7 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
         built = ann_build.build(
             opened.vectors, exact, opened.folder, lists=lists, reporter=reporter_for(session.env)
         )
-    with session.renderer(INDEX_COLUMNS, "approximate index") as out:
+    with session.renderer(INDEX_COLUMNS, "approximate index", droppable=INDEX_COLUMNS[3:]) as out:
         out.write([_index_record(opened, built)])
 
 
@@ -268,7 +270,7 @@ def index_info(session: Session, model: str | None) -> None:
     idx = ann_index.load(opened.folder) if opened.folder is not None else None
     if idx is None:
         raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")
-    with session.renderer(INDEX_COLUMNS, "approximate index") as out:
+    with session.renderer(INDEX_COLUMNS, "approximate index", droppable=INDEX_COLUMNS[3:]) as out:
         out.write([_index_record(opened, idx)])
 
 

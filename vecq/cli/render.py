@@ -77,8 +77,10 @@ class Renderer:
         header: bool = True,
         labels: Sequence[str] | None = None,
         heatmap: bool = False,
+        droppable: Sequence[str] = (),
     ):
         self.env = env
+        self.droppable = tuple(droppable)  # columns a narrow terminal may leave out, least needed last
         self.heatmap = heatmap  # a square matrix of scores: cells shaded, the diagonal dimmed
         self.fmt = fmt or env.default_format()
         self.columns = list(columns)
@@ -185,8 +187,6 @@ class Renderer:
                 m = self.model
                 caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
         colour = self.env.color
-        # A header is never split inside a word: each column is at least as wide as its header. When
-        # the headers alone are wider than the terminal with boxed borders, the borders go.
         # What the cells need (their widest, headers included): boxed borders only when that fits.
         widths = [
             max(
@@ -197,6 +197,16 @@ class Renderer:
             )
             for c, label in zip(self.columns, self.labels)
         ]
+        # A listing too wide for the terminal leaves out its least needed columns, last first (pipes
+        # keep them all), and says so.
+        columns, labels, left_out = list(self.columns), list(self.labels), []
+        for c in reversed(self.droppable):
+            if sum(widths) + 3 * len(widths) + 1 <= console.width:
+                break
+            if c in columns:
+                k = columns.index(c)
+                del columns[k], labels[k], widths[k]
+                left_out.insert(0, c)
         boxed = sum(widths) + 3 * len(widths) + 1 <= console.width
         table = Table(
             title=Text(title) if title else None,
@@ -205,14 +215,12 @@ class Renderer:
             **({} if boxed else {"box": box.SIMPLE_HEAD, "show_edge": False, "collapse_padding": True}),
         )
         bars = {
-            c
-            for c in self.columns
-            if c in SCORE_COLUMNS and any(isinstance(r.get(c), float) for r in records[:5])
+            c for c in columns if c in SCORE_COLUMNS and any(isinstance(r.get(c), float) for r in records[:5])
         }
         # Bars only where the table still fits with them: a narrow terminal gets the numbers alone.
         if self.heatmap or sum(widths) + (BAR_WIDTH + 2) * len(bars) + 3 * len(widths) + 1 > console.width:
             bars = set()
-        for col, label in zip(self.columns, self.labels):
+        for col, label in zip(columns, labels):
             numeric = any(isinstance(r.get(col), (int, float)) for r in records[:5])
             shown = Text(tsv_cell(label))
             # A header is never split inside a word; a long word is cut with an ellipsis (pipes and
@@ -222,8 +230,13 @@ class Renderer:
             overflow = "fold" if listed or col in bars else "ellipsis"
             table.add_column(shown, justify=justify, overflow=overflow, min_width=len(shown))
         for i, rec in enumerate(records):
-            table.add_row(*(self._cell(rec.get(c), c, i, c in bars, colour) for c in self.columns))
+            table.add_row(*(self._cell(rec.get(c), c, i, c in bars, colour) for c in columns))
         console.print(table)
+        if left_out:
+            note = f"({', '.join(left_out)} left out to fit the terminal; -f tsv shows every column)"
+            console.print(
+                Text(note, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
+            )
         if caption:  # on its own line, never wrapped: cut with an ellipsis on a narrow terminal
             console.print(
                 Text(caption, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True

@@ -147,6 +147,7 @@ class Session:
         info=None,
         labels: Sequence[str] | None = None,
         heatmap: bool = False,
+        droppable: Sequence[str] = (),
     ) -> Renderer:
         """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records;
         ``labels`` are the headers shown for ``columns`` when they differ from the keys."""
@@ -157,7 +158,7 @@ class Session:
                     self.env, self.fmt, ("model", *columns), title, info, self.header, None
                 )
             return SharedOutput(self.shared["renderer"], info)
-        return Renderer(self.env, self.fmt, columns, title, info, self.header, labels, heatmap)
+        return Renderer(self.env, self.fmt, columns, title, info, self.header, labels, heatmap, droppable)
 
     def print_answers(
         self, query: Query, items: list[list[str]], title: str, model: Model | None = None
