@@ -44,7 +44,7 @@ THIRD_PARTY = {
         "tokenizers",
     },
     "vecq.api": {"numpy"},
-    "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim"},
+    "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim", "pyarrow"},
 }
 STDLIB = set(sys.stdlib_module_names)
 

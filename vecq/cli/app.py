@@ -83,6 +83,7 @@ cli.lazy_commands.update(
         "models": "vecq.cli.manage_commands:models",
         "download": "vecq.cli.manage_commands:download",
         "export": "vecq.cli.manage_commands:export",
+        "graph": "vecq.cli.graph_command:graph",
     }
 )
 

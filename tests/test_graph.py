@@ -1,0 +1,110 @@
+"""``vecq graph`` (issue 18, parts 1 and 2): the k-NN graph of a vocabulary, resumable."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import GLOVE, M, invoke, kill_midway, tsv
+
+
+def run_graph(tmp_path, name: str, *args: str) -> str:
+    out = tmp_path / name
+    result = invoke([*M, "graph", "-o", str(out), *args])
+    assert result.exit_code == 0, result.stderr
+    return out.read_text() if name.endswith((".tsv", ".jsonl")) else ""
+
+
+def test_the_graph_is_each_words_neighbours(glove, kv, tmp_path):
+    edges = tsv(run_graph(tmp_path, "g.tsv", "--first", "300", "-k", "5"))
+    assert len(edges) == 300 * 5
+    by_word: dict[str, list] = {}
+    for e in edges:
+        by_word.setdefault(e["word"], []).append(e)
+    assert list(by_word) == kv.index_to_key[:300]
+    for word in ["the", "city", kv.index_to_key[299]]:
+        ours = [(e["neighbour"], e["rank"], e["score"]) for e in by_word[word]]
+        single = tsv(invoke([*M, "neighbors", word, "-n", "5"]).stdout)
+        assert ours == [(r["word"], r["rank"], r["similarity"]) for r in single]  # to the printed digit
+        theirs = kv.most_similar(word, topn=5)
+        assert [e[0] for e in ours] == [w for w, _ in theirs]
+        assert np.allclose([float(e[2]) for e in ours], [s for _, s in theirs], atol=1e-6)
+
+
+def test_the_output_does_not_depend_on_the_block_size(glove, tmp_path):
+    outputs = {
+        run_graph(tmp_path, f"b{b}.tsv", "--first", "500", "-k", "4", "--block", str(b)) for b in (7, 64, 500)
+    }
+    assert len(outputs) == 1
+
+
+@pytest.mark.slow
+def test_nor_on_the_thread_count(glove, session_cache, tmp_path):
+    results = []
+    for threads in ("1", "2"):
+        out = tmp_path / f"t{threads}.tsv"
+        env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache), "OPENBLAS_NUM_THREADS": threads}
+        cmd = [sys.executable, "-m", "vecq", *M, "graph", "--first", "400", "-k", "3", "-o", str(out)]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)
+        results.append(out.read_bytes())
+    assert results[0] == results[1]
+
+
+def test_every_format_holds_the_same_edges(glove, tmp_path):
+    base = tsv(run_graph(tmp_path, "g.tsv", "--first", "50", "-k", "3"))
+    lines = run_graph(tmp_path, "g.jsonl", "--first", "50", "-k", "3").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert [(r["word"], r["neighbour"], str(r["rank"])) for r in records] == [
+        (e["word"], e["neighbour"], e["rank"]) for e in base
+    ]
+    run_graph(tmp_path, "g.npy", "--first", "50", "-k", "3")
+    ids, scores = np.load(tmp_path / "g.ids.npy"), np.load(tmp_path / "g.scores.npy")
+    words = (tmp_path / "g.words.txt").read_text().splitlines()
+    assert ids.shape == scores.shape == (50, 3) and len(words) == 50
+    kv_words = [e["neighbour"] for e in base]
+    from vecq import load
+
+    vocab = load(GLOVE).index_to_key
+    assert [vocab[i] for i in ids.ravel().tolist()] == kv_words
+    assert np.allclose(scores.ravel(), [float(e["score"]) for e in base], atol=5e-7)
+    import pyarrow.parquet as pq  # the glove extra brings it; vecq's Parquet output needs it
+
+    run_graph(tmp_path, "g.parquet", "--first", "50", "-k", "3")
+    table = pq.read_table(tmp_path / "g.parquet").to_pydict()
+    assert table["neighbour"] == kv_words and table["rank"] == [int(e["rank"]) for e in base]
+
+
+@pytest.mark.slow
+def test_a_killed_job_goes_on_and_ends_with_the_same_bytes(glove, session_cache, tmp_path):
+    args = ["--first", "30000", "-k", "5", "--block", "512"]
+    whole = run_graph(tmp_path, "whole.tsv", *args)
+    out = tmp_path / "killed.tsv"
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    cmd = [sys.executable, "-m", "vecq", *M, "graph", "-o", str(out), *args]
+    kill_midway(cmd, env, tmp_path / "killed.tsv.parts", "block-*.npz")
+    assert not out.exists() and list((tmp_path / "killed.tsv.parts").glob("block-*.npz"))
+    again = invoke([*M, "graph", "-o", str(out), *args])
+    assert again.exit_code == 0 and "going on with an unfinished job" in again.stderr
+    assert out.read_text() == whole
+    assert not (tmp_path / "killed.tsv.parts").exists()
+
+
+def test_an_unfinished_job_with_other_settings_is_refused(glove, tmp_path):
+    parts = tmp_path / "g.tsv.parts"
+    parts.mkdir()
+    (parts / "job.json").write_text(json.dumps({"version": 1, "k": 99}))
+    result = invoke([*M, "graph", "-o", str(tmp_path / "g.tsv"), "--first", "10"])
+    assert result.exit_code == 2 and "unfinished job with other settings" in result.stderr
+
+
+def test_a_word_list_and_bad_input(glove, tmp_path):
+    words = tmp_path / "w.txt"
+    words.write_text("Paris\ncat\n")
+    edges = tsv(run_graph(tmp_path, "w.tsv", "--words", str(words), "-k", "2"))
+    assert [e["word"] for e in edges] == ["paris", "paris", "cat", "cat"]
+    bad = invoke([*M, "graph", "-o", str(tmp_path / "x.csv")])
+    assert bad.exit_code == 2 and ".tsv, .jsonl, .parquet or .npy" in bad.stderr

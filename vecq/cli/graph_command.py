@@ -1,0 +1,207 @@
+"""``vecq graph``: the k nearest neighbours of every word (a k-NN graph), resumable.
+
+The job is cut into blocks of queries. Each finished block is written to ``OUT.parts/`` (a temporary
+name, then a rename: a block file exists whole or not at all) beside a manifest of what the job is
+(model, words, k, block size, search). Started again with the same command after a kill, the job
+answers only the blocks that are missing, then writes the output from the blocks in order: the same
+bytes as an uninterrupted run, nothing lost, nothing twice. The parts are removed once the output is
+complete. A block's answers do not depend on the block size or the threads (``core/graph.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from .options import approx_option, session_options
+from .render import tsv_cell
+from .session import Session
+
+OUTPUTS = (".tsv", ".jsonl", ".parquet", ".npy")
+JOB_VERSION = 1
+
+
+@click.command()
+@click.option("-o", "--output", metavar="FILE", required=True, help="FILE.tsv, .jsonl, .parquet or .npy.")
+@click.option(
+    "-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Neighbours per word."
+)
+@click.option("--first", type=click.IntRange(min=1), default=None, help="The model's first N words only.")
+@click.option("--words", "words_file", metavar="FILE", default=None, help="These words only, one a line.")
+@click.option(
+    "--block",
+    "block_rows",
+    type=click.IntRange(min=1),
+    default=2048,
+    show_default=True,
+    help="Words per block: how often the job saves its progress (the output does not depend on it).",
+)
+@approx_option
+@session_options
+def graph(session: Session, output, k, first, words_file, block_rows) -> None:
+    """The k nearest neighbours of every word of the model (or of its first N words, or of a word
+    list): edges word, neighbour, rank, score. Killed and started again with the same command, it
+    goes on where it was."""
+    import numpy as np
+
+    from ..core.graph import neighbours_block
+
+    out = Path(output)
+    if not out.name.endswith(OUTPUTS):
+        raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy")
+    if first is not None and words_file is not None:
+        raise UsageError("give --first or --words, not both")
+    model = session.open()
+    if words_file is not None:
+        with session.open_input(words_file, "--words") as stream:
+            typed = [line.decode("utf-8", "replace").strip() for line in stream]
+        rows = np.array([m.row for m in session.lookup(model, [w for w in typed if w])], dtype=np.int64)
+    else:
+        rows = np.arange(len(model) if first is None else min(first, len(model)), dtype=np.int64)
+    parts = out.with_name(out.name + ".parts")
+    job = {
+        "version": JOB_VERSION,
+        "model": model.info.name,
+        "shape": [len(model), model.dims],
+        "cache": _cache_fingerprint(model.folder),
+        "rows": len(rows),
+        "rows_crc32": zlib.crc32(rows.tobytes()),
+        "k": k,
+        "block": block_rows,
+        "approx": model.index is not None,
+    }
+    done = _start(parts, job, session)
+    blocks = range(0, len(rows), block_rows)
+    from .progress_bars import reporter_for
+
+    with reporter_for(session.env).task(f"graph of {len(rows):,} words", len(rows)) as task:
+        finished = sum(min(block_rows, len(rows) - s) for s in blocks if s in done)
+        task.update(finished)
+        for start in blocks:
+            if start in done:
+                continue
+            ids, scores = neighbours_block(model, rows[start : start + block_rows], k)
+            _save_block(parts, start, ids, scores)
+            finished += len(ids)
+            task.update(finished)
+    _assemble(out, parts, model, rows, blocks, k)
+    import shutil
+
+    shutil.rmtree(parts, ignore_errors=True)
+    session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {out}")
+
+
+def _cache_fingerprint(folder: str | None) -> int | None:
+    """What says the cache is the same model: its manifest's crc32 (sizes and checksums of every file)."""
+    if folder is None:
+        return None
+    with open(os.path.join(folder, "manifest.json"), "rb") as f:
+        return zlib.crc32(f.read())
+
+
+def _start(parts: Path, job: dict, session: Session) -> set[int]:
+    """The blocks already done by an earlier run of the same job (none for a new job)."""
+    manifest = parts / "job.json"
+    if manifest.exists():
+        try:
+            earlier = json.loads(manifest.read_text())
+        except ValueError:
+            earlier = None
+        if earlier != job:
+            raise UsageError(
+                f"{parts} holds an unfinished job with other settings (model, words, -k, --block or "
+                "--approx); run it with the same ones to finish it, or remove that folder"
+            )
+        done = {int(p.name.split("-")[1].split(".")[0]) for p in parts.glob("block-*.npz")}
+        session.warn(f"going on with an unfinished job: {len(done)} block(s) already done")
+        return done
+    parts.mkdir(parents=True, exist_ok=True)
+    tmp = parts / "job.json.tmp"
+    tmp.write_text(json.dumps(job))
+    os.replace(tmp, manifest)
+    return set()
+
+
+def _save_block(parts: Path, start: int, ids, scores) -> None:
+    import numpy as np
+
+    tmp = parts / f"tmp-{start:012d}.npz"
+    with open(tmp, "wb") as f:
+        np.savez(f, ids=ids, scores=scores)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, parts / f"block-{start:012d}.npz")
+
+
+def _blocks(parts: Path, blocks):
+    import numpy as np
+
+    for start in blocks:
+        with np.load(parts / f"block-{start:012d}.npz", allow_pickle=False) as data:
+            yield start, data["ids"], data["scores"]
+
+
+def _assemble(out: Path, parts: Path, model, rows, blocks, k: int) -> None:
+    """The output from the blocks, in order, written to a temporary name and renamed into place."""
+    import numpy as np
+
+    tmp = out.with_name(f".{out.name}.tmp")
+    vocab = model.vocab
+    if out.name.endswith(".npy"):
+        stem = out.name[: -len(".npy")]
+        ids = (
+            np.concatenate([b[1] for b in _blocks(parts, blocks)])
+            if len(rows)
+            else np.zeros((0, k), np.int64)
+        )
+        scores = (
+            np.concatenate([b[2] for b in _blocks(parts, blocks)])
+            if len(rows)
+            else np.zeros((0, k), np.float32)
+        )
+        np.save(out.with_name(stem + ".ids.npy"), ids, allow_pickle=False)
+        np.save(out.with_name(stem + ".scores.npy"), scores, allow_pickle=False)
+        out.with_name(stem + ".words.txt").write_text("".join(vocab.word(int(r)) + "\n" for r in rows))
+        return
+    if out.name.endswith(".parquet"):
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as e:
+            raise UsageError("writing Parquet needs pyarrow: pip install pyarrow (or write .tsv)") from e
+        columns: dict[str, list] = {"word": [], "neighbour": [], "rank": [], "score": []}
+        for start, ids, scores in _blocks(parts, blocks):
+            for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist())):
+                word = vocab.word(int(rows[start + i]))
+                for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1):
+                    if n >= 0:
+                        columns["word"].append(word)
+                        columns["neighbour"].append(vocab.word(n))
+                        columns["rank"].append(rank)
+                        columns["score"].append(s)
+        table = pa.table({**columns, "score": pa.array(columns["score"], type=pa.float32())})
+        pq.write_table(table, tmp)
+        os.replace(tmp, out)
+        return
+    jsonl = out.name.endswith(".jsonl")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        if not jsonl:
+            f.write("word\tneighbour\trank\tscore\n")
+        for start, ids, scores in _blocks(parts, blocks):
+            for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist())):
+                word = vocab.word(int(rows[start + i]))
+                for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1):
+                    if n < 0:
+                        continue
+                    neighbour = vocab.word(n)
+                    if jsonl:
+                        record = {"word": word, "neighbour": neighbour, "rank": rank, "score": s}
+                        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    else:
+                        f.write(f"{tsv_cell(word)}\t{tsv_cell(neighbour)}\t{rank}\t{s:.6f}\n")
+    os.replace(tmp, out)
