@@ -407,6 +407,8 @@ Language models' token tables (a Llama-sized bfloat16 table, locally and from a 
 by `benchmarks/bench_tables.py`, on their own page: [benchmarks-tables.md](benchmarks-tables.md).
 fastText subwords at cc.en.300's shape are measured by `benchmarks/bench_subwords.py`:
 [benchmarks-subwords.md](benchmarks-subwords.md).
+The k-NN graph of GloVe's 400,000 words against faiss-cpu: `benchmarks/bench_graph.py`,
+[benchmarks-graph.md](benchmarks-graph.md).
 
 Machine: {machine()}.
 gensim's figures: {"taken from the previous run on this machine (`--reuse-gensim`, its `gensim.json`)" if reuse else "measured in this run"}.
