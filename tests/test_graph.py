@@ -108,3 +108,19 @@ def test_a_word_list_and_bad_input(glove, tmp_path):
     assert [e["word"] for e in edges] == ["paris", "paris", "cat", "cat"]
     bad = invoke([*M, "graph", "-o", str(tmp_path / "x.csv")])
     assert bad.exit_code == 2 and ".tsv, .jsonl, .parquet or .npy" in bad.stderr
+
+
+def test_the_floor_changes_no_answer(glove):
+    """core/graph.py skips rows under a floor taken from the rows around a block: the answers are
+    those of the search without it, to the bit, for frequent and rare words."""
+    from vecq.core.expression import Term
+    from vecq.core.graph import neighbours_block
+    from vecq.core.words import Match
+
+    for start in (0, 150_000, 399_000):
+        rows = np.arange(start, start + 1000)
+        ids, scores = neighbours_block(glove, rows, 10)
+        q = glove.directions([[Term(1.0, Match("", "", int(r)))] for r in rows.tolist()])
+        plain = glove.neighbors_of_directions(q, top=10, exclude=[[int(r)] for r in rows.tolist()])
+        assert ids.tolist() == [[r for r, _ in answer] for answer in plain]
+        assert np.array_equal(scores, np.array([[s for _, s in a] for a in plain], dtype=np.float32))

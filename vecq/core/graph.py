@@ -14,6 +14,27 @@ from .expression import Term
 from .model import Model
 from .words import Match
 
+WINDOW = 2048  # rows on each side of a block whose scores set its floor
+FLOOR_MARGIN = 1e-4  # far above float32 rounding of a dot product: no row near the k-th is lost
+
+
+def _floor(model: Model, q: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """Per query, a score below its k-th best: the k-th best among the rows around the block (a
+    word's neighbours are mostly of a like frequency, so near it), less a margin. Rows scoring under
+    it cannot be answers, and the search skips them."""
+    n = len(model)
+    lo, hi = max(0, int(rows.min()) - WINDOW), min(n, int(rows.max()) + 1 + WINDOW)
+    near = np.arange(lo, hi)
+    near = near[~np.isin(near, model.zero_rows)]
+    if len(near) <= k + 1:
+        return np.full(len(q), -np.inf, dtype=np.float32)
+    scores = q @ np.asarray(model.vectors[near], dtype=np.float32).T
+    own = np.searchsorted(near, rows)
+    inside = (own < len(near)) & (near[np.minimum(own, len(near) - 1)] == rows)
+    scores[np.flatnonzero(inside), own[inside]] = -np.inf  # a word is not its own neighbour
+    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1]
+    return (kth - FLOOR_MARGIN).astype(np.float32)
+
 
 def neighbours_block(model: Model, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(ids, scores) of shape (len(rows), k): each row's k nearest rows, best first. A list shorter
@@ -25,7 +46,9 @@ def neighbours_block(model: Model, rows: np.ndarray, k: int) -> tuple[np.ndarray
     q = model.directions([[Term(1.0, Match("", "", int(r)))] for r in rows.tolist()])
     live = np.flatnonzero(q.any(axis=1))
     if live.size:
-        found = model.neighbors_of_directions(q[live], top=k, exclude=[[int(r)] for r in rows[live].tolist()])
+        exclude = [[int(r)] for r in rows[live].tolist()]
+        floor = _floor(model, q[live], rows[live], k)
+        found = model.neighbors_of_directions(q[live], top=k, exclude=exclude, floor=floor)
         for j, answer in zip(live.tolist(), found):
             for rank, (row, score) in enumerate(answer):
                 ids[j, rank], scores[j, rank] = row, score

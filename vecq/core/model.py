@@ -235,15 +235,26 @@ class Model:
         return self.neighbors_of_directions(q, top, restrict, exclude)
 
     def neighbors_of_directions(
-        self, q: np.ndarray, top: int = 10, restrict: int | None = None, exclude: list | None = None
+        self,
+        q: np.ndarray,
+        top: int = 10,
+        restrict: int | None = None,
+        exclude: list | None = None,
+        floor: np.ndarray | None = None,
     ) -> list[list[tuple[int, float]]]:
-        """(row, score) lists for unit query directions ``q`` (one a row), ``exclude``d rows left out."""
+        """(row, score) lists for unit query directions ``q`` (one a row), ``exclude``d rows left out.
+
+        ``floor`` (per query, optional) is a score known to be below each query's ``top``-th best:
+        rows scoring under it are never candidates, which spares the search most of its work for
+        queries whose best rows come late in the matrix (``core/graph.py``). The answers are the same.
+        """
         exclude = exclude if exclude is not None else [[] for _ in range(len(q))]
 
         def scores(block: np.ndarray) -> np.ndarray:
             return q @ block.T
 
-        return self._best_rows(scores, len(q), exclude, top, restrict, self._exact_dots(q), probe=q)
+        exact = self._exact_dots(q)
+        return self._best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor)
 
     def analogy(
         self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
@@ -384,7 +395,7 @@ class Model:
 
         return exact
 
-    def _best_rows(self, score_block, m, exclude, top, restrict, exact, probe=None, bound=None):
+    def _best_rows(self, score_block, m, exclude, top, restrict, exact, probe=None, bound=None, floor=None):
         """Each query's best ``top`` rows, ranked and scored by ``exact(which, rows)``.
 
         The search (blocked products, or the index) finds ``top + RESCORE_MARGIN`` candidates with
@@ -413,7 +424,9 @@ class Model:
                 for j, f in zip(short, exact_found):
                     found[j] = f
         else:
-            found = top_k(score_block, self.vectors, n, m, exclude, wanted, self.zero_rows, bound=bound)
+            found = top_k(
+                score_block, self.vectors, n, m, exclude, wanted, self.zero_rows, bound=bound, floor=floor
+            )
         if exact is None:
             return found
         ranked = exactly_ranked(found, exact, wanted)

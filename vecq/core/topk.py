@@ -30,12 +30,14 @@ def top_k(
     k: int,
     zero_rows: np.ndarray,
     bound: Callable[[np.ndarray], np.ndarray] | None = None,
+    floor: np.ndarray | None = None,
 ) -> list[list[tuple[int, float]]]:
     """(row, score) lists: the best ``k`` rows of ``matrix[:searched]`` for each of ``queries`` queries.
 
     ``score_block(block)`` gives the (queries, len(block)) scores of a block of rows. With
     ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
-    is scored only for the queries it could improve: ``score_block(block, which_queries)``.
+    is scored only for the queries it could improve: ``score_block(block, which_queries)``. With
+    ``floor`` (per query, a score below its k-th best), a later block's rows under it are skipped.
 
     Blocks are small enough for their scores to stay in the CPU cache. After the first block each
     query has a running k-th best score, and a later block only costs one row-wise maximum, plus a
@@ -50,6 +52,7 @@ def top_k(
     if k == 0:
         return [[] for _ in range(queries)]
     best_s = np.full((queries, k), -np.inf, dtype=np.float32)
+    low = np.full(queries, -np.inf, dtype=np.float32) if floor is None else np.asarray(floor, np.float32)
     best_r = np.full((queries, k), -1, dtype=np.int64)
     ex_r = np.array([r for e in exclude for r in e], dtype=np.int64)
     ex_j = np.array([j for j, e in enumerate(exclude) for _ in e], dtype=np.int64)
@@ -86,7 +89,7 @@ def top_k(
         if start == 0:
             rows = everyone
         else:
-            local = np.flatnonzero(s.max(axis=1) > best_s[live, -1])
+            local = np.flatnonzero(s.max(axis=1) > np.maximum(best_s[live, -1], low[live]))
             rows = live[local]
             s = s[local]
         if rows.size == 0:
@@ -95,7 +98,7 @@ def top_k(
         if start > 0:
             # Usually a query's improvement is a row or two: take just the scores above its k-th
             # best; only queries with more than k of them need a partition of the block.
-            above = sub > best_s[rows, -1:]
+            above = sub > np.maximum(best_s[rows, -1], low[rows])[:, None]
             counts = above.sum(axis=1)
             few = counts <= k
             if few.any():
