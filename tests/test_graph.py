@@ -124,3 +124,23 @@ def test_the_floor_changes_no_answer(glove):
         plain = glove.neighbors_of_directions(q, top=10, exclude=[[int(r)] for r in rows.tolist()])
         assert ids.tolist() == [[r for r, _ in answer] for answer in plain]
         assert np.array_equal(scores, np.array([[s for _, s in a] for a in plain], dtype=np.float32))
+
+
+def test_a_word_built_from_subwords_gets_its_neighbours_too(tmp_path):
+    """A listed word outside a fastText model's vocabulary is built from its n-grams, as in
+    `neighbors`, and named as typed (it has no row of its own)."""
+    import shutil
+
+    from gensim.test.utils import datapath
+
+    model = tmp_path / "lee.bin"
+    shutil.copyfile(datapath("lee_fasttext.bin"), model)
+    words = tmp_path / "w.txt"
+    words.write_text("night\nnightxx\n")
+    out = tmp_path / "g.tsv"
+    result = invoke(["-m", str(model), "graph", "--words", str(words), "-k", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    edges = tsv(out.read_text())
+    assert [e["word"] for e in edges] == ["night"] * 3 + ["nightxx"] * 3
+    single = tsv(invoke(["-m", str(model), "neighbors", "nightxx", "-n", "3"]).stdout)
+    assert [(e["neighbour"], e["score"]) for e in edges[3:]] == [(r["word"], r["similarity"]) for r in single]

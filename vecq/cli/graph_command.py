@@ -54,15 +54,8 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
     out = Path(output)
     if not out.name.endswith(OUTPUTS):
         raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy")
-    if first is not None and words_file is not None:
-        raise UsageError("give --first or --words, not both")
-    model = session.open()
-    if words_file is not None:
-        with session.open_input(words_file, "--words") as stream:
-            typed = [line.decode("utf-8", "replace").strip() for line in stream]
-        rows = np.array([m.row for m in session.lookup(model, [w for w in typed if w])], dtype=np.int64)
-    else:
-        rows = np.arange(len(model) if first is None else min(first, len(model)), dtype=np.int64)
+    model, chosen, words = session.chosen_words(first, words_file)
+    rows = np.array(chosen, dtype=np.int64)
     parts = out.with_name(out.name + ".parts")
     job = {
         "version": JOB_VERSION,
@@ -89,7 +82,7 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
             _save_block(parts, start, ids, scores)
             finished += len(ids)
             task.update(finished)
-    _assemble(out, parts, model, rows, blocks, k)
+    _assemble(out, parts, model, words, blocks, k)
     import shutil
 
     shutil.rmtree(parts, ignore_errors=True)
@@ -146,27 +139,21 @@ def _blocks(parts: Path, blocks):
             yield start, data["ids"], data["scores"]
 
 
-def _assemble(out: Path, parts: Path, model, rows, blocks, k: int) -> None:
-    """The output from the blocks, in order, written to a temporary name and renamed into place."""
+def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -> None:
+    """The output from the blocks, in order, written to a temporary name and renamed into place
+    (``words``: each query's word, in block order)."""
     import numpy as np
 
     tmp = out.with_name(f".{out.name}.tmp")
     vocab = model.vocab
     if out.name.endswith(".npy"):
         stem = out.name[: -len(".npy")]
-        ids = (
-            np.concatenate([b[1] for b in _blocks(parts, blocks)])
-            if len(rows)
-            else np.zeros((0, k), np.int64)
-        )
-        scores = (
-            np.concatenate([b[2] for b in _blocks(parts, blocks)])
-            if len(rows)
-            else np.zeros((0, k), np.float32)
-        )
+        loaded = list(_blocks(parts, blocks))  # each block read once
+        ids = np.concatenate([b[1] for b in loaded]) if loaded else np.zeros((0, k), np.int64)
+        scores = np.concatenate([b[2] for b in loaded]) if loaded else np.zeros((0, k), np.float32)
         np.save(out.with_name(stem + ".ids.npy"), ids, allow_pickle=False)
         np.save(out.with_name(stem + ".scores.npy"), scores, allow_pickle=False)
-        out.with_name(stem + ".words.txt").write_text("".join(vocab.word(int(r)) + "\n" for r in rows))
+        out.with_name(stem + ".words.txt").write_text("".join(w + "\n" for w in words))
         return
     if out.name.endswith(".parquet"):
         try:
@@ -177,7 +164,7 @@ def _assemble(out: Path, parts: Path, model, rows, blocks, k: int) -> None:
         columns: dict[str, list] = {"word": [], "neighbour": [], "rank": [], "score": []}
         for start, ids, scores in _blocks(parts, blocks):
             for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist())):
-                word = vocab.word(int(rows[start + i]))
+                word = words[start + i]
                 for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1):
                     if n >= 0:
                         columns["word"].append(word)
@@ -194,7 +181,7 @@ def _assemble(out: Path, parts: Path, model, rows, blocks, k: int) -> None:
             f.write("word\tneighbour\trank\tscore\n")
         for start, ids, scores in _blocks(parts, blocks):
             for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist())):
-                word = vocab.word(int(rows[start + i]))
+                word = words[start + i]
                 for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1):
                     if n < 0:
                         continue

@@ -296,20 +296,7 @@ def export(session: Session, output: str, first: int | None, words_file: str | N
     import numpy as np
 
     fmt = export_formats.format_for(output, to)
-    if first is not None and words_file is not None:
-        raise UsageError("give --first or --words, not both")
-    model = session.open()
-    if words_file is not None:
-        with session.open_input(words_file, "--words") as stream:
-            typed = [line.decode("utf-8", "replace").strip() for line in stream]
-        typed = [w for w in typed if w]
-        matches = session.lookup(model, typed)
-        rows = [m.row for m in matches]
-        words = [m.typed if m.built else m.word for m in matches]
-    else:
-        count = len(model) if first is None else min(first, len(model))
-        rows = range(count)
-        words = model.vocab.words(range(count))
+    model, rows, words = session.chosen_words(first, words_file)
 
     def blocks():
         for start in range(0, len(rows), export_formats.BLOCK):

@@ -130,6 +130,20 @@ class Session:
         self.note_respellings(matches)
         return matches
 
+    def chosen_words(self, first: int | None, words_file: str | None) -> tuple[Model, list[int], list[str]]:
+        """The model, and the rows and words a job covers: ``--first N``, ``--words FILE`` or every
+        word; a listed word as the model spells it, or as typed when built from subwords."""
+        if first is not None and words_file is not None:
+            raise UsageError("give --first or --words, not both")
+        model = self.open()
+        if words_file is None:
+            count = len(model) if first is None else min(first, len(model))
+            return model, list(range(count)), model.vocab.words(range(count))
+        with self.open_input(words_file, "--words") as stream:
+            typed = [line.decode("utf-8", "replace").strip() for line in stream]
+        matches = self.lookup(model, [w for w in typed if w])
+        return model, [m.row for m in matches], [m.typed if m.built else m.word for m in matches]
+
     def note_respellings(self, matches: Sequence[Match]) -> None:
         for note in respellings(matches):
             self.warn(note)

