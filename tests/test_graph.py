@@ -108,6 +108,8 @@ def test_a_word_list_and_bad_input(glove, tmp_path):
     assert [e["word"] for e in edges] == ["paris", "paris", "cat", "cat"]
     bad = invoke([*M, "graph", "-o", str(tmp_path / "x.csv")])
     assert bad.exit_code == 2 and ".tsv, .jsonl, .parquet or .npy" in bad.stderr
+    empty = invoke([*M, "graph", "--words", "-", "-o", str(tmp_path / "e.tsv")], input="\n")
+    assert empty.exit_code == 2 and "holds no words" in empty.stderr and not (tmp_path / "e.tsv").exists()
 
 
 def test_the_floor_changes_no_answer(glove):

@@ -100,6 +100,7 @@ def test_export_a_word_list_unit_length(glove, kv, tmp_path):
         (["neighbors", "--vector", ""], 2, "give a vector"),
         (["export", "--words", "/no/such/file", "-o", "x.npy"], 2, "check the path given to --words"),
         (["vector", "-o", "x.bin", "cat"], 2, "writes .npy or .safetensors"),
+        (["export", "--words", "-", "-o", "x.npy"], 2, "holds no words"),
     ],
 )
 def test_new_commands_answer_bad_input_in_one_line(glove, args, code, says):

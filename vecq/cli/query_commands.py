@@ -263,7 +263,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
             if outcome.error is not None:
                 failed += 1
                 if failed <= 10:
-                    session.warn(f"{word!r}: {outcome.error.message} (its row is NaN)")
+                    session.warn(f"{outcome.error.message} (its row is NaN)")
                 rows.append(np.full(model.dims, np.nan, dtype=np.float32))
             else:
                 rows.append(np.asarray(outcome.records[0]["vector"], dtype=np.float32))

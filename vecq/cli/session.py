@@ -141,7 +141,10 @@ class Session:
             return model, list(range(count)), model.vocab.words(range(count))
         with self.open_input(words_file, "--words") as stream:
             typed = [line.decode("utf-8", "replace").strip() for line in stream]
-        matches = self.lookup(model, [w for w in typed if w])
+        typed = [w for w in typed if w]
+        if not typed:
+            raise UsageError(f"{words_file} holds no words; give one a line")
+        matches = self.lookup(model, typed)
         return model, [m.row for m in matches], [m.typed if m.built else m.word for m in matches]
 
     def note_respellings(self, matches: Sequence[Match]) -> None:
