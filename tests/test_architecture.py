@@ -44,7 +44,8 @@ THIRD_PARTY = {
         "tokenizers",
     },
     "vecq.api": {"numpy"},
-    "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim", "pyarrow"},
+    # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py).
+    "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim", "pyarrow", "distributed"},
 }
 STDLIB = set(sys.stdlib_module_names)
 

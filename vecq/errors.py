@@ -30,6 +30,18 @@ class VecqError(Exception):
         super().__init__(message)
         self.message = message
 
+    def __reduce__(self):
+        # An error crosses processes (a Dask worker's is raised again on the client) rebuilt from its
+        # attributes, whatever its constructor's arguments are.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[VecqError], args: tuple, state: dict) -> VecqError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 def shorten(text: str, limit: int = 40) -> str:
     """What a message shows of something the user typed: all of it, or its start and its length."""
@@ -102,6 +114,12 @@ class ModelError(VecqError):
     """The model cannot be found, fetched, read or trusted."""
 
     exit_code = ExitCode.MODEL
+
+
+class ClusterError(VecqError):
+    """A Dask cluster cannot be reached, cannot run vecq, or lost the job (``--dask``)."""
+
+    exit_code = ExitCode.FAILURE
 
 
 class CacheError(VecqError):

@@ -151,6 +151,16 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
     return Status(True, "", manifest)
 
 
+# The manifest fields that say what a cache holds, leaving out where and when it was made: two
+# caches with equal fields answer every query with the same bits (the conversion is deterministic).
+CONTENT_FIELDS = ("rows", "dimensions", "limit", "zero_rows", "files", "checksums", "subwords", "text")
+
+
+def content_identity(manifest: dict) -> dict:
+    """What makes two caches the same model, wherever they were built (``cli/cluster.py``)."""
+    return {name: manifest.get(name) for name in CONTENT_FIELDS}
+
+
 def model_info(manifest: dict, limit: int | None = None, name: str | None = None) -> ModelInfo:
     """The model as records show it (``name``: as the user named it this time, default the first
     name it was converted under); with ``limit``, the first ``limit`` rows of a full cache."""

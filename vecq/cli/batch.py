@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import BinaryIO
 
 from ..core.model import Model
-from ..core.queries import Query, mark_built
+from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
 from ..errors import UnknownWordError, VecqError
 from .render import Renderer
@@ -91,15 +91,41 @@ def _readable(fd: int) -> bool:
         return True
 
 
+Chunk = list[tuple[int, str]]  # (line number, line)
+# A chunk answered: each line's parsed fields (or why it did not parse), and the parsed lines' outcomes.
+Answered = tuple[Chunk, list, list[Outcome]]
+
+
+def answer(model: Model, query: Query, chunk: Chunk) -> tuple[list, list[Outcome]]:
+    """One chunk's lines parsed and answered by one matrix product (here or on a Dask worker)."""
+    parsed: list[list[str] | VecqError] = []
+    for _, line in chunk:
+        try:
+            parsed.append(query.parse(line))
+        except VecqError as e:
+            parsed.append(e)
+    good = [p for p in parsed if not isinstance(p, VecqError)]
+    outcomes = query.answer_chunk(model, good, suggest=False)
+    mark_built(model, outcomes)
+    return parsed, outcomes
+
+
+def answered_here(model: Model, query: Query, lines: Iterable[Chunk]) -> Iterator[Answered]:
+    """Each chunk answered in this process, as it is read."""
+    for chunk in lines:
+        yield (chunk, *answer(model, query, chunk))
+
+
 def run(
     model: Model,
     query: Query,
-    lines: Iterable[list[tuple[int, str]]],
+    answered: Iterable[Answered],
     renderer: Renderer,
     warn: Callable[[str], None],
     strict: bool = False,
 ) -> int:
-    """Answer every line; returns how many failed. With ``strict``, raises at the first bad line."""
+    """Write the records of every answered line, in input order; returns how many failed. With
+    ``strict``, raises at the first bad line."""
     failed = 0
     noted: set[str] = set()
     hints: dict[str, VecqError] = {}
@@ -114,16 +140,7 @@ def run(
         parts = [hints.get(w) or UnknownWordError(w, found, model.info.name) for w, found in error.unknown]
         return UnknownWordError.combine(parts)
 
-    for chunk in lines:
-        parsed: list[list[str] | VecqError] = []
-        for _, line in chunk:
-            try:
-                parsed.append(query.parse(line))
-            except VecqError as e:
-                parsed.append(e)
-        good = [p for p in parsed if not isinstance(p, VecqError)]
-        outcomes = query.answer_chunk(model, good, suggest=False)
-        mark_built(model, outcomes)
+    for chunk, parsed, outcomes in answered:
         answers = iter(outcomes)
         records: list[dict] = []
         for (number, line), item in zip(chunk, parsed):

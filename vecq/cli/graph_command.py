@@ -10,6 +10,7 @@ complete. A block's answers do not depend on the block size or the threads (``co
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
@@ -18,7 +19,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from .options import approx_option, session_options
+from .options import approx_option, dask_option, session_options
 from .render import tsv_cell
 from .session import Session
 
@@ -42,14 +43,15 @@ JOB_VERSION = 1
     help="Words per block: how often the job saves its progress (the output does not depend on it).",
 )
 @approx_option
+@dask_option
 @session_options
 def graph(session: Session, output, k, first, words_file, block_rows) -> None:
     """The k nearest neighbours of every word of the model (or of its first N words, or of a word
     list): edges word, neighbour, rank, score. Killed and started again with the same command, it
-    goes on where it was."""
+    goes on where it was. With --dask the blocks run on a Dask cluster's workers: the same output."""
     import numpy as np
 
-    from ..core.graph import neighbours_block
+    from ..core.graph import blocks as blocks_here
 
     out = Path(output)
     if not out.name.endswith(OUTPUTS):
@@ -72,13 +74,19 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
     blocks = range(0, len(rows), block_rows)
     from .progress_bars import reporter_for
 
-    with reporter_for(session.env).task(f"graph of {len(rows):,} words", len(rows)) as task:
-        finished = sum(min(block_rows, len(rows) - s) for s in blocks if s in done)
+    todo = [s for s in blocks if s not in done]
+    with contextlib.ExitStack() as stack:
+        if session.dask:
+            from . import cluster
+
+            workers = stack.enter_context(cluster.connect(session, model))
+            answered = workers.blocks(rows, todo, block_rows, k)
+        else:
+            answered = blocks_here(model, rows, todo, block_rows, k)
+        task = stack.enter_context(reporter_for(session.env).task(f"graph of {len(rows):,} words", len(rows)))
+        finished = len(rows) - sum(min(block_rows, len(rows) - s) for s in todo)
         task.update(finished)
-        for start in blocks:
-            if start in done:
-                continue
-            ids, scores = neighbours_block(model, rows[start : start + block_rows], k)
+        for start, (ids, scores) in answered:
             _save_block(parts, start, ids, scores)
             finished += len(ids)
             task.update(finished)

@@ -218,7 +218,28 @@ def approx_option(f: Callable) -> Callable:
     return wrapper
 
 
+def dask_option(f: Callable) -> Callable:
+    """``--dask ADDRESS`` (or DASK_SCHEDULER_ADDRESS): run the job on a Dask cluster's workers."""
+
+    @click.option(
+        "--dask",
+        metavar="ADDRESS",
+        envvar="DASK_SCHEDULER_ADDRESS",
+        default=None,
+        help="Run on the workers of the Dask scheduler at ADDRESS (tcp://HOST:8786) [env "
+        "DASK_SCHEDULER_ADDRESS]; needs vecq[dask].",
+    )
+    @functools.wraps(f)
+    def wrapper(*args, dask: str | None, **kwargs):
+        # As approx_option: the Session of whichever decorator runs first.
+        click.get_current_context().find_object(Session).dask = dask or None
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
 def batch_options(f: Callable) -> Callable:
+    f = dask_option(f)
     f = click.option(
         "--strict", is_flag=True, help="Stop at the first bad input line (exit 3) instead of going on."
     )(f)

@@ -41,6 +41,7 @@ class Session:
     subwords: bool = True  # build fastText vectors for words outside the vocabulary
     pool: str | None = None  # "mean": a language model's word of several tokens is their mean
     models: tuple[str, ...] = ()  # -m given several times: each model answers in turn
+    dask: str | None = None  # a Dask scheduler's address: batches and graphs run on its workers
     # Several models answering into one output (pipes): the one renderer they share, and the
     # standard input read once for all of them.
     shared: dict | None = None
@@ -62,8 +63,9 @@ class Session:
             self.env.stderr.write(f"vecq: {message}\n")
             self.env.stderr.flush()
 
-    def open(self, spec: str | None = None) -> Model:
-        """The model of ``spec`` (a command's own MODEL argument) or of the --model option."""
+    def open(self, spec: str | None = None, *, root: str | None = None) -> Model:
+        """The model of ``spec`` (a command's own MODEL argument) or of the --model option; ``root``:
+        the cache folder (default VECQ_CACHE_DIR's)."""
         from ..sources.loader import open_model
 
         if spec:
@@ -76,6 +78,7 @@ class Session:
             limit=self.limit,
             reporter=reporter_for(self.env),
             warn=self.warn,
+            root=root,
         )
         model.use_subwords = self.subwords
         model.pool = self.pool
@@ -238,8 +241,18 @@ class Session:
         from ..core.queries import columns_for
 
         columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
-        with self.open_input(source) as stream, self.renderer(columns, "", model) as out:
-            failed = batch.run(model, query, batch.chunks(stream, chunk), out, self.warn, strict)
+        with contextlib.ExitStack() as stack:
+            stream = stack.enter_context(self.open_input(source))
+            out = stack.enter_context(self.renderer(columns, "", model))
+            if self.dask:
+                from . import cluster
+
+                workers = stack.enter_context(cluster.connect(self, model))
+                lines = batch.chunks(stream, max(chunk, cluster.BATCH_CHUNK))
+                answered = workers.answered(query, lines)
+            else:
+                answered = batch.answered_here(model, query, batch.chunks(stream, chunk))
+            failed = batch.run(model, query, answered, out, self.warn, strict)
         if failed:
             self.warn(f"{failed} line(s) failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)

@@ -58,16 +58,18 @@ def find_ready(
     limit: int | None = None,
     warn: Callable[[str], None] = _ignore,
     damaged: list | None = None,
+    root: str | None = None,
 ) -> Found | None:
     """The ready cache of ``spec``, if there is one: the full model's first, then a ``--limit`` one.
 
     Never converts, downloads or reads the source; the numpy-free answers and completion call it.
     A cache whose source is gone is used, and ``warn`` says so once. Damaged caches it met are
     appended to ``damaged`` (their Status), so that the caller can rebuild them or name them.
+    ``root``: the cache folder to look in (default ``layout.cache_root()``).
     """
     wanted = names.identify(default_model() if spec is None else spec)
     for folder_limit in dict.fromkeys([None, limit]):
-        folder = layout.entry_dir(wanted.key, folder_limit)
+        folder = layout.entry_dir(wanted.key, folder_limit, root)
         status = layout.check(folder)
         if status.ok:
             if status.source_gone:
@@ -101,19 +103,21 @@ def open_model(
     reporter: Reporter = NULL_REPORTER,
     warn: Callable[[str], None] = _ignore,
     refresh: bool = False,
+    root: str | None = None,
 ) -> Model:
     """The model named by ``spec`` (a path, a gensim-data name, a Hub repo), ready to query.
 
     A ready cache is mapped; a damaged one is converted again when its source can be read, and
     named with the command that removes it when not; a missing one is converted. ``refresh`` (a
-    Hub model) asks the Hub for the revision's commit and converts again when it moved.
+    Hub model) asks the Hub for the revision's commit and converts again when it moved. ``root``: the
+    cache folder (default ``layout.cache_root()``).
     """
     from ..cache import reader
 
     if limit is not None and limit < 1:
         raise ModelError(f"--limit must be at least 1 (got {limit})")
     damaged: list = []
-    found = None if refresh else find_ready(spec, limit=limit, warn=warn, damaged=damaged)
+    found = None if refresh else find_ready(spec, limit=limit, warn=warn, damaged=damaged, root=root)
     if found is not None:
         try:
             return mapped(*found)
@@ -129,7 +133,7 @@ def open_model(
             folder, status = damaged[0]
             raise reader.DamagedCacheError(folder, status.manifest, status.reason) from None
         raise
-    folder = layout.entry_dir(source.key, limit)
+    folder = layout.entry_dir(source.key, limit, root)
     status = layout.check(folder)
     if refresh and status.ok and status.manifest.get("revision") == source.revision:
         if source.staging is not None:

@@ -1,0 +1,276 @@
+"""Jobs on a Dask cluster (``--dask ADDRESS``): the blocks of ``vecq graph`` and the chunks of a batch
+run on ``dask.distributed`` workers, each answered by the same code as in one process, so the output
+is the same bytes whatever the worker count.
+
+Invariants (tests/test_cluster.py):
+- a worker answers with the model the client opened: the cache they share when the worker sees the
+  client's cache folder, else a cache of its own converted from the same source; either way its
+  content (``cache.layout.content_identity``) must equal the client's, or the job stops with one line;
+- a task is a pure function of what it is given (a block's rows, a chunk's lines): the scheduler runs
+  a lost worker's tasks again elsewhere and the client takes one result for each, so nothing is lost
+  and nothing is written twice;
+- at most ``AHEAD_PER_THREAD`` tasks per worker thread are in flight: memory stays bounded for inputs
+  of millions of lines, and batch records go out in input order.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..cache import layout
+from ..errors import ClusterError, ModelError, UsageError, VecqError
+from . import batch
+from .env import Env
+from .session import Session
+
+if TYPE_CHECKING:
+    from ..core.model import Model
+    from ..core.queries import Query
+
+AHEAD_PER_THREAD = 2  # tasks in flight per worker thread: one running, one waiting
+BATCH_CHUNK = 2048  # lines a task: a task costs the scheduler about a millisecond
+CONNECT_SECONDS = 30  # to reach the scheduler, and for a first worker to join
+ADDRESS_HELP = "the Dask scheduler's address (tcp://HOST:8786); env DASK_SCHEDULER_ADDRESS"
+
+
+@dataclass(frozen=True)
+class ModelJob:
+    """What a worker needs to open the client's model: the session's model options, the client's
+    cache folder, and the content the worker's cache must have."""
+
+    spec: str | None
+    trust: bool
+    limit: int | None
+    subwords: bool
+    pool: str | None
+    approx: bool
+    cache_root: str
+    identity: str  # json of layout.content_identity
+
+
+def model_job(session: Session, model: Model) -> ModelJob:
+    if model.folder is None:
+        raise ClusterError(
+            f"{model.info.name} is answered from memory (its cache could not be written), so the "
+            "workers cannot open it; free space in the cache folder (VECQ_CACHE_DIR) and run again"
+        )
+    return ModelJob(
+        session.model_spec,
+        session.trust,
+        session.limit,
+        session.subwords,
+        session.pool,
+        session.approx,
+        os.path.dirname(os.path.abspath(model.folder)),
+        _identity(model.folder),
+    )
+
+
+def _identity(folder: str) -> str:
+    with open(os.path.join(folder, layout.MANIFEST), encoding="utf-8") as f:
+        return json.dumps(layout.content_identity(json.load(f)), sort_keys=True)
+
+
+# -- on a worker ------------------------------------------------------------------------------------
+
+_opened: dict[ModelJob, Model] = {}
+_opening = threading.Lock()
+
+
+def worker_model(job: ModelJob) -> Model:
+    """The job's model in this worker process: opened once, then kept for the worker's later tasks."""
+    with _opening:
+        model = _opened.get(job)
+        if model is None:
+            model = _opened[job] = _open_on_worker(job)
+    return model
+
+
+def _open_on_worker(job: ModelJob) -> Model:
+    quiet = Env(stdout=io.StringIO(), stderr=io.StringIO())  # the client has said what there is to say
+    session = Session(
+        quiet,
+        model_spec=job.spec,
+        trust=job.trust,
+        limit=job.limit,
+        subwords=job.subwords,
+        pool=job.pool,
+        approx=job.approx,
+    )
+    shared = job.cache_root if os.path.isdir(job.cache_root) else None
+    model = session.open(root=shared)
+    if model.folder is None or _identity(model.folder) != job.identity:
+        raise ModelError(
+            f"a Dask worker's {model.info.name} is not the model this machine has (its cache, in "
+            f"{model.folder}, holds other vectors); give the workers the same model file, or a cache "
+            "folder they share with this machine (VECQ_CACHE_DIR)"
+        )
+    return model
+
+
+def graph_block(job: ModelJob, rows, k: int):
+    """A worker's task: one block of ``vecq graph`` (``core.graph.neighbours_block``)."""
+    from ..core.graph import neighbours_block
+
+    return neighbours_block(worker_model(job), rows, k)
+
+
+def batch_chunk(job: ModelJob, query: Query, chunk: batch.Chunk) -> tuple[list, list]:
+    """A worker's task: one chunk of a batch, parsed and answered (``batch.answer``)."""
+    return batch.answer(worker_model(job), query, chunk)
+
+
+def vecq_version() -> str:
+    from importlib.metadata import version
+
+    return version("vecq")
+
+
+# -- on the client ----------------------------------------------------------------------------------
+
+
+class Cluster:
+    """A connection to a Dask scheduler whose workers run vecq, for the length of one job."""
+
+    def __init__(self, address: str, job: ModelJob):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise UsageError("--dask needs Dask's distributed package: pip install 'vecq[dask]'") from None
+        self.address, self.job = address, job
+        try:
+            self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        except (OSError, ValueError) as e:  # refused, timed out, or not an address
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address} ({_reason(e)}); check the address "
+                "given to --dask (or DASK_SCHEDULER_ADDRESS)"
+            ) from None
+        try:
+            self._check_workers()
+        except BaseException:
+            self.client.close()
+            raise
+
+    def _check_workers(self) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        except (OSError, TimeoutError):
+            raise ClusterError(
+                f"the Dask cluster at {self.address} has no workers (none joined in {CONNECT_SECONDS} s); "
+                "start some with 'dask worker ADDRESS'"
+            ) from None
+        here = vecq_version()
+        try:
+            versions = self.client.run(vecq_version)
+        except Exception as e:  # a worker without vecq cannot unpickle the function
+            raise ClusterError(
+                f"the Dask workers at {self.address} cannot run vecq ({_reason(e)}); install vecq "
+                f"{here} on every worker"
+            ) from None
+        other = {worker: v for worker, v in versions.items() if v != here}
+        if other:
+            worker, version = next(iter(other.items()))
+            raise ClusterError(
+                f"the Dask worker {worker} runs vecq {version}, this machine {here}; install the "
+                "same version on every worker"
+            )
+
+    def threads(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def answered(self, query: Query, lines: Iterable[batch.Chunk]) -> Iterator[batch.Answered]:
+        """A batch's chunks answered by the workers, in input order (``batch.answered_here``'s twin)."""
+        for chunk, (parsed, outcomes) in self._in_order(batch_chunk, query, lines):
+            yield chunk, parsed, outcomes
+
+    def blocks(self, rows, starts: Iterable[int], size: int, k: int) -> Iterator[tuple[int, Any]]:
+        """``(start, (ids, scores))`` for each graph block, as the workers finish them."""
+        from distributed import as_completed
+
+        todo = iter(starts)
+        running = None
+        start_of: dict = {}
+
+        def submit_next() -> bool:
+            start = next(todo, None)
+            if start is None:
+                return False
+            future = self._submit(graph_block, rows[start : start + size], k)
+            start_of[future.key] = start
+            running.add(future)
+            return True
+
+        with self._failures():
+            running = as_completed(loop=self.client.loop)
+            for _ in range(self.threads() * AHEAD_PER_THREAD):
+                if not submit_next():
+                    break
+            for future in running:
+                yield start_of.pop(future.key), future.result()
+                submit_next()
+
+    def _submit(self, task: Callable, *args):
+        return self.client.submit(task, self.job, *args, pure=False)
+
+    def _in_order(self, task: Callable, first, items: Iterable) -> Iterator[tuple[Any, Any]]:
+        pending: deque = deque()
+        ahead = self.threads() * AHEAD_PER_THREAD
+        with self._failures():
+            for item in items:
+                pending.append((item, self._submit(task, first, item)))
+                if len(pending) >= ahead:
+                    item, future = pending.popleft()
+                    yield item, future.result()
+            while pending:
+                item, future = pending.popleft()
+                yield item, future.result()
+
+    def _failures(self):
+        return _Failures(self.address)
+
+
+class _Failures:
+    """The cluster's own failures (a task's worker killed too often, a lost scheduler) as one line;
+    vecq's errors raised on a worker come back as themselves."""
+
+    def __init__(self, address: str):
+        self.address = address
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, error, tb) -> bool:
+        if error is None or isinstance(error, (VecqError, KeyboardInterrupt, GeneratorExit)):
+            return False
+        if not isinstance(error, Exception):
+            return False
+        raise ClusterError(
+            f"the Dask cluster at {self.address} failed the job ({_reason(error)}); run the same "
+            "command again to go on (a graph keeps its finished blocks)"
+        ) from None
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def connect(session: Session, model: Model) -> Cluster:
+    """The cluster at ``session.dask``, its workers ready to answer with ``model``."""
+    return Cluster(session.dask or "", model_job(session, model))
