@@ -53,6 +53,7 @@ def user_state(session_cache, tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path_factory.mktemp("gensim-data")))
     monkeypatch.delenv("VECQ_MODEL", raising=False)
     monkeypatch.delenv("VECQ_GENSIM_DATA_URL", raising=False)
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 

@@ -54,6 +54,15 @@ def test_nor_on_the_thread_count(glove, session_cache, tmp_path):
     assert results[0] == results[1]
 
 
+def test_nor_on_how_many_blocks_run_at_once(glove, tmp_path, monkeypatch):
+    from vecq.core import threads
+
+    one_at_a_time = run_graph(tmp_path, "one.tsv", "--first", "600", "-k", "3", "--block", "50")
+    monkeypatch.setattr(threads, "MAX_WORKERS", 1)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 1)
+    assert run_graph(tmp_path, "single.tsv", "--first", "600", "-k", "3", "--block", "50") == one_at_a_time
+
+
 def test_every_format_holds_the_same_edges(glove, tmp_path):
     base = tsv(run_graph(tmp_path, "g.tsv", "--first", "50", "-k", "3"))
     lines = run_graph(tmp_path, "g.jsonl", "--first", "50", "-k", "3").splitlines()

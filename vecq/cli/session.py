@@ -243,8 +243,7 @@ class Session:
         columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
         with contextlib.ExitStack() as stack:
             stream = stack.enter_context(self.open_input(source))
-            out = stack.enter_context(self.renderer(columns, "", model))
-            if self.dask:
+            if self.dask:  # connected before any output: an unreachable cluster prints nothing
                 from . import cluster
 
                 workers = stack.enter_context(cluster.connect(self, model))
@@ -252,6 +251,7 @@ class Session:
                 answered = workers.answered(query, lines)
             else:
                 answered = batch.answered_here(model, query, batch.chunks(stream, chunk))
+            out = stack.enter_context(self.renderer(columns, "", model))
             failed = batch.run(model, query, answered, out, self.warn, strict)
         if failed:
             self.warn(f"{failed} line(s) failed; their records carry status 'error'")
