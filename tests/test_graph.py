@@ -63,6 +63,24 @@ def test_nor_on_how_many_blocks_run_at_once(glove, tmp_path, monkeypatch):
     assert run_graph(tmp_path, "single.tsv", "--first", "600", "-k", "3", "--block", "50") == one_at_a_time
 
 
+def test_a_terminal_is_shown_the_time_left(glove, tmp_path):
+    import re
+
+    from click.testing import CliRunner
+
+    from vecq.cli import cli
+    from vecq.cli.env import Env
+
+    tty = Env(stdout_isatty=False, stderr_isatty=True, color=False)
+    args = [*M, "graph", "--first", "8000", "--block", "100", "-o", str(tmp_path / "g.tsv")]
+    result = CliRunner().invoke(cli, args, obj=tty)
+    assert result.exit_code == 0, result.stderr
+    assert "graph of 8,000 words" in result.stderr
+    # The bar's frames: time elapsed, then time left ("-:--:--" until the speed is known).
+    times = re.findall(r"(\d+:\d\d:\d\d) (\d+:\d\d:\d\d|-:--:--)", result.stderr)
+    assert times and any(left != "-:--:--" for _, left in times), result.stderr[-500:]
+
+
 def test_every_format_holds_the_same_edges(glove, tmp_path):
     base = tsv(run_graph(tmp_path, "g.tsv", "--first", "50", "-k", "3"))
     lines = run_graph(tmp_path, "g.jsonl", "--first", "50", "-k", "3").splitlines()

@@ -89,8 +89,33 @@ def worker_model(job: ModelJob) -> Model:
     with _opening:
         model = _opened.get(job)
         if model is None:
+            _reuse_freed_memory()
             model = _opened[job] = _open_on_worker(job)
     return model
+
+
+MMAP_THRESHOLD = 64 << 20  # bytes: a block's temporaries (a few MB each) come from the heap
+
+
+def _reuse_freed_memory() -> None:
+    """Let glibc hand a freed temporary to the next one instead of mapping fresh pages.
+
+    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which also fixes glibc's mmap
+    threshold at 128 KiB: every temporary of a block is then mapped, faulted in page by page and
+    unmapped, and a graph ran 1.7x slower than in one process (docs/benchmarks-graph.md). Elsewhere
+    (not glibc) there is nothing to do.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        mallopt = libc.mallopt if libc is not None else None
+    except (OSError, AttributeError):
+        return
+    if mallopt is not None:
+        mallopt(-3, MMAP_THRESHOLD)  # -3: M_MMAP_THRESHOLD
 
 
 def _open_on_worker(job: ModelJob) -> Model:

@@ -27,6 +27,8 @@ def _floor(model: Model, q: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     it cannot be answers, and the search skips them."""
     n = len(model)
     lo, hi = max(0, int(rows.min()) - WINDOW), min(n, int(rows.max()) + 1 + WINDOW)
+    if hi - lo > 2 * (len(rows) + 2 * WINDOW):  # scattered words (--words): no block of near rows
+        return np.full(len(q), -np.inf, dtype=np.float32)
     near = np.arange(lo, hi)
     near = near[~np.isin(near, model.zero_rows)]
     if len(near) <= k + 1:
