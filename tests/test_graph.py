@@ -54,13 +54,20 @@ def test_nor_on_the_thread_count(glove, session_cache, tmp_path):
     assert results[0] == results[1]
 
 
-def test_nor_on_how_many_blocks_run_at_once(glove, tmp_path, monkeypatch):
-    from vecq.core import threads
+def test_nor_on_whether_worker_processes_answer(glove, tmp_path, monkeypatch):
+    from vecq.cli import cluster, graph_command
 
-    one_at_a_time = run_graph(tmp_path, "one.tsv", "--first", "600", "-k", "3", "--block", "50")
-    monkeypatch.setattr(threads, "MAX_WORKERS", 1)
-    monkeypatch.setattr(threads.os, "cpu_count", lambda: 1)
-    assert run_graph(tmp_path, "single.tsv", "--first", "600", "-k", "3", "--block", "50") == one_at_a_time
+    started = []
+    real = cluster.LocalWorkers.__init__
+    monkeypatch.setattr(
+        cluster.LocalWorkers, "__init__", lambda self, *a: started.append(a[1]) or real(self, *a)
+    )
+    in_processes = run_graph(tmp_path, "p.tsv", "--first", "600", "-k", "3", "--block", "50")
+    cores = os.cpu_count() or 1
+    assert started == ([min(cores, 12)] if cores > 1 else [])  # one worker process a core
+    monkeypatch.setattr(graph_command.os, "cpu_count", lambda: 1)  # one core: this process answers
+    assert run_graph(tmp_path, "here.tsv", "--first", "600", "-k", "3", "--block", "50") == in_processes
+    assert len(started) == (1 if cores > 1 else 0)
 
 
 def test_a_terminal_is_shown_the_time_left(glove, tmp_path):

@@ -51,6 +51,7 @@ class ModelJob:
     subwords: bool
     pool: str | None
     approx: bool
+    nprobe: int | None
     cache_root: str
     identity: str  # json of layout.content_identity
 
@@ -68,6 +69,7 @@ def model_job(session: Session, model: Model) -> ModelJob:
         session.subwords,
         session.pool,
         session.approx,
+        session.nprobe,
         os.path.dirname(os.path.abspath(model.folder)),
         _identity(model.folder),
     )
@@ -94,16 +96,19 @@ def worker_model(job: ModelJob) -> Model:
     return model
 
 
-MMAP_THRESHOLD = 64 << 20  # bytes: a block's temporaries (a few MB each) come from the heap
+MMAP_THRESHOLD = 64 << 20  # bytes: a block's temporaries (up to tens of MB) come from the heap
+TRIM_THRESHOLD = 256 << 20  # bytes of freed heap a worker keeps for its next block
 
 
 def _reuse_freed_memory() -> None:
     """Let glibc hand a freed temporary to the next one instead of mapping fresh pages.
 
-    Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which also fixes glibc's mmap
-    threshold at 128 KiB: every temporary of a block is then mapped, faulted in page by page and
-    unmapped, and a graph ran 1.7x slower than in one process (docs/benchmarks-graph.md). Elsewhere
-    (not glibc) there is nothing to do.
+    A block allocates and frees temporaries of a few MB many times. glibc maps each one above its
+    mmap threshold afresh (faulted in page by page, zeroed, unmapped) and gives freed heap back
+    above its trim threshold; Dask's nanny also sets MALLOC_TRIM_THRESHOLD_, which pins the mmap
+    threshold at 128 KiB. Measured: a Dask graph 1.7x slower than one process, and the local
+    approximate graph 36 s instead of 30 s, 14 s of it in the kernel (docs/benchmarks-graph.md).
+    Elsewhere (not glibc) there is nothing to do.
     """
     import ctypes
     import ctypes.util
@@ -115,7 +120,8 @@ def _reuse_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     if mallopt is not None:
-        mallopt(-3, MMAP_THRESHOLD)  # -3: M_MMAP_THRESHOLD
+        mallopt(-3, MMAP_THRESHOLD)  # M_MMAP_THRESHOLD
+        mallopt(-1, TRIM_THRESHOLD)  # M_TRIM_THRESHOLD
 
 
 def _open_on_worker(job: ModelJob) -> Model:
@@ -128,6 +134,7 @@ def _open_on_worker(job: ModelJob) -> Model:
         subwords=job.subwords,
         pool=job.pool,
         approx=job.approx,
+        nprobe=job.nprobe,
     )
     shared = job.cache_root if os.path.isdir(job.cache_root) else None
     model = session.open(root=shared)
@@ -294,6 +301,63 @@ class _Failures:
 def _reason(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+class LocalWorkers:
+    """Worker processes on this machine, one a core, running a cluster's graph tasks: ``vecq graph``
+    without --dask.
+
+    Processes, not threads: the approximate search takes many short numpy steps per probed list,
+    and threads wait on each other for the GIL (two threads did 1.2x one thread's work, two
+    processes 2x); each process under one BLAS thread also keeps both cores busy in the exact
+    search's single-threaded steps. Workers ignore Ctrl-C: the client stops them.
+    """
+
+    def __init__(self, job: ModelJob, processes: int | None = None):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.job = job
+        self.processes = processes or os.cpu_count() or 1
+        self.pool = ProcessPoolExecutor(
+            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_local_worker
+        )
+
+    def __enter__(self) -> LocalWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def blocks(self, rows, starts: Iterable[int], size: int, k: int) -> Iterator[tuple[int, Any]]:
+        """``(start, (ids, scores))`` for each graph block, as the processes finish them."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        todo = iter(starts)
+        running: dict = {}
+
+        def submit_next() -> None:
+            start = next(todo, None)
+            if start is not None:
+                running[self.pool.submit(graph_block, self.job, rows[start : start + size], k)] = start
+
+        for _ in range(self.processes * AHEAD_PER_THREAD):
+            submit_next()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield running.pop(future), future.result()
+                submit_next()
+
+
+def _local_worker() -> None:
+    """A local worker process: one BLAS thread (the processes are the parallelism), deaf to Ctrl-C."""
+    import signal
+
+    from threadpoolctl import threadpool_limits
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _local_worker.limits = threadpool_limits(1, user_api="blas")  # kept for the process's life
 
 
 def connect(session: Session, model: Model) -> Cluster:

@@ -24,7 +24,7 @@ from .render import tsv_cell
 from .session import Session
 
 OUTPUTS = (".tsv", ".jsonl", ".parquet", ".npy")
-JOB_VERSION = 1
+JOB_VERSION = 2
 
 
 @click.command()
@@ -51,7 +51,7 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
     goes on where it was. With --dask the blocks run on a Dask cluster's workers: the same output."""
     import numpy as np
 
-    from ..core.graph import blocks as blocks_here
+    from ..core.graph import neighbours_block
 
     out = Path(output)
     if not out.name.endswith(OUTPUTS):
@@ -69,6 +69,7 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
         "k": k,
         "block": block_rows,
         "approx": model.index is not None,
+        "nprobe": model.index.nprobe if model.index is not None else None,
     }
     done = _start(parts, job, session)
     blocks = range(0, len(rows), block_rows)
@@ -76,13 +77,11 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
 
     todo = [s for s in blocks if s not in done]
     with contextlib.ExitStack() as stack:
-        if session.dask:
-            from . import cluster
-
-            workers = stack.enter_context(cluster.connect(session, model))
+        workers = _workers(session, model, len(todo), stack)
+        if workers is not None:
             answered = workers.blocks(rows, todo, block_rows, k)
         else:
-            answered = blocks_here(model, rows, todo, block_rows, k)
+            answered = ((s, neighbours_block(model, rows[s : s + block_rows], k)) for s in todo)
         task = stack.enter_context(reporter_for(session.env).task(f"graph of {len(rows):,} words", len(rows)))
         finished = len(rows) - sum(min(block_rows, len(rows) - s) for s in todo)
         task.update(finished)
@@ -95,6 +94,19 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
 
     shutil.rmtree(parts, ignore_errors=True)
     session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {out}")
+
+
+def _workers(session: Session, model, blocks: int, stack: contextlib.ExitStack):
+    """Who answers the blocks: the Dask cluster of --dask; else worker processes, one a core (for a
+    job of several blocks of a model with a cache they can open); else this process."""
+    from . import cluster
+
+    if session.dask:
+        return stack.enter_context(cluster.connect(session, model))
+    processes = min(os.cpu_count() or 1, blocks)
+    if processes > 1 and model.folder is not None:
+        return stack.enter_context(cluster.LocalWorkers(cluster.model_job(session, model), processes))
+    return None
 
 
 def _cache_fingerprint(folder: str | None) -> int | None:
@@ -115,8 +127,8 @@ def _start(parts: Path, job: dict, session: Session) -> set[int]:
             earlier = None
         if earlier != job:
             raise UsageError(
-                f"{parts} holds an unfinished job with other settings (model, words, -k, --block or "
-                "--approx); run it with the same ones to finish it, or remove that folder"
+                f"{parts} holds an unfinished job with other settings (model, words, -k, --block, "
+                "--approx or --nprobe); run it with the same ones to finish it, or remove that folder"
             )
         done = {int(p.name.split("-")[1].split(".")[0]) for p in parts.glob("block-*.npz")}
         session.warn(f"going on with an unfinished job: {len(done)} block(s) already done")

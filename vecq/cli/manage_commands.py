@@ -203,6 +203,7 @@ INDEX_COLUMNS = (
     "lists",
     "nprobe",
     "recall_at_10",
+    "recall_by_nprobe",
     "recall_without_codes",
     "queries",
     "build_seconds",
@@ -219,6 +220,8 @@ def _index_record(model, idx) -> dict:
         "lists": idx.meta["lists"],
         "nprobe": idx.meta["nprobe"],
         "recall_at_10": idx.meta["recall_at_10"],
+        # what --nprobe N buys: "4:0.6646 8:0.7838 ..."
+        "recall_by_nprobe": " ".join(f"{n}:{r}" for n, r in idx.meta.get("recall_by_nprobe", {}).items()),
         "recall_without_codes": idx.meta["recall_without_codes"],
         "queries": idx.meta["queries"],
         "build_seconds": idx.meta["build_seconds"],

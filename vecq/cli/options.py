@@ -208,11 +208,19 @@ def approx_option(f: Callable) -> Callable:
         is_flag=True,
         help="Use the approximate index ('vecq index build'): faster, recall@10 shown by 'vecq index info'.",
     )
+    @click.option(
+        "--nprobe",
+        type=click.IntRange(min=1),
+        default=None,
+        help="With --approx (implied): lists probed per query; fewer is faster, with the recall "
+        "'vecq index info' lists for each [default: the index's, chosen for recall@10 >= 0.97].",
+    )
     @functools.wraps(f)
-    def wrapper(*args, approx: bool, **kwargs):
+    def wrapper(*args, approx: bool, nprobe: int | None, **kwargs):
         # Outside session_options this sets the group's Session, which session_options then copies;
         # inside, the command's own (session_options made it the context's object).
-        click.get_current_context().find_object(Session).approx = approx
+        session = click.get_current_context().find_object(Session)
+        session.approx, session.nprobe = approx or nprobe is not None, nprobe
         return f(*args, **kwargs)
 
     return wrapper

@@ -38,6 +38,7 @@ class Session:
     fmt: str | None = None
     header: bool = True
     approx: bool = False
+    nprobe: int | None = None  # --approx: lists probed per query (default: the index's own)
     subwords: bool = True  # build fastText vectors for words outside the vocabulary
     pool: str | None = None  # "mean": a language model's word of several tokens is their mean
     models: tuple[str, ...] = ()  # -m given several times: each model answers in turn
@@ -86,6 +87,8 @@ class Session:
             from ..ann import index as ann_index
 
             model.index = ann_index.load(model.folder) if model.folder is not None else None
+            if model.index is not None and self.nprobe is not None:
+                model.index = model.index._replace(meta={**model.index.meta, "nprobe": self.nprobe})
             if model.index is None:
                 unusable = model.folder is not None and os.path.isdir(index_dir(model.folder))
                 what = (

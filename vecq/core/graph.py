@@ -8,11 +8,8 @@ its own list, as a neighbours query leaves out its word.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 import numpy as np
 
-from . import threads
 from .expression import Term
 from .model import Model
 from .words import Match
@@ -52,36 +49,9 @@ def neighbours_block(model: Model, rows: np.ndarray, k: int) -> tuple[np.ndarray
     live = np.flatnonzero(q.any(axis=1))
     if live.size:
         exclude = [[int(r)] for r in rows[live].tolist()]
-        floor = _floor(model, q[live], rows[live], k)
+        floor = None if model.approximate() else _floor(model, q[live], rows[live], k)  # the index ignores it
         found = model.neighbors_of_directions(q[live], top=k, exclude=exclude, floor=floor)
         for j, answer in zip(live.tolist(), found):
             for rank, (row, score) in enumerate(answer):
                 ids[j, rank], scores[j, rank] = row, score
     return ids, scores
-
-
-def blocks(
-    model: Model, rows: np.ndarray, starts: Iterable[int], size: int, k: int
-) -> Iterator[tuple[int, tuple[np.ndarray, np.ndarray]]]:
-    """``(start, neighbours_block(rows[start:start + size]))`` for each start, as they finish: one
-    block a core at a time, each under single-threaded BLAS (``threads.pool``), which keeps every
-    core busier than one block under threaded BLAS (docs/benchmarks-graph.md)."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    todo = iter(starts)
-    with threads.pool() as pool:
-        running = {}
-        for start in todo:
-            running[pool.submit(neighbours_block, model, rows[start : start + size], k)] = start
-            if len(running) >= 2 * threads.MAX_WORKERS:  # enough to keep every thread busy
-                break
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                start = running.pop(future)
-                yield start, future.result()
-                following = next(todo, None)
-                if following is not None:
-                    running[pool.submit(neighbours_block, model, rows[following : following + size], k)] = (
-                        following
-                    )
