@@ -73,12 +73,15 @@ if __name__ == "__main__":
 SAMPLE = """
 import sys, vecq
 model = vecq.load(sys.argv[1], limit=int(sys.argv[2])).model
-n, size = len(model), int(sys.argv[3])
-print("\\n".join(model.vocab.words(range(0, n, n // size))[:size]))
+n, runs, size = len(model), int(sys.argv[3]), int(sys.argv[4])
+starts = [i * (n - size) // (runs - 1) for i in range(runs)]
+print("\\n".join(w for s in starts for w in model.vocab.words(range(s, s + size))))
 """
 
 SIZES = (100_000, 400_000, 1_000_000, 3_000_000)
-SAMPLED = 2048
+RUNS, RUN = 8, 512  # the sample: 8 runs of 512 consecutive words, from the first row to the last
+SAMPLED = RUNS * RUN
+FAST_NPROBE = 64
 
 
 def recall(ours, exact) -> float:
@@ -126,6 +129,10 @@ def main() -> None:
     approx_seconds, approx_memory = measure([*vecq, *job, "--approx", "-o", str(folder / "approx.npy")], env)
     approx_recall = recall(np.load(folder / "approx.ids.npy"), exact)
     log(f"approx {approx_seconds:.1f}s recall {approx_recall:.4f}")
+    fast = ["--nprobe", str(FAST_NPROBE)]
+    fast_seconds, _ = measure([*vecq, *job, *fast, "-o", str(folder / "approx-fast.npy")], env)
+    fast_recall = recall(np.load(folder / "approx-fast.ids.npy"), exact)
+    log(f"approx --nprobe {FAST_NPROBE} {fast_seconds:.1f}s recall {fast_recall:.4f}")
 
     dask_out = folder / "dask.npy"
     run = subprocess.run(
@@ -151,7 +158,8 @@ exact re-scoring, writing `.npy` arrays).
 |---|---|---|---|
 | `vecq graph --first {args.words} -k {K}`, exact, one process | {seconds:.1f} s | {memory:,.0f} MB | |
 | faiss-cpu `IndexFlatIP`, the same unit rows, {os.cpu_count()} threads (search only, in one process) | {faiss_seconds:.1f} s | | vecq / faiss: {seconds / faiss_seconds:.2f}x |
-| `vecq graph ... --approx` (after `vecq index build`, {build_seconds:.1f} s) | {approx_seconds:.1f} s | {approx_memory:,.0f} MB | {seconds / approx_seconds:.1f}x faster than exact, recall@10 {approx_recall:.4f} |
+| `vecq graph ... --approx` (after `vecq index build`, {build_seconds:.1f} s; the index's nprobe) | {approx_seconds:.1f} s | {approx_memory:,.0f} MB | {seconds / approx_seconds:.1f}x faster than exact, recall@10 {approx_recall:.4f} |
+| `vecq graph ... --approx --nprobe {FAST_NPROBE}` | {fast_seconds:.1f} s | | {seconds / fast_seconds:.1f}x faster than exact, recall@10 {fast_recall:.4f} |
 | `vecq graph ... --dask` on a LocalCluster of 2 worker processes x 1 thread | {dask_seconds:.1f} s | | {seconds / dask_seconds:.2f}x the local throughput; same bytes: {"yes" if dask_same else "NO"} |
 
 The exact graph and faiss's share {same:.4f} of their neighbours (the rest are ties and float32
@@ -159,12 +167,18 @@ rounding at the k-th place: vecq scores its candidates exactly and breaks ties b
 targets: exact within 1.5x of faiss; `--approx` at least 5x faster than exact with recall@10 of at
 least 0.95; the two-worker cluster at least 0.8x the local throughput.
 
-How the exact graph gets there: blocks of 2,048 words, one block per core under single-threaded BLAS
-(`core/graph.py`; one block under two-threaded BLAS was 2.4x slower on the first 20,000 words), and
-a floor for each block taken from the rows around it, which lets the streaming top-k skip rows that
-cannot be answers (a rare word's neighbours are rare words, late in the matrix). One block at a
-time in one process: {profile}. The cluster's workers run the same blocks; the client saves each as
-it arrives and writes the output from the blocks in order.
+How the graph gets there: blocks of 2,048 words, one block per core in worker processes under
+single-threaded BLAS (`cli/cluster.LocalWorkers`, the cluster's own task; one block under two-threaded
+BLAS was 2.4x slower on the first 20,000 words; two threads did 1.2x one thread's approximate
+search, which takes many short numpy steps under the GIL, where two processes do 2x); workers keep
+freed memory for their next block (glibc otherwise maps and zeroes every temporary afresh: 14 s of
+36 s in the kernel for the approximate graph, and 1.7x slower Dask workers, whose nanny sets
+`MALLOC_TRIM_THRESHOLD_`); and a floor for each block taken from the rows around it, which lets the
+streaming top-k skip rows that cannot be answers (a rare word's neighbours are rare words, late in
+the matrix). One block at a time in one process, two BLAS threads: {profile}. The cluster's workers
+run the same blocks; the client saves each as it arrives and writes the output from the blocks in
+order. `--nprobe` trades recall for time (`vecq index info` lists the recall the index measured
+for each nprobe on 500 words; a whole vocabulary's recall is lower, as rare words' lists are).
 {scaling}"""
     )
     log(f"wrote {DOCS}")
