@@ -194,7 +194,7 @@ def scale(root: Path, folder: Path, py: str) -> str:
     for size in SIZES:
         sample = folder / f"sample-{size}.txt"
         words = subprocess.run(
-            [py, "-c", SAMPLE, str(news), str(size), str(SAMPLED)],
+            [py, "-c", SAMPLE, str(news), str(size), str(RUNS), str(RUN)],
             env=env,
             capture_output=True,
             text=True,
@@ -202,6 +202,7 @@ def scale(root: Path, folder: Path, py: str) -> str:
         ).stdout
         sample.write_text(words)
         cmd = [py, "-m", "vecq", "-m", str(news), "--limit", str(size), "graph", "--words", str(sample)]
+        cmd += ["--block", str(RUN)]
         seconds, memory = measure([*cmd, "-k", str(K), "-o", str(folder / f"scale-{size}.npy")], env)
         rate = SAMPLED / seconds
         hours = size / rate / 3600
@@ -211,10 +212,12 @@ def scale(root: Path, folder: Path, py: str) -> str:
     return f"""
 ## Cost against the vocabulary's size
 
-The GoogleNews-shaped model of `bench.py` (random vectors of 300 dimensions; `news-3000k.bin`) cut
-to its first N rows with `--limit N`; {SAMPLED:,} words spread evenly over the N (every N/{SAMPLED:,}-th),
-k = {K}, exact, one process on {os.cpu_count()} cores. The whole graph's time is N divided by the
-sample's speed (which includes the command's start).
+The GoogleNews-shaped model of `bench.py` (`news-3000k.bin`, 300 dimensions: GloVe's 400,000 words
+lifted by a random projection, then case variants, phrases and filler words with random vectors)
+cut to its first N rows with `--limit N`. The sample: {RUNS} runs of {RUN} consecutive words spread from
+the first row to the last ({SAMPLED:,} words, one block each), k = {K}, exact, the command as users run
+it on {os.cpu_count()} cores (its start, about a second with the worker processes, included). The
+whole graph's time is N divided by the sample's speed.
 
 | vocabulary N | {SAMPLED:,} sampled words | words/s | the whole graph of N words | peak memory |
 |---|---|---|---|---|
