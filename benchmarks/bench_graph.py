@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,8 @@ def main() -> None:
     ap.add_argument("--no-scaling", action="store_true", help="leave out the 3M-row scaling runs")
     args = ap.parse_args()
     folder, py = bench_folder(args.dir, "graph")
+    for unfinished in folder.glob("*.parts"):  # an interrupted earlier run's: every job starts anew
+        shutil.rmtree(unfinished)
     subprocess.run([py, "-m", "pip", "install", "-q", "faiss-cpu", "distributed"], check=True)
     vecq = [py, "-m", "vecq", "-m", "glove-wiki-gigaword-50"]
     env = {**os.environ, "VECQ_CACHE_DIR": str(folder / "cache")}

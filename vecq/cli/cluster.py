@@ -15,6 +15,7 @@ Invariants (tests/test_cluster.py):
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -273,29 +274,19 @@ class Cluster:
                 item, future = pending.popleft()
                 yield item, future.result()
 
-    def _failures(self):
-        return _Failures(self.address)
-
-
-class _Failures:
-    """The cluster's own failures (a task's worker killed too often, a lost scheduler) as one line;
-    vecq's errors raised on a worker come back as themselves."""
-
-    def __init__(self, address: str):
-        self.address = address
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind, error, tb) -> bool:
-        if error is None or isinstance(error, (VecqError, KeyboardInterrupt, GeneratorExit)):
-            return False
-        if not isinstance(error, Exception):
-            return False
-        raise ClusterError(
-            f"the Dask cluster at {self.address} failed the job ({_reason(error)}); run the same "
-            "command again to go on (a graph keeps its finished blocks)"
-        ) from None
+    @contextlib.contextmanager
+    def _failures(self) -> Iterator[None]:
+        """The cluster's own failures (a task that killed its workers too often, a lost scheduler) as
+        one line; vecq's errors raised on a worker come back as themselves."""
+        try:
+            yield
+        except VecqError:
+            raise
+        except Exception as e:  # distributed's failures have no common base class
+            raise ClusterError(
+                f"the Dask cluster at {self.address} failed the job ({_reason(e)}); run the same "
+                "command again to go on (a graph keeps its finished blocks)"
+            ) from None
 
 
 def _reason(error: BaseException) -> str:
