@@ -407,6 +407,7 @@ class Model:
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
+        scored = False  # are ``found``'s scores already ``exact``'s, and ranked by them?
         if self.approximate(n) and probe is not None:
             found = self.index.search(
                 self.vectors,
@@ -419,6 +420,9 @@ class Model:
             # Never fewer answers than asked: a query whose probed lists held too few rows is
             # answered exactly (tests/test_index.py::test_approx_never_returns_fewer_than_asked).
             short = [j for j, f in enumerate(found) if len(f) < min(wanted, n - len(exclude[j]))]
+            # The index scores its candidates with exact_dots of ``probe``, which ``exact`` is
+            # (only neighbors_of_directions passes a probe): ranked already, to the bit.
+            scored = not short and probe.dtype == np.float32
             if short:
                 exact_found = self._exact_top(probe, short, exclude, wanted, n)
                 for j, f in zip(short, exact_found):
@@ -429,7 +433,7 @@ class Model:
             )
         if exact is None:
             return found
-        ranked = exactly_ranked(found, exact, wanted)
+        ranked = found if scored else exactly_ranked(found, exact, wanted)
         for j, candidates in enumerate(ranked):
             # The k-th score still ties the last candidate's: more rows may tie it than the margin
             # holds, and which of them BLAS handed over depends on the batch. Every row is scored
