@@ -159,7 +159,7 @@ exact re-scoring, writing `.npy` arrays).
 
 | | time | peak memory | |
 |---|---|---|---|
-| `vecq graph --first {args.words} -k {K}`, exact, one process | {seconds:.1f} s | {memory:,.0f} MB | |
+| `vecq graph --first {args.words} -k {K}`, exact, on this machine (a worker process a core) | {seconds:.1f} s | {memory:,.0f} MB | |
 | faiss-cpu `IndexFlatIP`, the same unit rows, {os.cpu_count()} threads (search only, in one process) | {faiss_seconds:.1f} s | | vecq / faiss: {seconds / faiss_seconds:.2f}x |
 | `vecq graph ... --approx` (after `vecq index build`, {build_seconds:.1f} s; the index's nprobe) | {approx_seconds:.1f} s | {approx_memory:,.0f} MB | {seconds / approx_seconds:.1f}x faster than exact, recall@10 {approx_recall:.4f} |
 | `vecq graph ... --approx --nprobe {FAST_NPROBE}` | {fast_seconds:.1f} s | | {seconds / fast_seconds:.1f}x faster than exact, recall@10 {fast_recall:.4f} |
@@ -208,9 +208,10 @@ def scale(root: Path, folder: Path, py: str) -> str:
         cmd += ["--block", str(RUN)]
         seconds, memory = measure([*cmd, "-k", str(K), "-o", str(folder / f"scale-{size}.npy")], env)
         rate = SAMPLED / seconds
-        hours = size / rate / 3600
-        log(f"scaling {size}: {rate:,.0f} words/s, {hours:.2f} h")
-        rows.append(f"| {size:,} | {seconds:.1f} s | {rate:,.0f} | {hours:.2f} h | {memory:,.0f} MB |")
+        whole = size / rate
+        spelled = f"{whole / 60:.0f} min" if whole < 3600 else f"{whole / 3600:.1f} h"
+        log(f"scaling {size}: {rate:,.0f} words/s, {spelled}")
+        rows.append(f"| {size:,} | {seconds:.1f} s | {rate:,.0f} | {spelled} | {memory:,.0f} MB |")
     table = "\n".join(rows)
     return f"""
 ## Cost against the vocabulary's size

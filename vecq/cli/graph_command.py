@@ -181,18 +181,20 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
             import pyarrow.parquet as pq
         except ImportError as e:
             raise UsageError("writing Parquet needs pyarrow: pip install pyarrow (or write .tsv)") from e
-        columns: dict[str, list] = {"word": [], "neighbour": [], "rank": [], "score": []}
-        for start, ids, scores in _blocks(parts, blocks):
-            for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist())):
-                word = words[start + i]
-                for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1):
-                    if n >= 0:
-                        columns["word"].append(word)
-                        columns["neighbour"].append(vocab.word(n))
-                        columns["rank"].append(rank)
-                        columns["score"].append(s)
-        table = pa.table({**columns, "score": pa.array(columns["score"], type=pa.float32())})
-        pq.write_table(table, tmp)
+        schema = pa.schema(
+            [("word", pa.string()), ("neighbour", pa.string()), ("rank", pa.int64()), ("score", pa.float32())]
+        )
+        with pq.ParquetWriter(tmp, schema) as writer:  # a row group a block: memory stays flat
+            for start, ids, scores in _blocks(parts, blocks):
+                found = ids >= 0
+                at = np.nonzero(found)
+                columns = [
+                    pa.array(np.array(words[start : start + len(ids)], dtype=object)[at[0]], pa.string()),
+                    pa.array(vocab.words(ids[found].tolist()), pa.string()),
+                    pa.array(at[1] + 1, pa.int64()),
+                    pa.array(scores[found], pa.float32()),
+                ]
+                writer.write_table(pa.Table.from_arrays(columns, schema=schema))
         os.replace(tmp, out)
         return
     jsonl = out.name.endswith(".jsonl")

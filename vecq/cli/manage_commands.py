@@ -198,20 +198,6 @@ def index() -> None:
     """The approximate-neighbour index of a cached model (used by --approx)."""
 
 
-INDEX_COLUMNS = (
-    "name",
-    "lists",
-    "nprobe",
-    "recall_at_10",
-    "recall_by_nprobe",
-    "recall_without_codes",
-    "queries",
-    "build_seconds",
-    "size",
-    "matrix_size",
-)
-
-
 def _index_record(model, idx) -> dict:
     from ..ann import index as ann_index
 
@@ -258,8 +244,9 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
         built = ann_build.build(
             opened.vectors, exact, opened.folder, lists=lists, reporter=reporter_for(session.env)
         )
-    with session.renderer(INDEX_COLUMNS, "approximate index", droppable=INDEX_COLUMNS[3:]) as out:
-        out.write([_index_record(opened, built)])
+    session.print_record(
+        _index_record(opened, built), "approximate index", f"approximate index of {opened.info.name}"
+    )
 
 
 @index.command("info")
@@ -273,8 +260,9 @@ def index_info(session: Session, model: str | None) -> None:
     idx = ann_index.load(opened.folder) if opened.folder is not None else None
     if idx is None:
         raise CacheError(f"{opened.info.name} has no approximate index; build one with 'vecq index build'")
-    with session.renderer(INDEX_COLUMNS, "approximate index", droppable=INDEX_COLUMNS[3:]) as out:
-        out.write([_index_record(opened, idx)])
+    session.print_record(
+        _index_record(opened, idx), "approximate index", f"approximate index of {opened.info.name}"
+    )
 
 
 @click.command()

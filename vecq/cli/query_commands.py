@@ -301,11 +301,4 @@ def info(session: Session) -> None:
     record.update((k, v) for k, v in extra.items() if v is not None)
     if i.tensor is not None:
         record["shape"] = f"[{i.rows}, {i.dimensions}]"
-    if session.format == "table":  # a person: one field a line, the model as the title
-        from dataclasses import replace
-
-        with replace(session, header=False).renderer(("field", "value"), f"model {i.name}") as out:
-            out.write({"field": k, "value": f"{v:,}" if isinstance(v, int) else v} for k, v in record.items())
-        return
-    with session.renderer(tuple(record), "model", model) as out:
-        out.write([record])
+    session.print_record(record, "model", f"model {i.name}", model)

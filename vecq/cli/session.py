@@ -206,6 +206,20 @@ class Session:
         with self.renderer(columns, title, model) as out:
             out.write(r for o in outcomes for r in o.records)
 
+    def print_record(self, record: dict, title: str, terminal_title: str, model: Model | None = None) -> None:
+        """One record: on a terminal one field a line under ``terminal_title`` (a wide record never
+        loses columns to the width); elsewhere one record as every format writes it."""
+        if self.format == "table":
+            from dataclasses import replace
+
+            with replace(self, header=False).renderer(("field", "value"), terminal_title) as out:
+                out.write(
+                    {"field": k, "value": f"{v:,}" if isinstance(v, int) else v} for k, v in record.items()
+                )
+            return
+        with self.renderer(tuple(record), title, model) as out:
+            out.write([record])
+
     def similar(self, a: str, b: str) -> None:
         """Two words: read straight from the cache when it is ready and both are found (no numpy)."""
         from ..cache.pair_reader import similarity
