@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 AHEAD_PER_THREAD = 2  # tasks in flight per worker thread: one running, one waiting
 BATCH_CHUNK = 2048  # lines a task: a task costs the scheduler about a millisecond
-CONNECT_SECONDS = 30  # to reach the scheduler, and for a first worker to join
+CONNECT_SECONDS = 10  # to reach the scheduler, and for a first worker to join
 ADDRESS_HELP = "the Dask scheduler's address (tcp://HOST:8786); env DASK_SCHEDULER_ADDRESS"
 
 
