@@ -192,3 +192,20 @@ def test_without_distributed_the_message_says_what_to_install(glove, monkeypatch
     result = invoke([*M, "graph", "--first", "10", "-o", str(tmp_path / "g.tsv"), "--dask", "tcp://x:1"])
     assert result.exit_code == 2 and "pip install 'vecq[dask]'" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_an_error_raised_on_a_worker_comes_back_as_itself():
+    import pickle
+
+    from vecq.errors import ModelError, UnknownWordError
+
+    unknown = UnknownWordError("kittne", ["kitten"], GLOVE)
+    back = pickle.loads(pickle.dumps(unknown))
+    assert type(back) is UnknownWordError and isinstance(back, KeyError)
+    assert (back.message, back.unknown, back.exit_code, str(back)) == (
+        unknown.message,
+        unknown.unknown,
+        3,
+        unknown.message,
+    )
+    assert pickle.loads(pickle.dumps(ModelError("gone"))).exit_code == 4

@@ -236,3 +236,21 @@ def test_approx_with_restrict_or_cosmul_is_answered_exactly_and_says_so(indexed,
     exact = invoke([*args, "-f", "jsonl"], input=lines)
     assert approx.stdout == exact.stdout and approx.stdout
     assert "answered exactly" in approx.stderr
+
+
+def test_nprobe_trades_recall_for_time_in_a_graph_and_a_query(indexed, glove, tmp_path):
+    def graph(name: str, *options: str) -> np.ndarray:
+        result = invoke(["graph", "--first", "1500", "-o", str(tmp_path / f"{name}.npy"), *options])
+        assert result.exit_code == 0, result.stderr
+        return np.load(tmp_path / f"{name}.ids.npy")
+
+    def recall(found: np.ndarray) -> float:
+        return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found.tolist(), exact.tolist())]))
+
+    exact = graph("exact")
+    default, few = graph("default", "--approx"), graph("few", "--nprobe", "4")  # --nprobe implies --approx
+    assert recall(default) >= 0.95 and recall(few) < recall(default) - 0.05  # fewer lists, fewer found
+    assert indexed["recall_by_nprobe"].startswith("4:")  # what index info offers to choose from
+    word = glove.vocab.word(1400)
+    one = tsv(invoke(["neighbors", word, "--nprobe", "4"]).stdout)  # a single query probes the same lists
+    assert [r["word"] for r in one] == [glove.vocab.word(int(i)) for i in few[1400]]
