@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 AHEAD_PER_THREAD = 2  # tasks in flight per worker thread: one running, one waiting
 BATCH_CHUNK = 2048  # lines a task: a task costs the scheduler about a millisecond
 CONNECT_SECONDS = 10  # to reach the scheduler, and for a first worker to join
-ADDRESS_HELP = "the Dask scheduler's address (tcp://HOST:8786); env DASK_SCHEDULER_ADDRESS"
 
 
 @dataclass(frozen=True)
@@ -237,23 +236,19 @@ class Cluster:
         from distributed import as_completed
 
         todo = iter(starts)
-        running = None
         start_of: dict = {}
-
-        def submit_next() -> bool:
-            start = next(todo, None)
-            if start is None:
-                return False
-            future = self._submit(graph_block, rows[start : start + size], k)
-            start_of[future.key] = start
-            running.add(future)
-            return True
-
         with self._failures():
             running = as_completed(loop=self.client.loop)
+
+            def submit_next() -> None:
+                start = next(todo, None)
+                if start is not None:
+                    future = self._submit(graph_block, rows[start : start + size], k)
+                    start_of[future.key] = start
+                    running.add(future)
+
             for _ in range(self.threads() * AHEAD_PER_THREAD):
-                if not submit_next():
-                    break
+                submit_next()
             for future in running:
                 yield start_of.pop(future.key), future.result()
                 submit_next()
