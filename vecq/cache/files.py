@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from ..errors import CacheError
+from ..errors import CacheError, OutputError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -163,3 +163,78 @@ def size_mismatch(folder: str | os.PathLike, sizes: dict[str, int]) -> str | Non
         if actual != size:
             return f"{name} is {actual} bytes, expected {size}"
     return None
+
+
+STDOUT = "-"  # as a file a user names for output (-o): standard output
+
+
+@contextlib.contextmanager
+def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
+    """The file a user named for output (``-o``), open for writing, by one rule for every command:
+
+    - ``-`` is standard output (flushed, never closed);
+    - a regular file, or a name not taken yet, is written to a temporary sibling renamed over it only
+      once written whole: an error or a kill leaves the old file as it was; an existing file's
+      permission bits are kept;
+    - anything else a name can be (a symbolic link, a device, a FIFO) is opened and written through,
+      never unlinked or renamed over: ``-o /dev/stdout`` or a link to a file writes what it points at.
+
+    ``text``: a UTF-8 text stream with ``\\n`` line ends instead of bytes. An OSError is an
+    ``OutputError`` naming the file.
+    """
+    import io
+    import stat
+    import sys
+
+    path = os.fspath(path)
+
+    def wrapped(raw):
+        return io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False) if text else raw
+
+    if path == STDOUT:
+        raw = sys.stdout.buffer
+        f = wrapped(raw)
+        yield f
+        f.flush()
+        if text:
+            f.detach()
+        return
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise _output_error(path, e) from e
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        try:
+            raw = open(path, "wb")  # noqa: SIM115 (closed below)
+        except OSError as e:
+            raise _output_error(path, e) from e
+        with raw, wrapped(raw) if text else contextlib.nullcontext(raw) as f:
+            yield f
+        return
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.part-{os.getpid()}-{os.urandom(4).hex()}")
+    try:
+        raw = open(tmp, "xb")  # noqa: SIM115 (closed below)
+    except OSError as e:
+        raise _output_error(path, e) from e
+    try:
+        with raw, wrapped(raw) if text else contextlib.nullcontext(raw) as f:
+            yield f
+            f.flush()
+            os.fsync(raw.fileno())  # whole on the disk before it takes the name
+        try:
+            if st is not None:
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+            os.replace(tmp, path)
+        except OSError as e:
+            raise _output_error(path, e) from e
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _output_error(path: str, e: OSError) -> OutputError:
+    return OutputError(f"cannot write {path}: {e.strerror or e}; choose another -o")

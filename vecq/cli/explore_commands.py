@@ -179,9 +179,9 @@ def odd(session: Session, words) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
+    metavar="FILE",
     default=None,
-    help="Image file: .png, .svg or .pdf [default: drawn on the terminal].",
+    help="Image file: .png, .svg or .pdf ('-': PNG on standard output) [default: drawn on the terminal].",
 )
 @click.option(
     "--neighbors", "k", type=click.IntRange(min=0), default=0, help="Also plot each word's K neighbours."
@@ -191,7 +191,7 @@ def plot(session: Session, words, output, k) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
     into an image file with -o (which needs matplotlib: pip install 'vecq[plot]').
     """
-    from .plot import check_image_path, draw, draw_terminal
+    from .plot import draw, draw_terminal, image_format
 
     if output is None:
         if not session.env.stdout_isatty:
@@ -212,10 +212,10 @@ def plot(session: Session, words, output, k) -> None:
         )
         draw_terminal(model, session.lookup(model, words), console, neighbors=k)
         return
-    check_image_path(Path(output))
+    image_format(Path(output))
     model = session.open()
     path = draw(model, session.lookup(model, words), Path(output), neighbors=k)
-    session.warn(f"wrote {path}")
+    session.warn(f"wrote {'the picture to standard output' if output == '-' else path}")
 
 
 @click.command()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from ..cache.files import STDOUT, output_file
 from ..errors import UsageError
 from .options import approx_option, dask_option, session_options
 from .render import tsv_cell
@@ -25,6 +26,7 @@ from .session import Session
 
 OUTPUTS = (".tsv", ".jsonl", ".parquet", ".npy")
 JOB_VERSION = 2
+STDOUT_PARTS = "graph-stdout"  # -o -: the parts folder, graph-stdout.parts, in the current folder
 
 
 @click.command()
@@ -54,11 +56,11 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
     from ..core.graph import neighbours_block
 
     out = Path(output)
-    if not out.name.endswith(OUTPUTS):
-        raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy")
+    if output != STDOUT and not out.name.endswith(OUTPUTS):
+        raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy, or '-' (TSV)")
     model, chosen, words = session.chosen_words(first, words_file)
     rows = np.array(chosen, dtype=np.int64)
-    parts = out.with_name(out.name + ".parts")
+    parts = out.with_name((STDOUT_PARTS if output == STDOUT else out.name) + ".parts")
     job = {
         "version": JOB_VERSION,
         "model": model.info.name,
@@ -93,7 +95,8 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
     import shutil
 
     shutil.rmtree(parts, ignore_errors=True)
-    session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {out}")
+    where = "standard output" if output == STDOUT else out
+    session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {where}")
 
 
 def _workers(session: Session, model, blocks: int, stack: contextlib.ExitStack):
@@ -160,20 +163,21 @@ def _blocks(parts: Path, blocks):
 
 
 def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -> None:
-    """The output from the blocks, in order, written to a temporary name and renamed into place
-    (``words``: each query's word, in block order)."""
+    """The output from the blocks, in order (``words``: each query's word, in block order), written
+    by the rule for every file a user names (``cache.files.output_file``: ``-`` is standard output)."""
     import numpy as np
 
-    tmp = out.with_name(f".{out.name}.tmp")
     vocab = model.vocab
     if out.name.endswith(".npy"):
         stem = out.name[: -len(".npy")]
         loaded = list(_blocks(parts, blocks))  # each block read once
         ids = np.concatenate([b[1] for b in loaded]) if loaded else np.zeros((0, k), np.int64)
         scores = np.concatenate([b[2] for b in loaded]) if loaded else np.zeros((0, k), np.float32)
-        np.save(out.with_name(stem + ".ids.npy"), ids, allow_pickle=False)
-        np.save(out.with_name(stem + ".scores.npy"), scores, allow_pickle=False)
-        out.with_name(stem + ".words.txt").write_text("".join(w + "\n" for w in words))
+        for suffix, array in ((".ids.npy", ids), (".scores.npy", scores)):
+            with output_file(out.with_name(stem + suffix)) as f:
+                np.save(f, array, allow_pickle=False)
+        with output_file(out.with_name(stem + ".words.txt"), text=True) as f:
+            f.write("".join(w + "\n" for w in words))
         return
     if out.name.endswith(".parquet"):
         try:
@@ -184,7 +188,7 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
         schema = pa.schema(
             [("word", pa.string()), ("neighbour", pa.string()), ("rank", pa.int64()), ("score", pa.float32())]
         )
-        with pq.ParquetWriter(tmp, schema) as writer:  # a row group a block: memory stays flat
+        with output_file(out) as f, pq.ParquetWriter(f, schema) as writer:  # a row group a block
             for start, ids, scores in _blocks(parts, blocks):
                 found = ids >= 0
                 at = np.nonzero(found)
@@ -195,10 +199,9 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
                     pa.array(scores[found], pa.float32()),
                 ]
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
-        os.replace(tmp, out)
         return
     jsonl = out.name.endswith(".jsonl")
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+    with output_file(out, text=True) as f:
         if not jsonl:
             f.write("word\tneighbour\trank\tscore\n")
         for start, ids, scores in _blocks(parts, blocks):
@@ -213,4 +216,3 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
                         f.write(json.dumps(record, ensure_ascii=False) + "\n")
                     else:
                         f.write(f"{tsv_cell(word)}\t{tsv_cell(neighbour)}\t{rank}\t{s:.6f}\n")
-    os.replace(tmp, out)

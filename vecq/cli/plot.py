@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache.files import STDOUT, output_file
 from ..core.expression import Term
 from ..core.model import Model
 from ..core.words import Match
-from ..errors import OutputError, QueryError, UsageError, VecqError
+from ..errors import QueryError, UsageError, VecqError
 
 FORMATS = (".png", ".svg", ".pdf")
 
@@ -34,10 +35,16 @@ def project(vectors: np.ndarray) -> np.ndarray:
     return out
 
 
-def check_image_path(path: Path) -> None:
-    """Refuse an image name whose extension is not a format matplotlib writes here (a usage error)."""
+def image_format(path: Path) -> str:
+    """The image type of ``path``, from its extension (``-``, standard output: PNG); a usage error
+    for an extension matplotlib does not write here."""
+    if str(path) == STDOUT:
+        return "png"
     if path.suffix.lower() not in FORMATS:
-        raise UsageError(f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)}")
+        raise UsageError(
+            f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)} ('-': PNG)"
+        )
+    return path.suffix.lower()[1:]
 
 
 def points(model: Model, matches: list[Match], neighbors: int = 0):
@@ -103,7 +110,7 @@ def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 
 
 def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> Path:
     """The PCA scatter of ``matches`` (and each one's ``neighbors`` nearest words) written to ``path``."""
-    check_image_path(path)
+    kind = image_format(path)
     try:
         import matplotlib
 
@@ -127,9 +134,8 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> 
     ax.margins(0.15)  # room for the labels at the edges
     fig.tight_layout()
     try:
-        fig.savefig(path)
-    except OSError as e:
-        raise OutputError(f"cannot write {path}: {e.strerror or e}; choose another -o") from e
+        with output_file(path) as f:
+            fig.savefig(f, format=kind)
     finally:
         plt.close(fig)
     return path

@@ -13,9 +13,11 @@ import json
 import os
 import struct
 from collections.abc import Iterable, Sequence
+from typing import BinaryIO
 
 import numpy as np
 
+from ..cache.files import STDOUT, output_file
 from ..errors import ModelError, UsageError
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
@@ -24,9 +26,11 @@ BLOCK = 1 << 14
 
 
 def format_for(path: str, asked: str | None = None) -> str:
-    """The output format: asked for, or told by the file's suffix."""
+    """The output format: asked for, or told by the file's suffix (``-``, standard output: word2vec text)."""
     if asked:
         return asked
+    if path == STDOUT:
+        return "word2vec-text"
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in FORMATS:
         raise UsageError(
@@ -41,8 +45,22 @@ def words_path(path: str) -> str:
     return os.path.splitext(path)[0] + ".words.txt"
 
 
+WRITERS = {
+    "word2vec-bin": lambda f, words, blocks, dims: _word2vec(f, words, blocks, dims, binary=True),
+    "word2vec-text": lambda f, words, blocks, dims: _word2vec(f, words, blocks, dims, binary=False),
+    "npy": lambda f, words, blocks, dims: _npy(f, len(words), blocks, dims),
+    "safetensors": lambda f, words, blocks, dims: _safetensors(f, len(words), blocks, dims),
+}
+
+
 def write(path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int) -> list[str]:
-    """Write ``words`` and their rows (``blocks``: float32 arrays in word order); the files written."""
+    """Write ``words`` and their rows (``blocks``: float32 arrays in word order); the files written.
+
+    ``path`` is written by the rule for every file a user names (``cache.files.output_file``):
+    ``-`` is standard output, a link or a device is written through.
+    """
+    if fmt not in WRITERS:
+        raise UsageError(f"unknown output format {fmt!r}; use one of: {', '.join(sorted(WRITERS))}")
     if fmt in ("word2vec-bin", "word2vec-text"):
         spaced = next((w for w in words if not w or any(c.isspace() for c in w)), None)
         if spaced is not None:
@@ -50,63 +68,46 @@ def write(path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray
                 f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
                 ".safetensors (their words go into a separate file, one a line)"
             )
-    tmp = f"{path}.part-{os.getpid()}"
-    try:
-        if fmt == "word2vec-bin":
-            _word2vec(tmp, words, blocks, dims, binary=True)
-        elif fmt == "word2vec-text":
-            _word2vec(tmp, words, blocks, dims, binary=False)
-        elif fmt == "npy":
-            _npy(tmp, len(words), blocks, dims)
-        elif fmt == "safetensors":
-            _safetensors(tmp, len(words), blocks, dims)
-        else:
-            raise UsageError(
-                f"unknown output format {fmt!r}; use one of: {', '.join(sorted(set(FORMATS.values())))}"
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    elif path == STDOUT:
+        raise UsageError(
+            f"{fmt} keeps its words in a file beside it, which standard output has not; "
+            "name a file, or write word2vec text or binary to '-'"
+        )
+    with output_file(path) as f:
+        WRITERS[fmt](f, words, blocks, dims)
     if fmt in ("npy", "safetensors"):
-        with open(words_path(path), "w", encoding="utf-8", newline="\n") as f:
+        with output_file(words_path(path), text=True) as f:
             f.writelines(w + "\n" for w in words)
         return [path, words_path(path)]
     return [path]
 
 
-def _word2vec(path: str, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int, binary: bool) -> None:
-    with open(path, "wb") as f:
-        f.write(f"{len(words)} {dims}\n".encode())
-        at = 0
-        for block in blocks:
-            for word, row in zip(words[at : at + len(block)], block):
-                if binary:  # as gensim writes it: the word, a space, the float32 bytes, a newline
-                    f.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
-                else:
-                    f.write(
-                        (
-                            word + " " + " ".join(repr(float(v)) for v in row.astype(np.float32)) + "\n"
-                        ).encode()
-                    )
-            at += len(block)
+def _word2vec(
+    f: BinaryIO, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int, binary: bool
+) -> None:
+    f.write(f"{len(words)} {dims}\n".encode())
+    at = 0
+    for block in blocks:
+        for word, row in zip(words[at : at + len(block)], block):
+            if binary:  # as gensim writes it: the word, a space, the float32 bytes, a newline
+                f.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
+            else:
+                f.write(
+                    (word + " " + " ".join(repr(float(v)) for v in row.astype(np.float32)) + "\n").encode()
+                )
+        at += len(block)
 
 
-def _npy(path: str, rows: int, blocks: Iterable[np.ndarray], dims: int) -> None:
-    with open(path, "wb") as f:
-        np.lib.format.write_array_header_1_0(
-            f, {"descr": "<f4", "fortran_order": False, "shape": (rows, dims)}
-        )
-        for block in blocks:
-            f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+def _npy(f: BinaryIO, rows: int, blocks: Iterable[np.ndarray], dims: int) -> None:
+    np.lib.format.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": (rows, dims)})
+    for block in blocks:
+        f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
 
 
-def _safetensors(path: str, rows: int, blocks: Iterable[np.ndarray], dims: int) -> None:
+def _safetensors(f: BinaryIO, rows: int, blocks: Iterable[np.ndarray], dims: int) -> None:
     header = {"vectors": {"dtype": "F32", "shape": [rows, dims], "data_offsets": [0, rows * dims * 4]}}
     raw = json.dumps(header, separators=(",", ":")).encode()
     raw += b" " * (-len(raw) % 8)  # safetensors aligns the data to 8 bytes
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)) + raw)
-        for block in blocks:
-            f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
+    f.write(struct.pack("<Q", len(raw)) + raw)
+    for block in blocks:
+        f.write(np.ascontiguousarray(block, dtype="<f4").tobytes())

@@ -1,0 +1,135 @@
+"""What ``-o FILE`` writes, for every command that takes it (export, graph, plot, vector): one rule,
+``cache.files.output_file``. ``-`` is standard output; a symbolic link, a device or a FIFO is written
+through, never replaced; a regular file is replaced whole or not at all, keeping its permissions."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from conftest import M, glove_invoke
+
+from vecq.cache.files import output_file
+from vecq.errors import OutputError
+
+# Each command that takes -o, with the arguments that make it write (the file name last).
+WRITERS = {
+    "export": ["export", "--first", "3", "-o"],
+    "graph": ["graph", "--first", "3", "-k", "2", "-o"],
+    "plot": ["plot", "cat", "dog", "kitten", "-o"],
+    "vector": ["vector", "cat", "dog", "-o"],
+}
+SUFFIX = {"export": ".txt", "graph": ".tsv", "plot": ".png", "vector": ".npy"}
+
+
+def vecq(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: its own process."""
+    return subprocess.run(
+        [sys.executable, "-m", "vecq", *M, *args], capture_output=True, timeout=120, **kwargs
+    )
+
+
+@pytest.mark.parametrize("command", sorted(WRITERS))
+def test_a_symbolic_link_is_written_through(command, tmp_path, glove):
+    target = tmp_path / ("target" + SUFFIX[command])
+    target.write_bytes(b"old")
+    link = tmp_path / ("link" + SUFFIX[command])
+    link.symlink_to(target)
+    result = glove_invoke([*WRITERS[command], str(link)])
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.stat().st_size > 3 and target.read_bytes() != b"old"
+
+
+@pytest.mark.parametrize("command", ["export", "graph", "plot"])
+def test_a_fifo_is_written_through_and_not_replaced(command, tmp_path, glove):
+    fifo = tmp_path / ("fifo" + SUFFIX[command])
+    os.mkfifo(fifo)
+    received = bytearray()
+
+    def read():
+        with open(fifo, "rb") as f:
+            received.extend(f.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    result = vecq([*WRITERS[command], str(fifo)])
+    reader.join(30)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced by a file"
+    assert len(received) > 10
+
+
+def test_a_device_is_written_through_never_replaced(glove):
+    # /dev/null stands for /dev/stdout (which, replaced as root, broke the shell): it stays a device.
+    before = os.stat("/dev/null")
+    result = vecq(["export", "--first", "3", "--to", "word2vec-bin", "-o", "/dev/null"])
+    assert result.returncode == 0, result.stderr
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+    through = vecq([*WRITERS["export"][:-1], "--to", "word2vec-text", "-o", "/dev/stdout"])
+    assert through.returncode == 0, through.stderr
+    assert through.stdout.decode().startswith("3 50\nthe ")
+
+
+def test_dash_is_standard_output(tmp_path, glove):
+    result = vecq([*WRITERS["export"], "-"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.decode().splitlines()
+    assert lines[0] == "3 50" and [line.split()[0] for line in lines[1:]] == ["the", ",", "."]
+    assert not (tmp_path / "-").exists()
+    graph = vecq([*WRITERS["graph"], "-"], cwd=tmp_path)
+    assert graph.returncode == 0, graph.stderr
+    rows = graph.stdout.decode().splitlines()
+    assert rows[0] == "word\tneighbour\trank\tscore" and len(rows) == 1 + 3 * 2
+    assert not (tmp_path / "-").exists() and not (tmp_path / "graph-stdout.parts").exists()
+    picture = vecq([*WRITERS["plot"], "-"], cwd=tmp_path)
+    assert picture.returncode == 0, picture.stderr
+    assert picture.stdout.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_dash_refuses_a_format_whose_words_need_a_second_file(glove):
+    result = glove_invoke(["export", "--first", "3", "--to", "npy", "-o", "-"])
+    assert result.exit_code == 2
+    assert "name a file" in result.stderr and result.stdout == ""
+
+
+def test_a_regular_file_keeps_its_permissions(tmp_path, glove):
+    out = tmp_path / "vectors.txt"
+    out.write_text("old")
+    out.chmod(0o640)
+    assert glove_invoke([*WRITERS["export"], str(out)]).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert out.read_text().startswith("3 50\n")
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    out = tmp_path / "kept.txt"
+    out.write_text("old")
+    with pytest.raises(RuntimeError), output_file(out) as f:
+        f.write(b"half")
+        raise RuntimeError("the writer failed midway")
+    assert out.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+
+
+def test_a_folder_that_does_not_exist_is_one_line(tmp_path, glove):
+    result = glove_invoke([*WRITERS["export"], str(tmp_path / "nowhere" / "out.txt")])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "cannot write" in result.stderr
+    with pytest.raises(OutputError), output_file(tmp_path / "nowhere" / "x") as f:
+        f.write(b"x")
+
+
+def test_vector_output_through_a_link_reads_back(tmp_path, glove):
+    target = tmp_path / "real.npy"
+    link = tmp_path / "link.npy"
+    link.symlink_to(target)
+    assert glove_invoke(["vector", "cat", "-o", str(link)]).exit_code == 0
+    assert link.is_symlink()
+    assert np.load(target).shape == (1, 50)
