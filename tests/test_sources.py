@@ -19,7 +19,7 @@ from gensim.test.utils import datapath
 
 from vecq.cache import reader as store
 from vecq.cache import writer
-from vecq.sources import readers
+from vecq.sources import formats, readers
 from vecq.sources.formats import detect_format
 from vecq.sources.loader import open_model
 
@@ -212,12 +212,62 @@ def test_bad_model_files_get_one_line_exit_4_and_no_cache(tmp_path, monkeypatch,
     assert [p for p, s in store.entries(cache)] == []
 
 
-def test_invalid_utf8_words_are_replaced_not_fatal(tmp_path, monkeypatch):
+def test_words_that_are_not_utf8_are_one_line_naming_the_line_unless_asked_otherwise(tmp_path, monkeypatch):
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "latin1.txt"
-    path.write_bytes(b"2 3\ncaf\xe9 0.1 0.2 0.3\ncat 0.3 0.2 0.1\n")
-    result = invoke(["-m", str(path), "similar", "caf\ufffd", "cat"])
+    path.write_bytes(b"2 3\ncat 0.3 0.2 0.1\ncaf\xe9 0.1 0.2 0.3\n")
+    strict = invoke(["-m", str(path), "similar", "cat", "cat"])
+    assert strict.exit_code == 4
+    assert (
+        strict.stderr.count("\n") == 1 and "line 3" in strict.stderr and "--unicode-errors" in strict.stderr
+    )
+    replaced = invoke(["-m", str(path), "--unicode-errors", "replace", "similar", "caf\ufffd", "cat"])
+    assert replaced.exit_code == 0, replaced.stderr
+    ignored = invoke(["-m", str(path), "similar", "caf", "cat", "--unicode-errors", "ignore"])
+    assert ignored.exit_code == 0, ignored.stderr
+
+
+@pytest.mark.parametrize("errors", ["replace", "ignore"])
+def test_gensims_file_of_cut_utf8_words_reads_as_gensim_reads_it(tmp_path, monkeypatch, errors):
+    """gensim's own test file: word2vec text whose words end in a cut UTF-8 sequence. It was taken
+    for binary and answered with vectors of 1e-19; now it is text, with gensim's words and floats."""
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = datapath("w2v_keyedvectors_load_test.modeldata")
+    assert formats.detect_format(path) == "word2vec-text"
+    oracle = KeyedVectors.load_word2vec_format(path, binary=False, unicode_errors=errors)
+    result = invoke(["-m", path, "--unicode-errors", errors, "vector", "-f", "json", *oracle.index_to_key])
     assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert [r["word"] for r in records] == oracle.index_to_key
+    for record, word in zip(records, oracle.index_to_key):
+        assert np.array_equal(np.array(record["vector"], dtype=np.float32), oracle[word])
+    strict = invoke(["-m", path, "info"])
+    assert strict.exit_code == 4 and "line 2" in strict.stderr and "not valid UTF-8" in strict.stderr
+
+
+def test_a_file_that_reads_as_neither_text_nor_binary_is_refused_naming_both(tmp_path, monkeypatch):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "odd.bin"
+    # A header, then a row whose floats are NaN: not binary (not finite), not text (not numbers).
+    path.write_bytes(b"1 2\nword " + b"\xff\xff\xff\x7f" * 2 + b"\n")
+    result = invoke(["-m", str(path), "info"])
+    assert result.exit_code == 4 and result.stderr.count("\n") == 1
+    assert "neither word2vec text nor word2vec binary" in result.stderr and "--model-format" in result.stderr
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_model_format_reads_a_file_as_told(tmp_path, monkeypatch, small_words, binary):
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    words, vectors = small_words
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(words[:50], vectors[:50])
+    path = tmp_path / "model.data"
+    kv.save_word2vec_format(str(path), binary=binary)
+    told = "word2vec-bin" if binary else "word2vec-text"
+    assert formats.detect_format(path) == told
+    result = invoke(["-m", str(path), "--model-format", told, "vector", "-f", "json", words[7]])
+    assert result.exit_code == 0, result.stderr
+    assert np.allclose(json.loads(result.stdout)[0]["vector"], kv[words[7]], atol=1e-6)
 
 
 @pytest.mark.parametrize("every", [1, 65536])

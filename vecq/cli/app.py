@@ -14,10 +14,11 @@ from dataclasses import replace
 
 import click
 
+from ..sources.names import spec_with
 from . import query_commands
 from .env import Env
 from .group import VecqGroup
-from .options import model_options, with_tensor
+from .options import model_options
 from .session import Session
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -35,6 +36,8 @@ def cli(
     tensor: str | None,
     trust: bool,
     limit: int | None,
+    model_format: str | None,
+    unicode_errors: str | None,
 ) -> None:
     """Query pretrained word vectors: similarity, analogies, nearest neighbours.
 
@@ -54,8 +57,9 @@ def cli(
         if isinstance(ctx.obj, Env)
         else Env.from_system()
     )
-    specs = tuple(with_tensor(s, tensor) for s in model_spec)
-    first = specs[0] if specs else with_tensor(None, tensor)
+    reading = (tensor, model_format, unicode_errors)
+    specs = tuple(spec_with(s, *reading) for s in model_spec)
+    first = specs[0] if specs else spec_with(None, *reading)
     ctx.obj = Session(env, first, trust, limit, subwords=not no_subwords, pool=pool, models=specs)
 
 

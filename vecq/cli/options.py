@@ -12,13 +12,27 @@ from dataclasses import replace
 
 import click
 
+from ..sources.names import READABLE_FORMATS, UNICODE_ERRORS, spec_with
 from .render import FORMATS
 from .session import Session
 
 
 def model_options(f: Callable) -> Callable:
-    """``-m/--model``, ``--tensor``, ``--trust`` and ``--limit``: on the group and on every command that
-    opens a model."""
+    """``-m/--model``, ``--trust``, ``--limit``, ``--tensor``, ``--model-format``, ``--unicode-errors``,
+    ``--no-subwords`` and ``--pool``: on the group and on every command that opens a model."""
+    f = click.option(
+        "--unicode-errors",
+        type=click.Choice(UNICODE_ERRORS),
+        default=None,
+        help="Words that are not valid UTF-8 in a word2vec or GloVe file: an error naming the line "
+        "(strict, the default), or read with U+FFFD (replace) or without the bad bytes (ignore), as gensim.",
+    )(f)
+    f = click.option(
+        "--model-format",
+        type=click.Choice(READABLE_FORMATS),
+        default=None,
+        help="Read the model file in this format instead of telling it from its bytes (gensim's binary=).",
+    )(f)
     f = click.option(
         "--pool",
         type=click.Choice(["mean"]),
@@ -65,17 +79,6 @@ def model_options(f: Callable) -> Callable:
 SIDE_BY_SIDE = frozenset({"similar", "analogy", "neighbors", "vector", "info", "odd", "tokens"})
 
 
-def with_tensor(spec: str | None, tensor: str | None) -> str | None:
-    """The model spec naming ``tensor`` as its table: ``SPEC#TENSOR`` (``sources/names.py``)."""
-    if tensor is None:
-        return spec
-    if spec is None:
-        from ..sources.loader import default_model
-
-        spec = default_model()
-    return f"{spec}#{tensor}"
-
-
 def session_options(f: Callable) -> Callable:
     """The model options after a command too (``vecq plot -m NAME ...``); passes a ready ``Session``.
 
@@ -86,14 +89,26 @@ def session_options(f: Callable) -> Callable:
     @model_options
     @click.pass_obj
     @functools.wraps(f)
-    def wrapper(session: Session, model_spec, pool, no_subwords, tensor, trust, limit, **kwargs):
+    def wrapper(
+        session: Session,
+        model_spec,
+        pool,
+        no_subwords,
+        tensor,
+        trust,
+        limit,
+        model_format,
+        unicode_errors,
+        **kwargs,
+    ):
         specs = tuple(model_spec) or session.models
+        reading = (tensor, model_format, unicode_errors)
         session = replace(
             session,
             pool=pool or session.pool,
             subwords=session.subwords and not no_subwords,
-            model_spec=with_tensor(specs[0] if specs else session.model_spec, tensor),
-            models=tuple(with_tensor(s, tensor) for s in specs),
+            model_spec=spec_with(specs[0] if specs else session.model_spec, *reading),
+            models=tuple(spec_with(s, *reading) for s in specs),
             trust=trust or session.trust,
             limit=limit or session.limit,
         )

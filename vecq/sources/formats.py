@@ -37,7 +37,7 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     refused in milliseconds (tests/test_sources.py::test_random_bytes_are_refused_at_once).
     """
     path = os.fspath(path)
-    size = _regular_file_size(path)
+    size = regular_file_size(path)
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -76,7 +76,8 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
         )
     if header:
         rows, dims = int(header.group(1)), int(header.group(2))
-        binary = _looks_binary(rest)
+        _check_claim(path, rows, dims, None if compressed else size, 2 * dims)
+        binary = _word2vec_body(path, len(first) + 1 + 3 * marked, rows, dims)
         _check_claim(path, rows, dims, None if compressed else size, 4 * dims if binary else 2 * dims)
         return "word2vec-bin" if binary else "word2vec-text"
     fields = first.split()
@@ -90,7 +91,7 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     )
 
 
-def _regular_file_size(path: str) -> int:
+def regular_file_size(path: str) -> int:
     """The size of ``path`` if it is a regular file (through symlinks); a one-line ModelError if not."""
     import errno
     import stat
@@ -175,6 +176,60 @@ def _fasttext_header(path: str, head: bytes, size: int) -> bool:
             f"{dim} dimensions, more than its {size:,} bytes can hold; the file is truncated"
         )
     return True
+
+
+SAMPLE_ROWS = 8  # rows read to tell word2vec text from binary
+SAMPLE_BYTES = 8 << 20  # at most this much of them
+READING_HELP = "choose with --model-format word2vec-text or word2vec-bin (gensim's binary=)"
+
+
+def _word2vec_body(path: str, start: int, rows: int, dims: int) -> bool:
+    """Whether the rows after a word2vec header are binary (True) or text (False), from its first
+    rows (up to ``SAMPLE_ROWS``) read both ways. Text: each line a word and exactly ``dims`` numbers.
+    Binary: each row a word, a space and ``dims`` finite float32s that are not printable text, the
+    next word after an optional newline. A file that fits both, or neither while it does not read
+    as text at all, is refused: a format is never guessed. (Text that breaks the text form further on
+    is read as text, and its reader names the line.)"""
+    want = min(rows, SAMPLE_ROWS)
+    with open_model_file(path) as f:
+        f.read(start)
+        body = f.read(min(SAMPLE_BYTES, want * (dims * 40 + 1024)))
+        whole = not f.read(1)
+    text, binary = _text_rows(body, dims, want, whole), _binary_rows(body, dims, want)
+    if text != binary:
+        return binary
+    if not text and not _looks_binary(body):
+        return False
+    tried = "both word2vec text and word2vec binary" if text else "neither word2vec text nor word2vec binary"
+    raise ModelError(f"{path}: its first rows read as {tried}; {READING_HELP}")
+
+
+def _text_rows(body: bytes, dims: int, want: int, whole: bool) -> bool:
+    lines = body.split(b"\n")
+    rows = [line.rstrip() for line in (lines if whole else lines[:-1])[:want] if line.strip()]
+    return bool(rows) and all(
+        len(parts := row.split(b" ")) == dims + 1 and parts[0] and all(_is_number(x) for x in parts[1:])
+        for row in rows
+    )
+
+
+def _binary_rows(body: bytes, dims: int, want: int) -> bool:
+    import array
+
+    at, floats = 0, b""
+    for _ in range(want):
+        if body[at : at + 1] == b"\n":
+            at += 1
+        space = body.find(b" ", at, at + 4096)
+        row = body[space + 1 : space + 1 + 4 * dims]
+        if space <= at or len(row) != 4 * dims:
+            break
+        values = array.array("f", row)
+        if any(x != x or x in (float("inf"), float("-inf")) for x in values):
+            return False
+        floats += row
+        at = space + 1 + 4 * dims
+    return bool(floats) and _looks_binary(floats)
 
 
 def _is_number(token: bytes) -> bool:

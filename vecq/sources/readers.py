@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .formats import check_memory, first_bad_line, header_shape, rows_beyond_header
+from .formats import check_memory, first_bad_line, header_shape, open_model_file, rows_beyond_header
 from .gensim_calls import one_line, quiet_gensim
 
 if TYPE_CHECKING:
@@ -57,6 +57,8 @@ def read(
             raise
         except MemoryError as e:
             raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
+        except UnicodeDecodeError as e:
+            raise ModelError(f"{source.path}: {not_utf8(source, e)}") from e
         except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
             where = None
             if source.format in ("word2vec-text", "glove-text"):
@@ -89,6 +91,24 @@ def read(
     return words, vectors
 
 
+def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
+    """What is wrong with a word that is not valid UTF-8, and where: its line in a text file."""
+    bad = e.object[e.start : e.end] if isinstance(e.object, bytes) else b""
+    where = "a word"
+    if source.format != "word2vec-bin":
+        with open_model_file(source.path) as f:
+            for number, line in enumerate(f, 1):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    where = f"line {number:,}: a word"
+                    break
+    return (
+        f"{where} is not valid UTF-8 (the bytes {bad.hex(' ')}); read such words "
+        "with --unicode-errors replace (U+FFFD in their place) or ignore (the bad bytes left out)"
+    )
+
+
 def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None):
     import numpy as np
 
@@ -115,7 +135,7 @@ def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | No
         binary=fmt == "word2vec-bin",
         no_header=fmt == "glove-text",
         limit=limit,
-        unicode_errors="replace",
+        unicode_errors=source.unicode_errors,
         datatype=np.float32,
     )
 
