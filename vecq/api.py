@@ -103,14 +103,14 @@ class Vectors:
 
     @property
     def vectors(self) -> np.ndarray:
-        """The model's vectors as stored (gensim's ``kv.vectors``): a float32 ndarray, built on first use.
+        """The model's vectors as the file holds them, bit for bit (gensim's ``kv.vectors``): a
+        read-only float32 ndarray, built on first use.
 
-        It is rebuilt from the cache's unit rows and norms, so it takes the matrix's size in memory
-        (as gensim's does); vecq's own queries never need it.
+        It is rebuilt from the cache's unit rows, norms and residuals, so it takes the matrix's size
+        in memory (as gensim's does); vecq's own queries never need it.
         """
         if self._raw is None:
-            unit = np.asarray(self.model.vectors, dtype=np.float32)
-            self._raw = unit * np.asarray(self.model.norms, dtype=np.float32)[:, None]
+            self._raw = self.model.raw_rows(np.arange(len(self.model)))
         return self._raw
 
     # -- vecq's own questions ---------------------------------------------------------------------
@@ -192,7 +192,9 @@ class Vectors:
     def __getitem__(self, key_or_keys):
         if isinstance(key_or_keys, _KEY_TYPES):
             return self.get_vector(key_or_keys)
-        return np.vstack([self.get_vector(k) for k in key_or_keys])
+        rows = np.vstack([self.get_vector(k) for k in key_or_keys])
+        rows.setflags(write=False)  # a copy: a change to it would reach no later answer
+        return rows
 
     def get_normed_vectors(self) -> np.ndarray:
         """gensim's ``get_normed_vectors``: the unit rows (the cache's memory-mapped matrix)."""

@@ -24,9 +24,18 @@ from typing import NamedTuple, Protocol
 from ..records import ModelInfo
 from .files import size_mismatch
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
-ARRAYS = ("vectors.npy", "norms.npy", "offsets.npy", "order.npy", "keys.npy")
+ARRAYS = (
+    "vectors.npy",
+    "norms.npy",
+    "residuals.npy",
+    "far_rows.npy",
+    "far_vectors.npy",
+    "offsets.npy",
+    "order.npy",
+    "keys.npy",
+)
 FILES = (*ARRAYS, "words.bin")
 INDEX_FOLDER = "ivf"  # the approximate index (vecq/ann), inside a model's cache folder
 SOURCE_GONE = "source-gone"  # a marker file: the note that the source is gone was given once

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.model import Model
+from ..core.unit import StoredFloats
 from ..core.vocab import Vocab
 from ..errors import CacheError
 from .files import as_path, rmtree, sweep
@@ -39,13 +40,26 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
         vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
         vocab.tokens = bool((manifest.get("table") or {}).get("tokenizer"))
         norms = load("norms.npy")
+        stored = StoredFloats(
+            load("residuals.npy"), np.load(os.path.join(folder, "far_rows.npy")), load("far_vectors.npy")
+        )
     except (OSError, ValueError, KeyError) as e:
         raise DamagedCacheError(folder, manifest, str(e)) from e
     if vectors.shape != (manifest["rows"], manifest["dimensions"]) or len(vocab) != manifest["rows"]:
         raise DamagedCacheError(folder, manifest, "its arrays do not match its manifest")
+    if stored.residual.shape != vectors.shape or stored.far_vectors.shape != (
+        len(stored.far_rows),
+        vectors.shape[1],
+    ):
+        raise DamagedCacheError(folder, manifest, "its arrays do not match its manifest")
     if limit is not None and limit < len(vocab):
-        vectors, norms, vocab = vectors[:limit], norms[:limit], vocab.first(limit)
-    model = Model(vectors, norms, vocab, model_info(manifest, limit, name))
+        vectors, norms, vocab, stored = (
+            vectors[:limit],
+            norms[:limit],
+            vocab.first(limit),
+            stored.first(limit),
+        )
+    model = Model(vectors, norms, vocab, model_info(manifest, limit, name), stored)
     model.folder = folder
     subwords = manifest.get("subwords")
     if subwords:

@@ -3,7 +3,9 @@
 One folder per model under ``VECQ_CACHE_DIR`` (default ``$XDG_CACHE_HOME/vecq`` or ``~/.cache/vecq``):
 
 - ``vectors.npy``: unit-normalised float32 rows (opened with ``mmap_mode='r'``, never with pickles);
-- ``norms.npy``: each row's original length, so raw vectors can still be printed;
+- ``norms.npy``: each row's original length;
+- ``residuals.npy`` (int8, one per float), ``far_rows.npy`` and ``far_vectors.npy``: what turns a unit
+  row times its norm back into the file's own floats, bit for bit (``core.unit.StoredFloats``);
 - ``words.bin``, ``offsets.npy``, ``order.npy``, ``keys.npy``: the vocabulary (see ``vocab.py``);
 - ``manifest.json``, written last: format version, source path, size and mtime, shape, file sizes.
 
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.unit import unit_rows
+from ..core.unit import residuals, unit_rows
 from ..core.vocab import build_arrays
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
@@ -86,6 +88,7 @@ class Conversion:
                     build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
                 finally:
                     vectors.close()  # never leave it writing into a folder that is about to be removed
+            vectors.save_far_rows()
             for name, value in (arrays or {}).items():  # a file kept as it is, or the reader's array
                 if isinstance(value, bytes):
                     (tmp / name).write_bytes(value)
@@ -180,7 +183,7 @@ class _VectorFile:
         self._queue.put(None)
         self._thread.join()
         if cancel:
-            for name in ("vectors.npy", "norms.npy"):
+            for name in ("vectors.npy", "norms.npy", "residuals.npy"):
                 with contextlib.suppress(OSError):
                     (self.tmp / name).unlink()
         elif self.error is not None:
@@ -190,6 +193,8 @@ class _VectorFile:
         rows, dims = self.matrix.shape
         buf = np.empty((min(rows, WRITE_ROWS), dims), dtype=np.float32)
         done = 0
+        self.far_rows: list[np.ndarray] = []  # rows whose floats are too far from unit * norm
+        self.far_vectors: list[np.ndarray] = []
         try:
             # Both files are written as the rows come: holding 3M norms until the end would add
             # 12 MB to the conversion's peak, which comes at the end of gensim's parse.
@@ -197,15 +202,17 @@ class _VectorFile:
                 open(self.tmp / "vectors.npy", "wb") as raw,
                 AlignedWriter(raw) as f,
                 open(self.tmp / "norms.npy", "wb") as g,
+                open(self.tmp / "residuals.npy", "wb") as h,
             ):
                 npy_header(f, (rows, dims))
                 npy_header(g, (rows,))
+                npy_header(h, (rows, dims), "int8")
                 while (upto := self._queue.get()) is not None:
                     for start in range(done, min(upto, rows), WRITE_ROWS):
                         if self._cancelled:
                             return
                         stop = min(upto, rows, start + WRITE_ROWS)
-                        self._write(f, g, buf, start, stop)
+                        self._write(f, g, h, buf, start, stop)
                         done = stop
                         if self.task is not None:
                             self.task.update(done)
@@ -214,7 +221,7 @@ class _VectorFile:
             while self._queue.get() is not None:  # let close() return
                 pass
 
-    def _write(self, f, g, buf: np.ndarray, start: int, stop: int) -> None:
+    def _write(self, f, g, h, buf: np.ndarray, start: int, stop: int) -> None:
         block = np.asarray(self.matrix[start:stop], dtype=np.float32)
         out, norms = unit_rows(block, out=buf[: len(block)])
         if not np.isfinite(norms).all():  # a NaN or an infinity anywhere in a row shows here
@@ -222,9 +229,22 @@ class _VectorFile:
             raise ModelError(
                 f"{self.source.path}: row {bad} holds NaN or infinite values; the file is damaged"
             )
+        residual, far = residuals(block, out, norms)
+        if len(far):
+            self.far_rows.append(far + start)
+            self.far_vectors.append(block[far])
         f.write(memoryview(out))
         g.write(memoryview(norms))
+        h.write(memoryview(residual))
         _release(self.matrix, start, stop)
+
+    def save_far_rows(self) -> None:
+        """``far_rows.npy`` and ``far_vectors.npy``: the rows stored whole (usually none)."""
+        dims = self.matrix.shape[1]
+        far = np.concatenate(self.far_rows) if self.far_rows else np.zeros(0, np.int64)
+        whole = np.concatenate(self.far_vectors) if self.far_vectors else np.zeros((0, dims), np.float32)
+        np.save(self.tmp / "far_rows.npy", far.astype(np.int64), allow_pickle=False)
+        np.save(self.tmp / "far_vectors.npy", whole.astype(np.float32), allow_pickle=False)
 
 
 def _release(matrix: np.ndarray, start: int, stop: int) -> None:

@@ -292,8 +292,7 @@ def export(session: Session, output: str, first: int | None, words_file: str | N
     def blocks():
         for start in range(0, len(rows), export_formats.BLOCK):
             part = np.asarray(rows[start : start + export_formats.BLOCK], dtype=np.int64)
-            block = model.gather(part)
-            yield block if unit else block * model.gather_norms(part)[:, None]
+            yield model.gather(part) if unit else model.raw_rows(part)
 
     written = export_formats.write(output, fmt, words, blocks(), model.dims)
     session.warn(f"wrote {len(words):,} vectors of {model.dims} dimensions to {', '.join(written)}")

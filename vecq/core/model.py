@@ -20,7 +20,7 @@ from ..errors import QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe, zero_vector_error
 from .topk import top_k
-from .unit import unit, unit_rows
+from .unit import StoredFloats, residuals, unit, unit_rows
 from .vocab import Vocab
 from .words import Match, find_word
 
@@ -36,9 +36,19 @@ METHODS = ("add", "cosmul")
 class Model:
     """An opened model: unit rows, their original norms, and the vocabulary."""
 
-    def __init__(self, vectors: np.ndarray, norms: np.ndarray, vocab: Vocab, info: ModelInfo):
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        norms: np.ndarray,
+        vocab: Vocab,
+        info: ModelInfo,
+        stored: StoredFloats | None = None,
+    ):
         self.vectors = vectors
         self.norms = norms
+        # The file's own floats from the unit rows (None: a cache of an older vecq, rows within a
+        # float32 rounding of the file's).
+        self.stored = stored
         self.vocab = vocab
         self.info = info
         self._zero_rows: np.ndarray | None = None
@@ -54,6 +64,7 @@ class Model:
         self._built: dict[str, int] = {}
         self._built_unit: list[np.ndarray] = []
         self._built_norms: list[float] = []
+        self._built_raw: list[np.ndarray] = []
 
     @classmethod
     def from_arrays(
@@ -62,8 +73,9 @@ class Model:
         """A model held in memory: normalises ``raw`` the way the cache does."""
         raw = np.asarray(raw, dtype=np.float32)
         unit, norms = unit_rows(raw)
+        residual, far = residuals(raw, unit, norms)
         info = ModelInfo(name=name, source=source, rows=raw.shape[0], dimensions=raw.shape[1])
-        return cls(unit, norms, Vocab.from_words(words), info)
+        return cls(unit, norms, Vocab.from_words(words), info, StoredFloats(residual, far, raw[far]))
 
     def __len__(self) -> int:
         return self.vectors.shape[0]
@@ -128,8 +140,16 @@ class Model:
         return self._built_match(typed, self.raw_rows(ids).mean(axis=0, dtype=np.float32), pieces)
 
     def raw_rows(self, rows: Sequence[int]) -> np.ndarray:
-        """Rows as stored in the model file (unit rows times their norms)."""
-        return self.gather(rows) * self.gather_norms(rows)[:, None]
+        """Rows as the model file holds them, bit for bit (read-only: a change would be lost)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = self.gather(rows) * self.gather_norms(rows)[:, None]
+        inside = rows < len(self)
+        if self.stored is not None and inside.any():
+            out[inside] = self.stored.restore(out[inside], rows[inside])
+        if not inside.all():
+            out[~inside] = np.stack(self._built_raw)[rows[~inside] - len(self)]
+        out.setflags(write=False)
+        return out
 
     def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = ()) -> Match:
         row = self._built.get(typed)
@@ -139,6 +159,7 @@ class Model:
             self._built[typed] = row
             self._built_unit.append(unit_row[0])
             self._built_norms.append(float(norm[0]))
+            self._built_raw.append(np.asarray(vector, dtype=np.float32))
         return Match(typed, typed, row, built=True, pieces=pieces)
 
     def from_subwords(self, typed: str) -> Match | None:
@@ -173,8 +194,8 @@ class Model:
         )
 
     def raw_vector(self, row: int) -> np.ndarray:
-        """The vector as stored in the model file (unit row times its norm)."""
-        return self.gather([row])[0] * self.gather_norms([row])[0]
+        """The vector as the model file holds it, bit for bit (read-only)."""
+        return self.raw_rows([row])[0]
 
     # -- the three questions ----------------------------------------------------------------------
 

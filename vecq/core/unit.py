@@ -30,3 +30,46 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     """Query directions (one vector, or one a row) divided by their length; zero stays zero."""
     norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norm > 0, norm, 1).astype(vectors.dtype)
+
+
+# A float the file holds is within this many units in the last place of its unit row times its norm
+# in all but freak rows (a denormal unit row): one int8 per float restores it, bit for bit.
+RESIDUAL_LIMIT = 127
+
+
+def residuals(raw: np.ndarray, unit: np.ndarray, norms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(int8 residuals, rows too far): how far, in units in the last place, each float of ``raw``
+    lies from ``unit * norm`` (as ``StoredFloats`` computes it back); rows where some float lies
+    further than ``RESIDUAL_LIMIT`` get zeros here and are to be stored whole."""
+    approx = np.ascontiguousarray(unit * norms[:, None], dtype=np.float32)
+    raw = np.ascontiguousarray(raw, dtype=np.float32)
+    diff = raw.view(np.int32).astype(np.int64) - approx.view(np.int32)
+    far = np.abs(diff) > RESIDUAL_LIMIT
+    far_rows = np.flatnonzero(far.any(axis=1))
+    diff[far_rows] = 0
+    return diff.astype(np.int8), far_rows
+
+
+class StoredFloats:
+    """What turns unit rows back into the floats the model file holds, bit for bit: per float, its
+    distance in units in the last place from unit row times norm (int8, ``residuals``), and the few
+    rows that are further stored whole (``far_rows``, sorted, and their ``far_vectors``)."""
+
+    def __init__(self, residual: np.ndarray, far_rows: np.ndarray, far_vectors: np.ndarray):
+        self.residual = residual
+        self.far_rows = np.asarray(far_rows, dtype=np.int64)
+        self.far_vectors = far_vectors
+
+    def first(self, n: int) -> StoredFloats:
+        keep = self.far_rows < n
+        return StoredFloats(self.residual[:n], self.far_rows[keep], self.far_vectors[keep])
+
+    def restore(self, approx: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The file's floats of ``rows`` from ``approx``, their unit rows times their norms."""
+        approx = np.ascontiguousarray(approx, dtype=np.float32)
+        out = (approx.view(np.int32) + np.asarray(self.residual[rows], dtype=np.int32)).view(np.float32)
+        if len(self.far_rows):
+            at = np.minimum(np.searchsorted(self.far_rows, rows), len(self.far_rows) - 1)
+            whole = self.far_rows[at] == rows
+            out[whole] = self.far_vectors[at[whole]]
+        return out
