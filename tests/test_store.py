@@ -145,6 +145,44 @@ def test_a_full_disk_during_conversion_leaves_nothing(cache, small_model, monkey
     assert store.entries(cache) == [] and not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
 
 
+@pytest.mark.parametrize(
+    "where",
+    [
+        (writer.AlignedWriter, "flush"),  # the vectors' last, partial 2 MiB unit, after the last row
+        (writer, "_write_block_sums"),  # the checksums, after every array
+        (writer, "_save_vocab"),  # the vocabulary, while the vectors are written
+    ],
+    ids=["last-unit", "checksums", "vocabulary"],
+)
+def test_a_full_disk_at_any_step_of_a_conversion_answers_and_leaves_no_lock(
+    cache, small_model, monkeypatch, where
+):
+    """A full disk late in the conversion hung for ever (the writer's thread waited for a second stop
+    signal) with the conversion's lock held: now the note, the answer from memory, and no lock."""
+    import threading
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(*where, full)
+    messages: list[str] = []
+    answered: list = []
+    thread = threading.Thread(
+        target=lambda: answered.append(open_model(str(small_model), warn=messages.append)), daemon=True
+    )
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the conversion hung on a full disk"
+    assert answered and answered[0].lookup("king").row >= 0
+    assert any("No space left on device" in m for m in messages), messages
+    assert store.entries(cache) == [] and not [p for p in cache.iterdir() if p.name.startswith(".tmp-")]
+    monkeypatch.undo()
+    again = threading.Thread(target=lambda: answered.append(open_model(str(small_model))), daemon=True)
+    again.start()
+    again.join(60)  # the lock was released: a second conversion does not wait for the first
+    assert not again.is_alive() and len(answered) == 2 and answered[1].folder is not None
+
+
 def test_cache_commands(cache, small_model):
     runner = CliRunner()
     built = runner.invoke(cli, ["cache", "build", str(small_model), "-f", "json"])

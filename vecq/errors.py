@@ -126,3 +126,14 @@ class CacheError(VecqError):
     """The cache cannot be written or is damaged beyond rebuilding."""
 
     exit_code = ExitCode.FAILURE
+
+
+class DamagedModelError(CacheError):
+    """A score that only damaged rows can give (not a number, or a cosine beyond [-1, 1])."""
+
+    def __init__(self, model: str, score: float):
+        self.model, self.score = model, score
+        super().__init__(
+            f"a score of {model} came out as {score!r}, which only damaged vectors give; run "
+            f"'vecq cache verify' to find the damage (the cache is then converted again on its next use)"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import zlib
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -107,6 +108,49 @@ class AlignedWriter:
         if self._fill:
             self.f.write(memoryview(self._buf)[: self._fill])
             self._fill = 0
+
+
+CHECK_BLOCK = 1 << 20  # the bytes each checksum of a cache file covers
+
+
+class SummedWriter:
+    """Passes writes on to ``f`` and takes the crc32 of every ``CHECK_BLOCK`` bytes as they pass:
+    the checksums of what was meant to be written, to compare with what the disk gives back."""
+
+    def __init__(self, f):
+        self.f = f
+        self.sums: list[int] = []
+        self._crc = 0
+        self._filled = 0
+
+    def write(self, data) -> None:
+        view = memoryview(data).cast("B")
+        self.f.write(view)
+        while view:
+            take = min(len(view), CHECK_BLOCK - self._filled)
+            self._crc = zlib.crc32(view[:take], self._crc)
+            self._filled += take
+            view = view[take:]
+            if self._filled == CHECK_BLOCK:
+                self.sums.append(self._crc)
+                self._crc = self._filled = 0
+
+    def final_sums(self) -> list[int]:
+        """Every block's checksum, the last partial one included."""
+        return [*self.sums, self._crc] if self._filled else list(self.sums)
+
+
+def block_sums(path: str | os.PathLike, start: int = 0, stop: int | None = None) -> list[int]:
+    """The crc32 of each ``CHECK_BLOCK`` of a file (of blocks ``start`` to ``stop``), as read now."""
+    sums = []
+    with open(path, "rb", buffering=0) as f:
+        f.seek(start * CHECK_BLOCK)
+        for _ in range(start, stop) if stop is not None else iter(int, 1):
+            block = f.read(CHECK_BLOCK)
+            if not block:
+                break
+            sums.append(zlib.crc32(block))
+    return sums
 
 
 def npy_header(f, shape: tuple[int, ...], dtype: str = "float32") -> None:

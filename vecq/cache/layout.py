@@ -38,6 +38,8 @@ ARRAYS = (
 )
 FILES = (*ARRAYS, "words.bin")
 INDEX_FOLDER = "ivf"  # the approximate index (vecq/ann), inside a model's cache folder
+BLOCK_SUMS = "blocks.crc32"  # the crc32 of every block of every other file (cache.files.CHECK_BLOCK)
+DAMAGED = "damaged"  # a marker file: the cache was found damaged (its text says how); never mapped
 SOURCE_GONE = "source-gone"  # a marker file: the note that the source is gone was given once
 CHECKED_BYTES = 4096  # at each end of each file: the npy headers and the first and last rows
 
@@ -104,14 +106,88 @@ def identity(path: str) -> list[list]:
     return out
 
 
+def open_regular(path: str):
+    """``path`` opened for reading (unbuffered bytes) if it is a regular file; OSError otherwise.
+
+    Opened without blocking, then checked: a FIFO or a device put in place of a cache file is
+    refused at once, where a plain ``open`` of a FIFO waits for a writer for ever.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(f"{os.path.basename(path)} is not a regular file")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return open(fd, "rb", buffering=0, closefd=True)  # noqa: SIM115 (the caller closes it)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def edge_checksum(path: str, size: int) -> int:
     """crc32 of the first and last ``CHECKED_BYTES`` of a file: headers, and bytes at both ends."""
-    with open(path, "rb", buffering=0) as f:
+    with open_regular(path) as f:
         data = f.read(CHECKED_BYTES)
         if size > CHECKED_BYTES:
             f.seek(max(CHECKED_BYTES, size - CHECKED_BYTES))
             data += f.read(CHECKED_BYTES)
     return zlib.crc32(data)
+
+
+def block_sum_order(sizes: dict[str, int]) -> list[str]:
+    """The files whose block checksums ``BLOCK_SUMS`` holds, in its order."""
+    return sorted(name for name in sizes if name != BLOCK_SUMS)
+
+
+def first_block_sum(sizes: dict[str, int], name: str, block: int) -> int:
+    """Where the checksums of ``name``'s blocks start in ``BLOCK_SUMS`` (counted in checksums)."""
+    at = 0
+    for other in block_sum_order(sizes):
+        if other == name:
+            return at
+        at += -(-sizes[other] // block)
+    raise KeyError(name)
+
+
+def block_as_written(folder: str, manifest: dict, name: str, block: int) -> bool:
+    """Is block ``block`` of the cache file ``name`` as it was written? (True for an older cache.)"""
+    import zlib
+
+    sizes, size = manifest["files"], manifest.get("block_size")
+    if BLOCK_SUMS not in sizes or not size:
+        return True
+    at = first_block_sum(sizes, name, size) + block
+    with open_regular(os.path.join(folder, BLOCK_SUMS)) as f:
+        expected = int.from_bytes(os.pread(f.fileno(), 4, 4 * at), "little")
+    with open_regular(os.path.join(folder, name)) as f:
+        return zlib.crc32(os.pread(f.fileno(), size, block * size)) == expected
+
+
+def damaged_blocks(folder: str, manifest: dict) -> list[tuple[str, int]]:
+    """(file, block) of every block whose bytes are not those written: the whole cache read once.
+
+    An empty list for a cache whose every byte is as written; a cache of an older vecq (no block
+    checksums) is checked by its edge checksums alone.
+    """
+    import array
+
+    from .files import CHECK_BLOCK, block_sums
+
+    sizes = manifest.get("files", {})
+    if BLOCK_SUMS not in sizes or manifest.get("block_size") != CHECK_BLOCK:
+        return []
+    expected = array.array("I")
+    with open_regular(os.path.join(folder, BLOCK_SUMS)) as f:
+        expected.frombytes(f.read())
+    bad, at = [], 0
+    for name in block_sum_order(sizes):
+        count = -(-sizes[name] // CHECK_BLOCK)
+        now = block_sums(os.path.join(folder, name))
+        bad += [(name, i) for i in range(count) if i >= len(now) or now[i] != expected[at + i]]
+        at += count
+    return bad
 
 
 class Status(NamedTuple):
@@ -130,8 +206,8 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
     Costs a few stat calls and 2 reads of 4 KiB per file.
     """
     try:
-        with open(os.path.join(folder, MANIFEST), encoding="utf-8") as f:
-            manifest = json.loads(f.read())
+        with open_regular(os.path.join(folder, MANIFEST)) as f:
+            manifest = json.loads(f.read().decode("utf-8"))
     except (FileNotFoundError, NotADirectoryError):
         return Status(False, "missing")
     except (OSError, ValueError) as e:
@@ -140,6 +216,14 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
         return Status(False, "its manifest is not a JSON object", damaged=True)
     if manifest.get("format") != FORMAT_VERSION:
         return Status(False, "made by another version of vecq", manifest)
+    try:
+        with open_regular(os.path.join(folder, DAMAGED)) as f:
+            reason = f.read(500).decode("utf-8", errors="replace")
+        return Status(False, reason or "damaged", manifest, damaged=True)
+    except FileNotFoundError:
+        pass
+    except OSError as e:  # something else under that name: damaged all the same
+        return Status(False, str(e), manifest, damaged=True)
     sizes = manifest.get("files", {})
     wrong = size_mismatch(folder, sizes)
     if wrong is not None:

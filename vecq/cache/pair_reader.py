@@ -36,7 +36,7 @@ from ..core.subwords import ngram_rows
 from ..core.words import Match, find_word
 from ..errors import UnknownWordError, VecqError
 from ..records import ModelInfo
-from .layout import model_info
+from .layout import block_as_written, model_info
 
 _MAGIC = b"\x93NUMPY"
 _CODES = {"<f4": "f", "<i4": "i", "<i8": "q"}
@@ -77,6 +77,7 @@ class _Cache:
         rows, dims = manifest["rows"], manifest["dimensions"]
         self.rows, self.dims = rows, dims
         self.stack, self.folder, self.subwords = stack, folder, manifest.get("subwords")
+        self.manifest, self.block = manifest, manifest.get("block_size")
         self.built: dict[str, array] = {}
         self.tokens = bool((manifest.get("table") or {}).get("tokenizer"))  # as Vocab.tokens
         path = functools.partial(os.path.join, folder)
@@ -132,7 +133,13 @@ class _Cache:
         return True
 
     def unit_row(self, m: Match) -> tuple | array:
-        return self.built[m.typed] if m.built else self.vectors.read(m.row * self.dims, self.dims)
+        if m.built:
+            return self.built[m.typed]
+        first = self.vectors.start + m.row * self.dims * 4  # the row's bytes in vectors.npy
+        for block in {first // self.block, (first + self.dims * 4 - 1) // self.block} if self.block else ():
+            if not block_as_written(self.folder, self.manifest, "vectors.npy", block):
+                raise ValueError("damaged")  # the ordinary path says so, and marks the cache
+        return self.vectors.read(m.row * self.dims, self.dims)
 
     def similarity(self, a: Match, b: Match) -> float:
         if a.row == b.row and not (a.built or b.built):  # exactly 1, or 0 for a zero row, as the engine
@@ -165,6 +172,8 @@ def similarity(
             if limit is not None and max(m.row for m in matches) >= limit:
                 return None  # the ordinary path says which word is beyond the limit
             score = cache.similarity(*matches)
+            if not math.isfinite(score) or abs(score) > 1 + 1e-4:
+                return None  # only damaged rows give such a score: the ordinary path says so
     except (OSError, ValueError, SyntaxError, KeyError, OverflowError, struct.error, VecqError):
         return None  # the ordinary path reports it
     return matches, score, model_info(manifest, limit, name)

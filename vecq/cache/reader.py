@@ -14,7 +14,7 @@ from ..core.unit import StoredFloats
 from ..core.vocab import Vocab
 from ..errors import CacheError
 from .files import as_path, rmtree, sweep
-from .layout import Status, cache_root, check, model_info
+from .layout import BLOCK_SUMS, DAMAGED, Status, block_as_written, cache_root, check, model_info
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -59,7 +59,8 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
             vocab.first(limit),
             stored.first(limit),
         )
-    model = Model(vectors, norms, vocab, model_info(manifest, limit, name), stored)
+    checker = BlockChecker(folder, manifest) if manifest["files"].get(BLOCK_SUMS) else None
+    model = Model(vectors, norms, vocab, model_info(manifest, limit, name), stored, checker)
     model.folder = folder
     subwords = manifest.get("subwords")
     if subwords:
@@ -77,12 +78,62 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
     return model
 
 
+class BlockChecker:
+    """Checks the blocks of the cache's row files that hold the rows a query reads, each block once
+    a process, against the checksums taken when they were written (``layout.BLOCK_SUMS``): a byte
+    changed inside a row that is asked about or answered is never used. A whole scan reads every
+    block without this check (its cost is in docs/benchmarks.md); ``vecq cache verify`` reads all.
+    """
+
+    def __init__(self, folder: str, manifest: dict):
+        self.folder, self.manifest = folder, manifest
+        sizes, dims, rows = manifest["files"], manifest["dimensions"], manifest["rows"]
+        self.block = manifest["block_size"]
+        self.row_bytes = {"vectors.npy": 4 * dims, "norms.npy": 4, "residuals.npy": dims, "offsets.npy": 8}
+        counts = {"offsets.npy": rows + 1}
+        self.data_at = {n: sizes[n] - counts.get(n, rows) * size for n, size in self.row_bytes.items()}
+        self.checked: set[tuple[str, int]] = set()
+
+    def __call__(self, name: str, rows) -> None:
+        """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        if rows.size == 0:
+            return
+        if name == "words.bin":  # the words of ``rows``: their offsets first, then their bytes
+            self("offsets.npy", np.concatenate([rows, rows + 1]))
+            offsets = np.load(os.path.join(self.folder, "offsets.npy"), mmap_mode="r")
+            start, last = offsets[rows], np.maximum(offsets[rows + 1] - 1, offsets[rows])
+        else:
+            start = self.data_at[name] + rows * self.row_bytes[name]
+            last = start + self.row_bytes[name] - 1
+        blocks = set(np.concatenate([start // self.block, last // self.block]).tolist())
+        for b in sorted(b for b in blocks if (name, b) not in self.checked):
+            if not block_as_written(self.folder, self.manifest, name, b):
+                reason = f"block {b} of {name} changed after it was written"
+                forget(self.folder, reason)
+                raise DamagedCacheError(self.folder, self.manifest, reason, rebuild=True)
+            self.checked.add((name, b))
+
+
+def forget(folder: str | os.PathLike, reason: str) -> None:
+    """Never map ``folder`` again: ``layout.check`` finds it damaged (for ``reason``), so it is
+    converted anew on its next use, or named with the command that removes it."""
+    with contextlib.suppress(OSError), open(os.path.join(folder, DAMAGED), "w", encoding="utf-8") as f:
+        f.write(reason)
+
+
 class DamagedCacheError(CacheError):
     """A cache folder whose files are not what its manifest says; never mapped."""
 
-    def __init__(self, folder: str, manifest: dict | None, reason: str):
+    def __init__(self, folder: str, manifest: dict | None, reason: str, rebuild: bool = False):
         self.folder = folder
         name = (manifest or {}).get("name") or os.path.basename(folder)
+        if rebuild:  # found while answering: marked, and converted again on the next use
+            super().__init__(
+                f"the cache of {name} in {folder} is damaged ({reason}); nothing was answered from it: "
+                "run the command again to convert the model anew"
+            )
+            return
         super().__init__(
             f"the cache of {name} in {folder} is damaged ({reason}) and its source cannot be read to "
             f"rebuild it; remove it with: vecq cache clear {_quoted(name)}"

@@ -16,6 +16,7 @@ converting the same model end with one good cache. ``reader.py`` opens what this
 
 from __future__ import annotations
 
+import array
 import contextlib
 import json
 import mmap
@@ -29,8 +30,28 @@ from ..core.unit import residuals, unit_rows
 from ..core.vocab import build_arrays
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .files import AlignedWriter, CacheWriteError, as_path, npy_header, rmtree, swap_in, temporary_beside
-from .layout import FILES, FORMAT_VERSION, MANIFEST, Origin, edge_checksum, identity
+from .files import (
+    CHECK_BLOCK,
+    AlignedWriter,
+    CacheWriteError,
+    SummedWriter,
+    as_path,
+    block_sums,
+    npy_header,
+    rmtree,
+    swap_in,
+    temporary_beside,
+)
+from .layout import (
+    BLOCK_SUMS,
+    FILES,
+    FORMAT_VERSION,
+    MANIFEST,
+    Origin,
+    block_sum_order,
+    edge_checksum,
+    identity,
+)
 
 if TYPE_CHECKING:  # pathlib is imported where caches are written (see layout)
     from pathlib import Path
@@ -103,6 +124,8 @@ class Conversion:
                 )
             extra = [name if isinstance(v, bytes) else f"{name}.npy" for name, v in (arrays or {}).items()]
             sizes = {name: (tmp / name).stat().st_size for name in (*FILES, *extra)}
+            _write_block_sums(tmp, sizes, {n: w.final_sums() for n, w in vectors.summed.items()})
+            sizes[BLOCK_SUMS] = (tmp / BLOCK_SUMS).stat().st_size
             manifest = {
                 "format": FORMAT_VERSION,
                 "key": source.key,
@@ -122,6 +145,7 @@ class Conversion:
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
                 "files": sizes,
+                "block_size": CHECK_BLOCK,
                 "checksums": {name: edge_checksum(str(tmp / name), size) for name, size in sizes.items()},
             }
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
@@ -138,6 +162,21 @@ class Conversion:
             self._vectors.close(cancel=True)
             self._vectors = None
         rmtree(self.tmp, ignore_errors=True)
+
+
+def _write_block_sums(tmp: Path, sizes: dict[str, int], written: dict[str, list[int]]) -> None:
+    """``blocks.crc32``: every file's block checksums as read back from the disk, which must equal
+    those of the bytes written (the vectors' files); a disk that gives back other bytes is an error."""
+    out = []
+    for name in block_sum_order(sizes):
+        now = block_sums(tmp / name)
+        if name in written and written[name] != now:
+            raise CacheWriteError(
+                f"the cache written in {tmp.parent} reads back other bytes than were written ({name}); "
+                "the disk may be failing: nothing was cached"
+            )
+        out += now
+    (tmp / BLOCK_SUMS).write_bytes(array.array("I", out).tobytes())
 
 
 def _save_vocab(tmp: Path, name: str, array: np.ndarray) -> None:
@@ -169,6 +208,7 @@ class _VectorFile:
         self.tmp, self.source, self.matrix = tmp, source, matrix
         self.task = None  # a progress task, once the parse is over
         self.error: BaseException | None = None
+        self.summed: dict[str, SummedWriter] = {}  # each file's checksums of the bytes written
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._cancelled = False
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -193,6 +233,7 @@ class _VectorFile:
         rows, dims = self.matrix.shape
         buf = np.empty((min(rows, WRITE_ROWS), dims), dtype=np.float32)
         done = 0
+        stopped = False  # close()'s None was taken: nothing more will come
         self.far_rows: list[np.ndarray] = []  # rows whose floats are too far from unit * norm
         self.far_vectors: list[np.ndarray] = []
         try:
@@ -200,14 +241,20 @@ class _VectorFile:
             # 12 MB to the conversion's peak, which comes at the end of gensim's parse.
             with (
                 open(self.tmp / "vectors.npy", "wb") as raw,
-                AlignedWriter(raw) as f,
-                open(self.tmp / "norms.npy", "wb") as g,
-                open(self.tmp / "residuals.npy", "wb") as h,
+                AlignedWriter(raw) as aligned,
+                open(self.tmp / "norms.npy", "wb") as norms_file,
+                open(self.tmp / "residuals.npy", "wb") as residuals_file,
             ):
+                f, g, h = (SummedWriter(x) for x in (aligned, norms_file, residuals_file))
+                self.summed = {"vectors.npy": f, "norms.npy": g, "residuals.npy": h}
                 npy_header(f, (rows, dims))
                 npy_header(g, (rows,))
                 npy_header(h, (rows, dims), "int8")
-                while (upto := self._queue.get()) is not None:
+                while True:
+                    upto = self._queue.get()
+                    if upto is None:
+                        stopped = True
+                        break
                     for start in range(done, min(upto, rows), WRITE_ROWS):
                         if self._cancelled:
                             return
@@ -218,7 +265,8 @@ class _VectorFile:
                             self.task.update(done)
         except BaseException as e:  # handed to the caller in close()
             self.error = e
-            while self._queue.get() is not None:  # let close() return
+            # Wait for close()'s None unless it came already (the last unit's write, after it, failed).
+            while not stopped and self._queue.get() is not None:
                 pass
 
     def _write(self, f, g, h, buf: np.ndarray, start: int, stop: int) -> None:

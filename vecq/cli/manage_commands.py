@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cache import files, layout, reader
-from ..errors import CacheError, UsageError, VecqError
+from ..errors import CacheError, ExitCode, UsageError, VecqError
 from ..sources import download as downloads
 from ..sources import export as export_formats
 from ..sources import names
@@ -85,8 +85,9 @@ def cache_clear(session: Session, model: str | None, everything: bool, yes: bool
         found = [(f, s) for f, s in found if _is_cache_of(model, f, s)]
         if not found:
             raise CacheError(f"no cached model named {model!r}; 'vecq cache list' shows what is cached")
-    elif not yes and interactive:
-        click.confirm(f"remove all {len(found)} cached models?", abort=True, err=True)
+    elif not yes and interactive and not click.confirm(f"remove all {len(found)} cached models?", err=True):
+        session.warn("nothing was removed")
+        return
     for folder, _ in found:
         try:
             reader.remove(folder)
@@ -95,6 +96,40 @@ def cache_clear(session: Session, model: str | None, everything: bool, yes: bool
         session.warn(f"removed {folder}")
     if not model:
         reader.remove_orphans()
+
+
+@cache.command("verify")
+@click.argument("model", required=False)
+@output_options
+def cache_verify(session: Session, model: str | None) -> int | None:
+    """Read every byte of the cache of MODEL (default: every cached model) and compare each block with
+    the checksum taken when it was written. A damaged cache is never mapped again: it is converted
+    anew on its next use (or, its source gone, named with the command that removes it). Exit 1 when
+    any is damaged."""
+    found = reader.entries()
+    if model:
+        found = [(f, s) for f, s in found if _is_cache_of(model, f, s)]
+        if not found:
+            raise CacheError(f"no cached model named {model!r}; 'vecq cache list' shows what is cached")
+    records = []
+    for folder, status in found:
+        problem = status.reason if status.damaged else ""
+        if status.ok:
+            bad = layout.damaged_blocks(str(folder), status.manifest)
+            if bad:
+                files = sorted({name for name, _ in bad})
+                problem = f"{len(bad)} block(s) of {', '.join(files)} changed after they were written"
+        if problem:
+            reader.forget(str(folder), problem)
+            session.warn(f"{folder.name}: damaged: {problem}; it will be converted again on its next use")
+        name = (status.manifest or {}).get("name") or folder.name
+        state = "damaged" if problem else ("ok" if status.ok else "unusable")
+        records.append(
+            {"name": name, "status": state, "problem": problem or status.reason, "path": str(folder)}
+        )
+    with session.renderer(("name", "status", "problem", "path"), "cache verify") as out:
+        out.write(records)
+    return int(ExitCode.FAILURE) if any(r["status"] == "damaged" for r in records) else None
 
 
 def _is_cache_of(model: str, folder: Path, status: layout.Status) -> bool:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from ..errors import QueryError, UnknownWordError, shorten
+from ..errors import DamagedModelError, QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe, zero_vector_error
 from .topk import top_k
@@ -43,12 +43,16 @@ class Model:
         vocab: Vocab,
         info: ModelInfo,
         stored: StoredFloats | None = None,
+        checker: Callable[[str, np.ndarray], None] | None = None,
     ):
         self.vectors = vectors
         self.norms = norms
         # The file's own floats from the unit rows (None: a cache of an older vecq, rows within a
         # float32 rounding of the file's).
         self.stored = stored
+        # checker(file, rows): raises when a block of a cache file holding one of ``rows`` is not as
+        # written (cache.reader.BlockChecker); None for a model held in memory.
+        self.checker = checker
         self.vocab = vocab
         self.info = info
         self._zero_rows: np.ndarray | None = None
@@ -145,6 +149,7 @@ class Model:
         out = self.gather(rows) * self.gather_norms(rows)[:, None]
         inside = rows < len(self)
         if self.stored is not None and inside.any():
+            self._check("residuals.npy", rows[inside])
             out[inside] = self.stored.restore(out[inside], rows[inside])
         if not inside.all():
             out[~inside] = np.stack(self._built_raw)[rows[~inside] - len(self)]
@@ -175,6 +180,7 @@ class Model:
         """The unit rows ``rows`` (float32), those built from subwords included."""
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
+        self._check("vectors.npy", rows)
         if not self._built_unit or rows.size == 0 or rows.max() < n:
             return np.asarray(self.vectors[rows], dtype=np.float32)
         out = np.empty((*rows.shape, self.dims), dtype=np.float32)
@@ -186,6 +192,7 @@ class Model:
     def gather_norms(self, rows) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
+        self._check("norms.npy", rows)
         if not self._built_norms or rows.size == 0 or rows.max() < n:
             return np.asarray(self.norms[rows], dtype=np.float32)
         norms = np.asarray(self._built_norms, dtype=np.float32)
@@ -216,6 +223,7 @@ class Model:
         same = rows_a == rows_b
         if same.any():
             out[same] = (self.gather_norms(rows_a[same]) > 0).astype(np.float32)
+        self.check_scores(out, cosines=True)
         return out
 
     def similarity_matrix(self, matches: Sequence[Match]) -> np.ndarray:
@@ -383,8 +391,9 @@ class Model:
         if len(matches) < 2:
             raise QueryError("give at least two words to find the one that does not belong")
         rows = self.gather([m.row for m in matches])
-        scores = (rows @ unit(rows.mean(axis=0))).tolist()
-        return sorted(zip(matches, scores), key=lambda pair: (pair[1], pair[0].word))
+        scores = rows @ unit(rows.mean(axis=0))
+        self.check_scores(scores, cosines=True)
+        return sorted(zip(matches, scores.tolist()), key=lambda pair: (pair[1], pair[0].word))
 
     # -- machinery --------------------------------------------------------------------------------
 
@@ -461,7 +470,28 @@ class Model:
             # exactly for this query, so ties are broken by row among all of them.
             if top < len(candidates) == wanted and candidates[-1][1] == candidates[top - 1][1]:
                 ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top)
-        return [candidates[:top] for candidates in ranked]
+        answers = [candidates[:top] for candidates in ranked]
+        self.check_scores([score for candidates in answers for _, score in candidates])
+        answered = [row for candidates in answers for row, _ in candidates]
+        self._check("vectors.npy", answered)
+        self._check("words.bin", answered)
+        return answers
+
+    def _check(self, name: str, rows) -> None:
+        """The cache blocks holding ``rows`` (of the vocabulary) are as written, or an error."""
+        if self.checker is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+            self.checker(name, rows[rows < len(self)])
+
+    def check_scores(self, scores, cosines: bool = False) -> None:
+        """Never answer with a score that is not a number (or, for ``cosines``, one beyond [-1, 1]):
+        only damaged rows give one, so the error says to verify the cache."""
+        scores = np.asarray(scores, dtype=np.float32)
+        bad = ~np.isfinite(scores)
+        if cosines:
+            bad |= np.abs(scores) > 1 + 1e-4
+        if bad.any():
+            raise DamagedModelError(self.info.name, float(scores[bad][0]))
 
     def approximate(self, searched: int | None = None) -> bool:
         """Does a search of the first ``searched`` rows (all of them by default) use the index?

@@ -1,9 +1,10 @@
 """Writing vectors out: word2vec binary or text, ``.npy`` or safetensors (each with its words).
 
-Rows are written as the model file holds them (bit for bit: ``Model.raw_rows``) or unit-length. A ``.npy`` or safetensors file holds no words: they go
-one a line, in row order, into ``NAME.words.txt`` beside it. word2vec's formats separate a word from
-its numbers with a space, so a word holding whitespace cannot be written in them (it is refused, by
-name, before anything is written).
+Rows are written as the model file holds them (bit for bit: ``Model.raw_rows``) or unit-length.
+A ``.npy`` or safetensors file holds no words: they go one a line, in row order, into
+``NAME.words.txt`` beside it. word2vec's formats separate a word from its numbers with a space, so
+a word holding whitespace cannot be written in them (it is refused, by name, before anything is
+written).
 """
 
 from __future__ import annotations

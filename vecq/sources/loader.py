@@ -122,9 +122,9 @@ def open_model(
         try:
             return mapped(*found)
         except reader.DamagedCacheError as e:  # passed the checks, yet its arrays do not open
-            damaged.append((found.folder, layout.Status(False, str(e.__cause__ or e), found.manifest, True)))
-            with contextlib.suppress(OSError):  # never to be opened again: it is converted anew
-                os.unlink(os.path.join(found.folder, layout.MANIFEST))
+            reason = str(e.__cause__ or e)
+            damaged.append((found.folder, layout.Status(False, reason, found.manifest, True)))
+            reader.forget(found.folder, reason)  # never to be opened again: it is converted anew
     try:
         named = default_model() if spec is None else spec
         source = names.source_for(named, trust=trust, limit=limit, reporter=reporter)
