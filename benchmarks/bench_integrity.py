@@ -99,7 +99,7 @@ def main() -> None:
     cache_bytes = sum(p.stat().st_size for p in next((folder / "cache").glob("model-*")).iterdir())
     text = f"""# What checking the cache's bytes costs
 
-`python benchmarks/bench_integrity.py --rows {args.rows:,}` on {machine()}, {time.strftime("%Y-%m-%d")};
+`python benchmarks/bench_integrity.py --rows {args.rows:,}` on {machine()};
 vecq installed from a wheel; a word2vec binary of {args.rows:,} x 300 made by `benchmarks/make_model.py`
 (cache: {cache_bytes / 1e9:.2f} GB).
 

@@ -20,12 +20,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "vecq"
 LEAVES = {"vecq.errors", "vecq.records", "vecq.progress"}
 # Each part, and the parts below it that it may import (besides itself and the leaves).
 ALLOWED = {
+    "vecq.jsondata": set(),  # JSON from outside, read by type: below every part that reads JSON
     "vecq.core": set(),
-    "vecq.cache": {"vecq.core"},
-    "vecq.ann": {"vecq.core", "vecq.cache"},
-    "vecq.sources": {"vecq.core", "vecq.cache"},
+    "vecq.cache": {"vecq.core", "vecq.jsondata"},
+    "vecq.ann": {"vecq.core", "vecq.cache", "vecq.jsondata"},
+    "vecq.sources": {"vecq.core", "vecq.cache", "vecq.jsondata"},
     "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources"},
-    "vecq.cli": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources"},
+    "vecq.cli": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources", "vecq.jsondata"},
     "vecq": {"vecq.api"},  # the package's __init__: the API, lazily
     "vecq.__main__": {"vecq.cli"},
 }

@@ -18,14 +18,15 @@ matrix's size; scanning them, not the scattered float32 rows, is what makes a pr
 
 from __future__ import annotations
 
-import json
 import os
 from typing import NamedTuple
 
 import numpy as np
 
+from .. import jsondata
 from ..cache.files import as_path, size_mismatch
 from ..cache.layout import index_dir
+from ..errors import CacheError
 from . import search
 
 FORMAT_VERSION = 2
@@ -77,16 +78,18 @@ def _open(target: str, meta: dict) -> Index:
 def load(folder: str | os.PathLike) -> Index | None:
     """The index in ``folder``, memory-mapped; None when absent, incomplete or of another version."""
     target = index_dir(folder)
+    path = os.path.join(target, "index.json")
+    if not os.path.exists(path):
+        return None
     try:
-        with open(os.path.join(target, "index.json"), encoding="utf-8") as f:
-            meta = json.loads(f.read())
-        if meta.get("format") != FORMAT_VERSION:
+        meta = jsondata.load(path, "index description", error=CacheError)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
             return None
         if size_mismatch(target, meta["files"]) is not None:
             return None
         return _open(target, meta)
-    except (OSError, ValueError, KeyError):
-        return None
+    except (CacheError, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # an index that cannot be used is not used: the search is exact
 
 
 def size_on_disk(folder: str | os.PathLike) -> int:

@@ -15,12 +15,13 @@ Invariants, each held by a test in tests/test_store.py:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import zlib
 from typing import NamedTuple, Protocol
 
+from .. import jsondata
+from ..errors import CacheError
 from ..records import ModelInfo
 from .files import size_mismatch
 
@@ -190,6 +191,46 @@ def damaged_blocks(folder: str, manifest: dict) -> list[tuple[str, int]]:
     return bad
 
 
+MAX_MANIFEST = 64 << 20  # the manifest of a model of 10,000 listed zero rows is about 100 KB
+
+
+def _check_manifest(manifest: dict) -> None:
+    """Every field of a manifest that vecq reads, by its type (a CacheError naming the first wrong)."""
+    f = jsondata.Fields("the manifest", CacheError)
+    for key in ("key", "name", "source", "source_format"):
+        f.string(manifest.get(key), key)
+    rows, dims = (
+        f.integer(manifest.get("rows"), "rows", 1),
+        f.integer(manifest.get("dimensions"), "dimensions", 1),
+    )
+    del rows, dims
+    f.optional(manifest, "limit", f.integer, "", 1)
+    f.optional(manifest, "block_size", f.integer, "", 1)
+    f.optional(manifest, "revision", f.string, "")
+    for key in ("files", "checksums"):
+        for name, value in f.object(manifest.get(key), key).items():
+            f.integer(value, f"{key}[{name!r}]", 0, (1 << 62) if key == "files" else 0xFFFFFFFF)
+    f.optional(manifest, "zero_rows", f.integers, "")
+    identity = f.optional(manifest, "source_identity", f.list, "") or []
+    for i, entry in enumerate(identity):
+        f.string(f.list(entry, f"source_identity[{i}]", 5)[0], f"source_identity[{i}][0]")
+        for j in range(1, 5):
+            f.integer(entry[j], f"source_identity[{i}][{j}]")
+    for key in ("table", "text"):
+        f.optional(manifest, key, f.object, "")
+    subwords = f.optional(manifest, "subwords", f.object, "")
+    if subwords is not None:
+        for key in ("minn", "maxn", "bucket"):
+            f.integer(subwords.get(key), f"subwords.{key}")
+    text = manifest.get("text") or {}
+    f.optional(text, "max_length", f.integer, "text.", 1)
+    f.optional(text, "unk_id", f.integer, "text.")
+    for key in ("static", "normalize"):
+        f.optional(text, key, f.boolean, "text.")
+    for key in ("tensor", "dtype", "tokenizer"):
+        f.optional(manifest.get("table") or {}, key, f.string, "table.")
+
+
 class Status(NamedTuple):
     """Whether a cache folder can be used, and why not."""
 
@@ -207,15 +248,18 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
     """
     try:
         with open_regular(os.path.join(folder, MANIFEST)) as f:
-            manifest = json.loads(f.read().decode("utf-8"))
+            raw = f.read(MAX_MANIFEST + 1)
     except (FileNotFoundError, NotADirectoryError):
         return Status(False, "missing")
-    except (OSError, ValueError) as e:
+    except OSError as e:
         return Status(False, f"its manifest is unreadable ({e})", damaged=True)
-    if not isinstance(manifest, dict):
-        return Status(False, "its manifest is not a JSON object", damaged=True)
-    if manifest.get("format") != FORMAT_VERSION:
-        return Status(False, "made by another version of vecq", manifest)
+    try:
+        manifest = jsondata.parse(raw, "the manifest", MAX_MANIFEST, error=CacheError)
+        if jsondata.Fields("the manifest", CacheError).object(manifest, "it").get("format") != FORMAT_VERSION:
+            return Status(False, "made by another version of vecq", manifest)
+        _check_manifest(manifest)
+    except CacheError as e:
+        return Status(False, f"its manifest is damaged ({e.message})", damaged=True)
     try:
         with open_regular(os.path.join(folder, DAMAGED)) as f:
             reason = f.read(500).decode("utf-8", errors="replace")

@@ -25,8 +25,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import jsondata
 from ..cache import layout
-from ..errors import ClusterError, ModelError, UsageError, VecqError
+from ..errors import CacheError, ClusterError, ModelError, UsageError, VecqError
 from . import batch
 from .env import Env
 from .session import Session
@@ -76,8 +77,8 @@ def model_job(session: Session, model: Model) -> ModelJob:
 
 
 def _identity(folder: str) -> str:
-    with open(os.path.join(folder, layout.MANIFEST), encoding="utf-8") as f:
-        return json.dumps(layout.content_identity(json.load(f)), sort_keys=True)
+    manifest = jsondata.load(os.path.join(folder, layout.MANIFEST), "manifest", error=CacheError)
+    return json.dumps(layout.content_identity(manifest), sort_keys=True)
 
 
 # -- on a worker ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from .. import jsondata
 from ..cache.files import STDOUT, output_file
 from ..errors import UsageError
 from .options import approx_option, dask_option, session_options
@@ -125,9 +126,9 @@ def _start(parts: Path, job: dict, session: Session) -> set[int]:
     manifest = parts / "job.json"
     if manifest.exists():
         try:
-            earlier = json.loads(manifest.read_text())
-        except ValueError:
-            earlier = None
+            earlier = jsondata.load(str(manifest), "job description", error=UsageError)
+        except UsageError:
+            earlier = None  # unreadable: another job's, as far as this one can tell
         if earlier != job:
             raise UsageError(
                 f"{parts} holds an unfinished job with other settings (model, words, -k, --block, "

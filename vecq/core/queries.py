@@ -245,7 +245,7 @@ def parse_vector(text: str) -> list[float]:
             values = [float(v) for v in values]
         else:
             values = [float(v) for v in body.replace(",", " ").split()]
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, RecursionError) as e:  # RecursionError: [[[[...]]]] nested deep
         raise QueryError(
             f"{shorten(body)} is not a vector; give a JSON array or numbers separated by spaces"
         ) from e

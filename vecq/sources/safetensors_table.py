@@ -13,11 +13,11 @@ mistaken for a token; a tokenizer with ids beyond the table is refused.
 
 from __future__ import annotations
 
-import json
 import os
 import struct
 from typing import TYPE_CHECKING
 
+from .. import jsondata
 from ..errors import ModelError
 from . import layouts, text, tokens
 
@@ -65,37 +65,32 @@ def header_length(head: bytes, size: int, where: str) -> int:
 
 
 def parse_header(raw: bytes, data_size: int, where: str) -> dict:
-    """The tensors a safetensors header declares, each checked against ``data_size`` bytes of data."""
-    try:
-        declared = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ModelError(f"{where}: its safetensors header is not JSON ({e})") from e
-    if not isinstance(declared, dict):
-        raise ModelError(f"{where}: its safetensors header is not a JSON object")
+    """The tensors a safetensors header declares, each checked against ``data_size`` bytes of data:
+    every field by its type (``jsondata``), every range inside the data, none overlapping."""
+    declared = jsondata.parse(raw, where, MAX_HEADER, what="safetensors header")
+    fields = jsondata.Fields(where)
+    fields.object(declared, "the safetensors header")
     declared.pop("__metadata__", None)
-    path = where
     ranges = []
     for name, entry in declared.items():
-        try:
-            dtype, shape, (start, stop) = entry["dtype"], entry["shape"], entry["data_offsets"]
-            count = 1
-            for n in shape:
-                count *= int(n)
-        except (KeyError, TypeError, ValueError) as e:
+        fields.object(entry, f"the tensor {name!r}")
+        dtype = fields.string(entry.get("dtype"), f"the dtype of {name!r}")
+        shape = fields.integers(entry.get("shape"), f"the shape of {name!r}")
+        start, stop = fields.integers(entry.get("data_offsets"), f"the data_offsets of {name!r}", 2)
+        count = 1
+        for n in shape:
+            count *= n
+        if not start <= stop <= data_size:
             raise ModelError(
-                f"{path}: the tensor {name!r} is not described as safetensors describes one"
-            ) from e
-        if not (isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop <= data_size):
-            raise ModelError(
-                f"{path}: the tensor {name!r} lies outside the file; the file is truncated or lies"
+                f"{where}: the tensor {name!r} lies outside the file; the file is truncated or lies"
             )
         if dtype in ITEM_SIZES and stop - start != count * ITEM_SIZES[dtype]:
-            raise ModelError(f"{path}: the tensor {name!r} has {stop - start:,} bytes for its shape {shape}")
+            raise ModelError(f"{where}: the tensor {name!r} has {stop - start:,} bytes for its shape {shape}")
         ranges.append((start, stop, name))
     ranges.sort()
     for (_, stop, a), (start, _, b) in zip(ranges, ranges[1:]):
         if start < stop:
-            raise ModelError(f"{path}: the tensors {a!r} and {b!r} overlap; the file is damaged")
+            raise ModelError(f"{where}: the tensors {a!r} and {b!r} overlap; the file is damaged")
     return declared
 
 
@@ -192,12 +187,10 @@ def table(path: str, wanted: str | None = None) -> tuple[str, np.ndarray, dict]:
 
 def shard_of_table(index_path: str, wanted: str | None = None) -> tuple[str, str]:
     """The shard holding the table of a sharded checkpoint (from its index), and the table's name."""
-    try:
-        with open(index_path, encoding="utf-8") as f:
-            weight_map = json.load(f)["weight_map"]
-        names = {str(k): str(v) for k, v in weight_map.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise ModelError(f"{index_path} is not a safetensors index (a JSON weight_map): {e}") from e
+    index = jsondata.load(index_path, "safetensors index")
+    fields = jsondata.Fields(index_path)
+    weight_map = fields.object(fields.object(index, "the index").get("weight_map"), "weight_map")
+    names = {k: fields.string(v, f"weight_map[{k!r}]") for k, v in weight_map.items()}
     name = table_name(dict.fromkeys(names), index_path, wanted)
     shard = names[name]
     if "/" in shard or shard.startswith("."):
@@ -206,17 +199,36 @@ def shard_of_table(index_path: str, wanted: str | None = None) -> tuple[str, str
 
 
 def tokenizer_spec(path: str) -> dict:
-    """The ``tokenizer.json`` beside ``path``, parsed."""
+    """The ``tokenizer.json`` beside ``path``, parsed, with every field vecq uses checked for its
+    type: ``model`` (``type``, ``vocab``, ``unk_token``, ``unk_id``, ``continuing_subword_prefix``),
+    ``pre_tokenizer`` and ``decoder`` (with their lists), ``added_tokens``."""
     tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
-    try:
-        with open(tokenizer, encoding="utf-8") as f:
-            spec = json.load(f)
-    except FileNotFoundError as e:
-        raise ModelError(f"{path} has no tokenizer.json beside it, which names its rows; put it there") from e
-    except (OSError, ValueError) as e:
-        raise ModelError(f"{tokenizer} cannot be read as a tokenizer ({e})") from e
-    if not isinstance(spec, dict):
-        raise ModelError(f"{tokenizer} is not a tokenizer (a JSON object)")
+    missing = f"{path} has no tokenizer.json beside it, which names its rows; put it there"
+    spec = jsondata.load(tokenizer, "tokenizer", missing)
+    f = jsondata.Fields(tokenizer)
+    f.object(spec, "the tokenizer")
+    model = f.object(spec.get("model") or {}, "model")
+    for key in ("type", "unk_token", "continuing_subword_prefix"):
+        f.optional(model, key, f.string, "model.")
+    f.optional(model, "unk_id", f.integer, "model.")
+    vocab = model.get("vocab")
+    if isinstance(vocab, dict):  # BPE, WordPiece, WordLevel: token -> id
+        for token, i in vocab.items():
+            f.integer(i, f"model.vocab[{token!r}]")
+    elif isinstance(vocab, list):  # Unigram: [piece, score] in id order
+        for i, piece in enumerate(vocab):
+            f.string(f.list(piece, f"model.vocab[{i}]", 2)[0], f"model.vocab[{i}][0]")
+    elif vocab is not None:
+        raise f.fail("model.vocab", "a JSON object or a list", vocab)
+    for part, inner in (("pre_tokenizer", "pretokenizers"), ("decoder", "decoders")):
+        node = f.object(spec.get(part) or {}, part)
+        f.optional(node, "type", f.string, f"{part}.")
+        for i, item in enumerate(f.optional(node, inner, f.list, f"{part}.") or []):
+            f.optional(f.object(item, f"{part}.{inner}[{i}]"), "type", f.string, f"{part}.{inner}[{i}].")
+    for i, added in enumerate(f.optional(spec, "added_tokens", f.list, "") or []):
+        f.object(added, f"added_tokens[{i}]")
+        f.integer(added.get("id"), f"added_tokens[{i}].id")
+        f.string(added.get("content"), f"added_tokens[{i}].content")
     return spec
 
 
@@ -225,17 +237,13 @@ def vocabulary(path: str, rows: int) -> tuple[list[str], str]:
     ``<row i>`` for rows no token names. Also the tokenizer's kind."""
     spec = tokenizer_spec(path)
     tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
-    model = spec.get("model") or {}
-    vocab = model.get("vocab")
+    vocab = (spec.get("model") or {}).get("vocab")  # its types checked by tokenizer_spec
     ids: dict[int, str] = {}
-    try:
-        if isinstance(vocab, dict):  # BPE, WordPiece, WordLevel: token -> id
-            ids = {int(i): str(token) for token, i in vocab.items()}
-        elif isinstance(vocab, list):  # Unigram: [piece, score] in id order
-            ids = {i: str(piece[0]) for i, piece in enumerate(vocab)}
-        added = {int(a["id"]): str(a["content"]) for a in spec.get("added_tokens") or []}
-    except (TypeError, ValueError, KeyError, IndexError) as e:
-        raise ModelError(f"{tokenizer} cannot be read as a tokenizer ({e})") from e
+    if isinstance(vocab, dict):  # BPE, WordPiece, WordLevel: token -> id
+        ids = {i: token for token, i in vocab.items()}
+    elif isinstance(vocab, list):  # Unigram: [piece, score] in id order
+        ids = {i: piece[0] for i, piece in enumerate(vocab)}
+    added = {a["id"]: a["content"] for a in spec.get("added_tokens") or []}
     ids.update(added)
     if not ids:
         raise ModelError(f"{tokenizer} holds no vocabulary vecq can read")
@@ -274,7 +282,7 @@ def read(
         tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
         with open(tokenizer, "rb") as f:
             raw = f.read()
-        details["text"] = text.settings(os.path.dirname(path), name, json.loads(raw))
+        details["text"] = text.settings(os.path.dirname(path), name, tokenizer_spec(path))
         if arrays is not None:
             arrays[text.TOKENIZER] = raw
     if limit is not None:

@@ -10,9 +10,9 @@ pools and normalises them as ``StaticModel.encode`` does (``core/model.py``, ``M
 
 from __future__ import annotations
 
-import json
 import os
 
+from .. import jsondata
 from ..errors import ModelError
 
 TOKENIZER = "tokenizer.json"  # the copy kept in a token table's cache folder
@@ -69,17 +69,27 @@ def settings(folder: str, table_name: str, spec: dict) -> dict:
     out: dict = {"static": static, "normalize": False, "max_length": None, "unk_id": _unk_id(spec)}
     if not static:
         return out
-    config = _json(os.path.join(folder, "config.json")) or {}
-    root = os.path.dirname(folder) if os.path.basename(folder) == "0_StaticEmbedding" else folder
-    modules = _json(os.path.join(root, "modules.json")) or []
     if table_name == "embeddings":  # model2vec: its config says (StaticModel's default length 512)
-        out["normalize"] = bool(config.get("normalize", False))
-        out["max_length"] = config.get("max_length", 512)
+        path = os.path.join(folder, "config.json")
+        config = _json(path, {})
+        f = jsondata.Fields(path)
+        f.object(config, "the config")
+        out["normalize"] = f.optional(config, "normalize", f.boolean, "") or False
+        length = config.get("max_length", 512)
+        out["max_length"] = None if length is None else f.integer(length, "max_length", 1, MAX_LENGTH)
     else:  # sentence-transformers: a Normalize module after the embedding
-        out["normalize"] = any(
-            str(m.get("type", "")).endswith("Normalize") for m in modules if isinstance(m, dict)
-        )
+        root = os.path.dirname(folder) if os.path.basename(folder) == "0_StaticEmbedding" else folder
+        path = os.path.join(root, "modules.json")
+        f = jsondata.Fields(path)
+        modules = f.list(_json(path, []), "the modules")
+        types = [
+            f.optional(f.object(m, f"modules[{i}]"), "type", f.string, "") for i, m in enumerate(modules)
+        ]
+        out["normalize"] = any((t or "").endswith("Normalize") for t in types)
     return out
+
+
+MAX_LENGTH = 1 << 24  # tokens a text may be truncated to: more than any model takes
 
 
 def _unk_id(spec: dict) -> int | None:
@@ -93,9 +103,6 @@ def _unk_id(spec: dict) -> int | None:
     return model.get("unk_id")
 
 
-def _json(path: str):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
+def _json(path: str, default):
+    """A model's settings file parsed (``jsondata``'s rules), or ``default`` when there is none."""
+    return jsondata.load(path, "settings") if os.path.exists(path) else default
