@@ -307,14 +307,21 @@ class LocalWorkers:
         self.job = job
         self.processes = processes or os.cpu_count() or 1
         self.pool = ProcessPoolExecutor(
-            self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_local_worker
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_local_worker,
+            initargs=(os.getpid(),),
         )
 
     def __enter__(self) -> LocalWorkers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind, *_: object) -> None:
+        if kind is not None:  # interrupted or failed: the blocks under way are not waited for
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError, AttributeError):
+                    process.kill()
+        self.pool.shutdown(wait=kind is None, cancel_futures=True)
 
     def blocks(self, rows, starts: Iterable[int], size: int, k: int) -> Iterator[tuple[int, Any]]:
         """``(start, (ids, scores))`` for each graph block, as the processes finish them."""
@@ -337,14 +344,25 @@ class LocalWorkers:
                 submit_next()
 
 
-def _local_worker() -> None:
-    """A local worker process: one BLAS thread (the processes are the parallelism), deaf to Ctrl-C."""
+def _local_worker(client: int) -> None:
+    """A local worker process: one BLAS thread (the processes are the parallelism), deaf to Ctrl-C,
+    and gone within a second of its client (``client``, its parent's pid), however the client ended:
+    a killed client cannot stop its pool, so each worker watches for its parent to change."""
     import signal
 
     from threadpoolctl import threadpool_limits
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _local_worker.limits = threadpool_limits(1, user_api="blas")  # kept for the process's life
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == client:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="vecq-client-watch", daemon=True).start()
 
 
 def connect(session: Session, model: Model) -> Cluster:

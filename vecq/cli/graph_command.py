@@ -88,10 +88,17 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
         task = stack.enter_context(reporter_for(session.env).task(f"graph of {len(rows):,} words", len(rows)))
         finished = len(rows) - sum(min(block_rows, len(rows) - s) for s in todo)
         task.update(finished)
-        for start, (ids, scores) in answered:
-            _save_block(parts, start, ids, scores)
-            finished += len(ids)
-            task.update(finished)
+        try:
+            for start, (ids, scores) in answered:
+                _save_block(parts, start, ids, scores)
+                finished += len(ids)
+                task.update(finished)
+        except KeyboardInterrupt:
+            session.warn(
+                f"stopped: {finished:,} of {len(rows):,} words are saved in {parts}; "
+                "run the same command again to go on from there"
+            )
+            raise
     _assemble(out, parts, model, words, blocks, k)
     import shutil
 

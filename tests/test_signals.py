@@ -1,0 +1,123 @@
+"""Stopping a long command from outside, as a terminal and a process manager do: Ctrl-C (SIGINT to the
+whole process group, as a terminal sends it), a second Ctrl-C, SIGTERM, SIGHUP and SIGKILL, on a
+`vecq graph` whose blocks run in worker processes. Each test starts the real program."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import GLOVE
+
+pytestmark = pytest.mark.slow
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (the graph's workers, multiprocessing's helpers)."""
+    out = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.add(int(entry.name))
+    return out
+
+
+def alive(pids: set[int]) -> set[int]:
+    live = set()
+    for pid in pids:
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            live.add(pid)
+    return live
+
+
+def start_graph(tmp_path: Path, glove) -> tuple[subprocess.Popen, set[int], Path]:
+    """A graph of 60,000 words, started in its own process group; returned once its workers run
+    and it has saved a block (so it is well under way)."""
+    out = tmp_path / "g.tsv"
+    cmd = [
+        sys.executable,
+        "-m",
+        "vecq",
+        "-m",
+        GLOVE,
+        "graph",
+        "--first",
+        "60000",
+        "-k",
+        "5",
+        "--block",
+        "512",
+    ]
+    proc = subprocess.Popen(
+        [*cmd, "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    parts = tmp_path / "g.tsv.parts"
+    deadline = time.monotonic() + 120
+    workers: set[int] = set()
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers = children(proc.pid)
+        if len(workers) >= 2 and parts.is_dir() and any(parts.glob("block-*.npz")):
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None and len(workers) >= 2, "the graph did not get under way"
+    return proc, workers, parts
+
+
+def ended_within(proc: subprocess.Popen, seconds: float) -> bool:
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
+    return True
+
+
+def no_worker_survives(workers: set[int], seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(workers), f"workers outlived their client: {alive(workers)}"
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "term", "hup"])
+def test_a_stop_keeps_what_was_saved_says_how_to_go_on_and_leaves_no_worker(tmp_path, glove, how):
+    proc, workers, parts = start_graph(tmp_path, glove)
+    os.killpg(proc.pid, how) if how == signal.SIGINT else proc.send_signal(how)
+    assert ended_within(proc, 5), "the first stop did not end the command"
+    err = proc.stderr.read().decode()
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert "run the same command again to go on" in err and err.rstrip().endswith("vecq: interrupted")
+    assert any(parts.glob("block-*.npz"))  # kept, for the next run
+    no_worker_survives(workers)
+
+
+def test_a_second_ctrl_c_ends_the_process_within_a_second(tmp_path, glove):
+    proc, workers, _ = start_graph(tmp_path, glove)
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.3)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        assert ended_within(proc, 1), "a second Ctrl-C did not end the process within a second"
+    assert "Traceback" not in proc.stderr.read().decode()
+    no_worker_survives(workers)
+
+
+def test_workers_die_with_a_killed_client(tmp_path, glove):
+    proc, workers, _ = start_graph(tmp_path, glove)
+    proc.kill()
+    proc.wait()
+    no_worker_survives(workers)
