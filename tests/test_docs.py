@@ -37,3 +37,18 @@ def test_every_command_is_in_the_guide_and_the_reference():
 def test_the_guide_image_is_committed():
     data = (DOCS / "words.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+
+
+def test_every_exit_code_is_documented_where_users_read_them():
+    """The codes of ``ExitCode``: the README's table, the guide's, and ``vecq --help`` say the same."""
+    import re
+
+    from vecq.errors import ExitCode
+
+    codes = {int(c) for c in ExitCode}
+    readme = (DOCS.parent / "README.md").read_text()
+    guide = (DOCS / "guide.md").read_text()
+    for text in (readme.split("## Exit codes")[1], guide.split("## Exit codes and environment")[1]):
+        assert {int(n) for n in re.findall(r"^\| (\d+) \|", text.split("| variable |")[0], re.M)} == codes
+    helped = " ".join(cli.help.split("Exit codes:")[1].split())
+    assert {int(n) for n in re.findall(r"(\d+) [a-z]", helped)} == codes

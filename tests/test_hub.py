@@ -9,9 +9,11 @@ The oracles are the same libraries' readers: gensim's ``KeyedVectors.load``, mod
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -411,7 +413,7 @@ def test_an_unreachable_hub_is_one_line(monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
     result = invoke(["-m", "hf:tiny/gpt2", "info"])
     (line,) = result.stderr.splitlines()
-    assert result.exit_code == 4 and "cannot reach the Hub" in line
+    assert result.exit_code == 6 and "cannot reach the Hub" in line  # the network: try again
 
 
 def test_a_revision_that_moves_during_the_download_is_not_mixed(hub, tmp_path):
@@ -595,3 +597,88 @@ def test_tokens_shows_text_to_tokens_to_ids(hub):
     assert any(r["token"].startswith("▁") for r in records)  # " fire": a token that starts a word
     for r in records:
         assert np.allclose(r["vector"], hub.gpt2[r["id"]], rtol=1e-6, atol=1e-7)
+
+
+# -- a hostile or failing Hub: every case one line, within a bounded time, nothing wrong kept ------
+
+
+def faulty(hub, monkeypatch, what: str, fault: str, stall: float = 2) -> None:
+    """The local Hub misbehaves on ``what`` (undone after the test); the stall window is short."""
+    monkeypatch.setitem(hub.faults, what, fault)
+    monkeypatch.setenv("VECQ_HUB_STALL_SECONDS", str(stall))
+
+
+def one_line_within(args, seconds: float):
+    import time
+
+    start = time.perf_counter()
+    result = invoke(args)
+    elapsed = time.perf_counter() - start
+    lines = [x for x in result.stderr.splitlines() if x.startswith("vecq: error:")]
+    assert len(result.stderr.strip().splitlines()) == 1 and len(lines) == 1, result.stderr
+    assert elapsed < seconds, elapsed
+    return result, lines[0]
+
+
+@pytest.mark.parametrize(
+    ("what", "fault", "code", "says"),
+    [
+        ("listing", "slow", 6, "stalled"),
+        ("model.safetensors", "slow", 6, "stalled"),
+        ("tokenizer.json", "slow", 6, "stalled"),
+        ("model.safetensors", "short", 6, "stalled"),
+        ("tokenizer.json", "short", 6, "stalled"),
+        ("listing", "gzip", 4, "gzip-compressed body"),
+        ("model.safetensors", "gzip", 4, "gzip-compressed body"),
+        ("tokenizer.json", "500", 6, "HTTP 500"),
+        ("listing", "500", 6, "HTTP 500"),
+        ("tokenizer.json", "429", 6, "HTTP 429"),
+        ("tokenizer.json", "403", 4, "HTTP 403"),
+        ("tokenizer.json", "404", 4, "is not on the Hub"),
+    ],
+)
+def test_a_misbehaving_hub_is_one_line_in_bounded_time(hub, monkeypatch, what, fault, code, says):
+    faulty(hub, monkeypatch, what, fault)
+    result, line = one_line_within(["-m", "hf:tiny/gpt2", "info"], 20)
+    assert result.exit_code == code and says in line, line
+    assert "Retrying" not in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.delitem(hub.faults, what)  # the Hub mends: nothing bad was kept, it answers
+    again = invoke(["-m", "hf:tiny/gpt2", "info", "-f", "json"])
+    assert again.exit_code == 0, again.stderr
+
+
+def test_a_download_that_does_not_match_its_hash_is_deleted_and_never_answered(hub, monkeypatch):
+    """A file whose bytes differ from the sha256 the listing gives: refused and forgotten, so the
+    mended Hub's file is downloaded and answered next time (the bad copy was once kept for ever)."""
+    from vecq.sources import hub as hub_source
+
+    faulty(hub, monkeypatch, "model.safetensors", "corrupt")
+    monkeypatch.setattr(hub_source, "WHOLE_FILE_SHARE", 0.0)  # download the checkpoint whole
+    result, line = one_line_within(["-m", "hf:tiny/gpt2", "info"], 20)
+    assert result.exit_code == 4 and "does not match the sha256" in line and "deleted" in line
+    hf = list((Path(os.environ["HF_HOME"]) / "hub").rglob("model.safetensors"))
+    assert [p for p in hf if p.exists()] == []
+    monkeypatch.delitem(hub.faults, "model.safetensors")
+    again = invoke(["-m", "hf:tiny/gpt2", "vector", "--id", "5", "-f", "json"])
+    assert again.exit_code == 0, again.stderr
+    assert np.array_equal(np.array(json.loads(again.stdout)[0]["vector"], np.float32), hub.gpt2[5])
+
+
+def test_a_small_file_that_does_not_match_its_git_hash_is_refused(hub, monkeypatch):
+    faulty(hub, monkeypatch, "tokenizer.json", "corrupt")
+    result, line = one_line_within(["-m", "hf:tiny/gpt2", "info"], 20)
+    assert result.exit_code == 4 and "does not match the" in line
+
+
+def test_a_file_larger_than_the_free_space_is_refused_before_it_is_fetched(hub, monkeypatch):
+    import shutil as shutil_module
+
+    real = shutil_module.disk_usage
+
+    def tiny_disk(path):
+        return real(path)._replace(free=1000)
+
+    monkeypatch.setattr(shutil_module, "disk_usage", tiny_disk)
+    result, line = one_line_within(["-m", "hf:tiny/gpt2", "info"], 20)
+    assert result.exit_code == 1 and "free" in line
+    assert hub.sent.get("tiny/gpt2", 0) == 0  # nothing of the repo's files was sent

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     UNKNOWN_WORD = 3  # a word is not in the vocabulary, or a query is malformed
     MODEL = 4  # the model cannot be found, downloaded, read or trusted
     PARTIAL = 5  # a batch finished, but some of its lines failed
+    UNAVAILABLE = 6  # the network or a server failed (stalled, unreachable, HTTP 5xx or 429): try again
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -137,3 +138,16 @@ class DamagedModelError(CacheError):
             f"a score of {model} came out as {score!r}, which only damaged vectors give; run "
             f"'vecq cache verify' to find the damage (the cache is then converted again on its next use)"
         )
+
+
+class UnavailableError(VecqError):
+    """The network or a server failed on the way (a stall, no connection, HTTP 5xx or 429): the same
+    command may work later."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class NoSpaceError(VecqError):
+    """A disk has no room for what must be written."""
+
+    exit_code = ExitCode.FAILURE

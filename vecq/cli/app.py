@@ -49,7 +49,8 @@ def cli(
     A model is converted once into a cache, then every call opens it in milliseconds.
     On a terminal answers are tables; in a pipe they are TSV with a header line.
     Exit codes: 0 ok, 1 other error, 2 usage, 3 unknown word or bad query,
-    4 model not found or unreadable, 5 some batch lines failed, 130 interrupted.
+    4 model not found or unreadable, 5 some batch lines failed, 6 network or server
+    failed (try again), 130 interrupted.
     """
     # An injected Env (tests) decides the terminal questions; the streams are always today's.
     env = (

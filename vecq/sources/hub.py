@@ -15,6 +15,8 @@ Once converted, a Hub model is answered from vecq's cache by its name, without t
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
@@ -22,7 +24,7 @@ import shutil
 import struct
 from typing import NamedTuple
 
-from ..errors import ModelError
+from ..errors import ModelError, NoSpaceError, UnavailableError, VecqError
 from ..progress import NULL_REPORTER, Reporter
 from . import layouts, safetensors_table
 
@@ -87,15 +89,20 @@ def offline() -> bool:
 
 def fetch(name: HubName, staging_root: str, reporter: Reporter = NULL_REPORTER, tensor: str | None = None):
     """What to read for a Hub model: its files downloaded (or its table fetched), as a ``Source``'s
-    fields (path, format, remote, revision, staging)."""
+    fields (path, format, remote, revision, staging). Every request has a deadline, every body a
+    bound (``hub_http``), and every file downloaded whole is checked against the hash the Hub lists."""
     if offline():
         return _from_local_snapshot(name, tensor)
-    commit, files = _listing(name)
-    plan = layouts.choose(files, PREFIX + name.repo, name.path)
-    remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"
-    if plan.kind in ("safetensors", "sharded"):
-        return _fetch_table(name, commit, files, plan, staging_root, reporter, tensor, remote)
-    paths = [_download(name, commit, f, files.get(f), reporter) for f in (plan.main, *plan.needs)]
+    from .hub_http import guarded
+
+    with guarded():
+        commit, files, hashes = _listing(name)
+        plan = layouts.choose(files, PREFIX + name.repo, name.path)
+        remote = f"{PREFIX}{name.repo}@{commit}/{plan.main}"
+        if plan.kind in ("safetensors", "sharded"):
+            return _fetch_table(name, commit, files, hashes, plan, staging_root, reporter, tensor, remote)
+        wanted = (plan.main, *plan.needs)
+        paths = [_download(name, commit, f, files.get(f), hashes.get(f), reporter) for f in wanted]
     return paths[0], _format_of(plan, paths[0]), remote, commit, None
 
 
@@ -107,11 +114,22 @@ def _format_of(plan: layouts.Plan, path: str) -> str:
 
 def commit_of(name: HubName) -> str:
     """The commit the revision points at now (asks the Hub)."""
-    return _listing(name)[0]
+    from .hub_http import guarded
+
+    with guarded():
+        return _listing(name)[0]
 
 
-def _listing(name: HubName) -> tuple[str, dict[str, int]]:
-    """The commit the revision points at and the repo's files there (path -> size)."""
+class Hash(NamedTuple):
+    """What the Hub lists as a file's content: an LFS file's sha256, or a git blob's sha1."""
+
+    kind: str  # "sha256" | "git-sha1"
+    hexdigest: str
+
+
+def _listing(name: HubName) -> tuple[str, dict[str, int], dict[str, Hash]]:
+    """The commit the revision points at, the repo's files there (path -> size) and the hash the
+    Hub lists for each (path -> Hash, where it lists one)."""
     from huggingface_hub import HfApi
 
     try:
@@ -119,14 +137,25 @@ def _listing(name: HubName) -> tuple[str, dict[str, int]]:
             name.repo, revision=name.revision or DEFAULT_REVISION, files_metadata=True
         )
     except Exception as e:
-        raise _hub_error(name, e) from e
-    files = {s.rfilename: int(s.size or 0) for s in info.siblings or []}
-    return str(info.sha), files
+        raise hub_error(name, e) from e
+    files, hashes = {}, {}
+    for sibling in info.siblings or []:
+        files[sibling.rfilename] = int(sibling.size or 0)
+        sha256 = (sibling.lfs or {}).get("sha256") if isinstance(sibling.lfs, dict) else None
+        if isinstance(sha256, str) and re.fullmatch(r"[0-9a-f]{64}", sha256):
+            hashes[sibling.rfilename] = Hash("sha256", sha256)
+        elif isinstance(sibling.blob_id, str) and re.fullmatch(r"[0-9a-f]{40}", sibling.blob_id):
+            hashes[sibling.rfilename] = Hash("git-sha1", sibling.blob_id)
+    return str(info.sha), files, hashes
 
 
-def _download(name: HubName, commit: str, filename: str, size: int | None, reporter: Reporter) -> str:
+def _download(
+    name: HubName, commit: str, filename: str, size: int | None, expected: Hash | None, reporter: Reporter
+) -> str:
+    """``filename`` downloaded whole into huggingface_hub's cache, checked against ``expected``."""
     from huggingface_hub import hf_hub_download
 
+    _room_for(size, cache_dir() or _default_hub_cache(), f"{filename} of {name.repo}")
     label = f"downloading {filename} from {name.repo}"
     with reporter.task(label, size or None) as task:
         try:
@@ -141,10 +170,58 @@ def _download(name: HubName, commit: str, filename: str, size: int | None, repor
                 tqdm_class=_progress_class(task),
             )
         except Exception as e:
-            raise _hub_error(name, e) from e
+            raise hub_error(name, e, filename) from e
     if f"{os.sep}{commit}{os.sep}" not in path:
         raise ModelError(f"{name.shown} moved to a new commit while it was downloaded; run vecq again")
+    if expected is not None:
+        _verify(name, filename, path, expected)
     return path
+
+
+def _verify(name: HubName, filename: str, path: str, expected: Hash) -> None:
+    """The downloaded file's content against the hash the Hub lists; on a mismatch the copy is
+    deleted (huggingface_hub's blob and its link), so a later run downloads it again."""
+    import hashlib
+
+    digest = hashlib.sha256() if expected.kind == "sha256" else hashlib.sha1()
+    if expected.kind == "git-sha1":
+        digest.update(f"blob {os.path.getsize(path)}\0".encode())
+    with open(path, "rb") as f:
+        while block := f.read(FETCH_CHUNK):
+            digest.update(block)
+    if digest.hexdigest() == expected.hexdigest:
+        return
+    for doomed in (os.path.realpath(path), path):
+        with contextlib.suppress(OSError):
+            os.unlink(doomed)
+    raise ModelError(
+        f"{name.shown}: the downloaded {filename} does not match the {expected.kind} the Hub lists for "
+        "it (damaged on the way, or changed on the server); the copy was deleted: run vecq again"
+    )
+
+
+def _default_hub_cache() -> str:
+    return os.path.join(
+        os.path.expanduser(os.environ.get("XDG_CACHE_HOME") or "~/.cache"), "huggingface", "hub"
+    )
+
+
+def _room_for(size: int | None, folder: str, what: str) -> None:
+    """Refuse, before a byte is fetched, a file larger than the free space where it would go."""
+    probe = folder
+    while probe and not os.path.exists(probe):
+        probe = os.path.dirname(probe.rstrip(os.sep)) or os.sep
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return
+    if size and size > free:
+        from .catalogue import human_size
+
+        raise NoSpaceError(
+            f"{what} is {human_size(size)}, but the disk of {folder} has {human_size(free)} free; "
+            "free some space, or point HF_HOME (or VECQ_CACHE_DIR) at a larger disk"
+        )
 
 
 def _progress_class(task):
@@ -200,6 +277,7 @@ def _fetch_table(
     name: HubName,
     commit: str,
     files: dict[str, int],
+    hashes: dict[str, Hash],
     plan: layouts.Plan,
     staging_root: str,
     reporter: Reporter,
@@ -207,9 +285,9 @@ def _fetch_table(
     remote: str,
 ):
     """A safetensors table: downloaded whole when the file is mostly table, else by byte ranges."""
-    needed = [_download(name, commit, f, files.get(f), reporter) for f in plan.needs]
+    needed = [_download(name, commit, f, files.get(f), hashes.get(f), reporter) for f in plan.needs]
     if plan.kind == "sharded":
-        index = _download(name, commit, plan.main, files.get(plan.main), reporter)
+        index = _download(name, commit, plan.main, files.get(plan.main), hashes.get(plan.main), reporter)
         shard, tensor = safetensors_table.shard_of_table(index, tensor)
         folder = plan.main.rsplit("/", 1)[0] + "/" if "/" in plan.main else ""
         filename = folder + os.path.basename(shard)
@@ -226,9 +304,10 @@ def _fetch_table(
     wanted = safetensors_table.tensors_to_read(declared, where, tensor)
     table_bytes = sum(declared[t]["data_offsets"][1] - declared[t]["data_offsets"][0] for t in wanted)
     if plan.kind == "safetensors" and table_bytes >= WHOLE_FILE_SHARE * (size - 8 - length):
-        path = _download(name, commit, filename, size, reporter)
+        path = _download(name, commit, filename, size, hashes.get(filename), reporter)
         return path, "safetensors", remote, commit, None
     os.makedirs(staging_root, exist_ok=True)
+    _room_for(table_bytes, staging_root, f"the table of {name.shown}")
     import tempfile
 
     staging = tempfile.mkdtemp(prefix="hub-parts-", dir=staging_root)
@@ -289,7 +368,7 @@ def _get_range(name: HubName, url: str, start: int, stop: int) -> bytes:
         )
         hf_raise_for_status(response)
     except Exception as e:
-        raise _hub_error(name, e) from e
+        raise hub_error(name, e) from e
     data = response.content
     if response.status_code != 206 and len(data) != stop - start:
         raise ModelError(f"{endpoint()} does not answer range requests, which fetching a table alone needs")
@@ -310,15 +389,37 @@ def _stream_range(name: HubName, url: str, start: int, stop: int):
     except ModelError:
         raise
     except Exception as e:
-        raise _hub_error(name, e) from e
+        raise hub_error(name, e) from e
 
 
-def _hub_error(name: HubName, e: Exception) -> ModelError:
-    """One line for what went wrong between vecq and the Hub, saying what to do."""
+def hub_error(name: HubName, e: BaseException, filename: str | None = None) -> VecqError:
+    """One line for what went wrong between vecq and the Hub, saying what to do; its exit code says
+    which kind: the model cannot be had (4), the network or the server failed: try again (6), no
+    space (1). huggingface_hub wraps what the network did, so its causes are read too."""
     from huggingface_hub import errors
+
+    from .hub_http import STALL_ENV, HubBodyRefused, HubStalled
 
     where = endpoint()
     page = f"{where}/{name.repo}"
+    what = f"{filename} of {name.shown}" if filename else name.shown
+    chain = _causes(e)
+    stalled = next((c for c in chain if isinstance(c, HubStalled)), None)
+    if stalled is not None and stalled.status is not None:  # retried an error until the window closed
+        return hub_error(name, _StatusError(stalled.status), filename)
+    if stalled is not None:
+        return UnavailableError(
+            f"the Hub at {where} stalled while sending {what} (no progress for {stalled.seconds:g} s); "
+            f"try again later, or allow it longer with {STALL_ENV}"
+        )
+    refused = next((c for c in chain if isinstance(c, HubBodyRefused)), None)
+    if refused is not None:
+        return ModelError(f"the Hub at {where} sent {what} as {refused}; nothing was kept")
+    space = next((c for c in chain if isinstance(c, OSError) and c.errno == errno.ENOSPC), None)
+    if space is not None:
+        return NoSpaceError(
+            f"no space left on the disk while downloading {what}; free some space and run vecq again"
+        )
     if isinstance(e, errors.GatedRepoError):
         return ModelError(
             f"{name.repo} is gated: ask for access on {page}, then set HF_TOKEN to a token of that "
@@ -329,21 +430,67 @@ def _hub_error(name: HubName, e: Exception) -> ModelError:
             f"{name.repo} has no revision {name.revision!r} (a branch, tag or commit) on {where}"
         )
     if isinstance(e, errors.RemoteEntryNotFoundError):
-        return ModelError(f"{name.shown}: a file the repo lists is missing on {where}; try again later")
-    status = getattr(getattr(e, "response", None), "status_code", None)
-    if isinstance(e, errors.RepositoryNotFoundError) or status in (401, 403, 404):
+        return ModelError(f"{what} is not on the Hub at {where}, though the repo lists it; try again later")
+    status = next((c.status for c in chain if isinstance(c, _StatusError)), None) or next(
+        (getattr(getattr(c, "response", None), "status_code", None) for c in chain if hasattr(c, "response")),
+        None,
+    )
+    if isinstance(e, errors.RepositoryNotFoundError) or status in (401, 404):
         token = "HF_TOKEN is set but does not grant it" if os.environ.get("HF_TOKEN") else "set HF_TOKEN"
         return ModelError(
             f"no model repo {name.repo} on {where} that vecq may read: check the name; if it is private "
             f"or gated, ask for access on {page} and {token} to a token of an account that has it"
         )
+    if status == 403:
+        return ModelError(
+            f"the Hub at {where} forbids {what} (HTTP 403): ask for access on {page}, and set HF_TOKEN "
+            "to a token of an account that has it"
+        )
+    if status == 429:
+        return UnavailableError(
+            f"the Hub at {where} is limiting requests (HTTP 429) for {what}; wait a few minutes and try "
+            "again (a token in HF_TOKEN gets a higher limit)"
+        )
+    if status is not None and status >= 500:
+        return UnavailableError(
+            f"the Hub at {where} failed on its side (HTTP {status}) for {what}; try again in a few minutes"
+        )
     if isinstance(e, errors.OfflineModeIsEnabled):
         return ModelError(f"{name.shown} is not downloaded and huggingface_hub is offline (HF_HUB_OFFLINE)")
     if isinstance(e, errors.HfHubHTTPError):
-        return ModelError(f"the Hub at {where} refused {name.shown} (HTTP {status}); try again later")
-    if isinstance(e, (OSError, ConnectionError)) or type(e).__module__.startswith(("httpx", "httpcore")):
-        return ModelError(
-            f"cannot reach the Hub at {where} for {name.shown} ({type(e).__name__}); check the network, "
+        return ModelError(f"the Hub at {where} refused {what} (HTTP {status})")
+    if any(
+        type(c).__name__ in ("RemoteProtocolError", "ReadError") or "Consistency check failed" in str(c)
+        for c in chain
+    ):
+        return UnavailableError(f"the Hub at {where} broke off while sending {what}; try again")
+    if any(
+        isinstance(c, (ConnectionError, TimeoutError))
+        or type(c).__name__.endswith(("ConnectError", "Timeout"))
+        for c in chain
+    ):
+        return UnavailableError(
+            f"cannot reach the Hub at {where} for {what}; check the network and try again, "
             "or set HF_HUB_OFFLINE=1 to use what is already downloaded"
         )
-    return ModelError(f"{name.shown}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+    if isinstance(e, OSError) or type(e).__module__.startswith(("httpx", "httpcore")):
+        return UnavailableError(f"the Hub at {where} could not send {what} ({type(e).__name__}); try again")
+    return ModelError(f"{what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+
+
+class _StatusError(Exception):
+    """An HTTP status the server kept answering until the stall window closed."""
+
+    def __init__(self, status: int):
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _causes(e: BaseException) -> list[BaseException]:
+    """``e`` and what caused it, as far as the chain goes (without looping)."""
+    chain, seen = [], set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        chain.append(e)
+        e = e.__cause__ or e.__context__
+    return chain
