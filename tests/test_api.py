@@ -106,6 +106,7 @@ def test_an_empty_model_name_is_an_error_not_the_default():
         vecq.load("")
 
 
+@pytest.mark.slow
 def test_vectors_is_an_ndarray_like_gensims(kv):
     ours = vecq.load("glove-wiki-gigaword-50")
     assert isinstance(ours.vectors, np.ndarray) and ours.vectors.shape == kv.vectors.shape

@@ -87,6 +87,7 @@ def test_a_named_model_is_not_downloaded_again_once_cached(cache, tmp_path, monk
 
 
 @pytest.mark.parametrize("name", ["vectors.npy", "keys.npy", "words.bin", "order.npy"])
+@pytest.mark.slow
 def test_a_damaged_cache_is_rebuilt_from_its_source(cache, small_model, name):
     """Item 9: bytes overwritten, same size: detected, converted again, answers right."""
     expected = invoke(["-m", str(small_model), "similar", "king", "queen"]).stdout
@@ -100,6 +101,7 @@ def test_a_damaged_cache_is_rebuilt_from_its_source(cache, small_model, name):
     assert layout.check(cache_folder(small_model)).ok
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_without_its_source_names_the_command_that_clears_only_it(cache, small_model):
     invoke(["-m", str(small_model), "cache", "build"])
     invoke(["-m", "glove-wiki-gigaword-50", "cache", "build"])
@@ -225,6 +227,7 @@ def test_a_limited_cache_is_still_made_when_no_full_one_exists(cache, small_mode
     assert json.loads((entry / layout.MANIFEST).read_text())["rows"] == 100
 
 
+@pytest.mark.slow
 def test_a_second_vecq_says_what_it_waits_for(cache, small_model):
     """Item 13, in process: the lock is held, the second open waits and says so."""
     from vecq.cache import files

@@ -425,6 +425,7 @@ def test_vector_reads_words_from_stdin(glove):
     assert [json.loads(x)["word"] for x in several.stdout.splitlines()] == ["cat", "dog"]
 
 
+@pytest.mark.slow
 def test_every_unknown_word_is_reported_and_long_words_are_shortened():
     """Issue 14, item 24."""
     result = run([*M, "similar", "kiten", "doggg"])

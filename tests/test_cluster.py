@@ -75,6 +75,7 @@ def graph_here_and_there(tmp_path, lc, *args: str, env: dict | None = None) -> t
     return here.read_bytes(), there.read_bytes()
 
 
+@pytest.mark.slow
 def test_a_graph_on_the_cluster_is_the_local_graph(local_cluster, tmp_path):
     before = tasks_run(local_cluster, "graph_block")
     here, there = graph_here_and_there(
@@ -101,6 +102,7 @@ BATCHES = [
 
 
 @pytest.mark.parametrize(("command", "lines"), BATCHES, ids=[b[0] for b in BATCHES])
+@pytest.mark.slow
 def test_a_batch_on_the_cluster_answers_as_here(local_cluster, monkeypatch, command, lines):
     monkeypatch.setattr(vecq_cluster, "BATCH_CHUNK", 1)  # a task a chunk: chunks of 256 lines
     # Several chunks (similar's hold 8,192 lines, the others' 256), good and bad lines mixed.

@@ -43,6 +43,7 @@ def row_offset(folder, name: str, row: int) -> int:
     return array.offset + row * array.strides[0]
 
 
+@pytest.mark.slow
 def test_a_byte_changed_in_a_row_asked_about_is_never_answered_from(small_cache):
     model, folder, clean = small_cache
     manifest = json.loads((folder / layout.MANIFEST).read_text())
@@ -83,6 +84,7 @@ def test_a_byte_changed_in_a_row_asked_about_is_never_answered_from(small_cache)
     assert inner >= 5
 
 
+@pytest.mark.slow
 def test_cache_verify_finds_one_byte_changed_in_any_file(small_cache):
     model, folder, _ = small_cache
     manifest = json.loads((folder / layout.MANIFEST).read_text())

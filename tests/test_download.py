@@ -48,6 +48,7 @@ def mirror(tmp_path, small_words):
     server.server_close()
 
 
+@pytest.mark.slow
 def test_a_named_model_is_downloaded_then_answers(mirror, monkeypatch, tmp_path, small_words):
     url, _ = mirror
     monkeypatch.setenv("VECQ_GENSIM_DATA_URL", url)
@@ -67,6 +68,7 @@ def test_a_named_model_is_downloaded_then_answers(mirror, monkeypatch, tmp_path,
     assert again.exit_code == 0 and "downloading" not in again.stderr
 
 
+@pytest.mark.slow
 def test_download_command_and_models_listing(mirror, monkeypatch, tmp_path):
     url, _ = mirror
     monkeypatch.setenv("VECQ_GENSIM_DATA_URL", url)
@@ -81,6 +83,7 @@ def test_download_command_and_models_listing(mirror, monkeypatch, tmp_path):
     assert next(r for r in listing if r["name"] == "word2vec-google-news-300")["downloaded"] == "no"
 
 
+@pytest.mark.slow
 def test_a_bad_checksum_is_refused(mirror, monkeypatch, tmp_path):
     url, root = mirror
     listing = json.loads((root / "list.json").read_text())

@@ -180,6 +180,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
             assert np.allclose([s for _, s in got[j]], scores[want])
 
 
+@pytest.mark.slow
 def test_analogies_sharing_their_parts_equal_one_product_per_question(glove, kv):
     """The Google set's shape (every pair of a section with every other): answered by parts and
     pruned by bounds, the answers equal the plain 3CosAdd search, top 5 with scores."""

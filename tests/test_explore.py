@@ -45,6 +45,7 @@ def test_analogy_accuracy_equals_gensim(glove, kv, questions_subset):
     assert report.total.accuracy == pytest.approx(score)
 
 
+@pytest.mark.slow
 def test_analogy_accuracy_with_small_restrict_and_case_sensitive(glove, kv, questions_subset):
     for restrict, case in [(30000, True), (30000, False)]:
         score, sections = kv.evaluate_word_analogies(
@@ -141,6 +142,7 @@ def test_the_pairwise_matrix_on_a_terminal_is_square_with_every_word():
     assert len(body) == len(words) and body[0].count("1.000000") == 1
 
 
+@pytest.mark.slow
 def test_plot_writes_png_svg_and_pdf(tmp_path):
     words = ["cat", "kitten", "dog", "puppy", "car"]
     png, svg, pdf = tmp_path / "w.png", tmp_path / "w.svg", tmp_path / "w.pdf"

@@ -35,6 +35,7 @@ def test_the_graph_is_each_words_neighbours(glove, kv, tmp_path):
         assert np.allclose([float(e[2]) for e in ours], [s for _, s in theirs], atol=1e-6)
 
 
+@pytest.mark.slow
 def test_the_output_does_not_depend_on_the_block_size(glove, tmp_path):
     outputs = {
         run_graph(tmp_path, f"b{b}.tsv", "--first", "500", "-k", "4", "--block", str(b)) for b in (7, 64, 500)
@@ -54,6 +55,7 @@ def test_nor_on_the_thread_count(glove, session_cache, tmp_path):
     assert results[0] == results[1]
 
 
+@pytest.mark.slow
 def test_nor_on_whether_worker_processes_answer(glove, tmp_path, monkeypatch):
     from vecq.cli import cluster, graph_command
 
@@ -70,6 +72,7 @@ def test_nor_on_whether_worker_processes_answer(glove, tmp_path, monkeypatch):
     assert len(started) == (1 if cores > 1 else 0)
 
 
+@pytest.mark.slow
 def test_a_terminal_is_shown_the_time_left(glove, tmp_path):
     import re
 
@@ -146,6 +149,7 @@ def test_a_word_list_and_bad_input(glove, tmp_path):
     assert empty.exit_code == 2 and "holds no words" in empty.stderr and not (tmp_path / "e.tsv").exists()
 
 
+@pytest.mark.slow
 def test_the_floor_changes_no_answer(glove):
     """core/graph.py skips rows under a floor taken from the rows around a block: the answers are
     those of the search without it, to the bit, for frequent and rare words."""

@@ -176,6 +176,7 @@ def _one_line_or_an_answer(folder) -> None:
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
+@pytest.mark.slow
 def test_any_json_value_in_any_field_is_one_line(layout, templates, tmp_path_factory, monkeypatch, data):
     folder = tmp_path_factory.mktemp("hostile") / layout
     shutil.copytree(templates / layout, folder)

@@ -190,6 +190,7 @@ def hub_env(hub, tmp_path, monkeypatch):
     hub.reset_counts()
 
 
+@pytest.mark.slow
 def test_the_fse_glove_answers_as_the_catalogue_glove(hub, session_cache, monkeypatch):
     ours = invoke(["-m", f"hf:fse/{GLOVE}", "neighbors", "cat", "-n", "10"])
     assert ours.exit_code == 0, ours.stderr
@@ -198,6 +199,7 @@ def test_the_fse_glove_answers_as_the_catalogue_glove(hub, session_cache, monkey
     assert tsv(ours.stdout) == tsv(theirs.stdout) and len(tsv(ours.stdout)) == 10
 
 
+@pytest.mark.slow
 def test_the_fse_model_equals_gensims_own_load(hub, kv):
     from gensim.models import KeyedVectors
 
@@ -484,6 +486,7 @@ def test_a_table_by_its_name_with_tensor(hub, tmp_path):
         ("header", "cannot be true of this file"),
     ],
 )
+@pytest.mark.slow
 def test_hostile_safetensors_in_a_repo(hub, tmp_path, case, says):
     """Fetched by range requests, checked as a local file is: one line, exit 4, nothing cached."""
     folder = tmp_path / case
@@ -637,6 +640,7 @@ def one_line_within(args, seconds: float):
         ("tokenizer.json", "404", 4, "is not on the Hub"),
     ],
 )
+@pytest.mark.slow
 def test_a_misbehaving_hub_is_one_line_in_bounded_time(hub, monkeypatch, what, fault, code, says):
     faulty(hub, monkeypatch, what, fault)
     result, line = one_line_within(["-m", "hf:tiny/gpt2", "info"], 20)
@@ -647,6 +651,7 @@ def test_a_misbehaving_hub_is_one_line_in_bounded_time(hub, monkeypatch, what, f
     assert again.exit_code == 0, again.stderr
 
 
+@pytest.mark.slow
 def test_a_download_that_does_not_match_its_hash_is_deleted_and_never_answered(hub, monkeypatch):
     """A file whose bytes differ from the sha256 the listing gives: refused and forgotten, so the
     mended Hub's file is downloaded and answered next time (the bad copy was once kept for ever)."""

@@ -34,6 +34,7 @@ def indexed(glove):
     shutil.rmtree(layout.index_dir(glove.folder), ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_build_reports_recall_and_a_small_size(indexed, glove):
     assert indexed["recall_at_10"] >= 0.95
     assert indexed["lists"] == ivf_build.n_lists(len(glove))
@@ -102,6 +103,7 @@ print(heavy, os.environ.get("OPENBLAS_NUM_THREADS"), blas, file=sys.stderr)
         (["neighbors", "cat", "--approx"], {"OMP_NUM_THREADS": "2"}, None),  # the user's choice
     ],
 )
+@pytest.mark.slow
 def test_one_approximate_answer_starts_one_blas_thread(indexed, session_cache, argv, user, threads):
     out = fresh_python(session_cache, BLAS_PROBE.format(user=user, argv=[*M, *argv]))
     heavy, variable, blas = out.stderr.splitlines()[-1].split(" ", 2)
@@ -238,6 +240,7 @@ def test_approx_with_restrict_or_cosmul_is_answered_exactly_and_says_so(indexed,
     assert "answered exactly" in approx.stderr
 
 
+@pytest.mark.slow
 def test_nprobe_trades_recall_for_time_in_a_graph_and_a_query(indexed, glove, tmp_path):
     def graph(name: str, *options: str) -> np.ndarray:
         result = invoke(["graph", "--first", "1500", "-o", str(tmp_path / f"{name}.npy"), *options])

@@ -47,6 +47,7 @@ def test_a_symbolic_link_is_written_through(command, tmp_path, glove):
 
 
 @pytest.mark.parametrize("command", ["export", "graph", "plot"])
+@pytest.mark.slow
 def test_a_fifo_is_written_through_and_not_replaced(command, tmp_path, glove):
     fifo = tmp_path / ("fifo" + SUFFIX[command])
     os.mkfifo(fifo)
@@ -77,6 +78,7 @@ def test_a_device_is_written_through_never_replaced(glove):
     assert through.stdout.decode().startswith("3 50\nthe ")
 
 
+@pytest.mark.slow
 def test_dash_is_standard_output(tmp_path, glove):
     result = vecq([*WRITERS["export"], "-"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -56,6 +56,7 @@ def model_files(tmp_path_factory, small_kv) -> dict[str, Path]:
     "kind",
     ["word2vec-bin", "word2vec-bin-gz", "word2vec-text", "word2vec-vec-gz", "glove-text", "fasttext-bin"],
 )
+@pytest.mark.slow
 def test_every_format_answers_like_gensim(kind, model_files, small_kv, tmp_path, monkeypatch):
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     path = model_files[kind]
@@ -196,6 +197,7 @@ def _bad_files(d: Path, model_files) -> dict[str, Path]:
     return out
 
 
+@pytest.mark.slow
 def test_bad_model_files_get_one_line_exit_4_and_no_cache(tmp_path, monkeypatch, model_files):
     cache = tmp_path / "cache"
     monkeypatch.setenv("VECQ_CACHE_DIR", str(cache))
@@ -284,6 +286,7 @@ def test_duplicate_words_keep_the_first(tmp_path, monkeypatch, every):
 
 
 @pytest.mark.parametrize("every", [7, 1000])
+@pytest.mark.slow
 def test_rows_written_while_gensim_parses_equal_gensims_vectors(tmp_path, monkeypatch, small_model, every):
     monkeypatch.setattr(readers, "STREAM_ROWS", every)
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))

@@ -67,6 +67,7 @@ def test_a_changed_source_is_converted_again(cache, small_model, small_words):
 
 
 @pytest.mark.parametrize("victim", ["vectors.npy", "keys.npy", "words.bin", "manifest.json"])
+@pytest.mark.slow
 def test_a_truncated_or_missing_cache_file_is_caught_and_rebuilt(cache, small_model, victim):
     open_model(str(small_model))
     (folder,) = entries_ok(cache)
@@ -154,6 +155,7 @@ def test_a_full_disk_during_conversion_leaves_nothing(cache, small_model, monkey
     ],
     ids=["last-unit", "checksums", "vocabulary"],
 )
+@pytest.mark.slow
 def test_a_full_disk_at_any_step_of_a_conversion_answers_and_leaves_no_lock(
     cache, small_model, monkeypatch, where
 ):

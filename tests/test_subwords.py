@@ -59,6 +59,7 @@ def test_hashes_and_ngrams_equal_gensims():
 
 
 @pytest.mark.parametrize("which", [0, 1, 2])
+@pytest.mark.slow
 def test_unseen_words_get_gensims_vectors(trained, which):
     path = models(trained)[which]
     oracle = load_facebook_vectors(path)
