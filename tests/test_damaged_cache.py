@@ -116,3 +116,20 @@ def test_a_score_that_is_not_a_number_is_never_printed(small_cache):
     with pytest.raises(DamagedModelError):
         opened.check_scores([1.5], cosines=True)
     opened.check_scores([1.0, -1.0, 0.3], cosines=True)
+
+
+@pytest.mark.parametrize("name", [layout.MANIFEST, layout.BLOCK_SUMS, layout.DAMAGED])
+def test_a_fifo_in_place_of_a_cache_file_is_refused_at_once(small_cache, name):
+    """A FIFO manifest hung every query on its model: each cache file is checked to be a regular
+    file before it is opened."""
+    import os
+    import time
+
+    model, folder, clean = small_cache
+    (folder / name).unlink(missing_ok=True)
+    os.mkfifo(folder / name)
+    start = time.perf_counter()
+    result = invoke(["-m", str(model), "similar", "city", "town", "-f", "json"])
+    assert time.perf_counter() - start < 10
+    assert result.exit_code == 0 and result.stdout == clean["similar"]  # converted anew, answered
+    assert (folder / layout.MANIFEST).is_file()
