@@ -51,6 +51,7 @@ def user_state(session_cache, tmp_path_factory, monkeypatch):
     """Tests never touch a real home: cache and gensim-data folders are temporary."""
     monkeypatch.setenv("VECQ_CACHE_DIR", str(session_cache))
     monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path_factory.mktemp("gensim-data")))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))  # the REPL's history
     monkeypatch.delenv("VECQ_MODEL", raising=False)
     monkeypatch.delenv("VECQ_GENSIM_DATA_URL", raising=False)
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)

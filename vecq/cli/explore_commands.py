@@ -226,7 +226,8 @@ def repl(session: Session, top: int) -> None:
     """An interactive session over one opened model.
 
     A word gives its neighbours, 'a - b + c' an expression's neighbours, 'a ~ b' a similarity;
-    line editing and history as in the shell; Ctrl-D leaves.
+    line editing as in the shell, Tab completes words, the history is kept between runs
+    (~/.local/state/vecq); 'help' says this; 'exit', 'quit' or Ctrl-D leaves.
     """
     from .repl import run
 

@@ -1,7 +1,8 @@
 """``vecq repl``: word2vec's ``distance`` tool, with expressions, similarities and line editing.
 
 The model is opened once; each line is answered by the same queries as the commands, as a table.
-Prompts go to stderr so that a transcript of stdout holds only answers.
+The prompt is given to line editing on a terminal (so it stays while a line is edited), and goes to
+stderr when stdout is redirected, so that a transcript of stdout holds only answers.
 """
 
 from __future__ import annotations
@@ -14,31 +15,47 @@ from ..core.queries import NeighborsQuery, SimilarQuery
 from ..errors import QueryError, VecqError
 from .session import Session
 
-HELP = "a word -> neighbours; 'a - b + c' -> expression; 'a ~ b' -> similarity; Ctrl-D leaves"
+HELP = (
+    "type a word for its neighbours, 'a - b + c' for an expression's, 'a ~ b' for a similarity; "
+    "Tab completes a word; 'help' shows this; 'exit', 'quit' or Ctrl-D leaves"
+)
+LEAVE = frozenset({"exit", "quit", ":q"})
+PROMPT = "vecq> "
 
 
-def _history_file() -> str:
-    from ..cache.layout import cache_root
+def history_file() -> str:
+    """The REPL's history: in the user's state folder (``XDG_STATE_HOME``, default ~/.local/state)."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join("~", ".local", "state")
+    return os.path.join(os.path.expanduser(base), "vecq", "repl_history")
 
-    return os.path.join(cache_root(), "repl_history")
 
-
-def _readline() -> object | None:
+def _readline(model) -> object | None:
+    """GNU readline with the history of earlier runs and words completed from the vocabulary."""
     try:
         import readline
     except ImportError:  # Windows without pyreadline
         return None
     with contextlib.suppress(OSError):
-        readline.read_history_file(_history_file())
+        readline.read_history_file(history_file())
+    matches: list[str] = []
+
+    def complete(text: str, state: int) -> str | None:
+        if state == 0:
+            matches[:] = model.vocab.complete(text, limit=200) if text else []
+        return matches[state] if state < len(matches) else None
+
+    readline.set_completer(complete)
+    readline.set_completer_delims(" \t~+-*")
+    readline.parse_and_bind("tab: complete")
     return readline
 
 
 def _save(readline) -> None:
     if readline is not None:
         with contextlib.suppress(OSError):
-            os.makedirs(os.path.dirname(_history_file()), exist_ok=True)
+            os.makedirs(os.path.dirname(history_file()), exist_ok=True)
             readline.set_history_length(1000)
-            readline.write_history_file(_history_file())
+            readline.write_history_file(history_file())
 
 
 def answer_line(session: Session, model, line: str, top: int) -> None:
@@ -57,23 +74,20 @@ def answer_line(session: Session, model, line: str, top: int) -> None:
 def run(session: Session, top: int) -> None:
     model = session.open()
     interactive = session.env.stdin_isatty
-    readline = _readline() if interactive else None
+    readline = _readline(model) if interactive else None
     if interactive:
         session.warn(f"{model.info.name}: {model.info.rows:,} words x {model.info.dimensions}. {HELP}")
     try:
         while True:
-            if interactive:
-                sys.stderr.write("vecq> ")
-                sys.stderr.flush()
             try:
-                line = input() if interactive else sys.stdin.readline()
+                line = _read(session, interactive)
             except EOFError:
-                break
-            if not interactive and line == "":
                 break
             line = line.strip()
             if not line:
                 continue
+            if line in LEAVE:
+                break
             if line in ("help", "?"):
                 session.warn(HELP)
                 continue
@@ -85,3 +99,18 @@ def run(session: Session, top: int) -> None:
         _save(readline)
         if interactive:
             sys.stderr.write("\n")
+
+
+def _read(session: Session, interactive: bool) -> str:
+    """The next line (EOFError at the end). On a terminal the prompt is given to line editing, so it
+    stays when the line is edited; with stdout redirected it goes to stderr, keeping stdout answers."""
+    if not interactive:
+        line = sys.stdin.readline()
+        if line == "":
+            raise EOFError
+        return line
+    if session.env.stdout_isatty:
+        return input(PROMPT)
+    sys.stderr.write(PROMPT)
+    sys.stderr.flush()
+    return input()
