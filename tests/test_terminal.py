@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import M, invoke
+from conftest import M, glove_invoke, invoke, tsv
 
 from vecq.cli.env import Env
 
@@ -108,3 +108,24 @@ def test_info_is_one_field_a_line_on_a_terminal(glove):
     fields = [line.split()[0] for line in shown[1:]]
     assert fields == ["name", "source", "vocabulary", "dimensions", "shape"]
     assert "400,000" in shown[3] and all(len(line) <= 80 for line in shown)
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_number_is_never_cut_a_wide_matrix_comes_in_blocks(glove, width):
+    """Ten words at 80 columns showed every score as 0.92… and left the tenth out without a word."""
+    words = ["cat", "dog", "kitten", "puppy", "car", "automobile", "vehicle", "truck", "bus", "train"]
+    shown = render(["similar", *words], width, colour=False)
+    piped = tsv(glove_invoke(["similar", *words, "-f", "tsv"]).stdout)
+    assert "…" not in shown and all(len(line) <= width for line in shown.splitlines())
+    for record in piped:
+        assert f"{float(record['similarity']):.6f}" in shown
+    assert all(shown.count(f" {w} ") >= 2 for w in words)  # a header, and a row label, uncut
+    blocks = shown.count("-f tsv shows them in one table")
+    assert blocks >= 2 if width == 80 else blocks in (0, 2)
+
+
+def test_a_listing_keeps_its_numbers_whole_on_a_narrow_terminal(glove):
+    shown = render(["neighbors", "cat", "-n", "5"], 40, colour=False)
+    piped = tsv(glove_invoke(["neighbors", "cat", "-n", "5", "-f", "tsv"]).stdout)
+    for record in piped:
+        assert f"{float(record['similarity']):.6f}" in shown

@@ -168,46 +168,79 @@ class Renderer:
         return [format_value(value)]
 
     def _table(self, records: list[dict]) -> None:
-        from rich import box
-        from rich.console import Console
-        from rich.table import Table
+        """Records as a rich table that fits the terminal. A number is never cut: a listing too wide
+        leaves out its least needed columns, a matrix too wide is printed in blocks of columns, and
+        either says so; only long words are cut (with an ellipsis; pipes and JSON carry them whole)."""
         from rich.text import Text
 
-        console = Console(
+        console = self._console()
+        colour = self.env.color
+        widths = self._natural_widths(records)
+        columns, labels, left_out = list(self.columns), list(self.labels), []
+        for c in reversed(self.droppable):  # the least needed columns, last first
+            if _table_width(widths) <= console.width:
+                break
+            if c in columns:
+                k = columns.index(c)
+                del columns[k], labels[k], widths[k]
+                left_out.insert(0, c)
+        blocks = _column_blocks(widths, console.width) if self.heatmap else [list(range(len(columns)))]
+        for n, block in enumerate(blocks):
+            first = not self._started and n == 0
+            picked = [columns[k] for k in block]
+            shown = [labels[k] for k in block]
+            self._print_table(console, records, picked, shown, [widths[k] for k in block], first)
+            if len(blocks) > 1:
+                words = len(columns) - 1
+                note = f"(columns {block[1]} to {block[-1]} of {words}; -f tsv shows them in one table)"
+                console.print(Text(note, style="dim" if colour else ""), no_wrap=True, crop=True)
+        if left_out:
+            note = f"({', '.join(left_out)} left out to fit the terminal; -f tsv shows every column)"
+            console.print(
+                Text(note, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
+            )
+        if not self._started and self.model is not None:  # never wrapped: cut with an ellipsis
+            m = self.model
+            caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
+            console.print(
+                Text(caption, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
+            )
+
+    def _console(self):
+        from rich.console import Console
+
+        return Console(
             file=self.env.stdout,
             no_color=not self.env.color,
             force_terminal=self.env.stdout_isatty and self.env.color,
             color_system=colour_system() if self.env.color else None,
             highlight=False,
         )
-        title = caption = None
-        if not self._started:
-            title = self.title or None
-            if self.model is not None:
-                m = self.model
-                caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
-        colour = self.env.color
-        # What the cells need (their widest, headers included): boxed borders only when that fits.
-        widths = [
+
+    def _natural_widths(self, records: list[dict]) -> list[int]:
+        """What each column needs to show its header and its cells whole (a heatmap's shade too)."""
+        shade = 2 if self.heatmap and not self.env.color else 0
+        return [
             max(
                 [
                     len(tsv_cell(label)),
-                    *(len(tsv_cell(r.get(c))) for r in records[:50] if not isinstance(r.get(c), list)),
+                    *(
+                        len(tsv_cell(r.get(c))) + (shade if isinstance(r.get(c), float) else 0)
+                        for r in records[:50]
+                        if not isinstance(r.get(c), list)
+                    ),
                 ]
             )
             for c, label in zip(self.columns, self.labels)
         ]
-        # A listing too wide for the terminal leaves out its least needed columns, last first (pipes
-        # keep them all), and says so.
-        columns, labels, left_out = list(self.columns), list(self.labels), []
-        for c in reversed(self.droppable):
-            if sum(widths) + 3 * len(widths) + 1 <= console.width:
-                break
-            if c in columns:
-                k = columns.index(c)
-                del columns[k], labels[k], widths[k]
-                left_out.insert(0, c)
-        boxed = sum(widths) + 3 * len(widths) + 1 <= console.width
+
+    def _print_table(self, console, records, columns, labels, widths, first: bool) -> None:
+        from rich import box
+        from rich.table import Table
+        from rich.text import Text
+
+        title = self.title if first else None
+        boxed = _table_width(widths) <= console.width
         table = Table(
             title=Text(title) if title else None,
             show_header=self.header,
@@ -218,29 +251,23 @@ class Renderer:
             c for c in columns if c in SCORE_COLUMNS and any(isinstance(r.get(c), float) for r in records[:5])
         }
         # Bars only where the table still fits with them: a narrow terminal gets the numbers alone.
-        if self.heatmap or sum(widths) + (BAR_WIDTH + 2) * len(bars) + 3 * len(widths) + 1 > console.width:
+        if self.heatmap or _table_width(widths) + (BAR_WIDTH + 2) * len(bars) > console.width:
             bars = set()
-        for col, label in zip(columns, labels):
+        for col, label, width in zip(columns, labels, widths):
             numeric = any(isinstance(r.get(col), (int, float)) for r in records[:5])
-            shown = Text(tsv_cell(label))
-            # A header is never split inside a word; a long word is cut with an ellipsis (pipes and
-            # JSON always carry it whole), a vector folds.
-            justify = "right" if numeric and col not in bars else "left"
             listed = any(isinstance(r.get(col), (list, tuple)) for r in records[:5])
+            # A number keeps its width (never cut); a long word is cut with an ellipsis; a vector folds.
             overflow = "fold" if listed or col in bars else "ellipsis"
-            table.add_column(shown, justify=justify, overflow=overflow, min_width=len(shown))
+            table.add_column(
+                Text(tsv_cell(label)),
+                justify="right" if numeric and col not in bars else "left",
+                overflow=overflow,
+                min_width=width if numeric and not listed else len(tsv_cell(label)),
+                no_wrap=numeric and not listed,
+            )
         for i, rec in enumerate(records):
-            table.add_row(*(self._cell(rec.get(c), c, i, c in bars, colour) for c in columns))
+            table.add_row(*(self._cell(rec.get(c), c, i, c in bars, colour=self.env.color) for c in columns))
         console.print(table)
-        if left_out:
-            note = f"({', '.join(left_out)} left out to fit the terminal; -f tsv shows every column)"
-            console.print(
-                Text(note, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
-            )
-        if caption:  # on its own line, never wrapped: cut with an ellipsis on a narrow terminal
-            console.print(
-                Text(caption, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
-            )
 
     def _cell(self, value: object, column: str, row: int, bar: bool, colour: bool):
         from rich.text import Text
@@ -255,6 +282,23 @@ class Renderer:
                 return Text(text, style=f"black on {score_colour(value)}")
             return Text(text + " " + " ░▒▓█"[min(4, max(0, int(value * 5)))])
         return Text(text)
+
+
+def _table_width(widths: Sequence[int]) -> int:
+    """A boxed table's width: its columns, a space either side of each, and the borders."""
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def _column_blocks(widths: Sequence[int], available: int) -> list[list[int]]:
+    """A matrix's columns (0: the row labels, repeated in every block) in blocks that fit
+    ``available``; one block when all fit."""
+    blocks, current = [], [0]
+    for k in range(1, len(widths)):
+        if len(current) > 1 and _table_width([widths[j] for j in (*current, k)]) > available:
+            blocks.append(current)
+            current = [0]
+        current.append(k)
+    return [*blocks, current]
 
 
 def _jsonable(value: object) -> object:
