@@ -10,7 +10,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import M, tsv, write_text_model
+from conftest import GLOVE, M, tsv, write_text_model
 from conftest import invoke as run
 
 from vecq.cli import cli
@@ -184,7 +184,7 @@ def test_vector_prints_raw_values(glove_raw):
 
 def test_info_reports_the_matrix_shape():
     (rec,) = json.loads(run([*M, "info", "-f", "json"]).stdout)
-    assert (rec["vocabulary"], rec["dimensions"], rec["shape"]) == (400000, 50, "400000 x 50")
+    assert (rec["vocabulary"], rec["dimensions"], rec["shape"]) == (400000, 50, [400000, 50])
 
 
 def test_version_comes_from_package_metadata():
@@ -455,3 +455,30 @@ def test_an_empty_model_option_is_an_error():
 def test_repl_speaks_every_format(glove):
     result = run([*M, "repl", "-f", "jsonl", "-n", "1"], input="cat\n")
     assert result.exit_code == 0 and json.loads(result.stdout.splitlines()[0])["word"] == "dog"
+
+
+def test_json_carries_numbers_and_booleans_where_tables_show_their_display(glove):
+    """`models -f json` said "download": "1.7 GB" and "downloaded": "yes": JSON is for programs."""
+    import re
+
+    display = re.compile(r"[\d.,]+ ?[KMGT]?B|yes|no|\d+ x \d+|\[\d+, \d+\]")
+    for args in (
+        ["models"],
+        ["cache", "list"],
+        ["info"],
+        ["neighbors", "cat"],
+        ["analogy", "king", "man", "woman"],
+    ):
+        for fmt in ("json", "jsonl"):
+            out = run([*M, *args, "-f", fmt]).stdout
+            records = json.loads(out) if fmt == "json" else [json.loads(line) for line in out.splitlines()]
+            assert records, args
+            for record in records:
+                strings = [v for v in record.values() if isinstance(v, str)]
+                assert not [v for v in strings if display.fullmatch(v)], (args, record)
+    listed = {r["name"]: r for r in json.loads(run([*M, "models", "-f", "json"]).stdout)}
+    glove_entry = listed[GLOVE]
+    assert isinstance(glove_entry["download"], int) and glove_entry["cached"] is True
+    assert isinstance(glove_entry["downloaded"], bool)
+    shown = tsv(run([*M, "models", "-f", "tsv"]).stdout)
+    assert {r["cached"] for r in shown} <= {"yes", "no"} and shown[0]["download"].endswith("GB")

@@ -12,6 +12,43 @@ from __future__ import annotations
 from typing import NamedTuple
 
 
+class Bytes(int):
+    """A size in bytes: an integer in JSON, "1.7 GB" where a person reads it (tables, TSV, CSV)."""
+
+    def human(self) -> str:
+        n = float(self)
+        for unit in ("B", "KB", "MB", "GB"):
+            if n < 1000 or unit == "GB":
+                return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+            n /= 1000
+        return f"{n:.1f} GB"
+
+
+class Shape:
+    """An embedding matrix's [rows, dimensions]: a list in JSON, "[50257, 768]" where a person reads
+    it (as the lecture writes a token table's shape). Not a tuple: one value, one cell."""
+
+    __slots__ = ("sizes",)
+
+    def __init__(self, *sizes: int):
+        self.sizes = tuple(int(n) for n in sizes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Shape) and other.sizes == self.sizes
+
+    def __hash__(self) -> int:
+        return hash(self.sizes)
+
+    def __repr__(self) -> str:
+        return f"Shape{self.sizes}"
+
+    def as_json(self) -> list[int]:
+        return list(self.sizes)
+
+    def human(self) -> str:
+        return "[" + ", ".join(str(n) for n in self.sizes) + "]"
+
+
 class ModelInfo(NamedTuple):
     name: str
     source: str

@@ -9,6 +9,7 @@ import click
 
 from ..cache import files, layout, reader
 from ..errors import CacheError, ExitCode, UsageError, VecqError
+from ..records import Bytes
 from ..sources import download as downloads
 from ..sources import export as export_formats
 from ..sources import names
@@ -28,10 +29,10 @@ def _cache_record(folder: Path, status: layout.Status) -> dict:
         "name": m.get("name", folder.name),
         "vocabulary": m.get("rows"),
         "dimensions": m.get("dimensions"),
-        "size": human_size(_folder_size(folder)),
+        "size": Bytes(_folder_size(folder)),
         "status": "ok" if status.ok else status.reason,
         "source": m.get("source", ""),
-        "revision": m.get("revision") or "",
+        "revision": m.get("revision"),
         "path": str(folder),
     }
 
@@ -160,11 +161,11 @@ def models(session: Session) -> None:
         rows.append(
             {
                 "name": e.name,
-                "download": human_size(e.file_size),
+                "download": Bytes(e.file_size),
                 "vocabulary": e.words,
                 "dimensions": e.dimensions,
-                "downloaded": "yes" if downloaded else "no",
-                "cached": "yes" if e.name in cached else "no",
+                "downloaded": bool(downloaded),
+                "cached": e.name in cached,
                 "description": e.description,
             }
         )
@@ -246,8 +247,8 @@ def _index_record(model, idx) -> dict:
         "recall_without_codes": idx.meta["recall_without_codes"],
         "queries": idx.meta["queries"],
         "build_seconds": idx.meta["build_seconds"],
-        "size": human_size(ann_index.size_on_disk(model.folder)),
-        "matrix_size": human_size((Path(model.folder) / "vectors.npy").stat().st_size),
+        "size": Bytes(ann_index.size_on_disk(model.folder)),
+        "matrix_size": Bytes((Path(model.folder) / "vectors.npy").stat().st_size),
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from ..records import Shape
 from .options import (
     approx_option,
     batch_options,
@@ -294,11 +295,9 @@ def info(session: Session) -> None:
         "source": i.source,
         "vocabulary": i.rows,
         "dimensions": i.dimensions,
-        "shape": f"{i.rows} x {i.dimensions}",
+        "shape": Shape(i.rows, i.dimensions),
     }
     # A token table, as the lecture draws it: [rows, dims], the tensor, its dtype, the tokenizer.
     extra = {"tensor": i.tensor, "dtype": i.dtype, "tokenizer": i.tokenizer, "revision": i.revision}
     record.update((k, v) for k, v in extra.items() if v is not None)
-    if i.tensor is not None:
-        record["shape"] = f"[{i.rows}, {i.dimensions}]"
     session.print_record(record, "model", f"model {i.name}", model)

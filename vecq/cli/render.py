@@ -11,7 +11,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 
-from ..records import ModelInfo
+from ..records import Bytes, ModelInfo, Shape
 from .env import Env, colour_system
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl")
@@ -45,6 +45,10 @@ def format_value(value: object) -> str:
         return "nan" if math.isnan(value) else f"{value:.6f}"
     if value is None:
         return ""
+    if isinstance(value, bool):  # JSON carries true and false; a person reads yes and no
+        return "yes" if value else "no"
+    if isinstance(value, (Bytes, Shape)):  # JSON carries the numbers; a person reads 1.7 GB, [3, 50]
+        return value.human()
     if isinstance(value, (list, tuple)):
         return " ".join(format_value(v) for v in value)
     return str(value)
@@ -254,7 +258,8 @@ class Renderer:
         if self.heatmap or _table_width(widths) + (BAR_WIDTH + 2) * len(bars) > console.width:
             bars = set()
         for col, label, width in zip(columns, labels, widths):
-            numeric = any(isinstance(r.get(col), (int, float)) for r in records[:5])
+            values = [r.get(col) for r in records[:50] if r.get(col) is not None]
+            numeric = bool(values) and all(isinstance(v, (int, float)) for v in values)
             listed = any(isinstance(r.get(col), (list, tuple)) for r in records[:5])
             # A number keeps its width (never cut); a long word is cut with an ellipsis; a vector folds.
             overflow = "fold" if listed or col in bars else "ellipsis"
@@ -302,6 +307,8 @@ def _column_blocks(widths: Sequence[int], available: int) -> list[list[int]]:
 
 
 def _jsonable(value: object) -> object:
+    if isinstance(value, Shape):
+        return value.as_json()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, tuple):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..records import Bytes
+
 
 class Entry(NamedTuple):
     name: str
@@ -47,8 +49,5 @@ OFFLINE_MODEL = "glove-wiki-gigaword-50"
 
 
 def human_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"
+    """``n`` bytes as a person reads them (the one rule: ``records.Bytes``)."""
+    return Bytes(int(n)).human()
