@@ -7,7 +7,7 @@ import io
 import os
 import re
 
-from ..errors import ModelError
+from ..errors import ModelError, UnavailableError
 from ..progress import NULL_REPORTER, Reporter
 from .catalogue import OFFLINE_MODEL, Entry, human_size
 from .gensim_calls import one_line, quiet_gensim
@@ -57,14 +57,33 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
             path = api.load(entry.name, return_path=True)
     except Exception as e:
         host = re.sub(r"^\w+://([^/]+).*$", r"\1", base_url)
-        raise ModelError(
-            f"cannot download {entry.name} ({human_size(entry.file_size)}) from {host}: {one_line(e)}; "
-            + FALLBACK_HINT
-        ) from e
+        what = f"{entry.name} ({human_size(entry.file_size)})"
+        if _unreachable(e):  # gensim's own words name its fallback cache: say what happened instead
+            raise UnavailableError(
+                f"cannot download {what}: {host} cannot be reached (this machine seems to be offline, "
+                f"or the server is down); try again later, or {FALLBACK_HINT}"
+            ) from e
+        raise ModelError(f"cannot download {what} from {host}: {one_line(e)}; {FALLBACK_HINT}") from e
     finally:
         api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress = saved
         socket.setdefaulttimeout(old_timeout)
     return str(path)
+
+
+def _unreachable(e: BaseException) -> bool:
+    """Did the download fail for want of a connection (no network, a host that does not answer)?"""
+    import socket
+    import urllib.error
+
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, (urllib.error.URLError, socket.timeout, ConnectionError, socket.gaierror)):
+            return True
+        if "connect to the Internet" in str(e):  # gensim's words when list.json cannot be fetched
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 def gensim_data_dir() -> str:

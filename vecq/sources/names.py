@@ -128,12 +128,22 @@ def identify(spec: str) -> Wanted:
         return wanted._replace(key=f"{wanted.key}#{tensor}", name=spec, tensor=tensor)
     if spec in CATALOGUE:
         return Wanted(NAMED + spec, spec, None)
+    same = [name for name in CATALOGUE if name.lower() == spec.lower()]
+    if same:  # a catalogue name that differs only in case is that name
+        return identify(same[0])
     on_hub = hub.parse(spec) if spec.startswith(hub.PREFIX) or not spec.endswith(FILE_SUFFIXES) else None
     if on_hub is not None:
         return Wanted(on_hub.key, on_hub.shown, None, hub=on_hub)
     if os.sep in spec or spec.endswith(FILE_SUFFIXES):
         real = os.path.realpath(path)
         return Wanted(real, path, real)
+    import difflib
+
+    near = difflib.get_close_matches(spec.lower(), list(CATALOGUE), n=3, cutoff=0.75)
+    if near:
+        raise ModelError(
+            f"{spec!r} is neither a file nor a known model name (did you mean: {', '.join(near)}?)"
+        )
     raise ModelError(
         f"{spec!r} is neither a file nor a known model name; run 'vecq models' for the names, "
         "give a path to a word2vec, GloVe or fastText file, or a Hub model as hf:OWNER/NAME"
