@@ -80,7 +80,7 @@ def reference() -> str:
 
 
 SCREENSHOTS = {
-    "plot": ["plot", "cat", "kitten", "dog", "puppy", "car", "--neighbors", "2"],
+    "plot": ["plot", "cat", "kitten", "dog", "puppy", "car", "-n", "2"],
     "neighbors": ["neighbors", "cat", "-n", "5"],
     "matrix": ["similar", "cat", "dog", "kitten", "puppy", "car"],
 }

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import GLOVE, M, tsv, write_text_model
@@ -491,3 +492,39 @@ def test_a_misspelt_model_name_gets_the_nearest_names_and_case_does_not_matter(g
     cased = run(["-m", "GloVe-Wiki-Gigaword-50", "similar", "cat", "dog", "-f", "json"])
     assert cased.exit_code == 0, cased.stderr
     assert json.loads(cased.stdout)[0]["model"]["name"] == GLOVE
+
+
+# One name for each idea, in every command. How many answers: -n/--top. The first N words: --first
+# (asked about: graph, export), --restrict (searched), --limit (loaded); three ideas, three names. An
+# idea spelt another way is a hidden alias (so that no script breaks), never a second visible name.
+NOT_CANONICAL = {"k", "neighbors", "top_alias", "n", "count"}
+
+
+def test_every_command_spells_each_idea_one_way():
+    from vecq.cli.group import command_tree
+
+    for path, command in command_tree(cli):
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            assert param.name not in NOT_CANONICAL, (path, param.opts)
+            if param.name == "top":  # the number of answers: -n/--top everywhere
+                assert set(param.opts) == {"-n", "--top"}, (path, param.opts)
+
+
+@pytest.mark.parametrize(
+    ("canonical", "alias"),
+    [(["graph", "-n", "2"], ["graph", "-k", "2"]), (["plot", "-n", "1"], ["plot", "--neighbors", "1"])],
+)
+def test_old_spellings_still_work_as_hidden_aliases(glove, tmp_path, canonical, alias):
+    outputs = []
+    for i, args in enumerate((canonical, alias)):
+        out = tmp_path / f"{i}.{'tsv' if args[0] == 'graph' else 'svg'}"
+        extra = ["--first", "3"] if args[0] == "graph" else ["cat", "dog"]
+        result = run([*M, *args, *extra, "-o", str(out)])
+        assert result.exit_code == 0, result.stderr
+        outputs.append(out.read_bytes())
+    if canonical[0] == "graph":
+        assert outputs[0] == outputs[1]
+    else:  # the same points and labels (an SVG's ids differ between runs)
+        assert outputs[0].count(b"<text") == outputs[1].count(b"<text") > 2

@@ -183,11 +183,9 @@ def odd(session: Session, words) -> None:
     default=None,
     help="Image file: .png, .svg or .pdf ('-': PNG on standard output) [default: drawn on the terminal].",
 )
-@click.option(
-    "--neighbors", "k", type=click.IntRange(min=0), default=0, help="Also plot each word's K neighbours."
-)
+@top_option(0, low=0, help="Also plot each word's N nearest neighbours.", aliases=("--neighbors",))
 @session_options
-def plot(session: Session, words, output, k) -> None:
+def plot(session: Session, words, output, top) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
     into an image file with -o (which needs matplotlib: pip install 'vecq[plot]').
     """
@@ -210,11 +208,11 @@ def plot(session: Session, words, output, k) -> None:
             color_system=colour_system() if session.env.color else None,
             highlight=False,
         )
-        draw_terminal(model, session.lookup(model, words), console, neighbors=k)
+        draw_terminal(model, session.lookup(model, words), console, neighbors=top)
         return
     image_format(Path(output))
     model = session.open()
-    path = draw(model, session.lookup(model, words), Path(output), neighbors=k)
+    path = draw(model, session.lookup(model, words), Path(output), neighbors=top)
     session.warn(f"wrote {'the picture to standard output' if output == '-' else path}")
 
 

@@ -21,7 +21,7 @@ import click
 from .. import jsondata
 from ..cache.files import STDOUT, output_file
 from ..errors import UsageError
-from .options import approx_option, dask_option, session_options
+from .options import approx_option, dask_option, session_options, top_option
 from .render import tsv_cell
 from .session import Session
 
@@ -32,9 +32,7 @@ STDOUT_PARTS = "graph-stdout"  # -o -: the parts folder, graph-stdout.parts, in 
 
 @click.command()
 @click.option("-o", "--output", metavar="FILE", required=True, help="FILE.tsv, .jsonl, .parquet or .npy.")
-@click.option(
-    "-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="Neighbours per word."
-)
+@top_option(10, high=1000, help="Neighbours per word.", aliases=("-k",))
 @click.option("--first", type=click.IntRange(min=1), default=None, help="The model's first N words only.")
 @click.option("--words", "words_file", metavar="FILE", default=None, help="These words only, one a line.")
 @click.option(
@@ -48,7 +46,7 @@ STDOUT_PARTS = "graph-stdout"  # -o -: the parts folder, graph-stdout.parts, in 
 @approx_option
 @dask_option
 @session_options
-def graph(session: Session, output, k, first, words_file, block_rows) -> None:
+def graph(session: Session, output, top, first, words_file, block_rows) -> None:
     """The k nearest neighbours of every word of the model (or of its first N words, or of a word
     list): edges word, neighbour, rank, score. Killed and started again with the same command, it
     goes on where it was. With --dask the blocks run on a Dask cluster's workers: the same output."""
@@ -56,6 +54,7 @@ def graph(session: Session, output, k, first, words_file, block_rows) -> None:
 
     from ..core.graph import neighbours_block
 
+    k = top
     out = Path(output)
     if output != STDOUT and not out.name.endswith(OUTPUTS):
         raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy, or '-' (TSV)")

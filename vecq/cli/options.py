@@ -169,16 +169,35 @@ def output_options(f: Callable) -> Callable:
     return wrapper
 
 
-def top_option(default: int) -> Callable:
-    """``-n/--top``: how many answers."""
-    return click.option(
-        "-n",
-        "--top",
-        type=click.IntRange(min=1),
-        default=default,
-        show_default=True,
-        help="How many answers.",
-    )
+def top_option(
+    default: int, low: int = 1, high: int | None = None, help: str = "How many answers.", aliases: tuple = ()
+) -> Callable:
+    """``-n/--top``: how many answers, the one name of that idea in every command (``aliases``: the
+    hidden spellings a command had before, kept so that no script breaks)."""
+
+    def decorate(f: Callable) -> Callable:
+        @functools.wraps(f)
+        def wrapper(*args, top_alias=None, **kwargs):
+            if top_alias is not None:
+                kwargs["top"] = top_alias
+            return f(*args, **kwargs)
+
+        g = wrapper
+        if aliases:
+            g = click.option(
+                *aliases, "top_alias", type=click.IntRange(low, high), default=None, hidden=True
+            )(g)
+        return click.option(
+            "-n",
+            "--top",
+            "top",
+            type=click.IntRange(low, high),
+            default=default,
+            show_default=True,
+            help=help,
+        )(g)
+
+    return decorate
 
 
 def restrict_option(default: int | None = None) -> Callable:

@@ -67,7 +67,7 @@ def points(model: Model, matches: list[Match], neighbors: int = 0):
                 main.append(False)
                 rows.append(row)
     if len(rows) < 2:
-        raise QueryError("give at least two words (or --neighbors K) to plot")
+        raise QueryError("give at least two words (or -n K, their neighbours) to plot")
     return labels, groups, main, project(np.asarray(model.gather(rows), dtype=np.float64))
 
 
