@@ -6,7 +6,10 @@
 In a Markdown file, a ```console block holds commands after "$ " and, below each, the exact
 standard output it prints. Commands run with bash, in one temporary folder per file (so a file
 written by one example is there for the next), with the offline GloVe model as VECQ_MODEL.
-docs/reference.md is every command's --help, generated. docs/screenshots/*.svg are what an
+Every command must succeed (bash with pipefail, so a pipe cannot hide a failure) unless the example
+shows its exit code itself (`; echo "exit code $?"`). A value the prose beside an example states (a
+number with three decimals or more) must be what the example before or after it printed, or this
+fails. docs/reference.md is every command's --help, generated. docs/screenshots/*.svg are what an
 80-column colour terminal shows for a few commands (rich records the console and writes the SVG), so
 the README's pictures are true too.
 """
@@ -40,15 +43,26 @@ def environment(cache: str) -> dict:
     }
 
 
+FAILED: list[str] = []  # examples that failed without showing it: no example hides an exit status
+
+
 def run_block(body: str, cwd: str, env: dict) -> str:
     out = []
     for chunk in re.split(r"^(?=\$ )", body, flags=re.M):
         if not chunk.startswith("$ "):
             continue
         command = chunk.splitlines()[0][2:]
+        # pipefail: a failing vecq is not hidden by the command after it in a pipe (| sed, | head)
         proc = subprocess.run(
-            ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
+        if proc.returncode not in (0, 141) and "exit code $?" not in command:  # 141: head closed the pipe
+            FAILED.append(f"$ {command}\n  exit {proc.returncode}: {proc.stderr.strip()[-300:]}")
         out.append(f"$ {command}\n{proc.stdout}")
     return "".join(out)
 
@@ -58,6 +72,27 @@ def render(path: Path, cache: str) -> str:
     env = environment(cache)
     with tempfile.TemporaryDirectory() as cwd:
         return BLOCK.sub(lambda m: "```console\n" + run_block(m.group(1), cwd, env) + "```\n", text)
+
+
+# A score or a value in the prose (a measured time or size, "0.082 s", is a benchmark's, not an example's).
+CLAIMED = re.compile(r"(?<![\w.])-?\d+\.\d{3,}(?!\w|\.\d)(?!\s?(?:s|ms|MB|GB|%|x)\b)")
+
+
+def unsupported_claims(text: str) -> list[str]:
+    """Values the prose beside an example states (numbers with three decimals or more) that neither
+    the example before it nor the one after it printed: a claim that is no longer what vecq says."""
+    parts = BLOCK.split(text)  # prose, block, prose, block, ..., prose
+    problems = []
+    for i in range(0, len(parts), 2):
+        prose = re.sub(r"`[^`]*`", lambda m: m.group(0) if CLAIMED.search(m.group(0)) else "", parts[i])
+        beside = " ".join(parts[j] for j in (i - 1, i + 1) if 0 <= j < len(parts))
+        if not beside:
+            continue
+        for value in CLAIMED.findall(prose):
+            if value not in beside:
+                line = prose.strip().splitlines()[0][:70] if prose.strip() else ""
+                problems.append(f"{value} is claimed beside an example that does not print it ({line}...)")
+    return problems
 
 
 def reference() -> str:
@@ -121,6 +156,7 @@ def main() -> int:
         targets = {DOCS / name: None for name in CHECKED}
         for path in targets:
             targets[path] = render(path, cache)
+        claims = [f"{path.name}: {p}" for path in list(targets) for p in unsupported_claims(targets[path])]
         targets[DOCS / "reference.md"] = reference()
         targets.update(screenshots(cache))
         for path, new in targets.items():
@@ -136,7 +172,9 @@ def main() -> int:
                 path.parent.mkdir(exist_ok=True)
                 path.write_text(new)
                 print(f"wrote {path}", file=sys.stderr)
-    return 1 if stale and args.check else 0
+    for problem in [*claims, *FAILED]:
+        print(problem, file=sys.stderr)
+    return 1 if (stale and args.check) or claims or FAILED else 0
 
 
 if __name__ == "__main__":

@@ -52,3 +52,15 @@ def test_every_exit_code_is_documented_where_users_read_them():
         assert {int(n) for n in re.findall(r"^\| (\d+) \|", text.split("| variable |")[0], re.M)} == codes
     helped = " ".join(cli.help.split("Exit codes:")[1].split())
     assert {int(n) for n in re.findall(r"(\d+) [a-z]", helped)} == codes
+
+
+def test_a_value_claimed_beside_an_example_must_be_what_it_printed():
+    sys.path.insert(0, str(DOCS))
+    from generate import unsupported_claims
+
+    block = "```console\n$ vecq similar cat dog\ncat\tdog\t0.921801\n```\n"
+    assert unsupported_claims("cat and dog score 0.921801.\n\n" + block) == []
+    assert unsupported_claims("cat and dog score 0.931801.\n\n" + block) != []
+    assert unsupported_claims(block + "\nThat was 0.921801; it takes 0.082 s.\n") == []
+    for name in ("guide.md", "tutorial.md"):  # the committed docs hold no stale claim
+        assert unsupported_claims((DOCS / name).read_text()) == [], name
