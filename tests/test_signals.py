@@ -121,3 +121,62 @@ def test_workers_die_with_a_killed_client(tmp_path, glove):
     proc.kill()
     proc.wait()
     no_worker_survives(workers)
+
+
+def test_ctrl_c_typed_at_a_terminal_stops_a_graph_and_a_second_ends_it(tmp_path, glove):
+    """The keys themselves, at a pseudo-terminal that is the graph's controlling terminal: ^C once
+    stops it cleanly; ^C twice, 0.3 s apart (as a person does), ends it within a second."""
+    import fcntl
+    import pty
+    import termios
+
+    for presses in (1, 2):
+        master, slave = pty.openpty()
+
+        def take_terminal() -> None:
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        out = tmp_path / f"t{presses}.tsv"
+        cmd = [
+            sys.executable,
+            "-m",
+            "vecq",
+            "-m",
+            GLOVE,
+            "graph",
+            "--first",
+            "60000",
+            "-n",
+            "5",
+            "--block",
+            "512",
+        ]
+        proc = subprocess.Popen(
+            [*cmd, "-o", str(out)], stdin=slave, stdout=slave, stderr=slave, preexec_fn=take_terminal
+        )
+        os.close(slave)
+        parts = tmp_path / f"t{presses}.tsv.parts"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(parts.glob("block-*.npz")):
+            time.sleep(0.05)
+        workers = children(proc.pid)
+        os.write(master, b"\x03")
+        if presses == 2:
+            time.sleep(0.3)
+            os.write(master, b"\x03")
+        assert ended_within(proc, 5 if presses == 1 else 1.5), f"{presses} Ctrl-C did not end the graph"
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        os.close(master)
+        assert b"Traceback" not in screen
+        if presses == 1:
+            assert proc.returncode == 130 and b"run the same command again to go on" in screen
+        no_worker_survives(workers)
