@@ -25,8 +25,10 @@ ALLOWED = {
     "vecq.cache": {"vecq.core", "vecq.jsondata"},
     "vecq.ann": {"vecq.core", "vecq.cache", "vecq.jsondata"},
     "vecq.sources": {"vecq.core", "vecq.cache", "vecq.jsondata"},
-    "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources"},
-    "vecq.cli": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources", "vecq.jsondata"},
+    # Opening a model with its options (the CLI, workers and the API share it): above ann and sources.
+    "vecq.opening": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources"},
+    "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources", "vecq.opening"},
+    "vecq.cli": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources", "vecq.jsondata", "vecq.opening"},
     "vecq": {"vecq.api"},  # the package's __init__: the API, lazily
     "vecq.__main__": {"vecq.cli"},
 }
@@ -146,3 +148,60 @@ def test_what_a_query_imports(glove, session_cache, args, absent):
     loaded = set(ast.literal_eval(proc.stderr.strip().splitlines()[-1]))
     assert proc.stdout.strip(), proc.stderr[-2000:]
     assert absent & loaded == set()
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of vecq it imports (anywhere in it, TYPE_CHECKING blocks too)."""
+    mods = modules()
+    graph = {}
+    for name, path in mods.items():
+        targets = set()
+        for _, target in imports(name, path):
+            while target and target not in mods:  # ``from .x import name`` names module x
+                target = target.rpartition(".")[0]
+            if target.startswith("vecq") and target != name:
+                targets.add(target)
+        graph[name] = targets
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or round about (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_module_imports_itself_round_about():
+    # A package's __init__ re-exporting its modules is not a circle of the modules themselves.
+    graph = {m: {t for t in ts if not (m in t and t.startswith(m + "."))} for m, ts in import_graph().items()}
+    assert circles(graph) == []
+
+
+def test_the_circle_finder_finds_a_circle():
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]

@@ -160,13 +160,14 @@ def test_a_worker_killed_mid_batch_keeps_one_record_a_line_in_order(local_cluste
 
 def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, tmp_path, monkeypatch):
     from vecq.errors import ModelError
+    from vecq.opening import ModelOptions
     from vecq.sources.loader import open_model
 
-    job = vecq_cluster.model_job(vecq_cluster.Session(None, model_spec=GLOVE), glove)
+    job = vecq_cluster.model_job(ModelOptions(GLOVE), glove)
     # A worker on another machine: the client's cache folder is not there, its own cache is empty.
     away = vecq_cluster.ModelJob(**{**job.__dict__, "cache_root": str(tmp_path / "not-on-this-worker")})
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "worker-cache"))
-    model = vecq_cluster._open_on_worker(away)
+    model = vecq_cluster.worker_model(away)
     assert model.folder.startswith(str(tmp_path / "worker-cache"))  # converted from the same source
     assert (model.neighbors_of_directions(model.vectors[:3], 5)) == glove.neighbors_of_directions(
         glove.vectors[:3], 5
@@ -176,7 +177,7 @@ def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, 
     other = open_model(datapath("euclidean_vectors.bin"))  # another model's cache
     wrong = vecq_cluster.ModelJob(**{**away.__dict__, "identity": vecq_cluster._identity(other.folder)})
     with pytest.raises(ModelError, match="is not the model this machine has"):
-        vecq_cluster._open_on_worker(wrong)
+        vecq_cluster.worker_model(wrong)
 
 
 def test_an_unreachable_scheduler_is_one_line(glove, monkeypatch):

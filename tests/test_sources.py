@@ -306,7 +306,7 @@ def test_rows_written_while_gensim_parses_equal_gensims_vectors(tmp_path, monkey
 def test_memory_check_suggests_limit(tmp_path):
     from vecq.errors import ModelError
     from vecq.sources.formats import check_memory
-    from vecq.sources.names import Source
+    from vecq.sources.source import Source
 
     path = tmp_path / "big.bin"
     path.write_bytes(b"3000000 300\n")

@@ -24,16 +24,43 @@ from .core.topk import top_k
 from .core.unit import unit
 from .core.words import Match
 from .errors import UnknownWordError
+from .opening import ModelOptions, open_with
 from .records import AnalogyAnswer, Neighbor
-from .sources.loader import open_model
 
 logger = logging.getLogger(__name__)
 _KEY_TYPES = (str, int, np.integer)
 
 
-def load(spec: str | None = None, *, trust: bool = False, limit: int | None = None) -> Vectors:
-    """Open a model (a path or a gensim-data name; default ``VECQ_MODEL`` or GoogleNews)."""
-    return Vectors(open_model(spec, trust=trust, limit=limit))
+def load(
+    spec: str | None = None,
+    *,
+    trust: bool = False,
+    limit: int | None = None,
+    subwords: bool = True,
+    pool: str | None = None,
+    approx: bool = False,
+    nprobe: int | None = None,
+) -> Vectors:
+    """Open a model, converting it into vecq's cache the first time.
+
+    Parameters
+    ----------
+    spec : a file (word2vec, GloVe, fastText, a safetensors table), a gensim-data name
+        (``glove-wiki-gigaword-50``), or a Hugging Face Hub repo (``hf:OWNER/NAME``); default the
+        ``VECQ_MODEL`` environment variable, else ``word2vec-google-news-300``.
+    trust : allow gensim's pickle files other than KeyedVectors (a pickle can run code).
+    limit : only the first ``limit`` words (the most frequent), as gensim's ``limit``.
+    subwords : a fastText model builds vectors for words outside its vocabulary.
+    pool : ``"mean"``: a language model's word of several tokens is their rows' mean.
+    approx, nprobe : answer neighbour questions from the approximate index (``vecq index build``),
+        probing ``nprobe`` lists.
+
+    Raises
+    ------
+    vecq.errors.ModelError : the model cannot be found, downloaded, read or trusted.
+    """
+    options = ModelOptions(spec, trust, limit, subwords, pool, approx, nprobe)
+    return Vectors(open_with(options, warn=logger.warning))
 
 
 open = load  # noqa: A001  (vecq.open reads naturally; the builtin is untouched elsewhere)

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from ..core import threads
 from ..core.model import exact_dots
 
-if TYPE_CHECKING:
-    from .index import Index
+
+class Lists(Protocol):
+    """What a search reads of an index (``index.Index`` is one): its lists, their rows and codes."""
+
+    centroids: np.ndarray
+    rows: np.ndarray
+    offsets: np.ndarray
+    codes: np.ndarray
+    scale: np.ndarray
+
+    @property
+    def nprobe(self) -> int: ...
 
 
 CANDIDATES = 32  # re-ranked exactly per query (at least 2k plus the excluded words)
@@ -49,7 +59,7 @@ class Found(NamedTuple):
 
 
 def search(
-    index: Index,
+    index: Lists,
     matrix: np.ndarray,
     q: np.ndarray,
     exclude: list[list[int]],

@@ -46,7 +46,7 @@ CHECKED_BYTES = 4096  # at each end of each file: the npy headers and the first 
 
 
 class Origin(Protocol):
-    """What the cache knows of a model's source (``sources.names.Source`` is one)."""
+    """What the cache knows of a model's source (``sources.source.Source`` is one)."""
 
     key: str
     name: str

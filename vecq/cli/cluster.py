@@ -16,7 +16,6 @@ Invariants (tests/test_cluster.py):
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import threading
@@ -28,9 +27,8 @@ from typing import TYPE_CHECKING, Any
 from .. import jsondata
 from ..cache import layout
 from ..errors import CacheError, ClusterError, ModelError, UsageError, VecqError
+from ..opening import ModelOptions, open_with
 from . import batch
-from .env import Env
-from .session import Session
 
 if TYPE_CHECKING:
     from ..core.model import Model
@@ -43,37 +41,21 @@ CONNECT_SECONDS = 10  # to reach the scheduler, and for a first worker to join
 
 @dataclass(frozen=True)
 class ModelJob:
-    """What a worker needs to open the client's model: the session's model options, the client's
-    cache folder, and the content the worker's cache must have."""
+    """What a worker needs to open the client's model: its options, the client's cache folder, and
+    the content the worker's cache must have."""
 
-    spec: str | None
-    trust: bool
-    limit: int | None
-    subwords: bool
-    pool: str | None
-    approx: bool
-    nprobe: int | None
+    options: ModelOptions
     cache_root: str
     identity: str  # json of layout.content_identity
 
 
-def model_job(session: Session, model: Model) -> ModelJob:
+def model_job(options: ModelOptions, model: Model) -> ModelJob:
     if model.folder is None:
         raise ClusterError(
             f"{model.info.name} is answered from memory (its cache could not be written), so the "
             "workers cannot open it; free space in the cache folder (VECQ_CACHE_DIR) and run again"
         )
-    return ModelJob(
-        session.model_spec,
-        session.trust,
-        session.limit,
-        session.subwords,
-        session.pool,
-        session.approx,
-        session.nprobe,
-        os.path.dirname(os.path.abspath(model.folder)),
-        _identity(model.folder),
-    )
+    return ModelJob(options, os.path.dirname(os.path.abspath(model.folder)), _identity(model.folder))
 
 
 def _identity(folder: str) -> str:
@@ -126,19 +108,10 @@ def _reuse_freed_memory() -> None:
 
 
 def _open_on_worker(job: ModelJob) -> Model:
-    quiet = Env(stdout=io.StringIO(), stderr=io.StringIO())  # the client has said what there is to say
-    session = Session(
-        quiet,
-        model_spec=job.spec,
-        trust=job.trust,
-        limit=job.limit,
-        subwords=job.subwords,
-        pool=job.pool,
-        approx=job.approx,
-        nprobe=job.nprobe,
-    )
+    """The job's model, opened quietly (the client has said what there is to say): from the client's
+    cache folder when this worker sees it, else from its own, which must hold the same vectors."""
     shared = job.cache_root if os.path.isdir(job.cache_root) else None
-    model = session.open(root=shared)
+    model = open_with(job.options, root=shared)
     if model.folder is None or _identity(model.folder) != job.identity:
         raise ModelError(
             f"a Dask worker's {model.info.name} is not the model this machine has (its cache, in "
@@ -365,6 +338,6 @@ def _local_worker(client: int) -> None:
     threading.Thread(target=watch, name="vecq-client-watch", daemon=True).start()
 
 
-def connect(session: Session, model: Model) -> Cluster:
-    """The cluster at ``session.dask``, its workers ready to answer with ``model``."""
-    return Cluster(session.dask or "", model_job(session, model))
+def connect(address: str, options: ModelOptions, model: Model) -> Cluster:
+    """The cluster at ``address``, its workers ready to answer with ``model`` (opened with ``options``)."""
+    return Cluster(address, model_job(options, model))

@@ -112,10 +112,12 @@ def _workers(session: Session, model, blocks: int, stack: contextlib.ExitStack):
     from . import cluster
 
     if session.dask:
-        return stack.enter_context(cluster.connect(session, model))
+        return stack.enter_context(cluster.connect(session.dask, session.options(), model))
     processes = min(os.cpu_count() or 1, blocks)
     if processes > 1 and model.folder is not None:
-        return stack.enter_context(cluster.LocalWorkers(cluster.model_job(session, model), processes))
+        return stack.enter_context(
+            cluster.LocalWorkers(cluster.model_job(session.options(), model), processes)
+        )
     return None
 
 

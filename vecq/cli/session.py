@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
 from ..errors import ExitCode, UsageError
+from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
 from .render import Renderer
@@ -64,42 +65,21 @@ class Session:
             self.env.stderr.write(f"vecq: {message}\n")
             self.env.stderr.flush()
 
+    def options(self) -> ModelOptions:
+        """The model options of this run, as the one value every opener takes."""
+        return ModelOptions(
+            self.model_spec, self.trust, self.limit, self.subwords, self.pool, self.approx, self.nprobe
+        )
+
     def open(self, spec: str | None = None, *, root: str | None = None) -> Model:
         """The model of ``spec`` (a command's own MODEL argument) or of the --model option; ``root``:
         the cache folder (default VECQ_CACHE_DIR's)."""
-        from ..sources.loader import open_model
+        from ..opening import open_with
+        from .progress_bars import reporter_for
 
         if spec:
             self.model_spec = spec
-        from .progress_bars import reporter_for
-
-        model = open_model(
-            self.model_spec,
-            trust=self.trust,
-            limit=self.limit,
-            reporter=reporter_for(self.env),
-            warn=self.warn,
-            root=root,
-        )
-        model.use_subwords = self.subwords
-        model.pool = self.pool
-        if self.approx:
-            from ..ann import index as ann_index
-
-            model.index = ann_index.load(model.folder) if model.folder is not None else None
-            if model.index is not None and self.nprobe is not None:
-                model.index = model.index._replace(meta={**model.index.meta, "nprobe": self.nprobe})
-            if model.index is None:
-                unusable = model.folder is not None and os.path.isdir(index_dir(model.folder))
-                what = (
-                    "an approximate index made by another version of vecq, or damaged"
-                    if unusable
-                    else "no approximate index"
-                )
-                self.warn(
-                    f"{model.info.name} has {what} (build one with 'vecq index build'); answering exactly"
-                )
-        return model
+        return open_with(self.options(), reporter=reporter_for(self.env), warn=self.warn, root=root)
 
     def single_blas_thread_for_one_approx_answer(self) -> None:
         """Call before numpy loads when this process answers one query: with --approx and an index,
@@ -263,7 +243,7 @@ class Session:
             if self.dask:  # connected before any output: an unreachable cluster prints nothing
                 from . import cluster
 
-                workers = stack.enter_context(cluster.connect(self, model))
+                workers = stack.enter_context(cluster.connect(self.dask, self.options(), model))
                 lines = batch.chunks(stream, max(chunk, cluster.BATCH_CHUNK))
                 answered = workers.answered(query, lines)
             else:

@@ -51,3 +51,10 @@ OFFLINE_MODEL = "glove-wiki-gigaword-50"
 def human_size(n: float) -> str:
     """``n`` bytes as a person reads them (the one rule: ``records.Bytes``)."""
     return Bytes(int(n)).human()
+
+
+def default_model() -> str:
+    """The model when none is named: ``VECQ_MODEL``, else GoogleNews."""
+    import os
+
+    return os.environ.get("VECQ_MODEL") or DEFAULT_MODEL

@@ -15,7 +15,7 @@ from ..errors import ModelError, shorten
 from .catalogue import human_size
 
 if TYPE_CHECKING:
-    from .names import Source
+    from .source import Source
 
 
 FASTTEXT_MAGIC = 793712314

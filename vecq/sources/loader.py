@@ -15,7 +15,8 @@ from ..cache import files, layout
 from ..errors import ModelError, VecqError
 from ..progress import NULL_REPORTER, Reporter
 from . import names, readers, text
-from .catalogue import DEFAULT_MODEL
+from .catalogue import default_model
+from .source import Source
 
 if TYPE_CHECKING:
     from ..core.model import Model
@@ -37,10 +38,6 @@ def mapped(folder: str, manifest: dict, limit: int | None = None, name: str | No
     if manifest.get("text") is not None and os.path.exists(tokenizer):
         model.text = text.Encoder(tokenizer, manifest["text"])
     return model
-
-
-def default_model() -> str:
-    return os.environ.get("VECQ_MODEL") or DEFAULT_MODEL
 
 
 class Found(NamedTuple):
@@ -169,7 +166,7 @@ def open_cached(spec: str | None = None, *, limit: int | None = None) -> Model |
 
 
 def build(
-    source: names.Source,
+    source: Source,
     folder: str,
     status: layout.Status,
     reporter: Reporter = NULL_REPORTER,

@@ -18,9 +18,10 @@ from typing import NamedTuple
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
 from . import hub, layouts
-from .catalogue import CATALOGUE, OFFLINE_MODEL
+from .catalogue import CATALOGUE, OFFLINE_MODEL, default_model
 from .download import download, gensim_data_dir
 from .formats import detect_format, regular_file_size
+from .source import Source
 
 FILE_SUFFIXES = (
     ".bin",
@@ -46,22 +47,6 @@ class Wanted(NamedTuple):
     unicode_errors: str = "strict"  # --unicode-errors: words that are not valid UTF-8
 
 
-class Source(NamedTuple):
-    """A model ready to read: what to read, how, under which name and cache key."""
-
-    key: str
-    name: str
-    path: str
-    format: str  # word2vec-bin | word2vec-text | glove-text | fasttext-bin | gensim-kv | gensim-native | kumo
-    # | safetensors (a token table: a checkpoint, a sharded one's index, a static model)
-    limit: int | None = None
-    tensor: str | None = None  # --tensor: the table's name in a checkpoint
-    remote: str | None = None  # a Hub model's address at its commit (hf:OWNER/NAME@COMMIT/PATH)
-    revision: str | None = None  # a Hub model's commit
-    staging: str | None = None  # a folder of fetched parts, removed once converted
-    unicode_errors: str = "strict"  # gensim's unicode_errors for words that are not valid UTF-8
-
-
 READABLE_FORMATS = ("word2vec-bin", "word2vec-text", "glove-text", "fasttext-bin")
 UNICODE_ERRORS = ("strict", "replace", "ignore")
 
@@ -76,8 +61,6 @@ def spec_with(
     if tensor is None and model_format is None and unicode_errors in (None, "strict"):
         return spec
     if spec is None:
-        from .loader import default_model
-
         spec = default_model()
     if tensor is not None:
         spec = f"{spec}#{tensor}"

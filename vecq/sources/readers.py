@@ -18,7 +18,7 @@ from .gensim_calls import one_line, quiet_gensim
 if TYPE_CHECKING:
     import numpy as np
 
-    from .names import Source
+    from .source import Source
 
 
 STREAM_ROWS = 1 << 16  # rows between two hand-overs to the cache writer while gensim parses
