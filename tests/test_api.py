@@ -10,7 +10,8 @@ from gensim.test.utils import datapath
 
 import vecq
 
-# The tests in gensim's test_keyedvectors.py that only read vectors (no adding, saving or attributes).
+# The tests in gensim's own gensim/test/test_keyedvectors.py that only read vectors (no adding,
+# saving or attributes).
 GENSIM_QUERY_TESTS = [
     "test_most_similar",
     "test_most_similar_vector",

@@ -205,3 +205,50 @@ def test_no_module_imports_itself_round_about():
 
 def test_the_circle_finder_finds_a_circle():
     assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+DOCS = PACKAGE.parent / "docs"
+
+
+def test_the_map_in_design_md_is_the_allow_list():
+    import re
+
+    text = (DOCS / "design.md").read_text()
+    table = text.split("| part | may import |")[1].split("\n\n")[0]
+    drawn = {}
+    for part, allowed in re.findall(r"^\| (\w+) \| (.*?) \|$", table, re.M):
+        drawn[f"vecq.{part}"] = (
+            set() if allowed.startswith("(") else {f"vecq.{a}" for a in allowed.split(", ")}
+        )
+    checked = {part: allowed for part, allowed in ALLOWED.items() if part not in ("vecq", "vecq.__main__")}
+    assert drawn == checked
+
+
+def test_every_test_and_module_the_docs_and_comments_name_exists():
+    """A name in docs/ or a comment that no longer exists sends a newcomer looking for nothing."""
+    import re
+
+    root = PACKAGE.parent
+    tests = {
+        p.name: {n.name for n in ast.walk(ast.parse(p.read_text())) if isinstance(n, ast.FunctionDef)}
+        for p in (root / "tests").glob("test_*.py")
+    }
+    files = [
+        *(root / "docs").glob("*.md"),
+        *root.glob("*.md"),
+        *PACKAGE.rglob("*.py"),
+        *(root / "tests").glob("*.py"),
+    ]
+    missing = []
+    for f in files:
+        text = f.read_text()
+        for m in re.finditer(r"(?<![\w/])(?:tests/)?(test_\w+\.py)(?:::(\w+))?", text):
+            name, test = m.groups()
+            if "gensim/test/" in text[max(0, m.start() - 20) : m.start()]:
+                continue  # gensim's own test files
+            if name not in tests or (test and not any(t.startswith(test) for t in tests[name])):
+                missing.append(f"{f.relative_to(root)}: {m.group(0)}")
+        for m in re.finditer(r"(?<![\w/])(?:vecq/)?((?:cli|core|cache|sources|ann)/\w+\.py)", text):
+            if not (PACKAGE / m.group(1)).exists():
+                missing.append(f"{f.relative_to(root)}: {m.group(0)}")
+    assert missing == []

@@ -1,4 +1,5 @@
-"""``similar A B`` without numpy (vecq/cache/rows.py): the same words, the same digits, no numpy import."""
+"""``similar A B`` without numpy (vecq/cache/pair_reader.py): the same words, the same digits, no
+numpy import."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Errors a user can cause, each with the exit status the CLI reports for it.
 
-The engine and the store raise these; only the CLI turns them into a line on stderr, so the library
-stays usable from Python with ordinary exceptions.
+The engine, the cache and the sources raise these; only the CLI turns them into a line on stderr,
+so the library stays usable from Python with ordinary exceptions.
 """
 
 from __future__ import annotations

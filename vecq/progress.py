@@ -1,6 +1,6 @@
-"""Progress reporting as a plain protocol, so the store and the sources never import rich.
+"""Progress reporting as a plain protocol, so the cache and the sources never import rich.
 
-The CLI passes a rich-backed reporter when stderr is a terminal (see ``terminal.py``); everything else
+The CLI passes a rich-backed reporter when stderr is a terminal (``cli/progress_bars.py``); everything else
 gets ``NULL_REPORTER``, which draws nothing.
 """
 

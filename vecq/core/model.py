@@ -58,7 +58,7 @@ class Model:
         self._zero_rows: np.ndarray | None = None
         self.folder = None  # the cache folder, when opened from the cache
         self.limited = False  # the first rows of a larger cache (--limit served from a full cache)
-        self.index = None  # an ivf.Index: when set, neighbour searches are approximate
+        self.index = None  # an ann.index.Index: when set, neighbour searches are approximate
         self.subwords = None  # a subwords.Subwords: vectors for words outside the vocabulary
         self.use_subwords = True  # --no-subwords turns them off
         self.text = None  # a token table's tokenizer (sources/text.Encoder): text -> token ids
@@ -214,7 +214,7 @@ class Model:
         """Cosine of many pairs at once: one gather and one row-wise dot product.
 
         The products are summed in float64 and rounded to float32: the exact cosine of the stored
-        rows, so it does not depend on the summation order (``direct.py`` sums them another way).
+        rows, so it does not depend on the summation order (``cache/pair_reader.py`` sums them another way).
         A word against itself is exactly 1 (0 for an all-zero vector), not 1 minus a rounding error.
         """
         rows_a, rows_b = np.asarray(rows_a), np.asarray(rows_b)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import QueryError, UnknownWordError, shorten
 
-if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (direct.py)
+if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (cache/pair_reader.py)
     from .vocab import Vocab
 
 _SPACES = re.compile(r"[\s_]+")

@@ -34,7 +34,7 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     Evidence is a pickle's first byte, fastText's magic number or a plausible fastText header, a
     word2vec header line, or a GloVe first line of a word and numbers; every number a header claims
     is checked against the file's size before any reader sees the file, so a file of random bytes is
-    refused in milliseconds (tests/test_sources.py::test_random_bytes_are_refused_at_once).
+    refused in milliseconds (tests/test_bad_files.py::test_random_bytes_are_refused_at_once).
     """
     path = os.fspath(path)
     size = regular_file_size(path)

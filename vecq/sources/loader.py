@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..core.model import Model
 
 # The cache's reader and writer (numpy) are imported where a model is mapped or built: finding a
-# ready cache (``ready``) stays free of numpy for the answers that never need it (``cache/rows.py``).
+# ready cache (``ready``) stays free of numpy for the answers that never need it (``cache/pair_reader.py``).
 
 
 def _ignore(message: str) -> None:
