@@ -352,7 +352,7 @@ def main() -> None:
         t, mem = repeat([*VECQ, *argv], env, max(1, min(args.runs, 3)), inputs[inp])
         batch[label] = (t, mem, count / t)
         log(f"batch {label}: {t:.2f}s {mem:.0f}MB {count / t:.0f}/s")
-    # Approximate index (issue: approximate neighbours): build once, then single and batch queries.
+    # Approximate index: build once, then single and batch queries.
     build_t, build_mem = measure([*VECQ, "index", "build"], env)
     os.sync()
     info = json.loads(

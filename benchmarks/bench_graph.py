@@ -166,7 +166,7 @@ exact re-scoring, writing `.npy` arrays).
 | `vecq graph ... --dask` on a LocalCluster of 2 worker processes x 1 thread | {dask_seconds:.1f} s | | {seconds / dask_seconds:.2f}x the local throughput; same bytes: {"yes" if dask_same else "NO"} |
 
 The exact graph and faiss's share {same:.4f} of their neighbours (the rest are ties and float32
-rounding at the k-th place: vecq scores its candidates exactly and breaks ties by row). Issue 18's
+rounding at the k-th place: vecq scores its candidates exactly and breaks ties by row). The
 targets: exact within 1.5x of faiss; `--approx` at least 5x faster than exact with recall@10 of at
 least 0.95; the two-worker cluster at least 0.8x the local throughput.
 

@@ -100,7 +100,7 @@ def test_version_attribute():
 
 
 def test_an_empty_model_name_is_an_error_not_the_default():
-    """Issue 14, item 31."""
+    """An empty model name is an error, never the default model."""
     from vecq.errors import ModelError
 
     with pytest.raises(ModelError, match="empty model name"):

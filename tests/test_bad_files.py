@@ -1,4 +1,4 @@
-"""Bad model files: refused within a second, in one line saying what is wrong (issue 14, 5, 15-17, 26)."""
+"""Bad model files: refused within a second, in one line saying what is wrong."""
 
 from __future__ import annotations
 

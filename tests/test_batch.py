@@ -182,7 +182,7 @@ def test_a_threshold_at_a_score_answers_alone_and_in_a_batch(glove):
     ],
 )
 def test_one_record_per_input_line_whatever_the_options(args, lines, why):
-    """Issue 14, item 1: a query with no answer is a record with status none that says why."""
+    """A query with no answer is a record with status none that says why."""
     result = invoke(args, input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.stderr
     rows = tsv(result.stdout)

@@ -1,4 +1,4 @@
-"""What a cache belongs to and when it may answer: the cache defects of issue 14 (items 7 to 14, 23).
+"""What a cache belongs to and when it may answer: what a new user tripped over in the cache.
 
 Each test reproduces the defect as the issue describes it and fails on the code before the fix.
 """
@@ -37,7 +37,7 @@ def ok_entries(cache):
 
 
 def test_a_file_that_grows_while_it_is_converted_is_not_cached(cache, tmp_path, small_words, monkeypatch):
-    """Item 7: GloVe text appended to during the conversion: nothing cached, one clear error."""
+    """GloVe text appended to during the conversion: nothing cached, one clear error."""
     words, vectors = small_words
     path = tmp_path / "growing.txt"
     with open(path, "w") as f:
@@ -60,7 +60,7 @@ def test_a_file_that_grows_while_it_is_converted_is_not_cached(cache, tmp_path, 
 
 
 def test_a_cache_whose_source_is_gone_still_answers_and_says_so_once(cache, small_model):
-    """Item 8: the source file deleted after conversion."""
+    """The source file deleted after conversion."""
     invoke(["-m", str(small_model), "cache", "build"])
     small_model.unlink()
     first = invoke(["-m", str(small_model), "similar", "king", "queen"])
@@ -73,7 +73,7 @@ def test_a_cache_whose_source_is_gone_still_answers_and_says_so_once(cache, smal
 
 
 def test_a_named_model_is_not_downloaded_again_once_cached(cache, tmp_path, monkeypatch):
-    """Item 8, a gensim-data name: its cache answers without the download and with no network."""
+    """A gensim-data name: its cache answers without the download and with no network."""
     monkeypatch.setenv("VECQ_GENSIM_DATA_URL", "http://127.0.0.1:9")  # nothing listens there
     result = invoke(["-m", "glove-wiki-gigaword-50", "cache", "build"])
     assert result.exit_code == 0
@@ -89,7 +89,7 @@ def test_a_named_model_is_not_downloaded_again_once_cached(cache, tmp_path, monk
 @pytest.mark.parametrize("name", ["vectors.npy", "keys.npy", "words.bin", "order.npy"])
 @pytest.mark.slow
 def test_a_damaged_cache_is_rebuilt_from_its_source(cache, small_model, name):
-    """Item 9: bytes overwritten, same size: detected, converted again, answers right."""
+    """Bytes overwritten, same size: detected, converted again, answers right."""
     expected = invoke(["-m", str(small_model), "similar", "king", "queen"]).stdout
     target = cache_folder(small_model) / name
     data = bytearray(target.read_bytes())
@@ -140,7 +140,7 @@ def test_cache_clear_asks_on_a_terminal(cache, small_model):
 
 
 def test_caches_are_keyed_by_the_resolved_file(cache, tmp_path, small_words):
-    """Item 10: the same file by a relative name, through a symlink, and a same-named file elsewhere."""
+    """The same file by a relative name, through a symlink, and a same-named file elsewhere."""
     words, vectors = small_words
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
@@ -166,7 +166,7 @@ def test_caches_are_keyed_by_the_resolved_file(cache, tmp_path, small_words):
 
 
 def test_an_edit_that_restores_size_and_mtime_is_still_noticed(cache, tmp_path, small_words):
-    """Item 11: same size, mtime put back: the ctime and inode tell."""
+    """Same size, mtime put back: the ctime and inode tell."""
     words, vectors = small_words
     path = write_text_model(tmp_path / "m.txt", words[:300], vectors[:300])
     before = invoke(["-m", str(path), "similar", "he", "she"]).stdout
@@ -202,7 +202,7 @@ def test_a_kv_files_companion_array_is_part_of_its_identity(cache, tmp_path, sma
 
 
 def test_limit_is_served_from_the_full_cache(cache, small_model):
-    """Item 12 and item 23."""
+    """--limit N with the whole model cached: its first N rows, no second conversion."""
     invoke(["-m", str(small_model), "cache", "build"])
     folders = set(os.listdir(cache))
     result = invoke(["-m", str(small_model), "--limit", "1000", "neighbors", "king", "-n", "5"])
@@ -229,7 +229,7 @@ def test_a_limited_cache_is_still_made_when_no_full_one_exists(cache, small_mode
 
 @pytest.mark.slow
 def test_a_second_vecq_says_what_it_waits_for(cache, small_model):
-    """Item 13, in process: the lock is held, the second open waits and says so."""
+    """In process: the lock is held, the second open waits and says so."""
     from vecq.cache import files
 
     folder = cache_folder(small_model)
@@ -246,7 +246,8 @@ def test_a_second_vecq_says_what_it_waits_for(cache, small_model):
 def test_cache_clear_removes_the_locks_of_failed_conversions_and_list_counts_the_index(
     cache, small_model, tmp_path
 ):
-    """Item 14."""
+    """A failed conversion's lock goes with `cache clear`; `cache list` counts the index in a size
+    (bytes in JSON, a person's size in a table)."""
     bad = tmp_path / "bad.txt"
     bad.write_text("2 3\na 1 2 3\nb 1 2\n")  # a short row: the conversion fails
     assert invoke(["-m", str(bad), "info"]).exit_code == 4
@@ -256,7 +257,9 @@ def test_cache_clear_removes_the_locks_of_failed_conversions_and_list_counts_the
     (row,) = json.loads(invoke(["cache", "list", "-f", "json"]).stdout)
     on_disk = sum(p.stat().st_size for p in cache_folder(small_model).rglob("*") if p.is_file())
     index = sum(p.stat().st_size for p in (cache_folder(small_model) / "ivf").rglob("*") if p.is_file())
-    assert index > 0 and row["size"] == _human(on_disk)
+    assert index > 0 and row["size"] == on_disk
+    (shown,) = tsv(invoke(["cache", "list", "-f", "tsv"]).stdout)
+    assert shown["size"] == _human(on_disk)
     assert invoke(["cache", "clear", "--all"]).exit_code == 0
     assert list(cache.iterdir()) == []
 

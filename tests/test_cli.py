@@ -271,7 +271,7 @@ def test_the_program_runs_atexit_handlers_and_keeps_its_exit_code(tmp_path):
     ],
 )
 def test_closed_or_full_streams_are_one_line_never_a_traceback(glove, session_cache, shell, says):
-    """Issue 14, item 22 (exit 1 for output that cannot be written, 2 for input that cannot be read)."""
+    """Exit 1 for output that cannot be written, 2 for input that cannot be read."""
     script = f"{sys.executable} -m vecq {' '.join(M)} {shell}"
     env = {**__import__("os").environ, "VECQ_CACHE_DIR": str(session_cache)}
     proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=60)
@@ -304,7 +304,7 @@ WEIRD = [
 
 @pytest.mark.parametrize("word", WEIRD)
 def test_tsv_escapes_reversibly(word):
-    """Issue 14, item 27: every character survives a TSV round trip, and a tab is not a backslash-t."""
+    """Every character survives a TSV round trip, and a tab is not a backslash-t."""
     from vecq.cli.render import tsv_cell
 
     cell = tsv_cell(word)
@@ -377,7 +377,7 @@ def test_odd_shows_words_as_typed_and_reports_a_tie(glove):
     ],
 )
 def test_operators_written_against_words(args):
-    """Issue 14, item 18: -word and +word are terms, on the command line and inside quotes."""
+    """-word and +word are terms, on the command line and inside quotes."""
     result = run([*M, *args])
     assert result.exit_code == 0, result.stderr
     assert tsv(result.stdout)[0]["word"] == "queen"
@@ -416,7 +416,7 @@ def test_a_nan_threshold_is_refused():
 
 
 def test_vector_reads_words_from_stdin(glove):
-    """Issue 14, item 19: '-' reads standard input in every command, vector included."""
+    """'-' reads standard input in every command, vector included."""
     result = run([*M, "vector", "-", "-f", "jsonl"], input="cat\n-\nqqzzxq\n")
     records = [json.loads(x) for x in result.stdout.splitlines()]
     assert [r["word"] for r in records] == ["cat", "-", "qqzzxq"]
@@ -428,7 +428,7 @@ def test_vector_reads_words_from_stdin(glove):
 
 @pytest.mark.slow
 def test_every_unknown_word_is_reported_and_long_words_are_shortened():
-    """Issue 14, item 24."""
+    """Several unknown words are named in one line, each with its suggestions; a long word is shortened."""
     result = run([*M, "similar", "kiten", "doggg"])
     (line,) = result.stderr.splitlines()
     assert "'kiten'" in line and "'doggg'" in line and "kitten" in line and result.exit_code == 3
@@ -439,7 +439,7 @@ def test_every_unknown_word_is_reported_and_long_words_are_shortened():
 
 
 def test_completion_offers_the_most_frequent_words_first(glove):
-    """Issue 14, item 29: on a big vocabulary the frequent word comes before rare ones."""
+    """On a big vocabulary the frequent word comes before rare ones."""
     offered = glove.vocab.complete("kit", limit=10)
     assert "kitchen" in offered and "kit" in offered
     rows = [glove.vocab.index(w) for w in offered]

@@ -1,4 +1,4 @@
-"""``--dask`` (issue 18, part 3): graphs and batches on a Dask cluster of two worker processes.
+"""``--dask``: graphs and batches on a Dask cluster of two worker processes.
 
 The cluster is a real ``distributed.LocalCluster`` (a scheduler in this process, two worker
 processes under nannies, one thread each). Every job's output is compared with the same job run in

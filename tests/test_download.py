@@ -111,7 +111,7 @@ def test_no_network_says_what_and_what_instead(monkeypatch, tmp_path):
 
 
 def test_download_of_the_offline_glove_says_it_is_installed():
-    """Issue 14, item 30."""
+    """The offline GloVe is installed, not downloaded: `download` says so and fetches nothing."""
     from click.testing import CliRunner
 
     from vecq.cli import cli

@@ -110,7 +110,7 @@ def test_similar_with_three_words_gives_every_pair_once_in_pipes(kv):
 )
 @pytest.mark.parametrize("fmt", ["tsv", "csv", "json", "jsonl"])
 def test_any_word_works_in_the_pairwise_matrix(words, fmt, glove):
-    """Issue 14, item 3: words named like columns, and repeated words, are pairs like any other."""
+    """Words named like columns, and repeated words, are pairs like any other."""
     result = invoke(["similar", *words, "-f", "jsonl" if fmt == "jsonl" else fmt])
     assert result.exit_code == 0, result.stderr
     n = len(words)
@@ -193,7 +193,7 @@ def test_models_lists_the_catalogue_offline():
     names = [d["name"] for d in data]
     assert "word2vec-google-news-300" in names and "glove-twitter-200" in names
     glove = next(d for d in data if d["name"] == "glove-wiki-gigaword-50")
-    assert glove["downloaded"] == "yes" and glove["vocabulary"] == 400000
+    assert glove["downloaded"] is True and glove["vocabulary"] == 400000
 
 
 def test_repl_answers_words_expressions_and_similarities():

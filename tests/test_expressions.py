@@ -1,4 +1,4 @@
-"""Weighted expressions (issue 17, part 5): ``2*king - man + woman`` on the command line, equal to
+"""Weighted expressions: ``2*king - man + woman`` on the command line, equal to
 gensim's ``most_similar`` with ``(word, weight)`` keys."""
 
 from __future__ import annotations

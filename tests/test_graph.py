@@ -1,4 +1,4 @@
-"""``vecq graph`` (issue 18, parts 1 and 2): the k-NN graph of a vocabulary, resumable."""
+"""``vecq graph``: the k-NN graph of a vocabulary, resumable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Models on the Hugging Face Hub (issue 16), from a Hub on 127.0.0.1 that these tests start.
+"""Models on the Hugging Face Hub, from a Hub on 127.0.0.1 that these tests start.
 
 Every repo is built here with the real libraries: gensim's ``KeyedVectors.save`` (as the fse repos
 are), model2vec's ``StaticModel.save_pretrained``, safetensors' writer and Hugging Face's tokenizers.
@@ -533,7 +533,7 @@ def test_safetensors_own_loader_agrees_on_the_gpt2_fixture(hub):
 
 
 def test_text_through_a_static_model_equals_model2vecs_encode(hub):
-    """Issue 17, part 2: a phrase or a sentence is embedded as model2vec embeds it."""
+    """A phrase or a sentence is embedded as model2vec embeds it."""
     from model2vec import StaticModel
 
     oracle = StaticModel.from_pretrained(str(hub.repos["tiny/potion"].folder), force_download=False)
@@ -582,7 +582,7 @@ def test_a_word_of_several_tokens_of_a_language_model(hub):
 
 
 def test_tokens_shows_text_to_tokens_to_ids(hub):
-    """Issue 17, part 3: the lecture's first step, as the model's own tokenizer does it."""
+    """The lecture's first step, as the model's own tokenizer does it."""
     import tokenizers
 
     text = "The fire was burning near Sydney"

@@ -213,7 +213,7 @@ def test_a_killed_index_build_leaves_nothing_used_and_is_swept(tmp_path, medium_
 
 
 def test_approx_never_returns_fewer_than_asked(indexed, glove):
-    """Issue 14, item 4: -n beyond what the probed lists hold is still answered in full."""
+    """-n beyond what the probed lists hold is still answered in full."""
     result = invoke(["neighbors", "cat", "-n", "5000", "--approx", "-f", "jsonl"])
     rows = [json.loads(x) for x in result.stdout.splitlines()]
     assert len(rows) == 5000 and len({r["word"] for r in rows}) == 5000

@@ -109,7 +109,7 @@ def test_batch_answers_equal_single_answers(m, data):
                 and "zero vector" in outcome.error.message
             )
             continue
-        # the same words in the same order with the same scores, to the bit (defect 2 of issue 14)
+        # the same words in the same order with the same scores, to the bit
         assert [(r["word"], r["similarity"]) for r in outcome.records] == [
             (n.word, n.similarity) for n in single
         ]

@@ -1,4 +1,4 @@
-"""Language models' token-embedding tables in local safetensors checkpoints (issue 16, part 4, begun).
+"""Language models' token-embedding tables in local safetensors checkpoints.
 
 The fixtures are built here with the real libraries: a byte-level BPE tokenizer trained by
 ``tokenizers`` on gensim's Lee corpus, and checkpoints written by ``safetensors``; safetensors'

@@ -1,4 +1,4 @@
-"""Models side by side (issue 17, part 6): ``-m`` given several times answers once per model."""
+"""Models side by side: ``-m`` given several times answers once per model."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def test_a_pickle_that_would_run_code_is_refused_and_runs_nothing(tmp_path):
 
 @pytest.mark.parametrize("inline", [True, False], ids=["arrays-in-the-pickle", "vectors-npy-beside-it"])
 def test_a_keyedvectors_file_opens_without_trust_as_gensim_reads_it(small_kv, tmp_path, monkeypatch, inline):
-    """Issue 16, part 1 (begun): an allow-list unpickler reads gensim's KeyedVectors as data."""
+    """An allow-list unpickler reads gensim's KeyedVectors as data."""
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "m.kv"
     small_kv.save(str(path), sep_limit=10**12 if inline else 0)

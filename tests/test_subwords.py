@@ -1,4 +1,4 @@
-"""fastText subwords (issue 17, part 1): words outside the vocabulary get fastText's vector.
+"""fastText subwords: words outside the vocabulary get fastText's vector.
 
 The oracle is gensim's ``FastTextKeyedVectors`` (``load_facebook_vectors``), on gensim's own
 fastText test files and on a model trained here by gensim's ``FastText`` and written with

@@ -28,3 +28,18 @@ def test_no_check_hides_in_an_assertion_message():
 
 def test_the_search_finds_a_hidden_check():
     assert weak_asserts("assert a == 0, b and c == 'x'\nassert (a, 'msg')\nassert a, b\n") == [1, 2]
+
+
+def test_code_and_tests_say_what_they_check_not_which_issue_asked():
+    import re
+
+    root = TESTS.parent
+    files = [*(root / "vecq").rglob("*.py"), *TESTS.glob("*.py"), *(root / "benchmarks").glob("*.py")]
+    pattern = re.compile(r"\bissue[ -]\d+|\(issue\b|\bdefect \d+ of", re.I)
+    found = [
+        f"{p.relative_to(root)}:{n}"
+        for p in files
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line) and "pattern = re.compile" not in line
+    ]
+    assert found == []

@@ -1,4 +1,4 @@
-"""What a person sees on a terminal (issue 19), against golden files, at 80 and 120 columns, with and
+"""What a person sees on a terminal, against golden files, at 80 and 120 columns, with and
 without colour. ``VECQ_UPDATE_GOLDEN=1 python -m pytest tests/test_terminal.py`` rewrites them on
 purpose; look at the diff before committing it. Pipes are not concerned: the pipeline tests hold them.
 """

@@ -1,4 +1,4 @@
-"""Vectors in and out (issue 17, part 4): the neighbours of a vector, many vectors to .npy, and
+"""Vectors in and out: the neighbours of a vector, many vectors to .npy, and
 ``vecq export`` read back by gensim, numpy and safetensors."""
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def load(
     return Vectors(open_with(options, warn=logger.warning))
 
 
-open = load  # noqa: A001  (vecq.open reads naturally; the builtin is untouched elsewhere)
+open = load
 
 
 def _ensure_list(value) -> list:

@@ -121,7 +121,7 @@ def open_regular(path: str):
             raise IsADirectoryError(f"{os.path.basename(path)} is not a regular file")
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
-        return open(fd, "rb", buffering=0, closefd=True)  # noqa: SIM115 (the caller closes it)
+        return open(fd, "rb", buffering=0, closefd=True)
     except BaseException:
         os.close(fd)
         raise

@@ -56,7 +56,7 @@ class VecqGroup(click.Group):
             _silence_stdout()
             return int(ExitCode.OK)
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             rv = super().main(args, prog_name or "vecq", complete_var, standalone_mode=False, **extra)
         except VecqError as e:

@@ -284,6 +284,6 @@ def open_input(source: str, option: str = "--input") -> contextlib.AbstractConte
             raise UsageError(f"standard input is closed; give the lines in a file with {option} FILE")
         return contextlib.nullcontext(getattr(stdin, "buffer", stdin))
     try:
-        return open(source, "rb")  # noqa: SIM115 (the caller closes it)
+        return open(source, "rb")
     except OSError as e:
         raise UsageError(f"cannot read {source}: {e.strerror or e}; check the path given to {option}") from e

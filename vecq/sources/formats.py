@@ -255,7 +255,7 @@ def open_model_file(path: str) -> BinaryIO:
         import gzip
 
         return gzip.open(path, "rb")
-    return open(path, "rb")  # noqa: SIM115 (the caller closes it)
+    return open(path, "rb")
 
 
 def header_shape(source: Source) -> tuple[int, int] | None:

@@ -89,7 +89,7 @@ def _note_source_gone(folder: str, name: str, source: str, warn: Callable[[str],
         return
     warn(f"{source} is gone; {name} is answered from its cache ('vecq cache clear {name}' removes it)")
     with contextlib.suppress(OSError):
-        open(marker, "w").close()  # noqa: SIM115 (an empty marker file)
+        open(marker, "w").close()
 
 
 def open_model(
