@@ -238,10 +238,7 @@ class Vectors:
         """gensim's ``get_mean_vector``: the weighted mean of words (unit first, by default) or vectors."""
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
-        if isinstance(weights, list):
-            weights = np.array(weights)
-        if weights is None:
-            weights = np.ones(len(keys))
+        weights = np.ones(len(keys)) if weights is None else np.asarray(weights)
         if len(keys) != weights.shape[0]:
             raise ValueError("keys and weights array must have same number of elements")
         mean = np.zeros(self.vector_size, np.float32)

@@ -9,6 +9,7 @@ the error class (a model's file: ``ModelError``, exit 4). A leaf: it imports onl
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .errors import ModelError, VecqError
@@ -51,7 +52,11 @@ def parse(
 
 
 def load(
-    path: str, what: str = "JSON", missing: str | None = None, max_bytes: int = MAX_FILE, error=ModelError
+    path: str,
+    what: str = "JSON",
+    missing: str | None = None,
+    max_bytes: int = MAX_FILE,
+    error: type[VecqError] = ModelError,
 ) -> Any:
     """A JSON file parsed by ``parse``'s rules; ``error`` in one line for anything else (``missing``:
     the message when it does not exist). A FIFO or a device is refused, never waited on."""
@@ -101,7 +106,7 @@ class Fields:
             raise self.fail(path, "a JSON object", value)
         return value
 
-    def list(self, value: Any, path: str, length: int | None = None) -> list:
+    def array(self, value: Any, path: str, length: int | None = None) -> list[Any]:
         if not isinstance(value, list) or (length is not None and len(value) != length):
             raise self.fail(path, "a list" + (f" of {length}" if length is not None else ""), value)
         return value
@@ -127,10 +132,12 @@ class Fields:
         return float(value)
 
     def integers(self, value: Any, path: str, length: int | None = None, high: int = 1 << 62) -> list[int]:
-        items = self.list(value, path, length)
+        items = self.array(value, path, length)
         return [self.integer(v, f"{path}[{i}]", 0, high) for i, v in enumerate(items)]
 
-    def optional(self, obj: dict, key: str, read, path: str, *args, **kwargs):
+    def optional(
+        self, obj: dict, key: str, read: Callable[..., Any], path: str, *args: Any, **kwargs: Any
+    ) -> Any:
         """``obj[key]`` read by ``read`` (a method of this class), or None when absent or null."""
         value = obj.get(key)
         return None if value is None else read(value, f"{path}{key}" if path else key, *args, **kwargs)

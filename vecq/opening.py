@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from .progress import NULL_REPORTER, Reporter
 
 if TYPE_CHECKING:
-    from .core.model import Model
+    from .core.model import Model, SearchIndex
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def open_with(
     return model
 
 
-def _index(model: Model, nprobe: int | None, warn: Callable[[str], None]):
+def _index(model: Model, nprobe: int | None, warn: Callable[[str], None]) -> SearchIndex | None:
     """The model's approximate index (probing ``nprobe`` lists), or None, said by ``warn``."""
     from .ann import index as ann_index
     from .cache.layout import index_dir

@@ -99,7 +99,7 @@ def build(
             np.save(tmp / f"{name}.npy", array, allow_pickle=False)
         _write_codes(tmp / "codes.npy", matrix, rows, scale, reporter)
         built = time.time() - started
-        index = _open(tmp, {"nprobe": NPROBE_CHOICES[-1]})
+        index = _open(str(tmp), {"nprobe": NPROBE_CHOICES[-1]})
         with reporter.task("measuring recall@10", None):
             meta = measure(index, matrix, exact_top, rng, queries)
         files = {name: (tmp / name).stat().st_size for name in FILES}
@@ -114,7 +114,9 @@ def build(
     return load(folder) or index
 
 
-def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.ndarray, reporter: Reporter):
+def _write_codes(
+    path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.ndarray, reporter: Reporter
+) -> None:
     """The int8 codes of ``matrix[rows]``, in that order, with plain writes (no writable mapping)."""
     n, dims = len(rows), matrix.shape[1]
     step = 65536
@@ -129,5 +131,5 @@ def _write_codes(path: Path, matrix: np.ndarray, rows: np.ndarray, scale: np.nda
             np.divide(block, scale, out=block)
             np.rint(block, out=block)
             np.clip(block, -127, 127, out=block)
-            f.write(memoryview(block.astype(np.int8)))
+            f.write(block.astype(np.int8).data)
             task.update(s + len(chunk))

@@ -19,7 +19,7 @@ matrix's size; scanning them, not the scattered float32 rows, is what makes a pr
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class Index(NamedTuple):
         return int(self.meta["nprobe"])
 
     def search(
-        self, matrix: np.ndarray, q: np.ndarray, exclude: list[list[int]], k: int, **options: object
+        self, matrix: np.ndarray, q: np.ndarray, exclude: list[list[int]], k: int, **options: Any
     ) -> list[list[tuple[int, float]]]:
         """Top ``k`` (row, exact score) per unit query ``q``: ``search.search`` over this index.
 

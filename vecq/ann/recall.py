@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .index import NPROBE_CHOICES, TARGET_RECALL, Index
 from .search import CANDIDATES, _probes, search
 
 
-def measure(index: Index, matrix: np.ndarray, exact_top, rng: np.random.Generator, queries: int) -> dict:
+def measure(
+    index: Index,
+    matrix: np.ndarray,
+    exact_top: Callable[[np.ndarray, list[list[int]], int], list[list[tuple[int, float]]]],
+    rng: np.random.Generator,
+    queries: int,
+) -> dict:
     """Recall@10 against exact search for growing nprobe; the smallest reaching the target is kept.
 
     The queries are words among the 100,000 most frequent (what people ask about). At the chosen

@@ -14,12 +14,16 @@ from ..core.model import exact_dots
 class Lists(Protocol):
     """What a search reads of an index (``index.Index`` is one): its lists, their rows and codes."""
 
-    centroids: np.ndarray
-    rows: np.ndarray
-    offsets: np.ndarray
-    codes: np.ndarray
-    scale: np.ndarray
-
+    @property
+    def centroids(self) -> np.ndarray: ...
+    @property
+    def rows(self) -> np.ndarray: ...
+    @property
+    def offsets(self) -> np.ndarray: ...
+    @property
+    def codes(self) -> np.ndarray: ...
+    @property
+    def scale(self) -> np.ndarray: ...
     @property
     def nprobe(self) -> int: ...
 
@@ -127,10 +131,14 @@ def search(
     floor = np.full(m, lowest, dtype=np.float32)
     flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
     found = Found([], [], [])
-    for groups, nearest_first in ((_groups(nearest, np.arange(m)), True), (_groups(flat, owners), False)):
-        groups = list(groups)
+    for grouped, nearest_first in ((_groups(nearest, np.arange(m)), True), (_groups(flat, owners), False)):
+        groups = list(grouped)
         if m >= PARALLEL_QUERIES:  # a query's floor is set by its one nearest group: no races
-            parts = threads.shares(lambda share, first=nearest_first: scan(share, first), groups)
+
+            def scan_share(share: Sequence[tuple[int, np.ndarray]], first: bool = nearest_first) -> Found:
+                return scan(share, first)
+
+            parts = threads.shares(scan_share, groups)
         else:
             parts = [scan(groups, nearest_first)]
         for part in parts:

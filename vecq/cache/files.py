@@ -12,9 +12,16 @@ import contextlib
 import os
 import zlib
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from ..errors import CacheError, OutputError
+
+Buffer = Any  # bytes, a memoryview or an array: anything with the buffer protocol
+
+
+class Writable(Protocol):
+    def write(self, data: Any, /) -> Any: ...
+
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,7 +34,7 @@ def as_path(path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def rmtree(path: Path, ignore_errors: bool = False) -> None:
+def rmtree(path: str | os.PathLike, ignore_errors: bool = False) -> None:
     """``shutil.rmtree``, imported when it runs: shutil (with bz2, lzma) stays out of a query's start-up."""
     import shutil
 
@@ -81,12 +88,12 @@ class AlignedWriter:
 
     UNIT = 1 << 21
 
-    def __init__(self, f):
+    def __init__(self, f: Writable):
         self.f = f
         self._buf = bytearray(self.UNIT)
         self._fill = 0
 
-    def write(self, data) -> None:
+    def write(self, data: Buffer) -> None:
         view = memoryview(data).cast("B")
         while view:
             n = min(len(view), self.UNIT - self._fill)
@@ -100,7 +107,7 @@ class AlignedWriter:
     def __enter__(self) -> AlignedWriter:
         return self
 
-    def __exit__(self, kind, *_) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         if kind is None:  # the last, partial unit; after a failure the file is discarded anyway
             self.flush()
 
@@ -117,13 +124,13 @@ class SummedWriter:
     """Passes writes on to ``f`` and takes the crc32 of every ``CHECK_BLOCK`` bytes as they pass:
     the checksums of what was meant to be written, to compare with what the disk gives back."""
 
-    def __init__(self, f):
+    def __init__(self, f: Writable):
         self.f = f
         self.sums: list[int] = []
         self._crc = 0
         self._filled = 0
 
-    def write(self, data) -> None:
+    def write(self, data: Buffer) -> None:
         view = memoryview(data).cast("B")
         self.f.write(view)
         while view:
@@ -153,7 +160,7 @@ def block_sums(path: str | os.PathLike, start: int = 0, stop: int | None = None)
     return sums
 
 
-def npy_header(f, shape: tuple[int, ...], dtype: str = "float32") -> None:
+def npy_header(f: Writable, shape: tuple[int, ...], dtype: str | type = "float32") -> None:
     """The header of a .npy file whose rows are then appended with plain writes."""
     import numpy as np  # the writers have it already; readers of this module need not pay for it
 
@@ -232,7 +239,7 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
 
     path = os.fspath(path)
 
-    def wrapped(raw):
+    def wrapped(raw: BinaryIO) -> Any:
         return io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False) if text else raw
 
     if path == STDOUT:

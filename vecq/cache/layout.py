@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import zlib
-from typing import NamedTuple, Protocol
+from typing import BinaryIO, NamedTuple, Protocol, TypedDict, cast
 
 from .. import jsondata
 from ..errors import CacheError
@@ -45,16 +45,47 @@ SOURCE_GONE = "source-gone"  # a marker file: the note that the source is gone w
 CHECKED_BYTES = 4096  # at each end of each file: the npy headers and the first and last rows
 
 
+class Manifest(TypedDict, total=False):
+    """What ``manifest.json`` holds (written last by ``writer.Conversion``; every field read here is
+    checked for its type by ``check`` before the manifest is used)."""
+
+    format: int  # FORMAT_VERSION
+    key: str  # the cache's key: a file's resolved path, a catalogue name, a Hub name
+    name: str  # the name it was converted under
+    source: str  # the file it was read from, or the Hub address with its commit
+    source_format: str
+    source_identity: list[list] | None  # name, size, mtime, ctime, inode of the file and companions
+    revision: str | None  # a Hub model's commit
+    table: dict | None  # a token table's tensor, dtype, shape, tokenizer
+    subwords: dict | None  # fastText: minn, maxn, bucket
+    text: dict | None  # how a token table reads text (sources/text.py)
+    limit: int | None
+    rows: int
+    dimensions: int
+    created: str
+    zero_rows: list[int] | None
+    files: dict[str, int]  # each file's size
+    block_size: int  # the bytes each checksum of BLOCK_SUMS covers
+    checksums: dict[str, int]  # each file's crc32 of its first and last CHECKED_BYTES
+
+
 class Origin(Protocol):
     """What the cache knows of a model's source (``sources.source.Source`` is one)."""
 
-    key: str
-    name: str
-    path: str
-    format: str
-    limit: int | None
-    remote: str | None
-    revision: str | None
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def limit(self) -> int | None: ...
+    @property
+    def remote(self) -> str | None: ...
+    @property
+    def revision(self) -> str | None: ...
 
 
 def index_dir(folder: str | os.PathLike) -> str:
@@ -107,7 +138,7 @@ def identity(path: str) -> list[list]:
     return out
 
 
-def open_regular(path: str):
+def open_regular(path: str) -> BinaryIO:
     """``path`` opened for reading (unbuffered bytes) if it is a regular file; OSError otherwise.
 
     Opened without blocking, then checked: a FIFO or a device put in place of a cache file is
@@ -121,7 +152,7 @@ def open_regular(path: str):
             raise IsADirectoryError(f"{os.path.basename(path)} is not a regular file")
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
-        return open(fd, "rb", buffering=0, closefd=True)
+        return cast(BinaryIO, open(fd, "rb", buffering=0, closefd=True))
     except BaseException:
         os.close(fd)
         raise
@@ -152,7 +183,7 @@ def first_block_sum(sizes: dict[str, int], name: str, block: int) -> int:
     raise KeyError(name)
 
 
-def block_as_written(folder: str, manifest: dict, name: str, block: int) -> bool:
+def block_as_written(folder: str, manifest: Manifest, name: str, block: int) -> bool:
     """Is block ``block`` of the cache file ``name`` as it was written? (True for an older cache.)"""
     import zlib
 
@@ -166,7 +197,7 @@ def block_as_written(folder: str, manifest: dict, name: str, block: int) -> bool
         return zlib.crc32(os.pread(f.fileno(), size, block * size)) == expected
 
 
-def damaged_blocks(folder: str, manifest: dict) -> list[tuple[str, int]]:
+def damaged_blocks(folder: str, manifest: Manifest) -> list[tuple[str, int]]:
     """(file, block) of every block whose bytes are not those written: the whole cache read once.
 
     An empty list for a cache whose every byte is as written; a cache of an older vecq (no block
@@ -211,9 +242,9 @@ def _check_manifest(manifest: dict) -> None:
         for name, value in f.object(manifest.get(key), key).items():
             f.integer(value, f"{key}[{name!r}]", 0, (1 << 62) if key == "files" else 0xFFFFFFFF)
     f.optional(manifest, "zero_rows", f.integers, "")
-    identity = f.optional(manifest, "source_identity", f.list, "") or []
+    identity = f.optional(manifest, "source_identity", f.array, "") or []
     for i, entry in enumerate(identity):
-        f.string(f.list(entry, f"source_identity[{i}]", 5)[0], f"source_identity[{i}][0]")
+        f.string(f.array(entry, f"source_identity[{i}]", 5)[0], f"source_identity[{i}][0]")
         for j in range(1, 5):
             f.integer(entry[j], f"source_identity[{i}][{j}]")
     for key in ("table", "text"):
@@ -236,9 +267,16 @@ class Status(NamedTuple):
 
     ok: bool
     reason: str = ""
-    manifest: dict | None = None
+    manifest: Manifest | None = None
     damaged: bool = False  # the files are not what the manifest says: never to be mapped
     source_gone: bool = False  # usable, but its source no longer exists
+
+    @property
+    def usable(self) -> Manifest:
+        """The manifest of a cache that can be used (``ok``: then there always is one)."""
+        if not self.ok or self.manifest is None:
+            raise ValueError(f"the cache cannot be used: {self.reason}")
+        return self.manifest
 
 
 def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
@@ -258,6 +296,7 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
         if jsondata.Fields("the manifest", CacheError).object(manifest, "it").get("format") != FORMAT_VERSION:
             return Status(False, "made by another version of vecq", manifest)
         _check_manifest(manifest)
+        manifest = cast(Manifest, manifest)
     except CacheError as e:
         return Status(False, f"its manifest is damaged ({e.message})", damaged=True)
     try:
@@ -293,12 +332,12 @@ def check(folder: str | os.PathLike, verify_source: bool = True) -> Status:
 CONTENT_FIELDS = ("rows", "dimensions", "limit", "zero_rows", "files", "checksums", "subwords", "text")
 
 
-def content_identity(manifest: dict) -> dict:
+def content_identity(manifest: Manifest) -> dict:
     """What makes two caches the same model, wherever they were built (``cli/cluster.py``)."""
     return {name: manifest.get(name) for name in CONTENT_FIELDS}
 
 
-def model_info(manifest: dict, limit: int | None = None, name: str | None = None) -> ModelInfo:
+def model_info(manifest: Manifest, limit: int | None = None, name: str | None = None) -> ModelInfo:
     """The model as records show it (``name``: as the user named it this time, default the first
     name it was converted under); with ``limit``, the first ``limit`` rows of a full cache."""
     rows = manifest["rows"] if limit is None else min(limit, manifest["rows"])

@@ -36,7 +36,7 @@ from ..core.subwords import ngram_rows
 from ..core.words import Match, find_word
 from ..errors import UnknownWordError, VecqError
 from ..records import ModelInfo
-from .layout import block_as_written, model_info
+from .layout import Manifest, block_as_written, model_info
 
 _MAGIC = b"\x93NUMPY"
 _CODES = {"<f4": "f", "<i4": "i", "<i8": "q"}
@@ -73,7 +73,7 @@ class _Npy:
 class _Cache:
     """The arrays a lookup and a row need, open for the length of one answer."""
 
-    def __init__(self, stack: ExitStack, folder: str, manifest: dict):
+    def __init__(self, stack: ExitStack, folder: str, manifest: Manifest):
         rows, dims = manifest["rows"], manifest["dimensions"]
         self.rows, self.dims = rows, dims
         self.stack, self.folder, self.subwords = stack, folder, manifest.get("subwords")
@@ -87,7 +87,13 @@ class _Cache:
         self.order = _Npy(stack, path("order.npy"), "<i4", (rows,))
         self.blob = stack.enter_context(open(path("words.bin"), "rb", buffering=0))  # noqa: SIM115
 
-    def word(self, row: int) -> bytes:
+    def __len__(self) -> int:
+        return self.rows
+
+    def word(self, row: int) -> str:
+        return self.word_bytes(row).decode("utf-8", "replace")
+
+    def word_bytes(self, row: int) -> bytes:
         a, b = self.offsets.read(row, 2)
         return _pread(self.blob, b - a, a)
 
@@ -97,11 +103,13 @@ class _Cache:
         (The one method of ``Vocab`` that ``words.find_word`` needs when it does not suggest.)
         """
         target = word.encode("utf-8", errors="surrogatepass")
-        at = bisect.bisect_left(range(self.rows), target, key=lambda i: self.word(self.order.read(i)[0]))
+        at = bisect.bisect_left(
+            range(self.rows), target, key=lambda i: self.word_bytes(self.order.read(i)[0])
+        )
         if at == self.rows:
             return None
         (row,) = self.order.read(at)
-        return row if self.word(row) == target else None
+        return row if self.word_bytes(row) == target else None
 
     def find(self, typed: str, subwords: bool) -> Match:
         """``words.find_word`` without suggestions, then the word built from its n-grams."""
@@ -114,7 +122,7 @@ class _Cache:
 
     def build(self, typed: str) -> bool:
         """Build ``typed``'s unit row from its n-grams (as ``core.subwords`` and ``unit_rows`` do)."""
-        s, dims = self.subwords, self.dims
+        s, dims = self.subwords or {}, self.dims
         rows = ngram_rows(typed, s["minn"], s["maxn"], s["bucket"])
         if not rows:
             return False
@@ -153,7 +161,7 @@ class _Cache:
 
 def similarity(
     folder: str,
-    manifest: dict,
+    manifest: Manifest,
     a: str,
     b: str,
     limit: int | None = None,

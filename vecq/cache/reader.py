@@ -14,13 +14,13 @@ from ..core.unit import StoredFloats
 from ..core.vocab import Vocab
 from ..errors import CacheError
 from .files import as_path, rmtree, sweep
-from .layout import BLOCK_SUMS, DAMAGED, Status, block_as_written, cache_root, check, model_info
+from .layout import BLOCK_SUMS, DAMAGED, Manifest, Status, block_as_written, cache_root, check, model_info
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 
-def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str | None = None) -> Model:
+def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: str | None = None) -> Model:
     """Map a checked cache folder; nothing is read until a query touches it.
 
     With ``limit``, the model is the first ``limit`` rows of the cache (``--limit`` served from a
@@ -60,17 +60,18 @@ def map_folder(folder: str, manifest: dict, limit: int | None = None, name: str 
             stored.first(limit),
         )
     checker = BlockChecker(folder, manifest) if manifest["files"].get(BLOCK_SUMS) else None
-    model = Model(vectors, norms, vocab, model_info(manifest, limit, name), stored, checker)
-    model.folder = folder
-    subwords = manifest.get("subwords")
-    if subwords:
+    subwords = None
+    s = manifest.get("subwords")
+    if s:
         from ..core.subwords import Subwords
 
         try:
             ngrams = load("ngrams.npy")
         except (OSError, ValueError) as e:
             raise DamagedCacheError(folder, manifest, str(e)) from e
-        model.subwords = Subwords(ngrams, subwords["minn"], subwords["maxn"], subwords["bucket"])
+        subwords = Subwords(ngrams, s["minn"], s["maxn"], s["bucket"])
+    info = model_info(manifest, limit, name)
+    model = Model(vectors, norms, vocab, info, stored, checker, folder=folder, subwords=subwords)
     model.limited = len(vocab) < manifest["rows"]
     if manifest.get("zero_rows") is not None:
         zero = np.array(manifest["zero_rows"], dtype=np.int64)
@@ -85,7 +86,7 @@ class BlockChecker:
     block without this check (its cost is in docs/benchmarks.md); ``vecq cache verify`` reads all.
     """
 
-    def __init__(self, folder: str, manifest: dict):
+    def __init__(self, folder: str, manifest: Manifest):
         self.folder, self.manifest = folder, manifest
         sizes, dims, rows = manifest["files"], manifest["dimensions"], manifest["rows"]
         self.block = manifest["block_size"]
@@ -94,7 +95,7 @@ class BlockChecker:
         self.data_at = {n: sizes[n] - counts.get(n, rows) * size for n, size in self.row_bytes.items()}
         self.checked: set[tuple[str, int]] = set()
 
-    def __call__(self, name: str, rows) -> None:
+    def __call__(self, name: str, rows: np.ndarray | list[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
         rows = np.asarray(rows, dtype=np.int64).ravel()
         if rows.size == 0:
@@ -125,7 +126,7 @@ def forget(folder: str | os.PathLike, reason: str) -> None:
 class DamagedCacheError(CacheError):
     """A cache folder whose files are not what its manifest says; never mapped."""
 
-    def __init__(self, folder: str, manifest: dict | None, reason: str, rebuild: bool = False):
+    def __init__(self, folder: str, manifest: Manifest | None, reason: str, rebuild: bool = False):
         self.folder = folder
         name = (manifest or {}).get("name") or os.path.basename(folder)
         if rebuild:  # found while answering: marked, and converted again on the next use

@@ -29,12 +29,13 @@ import numpy as np
 from ..core.unit import residuals, unit_rows
 from ..core.vocab import build_arrays
 from ..errors import ModelError
-from ..progress import NULL_REPORTER, Reporter
+from ..progress import NULL_REPORTER, Reporter, Task
 from .files import (
     CHECK_BLOCK,
     AlignedWriter,
     CacheWriteError,
     SummedWriter,
+    Writable,
     as_path,
     block_sums,
     npy_header,
@@ -206,7 +207,7 @@ class _VectorFile:
         import threading
 
         self.tmp, self.source, self.matrix = tmp, source, matrix
-        self.task = None  # a progress task, once the parse is over
+        self.task: Task | None = None  # a progress task, once the parse is over
         self.error: BaseException | None = None
         self.summed: dict[str, SummedWriter] = {}  # each file's checksums of the bytes written
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
@@ -269,7 +270,7 @@ class _VectorFile:
             while not stopped and self._queue.get() is not None:
                 pass
 
-    def _write(self, f, g, h, buf: np.ndarray, start: int, stop: int) -> None:
+    def _write(self, f: Writable, g: Writable, h: Writable, buf: np.ndarray, start: int, stop: int) -> None:
         block = np.asarray(self.matrix[start:stop], dtype=np.float32)
         out, norms = unit_rows(block, out=buf[: len(block)])
         if not np.isfinite(norms).all():  # a NaN or an infinity anywhere in a row shows here
@@ -281,9 +282,9 @@ class _VectorFile:
         if len(far):
             self.far_rows.append(far + start)
             self.far_vectors.append(block[far])
-        f.write(memoryview(out))
-        g.write(memoryview(norms))
-        h.write(memoryview(residual))
+        f.write(out.data)
+        g.write(norms.data)
+        h.write(residual.data)
         _release(self.matrix, start, stop)
 
     def save_far_rows(self) -> None:

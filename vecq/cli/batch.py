@@ -24,7 +24,7 @@ from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
 from ..errors import UnknownWordError, VecqError
-from .render import Renderer
+from .render import Output
 
 LINE_COLUMN = "line"
 STATUS_COLUMNS = ("status", "error")
@@ -70,7 +70,7 @@ def is_skipped(line: str) -> bool:
 
 def _fileno(stream: object) -> int | None:
     try:
-        return stream.fileno()  # type: ignore[union-attr]
+        return stream.fileno()  # type: ignore[attr-defined]
     except (AttributeError, OSError, ValueError):
         return None
 
@@ -120,7 +120,7 @@ def run(
     model: Model,
     query: Query,
     answered: Iterable[Answered],
-    renderer: Renderer,
+    renderer: Output,
     warn: Callable[[str], None],
     strict: bool = False,
 ) -> int:
@@ -128,7 +128,7 @@ def run(
     ``strict``, raises at the first bad line."""
     failed = 0
     noted: set[str] = set()
-    hints: dict[str, VecqError] = {}
+    hints: dict[str, UnknownWordError] = {}
 
     def explained(error: VecqError) -> VecqError:
         """Unknown words' error with suggestions, for the batch's first SUGGESTED_WORDS words."""
@@ -137,7 +137,9 @@ def run(
         for word, found in error.unknown:
             if not found and word not in hints and len(hints) < SUGGESTED_WORDS:
                 hints[word] = UnknownWordError(word, suggestions(model.vocab, word), model.info.name)
-        parts = [hints.get(w) or UnknownWordError(w, found, model.info.name) for w, found in error.unknown]
+        parts: list[UnknownWordError] = [
+            hints.get(w) or UnknownWordError(w, found, model.info.name) for w, found in error.unknown
+        ]
         return UnknownWordError.combine(parts)
 
     for chunk, parsed, outcomes in answered:
@@ -147,7 +149,7 @@ def run(
             outcome = None if isinstance(item, VecqError) else next(answers)
             error = item if outcome is None else outcome.error
             at = {LINE_COLUMN: number}
-            if error is None:
+            if error is None and outcome is not None:
                 for note in outcome.notes:
                     if note not in noted and len(noted) < 1000:
                         noted.add(note)
@@ -159,6 +161,7 @@ def run(
                     records.append({**at, **query.input_record(item, line), "status": "none", "error": why})
                 continue
             failed += 1
+            assert error is not None  # neither answered nor without an answer: it failed
             error = explained(error)
             if strict:
                 renderer.write(records)

@@ -291,6 +291,9 @@ class LocalWorkers:
 
     def __exit__(self, kind, *_: object) -> None:
         if kind is not None:  # interrupted or failed: the blocks under way are not waited for
+            # The pool's manager thread may report the workers it loses: the command is stopping,
+            # and its one line says so; a thread's traceback would be noise after it.
+            threading.excepthook = lambda args: None
             for process in list(getattr(self.pool, "_processes", {}).values()):
                 with contextlib.suppress(OSError, AttributeError):
                     process.kill()
@@ -317,6 +320,9 @@ class LocalWorkers:
                 submit_next()
 
 
+_BLAS_LIMITS: list = []  # a local worker's one-thread BLAS limit, held while the process lives
+
+
 def _local_worker(client: int) -> None:
     """A local worker process: one BLAS thread (the processes are the parallelism), deaf to Ctrl-C,
     and gone within a second of its client (``client``, its parent's pid), however the client ended:
@@ -326,7 +332,7 @@ def _local_worker(client: int) -> None:
     from threadpoolctl import threadpool_limits
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _local_worker.limits = threadpool_limits(1, user_api="blas")  # kept for the process's life
+    _BLAS_LIMITS.append(threadpool_limits(1, user_api="blas"))  # kept for the process's life
 
     def watch() -> None:
         import time

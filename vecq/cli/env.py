@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Literal, TextIO
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Env:
         return "table" if self.stdout_isatty else "tsv"
 
 
-def colour_system() -> str:
+def colour_system() -> Literal["truecolor", "256", "standard"]:
     """The colours the terminal shows, as rich names them, from COLORTERM and TERM now (decided
     here, once, so that every table and picture of a run, and the golden tests, agree)."""
     if os.environ.get("COLORTERM", "").strip().lower() in ("truecolor", "24bit"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -136,16 +137,19 @@ def tokens(session: Session, text, with_vectors: bool) -> None:
                 )
                 continue
             status = "subwords" if m.built else ("respelled" if m.changed else "found")
-            row = None if m.built else m.row
-            records.append({"position": position, "text": word, "token": m.word, "id": row, "status": status})
+            shown_row = None if m.built else m.row
+            records.append(
+                {"position": position, "text": word, "token": m.word, "id": shown_row, "status": status}
+            )
     columns = ["position", "text", "token", "id", "status"]
     if with_vectors:
         columns.append("vector")
         for record in records:
             if record["status"] == "token" or record["status"] in ("found", "respelled"):
-                record["vector"] = model.raw_vector(record["id"]).astype(float).tolist()
+                record["vector"] = model.raw_vector(int(cast(int, record["id"]))).astype(float).tolist()
             elif record["status"] == "subwords":
-                record["vector"] = model.raw_vector(model.lookup(record["text"]).row).astype(float).tolist()
+                built = model.lookup(str(record["text"]))
+                record["vector"] = model.raw_vector(built.row).astype(float).tolist()
     with session.renderer(tuple(columns), f"tokens of {whole}", model) as out:
         out.write(records)
 

@@ -24,7 +24,9 @@ def command_tree(
     if isinstance(cmd, click.Group):
         ctx = click.Context(cmd)
         for name in cmd.list_commands(ctx):
-            yield from command_tree(cmd.get_command(ctx, name), (*path, name))
+            sub = cmd.get_command(ctx, name)
+            if sub is not None:
+                yield from command_tree(sub, (*path, name))
 
 
 class VecqGroup(click.Group):

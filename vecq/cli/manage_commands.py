@@ -116,7 +116,7 @@ def cache_verify(session: Session, model: str | None) -> int | None:
     for folder, status in found:
         problem = status.reason if status.damaged else ""
         if status.ok:
-            bad = layout.damaged_blocks(str(folder), status.manifest)
+            bad = layout.damaged_blocks(str(folder), status.usable)
             if bad:
                 files = sorted({name for name, _ in bad})
                 problem = f"{len(bad)} block(s) of {', '.join(files)} changed after they were written"

@@ -254,6 +254,7 @@ def approx_option(f: Callable) -> Callable:
         # Outside session_options this sets the group's Session, which session_options then copies;
         # inside, the command's own (session_options made it the context's object).
         session = click.get_current_context().find_object(Session)
+        assert session is not None  # the group makes one before any command runs
         session.approx, session.nprobe = approx or nprobe is not None, nprobe
         return f(*args, **kwargs)
 
@@ -274,7 +275,9 @@ def dask_option(f: Callable) -> Callable:
     @functools.wraps(f)
     def wrapper(*args, dask: str | None, **kwargs):
         # As approx_option: the Session of whichever decorator runs first.
-        click.get_current_context().find_object(Session).dask = dask or None
+        session = click.get_current_context().find_object(Session)
+        assert session is not None  # the group makes one before any command runs
+        session.dask = dask or None
         return f(*args, **kwargs)
 
     return wrapper

@@ -60,7 +60,7 @@ def points(model: Model, matches: list[Match], neighbors: int = 0):
         if neighbors:
             for n in model.neighbors([Term(1.0, m)], top=neighbors):
                 row = model.vocab.index(n.word)
-                if row in rows:
+                if row is None or row in rows:
                     continue
                 labels.append(n.word)
                 groups.append(g)

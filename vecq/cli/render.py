@@ -10,6 +10,7 @@ import contextlib
 import json
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any, Literal, Protocol
 
 from ..records import Bytes, ModelInfo, Shape
 from .env import Env, colour_system
@@ -38,10 +39,9 @@ def score_colour(value: float) -> str:
 
 def format_value(value: object) -> str:
     """A cell's text: floats to 6 decimals, lists space-separated, None empty; strings as they are."""
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         return value
-    if kind is float or isinstance(value, float):
+    if isinstance(value, float):
         return "nan" if math.isnan(value) else f"{value:.6f}"
     if value is None:
         return ""
@@ -66,6 +66,12 @@ _TSV_ESCAPES = str.maketrans(
 def tsv_cell(value: object) -> str:
     """``format_value`` escaped for a TSV field (and for a table's cell)."""
     return format_value(value).translate(_TSV_ESCAPES)
+
+
+class Output(Protocol):
+    """Where records go: a ``Renderer``, or one model's share of an output several models write."""
+
+    def write(self, records: Iterable[dict]) -> None: ...
 
 
 class Renderer:
@@ -94,7 +100,7 @@ class Renderer:
         self.header = header
         self._started = False
         self._count = 0
-        self._csv = None
+        self._csv: Any = None  # a csv.writer, for -f csv
         if self.fmt == "csv":
             import csv
 
@@ -161,7 +167,7 @@ class Renderer:
         for c, label in zip(self.columns, self.labels):
             value = first[0].get(c) if first else None
             listed = isinstance(value, (list, tuple))
-            header += [f"{label}{i}" for i in range(1, len(value) + 1)] if listed else [label]
+            header += [f"{label}{i}" for i in range(1, len(value) + 1)] if listed else [label]  # type: ignore[arg-type]
         if self.header:
             self._csv.writerow(header)
 
@@ -180,7 +186,8 @@ class Renderer:
         console = self._console()
         colour = self.env.color
         widths = self._natural_widths(records)
-        columns, labels, left_out = list(self.columns), list(self.labels), []
+        columns, labels = list(self.columns), list(self.labels)
+        left_out: list[str] = []
         for c in reversed(self.droppable):  # the least needed columns, last first
             if _table_width(widths) <= console.width:
                 break
@@ -245,11 +252,12 @@ class Renderer:
 
         title = self.title if first else None
         boxed = _table_width(widths) <= console.width
+        unboxed: dict[str, Any] = {"box": box.SIMPLE_HEAD, "show_edge": False, "collapse_padding": True}
         table = Table(
             title=Text(title) if title else None,
             show_header=self.header,
             header_style="bold",
-            **({} if boxed else {"box": box.SIMPLE_HEAD, "show_edge": False, "collapse_padding": True}),
+            **({} if boxed else unboxed),
         )
         bars = {
             c for c in columns if c in SCORE_COLUMNS and any(isinstance(r.get(c), float) for r in records[:5])
@@ -262,7 +270,7 @@ class Renderer:
             numeric = bool(values) and all(isinstance(v, (int, float)) for v in values)
             listed = any(isinstance(r.get(col), (list, tuple)) for r in records[:5])
             # A number keeps its width (never cut); a long word is cut with an ellipsis; a vector folds.
-            overflow = "fold" if listed or col in bars else "ellipsis"
+            overflow: Literal["fold", "ellipsis"] = "fold" if listed or col in bars else "ellipsis"
             table.add_column(
                 Text(tsv_cell(label)),
                 justify="right" if numeric and col not in bars else "left",
@@ -278,7 +286,7 @@ class Renderer:
         from rich.text import Text
 
         text = tsv_cell(value)
-        if bar:  # the score, then a bar as long as it (block characters: readable without colour)
+        if bar and isinstance(value, float):  # the score, then a bar as long as it (readable without colour)
             return Text.assemble(f"{text:>9} ", (score_bar(value), score_colour(value) if colour else ""))
         if self.heatmap and isinstance(value, float):
             if column == str(row):  # the diagonal: each word against itself

@@ -60,6 +60,7 @@ def _save(readline) -> None:
 
 def answer_line(session: Session, model, line: str, top: int) -> None:
     """One line of the session: a similarity, or the neighbours of a word or expression."""
+    query: SimilarQuery | NeighborsQuery
     if "~" in line:
         parts = [p.strip() for p in line.split("~")]
         query, items, title = SimilarQuery(), [parts], "similarity"

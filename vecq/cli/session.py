@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
@@ -18,7 +18,7 @@ from ..errors import ExitCode, UsageError
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
-from .render import Renderer
+from .render import Output, Renderer
 
 if TYPE_CHECKING:  # queries and batch bring numpy: a two-word 'similar' never needs them
     from ..core.model import Model
@@ -109,10 +109,11 @@ class Session:
         """The rows of ``words``, each respelling noted on stderr; every unknown word in one error."""
         from ..core.queries import find_words, first_error
 
-        matches = find_words(model, words)
-        error = first_error(matches)
+        found = find_words(model, words)
+        error = first_error(found)
         if error is not None:
             raise error
+        matches = [m for m in found if isinstance(m, Match)]  # all of them: no error among them
         self.note_respellings(matches)
         return matches
 
@@ -151,7 +152,7 @@ class Session:
         labels: Sequence[str] | None = None,
         heatmap: bool = False,
         droppable: Sequence[str] = (),
-    ) -> Renderer:
+    ) -> Renderer | SharedOutput:
         """A renderer for this session's format; ``model`` (or just its ``info``) labels JSON records;
         ``labels`` are the headers shown for ``columns`` when they differ from the keys."""
         info = info if info is not None else (model.info if model else None)
@@ -220,7 +221,9 @@ class Session:
         self.note_respellings(matches)
         record = Similarity(a, b, score)._asdict()
         columns: tuple[str, ...] = Similarity._fields
-        if self.subwords and cache.manifest.get("subwords"):  # as queries.columns_for, without numpy
+        if (
+            self.subwords and cache is not None and cache.manifest.get("subwords")
+        ):  # as queries.columns_for, without numpy
             columns = (*columns, "subwords")
             record["subwords"] = " ".join(m.typed for m in matches if m.built)
         with self.renderer(columns, "similarity", info=info) as out:
@@ -248,7 +251,7 @@ class Session:
                 answered = workers.answered(query, lines)
             else:
                 answered = batch.answered_here(model, query, batch.chunks(stream, chunk))
-            out = stack.enter_context(self.renderer(columns, "", model))
+            out = cast(Output, stack.enter_context(self.renderer(columns, "", model)))
             failed = batch.run(model, query, answered, out, self.warn, strict)
         if failed:
             self.warn(f"{failed} line(s) failed; their records carry status 'error'")
@@ -282,7 +285,7 @@ def open_input(source: str, option: str = "--input") -> contextlib.AbstractConte
         stdin = sys.stdin
         if stdin is None or getattr(stdin, "closed", False):
             raise UsageError(f"standard input is closed; give the lines in a file with {option} FILE")
-        return contextlib.nullcontext(getattr(stdin, "buffer", stdin))
+        return contextlib.nullcontext(cast(BinaryIO, getattr(stdin, "buffer", stdin)))
     try:
         return open(source, "rb")
     except OSError as e:

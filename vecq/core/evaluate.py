@@ -94,7 +94,8 @@ def analogies(
         if not all(w in ok for w in words):
             report.skipped += 1
             continue
-        todo.append((len(report.sections) - 1, *words))
+        a, b, c, d = words
+        todo.append((len(report.sections) - 1, a, b, c, d))
 
     def answer_chunk(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
         # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.

@@ -31,7 +31,8 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     between them form a phrase (``new york - ...``).
     """
     terms: list[tuple[float, str]] = []
-    sign, factor, words = 1.0, None, []
+    sign, factor = 1.0, None
+    words: list[str] = []
     tokens: list[str] = []
     for token in text.split():
         is_word = known is not None and known(token)

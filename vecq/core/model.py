@@ -13,6 +13,7 @@ the query's own words are never among the answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -24,6 +25,9 @@ from .unit import StoredFloats, residuals, unit, unit_rows
 from .vocab import Vocab
 from .words import Match, find_word
 
+if TYPE_CHECKING:
+    from .subwords import Subwords
+
 # Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
 # score ties the k-th within rounding still competes on its exact score (when even the last
 # candidate ties the k-th, every row is scored exactly: ``Model._all_tied``).
@@ -33,8 +37,39 @@ COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
 
 
+# exact(which, rows): the exact scores of queries ``which`` (one per row) with ``rows``.
+Exact = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class TextEncoder(Protocol):
+    """A token table's tokenizer: text -> token ids (``sources.text.Encoder`` is one)."""
+
+    static: bool  # the model embeds any text (model2vec, static sentence-transformers)
+    normalize: bool  # a static model's pooled vector is made unit length
+
+    def ids(self, text: str) -> list[int]: ...
+
+    def pieces(self, text: str) -> list[tuple[int, str]]: ...
+
+
+class SearchIndex(Protocol):
+    """An approximate index the model asks for candidates (``ann.index.Index`` is one): the engine
+    never imports ``ann``."""
+
+    @property
+    def rows(self) -> np.ndarray: ...  # the rows the index was built on, list after list
+    @property
+    def nprobe(self) -> int: ...
+
+    def search(
+        self, matrix: np.ndarray, q: np.ndarray, exclude: list[list[int]], k: int, **options: Any
+    ) -> list[list[tuple[int, float]]]: ...
+
+
 class Model:
-    """An opened model: unit rows, their original norms, and the vocabulary."""
+    """An opened model: unit rows, their original norms, and the vocabulary; the cache folder, the
+    fastText n-grams and the tokenizer it was opened with; and how it answers (``index``, ``pool``,
+    ``use_subwords``), which the opener sets from the model options."""
 
     def __init__(
         self,
@@ -44,6 +79,10 @@ class Model:
         info: ModelInfo,
         stored: StoredFloats | None = None,
         checker: Callable[[str, np.ndarray], None] | None = None,
+        *,
+        folder: str | None = None,
+        subwords: Subwords | None = None,
+        text: TextEncoder | None = None,
     ):
         self.vectors = vectors
         self.norms = norms
@@ -56,13 +95,13 @@ class Model:
         self.vocab = vocab
         self.info = info
         self._zero_rows: np.ndarray | None = None
-        self.folder = None  # the cache folder, when opened from the cache
+        self.folder = folder  # the cache folder, when opened from the cache
         self.limited = False  # the first rows of a larger cache (--limit served from a full cache)
-        self.index = None  # an ann.index.Index: when set, neighbour searches are approximate
-        self.subwords = None  # a subwords.Subwords: vectors for words outside the vocabulary
+        self.index: SearchIndex | None = None  # when set, neighbour searches are approximate
+        self.subwords = subwords  # vectors for words outside the vocabulary (fastText)
         self.use_subwords = True  # --no-subwords turns them off
-        self.text = None  # a token table's tokenizer (sources/text.Encoder): text -> token ids
-        self.pool = None  # "mean": a word of several tokens of a language model's table is their mean
+        self.text = text  # a token table's tokenizer: text -> token ids
+        self.pool: str | None = None  # "mean": a language model's word of several tokens is their mean
         # Words built from subwords get rows after the vocabulary's (``len(self)`` on): they can be
         # asked about and compared, and are never among the rows searched for answers.
         self._built: dict[str, int] = {}
@@ -115,6 +154,7 @@ class Model:
     def encode(self, typed: str) -> Match:
         """A static model's text: its tokens' rows averaged, then normalised if the model says so
         (model2vec's ``StaticModel.encode``); one token is that token's row."""
+        assert self.text is not None  # lookup sends text here only for a static model
         ids = self.text.ids(typed)
         if not ids:
             raise QueryError(f"{shorten(typed)} holds no token {self.info.name} knows")
@@ -143,16 +183,16 @@ class Model:
             )
         return self._built_match(typed, self.raw_rows(ids).mean(axis=0, dtype=np.float32), pieces)
 
-    def raw_rows(self, rows: Sequence[int]) -> np.ndarray:
+    def raw_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Rows as the model file holds them, bit for bit (read-only: a change would be lost)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        out = self.gather(rows) * self.gather_norms(rows)[:, None]
-        inside = rows < len(self)
+        ids = np.asarray(rows, dtype=np.int64)
+        out = self.gather(ids) * self.gather_norms(ids)[:, None]
+        inside = ids < len(self)
         if self.stored is not None and inside.any():
-            self._check("residuals.npy", rows[inside])
-            out[inside] = self.stored.restore(out[inside], rows[inside])
+            self._check("residuals.npy", ids[inside])
+            out[inside] = self.stored.restore(out[inside], ids[inside])
         if not inside.all():
-            out[~inside] = np.stack(self._built_raw)[rows[~inside] - len(self)]
+            out[~inside] = np.stack(self._built_raw)[ids[~inside] - len(self)]
         out.setflags(write=False)
         return out
 
@@ -176,7 +216,7 @@ class Model:
         vector = self.subwords.vector(typed)
         return None if vector is None else self._built_match(typed, vector)
 
-    def gather(self, rows) -> np.ndarray:
+    def gather(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """The unit rows ``rows`` (float32), those built from subwords included."""
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
@@ -189,7 +229,7 @@ class Model:
         out[~inside] = np.stack(self._built_unit)[rows[~inside] - n]
         return out
 
-    def gather_norms(self, rows) -> np.ndarray:
+    def gather_norms(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
         self._check("norms.npy", rows)
@@ -408,8 +448,8 @@ class Model:
         sizes = np.array([len(terms) for terms in queries], dtype=np.int64)
         for size in sorted(set(sizes.tolist())):  # not np.unique: it would load numpy.ma into every query
             which = np.flatnonzero(sizes == size)
-            rows = np.array([[t.match.row for t in queries[j]] for j in which], dtype=np.int64)
-            weights = np.array([[t.weight for t in queries[j]] for j in which], dtype=np.float32)
+            rows = np.array([[t.match.row for t in queries[j]] for j in which.tolist()], dtype=np.int64)
+            weights = np.array([[t.weight for t in queries[j]] for j in which.tolist()], dtype=np.float32)
             vectors = self.gather(rows.ravel()).reshape(len(which), size, -1)
             mean = np.einsum("qt,qtd->qd", weights, vectors)
             # Terms that cancel out leave rounding residue, not a direction: it counts as zero.
@@ -417,7 +457,7 @@ class Model:
             q[which] = unit(mean)
         return q
 
-    def _exact_dots(self, directions: np.ndarray):
+    def _exact_dots(self, directions: np.ndarray) -> Exact:
         """``exact(which, rows)``: the cosines of queries ``which`` with ``rows``, by ``exact_dots``."""
 
         def exact(which: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -425,7 +465,18 @@ class Model:
 
         return exact
 
-    def _best_rows(self, score_block, m, exclude, top, restrict, exact, probe=None, bound=None, floor=None):
+    def _best_rows(
+        self,
+        score_block: Callable[..., np.ndarray],
+        m: int,
+        exclude: list[list[int]],
+        top: int,
+        restrict: int | None,
+        exact: Exact | None,
+        probe: np.ndarray | None = None,
+        bound: Callable[..., np.ndarray] | None = None,
+        floor: np.ndarray | None = None,
+    ) -> list[list[tuple[int, float]]]:
         """Each query's best ``top`` rows, ranked and scored by ``exact(which, rows)``.
 
         The search (blocked products, or the index) finds ``top + RESCORE_MARGIN`` candidates with
@@ -438,7 +489,7 @@ class Model:
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
         scored = False  # are ``found``'s scores already ``exact``'s, and ranked by them?
-        if self.approximate(n) and probe is not None:
+        if self.index is not None and self.approximate(n) and probe is not None:
             found = self.index.search(
                 self.vectors,
                 probe.astype(np.float32),
@@ -477,13 +528,13 @@ class Model:
         self._check("words.bin", answered)
         return answers
 
-    def _check(self, name: str, rows) -> None:
+    def _check(self, name: str, rows: Sequence[int] | np.ndarray) -> None:
         """The cache blocks holding ``rows`` (of the vocabulary) are as written, or an error."""
         if self.checker is not None:
             rows = np.asarray(rows, dtype=np.int64)
             self.checker(name, rows[rows < len(self)])
 
-    def check_scores(self, scores, cosines: bool = False) -> None:
+    def check_scores(self, scores: Sequence[float] | np.ndarray, cosines: bool = False) -> None:
         """Never answer with a score that is not a number (or, for ``cosines``, one beyond [-1, 1]):
         only damaged rows give one, so the error says to verify the cache."""
         scores = np.asarray(scores, dtype=np.float32)
@@ -503,7 +554,9 @@ class Model:
             return False
         return (len(self) if searched is None else searched) == len(self.index.rows)
 
-    def _all_tied(self, j: int, exact, kth: float, exclude: list[int], n: int, top: int):
+    def _all_tied(
+        self, j: int, exact: Exact, kth: float, exclude: list[int], n: int, top: int
+    ) -> list[tuple[int, float]]:
         """Query ``j``'s best ``top`` of the first ``n`` rows scored exactly (every row at least
         ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks."""
         skip = np.union1d(np.asarray(exclude, dtype=np.int64), self.zero_rows)
@@ -519,7 +572,9 @@ class Model:
         order = np.lexsort((rows, -scores))[:top]
         return list(zip(rows[order].tolist(), scores[order].tolist()))
 
-    def _exact_top(self, probe: np.ndarray, which: list[int], exclude, k: int, n: int):
+    def _exact_top(
+        self, probe: np.ndarray, which: list[int], exclude: list[list[int]], k: int, n: int
+    ) -> list[list[tuple[int, float]]]:
         """Exact top ``k`` of the first ``n`` rows for the queries ``which`` of a batch of unit ``probe``s."""
         q = probe[np.array(which, dtype=np.int64)]
         return top_k(

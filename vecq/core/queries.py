@@ -7,6 +7,7 @@ and cannot drift apart. Nothing here knows about click, rich or output formats.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeGuard, cast
 
 import numpy as np
 
@@ -29,13 +30,13 @@ class Outcome:
         self.notes: list[str] = []
         self.built: list[str] = []  # the line's words built from subwords (fastText)
 
-    def check(self, matches: Sequence[Match | VecqError]) -> bool:
+    def check(self, matches: Sequence[Match | VecqError]) -> TypeGuard[Sequence[Match]]:
         """Note respellings and return True if every word matched; else keep the line's error."""
         error = first_error(matches)
         if error is not None:
             self.error = error
             return False
-        self.notes += respellings(matches)
+        self.notes += respellings(cast("Sequence[Match]", matches))  # no error among them
         self.built += [m.typed for m in matches if isinstance(m, Match) and m.built]
         return True
 
@@ -132,8 +133,9 @@ class SimilarQuery(Query):
             if out[i].check(flat[2 * i : 2 * i + 2]):
                 good.append(i)
         if good:
-            rows_a = np.array([flat[2 * i].row for i in good], dtype=np.int64)
-            rows_b = np.array([flat[2 * i + 1].row for i in good], dtype=np.int64)
+            found = cast("list[Match]", flat)  # the pairs in ``good`` matched
+            rows_a = np.array([found[2 * i].row for i in good], dtype=np.int64)
+            rows_b = np.array([found[2 * i + 1].row for i in good], dtype=np.int64)
             for i, score in zip(good, model.similarities(rows_a, rows_b).tolist()):
                 out[i].records.append({"word1": items[i][0], "word2": items[i][1], "similarity": score})
         return out
@@ -173,14 +175,16 @@ class NeighborsQuery(Query):
             matches = find_words(model, [w for _, w in terms], suggest)
             if not out[i].check(matches):
                 continue
-            queries.append([Term(weight, m) for (weight, _), m in zip(terms, matches)])
+            queries.append(
+                [Term(weight, m) for (weight, _), m in zip(terms, matches) if isinstance(m, Match)]
+            )
             where.append(i)
         if queries:
-            zero = ~model.directions(queries).any(axis=1)
-            for j in np.flatnonzero(zero).tolist():
+            zero = [bool(z) for z in np.logical_not(model.directions(queries).any(axis=1)).tolist()]
+            for j in [j for j, z in enumerate(zero) if z]:
                 out[where[j]].error = zero_vector_error(items[where[j]][0])
-            queries = [q for q, z in zip(queries, zero.tolist()) if not z]
-            where = [i for i, z in zip(where, zero.tolist()) if not z]
+            queries = [q for q, z in zip(queries, zero) if not z]
+            where = [i for i, z in zip(where, zero) if not z]
         results = model.neighbors_many(queries, top=self.top, restrict=self.restrict)
         for i, result in zip(where, results):
             text = items[i][0]
@@ -272,7 +276,7 @@ class VectorQuery(Query):
         matches = find_words(model, [w for (w,) in items], suggest)
         out = [Outcome() for _ in items]
         for (typed,), m, outcome in zip(items, matches, out):
-            if outcome.check([m]):
+            if outcome.check([m]) and isinstance(m, Match):
                 values = model.gather([m.row])[0] if self.unit else model.raw_vector(m.row)
                 outcome.records.append(
                     {"word": typed, "vector": np.asarray(values, dtype=np.float64).tolist()}
@@ -303,7 +307,7 @@ class AnalogyQuery(Query):
             ms = flat[3 * i : 3 * i + 3]
             if not out[i].check(ms):
                 continue
-            triples.append(tuple(ms))
+            triples.append((ms[0], ms[1], ms[2]))
             where.append(i)
         results = model.analogies(triples, top=self.top, method=self.method, restrict=self.restrict)
         for i, result in zip(where, results):

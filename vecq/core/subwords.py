@@ -13,6 +13,11 @@ These are ports of gensim's ``compute_ngrams_bytes`` and ``ft_hash_bytes`` (whic
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
 _CONTINUATION_MASK, _CONTINUATION = 0xC0, 0x80  # UTF-8 bytes 10xxxxxx continue a character
 
 
@@ -54,13 +59,13 @@ def ngram_rows(word: str, minn: int, maxn: int, bucket: int) -> list[int]:
 class Subwords:
     """A model's n-gram matrix and hashing parameters: vectors for words it never saw."""
 
-    def __init__(self, matrix, minn: int, maxn: int, bucket: int):
+    def __init__(self, matrix: np.ndarray, minn: int, maxn: int, bucket: int):
         self.matrix, self.minn, self.maxn, self.bucket = matrix, minn, maxn, bucket
 
     def rows(self, word: str) -> list[int]:
         return ngram_rows(word, self.minn, self.maxn, self.bucket)
 
-    def vector(self, word: str):
+    def vector(self, word: str) -> np.ndarray | None:
         """``word``'s float32 vector (gensim's), or None when it has no n-gram."""
         import numpy as np
 

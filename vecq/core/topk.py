@@ -114,19 +114,22 @@ def top_k(
                 continue
             rows, sub = rows[~few], sub[~few]
         take = min(k, sub.shape[1])
+        idx: np.ndarray
         if take < sub.shape[1]:
             idx = np.argpartition(-sub, take - 1, axis=1)[:, :take]
         else:
             idx = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
         _merge(best_s, best_r, rows, np.take_along_axis(sub, idx, axis=1), idx + start)
     out = []
-    for j in range(queries):
-        keep = np.isfinite(best_s[j])
-        out.append(list(zip(best_r[j][keep].tolist(), best_s[j][keep].tolist())))
+    for query in range(queries):
+        keep = np.isfinite(best_s[query])
+        out.append(list(zip(best_r[query][keep].tolist(), best_s[query][keep].tolist())))
     return out
 
 
-def _merge(best_s: np.ndarray, best_r: np.ndarray, rows: np.ndarray, cand_s: np.ndarray, cand_r) -> None:
+def _merge(
+    best_s: np.ndarray, best_r: np.ndarray, rows: np.ndarray, cand_s: np.ndarray, cand_r: np.ndarray
+) -> None:
     """Fold candidates into the running top k of ``rows`` (ties keep the lower row first)."""
     merged_s = np.concatenate([best_s[rows], cand_s], axis=1)
     merged_r = np.concatenate([best_r[rows], np.asarray(cand_r, dtype=np.int64)], axis=1)

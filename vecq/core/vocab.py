@@ -29,7 +29,9 @@ class Vocab:
 
     tokens = False  # a token table's vocabulary: ``▁`` marks a word's start (core/words.py)
 
-    def __init__(self, blob, offsets: np.ndarray, order: np.ndarray, keys: np.ndarray):
+    def __init__(
+        self, blob: bytes | mmap.mmap | np.ndarray, offsets: np.ndarray, order: np.ndarray, keys: np.ndarray
+    ):
         # bytes or an mmap: slicing either gives bytes at once (a numpy memmap slice costs 10x more)
         self._blob = blob if isinstance(blob, (bytes, mmap.mmap)) else bytes(blob)
         self._offsets = offsets

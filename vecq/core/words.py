@@ -14,12 +14,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
 from ..errors import QueryError, UnknownWordError, shorten
 
 if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (cache/pair_reader.py)
     from .vocab import Vocab
+
+
+class Words(Protocol):
+    """What finding a word needs of a vocabulary: ``vocab.Vocab``, or the numpy-free reader of
+    ``cache/pair_reader.py``."""
+
+    tokens: bool  # the vocabulary is a token table's (a word's start marked)
+
+    def __len__(self) -> int: ...
+
+    def word(self, row: int) -> str: ...
+
+    def index(self, word: str) -> int | None: ...
+
 
 _SPACES = re.compile(r"[\s_]+")
 _SUGGEST_POOL = 5000
@@ -55,8 +69,7 @@ def variants(typed: str) -> list[str]:
         bases.append(stripped)
     for base in bases:
         forms += [base, base.lower(), base[:1].upper() + base[1:], base.title(), base.upper()]
-    seen: set[str] = set()
-    return [f for f in forms if not (f in seen or seen.add(f))]
+    return list(dict.fromkeys(forms))  # each form once, in order
 
 
 def check_typed(typed: str) -> None:
@@ -67,7 +80,7 @@ def check_typed(typed: str) -> None:
         raise QueryError(f"{typed[:40]!r} contains control characters; give a plain word")
 
 
-def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool = True) -> Match:
+def find_word(vocab: Words, typed: str, model: str | None = None, suggest: bool = True) -> Match:
     """The row for ``typed``, trying its variants; UnknownWordError with suggestions otherwise."""
     check_typed(typed)
     if getattr(vocab, "tokens", False):
@@ -80,35 +93,29 @@ def find_word(vocab: Vocab, typed: str, model: str | None = None, suggest: bool 
     by_id = _ROW.fullmatch(typed)
     if by_id:
         row = int(by_id.group(1))
-        if row >= _rows(vocab):
+        if row >= len(vocab):
             raise QueryError(
-                f"{typed} is beyond the model's {_rows(vocab):,} rows (ids 0 to {_rows(vocab) - 1:,})"
+                f"{typed} is beyond the model's {len(vocab):,} rows (ids 0 to {len(vocab) - 1:,})"
             )
-        return Match(typed, _word(vocab, row), row)
+        return Match(typed, vocab.word(row), row)
     for form in variants(typed)[1:]:
         row = vocab.index(form)
         if row is not None:
             return Match(typed, form, row)
     beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
-    for form in variants(typed) if beyond_limit is not None else []:
-        row = beyond_limit(form)
-        if row is not None:
-            raise QueryError(
-                f"{shorten(typed)} is beyond --limit {len(vocab):,}: it is word {row + 1:,} of the model; "
-                f"raise --limit to {row + 1} or more, or leave it out"
-            )
-    raise UnknownWordError(typed, suggestions(vocab, typed) if suggest else [], model)
+    if callable(beyond_limit):
+        for form in variants(typed):
+            row = beyond_limit(form)
+            if row is not None:
+                raise QueryError(
+                    f"{shorten(typed)} is beyond --limit {len(vocab):,}: it is word {row + 1:,} of the "
+                    f"model; raise --limit to {row + 1} or more, or leave it out"
+                )
+    # Suggestions search the sorted vocabulary (numpy): only ``Vocab`` is asked for them.
+    raise UnknownWordError(typed, suggestions(cast("Vocab", vocab), typed) if suggest else [], model)
 
 
-def _rows(vocab: Vocab) -> int:
-    return len(vocab) if hasattr(vocab, "__len__") else vocab.rows
-
-
-def _word(vocab: Vocab, row: int) -> str:
-    return vocab.word(row) if hasattr(vocab, "__len__") else vocab.word(row).decode("utf-8", "replace")
-
-
-def _token(vocab: Vocab, typed: str) -> Match | None:
+def _token(vocab: Words, typed: str) -> Match | None:
     """A token table's reading of ``typed``: the word-start token first (see the module's note)."""
     if typed.startswith(("Ġ", " ")) and len(typed) > 1:
         form = WORD_START + typed[1:]

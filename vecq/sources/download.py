@@ -76,13 +76,14 @@ def _unreachable(e: BaseException) -> bool:
     import urllib.error
 
     seen = set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        if isinstance(e, (urllib.error.URLError, socket.timeout, ConnectionError, socket.gaierror)):
+    cause: BaseException | None = e
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (urllib.error.URLError, socket.timeout, ConnectionError, socket.gaierror)):
             return True
-        if "connect to the Internet" in str(e):  # gensim's words when list.json cannot be fetched
+        if "connect to the Internet" in str(cause):  # gensim's words when list.json cannot be fetched
             return True
-        e = e.__cause__ or e.__context__
+        cause = cause.__cause__ or cause.__context__
     return False
 
 

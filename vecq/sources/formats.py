@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import struct
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..errors import ModelError, shorten
 from .catalogue import human_size
@@ -254,7 +254,7 @@ def open_model_file(path: str) -> BinaryIO:
     if compressed:
         import gzip
 
-        return gzip.open(path, "rb")
+        return cast(BinaryIO, gzip.open(path, "rb"))
     return open(path, "rb")
 
 

@@ -22,10 +22,11 @@ import os
 import re
 import shutil
 import struct
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from ..errors import ModelError, NoSpaceError, UnavailableError, VecqError
-from ..progress import NULL_REPORTER, Reporter
+from ..progress import NULL_REPORTER, Reporter, Task
 from . import layouts, safetensors_table
 
 PREFIX = "hf:"
@@ -87,7 +88,19 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in ("1", "ON", "YES", "TRUE")
 
 
-def fetch(name: HubName, staging_root: str, reporter: Reporter = NULL_REPORTER, tensor: str | None = None):
+class Fetched(NamedTuple):
+    """What a Hub model's files became here: what to read, how, and where it came from."""
+
+    path: str  # the file to read (in huggingface_hub's cache, or a staging folder)
+    format: str
+    remote: str  # hf:OWNER/NAME@COMMIT/PATH
+    revision: str  # the commit
+    staging: str | None  # a folder of fetched parts, removed once converted
+
+
+def fetch(
+    name: HubName, staging_root: str, reporter: Reporter = NULL_REPORTER, tensor: str | None = None
+) -> Fetched:
     """What to read for a Hub model: its files downloaded (or its table fetched), as a ``Source``'s
     fields (path, format, remote, revision, staging). Every request has a deadline, every body a
     bound (``hub_http``), and every file downloaded whole is checked against the hash the Hub lists."""
@@ -103,7 +116,7 @@ def fetch(name: HubName, staging_root: str, reporter: Reporter = NULL_REPORTER, 
             return _fetch_table(name, commit, files, hashes, plan, staging_root, reporter, tensor, remote)
         wanted = (plan.main, *plan.needs)
         paths = [_download(name, commit, f, files.get(f), hashes.get(f), reporter) for f in wanted]
-    return paths[0], _format_of(plan, paths[0]), remote, commit, None
+    return Fetched(paths[0], _format_of(plan, paths[0]), remote, commit, None)
 
 
 def _format_of(plan: layouts.Plan, path: str) -> str:
@@ -138,10 +151,11 @@ def _listing(name: HubName) -> tuple[str, dict[str, int], dict[str, Hash]]:
         )
     except Exception as e:
         raise hub_error(name, e) from e
-    files, hashes = {}, {}
+    files: dict[str, int] = {}
+    hashes: dict[str, Hash] = {}
     for sibling in info.siblings or []:
         files[sibling.rfilename] = int(sibling.size or 0)
-        sha256 = (sibling.lfs or {}).get("sha256") if isinstance(sibling.lfs, dict) else None
+        sha256 = getattr(sibling.lfs, "sha256", None)
         if isinstance(sha256, str) and re.fullmatch(r"[0-9a-f]{64}", sha256):
             hashes[sibling.rfilename] = Hash("sha256", sha256)
         elif isinstance(sibling.blob_id, str) and re.fullmatch(r"[0-9a-f]{40}", sibling.blob_id):
@@ -224,24 +238,25 @@ def _room_for(size: int | None, folder: str, what: str) -> None:
         )
 
 
-def _progress_class(task):
+def _progress_class(task: Task) -> type:
     """A tqdm class for huggingface_hub's downloads that draws nothing itself and moves ``task``."""
     from tqdm import tqdm
 
     class Progress(tqdm):
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs["disable"] = True
             super().__init__(*args, **kwargs)
             self.done = int(kwargs.get("initial") or 0)
 
-        def update(self, n=1):
+        def update(self, n: float | None = 1) -> bool | None:
             self.done += int(n or 0)
             task.update(self.done)
+            return None
 
     return Progress
 
 
-def _from_local_snapshot(name: HubName, tensor: str | None):
+def _from_local_snapshot(name: HubName, tensor: str | None) -> Fetched:
     """Offline: the revision's files already in huggingface_hub's cache, or a one-line error."""
     from huggingface_hub import snapshot_download
 
@@ -269,8 +284,8 @@ def _from_local_snapshot(name: HubName, tensor: str | None):
             "run once with the network to fetch it"
         )
     if plan.kind in ("safetensors", "sharded"):
-        return path, "safetensors", remote, commit, None
-    return path, _format_of(plan, path), remote, commit, None
+        return Fetched(path, "safetensors", remote, commit, None)
+    return Fetched(path, _format_of(plan, path), remote, commit, None)
 
 
 def _fetch_table(
@@ -283,7 +298,7 @@ def _fetch_table(
     reporter: Reporter,
     tensor: str | None,
     remote: str,
-):
+) -> Fetched:
     """A safetensors table: downloaded whole when the file is mostly table, else by byte ranges."""
     needed = [_download(name, commit, f, files.get(f), hashes.get(f), reporter) for f in plan.needs]
     if plan.kind == "sharded":
@@ -305,7 +320,7 @@ def _fetch_table(
     table_bytes = sum(declared[t]["data_offsets"][1] - declared[t]["data_offsets"][0] for t in wanted)
     if plan.kind == "safetensors" and table_bytes >= WHOLE_FILE_SHARE * (size - 8 - length):
         path = _download(name, commit, filename, size, hashes.get(filename), reporter)
-        return path, "safetensors", remote, commit, None
+        return Fetched(path, "safetensors", remote, commit, None)
     os.makedirs(staging_root, exist_ok=True)
     _room_for(table_bytes, staging_root, f"the table of {name.shown}")
     import tempfile
@@ -319,7 +334,7 @@ def _fetch_table(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return path, "safetensors", remote, commit, staging
+    return Fetched(path, "safetensors", remote, commit, staging)
 
 
 def _write_parts(
@@ -375,7 +390,7 @@ def _get_range(name: HubName, url: str, start: int, stop: int) -> bytes:
     return data[: stop - start]
 
 
-def _stream_range(name: HubName, url: str, start: int, stop: int):
+def _stream_range(name: HubName, url: str, start: int, stop: int) -> Iterator[bytes]:
     from huggingface_hub.utils import hf_raise_for_status, http_stream_backoff
 
     try:
@@ -488,9 +503,9 @@ class _StatusError(Exception):
 
 def _causes(e: BaseException) -> list[BaseException]:
     """``e`` and what caused it, as far as the chain goes (without looping)."""
-    chain, seen = [], set()
-    while e is not None and id(e) not in seen:
-        seen.add(id(e))
-        chain.append(e)
-        e = e.__cause__ or e.__context__
+    chain: list[BaseException] = []
+    cause: BaseException | None = e
+    while cause is not None and all(cause is not c for c in chain):
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
     return chain

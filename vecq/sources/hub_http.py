@@ -24,7 +24,8 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import cast
 
 import httpx2
 
@@ -76,7 +77,7 @@ class _Progress:
 
 
 class _GuardedStream(httpx2.SyncByteStream):
-    def __init__(self, inner, progress: _Progress, limit: int):
+    def __init__(self, inner: Iterable[bytes], progress: _Progress, limit: int):
         self.inner, self.progress, self.limit = inner, progress, limit
 
     def __iter__(self) -> Iterator[bytes]:
@@ -95,7 +96,9 @@ class _GuardedStream(httpx2.SyncByteStream):
         self.progress.made()  # a finished response is progress
 
     def close(self) -> None:
-        self.inner.close()
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
 
 
 class _GuardedTransport(httpx2.BaseTransport):
@@ -118,7 +121,7 @@ class _GuardedTransport(httpx2.BaseTransport):
         return httpx2.Response(
             response.status_code,
             headers=response.headers,
-            stream=_GuardedStream(response.stream, self.progress, limit),
+            stream=_GuardedStream(cast(Iterable[bytes], response.stream), self.progress, limit),
             extensions=response.extensions,
             request=request,
         )

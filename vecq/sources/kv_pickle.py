@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import ModelError
 
@@ -38,7 +38,7 @@ def _allowed() -> dict[tuple[str, str], object]:
     try:
         from numpy._core import multiarray
     except ImportError:  # numpy 1.x
-        from numpy.core import multiarray
+        from numpy.core import multiarray  # type: ignore[no-redef]
     names: dict[tuple[str, str], object] = {KEYED_VECTORS: KeyedVectorsState}
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
         names[(module, "_reconstruct")] = multiarray._reconstruct
@@ -51,7 +51,7 @@ def _allowed() -> dict[tuple[str, str], object]:
 class SafeUnpickler(pickle.Unpickler):
     """An unpickler that finds only allow-listed names; any other is an UnpicklingError naming it."""
 
-    def __init__(self, file) -> None:
+    def __init__(self, file: BinaryIO) -> None:
         super().__init__(file)
         self._allowed = _allowed()
 

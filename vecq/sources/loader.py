@@ -19,6 +19,8 @@ from .catalogue import default_model
 from .source import Source
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ..core.model import Model
 
 # The cache's reader and writer (numpy) are imported where a model is mapped or built: finding a
@@ -29,14 +31,17 @@ def _ignore(message: str) -> None:
     pass
 
 
-def mapped(folder: str, manifest: dict, limit: int | None = None, name: str | None = None) -> Model:
+def mapped(
+    folder: str, manifest: layout.Manifest, limit: int | None = None, name: str | None = None
+) -> Model:
     """The cache in ``folder``, mapped (``cache.reader.map_folder``), with a token table's tokenizer."""
     from ..cache import reader
 
     model = reader.map_folder(folder, manifest, limit, name)
     tokenizer = os.path.join(folder, text.TOKENIZER)
-    if manifest.get("text") is not None and os.path.exists(tokenizer):
-        model.text = text.Encoder(tokenizer, manifest["text"])
+    settings = manifest.get("text")
+    if settings is not None and os.path.exists(tokenizer):
+        model.text = text.Encoder(tokenizer, settings)
     return model
 
 
@@ -44,7 +49,7 @@ class Found(NamedTuple):
     """A ready cache: its folder, its manifest, and the rows to show (``--limit`` on a full cache)."""
 
     folder: str
-    manifest: dict
+    manifest: layout.Manifest
     limit: int | None
     name: str  # as the user named the model this time
 
@@ -70,13 +75,13 @@ def find_ready(
         status = layout.check(folder)
         if status.ok:
             if status.source_gone:
-                _note_source_gone(folder, wanted.name, status.manifest["source"], warn)
+                _note_source_gone(folder, wanted.name, status.usable["source"], warn)
             view = (
                 limit
-                if folder_limit is None and limit is not None and limit < status.manifest["rows"]
+                if folder_limit is None and limit is not None and limit < status.usable["rows"]
                 else None
             )
-            return Found(folder, status.manifest, view, wanted.name)
+            return Found(folder, status.usable, view, wanted.name)
         if status.damaged and damaged is not None:
             damaged.append((folder, status))
     return None
@@ -132,10 +137,10 @@ def open_model(
         raise
     folder = layout.entry_dir(source.key, limit, root)
     status = layout.check(folder)
-    if refresh and status.ok and status.manifest.get("revision") == source.revision:
+    if refresh and status.ok and status.usable.get("revision") == source.revision:
         if source.staging is not None:
             files.rmtree(source.staging, ignore_errors=True)
-        return mapped(folder, status.manifest)
+        return mapped(folder, status.usable)
     try:
         return build(source, folder, status, reporter, warn, force=refresh)
     finally:
@@ -186,7 +191,7 @@ def build(
         with files.locked(folder, waiting=lambda: warn(_waiting_note(source.name))):
             again = layout.check(folder)  # another vecq may have converted it meanwhile
             if again.ok and not force:
-                return mapped(folder, again.manifest)
+                return mapped(folder, again.usable)
             files.sweep(folder)
             root = os.path.dirname(folder)
             # Said once the reader has taken the file (its first rows, or all of it): a file refused
@@ -202,7 +207,7 @@ def build(
             details: dict = {}
             arrays: dict = {}
 
-            def rows_ready(matrix, upto: int) -> None:
+            def rows_ready(matrix: np.ndarray, upto: int) -> None:
                 announce()
                 conversion.rows_ready(matrix, upto)
 
@@ -224,7 +229,7 @@ def build(
         words, raw = readers.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
     final = layout.check(folder)
-    return mapped(folder, final.manifest)
+    return mapped(folder, final.usable)
 
 
 def _waiting_note(name: str) -> str:

@@ -13,7 +13,7 @@ Resolving a name imports neither numpy nor gensim: a query that finds its cache 
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
@@ -49,6 +49,16 @@ class Wanted(NamedTuple):
 
 READABLE_FORMATS = ("word2vec-bin", "word2vec-text", "glove-text", "fasttext-bin")
 UNICODE_ERRORS = ("strict", "replace", "ignore")
+
+
+@overload
+def spec_with(
+    spec: str, tensor: str | None = ..., model_format: str | None = ..., unicode_errors: str | None = ...
+) -> str: ...
+@overload
+def spec_with(
+    spec: None, tensor: str | None = ..., model_format: str | None = ..., unicode_errors: str | None = ...
+) -> str | None: ...
 
 
 def spec_with(
@@ -154,10 +164,18 @@ def source_for(
             raise ModelError(f"{wanted.name} is not converted yet")
         from ..cache.layout import cache_root
 
-        path, fmt, remote, revision, staging = hub.fetch(
-            wanted.hub, os.path.join(cache_root(), ".hub-parts"), reporter, wanted.tensor
+        got = hub.fetch(wanted.hub, os.path.join(cache_root(), ".hub-parts"), reporter, wanted.tensor)
+        return Source(
+            wanted.key,
+            wanted.name,
+            got.path,
+            got.format,
+            limit,
+            wanted.tensor,
+            got.remote,
+            got.revision,
+            got.staging,
         )
-        return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor, remote, revision, staging)
     if wanted.path is not None and os.path.isdir(wanted.path):
         plan = layouts.choose(layouts.folder_files(wanted.path, depth=2), wanted.name)
         path = os.path.join(wanted.path, plan.main)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
@@ -109,7 +109,7 @@ def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
     )
 
 
-def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None):
+def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None) -> Any:
     import numpy as np
 
     fmt, path, limit = source.format, source.path, source.limit
@@ -140,7 +140,7 @@ def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | No
     )
 
 
-def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None) -> type:
+def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None) -> Any:
     """gensim's KeyedVectors, minus the made-up count it stores for every word of a word2vec file.
 
     The file carries no counts, so gensim invents descending ones (an int64 array, 24 MB at 3M
@@ -151,7 +151,7 @@ def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None
     from gensim.models import KeyedVectors
 
     class LeanKeyedVectors(KeyedVectors):
-        def set_vecattr(self, key, attr, val):
+        def set_vecattr(self, key: Any, attr: str, val: Any) -> None:
             if attr != "count":
                 super().set_vecattr(key, attr, val)
             elif on_rows is not None and self.next_index % STREAM_ROWS == 0:

@@ -217,15 +217,15 @@ def tokenizer_spec(path: str) -> dict:
             f.integer(i, f"model.vocab[{token!r}]")
     elif isinstance(vocab, list):  # Unigram: [piece, score] in id order
         for i, piece in enumerate(vocab):
-            f.string(f.list(piece, f"model.vocab[{i}]", 2)[0], f"model.vocab[{i}][0]")
+            f.string(f.array(piece, f"model.vocab[{i}]", 2)[0], f"model.vocab[{i}][0]")
     elif vocab is not None:
         raise f.fail("model.vocab", "a JSON object or a list", vocab)
     for part, inner in (("pre_tokenizer", "pretokenizers"), ("decoder", "decoders")):
         node = f.object(spec.get(part) or {}, part)
         f.optional(node, "type", f.string, f"{part}.")
-        for i, item in enumerate(f.optional(node, inner, f.list, f"{part}.") or []):
+        for i, item in enumerate(f.optional(node, inner, f.array, f"{part}.") or []):
             f.optional(f.object(item, f"{part}.{inner}[{i}]"), "type", f.string, f"{part}.{inner}[{i}].")
-    for i, added in enumerate(f.optional(spec, "added_tokens", f.list, "") or []):
+    for i, added in enumerate(f.optional(spec, "added_tokens", f.array, "") or []):
         f.object(added, f"added_tokens[{i}]")
         f.integer(added.get("id"), f"added_tokens[{i}].id")
         f.string(added.get("content"), f"added_tokens[{i}].content")

@@ -11,6 +11,7 @@ pools and normalises them as ``StaticModel.encode`` does (``core/model.py``, ``M
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .. import jsondata
 from ..errors import ModelError
@@ -27,9 +28,9 @@ class Encoder:
         self.normalize = bool(settings.get("normalize"))
         self.max_length = settings.get("max_length")
         self.unk_id = settings.get("unk_id")
-        self._tokenizer = None
+        self._tokenizer: Any = None  # a tokenizers.Tokenizer, loaded on first use
 
-    def _load(self):
+    def _load(self) -> Any:
         if self._tokenizer is None:
             try:
                 from tokenizers import Tokenizer
@@ -81,7 +82,7 @@ def settings(folder: str, table_name: str, spec: dict) -> dict:
         root = os.path.dirname(folder) if os.path.basename(folder) == "0_StaticEmbedding" else folder
         path = os.path.join(root, "modules.json")
         f = jsondata.Fields(path)
-        modules = f.list(_json(path, []), "the modules")
+        modules = f.array(_json(path, []), "the modules")
         types = [
             f.optional(f.object(m, f"modules[{i}]"), "type", f.string, "") for i, m in enumerate(modules)
         ]
@@ -103,6 +104,6 @@ def _unk_id(spec: dict) -> int | None:
     return model.get("unk_id")
 
 
-def _json(path: str, default):
+def _json(path: str, default: Any) -> Any:
     """A model's settings file parsed (``jsondata``'s rules), or ``default`` when there is none."""
     return jsondata.load(path, "settings") if os.path.exists(path) else default
