@@ -45,6 +45,7 @@ def test_every_query_command_reads_lines(command, line, column, expected, how, t
     assert tsv(result.stdout)[0][column] == expected
 
 
+@pytest.mark.slow
 def test_ten_thousand_lines_mixed_good_and_bad_come_back_in_order(glove):
     rng = random.Random(0)
     words = [glove.vocab.word(i) for i in range(100, 3000)]

@@ -72,6 +72,7 @@ def test_a_cache_whose_source_is_gone_still_answers_and_says_so_once(cache, smal
     assert listed["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_a_named_model_is_not_downloaded_again_once_cached(cache, tmp_path, monkeypatch):
     """A gensim-data name: its cache answers without the download and with no network."""
     monkeypatch.setenv("VECQ_GENSIM_DATA_URL", "http://127.0.0.1:9")  # nothing listens there

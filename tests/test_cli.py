@@ -516,6 +516,7 @@ def test_every_command_spells_each_idea_one_way():
     ("canonical", "alias"),
     [(["graph", "-n", "2"], ["graph", "-k", "2"]), (["plot", "-n", "1"], ["plot", "--neighbors", "1"])],
 )
+@pytest.mark.slow
 def test_old_spellings_still_work_as_hidden_aliases(glove, tmp_path, canonical, alias):
     outputs = []
     for i, args in enumerate((canonical, alias)):

@@ -85,6 +85,7 @@ def test_a_graph_on_the_cluster_is_the_local_graph(local_cluster, tmp_path):
     assert tasks_run(local_cluster, "graph_block") - before == 15  # every block ran on a worker
 
 
+@pytest.mark.slow
 def test_the_scheduler_address_may_come_from_the_environment(local_cluster, tmp_path):
     before = tasks_run(local_cluster, "graph_block")
     env = {"DASK_SCHEDULER_ADDRESS": local_cluster.scheduler_address}
@@ -158,6 +159,7 @@ def test_a_worker_killed_mid_batch_keeps_one_record_a_line_in_order(local_cluste
         client.close()
 
 
+@pytest.mark.slow
 def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, tmp_path, monkeypatch):
     from vecq.errors import ModelError
     from vecq.opening import ModelOptions
@@ -180,6 +182,7 @@ def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, 
         vecq_cluster.worker_model(wrong)
 
 
+@pytest.mark.slow
 def test_an_unreachable_scheduler_is_one_line(glove, monkeypatch):
     monkeypatch.setattr(vecq_cluster, "CONNECT_SECONDS", 1)
     result = invoke([*M, "neighbors", "-", "--dask", "tcp://127.0.0.1:9"], input="cat\n")

@@ -36,6 +36,7 @@ def engine_answer(model, a: str, b: str):
     return [ma, mb], float(model.similarities(np.array([ma.row]), np.array([mb.row]))[0])
 
 
+@pytest.mark.slow
 def test_random_pairs_equal_the_engine_to_the_last_bit(glove):
     rng = np.random.default_rng(7)
     rows = rng.integers(0, glove.info.rows, size=(300, 2))

@@ -55,6 +55,7 @@ def test_second_use_does_not_import_gensim(glove, session_cache):
     assert fresh_python(session_cache, code).stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_a_changed_source_is_converted_again(cache, small_model, small_words):
     words, vectors = small_words
     open_model(str(small_model))
