@@ -77,7 +77,9 @@ def search(
 
     ``q`` (m, d) are unit probe directions; the final ranking is by the float32 dot product with
     ``q``. Rows at or beyond ``limit`` (a --restrict), ``exclude``d rows and all-zero rows never
-    answer. ``candidates`` per query are re-ranked exactly (default ``CANDIDATES``).
+    answer. ``candidates`` per query are re-ranked exactly (default ``CANDIDATES``). In three named
+    steps: choose each query's lists (``_probes``), scan their codes (``_Scan``), rank the survivors
+    exactly (``_ranked``).
     """
     m = len(q)
     if m == 0:
@@ -89,46 +91,7 @@ def search(
     centroid_scores = q @ index.centroids.T
     nearest = np.argmax(centroid_scores, axis=1)
     probes = _probes(centroid_scores, nprobe)
-    qs = (q * index.scale).astype(np.float32)
-    longest = int(np.diff(index.offsets).max(initial=0))
-
-    def scan(groups: Sequence[tuple[int, np.ndarray]], nearest_first: bool) -> Found:
-        """(queries, rows, code scores) of the rows of ``groups``' lists that reach their query's floor.
-
-        With ``nearest_first`` the groups are the queries' nearest lists, and each sets the floor
-        of its queries: the want-th best code score there. Any row below it cannot be among its
-        query's want best over all probed lists, so it is dropped as soon as it is scored.
-        """
-        # One float32 slab, reused for every list: a fresh array per list is a fresh allocation
-        # whose pages the kernel faults in (and zeroes) every time, about as costly as the conversion.
-        slab = np.empty((longest, index.codes.shape[1]), dtype=np.float32)
-        found = Found([], [], [])
-        for lst, who in groups:
-            if not nearest_first:
-                who = who[nearest[who] != lst]  # their nearest list is kept already
-                if who.size == 0:
-                    continue
-            lo, hi = int(index.offsets[lst]), int(index.offsets[lst + 1])
-            if hi == lo:
-                continue
-            rows = index.rows[lo:hi]
-            codes = slab[: hi - lo]
-            np.copyto(codes, index.codes[lo:hi], casting="unsafe")
-            s = qs[who] @ codes.T
-            if limit is not None:
-                s[:, rows >= limit] = NO_SCORE
-            if nearest_first and s.shape[1] >= want:
-                cut = s.shape[1] - want
-                floor[who] = np.maximum(np.partition(s, cut, axis=1)[:, cut], lowest)
-            hit = np.flatnonzero(s >= floor[who][:, None])
-            i, j = np.divmod(hit, s.shape[1])
-            found.queries.append(who[i])
-            found.rows.append(rows[j])
-            found.scores.append(s.ravel()[hit])
-        return found
-
-    lowest = np.finfo(np.float32).min  # above NO_SCORE: rows beyond --restrict never pass
-    floor = np.full(m, lowest, dtype=np.float32)
+    scan = _Scan(index, (q * index.scale).astype(np.float32), nearest, want, limit)
     flat, owners = probes.ravel(), np.repeat(np.arange(m), probes.shape[1])
     found = Found([], [], [])
     for grouped, nearest_first in ((_groups(nearest, np.arange(m)), True), (_groups(flat, owners), False)):
@@ -146,6 +109,69 @@ def search(
                 mine.extend(theirs)
     if not found.queries:
         return [[] for _ in range(m)]
+    return _ranked(found, q, matrix, exclude, zero_rows, k, want, widest)
+
+
+class _Scan:
+    """Scores the int8 codes of probed lists for the queries that probe them, keeping the rows that
+    reach their query's floor (the want-th best code score in its nearest list)."""
+
+    LOWEST = np.finfo(np.float32).min  # above NO_SCORE: rows beyond --restrict never pass
+
+    def __init__(self, index: Lists, qs: np.ndarray, nearest: np.ndarray, want: int, limit: int | None):
+        self.index, self.qs, self.nearest, self.want, self.limit = index, qs, nearest, want, limit
+        self.longest = int(np.diff(index.offsets).max(initial=0))
+        self.floor = np.full(len(qs), self.LOWEST, dtype=np.float32)
+
+    def __call__(self, groups: Sequence[tuple[int, np.ndarray]], nearest_first: bool) -> Found:
+        """(queries, rows, code scores) of the rows of ``groups``' lists that reach their query's floor.
+
+        With ``nearest_first`` the groups are the queries' nearest lists, and each sets the floor
+        of its queries: the want-th best code score there. Any row below it cannot be among its
+        query's want best over all probed lists, so it is dropped as soon as it is scored.
+        """
+        index, floor, want = self.index, self.floor, self.want
+        # One float32 slab, reused for every list: a fresh array per list is a fresh allocation
+        # whose pages the kernel faults in (and zeroes) every time, about as costly as the conversion.
+        slab = np.empty((self.longest, index.codes.shape[1]), dtype=np.float32)
+        found = Found([], [], [])
+        for lst, who in groups:
+            if not nearest_first:
+                who = who[self.nearest[who] != lst]  # their nearest list is kept already
+                if who.size == 0:
+                    continue
+            lo, hi = int(index.offsets[lst]), int(index.offsets[lst + 1])
+            if hi == lo:
+                continue
+            rows = index.rows[lo:hi]
+            codes = slab[: hi - lo]
+            np.copyto(codes, index.codes[lo:hi], casting="unsafe")
+            s = self.qs[who] @ codes.T
+            if self.limit is not None:
+                s[:, rows >= self.limit] = NO_SCORE
+            if nearest_first and s.shape[1] >= want:
+                cut = s.shape[1] - want
+                floor[who] = np.maximum(np.partition(s, cut, axis=1)[:, cut], self.LOWEST)
+            hit = np.flatnonzero(s >= floor[who][:, None])
+            i, j = np.divmod(hit, s.shape[1])
+            found.queries.append(who[i])
+            found.rows.append(rows[j])
+            found.scores.append(s.ravel()[hit])
+        return found
+
+
+def _ranked(
+    found: Found,
+    q: np.ndarray,
+    matrix: np.ndarray,
+    exclude: list[list[int]],
+    zero_rows: np.ndarray | None,
+    k: int,
+    want: int,
+    widest: int,
+) -> list[list[tuple[int, float]]]:
+    """Each query's best ``want`` survivors by code score, re-scored exactly, the best ``k`` kept."""
+    m = len(q)
     owner = np.concatenate(found.queries)
     rows = np.concatenate(found.rows).astype(np.int64)
     approx = np.concatenate(found.scores)

@@ -74,57 +74,85 @@ def top_k(
                     continue
             s = score_block(block, live)
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
-        lo, hi = np.searchsorted(ex_r, [start, stop])
-        if hi > lo:
-            if live is everyone:
-                s[ex_j[lo:hi], ex_r[lo:hi] - start] = -np.inf
-            else:
-                at = np.full(queries, -1, dtype=np.int64)
-                at[live] = np.arange(len(live))
-                hit = at[ex_j[lo:hi]]
-                s[hit[hit >= 0], ex_r[lo:hi][hit >= 0] - start] = -np.inf
-        zlo, zhi = np.searchsorted(zero_rows, [start, stop])
-        if zhi > zlo:
-            s[:, zero_rows[zlo:zhi] - start] = -np.inf
+        _mask(s, start, stop, live, everyone, (ex_r, ex_j), zero_rows)
         if start == 0:
             rows = everyone
         else:
             local = np.flatnonzero(s.max(axis=1) > np.maximum(best_s[live, -1], low[live]))
             rows = live[local]
             s = s[local]
-        if rows.size == 0:
-            continue
-        sub = s
-        if start > 0:
-            # Usually a query's improvement is a row or two: take just the scores above its k-th
-            # best; only queries with more than k of them need a partition of the block.
-            above = sub > np.maximum(best_s[rows, -1], low[rows])[:, None]
-            counts = above.sum(axis=1)
-            few = counts <= k
-            if few.any():
-                i, j = np.nonzero(above[few])
-                c = counts[few]
-                slot = np.arange(len(i)) - np.repeat(np.cumsum(c) - c, c)
-                cand_s = np.full((len(c), k), -np.inf, dtype=np.float32)
-                cand_r = np.full((len(c), k), -1, dtype=np.int64)
-                cand_s[i, slot] = sub[few][i, j]
-                cand_r[i, slot] = j + start
-                _merge(best_s, best_r, rows[few], cand_s, cand_r)
-            if few.all():
-                continue
-            rows, sub = rows[~few], sub[~few]
-        take = min(k, sub.shape[1])
-        idx: np.ndarray
-        if take < sub.shape[1]:
-            idx = np.argpartition(-sub, take - 1, axis=1)[:, :take]
-        else:
-            idx = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
-        _merge(best_s, best_r, rows, np.take_along_axis(sub, idx, axis=1), idx + start)
+        if rows.size:
+            _fold(best_s, best_r, low, rows, s, start, k)
     out = []
     for query in range(queries):
         keep = np.isfinite(best_s[query])
         out.append(list(zip(best_r[query][keep].tolist(), best_s[query][keep].tolist())))
     return out
+
+
+def _mask(
+    s: np.ndarray,
+    start: int,
+    stop: int,
+    live: np.ndarray,
+    everyone: np.ndarray,
+    excluded: tuple[np.ndarray, np.ndarray],
+    zero_rows: np.ndarray,
+) -> None:
+    """Set to -inf, in the scores ``s`` of rows ``[start, stop)`` for the queries ``live``, the rows
+    each query excludes (``excluded``: rows and their queries, by row) and the all-zero rows."""
+    ex_r, ex_j = excluded
+    lo, hi = np.searchsorted(ex_r, [start, stop])
+    if hi > lo:
+        if live is everyone:
+            s[ex_j[lo:hi], ex_r[lo:hi] - start] = -np.inf
+        else:
+            at = np.full(len(everyone), -1, dtype=np.int64)
+            at[live] = np.arange(len(live))
+            hit = at[ex_j[lo:hi]]
+            s[hit[hit >= 0], ex_r[lo:hi][hit >= 0] - start] = -np.inf
+    zlo, zhi = np.searchsorted(zero_rows, [start, stop])
+    if zhi > zlo:
+        s[:, zero_rows[zlo:zhi] - start] = -np.inf
+
+
+def _fold(
+    best_s: np.ndarray,
+    best_r: np.ndarray,
+    low: np.ndarray,
+    rows: np.ndarray,
+    s: np.ndarray,
+    start: int,
+    k: int,
+) -> None:
+    """Fold a block's scores ``s`` (one row of them per query of ``rows``; the block starts at row
+    ``start``) into those queries' running top ``k``."""
+    sub = s
+    if start > 0:
+        # Usually a query's improvement is a row or two: take just the scores above its k-th
+        # best; only queries with more than k of them need a partition of the block.
+        above = sub > np.maximum(best_s[rows, -1], low[rows])[:, None]
+        counts = above.sum(axis=1)
+        few = counts <= k
+        if few.any():
+            i, j = np.nonzero(above[few])
+            c = counts[few]
+            slot = np.arange(len(i)) - np.repeat(np.cumsum(c) - c, c)
+            cand_s = np.full((len(c), k), -np.inf, dtype=np.float32)
+            cand_r = np.full((len(c), k), -1, dtype=np.int64)
+            cand_s[i, slot] = sub[few][i, j]
+            cand_r[i, slot] = j + start
+            _merge(best_s, best_r, rows[few], cand_s, cand_r)
+        if few.all():
+            return
+        rows, sub = rows[~few], sub[~few]
+    take = min(k, sub.shape[1])
+    idx: np.ndarray
+    if take < sub.shape[1]:
+        idx = np.argpartition(-sub, take - 1, axis=1)[:, :take]
+    else:
+        idx = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
+    _merge(best_s, best_r, rows, np.take_along_axis(sub, idx, axis=1), idx + start)
 
 
 def _merge(
