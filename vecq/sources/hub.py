@@ -410,18 +410,27 @@ def _stream_range(name: HubName, url: str, start: int, stop: int) -> Iterator[by
 def hub_error(name: HubName, e: BaseException, filename: str | None = None) -> VecqError:
     """One line for what went wrong between vecq and the Hub, saying what to do; its exit code says
     which kind: the model cannot be had (4), the network or the server failed: try again (6), no
-    space (1). huggingface_hub wraps what the network did, so its causes are read too."""
-    from huggingface_hub import errors
+    space (1). huggingface_hub wraps what the network did, so its causes are read too. In order:
+    what vecq's own client refused (``_transfer_error``), what the Hub answered (``_answer_error``),
+    what the network did (``_network_error``)."""
+    what = f"{filename} of {name.shown}" if filename else name.shown
+    chain = _causes(e)
+    return (
+        _transfer_error(chain, what)
+        or _answer_error(name, e, chain, what)
+        or _network_error(e, chain, what)
+        or ModelError(f"{what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+    )
 
+
+def _transfer_error(chain: list[BaseException], what: str) -> VecqError | None:
+    """A stalled transfer, a body vecq refused, a full disk."""
     from .hub_http import STALL_ENV, HubBodyRefused, HubStalled
 
     where = endpoint()
-    page = f"{where}/{name.repo}"
-    what = f"{filename} of {name.shown}" if filename else name.shown
-    chain = _causes(e)
     stalled = next((c for c in chain if isinstance(c, HubStalled)), None)
     if stalled is not None and stalled.status is not None:  # retried an error until the window closed
-        return hub_error(name, _StatusError(stalled.status), filename)
+        return _status_error(stalled.status, what)
     if stalled is not None:
         return UnavailableError(
             f"the Hub at {where} stalled while sending {what} (no progress for {stalled.seconds:g} s); "
@@ -430,11 +439,18 @@ def hub_error(name: HubName, e: BaseException, filename: str | None = None) -> V
     refused = next((c for c in chain if isinstance(c, HubBodyRefused)), None)
     if refused is not None:
         return ModelError(f"the Hub at {where} sent {what} as {refused}; nothing was kept")
-    space = next((c for c in chain if isinstance(c, OSError) and c.errno == errno.ENOSPC), None)
-    if space is not None:
+    if any(isinstance(c, OSError) and c.errno == errno.ENOSPC for c in chain):
         return NoSpaceError(
             f"no space left on the disk while downloading {what}; free some space and run vecq again"
         )
+    return None
+
+
+def _answer_error(name: HubName, e: BaseException, chain: list[BaseException], what: str) -> VecqError | None:
+    """What the Hub answered: gated, no such revision, repo or file, an HTTP status, offline."""
+    from huggingface_hub import errors
+
+    where, page = endpoint(), f"{endpoint()}/{name.repo}"
     if isinstance(e, errors.GatedRepoError):
         return ModelError(
             f"{name.repo} is gated: ask for access on {page}, then set HF_TOKEN to a token of that "
@@ -446,7 +462,7 @@ def hub_error(name: HubName, e: BaseException, filename: str | None = None) -> V
         )
     if isinstance(e, errors.RemoteEntryNotFoundError):
         return ModelError(f"{what} is not on the Hub at {where}, though the repo lists it; try again later")
-    status = next((c.status for c in chain if isinstance(c, _StatusError)), None) or next(
+    status = next(
         (getattr(getattr(c, "response", None), "status_code", None) for c in chain if hasattr(c, "response")),
         None,
     )
@@ -456,33 +472,43 @@ def hub_error(name: HubName, e: BaseException, filename: str | None = None) -> V
             f"no model repo {name.repo} on {where} that vecq may read: check the name; if it is private "
             f"or gated, ask for access on {page} and {token} to a token of an account that has it"
         )
+    if status is not None and (status in (403, 429) or status >= 500):
+        return _status_error(status, what, page)
+    if isinstance(e, errors.OfflineModeIsEnabled):
+        return ModelError(f"{name.shown} is not downloaded and huggingface_hub is offline (HF_HUB_OFFLINE)")
+    if isinstance(e, errors.HfHubHTTPError):
+        return ModelError(f"the Hub at {where} refused {what} (HTTP {status})")
+    return None
+
+
+def _status_error(status: int, what: str, page: str | None = None) -> VecqError:
+    """HTTP 403, 429 or 5xx, in the words of what to do about each."""
+    where = endpoint()
     if status == 403:
         return ModelError(
-            f"the Hub at {where} forbids {what} (HTTP 403): ask for access on {page}, and set HF_TOKEN "
-            "to a token of an account that has it"
+            f"the Hub at {where} forbids {what} (HTTP 403): ask for access on {page or where}, and set "
+            "HF_TOKEN to a token of an account that has it"
         )
     if status == 429:
         return UnavailableError(
             f"the Hub at {where} is limiting requests (HTTP 429) for {what}; wait a few minutes and try "
             "again (a token in HF_TOKEN gets a higher limit)"
         )
-    if status is not None and status >= 500:
-        return UnavailableError(
-            f"the Hub at {where} failed on its side (HTTP {status}) for {what}; try again in a few minutes"
-        )
-    if isinstance(e, errors.OfflineModeIsEnabled):
-        return ModelError(f"{name.shown} is not downloaded and huggingface_hub is offline (HF_HUB_OFFLINE)")
-    if isinstance(e, errors.HfHubHTTPError):
-        return ModelError(f"the Hub at {where} refused {what} (HTTP {status})")
-    if any(
-        type(c).__name__ in ("RemoteProtocolError", "ReadError") or "Consistency check failed" in str(c)
-        for c in chain
+    return UnavailableError(
+        f"the Hub at {where} failed on its side (HTTP {status}) for {what}; try again in a few minutes"
+    )
+
+
+def _network_error(e: BaseException, chain: list[BaseException], what: str) -> VecqError | None:
+    """A transfer broken off, a Hub that cannot be reached."""
+    where = endpoint()
+    names = [type(c).__name__ for c in chain]
+    if any(n in ("RemoteProtocolError", "ReadError") for n in names) or any(
+        "Consistency check failed" in str(c) for c in chain
     ):
         return UnavailableError(f"the Hub at {where} broke off while sending {what}; try again")
-    if any(
-        isinstance(c, (ConnectionError, TimeoutError))
-        or type(c).__name__.endswith(("ConnectError", "Timeout"))
-        for c in chain
+    if any(isinstance(c, (ConnectionError, TimeoutError)) for c in chain) or any(
+        n.endswith(("ConnectError", "Timeout")) for n in names
     ):
         return UnavailableError(
             f"cannot reach the Hub at {where} for {what}; check the network and try again, "
@@ -490,15 +516,7 @@ def hub_error(name: HubName, e: BaseException, filename: str | None = None) -> V
         )
     if isinstance(e, OSError) or type(e).__module__.startswith(("httpx", "httpcore")):
         return UnavailableError(f"the Hub at {where} could not send {what} ({type(e).__name__}); try again")
-    return ModelError(f"{what}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-
-
-class _StatusError(Exception):
-    """An HTTP status the server kept answering until the stall window closed."""
-
-    def __init__(self, status: int):
-        super().__init__(f"HTTP {status}")
-        self.status = status
+    return None
 
 
 def _causes(e: BaseException) -> list[BaseException]:
