@@ -48,6 +48,7 @@ from .layout import (
     FILES,
     FORMAT_VERSION,
     MANIFEST,
+    Manifest,
     Origin,
     block_sum_order,
     edge_checksum,
@@ -95,29 +96,12 @@ class Conversion:
         folder, tmp, source = self.folder, self.tmp, self.source
         try:
             rows, dims = _shape(source, words, raw)
-            if self._vectors is not None and self._vectors.matrix is not raw:  # gensim dropped duplicates
-                self._vectors.close(cancel=True)
-                self._vectors = None
-            if self._vectors is None:
-                self._vectors = _VectorFile(tmp, source, raw)
-            vectors = self._vectors
-            with self.reporter.task("writing unit vectors", rows) as task:
-                vectors.task = task
-                vectors.submit(rows)
-                # The rest of the vectors is written (mostly waiting on the disk) while the
-                # vocabulary is sorted.
-                try:
-                    build_arrays(words, save=lambda name, array: _save_vocab(tmp, name, array))
-                finally:
-                    vectors.close()  # never leave it writing into a folder that is about to be removed
-            vectors.save_far_rows()
+            vectors = self._write_rows(words, raw, rows)
             for name, value in (arrays or {}).items():  # a file kept as it is, or the reader's array
                 if isinstance(value, bytes):
                     (tmp / name).write_bytes(value)
                 else:  # written from the reader's array itself, never a copy
                     np.save(tmp / f"{name}.npy", np.ascontiguousarray(value), allow_pickle=False)
-            # All-zero rows are never neighbours; listing them saves every query a pass over norms.
-            zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
             if identity(source.path) != self.identity:
                 raise ModelError(
                     f"{source.path} changed while it was being converted (is it still being written?); "
@@ -127,28 +111,7 @@ class Conversion:
             sizes = {name: (tmp / name).stat().st_size for name in (*FILES, *extra)}
             _write_block_sums(tmp, sizes, {n: w.final_sums() for n, w in vectors.summed.items()})
             sizes[BLOCK_SUMS] = (tmp / BLOCK_SUMS).stat().st_size
-            manifest = {
-                "format": FORMAT_VERSION,
-                "key": source.key,
-                "name": source.name,
-                # A Hub model is known by its address and commit; the files it was read from are
-                # parts fetched for the conversion, not a source to watch.
-                "source": source.remote or source.path,
-                "source_format": source.format,
-                "source_identity": None if source.remote else self.identity,
-                "revision": source.revision,
-                "table": {k: v for k, v in (details or {}).items() if k not in ("subwords", "text")} or None,
-                "subwords": (details or {}).get("subwords"),
-                "text": (details or {}).get("text"),
-                "limit": source.limit,
-                "rows": rows,
-                "dimensions": dims,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
-                "files": sizes,
-                "block_size": CHECK_BLOCK,
-                "checksums": {name: edge_checksum(str(tmp / name), size) for name, size in sizes.items()},
-            }
+            manifest = self._manifest(rows, dims, sizes, details or {})
             (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1))
             swap_in(tmp, folder)
         except OSError as e:
@@ -157,6 +120,52 @@ class Conversion:
         except BaseException:
             self.abort()
             raise
+
+    def _write_rows(self, words: list[str], raw: np.ndarray, rows: int) -> _VectorFile:
+        """The rows not yet written and the vocabulary (sorted while the disk takes the rows)."""
+        if self._vectors is not None and self._vectors.matrix is not raw:  # gensim dropped duplicates
+            self._vectors.close(cancel=True)
+            self._vectors = None
+        if self._vectors is None:
+            self._vectors = _VectorFile(self.tmp, self.source, raw)
+        vectors = self._vectors
+        with self.reporter.task("writing unit vectors", rows) as task:
+            vectors.task = task
+            vectors.submit(rows)
+            try:
+                build_arrays(words, save=lambda name, array: _save_vocab(self.tmp, name, array))
+            finally:
+                vectors.close()  # never leave it writing into a folder that is about to be removed
+        vectors.save_far_rows()
+        return vectors
+
+    def _manifest(self, rows: int, dims: int, sizes: dict[str, int], details: dict) -> Manifest:
+        """The manifest of the files written: what they hold, where from, their sizes and checksums."""
+        source, tmp = self.source, self.tmp
+        # All-zero rows are never neighbours; listing them saves every query a pass over norms.
+        zero = np.flatnonzero(np.load(tmp / "norms.npy", mmap_mode="r") == 0)
+        return {
+            "format": FORMAT_VERSION,
+            "key": source.key,
+            "name": source.name,
+            # A Hub model is known by its address and commit; the files it was read from are
+            # parts fetched for the conversion, not a source to watch.
+            "source": source.remote or source.path,
+            "source_format": source.format,
+            "source_identity": None if source.remote else self.identity,
+            "revision": source.revision,
+            "table": {k: v for k, v in details.items() if k not in ("subwords", "text")} or None,
+            "subwords": details.get("subwords"),
+            "text": details.get("text"),
+            "limit": source.limit,
+            "rows": rows,
+            "dimensions": dims,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
+            "files": sizes,
+            "block_size": CHECK_BLOCK,
+            "checksums": {name: edge_checksum(str(tmp / name), size) for name, size in sizes.items()},
+        }
 
     def abort(self) -> None:
         if self._vectors is not None:
