@@ -7,8 +7,8 @@ query that finds its cache never pays for the import.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
@@ -50,9 +50,32 @@ def read(
 
         return safetensors_table.read(source.path, source.limit, source.tensor, details, arrays)
     check_memory(source)
+    kv = _parsed(source, reporter, on_rows)
+    header = header_shape(source) if source.limit is None else None
+    # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
+    # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
+    words, vectors = kv.index_to_key, kv.vectors
+    ngrams = getattr(kv, "vectors_ngrams", None)
+    if ngrams is not None and arrays is not None and details is not None and ngrams.size:
+        arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
+        details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
+    del kv
+    words, vectors = _distinct_words(words, vectors)
+    if header is not None:
+        more = rows_beyond_header(source, *header, words)
+        if more:
+            raise ModelError(
+                f"{source.path}: its header says {header[0]:,} rows, but the file holds at least {more:,} "
+                f"more; correct the header's first number, or read only those rows with --limit {header[0]}"
+            )
+    return words, vectors
+
+
+def _parsed(source: Source, reporter: Reporter, on_rows: Callable[[np.ndarray, int], None] | None) -> Any:
+    """gensim's KeyedVectors of ``source``; its many kinds of failure as one line naming the file."""
     with reporter.task(f"reading {os.path.basename(source.path)} with gensim", None), quiet_gensim():
         try:
-            kv = _read_gensim(source, on_rows)
+            return _read_gensim(source, on_rows)
         except ModelError:
             raise
         except MemoryError as e:
@@ -64,31 +87,19 @@ def read(
             if source.format in ("word2vec-text", "glove-text"):
                 where = first_bad_line(source.path, header=source.format == "word2vec-text")
             raise ModelError(f"cannot read {source.path} as {source.format}: {where or one_line(e)}") from e
-    header = header_shape(source) if source.limit is None else None
-    # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
-    # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
-    words, vectors = kv.index_to_key, kv.vectors
-    ngrams = getattr(kv, "vectors_ngrams", None)
-    if ngrams is not None and arrays is not None and details is not None and ngrams.size:
-        arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
-        details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
-    del kv
+
+
+def _distinct_words(words: Sequence[str | None], vectors: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """gensim's words as a list, without the empty slot it leaves for each repeat of a word (the
+    first is kept) or a UTF-8 byte-order mark before the first."""
     if not isinstance(words, list):
         words = list(words)
     if any(not isinstance(w, str) for w in words):
-        # gensim keeps the first of duplicate words and leaves an empty (None) slot for each repeat.
         keep = [i for i, w in enumerate(words) if isinstance(w, str)]
         words, vectors = [words[i] for i in keep], vectors[keep]
-    if words and words[0].startswith("\ufeff"):  # a UTF-8 byte-order mark is not part of the word
+    if words and isinstance(words[0], str) and words[0].startswith("\ufeff"):
         words[0] = words[0].removeprefix("\ufeff")
-    if header is not None:
-        more = rows_beyond_header(source, *header, words)
-        if more:
-            raise ModelError(
-                f"{source.path}: its header says {header[0]:,} rows, but the file holds at least {more:,} "
-                f"more; correct the header's first number, or read only those rows with --limit {header[0]}"
-            )
-    return words, vectors
+    return cast("list[str]", words), vectors
 
 
 def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
