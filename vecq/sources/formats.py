@@ -66,6 +66,12 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
                 head = f.read(4096)
         except (OSError, EOFError) as e:
             raise ModelError(f"{path} is a damaged gzip file: {e}") from e
+    return _text_or_word2vec(path, head, None if compressed else size)
+
+
+def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
+    """A word2vec file (its header line, then text or binary rows) or GloVe text (a first line of a
+    word and numbers), from the first bytes ``head`` (decompressed; ``size`` None when compressed)."""
     marked = head.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, which some editors write
     first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
     header = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
@@ -76,9 +82,9 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
         )
     if header:
         rows, dims = int(header.group(1)), int(header.group(2))
-        _check_claim(path, rows, dims, None if compressed else size, 2 * dims)
+        _check_claim(path, rows, dims, size, 2 * dims)
         binary = _word2vec_body(path, len(first) + 1 + 3 * marked, rows, dims)
-        _check_claim(path, rows, dims, None if compressed else size, 4 * dims if binary else 2 * dims)
+        _check_claim(path, rows, dims, size, 4 * dims if binary else 2 * dims)
         return "word2vec-bin" if binary else "word2vec-text"
     fields = first.split()
     if len(fields) >= 2 and all(_is_number(x) for x in fields[1:]) and not _looks_binary(head):
