@@ -252,3 +252,15 @@ def test_every_test_and_module_the_docs_and_comments_name_exists():
             if not (PACKAGE / m.group(1)).exists():
                 missing.append(f"{f.relative_to(root)}: {m.group(0)}")
     assert missing == []
+
+
+def test_no_function_is_longer_than_a_screen():
+    """A long function is a few named steps waiting to be written (faiss's big_batch_search)."""
+    long = []
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > 60:
+                    long.append(f"{name}.{node.name}: {length} lines")
+    assert long == []

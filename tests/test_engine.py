@@ -171,7 +171,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
     zero_rows = np.array([5, 17])
     monkeypatch.setattr(engine, "block_rows", lambda m: block)
     for k in (1, 5, 12):
-        got = engine.top_k(lambda b: q @ b.T, matrix, 280, 40, exclude, k, zero_rows)
+        got = engine.top_k(lambda b: q @ b.T, matrix, 280, 40, exclude, k=k, zero_rows=zero_rows)
         for j in range(40):
             scores = (q[j] @ matrix[:280].T).astype(np.float32)
             allowed = [r for r in range(280) if r not in exclude[j] and r not in (5, 17)]

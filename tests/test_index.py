@@ -157,7 +157,9 @@ def test_search_equals_exact_when_every_list_is_probed(tmp_path):
     model = Model.from_arrays([f"w{i}" for i in range(3000)], raw)
 
     def exact(q, exclude, k):
-        return top_k(lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k, model.zero_rows)
+        return top_k(
+            lambda b: q @ b.T, model.vectors, len(model), len(q), exclude, k=k, zero_rows=model.zero_rows
+        )
 
     index = ivf_build.build(model.vectors, exact, tmp_path, lists=20, queries=50)
     q = np.asarray(model.vectors[:30])

@@ -367,7 +367,8 @@ class Vectors:
             return scores_of(np.asarray(matrix))[0]
         zero = self.model.zero_rows
         exclude = [r - start for r in rows_excluded if start <= r < stop]
-        (best,) = top_k(scores_of, matrix, stop - start, 1, [exclude], int(topn), zero[zero >= start] - start)
+        zeros = zero[zero >= start] - start
+        (best,) = top_k(scores_of, matrix, stop - start, 1, [exclude], k=int(topn), zero_rows=zeros)
         return [(self.model.vocab.word(r + start), float(s)) for r, s in best]
 
     def most_similar(

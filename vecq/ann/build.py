@@ -67,7 +67,7 @@ def build(
     leaves the previous index (or none), never half of one.
     """
     started = time.time()
-    n, dims = matrix.shape
+    n = len(matrix)
     lists = min(lists or n_lists(n), n)
     rng = np.random.default_rng(seed)
     folder = as_path(folder)
@@ -80,16 +80,7 @@ def build(
             sample = np.asarray(matrix[pick], dtype=np.float32)
             centroids = train(sample, lists, seed=seed)
             del sample
-        labels = np.empty(n, dtype=np.int32)
-        peak = np.zeros(dims, dtype=np.float32)  # largest |component| per dimension: the codes' range
-        step = 65536
-        with reporter.task("assigning rows to lists", n) as task:
-            for s in range(0, n, step):
-                e = min(n, s + step)
-                block = np.asarray(matrix[s:e], dtype=np.float32)
-                labels[s:e] = _assign(block, centroids, 0, e - s)
-                np.maximum(peak, np.abs(block).max(axis=0), out=peak)
-                task.update(e)
+        labels, peak = _assign_all(matrix, centroids, reporter)
         rows = np.argsort(labels, kind="stable").astype(np.int32)
         offsets = np.zeros(lists + 1, dtype=np.int64)
         np.cumsum(np.bincount(labels, minlength=lists), out=offsets[1:])
@@ -112,6 +103,24 @@ def build(
         rmtree(tmp, ignore_errors=True)
         raise
     return load(folder) or index
+
+
+def _assign_all(
+    matrix: np.ndarray, centroids: np.ndarray, reporter: Reporter
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's list, and the largest |component| per dimension (the codes' range)."""
+    n, dims = matrix.shape
+    labels = np.empty(n, dtype=np.int32)
+    peak = np.zeros(dims, dtype=np.float32)
+    step = 65536
+    with reporter.task("assigning rows to lists", n) as task:
+        for s in range(0, n, step):
+            e = min(n, s + step)
+            block = np.asarray(matrix[s:e], dtype=np.float32)
+            labels[s:e] = _assign(block, centroids, 0, e - s)
+            np.maximum(peak, np.abs(block).max(axis=0), out=peak)
+            task.update(e)
+    return labels, peak
 
 
 def _write_codes(

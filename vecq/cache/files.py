@@ -233,18 +233,12 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
     ``text``: a UTF-8 text stream with ``\\n`` line ends instead of bytes. An OSError is an
     ``OutputError`` naming the file.
     """
-    import io
     import stat
     import sys
 
     path = os.fspath(path)
-
-    def wrapped(raw: BinaryIO) -> Any:
-        return io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False) if text else raw
-
     if path == STDOUT:
-        raw = sys.stdout.buffer
-        f = wrapped(raw)
+        f = _stream(sys.stdout.buffer, text)
         yield f
         f.flush()
         if text:
@@ -261,9 +255,26 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
             raw = open(path, "wb")  # noqa: SIM115 (closed below)
         except OSError as e:
             raise _output_error(path, e) from e
-        with raw, wrapped(raw) if text else contextlib.nullcontext(raw) as f:
+        with raw, _stream(raw, text) as f:
             yield f
         return
+    with _replacing(path, st, text) as f:
+        yield f
+
+
+def _stream(raw: BinaryIO, text: bool) -> Any:
+    """``raw``, or a UTF-8 text stream with ``\\n`` line ends over it."""
+    import io
+
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="\n", write_through=False) if text else raw
+
+
+@contextlib.contextmanager
+def _replacing(path: str, st: os.stat_result | None, text: bool) -> Iterator:
+    """A temporary sibling of ``path``, renamed over it (keeping ``st``'s permission bits) once
+    written whole and on the disk; removed after an error."""
+    import stat
+
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.part-{os.getpid()}-{os.urandom(4).hex()}")
     try:
@@ -271,7 +282,7 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
     except OSError as e:
         raise _output_error(path, e) from e
     try:
-        with raw, wrapped(raw) if text else contextlib.nullcontext(raw) as f:
+        with raw, _stream(raw, text) as f:
             yield f
             f.flush()
             os.fsync(raw.fileno())  # whole on the disk before it takes the name

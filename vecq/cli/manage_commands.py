@@ -274,7 +274,9 @@ def index_build(session: Session, model: str | None, lists: int | None) -> None:
         raise UsageError("an index covers the whole model; build it without --limit")
 
     def exact(q, exclude, k):
-        return top_k(lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k, opened.zero_rows)
+        return top_k(
+            lambda b: q @ b.T, opened.vectors, len(opened), len(q), exclude, k=k, zero_rows=opened.zero_rows
+        )
 
     with files.locked(opened.folder):
         built = ann_build.build(

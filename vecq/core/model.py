@@ -490,27 +490,18 @@ class Model:
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
         scored = False  # are ``found``'s scores already ``exact``'s, and ranked by them?
         if self.index is not None and self.approximate(n) and probe is not None:
-            found = self.index.search(
-                self.vectors,
-                probe.astype(np.float32),
-                exclude,
-                wanted,
-                zero_rows=self.zero_rows,
-                limit=n,
-            )
-            # Never fewer answers than asked: a query whose probed lists held too few rows is
-            # answered exactly (tests/test_index.py::test_approx_never_returns_fewer_than_asked).
-            short = [j for j, f in enumerate(found) if len(f) < min(wanted, n - len(exclude[j]))]
-            # The index scores its candidates with exact_dots of ``probe``, which ``exact`` is
-            # (only neighbors_of_directions passes a probe): ranked already, to the bit.
-            scored = not short and probe.dtype == np.float32
-            if short:
-                exact_found = self._exact_top(probe, short, exclude, wanted, n)
-                for j, f in zip(short, exact_found):
-                    found[j] = f
+            found, scored = self._from_index(self.index, probe, exclude, wanted, n)
         else:
             found = top_k(
-                score_block, self.vectors, n, m, exclude, wanted, self.zero_rows, bound=bound, floor=floor
+                score_block,
+                self.vectors,
+                n,
+                m,
+                exclude,
+                k=wanted,
+                zero_rows=self.zero_rows,
+                bound=bound,
+                floor=floor,
             )
         if exact is None:
             return found
@@ -527,6 +518,24 @@ class Model:
         self._check("vectors.npy", answered)
         self._check("words.bin", answered)
         return answers
+
+    def _from_index(
+        self, index: SearchIndex, probe: np.ndarray, exclude: list[list[int]], wanted: int, n: int
+    ) -> tuple[list[list[tuple[int, float]]], bool]:
+        """Each query's ``wanted`` candidates from the approximate index, and whether they are
+        scored and ranked exactly already."""
+        found = index.search(
+            self.vectors, probe.astype(np.float32), exclude, wanted, zero_rows=self.zero_rows, limit=n
+        )
+        # Never fewer answers than asked: a query whose probed lists held too few rows is
+        # answered exactly (tests/test_index.py::test_approx_never_returns_fewer_than_asked).
+        short = [j for j, f in enumerate(found) if len(f) < min(wanted, n - len(exclude[j]))]
+        if short:
+            for j, f in zip(short, self._exact_top(probe, short, exclude, wanted, n)):
+                found[j] = f
+        # The index scores its candidates with exact_dots of ``probe``, which ``exact`` is (only
+        # neighbors_of_directions passes a probe): ranked already, to the bit.
+        return found, not short and probe.dtype == np.float32
 
     def _check(self, name: str, rows: Sequence[int] | np.ndarray) -> None:
         """The cache blocks holding ``rows`` (of the vocabulary) are as written, or an error."""
@@ -577,8 +586,9 @@ class Model:
     ) -> list[list[tuple[int, float]]]:
         """Exact top ``k`` of the first ``n`` rows for the queries ``which`` of a batch of unit ``probe``s."""
         q = probe[np.array(which, dtype=np.int64)]
+        subset = [exclude[j] for j in which]
         return top_k(
-            lambda block: q @ block.T, self.vectors, n, len(q), [exclude[j] for j in which], k, self.zero_rows
+            lambda block: q @ block.T, self.vectors, n, len(q), subset, k=k, zero_rows=self.zero_rows
         )
 
 

@@ -3,6 +3,13 @@
 Every exact search of vecq ends here (neighbours, analogies, the gensim API): scores come from one
 matrix product per block of rows, and each query's top k is kept while the blocks stream past, so no
 temporary is ever as large as the matrix and a batch of queries costs one pass over it.
+
+Blocks are small enough for their scores to stay in the CPU cache. After the first block each query
+has a running k-th best score, and a later block only costs one row-wise maximum, plus a partition of
+the rows of the few queries that it improves. Everything per block is vectorised, so a 1,000-query
+batch over 3M rows stays near the cost of its matrix products. Excluded rows (the queries' own words)
+and all-zero rows are masked to -inf before ranking, which is what gensim's "ask for k +
+len(exclude), then drop them" comes to.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ def top_k(
     searched: int,
     queries: int,
     exclude: list[list[int]],
+    *,
     k: int,
     zero_rows: np.ndarray,
     bound: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -38,13 +46,7 @@ def top_k(
     ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
     is scored only for the queries it could improve: ``score_block(block, which_queries)``. With
     ``floor`` (per query, a score below its k-th best), a later block's rows under it are skipped.
-
-    Blocks are small enough for their scores to stay in the CPU cache. After the first block each
-    query has a running k-th best score, and a later block only costs one row-wise maximum, plus a
-    partition of the rows of the few queries that it improves. Everything per block is vectorised,
-    so a 1,000-query batch over 3M rows stays near the cost of its matrix products. Excluded rows
-    (the queries' own words) and all-zero rows are masked to -inf before ranking, which is what
-    gensim's "ask for k + len(exclude), then drop them" comes to.
+    How it stays fast: the module's note.
     """
     if queries == 0:
         return []
@@ -54,10 +56,7 @@ def top_k(
     best_s = np.full((queries, k), -np.inf, dtype=np.float32)
     low = np.full(queries, -np.inf, dtype=np.float32) if floor is None else np.asarray(floor, np.float32)
     best_r = np.full((queries, k), -1, dtype=np.int64)
-    ex_r = np.array([r for e in exclude for r in e], dtype=np.int64)
-    ex_j = np.array([j for j, e in enumerate(exclude) for _ in e], dtype=np.int64)
-    by_row = np.argsort(ex_r, kind="stable")
-    ex_r, ex_j = ex_r[by_row], ex_j[by_row]
+    excluded = _by_row(exclude)
     zero_rows = np.sort(zero_rows[zero_rows < searched])
     everyone = np.arange(queries)
     step = block_rows(queries)
@@ -74,7 +73,7 @@ def top_k(
                     continue
             s = score_block(block, live)
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
-        _mask(s, start, stop, live, everyone, (ex_r, ex_j), zero_rows)
+        _mask(s, start, stop, live, everyone, excluded, zero_rows)
         if start == 0:
             rows = everyone
         else:
@@ -83,11 +82,18 @@ def top_k(
             s = s[local]
         if rows.size:
             _fold(best_s, best_r, low, rows, s, start, k)
-    out = []
-    for query in range(queries):
-        keep = np.isfinite(best_s[query])
-        out.append(list(zip(best_r[query][keep].tolist(), best_s[query][keep].tolist())))
-    return out
+    return [
+        list(zip(best_r[q][np.isfinite(best_s[q])].tolist(), best_s[q][np.isfinite(best_s[q])].tolist()))
+        for q in range(queries)
+    ]
+
+
+def _by_row(exclude: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The excluded rows, in row order, and the query excluding each."""
+    rows = np.array([r for e in exclude for r in e], dtype=np.int64)
+    queries = np.array([j for j, e in enumerate(exclude) for _ in e], dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    return rows[order], queries[order]
 
 
 def _mask(
