@@ -32,7 +32,6 @@ from . import search
 FORMAT_VERSION = 2
 FILES = ("centroids.npy", "rows.npy", "offsets.npy", "codes.npy", "scale.npy")
 NPROBE_CHOICES = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
-TARGET_RECALL = 0.97
 
 
 class Index(NamedTuple):

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .index import NPROBE_CHOICES, TARGET_RECALL, Index
+from . import TARGET_RECALL
+from .index import NPROBE_CHOICES, Index
 from .search import CANDIDATES, _probes, search
 
 

@@ -20,6 +20,7 @@ import click
 
 from .. import jsondata
 from ..cache.files import STDOUT, output_file
+from ..cache.layout import MANIFEST
 from ..errors import UsageError
 from .options import approx_option, dask_option, session_options, top_option
 from .render import tsv_cell
@@ -125,7 +126,7 @@ def _cache_fingerprint(folder: str | None) -> int | None:
     """What says the cache is the same model: its manifest's crc32 (sizes and checksums of every file)."""
     if folder is None:
         return None
-    with open(os.path.join(folder, "manifest.json"), "rb") as f:
+    with open(os.path.join(folder, MANIFEST), "rb") as f:
         return zlib.crc32(f.read())
 
 

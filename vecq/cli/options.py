@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import click
 
+from ..ann import TARGET_RECALL
 from ..sources.names import READABLE_FORMATS, UNICODE_ERRORS, spec_with
 from .render import FORMATS
 from .session import Session
@@ -247,7 +248,7 @@ def approx_option(f: Callable) -> Callable:
         type=click.IntRange(min=1),
         default=None,
         help="With --approx (implied): lists probed per query; fewer is faster, with the recall "
-        "'vecq index info' lists for each [default: the index's, chosen for recall@10 >= 0.97].",
+        f"'vecq index info' lists for each [default: the index's, chosen for recall@10 >= {TARGET_RECALL}].",
     )
     @functools.wraps(f)
     def wrapper(*args, approx: bool, nprobe: int | None, **kwargs):

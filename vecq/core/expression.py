@@ -64,7 +64,7 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
             factor = float(token[1:])
             if not 0 < factor <= MAX_WEIGHT:
                 raise QueryError(f"{text!r}: a factor must be above 0 and at most {MAX_WEIGHT:g}")
-        elif token == "*" and words and len(words) == 1 and _is_number(words[0]) and factor is None:
+        elif token == "*" and words and len(words) == 1 and is_number(words[0]) and factor is None:
             factor = float(words.pop())  # "2 * king"
             if not 0 < factor <= MAX_WEIGHT:
                 raise QueryError(f"{text!r}: a factor must be above 0 and at most {MAX_WEIGHT:g}")
@@ -81,7 +81,8 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     return terms
 
 
-def _is_number(token: str) -> bool:
+def is_number(token: str | bytes) -> bool:
+    """Does ``token`` read as a number (as Python's ``float`` reads one)?"""
     try:
         float(token)
     except ValueError:

@@ -38,7 +38,7 @@ class Words(Protocol):
 _SPACES = re.compile(r"[\s_]+")
 _SUGGEST_POOL = 5000
 _ROW = re.compile(r"id:(\d{1,12})")
-WORD_START = "\u2581"  # ▁ (sources/tokens.py)
+WORD_START = "\u2581"  # ▁, SentencePiece's mark for the space before a word (sources/tokens.py)
 
 
 class Match(NamedTuple):

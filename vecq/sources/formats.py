@@ -11,6 +11,7 @@ import re
 import struct
 from typing import TYPE_CHECKING, BinaryIO, cast
 
+from ..core.expression import is_number
 from ..errors import ModelError, shorten
 from .catalogue import human_size
 
@@ -87,7 +88,7 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
         _check_claim(path, rows, dims, size, 4 * dims if binary else 2 * dims)
         return "word2vec-bin" if binary else "word2vec-text"
     fields = first.split()
-    if len(fields) >= 2 and all(_is_number(x) for x in fields[1:]) and not _looks_binary(head):
+    if len(fields) >= 2 and all(is_number(x) for x in fields[1:]) and not _looks_binary(head):
         second = rest.partition(b"\n")[0].split()
         if not second or len(second) == len(fields) or b"\n" not in rest:
             return "glove-text"
@@ -214,7 +215,7 @@ def _text_rows(body: bytes, dims: int, want: int, whole: bool) -> bool:
     lines = body.split(b"\n")
     rows = [line.rstrip() for line in (lines if whole else lines[:-1])[:want] if line.strip()]
     return bool(rows) and all(
-        len(parts := row.split(b" ")) == dims + 1 and parts[0] and all(_is_number(x) for x in parts[1:])
+        len(parts := row.split(b" ")) == dims + 1 and parts[0] and all(is_number(x) for x in parts[1:])
         for row in rows
     )
 
@@ -236,14 +237,6 @@ def _binary_rows(body: bytes, dims: int, want: int) -> bool:
         floats += row
         at = space + 1 + 4 * dims
     return bool(floats) and _looks_binary(floats)
-
-
-def _is_number(token: bytes) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
 
 
 def _looks_binary(body: bytes) -> bool:

@@ -19,7 +19,7 @@ tokenizer's own spelling. ``core/words.py`` reads what users type the same way (
 
 from __future__ import annotations
 
-WORD_START = "\u2581"  # ▁, SentencePiece's mark for the space before a word
+from ..core.words import WORD_START
 
 
 def byte_level_alphabet() -> dict[str, int]:
