@@ -215,8 +215,9 @@ def test_more_ties_than_the_margin_are_broken_by_row_alone_and_in_a_batch():
     """30 identical rows tie exactly at the k-th place: the answer is the same alone and in any batch,
     the lowest rows among the tied."""
     from vecq.core.expression import Term
-    from vecq.core.model import RESCORE_MARGIN, Model
+    from vecq.core.model import Model
     from vecq.core.queries import NeighborsQuery
+    from vecq.core.ranking import RESCORE_MARGIN
 
     rng = np.random.default_rng(7)
     raw = rng.standard_normal((300, 16)).astype(np.float32)

@@ -8,7 +8,7 @@ from typing import NamedTuple, Protocol
 import numpy as np
 
 from ..core import threads
-from ..core.model import exact_dots
+from ..core.ranking import exact_dots
 
 
 class Lists(Protocol):

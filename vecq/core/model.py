@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import DamagedModelError, QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from .expression import Term, describe, zero_vector_error
+from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
 from .topk import top_k
 from .unit import StoredFloats, residuals, unit, unit_rows
 from .vocab import Vocab
@@ -28,17 +29,9 @@ from .words import Match, find_word
 if TYPE_CHECKING:
     from .subwords import Subwords
 
-# Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
-# score ties the k-th within rounding still competes on its exact score (when even the last
-# candidate ties the k-th, every row is scored exactly: ``Model._all_tied``).
-RESCORE_MARGIN = 8
 CANCELLED = 1e-5  # per term: a sum of unit vectors shorter than this is taken for the zero vector
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
-
-
-# exact(which, rows): the exact scores of queries ``which`` (one per row) with ``rows``.
-Exact = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 class TextEncoder(Protocol):
@@ -287,9 +280,15 @@ class Model:
         if not self.directions([terms]).any():
             raise zero_vector_error(describe(terms))
         (result,) = self.neighbors_many([terms], top=top, restrict=restrict)
-        label = label if label is not None else describe(terms)
+        return self.neighbor_records(label if label is not None else describe(terms), result, threshold)
+
+    def neighbor_records(
+        self, query: str, result: list[tuple[int, float]], threshold: float | None = None
+    ) -> list[Neighbor]:
+        """The records of one query's (row, score) answers, ranked, those under ``threshold`` left
+        out: the one place a neighbour record is made (the CLI's, the batches' and the API's)."""
         return [
-            Neighbor(label, rank, self.vocab.word(row), score)
+            Neighbor(query, rank, self.vocab.word(row), score)
             for rank, (row, score) in enumerate(result, 1)
             if threshold is None or score >= threshold
         ]
@@ -590,39 +589,6 @@ class Model:
         return top_k(
             lambda block: q @ block.T, self.vectors, n, len(q), subset, k=k, zero_rows=self.zero_rows
         )
-
-
-def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Dot products of ``directions[i]`` with ``vectors[rows[i]]``, summed exactly and rounded to float32.
-
-    float32 products are exact in float64 and the sum runs in one fixed order per pair, so a score
-    does not depend on which other queries or rows were computed beside it (as ``similarities``).
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    gathered = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
-    ascending = np.argsort(rows, kind="stable")  # read the mapped matrix in file order
-    gathered[ascending] = vectors[rows[ascending]]
-    return np.einsum("ij,ij->i", directions, gathered, dtype=np.float64).astype(np.float32)
-
-
-def exactly_ranked(
-    found: list[list[tuple[int, float]]], exact: Callable[[np.ndarray, np.ndarray], np.ndarray], top: int
-) -> list[list[tuple[int, float]]]:
-    """Each query's candidates re-scored by ``exact(which, rows)`` and the best ``top`` kept, ties by row."""
-    sizes = np.array([len(f) for f in found], dtype=np.int64)
-    if sizes.sum() == 0:
-        return [[] for _ in found]
-    which = np.repeat(np.arange(len(found)), sizes)
-    rows = np.array([r for f in found for r, _ in f], dtype=np.int64)
-    scores = np.asarray(exact(which, rows), dtype=np.float32)
-    order = np.lexsort((rows, -scores, which))
-    which, rows, scores = which[order], rows[order], scores[order]
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    out = []
-    for j, start in enumerate(starts.tolist()):
-        stop = start + min(top, int(sizes[j]))
-        out.append(list(zip(rows[start:stop].tolist(), scores[start:stop].tolist())))
-    return out
 
 
 def cosmul(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:

@@ -187,12 +187,9 @@ class NeighborsQuery(Query):
             where = [i for i, z in zip(where, zero) if not z]
         results = model.neighbors_many(queries, top=self.top, restrict=self.restrict)
         for i, result in zip(where, results):
-            text = items[i][0]
-            for rank, (row, score) in enumerate(result, 1):
-                if self.threshold is None or score >= self.threshold:
-                    out[i].records.append(
-                        {"query": text, "rank": rank, "word": model.vocab.word(row), "similarity": score}
-                    )
+            out[i].records += [
+                n._asdict() for n in model.neighbor_records(items[i][0], result, self.threshold)
+            ]
         return out
 
 
@@ -222,16 +219,8 @@ class VectorNeighborsQuery(NeighborsQuery):
             q = unit(np.asarray(vectors, dtype=np.float32))
             results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict)
             for i, result in zip(where, results):
-                for rank, (row, score) in enumerate(result, 1):
-                    if self.threshold is None or score >= self.threshold:
-                        out[i].records.append(
-                            {
-                                "query": items[i][0],
-                                "rank": rank,
-                                "word": model.vocab.word(row),
-                                "similarity": score,
-                            }
-                        )
+                records = model.neighbor_records(items[i][0], result, self.threshold)
+                out[i].records += [n._asdict() for n in records]
         return out
 
 

@@ -1,0 +1,51 @@
+"""The ranking rules every answer follows, exact or approximate: candidates are re-scored exactly
+(float64 sums rounded to float32) and ranked by (score, row), so a query answers with the same rows,
+order and bits alone, in a batch of any size, or through the approximate index (which imports these
+rules from here, not the model)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+# Candidates beyond the top k that are re-scored exactly before the final ranking: a row whose BLAS
+# score ties the k-th within rounding still competes on its exact score (when even the last
+# candidate ties the k-th, every row is scored exactly: ``Model._all_tied``).
+RESCORE_MARGIN = 8
+
+# exact(which, rows): the exact scores of queries ``which`` (one per row) with ``rows``.
+Exact = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Dot products of ``directions[i]`` with ``vectors[rows[i]]``, summed exactly and rounded to float32.
+
+    float32 products are exact in float64 and the sum runs in one fixed order per pair, so a score
+    does not depend on which other queries or rows were computed beside it (as ``similarities``).
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    gathered = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
+    ascending = np.argsort(rows, kind="stable")  # read the mapped matrix in file order
+    gathered[ascending] = vectors[rows[ascending]]
+    return np.einsum("ij,ij->i", directions, gathered, dtype=np.float64).astype(np.float32)
+
+
+def exactly_ranked(
+    found: list[list[tuple[int, float]]], exact: Callable[[np.ndarray, np.ndarray], np.ndarray], top: int
+) -> list[list[tuple[int, float]]]:
+    """Each query's candidates re-scored by ``exact(which, rows)`` and the best ``top`` kept, ties by row."""
+    sizes = np.array([len(f) for f in found], dtype=np.int64)
+    if sizes.sum() == 0:
+        return [[] for _ in found]
+    which = np.repeat(np.arange(len(found)), sizes)
+    rows = np.array([r for f in found for r, _ in f], dtype=np.int64)
+    scores = np.asarray(exact(which, rows), dtype=np.float32)
+    order = np.lexsort((rows, -scores, which))
+    which, rows, scores = which[order], rows[order], scores[order]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    out = []
+    for j, start in enumerate(starts.tolist()):
+        stop = start + min(top, int(sizes[j]))
+        out.append(list(zip(rows[start:stop].tolist(), scores[start:stop].tolist())))
+    return out
