@@ -1,7 +1,8 @@
-"""The answers the engine returns, the only thing the renderer is handed.
+"""The answers the engine returns (named tuples), and the values records carry (``Bytes``, ``Shape``).
 
-Named tuples rather than dataclasses: a dataclass costs most of a millisecond to define, and every
-command defines these at start-up.
+The API hands out the named tuples; the CLI hands the renderer dicts made from them (``_asdict``),
+with a batch line's own fields added. Named tuples rather than dataclasses: a dataclass costs most
+of a millisecond to define, and every command defines these at start-up.
 
 Each record carries its input so that piped output joins back to what produced it (``paste``,
 ``join``, ``jq``). Field order is column order.

@@ -1,4 +1,5 @@
-"""One renderer for every command: a rich table for people, TSV/CSV/JSON/JSONL for pipelines.
+"""The renderer every command that prints records uses: a rich table for people, TSV/CSV/JSON/JSONL
+for pipelines (``graph`` and ``export`` write files of their own formats instead).
 
 Records arrive as dicts in chunks and leave as soon as they arrive (flushed), so a batch streams; a
 JSON array is written element by element. Only the table format imports rich.
