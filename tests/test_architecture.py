@@ -17,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "vecq"
 
 # The leaves: modules every part may import, which import nothing of vecq's themselves.
-LEAVES = {"vecq.errors", "vecq.records", "vecq.progress"}
+LEAVES = {"vecq.errors", "vecq.records", "vecq.progress", "vecq.version"}
 # Each part, and the parts below it that it may import (besides itself and the leaves).
 ALLOWED = {
     "vecq.jsondata": set(),  # JSON from outside, read by type: below every part that reads JSON

@@ -10,7 +10,13 @@ Attributes are imported on first use, so ``import vecq`` (and the CLI) stays fas
 
 from __future__ import annotations
 
+from .version import __version__
+
 __all__ = ["Vectors", "__version__", "load", "open"]
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "Vectors", "load", "open"])
 
 
 def __getattr__(name: str):
@@ -18,8 +24,4 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
-    if name == "__version__":
-        from importlib.metadata import version
-
-        return version("vecq")
     raise AttributeError(f"module 'vecq' has no attribute {name!r}")

@@ -14,8 +14,8 @@ from dataclasses import replace
 
 import click
 
-from ..sources.names import spec_with
-from . import query_commands
+from ..sources.spec import spec_with
+from ..version import __version__
 from .env import Env
 from .group import VecqGroup
 from .options import model_options
@@ -25,7 +25,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(name="vecq", cls=VecqGroup, context_settings=CONTEXT)
-@click.version_option(package_name="vecq", prog_name="vecq", message="%(prog)s %(version)s")
+@click.version_option(__version__, prog_name="vecq", message="%(prog)s %(version)s")
 @model_options
 @click.pass_context
 def cli(
@@ -64,31 +64,28 @@ def cli(
     ctx.obj = Session(env, first, trust, limit, subwords=not no_subwords, pool=pool, models=specs)
 
 
-for command in (
-    query_commands.similar,
-    query_commands.analogy,
-    query_commands.neighbors,
-    query_commands.vector,
-    query_commands.info,
-):
-    cli.add_command(command)
-cli.add_command(query_commands.neighbors, "nearest")
-
-
-# Imported when used, so that a query does not pay for the evaluation, plotting and cache commands.
+# Every command is imported when it runs (click's "lazily loading subcommands"): --version and
+# --help import none of them, and a query only its own module (tests/test_startup.py pins this).
+# Each entry: where the command is, and the one line the group's --help shows for it.
 cli.lazy_commands.update(
     {
-        "eval": "vecq.cli.explore_commands:eval_group",
-        "odd": "vecq.cli.explore_commands:odd",
-        "tokens": "vecq.cli.explore_commands:tokens",
-        "plot": "vecq.cli.explore_commands:plot",
-        "repl": "vecq.cli.explore_commands:repl",
-        "cache": "vecq.cli.manage_commands:cache",
-        "index": "vecq.cli.manage_commands:index",
-        "models": "vecq.cli.manage_commands:models",
-        "download": "vecq.cli.manage_commands:download",
-        "export": "vecq.cli.manage_commands:export",
-        "graph": "vecq.cli.graph_command:graph",
+        "similar": ("vecq.cli.query_commands:similar", "Cosine similarity of two words, or of many."),
+        "analogy": ("vecq.cli.query_commands:analogy", "A - B + C: king man woman answers queen."),
+        "neighbors": ("vecq.cli.query_commands:neighbors", "Nearest neighbours of a word or an expression."),
+        "nearest": ("vecq.cli.query_commands:neighbors", "The same as neighbors."),
+        "vector": ("vecq.cli.query_commands:vector", "The vector of each word."),
+        "info": ("vecq.cli.query_commands:info", "The model: name, source, vocabulary, dimensions."),
+        "eval": ("vecq.cli.explore_commands:eval_group", "Analogy accuracy and similarity correlation."),
+        "odd": ("vecq.cli.explore_commands:odd", "The word that does not belong."),
+        "tokens": ("vecq.cli.explore_commands:tokens", "Text -> tokens -> token ids (rows)."),
+        "plot": ("vecq.cli.explore_commands:plot", "Words projected to two dimensions (PCA)."),
+        "repl": ("vecq.cli.explore_commands:repl", "An interactive session over one model."),
+        "cache": ("vecq.cli.manage_commands:cache", "The converted models: list, build, clear, verify."),
+        "index": ("vecq.cli.manage_commands:index", "The approximate-neighbour index (--approx)."),
+        "models": ("vecq.cli.manage_commands:models", "The models vecq knows by name."),
+        "download": ("vecq.cli.manage_commands:download", "Fetch a model ahead of its first use."),
+        "export": ("vecq.cli.manage_commands:export", "Write vectors to word2vec, .npy or safetensors."),
+        "graph": ("vecq.cli.graph_command:graph", "The k nearest neighbours of every word."),
     }
 )
 

@@ -134,9 +134,9 @@ def batch_chunk(job: ModelJob, query: Query, chunk: batch.Chunk) -> tuple[list, 
 
 
 def vecq_version() -> str:
-    from importlib.metadata import version
+    from ..version import __version__
 
-    return version("vecq")
+    return __version__
 
 
 # -- on the client ----------------------------------------------------------------------------------

@@ -37,18 +37,36 @@ class VecqGroup(click.Group):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.lazy_commands: dict[str, str] = {}
+        # name -> ("module:attribute", the one line --help shows for it)
+        self.lazy_commands: dict[str, tuple[str, str]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy_commands and name not in self.commands:
+            import copy
             import importlib
 
-            module, attr = self.lazy_commands[name].split(":")
-            self.add_command(getattr(importlib.import_module(module), attr), name)
+            where, short = self.lazy_commands[name]
+            module, attr = where.split(":")
+            command = copy.copy(getattr(importlib.import_module(module), attr))  # "nearest" shares one
+            command.short_help = short  # the line --help shows, loaded or not
+            self.add_command(command, name)
         return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their lines, without importing a command module to show them."""
+        rows = []
+        for name in self.list_commands(ctx):
+            loaded = self.commands.get(name)
+            if loaded is not None and loaded.hidden:
+                continue
+            line = loaded.get_short_help_str(200) if loaded is not None else self.lazy_commands[name][1]
+            rows.append((name, line))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         # Caught here, before click's own EPIPE handling turns a closed pipe into exit 1.

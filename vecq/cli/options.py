@@ -13,7 +13,7 @@ from dataclasses import replace
 import click
 
 from ..ann import TARGET_RECALL
-from ..sources.names import READABLE_FORMATS, UNICODE_ERRORS, spec_with
+from ..sources.spec import READABLE_FORMATS, UNICODE_ERRORS, spec_with
 from .render import FORMATS
 from .session import Session
 

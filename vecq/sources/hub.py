@@ -23,11 +23,13 @@ import re
 import shutil
 import struct
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ModelError, NoSpaceError, UnavailableError, VecqError
 from ..progress import NULL_REPORTER, Reporter, Task
-from . import layouts, safetensors_table
+
+if TYPE_CHECKING:
+    from .layouts import Plan
 
 PREFIX = "hf:"
 DEFAULT_REVISION = "main"
@@ -104,6 +106,8 @@ def fetch(
     """What to read for a Hub model: its files downloaded (or its table fetched), as a ``Source``'s
     fields (path, format, remote, revision, staging). Every request has a deadline, every body a
     bound (``hub_http``), and every file downloaded whole is checked against the hash the Hub lists."""
+    from . import layouts
+
     if offline():
         return _from_local_snapshot(name, tensor)
     from .hub_http import guarded
@@ -119,7 +123,7 @@ def fetch(
     return Fetched(paths[0], _format_of(plan, paths[0]), remote, commit, None)
 
 
-def _format_of(plan: layouts.Plan, path: str) -> str:
+def _format_of(plan: Plan, path: str) -> str:
     from .formats import detect_format
 
     return "gensim-kv" if plan.kind == "gensim-kv" else detect_format(path)
@@ -260,6 +264,8 @@ def _from_local_snapshot(name: HubName, tensor: str | None) -> Fetched:
     """Offline: the revision's files already in huggingface_hub's cache, or a one-line error."""
     from huggingface_hub import snapshot_download
 
+    from . import layouts
+
     try:
         folder = snapshot_download(
             name.repo,
@@ -293,13 +299,15 @@ def _fetch_table(
     commit: str,
     files: dict[str, int],
     hashes: dict[str, Hash],
-    plan: layouts.Plan,
+    plan: Plan,
     staging_root: str,
     reporter: Reporter,
     tensor: str | None,
     remote: str,
 ) -> Fetched:
     """A safetensors table: downloaded whole when the file is mostly table, else by byte ranges."""
+    from . import safetensors_table
+
     needed = [_download(name, commit, f, files.get(f), hashes.get(f), reporter) for f in plan.needs]
     if plan.kind == "sharded":
         index = _download(name, commit, plan.main, files.get(plan.main), hashes.get(plan.main), reporter)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..cache import files, layout
 from ..errors import ModelError, VecqError
 from ..progress import NULL_REPORTER, Reporter
-from . import names, readers, text
+from . import names
 from .catalogue import default_model
 from .source import Source
 
@@ -38,10 +38,13 @@ def mapped(
     from ..cache import reader
 
     model = reader.map_folder(folder, manifest, limit, name)
-    tokenizer = os.path.join(folder, text.TOKENIZER)
     settings = manifest.get("text")
-    if settings is not None and os.path.exists(tokenizer):
-        model.text = text.Encoder(tokenizer, settings)
+    if settings is not None:
+        from . import text
+
+        tokenizer = os.path.join(folder, text.TOKENIZER)
+        if os.path.exists(tokenizer):
+            model.text = text.Encoder(tokenizer, settings)
     return model
 
 
@@ -178,10 +181,10 @@ def build(
     warn: Callable[[str], None] = _ignore,
     force: bool = False,
 ) -> Model:
-    """Convert ``source`` into the cache (again, with ``force``), or answer from memory when the cache
-    cannot be written."""
+    """Convert ``source`` into the cache (again, with ``force``), or answer from memory if it cannot be."""
     from ..cache import writer
     from ..core.model import Model
+    from . import readers
 
     if status.damaged:
         warn(f"the cache of {source.name} is damaged ({status.reason}); converting it again")

