@@ -149,3 +149,48 @@ def test_restrict_vocab_zero_is_no_restriction_as_in_gensim(kv, restrict):
     theirs = kv.most_similar("cat", topn=5, restrict_vocab=restrict)
     mine = ours.most_similar("cat", topn=5, restrict_vocab=restrict)
     assert [w for w, _ in mine] == [w for w, _ in theirs]
+
+
+def test_the_library_speaks_in_arguments_and_the_cli_in_flags(tmp_path, monkeypatch):
+    """One message, written once where the error is raised: vecq.load's error names its argument
+    (unicode_errors='replace'), the CLI's line the flag (--unicode-errors replace)."""
+    from conftest import invoke
+
+    from vecq.errors import ModelError
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = datapath("w2v_keyedvectors_load_test.modeldata")
+    with pytest.raises(ModelError) as raised:
+        vecq.load(path)
+    assert "unicode_errors='replace'" in str(raised.value) and "--" not in str(raised.value)
+    assert vecq.load(path, unicode_errors="replace").index_to_key[0].endswith("\ufffd")
+    line = invoke(["-m", path, "info"]).stderr
+    assert "--unicode-errors replace" in line and "unicode_errors=" not in line
+
+
+def test_no_message_of_the_library_names_a_flag():
+    """The engine, the cache and the sources say options as ⟨name=value⟩, never as a CLI flag."""
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(vecq.__file__).parent
+    flags = []
+    for part in ("core", "cache", "sources", "ann"):
+        for path in (root / part).glob("*.py"):
+            tree = ast.parse(path.read_text())
+            docstrings = {
+                id(node.body[0].value)
+                for node in ast.walk(tree)
+                if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                and node.body
+                and isinstance(node.body[0], ast.Expr)
+            }
+            for node in ast.walk(tree):
+                if (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and id(node) not in docstrings
+                ) and re.search(r"(?<![\w-])--[a-z]", node.value):
+                    flags.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
+    assert flags == []

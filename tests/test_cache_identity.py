@@ -216,7 +216,7 @@ def test_limit_is_served_from_the_full_cache(cache, small_model):
     refused = invoke(["-m", str(small_model), "--limit", "1000", "neighbors", beyond_word])
     assert refused.exit_code == 3
     (line,) = refused.stderr.splitlines()
-    assert "beyond --limit 1,000" in line and "word 3,001" in line and "not in the vocabulary" not in line
+    assert "beyond --limit 1000" in line and "word 3,001" in line and "not in the vocabulary" not in line
     info = json.loads(invoke(["-m", str(small_model), "--limit", "1000", "info", "-f", "json"]).stdout)
     assert info[0]["vocabulary"] == 1000
 

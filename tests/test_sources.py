@@ -310,9 +310,9 @@ def test_memory_check_suggests_limit(tmp_path):
 
     path = tmp_path / "big.bin"
     path.write_bytes(b"3000000 300\n")
-    with pytest.raises(ModelError, match=r"--limit \d+$") as refused:
+    with pytest.raises(ModelError, match=r"limit=\d+$") as refused:  # the library's words: limit=N
         check_memory(Source(str(path), "big", str(path), "word2vec-bin"), available=1_000_000_000)
-    # the number is pasteable: click's IntRange takes it
-    limit = int(re.search(r"--limit (\d+)", refused.value.message).group(1))
+    # the CLI's words: --limit N, the number pasteable (click's IntRange takes it)
+    limit = int(re.search(r"--limit (\d+)$", refused.value.message).group(1))
     assert 0 < limit < 3_000_000
     check_memory(Source(str(path), "big", str(path), "word2vec-bin", limit=100_000), available=1_000_000_000)

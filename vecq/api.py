@@ -26,6 +26,7 @@ from .core.words import Match
 from .errors import UnknownWordError
 from .opening import ModelOptions, open_with
 from .records import AnalogyAnswer, Neighbor
+from .sources.spec import spec_with
 
 logger = logging.getLogger(__name__)
 _KEY_TYPES = (str, int, np.integer)
@@ -40,6 +41,9 @@ def load(
     pool: str | None = None,
     approx: bool = False,
     nprobe: int | None = None,
+    tensor: str | None = None,
+    model_format: str | None = None,
+    unicode_errors: str = "strict",
 ) -> Vectors:
     """Open a model, converting it into vecq's cache the first time.
 
@@ -54,12 +58,18 @@ def load(
     pool : ``"mean"``: a language model's word of several tokens is their rows' mean.
     approx, nprobe : answer neighbour questions from the approximate index (``vecq index build``),
         probing ``nprobe`` lists.
+    tensor : the checkpoint tensor to read as a language model's token table.
+    model_format : read the file as ``word2vec-bin``, ``word2vec-text``, ``glove-text`` or
+        ``fasttext-bin`` instead of telling its format from its bytes (gensim's ``binary=``).
+    unicode_errors : words that are not valid UTF-8: ``strict`` (an error naming the line),
+        ``replace`` or ``ignore``, as gensim's ``unicode_errors``.
 
     Raises
     ------
     vecq.errors.ModelError : the model cannot be found, downloaded, read or trusted.
     """
-    options = ModelOptions(spec, trust, limit, subwords, pool, approx, nprobe)
+    named = spec_with(spec, tensor, model_format, unicode_errors)
+    options = ModelOptions(named, trust, limit, subwords, pool, approx, nprobe)
     return Vectors(open_with(options, warn=logger.warning))
 
 

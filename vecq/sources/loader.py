@@ -120,7 +120,7 @@ def open_model(
     from ..cache import reader
 
     if limit is not None and limit < 1:
-        raise ModelError(f"--limit must be at least 1 (got {limit})")
+        raise ModelError(f"⟨limit=N⟩ must be at least 1 (got {limit})")
     damaged: list = []
     found = None if refresh else find_ready(spec, limit=limit, warn=warn, damaged=damaged, root=root)
     if found is not None:

@@ -124,7 +124,7 @@ def source_for(
     start a 1.7 GB download).
     """
     if limit is not None and limit < 1:
-        raise ModelError(f"--limit must be at least 1 (got {limit})")
+        raise ModelError(f"⟨limit=N⟩ must be at least 1 (got {limit})")
     wanted = identify(spec)
     if wanted.hub is not None:
         if not fetch:

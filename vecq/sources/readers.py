@@ -66,7 +66,7 @@ def read(
         if more:
             raise ModelError(
                 f"{source.path}: its header says {header[0]:,} rows, but the file holds at least {more:,} "
-                f"more; correct the header's first number, or read only those rows with --limit {header[0]}"
+                f"more; correct the header's first number, or read only those rows with ⟨limit={header[0]}⟩"
             )
     return words, vectors
 
@@ -79,7 +79,7 @@ def _parsed(source: Source, reporter: Reporter, on_rows: Callable[[np.ndarray, i
         except ModelError:
             raise
         except MemoryError as e:
-            raise ModelError(f"{source.path}: out of memory while loading; try --limit N") from e
+            raise ModelError(f"{source.path}: out of memory while loading; try ⟨limit=N⟩") from e
         except UnicodeDecodeError as e:
             raise ModelError(f"{source.path}: {not_utf8(source, e)}") from e
         except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
@@ -116,7 +116,7 @@ def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
                     break
     return (
         f"{where} is not valid UTF-8 (the bytes {bad.hex(' ')}); read such words "
-        "with --unicode-errors replace (U+FFFD in their place) or ignore (the bad bytes left out)"
+        "with ⟨unicode_errors=replace⟩ (U+FFFD in their place) or ignore (the bad bytes left out)"
     )
 
 

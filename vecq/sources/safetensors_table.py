@@ -110,7 +110,7 @@ def table_name(declared: dict, path: str, wanted: str | None = None) -> str:
             return found[0]
     raise ModelError(
         f"{path} holds no token-embedding table vecq knows by name (looked for names ending in "
-        f"{', '.join(TABLE_NAMES)}); name it with --tensor; it holds: {_names(declared)}"
+        f"{', '.join(TABLE_NAMES)}); name it with ⟨tensor=NAME⟩; it holds: {_names(declared)}"
     )
 
 
