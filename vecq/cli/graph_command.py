@@ -22,12 +22,14 @@ from .. import jsondata
 from ..cache.files import STDOUT, output_file
 from ..cache.layout import MANIFEST
 from ..errors import UsageError
+from .env import Env
 from .options import approx_option, dask_option, session_options, top_option
-from .render import tsv_cell
+from .render import Renderer
 from .session import Session
 
 OUTPUTS = (".tsv", ".jsonl", ".parquet", ".npy")
 JOB_VERSION = 2
+GRAPH_COLUMNS = ("word", "neighbour", "rank", "score")
 STDOUT_PARTS = "graph-stdout"  # -o -: the parts folder, graph-stdout.parts, in the current folder
 
 
@@ -210,19 +212,13 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
                 ]
                 writer.write_table(pa.Table.from_arrays(columns, schema=schema))
         return
-    jsonl = out.name.endswith(".jsonl")
-    with output_file(out, text=True) as f:
-        if not jsonl:
-            f.write("word\tneighbour\trank\tscore\n")
+    # TSV and JSON lines as every command writes them (the renderer's escaping and number forms).
+    fmt = "jsonl" if out.name.endswith(".jsonl") else "tsv"
+    with output_file(out, text=True) as f, Renderer(Env(stdout=f), fmt, GRAPH_COLUMNS) as renderer:
         for start, ids, scores in _blocks(parts, blocks):
-            for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist())):
-                word = words[start + i]
-                for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1):
-                    if n < 0:
-                        continue
-                    neighbour = vocab.word(n)
-                    if jsonl:
-                        record = {"word": word, "neighbour": neighbour, "rank": rank, "score": s}
-                        f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    else:
-                        f.write(f"{tsv_cell(word)}\t{tsv_cell(neighbour)}\t{rank}\t{s:.6f}\n")
+            renderer.write(
+                {"word": words[start + i], "neighbour": vocab.word(n), "rank": rank, "score": s}
+                for i, (line_ids, line_scores) in enumerate(zip(ids.tolist(), scores.tolist()))
+                for rank, (n, s) in enumerate(zip(line_ids, line_scores), 1)
+                if n >= 0
+            )
