@@ -22,6 +22,7 @@ import cloudpickle  # noqa: E402  (installed with distributed)
 from distributed import LocalCluster, WorkerPlugin  # noqa: E402
 
 from vecq.cli import cluster as vecq_cluster  # noqa: E402
+from vecq.cli import workers as vecq_workers  # noqa: E402
 
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need the plugin below
 
@@ -165,11 +166,11 @@ def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, 
     from vecq.opening import ModelOptions
     from vecq.sources.loader import open_model
 
-    job = vecq_cluster.model_job(ModelOptions(GLOVE), glove)
+    job = vecq_workers.model_job(ModelOptions(GLOVE), glove)
     # A worker on another machine: the client's cache folder is not there, its own cache is empty.
-    away = vecq_cluster.ModelJob(**{**job.__dict__, "cache_root": str(tmp_path / "not-on-this-worker")})
+    away = vecq_workers.ModelJob(**{**job.__dict__, "cache_root": str(tmp_path / "not-on-this-worker")})
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "worker-cache"))
-    model = vecq_cluster.worker_model(away)
+    model = vecq_workers.worker_model(away)
     assert model.folder.startswith(str(tmp_path / "worker-cache"))  # converted from the same source
     assert (model.neighbors_of_directions(model.vectors[:3], 5)) == glove.neighbors_of_directions(
         glove.vectors[:3], 5
@@ -177,9 +178,9 @@ def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, 
     from gensim.test.utils import datapath
 
     other = open_model(datapath("euclidean_vectors.bin"))  # another model's cache
-    wrong = vecq_cluster.ModelJob(**{**away.__dict__, "identity": vecq_cluster._identity(other.folder)})
+    wrong = vecq_workers.ModelJob(**{**away.__dict__, "identity": vecq_workers._identity(other.folder)})
     with pytest.raises(ModelError, match="is not the model this machine has"):
-        vecq_cluster.worker_model(wrong)
+        vecq_workers.worker_model(wrong)
 
 
 @pytest.mark.slow

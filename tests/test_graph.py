@@ -57,7 +57,8 @@ def test_nor_on_the_thread_count(glove, session_cache, tmp_path):
 
 @pytest.mark.slow
 def test_nor_on_whether_worker_processes_answer(glove, tmp_path, monkeypatch):
-    from vecq.cli import cluster, graph_command
+    from vecq.cli import graph_command
+    from vecq.cli import workers as cluster
 
     started = []
     real = cluster.LocalWorkers.__init__

@@ -333,7 +333,7 @@ CONTENT_FIELDS = ("rows", "dimensions", "limit", "zero_rows", "files", "checksum
 
 
 def content_identity(manifest: Manifest) -> dict:
-    """What makes two caches the same model, wherever they were built (``cli/cluster.py``)."""
+    """What makes two caches the same model, wherever they were built (``cli/workers.py``)."""
     return {name: manifest.get(name) for name in CONTENT_FIELDS}
 
 

@@ -112,15 +112,14 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
 def _workers(session: Session, model, blocks: int, stack: contextlib.ExitStack):
     """Who answers the blocks: the Dask cluster of --dask; else worker processes, one a core (for a
     job of several blocks of a model with a cache they can open); else this process."""
-    from . import cluster
+    from . import cluster, workers
 
     if session.dask:
         return stack.enter_context(cluster.connect(session.dask, session.options(), model))
     processes = min(os.cpu_count() or 1, blocks)
     if processes > 1 and model.folder is not None:
-        return stack.enter_context(
-            cluster.LocalWorkers(cluster.model_job(session.options(), model), processes)
-        )
+        job = workers.model_job(session.options(), model)
+        return stack.enter_context(workers.LocalWorkers(job, processes))
     return None
 
 

@@ -243,14 +243,9 @@ class Session:
         columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
         with contextlib.ExitStack() as stack:
             stream = stack.enter_context(self.open_input(source))
-            if self.dask:  # connected before any output: an unreachable cluster prints nothing
-                from . import cluster
+            from .cluster import answered_lines
 
-                workers = stack.enter_context(cluster.connect(self.dask, self.options(), model))
-                lines = batch.chunks(stream, max(chunk, cluster.BATCH_CHUNK))
-                answered = workers.answered(query, lines)
-            else:
-                answered = batch.answered_here(model, query, batch.chunks(stream, chunk))
+            answered = answered_lines(stack, self.dask, self.options(), model, query, stream, chunk)
             out = cast(Output, stack.enter_context(self.renderer(columns, "", model)))
             failed = batch.run(model, query, answered, out, self.warn, strict)
         if failed:
