@@ -227,6 +227,17 @@ def wheel_venv(folder: Path) -> str:
     return python
 
 
+def google_news_model(root: Path, python: str, rows: int) -> Path:
+    """The GoogleNews-shaped word2vec binary of ``rows`` x 300 (make_model.py), written once under
+    ``root`` and shared by the benchmarks that need it."""
+    model = root / "models" / f"model-{rows}.bin"
+    if not model.exists():
+        model.parent.mkdir(parents=True, exist_ok=True)
+        log(f"writing {model}")
+        subprocess.run([python, str(HERE / "make_model.py"), str(model), "--rows", str(rows)], check=True)
+    return model
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 

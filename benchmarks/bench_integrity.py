@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import bench_folder, log, machine, measure, repeat  # noqa: E402
+from bench import bench_folder, google_news_model, log, machine, measure, repeat  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-integrity.md"
 
@@ -70,12 +70,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=DOCS)
     args = ap.parse_args()
     folder, python = bench_folder(args.dir, "integrity")
-    model = folder / f"model-{args.rows}.bin"
-    if not model.exists():
-        log(f"writing {model}")
-        subprocess.run(
-            [python, str(HERE / "make_model.py"), str(model), "--rows", str(args.rows)], check=True
-        )
+    model = google_news_model(args.dir, python, args.rows)
     env = {**os.environ, "VECQ_CACHE_DIR": str(folder / "cache")}
     vecq = [python, "-m", "vecq", "-m", str(model)]
     subprocess.run([*vecq, "cache", "clear", "--all"], env=env, check=True, capture_output=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import bench_folder, log, machine  # noqa: E402
+from bench import bench_folder, google_news_model, log, machine  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-startup.md"
 
@@ -89,14 +89,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=DOCS)
     args = ap.parse_args()
     folder, python = bench_folder(args.dir, "startup")
-    model = args.dir / "integrity" / f"model-{args.rows}.bin"
-    if not model.exists():
-        model = folder / f"model-{args.rows}.bin"
-        if not model.exists():
-            log(f"writing {model}")
-            subprocess.run(
-                [python, str(HERE / "make_model.py"), str(model), "--rows", str(args.rows)], check=True
-            )
+    model = google_news_model(args.dir, python, args.rows)
     env = {**os.environ, "VECQ_CACHE_DIR": str(folder / "cache")}
     vecq = [str(Path(python).parent / "vecq"), "-m", str(model)]
     subprocess.run([*vecq, "cache", "build"], env=env, check=True, capture_output=True)

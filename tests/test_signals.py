@@ -16,6 +16,9 @@ from conftest import GLOVE
 
 pytestmark = pytest.mark.slow
 
+# A graph of 60,000 words in blocks of 512: long enough to be stopped while its workers run.
+GRAPH = [sys.executable, "-m", "vecq", "-m", GLOVE, "graph", "--first", "60000", "-n", "5", "--block", "512"]
+
 
 def children(pid: int) -> set[int]:
     """The processes whose parent is ``pid`` (the graph's workers, multiprocessing's helpers)."""
@@ -47,20 +50,7 @@ def start_graph(tmp_path: Path, glove) -> tuple[subprocess.Popen, set[int], Path
     """A graph of 60,000 words, started in its own process group; returned once its workers run
     and it has saved a block (so it is well under way)."""
     out = tmp_path / "g.tsv"
-    cmd = [
-        sys.executable,
-        "-m",
-        "vecq",
-        "-m",
-        GLOVE,
-        "graph",
-        "--first",
-        "60000",
-        "-k",
-        "5",
-        "--block",
-        "512",
-    ]
+    cmd = GRAPH
     proc = subprocess.Popen(
         [*cmd, "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
     )
@@ -138,20 +128,7 @@ def test_ctrl_c_typed_at_a_terminal_stops_a_graph_and_a_second_ends_it(tmp_path,
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
         out = tmp_path / f"t{presses}.tsv"
-        cmd = [
-            sys.executable,
-            "-m",
-            "vecq",
-            "-m",
-            GLOVE,
-            "graph",
-            "--first",
-            "60000",
-            "-n",
-            "5",
-            "--block",
-            "512",
-        ]
+        cmd = GRAPH
         proc = subprocess.Popen(
             [*cmd, "-o", str(out)], stdin=slave, stdout=slave, stderr=slave, preexec_fn=take_terminal
         )
