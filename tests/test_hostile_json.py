@@ -17,6 +17,7 @@ import pytest
 from conftest import invoke, train_tokenizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_hub import model2vec_repo, static_st_repo
 
 DIMS = 8
 DEEP = ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000, "9" * 5000]
@@ -56,30 +57,11 @@ def sharded(folder, tokenizer) -> None:
 
 
 def model2vec(folder, tokenizer) -> None:
-    from model2vec import StaticModel
-    from tokenizers import Tokenizer
-
-    text, size = tokenizer
-    vectors = np.random.default_rng(2).standard_normal((size, DIMS)).astype(np.float32)
-    StaticModel(vectors, Tokenizer.from_str(text), normalize=True).save_pretrained(str(folder))
+    model2vec_repo(folder, tokenizer)  # saved by model2vec itself
 
 
 def static_st(folder, tokenizer) -> None:
-    text, size = tokenizer
-    module = folder / "0_StaticEmbedding"
-    module.mkdir(parents=True)
-    (module / "tokenizer.json").write_text(text)
-    table = np.random.default_rng(3).standard_normal((size, DIMS)).astype(np.float32)
-    _safetensors(module / "model.safetensors", {"embedding.weight": ("F32", table)})
-    modules = [
-        {
-            "idx": 0,
-            "name": "0",
-            "path": "0_StaticEmbedding",
-            "type": "sentence_transformers.models.StaticEmbedding",
-        }
-    ]
-    (folder / "modules.json").write_text(json.dumps(modules))
+    static_st_repo(folder, tokenizer)  # as sentence-transformers' StaticEmbedding saves one
 
 
 LAYOUTS = {"checkpoint": checkpoint, "sharded": sharded, "model2vec": model2vec, "static": static_st}
