@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import M, glove_invoke
+from conftest import GLOVE, M, glove_invoke
 
 from vecq.cache.files import output_file
 from vecq.errors import OutputError
@@ -135,3 +135,21 @@ def test_vector_output_through_a_link_reads_back(tmp_path, glove):
     assert glove_invoke(["vector", "cat", "-o", str(link)]).exit_code == 0
     assert link.is_symlink()
     assert np.load(target).shape == (1, 50)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["graph", "--first", "3000", "-n", "5", "-o", "-"],
+        ["export", "--first", "30000", "-o", "-"],
+        ["plot", "cat", "dog", "kitten", "-o", "-"],
+    ],
+    ids=["graph", "export", "plot"],
+)
+def test_a_closed_pipe_on_dash_ends_quietly_and_leaves_nothing(tmp_path, glove, args):
+    """`-o - | head -1`: exit 0, nothing on stderr (it was a traceback for graph), no parts left."""
+    command = f"{sys.executable} -m vecq -m {GLOVE} {' '.join(args)}"
+    script = f"{command} | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}"
+    proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.stdout.strip() == "0" and proc.stderr == "", proc.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -239,11 +239,13 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
     path = os.fspath(path)
     if path == STDOUT:
         f = _stream(sys.stdout.buffer, text)
-        yield f
-        f.flush()
-        if text:
-            f.detach()
-        return
+        try:
+            yield f
+            f.flush()
+        finally:
+            if text:  # never let the wrapper close standard output, even when the reader went away
+                with contextlib.suppress(OSError, ValueError):
+                    f.detach()
     try:
         st = os.lstat(path)
     except FileNotFoundError:

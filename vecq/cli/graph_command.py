@@ -101,9 +101,14 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
                 "run the same command again to go on from there"
             )
             raise
-    _assemble(out, parts, model, words, blocks, k)
     import shutil
 
+    try:
+        _assemble(out, parts, model, words, blocks, k)
+    except BrokenPipeError:  # standard output's reader went away (| head): nothing is left behind
+        if output == STDOUT:
+            shutil.rmtree(parts, ignore_errors=True)
+        raise
     shutil.rmtree(parts, ignore_errors=True)
     where = "standard output" if output == STDOUT else out
     session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {where}")
