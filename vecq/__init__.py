@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from .version import __version__
 
-__all__ = ["Vectors", "__version__", "load", "open"]
+__all__ = ["KeyedVectors", "Vectors", "__version__", "load", "open"]
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "Vectors", "load", "open"])
+    return sorted([*globals(), "KeyedVectors", "Vectors", "load", "open"])
 
 
 def __getattr__(name: str):
-    if name in ("load", "open", "Vectors"):
+    if name in ("load", "open", "Vectors", "KeyedVectors"):
         from . import api
 
         return getattr(api, name)

@@ -12,7 +12,9 @@ Unknown words raise ``KeyError`` as gensim's do (vecq's ``UnknownWordError`` is 
 
 from __future__ import annotations
 
+import builtins
 import logging
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from numbers import Integral
 
@@ -440,3 +442,124 @@ class Vectors:
     ) -> list[tuple[str, float]] | np.ndarray:
         """gensim's ``similar_by_vector``: ``most_similar`` of a vector."""
         return self.most_similar(positive=[vector], topn=topn, restrict_vocab=restrict_vocab)
+
+
+class KeyedVectors(Vectors):
+    """gensim's ``KeyedVectors`` entry points over vecq's cache, so that a script changes its import
+    line only: ``from vecq import KeyedVectors``.
+
+    What differs, and why, is in docs/from-gensim.md: vectors are float32 (another ``datatype`` is
+    refused, never converted silently); the object is read-only where gensim's is not.
+    """
+
+    def __init__(self, model: Model, counts: dict[str, int] | None = None):
+        super().__init__(model)
+        # Per-word attributes (gensim's ``get_vecattr``): a word2vec file's counts (``fvocab``), or
+        # gensim's made-up descending counts when there is none; others set with ``set_vecattr``.
+        self._attrs: dict[str, dict[str, object]] = {"count": dict(counts)} if counts is not None else {}
+
+    @classmethod
+    def load_word2vec_format(
+        cls,
+        fname: str | os.PathLike,
+        fvocab: str | os.PathLike | None = None,
+        binary: bool = False,
+        encoding: str = "utf8",
+        unicode_errors: str = "strict",
+        limit: int | None = None,
+        datatype: type | np.dtype = np.float32,
+        no_header: bool = False,
+    ) -> KeyedVectors:
+        """gensim's ``KeyedVectors.load_word2vec_format``, each argument with gensim's meaning.
+
+        Parameters
+        ----------
+        fname : the word2vec (text or ``binary``) or, with ``no_header``, GloVe file.
+        fvocab : a file of ``word count`` lines, read into ``get_vecattr(word, "count")``.
+        encoding : the words' encoding; vecq reads UTF-8 (another is refused).
+        unicode_errors : ``strict`` (an error naming the line), ``replace`` or ``ignore``.
+        limit : only the first ``limit`` vectors.
+        datatype : float32 (vecq's only type: another is refused rather than converted).
+
+        Raises
+        ------
+        ValueError : an ``encoding`` or ``datatype`` vecq does not read.
+        vecq.errors.ModelError : the file cannot be read in the format named.
+        """
+        if encoding.lower().replace("-", "").replace("_", "") != "utf8":
+            raise ValueError(f"vecq reads words as UTF-8, not {encoding}; convert the file with iconv first")
+        if np.dtype(datatype) != np.float32:
+            raise ValueError(
+                f"vecq holds float32 vectors, not {np.dtype(datatype)}; load with datatype=np.float32, "
+                "or with gensim itself for another type"
+            )
+        fmt = "glove-text" if no_header else ("word2vec-bin" if binary else "word2vec-text")
+        opened = load(os.fspath(fname), limit=limit, model_format=fmt, unicode_errors=unicode_errors)
+        counts = _read_counts(os.fspath(fvocab), unicode_errors) if fvocab is not None else None
+        return cls(opened.model, counts)
+
+    @classmethod
+    def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+        """gensim's ``KeyedVectors.load`` of a native ``.kv`` file (read as data, never unpickled as
+        code; the vectors are memory-mapped whatever ``mmap`` says)."""
+        return cls(load(os.fspath(fname)).model)
+
+    def get_vecattr(self, key: str | int, attr: str) -> object:
+        """gensim's ``get_vecattr``: ``count`` from ``fvocab``, or gensim's made-up descending counts."""
+        row = self.get_index(key)
+        word = self.index_to_key[row]
+        values = self._attrs.get(attr)
+        if values is not None and word in values:
+            return values[word]
+        if attr == "count":
+            return len(self) - row  # what gensim gives each word of a file without counts
+        raise KeyError(f"{word!r} has no attribute {attr!r}")
+
+    def set_vecattr(self, key: str | int, attr: str, val: object) -> None:
+        """gensim's ``set_vecattr``: an attribute kept with this object (the cache is never changed)."""
+        self._attrs.setdefault(attr, {})[self.index_to_key[self.get_index(key)]] = val
+
+    def fill_norms(self, force: bool = False) -> None:
+        """gensim's ``fill_norms``: nothing to do, the cache holds every norm."""
+
+    def words_closer_than(self, word1: str, word2: str) -> list[str]:
+        """gensim's ``words_closer_than``: ``closer_than`` by its older name."""
+        return self.closer_than(word1, word2)
+
+    def save_word2vec_format(
+        self,
+        fname: str | os.PathLike,
+        fvocab: str | os.PathLike | None = None,
+        binary: bool = False,
+        write_header: bool = True,
+    ) -> None:
+        """gensim's ``save_word2vec_format``: every vector as the file held it, in row order, as
+        word2vec text or ``binary`` (with ``fvocab``, the counts beside it)."""
+        from .sources import export
+
+        if not write_header and binary:
+            raise ValueError("a binary word2vec file has a header; write_header=False is for text only")
+        rows = np.arange(len(self))
+        blocks = (self.model.raw_rows(rows[i : i + export.BLOCK]) for i in range(0, len(rows), export.BLOCK))
+        words = list(self.index_to_key)
+        export.write(
+            os.fspath(fname),
+            "word2vec-bin" if binary else "word2vec-text",
+            words,
+            blocks,
+            self.vector_size,
+            header=write_header,
+        )
+        if fvocab is not None:
+            with builtins.open(fvocab, "w", encoding="utf-8") as f:  # io's: ``open`` here is vecq.open
+                f.writelines(f"{w} {self.get_vecattr(w, 'count')}\n" for w in words)
+
+
+def _read_counts(path: str, unicode_errors: str) -> dict[str, int]:
+    """gensim's vocabulary file: ``word count`` a line (bytes decoded as ``unicode_errors`` says)."""
+    counts: dict[str, int] = {}
+    with builtins.open(path, "rb") as f:  # io's: ``open`` here is vecq.open
+        for line in f:
+            word, _, count = line.decode("utf-8", errors=unicode_errors).rstrip().rpartition(" ")
+            counts[word] = int(count)
+    return counts

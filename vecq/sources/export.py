@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import BinaryIO
 
 import numpy as np
@@ -45,16 +45,19 @@ def words_path(path: str) -> str:
     return os.path.splitext(path)[0] + ".words.txt"
 
 
-WRITERS = {
-    "word2vec-bin": lambda f, words, blocks, dims: _word2vec(f, words, blocks, dims, binary=True),
-    "word2vec-text": lambda f, words, blocks, dims: _word2vec(f, words, blocks, dims, binary=False),
-    "npy": lambda f, words, blocks, dims: _npy(f, len(words), blocks, dims),
-    "safetensors": lambda f, words, blocks, dims: _safetensors(f, len(words), blocks, dims),
+WRITERS: dict[str, Callable[..., None]] = {
+    "word2vec-bin": lambda f, words, blocks, dims, header: _word2vec(f, words, blocks, dims, True, header),
+    "word2vec-text": lambda f, words, blocks, dims, header: _word2vec(f, words, blocks, dims, False, header),
+    "npy": lambda f, words, blocks, dims, header: _npy(f, len(words), blocks, dims),
+    "safetensors": lambda f, words, blocks, dims, header: _safetensors(f, len(words), blocks, dims),
 }
 
 
-def write(path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int) -> list[str]:
-    """Write ``words`` and their rows (``blocks``: float32 arrays in word order); the files written.
+def write(
+    path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int, header: bool = True
+) -> list[str]:
+    """Write ``words`` and their rows (``blocks``: float32 arrays in word order); the files written
+    (``header``: word2vec text's first line, which GloVe's files leave out).
 
     ``path`` is written by the rule for every file a user names (``cache.files.output_file``):
     ``-`` is standard output, a link or a device is written through.
@@ -74,7 +77,7 @@ def write(path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray
             "name a file, or write word2vec text or binary to '-'"
         )
     with output_file(path) as f:
-        WRITERS[fmt](f, words, blocks, dims)
+        WRITERS[fmt](f, words, blocks, dims, header)
     if fmt in ("npy", "safetensors"):
         with output_file(words_path(path), text=True) as f:
             f.writelines(w + "\n" for w in words)
@@ -83,9 +86,15 @@ def write(path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray
 
 
 def _word2vec(
-    f: BinaryIO, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int, binary: bool
+    f: BinaryIO,
+    words: Sequence[str],
+    blocks: Iterable[np.ndarray],
+    dims: int,
+    binary: bool,
+    header: bool = True,
 ) -> None:
-    f.write(f"{len(words)} {dims}\n".encode())
+    if header:
+        f.write(f"{len(words)} {dims}\n".encode())
     at = 0
     for block in blocks:
         for word, row in zip(words[at : at + len(block)], block):
