@@ -246,6 +246,7 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
             if text:  # never let the wrapper close standard output, even when the reader went away
                 with contextlib.suppress(OSError, ValueError):
                     f.detach()
+        return
     try:
         st = os.lstat(path)
     except FileNotFoundError:
