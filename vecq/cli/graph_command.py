@@ -101,17 +101,23 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
                 "run the same command again to go on from there"
             )
             raise
+    _assemble_and_clean(out, parts, model, words, blocks, k, to_stdout=output == STDOUT)
+    where = "standard output" if output == STDOUT else out
+    session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {where}")
+
+
+def _assemble_and_clean(out, parts, model, words, blocks, k: int, to_stdout: bool) -> None:
+    """The graph from its parts; the parts go once assembled, or when standard output's reader
+    went away (| head): nothing is left behind."""
     import shutil
 
     try:
         _assemble(out, parts, model, words, blocks, k)
-    except BrokenPipeError:  # standard output's reader went away (| head): nothing is left behind
-        if output == STDOUT:
+    except BrokenPipeError:
+        if to_stdout:
             shutil.rmtree(parts, ignore_errors=True)
         raise
     shutil.rmtree(parts, ignore_errors=True)
-    where = "standard output" if output == STDOUT else out
-    session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {where}")
 
 
 def _workers(session: Session, model, blocks: int, stack: contextlib.ExitStack):
