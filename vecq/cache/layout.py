@@ -185,8 +185,6 @@ def first_block_sum(sizes: dict[str, int], name: str, block: int) -> int:
 
 def block_as_written(folder: str, manifest: Manifest, name: str, block: int) -> bool:
     """Is block ``block`` of the cache file ``name`` as it was written? (True for an older cache.)"""
-    import zlib
-
     sizes, size = manifest["files"], manifest.get("block_size")
     if BLOCK_SUMS not in sizes or not size:
         return True
@@ -230,11 +228,8 @@ def _check_manifest(manifest: dict) -> None:
     f = jsondata.Fields("the manifest", CacheError)
     for key in ("key", "name", "source", "source_format"):
         f.string(manifest.get(key), key)
-    rows, dims = (
-        f.integer(manifest.get("rows"), "rows", 1),
-        f.integer(manifest.get("dimensions"), "dimensions", 1),
-    )
-    del rows, dims
+    f.integer(manifest.get("rows"), "rows", 1)
+    f.integer(manifest.get("dimensions"), "dimensions", 1)
     f.optional(manifest, "limit", f.integer, "", 1)
     f.optional(manifest, "block_size", f.integer, "", 1)
     f.optional(manifest, "revision", f.string, "")
