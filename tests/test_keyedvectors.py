@@ -75,6 +75,22 @@ def test_save_word2vec_format_reloads_as_the_same_model(binary, tmp_path):
     assert back.get_vecattr("war", "count") == ours.get_vecattr("war", "count")
 
 
+def test_save_word2vec_format_writes_through_links_for_both_files(tmp_path):
+    """The vectors' file and fvocab follow the one rule for a file a user names: a link is written
+    through (it stays a link, its target gets the content), never replaced by a file."""
+    ours = KeyedVectors.load_word2vec_format(datapath("euclidean_vectors.bin"), binary=True)
+    targets = {name: tmp_path / f"{name}.target" for name in ("saved", "vocab")}
+    links = {name: tmp_path / name for name in targets}
+    for name, link in links.items():
+        targets[name].write_text("old\n")
+        link.symlink_to(targets[name])
+    ours.save_word2vec_format(str(links["saved"]), fvocab=str(links["vocab"]))
+    assert all(link.is_symlink() for link in links.values())
+    back = GensimKeyedVectors.load_word2vec_format(str(targets["saved"]), fvocab=str(targets["vocab"]))
+    assert back.index_to_key == list(ours.index_to_key)
+    assert back.get_vecattr("war", "count") == ours.get_vecattr("war", "count")
+
+
 def test_glove_without_a_header_and_a_limit():
     theirs = GensimKeyedVectors.load_word2vec_format(datapath("test_glove.txt"), no_header=True, limit=3)
     ours = KeyedVectors.load_word2vec_format(datapath("test_glove.txt"), no_header=True, limit=3)

@@ -550,8 +550,10 @@ class KeyedVectors(Vectors):
             self.vector_size,
             header=write_header,
         )
-        if fvocab is not None:
-            with builtins.open(fvocab, "w", encoding="utf-8") as f:  # io's: ``open`` here is vecq.open
+        if fvocab is not None:  # by the same rule as the vectors' file (``cache.files.output_file``)
+            from .cache.files import output_file
+
+            with output_file(fvocab, text=True) as f:
                 f.writelines(f"{w} {self.get_vecattr(w, 'count')}\n" for w in words)
 
 
