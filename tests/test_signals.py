@@ -52,7 +52,11 @@ def start_graph(tmp_path: Path, glove) -> tuple[subprocess.Popen, set[int], Path
     out = tmp_path / "g.tsv"
     cmd = GRAPH
     proc = subprocess.Popen(
-        [*cmd, "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        [*cmd, "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # a hung run shows where it hung (ended_within)
     )
     parts = tmp_path / "g.tsv.parts"
     deadline = time.monotonic() + 120
@@ -67,13 +71,23 @@ def start_graph(tmp_path: Path, glove) -> tuple[subprocess.Popen, set[int], Path
 
 
 def ended_within(proc: subprocess.Popen, seconds: float) -> bool:
+    """Did ``proc`` end within ``seconds``? If not, it is aborted (its threads' stacks go to its
+    stderr, by PYTHONFAULTHANDLER), then killed."""
     try:
         proc.wait(seconds)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        proc.send_signal(signal.SIGABRT)
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         return False
     return True
+
+
+def stderr_tail(proc: subprocess.Popen) -> str:
+    return proc.stderr.read().decode(errors="replace")[-3000:] if proc.stderr else ""
 
 
 def no_worker_survives(workers: set[int], seconds: float = 5) -> None:
@@ -87,7 +101,7 @@ def no_worker_survives(workers: set[int], seconds: float = 5) -> None:
 def test_a_stop_keeps_what_was_saved_says_how_to_go_on_and_leaves_no_worker(tmp_path, glove, how):
     proc, workers, parts = start_graph(tmp_path, glove)
     os.killpg(proc.pid, how) if how == signal.SIGINT else proc.send_signal(how)
-    assert ended_within(proc, 5), "the first stop did not end the command"
+    assert ended_within(proc, 5), f"the first stop did not end the command:\n{stderr_tail(proc)}"
     err = proc.stderr.read().decode()
     assert proc.returncode == 130 and "Traceback" not in err
     assert "run the same command again to go on" in err and err.rstrip().endswith("vecq: interrupted")
