@@ -46,16 +46,29 @@ def alive(pids: set[int]) -> set[int]:
     return live
 
 
-def start_graph(tmp_path: Path, glove) -> tuple[subprocess.Popen, set[int], Path]:
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def start_graph(
+    tmp_path: Path, glove, ignored: tuple[signal.Signals, ...] = ()
+) -> tuple[subprocess.Popen, set[int], Path]:
     """A graph of 60,000 words, started in its own process group; returned once its workers run
-    and it has saved a block (so it is well under way)."""
+    and it has saved a block (so it is well under way).
+
+    It starts as from a terminal, each stop signal at its default, whatever the tests inherited
+    (under ``nohup`` SIGHUP is ignored, and a program rightly keeps it so), except ``ignored``."""
+
+    def as_from_a_terminal() -> None:
+        for each in STOPS:
+            signal.signal(each, signal.SIG_IGN if each in ignored else signal.SIG_DFL)
+
     out = tmp_path / "g.tsv"
-    cmd = GRAPH
     proc = subprocess.Popen(
-        [*cmd, "-o", str(out)],
+        [*GRAPH, "-o", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # a hung run shows where it hung (ended_within)
     )
     parts = tmp_path / "g.tsv.parts"
@@ -106,6 +119,21 @@ def test_a_stop_keeps_what_was_saved_says_how_to_go_on_and_leaves_no_worker(tmp_
     assert proc.returncode == 130 and "Traceback" not in err
     assert "run the same command again to go on" in err and err.rstrip().endswith("vecq: interrupted")
     assert any(parts.glob("block-*.npz"))  # kept, for the next run
+    no_worker_survives(workers)
+
+
+def test_under_nohup_a_hangup_is_ignored_and_a_term_still_stops(tmp_path, glove):
+    """``nohup vecq graph ...``: SIGHUP ignored when vecq starts stays ignored (the user asked for
+    that), while SIGTERM still stops it cleanly."""
+    proc, workers, parts = start_graph(tmp_path, glove, ignored=(signal.SIGHUP,))
+    proc.send_signal(signal.SIGHUP)
+    with pytest.raises(subprocess.TimeoutExpired):  # still running a second later
+        proc.wait(1)
+    proc.send_signal(signal.SIGTERM)
+    assert ended_within(proc, 5), f"SIGTERM did not end the command:\n{stderr_tail(proc)}"
+    err = proc.stderr.read().decode()
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert err.rstrip().endswith("vecq: interrupted")
     no_worker_survives(workers)
 
 
