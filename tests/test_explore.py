@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import M
+from conftest import GLOVE, M
 from conftest import glove_invoke as invoke
 from gensim.test.utils import datapath
 
@@ -56,6 +56,35 @@ def test_analogy_accuracy_with_small_restrict_and_case_sensitive(glove, kv, ques
             len(sections[-1]["correct"]),
             len(sections[-1]["correct"]) + len(sections[-1]["incorrect"]),
         )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("unknown_as_wrong", [False, True])
+def test_evaluate_word_analogies_on_the_object_as_gensim(kv, questions_subset, unknown_as_wrong):
+    """The same score and the same questions, right and wrong, section by section as gensim's."""
+    import vecq
+
+    args, kwargs = (str(questions_subset),), {"restrict_vocab": 100_000, "dummy4unknown": unknown_as_wrong}
+    score, sections = vecq.load(GLOVE).evaluate_word_analogies(*args, **kwargs)
+    gensim_score, gensim_sections = kv.evaluate_word_analogies(*args, **kwargs)
+    assert score == gensim_score
+    assert sections == gensim_sections
+
+
+@pytest.mark.parametrize("unknown_as_zero", [False, True])
+@pytest.mark.parametrize("name", ["wordsim353.tsv", "simlex999.txt"])
+def test_evaluate_word_pairs_on_the_object_as_gensim(kv, name, unknown_as_zero):
+    import vecq
+
+    ours = vecq.load(GLOVE).evaluate_word_pairs(
+        datapath(name), restrict_vocab=20_000, dummy4unknown=unknown_as_zero
+    )
+    theirs = kv.evaluate_word_pairs(datapath(name), restrict_vocab=20_000, dummy4unknown=unknown_as_zero)
+    assert ours[2] == theirs[2] > 0  # the percentage of pairs with an unknown word
+    for mine, gensims in zip(ours[:2], theirs[:2]):
+        assert type(mine) is type(gensims)
+        assert mine[0] == pytest.approx(gensims[0], abs=1e-6)
+        assert mine[1] == pytest.approx(gensims[1], rel=1e-4)
 
 
 @pytest.mark.parametrize("name", ["wordsim353.tsv", "simlex999.txt"])

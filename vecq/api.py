@@ -20,12 +20,13 @@ from numbers import Integral
 
 import numpy as np
 
+from .core import evaluate
 from .core.expression import Term, parse_expression
 from .core.model import Model, cosmul
 from .core.topk import top_k
 from .core.unit import unit
 from .core.words import Match
-from .errors import UnknownWordError
+from .errors import ModelError, UnknownWordError
 from .opening import ModelOptions, open_with
 from .records import AnalogyAnswer, Neighbor
 from .sources.spec import spec_with
@@ -46,8 +47,9 @@ def load(
     tensor: str | None = None,
     model_format: str | None = None,
     unicode_errors: str = "strict",
-) -> Vectors:
-    """Open a model, converting it into vecq's cache the first time.
+) -> KeyedVectors:
+    """Open a model, converting it into vecq's cache the first time: a ``KeyedVectors`` (gensim's
+    methods, and vecq's questions).
 
     Parameters
     ----------
@@ -72,7 +74,7 @@ def load(
     """
     named = spec_with(spec, tensor, model_format, unicode_errors)
     options = ModelOptions(named, trust, limit, subwords, pool, approx, nprobe)
-    return Vectors(open_with(options, warn=logger.warning))
+    return KeyedVectors._of(open_with(options, warn=logger.warning), options)
 
 
 open = load
@@ -108,6 +110,18 @@ class _IndexToKey(Sequence):
         for start in range(0, len(self), 65536):
             yield from self._model.vocab.words(range(start, min(len(self), start + 65536)))
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or tuple, or another view) of the same words in the same order, as
+        gensim's ``index_to_key`` list is."""
+        if not isinstance(other, (_IndexToKey, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable as a list is
+
+    def __repr__(self) -> str:
+        return f"<index_to_key of {len(self)} words: {self[:5]}...>"
+
 
 class _KeyToIndex(Mapping):
     """``key_to_index`` as a view over the sorted vocabulary: no 3-million-entry dict is built."""
@@ -132,25 +146,62 @@ class _KeyToIndex(Mapping):
 
 
 class Vectors:
-    """An opened model: vecq's questions, and gensim's ``KeyedVectors`` query methods."""
+    """An opened model: vecq's questions, and gensim's ``KeyedVectors`` query methods.
 
-    def __init__(self, model: Model):
+    It pickles by reference: what is pickled is how it was opened (``ModelOptions``), and it is
+    opened again, from the cache there, where it is unpickled; a model held in memory pickles whole.
+    """
+
+    _dtype = np.dtype(np.float32)  # the type of the vectors handed out (the cache holds float32)
+
+    def __init__(self, model: Model, options: ModelOptions | None = None):
+        self._use(model, options)
+
+    def _use(self, model: Model, options: ModelOptions | None) -> None:
+        """Answer from ``model`` (opened with ``options``; None: a model held in memory)."""
         self.model = model
+        self._options = options
         self.index_to_key = _IndexToKey(model)
         self.key_to_index = _KeyToIndex(model)
         self._raw: np.ndarray | None = None
 
+    def __reduce__(self):
+        if self._options is not None:
+            source: tuple = ("opened", self._options)
+        else:
+            source = ("arrays", list(self.index_to_key), np.array(self._stored(), np.float32), self.name)
+        return _unpickled, (type(self), source, self._extra_state())
+
+    def _extra_state(self) -> dict:
+        """What a subclass keeps beside the model, for pickling (``_restore`` takes it back)."""
+        return {}
+
+    def _restore(self, state: dict) -> None:
+        pass
+
+    def _stored(self) -> np.ndarray:
+        """Every row as the file holds it (float32, read-only; built once)."""
+        if self._raw is None:
+            self._raw = self.model.raw_rows(np.arange(len(self.model)))
+        return self._raw
+
     @property
     def vectors(self) -> np.ndarray:
         """The model's vectors as the file holds them, bit for bit (gensim's ``kv.vectors``): a
-        read-only float32 ndarray, built on first use.
+        read-only ndarray, built on first use.
 
         It is rebuilt from the cache's unit rows, norms and residuals, so it takes the matrix's size
         in memory (as gensim's does); vecq's own queries never need it.
         """
-        if self._raw is None:
-            self._raw = self.model.raw_rows(np.arange(len(self.model)))
-        return self._raw
+        return self._typed(self._stored())
+
+    def _typed(self, array: np.ndarray) -> np.ndarray:
+        """``array`` (float32) in the type handed out, read-only."""
+        if array.dtype == self._dtype:
+            return array
+        out = array.astype(self._dtype)
+        out.setflags(write=False)
+        return out
 
     # -- vecq's own questions ---------------------------------------------------------------------
 
@@ -223,8 +274,8 @@ class Vectors:
         """gensim's ``get_vector``: a word's vector as stored, or unit-length with ``norm``."""
         row = self._row(key)
         if norm:
-            return self.model.gather([row])[0]
-        return self.model.raw_vector(row)
+            return self._typed(self.model.gather([row])[0])
+        return self._typed(self.model.raw_vector(row))
 
     word_vec = get_vector
 
@@ -236,8 +287,9 @@ class Vectors:
         return rows
 
     def get_normed_vectors(self) -> np.ndarray:
-        """gensim's ``get_normed_vectors``: the unit rows (the cache's memory-mapped matrix)."""
-        return self.model.vectors
+        """gensim's ``get_normed_vectors``: the unit rows (the cache's memory-mapped matrix, as an
+        ndarray)."""
+        return np.asarray(self.model.vectors)
 
     def get_mean_vector(
         self,
@@ -250,10 +302,10 @@ class Vectors:
         """gensim's ``get_mean_vector``: the weighted mean of words (unit first, by default) or vectors."""
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
-        weights = np.ones(len(keys)) if weights is None else np.asarray(weights)
+        weights = np.ones(len(keys), dtype=self._dtype) if weights is None else np.asarray(weights)
         if len(keys) != weights.shape[0]:
             raise ValueError("keys and weights array must have same number of elements")
-        mean = np.zeros(self.vector_size, np.float32)
+        mean = np.zeros(self.vector_size, self._dtype)  # gensim's: in the type of the vectors
         total = 0.0
         for key, weight in zip(keys, weights):
             if isinstance(key, np.ndarray):
@@ -271,29 +323,28 @@ class Vectors:
         if total > 0:
             mean = mean / total
         if post_normalize:
-            mean = unit(mean).astype(np.float32)
-        return mean
+            mean = unit(mean)
+        return mean.astype(self._dtype, copy=False)
 
     # -- gensim: similarity -----------------------------------------------------------------------
 
-    def similarity(self, w1, w2) -> float:
+    def similarity(self, w1, w2) -> np.float32:
         """gensim's ``similarity``: the cosine of two words (exactly rounded, as the CLI prints it)."""
         m = self.model
-        return m.similarity(
-            Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2))
-        ).similarity
+        score = m.similarity(Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2)))
+        return np.float32(score.similarity)  # gensim's type
 
-    def distance(self, w1, w2) -> float:
+    def distance(self, w1, w2) -> np.float32:
         """gensim's ``distance``: 1 minus the cosine of two words."""
-        return 1 - self.similarity(w1, w2)
+        return np.float32(1) - self.similarity(w1, w2)
 
-    def n_similarity(self, ws1: Sequence, ws2: Sequence) -> float:
+    def n_similarity(self, ws1: Sequence, ws2: Sequence) -> np.float32:
         """gensim's ``n_similarity``: the cosine of the means of two word lists."""
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return float(np.dot(unit(mean1), unit(mean2)))
+        return np.dot(unit(mean1), unit(mean2)).astype(np.float32)
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
@@ -445,18 +496,56 @@ class Vectors:
 
 
 class KeyedVectors(Vectors):
-    """gensim's ``KeyedVectors`` entry points over vecq's cache, so that a script changes its import
-    line only: ``from vecq import KeyedVectors``.
+    """gensim's ``KeyedVectors`` over vecq's cache, so that a script changes its import line only:
+    ``from vecq import KeyedVectors``.
 
-    What differs, and why, is in docs/from-gensim.md: vectors are float32 (another ``datatype`` is
-    refused, never converted silently); the object is read-only where gensim's is not.
+    ``KeyedVectors(vector_size)`` is an empty set of vectors held in memory, as gensim's. Changes
+    (``add_vectors``, ``kv[key] = vector``) are made as gensim makes them, on the object in memory:
+    the first one copies the model into memory (gensim's ``add_vectors`` copies its matrix too) and
+    every later answer sees them; the cache on disk is never changed. What differs, and why, is in
+    docs/from-gensim.md.
     """
 
-    def __init__(self, model: Model, counts: dict[str, int] | None = None):
-        super().__init__(model)
-        # Per-word attributes (gensim's ``get_vecattr``): a word2vec file's counts (``fvocab``), or
-        # gensim's made-up descending counts when there is none; others set with ``set_vecattr``.
-        self._attrs: dict[str, dict[str, object]] = {"count": dict(counts)} if counts is not None else {}
+    def __init__(
+        self,
+        vector_size: int,
+        count: int = 0,
+        dtype: type | np.dtype = np.float32,
+        mapfile_path: str | None = None,
+    ):
+        if count or mapfile_path is not None:
+            raise ValueError(
+                "vecq's KeyedVectors(vector_size) starts empty, held in memory: add vectors with "
+                "add_vectors (count and mapfile_path are gensim's ways to fill its arrays in place)"
+            )
+        empty = Model.from_arrays([], np.zeros((0, int(vector_size)), np.float32), name="KeyedVectors")
+        super().__init__(empty)
+        self._restore({"dtype": np.dtype(dtype).str, "attrs": {}, "descending_below": 0})
+
+    @classmethod
+    def _of(cls, model: Model, options: ModelOptions | None, dtype=np.float32, counts=None) -> KeyedVectors:
+        """A KeyedVectors answering from ``model``; words without a ``counts`` entry get gensim's
+        made-up descending counts."""
+        kv = cls.__new__(cls)
+        kv._use(model, options)
+        # a file's words have counts, from the file or made up (gensim's load_word2vec_format)
+        attrs = {"count": dict(counts or {})}
+        kv._restore({"dtype": np.dtype(dtype).str, "attrs": attrs, "descending_below": len(model)})
+        return kv
+
+    def _extra_state(self) -> dict:
+        return {"dtype": self._dtype.str, "attrs": self._attrs, "descending_below": self._descending_below}
+
+    def _restore(self, state: dict) -> None:
+        self._dtype = _float_type(state["dtype"])
+        # Per-word attributes (gensim's ``get_vecattr``) set by a file's counts or ``set_vecattr``.
+        self._attrs: dict[str, dict[str, object]] = state["attrs"]
+        # A row below this without a count set has gensim's made-up count for a file without counts
+        # (this number minus the row); a row added in memory has 0, as gensim's add_vectors gives.
+        self._descending_below: int = state["descending_below"]
+        self._counts_file: str | None = None  # a .kv file whose counts are read when first asked
+
+    # -- opening ----------------------------------------------------------------------------------
 
     @classmethod
     def load_word2vec_format(
@@ -477,43 +566,76 @@ class KeyedVectors(Vectors):
         fname : the word2vec (text or ``binary``) or, with ``no_header``, GloVe file.
         fvocab : a file of ``word count`` lines, read into ``get_vecattr(word, "count")``.
         encoding : the words' encoding; vecq reads UTF-8 (another is refused).
-        unicode_errors : ``strict`` (an error naming the line), ``replace`` or ``ignore``.
+        unicode_errors : ``strict`` (UnicodeDecodeError naming the line), ``replace`` or ``ignore``.
         limit : only the first ``limit`` vectors.
-        datatype : float32 (vecq's only type: another is refused rather than converted).
+        datatype : the type of the vectors handed out (float16, float32 or float64). The cache holds
+            the file's float32 values: float64 gives them widened, not a text file's further digits.
 
         Raises
         ------
         ValueError : an ``encoding`` or ``datatype`` vecq does not read.
+        UnicodeDecodeError : a word is not valid UTF-8 and ``unicode_errors`` is ``strict``.
         vecq.errors.ModelError : the file cannot be read in the format named.
         """
         if encoding.lower().replace("-", "").replace("_", "") != "utf8":
             raise ValueError(f"vecq reads words as UTF-8, not {encoding}; convert the file with iconv first")
-        if np.dtype(datatype) != np.float32:
-            raise ValueError(
-                f"vecq holds float32 vectors, not {np.dtype(datatype)}; load with datatype=np.float32, "
-                "or with gensim itself for another type"
-            )
+        dtype = _float_type(datatype)
         fmt = "glove-text" if no_header else ("word2vec-bin" if binary else "word2vec-text")
-        opened = load(os.fspath(fname), limit=limit, model_format=fmt, unicode_errors=unicode_errors)
+        try:
+            opened = load(os.fspath(fname), limit=limit, model_format=fmt, unicode_errors=unicode_errors)
+        except ModelError as e:
+            if isinstance(e.__cause__, UnicodeDecodeError):  # gensim's error, with vecq's words
+                cause = e.__cause__
+                raise UnicodeDecodeError(cause.encoding, cause.object, cause.start, cause.end, str(e)) from e
+            raise
         counts = _read_counts(os.fspath(fvocab), unicode_errors) if fvocab is not None else None
-        return cls(opened.model, counts)
+        return cls._of(opened.model, opened._options, dtype, counts)
 
     @classmethod
-    def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
-        """gensim's ``KeyedVectors.load`` of a native ``.kv`` file (read as data, never unpickled as
-        code; the vectors are memory-mapped whatever ``mmap`` says)."""
-        return cls(load(os.fspath(fname)).model)
+    def load(cls, fname_or_handle: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+        """gensim's ``KeyedVectors.load`` of a native file (gensim 4's ``.kv``, or 3.x's): read as data,
+        never unpickled as code; the vectors are memory-mapped whatever ``mmap`` says."""
+        opened = load(os.fspath(fname_or_handle))
+        kv = cls._of(opened.model, opened._options)
+        kv._counts_file = os.fspath(fname_or_handle)
+        return kv
+
+    def save(self, fname_or_handle, **kwargs) -> None:
+        """gensim's ``save``: a native gensim file, written by gensim itself, that gensim's
+        ``KeyedVectors.load`` and vecq's both open (a file named is replaced only once written whole)."""
+        from .sources import kv_pickle
+
+        words = list(self.index_to_key)
+        attrs = {attr: [self.get_vecattr(w, attr) for w in words] for attr in self._attribute_names()}
+        kv_pickle.write(fname_or_handle, words, np.array(self.vectors), attrs, **kwargs)
+
+    # -- attributes -------------------------------------------------------------------------------
 
     def get_vecattr(self, key: str | int, attr: str) -> object:
-        """gensim's ``get_vecattr``: ``count`` from ``fvocab``, or gensim's made-up descending counts."""
+        """gensim's ``get_vecattr``: ``count`` from ``fvocab`` or the ``.kv`` file, else gensim's
+        made-up descending counts for a file's words (0 for words added since); other attributes
+        as set (0 for words not given one). KeyError for an attribute no word has."""
         row = self.get_index(key)
         word = self.index_to_key[row]
+        if self._counts_file is not None:  # read when first asked: the file is read a second time
+            from .sources import kv_pickle
+
+            self._attrs.setdefault("count", {}).update(kv_pickle.counts(self._counts_file) or {})
+            self._counts_file = None
         values = self._attrs.get(attr)
-        if values is not None and word in values:
-            return values[word]
-        if attr == "count":
-            return len(self) - row  # what gensim gives each word of a file without counts
-        raise KeyError(f"{word!r} has no attribute {attr!r}")
+        if values is None:
+            raise KeyError(f"no word has the attribute {attr!r}")
+        if word in values:
+            found = values[word]
+            if attr == "count" and isinstance(found, (int, np.integer)):
+                return np.int64(found)  # gensim's type for counts
+            return found
+        return np.int64(max(self._descending_below - row, 0) if attr == "count" else 0)
+
+    def _attribute_names(self) -> list[str]:
+        if self._counts_file is not None:
+            self.get_vecattr(0, "count") if len(self) else None  # reads the file's counts
+        return list(self._attrs)
 
     def set_vecattr(self, key: str | int, attr: str, val: object) -> None:
         """gensim's ``set_vecattr``: an attribute kept with this object (the cache is never changed)."""
@@ -525,6 +647,115 @@ class KeyedVectors(Vectors):
     def words_closer_than(self, word1: str, word2: str) -> list[str]:
         """gensim's ``words_closer_than``: ``closer_than`` by its older name."""
         return self.closer_than(word1, word2)
+
+    # -- changes, on the object in memory ---------------------------------------------------------
+
+    def add_vectors(self, keys, weights, extras: dict | None = None, replace: bool = False) -> None:
+        """gensim's ``add_vectors``: new keys are appended; a key already present keeps its vector
+        unless ``replace``. ``extras`` holds per-key attributes (``{"count": [...]}``)."""
+        if isinstance(keys, _KEY_TYPES):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        keys = list(keys)
+        weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), -1)
+        if not all(isinstance(k, str) for k in keys):
+            raise TypeError("vecq's keys are words (str)")
+        if weights.shape[1] != self.vector_size:
+            raise ValueError(
+                f"vectors of {weights.shape[1]} dimensions added to a model of {self.vector_size}"
+            )
+        rows = np.array([self.get_index(k, -1) for k in keys], dtype=np.int64)
+        new = rows < 0
+        added = [k for k, is_new in zip(keys, new) if is_new]
+        if len(set(added)) != len(added):
+            raise ValueError("a new key is given twice; give each key once")
+        replaced = ~new & replace
+        self._use(self.model.changed(rows[replaced], weights[replaced], added, weights[new]), None)
+        for attr, values in (extras or {}).items():
+            for key, value, is_new in zip(keys, values, new):
+                if is_new or replace:
+                    self.set_vecattr(key, attr, value.item() if isinstance(value, np.generic) else value)
+
+    def add_vector(self, key: str, vector: np.ndarray) -> int:
+        """gensim's ``add_vector``: one key (kept as it is when present); its row."""
+        self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+        return self.get_index(key)
+
+    def __setitem__(self, keys, weights) -> None:
+        """``kv[key] = vector`` and ``kv[keys] = vectors``: add, or replace, as gensim's."""
+        if not isinstance(keys, list):
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
+
+    def vectors_for_all(
+        self, keys: Iterable, allow_inference: bool = True, copy_vecattrs: bool = False
+    ) -> KeyedVectors:
+        """gensim's ``vectors_for_all``: a new KeyedVectors (in memory) of the ``keys`` this one
+        has, or can build from subwords (``allow_inference``), each once, in the order given."""
+        found: list[str] = []
+        for key in dict.fromkeys(keys):
+            if key in self or (allow_inference and self._buildable(key)):
+                found.append(key)
+        raw = self.model.raw_rows([self._row(k) for k in found]).reshape(len(found), self.vector_size)
+        memory = Model.from_arrays(found, raw)
+        kv = KeyedVectors._of(memory, None, self._dtype)
+        if copy_vecattrs:
+            for attr in self._attribute_names():
+                for key in found:
+                    if key in self:  # a word built from subwords has no attributes
+                        kv.set_vecattr(key, attr, self.get_vecattr(key, attr))
+        return kv
+
+    def _buildable(self, key) -> bool:
+        try:
+            self._row(key)
+        except KeyError:
+            return False
+        return True
+
+    # -- evaluations ------------------------------------------------------------------------------
+
+    def evaluate_word_analogies(
+        self,
+        analogies: str | os.PathLike,
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+        similarity_function: str = "most_similar",
+    ) -> tuple[float, list[dict]]:
+        """gensim's ``evaluate_word_analogies``, answered by vecq's batched evaluator: the accuracy
+        and, per section, the questions answered right and wrong (the last section is the total)."""
+        methods = {"most_similar": "add", "most_similar_cosmul": "cosmul"}
+        if similarity_function not in methods:
+            raise ValueError(f"similarity_function is one of {', '.join(methods)}")
+        report = evaluate.analogies(
+            self.model,
+            os.fspath(analogies),
+            restrict_vocab,
+            case_insensitive,
+            methods[similarity_function],
+            dummy4unknown=dummy4unknown,
+        )
+        sections = [*report.sections, report.total]
+        total = report.total
+        score = total.correct / total.total if total.total else 0
+        return score, [{"section": s.section, "correct": s.right, "incorrect": s.wrong} for s in sections]
+
+    def evaluate_word_pairs(
+        self,
+        pairs: str | os.PathLike,
+        delimiter: str = "\t",
+        encoding: str = "utf8",
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+        dummy4unknown: bool = False,
+    ):
+        """gensim's ``evaluate_word_pairs``: scipy's Pearson and Spearman results of the model's
+        cosines against the judged scores, and the percentage of pairs with an unknown word."""
+        if encoding.lower().replace("-", "").replace("_", "") != "utf8":
+            raise ValueError(f"vecq reads word pairs as UTF-8, not {encoding}")
+        return evaluate.pairs_as_gensim(
+            self.model, os.fspath(pairs), restrict_vocab, case_insensitive, delimiter, dummy4unknown
+        )
 
     def save_word2vec_format(
         self,
@@ -555,6 +786,26 @@ class KeyedVectors(Vectors):
 
             with output_file(fvocab, text=True) as f:
                 f.writelines(f"{w} {self.get_vecattr(w, 'count')}\n" for w in words)
+
+
+def _float_type(datatype) -> np.dtype:
+    """gensim's ``datatype``: float16, float32 or float64; anything else is a ValueError."""
+    dtype = np.dtype(datatype)
+    if dtype not in (np.float16, np.float32, np.float64):
+        raise ValueError(f"vectors are float16, float32 or float64, not {dtype}")
+    return dtype
+
+
+def _unpickled(cls: type[Vectors], source: tuple, state: dict) -> Vectors:
+    """A pickled ``Vectors``: opened again by the options it was opened with, or built from its arrays."""
+    if source[0] == "opened":
+        model, options = open_with(source[1], warn=logger.warning), source[1]
+    else:
+        model, options = Model.from_arrays(source[1], source[2], name=source[3]), None
+    obj = cls.__new__(cls)
+    obj._use(model, options)
+    obj._restore(state)
+    return obj
 
 
 def _read_counts(path: str, unicode_errors: str) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,11 +24,24 @@ from .words import Match
 CHUNK = 2048  # questions a chunk: the more they share pairs and Cs, the fewer products
 
 
+Question = tuple[str, str, str, str]  # a, b, c and the expected answer, as compared (upper-cased)
+
+
 @dataclass
 class Section:
+    """A section's questions answered right and wrong (gensim's ``correct``/``incorrect`` lists)."""
+
     section: str
-    correct: int = 0
-    incorrect: int = 0
+    right: list[Question] = field(default_factory=list)
+    wrong: list[Question] = field(default_factory=list)
+
+    @property
+    def correct(self) -> int:
+        return len(self.right)
+
+    @property
+    def incorrect(self) -> int:
+        return len(self.wrong)
 
     @property
     def total(self) -> int:
@@ -48,8 +62,8 @@ class AnalogyReport:
     def total(self) -> Section:
         return Section(
             "Total accuracy",
-            sum(s.correct for s in self.sections),
-            sum(s.incorrect for s in self.sections),
+            [q for s in self.sections for q in s.right],
+            [q for s in self.sections for q in s.wrong],
         )
 
 
@@ -75,12 +89,15 @@ def analogies(
     case_insensitive: bool = True,
     method: str = "add",
     reporter: Reporter = NULL_REPORTER,
+    dummy4unknown: bool = False,
 ) -> AnalogyReport:
-    """Accuracy per section on a questions-words.txt style file."""
+    """Accuracy per section on a questions-words.txt style file (``dummy4unknown``: a question with
+    an unknown word counts as answered wrong, as gensim's)."""
     ok = ok_vocabulary(model, restrict, case_insensitive)
     report = AnalogyReport()
-    # (section index, a, b, c, expected) with upper-cased (or exact) keys
-    todo: list[tuple[int, str, str, str, str]] = []
+    # (question number, section index, a, b, c, expected) with upper-cased (or exact) keys
+    todo: list[tuple[int, int, str, str, str, str]] = []
+    answered: list[tuple[int, int, bool, Question]] = []  # (number, section, right, question)
     for number, line in enumerate(_read_lines(path)):
         if line.startswith(": "):
             report.sections.append(Section(line.lstrip(": ").strip()))
@@ -91,15 +108,17 @@ def analogies(
         if len(words) != 4:
             continue
         report.questions += 1
+        a, b, c, d = words
         if not all(w in ok for w in words):
             report.skipped += 1
+            if dummy4unknown:
+                answered.append((report.questions, len(report.sections) - 1, False, (a, b, c, d)))
             continue
-        a, b, c, d = words
-        todo.append((len(report.sections) - 1, a, b, c, d))
+        todo.append((report.questions, len(report.sections) - 1, a, b, c, d))
 
-    def answer_chunk(chunk: list[tuple[int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
+    def answer_chunk(chunk: list[tuple[int, int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
         # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
-        triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for _, a, b, c, _ in chunk]
+        triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for *_, a, b, c, _ in chunk]
         # gensim's accuracy needs the ranking only: no exact re-scoring of printed scores
         return model.analogies(triples, top=5, method=method, restrict=restrict, exact_scores=False)
 
@@ -107,20 +126,18 @@ def analogies(
     done = 0
     with reporter.task("answering analogies", len(todo)) as task, threads.pool() as workers:
         for chunk, results in zip(chunks, workers.map(answer_chunk, chunks)):
-            for (sec, a, b, c, expected), result in zip(chunk, results):
+            for (number, sec, a, b, c, expected), result in zip(chunk, results):
                 predicted = None
                 for row, _ in result:
                     word = model.vocab.word(row)
                     predicted = word.upper() if case_insensitive else word
                     if predicted in ok and predicted not in (a, b, c):
                         break
-                section = report.sections[sec]
-                if predicted == expected:
-                    section.correct += 1
-                else:
-                    section.incorrect += 1
+                answered.append((number, sec, predicted == expected, (a, b, c, expected)))
             done += len(chunk)
             task.update(done)
+    for _, sec, right, question in sorted(answered, key=lambda found: found[0]):  # in the file's order
+        (report.sections[sec].right if right else report.sections[sec].wrong).append(question)
     return report
 
 
@@ -148,10 +165,46 @@ def pairs(
     """Pearson and Spearman correlation of the model's cosines with human judgements."""
     from scipy import stats
 
+    gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter)
+    pearson = stats.pearsonr(gold, ours)
+    spearman = stats.spearmanr(gold, ours)
+    return PairsReport(
+        float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]), len(gold), unknown
+    )
+
+
+def pairs_as_gensim(
+    model: Model,
+    path: str | Path,
+    restrict: int = 300_000,
+    case_insensitive: bool = True,
+    delimiter: str = "\t",
+    dummy4unknown: bool = False,
+) -> tuple[Any, Any, float]:
+    """gensim's ``evaluate_word_pairs`` answer: scipy's Pearson and Spearman results, and the
+    percentage of pairs with an unknown word."""
+    from scipy import stats
+
+    gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter, dummy4unknown)
+    total = len(gold) + (0 if dummy4unknown else unknown)
+    return stats.pearsonr(gold, ours), stats.spearmanr(gold, ours), unknown / total * 100
+
+
+def pair_scores(
+    model: Model,
+    path: str | Path,
+    restrict: int = 300_000,
+    case_insensitive: bool = True,
+    delimiter: str = "\t",
+    dummy4unknown: bool = False,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """The judged scores, the model's cosines of the same pairs (float64), and the number of pairs
+    with an unknown word (``dummy4unknown``: kept, with a cosine of 0, as gensim's)."""
     ok = ok_vocabulary(model, restrict, case_insensitive)
     gold: list[float] = []
     rows_a: list[int] = []
     rows_b: list[int] = []
+    dummies: list[int] = []  # the places of pairs with an unknown word, when kept
     unknown = 0
     for line in _read_lines(path):
         if not line or line.startswith("#"):
@@ -164,15 +217,18 @@ def pairs(
             continue
         if a not in ok or b not in ok:
             unknown += 1
+            if dummy4unknown:
+                dummies.append(len(gold))
+                gold.append(score)
             continue
         gold.append(score)
         rows_a.append(ok[a])
         rows_b.append(ok[b])
     if not gold:
         raise QueryError(f"{path}: no usable word pairs (expected 'word<TAB>word<TAB>score' lines)")
-    ours = model.similarities(np.array(rows_a), np.array(rows_b)).astype(np.float64)
-    pearson = stats.pearsonr(gold, ours)
-    spearman = stats.spearmanr(gold, ours)
-    return PairsReport(
-        float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]), len(gold), unknown
-    )
+    known = np.ones(len(gold), dtype=bool)
+    known[dummies] = False
+    ours = np.zeros(len(gold))
+    if rows_a:
+        ours[known] = model.similarities(np.array(rows_a), np.array(rows_b))
+    return np.array(gold), ours, unknown

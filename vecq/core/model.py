@@ -113,6 +113,38 @@ class Model:
         info = ModelInfo(name=name, source=source, rows=raw.shape[0], dimensions=raw.shape[1])
         return cls(unit, norms, Vocab.from_words(words), info, StoredFloats(residual, far, raw[far]))
 
+    def changed(
+        self, replaced: np.ndarray, replaced_raw: np.ndarray, added: Sequence[str], added_raw: np.ndarray
+    ) -> Model:
+        """A copy held in memory with rows ``replaced`` given new floats and the words ``added``
+        appended (gensim's ``add_vectors``); this model is unchanged. Only the changed rows are
+        normalised: the others' unit rows, norms and residuals are copied as they are."""
+        n = len(self)
+        every = np.arange(n)
+        for name in ("vectors.npy", "norms.npy", *(("residuals.npy",) if self.stored is not None else ())):
+            self._check(name, every)
+        new_raw = np.concatenate([replaced_raw, added_raw]).astype(np.float32).reshape(-1, self.dims)
+        new_unit, new_norms = unit_rows(new_raw)
+        new_residual, new_far = residuals(new_raw, new_unit, new_norms)
+        at = np.concatenate([np.asarray(replaced, dtype=np.int64), n + np.arange(len(added))])
+        vectors = np.concatenate([np.asarray(self.vectors[:n]), new_unit[len(replaced) :]])
+        vectors[at] = new_unit
+        norms = np.concatenate([np.asarray(self.norms[:n]), new_norms[len(replaced) :]])
+        norms[at] = new_norms
+        old = self.stored or StoredFloats(np.zeros((n, self.dims), np.int8), np.empty(0), np.empty(0))
+        residual = np.concatenate([np.asarray(old.residual[:n]), new_residual[len(replaced) :]])
+        residual[at] = new_residual
+        kept = ~np.isin(old.far_rows, at) & (old.far_rows < n)
+        far_rows = np.concatenate([old.far_rows[kept], at[new_far]])
+        far_vectors = np.concatenate(
+            [np.asarray(old.far_vectors, np.float32).reshape(-1, self.dims)[kept], new_raw[new_far]]
+        )
+        order = np.argsort(far_rows, kind="stable")
+        words = [*self.vocab.words(range(n)), *added]
+        info = ModelInfo(name=self.info.name, source=self.info.source, rows=len(words), dimensions=self.dims)
+        stored = StoredFloats(residual, far_rows[order], far_vectors[order])
+        return Model(vectors, norms, Vocab.from_words(words), info, stored)
+
     def __len__(self) -> int:
         return self.vectors.shape[0]
 

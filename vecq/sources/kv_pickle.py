@@ -1,12 +1,15 @@
 """gensim's native KeyedVectors files (``.kv``, ``.model``) read as data, never run as code.
 
 A pickle names callables and unpickling calls them, so a pickle can run anything. ``SafeUnpickler``
-admits only the names a KeyedVectors file needs: gensim's ``KeyedVectors`` class, replaced by a
-plain attribute holder (no gensim code runs, gensim is not even imported), and numpy's array
-reconstruction. Any other name is refused by name before anything is called
+admits only the names a KeyedVectors file needs: gensim's ``KeyedVectors`` classes (4.x's, and 3.x's
+``EuclideanKeyedVectors``/``Word2VecKeyedVectors`` with their ``Vocab`` entries), replaced by plain
+attribute holders (no gensim code runs, gensim is not even imported), numpy's array reconstruction,
+and ``_codecs.encode`` (how a protocol-2 pickle spells bytes). Any other name is refused by name
+before anything is called
 (tests/test_sources.py::test_a_pickle_that_would_run_code_is_refused_and_runs_nothing). The arrays
 gensim stores beside the file (``NAME.vectors.npy``) are memory-mapped with ``allow_pickle=False``,
 so a conversion streams rows from the mapping and never holds gensim's copy of the model.
+Writing one (``write``, for ``KeyedVectors.save``) is gensim's own ``save``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from ..errors import ModelError
 if TYPE_CHECKING:
     import numpy as np
 
-KEYED_VECTORS = ("gensim.models.keyedvectors", "KeyedVectors")
+_MODULE = "gensim.models.keyedvectors"
+# gensim 4's class, and the names gensim 3.x saved its KeyedVectors under
+KEYED_VECTORS = ("KeyedVectors", "EuclideanKeyedVectors", "Word2VecKeyedVectors", "BaseKeyedVectors")
 
 
 class KeyedVectorsState:
@@ -32,14 +37,25 @@ class KeyedVectorsState:
         self.__dict__.update(state)
 
 
+class VocabEntry:
+    """gensim 3.x's per-word ``Vocab`` (``count``, ``index``), as plain attributes."""
+
+    count: object = None
+    index: object = None
+
+
 def _allowed() -> dict[tuple[str, str], object]:
+    import codecs
+
     import numpy as np
 
     try:
         from numpy._core import multiarray
     except ImportError:  # numpy 1.x
         from numpy.core import multiarray  # type: ignore[no-redef]
-    names: dict[tuple[str, str], object] = {KEYED_VECTORS: KeyedVectorsState}
+    names: dict[tuple[str, str], object] = {(_MODULE, name): KeyedVectorsState for name in KEYED_VECTORS}
+    names[(_MODULE, "Vocab")] = VocabEntry
+    names[("_codecs", "encode")] = codecs.encode  # str -> bytes: runs nothing else
     for module in ("numpy.core.multiarray", "numpy._core.multiarray"):
         names[(module, "_reconstruct")] = multiarray._reconstruct
         names[(module, "scalar")] = multiarray.scalar
@@ -66,11 +82,8 @@ class RefusedName(pickle.UnpicklingError):
     """A name the allow-list does not admit."""
 
 
-def read(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
-    """The words (row order) and vectors of a KeyedVectors file, the vectors memory-mapped if gensim
-    stored them beside it. ModelError, naming what was refused, for anything else."""
-    import numpy as np
-
+def _state(path: str) -> dict:
+    """The attributes a KeyedVectors file holds, read by the allow-list unpickler."""
     try:
         with open(path, "rb") as f:
             held = SafeUnpickler(f).load()
@@ -83,17 +96,24 @@ def read(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
         raise ModelError(f"{path} is not a readable gensim KeyedVectors file ({e})") from e
     if not isinstance(held, KeyedVectorsState):
         raise ModelError(f"{path} holds a {type(held).__name__}, not gensim's KeyedVectors")
-    state = held.__dict__
-    words = state.get("index_to_key")
-    vectors = state.get("vectors")
-    if vectors is None and "vectors" in (state.get("__numpys") or []):
-        companion = f"{path}.vectors.npy"
-        if not os.path.exists(companion):
-            raise ModelError(f"{path} keeps its vectors in {companion}, which is missing; copy it beside it")
-        try:
-            vectors = np.load(companion, mmap_mode="r", allow_pickle=False)
-        except ValueError as e:
-            raise ModelError(f"{companion} is not a plain array file ({e})") from e
+    return held.__dict__
+
+
+def read(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
+    """The words (row order) and vectors of a KeyedVectors file (gensim 4's, or 3.x's ``index2word``
+    and ``syn0``/``vectors``), the vectors memory-mapped if gensim stored them beside it. ModelError,
+    naming what was refused, for anything else."""
+    import numpy as np
+
+    state = _state(path)
+    words = state.get("index_to_key", state.get("index2word"))
+    vectors = None
+    for name in ("vectors", "syn0"):
+        vectors = state.get(name)
+        if vectors is None and name in (state.get("__numpys") or []):
+            vectors = _companion(path, name)
+        if vectors is not None:
+            break
     if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
         raise ModelError(f"{path}: its vocabulary (index_to_key) is not a list of words")
     if not isinstance(vectors, np.ndarray) or vectors.ndim != 2 or vectors.shape[0] != len(words):
@@ -104,3 +124,57 @@ def read(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
     if limit is not None:
         words, vectors = words[:limit], vectors[:limit]
     return words, vectors
+
+
+def _companion(path: str, name: str) -> np.ndarray:
+    """An array gensim stored beside the file (``PATH.NAME.npy``), memory-mapped, never unpickled."""
+    import numpy as np
+
+    companion = f"{path}.{name}.npy"
+    if not os.path.exists(companion):
+        raise ModelError(f"{path} keeps its vectors in {companion}, which is missing; copy it beside it")
+    try:
+        return np.load(companion, mmap_mode="r", allow_pickle=False)
+    except ValueError as e:
+        raise ModelError(f"{companion} is not a plain array file ({e})") from e
+
+
+def counts(path: str) -> dict[str, int] | None:
+    """The words' counts a KeyedVectors file holds (gensim 4's ``expandos["count"]``, 3.x's
+    ``vocab[word].count``), or None when it holds none."""
+    state = _state(path)
+    words = state.get("index_to_key", state.get("index2word"))
+    found = (state.get("expandos") or {}).get("count")
+    if isinstance(words, list) and found is not None and len(found) == len(words):
+        return {w: int(c) for w, c in zip(words, found)}
+    vocab = state.get("vocab")
+    if isinstance(vocab, dict) and all(isinstance(v, VocabEntry) for v in vocab.values()):
+        return {str(w): int(v.count) for w, v in vocab.items() if isinstance(v.count, int)}
+    return None
+
+
+def write(
+    fname_or_handle: str | os.PathLike | BinaryIO,
+    words: list[str],
+    vectors: np.ndarray,
+    attrs: dict[str, list],
+    **kwargs: object,
+) -> None:
+    """A gensim 4 KeyedVectors file, written by gensim itself, that gensim's ``KeyedVectors.load``
+    and vecq's both open. A path is written by ``cache.files.output_file`` (replaced only once
+    written whole); to a handle, gensim pickles the arrays inline, so it is one file."""
+    import numpy as np
+    from gensim.models import KeyedVectors
+
+    from ..cache.files import output_file
+
+    native = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)
+    native.add_vectors(words, vectors)
+    for attr, values in attrs.items():  # gensim's add_vectors(extras=) drops them: set here
+        native.allocate_vecattrs([attr], [np.asarray(values).dtype])
+        native.expandos[attr][:] = values
+    if hasattr(fname_or_handle, "write"):
+        native.save(fname_or_handle, **kwargs)
+        return
+    with output_file(os.fspath(fname_or_handle), text=False) as f:
+        native.save(f, **kwargs)
