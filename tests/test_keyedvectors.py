@@ -274,3 +274,16 @@ def test_changed_rows_keep_their_floats_bit_for_bit_even_rows_stored_whole():
         kv.add_vectors(["plain"], np.arange(ours.vector_size, dtype=np.float32)[None, :])
     assert ours.model.stored.far_rows.size >= 2  # the case is the one meant
     assert np.array_equal(ours.vectors.view(np.int32), theirs.vectors.view(np.int32))
+
+
+def _neighbours_in_a_child(kv) -> list:
+    return kv.most_similar("war", topn=5)
+
+
+def test_another_process_gets_the_object_and_answers_the_same():
+    """multiprocessing (spawn: a fresh interpreter) carries the object by reference, opened again there."""
+    import multiprocessing
+
+    ours, _ = _both()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_neighbours_in_a_child, (ours,)) == ours.most_similar("war", topn=5)

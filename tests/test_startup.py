@@ -69,7 +69,7 @@ CASES = {
     ),
     "neighbors": (["neighbors", "cat"], GROUP | FIND | ENGINE, NEVER),
     "vector": (["vector", "cat"], GROUP | FIND | ENGINE, NEVER),
-    "info": (["info"], GROUP | FIND | ENGINE, NEVER),
+    "info": (["info"], GROUP | FIND | ENGINE | {"vecq.core.answers"}, NEVER),
 }
 
 

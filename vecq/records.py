@@ -10,6 +10,8 @@ Each record carries its input so that piped output joins back to what produced i
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -84,3 +86,22 @@ class AnalogyAnswer(NamedTuple):
     rank: int
     answer: str
     score: float
+
+
+def json_record(record: dict, columns: Sequence[str], info: ModelInfo | None = None) -> dict:
+    """A record as JSON carries it (``-f json``, ``-f jsonl`` and the server alike): its columns in
+    order, a Shape as a list, a float that is not finite as null, and the model when known."""
+    out = {c: _jsonable(record.get(c)) for c in columns if c in record}
+    if info is not None:
+        out["model"] = info.as_json()
+    return out
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Shape):
+        return value.as_json()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, tuple):
+        return list(value)
+    return value

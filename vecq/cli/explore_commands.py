@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
 
 import click
 
@@ -112,45 +111,11 @@ def tokens(session: Session, text, with_vectors: bool) -> None:
     whole = " ".join(text)
     if not whole.strip():
         raise click.UsageError("give some text, e.g. 'vecq tokens The cat sat'")
-    model = session.open()
-    records = []
-    if model.text is not None:
-        for position, (row, piece) in enumerate(model.text.pieces(whole), 1):
-            records.append(
-                {
-                    "position": position,
-                    "text": piece,
-                    "token": model.vocab.word(row),
-                    "id": row,
-                    "status": "token",
-                }
-            )
-    else:
-        from ..errors import UnknownWordError
+    from ..core.answers import token_records
 
-        for position, word in enumerate(whole.split(), 1):
-            try:
-                m = model.lookup(word, suggest=False)
-            except UnknownWordError:
-                records.append(
-                    {"position": position, "text": word, "token": "", "id": None, "status": "unknown"}
-                )
-                continue
-            status = "subwords" if m.built else ("respelled" if m.changed else "found")
-            shown_row = None if m.built else m.row
-            records.append(
-                {"position": position, "text": word, "token": m.word, "id": shown_row, "status": status}
-            )
-    columns = ["position", "text", "token", "id", "status"]
-    if with_vectors:
-        columns.append("vector")
-        for record in records:
-            if record["status"] == "token" or record["status"] in ("found", "respelled"):
-                record["vector"] = model.raw_vector(int(cast(int, record["id"]))).astype(float).tolist()
-            elif record["status"] == "subwords":
-                built = model.lookup(str(record["text"]))
-                record["vector"] = model.raw_vector(built.row).astype(float).tolist()
-    with session.renderer(tuple(columns), f"tokens of {whole}", model) as out:
+    model = session.open()
+    columns, records = token_records(model, whole, with_vectors)
+    with session.renderer(columns, f"tokens of {whole}", model) as out:
         out.write(records)
 
 
@@ -162,20 +127,16 @@ def odd(session: Session, words) -> None:
 
     Every word is shown with its cosine similarity to the group's mean and its distance (1 - cosine).
     """
+    from ..core.answers import ODD_COLUMNS, odd_records
+
     model = session.open()
-    matches = session.lookup(model, words)
-    ranked = model.odd_one_out(matches)
-    # Tied: equal at the six decimals shown (float32 rounding parts two words that are equally far)
-    tied = [m.typed for m, s in ranked if abs(s - ranked[0][1]) < 5e-7]
-    if len(tied) > 1:
+    records, tied = odd_records(model, session.lookup(model, words))
+    if tied:
         session.warn(
             f"a tie: {', '.join(tied)} are equally far from the others (listed by spelling, as gensim picks)"
         )
-    with session.renderer(("rank", "word", "similarity", "distance"), "odd one out", model) as out:
-        out.write(
-            {"rank": i, "word": m.typed, "similarity": s, "distance": 1.0 - s}
-            for i, (m, s) in enumerate(ranked, 1)
-        )
+    with session.renderer(ODD_COLUMNS, "odd one out", model) as out:
+        out.write(records)
 
 
 @click.command()

@@ -13,26 +13,16 @@ from pathlib import Path
 import numpy as np
 
 from ..cache.files import STDOUT, output_file
-from ..core.expression import Term
 from ..core.model import Model
+from ..core.projection import points
 from ..core.words import Match
-from ..errors import QueryError, UsageError, VecqError
+from ..errors import UsageError, VecqError
 
 FORMATS = (".png", ".svg", ".pdf")
 
 
 class PlotError(VecqError):
     pass
-
-
-def project(vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components (rows centred; SVD, so no scikit-learn needed)."""
-    centred = vectors - vectors.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    out = centred @ vt[:2].T
-    if out.shape[1] < 2:
-        out = np.hstack([out, np.zeros((out.shape[0], 2 - out.shape[1]))])
-    return out
 
 
 def image_format(path: Path) -> str:
@@ -45,30 +35,6 @@ def image_format(path: Path) -> str:
             f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)} ('-': PNG)"
         )
     return path.suffix.lower()[1:]
-
-
-def points(model: Model, matches: list[Match], neighbors: int = 0):
-    """(labels, groups, whether each is a word asked for, 2-D coordinates) of the words and their
-    ``neighbors`` nearest words."""
-    labels, groups, main, rows = [], [], [], []
-    for g, m in enumerate(matches):
-        labels.append(m.word)
-        groups.append(g)
-        main.append(True)
-        rows.append(m.row)
-    for g, m in enumerate(matches):  # a neighbour already shown (asked for, or another's) is shown once
-        if neighbors:
-            for n in model.neighbors([Term(1.0, m)], top=neighbors):
-                row = model.vocab.index(n.word)
-                if row is None or row in rows:
-                    continue
-                labels.append(n.word)
-                groups.append(g)
-                main.append(False)
-                rows.append(row)
-    if len(rows) < 2:
-        raise QueryError("give at least two words (or -n K, their neighbours) to plot")
-    return labels, groups, main, project(np.asarray(model.gather(rows), dtype=np.float64))
 
 
 def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 0) -> None:

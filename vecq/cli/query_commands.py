@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import click
 
-from ..records import Shape
 from .options import (
     approx_option,
     batch_options,
@@ -84,8 +83,8 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         return None
     model = session.open()
     matches = session.lookup(model, list(words))
-    matrix = model.similarity_matrix(matches).tolist()
     if session.format == "table":  # a person: the square matrix, rows and columns as typed
+        matrix = model.similarity_matrix(matches).tolist()
         keys = [f"{i}" for i in range(len(words))]
         labels = ("", *words)
         with session.renderer(
@@ -93,15 +92,9 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         ) as out:
             out.write({"word": w, **dict(zip(keys, row))} for w, row in zip(words, matrix))
     else:  # a pipeline: one record per pair, each pair once, in the order typed
-        from ..core.queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
+        from ..core.answers import pair_records
 
-        pairs = [(i, j) for i in range(len(words)) for j in range(i + 1, len(words))]
-        records = [{"word1": words[i], "word2": words[j], "similarity": matrix[i][j]} for i, j in pairs]
-        columns = columns_for(SimilarQuery(), model)
-        if SUBWORDS_COLUMN in columns:
-            for record, (i, j) in zip(records, pairs):
-                built = [words[k] for k in (i, j) if matches[k].built]
-                record[SUBWORDS_COLUMN] = " ".join(built)
+        columns, records = pair_records(model, words, matches)
         with session.renderer(columns, "pairwise similarity", model) as out:
             out.write(records)
     return None
@@ -288,16 +281,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
 @output_options
 def info(session: Session) -> None:
     """The model: name, source, vocabulary size, dimensions (the embedding matrix's shape)."""
+    from ..core.answers import info_record
+
     model = session.open()
-    i = model.info
-    record = {
-        "name": i.name,
-        "source": i.source,
-        "vocabulary": i.rows,
-        "dimensions": i.dimensions,
-        "shape": Shape(i.rows, i.dimensions),
-    }
-    # A token table, as the lecture draws it: [rows, dims], the tensor, its dtype, the tokenizer.
-    extra = {"tensor": i.tensor, "dtype": i.dtype, "tokenizer": i.tokenizer, "revision": i.revision}
-    record.update((k, v) for k, v in extra.items() if v is not None)
-    session.print_record(record, "model", f"model {i.name}", model)
+    session.print_record(info_record(model.info), "model", f"model {model.info.name}", model)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Protocol
 
-from ..records import Bytes, ModelInfo, Shape
+from ..records import Bytes, ModelInfo, Shape, json_record
 from .env import Env, colour_system
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl")
@@ -127,10 +127,7 @@ class Renderer:
             if self.fmt == "json" and not self._started:
                 out.write("[")
             for rec in records:
-                obj = {c: _jsonable(rec.get(c)) for c in self.columns if c in rec}
-                if self.model is not None:
-                    obj["model"] = self.model.as_json()
-                text = json.dumps(obj, ensure_ascii=False)
+                text = json.dumps(json_record(rec, self.columns, self.model), ensure_ascii=False)
                 if self.fmt == "json":
                     out.write(("\n" if self._count == 0 else ",\n") + text)
                 else:
@@ -313,13 +310,3 @@ def _column_blocks(widths: Sequence[int], available: int) -> list[list[int]]:
             current = [0]
         current.append(k)
     return [*blocks, current]
-
-
-def _jsonable(value: object) -> object:
-    if isinstance(value, Shape):
-        return value.as_json()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, tuple):
-        return list(value)
-    return value

@@ -1,0 +1,110 @@
+"""The records of the questions that are not a batch query (``core/queries.py``): the pairwise
+similarities of several words, the odd one out, a model's description, text through a tokenizer.
+
+The CLI renders them and the server sends them, so a record is built in one place for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import UnknownWordError
+from ..records import ModelInfo, Shape
+from .model import Model
+from .queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
+from .words import Match
+
+INFO_COLUMNS = ("name", "source", "vocabulary", "dimensions", "shape")
+ODD_COLUMNS = ("rank", "word", "similarity", "distance")
+TOKEN_COLUMNS = ("position", "text", "token", "id", "status")
+
+
+def pair_records(
+    model: Model, words: Sequence[str], matches: Sequence[Match]
+) -> tuple[tuple[str, ...], list[dict]]:
+    """(columns, records) of every pair of several words, each pair once, in the order typed."""
+    matrix = model.similarity_matrix(matches).tolist()
+    pairs = [(i, j) for i in range(len(words)) for j in range(i + 1, len(words))]
+    records = [{"word1": words[i], "word2": words[j], "similarity": matrix[i][j]} for i, j in pairs]
+    columns = columns_for(SimilarQuery(), model)
+    if SUBWORDS_COLUMN in columns:
+        for record, (i, j) in zip(records, pairs):
+            record[SUBWORDS_COLUMN] = " ".join(words[k] for k in (i, j) if matches[k].built)
+    return columns, records
+
+
+def odd_records(model: Model, matches: Sequence[Match]) -> tuple[list[dict], list[str]]:
+    """The words from the one that belongs least (gensim's doesnt_match) on, with their cosine to
+    the group's mean; and the words tied for first place, if more than one."""
+    ranked = model.odd_one_out(matches)
+    # Tied: equal at the six decimals shown (float32 rounding parts two words that are equally far)
+    tied = [m.typed for m, s in ranked if abs(s - ranked[0][1]) < 5e-7]
+    records = [
+        {"rank": i, "word": m.typed, "similarity": s, "distance": 1.0 - s}
+        for i, (m, s) in enumerate(ranked, 1)
+    ]
+    return records, tied if len(tied) > 1 else []
+
+
+def info_record(info: ModelInfo) -> dict:
+    """The model as the lecture draws it: its name and source, and the [rows, dimensions] shape;
+    for a token table, the tensor, its dtype, the tokenizer and the revision."""
+    record: dict = {
+        "name": info.name,
+        "source": info.source,
+        "vocabulary": info.rows,
+        "dimensions": info.dimensions,
+        "shape": Shape(info.rows, info.dimensions),
+    }
+    extra = {
+        "tensor": info.tensor,
+        "dtype": info.dtype,
+        "tokenizer": info.tokenizer,
+        "revision": info.revision,
+    }
+    record.update((k, v) for k, v in extra.items() if v is not None)
+    return record
+
+
+def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[tuple[str, ...], list[dict]]:
+    """(columns, records) of ``text`` -> tokens -> token ids: a model's tokenizer splits it as the
+    model was trained; a word model splits at spaces and says how each word was found."""
+    records: list[dict] = []
+    if model.text is not None:
+        for position, (row, piece) in enumerate(model.text.pieces(text), 1):
+            records.append(
+                {
+                    "position": position,
+                    "text": piece,
+                    "token": model.vocab.word(row),
+                    "id": row,
+                    "status": "token",
+                }
+            )
+    else:
+        for position, word in enumerate(text.split(), 1):
+            try:
+                m = model.lookup(word, suggest=False)
+            except UnknownWordError:
+                records.append(
+                    {"position": position, "text": word, "token": "", "id": None, "status": "unknown"}
+                )
+                continue
+            status = "subwords" if m.built else ("respelled" if m.changed else "found")
+            records.append(
+                {
+                    "position": position,
+                    "text": word,
+                    "token": m.word,
+                    "id": None if m.built else m.row,
+                    "status": status,
+                }
+            )
+    if not with_vectors:
+        return TOKEN_COLUMNS, records
+    for record in records:
+        if record["status"] in ("token", "found", "respelled"):
+            record["vector"] = model.raw_vector(int(record["id"])).astype(float).tolist()
+        elif record["status"] == "subwords":
+            record["vector"] = model.raw_vector(model.lookup(str(record["text"])).row).astype(float).tolist()
+    return (*TOKEN_COLUMNS, "vector"), records

@@ -1,0 +1,49 @@
+"""Words placed in two dimensions, as ``vecq plot`` draws them and the server's explorer shows them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import QueryError
+from .expression import Term
+from .model import Model
+from .words import Match
+
+
+def project(vectors: np.ndarray) -> np.ndarray:
+    """The first two principal components (rows centred; SVD, so no scikit-learn needed)."""
+    centred = vectors - vectors.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    out = centred @ vt[:2].T
+    if out.shape[1] < 2:
+        out = np.hstack([out, np.zeros((out.shape[0], 2 - out.shape[1]))])
+    return out
+
+
+def points(
+    model: Model, matches: list[Match], neighbors: int = 0
+) -> tuple[list[str], list[int], list[bool], np.ndarray]:
+    """(labels, groups, whether each is a word asked for, 2-D coordinates) of the words and their
+    ``neighbors`` nearest words."""
+    labels: list[str] = []
+    groups: list[int] = []
+    main: list[bool] = []
+    rows: list[int] = []
+    for g, m in enumerate(matches):
+        labels.append(m.word)
+        groups.append(g)
+        main.append(True)
+        rows.append(m.row)
+    for g, m in enumerate(matches):  # a neighbour already shown (asked for, or another's) is shown once
+        if neighbors:
+            for n in model.neighbors([Term(1.0, m)], top=neighbors):
+                row = model.vocab.index(n.word)
+                if row is None or row in rows:
+                    continue
+                labels.append(n.word)
+                groups.append(g)
+                main.append(False)
+                rows.append(row)
+    if len(rows) < 2:
+        raise QueryError("give at least two words (or -n K, their neighbours) to plot")
+    return labels, groups, main, project(np.asarray(model.gather(rows), dtype=np.float64))
