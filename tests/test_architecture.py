@@ -28,7 +28,17 @@ ALLOWED = {
     # Opening a model with its options (the CLI, workers and the API share it): above ann and sources.
     "vecq.opening": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources"},
     "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources", "vecq.opening"},
-    "vecq.cli": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources", "vecq.jsondata", "vecq.opening"},
+    # The server answers word2vec-api's routes with the API's KeyedVectors (gensim's methods).
+    "vecq.serve": {"vecq.core", "vecq.api"},
+    "vecq.cli": {
+        "vecq.core",
+        "vecq.cache",
+        "vecq.ann",
+        "vecq.sources",
+        "vecq.jsondata",
+        "vecq.opening",
+        "vecq.serve",
+    },
     "vecq": {"vecq.api"},  # the package's __init__: the API, lazily
     "vecq.__main__": {"vecq.cli"},
 }
@@ -48,6 +58,7 @@ THIRD_PARTY = {
         "tokenizers",
     },
     "vecq.api": {"numpy"},
+    "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio"},
     # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py).
     "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim", "pyarrow", "distributed"},
 }

@@ -85,6 +85,7 @@ cli.lazy_commands.update(
         "models": ("vecq.cli.manage_commands:models", "The models vecq knows by name."),
         "download": ("vecq.cli.manage_commands:download", "Fetch a model ahead of its first use."),
         "export": ("vecq.cli.manage_commands:export", "Write vectors to word2vec, .npy or safetensors."),
+        "serve": ("vecq.cli.serve_command:serve", "The models over HTTP, and the explorer in a browser."),
         "graph": ("vecq.cli.graph_command:graph", "The k nearest neighbours of every word."),
     }
 )

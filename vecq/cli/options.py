@@ -76,8 +76,10 @@ def model_options(f: Callable) -> Callable:
     )(f)
 
 
-# The questions several models can answer side by side (-m A -m B); the others take one model.
+# The questions several models can answer side by side (-m A -m B); the others take one model,
+# but for those that take every model at once (serve).
 SIDE_BY_SIDE = frozenset({"similar", "analogy", "neighbors", "vector", "info", "odd", "tokens"})
+ALL_AT_ONCE = frozenset({"serve"})
 
 
 def session_options(f: Callable) -> Callable:
@@ -114,7 +116,7 @@ def session_options(f: Callable) -> Callable:
             limit=limit or session.limit,
         )
         click.get_current_context().obj = session
-        if len(session.models) > 1:
+        if len(session.models) > 1 and f.__name__ not in ALL_AT_ONCE:
             return answer_with_each_model(f, session, kwargs)
         return f(session, **kwargs)
 

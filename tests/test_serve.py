@@ -1,0 +1,372 @@
+"""vecq serve: the CLI's records over HTTP (the CLI's -f json as the oracle), word2vec-api's routes
+(gensim as the oracle), bad requests, the guard, batching, and the server as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import numpy as np
+import pytest
+from conftest import GLOVE
+from conftest import glove_invoke as invoke
+from starlette.testclient import TestClient
+
+from vecq.serve.app import make_app
+from vecq.serve.batcher import Batcher
+from vecq.serve.params import MAX_BODY, ROUTES
+
+BASE = "http://127.0.0.1:8765"
+
+
+@pytest.fixture(scope="module")
+def app(glove):
+    return make_app({GLOVE: glove}, port=8765)
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    with TestClient(app, base_url=BASE) as c:
+        yield c
+
+
+def cli_json(args: list[str]) -> list[dict]:
+    result = invoke([*args, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+# (route, parameters, the same question at the shell)
+SAME_AS_THE_CLI = [
+    ("similar", {"words": ["cat", "kitten"]}, ["similar", "cat", "kitten"]),
+    ("similar", {"words": ["cat", "kitten", "dog", "car"]}, ["similar", "cat", "kitten", "dog", "car"]),
+    (
+        "analogy",
+        {"words": ["king", "man", "woman"], "top": 3},
+        ["analogy", "king", "man", "woman", "-n", "3"],
+    ),
+    (
+        "analogy",
+        {"words": ["paris", "france", "italy"], "method": "cosmul"},
+        ["analogy", "paris", "france", "italy", "--method", "cosmul"],
+    ),
+    ("neighbors", {"query": "cat", "top": 5}, ["neighbors", "cat", "-n", "5"]),
+    ("neighbors", {"query": "king - man + woman"}, ["neighbors", "king - man + woman"]),
+    (
+        "neighbors",
+        {"query": "cat", "restrict": 1000, "threshold": 0.7},
+        ["neighbors", "cat", "--restrict", "1000", "--threshold", "0.7"],
+    ),
+    ("vector", {"words": ["cat", "dog"]}, ["vector", "cat", "dog"]),
+    ("vector", {"words": ["cat"], "unit": True}, ["vector", "cat", "--unit"]),
+    ("vector", {"words": ["5450"], "id": True}, ["vector", "--id", "5450"]),
+    (
+        "odd",
+        {"words": ["breakfast", "lunch", "dinner", "car"]},
+        ["odd", "breakfast", "lunch", "dinner", "car"],
+    ),
+    ("tokens", {"text": "The cat sat qqzzyx"}, ["tokens", "The", "cat", "sat", "qqzzyx"]),
+    ("tokens", {"text": "The cat", "vectors": True}, ["tokens", "The", "cat", "--vectors"]),
+    ("info", {}, ["info"]),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize(
+    ("route", "params", "args"), SAME_AS_THE_CLI, ids=[" ".join(c[2]) for c in SAME_AS_THE_CLI]
+)
+def test_a_route_answers_the_records_the_cli_prints(client, route, params, args, method):
+    """The same fields in the same order, the same numbers to the bit (the JSON text of each float)."""
+    if method == "GET":
+        response = client.get(f"/api/{route}", params={k: _text(v) for k, v in params.items()})
+    else:
+        response = client.post(f"/api/{route}", json=params)
+    assert response.status_code == 200, response.text
+    expected = cli_json(args)
+    assert response.json() == expected
+    assert [list(r) for r in response.json()] == [list(r) for r in expected]  # field order
+
+
+def _text(value):
+    if isinstance(value, list):
+        return value
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def test_neighbours_of_a_vector_as_the_cli(client, glove):
+    vector = [float(v) for v in glove.raw_vector(glove.vocab.index("cat"))]
+    response = client.post("/api/neighbors", json={"vector": vector, "top": 4})
+    assert response.status_code == 200, response.text
+    assert response.json() == cli_json(["neighbors", "--vector", json.dumps(vector), "-n", "4"])
+    assert response.json()[0]["word"] == "cat"
+
+
+def test_an_unknown_word_is_the_clis_line_with_its_suggestions(client):
+    response = client.get("/api/similar", params={"words": ["cat", "kiten"]})
+    assert response.status_code == 404
+    body = response.json()
+    result = invoke(["similar", "cat", "kiten"])
+    assert result.exit_code == 3
+    assert result.stderr.strip() == f"vecq: error: {body['error']}"
+    assert body["unknown"] == [{"word": "kiten", "suggestions": body["unknown"][0]["suggestions"]}]
+    assert "kitten" in body["unknown"][0]["suggestions"]
+
+
+def test_models_lists_the_served_models_and_a_model_not_served_is_refused(client):
+    (served,) = client.get("/api/models").json()
+    assert served["served_as"] == GLOVE and served["shape"] == [400_000, 50]
+    response = client.get("/api/info", params={"model": "/etc/passwd"})
+    assert response.status_code == 404 and "not served here" in response.json()["error"]
+
+
+BAD_REQUESTS = [
+    (
+        "malformed JSON",
+        "post",
+        "/api/neighbors",
+        {"content": b'{"query": ', "headers": {"content-type": "application/json"}},
+        400,
+    ),
+    ("a JSON list", "post", "/api/neighbors", {"json": ["cat"]}, 400),
+    (
+        "a body that is not JSON",
+        "post",
+        "/api/neighbors",
+        {"content": b"query=cat", "headers": {"content-type": "text/plain"}},
+        415,
+    ),
+    ("a number for a word", "post", "/api/similar", {"json": {"words": ["cat", 5]}}, 400),
+    ("a word for a number", "get", "/api/neighbors", {"params": {"query": "cat", "top": "ten"}}, 400),
+    ("a fraction for a count", "get", "/api/neighbors", {"params": {"query": "cat", "top": "2.5"}}, 400),
+    ("top of 10^12", "get", "/api/neighbors", {"params": {"query": "cat", "top": str(10**12)}}, 400),
+    ("a threshold of NaN", "get", "/api/neighbors", {"params": {"query": "cat", "threshold": "nan"}}, 400),
+    (
+        "a 10 MB body",
+        "post",
+        "/api/similar",
+        {
+            "content": b'{"words": ["' + b"a" * 10_000_000 + b'"]}',
+            "headers": {"content-type": "application/json"},
+        },
+        413,
+    ),
+    ("100,000 words", "post", "/api/similar", {"json": {"words": ["cat"] * 100_000}}, 413),
+    ("a NUL byte", "get", "/api/neighbors", {"params": {"query": "c\x00t"}}, 400),
+    ("invalid UTF-8", "get", "/api/neighbors?query=%ff%fe", {}, 400),
+    (
+        "an unknown parameter",
+        "get",
+        "/api/neighbors",
+        {"params": {"query": "cat", "file": "/etc/passwd"}},
+        400,
+    ),
+    ("both query and vector", "post", "/api/neighbors", {"json": {"query": "cat", "vector": [0.1]}}, 400),
+    ("a vector of the wrong size", "post", "/api/neighbors", {"json": {"vector": [0.1, 0.2]}}, 400),
+    ("one word to compare", "get", "/api/similar", {"params": {"words": "cat"}}, 400),
+    ("a missing parameter", "get", "/api/odd", {}, 400),
+    (
+        "a method that is not one",
+        "get",
+        "/api/analogy",
+        {"params": {"words": ["a", "b", "c"], "method": "rm -rf"}},
+        400,
+    ),
+    ("an expression that cancels out", "get", "/api/neighbors", {"params": {"query": "cat - cat"}}, 400),
+    ("a route that does not exist", "get", "/api/../../etc/passwd", {}, 404),
+    ("a method not answered", "delete", "/api/info", {}, 405),
+]
+
+
+@pytest.mark.parametrize(
+    ("what", "method", "path", "kwargs", "status"), BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS]
+)
+def test_a_bad_request_is_a_4xx_with_one_line_and_the_server_answers_on(
+    client, what, method, path, kwargs, status
+):
+    response = getattr(client, method)(path, **kwargs)
+    assert response.status_code == status, response.text
+    message = response.json()["error"]
+    assert message and "\n" not in message and "Traceback" not in message
+    assert client.get("/api/similar", params={"words": ["cat", "dog"]}).status_code == 200
+
+
+def test_the_openapi_description_lists_every_route_and_parameter(client):
+    schema = client.get("/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    for route in ROUTES.values():
+        operation = schema["paths"][route.path]["get"]
+        assert [p["name"] for p in operation["parameters"]] == [p.name for p in route.params]
+        assert "requestBody" in schema["paths"][route.path]["post"]
+
+
+# -- the guard --------------------------------------------------------------------------------------
+
+
+def test_a_request_for_another_host_name_is_refused(client):
+    """DNS rebinding: a page elsewhere whose name points at 127.0.0.1 sends its own name as Host."""
+    response = client.get("/api/info", headers={"host": "attacker.example:8765"})
+    assert response.status_code == 421
+    assert client.get("/api/info", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_a_request_from_another_origin_is_refused_unless_allowed(glove):
+    with TestClient(
+        make_app({GLOVE: glove}, port=8765, cors=("https://notebook.example",)), base_url=BASE
+    ) as c:
+        refused = c.get("/api/info", headers={"origin": "https://attacker.example"})
+        assert refused.status_code == 403 and "--cors" in refused.json()["error"]
+        allowed = c.get("/api/info", headers={"origin": "https://notebook.example"})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "https://notebook.example"
+        preflight = c.options("/api/info", headers={"origin": "https://notebook.example"})
+        assert preflight.status_code == 204 and "GET" in preflight.headers["access-control-allow-methods"]
+        assert c.get("/api/info", headers={"origin": BASE}).status_code == 200  # the page's own
+
+
+def test_a_token_is_needed_for_every_answer_but_the_page_itself(glove):
+    with TestClient(make_app({GLOVE: glove}, port=8765, token="s3cret"), base_url=BASE) as c:
+        assert c.get("/api/info").status_code == 401
+        assert c.get("/api/info", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/info", headers={"authorization": "Bearer s3cret"}).status_code == 200
+        assert c.get("/api/info", params={"token": "s3cret"}).status_code == 200
+        assert c.get("/").status_code == 200 and c.get("/explorer.js").status_code == 200
+
+
+# -- word2vec-api -----------------------------------------------------------------------------------
+
+
+def test_word2vec_api_routes_answer_as_that_server_with_gensim(client, kv):
+    """Each route computes what word2vec-api's does with gensim's KeyedVectors (the oracle)."""
+    similarity = client.get("/word2vec/similarity", params={"w1": "cat", "w2": "dog"}).json()
+    assert similarity == pytest.approx(kv.similarity("cat", "dog").item(), abs=1e-6)
+    n = client.get(
+        "/word2vec/n_similarity",
+        params={"ws1": ["sushi", "shop", "qqzzyx"], "ws2": ["japanese", "restaurant"]},
+    ).json()
+    assert n == pytest.approx(kv.n_similarity(["sushi", "shop"], ["japanese", "restaurant"]).item(), abs=1e-6)
+    query = {"positive": ["king", "woman"], "negative": ["man"], "topn": "3"}
+    ours = client.get("/word2vec/most_similar", params=query).json()
+    theirs = kv.most_similar_cosmul(positive=["king", "woman"], negative=["man"], topn=3)
+    assert [w for w, _ in ours] == [w for w, _ in theirs]
+    assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], abs=1e-6)
+    raw = base64.b64decode(client.get("/word2vec/model", params={"word": "cat"}).json())
+    assert raw == kv["cat"].astype(np.float32).tobytes()  # the file's floats, bit for bit
+    words = pickle.loads(base64.b64decode(client.get("/word2vec/model_word_set").json()))
+    assert words == set(kv.index_to_key)
+
+
+def test_word2vec_api_errors(client):
+    missing = client.get("/word2vec/similarity", params={"w1": "cat"})
+    assert missing.status_code == 400 and missing.json() == {"message": {"w2": "Word 2 cannot be blank!"}}
+    unknown = client.get("/word2vec/similarity", params={"w1": "cat", "w2": "kiten"})
+    assert unknown.status_code == 404 and "kitten" in unknown.json()["message"]
+
+
+# -- batching ---------------------------------------------------------------------------------------
+
+
+def test_requests_that_arrive_together_are_answered_together_with_the_same_answers(app, client):
+    import httpx
+
+    words = ["cat", "dog", "king", "queen", "car", "river", "music", "paris"] * 8
+    singles = {w: client.get("/api/neighbors", params={"query": w, "top": 5}).json() for w in set(words)}
+    served = app.app.state.served
+    before = served.batcher.batches
+
+    async def together() -> list:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as c:
+            return await asyncio.gather(
+                *(c.get("/api/neighbors", params={"query": w, "top": 5}) for w in words)
+            )
+
+    responses = asyncio.run(together())
+    assert all(r.status_code == 200 for r in responses)
+    assert [r.json() for r in responses] == [singles[w] for w in words]
+    assert served.batcher.batches - before < len(words) / 4  # gathered into a few products
+
+
+def test_a_full_queue_answers_503_with_retry_after(app):
+    import httpx
+
+    served = app.app.state.served
+    kept = served.batcher
+    served.batcher = Batcher(window=0.2, max_waiting=3)
+
+    async def many() -> list:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE) as c:
+            return await asyncio.gather(*(c.get("/api/neighbors", params={"query": "cat"}) for _ in range(8)))
+
+    try:
+        statuses = [r.status_code for r in asyncio.run(many())]
+    finally:
+        served.batcher = kept
+    assert statuses.count(200) == 3 and statuses.count(503) == 5
+
+
+# -- the process ------------------------------------------------------------------------------------
+
+
+def start_server(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """``vecq serve`` on a free port; its process and the address it printed."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vecq", "-m", GLOVE, "serve", "--port", "0", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    assert proc.stderr is not None
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if " at http://" in line:
+            return proc, line.split(" at ", 1)[1].split(" ")[0]
+        if not line and proc.poll() is not None:
+            raise AssertionError(f"vecq serve stopped: {proc.returncode}")
+    proc.kill()
+    raise AssertionError("vecq serve did not say where it listens within 60 s")
+
+
+def test_the_server_answers_over_tcp_and_stops_on_sigterm_after_the_requests_in_flight(glove):
+    proc, url = start_server()
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "api/analogy?words=king&words=man&words=woman", timeout=30) as r:
+            assert json.load(r)[0]["answer"] == "queen"
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert b"vecq explorer" in r.read()
+        # a request in flight when SIGTERM comes is answered, then the server leaves with 0
+        request = urllib.request.Request(url + "api/neighbors?query=cat&top=10000")
+        with urllib.request.urlopen(request, timeout=30) as r:
+            proc.send_signal(signal.SIGTERM)
+            assert len(json.load(r)) == 10000
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_off_loopback_a_token_is_needed_or_refused_explicitly(glove):
+    result = invoke(["serve", "--host", "0.0.0.0", "--port", "0"])
+    assert result.exit_code == 2 and "--token" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_body_sent_in_chunks_past_the_limit_is_refused(client):
+    def chunks():
+        for _ in range(MAX_BODY // 65536 + 2):
+            yield b" " * 65536
+
+    response = client.post("/api/info", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413

@@ -1,0 +1,116 @@
+"""The server: the routes on Starlette, behind the guard, run by uvicorn.
+
+Starlette and uvicorn are the ``vecq[serve]`` extra: an ASGI toolkit and server that are small,
+typed and maintained (FastAPI is built on the same two), with graceful shutdown on SIGTERM (the
+requests in flight finish) built in.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from ..api import KeyedVectors
+from ..core.model import Model
+from ..version import __version__
+from .guard import Guard, host_names
+from .params import ROUTES, openapi
+from .routes import Served, endpoint, error_response
+from .word2vec_api import Word2VecApi
+
+PAGE = Path(__file__).parent / "page"
+PAGE_FILES = {"/": "index.html", "/explorer.js": "explorer.js", "/explorer.css": "explorer.css"}
+GRACE_SECONDS = 10  # SIGTERM: the requests in flight get this long to finish
+
+
+def make_app(
+    models: dict[str, Model],
+    *,
+    port: int,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+    cors: tuple[str, ...] = (),
+) -> Guard:
+    """The whole server as an ASGI app: ``models`` answered by name (the first by default)."""
+    served = Served(models)
+    schema = openapi(__version__)
+    routes = [Route(r.path, endpoint(served, name), methods=["GET", "POST"]) for name, r in ROUTES.items()]
+    for path, handle in Word2VecApi(KeyedVectors._of(served.models[served.default], None)).routes().items():
+        routes.append(Route(path, handle, methods=["GET"]))
+
+    async def schema_route(request: Request) -> Response:
+        return JSONResponse(schema)
+
+    routes.append(Route("/openapi.json", schema_route, methods=["GET"]))
+    for path, name in PAGE_FILES.items():
+        routes.append(Route(path, _page_file(PAGE / name), methods=["GET"]))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        await served.batcher.close()
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return error_response(
+            404, f"no route {request.url.path[:80]!r}; the routes are listed at /openapi.json"
+        )
+
+    async def not_allowed(request: Request, exc: Exception) -> Response:
+        return error_response(
+            405, f"{request.method} is not answered here; use GET (or POST with a JSON body)"
+        )
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_allowed})
+    app.state.served = served
+    return Guard(app, port, host_names(host), token, cors)
+
+
+def _page_file(path: Path):
+    media = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}[path.suffix]
+
+    async def send(request: Request) -> Response:
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "no-cache"})
+
+    return send
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the server starts (port 0: any free port, then known)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run(app: Guard, sock: socket.socket) -> None:
+    """Serve until SIGINT or SIGTERM; the requests in flight finish (within GRACE_SECONDS)."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        timeout_keep_alive=5,
+        lifespan="on",
+        access_log=False,
+    )
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            """SIGINT or SIGTERM stops the server after the requests in flight, and vecq leaves with
+            0: uvicorn would raise the signal again once stopped, which vecq's handlers turn into 130."""
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+            self._captured_signals.clear()
+
+    Server(config).run(sockets=[sock])
+    sys.stderr.flush()

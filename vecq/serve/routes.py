@@ -1,0 +1,234 @@
+"""The JSON routes: each answers with the records ``vecq COMMAND -f json`` prints for the same
+question, built by the same code (``core/queries.py``, ``core/answers.py``, ``records.json_record``),
+and each error is the CLI's one line with an HTTP status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..core import answers
+from ..core.model import Model
+from ..core.projection import points
+from ..core.queries import (
+    AnalogyQuery,
+    NeighborsQuery,
+    Outcome,
+    Query,
+    SimilarQuery,
+    VectorNeighborsQuery,
+    VectorQuery,
+    columns_for,
+    find_words,
+    first_error,
+    mark_built,
+)
+from ..core.words import Match
+from ..errors import ExitCode, UnknownWordError, VecqError
+from ..records import ModelInfo, json_record
+from .batcher import Batcher, Busy
+from .guard import BodyTooLarge
+from .params import ROUTES, BadRequest, parse, read_request
+
+# The HTTP status of each of the CLI's exit codes (an unknown word, exit code 3, is a 404 of its own;
+# the other errors of that code are questions that cannot be answered as written)
+STATUS = {
+    ExitCode.USAGE: 400,
+    ExitCode.UNKNOWN_WORD: 400,
+    ExitCode.MODEL: 500,
+    ExitCode.UNAVAILABLE: 503,
+    ExitCode.FAILURE: 500,
+}
+
+# (columns, records, the model each record names; None: the records name their own)
+Records = tuple[Sequence[str], list[dict], ModelInfo | None]
+
+
+class Served:
+    """The models a server answers from, opened once, by the names requests give."""
+
+    def __init__(self, models: dict[str, Model]):
+        if not models:
+            raise ValueError("a server answers from at least one model")
+        self.models = models
+        self.default = next(iter(models))
+        self.batcher = Batcher()
+
+    def model(self, name: str | None) -> Model:
+        if name is None:
+            return self.models[self.default]
+        found = self.models.get(name) or next((m for m in self.models.values() if m.info.name == name), None)
+        if found is None:
+            raise BadRequest(f"{name[:60]!r} is not served here; served: {', '.join(self.models)}", 404)
+        return found
+
+
+def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
+
+
+def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Response]]:
+    """The handler of route ``name``: read and check the request, answer, or say what was wrong."""
+    route = ROUTES[name]
+    answer = ANSWERS[name]
+
+    async def handle(request: Request) -> Response:
+        try:
+            body = await request.body()
+            sent = read_request(
+                request.scope.get("query_string", b""), body, request.headers.get("content-type", "")
+            )
+            params = parse(route, sent)
+            columns, records, info = await answer(served, served.model(params.get("model")), params)
+        except BadRequest as e:
+            return error_response(e.status, e.message)
+        except BodyTooLarge:
+            return error_response(413, "a request body is at most 1,000,000 bytes")
+        except Busy:
+            return error_response(503, "too many questions are waiting; try again in a second")
+        except UnknownWordError as e:
+            unknown = [{"word": w, "suggestions": s} for w, s in e.unknown]
+            return error_response(404, e.message, unknown=unknown)
+        except VecqError as e:
+            return error_response(STATUS.get(e.exit_code, 500), e.message)
+        return JSONResponse([json_record(r, columns, info) for r in records])
+
+    return handle
+
+
+async def _batched(served: Served, query: Query, model: Model, item: list[str], key: tuple) -> Outcome:
+    """One question answered with the others waiting for the same kind, model and options."""
+    outcome = await served.batcher.answer((id(model), *key), query, model, item)
+    mark_built(model, [outcome])
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome
+
+
+async def _all(model: Model, query: Query, items: list[list[str]]) -> list[dict]:
+    """Several questions of one request in one chunk; the first error stops them, as the CLI's."""
+    outcomes = await anyio.to_thread.run_sync(query.answer_chunk, model, items)
+    mark_built(model, outcomes)
+    for outcome in outcomes:
+        if outcome.error is not None:
+            raise outcome.error
+    return [r for o in outcomes for r in o.records]
+
+
+def _matches(model: Model, words: Sequence[str]) -> list[Match]:
+    found = find_words(model, list(words))
+    error = first_error(found)
+    if error is not None:
+        raise error
+    return [m for m in found if isinstance(m, Match)]
+
+
+async def similar(served: Served, model: Model, p: dict) -> Records:
+    words = p["words"]
+    if len(words) < 2:
+        raise BadRequest("give two words (words=cat&words=kitten), or more for every pair")
+    if len(words) == 2:
+        outcome = await _batched(served, SimilarQuery(), model, words, ("similar",))
+        return columns_for(SimilarQuery(), model), outcome.records, model.info
+
+    def pairs() -> tuple[tuple[str, ...], list[dict]]:
+        return answers.pair_records(model, words, _matches(model, words))
+
+    columns, records = await anyio.to_thread.run_sync(pairs)
+    return columns, records, model.info
+
+
+async def analogy(served: Served, model: Model, p: dict) -> Records:
+    if len(p["words"]) != 3:
+        raise BadRequest("give three words A B C for A - B + C (words=king&words=man&words=woman)")
+    query = AnalogyQuery(p["top"], p["method"], p["restrict"])
+    key = ("analogy", p["top"], p["method"], p["restrict"])
+    outcome = await _batched(served, query, model, p["words"], key)
+    return columns_for(query, model), outcome.records, model.info
+
+
+async def neighbors(served: Served, model: Model, p: dict) -> Records:
+    if (p["query"] is None) == (p["vector"] is None):
+        raise BadRequest("give query (a word or an expression) or vector (numbers), one of the two")
+    if p["vector"] is not None:
+        query: NeighborsQuery = VectorNeighborsQuery(p["top"], p["restrict"], p["threshold"])
+        item = query.parse(json.dumps(p["vector"]))
+    else:
+        if not p["query"].strip():
+            raise BadRequest("give a word or an expression, e.g. query=cat")
+        query = NeighborsQuery(p["top"], p["restrict"], p["threshold"])
+        item = query.parse(p["query"])
+    key = (type(query).__name__, p["top"], p["restrict"], p["threshold"])
+    outcome = await _batched(served, query, model, item, key)
+    return columns_for(query, model), outcome.records, model.info
+
+
+async def vector(served: Served, model: Model, p: dict) -> Records:
+    words = p["words"]
+    if p["id"]:
+        bad = [w for w in words if not w.isdigit()]
+        if bad:
+            raise BadRequest(f"with id, words are row numbers (0, 1, ...), not {bad[0][:40]!r}")
+        words = [f"id:{w}" for w in words]
+    query = VectorQuery(p["unit"])
+    return columns_for(query, model), await _all(model, query, [[w] for w in words]), model.info
+
+
+async def odd(served: Served, model: Model, p: dict) -> Records:
+    if len(p["words"]) < 2:
+        raise BadRequest("give two or more words; the answer is the one that does not belong")
+
+    def ranked() -> list[dict]:
+        return answers.odd_records(model, _matches(model, p["words"]))[0]
+
+    return answers.ODD_COLUMNS, await anyio.to_thread.run_sync(ranked), model.info
+
+
+async def tokens(served: Served, model: Model, p: dict) -> Records:
+    if not p["text"].strip():
+        raise BadRequest("give some text, e.g. text=The cat sat")
+    columns, records = await anyio.to_thread.run_sync(answers.token_records, model, p["text"], p["vectors"])
+    return columns, records, model.info
+
+
+async def info(served: Served, model: Model, p: dict) -> Records:
+    record = answers.info_record(model.info)
+    return tuple(record), [record], model.info
+
+
+async def models(served: Served, model: Model, p: dict) -> Records:
+    """Each served model's info; each record names its own model (so no single ``model`` field)."""
+    records = [{"served_as": name, **answers.info_record(m.info)} for name, m in served.models.items()]
+    columns = list(dict.fromkeys(c for r in records for c in r))  # a token table's records have more
+    return columns, records, None
+
+
+async def plot(served: Served, model: Model, p: dict) -> Records:
+    def placed() -> list[dict]:
+        labels, groups, asked, xy = points(model, _matches(model, p["words"]), p["top"])
+        return [
+            {"word": w, "group": g, "asked": a, "x": float(x), "y": float(y)}
+            for w, g, a, (x, y) in zip(labels, groups, asked, xy)
+        ]
+
+    return ("word", "group", "asked", "x", "y"), await anyio.to_thread.run_sync(placed), model.info
+
+
+ANSWERS: dict[str, Callable[[Served, Any, dict], Awaitable[Records]]] = {
+    "similar": similar,
+    "analogy": analogy,
+    "neighbors": neighbors,
+    "vector": vector,
+    "odd": odd,
+    "tokens": tokens,
+    "info": info,
+    "models": models,
+    "plot": plot,
+}
