@@ -223,7 +223,7 @@ def wheel_venv(folder: Path) -> str:
     (wheel,) = wheels.glob("vecq-*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[glove]"], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[glove,serve]"], check=True)
     return python
 
 

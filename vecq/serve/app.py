@@ -14,7 +14,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from ..api import KeyedVectors
@@ -22,7 +22,7 @@ from ..core.model import Model
 from ..version import __version__
 from .guard import Guard, host_names
 from .params import ROUTES, openapi
-from .routes import Served, endpoint, error_response
+from .routes import Answer, Served, endpoint, error_response
 from .word2vec_api import Word2VecApi
 
 PAGE = Path(__file__).parent / "page"
@@ -46,7 +46,7 @@ def make_app(
         routes.append(Route(path, handle, methods=["GET"]))
 
     async def schema_route(request: Request) -> Response:
-        return JSONResponse(schema)
+        return Answer(schema)
 
     routes.append(Route("/openapi.json", schema_route, methods=["GET"]))
     for path, name in PAGE_FILES.items():

@@ -69,9 +69,16 @@ class Served:
         return found
 
 
+class Answer(JSONResponse):
+    """A JSON answer ending with a newline, as the CLI's does (so ``curl`` leaves the prompt alone)."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(content) + b"\n"
+
+
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
     headers = {"Retry-After": "1"} if status == 503 else None
-    return JSONResponse({"error": message, "status": status, **extra}, status_code=status, headers=headers)
+    return Answer({"error": message, "status": status, **extra}, status_code=status, headers=headers)
 
 
 def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Response]]:
@@ -98,7 +105,7 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
             return error_response(404, e.message, unknown=unknown)
         except VecqError as e:
             return error_response(STATUS.get(e.exit_code, 500), e.message)
-        return JSONResponse([json_record(r, columns, info) for r in records])
+        return Answer([json_record(r, columns, info) for r in records])
 
     return handle
 

@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 import anyio.to_thread
 import numpy as np
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..api import KeyedVectors
 from ..errors import VecqError
 from .params import MAX_WORDS, BadRequest
+from .routes import Answer  # JSON and a newline, as the JSON routes (and Flask's jsonify) end
 
 PATH = "/word2vec"
 
@@ -47,19 +48,15 @@ class Word2VecApi:
             for name, value in request.query_params.multi_items():
                 args.setdefault(name, []).append(value)
             if sum(len(v) for v in args.values()) > MAX_WORDS:
-                return JSONResponse(
-                    {"message": f"at most {MAX_WORDS:,} values in one request"}, status_code=413
-                )
+                return Answer({"message": f"at most {MAX_WORDS:,} values in one request"}, status_code=413)
             try:
-                return JSONResponse(await anyio.to_thread.run_sync(answer, args))
+                return Answer(await anyio.to_thread.run_sync(answer, args))
             except BadRequest as e:
-                return JSONResponse({"message": e.message}, status_code=e.status)
+                return Answer({"message": e.message}, status_code=e.status)
             except KeyError as e:  # gensim's error for an unknown word: vecq's is one line
-                return JSONResponse(
-                    {"message": e.message if isinstance(e, VecqError) else str(e)}, status_code=404
-                )
+                return Answer({"message": e.message if isinstance(e, VecqError) else str(e)}, status_code=404)
             except (VecqError, ZeroDivisionError, ValueError) as e:
-                return JSONResponse({"message": getattr(e, "message", str(e))}, status_code=400)
+                return Answer({"message": getattr(e, "message", str(e))}, status_code=400)
 
         return handle
 
