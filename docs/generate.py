@@ -145,6 +145,54 @@ def screenshots(cache: str) -> dict[Path, str]:
     return out
 
 
+EXPLORER = DOCS / "screenshots" / "explorer.png"
+
+
+def explorer_screenshot(cache: str) -> bool:
+    """The explorer page as chromium shows it (``vecq serve``, the lecture's first screen), as PNG.
+    A browser's pixels differ from machine to machine, so --check never compares it; False when
+    chromium or chromium-driver is missing."""
+    import shutil
+
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        return False
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "vecq", "serve", "--port", "0"],
+        env=environment(cache),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stderr is not None
+        line = ""
+        while " at http://" not in line:
+            line = server.stderr.readline()
+            if not line:
+                raise RuntimeError("vecq serve did not start")
+        url = line.split(" at ", 1)[1].split(" ")[0]
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for flag in ("--headless=new", "--no-sandbox", "--window-size=900,1500", "--hide-scrollbars"):
+            options.add_argument(flag)
+        browser = webdriver.Chrome(service=Service(driver), options=options)
+        try:
+            browser.get(url)
+            WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.ready"))
+            EXPLORER.write_bytes(browser.get_screenshot_as_png())
+        finally:
+            browser.quit()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return True
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description="Run the examples in docs/ and write their real output.")
     ap.add_argument("--check", action="store_true", help="only compare; exit 1 when out of date")
@@ -159,6 +207,8 @@ def main() -> int:
         claims = [f"{path.name}: {p}" for path in list(targets) for p in unsupported_claims(targets[path])]
         targets[DOCS / "reference.md"] = reference()
         targets.update(screenshots(cache))
+        if not args.check and explorer_screenshot(cache):
+            print(f"wrote {EXPLORER}", file=sys.stderr)
         for path, new in targets.items():
             old = path.read_text() if path.exists() else ""
             if old == new:

@@ -2,11 +2,13 @@
 for every waiting question of the same kind, model and options.
 
 One worker answers in turn, so while a batch is being answered the next requests gather; when the
-worker was idle it waits ``window`` seconds for company first. The engine answers a query with the
-same rows, order and bits alone and in a batch of any size (``core/model.py``, ``_best_rows``), so
-gathering never changes an answer. At most ``max_waiting`` questions wait; beyond that a request
-is refused at once (``Busy``: the server answers 503 with Retry-After) rather than queued without
-bound. A client that goes away has its question dropped, never answered into nothing.
+worker was idle it waits for company first, ``window`` seconds at a time while more arrive (clients
+answered together ask again together: gathering them all makes one product, not two). The engine
+answers a query with the same rows, order and bits alone and in a batch of any size
+(``core/model.py``, ``_best_rows``), so gathering never changes an answer. At most ``max_waiting``
+questions wait; beyond that a request is refused at once (``Busy``: the server answers 503 with
+Retry-After) rather than queued without bound. A client that goes away has its question dropped,
+never answered into nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..core.model import Model
 from ..core.queries import Outcome, Query
 
 WINDOW = 0.002  # seconds an idle worker waits for more questions before answering
+MAX_GATHER = 0.025  # seconds it goes on waiting while more keep arriving
 MAX_BATCH = 256  # questions in one answer_chunk
 MAX_WAITING = 2048  # questions waiting before new ones are refused
 
@@ -39,8 +42,15 @@ class _Waiting:
 
 
 class Batcher:
-    def __init__(self, window: float = WINDOW, max_batch: int = MAX_BATCH, max_waiting: int = MAX_WAITING):
+    def __init__(
+        self,
+        window: float = WINDOW,
+        max_batch: int = MAX_BATCH,
+        max_waiting: int = MAX_WAITING,
+        max_gather: float = MAX_GATHER,
+    ):
         self.window = window
+        self.max_gather = max_gather
         self.max_batch = max_batch
         self.max_waiting = max_waiting
         self.waiting = 0
@@ -81,7 +91,7 @@ class Batcher:
         while True:
             await wake.wait()
             wake.clear()
-            await asyncio.sleep(self.window)
+            await self._gather()
             while self._queues:
                 key = next(iter(self._queues))
                 waiting = self._queues[key]
@@ -91,6 +101,17 @@ class Batcher:
                     del self._queues[key]
                 self.waiting -= len(items)
                 await self._answer(waiting, items, answers)
+
+    async def _gather(self) -> None:
+        """Wait while questions keep arriving (``window`` at a time, ``max_gather`` at most): clients
+        answered together ask again together, and two half batches would cost almost two whole ones."""
+        waited = 0.0
+        while True:
+            before = self.waiting
+            await asyncio.sleep(self.window)
+            waited += self.window
+            if self.waiting == before or waited >= self.max_gather:
+                return
 
     async def _answer(self, waiting: _Waiting, items: list[list[str]], answers: list[asyncio.Future]) -> None:
         live = [i for i, a in enumerate(answers) if not a.done()]  # a client gone: its future cancelled
