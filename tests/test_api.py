@@ -194,3 +194,21 @@ def test_no_message_of_the_library_names_a_flag():
                 ) and re.search(r"(?<![\w-])--[a-z]", node.value):
                     flags.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
     assert flags == []
+
+
+def test_one_question_has_one_number_whichever_method_asks_it(glove):
+    """most_similar, neighbors, analogy and the CLI take one path for the same question: the same
+    words and the same bits (gensim's own two methods differ in the last place; these do not)."""
+    import json
+
+    from conftest import glove_invoke
+
+    kv = vecq.load("glove-wiki-gigaword-50")
+    assert kv.most_similar("rabbit", topn=5) == [
+        (n.word, n.similarity) for n in kv.neighbors("rabbit", top=5)
+    ]
+    asked = kv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
+    assert asked == [(a.answer, a.score) for a in kv.analogy("king", "man", "woman", top=3)]
+    assert asked == [(n.word, n.similarity) for n in kv.neighbors("king - man + woman", top=3)]
+    printed = json.loads(glove_invoke(["analogy", "king", "man", "woman", "-n", "3", "-f", "json"]).stdout)
+    assert asked == [(r["answer"], r["score"]) for r in printed]

@@ -370,3 +370,39 @@ def test_a_body_sent_in_chunks_past_the_limit_is_refused(client):
 
     response = client.post("/api/info", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413
+
+
+def test_a_client_gone_before_its_answer_costs_no_product(app):
+    """A question whose client disconnects while it waits is dropped before its batch is computed."""
+    served = app.app.state.served
+    before = served.batcher.batches
+    sent: list[dict] = []
+
+    async def gone_at_once() -> None:
+        messages = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+        async def receive() -> dict:
+            return next(messages, {"type": "http.disconnect"})
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/api/neighbors",
+            "raw_path": b"/api/neighbors",
+            "query_string": b"query=cat",
+            "headers": [(b"host", b"127.0.0.1:8765")],
+            "scheme": "http",
+            "server": ("127.0.0.1", 8765),
+            "client": ("127.0.0.1", 50000),
+            "root_path": "",
+            "http_version": "1.1",
+        }
+        await asyncio.wait_for(app(scope, receive, send), timeout=30)
+        await asyncio.sleep(0.1)  # the batcher's window passes: nothing is left to compute
+
+    asyncio.run(gone_at_once())
+    assert served.batcher.batches == before
+    assert sent[0]["status"] == 499

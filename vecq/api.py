@@ -282,9 +282,8 @@ class Vectors:
     def __getitem__(self, key_or_keys):
         if isinstance(key_or_keys, _KEY_TYPES):
             return self.get_vector(key_or_keys)
-        rows = np.vstack([self.get_vector(k) for k in key_or_keys])
-        rows.setflags(write=False)  # a copy: a change to it would reach no later answer
-        return rows
+        rows = [self._row(k) for k in key_or_keys]  # one gather for all (read-only, as every array)
+        return self._typed(self.model.raw_rows(rows).reshape(len(rows), self.vector_size))
 
     def get_normed_vectors(self) -> np.ndarray:
         """gensim's ``get_normed_vectors``: the unit rows (the cache's memory-mapped matrix, as an
@@ -424,6 +423,27 @@ class Vectors:
         rows = [self.get_index(k) for k in keys if isinstance(k, _KEY_TYPES) and self.has_index_for(k)]
         return mean, rows
 
+    def _engine_terms(self, positive, negative) -> list[Term] | None:
+        """most_similar's keys as the engine's terms, in the order ``analogy`` and an expression
+        give them (A, B, C for positive=[A, C], negative=[B]), so that the same question has one
+        number; None when an input is a vector, a row number, or the terms cancel out."""
+        positive, negative = _ensure_list(positive), _ensure_list(negative)
+        weighted: list[tuple[float, object]] = []
+        for items, sign in ((positive, 1.0), (negative, -1.0)):
+            for item in items:
+                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+                    weighted.append((float(item[1]), item[0]))
+                elif isinstance(item, str):
+                    weighted.append((sign, item))
+                else:
+                    return None
+        if len(positive) == 2 and len(negative) == 1:
+            weighted = [weighted[0], weighted[2], weighted[1]]
+        terms = [Term(w, Match(str(k), str(k), self._row(k))) for w, k in weighted]
+        if not terms or not self.model.directions([terms]).any():
+            return None
+        return terms
+
     def _ranked(self, scores_of, rows_excluded: list[int], topn, start: int, stop: int):
         matrix = self.model.vectors[start:stop]
         if topn is None:
@@ -448,13 +468,18 @@ class Vectors:
         ``topn=None``. Keys, vectors and ``(key, weight)`` pairs as gensim takes them."""
         if isinstance(topn, Integral) and topn < 1:
             return []
-        mean, rows = self._terms(positive, negative)
-        if indexer is not None:
-            return indexer.most_similar(mean, topn)
         # gensim's rules: a clip_end or restrict_vocab of 0 (or None) means no limit
         start, stop = clip_start, min(clip_end or len(self), len(self))
         if restrict_vocab:
             start, stop = 0, min(restrict_vocab, len(self))
+        if indexer is None and topn is not None and start == 0:
+            terms = self._engine_terms(positive, negative)
+            if terms is not None:  # words only: the path (and the numbers) of neighbors and analogy
+                (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop)
+                return [(self.model.vocab.word(r), score) for r, score in found]
+        mean, rows = self._terms(positive, negative)
+        if indexer is not None:
+            return indexer.most_similar(mean, topn)
         q = mean[None, :].astype(np.float32)
         return self._ranked(lambda block: q @ np.asarray(block).T, rows, topn, start, stop)
 

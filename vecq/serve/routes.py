@@ -5,6 +5,8 @@ and each error is the CLI's one line with an HTTP status.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive
 
 from ..core import answers
 from ..core.model import Model
@@ -50,6 +53,19 @@ STATUS = {
 Records = tuple[Sequence[str], list[dict], ModelInfo | None]
 
 
+class ClientGone(Exception):
+    """The client went away before its answer: nothing is sent."""
+
+
+async def _disconnected(receive: Receive | None) -> None:
+    """Returns when the client has gone (``http.disconnect``); never, without a receive channel."""
+    if receive is None:
+        await asyncio.Event().wait()
+        return
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 class Served:
     """The models a server answers from, opened once, by the names requests give."""
 
@@ -59,6 +75,8 @@ class Served:
         self.models = models
         self.default = next(iter(models))
         self.batcher = Batcher()
+        # The request being answered's receive channel, for noticing that its client went away.
+        self.receive: contextvars.ContextVar[Receive | None] = contextvars.ContextVar("receive", default=None)
 
     def model(self, name: str | None) -> Model:
         if name is None:
@@ -89,6 +107,7 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
     async def handle(request: Request) -> Response:
         try:
             body = await request.body()
+            served.receive.set(request.receive)
             sent = read_request(
                 request.scope.get("query_string", b""), body, request.headers.get("content-type", "")
             )
@@ -96,6 +115,8 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
             columns, records, info = await answer(served, served.model(params.get("model")), params)
         except BadRequest as e:
             return error_response(e.status, e.message)
+        except ClientGone:
+            return Response(status_code=499)  # nginx's "client closed request": no one reads it
         except BodyTooLarge:
             return error_response(413, "a request body is at most 1,000,000 bytes")
         except Busy:
@@ -111,8 +132,18 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
 
 
 async def _batched(served: Served, query: Query, model: Model, item: list[str], key: tuple) -> Outcome:
-    """One question answered with the others waiting for the same kind, model and options."""
-    outcome = await served.batcher.answer((id(model), *key), query, model, item)
+    """One question answered with the others waiting for the same kind, model and options; dropped
+    (never computed) when its client goes away while it waits."""
+    answer = asyncio.ensure_future(served.batcher.answer((id(model), *key), query, model, item))
+    gone = asyncio.ensure_future(_disconnected(served.receive.get()))
+    try:
+        await asyncio.wait({answer, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if not answer.done():
+        answer.cancel()
+        raise ClientGone
+    outcome = answer.result()
     mark_built(model, [outcome])
     if outcome.error is not None:
         raise outcome.error
