@@ -212,3 +212,28 @@ def test_one_question_has_one_number_whichever_method_asks_it(glove):
     assert asked == [(n.word, n.similarity) for n in kv.neighbors("king - man + woman", top=3)]
     printed = json.loads(glove_invoke(["analogy", "king", "man", "woman", "-n", "3", "-f", "json"]).stdout)
     assert asked == [(r["answer"], r["score"]) for r in printed]
+
+
+def test_lists_go_through_the_batch_with_one_answer_per_item(glove, caplog):
+    """A list of queries is one batch; each answer equals the single one, and a bad item gets its
+    error in its place, as a batch line does at the shell (or raises, with errors="raise")."""
+    from vecq.errors import UnknownWordError
+
+    kv = vecq.load("glove-wiki-gigaword-50")
+    queries = ["cat", "king - man + woman", "qqzzyx", "dog"]
+    answers = kv.neighbors(queries, top=4)
+    assert len(answers) == len(queries)
+    for query, answer in zip(queries, answers):
+        if query == "qqzzyx":
+            assert isinstance(answer, UnknownWordError)
+        else:
+            assert answer == kv.neighbors(query, top=4)
+    with pytest.raises(KeyError):
+        kv.neighbors(queries, top=4, errors="raise")
+    by_vector = kv.neighbors(np.stack([kv["cat"], kv["car"]]), top=3)
+    assert [a[0].word for a in by_vector] == ["cat", "car"]
+    words1, words2 = ["cat", "king", "qqzzyx", "car"], ["dog", "queen", "cat", "truck"]
+    scores = kv.similarity(words1, words2)
+    assert scores.dtype == np.float32 and np.isnan(scores[2])
+    assert [scores[i] for i in (0, 1, 3)] == [kv.similarity(words1[i], words2[i]) for i in (0, 1, 3)]
+    assert "qqzzyx" in caplog.text

@@ -13,6 +13,8 @@ Unknown words raise ``KeyError`` as gensim's do (vecq's ``UnknownWordError`` is 
 from __future__ import annotations
 
 import builtins
+import contextlib
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -23,10 +25,11 @@ import numpy as np
 from .core import evaluate
 from .core.expression import Term, parse_expression
 from .core.model import Model, cosmul
+from .core.queries import NeighborsQuery, VectorNeighborsQuery
 from .core.topk import top_k
 from .core.unit import unit
 from .core.words import Match
-from .errors import ModelError, UnknownWordError
+from .errors import ModelError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with
 from .records import AnalogyAnswer, Neighbor
 from .sources.spec import spec_with
@@ -205,10 +208,42 @@ class Vectors:
 
     # -- vecq's own questions ---------------------------------------------------------------------
 
-    def neighbors(self, query: str, top: int = 10, restrict: int | None = None) -> list[Neighbor]:
-        """Nearest words to a word or an expression such as ``"king - man + woman"``."""
-        terms = [Term(w, self.model.lookup(t)) for w, t in parse_expression(query)]
-        return self.model.neighbors(terms, top=top, restrict=restrict, label=query)
+    def neighbors(
+        self,
+        query: str | Sequence[str] | np.ndarray,
+        top: int = 10,
+        restrict: int | None = None,
+        errors: str = "record",
+    ) -> list[Neighbor] | list[list[Neighbor] | VecqError]:
+        """Nearest words to a word or an expression such as ``"king - man + woman"``.
+
+        A list of them (or a 2-D array of vectors, one a row) is answered as a batch, in one pass
+        over the matrix, as the CLI answers lines: one answer per item, in order, and an item that
+        cannot be answered gets its error in its place (``errors="raise"``: the first is raised).
+        """
+        if isinstance(query, str):
+            terms = [Term(w, self.model.lookup(t)) for w, t in parse_expression(query)]
+            return self.model.neighbors(terms, top=top, restrict=restrict, label=query)
+        if errors not in ("record", "raise"):
+            raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
+        batch: NeighborsQuery
+        if isinstance(query, np.ndarray):
+            batch = VectorNeighborsQuery(top, restrict)
+            items = [
+                batch.parse(json.dumps(np.asarray(row, dtype=float).tolist())) for row in np.atleast_2d(query)
+            ]
+        else:
+            batch = NeighborsQuery(top, restrict)
+            items = [batch.parse(str(q)) for q in query]
+        answers: list[list[Neighbor] | VecqError] = []
+        for outcome in batch.answer_chunk(self.model, items):
+            if outcome.error is not None:
+                if errors == "raise":
+                    raise outcome.error
+                answers.append(outcome.error)
+            else:
+                answers.append([Neighbor(*(r[f] for f in Neighbor._fields)) for r in outcome.records])
+        return answers
 
     def analogy(self, a: str, b: str, c: str, top: int = 1, method: str = "add") -> list[AnalogyAnswer]:
         """A - B + C (``analogy("king", "man", "woman")`` -> queen)."""
@@ -327,11 +362,38 @@ class Vectors:
 
     # -- gensim: similarity -----------------------------------------------------------------------
 
-    def similarity(self, w1, w2) -> np.float32:
-        """gensim's ``similarity``: the cosine of two words (exactly rounded, as the CLI prints it)."""
+    def similarity(self, w1, w2) -> np.float32 | np.ndarray:
+        """gensim's ``similarity``: the cosine of two words (exactly rounded, as the CLI prints it).
+
+        Two lists of words: the cosine of each pair, as a float32 array, in one gather; a pair with
+        a word the model does not have is NaN, and a warning names the words (as the CLI's batch
+        records an error per line).
+        """
         m = self.model
+        if not isinstance(w1, _KEY_TYPES) and not isinstance(w2, _KEY_TYPES):
+            return self._similarities(list(w1), list(w2))
         score = m.similarity(Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2)))
         return np.float32(score.similarity)  # gensim's type
+
+    def _similarities(self, words1: list, words2: list) -> np.ndarray:
+        if len(words1) != len(words2):
+            raise ValueError(f"two lists of pairs: {len(words1)} words against {len(words2)}")
+        rows = {w: self.get_index(w, -1) if isinstance(w, str) else -1 for w in {*words1, *words2}}
+        for w in [w for w, r in rows.items() if r < 0]:
+            with contextlib.suppress(KeyError):  # an integer row, or a word fastText builds
+                rows[w] = self._row(w)
+        a = np.array([rows[w] for w in words1], dtype=np.int64)
+        b = np.array([rows[w] for w in words2], dtype=np.int64)
+        known = (a >= 0) & (b >= 0)
+        out = np.full(len(a), np.nan, dtype=np.float32)
+        if known.any():
+            out[known] = self.model.similarities(a[known], b[known])
+        if not known.all():
+            missing = sorted({str(w) for w, r in rows.items() if r < 0})
+            logger.warning(
+                "%d pair(s) are NaN: not in the vocabulary: %s", int((~known).sum()), ", ".join(missing[:10])
+            )
+        return out
 
     def distance(self, w1, w2) -> np.float32:
         """gensim's ``distance``: 1 minus the cosine of two words."""

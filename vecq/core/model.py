@@ -59,6 +59,9 @@ class SearchIndex(Protocol):
     ) -> list[list[tuple[int, float]]]: ...
 
 
+FEW_QUERIES = 64  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
+
+
 class Model:
     """An opened model: unit rows, their original norms, and the vocabulary; the cache folder, the
     fastText n-grams and the tokenizer it was opened with; and how it answers (``index``, ``pool``,
@@ -349,8 +352,14 @@ class Model:
         queries whose best rows come late in the matrix (``core/graph.py``). The answers are the same.
         """
         exclude = exclude if exclude is not None else [[] for _ in range(len(q))]
+        # Measured on 3M x 300 (2 cores): 8 queries 0.37 s against 0.57 s, 64 queries 0.81 s
+        # against 0.98 s; from 128 on the other way round is twice as fast. The scores only pick
+        # candidates (they are scored exactly after), so the answers are the same either way.
+        few = len(q) <= FEW_QUERIES
 
         def scores(block: np.ndarray) -> np.ndarray:
+            if few:  # OpenBLAS multiplies a few queries faster with the block on the left
+                return np.ascontiguousarray((block @ q.T).T)
             return q @ block.T
 
         exact = self._exact_dots(q)

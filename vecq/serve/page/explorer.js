@@ -73,10 +73,25 @@ async function showWords() {
   drawHeatmap(words(), pairs);
 }
 
+// Where a label goes: beside its point, on the first side that overlaps no label placed yet.
+function labelSpot(boxes, x, y, text) {
+  const w = 7.5 * text.length, h = 14;
+  const tries = [[8, -6], [8, 14], [-w - 8, -6], [-w - 8, 14], [8, -20], [8, 28], [-w / 2, -14], [-w / 2, 24]];
+  for (const [dx, dy] of tries) {
+    const box = [x + dx, y + dy - h + 3, w, h];
+    if (!boxes.some((b) => box[0] < b[0] + b[2] && b[0] < box[0] + box[2] && box[1] < b[1] + b[3] && b[1] < box[1] + box[3])) {
+      boxes.push(box);
+      return [x + dx, y + dy];
+    }
+  }
+  return [x + 8, y - 6];
+}
+
 function drawPoints(placed, score) {
   const svg = $("plot");
   svg.replaceChildren();
   const at = placer(placed, 720, 440, 60);
+  const boxes = placed.map((p) => { const [x, y] = at(p); return [x - 6, y - 6, 12, 12]; }); // the points
   for (const p of placed) {
     const [x, y] = at(p);
     const kind = p.asked ? "asked" : "neighbour";
@@ -85,7 +100,8 @@ function drawPoints(placed, score) {
     const hint = p.asked ? p.word : `${p.word}: a neighbour of ${found ? found.query : "?"}` +
       (found ? `, similarity ${found.similarity.toFixed(4)}` : "");
     dot.append(node("title", {}, hint));
-    svg.append(dot, node("text", { x: x + 8, y: y - 6, class: kind, "data-word": p.word }, p.word));
+    const [lx, ly] = labelSpot(boxes, x, y, p.word);
+    svg.append(dot, node("text", { x: lx, y: ly, class: kind, "data-word": p.word }, p.word));
   }
   $("plot-note").textContent = "Blue: the words asked for; orange: their nearest neighbours in the whole vocabulary " +
     "(hover for the score). Axes: the first two principal components of these words.";
@@ -152,10 +168,12 @@ async function solveAnalogy() {
     const [x1, y1] = where.get(from), [x2, y2] = where.get(to);
     svg.append(node("line", { x1, y1, x2, y2, class: "arrow", "data-from": from, "data-to": to }));
   }
+  const boxes = placed.map((p) => { const [x, y] = where.get(p.word); return [x - 6, y - 6, 12, 12]; });
   for (const p of placed) {
     const [x, y] = where.get(p.word);
     svg.append(node("circle", { cx: x, cy: y, r: 5, class: p.word === answer.answer ? "neighbour" : "asked", "data-word": p.word }));
-    svg.append(node("text", { x: x + 8, y: y - 6, class: "asked", "data-word": p.word }, p.word));
+    const [lx, ly] = labelSpot(boxes, x, y, p.word);
+    svg.append(node("text", { x: lx, y: ly, class: "asked", "data-word": p.word }, p.word));
   }
 }
 
