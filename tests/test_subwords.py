@@ -165,3 +165,17 @@ def test_tokens_says_how_each_word_was_found(trained):
     assert records[0]["token"] == "the" and records[2]["id"] is None
     plain = json.loads(invoke(["-m", trained, "--no-subwords", "tokens", "governmentx", "-f", "json"]).stdout)
     assert plain[0]["status"] == "unknown"
+
+
+def test_words_built_from_subwords_in_many_threads_each_keep_their_own_vector():
+    """The server answers from several threads: words built at once never share a row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = vecq.load(datapath("lee_fasttext.bin")).model
+    words = [f"unseenword{i}x" for i in range(400)]
+    expected = {w: model.subwords.vector(w) for w in words}
+    with ThreadPoolExecutor(8) as pool:
+        rows = dict(zip(words, pool.map(lambda w: model.from_subwords(w).row, words)))
+    assert len(set(rows.values())) == len(words)
+    for word in words:
+        assert np.array_equal(model.raw_vector(rows[word]), expected[word].astype(np.float32))

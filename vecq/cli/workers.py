@@ -133,6 +133,25 @@ def vecq_version() -> str:
     return __version__
 
 
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its stderr on /dev/null.
+
+    The tracker is a process of its own that outlives a stopped command for a moment and may print
+    a warning about a semaphore of the killed workers' pool ("resource_tracker: '/mp-...': No such
+    file or directory") after vecq's last line: it still cleans up, but says nothing to the user.
+    """
+    from multiprocessing import resource_tracker
+
+    saved, quiet = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(quiet, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(quiet)
+
+
 class LocalWorkers:
     """Worker processes on this machine, one a core, running a cluster's graph tasks: ``vecq graph``
     without --dask.
@@ -149,6 +168,7 @@ class LocalWorkers:
 
         self.job = job
         self.processes = processes or os.cpu_count() or 1
+        _quiet_resource_tracker()
         self.pool = ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),

@@ -12,6 +12,7 @@ the query's own words are never among the answers.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -101,6 +102,7 @@ class Model:
         # Words built from subwords get rows after the vocabulary's (``len(self)`` on): they can be
         # asked about and compared, and are never among the rows searched for answers.
         self._built: dict[str, int] = {}
+        self._building = threading.Lock()
         self._built_unit: list[np.ndarray] = []
         self._built_norms: list[float] = []
         self._built_raw: list[np.ndarray] = []
@@ -225,14 +227,17 @@ class Model:
         return out
 
     def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = ()) -> Match:
-        row = self._built.get(typed)
-        if row is None:
-            unit_row, norm = unit_rows(np.asarray(vector, dtype=np.float32)[None, :])
-            row = len(self) + len(self._built_unit)
-            self._built[typed] = row
-            self._built_unit.append(unit_row[0])
-            self._built_norms.append(float(norm[0]))
-            self._built_raw.append(np.asarray(vector, dtype=np.float32))
+        # One thread at a time (the server answers from several): a row number is taken and its
+        # vectors appended together, so no two words get one row.
+        with self._building:
+            row = self._built.get(typed)
+            if row is None:
+                unit_row, norm = unit_rows(np.asarray(vector, dtype=np.float32)[None, :])
+                row = len(self) + len(self._built_unit)
+                self._built_unit.append(unit_row[0])
+                self._built_norms.append(float(norm[0]))
+                self._built_raw.append(np.asarray(vector, dtype=np.float32))
+                self._built[typed] = row
         return Match(typed, typed, row, built=True, pieces=pieces)
 
     def from_subwords(self, typed: str) -> Match | None:
