@@ -3,6 +3,7 @@ gensim's ``most_similar`` with ``(word, weight)`` keys."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -52,3 +53,23 @@ def test_bad_factors_are_one_line(glove, text, says):
         parse_expression(text)
     result = invoke(["neighbors", text])
     assert result.exit_code in (2, 3) and says in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_similar_vector_and_odd_take_an_expression_as_neighbors_does(glove):
+    """`vecq similar "good - bad" wonderful`: the cosine of the expression's direction with the word
+    (a student tries it there; it was "not in the vocabulary")."""
+    result = invoke(["similar", "good - bad", "wonderful", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""  # nothing to note: what was typed is what was used
+    (record,) = json.loads(result.stdout)
+    unit = {
+        w: glove.gather([glove.vocab.index(w)])[0].astype(np.float64) for w in ("good", "bad", "wonderful")
+    }
+    direction = unit["good"] - unit["bad"]
+    expected = direction @ unit["wonderful"] / np.linalg.norm(direction)
+    assert record["similarity"] == pytest.approx(expected, abs=1e-6)
+    misspelt = invoke(["similar", "good - bdaq", "wonderful"])
+    assert misspelt.exit_code == 3 and "'bdaq'" in misspelt.stderr and "did you mean" in misspelt.stderr
+    ranked = json.loads(invoke(["odd", "king - man + woman", "queen", "car", "-f", "json"]).stdout)
+    assert ranked[0]["word"] == "car"
+    assert invoke(["similar", "e-mail", "mail"]).exit_code == 0  # an operator inside a word is the word's

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import DamagedModelError, QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
-from .expression import Term, describe, zero_vector_error
+from .expression import Term, describe, parse_expression, zero_vector_error
 from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
 from .topk import top_k
 from .unit import StoredFloats, residuals, unit, unit_rows
@@ -174,12 +174,32 @@ class Model:
         try:
             return find_word(self.vocab, typed, self.info.name, suggest=False)
         except UnknownWordError:
-            built = self.from_subwords(typed) or self.from_tokens(typed)
+            built = (
+                self.from_expression(typed, suggest) or self.from_subwords(typed) or self.from_tokens(typed)
+            )
             if built is not None:
                 return built
             if not suggest:
                 raise
         return find_word(self.vocab, typed, self.info.name)  # raises, now with suggestions
+
+    def from_expression(self, typed: str, suggest: bool = True) -> Match | None:
+        """``typed`` as an expression of two or more words (``"good - bad"``): its 3CosAdd direction
+        (unit length), so that similar, vector and odd take expressions as neighbors does; None
+        when it is not one. A word of it that is unknown is that word's error (with suggestions)."""
+        if not any(op in typed for op in "+-*"):
+            return None
+        try:
+            terms = parse_expression(typed, known=lambda t: self.vocab.index(t) is not None)
+        except QueryError:
+            return None
+        if len(terms) < 2:
+            return None
+        query = [Term(weight, self.lookup(word, suggest)) for weight, word in terms]
+        direction = self.directions([query])[0]
+        if not direction.any():
+            raise zero_vector_error(describe(query))
+        return self._built_match(typed, direction)._replace(expression=True)
 
     def encode(self, typed: str) -> Match:
         """A static model's text: its tokens' rows averaged, then normalised if the model says so

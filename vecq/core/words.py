@@ -50,6 +50,7 @@ class Match(NamedTuple):
     other: int | None = None  # a token table's other token for the typed text (``cat`` for ``▁cat``)
     built: bool = False  # not in the vocabulary: built from subwords (fastText), row past the vocabulary
     pieces: tuple = ()  # built from these tokens, by the model's tokenizer (a phrase, a sentence)
+    expression: bool = False  # built as an expression's direction ("good - bad"), as typed
 
     @property
     def changed(self) -> bool:
@@ -137,6 +138,8 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     table, how to ask for the other token of the same text."""
     notes = []
     for m in matches:
+        if m.expression:
+            continue  # what was typed is what is used: nothing to say
         if m.built and m.pieces:
             shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
             notes.append(f"{m.typed!r} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
