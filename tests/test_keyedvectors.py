@@ -287,3 +287,33 @@ def test_another_process_gets_the_object_and_answers_the_same():
     ours, _ = _both()
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         assert pool.apply(_neighbours_in_a_child, (ours,)) == ours.most_similar("war", topn=5)
+
+
+def test_the_vocabulary_mappings_are_a_real_list_and_dict_that_refuse_changes():
+    """gensim's types, as fast as gensim's; a change through them would reach no answer: refused."""
+    ours, theirs = _both()
+    assert isinstance(ours.index_to_key, list) and isinstance(ours.key_to_index, dict)
+    assert ours.index_to_key == theirs.index_to_key and ours.key_to_index == theirs.key_to_index
+    for change in (
+        lambda: ours.index_to_key.append("x"),
+        lambda: ours.index_to_key.__setitem__(0, "x"),
+        lambda: ours.key_to_index.__setitem__("x", 0),
+        lambda: ours.key_to_index.update({"x": 0}),
+    ):
+        with pytest.raises(TypeError, match="add_vectors"):
+            change()
+    ours.add_vector("brand_new", np.ones(ours.vector_size))
+    assert ours.index_to_key[-1] == "brand_new" and ours.key_to_index["brand_new"] == len(ours) - 1
+
+
+def test_one_raw_vector_is_the_same_floats_as_a_block_of_them_far_rows_included():
+    from vecq.core.model import Model
+
+    rng = np.random.default_rng(3)
+    raw = rng.standard_normal((40, 8)).astype(np.float32)
+    raw[5, 0], raw[5, 1] = 3e38, 1e-30  # a row stored whole
+    model = Model.from_arrays([f"w{i}" for i in range(40)], raw)
+    assert model.stored.far_rows.tolist() == [5]
+    for row in range(40):
+        assert np.array_equal(model.raw_vector(row).view(np.int32), raw[row].view(np.int32))
+        assert np.array_equal(model.raw_vector(row), model.raw_rows([row])[0])

@@ -17,7 +17,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Integral
 
 import numpy as np
@@ -94,58 +94,28 @@ def _ensure_list(value) -> list:
     return list(value)
 
 
-class _IndexToKey(Sequence):
-    """``index_to_key`` as a view: words are decoded when asked for, never all at once."""
-
-    def __init__(self, model: Model):
-        self._model = model
-
-    def __len__(self) -> int:
-        return len(self._model)
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return self._model.vocab.words(range(*i.indices(len(self))))
-        i = int(i)
-        return self._model.vocab.word(i + len(self) if i < 0 else i)
-
-    def __iter__(self) -> Iterator[str]:
-        for start in range(0, len(self), 65536):
-            yield from self._model.vocab.words(range(start, min(len(self), start + 65536)))
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to a list (or tuple, or another view) of the same words in the same order, as
-        gensim's ``index_to_key`` list is."""
-        if not isinstance(other, (_IndexToKey, list, tuple)):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
-
-    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable as a list is
-
-    def __repr__(self) -> str:
-        return f"<index_to_key of {len(self)} words: {self[:5]}...>"
+def _refused(*args: object, **kwargs: object) -> None:
+    raise TypeError(
+        "vecq's vocabulary is read by index_to_key and key_to_index, not changed through them: "
+        "add words with add_vectors (or kv[word] = vector)"
+    )
 
 
-class _KeyToIndex(Mapping):
-    """``key_to_index`` as a view over the sorted vocabulary: no 3-million-entry dict is built."""
+class Words(list):
+    """``index_to_key``: a real list of the words in row order (gensim's type, as fast), whose
+    changes are refused: a change would reach no answer (``add_vectors`` is how words are added)."""
 
-    def __init__(self, model: Model):
-        self._model = model
+    __slots__ = ()
+    append = extend = insert = remove = pop = clear = sort = reverse = _refused
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refused  # type: ignore[assignment]
 
-    def __getitem__(self, key: str) -> int:
-        row = self._model.vocab.index(key) if isinstance(key, str) else None
-        if row is None:
-            raise KeyError(key)
-        return row
 
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._model.vocab.index(key) is not None
+class Rows(dict):
+    """``key_to_index``: a real dict of word -> row (gensim's type, as fast), whose changes are refused."""
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(_IndexToKey(self._model))
-
-    def __len__(self) -> int:
-        return len(self._model)
+    __slots__ = ()
+    __setitem__ = __delitem__ = __ior__ = _refused  # type: ignore[assignment]
+    pop = popitem = clear = update = setdefault = _refused  # type: ignore[assignment]
 
 
 class Vectors:
@@ -164,9 +134,28 @@ class Vectors:
         """Answer from ``model`` (opened with ``options``; None: a model held in memory)."""
         self.model = model
         self._options = options
-        self.index_to_key = _IndexToKey(model)
-        self.key_to_index = _KeyToIndex(model)
+        self._words: Words | None = None
+        self._rows: Rows | None = None
         self._raw: np.ndarray | None = None
+
+    @property
+    def index_to_key(self) -> Words:
+        """gensim's ``index_to_key``: the words in row order, a list built on first use (GloVe's
+        400,000 words in about 0.1 s, GoogleNews' 3,000,000 in about a second; vecq's own
+        questions never need it)."""
+        if self._words is None:
+            vocab, n = self.model.vocab, len(self.model)
+            self._words = Words(
+                w for start in range(0, n, 65536) for w in vocab.words(range(start, min(n, start + 65536)))
+            )
+        return self._words
+
+    @property
+    def key_to_index(self) -> Rows:
+        """gensim's ``key_to_index``: word -> row, a dict built on first use."""
+        if self._rows is None:
+            self._rows = Rows(zip(self.index_to_key, range(len(self.model))))
+        return self._rows
 
     def __reduce__(self):
         if self._options is not None:
@@ -281,13 +270,19 @@ class Vectors:
         """gensim's ``has_index_for``: is ``key`` a word of the model, or a row number in range?"""
         if isinstance(key, (int, np.integer)):
             return 0 <= int(key) < len(self)
-        return isinstance(key, str) and self.model.vocab.index(key) is not None
+        return isinstance(key, str) and self._row_of_word(key) is not None
+
+    def _row_of_word(self, word: str) -> int | None:
+        """The row of ``word``: from ``key_to_index`` once something built it (a dict lookup), else
+        by the cache's sorted vocabulary (no 3-million-entry dict built for one question)."""
+        rows = self._rows
+        return rows.get(word) if rows is not None else self.model.vocab.index(word)
 
     def get_index(self, key, default=None) -> int:
         """gensim's ``get_index``: the row of a word (or a row number itself); KeyError, or ``default``."""
         if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
             return int(key)
-        row = self.model.vocab.index(key) if isinstance(key, str) else None
+        row = self._row_of_word(key) if isinstance(key, str) else None
         if row is not None:
             return row
         if default is not None:

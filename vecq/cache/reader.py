@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,11 +29,11 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
     """
 
     def load(name: str) -> np.ndarray:
-        return np.load(os.path.join(folder, name), mmap_mode="r", allow_pickle=False)
+        return _mapped(os.path.join(folder, name))
 
     try:
         vectors = load("vectors.npy")
-        _large_folios(vectors)
+        _large_folios(vectors.base)
         blob: bytes | mmap.mmap = b""
         if manifest["files"]["words.bin"]:
             with open(os.path.join(folder, "words.bin"), "rb") as f:
@@ -95,25 +96,34 @@ class BlockChecker:
         self.data_at = {n: sizes[n] - counts.get(n, rows) * size for n, size in self.row_bytes.items()}
         self.checked: set[tuple[str, int]] = set()
 
-    def __call__(self, name: str, rows: np.ndarray | list[int]) -> None:
+    def __call__(self, name: str, rows: np.ndarray | Sequence[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
         rows = np.asarray(rows, dtype=np.int64).ravel()
         if rows.size == 0:
             return
-        if name == "words.bin":  # the words of ``rows``: their offsets first, then their bytes
-            self("offsets.npy", np.concatenate([rows, rows + 1]))
-            offsets = np.load(os.path.join(self.folder, "offsets.npy"), mmap_mode="r")
-            start, last = offsets[rows], np.maximum(offsets[rows + 1] - 1, offsets[rows])
-        else:
-            start = self.data_at[name] + rows * self.row_bytes[name]
-            last = start + self.row_bytes[name] - 1
-        blocks = set(np.concatenate([start // self.block, last // self.block]).tolist())
-        for b in sorted(b for b in blocks if (name, b) not in self.checked):
+        for b in sorted(b for b in self._blocks(name, rows) if (name, b) not in self.checked):
             if not block_as_written(self.folder, self.manifest, name, b):
                 reason = f"block {b} of {name} changed after it was written"
                 forget(self.folder, reason)
                 raise DamagedCacheError(self.folder, self.manifest, reason, rebuild=True)
             self.checked.add((name, b))
+
+    def _blocks(self, name: str, rows: np.ndarray) -> set[int]:
+        """The blocks of ``name`` that hold ``rows`` (for ``words.bin``, their words' bytes)."""
+        if name == "words.bin":  # the words of ``rows``: their offsets first, then their bytes
+            self("offsets.npy", np.concatenate([rows, rows + 1]))
+            offsets = np.load(os.path.join(self.folder, "offsets.npy"), mmap_mode="r")
+            start, last = offsets[rows], np.maximum(offsets[rows + 1] - 1, offsets[rows])
+            return set(np.concatenate([start // self.block, last // self.block]).tolist())
+        size, at = self.row_bytes[name], self.data_at[name]
+        if rows.size <= 8:  # a word's row or a pair's: in Python, where numpy's per-call cost is most of it
+            return {
+                b
+                for r in rows.tolist()
+                for b in ((at + r * size) // self.block, (at + r * size + size - 1) // self.block)
+            }
+        start = at + rows * size
+        return set(np.concatenate([start // self.block, (start + size - 1) // self.block]).tolist())
 
 
 def forget(folder: str | os.PathLike, reason: str) -> None:
@@ -147,7 +157,14 @@ def _quoted(text: str) -> str:
     return shlex.quote(text)
 
 
-def _large_folios(array: np.ndarray) -> None:
+def _mapped(path: str) -> np.ndarray:
+    """A cache array, mapped read-only, as a plain ndarray over the mapping (the np.memmap lives on
+    as its base): indexing a np.memmap costs microseconds more a call, which thousands of small
+    questions from a notebook feel."""
+    return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+
+
+def _large_folios(array: object) -> None:
     """Have the kernel read this mapping's file into 2 MiB folios when the page cache lacks it.
 
     The conversion leaves the matrix cached that way (``AlignedWriter``); this keeps it so after

@@ -163,11 +163,8 @@ def pairs(
     delimiter: str = "\t",
 ) -> PairsReport:
     """Pearson and Spearman correlation of the model's cosines with human judgements."""
-    from scipy import stats
-
     gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter)
-    pearson = stats.pearsonr(gold, ours)
-    spearman = stats.spearmanr(gold, ours)
+    pearson, spearman = _correlations(gold, ours)
     return PairsReport(
         float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]), len(gold), unknown
     )
@@ -183,11 +180,16 @@ def pairs_as_gensim(
 ) -> tuple[Any, Any, float]:
     """gensim's ``evaluate_word_pairs`` answer: scipy's Pearson and Spearman results, and the
     percentage of pairs with an unknown word."""
-    from scipy import stats
-
     gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter, dummy4unknown)
     total = len(gold) + (0 if dummy4unknown else unknown)
-    return stats.pearsonr(gold, ours), stats.spearmanr(gold, ours), unknown / total * 100
+    return (*_correlations(gold, ours), unknown / total * 100)
+
+
+def _correlations(gold: np.ndarray, ours: np.ndarray) -> tuple[Any, Any]:
+    """scipy's Pearson and Spearman results of the model's cosines against the judged scores."""
+    from scipy import stats
+
+    return stats.pearsonr(gold, ours), stats.spearmanr(gold, ours)
 
 
 def pair_scores(

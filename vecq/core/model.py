@@ -75,7 +75,7 @@ class Model:
         vocab: Vocab,
         info: ModelInfo,
         stored: StoredFloats | None = None,
-        checker: Callable[[str, np.ndarray], None] | None = None,
+        checker: Callable[[str, np.ndarray | Sequence[int]], None] | None = None,
         *,
         folder: str | None = None,
         subwords: Subwords | None = None,
@@ -294,8 +294,22 @@ class Model:
         )
 
     def raw_vector(self, row: int) -> np.ndarray:
-        """The vector as the model file holds it, bit for bit (read-only)."""
-        return self.raw_rows([row])[0]
+        """The vector as the model file holds it, bit for bit (read-only): ``raw_rows([row])[0]``,
+        by the same float32 product, without its array steps (a notebook asks for many, one by one)."""
+        if not 0 <= row < len(self):
+            return self.raw_rows([row])[0]
+        if self.checker is not None:
+            for name in (
+                "vectors.npy",
+                "norms.npy",
+                *(("residuals.npy",) if self.stored is not None else ()),
+            ):
+                self.checker(name, (row,))
+        out = self.vectors[row] * self.norms[row]
+        if self.stored is not None:
+            out = self.stored.restore(out[None, :], np.array([row]))[0]
+        out.setflags(write=False)
+        return out
 
     # -- the three questions ----------------------------------------------------------------------
 
