@@ -13,6 +13,7 @@ import shutil
 import urllib.request
 
 import pytest
+from conftest import GLOVE
 from test_serve import start_server
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -114,6 +115,33 @@ def test_an_unknown_word_shows_its_suggestions_and_the_state_is_in_the_url(serve
     shared = opened(browser, server + "?w=king+queen&n=0&a=paris,france,italy")
     assert labels(shared, "#plot circle.asked") == ["king", "queen"]
     assert shared.find_element("id", "analogy-answer").get_attribute("data-word") == "rome"
+
+
+def test_the_model_switcher_shows_a_token_tables_pipeline(glove, browser, tmp_path_factory):
+    """Two models served; the switcher picks the token table, whose text -> tokens -> IDs -> rows
+    are the API's (its tokenizer, its table's rows)."""
+    from conftest import train_tokenizer
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from test_safetensors import checkpoint
+
+    table = checkpoint(tmp_path_factory.mktemp("table"), train_tokenizer("byte-level BPE"))
+    proc, url = start_server(models=(GLOVE, str(table)))
+    try:
+        page = opened(browser, url)
+        Select(page.find_element("id", "model")).select_by_value(str(table))
+        WebDriverWait(page, WAIT).until(
+            lambda d: d.execute_script("return document.body.dataset.ready") == "true"
+        )
+        assert "[" in page.find_element("id", "shape").text
+        tokens = api(url, "tokens", f"text=The+cat+sat+on+the+mat&vectors=true&model={table}")
+        rows = page.find_elements("css selector", "#tokens tr")[1:]
+        cells = [r.find_elements("css selector", "td") for r in rows]
+        assert [c[2].text for c in cells] == [str(t["id"]) for t in tokens]
+        assert [c[4].text.split()[0] for c in cells] == [f"{t['vector'][0]:.3f}" for t in tokens]
+        assert f"m={table}".replace("/", "%2F") in page.current_url or f"m={table}" in page.current_url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_the_console_has_no_errors_and_nothing_is_fetched_from_elsewhere(server, browser):

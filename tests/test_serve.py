@@ -316,10 +316,13 @@ def test_a_full_queue_answers_503_with_retry_after(app):
 # -- the process ------------------------------------------------------------------------------------
 
 
-def start_server(*args: str, env: dict | None = None) -> tuple[subprocess.Popen, str]:
-    """``vecq serve`` on a free port; its process and the address it printed."""
+def start_server(
+    *args: str, env: dict | None = None, models: tuple[str, ...] = (GLOVE,)
+) -> tuple[subprocess.Popen, str]:
+    """``vecq serve`` of ``models`` on a free port; its process and the address it printed."""
+    chosen = [a for m in models for a in ("-m", m)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vecq", "-m", GLOVE, "serve", "--port", "0", *args],
+        [sys.executable, "-m", "vecq", *chosen, "serve", "--port", "0", *args],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,

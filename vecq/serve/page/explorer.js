@@ -214,6 +214,7 @@ async function start() {
 }
 
 async function all() {
+  document.body.dataset.ready = "false";
   say(null);
   const failed = [];
   for (const task of [showWords, solveAnalogy, splitText]) {
