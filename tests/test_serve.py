@@ -445,3 +445,17 @@ def test_any_json_sent_to_any_route_is_an_answer_or_a_4xx_line(client):
             assert message and "\n" not in message and "Traceback" not in message
 
     check()
+
+
+def test_a_defect_is_one_line_and_a_500_never_a_traceback(app, client, monkeypatch, capsys):
+    """Should vecq itself fail on a request, the answer is a 500 with one line, and the server goes on."""
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("a defect")
+
+    monkeypatch.setattr("vecq.core.answers.info_record", broken)
+    response = client.get("/api/info")
+    assert response.status_code == 500
+    assert "ZeroDivisionError" in response.json()["error"] and "\n" not in response.json()["error"]
+    assert "Traceback" not in capsys.readouterr().err
+    assert client.get("/api/similar", params={"words": ["cat", "dog"]}).status_code == 200

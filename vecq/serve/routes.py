@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -37,7 +38,9 @@ from ..errors import ExitCode, UnknownWordError, VecqError
 from ..records import ModelInfo, json_record
 from .batcher import Batcher, Busy
 from .guard import BodyTooLarge
-from .params import ROUTES, BadRequest, parse, read_request
+from .params import MAX_BODY, ROUTES, BadRequest, parse, read_request
+
+logger = logging.getLogger("vecq.serve")
 
 # The HTTP status of each of the CLI's exit codes (an unknown word, exit code 3, is a 404 of its own;
 # the other errors of that code are questions that cannot be answered as written)
@@ -118,7 +121,7 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
         except ClientGone:
             return Response(status_code=499)  # nginx's "client closed request": no one reads it
         except BodyTooLarge:
-            return error_response(413, "a request body is at most 1,000,000 bytes")
+            return error_response(413, f"a request body is at most {MAX_BODY:,} bytes")
         except Busy:
             return error_response(503, "too many questions are waiting; try again in a second")
         except UnknownWordError as e:
@@ -126,6 +129,13 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
             return error_response(404, e.message, unknown=unknown)
         except VecqError as e:
             return error_response(STATUS.get(e.exit_code, 500), e.message)
+        except Exception as e:  # a defect of vecq's: one line here and in the server's log, no traceback
+            logger.error(
+                "vecq serve: %s %s failed: %s: %s", request.method, request.url.path, type(e).__name__, e
+            )
+            return error_response(
+                500, f"vecq failed on this request ({type(e).__name__}: {e}); please report it"
+            )
         return Answer([json_record(r, columns, info) for r in records])
 
     return handle
