@@ -237,3 +237,26 @@ def test_lists_go_through_the_batch_with_one_answer_per_item(glove, caplog):
     assert scores.dtype == np.float32 and np.isnan(scores[2])
     assert [scores[i] for i in (0, 1, 3)] == [kv.similarity(words1[i], words2[i]) for i in (0, 1, 3)]
     assert "qqzzyx" in caplog.text
+
+
+@pytest.mark.parametrize("progress", [True, False, None])
+def test_a_first_conversion_shows_progress_as_asked_by_tqdm(tmp_path, monkeypatch, capsys, progress):
+    """progress=True: tqdm's bar (a notebook's own widget in a kernel); False: nothing; None: shown
+    only in a Jupyter kernel (ipykernel loaded)."""
+    import types
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "small.txt"
+    rng = np.random.default_rng(0)
+    path.write_text(
+        "300 4\n"
+        + "".join(f"w{i} " + " ".join(f"{v:.5f}" for v in rng.standard_normal(4)) + "\n" for i in range(300))
+    )
+    vecq.load(str(path), progress=progress)
+    shown = "%|" in capsys.readouterr().err
+    assert shown is (progress is True)
+    if progress is None:  # in a kernel
+        monkeypatch.setitem(__import__("sys").modules, "ipykernel", types.ModuleType("ipykernel"))
+        monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache2"))
+        vecq.load(str(path))
+        assert "%|" in capsys.readouterr().err

@@ -57,7 +57,7 @@ THIRD_PARTY = {
         "tqdm",
         "tokenizers",
     },
-    "vecq.api": {"numpy"},
+    "vecq.api": {"numpy", "tqdm"},
     "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio"},
     # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py).
     "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim", "pyarrow", "distributed"},

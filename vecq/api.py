@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from numbers import Integral
 
@@ -31,6 +32,7 @@ from .core.unit import unit
 from .core.words import Match
 from .errors import ModelError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with
+from .progress import NULL_REPORTER
 from .records import AnalogyAnswer, Neighbor
 from .sources.spec import spec_with
 
@@ -50,6 +52,7 @@ def load(
     tensor: str | None = None,
     model_format: str | None = None,
     unicode_errors: str = "strict",
+    progress: bool | None = None,
 ) -> KeyedVectors:
     """Open a model, converting it into vecq's cache the first time: a ``KeyedVectors`` (gensim's
     methods, and vecq's questions).
@@ -70,6 +73,8 @@ def load(
         ``fasttext-bin`` instead of telling its format from its bytes (gensim's ``binary=``).
     unicode_errors : words that are not valid UTF-8: ``strict`` (an error naming the line),
         ``replace`` or ``ignore``, as gensim's ``unicode_errors``.
+    progress : show the first conversion's (and a download's) progress: with tqdm, so a notebook
+        shows its own bar; default: in a Jupyter kernel only.
 
     Raises
     ------
@@ -77,7 +82,36 @@ def load(
     """
     named = spec_with(spec, tensor, model_format, unicode_errors)
     options = ModelOptions(named, trust, limit, subwords, pool, approx, nprobe)
-    return KeyedVectors._of(open_with(options, warn=logger.warning), options)
+    if progress is None:
+        progress = "ipykernel" in sys.modules  # a notebook: its own bar, one that updates in place
+    reporter = TqdmReporter() if progress else NULL_REPORTER
+    return KeyedVectors._of(open_with(options, reporter=reporter, warn=logger.warning), options)
+
+
+class _TqdmTask:
+    def __init__(self, description: str, total: int | None):
+        from tqdm.auto import tqdm  # the notebook's widget in a kernel, a text bar elsewhere
+
+        self.bar = tqdm(total=total, desc=description, unit_scale=True, leave=False)
+
+    def update(self, completed: int) -> None:
+        self.bar.update(completed - self.bar.n)
+
+    def advance(self, n: int = 1) -> None:
+        self.bar.update(n)
+
+    def __enter__(self) -> _TqdmTask:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
+
+
+class TqdmReporter:
+    """Progress drawn by tqdm (``tqdm.auto``): a widget in a notebook, one updating line elsewhere."""
+
+    def task(self, description: str, total: int | None) -> _TqdmTask:
+        return _TqdmTask(description, total)
 
 
 open = load
