@@ -117,6 +117,22 @@ class TqdmReporter:
 open = load
 
 
+def _weighted_keys(positive, negative) -> tuple[list, list[float], int]:
+    """most_similar's inputs as gensim reads them: (keys or vectors, their weights, how many are
+    positive). An item is a key, a vector, or a ``(key, weight)`` pair whose weight replaces the
+    default 1 (positive) or -1 (negative)."""
+    positive, negative = _ensure_list(positive), _ensure_list(negative)
+    keys: list = []
+    weights = [1.0] * len(positive) + [-1.0] * len(negative)
+    for i, item in enumerate(positive + negative):
+        if isinstance(item, (*_KEY_TYPES, np.ndarray)):
+            keys.append(item)
+        else:
+            keys.append(item[0])
+            weights[i] = float(item[1])
+    return keys, weights, len(positive)
+
+
 def _ensure_list(value) -> list:
     """gensim's rule: a single key or 1-D vector becomes a list; a 2-D array becomes its rows."""
     if value is None:
@@ -494,20 +510,8 @@ class Vectors:
     # -- gensim: neighbours -----------------------------------------------------------------------
 
     def _terms(self, positive, negative) -> tuple[np.ndarray, list[int]]:
-        """The unit query of most_similar and the rows of its input words.
-
-        As gensim's: a key, a vector, or a ``(key, weight)`` pair, whose weight replaces the default
-        1 (positive) or -1 (negative).
-        """
-        positive, negative = _ensure_list(positive), _ensure_list(negative)
-        keys: list = []
-        weights = [1.0] * len(positive) + [-1.0] * len(negative)
-        for i, item in enumerate(positive + negative):
-            if isinstance(item, (*_KEY_TYPES, np.ndarray)):
-                keys.append(item)
-            else:
-                keys.append(item[0])
-                weights[i] = float(item[1])
+        """The unit query of most_similar (``_weighted_keys``' inputs) and the rows of its input words."""
+        keys, weights, _ = _weighted_keys(positive, negative)
         mean = self.get_mean_vector(
             keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
         )
@@ -518,19 +522,13 @@ class Vectors:
         """most_similar's keys as the engine's terms, in the order ``analogy`` and an expression
         give them (A, B, C for positive=[A, C], negative=[B]), so that the same question has one
         number; None when an input is a vector, a row number, or the terms cancel out."""
-        positive, negative = _ensure_list(positive), _ensure_list(negative)
-        weighted: list[tuple[float, object]] = []
-        for items, sign in ((positive, 1.0), (negative, -1.0)):
-            for item in items:
-                if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
-                    weighted.append((float(item[1]), item[0]))
-                elif isinstance(item, str):
-                    weighted.append((sign, item))
-                else:
-                    return None
-        if len(positive) == 2 and len(negative) == 1:
+        keys, weights, positives = _weighted_keys(positive, negative)
+        if not all(isinstance(k, str) for k in keys):
+            return None
+        weighted = list(zip(weights, keys))
+        if positives == 2 and len(keys) == 3:
             weighted = [weighted[0], weighted[2], weighted[1]]
-        terms = [Term(w, Match(str(k), str(k), self._row(k))) for w, k in weighted]
+        terms = [Term(w, Match(k, k, self._row(k))) for w, k in weighted]
         if not terms or not self.model.directions([terms]).any():
             return None
         return terms
@@ -733,11 +731,7 @@ class KeyedVectors(Vectors):
         as set (0 for words not given one). KeyError for an attribute no word has."""
         row = self.get_index(key)
         word = self.index_to_key[row]
-        if self._counts_file is not None:  # read when first asked: the file is read a second time
-            from .sources import kv_pickle
-
-            self._attrs.setdefault("count", {}).update(kv_pickle.counts(self._counts_file) or {})
-            self._counts_file = None
+        self._read_file_counts()
         values = self._attrs.get(attr)
         if values is None:
             raise KeyError(f"no word has the attribute {attr!r}")
@@ -748,9 +742,17 @@ class KeyedVectors(Vectors):
             return found
         return np.int64(max(self._descending_below - row, 0) if attr == "count" else 0)
 
-    def _attribute_names(self) -> list[str]:
+    def _read_file_counts(self) -> None:
+        """The counts of the ``.kv`` file this was loaded from, read when first needed (the file is
+        read a second time, so not at load)."""
         if self._counts_file is not None:
-            self.get_vecattr(0, "count") if len(self) else None  # reads the file's counts
+            from .sources import kv_pickle
+
+            self._attrs.setdefault("count", {}).update(kv_pickle.counts(self._counts_file) or {})
+            self._counts_file = None
+
+    def _attribute_names(self) -> list[str]:
+        self._read_file_counts()
         return list(self._attrs)
 
     def set_vecattr(self, key: str | int, attr: str, val: object) -> None:
