@@ -59,8 +59,19 @@ THIRD_PARTY = {
     },
     "vecq.api": {"numpy", "tqdm"},
     "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio"},
-    # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py).
-    "vecq.cli": {"click", "rich", "numpy", "matplotlib", "threadpoolctl", "gensim", "pyarrow", "distributed"},
+    # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py); PIL (Pillow,
+    # matplotlib's own dependency) joins plot --epochs's frames into a GIF.
+    "vecq.cli": {
+        "click",
+        "rich",
+        "numpy",
+        "matplotlib",
+        "PIL",
+        "threadpoolctl",
+        "gensim",
+        "pyarrow",
+        "distributed",
+    },
 }
 STDLIB = set(sys.stdlib_module_names)
 

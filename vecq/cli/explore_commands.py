@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from ..core import evaluate
 from .options import (
     approx_option,
     complete_words,
+    epochs_option,
     output_options,
     restrict_option,
     session_options,
@@ -146,39 +148,70 @@ def odd(session: Session, words) -> None:
     "--output",
     metavar="FILE",
     default=None,
-    help="Image file: .png, .svg or .pdf ('-': PNG on standard output) [default: drawn on the terminal].",
+    help="Image file: .png, .svg or .pdf ('-': PNG on standard output); with --epochs also .gif, "
+    "animated [default: drawn on the terminal].",
 )
 @top_option(0, low=0, help="Also plot each word's N nearest neighbours.", aliases=("--neighbors",))
+@epochs_option("One picture per snapshot of a model trained with vecq train --snapshots, on shared axes.")
 @session_options
-def plot(session: Session, words, output, top) -> None:
+def plot(session: Session, words, output, top, epochs: bool) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
     into an image file with -o (which needs matplotlib: pip install 'vecq[plot]').
     """
-    from .plot import draw, draw_terminal, image_format
+    from .plot import EPOCH_FORMATS, FORMATS, draw, draw_terminal, image_format
 
-    if output is None:
-        if not session.env.stdout_isatty:
-            raise click.UsageError(
-                "plot draws on a terminal; in a pipe, write an image: -o words.png (.svg, .pdf)"
-            )
-        from rich.console import Console
-
-        model = session.open()
-        from .env import colour_system
-
-        console = Console(
-            file=session.env.stdout,
-            no_color=not session.env.color,
-            force_terminal=session.env.color,
-            color_system=colour_system() if session.env.color else None,
-            highlight=False,
+    if output is None and not session.env.stdout_isatty:
+        raise click.UsageError(
+            "plot draws on a terminal; in a pipe, write an image: -o words.png (.svg, .pdf)"
         )
-        draw_terminal(model, session.lookup(model, words), console, neighbors=top)
+    if output is not None:
+        image_format(Path(output), EPOCH_FORMATS if epochs else FORMATS)
+    if epochs:
+        _plot_epochs(session, words, output, top)
         return
-    image_format(Path(output))
     model = session.open()
+    if output is None:
+        draw_terminal(model, session.lookup(model, words), _console(session), neighbors=top)
+        return
     path = draw(model, session.lookup(model, words), Path(output), neighbors=top)
     session.warn(f"wrote {'the picture to standard output' if output == '-' else path}")
+
+
+def _plot_epochs(session: Session, words, output: str | None, top: int) -> None:
+    """The words in every snapshot of a training, placed by one PCA over all of them."""
+    from ..core.projection import across_epochs
+    from .plot import draw_epochs, draw_epochs_terminal
+
+    if top:
+        raise click.UsageError(
+            "--epochs draws the words given; leave out -n (each epoch has other neighbours)"
+        )
+    if len(words) < 2:
+        raise click.UsageError("give at least two words to plot")
+    snapshots = session.epoch_models()
+    rows = [model.gather([m.row for m in session.lookup(model, list(words))]) for _, model in snapshots]
+    frames = list(zip([epoch for epoch, _ in snapshots], across_epochs(rows)))
+    name = os.path.basename(session.model_spec or "")
+    if output is None:
+        draw_epochs_terminal(frames, list(words), name, _console(session))
+        return
+    path = draw_epochs(frames, list(words), name, Path(output))
+    session.warn(f"wrote {'the picture to standard output' if output == '-' else path}")
+
+
+def _console(session: Session):
+    """A rich console on standard output, coloured as the session says."""
+    from rich.console import Console
+
+    from .env import colour_system
+
+    return Console(
+        file=session.env.stdout,
+        no_color=not session.env.color,
+        force_terminal=session.env.color,
+        color_system=colour_system() if session.env.color else None,
+        highlight=False,
+    )
 
 
 @click.command()

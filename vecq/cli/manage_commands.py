@@ -203,7 +203,7 @@ def download(session: Session, name: str) -> None:
     if os.path.exists(target):
         session.warn(f"{name} is already downloaded: {target}")
         return
-    path = downloads.download(entry, reporter_for(session.env))
+    path = downloads.download(entry.name, entry.file_size, reporter_for(session.env))
     session.warn(f"downloaded {name} to {path} ({human_size(os.path.getsize(path))})")
 
 

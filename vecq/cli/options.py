@@ -172,6 +172,11 @@ def output_options(f: Callable) -> Callable:
     return wrapper
 
 
+def epochs_option(help: str) -> Callable:
+    """``--epochs``: answer for every snapshot of a model trained with ``vecq train --snapshots``."""
+    return click.option("--epochs", is_flag=True, help=help)
+
+
 def top_option(
     default: int, low: int = 1, high: int | None = None, help: str = "How many answers.", aliases: tuple = ()
 ) -> Callable:

@@ -19,20 +19,21 @@ from ..core.words import Match
 from ..errors import UsageError, VecqError
 
 FORMATS = (".png", ".svg", ".pdf")
+EPOCH_FORMATS = (*FORMATS, ".gif")  # --epochs: a GIF is animated, the others a grid of small multiples
 
 
 class PlotError(VecqError):
     pass
 
 
-def image_format(path: Path) -> str:
+def image_format(path: Path, formats: tuple[str, ...] = FORMATS) -> str:
     """The image type of ``path``, from its extension (``-``, standard output: PNG); a usage error
-    for an extension matplotlib does not write here."""
+    for an extension not among ``formats``."""
     if str(path) == STDOUT:
         return "png"
-    if path.suffix.lower() not in FORMATS:
+    if path.suffix.lower() not in formats:
         raise UsageError(
-            f"{path}: the image type comes from the extension; use one of {', '.join(FORMATS)} ('-': PNG)"
+            f"{path}: the image type comes from the extension; use one of {', '.join(formats)} ('-': PNG)"
         )
     return path.suffix.lower()[1:]
 
@@ -41,18 +42,58 @@ def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 
     """The same picture on the terminal: a character grid, words in one colour, neighbours in a
     second (without colour: ● for a word asked for, · for a neighbour)."""
     from rich.panel import Panel
-    from rich.text import Text
 
     labels, _, main, xy = points(model, matches, neighbors)
     width = max(30, min(console.width, 100) - 4)
     height = max(10, min(18, width // 4))
+    picture = _grid(labels, main, xy, width, height, xy.min(axis=0), xy.max(axis=0), _coloured(console))
+    title = f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)"
+    console.print(Panel(picture, title=title, expand=False))
+
+
+def draw_epochs_terminal(frames: list[tuple[int, np.ndarray]], labels: list[str], name: str, console) -> None:
+    """Snapshots of a training side by side (small multiples), all on the same axes."""
+    from rich.columns import Columns
+    from rich.panel import Panel
+    from rich.text import Text
+
+    lo = np.min([xy.min(axis=0) for _, xy in frames], axis=0)
+    hi = np.max([xy.max(axis=0) for _, xy in frames], axis=0)
+    width = max(24, min(34, console.width // 3 - 4))
+    main = [True] * len(labels)
+    frames = some_frames(frames, 9)
+    colour = _coloured(console)
+    panels = [
+        Panel(_grid(labels, main, xy, width, 9, lo, hi, colour), title=f"epoch {epoch}", expand=False)
+        for epoch, xy in frames
+    ]
+    axes = "unit vectors on the trained model's two principal axes"
+    console.print(Text(f"{', '.join(labels)} ({name}, {axes})"))
+    console.print(Columns(panels))
+
+
+def some_frames(frames: list, most: int) -> list:
+    """At most ``most`` of ``frames``, evenly spread, the first (the random start) and the last kept."""
+    if len(frames) <= most:
+        return frames
+    picks = sorted({round(i * (len(frames) - 1) / (most - 1)) for i in range(most)})
+    return [frames[i] for i in picks]
+
+
+def _coloured(console) -> bool:
+    return console.no_color is False and console.color_system is not None
+
+
+def _grid(labels, main, xy, width: int, height: int, lo, hi, colour: bool):
+    """The points as a grid of characters, ``lo``-``hi`` the corners; a label that would cover
+    another moves to a free row near its own."""
+    from rich.text import Text
+
     longest = max(len(label) for label in labels)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
     cols = ((xy[:, 0] - lo[0]) / span[0] * max(1, width - longest - 3)).round().astype(int)
     rows = ((hi[1] - xy[:, 1]) / span[1] * (height - 1)).round().astype(int)
     grid = [[(" ", "")] * width for _ in range(height)]
-    colour = console.no_color is False and console.color_system is not None
     order = sorted(range(len(labels)), key=lambda i: not main[i])  # the asked-for words first
     for i in order:
         style = ("bold cyan" if main[i] else "magenta") if colour else ""
@@ -70,21 +111,13 @@ def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 
             picture.append(ch, style)
         if i < height - 1:
             picture.append("\n")
-    title = f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)"
-    console.print(Panel(picture, title=title, expand=False))
+    return picture
 
 
 def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> Path:
     """The PCA scatter of ``matches`` (and each one's ``neighbors`` nearest words) written to ``path``."""
     kind = image_format(path)
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in an SVG: searchable, selectable
-        import matplotlib.pyplot as plt
-    except ImportError as e:
-        raise PlotError("plotting needs matplotlib: pip install 'vecq[plot]'") from e
+    plt = _pyplot()
     labels, groups, asked, xy = points(model, matches, neighbors)
     fig, ax = plt.subplots(figsize=(7, 5.5), dpi=120)
     cmap = plt.get_cmap("tab10")
@@ -104,4 +137,84 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> 
             fig.savefig(f, format=kind)
     finally:
         plt.close(fig)
+    return path
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        matplotlib.rcParams["svg.fonttype"] = "none"  # labels stay text in an SVG: searchable, selectable
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise PlotError("plotting needs matplotlib: pip install 'vecq[plot]'") from e
+    return plt
+
+
+def draw_epochs(frames: list[tuple[int, np.ndarray]], labels: list[str], name: str, path: Path) -> Path:
+    """Snapshots of a training on the same axes: an animated GIF (one frame an epoch), or a grid of
+    small multiples (.png, .svg, .pdf)."""
+    kind = image_format(path, EPOCH_FORMATS)
+    plt = _pyplot()
+    lo = np.min([xy.min(axis=0) for _, xy in frames], axis=0)
+    hi = np.max([xy.max(axis=0) for _, xy in frames], axis=0)
+    pad = (hi - lo) * 0.12 + 1e-9
+    limits = (lo - pad, hi + pad)
+    caption = f"{name}: unit vectors on the last epoch's two principal axes (PCA), the same in every frame"
+    if kind == "gif":
+        return _gif(plt, frames, labels, name, limits, caption, path)
+    frames = some_frames(frames, 12)
+    cols = min(4, len(frames))
+    rows = -(-len(frames) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows + 0.5), dpi=100, squeeze=False)
+    for ax in axes.flat[len(frames) :]:
+        ax.axis("off")
+    for ax, (epoch, xy) in zip(axes.flat, frames):
+        _frame(ax, xy, labels, limits, f"epoch {epoch}" if epoch else "epoch 0 (random start)", small=True)
+    fig.suptitle(", ".join(labels) + " as training goes on")
+    fig.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.96))
+    try:
+        with output_file(path) as f:
+            fig.savefig(f, format=kind)
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _frame(ax, xy: np.ndarray, labels: list[str], limits, title: str, small: bool = False) -> None:
+    cmap = __import__("matplotlib").colormaps["tab10"]
+    for i, label in enumerate(labels):
+        ax.scatter(xy[i, 0], xy[i, 1], color=cmap(i % 10), s=30 if small else 60)
+        ax.annotate(label, xy[i], xytext=(3, 3), textcoords="offset points", fontsize=8 if small else 11)
+    ax.set_xlim(limits[0][0], limits[1][0])
+    ax.set_ylim(limits[0][1], limits[1][1])
+    ax.set_title(title, fontsize=9 if small else 12)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(alpha=0.3)
+
+
+def _gif(plt, frames, labels, name: str, limits, caption: str, path: Path) -> Path:
+    """One PNG an epoch, drawn by matplotlib and joined by Pillow (a dependency of matplotlib)."""
+    import io
+
+    from PIL import Image
+
+    images = []
+    for epoch, xy in frames:
+        fig, ax = plt.subplots(figsize=(6, 5), dpi=90)
+        title = f"{name}: epoch {epoch}" + (" (random start)" if epoch == 0 else "")
+        _frame(ax, xy, labels, limits, title)
+        fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7)
+        fig.tight_layout(rect=(0, 0.03, 1, 1))
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        plt.close(fig)
+        buffer.seek(0)
+        images.append(Image.open(buffer).convert("P", palette=Image.Palette.ADAPTIVE))
+    durations = [700] * (len(images) - 1) + [2000]  # the last frame held: where training ended
+    with output_file(path) as f:
+        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0)
     return path

@@ -12,6 +12,7 @@ from .options import (
     batch_options,
     batch_source,
     complete_words,
+    epochs_option,
     output_options,
     restrict_option,
     top_option,
@@ -68,9 +69,15 @@ def refuse_nan(ctx: click.Context, param: click.Parameter, value: float | None) 
 @click.command()
 @click.argument("words", nargs=-1, shell_complete=complete_words)
 @batch_options
+@epochs_option("The similarity after each epoch of a model trained with vecq train --snapshots.")
 @output_options
-def similar(session: Session, words: tuple[str, ...], input_file: str | None, strict: bool) -> int | None:
+def similar(
+    session: Session, words: tuple[str, ...], input_file: str | None, strict: bool, epochs: bool
+) -> int | None:
     """Cosine similarity of two words; the pairwise matrix of three or more; or pairs read from '-'."""
+    if epochs:
+        similar_by_epoch(session, words)
+        return None
     source = batch_source(words, input_file)
     if source is not None:
         from ..core.queries import SimilarQuery
@@ -98,6 +105,23 @@ def similar(session: Session, words: tuple[str, ...], input_file: str | None, st
         with session.renderer(columns, "pairwise similarity", model) as out:
             out.write(records)
     return None
+
+
+def similar_by_epoch(session: Session, words: tuple[str, ...]) -> None:
+    """Each pair's similarity in every snapshot of a trained model: how training brought them together."""
+    from ..core.answers import pair_records
+
+    if len(words) < 2 or "-" in words:
+        raise click.UsageError(
+            "--epochs takes two or more words, e.g. 'vecq similar man woman -m MODEL --epochs'"
+        )
+    columns: tuple[str, ...] = ()
+    records: list[dict] = []
+    for epoch, model in session.epoch_models():
+        columns, pairs = pair_records(model, words, session.lookup(model, list(words)))
+        records += [{"epoch": epoch, **r} for r in pairs]
+    with session.renderer(("epoch", *columns), "similarity by epoch", session.open()) as out:
+        out.write(records)
 
 
 @click.command()

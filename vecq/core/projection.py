@@ -20,6 +20,29 @@ def project(vectors: np.ndarray) -> np.ndarray:
     return out
 
 
+def across_epochs(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """The same words in several snapshots of a training (one array of rows per snapshot, the
+    last the trained model), all placed on the trained model's two principal axes, so that a move
+    from frame to frame is the word's own move towards where training put it.
+
+    Rows are made unit length first (cosine similarity is what the other commands show), and
+    centred by the trained rows' mean (word2vec's vectors share a common direction that would
+    otherwise be the first axis). The axes come from the last frame alone: fitted on every frame,
+    the first axis would only part the random start from the rest.
+    """
+    unit = []
+    for rows in frames:
+        rows = np.asarray(rows, dtype=np.float64)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        unit.append(rows / np.where(norms > 0, norms, 1.0))
+    mean = unit[-1].mean(axis=0)
+    _, _, vt = np.linalg.svd(unit[-1] - mean, full_matrices=False)
+    axes = vt[:2].T
+    if axes.shape[1] < 2:
+        axes = np.hstack([axes, np.zeros((axes.shape[0], 2 - axes.shape[1]))])
+    return [(u - mean) @ axes for u in unit]
+
+
 def points(
     model: Model, matches: list[Match], neighbors: int = 0
 ) -> tuple[list[str], list[int], list[bool], np.ndarray]:

@@ -9,7 +9,7 @@ import re
 
 from ..errors import ModelError, UnavailableError
 from ..progress import NULL_REPORTER, Reporter
-from .catalogue import OFFLINE_MODEL, Entry, human_size
+from .catalogue import OFFLINE_MODEL, human_size
 from .gensim_calls import one_line, quiet_gensim
 
 DEFAULT_LIST_URL = "https://raw.githubusercontent.com/RaRe-Technologies/gensim-data/master/list.json"
@@ -27,8 +27,9 @@ def download_urls() -> tuple[str, str]:
     return DEFAULT_LIST_URL, DEFAULT_BASE_URL
 
 
-def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 30.0) -> str:
-    """Fetch a gensim-data model with gensim's own downloader (checksums, atomic folder rename).
+def download(name: str, size: int, reporter: Reporter = NULL_REPORTER, timeout: float = 30.0) -> str:
+    """Fetch a gensim-data model or corpus (``size``: its bytes, for the progress bar) with gensim's
+    own downloader (checksums, atomic folder rename).
 
     gensim's downloader keeps its settings in module globals and prints its progress on stdout, so
     they are pointed at our data folder, mirror and progress bar for the duration of the call; the
@@ -40,7 +41,7 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
 
     list_url, base_url = download_urls()
     data_dir = gensim_data_dir()
-    task = reporter.task(f"downloading {entry.name} ({human_size(entry.file_size)})", entry.file_size)
+    task = reporter.task(f"downloading {name} ({human_size(size)})", size)
 
     def hook(chunks: int, chunk_size: int, total: int, part: int = 1, total_parts: int = 1) -> None:
         task.update(min(chunks * chunk_size, total if total > 0 else chunks * chunk_size))
@@ -54,10 +55,10 @@ def download(entry: Entry, reporter: Reporter = NULL_REPORTER, timeout: float = 
         api._progress = hook
         socket.setdefaulttimeout(timeout)
         with task, quiet_gensim(), contextlib.redirect_stdout(io.StringIO()):
-            path = api.load(entry.name, return_path=True)
+            path = api.load(name, return_path=True)
     except Exception as e:
         host = re.sub(r"^\w+://([^/]+).*$", r"\1", base_url)
-        what = f"{entry.name} ({human_size(entry.file_size)})"
+        what = f"{name} ({human_size(size)})"
         if _unreachable(e):  # gensim's own words name its fallback cache: say what happened instead
             raise UnavailableError(
                 f"cannot download {what}: {host} cannot be reached (this machine seems to be offline, "

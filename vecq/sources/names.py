@@ -178,7 +178,7 @@ def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: 
     if not os.path.exists(local):
         if not fetch:
             raise ModelError(f"{entry.name} is not downloaded")
-        download(entry, reporter)
+        download(entry.name, entry.file_size, reporter)
     return Source(wanted.key, entry.name, local, "word2vec-bin" if entry.binary else "word2vec-text", limit)
 
 

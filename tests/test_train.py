@@ -1,0 +1,219 @@
+"""vecq train against gensim as the oracle: the same sentences and settings give the same vectors,
+bit for bit; the snapshots are the vectors gensim had at the start and after each epoch; --epochs
+shows them; every bad corpus or option is one line."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import FastText, KeyedVectors, Word2Vec
+from gensim.models.callbacks import CallbackAny2Vec
+from gensim.models.word2vec import LineSentence
+from gensim.test.utils import datapath
+from gensim.utils import simple_preprocess
+
+from tests.conftest import invoke, tsv
+
+LEE = datapath("lee_background.cor")
+SMALL = ["--epochs", "3", "--dimensions", "20", "--seed", "7"]
+
+
+def gensim_model(kind=Word2Vec, sentences=None, **kwargs):
+    settings = {"vector_size": 20, "epochs": 3, "seed": 7, "workers": 1, "min_count": 5, "window": 5}
+    return kind(sentences or LineSentence(LEE), **{**settings, **kwargs})
+
+
+def read(path) -> KeyedVectors:
+    return KeyedVectors.load_word2vec_format(str(path), binary=True)
+
+
+@pytest.fixture
+def trained(tmp_path):
+    """vecq's model of gensim's own corpus, with its snapshots (a second each: trained per test,
+    inside the temporary user state)."""
+    folder = tmp_path
+    result = invoke(["train", LEE, "-o", str(folder / "lee.bin"), *SMALL, "--snapshots"])
+    assert result.exit_code == 0, result.stderr
+    return folder / "lee.bin", result
+
+
+def test_the_model_is_gensims_bit_for_bit(trained):
+    path, result = trained
+    ours, oracle = read(path), gensim_model().wv
+    assert ours.index_to_key == oracle.index_to_key
+    assert np.array_equal(ours.vectors, oracle.vectors)
+    assert f"{len(oracle):,} words x 20" in result.stderr and result.stdout == ""
+
+
+def test_the_snapshots_are_the_start_and_each_epoch(trained):
+    """gensim's vectors after build_vocab and after each epoch, recorded by a callback of the test's own."""
+    path, _ = trained
+    seen = []
+
+    class Record(CallbackAny2Vec):
+        def on_epoch_end(self, model):
+            seen.append(model.wv.vectors.copy())
+
+    oracle = Word2Vec(vector_size=20, epochs=3, seed=7, workers=1, min_count=5, window=5)
+    oracle.build_vocab(LineSentence(LEE))
+    seen.append(oracle.wv.vectors.copy())
+    oracle.train(LineSentence(LEE), total_examples=oracle.corpus_count, epochs=3, callbacks=[Record()])
+    folder = path.parent / "lee.bin.epochs"
+    assert json.loads((folder / "snapshots.json").read_text())["epochs"] == 3
+    for epoch, expected in enumerate(seen):
+        snapshot = read(folder / f"epoch-{epoch:03d}.bin")
+        assert snapshot.index_to_key == oracle.wv.index_to_key
+        assert np.array_equal(snapshot.vectors, expected), epoch
+    assert not np.array_equal(seen[0], seen[1])  # the start is not the trained model
+    assert np.array_equal(read(folder / "epoch-003.bin").vectors, read(path).vectors)
+
+
+def test_a_trained_model_answers_at_once(trained):
+    path, _ = trained
+    oracle = gensim_model().wv
+    result = invoke(["-m", str(path), "neighbors", "police", "-n", "3"])
+    assert result.exit_code == 0, result.stderr
+    assert "converting" not in result.stderr  # train converted it already
+    rows = tsv(result.stdout)
+    expected = oracle.most_similar("police", topn=3)
+    assert [r["word"] for r in rows] == [w for w, _ in expected]
+    assert all(abs(float(r["similarity"]) - s) < 1e-6 for r, (_, s) in zip(rows, expected))
+
+
+def test_similar_by_epoch_reads_every_snapshot(trained):
+    path, _ = trained
+    result = invoke(["-m", str(path), "similar", "police", "officers", "fire", "--epochs"])
+    assert result.exit_code == 0, result.stderr
+    assert "converting" not in result.stderr
+    rows = tsv(result.stdout)
+    assert [int(r["epoch"]) for r in rows] == [e for e in range(4) for _ in range(3)]
+    for r in rows:
+        kv = read(path.parent / "lee.bin.epochs" / f"epoch-{int(r['epoch']):03d}.bin")
+        assert abs(float(r["similarity"]) - float(kv.similarity(r["word1"], r["word2"]))) < 1e-6
+    asked = ["-m", str(path), "similar", "police", "fire", "--epochs", "-f", "json"]
+    as_json = json.loads(invoke(asked).stdout)
+    assert [r["epoch"] for r in as_json] == [0, 1, 2, 3] and as_json[0]["model"]["name"] == str(path)
+
+
+def test_plot_by_epoch_as_gif_grid_and_terminal(trained, tmp_path):
+    from PIL import Image
+
+    from vecq.cli.env import Env
+
+    path, _ = trained
+    words = ["police", "officers", "fire", "government"]
+    gif = tmp_path / "frames.gif"
+    result = invoke(["-m", str(path), "plot", *words, "--epochs", "-o", str(gif)])
+    assert result.exit_code == 0, result.stderr
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.n_frames == 4
+    grid = tmp_path / "frames.png"
+    assert invoke(["-m", str(path), "plot", *words, "--epochs", "-o", str(grid)]).exit_code == 0
+    with Image.open(grid) as im:
+        assert im.format == "PNG"
+    tty = Env(stdout_isatty=True, stderr_isatty=False, color=False)
+    shown = invoke(["-m", str(path), "plot", *words, "--epochs"], obj=tty, env={"COLUMNS": "110"})
+    assert shown.exit_code == 0, shown.stderr
+    assert all(f"epoch {e}" in shown.stdout for e in range(4))
+    assert shown.stdout.count("● police") == 4
+
+
+def test_the_epochs_share_the_trained_models_axes():
+    """The last frame is the trained words' own PCA; earlier frames move on the same axes."""
+    from vecq.core.projection import across_epochs, project
+
+    rng = np.random.default_rng(3)
+    last = rng.normal(size=(6, 10)) + 5.0  # a common direction, as word2vec's vectors have
+    frames = across_epochs([rng.normal(size=(6, 10)), last])
+    unit = last / np.linalg.norm(last, axis=1, keepdims=True)
+    expected = project(unit)
+    for k in range(2):  # a principal axis is known up to its sign
+        assert np.allclose(np.abs(frames[1][:, k]), np.abs(expected[:, k]))
+    assert frames[0].shape == (6, 2)
+
+
+def test_preprocess_and_standard_input_give_gensims_model(tmp_path):
+    out = tmp_path / "m.txt"
+    with open(LEE, "rb") as f:
+        result = invoke(["train", "-", "-o", str(out), *SMALL, "--preprocess"], input=f.read())
+    assert result.exit_code == 0, result.stderr
+    ours = KeyedVectors.load_word2vec_format(str(out))
+    with open(LEE, encoding="utf-8") as f:
+        sentences = [simple_preprocess(line) for line in f]
+    oracle = gensim_model(sentences=sentences).wv
+    assert ours.index_to_key == oracle.index_to_key
+    assert np.allclose(ours.vectors, oracle.vectors, atol=1e-6)  # text: six decimals
+
+
+def test_a_folder_is_its_files_in_name_order(tmp_path):
+    lines = Path(LEE).read_text(encoding="utf-8").splitlines(keepends=True)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "b.txt").write_text("".join(lines[150:]), encoding="utf-8")
+    (folder / "a.txt").write_text("".join(lines[:150]), encoding="utf-8")
+    assert invoke(["train", str(folder), "-o", str(tmp_path / "m.bin"), *SMALL]).exit_code == 0
+    assert np.array_equal(read(tmp_path / "m.bin").vectors, gensim_model().wv.vectors)
+
+
+@pytest.mark.slow
+def test_fasttext_is_gensims_and_keeps_its_subwords(tmp_path):
+    from gensim.models.fasttext import load_facebook_vectors
+
+    out = tmp_path / "ft.bin"
+    result = invoke(["train", LEE, "-o", str(out), "--fasttext", *SMALL, "--snapshots"])
+    assert result.exit_code == 0, result.stderr
+    oracle = gensim_model(FastText).wv
+    ours = load_facebook_vectors(str(out))
+    assert ours.index_to_key == oracle.index_to_key
+    assert np.array_equal(ours.vectors_ngrams, oracle.vectors_ngrams)
+    assert np.allclose(ours.vectors, oracle.vectors, atol=1e-6)
+    last = read(tmp_path / "ft.bin.epochs" / "epoch-003.bin")
+    assert np.array_equal(last.vectors, oracle.vectors)  # the snapshot is the adjusted vectors
+    unseen = invoke(["-m", str(out), "similar", "policemen", "police", "-f", "json"])
+    assert unseen.exit_code == 0, unseen.stderr
+    record = json.loads(unseen.stdout)[0]
+    assert "policemen" not in oracle.key_to_index
+    assert math.isclose(record["similarity"], float(oracle.similarity("policemen", "police")), abs_tol=1e-5)
+
+
+def test_retraining_without_snapshots_removes_the_old_ones(tmp_path):
+    out = tmp_path / "m.bin"
+    assert invoke(["train", LEE, "-o", str(out), *SMALL, "--snapshots"]).exit_code == 0
+    assert (tmp_path / "m.bin.epochs").is_dir()
+    assert invoke(["train", LEE, "-o", str(out), *SMALL]).exit_code == 0
+    assert not (tmp_path / "m.bin.epochs").exists()
+    missing = invoke(["-m", str(out), "similar", "police", "fire", "--epochs"])
+    assert missing.exit_code == 2 and "no snapshots" in missing.stderr and "--snapshots" in missing.stderr
+
+
+def test_a_folder_in_the_way_is_never_removed(tmp_path):
+    (tmp_path / "m.bin.epochs").mkdir()
+    (tmp_path / "m.bin.epochs" / "mine.txt").write_text("keep me")
+    result = invoke(["train", LEE, "-o", str(tmp_path / "m.bin"), *SMALL])
+    assert result.exit_code == 2 and "not vecq's snapshots" in result.stderr
+    assert (tmp_path / "m.bin.epochs" / "mine.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    "corpus, args, words",
+    [
+        (b"good line\n\xff\xfe bad line\n", [], ["line 2 is not UTF-8", "iconv"]),
+        (b"too few words here\n", ["--min-count", "50"], ["--min-count"]),
+        (None, [], ["no such file or folder", "text8"]),
+        (b"a b c\n", ["--fasttext"], [".bin"]),
+    ],
+)
+def test_bad_corpora_and_options_are_one_line(tmp_path, corpus, args, words):
+    source = tmp_path / "corpus.txt"
+    if corpus is not None:
+        source.write_bytes(corpus)
+    out = "m.txt" if "--fasttext" in args else "m.bin"
+    result = invoke(["train", str(source), "-o", str(tmp_path / out), "--min-count", "1", *args])
+    assert result.exit_code == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert all(w in result.stderr for w in words), result.stderr
+    assert not (tmp_path / out).exists()
