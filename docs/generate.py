@@ -67,11 +67,23 @@ def run_block(body: str, cwd: str, env: dict) -> str:
     return "".join(out)
 
 
-def render(path: Path, cache: str) -> str:
+IMAGE = re.compile(r"!\[[^\]]*\]\(([\w.-]+\.(?:png|gif))\)")
+
+
+def render(path: Path, cache: str, images: bool = False) -> str:
+    """The file with every example's real output; ``images``: the pictures it shows (``![..](NAME)``)
+    that its examples wrote are copied beside it (pixels differ by machine: --check never compares)."""
+    import shutil
+
     text = path.read_text()
     env = environment(cache)
     with tempfile.TemporaryDirectory() as cwd:
-        return BLOCK.sub(lambda m: "```console\n" + run_block(m.group(1), cwd, env) + "```\n", text)
+        out = BLOCK.sub(lambda m: "```console\n" + run_block(m.group(1), cwd, env) + "```\n", text)
+        for name in IMAGE.findall(text) if images else ():
+            if (Path(cwd) / name).is_file():
+                shutil.copyfile(Path(cwd) / name, path.parent / name)
+                print(f"wrote {path.parent / name}", file=sys.stderr)
+    return out
 
 
 # A score or a value in the prose (a measured time or size, "0.082 s", is a benchmark's, not an example's).
@@ -203,7 +215,7 @@ def main() -> int:
         cache = args.cache or tmp
         targets = {DOCS / name: None for name in CHECKED}
         for path in targets:
-            targets[path] = render(path, cache)
+            targets[path] = render(path, cache, images=not args.check)
         claims = [f"{path.name}: {p}" for path in list(targets) for p in unsupported_claims(targets[path])]
         targets[DOCS / "reference.md"] = reference()
         targets.update(screenshots(cache))

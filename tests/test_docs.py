@@ -34,7 +34,7 @@ def test_every_command_is_in_the_guide_and_the_reference():
         assert f"## vecq {' '.join(path)}\n" in reference, path
 
 
-@pytest.mark.parametrize("image", ["words.png", "screenshots/explorer.png"])
+@pytest.mark.parametrize("image", ["words.png", "epochs.png", "screenshots/explorer.png"])
 def test_the_guide_images_are_committed(image):
     data = (DOCS / image).read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000

@@ -120,3 +120,40 @@ def test_download_of_the_offline_glove_says_it_is_installed():
     assert (
         result.exit_code == 0 and "installed offline" in result.stderr and "pip install" not in result.stderr
     )
+
+
+@pytest.mark.slow
+def test_text8_is_downloaded_by_name_and_trained_on(tmp_path, monkeypatch):
+    """`vecq train text8`: gensim's downloader fetches the corpus from the mirror (its checksum
+    checked); the model is gensim's Word2Vec on gensim's Text8Corpus of the same file."""
+    from gensim.models import KeyedVectors, Word2Vec
+    from gensim.models.word2vec import Text8Corpus
+    from gensim.test.utils import datapath
+
+    root = tmp_path / "mirror"
+    (root / "text8").mkdir(parents=True)
+    words = Path(datapath("lee_background.cor")).read_text(encoding="utf-8").lower().split()
+    data = gzip.compress(" ".join(words).encode())  # text8's shape: one line, no punctuation kept apart
+    (root / "text8" / "text8.gz").write_bytes(data)
+    (root / "text8" / "__init__.py").write_text("raise SystemExit('vecq must never run this')\n")
+    entry = {"file_name": "text8.gz", "parts": 1, "checksum": hashlib.md5(data).hexdigest()}
+    (root / "list.json").write_text(json.dumps({"corpora": {"text8": entry}, "models": {}}))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("VECQ_GENSIM_DATA_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        data_dir = tmp_path / "gensim-data"
+        monkeypatch.setenv("GENSIM_DATA_DIR", str(data_dir))
+        out = tmp_path / "text8.bin"
+        args = ["train", "text8", "-o", str(out), "--epochs", "2", "--dimensions", "16"]
+        result = CliRunner().invoke(cli, args)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.exit_code == 0, result.stderr
+    downloaded = data_dir / "text8" / "text8.gz"
+    assert downloaded.read_bytes() == data
+    oracle = Word2Vec(Text8Corpus(str(downloaded)), vector_size=16, epochs=2, workers=1, seed=1)
+    ours = KeyedVectors.load_word2vec_format(str(out), binary=True)
+    assert ours.index_to_key == oracle.wv.index_to_key
+    assert np.array_equal(ours.vectors, oracle.wv.vectors)

@@ -149,6 +149,11 @@ def test_preprocess_and_standard_input_give_gensims_model(tmp_path):
     assert np.allclose(ours.vectors, oracle.vectors, atol=1e-6)  # text: six decimals
 
 
+def test_lee_names_gensims_own_corpus(tmp_path):
+    assert invoke(["train", "lee", "-o", str(tmp_path / "m.bin"), *SMALL]).exit_code == 0
+    assert np.array_equal(read(tmp_path / "m.bin").vectors, gensim_model().wv.vectors)
+
+
 def test_a_folder_is_its_files_in_name_order(tmp_path):
     lines = Path(LEE).read_text(encoding="utf-8").splitlines(keepends=True)
     folder = tmp_path / "corpus"
@@ -203,7 +208,7 @@ def test_a_folder_in_the_way_is_never_removed(tmp_path):
     [
         (b"good line\n\xff\xfe bad line\n", [], ["line 2 is not UTF-8", "iconv"]),
         (b"too few words here\n", ["--min-count", "50"], ["--min-count"]),
-        (None, [], ["no such file or folder", "text8"]),
+        (None, [], ["no such file or folder", "lee", "text8"]),
         (b"a b c\n", ["--fasttext"], [".bin"]),
     ],
 )

@@ -81,22 +81,24 @@ class Session:
             self.model_spec = spec
         return open_with(self.options(), reporter=reporter_for(self.env), warn=self.warn, root=root)
 
-    def epoch_models(self, quiet: bool = False) -> list[tuple[int, Model]]:
-        """(epoch, model) of each snapshot of the --model that ``vecq train --snapshots`` wrote, from
-        the random start (0) on; ``quiet``: their first conversion into the cache is not noted."""
+    def epoch_models(self, trained: str | None = None, quiet: bool = False) -> list[tuple[int, Model]]:
+        """(epoch, model) of each snapshot of the model ``vecq train --snapshots`` wrote (``trained``,
+        or the --model), from the random start (0) on; ``quiet``: their first conversion into the
+        cache is not noted."""
         from dataclasses import replace
 
         from ..opening import open_with
         from ..sources.training import snapshot_files
         from .progress_bars import reporter_for
 
-        if not self.model_spec or not os.path.isfile(self.model_spec):
+        trained = trained or self.model_spec
+        if not trained or not os.path.isfile(trained):
             raise UsageError("--epochs needs -m MODEL, a file written by vecq train --snapshots")
         warn = (lambda _: None) if quiet else self.warn
         reporter = reporter_for(self.env)
         return [
             (epoch, open_with(replace(self.options(), spec=str(path)), reporter=reporter, warn=warn))
-            for epoch, path in snapshot_files(self.model_spec)
+            for epoch, path in snapshot_files(trained)
         ]
 
     def single_blas_thread_for_one_approx_answer(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import click
 
@@ -71,13 +72,15 @@ def train(
 
     \b
     CORPUS is a text file (one sentence or document a line, .gz and .bz2 read
-    through), a folder of them, - for standard input, or text8 (gensim-data's
-    corpus, downloaded). The vectors start random and move a little with each
+    through), a folder of them, - for standard input, lee (gensim's own test
+    corpus: 300 news stories, installed with gensim) or text8 (gensim-data's
+    100 MB of Wikipedia, downloaded). The vectors start random and move a little with each
     epoch; --snapshots keeps each step so that `vecq plot ... -m MODEL --epochs`
     can show the words finding their places. The model is converted into the
     cache at once: `vecq -m MODEL neighbors WORD` answers straight away.
     With --workers 1 and a seed, the same command gives the same vectors (gensim's).
     """
+    from ..opening import open_with
     from ..sources import training
     from .progress_bars import reporter_for
 
@@ -98,9 +101,10 @@ def train(
     if output == "-":
         return
     words = len(model.wv)
-    session.open(os.path.abspath(output))  # converted now, so the first question is fast
+    # Converted now, so the first question is fast (quietly: this line says so).
+    open_with(replace(session.options(), spec=os.path.abspath(output)))
     if snapshots:
-        session.epoch_models(quiet=True)
+        session.epoch_models(output, quiet=True)
     kept = f", snapshots in {training.snapshots_folder(output)}" if snapshots else ""
     what = f"{words:,} words x {dimensions} ({settings.algorithm}, {epochs} epochs)"
-    session.warn(f"wrote {output}: {what}{kept}")
+    session.warn(f"wrote {output}: {what}, converted into the cache{kept}")

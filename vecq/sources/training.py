@@ -36,6 +36,8 @@ from . import export
 ALGORITHMS = ("word2vec", "fasttext")
 # gensim-data's corpora vecq downloads by name: (file size in bytes of the .gz, description).
 CORPORA = {"text8": (33182058, "the first 100 MB of English Wikipedia, cleaned (Matt Mahoney)")}
+# Corpora installed with gensim (gensim.test.utils.datapath), by a short name: no download.
+BUNDLED = {"lee": "lee_background.cor"}  # 300 Australian news stories, 60,000 words
 SNAPSHOTS_SUFFIX = ".epochs"
 MARKER = "snapshots.json"
 MAX_SENTENCE = 10_000  # gensim's MAX_WORDS_IN_BATCH: its Cython routines take no longer sentence
@@ -113,7 +115,8 @@ def _simple(text: str) -> list[str]:
 @contextlib.contextmanager
 def corpus(source: str, preprocess: bool, reporter: Reporter = NULL_REPORTER) -> Iterator[Any]:
     """The sentences of ``source``: a text file, a folder of them, ``-`` (standard input, kept in a
-    temporary file for the passes training makes) or a gensim-data corpus by name (downloaded)."""
+    temporary file for the passes training makes), a corpus installed with gensim by its short name
+    (``lee``) or a gensim-data corpus by name (``text8``, downloaded)."""
     import sys
 
     if source == STDOUT:
@@ -135,6 +138,10 @@ def corpus(source: str, preprocess: bool, reporter: Reporter = NULL_REPORTER) ->
         if not os.access(path, os.R_OK):
             raise CorpusError(f"cannot read {source}: permission denied")
         yield Sentences([source], None, preprocess)
+    elif source in BUNDLED:
+        from gensim.test.utils import datapath
+
+        yield Sentences([datapath(BUNDLED[source])], None, preprocess)
     elif source in CORPORA:
         from gensim.models.word2vec import Text8Corpus
 
@@ -144,8 +151,8 @@ def corpus(source: str, preprocess: bool, reporter: Reporter = NULL_REPORTER) ->
         yield Text8Corpus(found) if not preprocess else Sentences([found], None, True)
     else:
         raise CorpusError(
-            f"{source}: no such file or folder, and not a gensim-data corpus ({', '.join(CORPORA)}); "
-            "give a text file, a folder, - for standard input, or text8"
+            f"{source}: no such file or folder, nor a corpus vecq knows ({', '.join([*BUNDLED, *CORPORA])}); "
+            "give a text file, a folder, - for standard input, lee (installed with gensim) or text8"
         )
 
 
