@@ -9,7 +9,9 @@ written by one example is there for the next), with the offline GloVe model as V
 Every command must succeed (bash with pipefail, so a pipe cannot hide a failure) unless the example
 shows its exit code itself (`; echo "exit code $?"`). A value the prose beside an example states (a
 number with three decimals or more) must be what the example before or after it printed, or this
-fails. docs/reference.md is every command's --help, generated. docs/screenshots/*.svg are what an
+fails, and so must a claim of order the prose makes in words ("`cat` is nearer `dog` than
+`kitten`", "`kitten` is not in `cat`'s top 5": ``false_claims``). docs/reference.md is every
+command's --help, generated. docs/screenshots/*.svg are what an
 80-column colour terminal shows for a few commands (rich records the console and writes the SVG), so
 the README's pictures are true too.
 """
@@ -17,6 +19,7 @@ the README's pictures are true too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import re
@@ -104,6 +107,72 @@ def unsupported_claims(text: str) -> list[str]:
             if value not in beside:
                 line = prose.strip().splitlines()[0][:70] if prose.strip() else ""
                 problems.append(f"{value} is claimed beside an example that does not print it ({line}...)")
+    return problems
+
+
+# Claims of order the prose makes in words, checked against the examples beside it:
+# "`A` is nearer `B` than `C`" (A's similarity to B above A's to C), "`X` is in `Y`'s top K" (and
+# "is not in"), the top K of `vecq neighbors Y`.
+NEARER = re.compile(r"`([^`]+)` is nearer `([^`]+)` than `([^`]+)`")
+TOP = re.compile(r"`([^`]+)` is (not )?in `([^`]+)`'s top (\d+)")
+
+
+def shown_scores(output: str) -> tuple[dict, dict]:
+    """What examples printed: ({(a, b): similarity} from pairs, neighbour lists and matrices, both
+    ways; {query: [neighbours in rank order]})."""
+    pairs: dict = {}
+    ranked: dict = {}
+    header: list[str] = []
+    labels: list[str] = []
+    for line in output.splitlines():
+        if line.startswith("$ "):  # the next command's output
+            header, labels = [], []
+        elif line.startswith("┃"):  # a matrix drawn as a table: its column labels
+            labels = [c.strip() for c in line.strip("┃").split("┃")][1:]
+        elif line.startswith("│") and labels:
+            cells = [c.strip() for c in line.strip("│").split("│")]
+            for label, cell in zip(labels, cells[1:]):
+                with contextlib.suppress(ValueError, IndexError):  # a table of other things
+                    pairs[(cells[0], label)] = float(cell.split()[0])
+        elif "\t" in line and "similarity" in line.split("\t"):
+            header = line.split("\t")
+        elif "\t" in line and header:
+            row = dict(zip(header, line.split("\t")))
+            a, b = (
+                (row.get("word1"), row.get("word2"))
+                if "word1" in row
+                else (row.get("query"), row.get("word"))
+            )
+            if a and b and "similarity" in row:
+                with contextlib.suppress(ValueError):
+                    pairs[(a, b)] = pairs[(b, a)] = float(row["similarity"])
+            if "query" in row and "rank" in row:
+                ranked.setdefault(row["query"], []).append(row["word"])
+    return pairs, ranked
+
+
+def false_claims(text: str) -> list[str]:
+    """Claims of order in the prose (``NEARER``, ``TOP``) that the examples before and after it
+    contradict, or do not show."""
+    parts = BLOCK.split(text)
+    problems = []
+    for i in range(0, len(parts), 2):
+        pairs, ranked = shown_scores(" \n".join(parts[j] for j in (i - 1, i + 1) if 0 <= j < len(parts)))
+        prose = " ".join(parts[i].split())
+        for a, b, c in NEARER.findall(prose):
+            if (a, b) not in pairs or (a, c) not in pairs:
+                problems.append(f"'{a} is nearer {b} than {c}': the examples beside it do not show both")
+            elif not pairs[(a, b)] > pairs[(a, c)]:
+                problems.append(
+                    f"'{a} is nearer {b} than {c}' is false: {pairs[(a, b)]} against {pairs[(a, c)]}"
+                )
+        for x, negated, y, k in TOP.findall(prose):
+            if y not in ranked or len(ranked[y]) < int(k):
+                problems.append(f"'{x} is {negated}in {y}'s top {k}': no example beside it lists them")
+            elif (x in ranked[y][: int(k)]) == bool(negated):
+                problems.append(
+                    f"'{x} is {negated}in {y}'s top {k}' is false: {' '.join(ranked[y][: int(k)])}"
+                )
     return problems
 
 
@@ -216,7 +285,11 @@ def main() -> int:
         targets = {DOCS / name: None for name in CHECKED}
         for path in targets:
             targets[path] = render(path, cache, images=not args.check)
-        claims = [f"{path.name}: {p}" for path in list(targets) for p in unsupported_claims(targets[path])]
+        claims = [
+            f"{path.name}: {p}"
+            for path in list(targets)
+            for p in [*unsupported_claims(targets[path]), *false_claims(targets[path])]
+        ]
         targets[DOCS / "reference.md"] = reference()
         targets.update(screenshots(cache))
         if not args.check and explorer_screenshot(cache):

@@ -65,3 +65,28 @@ def test_a_value_claimed_beside_an_example_must_be_what_it_printed():
     assert unsupported_claims(block + "\nThat was 0.921801; it takes 0.082 s.\n") == []
     for name in ("guide.md", "tutorial.md"):  # the committed docs hold no stale claim
         assert unsupported_claims((DOCS / name).read_text()) == [], name
+
+
+def test_a_claim_of_order_must_be_what_the_examples_show():
+    sys.path.insert(0, str(DOCS))
+    from generate import false_claims
+
+    block = (
+        "```console\n$ vecq neighbors cat -n 3\nquery\trank\tword\tsimilarity\n"
+        "cat\t1\tdog\t0.921801\ncat\t2\trabbit\t0.848782\ncat\t3\tmonkey\t0.804108\n```\n"
+    )
+    assert false_claims("`cat` is nearer `dog` than `rabbit`.\n\n" + block) == []
+    assert false_claims("`cat` is nearer `rabbit` than `dog`.\n\n" + block) != []
+    assert false_claims("`cat` is nearer `dog` than `kitten`.\n\n" + block) != []  # not shown
+    assert false_claims(block + "\n`rabbit` is in `cat`'s top 2, `kitten` is not in `cat`'s top 3.\n") == []
+    assert false_claims(block + "\n`monkey` is in `cat`'s top 2.\n") != []
+    assert false_claims(block + "\n`dog` is not in `cat`'s top 3.\n") != []
+    assert false_claims(block + "\n`dog` is in `cat`'s top 5.\n") != []  # only 3 shown
+    matrix = (
+        "```console\n$ vecq similar cat kitten puppy -f table\n┃        ┃ cat ┃ kitten ┃ puppy ┃\n"
+        "│ cat │ 1.000000 │ 0.638631 ▓ │ 0.762560 ▓ │\n```\n"
+    )
+    assert false_claims(matrix + "\n`cat` is nearer `puppy` than `kitten`.\n") == []
+    assert false_claims(matrix + "\n`cat` is nearer `kitten` than `puppy`.\n") != []
+    for name in ("guide.md", "tutorial.md"):  # the committed docs hold no false claim
+        assert false_claims((DOCS / name).read_text()) == [], name

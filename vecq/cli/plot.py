@@ -14,7 +14,7 @@ import numpy as np
 
 from ..cache.files import STDOUT, output_file
 from ..core.model import Model
-from ..core.projection import points
+from ..core.projection import Placed, points
 from ..core.words import Match
 from ..errors import UsageError, VecqError
 
@@ -42,13 +42,18 @@ def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 
     """The same picture on the terminal: a character grid, words in one colour, neighbours in a
     second (without colour: ● for a word asked for, · for a neighbour)."""
     from rich.panel import Panel
+    from rich.text import Text
 
-    labels, _, main, xy = points(model, matches, neighbors)
+    placed = points(model, matches, neighbors)
+    labels, main, xy = placed.labels, placed.asked, placed.xy
     width = max(30, min(console.width, 100) - 4)
     height = max(10, min(18, width // 4))
     picture = _grid(labels, main, xy, width, height, xy.min(axis=0), xy.max(axis=0), _coloured(console))
     title = f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)"
-    console.print(Panel(picture, title=title, expand=False))
+    x_share, y_share = placed.explained
+    axes = f"across: PC 1, {x_share:.0%} of the spread; up: PC 2, {y_share:.0%}"
+    console.print(Panel(picture, title=title, subtitle=axes, expand=False))
+    console.print(Text(caption(placed), style="dim" if _coloured(console) else ""))
 
 
 def draw_epochs_terminal(frames: list[tuple[int, np.ndarray]], labels: list[str], name: str, console) -> None:
@@ -118,26 +123,84 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> 
     """The PCA scatter of ``matches`` (and each one's ``neighbors`` nearest words) written to ``path``."""
     kind = image_format(path)
     plt = _pyplot()
-    labels, groups, asked, xy = points(model, matches, neighbors)
-    fig, ax = plt.subplots(figsize=(7, 5.5), dpi=120)
+    placed = points(model, matches, neighbors)
+    xy, (x_share, y_share) = placed.xy, placed.explained
+    fig, ax = plt.subplots(figsize=(7, 6), dpi=120)
     cmap = plt.get_cmap("tab10")
-    for i, (label, g) in enumerate(zip(labels, groups)):
-        main = asked[i]
+    for i, g in enumerate(placed.groups):
+        main = placed.asked[i]
         colour = cmap(g % 10) if neighbors else cmap(0)
         ax.scatter(xy[i, 0], xy[i, 1], color=colour, s=60 if main else 25, alpha=1 if main else 0.7)
-        ax.annotate(label, xy[i], xytext=(4, 4), textcoords="offset points", fontsize=11 if main else 9)
     ax.set_title(f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)")
-    ax.set_xlabel("PC 1")
-    ax.set_ylabel("PC 2")
+    ax.set_xlabel(f"PC 1: {x_share:.0%} of the spread")
+    ax.set_ylabel(f"PC 2: {y_share:.0%} of the spread")
+    ax.set_aspect("equal", adjustable="datalim")  # one unit is as long across as up: distances are true
     ax.grid(alpha=0.3)
     ax.margins(0.15)  # room for the labels at the edges
-    fig.tight_layout()
+    fig.text(0.5, 0.01, caption(placed), ha="center", va="bottom", fontsize=8, wrap=True)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    place_labels(fig, ax, xy, placed.labels, [11 if a else 9 for a in placed.asked])
     try:
         with output_file(path) as f:
             fig.savefig(f, format=kind)
     finally:
         plt.close(fig)
     return path
+
+
+def caption(placed: Placed) -> str:
+    """One line under a picture saying what its axes are."""
+    x_share, y_share = placed.explained
+    asked = sum(placed.asked)
+    what = (
+        f"the {asked} words asked for"
+        if placed.fitted < len(placed.labels)
+        else f"these {placed.fitted} words"
+    )
+    line = (
+        f"PCA of the unit vectors: the two directions along which {what} differ most; together they keep "
+        f"{x_share + y_share:.0%} of their spread"
+    )
+    if placed.fitted < len(placed.labels):
+        line += "; the neighbours are placed on the same axes"
+    return line
+
+
+# Where a label may go around its point, in order of preference: (dx, dy) in points, alignment.
+LABEL_PLACES = [
+    (dx * k, dy * k, "left" if dx > 0 else "right" if dx < 0 else "center", "bottom" if dy > 0 else "top")
+    for k in (1, 2.6)
+    for dx, dy in ((5, 5), (5, -5), (-5, 5), (-5, -5), (0, 8), (0, -8))
+]
+
+
+def place_labels(fig, ax, xy: np.ndarray, labels: list[str], sizes: list[int]) -> list:
+    """Each label beside its point where it covers no point and no label placed before it (the
+    bigger first); where every place is taken, the first. The boxes of the labels, in display units."""
+    from matplotlib.transforms import Bbox
+
+    renderer = fig.canvas.get_renderer()
+    radius = 4 * fig.dpi / 72  # a marker's half width, in display units
+    centres = ax.transData.transform(xy)
+    markers = [Bbox.from_extents(x - radius, y - radius, x + radius, y + radius) for x, y in centres]
+    boxes: list = []
+    for i in sorted(range(len(labels)), key=lambda i: -sizes[i]):
+        for dx, dy, ha, va in LABEL_PLACES:
+            text = ax.annotate(
+                labels[i], xy[i], xytext=(dx, dy), textcoords="offset points", fontsize=sizes[i], ha=ha, va=va
+            )
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(b) for b in [*boxes, *markers]):
+                break
+            text.remove()
+        else:
+            dx, dy, ha, va = LABEL_PLACES[0]
+            text = ax.annotate(
+                labels[i], xy[i], xytext=(dx, dy), textcoords="offset points", fontsize=sizes[i], ha=ha, va=va
+            )
+            box = text.get_window_extent(renderer)
+        boxes.append(box)
+    return boxes
 
 
 def _pyplot():

@@ -70,14 +70,27 @@ def refuse_nan(ctx: click.Context, param: click.Parameter, value: float | None) 
 @click.argument("words", nargs=-1, shell_complete=complete_words)
 @batch_options
 @epochs_option("The similarity after each epoch of a model trained with vecq train --snapshots.")
+@click.option(
+    "--one-hot",
+    is_flag=True,
+    help="Compare the words' one-hot vectors instead (a 1 at the word's id): 1 for a word with itself, "
+    "0 for any two others.",
+)
 @output_options
 def similar(
-    session: Session, words: tuple[str, ...], input_file: str | None, strict: bool, epochs: bool
+    session: Session,
+    words: tuple[str, ...],
+    input_file: str | None,
+    strict: bool,
+    epochs: bool,
+    one_hot: bool,
 ) -> int | None:
     """Cosine similarity of two words; the pairwise matrix of three or more; or pairs read from '-'."""
     if epochs:
         similar_by_epoch(session, words)
         return None
+    if one_hot and (len(words) < 2 or "-" in words):
+        raise click.UsageError("--one-hot compares two or more words given as arguments")
     source = batch_source(words, input_file)
     if source is not None:
         from ..core.queries import SimilarQuery
@@ -85,23 +98,23 @@ def similar(
         return session.stream(SimilarQuery(), source, strict, SIMILAR_CHUNK)
     if len(words) < 2:
         raise click.UsageError("give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs)")
-    if len(words) == 2:
+    if len(words) == 2 and not one_hot:
         session.similar(*words)
         return None
+    from ..core.answers import one_hot_matrix, pair_records
+
     model = session.open()
     matches = session.lookup(model, list(words))
-    if session.format == "table":  # a person: the square matrix, rows and columns as typed
-        matrix = model.similarity_matrix(matches).tolist()
+    scores = one_hot_matrix(matches) if one_hot else model.similarity_matrix(matches)
+    if session.format == "table" and len(words) > 2:  # a person: the square matrix, rows and columns as typed
+        matrix = scores.tolist()
         keys = [f"{i}" for i in range(len(words))]
         labels = ("", *words)
-        with session.renderer(
-            ("word", *keys), "pairwise similarity", model, labels=labels, heatmap=True
-        ) as out:
+        title = "similarity of one-hot vectors" if one_hot else "pairwise similarity"
+        with session.renderer(("word", *keys), title, model, labels=labels, heatmap=True) as out:
             out.write({"word": w, **dict(zip(keys, row))} for w, row in zip(words, matrix))
     else:  # a pipeline: one record per pair, each pair once, in the order typed
-        from ..core.answers import pair_records
-
-        columns, records = pair_records(model, words, matches)
+        columns, records = pair_records(model, words, matches, scores)
         with session.renderer(columns, "pairwise similarity", model) as out:
             out.write(records)
     return None
@@ -210,7 +223,23 @@ def neighbors(session: Session, query, top, restrict, threshold, by_vector, inpu
 
 @click.command()
 @click.argument("words", nargs=-1, shell_complete=complete_words)
-@click.option("--unit", is_flag=True, help="Print the unit-length vector instead of the raw one.")
+@click.option(
+    "--unit", "kind", flag_value="unit", help="Print the unit-length vector instead of the raw one."
+)
+@click.option(
+    "--one-hot",
+    "kind",
+    flag_value="one-hot",
+    help="Print each word's one-hot vector instead: as many dimensions as words, a 1 at its id "
+    "(written sparse, ID:1).",
+)
+@click.option(
+    "--as-product",
+    "kind",
+    flag_value="product",
+    help="Compute each vector as its one-hot vector times the whole matrix (the embedding layer's "
+    "lookup as a product): the numbers of the row itself.",
+)
 @click.option(
     "--id",
     "by_id",
@@ -227,7 +256,7 @@ def neighbors(session: Session, query, top, restrict, threshold, by_vector, inpu
 @batch_options
 @output_options
 def vector(
-    session: Session, words: tuple[str, ...], unit: bool, by_id: bool, output, input_file, strict
+    session: Session, words: tuple[str, ...], kind: str | None, by_id: bool, output, input_file, strict
 ) -> int | None:
     """The vector of each word, as stored in the model (or unit-length with --unit); '-' reads one a line.
 
@@ -242,7 +271,11 @@ def vector(
             raise click.UsageError(f"--id takes row numbers (0, 1, ...), not {bad[0]!r}")
         words = tuple(f"id:{w}" for w in words)
 
-    query = VectorQuery(unit)
+    query = VectorQuery(kind or "raw")
+    if kind == "one-hot" and output is not None:
+        raise click.UsageError(
+            "--one-hot prints the one-hot vectors sparse; -o writes dense rows: leave one out"
+        )
     source = batch_source(words, input_file)
     if output is not None:
         return _write_vectors(session, query, words, source, output)

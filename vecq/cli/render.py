@@ -203,6 +203,8 @@ class Renderer:
                 words = len(columns) - 1
                 note = f"(columns {block[1]} to {block[-1]} of {words}; -f tsv shows them in one table)"
                 console.print(Text(note, style="dim" if colour else ""), no_wrap=True, crop=True)
+        if self.heatmap and not self._started:
+            console.print(heatmap_legend(colour), no_wrap=True, crop=True)
         if left_out:
             note = f"({', '.join(left_out)} left out to fit the terminal; -f tsv shows every column)"
             console.print(
@@ -291,8 +293,33 @@ class Renderer:
                 return Text(text, style="dim" if colour else "")
             if colour:
                 return Text(text, style=f"black on {score_colour(value)}")
-            return Text(text + " " + " ░▒▓█"[min(4, max(0, int(value * 5)))])
+            return Text(text + " " + shade(value))
         return Text(text)
+
+
+SHADES = " ░▒▓█"  # a heatmap's cell without colour: one step a fifth of the way from 0 to 1
+
+
+def shade(value: float) -> str:
+    return SHADES[min(4, max(0, int(value * 5)))]
+
+
+def heatmap_legend(colour: bool):
+    """What a heatmap's shades mean, in the shades themselves."""
+    from rich.text import Text
+
+    legend = Text()
+    legend.append("shades: ", style="dim" if colour else "")
+    for value in (0.0, 0.25, 0.5, 0.75, 1.0) if colour else (0.2, 0.4, 0.6, 0.8):
+        if colour:
+            legend.append(f" {value:.2f} ", style=f"black on {score_colour(value)}")
+        else:
+            legend.append(f"{shade(value)} {value:.1f}+  ")
+    legend.append(
+        "  (dim: a word with itself)" if colour else "(blank: below 0.2)",
+        style="dim" if colour else "",
+    )
+    return legend
 
 
 def _table_width(widths: Sequence[int]) -> int:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import UnknownWordError
+import numpy as np
+
+from ..errors import QueryError, UnknownWordError
 from ..records import ModelInfo, Shape
 from .model import Model
 from .queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
@@ -19,11 +21,24 @@ ODD_COLUMNS = ("rank", "word", "similarity", "distance")
 TOKEN_COLUMNS = ("position", "text", "token", "id", "status")
 
 
+def one_hot_matrix(matches: Sequence[Match]) -> np.ndarray:
+    """The cosine similarities of the words' one-hot vectors: 1 for the same row, 0 for any other
+    two (each has a 1 where the other has a 0); a word built from subwords has none."""
+    built = [m.typed for m in matches if m.built]
+    if built:
+        raise QueryError(
+            f"{built[0]} has no row of its own (its vector is built from subwords), so no one-hot vector"
+        )
+    rows = np.array([m.row for m in matches], dtype=np.int64)
+    return (rows[:, None] == rows[None, :]).astype(np.float64)
+
+
 def pair_records(
-    model: Model, words: Sequence[str], matches: Sequence[Match]
+    model: Model, words: Sequence[str], matches: Sequence[Match], matrix: np.ndarray | None = None
 ) -> tuple[tuple[str, ...], list[dict]]:
-    """(columns, records) of every pair of several words, each pair once, in the order typed."""
-    matrix = model.similarity_matrix(matches).tolist()
+    """(columns, records) of every pair of several words, each pair once, in the order typed
+    (``matrix``: their similarities, if not the model's cosines)."""
+    matrix = (model.similarity_matrix(matches) if matrix is None else matrix).tolist()
     pairs = [(i, j) for i in range(len(words)) for j in range(i + 1, len(words))]
     records = [{"word1": words[i], "word2": words[j], "similarity": matrix[i][j]} for i, j in pairs]
     columns = columns_for(SimilarQuery(), model)

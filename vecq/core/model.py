@@ -293,6 +293,27 @@ class Model:
             rows < n, np.asarray(self.norms)[np.minimum(rows, n - 1)], norms[np.maximum(rows - n, 0)]
         )
 
+    def one_hot_product(self, row: int, block: int = 1 << 16) -> np.ndarray:
+        """The one-hot vector of ``row`` times the matrix as the file holds it (``x @ E``, the
+        embedding layer's lookup written as a product), computed block of rows by block and summed.
+
+        Invariant: equal to ``raw_vector(row)`` as numbers (0 x e is a zero and 1 x e is e, exactly,
+        in IEEE arithmetic); a -0.0 in the row comes out +0.0, as the sum of zeros makes it.
+        """
+        n = len(self)
+        if not 0 <= row < n:
+            raise QueryError(
+                f"row {row} is not in the vocabulary (0 to {n - 1}), so it has no one-hot vector"
+            )
+        out = np.zeros(self.dims, dtype=np.float32)
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            x = np.zeros(stop - start, dtype=np.float32)
+            if start <= row < stop:
+                x[row - start] = 1.0
+            out += x @ self.raw_rows(np.arange(start, stop))
+        return out
+
     def raw_vector(self, row: int) -> np.ndarray:
         """The vector as the model file holds it, bit for bit (read-only): ``raw_rows([row])[0]``,
         by the same float32 product, without its array steps (a notebook asks for many, one by one)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..errors import QueryError
@@ -10,14 +12,30 @@ from .model import Model
 from .words import Match
 
 
-def project(vectors: np.ndarray) -> np.ndarray:
-    """The first two principal components (rows centred; SVD, so no scikit-learn needed)."""
-    centred = vectors - vectors.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    out = centred @ vt[:2].T
+class Placed(NamedTuple):
+    """Words placed in two dimensions, and what the two axes keep of them."""
+
+    labels: list[str]
+    groups: list[int]  # the word asked for that each point belongs to (its own index for those)
+    asked: list[bool]  # a word asked for, or a neighbour of one
+    xy: np.ndarray  # (points, 2)
+    explained: tuple[float, float]  # the share of the fitted words' spread (variance) on each axis
+    fitted: int  # how many of the points the axes were fitted on (the first ``fitted``)
+
+
+def project(vectors: np.ndarray, fit: int | None = None) -> tuple[np.ndarray, tuple[float, float]]:
+    """The rows on the first two principal components of their first ``fit`` rows (all by default;
+    centred; SVD, so no scikit-learn needed), and the share of those rows' variance on each."""
+    fitted = vectors[: fit or len(vectors)]
+    mean = fitted.mean(axis=0)
+    _, s, vt = np.linalg.svd(fitted - mean, full_matrices=False)
+    out = (vectors - mean) @ vt[:2].T
     if out.shape[1] < 2:
         out = np.hstack([out, np.zeros((out.shape[0], 2 - out.shape[1]))])
-    return out
+    total = float((s**2).sum())
+    shares = [float(v**2) / total if total > 0 else 0.0 for v in s[:2]]
+    shares += [0.0] * (2 - len(shares))
+    return out, (shares[0], shares[1])
 
 
 def across_epochs(frames: list[np.ndarray]) -> list[np.ndarray]:
@@ -43,11 +61,10 @@ def across_epochs(frames: list[np.ndarray]) -> list[np.ndarray]:
     return [(u - mean) @ axes for u in unit]
 
 
-def points(
-    model: Model, matches: list[Match], neighbors: int = 0
-) -> tuple[list[str], list[int], list[bool], np.ndarray]:
-    """(labels, groups, whether each is a word asked for, 2-D coordinates) of the words and their
-    ``neighbors`` nearest words."""
+def points(model: Model, matches: list[Match], neighbors: int = 0) -> Placed:
+    """The words and their ``neighbors`` nearest words placed in 2-D. The axes are fitted on the
+    words asked for when there are three or more, so that adding neighbours keeps their layout (the
+    neighbours are placed on the same axes); on every point otherwise."""
     labels: list[str] = []
     groups: list[int] = []
     main: list[bool] = []
@@ -69,4 +86,6 @@ def points(
                 rows.append(row)
     if len(rows) < 2:
         raise QueryError("give at least two words (or -n K, their neighbours) to plot")
-    return labels, groups, main, project(np.asarray(model.gather(rows), dtype=np.float64))
+    fitted = len(matches) if len(matches) >= 3 else len(rows)
+    xy, explained = project(np.asarray(model.gather(rows), dtype=np.float64), fitted)
+    return Placed(labels, groups, main, xy, explained, fitted)

@@ -250,13 +250,16 @@ def parse_vector(text: str) -> list[float]:
 
 
 class VectorQuery(Query):
-    """A word's vector: as stored in the model, or unit-length."""
+    """A word's vector: as stored in the model (``raw``), unit-length (``unit``), as the one-hot
+    vector times the matrix (``product``: the same numbers, by the lookup's other definition), or
+    the one-hot vector itself (``one-hot``, sparse: ``ID:1``, every other of ``dimensions`` 0)."""
 
     inputs = ("word",)
-    columns = ("word", "vector")
+    KINDS = ("raw", "unit", "product", "one-hot")
 
-    def __init__(self, unit: bool = False):
-        self.unit = unit
+    def __init__(self, kind: str = "raw"):
+        self.kind = kind
+        self.columns = ("word", "id", "dimensions", "one_hot") if kind == "one-hot" else ("word", "vector")
 
     def parse(self, line: str) -> list[str]:
         return [line.strip()]
@@ -265,8 +268,23 @@ class VectorQuery(Query):
         matches = find_words(model, [w for (w,) in items], suggest)
         out = [Outcome() for _ in items]
         for (typed,), m, outcome in zip(items, matches, out):
-            if outcome.check([m]) and isinstance(m, Match):
-                values = model.gather([m.row])[0] if self.unit else model.raw_vector(m.row)
+            if not (outcome.check([m]) and isinstance(m, Match)):
+                continue
+            if self.kind in ("one-hot", "product") and m.built:
+                outcome.error = QueryError(
+                    f"{typed} has no row of its own (its vector is built from subwords), so no one-hot vector"
+                )
+            elif self.kind == "one-hot":
+                outcome.records.append(
+                    {"word": typed, "id": m.row, "dimensions": len(model), "one_hot": f"{m.row}:1"}
+                )
+            else:
+                if self.kind == "unit":
+                    values = model.gather([m.row])[0]
+                elif self.kind == "product":
+                    values = model.one_hot_product(m.row)
+                else:
+                    values = model.raw_vector(m.row)
                 outcome.records.append(
                     {"word": typed, "vector": np.asarray(values, dtype=np.float64).tolist()}
                 )

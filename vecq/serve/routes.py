@@ -225,7 +225,7 @@ async def vector(served: Served, model: Model, p: dict) -> Records:
         if bad:
             raise BadRequest(f"with id, words are row numbers (0, 1, ...), not {bad[0][:40]!r}")
         words = [f"id:{w}" for w in words]
-    query = VectorQuery(p["unit"])
+    query = VectorQuery("unit" if p["unit"] else "raw")
     return columns_for(query, model), await _all(model, query, [[w] for w in words]), model.info
 
 
@@ -260,7 +260,7 @@ async def models(served: Served, model: Model, p: dict) -> Records:
 
 async def plot(served: Served, model: Model, p: dict) -> Records:
     def placed() -> list[dict]:
-        labels, groups, asked, xy = points(model, _matches(model, p["words"]), p["top"])
+        labels, groups, asked, xy, _, _ = points(model, _matches(model, p["words"]), p["top"])
         return [
             {"word": w, "group": g, "asked": a, "x": float(x), "y": float(y)}
             for w, g, a, (x, y) in zip(labels, groups, asked, xy)
