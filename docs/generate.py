@@ -226,6 +226,46 @@ def screenshots(cache: str) -> dict[Path, str]:
     return out
 
 
+NOTEBOOK = DOCS / "notebook.ipynb"
+
+
+def executed_notebook(cache: str, cwd: str) -> object:
+    """docs/notebook.ipynb run top to bottom in a real IPython kernel (nbclient), in ``cwd``, with
+    the docs' environment; a stream's consecutive outputs joined, as a notebook shows them."""
+    import nbclient
+    import nbformat
+
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    saved = dict(os.environ)
+    os.environ.update(environment(cache))  # the kernel, and the commands it runs, inherit these
+    try:
+        client = nbclient.NotebookClient(
+            notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": cwd}}
+        )
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    for cell in notebook.cells:
+        joined: list = []
+        for out in cell.get("outputs", []):
+            if (
+                out.output_type == "stream"
+                and joined
+                and joined[-1].output_type == "stream"
+                and joined[-1].name == out.name
+            ):
+                joined[-1].text += out.text
+            else:
+                joined.append(out)
+        if cell.cell_type == "code":
+            cell.outputs = joined
+    return notebook
+
+
 EXPLORER = DOCS / "screenshots" / "explorer.png"
 
 
@@ -294,6 +334,12 @@ def main() -> int:
         targets.update(screenshots(cache))
         if not args.check and explorer_screenshot(cache):
             print(f"wrote {EXPLORER}", file=sys.stderr)
+        if not args.check:  # a kernel's outputs carry timings and ids: written, never compared
+            import nbformat
+
+            with tempfile.TemporaryDirectory() as cwd:
+                nbformat.write(executed_notebook(cache, cwd), NOTEBOOK)
+            print(f"wrote {NOTEBOOK}", file=sys.stderr)
         for path, new in targets.items():
             old = path.read_text() if path.exists() else ""
             if old == new:

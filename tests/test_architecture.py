@@ -27,7 +27,9 @@ ALLOWED = {
     "vecq.sources": {"vecq.core", "vecq.cache", "vecq.jsondata"},
     # Opening a model with its options (the CLI, workers and the API share it): above ann and sources.
     "vecq.opening": {"vecq.core", "vecq.cache", "vecq.ann", "vecq.sources"},
-    "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources", "vecq.opening"},
+    # How the API's answers show in a notebook (HTML tables, DataFrames): below the API.
+    "vecq.display": set(),
+    "vecq.api": {"vecq.core", "vecq.cache", "vecq.sources", "vecq.opening", "vecq.display"},
     # The server answers word2vec-api's routes with the API's KeyedVectors (gensim's methods).
     "vecq.serve": {"vecq.core", "vecq.api"},
     "vecq.cli": {
@@ -58,6 +60,7 @@ THIRD_PARTY = {
         "tokenizers",
     },
     "vecq.api": {"numpy", "tqdm"},
+    "vecq.display": {"numpy", "pandas"},
     "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio"},
     # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py); PIL (Pillow,
     # matplotlib's own dependency) joins plot --epochs's frames into a GIF.

@@ -12,16 +12,24 @@ from __future__ import annotations
 
 from .version import __version__
 
-__all__ = ["KeyedVectors", "Vectors", "__version__", "load", "open"]
+_API = ("load", "open", "Vectors", "KeyedVectors", "RespelledWarning")
+# The exceptions a caller catches: VecqError for all; UnknownWordError is a KeyError and QueryError
+# a ValueError, as Python (and gensim) callers expect.
+_ERRORS = ("VecqError", "UnknownWordError", "QueryError", "ModelError")
+__all__ = ["__version__", *_API, *_ERRORS]
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), "KeyedVectors", "Vectors", "load", "open"])
+    return sorted({*globals(), *_API, *_ERRORS})
 
 
 def __getattr__(name: str):
-    if name in ("load", "open", "Vectors", "KeyedVectors"):
+    if name in _API:
         from . import api
 
         return getattr(api, name)
+    if name in _ERRORS:
+        from . import errors
+
+        return getattr(errors, name)
     raise AttributeError(f"module 'vecq' has no attribute {name!r}")

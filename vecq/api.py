@@ -7,17 +7,21 @@ instant-opening cache, so existing gensim code changes one line to start in mill
     kv = vecq.load("word2vec-google-news-300")      # was: KeyedVectors.load_word2vec_format(...)
     kv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
 
-Unknown words raise ``KeyError`` as gensim's do (vecq's ``UnknownWordError`` is one).
+Unknown words raise ``KeyError`` as gensim's do (vecq's ``UnknownWordError`` is one, naming the model
+and the nearest spellings); a query that cannot be answered as written raises ``ValueError``
+(``QueryError``). Every method finds words by the CLI's rule (``Vectors._match``).
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
+import html
 import json
 import logging
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral
 
@@ -29,7 +33,8 @@ from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery
 from .core.topk import top_k
 from .core.unit import unit
-from .core.words import Match
+from .core.words import Match, respellings, suggestions
+from .display import Answers, Matrix
 from .errors import ModelError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with
 from .progress import NULL_REPORTER
@@ -117,6 +122,16 @@ class TqdmReporter:
 open = load
 
 
+def _warn_at_caller(message: str, category: type[Warning]) -> None:
+    """A warning shown at the line of the caller's code that led to it (the first frame outside vecq)."""
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("vecq"):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def _weighted_keys(positive, negative) -> tuple[list, list[float], int]:
     """most_similar's inputs as gensim reads them: (keys or vectors, their weights, how many are
     positive). An item is a key, a vector, or a ``(key, weight)`` pair whose weight replaces the
@@ -149,6 +164,10 @@ def _refused(*args: object, **kwargs: object) -> None:
         "vecq's vocabulary is read by index_to_key and key_to_index, not changed through them: "
         "add words with add_vectors (or kv[word] = vector)"
     )
+
+
+class RespelledWarning(UserWarning):
+    """A word was found under the model's spelling of it (``Cat`` as ``cat``), as the CLI notes."""
 
 
 class Words(list):
@@ -256,13 +275,28 @@ class Vectors:
     ) -> list[Neighbor] | list[list[Neighbor] | VecqError]:
         """Nearest words to a word or an expression such as ``"king - man + woman"``.
 
-        A list of them (or a 2-D array of vectors, one a row) is answered as a batch, in one pass
-        over the matrix, as the CLI answers lines: one answer per item, in order, and an item that
-        cannot be answered gets its error in its place (``errors="raise"``: the first is raised).
+        Parameters
+        ----------
+        query : a word or an expression; or a list of them, or a 2-D array of vectors (one a row),
+            answered as a batch in one pass over the matrix, as the CLI answers lines.
+        top : how many neighbours.
+        restrict : only the first ``restrict`` words (the most frequent) may be answers.
+        errors : for a batch, ``"record"`` (an item that cannot be answered gets its error in its
+            place) or ``"raise"`` (the first error is raised).
+
+        Returns
+        -------
+        ``Answers`` (a list of ``Neighbor(query, rank, word, similarity)``, shown as a table in a
+        notebook, ``.to_pandas()`` a DataFrame); for a batch, one ``Answers`` (or error) per item.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
+        QueryError : (a ValueError) a query that cannot be answered as written (empty, no terms).
         """
         if isinstance(query, str):
-            terms = [Term(w, self.model.lookup(t)) for w, t in parse_expression(query)]
-            return self.model.neighbors(terms, top=top, restrict=restrict, label=query)
+            terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
+            return Answers(self.model.neighbors(terms, top=top, restrict=restrict, label=query))
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
         batch: NeighborsQuery
@@ -281,13 +315,39 @@ class Vectors:
                     raise outcome.error
                 answers.append(outcome.error)
             else:
-                answers.append([Neighbor(*(r[f] for f in Neighbor._fields)) for r in outcome.records])
+                answers.append(Answers(Neighbor(*(r[f] for f in Neighbor._fields)) for r in outcome.records))
         return answers
 
     def analogy(self, a: str, b: str, c: str, top: int = 1, method: str = "add") -> list[AnalogyAnswer]:
-        """A - B + C (``analogy("king", "man", "woman")`` -> queen)."""
-        m = self.model
-        return m.analogy(m.lookup(a), m.lookup(b), m.lookup(c), top=top, method=method)
+        """A - B + C: ``analogy("king", "man", "woman")`` answers queen.
+
+        Parameters
+        ----------
+        a, b, c : three words (A - B + C).
+        top : how many answers.
+        method : ``"add"`` (3CosAdd, gensim's ``most_similar``) or ``"cosmul"`` (3CosMul).
+
+        Returns
+        -------
+        ``Answers``: a list of ``AnalogyAnswer(a, b, c, rank, answer, score)``, best first.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
+        """
+        return Answers(
+            self.model.analogy(self._match(a), self._match(b), self._match(c), top=top, method=method)
+        )
+
+    def similarity_matrix(self, words: Sequence[str]) -> Matrix:
+        """The cosine similarity of every pair of ``words`` (as ``vecq similar`` with three or more),
+        a square array with its words: a shaded table in a notebook, ``.to_pandas()`` a DataFrame.
+
+        Raises:
+            UnknownWordError: (a KeyError) for a word not found, with the nearest spellings.
+        """
+        matches = [self._match(w) for w in words]
+        return Matrix(list(words), self.model.similarity_matrix(matches))
 
     def vector(self, word: str) -> np.ndarray:
         """The vector of ``word`` as stored in the model (``get_vector``)."""
@@ -297,6 +357,30 @@ class Vectors:
     def name(self) -> str:
         """The model's name: its path as given, or its catalogue name."""
         return self.model.info.name
+
+    def _description(self) -> list[tuple[str, str]]:
+        info = self.model.info
+        rows = [
+            ("name", info.name),
+            ("vocabulary", f"{len(self):,} words"),
+            ("dimensions", str(self.vector_size)),
+            ("source", info.source),
+        ]
+        rows.append(("cache", self.model.folder or "none (held in memory)"))
+        return rows
+
+    def __repr__(self) -> str:
+        info = self.model.info
+        shape = f"{len(self):,} words x {self.vector_size}"
+        return f"<{type(self).__name__} {info.name}: {shape}, from {info.source}>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+            f"{html.escape(str(v))}</td></tr>"
+            for k, v in self._description()
+        )
+        return f"<table><caption>vecq.{type(self).__name__}</caption>{rows}</table>"
 
     # -- gensim: lookup ---------------------------------------------------------------------------
 
@@ -312,6 +396,11 @@ class Vectors:
     def norms(self) -> np.ndarray:
         """gensim's ``norms``: each row's length as stored (float32, one per word)."""
         return np.asarray(self.model.norms)
+
+    def _ipython_key_completions_(self) -> list[str]:
+        """What ``kv["kitt<TAB>`` completes from in IPython and Jupyter: the vocabulary (the list is
+        built once; IPython keeps the words that start with what was typed)."""
+        return self.index_to_key
 
     def __contains__(self, key: object) -> bool:
         return self.has_index_for(key)
@@ -329,7 +418,13 @@ class Vectors:
         return rows.get(word) if rows is not None else self.model.vocab.index(word)
 
     def get_index(self, key, default=None) -> int:
-        """gensim's ``get_index``: the row of a word (or a row number itself); KeyError, or ``default``."""
+        """gensim's ``get_index``: the row of a key of the vocabulary exactly as written (or a row
+        number itself).
+
+        Raises:
+            UnknownWordError: (a KeyError) naming the model and the nearest spellings, unless a
+                ``default`` is given, which is returned instead.
+        """
         if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
             return int(key)
         row = self._row_of_word(key) if isinstance(key, str) else None
@@ -337,18 +432,31 @@ class Vectors:
             return row
         if default is not None:
             return default
-        raise UnknownWordError(str(key), model=self.name) if isinstance(key, str) else KeyError(key)
+        if not isinstance(key, str):
+            raise KeyError(key)
+        raise UnknownWordError(key, suggestions(self.model.vocab, key), model=self.name)
 
     def _row(self, key) -> int:
-        """``get_index``, or, for a fastText model, the row of a word built from its n-grams (as
-        gensim's ``FastTextKeyedVectors`` answers for words it never saw)."""
-        try:
-            return self.get_index(key)
-        except KeyError:
-            built = self.model.from_subwords(key) if isinstance(key, str) else None
-            if built is None:
-                raise
-            return built.row
+        """The row of ``key`` by the one lookup rule (``_match``), the exact key's path first."""
+        if isinstance(key, str):
+            row = self._row_of_word(key)
+            return row if row is not None else self._match(key).row
+        return self.get_index(key)
+
+    def _match(self, typed: str) -> Match:
+        """Every method that takes words finds them by this one rule, the CLI's: the word as typed;
+        else as the model spells it (``Cat`` as ``cat``: a ``RespelledWarning`` says so); else,
+        for a fastText model, built from its n-grams (as gensim's ``FastTextKeyedVectors``); else a
+        quoted expression's direction. Keys (``in``, ``get_index``, ``key_to_index``) are exact.
+
+        Raises:
+            UnknownWordError: (a KeyError) naming the model and the nearest spellings.
+        """
+        match = self.model.lookup(typed)
+        if match.changed and not (match.built or match.expression):
+            for note in respellings([match]):
+                _warn_at_caller(note, RespelledWarning)
+        return match
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         """gensim's ``get_vector``: a word's vector as stored, or unit-length with ``norm``."""
@@ -359,7 +467,24 @@ class Vectors:
 
     word_vec = get_vector
 
-    def __getitem__(self, key_or_keys):
+    def __getitem__(self, key_or_keys: str | int | Iterable[str | int]) -> np.ndarray:
+        """``kv["cat"]``: a word's vector as stored (gensim's ``get_vector``); ``kv[["cat", "dog"]]``:
+        one row per word, in order.
+
+        Parameters
+        ----------
+        key_or_keys : a word, a row number, or a list of them.
+
+        Returns
+        -------
+        A read-only float32 array: ``(dimensions,)`` for one key, ``(keys, dimensions)`` for a list.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, naming the model and the nearest spellings.
+            A word found under the model's spelling (``Cat`` as ``cat``) is answered, with a
+            ``RespelledWarning``.
+        """
         if isinstance(key_or_keys, _KEY_TYPES):
             return self.get_vector(key_or_keys)
         rows = [self._row(k) for k in key_or_keys]  # one gather for all (read-only, as every array)
@@ -410,9 +535,21 @@ class Vectors:
     def similarity(self, w1, w2) -> np.float32 | np.ndarray:
         """gensim's ``similarity``: the cosine of two words (exactly rounded, as the CLI prints it).
 
-        Two lists of words: the cosine of each pair, as a float32 array, in one gather; a pair with
-        a word the model does not have is NaN, and a warning names the words (as the CLI's batch
-        records an error per line).
+        Parameters
+        ----------
+        w1, w2 : two words (or row numbers); or two lists of words of one length, compared pair by
+            pair in one gather.
+
+        Returns
+        -------
+        A ``numpy.float32``; for two lists, a float32 array with one cosine per pair, NaN for a pair
+        with a word the model does not have (a warning names the words, as the CLI's batch records
+        an error per line).
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) two words, one of them not found (with the nearest spellings).
+        ValueError : two lists of different lengths.
         """
         m = self.model
         if not isinstance(w1, _KEY_TYPES) and not isinstance(w2, _KEY_TYPES):
@@ -553,8 +690,27 @@ class Vectors:
         restrict_vocab: int | None = None,
         indexer=None,
     ) -> list[tuple[str, float]] | np.ndarray:
-        """gensim's ``most_similar`` (3CosAdd): (word, cosine) pairs, best first; every score with
-        ``topn=None``. Keys, vectors and ``(key, weight)`` pairs as gensim takes them."""
+        """gensim's ``most_similar`` (3CosAdd): the words nearest the mean of ``positive`` minus
+        ``negative`` (unit vectors), the words given left out.
+
+        Parameters
+        ----------
+        positive, negative : a word, or a list of words, vectors and ``(word, weight)`` pairs, as
+            gensim takes them.
+        topn : how many; ``None``: every word's score, as an array in row order.
+        clip_start, clip_end, restrict_vocab : only rows in ``[clip_start, clip_end)``, or the first
+            ``restrict_vocab`` (gensim's meanings).
+        indexer : an object with gensim's ``most_similar(vector, topn)`` (Annoy, nmslib) to ask instead.
+
+        Returns
+        -------
+        ``[(word, cosine), ...]`` best first (the numbers ``neighbors`` and the CLI give), or an array.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
+        ValueError : nothing to compare (no words given).
+        """
         if isinstance(topn, Integral) and topn < 1:
             return []
         # gensim's rules: a clip_end or restrict_vocab of 0 (or None) means no limit

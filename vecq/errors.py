@@ -128,8 +128,10 @@ class UnknownWordError(VecqError, KeyError):
         return self.message
 
 
-class QueryError(VecqError):
-    """A query that cannot be answered as written (empty, wrong number of words, no terms)."""
+class QueryError(VecqError, ValueError):
+    """A query that cannot be answered as written (empty, wrong number of words, no terms).
+
+    Also a ValueError, as Python callers expect of an argument with the wrong value."""
 
     exit_code = ExitCode.UNKNOWN_WORD
 

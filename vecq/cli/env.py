@@ -18,21 +18,32 @@ class Env:
     stderr_isatty: bool = False
     color: bool = False
     stdin_isatty: bool = False
+    # Run by a notebook's `!vecq` (IPython gives it a pty, and the cell keeps every byte): no colour,
+    # and progress as one line redrawn with \r, never rich's cursor movements.
+    notebook: bool = False
 
     @classmethod
     def from_system(cls, no_color: bool = False) -> Env:
         out_tty = _isatty(sys.stdout)
         err_tty = _isatty(sys.stderr)
+        notebook = in_notebook_shell()
         color = (
             not no_color
+            and not notebook
             and not os.environ.get("NO_COLOR")  # no-color.org: set and not empty
             and os.environ.get("TERM") != "dumb"
             and (out_tty or err_tty)
         )
-        return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, _isatty(sys.stdin))
+        return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, _isatty(sys.stdin), notebook)
 
     def default_format(self) -> str:
         return "table" if self.stdout_isatty else "tsv"
+
+
+def in_notebook_shell() -> bool:
+    """Is this process a Jupyter kernel's child (``!vecq`` in a cell)? jupyter_client sets
+    JPY_PARENT_PID in a kernel's environment, and every command the kernel runs inherits it."""
+    return bool(os.environ.get("JPY_PARENT_PID"))
 
 
 def colour_system() -> Literal["truecolor", "256", "standard"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from ..progress import NULL_REPORTER, Reporter
 from .env import Env
 
@@ -49,5 +51,57 @@ class RichReporter:
         return _RichTask(self._console, description, total)
 
 
+class _LineTask:
+    """Progress as one line of plain text, redrawn with a carriage return at most twice a second:
+    what a notebook cell shows as one updating line (it keeps every byte a command writes)."""
+
+    EVERY = 0.5  # seconds between redraws
+
+    def __init__(self, stream, description: str, total: int | None):
+        self.stream, self.description, self.total = stream, description, total
+        self.completed = 0
+        self.drawn = 0.0
+
+    def _draw(self, force: bool = False) -> None:
+        import time
+
+        now = time.monotonic()
+        if not force and now - self.drawn < self.EVERY:
+            return
+        self.drawn = now
+        done = f" {self.completed / self.total:.0%}" if self.total else ""
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.write(f"\r{self.description}{done}")
+            self.stream.flush()
+
+    def __enter__(self) -> _LineTask:
+        self._draw(force=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._draw(force=True)
+        with contextlib.suppress(OSError, ValueError):
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def update(self, completed: int) -> None:
+        self.completed = completed
+        self._draw()
+
+    def advance(self, n: int = 1) -> None:
+        self.update(self.completed + n)
+
+
+class LineReporter:
+    def __init__(self, env: Env):
+        self._stream = env.stderr
+
+    def task(self, description: str, total: int | None) -> _LineTask:
+        return _LineTask(self._stream, description, total)
+
+
 def reporter_for(env: Env) -> Reporter:
-    return RichReporter(env) if env.stderr_isatty else NULL_REPORTER
+    """Bars on a terminal's stderr (one redrawn line under a notebook's `!`); nothing elsewhere."""
+    if not env.stderr_isatty:
+        return NULL_REPORTER
+    return LineReporter(env) if env.notebook else RichReporter(env)

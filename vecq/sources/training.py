@@ -169,16 +169,16 @@ def snapshot_files(model_path: str | os.PathLike) -> list[tuple[int, Path]]:
     if not marker.is_file():
         raise UsageError(
             f"{model_path} has no snapshots ({folder} is missing); train it with "
-            "vecq train CORPUS -o MODEL --snapshots"
+            "vecq train CORPUS -o MODEL ⟨snapshots⟩"
         )
     try:
         epochs = int(json.loads(marker.read_text(encoding="utf-8"))["epochs"])
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ModelError(f"{marker} is damaged ({e}); train the model again with --snapshots") from e
+        raise ModelError(f"{marker} is damaged ({e}); train the model again with ⟨snapshots⟩") from e
     found = [(e, folder / snapshot_name(e)) for e in range(epochs + 1)]
     missing = [str(p) for _, p in found if not p.is_file()]
     if missing:
-        raise ModelError(f"{missing[0]} is missing; train the model again with --snapshots")
+        raise ModelError(f"{missing[0]} is missing; train the model again with ⟨snapshots⟩")
     return found
 
 
@@ -225,7 +225,7 @@ def train(
     from gensim.models.callbacks import CallbackAny2Vec
 
     if snapshots and output == STDOUT:
-        raise UsageError("--snapshots keeps files beside the model: give -o a file, not -")
+        raise UsageError("⟨snapshots⟩ keeps files beside the model: give -o a file, not -")
     fmt = model_format(output, settings.algorithm)
     folder = os.path.dirname(os.path.abspath(output))
     if output != STDOUT and not os.path.isdir(folder):
@@ -236,7 +236,7 @@ def train(
         model.build_vocab(sentences)
     if len(model.wv) == 0:
         raise CorpusError(
-            f"no word occurs {settings.min_count} times in the corpus; lower --min-count or give more text"
+            f"no word occurs {settings.min_count} times in the corpus; lower ⟨min_count⟩ or give more text"
         )
     kept = _Snapshots(snapshots_folder(output), settings) if snapshots else None
     task = reporter.task(f"training {settings.algorithm}: {len(model.wv):,} words", settings.epochs)

@@ -1,0 +1,112 @@
+"""The API as a notebook meets it: answers that show as tables and become DataFrames, the model's
+description, one lookup rule and one exception family for every method, completions."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import vecq
+from vecq.api import RespelledWarning
+from vecq.errors import QueryError, UnknownWordError
+
+
+@pytest.fixture(scope="module")
+def kv():
+    return vecq.load("glove-wiki-gigaword-50", progress=False)
+
+
+def test_answers_are_tables_and_dataframes(kv, glove_raw):
+    answers = kv.neighbors("cat", top=5)
+    frame = answers.to_pandas()
+    assert list(frame.columns) == ["query", "rank", "word", "similarity"]
+    assert frame.equals(pd.DataFrame(answers))  # the DataFrame constructor gives the same
+    assert frame["word"].tolist() == [a.word for a in answers]
+    html = answers._repr_html_()
+    assert html.count("<tr>") == 6 and "<td>dog</td>" in html
+    analogy = kv.analogy("king", "man", "woman", top=3)
+    assert analogy.to_pandas()["answer"].tolist()[0] == "queen"
+    assert "<th>answer</th>" in analogy._repr_html_()
+
+
+def test_the_similarity_matrix_shows_shaded(kv):
+    words = ["cat", "kitten", "dog", "puppy", "car"]
+    matrix = kv.similarity_matrix(words)
+    expected = np.array([[kv.similarity(a, b) for b in words] for a in words])
+    assert np.allclose(np.asarray(matrix), expected, atol=1e-6)
+    frame = matrix.to_pandas()
+    assert list(frame.index) == words and list(frame.columns) == words
+    assert matrix._repr_html_().count("background:") == len(words) ** 2
+    assert repr(matrix).splitlines()[1].startswith("cat")
+
+
+def test_an_html_table_escapes_what_it_shows():
+    from vecq.display import Answers
+    from vecq.records import Neighbor
+
+    html = Answers([Neighbor("<b>", 1, "<script>", 0.5)])._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_the_model_describes_itself(kv):
+    assert repr(kv).startswith("<KeyedVectors glove-wiki-gigaword-50: 400,000 words x 50")
+    html = kv._repr_html_()
+    for shown in ("glove-wiki-gigaword-50", "400,000 words", "50", "source", "cache", str(kv.model.folder)):
+        assert shown in html, shown
+
+
+def test_an_unknown_word_is_the_same_error_everywhere(kv):
+    for ask in (
+        lambda: kv["kitteh"],
+        lambda: kv.get_vector("kitteh"),
+        lambda: kv.neighbors("kitteh"),
+        lambda: kv.most_similar("kitteh"),
+        lambda: kv.similarity("kitteh", "cat"),
+        lambda: kv.analogy("kitteh", "man", "woman"),
+        lambda: kv.get_index("kitteh"),
+        lambda: kv.similarity_matrix(["cat", "kitteh"]),
+    ):
+        with pytest.raises(KeyError) as caught:
+            ask()
+        assert isinstance(caught.value, UnknownWordError)
+        assert "glove-wiki-gigaword-50" in str(caught.value) and "kitten" in str(caught.value)
+
+
+def test_a_bad_query_is_a_value_error(kv):
+    with pytest.raises(ValueError) as caught:
+        kv.neighbors("")
+    assert isinstance(caught.value, QueryError) and isinstance(caught.value, vecq.VecqError)
+
+
+def test_one_lookup_rule_and_it_is_never_silent(kv):
+    for ask in (
+        lambda: kv["Cat"],
+        lambda: kv.neighbors("Cat", top=1),
+        lambda: kv.most_similar("Cat", topn=1),
+    ):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            ask()
+        assert [w.category for w in seen] == [RespelledWarning]
+        assert "'cat' for 'Cat'" in str(seen[0].message) and seen[0].filename == __file__
+    assert np.array_equal(kv["Cat"], kv["cat"])
+    assert "Cat" not in kv and "Cat" not in kv.key_to_index  # keys stay exact, as gensim's
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kv["cat"]  # the word as typed: no warning
+
+
+def test_discoverable(kv):
+    assert {"load", "KeyedVectors", "UnknownWordError", "QueryError"} <= set(dir(vecq))
+    assert set(vecq.__all__) <= set(dir(vecq))
+    completions = kv._ipython_key_completions_()
+    assert completions is kv.index_to_key and "kitten" in [
+        w for w in completions[:40000] if w.startswith("kitt")
+    ]
+    for method in (kv.neighbors, kv.analogy, kv.similarity, kv.most_similar, kv.__getitem__, vecq.load):
+        doc = method.__doc__ or ""
+        assert "Parameters" in doc and "Returns" in doc or method is vecq.load, method
+        assert "Raises" in doc, method

@@ -1,0 +1,97 @@
+"""How the Python API's answers show in a notebook, and become DataFrames.
+
+``Answers`` is a list (of ``Neighbor`` or ``AnalogyAnswer`` named tuples): everything a list does,
+``pd.DataFrame(answers)`` included, still works; a notebook draws it as a table (``_repr_html_``),
+and ``to_pandas()`` is the DataFrame in one call. ``Matrix`` is a square array of similarities with
+its words, drawn as a shaded table. pandas stays optional: imported only by ``to_pandas``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+MAX_ROWS = 200  # a notebook's table shows this many rows, then says how many more there are
+
+
+class Answers(list):
+    """A list of answers (named tuples) that a notebook shows as a table."""
+
+    def to_pandas(self) -> Any:
+        """The answers as a pandas DataFrame, one row each, the fields as columns."""
+        pd = _pandas()
+        columns = list(self[0]._fields) if self else []
+        return pd.DataFrame([tuple(a) for a in self], columns=columns)
+
+    def _repr_html_(self) -> str:
+        if not self:
+            return "<p><em>no answers</em></p>"
+        return html_table(list(self[0]._fields), [tuple(a) for a in self])
+
+
+class Matrix:
+    """Pairwise similarities of some words: ``values[i, j]`` is words[i] with words[j]."""
+
+    def __init__(self, words: Sequence[str], values: np.ndarray):
+        self.words = list(words)
+        self.values = values
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return self.values if dtype is None else self.values.astype(dtype)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.values[key]
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __repr__(self) -> str:
+        width = max(len(w) for w in self.words)
+        lines = [" " * width + "".join(f" {w[:9]:>9}" for w in self.words)]
+        for word, row in zip(self.words, self.values):
+            lines.append(f"{word:<{width}}" + "".join(f" {v:9.6f}" for v in row))
+        return "\n".join(lines)
+
+    def to_pandas(self) -> Any:
+        """The matrix as a DataFrame with the words as its index and its columns."""
+        return _pandas().DataFrame(self.values, index=self.words, columns=self.words)
+
+    def _repr_html_(self) -> str:
+        rows = [(w, *row.tolist()) for w, row in zip(self.words, self.values)]
+        return html_table(["", *self.words], rows, shade=True)
+
+
+def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], shade: bool = False) -> str:
+    """A plain HTML table (every value escaped; ``shade``: numbers on a grey-to-green background)."""
+    rows = list(rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = []
+    for row in rows[:MAX_ROWS]:
+        cells = "".join(_cell(v, shade) for v in row)
+        body.append(f"<tr>{cells}</tr>")
+    more = len(rows) - MAX_ROWS
+    if more > 0:
+        body.append(f'<tr><td colspan="{len(columns)}"><em>... {more:,} more</em></td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _cell(value: Any, shade: bool) -> str:
+    if isinstance(value, (float, np.floating)):
+        text = f"{float(value):.6f}"
+        if shade:
+            t = min(1.0, max(0.0, float(value)))
+            colour = f"rgba(46, 204, 64, {0.15 + 0.6 * t:.2f})"
+            return f'<td style="text-align:right; background:{colour}">{text}</td>'
+        return f'<td style="text-align:right">{text}</td>'
+    return f"<td>{html.escape(str(value))}</td>"
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError as e:
+        raise ImportError("to_pandas needs pandas: pip install pandas") from e
+    return pd
