@@ -87,6 +87,7 @@ cli.lazy_commands.update(
         "export": ("vecq.cli.manage_commands:export", "Write vectors to word2vec, .npy or safetensors."),
         "serve": ("vecq.cli.serve_command:serve", "The models over HTTP, and the explorer in a browser."),
         "graph": ("vecq.cli.graph_command:graph", "The k nearest neighbours of every word."),
+        "axis": ("vecq.cli.axis_commands:axis", "Words along the axis between two sets of words."),
         "train": ("vecq.cli.train_command:train", "Learn word vectors from a corpus, epoch by epoch."),
     }
 )

@@ -172,6 +172,18 @@ def output_options(f: Callable) -> Callable:
     return wrapper
 
 
+def away_option(f):
+    """``--away POLE_A POLE_B``: the axis between two poles taken out of every vector first."""
+    return click.option(
+        "--away",
+        nargs=2,
+        metavar="POLE_A POLE_B",
+        default=None,
+        help="Take the axis between two poles out of every vector first (Bolukbasi et al.'s "
+        "neutralise): --away 'man he him' 'woman she her'.",
+    )(f)
+
+
 def epochs_option(help: str) -> Callable:
     """``--epochs``: answer for every snapshot of a model trained with ``vecq train --snapshots``."""
     return click.option("--epochs", is_flag=True, help=help)

@@ -9,6 +9,7 @@ import click
 
 from .options import (
     approx_option,
+    away_option,
     batch_options,
     batch_source,
     complete_words,
@@ -76,6 +77,7 @@ def refuse_nan(ctx: click.Context, param: click.Parameter, value: float | None) 
     help="Compare the words' one-hot vectors instead (a 1 at the word's id): 1 for a word with itself, "
     "0 for any two others.",
 )
+@away_option
 @output_options
 def similar(
     session: Session,
@@ -84,10 +86,18 @@ def similar(
     strict: bool,
     epochs: bool,
     one_hot: bool,
+    away: tuple[str, str] | None,
 ) -> int | None:
     """Cosine similarity of two words; the pairwise matrix of three or more; or pairs read from '-'."""
     if epochs:
         similar_by_epoch(session, words)
+        return None
+    if away:
+        if len(words) < 2 or "-" in words or one_hot:
+            raise click.UsageError("--away compares two or more words given as arguments")
+        from .axis_commands import print_similar_away
+
+        print_similar_away(session, words, away)
         return None
     if one_hot and (len(words) < 2 or "-" in words):
         raise click.UsageError("--one-hot compares two or more words given as arguments")
@@ -191,10 +201,13 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     is_flag=True,
     help="The query is a vector (a JSON array, or numbers separated by spaces), not words.",
 )
+@away_option
 @batch_options
 @approx_option
 @output_options
-def neighbors(session: Session, query, top, restrict, threshold, by_vector, input_file, strict) -> int | None:
+def neighbors(
+    session: Session, query, top, restrict, threshold, by_vector, away, input_file, strict
+) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line.
 
     With --vector, of a vector: vecq neighbors --vector "$(vecq vector cat -f json | jq -c '.[0].vector')"
@@ -210,6 +223,14 @@ def neighbors(session: Session, query, top, restrict, threshold, by_vector, inpu
             )
         if restrict is None:
             session.single_blas_thread_for_one_approx_answer()
+    if away:
+        if source is not None or by_vector:
+            raise click.UsageError("--away takes one word or expression as arguments (not '-' or --vector)")
+        from .axis_commands import print_neighbors_away
+
+        session.answered_exactly("--away")
+        print_neighbors_away(session, text, away, top, restrict, threshold)
+        return None
     from ..core.queries import NeighborsQuery, VectorNeighborsQuery
 
     q = (VectorNeighborsQuery if by_vector else NeighborsQuery)(top, restrict, threshold)

@@ -423,7 +423,7 @@ class Model:
             return q @ block.T
 
         exact = self._exact_dots(q)
-        return self._best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor)
+        return self.best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor)
 
     def analogy(
         self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
@@ -471,7 +471,7 @@ class Model:
 
         # Always exact: the index's lists follow the 3CosAdd direction, and 3CosMul's best answers
         # often lie outside them (the top answer matched exact search in 73% of analogies).
-        return self._best_rows(scores, m, rows.tolist(), top, restrict, exact)
+        return self.best_rows(scores, m, rows.tolist(), top, restrict, exact)
 
     def _analogies_by_parts(
         self,
@@ -521,7 +521,7 @@ class Model:
         if exact_scores:
             terms = [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples]
             exact = self._exact_dots(self.directions(terms))
-        return self._best_rows(scores, m, exclude, top, restrict, exact, bound=bound)
+        return self.best_rows(scores, m, exclude, top, restrict, exact, bound=bound)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -565,7 +565,7 @@ class Model:
 
         return exact
 
-    def _best_rows(
+    def best_rows(
         self,
         score_block: Callable[..., np.ndarray],
         m: int,

@@ -5,7 +5,7 @@ One worker answers in turn, so while a batch is being answered the next requests
 worker was idle it waits for company first, ``window`` seconds at a time while more arrive (clients
 answered together ask again together: gathering them all makes one product, not two). The engine
 answers a query with the same rows, order and bits alone and in a batch of any size
-(``core/model.py``, ``_best_rows``), so gathering never changes an answer. At most ``max_waiting``
+(``core/model.py``, ``best_rows``), so gathering never changes an answer. At most ``max_waiting``
 questions wait; beyond that a request is refused at once (``Busy``: the server answers 503 with
 Retry-After) rather than queued without bound. A client that goes away has its question dropped,
 never answered into nothing.

@@ -1,0 +1,103 @@
+"""Semantic axes on real GloVe vectors, numpy (on gensim's unit vectors) as the oracle: the
+direction, words placed along it, the vocabulary's two ends, and neighbours and similarities with
+the axis taken out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import M, invoke, tsv
+
+MALE, FEMALE = "man he him", "woman she her"
+
+
+@pytest.fixture(scope="module")
+def unit(kv):
+    return kv.get_normed_vectors().astype(np.float64)
+
+
+def direction(kv, a: str, b: str) -> np.ndarray:
+    mean = lambda pole: np.mean([kv.get_vector(w, norm=True) for w in pole.split()], axis=0)  # noqa: E731
+    d = (mean(a) - mean(b)).astype(np.float64)
+    return d / np.linalg.norm(d)
+
+
+def test_words_are_placed_by_their_cosine_with_the_axis(glove, kv):
+    words = ["nurse", "doctor", "engineer", "teacher", "king", "queen"]
+    rows = tsv(invoke([*M, "axis", MALE, FEMALE, *words]).stdout)
+    d = direction(kv, MALE, FEMALE)
+    expected = {w: float(kv.get_vector(w, norm=True).astype(np.float64) @ d) for w in words}
+    assert [r["word"] for r in rows] == sorted(words, key=lambda w: -expected[w])
+    for r in rows:
+        assert abs(float(r["score"]) - expected[r["word"]]) < 1e-6
+        assert r["toward"] == ("man" if float(r["score"]) >= 0 else "woman")
+
+
+@pytest.mark.parametrize("restrict", [None, 50000])
+def test_the_ends_of_the_vocabulary_are_the_brute_force_ends(glove, kv, unit, restrict):
+    args = [*M, "axis", "good great", "bad awful", "-n", "5"] + (
+        ["--restrict", str(restrict)] if restrict else []
+    )
+    rows = tsv(invoke(args).stdout)
+    d = direction(kv, "good great", "bad awful")
+    scores = unit[: restrict or len(unit)] @ d
+    for w in ("good", "great", "bad", "awful"):
+        scores[kv.key_to_index[w]] = np.nan
+    order = np.argsort(-np.nan_to_num(scores, nan=-9))
+    top = [kv.index_to_key[i] for i in order[:5]]
+    bottom = [kv.index_to_key[i] for i in np.argsort(np.nan_to_num(scores, nan=9))[:5]]
+    assert [r["word"] for r in rows] == top + bottom
+    assert [r["toward"] for r in rows] == ["good"] * 5 + ["bad"] * 5
+    for r in rows:
+        assert abs(float(r["score"]) - scores[kv.key_to_index[r["word"]]]) < 1e-6
+    # a word's score is the same bits asked alone and found at an end
+    alone = tsv(invoke([*M, "axis", "good great", "bad awful", rows[0]["word"]]).stdout)
+    assert alone[0]["score"] == rows[0]["score"]
+
+
+def taken_out(unit: np.ndarray, d: np.ndarray) -> np.ndarray:
+    away = unit - np.outer(unit @ d, d)
+    return away / np.linalg.norm(away, axis=1, keepdims=True)
+
+
+def test_neighbours_with_the_axis_taken_out(glove, kv, unit):
+    d = direction(kv, MALE, FEMALE)
+    away = taken_out(unit, d)
+    q = away[kv.key_to_index["nurse"]]
+    scores = away @ q
+    scores[kv.key_to_index["nurse"]] = -9
+    expected = [kv.index_to_key[i] for i in np.argsort(-scores)[:10]]
+    rows = tsv(invoke([*M, "neighbors", "nurse", "--away", MALE, FEMALE]).stdout)
+    assert [r["word"] for r in rows] == expected
+    assert all(abs(float(r["similarity"]) - scores[kv.key_to_index[r["word"]]]) < 1e-6 for r in rows)
+    plain = tsv(invoke([*M, "neighbors", "nurse"]).stdout)
+    assert [r["word"] for r in plain] != expected  # the axis mattered: the check above can fail
+
+
+def test_similarity_with_the_axis_taken_out(glove, kv, unit):
+    d = direction(kv, MALE, FEMALE)
+    away = taken_out(unit, d)
+    rows = tsv(invoke([*M, "similar", "nurse", "man", "woman", "--away", MALE, FEMALE]).stdout)
+    for r in rows:
+        a, b = (away[kv.key_to_index[r[k]]] for k in ("word1", "word2"))
+        assert abs(float(r["similarity"]) - float(a @ b)) < 1e-6
+    by_pair = {(r["word1"], r["word2"]): float(r["similarity"]) for r in rows}
+    assert abs(by_pair[("nurse", "man")] - by_pair[("nurse", "woman")]) < 0.05  # neutralised
+
+
+@pytest.mark.parametrize(
+    "args, code, says",
+    [
+        (["axis", "man", "man"], 3, "same mean"),
+        (["axis", "man kitteh", "woman"], 3, "did you mean"),
+        (["axis", " , ", "woman"], 2, "a pole is one or more words"),
+        (["neighbors", "-", "--away", "man", "woman"], 2, "--away takes one word"),
+        (["neighbors", "man", "--away", "man", "woman"], 0, ""),
+    ],
+)
+def test_bad_axes_are_one_line(glove, args, code, says):
+    result = invoke([*M, *args])
+    assert result.exit_code == code, result.stderr
+    if code:
+        assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

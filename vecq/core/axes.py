@@ -1,0 +1,106 @@
+"""Semantic axes (Kozlowski, Taddy and Evans 2019, "The Geometry of Culture"): a direction from two
+sets of pole words, words placed along it, and the vectors with it taken out (Bolukbasi et al.
+2016's neutralise step).
+
+The axis is the difference of the poles' mean unit vectors, made unit length: with paired poles
+(man/woman, he/she, him/her) that is the mean of the pairs' differences. It is built as a 3CosAdd
+expression (weights 1/|A| and -1/|B|) through ``Model.directions``, so that the ends of the
+vocabulary along it come from the engine's exact ranking, with the bits ``neighbors`` gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import QueryError
+from .expression import Term
+from .model import Model
+from .words import Match
+
+
+class Axis(NamedTuple):
+    a: list[Match]
+    b: list[Match]
+    direction: np.ndarray  # unit, float32: from the mean of b towards the mean of a
+
+    @property
+    def label(self) -> str:
+        return " ".join(m.typed for m in self.a) + " <-> " + " ".join(m.typed for m in self.b)
+
+    @property
+    def rows(self) -> list[int]:
+        return [m.row for m in (*self.a, *self.b)]
+
+
+def build(model: Model, a: Sequence[Match], b: Sequence[Match]) -> Axis:
+    """The axis from pole ``b`` to pole ``a``; a QueryError when a pole is empty or the two cancel."""
+    if not a or not b:
+        raise QueryError("an axis needs words at both poles, e.g. 'man he him' and 'woman she her'")
+    terms = [Term(1.0 / len(a), m) for m in a] + [Term(-1.0 / len(b), m) for m in b]
+    (direction,) = model.directions([terms])
+    if not direction.any():
+        raise QueryError("the two poles have the same mean vector, so no direction: give different words")
+    return Axis(list(a), list(b), direction)
+
+
+def positions(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:
+    """Each word's cosine with the axis (positive: towards pole a), summed as the engine's exact
+    scores are (float64, rounded to float32), so a word has the score the vocabulary's ends give it."""
+    rows = model.gather([m.row for m in matches])
+    return np.einsum("ij,j->i", rows, axis.direction, dtype=np.float64).astype(np.float32)
+
+
+def ends(model: Model, axis: Axis, top: int, restrict: int | None = None) -> tuple[list, list]:
+    """The ``top`` words nearest each end of the axis, (row, cosine) pairs, the pole words left out:
+    pole a's end first (highest cosine), then pole b's (lowest)."""
+    q = np.stack([axis.direction, -axis.direction])
+    exclude = [axis.rows, axis.rows]
+    towards_a, towards_b = model.neighbors_of_directions(q, top, restrict, exclude)
+    return towards_a, [(row, -score) for row, score in towards_b]
+
+
+def neighbors_away(
+    model: Model, axis: Axis, query: np.ndarray, exclude: Sequence[int], top: int, restrict: int | None = None
+) -> list[tuple[int, float]]:
+    """The nearest rows to the unit direction ``query`` once the axis is taken out of every vector
+    (each row and the query minus their part along it, then made unit length again): the cosine
+    (q'.r) / |r'| with q' the query taken away and made unit. Candidates from float32 products,
+    then scored in float64 and ranked by (score, row), through the engine's ``best_rows``."""
+    d = axis.direction.astype(np.float64)
+    q = query.astype(np.float64)
+    q_away = q - (q @ d) * d
+    q_norm = float(np.linalg.norm(q_away))
+    if q_norm < 1e-6:
+        raise QueryError("the query lies along the axis: with the axis taken out, nothing is left of it")
+    q_away /= q_norm
+    both = np.stack([q_away, d]).astype(np.float32)
+
+    def scores(block: np.ndarray) -> np.ndarray:
+        products = np.asarray(block) @ both.T
+        along = np.clip(products[:, 1], -1.0, 1.0)
+        return (products[:, 0] / np.sqrt(np.maximum(1.0 - along * along, 1e-12)))[None, :]
+
+    def exact(which: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        vectors = model.gather(rows).astype(np.float64)
+        away = vectors - np.outer(vectors @ d, d)
+        norms = np.linalg.norm(away, axis=1)
+        return ((away @ q_away) / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    (found,) = model.best_rows(scores, 1, [list(exclude)], top, restrict, exact)
+    return found
+
+
+def similarity_away(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:
+    """The cosine of every pair of words once the axis is taken out of both (float64)."""
+    d = axis.direction.astype(np.float64)
+    vectors = model.gather([m.row for m in matches]).astype(np.float64)
+    away = vectors - np.outer(vectors @ d, d)
+    norms = np.linalg.norm(away, axis=1)
+    if (norms < 1e-6).any():
+        lost = matches[int(np.argmin(norms))].typed
+        raise QueryError(f"{lost} lies along the axis: with the axis taken out, nothing is left of it")
+    away /= norms[:, None]
+    return away @ away.T
