@@ -35,6 +35,10 @@ COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
 
 
+# A cosine beyond this is no rounding error: only a damaged row gives one (check_scores).
+COSINE_LIMIT = 1 + 1e-4
+
+
 class TextEncoder(Protocol):
     """A token table's tokenizer: text -> token ids (``sources.text.Encoder`` is one)."""
 
@@ -328,13 +332,25 @@ class Model:
                 self.checker(name, (row,))
         out = self.vectors[row] * self.norms[row]
         if self.stored is not None:
-            out = self.stored.restore(out[None, :], np.array([row]))[0]
+            out = self.stored.restore_row(out, row)
         out.setflags(write=False)
         return out
 
     # -- the three questions ----------------------------------------------------------------------
 
     def similarity(self, a: Match, b: Match) -> Similarity:
+        """One pair's cosine: ``similarities`` of the pair (the same arithmetic, so the same bits),
+        without its array steps when both are rows of the file (a notebook asks many, one by one)."""
+        n = len(self)
+        if a.row != b.row and 0 <= a.row < n and 0 <= b.row < n:
+            if self.checker is not None:
+                self.checker("vectors.npy", (a.row,))
+                self.checker("vectors.npy", (b.row,))
+            pair = self.vectors[[a.row, b.row]]
+            score = float(np.einsum("ij,ij->i", pair[:1], pair[1:], dtype=np.float64).astype(np.float32)[0])
+            if not -COSINE_LIMIT <= score <= COSINE_LIMIT:
+                self.check_scores([score], cosines=True)
+            return Similarity(a.word, b.word, score)
         score = float(self.similarities(np.array([a.row]), np.array([b.row]))[0])
         return Similarity(a.word, b.word, score)
 
@@ -649,7 +665,7 @@ class Model:
         scores = np.asarray(scores, dtype=np.float32)
         bad = ~np.isfinite(scores)
         if cosines:
-            bad |= np.abs(scores) > 1 + 1e-4
+            bad |= np.abs(scores) > COSINE_LIMIT
         if bad.any():
             raise DamagedModelError(self.info.name, float(scores[bad][0]))
 

@@ -60,6 +60,14 @@ class StoredFloats:
         self.far_rows = np.asarray(far_rows, dtype=np.int64)
         self.far_vectors = far_vectors
 
+    def restore_row(self, approx: np.ndarray, row: int) -> np.ndarray:
+        """``restore`` of one row (float32 ``approx``), without the array steps of many."""
+        if len(self.far_rows):
+            at = int(np.searchsorted(self.far_rows, row))
+            if at < len(self.far_rows) and int(self.far_rows[at]) == row:
+                return np.array(self.far_vectors[at], dtype=np.float32)
+        return (approx.view(np.int32) + self.residual[row]).view(np.float32)
+
     def first(self, n: int) -> StoredFloats:
         keep = self.far_rows < n
         return StoredFloats(self.residual[:n], self.far_rows[keep], self.far_vectors[keep])
