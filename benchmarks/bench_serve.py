@@ -34,9 +34,9 @@ DOCS = HERE.parent / "docs" / "benchmarks-serve.md"
 TIMEOUT = 120  # seconds any one request may take before the benchmark gives up on it
 
 
-def start(python: str, model: Path, env: dict) -> tuple[subprocess.Popen, int]:
+def start(python: str, model: Path, env: dict, *extra: str) -> tuple[subprocess.Popen, int]:
     proc = subprocess.Popen(
-        [python, "-m", "vecq", "-m", str(model), "serve", "--port", "0"],
+        [python, "-m", "vecq", "-m", str(model), "serve", "--port", "0", *extra],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,

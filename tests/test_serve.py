@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -358,6 +359,58 @@ def test_the_server_answers_over_tcp_and_stops_on_sigterm_after_the_requests_in_
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The uvicorn workers among a process's children (multiprocessing's spawned processes, not
+    its resource tracker)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    found = []
+    for c in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes():
+                found.append(int(c))
+        except OSError:  # gone since the listing
+            pass
+    return found
+
+
+def wait_for(check, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.slow
+def test_workers_share_the_port_answer_alike_are_replaced_and_stop_together(glove):
+    from concurrent.futures import ThreadPoolExecutor
+
+    proc, url = start_server("--workers", "2")
+    try:
+        assert wait_for(lambda: len(worker_pids(proc.pid)) == 2, 30)
+        expected = cli_json(["neighbors", "cat", "-n", "5"])
+
+        def ask(_: int) -> list:
+            with urllib.request.urlopen(url + "api/neighbors?query=cat&top=5", timeout=30) as r:
+                return json.load(r)
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(ask, range(40)))
+        assert all(a == expected for a in answers)
+        first = worker_pids(proc.pid)
+        os.kill(first[0], signal.SIGKILL)  # a worker dies: the supervisor starts another
+        assert wait_for(lambda: len(worker_pids(proc.pid)) == 2 and first[0] not in worker_pids(proc.pid), 30)
+        assert ask(0) == expected
+        workers = worker_pids(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert not any(Path(f"/proc/{w}").exists() for w in workers)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_off_loopback_a_token_is_needed_or_refused_explicitly(glove):

@@ -26,9 +26,22 @@ from .session import Session
 @click.option(
     "--cors", multiple=True, metavar="ORIGIN", help="Let pages from ORIGIN call the server (repeatable)."
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering on the one port; the models' pages are shared, not copied.",
+)
 @session_options
 def serve(
-    session: Session, host: str, port: int, token: str | None, no_token: bool, cors: tuple[str, ...]
+    session: Session,
+    host: str,
+    port: int,
+    token: str | None,
+    no_token: bool,
+    cors: tuple[str, ...],
+    workers: int,
 ) -> None:
     """The models (each -m) over HTTP: JSON routes answering as the CLI's -f json, word2vec-api's
     routes, and the explorer page at / (the words in 2-D with their neighbours, an analogy, the
@@ -44,13 +57,15 @@ def serve(
         raise click.UsageError(
             f"--host {host} lets other machines ask: give --token SECRET (or --no-token to allow anyone)"
         )
-    from ..serve.app import bind, make_app, run
+    from ..serve.app import bind, make_app, run, run_workers
 
     specs = session.models or (session.model_spec,)
     models = {}
+    options = {}
     for spec in specs:
-        model = session.open(spec)
+        model = session.open(spec)  # converted here, once: the workers open the cache
         models[spec or model.info.name] = model
+        options[spec or model.info.name] = worker_options(session)
     try:
         sock = bind(host, port)
     except OSError as e:
@@ -62,5 +77,24 @@ def serve(
     url = f"http://{shown}:{address[1]}/" + (f"?token={token}" if token else "")
     if not loopback and no_token:
         session.warn(f"warning: anyone who can reach {host}:{address[1]} may ask this server (--no-token)")
-    session.warn(f"serving {', '.join(models)} at {url} (Ctrl-C stops)")
+    several = f" from {workers} processes" if workers > 1 else ""
+    session.warn(f"serving {', '.join(models)} at {url}{several} (Ctrl-C stops)")
+    if workers > 1:
+        settings = {"models": options, "port": address[1], "host": host, "token": token, "cors": list(cors)}
+        run_workers(settings, sock, workers)
+        return
     run(make_app(models, port=address[1], host=host, token=token, cors=cors), sock)
+
+
+def worker_options(session: Session) -> dict:
+    """The model the session just opened, as ``vecq.load``'s arguments (a worker opens it so)."""
+    o = session.options()
+    return {
+        "spec": o.spec,
+        "trust": o.trust,
+        "limit": o.limit,
+        "subwords": o.subwords,
+        "pool": o.pool,
+        "approx": o.approx,
+        "nprobe": o.nprobe,
+    }

@@ -7,6 +7,8 @@ requests in flight finish) built in.
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import sys
 from contextlib import asynccontextmanager
@@ -70,6 +72,48 @@ def make_app(
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_allowed})
     app.state.served = served
     return Guard(app, port, host_names(host), token, cors)
+
+
+WORKER_SETTINGS = "VECQ_SERVE_WORKER"  # what `vecq serve --workers N` hands its workers
+
+
+def from_environment() -> Guard:
+    """A worker's app (``vecq serve --workers N``): the models and settings its parent put in the
+    environment, each opened from the cache the parent filled (memory-mapped: every worker reads
+    the same pages of the page cache, one copy in memory)."""
+    from ..api import load
+
+    settings = json.loads(os.environ[WORKER_SETTINGS])
+    models = {name: load(**options, progress=False).model for name, options in settings["models"].items()}
+    return make_app(
+        models,
+        port=settings["port"],
+        host=settings["host"],
+        token=settings["token"],
+        cors=tuple(settings["cors"]),
+    )
+
+
+def run_workers(settings: dict, sock: socket.socket, workers: int) -> None:
+    """Serve from ``workers`` processes on one listening socket (the kernel hands each connection to
+    one of them), under uvicorn's supervisor: a worker that dies or hangs is replaced; SIGINT or
+    SIGTERM stops them all after their requests in flight."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[WORKER_SETTINGS] = json.dumps(settings)
+    config = uvicorn.Config(
+        "vecq.serve.app:from_environment",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        timeout_keep_alive=5,
+        lifespan="on",
+        access_log=False,
+    )
+    Multiprocess(config, sockets=[sock]).run()
+    sys.stderr.flush()
 
 
 def _page_file(path: Path):
