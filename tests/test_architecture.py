@@ -46,7 +46,8 @@ ALLOWED = {
 }
 # Third-party packages each part may import; the engine and the cache never load click, rich or gensim.
 THIRD_PARTY = {
-    "vecq.core": {"numpy", "threadpoolctl", "scipy"},
+    # sklearn: t-SNE, the projections extra, imported only when asked for (core/projection.py).
+    "vecq.core": {"numpy", "threadpoolctl", "scipy", "sklearn"},
     "vecq.cache": {"numpy", "filelock"},
     "vecq.ann": {"numpy"},
     "vecq.sources": {

@@ -117,6 +117,23 @@ def test_an_unknown_word_shows_its_suggestions_and_the_state_is_in_the_url(serve
     assert shared.find_element("id", "analogy-answer").get_attribute("data-word") == "rome"
 
 
+def test_tsne_is_chosen_on_the_page_and_kept_in_the_address(server, browser):
+    page = opened(browser, server + "?w=cat+kitten+dog+puppy+car&n=1&p=tsne")
+    assert page.find_element("id", "projection").get_attribute("value") == "tsne"
+    assert "t-SNE" in page.find_element("id", "plot-note").text and "p=tsne" in page.current_url
+    placed = api(
+        server, "plot", "words=cat&words=kitten&words=dog&words=puppy&words=car&top=1&projection=tsne"
+    )
+    assert labels(page, "#plot text") == [p["word"] for p in placed]
+    # the picture is the server's t-SNE: the point farthest from the others is the same on both
+    xs = {
+        e.get_attribute("data-word"): float(e.get_attribute("cx"))
+        for e in page.find_elements("css selector", "#plot circle")
+    }
+    widest = max(placed, key=lambda p: p["x"])["word"]
+    assert max(xs, key=xs.get) == widest
+
+
 def test_the_model_switcher_shows_a_token_tables_pipeline(glove, browser, tmp_path_factory):
     """Two models served; the switcher picks the token table, whose text -> tokens -> IDs -> rows
     are the API's (its tokenizer, its table's rows)."""

@@ -153,8 +153,15 @@ def odd(session: Session, words) -> None:
 )
 @top_option(0, low=0, help="Also plot each word's N nearest neighbours.", aliases=("--neighbors",))
 @epochs_option("One picture per snapshot of a model trained with vecq train --snapshots, on shared axes.")
+@click.option(
+    "--projection",
+    type=click.Choice(["pca", "tsne"]),
+    default="pca",
+    show_default=True,
+    help="pca: the words' two principal axes; tsne: scikit-learn's t-SNE (pip install 'vecq[projections]').",
+)
 @session_options
-def plot(session: Session, words, output, top, epochs: bool) -> None:
+def plot(session: Session, words, output, top, epochs: bool, projection: str) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
     into an image file with -o (which needs matplotlib: pip install 'vecq[plot]').
     """
@@ -167,13 +174,17 @@ def plot(session: Session, words, output, top, epochs: bool) -> None:
     if output is not None:
         image_format(Path(output), EPOCH_FORMATS if epochs else FORMATS)
     if epochs:
+        if projection != "pca":
+            raise click.UsageError("--epochs places every frame on the trained model's principal axes (PCA)")
         _plot_epochs(session, words, output, top)
         return
     model = session.open()
     if output is None:
-        draw_terminal(model, session.lookup(model, words), _console(session), neighbors=top)
+        draw_terminal(
+            model, session.lookup(model, words), _console(session), neighbors=top, projection=projection
+        )
         return
-    path = draw(model, session.lookup(model, words), Path(output), neighbors=top)
+    path = draw(model, session.lookup(model, words), Path(output), neighbors=top, projection=projection)
     session.warn(f"wrote {'the picture to standard output' if output == '-' else path}")
 
 

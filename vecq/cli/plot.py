@@ -38,20 +38,26 @@ def image_format(path: Path, formats: tuple[str, ...] = FORMATS) -> str:
     return path.suffix.lower()[1:]
 
 
-def draw_terminal(model: Model, matches: list[Match], console, neighbors: int = 0) -> None:
+def draw_terminal(
+    model: Model, matches: list[Match], console, neighbors: int = 0, projection: str = "pca"
+) -> None:
     """The same picture on the terminal: a character grid, words in one colour, neighbours in a
     second (without colour: ● for a word asked for, · for a neighbour)."""
     from rich.panel import Panel
     from rich.text import Text
 
-    placed = points(model, matches, neighbors)
+    placed = points(model, matches, neighbors, projection)
     labels, main, xy = placed.labels, placed.asked, placed.xy
     width = max(30, min(console.width, 100) - 4)
     height = max(10, min(18, width // 4))
     picture = _grid(labels, main, xy, width, height, xy.min(axis=0), xy.max(axis=0), _coloured(console))
-    title = f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)"
+    title = f"{', '.join(m.word for m in matches)} ({model.info.name}, {NAMES[placed.projection]})"
     x_share, y_share = placed.explained
-    axes = f"across: PC 1, {x_share:.0%} of the spread; up: PC 2, {y_share:.0%}"
+    axes = (
+        f"across: PC 1, {x_share:.0%} of the spread; up: PC 2, {y_share:.0%}"
+        if placed.projection == "pca"
+        else "t-SNE: the axes mean nothing, nearness does"
+    )
     console.print(Panel(picture, title=title, subtitle=axes, expand=False))
     console.print(Text(caption(placed), style="dim" if _coloured(console) else ""))
 
@@ -119,11 +125,11 @@ def _grid(labels, main, xy, width: int, height: int, lo, hi, colour: bool):
     return picture
 
 
-def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> Path:
+def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0, projection: str = "pca") -> Path:
     """The PCA scatter of ``matches`` (and each one's ``neighbors`` nearest words) written to ``path``."""
     kind = image_format(path)
     plt = _pyplot()
-    placed = points(model, matches, neighbors)
+    placed = points(model, matches, neighbors, projection)
     xy, (x_share, y_share) = placed.xy, placed.explained
     fig, ax = plt.subplots(figsize=(7, 6), dpi=120)
     cmap = plt.get_cmap("tab10")
@@ -131,9 +137,13 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> 
         main = placed.asked[i]
         colour = cmap(g % 10) if neighbors else cmap(0)
         ax.scatter(xy[i, 0], xy[i, 1], color=colour, s=60 if main else 25, alpha=1 if main else 0.7)
-    ax.set_title(f"{', '.join(m.word for m in matches)} ({model.info.name}, PCA)")
-    ax.set_xlabel(f"PC 1: {x_share:.0%} of the spread")
-    ax.set_ylabel(f"PC 2: {y_share:.0%} of the spread")
+    ax.set_title(f"{', '.join(m.word for m in matches)} ({model.info.name}, {NAMES[placed.projection]})")
+    if placed.projection == "pca":
+        ax.set_xlabel(f"PC 1: {x_share:.0%} of the spread")
+        ax.set_ylabel(f"PC 2: {y_share:.0%} of the spread")
+    else:
+        ax.set_xlabel("t-SNE 1")
+        ax.set_ylabel("t-SNE 2")
     ax.set_aspect("equal", adjustable="datalim")  # one unit is as long across as up: distances are true
     ax.grid(alpha=0.3)
     ax.margins(0.15)  # room for the labels at the edges
@@ -148,8 +158,16 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0) -> 
     return path
 
 
+NAMES = {"pca": "PCA", "tsne": "t-SNE"}
+
+
 def caption(placed: Placed) -> str:
     """One line under a picture saying what its axes are."""
+    if placed.projection == "tsne":
+        return (
+            f"t-SNE of these {placed.fitted} words' unit vectors (scikit-learn, seeded): it keeps who is "
+            "near whom; the axes, and the distances between far groups, mean nothing"
+        )
     x_share, y_share = placed.explained
     asked = sum(placed.asked)
     what = (

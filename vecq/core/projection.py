@@ -6,10 +6,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import QueryError
+from ..errors import QueryError, VecqError
 from .expression import Term
 from .model import Model
 from .words import Match
+
+
+class ProjectionError(VecqError):
+    """A projection that cannot be made here (its library is not installed)."""
 
 
 class Placed(NamedTuple):
@@ -21,6 +25,7 @@ class Placed(NamedTuple):
     xy: np.ndarray  # (points, 2)
     explained: tuple[float, float]  # the share of the fitted words' spread (variance) on each axis
     fitted: int  # how many of the points the axes were fitted on (the first ``fitted``)
+    projection: str = "pca"  # or "tsne"
 
 
 def project(vectors: np.ndarray, fit: int | None = None) -> tuple[np.ndarray, tuple[float, float]]:
@@ -61,10 +66,26 @@ def across_epochs(frames: list[np.ndarray]) -> list[np.ndarray]:
     return [(u - mean) @ axes for u in unit]
 
 
-def points(model: Model, matches: list[Match], neighbors: int = 0) -> Placed:
-    """The words and their ``neighbors`` nearest words placed in 2-D. The axes are fitted on the
-    words asked for when there are three or more, so that adding neighbours keeps their layout (the
-    neighbours are placed on the same axes); on every point otherwise."""
+PROJECTIONS = ("pca", "tsne")
+
+
+def tsne(vectors: np.ndarray) -> np.ndarray:
+    """scikit-learn's t-SNE of the rows (seeded, PCA start: the same rows give the same picture);
+    the perplexity below the number of points, as t-SNE needs."""
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError as e:
+        raise ProjectionError("t-SNE needs scikit-learn: pip install 'vecq[projections]'") from e
+    n = len(vectors)
+    perplexity = float(max(1.0, min(30.0, (n - 1) / 3)))
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(vectors)
+
+
+def points(model: Model, matches: list[Match], neighbors: int = 0, projection: str = "pca") -> Placed:
+    """The words and their ``neighbors`` nearest words placed in 2-D. PCA: the axes are fitted on
+    the words asked for when there are three or more, so that adding neighbours keeps their layout
+    (the neighbours are placed on the same axes); on every point otherwise. ``"tsne"``: t-SNE of
+    every point (scikit-learn; no axes to speak of, so no share of the spread: ``explained`` 0)."""
     labels: list[str] = []
     groups: list[int] = []
     main: list[bool] = []
@@ -86,6 +107,9 @@ def points(model: Model, matches: list[Match], neighbors: int = 0) -> Placed:
                 rows.append(row)
     if len(rows) < 2:
         raise QueryError("give at least two words (or -n K, their neighbours) to plot")
+    vectors = np.asarray(model.gather(rows), dtype=np.float64)
+    if projection == "tsne":
+        return Placed(labels, groups, main, tsne(vectors), (0.0, 0.0), len(rows), "tsne")
     fitted = len(matches) if len(matches) >= 3 else len(rows)
-    xy, explained = project(np.asarray(model.gather(rows), dtype=np.float64), fitted)
+    xy, explained = project(vectors, fitted)
     return Placed(labels, groups, main, xy, explained, fitted)

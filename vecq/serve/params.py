@@ -133,6 +133,13 @@ ROUTES: dict[str, Route] = {
         (
             Param("words", "words", "Two or more words (one, with top).", required=True),
             Param("top", "int", "Also each word's N nearest neighbours.", 0, low=0, high=50),
+            Param(
+                "projection",
+                "str",
+                "pca (the words' principal axes, as vecq plot) or tsne (scikit-learn's t-SNE, seeded).",
+                "pca",
+                choices=("pca", "tsne"),
+            ),
             MODEL,
         ),
     ),

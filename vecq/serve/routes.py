@@ -260,10 +260,10 @@ async def models(served: Served, model: Model, p: dict) -> Records:
 
 async def plot(served: Served, model: Model, p: dict) -> Records:
     def placed() -> list[dict]:
-        labels, groups, asked, xy, _, _ = points(model, _matches(model, p["words"]), p["top"])
+        found = points(model, _matches(model, p["words"]), p["top"], p["projection"])
         return [
             {"word": w, "group": g, "asked": a, "x": float(x), "y": float(y)}
-            for w, g, a, (x, y) in zip(labels, groups, asked, xy)
+            for w, g, a, (x, y) in zip(found.labels, found.groups, found.asked, found.xy)
         ]
 
     return ("word", "group", "asked", "x", "y"), await anyio.to_thread.run_sync(placed), model.info

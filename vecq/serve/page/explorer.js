@@ -37,6 +37,7 @@ function remember() {
   if ($("model").value) state.set("m", $("model").value);
   state.set("w", $("words").value.trim());
   state.set("n", $("top").value);
+  state.set("p", $("projection").value);
   state.set("a", [$("a").value, $("b").value, $("c").value].join(","));
   state.set("t", $("text").value);
   history.replaceState(null, "", "?" + state.toString());
@@ -62,7 +63,7 @@ async function showWords() {
   remember();
   const top = Number($("top").value) || 0;
   const [placed, lists, pairs] = await Promise.all([
-    ask("plot", { words: words(), top }),
+    ask("plot", { words: words(), top, projection: $("projection").value }),
     Promise.all(words().map((w) => (top ? ask("neighbors", { query: w, top }) : Promise.resolve([])))),
     ask("similar", { words: words() }),
   ]);
@@ -103,8 +104,11 @@ function drawPoints(placed, score) {
     const [lx, ly] = labelSpot(boxes, x, y, p.word);
     svg.append(dot, node("text", { x: lx, y: ly, class: kind, "data-word": p.word }, p.word));
   }
+  const axes = $("projection").value === "tsne"
+    ? "Placed by t-SNE (scikit-learn, computed by the server): it keeps who is near whom; the axes mean nothing."
+    : "Axes: the first two principal components of the words asked for (their neighbours placed on the same axes).";
   $("plot-note").textContent = "Blue: the words asked for; orange: their nearest neighbours in the whole vocabulary " +
-    "(hover for the score). Axes: the first two principal components of these words.";
+    "(hover for the score). " + axes;
 }
 
 function drawNeighbours(records) {
@@ -203,6 +207,7 @@ async function start() {
   shown();
   $("words").value = params.get("w") || LECTURE.words;
   $("top").value = params.get("n") || LECTURE.top;
+  $("projection").value = params.get("p") === "tsne" ? "tsne" : "pca";
   const [a, b, c] = (params.get("a") || LECTURE.analogy.join(",")).split(",");
   [$("a").value, $("b").value, $("c").value] = [a || "", b || "", c || ""];
   $("text").value = params.get("t") || LECTURE.text;

@@ -1,0 +1,69 @@
+"""t-SNE beside PCA: scikit-learn's TSNE is the oracle (the same rows, parameters and seed give the
+same points), in the engine, the CLI and the server; a missing scikit-learn is one line."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from tests.conftest import M, invoke
+from vecq.cli.env import Env
+
+WORDS = ["cat", "kitten", "dog", "puppy", "car", "truck"]
+
+
+def oracle(model, words: list[str]) -> np.ndarray:
+    """scikit-learn's t-SNE of the words' unit rows as the cache holds them (t-SNE is chaotic: rows
+    that differ in the last bit, as gensim's own normalisation may, can give another picture)."""
+    from sklearn.manifold import TSNE
+
+    rows = np.asarray(model.gather([model.vocab.index(w) for w in words]), dtype=np.float64)
+    perplexity = max(1.0, min(30.0, (len(words) - 1) / 3))
+    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(rows)
+
+
+def test_the_engines_tsne_is_scikit_learns(glove, kv):
+    from vecq.core.projection import points
+    from vecq.core.words import find_word
+
+    placed = points(glove, [find_word(glove.vocab, w) for w in WORDS], 0, "tsne")
+    assert placed.projection == "tsne" and placed.labels == WORDS
+    assert np.allclose(placed.xy, oracle(glove, WORDS), atol=1e-4)
+
+
+def test_the_server_places_by_tsne_when_asked(glove, kv):
+    from starlette.testclient import TestClient
+
+    from vecq.serve.app import make_app
+
+    with TestClient(make_app({"glove": glove}, port=80, host="testserver")) as client:
+        query = "&".join(f"words={w}" for w in WORDS)
+        answer = client.get(f"/api/plot?{query}&projection=tsne")
+        assert answer.status_code == 200, answer.text
+        xy = np.array([[p["x"], p["y"]] for p in answer.json()])
+        assert np.allclose(xy, oracle(glove, WORDS), atol=1e-4)
+        bad = client.get(f"/api/plot?{query}&projection=umap")
+        assert bad.status_code == 400 and "projection" in bad.json()["error"]
+
+
+def test_the_cli_draws_tsne_and_says_what_it_is(glove, tmp_path):
+    svg = tmp_path / "t.svg"
+    assert invoke([*M, "plot", *WORDS, "--projection", "tsne", "-o", str(svg)]).exit_code == 0
+    text = svg.read_text()
+    assert "t-SNE" in text and "PC 1" not in text and "the axes" in text
+    shown = invoke([*M, "plot", *WORDS, "--projection", "tsne"], obj=Env(stdout_isatty=True))
+    assert shown.exit_code == 0 and "t-SNE" in shown.stdout
+    refused = invoke(["-m", "x.bin", "plot", "a", "b", "--epochs", "--projection", "tsne", "-o", "x.gif"])
+    assert refused.exit_code == 2 and "principal axes" in refused.stderr
+
+
+def test_without_scikit_learn_tsne_is_one_line(glove, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.manifold", None)
+    result = invoke([*M, "plot", *WORDS, "--projection", "tsne", "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "vecq: error: t-SNE needs scikit-learn: pip install 'vecq[projections]'"
+    ]
+    assert invoke([*M, "plot", *WORDS, "-o", "-"]).exit_code == 0  # PCA needs nothing more
