@@ -155,6 +155,11 @@ def test_the_model_switcher_shows_a_token_tables_pipeline(glove, browser, tmp_pa
         cells = [r.find_elements("css selector", "td") for r in rows]
         assert [c[2].text for c in cells] == [str(t["id"]) for t in tokens]
         assert [c[4].text.split()[0] for c in cells] == [f"{t['vector'][0]:.3f}" for t in tokens]
+        # the pipeline drawn: one column per token, its ID, and its row's first values
+        columns = page.find_elements("css selector", "#pipeline g.column")
+        assert [c.get_attribute("data-id") for c in columns] == [str(t["id"]) for t in tokens][:8]
+        first = columns[0].find_elements("css selector", "rect.value title")
+        assert [v.get_attribute("textContent") for v in first] == [f"{x:.6f}" for x in tokens[0]["vector"][:12]]
         assert f"m={table}".replace("/", "%2F") in page.current_url or f"m={table}" in page.current_url
     finally:
         proc.terminate()

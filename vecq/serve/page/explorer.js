@@ -190,6 +190,42 @@ async function splitText() {
     const head = r.vector ? r.vector.slice(0, 4).map((v) => v.toFixed(3)).join(" ") + " …" : "";
     table.append(row([r.text, r.token, r.id ?? "", r.status, head]));
   }
+  drawPipeline(records);
+}
+
+// The lecture's pipeline as a picture: each piece of text, its token, the token's ID, and the row
+// the embedding layer looks up by that ID (its first values as a strip: blue below 0, red above).
+function drawPipeline(records) {
+  const svg = $("pipeline");
+  svg.replaceChildren();
+  const shown = records.slice(0, 8);
+  const width = 720, col = width / Math.max(shown.length, 1), cells = 12;
+  const lanes = [["text", 30], ["token", 92], ["ID", 154], ["row", 214]];
+  for (const [name, y] of lanes) svg.append(node("text", { x: 4, y, class: "lane" }, name));
+  shown.forEach((r, i) => {
+    const x = i * col + col / 2;
+    const g = node("g", { class: "column", "data-id": r.id ?? "", "data-token": r.token ?? "" });
+    g.append(node("text", { x, y: 30, "text-anchor": "middle", class: "asked" }, r.text));
+    g.append(node("text", { x, y: 92, "text-anchor": "middle" }, r.token ?? "(none)"));
+    g.append(node("text", { x, y: 154, "text-anchor": "middle", class: "id" }, r.id ?? "no ID"));
+    for (const [y1, y2] of [[38, 72], [100, 134], [162, 192]]) {
+      g.append(node("line", { x1: x, y1, x2: x, y2, class: "flow" }));
+    }
+    const values = (r.vector || []).slice(0, cells);
+    const size = Math.min(8, (col - 12) / cells);
+    values.forEach((v, k) => {
+      const t = Math.max(-1, Math.min(1, v * 2));
+      const colour = t < 0 ? `rgba(35, 100, 170, ${(-t).toFixed(3)})` : `rgba(200, 65, 44, ${t.toFixed(3)})`;
+      const cell = node("rect", { x: x - (cells * size) / 2 + k * size, y: 198, width: size, height: 22, fill: colour, class: "value" });
+      cell.append(node("title", {}, v.toFixed(6)));
+      g.append(cell);
+    });
+    svg.append(g);
+  });
+  $("pipeline-note").textContent = records.length > shown.length
+    ? `The first ${shown.length} of ${records.length} pieces. `
+    : "";
+  $("pipeline-note").textContent += "Each token's ID picks one row of the embedding matrix: that row is the token's vector.";
 }
 
 function guarded(task) {
