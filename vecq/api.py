@@ -472,6 +472,8 @@ class Vectors:
         row = self._row(key)
         if norm:
             return self._typed(self.model.gather([row])[0])
+        if self._raw is not None and row < len(self._raw):  # kv.vectors was built: gensim's own path
+            return self._typed(self._raw[row])
         return self._typed(self.model.raw_vector(row))
 
     word_vec = get_vector
