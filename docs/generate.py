@@ -304,7 +304,9 @@ def explorer_screenshot(cache: str) -> bool:
         browser = webdriver.Chrome(service=Service(driver), options=options)
         try:
             browser.get(url)
-            WebDriverWait(browser, 60).until(lambda d: d.execute_script("return document.body.dataset.ready") == "true")
+            WebDriverWait(browser, 60).until(
+                lambda d: d.execute_script("return document.body.dataset.ready") == "true"
+            )
             EXPLORER.write_bytes(browser.get_screenshot_as_png())
         finally:
             browser.quit()

@@ -159,7 +159,9 @@ def test_the_model_switcher_shows_a_token_tables_pipeline(glove, browser, tmp_pa
         columns = page.find_elements("css selector", "#pipeline g.column")
         assert [c.get_attribute("data-id") for c in columns] == [str(t["id"]) for t in tokens][:8]
         first = columns[0].find_elements("css selector", "rect.value title")
-        assert [v.get_attribute("textContent") for v in first] == [f"{x:.6f}" for x in tokens[0]["vector"][:12]]
+        assert [v.get_attribute("textContent") for v in first] == [
+            f"{x:.6f}" for x in tokens[0]["vector"][:12]
+        ]
         assert f"m={table}".replace("/", "%2F") in page.current_url or f"m={table}" in page.current_url
     finally:
         proc.terminate()

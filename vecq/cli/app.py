@@ -88,6 +88,7 @@ cli.lazy_commands.update(
         "serve": ("vecq.cli.serve_command:serve", "The models over HTTP, and the explorer in a browser."),
         "graph": ("vecq.cli.graph_command:graph", "The k nearest neighbours of every word."),
         "axis": ("vecq.cli.axis_commands:axis", "Words along the axis between two sets of words."),
+        "weat": ("vecq.cli.weat_command:weat", "Bias tests: WEAT's effect size, p-value and interval."),
         "train": ("vecq.cli.train_command:train", "Learn word vectors from a corpus, epoch by epoch."),
     }
 )
