@@ -89,6 +89,7 @@ cli.lazy_commands.update(
         "graph": ("vecq.cli.graph_command:graph", "The k nearest neighbours of every word."),
         "axis": ("vecq.cli.axis_commands:axis", "Words along the axis between two sets of words."),
         "weat": ("vecq.cli.weat_command:weat", "Bias tests: WEAT's effect size, p-value and interval."),
+        "align": ("vecq.cli.align_command:align", "Two models aligned and compared word by word."),
         "train": ("vecq.cli.train_command:train", "Learn word vectors from a corpus, epoch by epoch."),
     }
 )

@@ -79,7 +79,7 @@ def model_options(f: Callable) -> Callable:
 # The questions several models can answer side by side (-m A -m B); the others take one model,
 # but for those that take every model at once (serve).
 SIDE_BY_SIDE = frozenset({"similar", "analogy", "neighbors", "vector", "info", "odd", "tokens"})
-ALL_AT_ONCE = frozenset({"serve"})
+ALL_AT_ONCE = frozenset({"serve", "align"})
 
 
 def session_options(f: Callable) -> Callable:

@@ -202,11 +202,18 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     help="The query is a vector (a JSON array, or numbers separated by spaces), not words.",
 )
 @away_option
+@click.option(
+    "--in",
+    "in_model",
+    metavar="MODEL",
+    default=None,
+    help="Look for the word among MODEL's words, through the map that aligns the two (vecq align).",
+)
 @batch_options
 @approx_option
 @output_options
 def neighbors(
-    session: Session, query, top, restrict, threshold, by_vector, away, input_file, strict
+    session: Session, query, top, restrict, threshold, by_vector, away, in_model, input_file, strict
 ) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line.
 
@@ -223,6 +230,15 @@ def neighbors(
             )
         if restrict is None:
             session.single_blas_thread_for_one_approx_answer()
+    if in_model:
+        if source is not None or by_vector or away or restrict is not None:
+            raise click.UsageError(
+                "--in takes one word as argument (not '-', --vector, --away or --restrict)"
+            )
+        from .align_command import print_neighbors_in
+
+        print_neighbors_in(session, text, in_model, top)
+        return None
     if away:
         if source is not None or by_vector:
             raise click.UsageError("--away takes one word or expression as arguments (not '-' or --vector)")

@@ -1,0 +1,121 @@
+"""Two models aligned: a model rotated by a random orthogonal matrix aligns back to it (a case with
+a known answer); scipy's orthogonal_procrustes on gensim's unit vectors is the oracle of the map;
+two word2vec models trained by gensim on the two halves of gensim's own corpus align with a measured
+overlap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gensim.models import Word2Vec
+from gensim.models.word2vec import LineSentence
+from gensim.test.utils import datapath
+from scipy.linalg import orthogonal_procrustes
+from scipy.stats import ortho_group
+
+from tests.conftest import invoke, tsv, write_text_model
+
+N = 20_000
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory, glove_raw):
+    """GloVe's first 20,000 words, and the same rotated by a random orthogonal matrix (and their
+    order shuffled: the map must come from the words, not the rows)."""
+    words, vectors = glove_raw
+    folder = tmp_path_factory.mktemp("align")
+    q = ortho_group.rvs(50, random_state=7)
+    order = np.random.default_rng(7).permutation(N)
+    a = write_text_model(folder / "a.txt", words[:N], vectors[:N])
+    rotated = (vectors[:N].astype(np.float64) @ q)[order]
+    b = write_text_model(folder / "b.txt", [words[i] for i in order], rotated.astype(np.float32))
+    return str(a), str(b), q
+
+
+def test_a_rotated_model_aligns_back_to_it(pair):
+    a, b, q = pair
+    result = invoke(["-m", a, "-m", b, "align", "cat", "king", "paris", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["word"] for r in rows] == ["cat", "king", "paris"]
+    assert all(abs(r["similarity"] - 1) < 1e-5 and r["overlap"] == 1.0 for r in rows)
+    from vecq.core import align
+    from vecq.sources.loader import open_model
+
+    ma, mb = open_model(a), open_model(b)
+    rows_a, rows_b = align.shared_rows(ma, mb, N)
+    assert len(rows_a) == N
+    assert np.allclose(align.fit(ma, mb, rows_a, rows_b).w, q, atol=1e-5)  # the rotation itself
+
+
+def test_the_map_is_scipys_on_the_shared_words(pair, tmp_path):
+    from gensim.models import KeyedVectors
+
+    a, b, _ = pair
+    ka, kb = (KeyedVectors.load_word2vec_format(p) for p in (a, b))
+    shared = [w for w in ka.index_to_key[:5000] if w in kb.key_to_index]
+    expected, _ = orthogonal_procrustes(
+        np.array([ka.get_vector(w, norm=True) for w in shared], dtype=np.float64),
+        np.array([kb.get_vector(w, norm=True) for w in shared], dtype=np.float64),
+    )
+    from vecq.core import align
+    from vecq.sources.loader import open_model
+
+    ma, mb = open_model(a), open_model(b)
+    found = align.fit(ma, mb, *align.shared_rows(ma, mb, 5000))
+    assert np.allclose(found.w, expected, atol=1e-5)
+
+
+def test_neighbours_through_the_map_are_the_models_own(pair):
+    a, b, _ = pair
+    through = tsv(invoke(["-m", a, "neighbors", "cat", "--in", b, "-n", "5"]).stdout)
+    own = tsv(invoke(["-m", a, "neighbors", "cat", "-n", "6"]).stdout)
+    # cat itself is B's nearest word to A's cat; the rest are A's own neighbours, in order
+    assert [r["word"] for r in through] == ["cat"] + [r["word"] for r in own][:4]
+
+
+@pytest.fixture(scope="module")
+def halves(tmp_path_factory):
+    """word2vec trained by gensim on each half of gensim's Lee corpus (same settings and seed)."""
+    lines = Path(datapath("lee_background.cor")).read_text(encoding="utf-8").splitlines()
+    folder = tmp_path_factory.mktemp("halves")
+    paths = []
+    for name, part in (("first", lines[: len(lines) // 2]), ("second", lines[len(lines) // 2 :])):
+        corpus = folder / f"{name}.txt"
+        corpus.write_text("\n".join(part) + "\n", encoding="utf-8")
+        model = Word2Vec(LineSentence(str(corpus)), vector_size=50, min_count=3, epochs=40, seed=1, workers=1)
+        path = folder / f"{name}.bin"
+        model.wv.save_word2vec_format(str(path), binary=True)
+        paths.append(str(path))
+    return paths
+
+
+def test_two_halves_of_a_corpus_align_with_a_measured_overlap(halves):
+    first, second = halves
+    changed = invoke(["-m", first, "-m", second, "align", "-n", "5", "-f", "json"])
+    assert changed.exit_code == 0, changed.stderr
+    rows = json.loads(changed.stdout)
+    assert len(rows) == 5 and [r["rank"] for r in rows] == [1, 2, 3, 4, 5]
+    assert rows == sorted(rows, key=lambda r: r["similarity"])  # the most changed first
+    common = invoke(["-m", first, "-m", second, "align", "the", "said", "police", "government", "-f", "json"])
+    steady = json.loads(common.stdout)
+    # frequent words keep their place across the halves better than the most changed do
+    assert min(r["similarity"] for r in steady) > max(r["similarity"] for r in rows)
+    assert all(0 <= r["overlap"] <= 1 for r in steady)
+
+
+@pytest.mark.parametrize(
+    "args, code, says",
+    [
+        (["align", "cat"], 2, "two models"),
+        (["neighbors", "cat", "--in", "{b}", "--restrict", "5"], 2, "--in takes one word"),
+    ],
+)
+def test_bad_alignments_are_one_line(pair, args, code, says):
+    a, b, _ = pair
+    result = invoke(["-m", a, *[x.format(b=b) for x in args]])
+    assert result.exit_code == code, result.stderr
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

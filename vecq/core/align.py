@@ -1,0 +1,96 @@
+"""Two models aligned (orthogonal Procrustes on the words they share) and compared word by word.
+
+The map W is the orthogonal matrix that best turns model A's unit rows of the shared words into
+model B's (scipy's ``orthogonal_procrustes``, the SVD solution of Schoenemann 1966): one rotation
+(and reflection), so cosines within A are kept. A word's change between the models is the cosine of
+its A vector mapped by W with its B vector; the overlap of its neighbour lists is their Jaccard
+index at k (as word sets: no map needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import QueryError
+from .model import Model
+
+BLOCK = 1 << 14
+
+
+class Alignment(NamedTuple):
+    rows_a: np.ndarray  # the shared words' rows in A, in A's order (its most frequent first)
+    rows_b: np.ndarray  # the same words' rows in B
+    w: np.ndarray  # (dims_a, dims_b), float64: A's unit rows @ w ~ B's unit rows
+
+
+def shared_rows(a: Model, b: Model, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The rows in A and in B of the words both models have, A's order; among A's first ``first``."""
+    n = len(a) if first is None else min(first, len(a))
+    rows_a, rows_b = [], []
+    for start in range(0, n, BLOCK):
+        words = a.vocab.words(range(start, min(n, start + BLOCK)))
+        for offset, word in enumerate(words):
+            row = b.vocab.index(word)
+            if row is not None:
+                rows_a.append(start + offset)
+                rows_b.append(row)
+    return np.array(rows_a, dtype=np.int64), np.array(rows_b, dtype=np.int64)
+
+
+def fit(a: Model, b: Model, rows_a: np.ndarray, rows_b: np.ndarray) -> Alignment:
+    """The orthogonal map from A's unit rows of the shared words onto B's."""
+    from scipy.linalg import orthogonal_procrustes
+
+    if a.dims != b.dims:
+        raise QueryError(
+            f"an orthogonal map needs equal dimensions; {a.info.name} has {a.dims} and {b.info.name} {b.dims}"
+        )
+    if len(rows_a) < a.dims:
+        raise QueryError(
+            f"the models share {len(rows_a)} words, fewer than their {a.dims} dimensions: too few to align"
+        )
+    va = np.asarray(a.gather(rows_a), dtype=np.float64)
+    vb = np.asarray(b.gather(rows_b), dtype=np.float64)
+    w, _ = orthogonal_procrustes(va, vb)
+    return Alignment(rows_a, rows_b, w)
+
+
+def mapped(a: Model, alignment: Alignment, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+    """A's unit rows ``rows`` mapped into B's space (unit length, float32)."""
+    out = np.asarray(a.gather(list(rows)), dtype=np.float64) @ alignment.w
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out.astype(np.float32)
+
+
+def similarity_across(
+    a: Model,
+    b: Model,
+    alignment: Alignment,
+    rows_a: Sequence[int] | np.ndarray,
+    rows_b: Sequence[int] | np.ndarray,
+) -> np.ndarray:
+    """Each word's cosine between its A vector, mapped, and its B vector (float64)."""
+    ma = mapped(a, alignment, rows_a).astype(np.float64)
+    vb = np.asarray(b.gather(list(rows_b)), dtype=np.float64)
+    return np.einsum("ij,ij->i", ma, vb)
+
+
+def changed_most(a: Model, b: Model, alignment: Alignment, top: int) -> list[tuple[int, int, float]]:
+    """(row in A, row in B, cosine across) of the ``top`` shared words whose vectors moved most."""
+    scores = np.empty(len(alignment.rows_a), dtype=np.float64)
+    for start in range(0, len(scores), BLOCK):
+        stop = min(len(scores), start + BLOCK)
+        scores[start:stop] = similarity_across(
+            a, b, alignment, alignment.rows_a[start:stop], alignment.rows_b[start:stop]
+        )
+    order = np.lexsort((alignment.rows_a, scores))[:top]  # lowest cosine first, ties by A's row
+    return [(int(alignment.rows_a[i]), int(alignment.rows_b[i]), float(scores[i])) for i in order]
+
+
+def jaccard(first: Sequence[str], second: Sequence[str]) -> float:
+    """The Jaccard index of two neighbour lists as sets of words."""
+    one, two = set(first), set(second)
+    return len(one & two) / len(one | two) if one | two else 1.0
