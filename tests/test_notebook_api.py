@@ -110,3 +110,37 @@ def test_discoverable(kv):
         doc = method.__doc__ or ""
         assert "Parameters" in doc and "Returns" in doc or method is vecq.load, method
         assert "Raises" in doc, method
+
+
+def test_the_research_questions_from_python_are_the_clis(kv, glove):
+    import json
+
+    from tests.conftest import M, invoke
+
+    placed = kv.axis(["man", "he", "him"], ["woman", "she", "her"], ["nurse", "king"])
+    cli = json.loads(
+        invoke([*M, "axis", "man he him", "woman she her", "nurse", "king", "-f", "json"]).stdout
+    )
+    assert [(a.word, a.score, a.toward) for a in placed] == [
+        (r["word"], r["score"], r["toward"]) for r in cli
+    ]
+    ends = kv.axis(["good"], ["bad"], top=3)
+    assert len(ends) == 6 and ends.to_pandas()["toward"].tolist() == ["good"] * 3 + ["bad"] * 3
+    x, y = ["math", "algebra", "geometry", "calculus"], ["poetry", "art", "dance", "literature"]
+    a, b = ["male", "man", "boy", "brother"], ["female", "woman", "girl", "sister"]
+    result = kv.weat(x, y, a, b, bootstrap=1000)
+    args = [
+        "--x",
+        " ".join(x),
+        "--y",
+        " ".join(y),
+        "--a",
+        " ".join(a),
+        "--b",
+        " ".join(b),
+        "--bootstrap",
+        "1000",
+    ]
+    (record,) = json.loads(invoke([*M, "weat", *args, "-f", "json"]).stdout)
+    assert result.effect_size == record["effect_size"] and result.p_value == record["p_value"]
+    assert (result.ci_low, result.ci_high) == (record["ci_low"], record["ci_high"])

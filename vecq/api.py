@@ -24,6 +24,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,8 +39,11 @@ from .display import Answers, Matrix
 from .errors import ModelError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with
 from .progress import NULL_REPORTER
-from .records import AnalogyAnswer, Neighbor
+from .records import AnalogyAnswer, AxisAnswer, Neighbor
 from .sources.spec import spec_with
+
+if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the API
+    from .core.weat import WeatResult
 
 logger = logging.getLogger(__name__)
 _KEY_TYPES = (str, int, np.integer)
@@ -340,6 +344,69 @@ class Vectors:
         return Answers(
             self.model.analogy(self._match(a), self._match(b), self._match(c), top=top, method=method)
         )
+
+    def axis(
+        self, pole_a: Sequence[str], pole_b: Sequence[str], words: Sequence[str] | None = None, top: int = 10
+    ) -> Answers:
+        """Words along the semantic axis from ``pole_b`` to ``pole_a`` (``vecq axis``).
+
+        Parameters
+        ----------
+        pole_a, pole_b : the two sets of pole words (``["man", "he", "him"]``).
+        words : words to place along the axis; None: the ``top`` words of the vocabulary nearest
+            each end (the pole words left out).
+
+        Returns
+        -------
+        ``Answers`` of ``AxisAnswer(word, score, toward)``: ``score`` is the word's cosine with the
+        axis (positive towards ``pole_a``), given words ranked by it, or pole a's end then pole b's.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
+        QueryError : (a ValueError) an empty pole, or two poles with the same mean.
+        """
+        from .core import axes
+
+        found = axes.build(self.model, [self._match(w) for w in pole_a], [self._match(w) for w in pole_b])
+        sides = (found.a[0].typed, found.b[0].typed)
+        if words is not None:
+            scores = axes.positions(self.model, found, [self._match(w) for w in words]).tolist()
+            ranked = sorted(zip(words, scores), key=lambda p: -p[1])
+            return Answers(AxisAnswer(w, s, sides[0] if s >= 0 else sides[1]) for w, s in ranked)
+        end_a, end_b = axes.ends(self.model, found, top)
+        return Answers(
+            AxisAnswer(self.model.vocab.word(row), score, side)
+            for side, end in zip(sides, (end_a, end_b))
+            for row, score in end
+        )
+
+    def weat(
+        self,
+        x: Sequence[str],
+        y: Sequence[str],
+        a: Sequence[str],
+        b: Sequence[str],
+        samples: int = 100_000,
+        bootstrap: int = 10_000,
+        seed: int = 0,
+    ) -> WeatResult:
+        """The Word Embedding Association Test of targets ``x``, ``y`` and attributes ``a``, ``b``
+        (``vecq weat``; Caliskan, Bryson and Narayanan 2017).
+
+        Returns
+        -------
+        ``WeatResult(effect_size, statistic, p_value, p_method, ci_low, ci_high)``.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found (the CLI leaves such words out; here every
+            word counts, so a caller decides).
+        """
+        from .core import weat
+
+        mx, my, ma, mb = ([self._match(w) for w in words] for words in (x, y, a, b))
+        return weat.weat(self.model, mx, my, ma, mb, samples=samples, bootstrap=bootstrap, seed=seed)
 
     def similarity_matrix(self, words: Sequence[str]) -> Matrix:
         """The cosine similarity of every pair of ``words`` (as ``vecq similar`` with three or more),

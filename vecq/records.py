@@ -72,6 +72,12 @@ class Similarity(NamedTuple):
     similarity: float
 
 
+class AxisAnswer(NamedTuple):
+    word: str
+    score: float  # the cosine with the axis: positive towards its first pole
+    toward: str  # the first word of the pole the word leans to
+
+
 class Neighbor(NamedTuple):
     query: str
     rank: int
