@@ -201,6 +201,12 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     is_flag=True,
     help="The query is a vector (a JSON array, or numbers separated by spaces), not words.",
 )
+@click.option(
+    "--distinct",
+    is_flag=True,
+    help="Fold spelling variants (case, plural s: Cat, cats, CAT) into the query or a better answer, "
+    "naming them in a 'folded' column.",
+)
 @away_option
 @click.option(
     "--in",
@@ -213,7 +219,7 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 @approx_option
 @output_options
 def neighbors(
-    session: Session, query, top, restrict, threshold, by_vector, away, in_model, input_file, strict
+    session: Session, query, top, restrict, threshold, by_vector, distinct, away, in_model, input_file, strict
 ) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line.
 
@@ -249,7 +255,9 @@ def neighbors(
         return None
     from ..core.queries import NeighborsQuery, VectorNeighborsQuery
 
-    q = (VectorNeighborsQuery if by_vector else NeighborsQuery)(top, restrict, threshold)
+    if distinct and by_vector:
+        raise click.UsageError("--distinct folds variants of the query's words: give words, not --vector")
+    q = (VectorNeighborsQuery if by_vector else NeighborsQuery)(top, restrict, threshold, distinct)
     if restrict is not None:
         session.answered_exactly("--restrict")
     if source is not None:

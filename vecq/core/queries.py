@@ -16,7 +16,7 @@ from ..records import Similarity
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
 from .unit import unit
-from .words import Match, respellings
+from .words import Match, fold, respellings
 
 
 class Outcome:
@@ -143,10 +143,21 @@ class SimilarQuery(Query):
 
 class NeighborsQuery(Query):
     inputs = ("query",)
-    columns = ("query", "rank", "word", "similarity")
+    columns: tuple[str, ...] = ("query", "rank", "word", "similarity")
 
-    def __init__(self, top: int = 10, restrict: int | None = None, threshold: float | None = None):
-        self.top, self.restrict, self.threshold = top, restrict, threshold
+    # --distinct asks the engine for this many candidates a row wanted, then folds variants away
+    DISTINCT_SPARE = 4
+
+    def __init__(
+        self,
+        top: int = 10,
+        restrict: int | None = None,
+        threshold: float | None = None,
+        distinct: bool = False,
+    ):
+        self.top, self.restrict, self.threshold, self.distinct = top, restrict, threshold, distinct
+        if distinct:
+            self.columns = (*type(self).columns, "folded")
 
     def why_no_answer(self) -> str:
         if self.threshold is not None:
@@ -185,12 +196,25 @@ class NeighborsQuery(Query):
                 out[where[j]].error = zero_vector_error(items[where[j]][0])
             queries = [q for q, z in zip(queries, zero) if not z]
             where = [i for i, z in zip(where, zero) if not z]
-        results = model.neighbors_many(queries, top=self.top, restrict=self.restrict)
-        for i, result in zip(where, results):
+        wanted = self.top * self.DISTINCT_SPARE + 10 if self.distinct else self.top
+        results = model.neighbors_many(queries, top=wanted, restrict=self.restrict)
+        for i, query, result in zip(where, queries, results):
+            if self.distinct:
+                self._folded(model, out[i], items[i][0], [t.match.word for t in query], result)
+                continue
             out[i].records += [
                 n._asdict() for n in model.neighbor_records(items[i][0], result, self.threshold)
             ]
         return out
+
+    def _folded(self, model: Model, outcome: Outcome, text: str, words: list[str], result: list) -> None:
+        """``--distinct``: the answers with spelling variants folded into the query or a better answer."""
+        kept, into_query = fold(words, result, model.vocab.word, self.top)
+        records = model.neighbor_records(text, [(row, score) for row, score, _ in kept], self.threshold)
+        for record, (_, _, folded) in zip(records, kept):
+            outcome.records.append({**record._asdict(), "folded": " ".join(folded)})
+        if into_query:
+            outcome.notes.append(f"folded into {text!r}: {', '.join(into_query)}")
 
 
 class VectorNeighborsQuery(NeighborsQuery):

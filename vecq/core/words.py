@@ -13,7 +13,7 @@ the forms they stand for. ``id:N`` is row N of any model (a token's id, a word's
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
 from ..errors import QueryError, UnknownWordError, shorten
@@ -185,3 +185,41 @@ def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
         if word not in out and word != typed:
             out.append(word)
     return out[:n]
+
+
+def fold_key(word: str) -> str:
+    """What spelling variants of one word share (``--distinct``): case folded, Unicode's compatible
+    forms made one (NFKC), a final possessive or plural s taken off (cats, CAT's, Cities -> city)."""
+    import unicodedata
+
+    key = unicodedata.normalize("NFKC", word).casefold()
+    for end in ("'s", "\u2019s"):
+        key = key.removesuffix(end)
+    if len(key) > 4 and key.endswith("ies"):
+        return key[:-3] + "y"
+    if len(key) > 3 and key.endswith("es") and key[:-2].endswith(("s", "x", "z", "ch", "sh")):
+        return key[:-2]
+    # not the s of a word that is no plural: class, bus, axis, physics, news, famous, perhaps
+    if len(key) > 3 and key.endswith("s") and not key.endswith(("ss", "us", "is", "ics", "ews", "aps")):
+        return key[:-1]
+    return key
+
+
+def fold(
+    query_words: Sequence[str], answers: Sequence[tuple[int, float]], word_of: Callable[[int], str], top: int
+) -> tuple[list[tuple[int, float, list[str]]], list[str]]:
+    """``answers`` (row, score), best first, with each answer whose ``fold_key`` is a query word's
+    or a better answer's left out: ([(row, score, [the words folded into it])], [words folded into
+    the query]), at most ``top`` rows."""
+    into_query: list[str] = []
+    kept: list[tuple[int, float, list[str]]] = []
+    owner: dict[str, int] = {fold_key(w): -1 for w in query_words}
+    for row, score in answers:
+        word = word_of(row)
+        key = fold_key(word)
+        if key in owner:
+            (into_query if owner[key] < 0 else kept[owner[key]][2]).append(word)
+        elif len(kept) < top:
+            owner[key] = len(kept)
+            kept.append((row, score, []))
+    return kept, into_query
