@@ -202,6 +202,12 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     help="The query is a vector (a JSON array, or numbers separated by spaces), not words.",
 )
 @click.option(
+    "--csls",
+    is_flag=True,
+    help="Rank by CSLS (Lample et al. 2018): a word near everything (a hub) is marked down; each word's "
+    "mean similarity to its 10 nearest is computed once and kept in the cache.",
+)
+@click.option(
     "--distinct",
     is_flag=True,
     help="Fold spelling variants (case, plural s: Cat, cats, CAT) into the query or a better answer, "
@@ -219,7 +225,18 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 @approx_option
 @output_options
 def neighbors(
-    session: Session, query, top, restrict, threshold, by_vector, distinct, away, in_model, input_file, strict
+    session: Session,
+    query,
+    top,
+    restrict,
+    threshold,
+    by_vector,
+    csls,
+    distinct,
+    away,
+    in_model,
+    input_file,
+    strict,
 ) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line.
 
@@ -236,6 +253,17 @@ def neighbors(
             )
         if restrict is None:
             session.single_blas_thread_for_one_approx_answer()
+    if csls:
+        if source is not None or by_vector or away or in_model or distinct or threshold is not None:
+            raise click.UsageError(
+                "--csls takes one word or expression as argument (not '-', --vector, --away, --in, "
+                "--distinct or --threshold)"
+            )
+        from .csls_option import print_csls
+
+        session.answered_exactly("--csls")
+        print_csls(session, text, top, restrict)
+        return None
     if in_model:
         if source is not None or by_vector or away or restrict is not None:
             raise click.UsageError(

@@ -1,0 +1,65 @@
+"""CSLS on real GloVe vectors with a brute-force numpy oracle over gensim's unit vectors: each word's
+mean similarity to its 10 nearest, and the lists re-ranked by 2 cos - r."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import M, invoke
+from vecq.core.csls import hubness
+
+N = 5000
+
+
+@pytest.fixture(scope="module")
+def oracle(kv):
+    unit = kv.get_normed_vectors()[:N].astype(np.float64)
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    r = np.sort(sims, axis=1)[:, -10:].mean(axis=1)
+    return unit, r
+
+
+@pytest.mark.parametrize("word", ["cat", "city", "president"])
+def test_csls_lists_are_the_brute_force_ranking(glove, kv, oracle, word):
+    unit, r = oracle
+    result = invoke([*M, "neighbors", word, "--csls", "--restrict", str(N), "-n", "10", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    i = kv.key_to_index[word]  # cat is row 5450: its neighbours are among the first N all the same
+    cos = unit @ kv.get_vector(word, norm=True).astype(np.float64)
+    others = np.delete(cos, i) if i < N else cos
+    r_q = np.sort(others)[-10:].mean()
+    csls = 2 * cos - r - r_q
+    if i < N:
+        csls[i] = -np.inf
+    expected = np.argsort(-csls, kind="stable")[:10]
+    assert [x["word"] for x in rows] == [kv.index_to_key[j] for j in expected]
+    for x, j in zip(rows, expected):
+        assert abs(x["csls"] - csls[j]) < 1e-5 and abs(x["similarity"] - cos[j]) < 1e-6
+
+
+def test_the_mean_similarities_are_kept_in_the_cache(glove, oracle):
+    from pathlib import Path
+
+    _, r = oracle
+    invoke([*M, "neighbors", "cat", "--csls", "--restrict", str(N)])
+    (kept,) = Path(glove.folder).glob(f"csls-r-k10-n{N}.npy")
+    assert np.allclose(np.load(kept), r, atol=1e-6)
+    before = kept.stat().st_mtime_ns
+    again = invoke([*M, "neighbors", "dog", "--csls", "--restrict", str(N)])
+    assert again.exit_code == 0 and kept.stat().st_mtime_ns == before  # read, not computed again
+
+
+def test_hubness_counts_the_lists_the_hubs_enter():
+    lists = [[1, 2], [1, 3], [1, 4], [2, 5]]
+    assert hubness(lists, hubs=1) == (3, 3)
+    assert hubness(lists, hubs=2) == (5, 3)
+
+
+def test_csls_takes_one_question(glove):
+    result = invoke([*M, "neighbors", "-", "--csls"], input="cat\n")
+    assert result.exit_code == 2 and "--csls takes one word" in result.stderr

@@ -1,0 +1,81 @@
+"""CSLS, cross-domain similarity local scaling (Lample, Conneau et al. 2018), for cleaner neighbour
+lists: a word that is near everything (a hub) is marked down by how near it is to its own
+neighbours, so that hubs stop appearing in every list.
+
+CSLS(x, y) = 2 cos(x, y) - r(x) - r(y), where r(w) is the mean cosine of w with its k nearest
+words (itself left out). Within one model (the monolingual case) r(x) is the same for every answer
+to x, so the answers are ranked by 2 cos(x, y) - r(y). Every row of the vocabulary (or of the
+first ``restrict``) is scored: the answers are exact, not a re-ranking of cosine's top few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..progress import NULL_REPORTER, Reporter
+from .expression import Term
+from .model import Model
+from .ranking import exact_dots
+from .words import Match
+
+K = 10  # neighbours in r(w), as in the paper
+BLOCK = 2048  # words whose neighbours are found in one pass over the matrix
+ROWS = 1 << 16  # rows scored at once by ``neighbors``
+
+
+def mean_neighbour_similarity(
+    model: Model, n: int, k: int = K, reporter: Reporter = NULL_REPORTER
+) -> np.ndarray:
+    """r(w) for the first ``n`` words: each one's mean cosine with its ``k`` nearest among them,
+    from the engine's exact neighbours (float32)."""
+    r = np.empty(n, dtype=np.float32)
+    with reporter.task(f"CSLS: each word's {k} nearest, {n:,} words", n) as task:
+        for start in range(0, n, BLOCK):
+            rows = range(start, min(n, start + BLOCK))
+            queries = [[Term(1.0, Match(str(i), str(i), i))] for i in rows]
+            for i, found in zip(rows, model.neighbors_many(queries, top=k, restrict=n)):
+                r[i] = np.mean([score for _, score in found], dtype=np.float64) if found else 0.0
+            task.update(rows.stop)
+    return r
+
+
+def neighbors(
+    model: Model,
+    q: np.ndarray,
+    r: np.ndarray,
+    top: int,
+    exclude: Sequence[int] = (),
+) -> list[tuple[int, float, float]]:
+    """The ``top`` rows by CSLS with the unit direction ``q`` among the first ``len(r)`` rows:
+    (row, CSLS, cosine), best first, ties by row. Scores are the exact cosines (float64 sums, as
+    every answer's) combined in float64."""
+    n = len(r)
+    scores = np.empty(n, dtype=np.float32)
+    q32 = q.astype(np.float32)
+    for start in range(0, n, ROWS):
+        stop = min(n, start + ROWS)
+        scores[start:stop] = np.asarray(model.vectors[start:stop]) @ q32
+    (nearest,) = model.neighbors_of_directions(q32[None, :], K, n, [list(exclude)])
+    r_q = float(np.mean([score for _, score in nearest], dtype=np.float64)) if nearest else 0.0
+    approx = 2.0 * scores - r
+    approx[np.asarray(list(exclude), dtype=np.int64)] = -np.inf
+    wanted = min(n - len(exclude), top + 8)
+    candidates = np.argpartition(-approx, wanted - 1)[:wanted] if wanted < n else np.arange(n)
+    candidates = candidates[np.isfinite(approx[candidates])]
+    exact_cos = exact_dots(np.repeat(q32[None, :], len(candidates), axis=0), model.vectors, candidates)
+    csls = 2.0 * exact_cos.astype(np.float64) - r[candidates].astype(np.float64) - r_q
+    order = np.lexsort((candidates, -csls))[:top]
+    return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order]
+
+
+def hubness(lists: Sequence[Sequence[int]], hubs: int = 100) -> tuple[int, int]:
+    """(the lists the ``hubs`` most frequent answers enter, in all; the most any one enters):
+    how much a few words dominate a model's neighbour lists."""
+    counts: dict[int, int] = {}
+    for found in lists:
+        for row in set(found):
+            counts[row] = counts.get(row, 0) + 1
+    top = sorted(counts.values(), reverse=True)[:hubs]
+    return sum(top), (top[0] if top else 0)
