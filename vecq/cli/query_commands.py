@@ -253,33 +253,9 @@ def neighbors(
             )
         if restrict is None:
             session.single_blas_thread_for_one_approx_answer()
-    if csls:
-        if source is not None or by_vector or away or in_model or distinct or threshold is not None:
-            raise click.UsageError(
-                "--csls takes one word or expression as argument (not '-', --vector, --away, --in, "
-                "--distinct or --threshold)"
-            )
-        from .csls_option import print_csls
-
-        session.answered_exactly("--csls")
-        print_csls(session, text, top, restrict)
-        return None
-    if in_model:
-        if source is not None or by_vector or away or restrict is not None:
-            raise click.UsageError(
-                "--in takes one word as argument (not '-', --vector, --away or --restrict)"
-            )
-        from .align_command import print_neighbors_in
-
-        print_neighbors_in(session, text, in_model, top)
-        return None
-    if away:
-        if source is not None or by_vector:
-            raise click.UsageError("--away takes one word or expression as arguments (not '-' or --vector)")
-        from .axis_commands import print_neighbors_away
-
-        session.answered_exactly("--away")
-        print_neighbors_away(session, text, away, top, restrict, threshold)
+    one = source is None and not by_vector  # one word or expression as arguments
+    if csls or in_model or away:
+        other_ways(session, text, one, top, restrict, threshold, csls, distinct, away, in_model)
         return None
     from ..core.queries import NeighborsQuery, VectorNeighborsQuery
 
@@ -292,6 +268,37 @@ def neighbors(
         return session.stream(q, source, strict, MATRIX_CHUNK)
     session.print_answers(q, [q.parse(text)], f"neighbours of {text}")
     return None
+
+
+def other_ways(
+    session: Session, text: str, one: bool, top, restrict, threshold, csls, distinct, away, in_model
+):
+    """neighbors --csls, --in MODEL and --away A B: each takes one word or expression as arguments."""
+    if csls:
+        if not one or away or in_model or distinct or threshold is not None:
+            raise click.UsageError(
+                "--csls takes one word or expression as argument (not '-', --vector, --away, --in, "
+                "--distinct or --threshold)"
+            )
+        from .csls_option import print_csls
+
+        session.answered_exactly("--csls")
+        print_csls(session, text, top, restrict)
+    elif in_model:
+        if not one or away or restrict is not None:
+            raise click.UsageError(
+                "--in takes one word as argument (not '-', --vector, --away or --restrict)"
+            )
+        from .align_command import print_neighbors_in
+
+        print_neighbors_in(session, text, in_model, top)
+    else:
+        if not one:
+            raise click.UsageError("--away takes one word or expression as arguments (not '-' or --vector)")
+        from .axis_commands import print_neighbors_away
+
+        session.answered_exactly("--away")
+        print_neighbors_away(session, text, away, top, restrict, threshold)
 
 
 @click.command()
