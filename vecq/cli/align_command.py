@@ -113,10 +113,4 @@ def print_neighbors_in(session: Session, text: str, other: str, top: int, shared
     q = aligning.mapped(a, alignment, [match.row])
     (result,) = b.neighbors_of_directions(q, top)
     records = [r._asdict() for r in b.neighbor_records(text, result)]
-    columns = (
-        ("rank", "word", "similarity")
-        if session.format == "table"
-        else ("query", "rank", "word", "similarity")
-    )
-    with session.renderer(columns, f"{text} of {a.info.name} among {b.info.name}'s words", b) as out:
-        out.write(records)
+    session.print_neighbours(records, f"{text} of {a.info.name} among {b.info.name}'s words", b)

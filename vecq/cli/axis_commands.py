@@ -77,26 +77,14 @@ def print_neighbors_away(
 ) -> None:
     """``neighbors TEXT --away A B``: the neighbours once the axis is taken out of every vector."""
     from ..core import axes
-    from ..core.expression import Term, parse_expression
 
     model = session.open()
     found = open_axis(session, model, poles)
-    terms = [
-        Term(w, m)
-        for (w, _), m in zip(
-            parse_expression(text), session.lookup(model, [t for _, t in parse_expression(text)])
-        )
-    ]
+    terms = session.expression(model, text)
     (direction,) = model.directions([terms])
     result = axes.neighbors_away(model, found, direction, [t.match.row for t in terms], top, restrict)
     records = [r._asdict() for r in model.neighbor_records(text, result, threshold)]
-    columns = (
-        ("rank", "word", "similarity")
-        if session.format == "table"
-        else ("query", "rank", "word", "similarity")
-    )
-    with session.renderer(columns, f"neighbours of {text}, {found.label} taken out", model) as out:
-        out.write(records)
+    session.print_neighbours(records, f"neighbours of {text}, {found.label} taken out", model)
 
 
 def print_similar_away(session: Session, words, poles: tuple[str, str]) -> None:

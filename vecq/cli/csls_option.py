@@ -34,11 +34,9 @@ def mean_similarities(session: Session, model, n: int) -> np.ndarray:
 def print_csls(session: Session, text: str, top: int, restrict: int | None) -> None:
     """``neighbors TEXT --csls``: the answers by CSLS, their cosine beside."""
     from ..core import csls
-    from ..core.expression import Term, parse_expression
 
     model = session.open()
-    parsed = parse_expression(text, known=model.vocab.__contains__)
-    terms = [Term(w, m) for (w, _), m in zip(parsed, session.lookup(model, [t for _, t in parsed]))]
+    terms = session.expression(model, text)
     (direction,) = model.directions([terms])
     n = min(len(model), restrict or len(model))
     r = mean_similarities(session, model, n)
@@ -48,8 +46,4 @@ def print_csls(session: Session, text: str, top: int, restrict: int | None) -> N
         {"query": text, "rank": i, "word": model.vocab.word(row), "similarity": cos, "csls": score}
         for i, (row, score, cos) in enumerate(found, 1)
     ]
-    columns: tuple[str, ...] = ("query", "rank", "word", "similarity", "csls")
-    if session.format == "table":
-        columns = columns[1:]
-    with session.renderer(columns, f"neighbours of {text} by CSLS", model) as out:
-        out.write(records)
+    session.print_neighbours(records, f"neighbours of {text} by CSLS", model, extra=("csls",))

@@ -150,12 +150,7 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0, pro
     fig.text(0.5, 0.01, caption(placed), ha="center", va="bottom", fontsize=8, wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     place_labels(fig, ax, xy, placed.labels, [11 if a else 9 for a in placed.asked])
-    try:
-        with output_file(path) as f:
-            fig.savefig(f, format=kind)
-    finally:
-        plt.close(fig)
-    return path
+    return _saved(plt, fig, path, kind)
 
 
 NAMES = {"pca": "PCA", "tsne": "t-SNE"}
@@ -221,6 +216,16 @@ def place_labels(fig, ax, xy: np.ndarray, labels: list[str], sizes: list[int]) -
     return boxes
 
 
+def _saved(plt, fig, path: Path, kind: str) -> Path:
+    """The figure written to ``path`` (by ``output_file``'s rule), then closed whatever happened."""
+    try:
+        with output_file(path) as f:
+            fig.savefig(f, format=kind)
+    finally:
+        plt.close(fig)
+    return path
+
+
 def _pyplot():
     try:
         import matplotlib
@@ -256,12 +261,7 @@ def draw_epochs(frames: list[tuple[int, np.ndarray]], labels: list[str], name: s
     fig.suptitle(", ".join(labels) + " as training goes on")
     fig.text(0.5, 0.005, caption, ha="center", va="bottom", fontsize=8)
     fig.tight_layout(rect=(0, 0.03, 1, 0.96))
-    try:
-        with output_file(path) as f:
-            fig.savefig(f, format=kind)
-    finally:
-        plt.close(fig)
-    return path
+    return _saved(plt, fig, path, kind)
 
 
 def _frame(ax, xy: np.ndarray, labels: list[str], limits, title: str, small: bool = False) -> None:

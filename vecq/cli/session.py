@@ -137,6 +137,23 @@ class Session:
         self.note_respellings(matches)
         return matches
 
+    def expression(self, model: Model, text: str) -> list:
+        """The terms of a word or an expression typed as one argument (``king - man + woman``), each
+        word found as ``lookup`` finds it."""
+        from ..core.expression import Term, parse_expression
+
+        parsed = parse_expression(text, known=model.vocab.__contains__)
+        return [Term(w, m) for (w, _), m in zip(parsed, self.lookup(model, [t for _, t in parsed]))]
+
+    def print_neighbours(
+        self, records: list[dict], title: str, model: Model, extra: tuple[str, ...] = ()
+    ) -> None:
+        """One query's neighbour records (``extra``: columns after the similarity): on a terminal
+        the query is the title, not a column repeated on every row (as ``print_answers``)."""
+        columns: tuple[str, ...] = ("query", "rank", "word", "similarity", *extra)
+        with self.renderer(columns[1:] if self.format == "table" else columns, title, model) as out:
+            out.write(records)
+
     def chosen_words(self, first: int | None, words_file: str | None) -> tuple[Model, list[int], list[str]]:
         """The model, and the rows and words a job covers: ``--first N``, ``--words FILE`` or every
         word; a listed word as the model spells it, or as typed when built from subwords."""
