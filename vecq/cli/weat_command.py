@@ -74,9 +74,11 @@ def weat(session: Session, tests, x_words, y_words, a_words, b_words, samples, b
     and B? The effect size (Cohen's d of s(w) = mean cos(w, A) - mean
     cos(w, B)), a one-sided permutation p-value (every partition of X and Y
     when there are at most 200,000, else --samples of them, seeded), and a
-    95% bootstrap interval. TEST: the paper's tests by name (weat1 ... weat10,
-    or their aliases: vecq weat --help lists none, `vecq weat` runs all ten),
-    or your own with --x --y --a --b, each a list of words in one argument.
+    95% bootstrap interval. TEST: the paper's tests, weat1 ... weat10 (or
+    flowers-insects, instruments-weapons, names-pleasant, names-pleasant-2,
+    names-pleasant-3, names-career, math-arts, science-arts, disease-permanence,
+    age-pleasant); none given: all ten. Or your own with --x --y --a --b, each
+    a list of words in one argument.
     Words the model lacks are left out and named (an error past 20% of a set).
     """
     from ..core import weat as tests_module
