@@ -66,6 +66,16 @@ SAME_AS_THE_CLI = [
         {"query": "cat", "restrict": 1000, "threshold": 0.7},
         ["neighbors", "cat", "--restrict", "1000", "--threshold", "0.7"],
     ),
+    (
+        "neighbors",
+        {"query": "cat", "min_rank": 3000, "restrict": 90000},
+        ["neighbors", "cat", "--min-rank", "3000", "--max-rank", "90000"],
+    ),
+    (
+        "analogy",
+        {"words": ["king", "man", "woman"], "top": 3, "min_rank": 5000},
+        ["analogy", "king", "man", "woman", "-n", "3", "--min-rank", "5000"],
+    ),
     ("vector", {"words": ["cat", "dog"]}, ["vector", "cat", "dog"]),
     ("vector", {"words": ["cat"], "unit": True}, ["vector", "cat", "--unit"]),
     ("vector", {"words": ["5450"], "id": True}, ["vector", "--id", "5450"]),

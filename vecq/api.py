@@ -31,15 +31,15 @@ import numpy as np
 from .core import evaluate
 from .core.expression import Term, parse_expression
 from .core.model import Model, cosmul
-from .core.queries import NeighborsQuery, VectorNeighborsQuery
+from .core.queries import NeighborsQuery, VectorNeighborsQuery, skipped_rows
 from .core.topk import top_k
 from .core.unit import unit
 from .core.words import Match, respellings, suggestions
 from .display import Answers, Matrix
-from .errors import ModelError, UnknownWordError, VecqError
+from .errors import ModelError, QueryError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with
 from .progress import NULL_REPORTER
-from .records import AnalogyAnswer, AxisAnswer, Neighbor
+from .records import AnalogyAnswer, AxisAnswer, ClusterAnswer, Neighbor
 from .sources.spec import spec_with
 
 if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the API
@@ -278,6 +278,7 @@ class Vectors:
         top: int = 10,
         restrict: int | None = None,
         errors: str = "record",
+        min_rank: int | None = None,
     ) -> list[Neighbor] | list[list[Neighbor] | VecqError]:
         """Nearest words to a word or an expression such as ``"king - man + woman"``.
 
@@ -287,6 +288,8 @@ class Vectors:
             answered as a batch in one pass over the matrix, as the CLI answers lines.
         top : how many neighbours.
         restrict : only the first ``restrict`` words (the most frequent) may be answers.
+        min_rank : only words ranked ``min_rank`` or rarer (1 is the most frequent); with
+            ``restrict``, a frequency band.
         errors : for a batch, ``"record"`` (an item that cannot be answered gets its error in its
             place) or ``"raise"`` (the first error is raised).
 
@@ -300,19 +303,20 @@ class Vectors:
         UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
         QueryError : (a ValueError) a query that cannot be answered as written (empty, no terms).
         """
+        skip = skipped_rows(min_rank, restrict)
         if isinstance(query, str):
             terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
-            return Answers(self.model.neighbors(terms, top=top, restrict=restrict, label=query))
+            return Answers(self.model.neighbors(terms, top=top, restrict=restrict, label=query, skip=skip))
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
         batch: NeighborsQuery
         if isinstance(query, np.ndarray):
-            batch = VectorNeighborsQuery(top, restrict)
+            batch = VectorNeighborsQuery(top, restrict, skip=skip)
             items = [
                 batch.parse(json.dumps(np.asarray(row, dtype=float).tolist())) for row in np.atleast_2d(query)
             ]
         else:
-            batch = NeighborsQuery(top, restrict)
+            batch = NeighborsQuery(top, restrict, skip=skip)
             items = [batch.parse(str(q)) for q in query]
         answers: list[list[Neighbor] | VecqError] = []
         for outcome in batch.answer_chunk(self.model, items):
@@ -324,7 +328,16 @@ class Vectors:
                 answers.append(Answers(Neighbor(*(r[f] for f in Neighbor._fields)) for r in outcome.records))
         return answers
 
-    def analogy(self, a: str, b: str, c: str, top: int = 1, method: str = "add") -> list[AnalogyAnswer]:
+    def analogy(
+        self,
+        a: str,
+        b: str,
+        c: str,
+        top: int = 1,
+        method: str = "add",
+        restrict: int | None = None,
+        min_rank: int | None = None,
+    ) -> list[AnalogyAnswer]:
         """A - B + C: ``analogy("king", "man", "woman")`` answers queen.
 
         Parameters
@@ -332,6 +345,8 @@ class Vectors:
         a, b, c : three words (A - B + C).
         top : how many answers.
         method : ``"add"`` (3CosAdd, gensim's ``most_similar``) or ``"cosmul"`` (3CosMul).
+        restrict, min_rank : answers only from the words ranked ``min_rank`` to ``restrict`` by
+            frequency (1 the most frequent), as ``neighbors``.
 
         Returns
         -------
@@ -341,9 +356,9 @@ class Vectors:
         ------
         UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
         """
-        return Answers(
-            self.model.analogy(self._match(a), self._match(b), self._match(c), top=top, method=method)
-        )
+        skip = skipped_rows(min_rank, restrict)
+        matches = (self._match(a), self._match(b), self._match(c))
+        return Answers(self.model.analogy(*matches, top=top, method=method, restrict=restrict, skip=skip))
 
     def axis(
         self, pole_a: Sequence[str], pole_b: Sequence[str], words: Sequence[str] | None = None, top: int = 10
@@ -379,6 +394,45 @@ class Vectors:
             AxisAnswer(self.model.vocab.word(row), score, side)
             for side, end in zip(sides, (end_a, end_b))
             for row, score in end
+        )
+
+    def cluster(
+        self, words: Sequence[str] | None = None, clusters: int = 5, first: int | None = None, seed: int = 0
+    ) -> Answers:
+        """k-means clusters of ``words``, or of the model's ``first`` N words (``vecq cluster``).
+
+        Parameters
+        ----------
+        words : the words to cluster (or None, with ``first``).
+        clusters : how many clusters (k).
+        first : cluster the model's first N words (its most frequent) instead.
+        seed : k-means' seed (scikit-learn's KMeans, k-means++ starts, the best of 10).
+
+        Returns
+        -------
+        ``Answers`` of ``ClusterAnswer(cluster, size, rank, word, similarity)``: every word, by
+        cluster (1 the largest), each cluster's words ranked by their cosine with its centre;
+        ``.to_pandas()`` a DataFrame.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
+        QueryError : (a ValueError) fewer words than clusters, or neither or both of words and first.
+        """
+        from .core import clusters as kmeans
+
+        if (words is None) == (first is None):
+            raise QueryError("give words or first=N, one of the two")
+        rows = (
+            [self._match(w).row for w in words]
+            if words is not None
+            else list(range(min(first or 0, len(self))))
+        )
+        found = kmeans.kmeans(self.model, rows, clusters, seed)
+        return Answers(
+            ClusterAnswer(c, group.size, n, self.model.vocab.word(row), score)
+            for c, group in enumerate(found, 1)
+            for n, (row, score) in enumerate(zip(group.rows, group.scores), 1)
         )
 
     def weat(
@@ -795,10 +849,10 @@ class Vectors:
         start, stop = clip_start, min(clip_end or len(self), len(self))
         if restrict_vocab:
             start, stop = 0, min(restrict_vocab, len(self))
-        if indexer is None and topn is not None and start == 0:
+        if indexer is None and topn is not None:
             terms = self._engine_terms(positive, negative)
             if terms is not None:  # words only: the path (and the numbers) of neighbors and analogy
-                (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop)
+                (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop, skip=start)
                 return [(self.model.vocab.word(r), score) for r, score in found]
         mean, rows = self._terms(positive, negative)
         if indexer is not None:

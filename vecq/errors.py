@@ -154,6 +154,12 @@ class ModelError(VecqError):
     exit_code = ExitCode.MODEL
 
 
+class MissingExtraError(VecqError):
+    """An optional part of vecq is not installed; the message names its extra (pip install 'vecq[...]')."""
+
+    exit_code = ExitCode.FAILURE
+
+
 class ClusterError(VecqError):
     """A Dask cluster cannot be reached, cannot run vecq, or lost the job (``--dask``)."""
 

@@ -78,6 +78,14 @@ class AxisAnswer(NamedTuple):
     toward: str  # the first word of the pole the word leans to
 
 
+class ClusterAnswer(NamedTuple):
+    cluster: int  # 1 the largest cluster
+    size: int  # how many words it holds
+    rank: int  # 1 the word nearest its centre
+    word: str
+    similarity: float  # the cosine with the cluster's centre
+
+
 class Neighbor(NamedTuple):
     query: str
     rank: int

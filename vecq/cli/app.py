@@ -90,6 +90,10 @@ cli.lazy_commands.update(
         "axis": ("vecq.cli.axis_commands:axis", "Words along the axis between two sets of words."),
         "weat": ("vecq.cli.weat_command:weat", "Bias tests: WEAT's effect size, p-value and interval."),
         "align": ("vecq.cli.align_command:align", "Two models aligned and compared word by word."),
+        "cluster": (
+            "vecq.cli.cluster_command:cluster",
+            "k-means clusters of words, each by its central words.",
+        ),
         "train": ("vecq.cli.train_command:train", "Learn word vectors from a corpus, epoch by epoch."),
     }
 )

@@ -231,6 +231,41 @@ def restrict_option(default: int | None = None) -> Callable:
     )
 
 
+def band_options(f: Callable) -> Callable:
+    """``--restrict``/``--max-rank N`` and ``--min-rank R``: answers only from the words ranked R to N
+    by frequency (the vocabulary's order), 1 the most frequent."""
+    f = click.option(
+        "--min-rank",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Only words ranked R or rarer (1 is the most frequent): with --max-rank, a frequency band.",
+    )(f)
+    return click.option(
+        "--restrict",
+        "--max-rank",
+        "restrict",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Only the first N words (the most frequent) count, like gensim's restrict_vocab.",
+    )(f)
+
+
+def skipped_rows(min_rank: int | None, restrict: int | None) -> int:
+    """The rows before ``--min-rank`` (core/queries.py's rule); an empty band is a usage error."""
+    from ..core.queries import skipped_rows as rule
+    from ..errors import QueryError
+
+    try:
+        return rule(min_rank, restrict)
+    except QueryError as e:
+        raise click.UsageError(e.message) from None
+
+
+def banded(restrict: int | None, min_rank: int | None) -> str:
+    """The option that made a search exact (a band is never searched through the index)."""
+    return "--min-rank" if min_rank is not None else "--restrict"
+
+
 def complete_words(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
     """Vocabulary words starting with what was typed, from the cached model's sorted vocabulary.
 

@@ -10,12 +10,14 @@ import click
 from .options import (
     approx_option,
     away_option,
+    band_options,
+    banded,
     batch_options,
     batch_source,
     complete_words,
     epochs_option,
     output_options,
-    restrict_option,
+    skipped_rows,
     top_option,
 )
 from .session import Session
@@ -157,11 +159,11 @@ def similar_by_epoch(session: Session, words: tuple[str, ...]) -> None:
     show_default=True,
     help="3CosAdd (gensim most_similar) or 3CosMul (most_similar_cosmul).",
 )
-@restrict_option()
+@band_options
 @batch_options
 @approx_option
 @output_options
-def analogy(session: Session, words, top, method, restrict, input_file, strict) -> int | None:
+def analogy(session: Session, words, top, method, restrict, min_rank, input_file, strict) -> int | None:
     """A - B + C: 'vecq analogy king man woman' answers queen (king - man + woman).
 
     The order is gensim's most_similar(positive=[A, C], negative=[B]); word2vec's word-analogy tool
@@ -171,13 +173,13 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
     if source is None:
         if len(words) != 3:
             raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
-        if method == "add" and restrict is None:
+        if method == "add" and restrict is None and min_rank is None:
             session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import AnalogyQuery
 
-    query = AnalogyQuery(top, method, restrict)
-    if method == "cosmul" or restrict is not None:
-        session.answered_exactly("--method cosmul" if method == "cosmul" else "--restrict")
+    query = AnalogyQuery(top, method, restrict, skipped_rows(min_rank, restrict))
+    if method == "cosmul" or restrict is not None or min_rank is not None:
+        session.answered_exactly("--method cosmul" if method == "cosmul" else banded(restrict, min_rank))
     if source is not None:
         return session.stream(query, source, strict, MATRIX_CHUNK)
     session.print_answers(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
@@ -187,7 +189,7 @@ def analogy(session: Session, words, top, method, restrict, input_file, strict) 
 @click.command(cls=ExpressionCommand)
 @click.argument("query", nargs=-1, shell_complete=complete_words)
 @top_option(10)
-@restrict_option()
+@band_options
 @click.option(
     "--threshold",
     type=click.FloatRange(-1, 1),
@@ -229,6 +231,7 @@ def neighbors(
     query,
     top,
     restrict,
+    min_rank,
     threshold,
     by_vector,
     csls,
@@ -251,19 +254,22 @@ def neighbors(
                 if by_vector
                 else "give a word or an expression, e.g. 'vecq neighbors cat'"
             )
-        if restrict is None:
+        if restrict is None and min_rank is None:
             session.single_blas_thread_for_one_approx_answer()
     one = source is None and not by_vector  # one word or expression as arguments
     if csls or in_model or away:
+        if min_rank is not None:
+            raise click.UsageError("--min-rank is not for --csls, --in or --away")
         other_ways(session, text, one, top, restrict, threshold, csls, distinct, away, in_model)
         return None
     from ..core.queries import NeighborsQuery, VectorNeighborsQuery
 
     if distinct and by_vector:
         raise click.UsageError("--distinct folds variants of the query's words: give words, not --vector")
-    q = (VectorNeighborsQuery if by_vector else NeighborsQuery)(top, restrict, threshold, distinct)
-    if restrict is not None:
-        session.answered_exactly("--restrict")
+    skip = skipped_rows(min_rank, restrict)
+    q = (VectorNeighborsQuery if by_vector else NeighborsQuery)(top, restrict, threshold, distinct, skip)
+    if restrict is not None or min_rank is not None:
+        session.answered_exactly(banded(restrict, min_rank))
     if source is not None:
         return session.stream(q, source, strict, MATRIX_CHUNK)
     session.print_answers(q, [q.parse(text)], f"neighbours of {text}")

@@ -383,6 +383,7 @@ class Model:
         restrict: int | None = None,
         threshold: float | None = None,
         label: str | None = None,
+        skip: int = 0,
     ) -> list[Neighbor]:
         """Nearest words to one word, or to the 3CosAdd mean of an expression's terms.
 
@@ -390,7 +391,7 @@ class Model:
         """
         if not self.directions([terms]).any():
             raise zero_vector_error(describe(terms))
-        (result,) = self.neighbors_many([terms], top=top, restrict=restrict)
+        (result,) = self.neighbors_many([terms], top=top, restrict=restrict, skip=skip)
         return self.neighbor_records(label if label is not None else describe(terms), result, threshold)
 
     def neighbor_records(
@@ -405,13 +406,17 @@ class Model:
         ]
 
     def neighbors_many(
-        self, queries: Sequence[Sequence[Term]], top: int = 10, restrict: int | None = None
+        self,
+        queries: Sequence[Sequence[Term]],
+        top: int = 10,
+        restrict: int | None = None,
+        skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for many queries, from one pass over the matrix (a query whose terms
         cancel out has no direction, and no answers)."""
         q = self.directions(queries)
         exclude = [[t.match.row for t in terms] for terms in queries]
-        return self.neighbors_of_directions(q, top, restrict, exclude)
+        return self.neighbors_of_directions(q, top, restrict, exclude, skip=skip)
 
     def neighbors_of_directions(
         self,
@@ -420,6 +425,7 @@ class Model:
         restrict: int | None = None,
         exclude: list | None = None,
         floor: np.ndarray | None = None,
+        skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for unit query directions ``q`` (one a row), ``exclude``d rows left out.
 
@@ -439,13 +445,20 @@ class Model:
             return q @ block.T
 
         exact = self._exact_dots(q)
-        return self.best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor)
+        return self.best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor, skip=skip)
 
     def analogy(
-        self, a: Match, b: Match, c: Match, top: int = 1, method: str = "add", restrict: int | None = None
+        self,
+        a: Match,
+        b: Match,
+        c: Match,
+        top: int = 1,
+        method: str = "add",
+        restrict: int | None = None,
+        skip: int = 0,
     ) -> list[AnalogyAnswer]:
         """A - B + C: ``a`` is to ``b`` as ``?`` is to ``c``, i.e. gensim's positive=[A, C], negative=[B]."""
-        (result,) = self.analogies([(a, b, c)], top=top, method=method, restrict=restrict)
+        (result,) = self.analogies([(a, b, c)], top=top, method=method, restrict=restrict, skip=skip)
         return [
             AnalogyAnswer(a.word, b.word, c.word, rank, self.vocab.word(row), score)
             for rank, (row, score) in enumerate(result, 1)
@@ -458,6 +471,7 @@ class Model:
         method: str = "add",
         restrict: int | None = None,
         exact_scores: bool = True,
+        skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for many A - B + C questions, from one pass over the matrix.
 
@@ -465,10 +479,10 @@ class Model:
         it skips the re-scoring that makes printed scores independent of the batch).
         """
         if method == "add" and self.index is None and _few_shared_parts(triples):
-            return self._analogies_by_parts(triples, top, restrict, exact_scores)
+            return self._analogies_by_parts(triples, top, restrict, exact_scores, skip)
         if method == "add":
             return self.neighbors_many(
-                [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top, restrict
+                [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples], top, restrict, skip
             )
         if method != "cosmul":
             raise QueryError(f"unknown analogy method {method!r}; use one of: {', '.join(METHODS)}")
@@ -487,7 +501,7 @@ class Model:
 
         # Always exact: the index's lists follow the 3CosAdd direction, and 3CosMul's best answers
         # often lie outside them (the top answer matched exact search in 73% of analogies).
-        return self.best_rows(scores, m, rows.tolist(), top, restrict, exact)
+        return self.best_rows(scores, m, rows.tolist(), top, restrict, exact, skip=skip)
 
     def _analogies_by_parts(
         self,
@@ -495,6 +509,7 @@ class Model:
         top: int,
         restrict: int | None,
         exact_scores: bool,
+        skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
         """3CosAdd for questions that share their (A, B) pairs and their Cs, as analogy test sets do.
 
@@ -537,7 +552,7 @@ class Model:
         if exact_scores:
             terms = [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples]
             exact = self._exact_dots(self.directions(terms))
-        return self.best_rows(scores, m, exclude, top, restrict, exact, bound=bound)
+        return self.best_rows(scores, m, exclude, top, restrict, exact, bound=bound, skip=skip)
 
     def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -592,8 +607,9 @@ class Model:
         probe: np.ndarray | None = None,
         bound: Callable[..., np.ndarray] | None = None,
         floor: np.ndarray | None = None,
+        skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
-        """Each query's best ``top`` rows, ranked and scored by ``exact(which, rows)``.
+        """Each query's best ``top`` rows of ``[skip, restrict)``, ranked and scored by ``exact``.
 
         The search (blocked products, or the index) finds ``top + RESCORE_MARGIN`` candidates with
         BLAS, whose rounding depends on how many queries share a product; the candidates are then
@@ -605,7 +621,7 @@ class Model:
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
         scored = False  # are ``found``'s scores already ``exact``'s, and ranked by them?
-        if self.index is not None and self.approximate(n) and probe is not None:
+        if self.index is not None and skip == 0 and self.approximate(n) and probe is not None:
             found, scored = self._from_index(self.index, probe, exclude, wanted, n)
         else:
             found = top_k(
@@ -618,6 +634,7 @@ class Model:
                 zero_rows=self.zero_rows,
                 bound=bound,
                 floor=floor,
+                first=skip,
             )
         if exact is None:
             return found
@@ -627,7 +644,7 @@ class Model:
             # holds, and which of them BLAS handed over depends on the batch. Every row is scored
             # exactly for this query, so ties are broken by row among all of them.
             if top < len(candidates) == wanted and candidates[-1][1] == candidates[top - 1][1]:
-                ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top)
+                ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
         answers = [candidates[:top] for candidates in ranked]
         self.check_scores([score for candidates in answers for _, score in candidates])
         answered = [row for candidates in answers for row, _ in candidates]
@@ -680,15 +697,15 @@ class Model:
         return (len(self) if searched is None else searched) == len(self.index.rows)
 
     def _all_tied(
-        self, j: int, exact: Exact, kth: float, exclude: list[int], n: int, top: int
+        self, j: int, exact: Exact, kth: float, exclude: list[int], n: int, top: int, skip: int = 0
     ) -> list[tuple[int, float]]:
-        """Query ``j``'s best ``top`` of the first ``n`` rows scored exactly (every row at least
+        """Query ``j``'s best ``top`` of rows ``[skip, n)`` scored exactly (every row at least
         ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks."""
-        skip = np.union1d(np.asarray(exclude, dtype=np.int64), self.zero_rows)
+        left_out = np.union1d(np.asarray(exclude, dtype=np.int64), self.zero_rows)
         kept_rows, kept_scores = [], []
-        for start in range(0, n, 1 << 16):
+        for start in range(skip, n, 1 << 16):
             rows = np.arange(start, min(n, start + (1 << 16)), dtype=np.int64)
-            rows = rows[~np.isin(rows, skip)]
+            rows = rows[~np.isin(rows, left_out)]
             scores = np.asarray(exact(np.full(len(rows), j, dtype=np.int64), rows), dtype=np.float32)
             keep = scores >= kth
             kept_rows.append(rows[keep])

@@ -6,13 +6,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import QueryError, VecqError
+from ..errors import MissingExtraError, QueryError
 from .expression import Term
 from .model import Model
 from .words import Match
 
 
-class ProjectionError(VecqError):
+class ProjectionError(MissingExtraError):
     """A projection that cannot be made here (its library is not installed)."""
 
 

@@ -154,16 +154,18 @@ class NeighborsQuery(Query):
         restrict: int | None = None,
         threshold: float | None = None,
         distinct: bool = False,
+        skip: int = 0,
     ):
         self.top, self.restrict, self.threshold, self.distinct = top, restrict, threshold, distinct
+        self.skip = skip  # the most frequent words that are never answers (--min-rank - 1)
         if distinct:
             self.columns = (*type(self).columns, "folded")
 
     def why_no_answer(self) -> str:
         if self.threshold is not None:
             return f"no neighbour scores at least ⟨threshold={self.threshold:g}⟩"
-        if self.restrict is not None:
-            return f"no word among the first ⟨restrict={self.restrict}⟩ words is an answer"
+        if self.restrict is not None or self.skip:
+            return f"no word {band(self.skip, self.restrict)} is an answer"
         return super().why_no_answer()
 
     def parse(self, line: str) -> list[str]:
@@ -197,7 +199,7 @@ class NeighborsQuery(Query):
             queries = [q for q, z in zip(queries, zero) if not z]
             where = [i for i, z in zip(where, zero) if not z]
         wanted = self.top * self.DISTINCT_SPARE + 10 if self.distinct else self.top
-        results = model.neighbors_many(queries, top=wanted, restrict=self.restrict)
+        results = model.neighbors_many(queries, top=wanted, restrict=self.restrict, skip=self.skip)
         for i, query, result in zip(where, queries, results):
             if self.distinct:
                 self._folded(model, out[i], items[i][0], [t.match.word for t in query], result)
@@ -241,11 +243,32 @@ class VectorNeighborsQuery(NeighborsQuery):
                 where.append(i)
         if vectors:
             q = unit(np.asarray(vectors, dtype=np.float32))
-            results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict)
+            results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict, skip=self.skip)
             for i, result in zip(where, results):
                 records = model.neighbor_records(items[i][0], result, self.threshold)
                 out[i].records += [n._asdict() for n in records]
         return out
+
+
+def skipped_rows(min_rank: int | None, restrict: int | None) -> int:
+    """The rows before rank ``min_rank`` (rank R is row R - 1): a search answers from rows
+    ``[skip, restrict)``. A band with no word in it is a QueryError."""
+    if min_rank is None:
+        return 0
+    if min_rank < 1:
+        raise QueryError(f"⟨min_rank={min_rank}⟩ must be at least 1 (the most frequent word)")
+    if restrict is not None and min_rank > restrict:
+        raise QueryError(f"⟨min_rank={min_rank}⟩ is past ⟨restrict={restrict}⟩: the band holds no word")
+    return min_rank - 1
+
+
+def band(skip: int, restrict: int | None) -> str:
+    """The words a search may answer with, in a message: by rank, as the options name them."""
+    if not skip:
+        return f"among the first ⟨restrict={restrict}⟩"
+    if restrict is None:
+        return f"from rank ⟨min_rank={skip + 1}⟩ on"
+    return f"ranked ⟨min_rank={skip + 1}⟩ to ⟨restrict={restrict}⟩"
 
 
 def parse_vector(text: str) -> list[float]:
@@ -319,12 +342,12 @@ class AnalogyQuery(Query):
     inputs = ("a", "b", "c")
     columns = ("a", "b", "c", "rank", "answer", "score")
 
-    def __init__(self, top: int = 1, method: str = "add", restrict: int | None = None):
-        self.top, self.method, self.restrict = top, method, restrict
+    def __init__(self, top: int = 1, method: str = "add", restrict: int | None = None, skip: int = 0):
+        self.top, self.method, self.restrict, self.skip = top, method, restrict, skip
 
     def why_no_answer(self) -> str:
-        if self.restrict is not None:
-            return f"no word among the first ⟨restrict={self.restrict}⟩ is an answer (A, B and C never are)"
+        if self.restrict is not None or self.skip:
+            return f"no word {band(self.skip, self.restrict)} is an answer (A, B and C never are)"
         return super().why_no_answer()
 
     def parse(self, line: str) -> list[str]:
@@ -340,7 +363,9 @@ class AnalogyQuery(Query):
                 continue
             triples.append((ms[0], ms[1], ms[2]))
             where.append(i)
-        results = model.analogies(triples, top=self.top, method=self.method, restrict=self.restrict)
+        results = model.analogies(
+            triples, top=self.top, method=self.method, restrict=self.restrict, skip=self.skip
+        )
         for i, result in zip(where, results):
             a, b, c = items[i]
             for rank, (row, score) in enumerate(result, 1):

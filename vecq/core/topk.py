@@ -39,8 +39,10 @@ def top_k(
     zero_rows: np.ndarray,
     bound: Callable[[np.ndarray], np.ndarray] | None = None,
     floor: np.ndarray | None = None,
+    first: int = 0,
 ) -> list[list[tuple[int, float]]]:
-    """(row, score) lists: the best ``k`` rows of ``matrix[:searched]`` for each of ``queries`` queries.
+    """(row, score) lists: the best ``k`` rows of ``matrix[first:searched]`` for each of ``queries``
+    queries (``first`` > 0: a frequency band, the rarer words only).
 
     ``score_block(block)`` gives the (queries, len(block)) scores of a block of rows. With
     ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
@@ -48,10 +50,9 @@ def top_k(
     ``floor`` (per query, a score below its k-th best), a later block's rows under it are skipped.
     How it stays fast: the module's note.
     """
-    if queries == 0:
-        return []
-    k = max(0, min(k, searched))
-    if k == 0:
+    first = max(0, min(first, searched))
+    k = max(0, min(k, searched - first))
+    if queries == 0 or k == 0:
         return [[] for _ in range(queries)]
     best_s = np.full((queries, k), -np.inf, dtype=np.float32)
     low = np.full(queries, -np.inf, dtype=np.float32) if floor is None else np.asarray(floor, np.float32)
@@ -60,28 +61,28 @@ def top_k(
     zero_rows = np.sort(zero_rows[zero_rows < searched])
     everyone = np.arange(queries)
     step = block_rows(queries)
-    for start in range(0, searched, step):
+    for start in range(first, searched, step):
         stop = min(searched, start + step)
         block = matrix[start:stop]
         live = everyone
         if bound is None:
             s = score_block(block)
         else:
-            if start > 0:
+            if start > first:
                 live = np.flatnonzero(bound(block) > best_s[:, -1])
                 if live.size == 0:
                     continue
             s = score_block(block, live)
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
         _mask(s, start, stop, live, everyone, excluded, zero_rows)
-        if start == 0:
+        if start == first:
             rows = everyone
         else:
             local = np.flatnonzero(s.max(axis=1) > np.maximum(best_s[live, -1], low[live]))
             rows = live[local]
             s = s[local]
         if rows.size:
-            _fold(best_s, best_r, low, rows, s, start, k)
+            _fold(best_s, best_r, low, rows, s, start, k, start == first)
     return [
         list(zip(best_r[q][np.isfinite(best_s[q])].tolist(), best_s[q][np.isfinite(best_s[q])].tolist()))
         for q in range(queries)
@@ -130,11 +131,12 @@ def _fold(
     s: np.ndarray,
     start: int,
     k: int,
+    first_block: bool,
 ) -> None:
     """Fold a block's scores ``s`` (one row of them per query of ``rows``; the block starts at row
     ``start``) into those queries' running top ``k``."""
     sub = s
-    if start > 0:
+    if not first_block:
         # Usually a query's improvement is a row or two: take just the scores above its k-th
         # best; only queries with more than k of them need a partition of the block.
         above = sub > np.maximum(best_s[rows, -1], low[rows])[:, None]

@@ -71,6 +71,7 @@ class Route:
 MODEL = Param("model", "str", "A served model's name (default: the first served).")
 TOP = Param("top", "int", "How many answers.", 10, low=1, high=MAX_TOP)
 RESTRICT = Param("restrict", "int", "Search only the first N words (the most frequent).", low=1)
+MIN_RANK = Param("min_rank", "int", "Only words ranked R or rarer (1 the most frequent).", low=1)
 
 ROUTES: dict[str, Route] = {
     "similar": Route(
@@ -86,6 +87,7 @@ ROUTES: dict[str, Route] = {
             Param("top", "int", "How many answers.", 1, low=1, high=MAX_TOP),
             Param("method", "str", "3CosAdd or 3CosMul.", "add", choices=("add", "cosmul")),
             RESTRICT,
+            MIN_RANK,
             MODEL,
         ),
     ),
@@ -97,6 +99,7 @@ ROUTES: dict[str, Route] = {
             Param("vector", "numbers", "A vector of the model's dimensions (instead of query)."),
             TOP,
             RESTRICT,
+            MIN_RANK,
             Param("threshold", "float", "Only answers at least this similar.", low=-1, high=1),
             MODEL,
         ),

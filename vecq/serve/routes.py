@@ -32,6 +32,7 @@ from ..core.queries import (
     find_words,
     first_error,
     mark_built,
+    skipped_rows,
 )
 from ..core.words import Match
 from ..errors import ExitCode, UnknownWordError, VecqError
@@ -196,8 +197,9 @@ async def similar(served: Served, model: Model, p: dict) -> Records:
 async def analogy(served: Served, model: Model, p: dict) -> Records:
     if len(p["words"]) != 3:
         raise BadRequest("give three words A B C for A - B + C (words=king&words=man&words=woman)")
-    query = AnalogyQuery(p["top"], p["method"], p["restrict"])
-    key = ("analogy", p["top"], p["method"], p["restrict"])
+    skip = skipped_rows(p["min_rank"], p["restrict"])
+    query = AnalogyQuery(p["top"], p["method"], p["restrict"], skip)
+    key = ("analogy", p["top"], p["method"], p["restrict"], skip)
     outcome = await _batched(served, query, model, p["words"], key)
     return columns_for(query, model), outcome.records, model.info
 
@@ -205,15 +207,16 @@ async def analogy(served: Served, model: Model, p: dict) -> Records:
 async def neighbors(served: Served, model: Model, p: dict) -> Records:
     if (p["query"] is None) == (p["vector"] is None):
         raise BadRequest("give query (a word or an expression) or vector (numbers), one of the two")
+    skip = skipped_rows(p["min_rank"], p["restrict"])
     if p["vector"] is not None:
-        query: NeighborsQuery = VectorNeighborsQuery(p["top"], p["restrict"], p["threshold"])
+        query: NeighborsQuery = VectorNeighborsQuery(p["top"], p["restrict"], p["threshold"], skip=skip)
         item = query.parse(json.dumps(p["vector"]))
     else:
         if not p["query"].strip():
             raise BadRequest("give a word or an expression, e.g. query=cat")
-        query = NeighborsQuery(p["top"], p["restrict"], p["threshold"])
+        query = NeighborsQuery(p["top"], p["restrict"], p["threshold"], skip=skip)
         item = query.parse(p["query"])
-    key = (type(query).__name__, p["top"], p["restrict"], p["threshold"])
+    key = (type(query).__name__, p["top"], p["restrict"], p["threshold"], skip)
     outcome = await _batched(served, query, model, item, key)
     return columns_for(query, model), outcome.records, model.info
 

@@ -1,0 +1,56 @@
+"""k-means clusters of words (``vecq cluster``): scikit-learn's KMeans on the words' unit vectors,
+each cluster listed by its words nearest the centre.
+
+Invariants (tests/test_clusters.py):
+- the partition is scikit-learn's ``KMeans(k, n_init=10, random_state=seed)`` on the unit rows: the
+  same words, seed and k give the same clusters on every run and machine;
+- clusters are numbered by size, largest first (ties: the one holding the most frequent word first);
+  within a cluster, words are ranked by their cosine with the cluster's mean direction (its centre
+  made unit length), ties by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import MissingExtraError, QueryError
+from .model import Model
+from .ranking import exact_dots
+from .unit import unit
+
+
+class Cluster(NamedTuple):
+    """One cluster: its rows ranked by ``scores`` (cosine with the centre), and how many it holds."""
+
+    size: int
+    rows: list[int]
+    scores: list[float]
+
+
+def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Cluster]:
+    """The words of ``rows`` in ``k`` clusters, each with every member ranked (the module's rules)."""
+    try:
+        from sklearn.cluster import KMeans
+    except ImportError as e:
+        raise MissingExtraError("vecq cluster needs scikit-learn: pip install 'vecq[projections]'") from e
+    asked = np.asarray(rows, dtype=np.int64)
+    if k < 2:
+        raise QueryError(f"⟨clusters={k}⟩: give at least 2 clusters")
+    if len(np.unique(asked)) < len(asked):
+        raise QueryError("a word is given twice (or two spellings of one word): give each word once")
+    if len(asked) < k:
+        raise QueryError(f"{len(asked)} words cannot make {k} clusters: give more words or fewer ⟨clusters⟩")
+    vectors = model.gather(asked).astype(np.float64)
+    fitted = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(vectors)
+    labels = np.asarray(fitted.labels_)
+    centres = unit(np.asarray(fitted.cluster_centers_, dtype=np.float32))
+    out = []
+    for c in range(k):
+        members = asked[labels == c]
+        scores = exact_dots(np.repeat(centres[c : c + 1], len(members), axis=0), model.vectors, members)
+        order = np.lexsort((members, -scores))
+        out.append(Cluster(len(members), members[order].tolist(), scores[order].tolist()))
+    return sorted(out, key=lambda c: (-c.size, min(c.rows)))
