@@ -1,5 +1,6 @@
-"""t-SNE beside PCA: scikit-learn's TSNE is the oracle (the same rows, parameters and seed give the
-same points), in the engine, the CLI and the server; a missing scikit-learn is one line."""
+"""t-SNE and UMAP beside PCA: scikit-learn's TSNE and umap-learn's UMAP are the oracles (the same
+rows, parameters and seed give the same points), in the engine, the CLI and the server; a missing
+library is one line."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_the_server_places_by_tsne_when_asked(glove, kv):
         assert answer.status_code == 200, answer.text
         xy = np.array([[p["x"], p["y"]] for p in answer.json()])
         assert np.allclose(xy, oracle(glove, WORDS), atol=1e-4)
-        bad = client.get(f"/api/plot?{query}&projection=umap")
+        bad = client.get(f"/api/plot?{query}&projection=mds")
         assert bad.status_code == 400 and "projection" in bad.json()["error"]
 
 
@@ -67,3 +68,51 @@ def test_without_scikit_learn_tsne_is_one_line(glove, monkeypatch):
         "vecq: error: t-SNE needs scikit-learn: pip install 'vecq[projections]'"
     ]
     assert invoke([*M, "plot", *WORDS, "-o", "-"]).exit_code == 0  # PCA needs nothing more
+
+
+def umap_oracle(model, words: list[str]) -> np.ndarray:
+    """umap-learn's UMAP of the words' unit rows: cosine, 15 neighbours (fewer for a few words),
+    spectral start, seed 0 (one thread: a seeded UMAP is reproducible)."""
+    import warnings
+
+    from umap import UMAP
+
+    rows = np.asarray(model.gather([model.vocab.index(w) for w in words]), dtype=np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reducer = UMAP(n_neighbors=min(15, len(words) - 1), metric="cosine", init="spectral", random_state=0)
+        return reducer.fit_transform(rows)
+
+
+def test_umap_is_umap_learns_in_the_engine_the_cli_and_the_server(glove, tmp_path):
+    from starlette.testclient import TestClient
+
+    from vecq.core.projection import points
+    from vecq.core.words import find_word
+    from vecq.serve.app import make_app
+
+    words = WORDS + ["bus", "train", "horse", "cow", "paris", "london"]
+    expected = umap_oracle(glove, words)
+    placed = points(glove, [find_word(glove.vocab, w) for w in words], 0, "umap")
+    assert placed.projection == "umap" and placed.labels == words
+    assert np.allclose(placed.xy, expected, atol=1e-4)
+    with TestClient(make_app({"glove": glove}, port=80, host="testserver")) as client:
+        answer = client.get("/api/plot?" + "&".join(f"words={w}" for w in words) + "&projection=umap")
+        assert answer.status_code == 200, answer.text
+        assert np.allclose([[p["x"], p["y"]] for p in answer.json()], expected, atol=1e-4)
+    svg = tmp_path / "u.svg"
+    drawn = invoke([*M, "plot", *words, "--method", "umap", "-o", str(svg)])
+    assert drawn.exit_code == 0, drawn.stderr
+    text = svg.read_text()
+    assert "UMAP" in text and "11 neighbours by cosine, seed 0" in text and "PC 1" not in text
+    few = invoke([*M, "plot", "cat", "dog", "--method", "umap", "-o", "-"])
+    assert few.exit_code == 3 and "three words or more" in few.stderr
+
+
+def test_without_umap_learn_umap_is_one_line(glove, monkeypatch):
+    monkeypatch.setitem(sys.modules, "umap", None)
+    result = invoke([*M, "plot", *WORDS, "--projection", "umap", "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "vecq: error: UMAP needs umap-learn: pip install 'vecq[projections]'"
+    ]

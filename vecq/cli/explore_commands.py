@@ -155,10 +155,13 @@ def odd(session: Session, words) -> None:
 @epochs_option("One picture per snapshot of a model trained with vecq train --snapshots, on shared axes.")
 @click.option(
     "--projection",
-    type=click.Choice(["pca", "tsne"]),
+    "--method",
+    "projection",
+    type=click.Choice(["pca", "tsne", "umap"]),
     default="pca",
     show_default=True,
-    help="pca: the words' two principal axes; tsne: scikit-learn's t-SNE (pip install 'vecq[projections]').",
+    help="pca: the words' two principal axes; tsne: scikit-learn's t-SNE; umap: umap-learn's UMAP "
+    "(both seeded; pip install 'vecq[projections]').",
 )
 @session_options
 def plot(session: Session, words, output, top, epochs: bool, projection: str) -> None:

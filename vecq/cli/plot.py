@@ -14,7 +14,8 @@ import numpy as np
 
 from ..cache.files import STDOUT, output_file
 from ..core.model import Model
-from ..core.projection import Placed, points
+from ..core.projection import PROJECTIONS as NAMES
+from ..core.projection import Placed, parameters, points
 from ..core.words import Match
 from ..errors import UsageError, VecqError
 
@@ -56,7 +57,7 @@ def draw_terminal(
     axes = (
         f"across: PC 1, {x_share:.0%} of the spread; up: PC 2, {y_share:.0%}"
         if placed.projection == "pca"
-        else "t-SNE: the axes mean nothing, nearness does"
+        else f"{NAMES[placed.projection]}: the axes mean nothing, nearness does"
     )
     console.print(Panel(picture, title=title, subtitle=axes, expand=False))
     console.print(Text(caption(placed), style="dim" if _coloured(console) else ""))
@@ -142,8 +143,8 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0, pro
         ax.set_xlabel(f"PC 1: {x_share:.0%} of the spread")
         ax.set_ylabel(f"PC 2: {y_share:.0%} of the spread")
     else:
-        ax.set_xlabel("t-SNE 1")
-        ax.set_ylabel("t-SNE 2")
+        ax.set_xlabel(f"{NAMES[placed.projection]} 1")
+        ax.set_ylabel(f"{NAMES[placed.projection]} 2")
     ax.set_aspect("equal", adjustable="datalim")  # one unit is as long across as up: distances are true
     ax.grid(alpha=0.3)
     ax.margins(0.15)  # room for the labels at the edges
@@ -153,15 +154,13 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0, pro
     return _saved(plt, fig, path, kind)
 
 
-NAMES = {"pca": "PCA", "tsne": "t-SNE"}
-
-
 def caption(placed: Placed) -> str:
-    """One line under a picture saying what its axes are."""
-    if placed.projection == "tsne":
+    """One line under a picture saying what its axes are (and, for t-SNE and UMAP, their parameters)."""
+    if placed.projection != "pca":
         return (
-            f"t-SNE of these {placed.fitted} words' unit vectors (scikit-learn, seeded): it keeps who is "
-            "near whom; the axes, and the distances between far groups, mean nothing"
+            f"{NAMES[placed.projection]} of these {placed.fitted} words' unit vectors "
+            f"({parameters(placed.projection, placed.fitted)}): it keeps who is near whom; the axes, and "
+            "the distances between far groups, mean nothing"
         )
     x_share, y_share = placed.explained
     asked = sum(placed.asked)

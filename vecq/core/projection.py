@@ -66,9 +66,6 @@ def across_epochs(frames: list[np.ndarray]) -> list[np.ndarray]:
     return [(u - mean) @ axes for u in unit]
 
 
-PROJECTIONS = ("pca", "tsne")
-
-
 def tsne(vectors: np.ndarray) -> np.ndarray:
     """scikit-learn's t-SNE of the rows (seeded, PCA start: the same rows give the same picture);
     the perplexity below the number of points, as t-SNE needs."""
@@ -76,9 +73,60 @@ def tsne(vectors: np.ndarray) -> np.ndarray:
         from sklearn.manifold import TSNE
     except ImportError as e:
         raise ProjectionError("t-SNE needs scikit-learn: pip install 'vecq[projections]'") from e
-    n = len(vectors)
-    perplexity = float(max(1.0, min(30.0, (n - 1) / 3)))
+    perplexity = tsne_perplexity(len(vectors))
     return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(vectors)
+
+
+def tsne_perplexity(n: int) -> float:
+    """scikit-learn's default perplexity (30), below a third of the points for a few."""
+    return float(max(1.0, min(30.0, (n - 1) / 3)))
+
+
+def umap_neighbours(n: int) -> int:
+    """umap-learn's default neighbours (15), fewer than the points for a few."""
+    return min(UMAP_NEIGHBOURS, n - 1)
+
+
+def parameters(projection: str, n: int) -> str:
+    """The method and its parameters for ``n`` points, as the picture states them."""
+    if projection == "tsne":
+        return f"scikit-learn's t-SNE, perplexity {tsne_perplexity(n):g}, PCA start, seed 0"
+    if projection == "umap":
+        return f"umap-learn's UMAP, {umap_neighbours(n)} neighbours by cosine, seed 0"
+    return "PCA"
+
+
+# The projections vecq draws with, by the name the options take, and as pictures name them.
+PROJECTIONS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
+
+
+def umap(vectors: np.ndarray) -> np.ndarray:
+    """umap-learn's UMAP of the rows by cosine (seeded: the same rows give the same picture; a
+    seeded UMAP runs on one thread). ``UMAP_NEIGHBOURS`` neighbours, fewer for a few points;
+    spectral start from five points on (a random one below: the spectral start needs more)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numba's and umap's import-time notices
+            from umap import UMAP
+    except ImportError as e:
+        raise ProjectionError("UMAP needs umap-learn: pip install 'vecq[projections]'") from e
+    n = len(vectors)
+    if n < 3:
+        raise QueryError("UMAP places three words or more: give more words (or -n K, their neighbours)")
+    reducer = UMAP(
+        n_neighbors=umap_neighbours(n),
+        metric="cosine",
+        init="spectral" if n >= 5 else "random",
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "n_jobs overridden by setting random_state": said above
+        return np.asarray(reducer.fit_transform(vectors), dtype=np.float64)
+
+
+UMAP_NEIGHBOURS = 15  # umap-learn's default
 
 
 def points(model: Model, matches: list[Match], neighbors: int = 0, projection: str = "pca") -> Placed:
@@ -108,8 +156,9 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
     if len(rows) < 2:
         raise QueryError("give at least two words (or -n K, their neighbours) to plot")
     vectors = np.asarray(model.gather(rows), dtype=np.float64)
-    if projection == "tsne":
-        return Placed(labels, groups, main, tsne(vectors), (0.0, 0.0), len(rows), "tsne")
+    if projection in ("tsne", "umap"):
+        xy = tsne(vectors) if projection == "tsne" else umap(vectors)
+        return Placed(labels, groups, main, xy, (0.0, 0.0), len(rows), projection)
     fitted = len(matches) if len(matches) >= 3 else len(rows)
     xy, explained = project(vectors, fitted)
     return Placed(labels, groups, main, xy, explained, fitted)

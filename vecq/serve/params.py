@@ -139,9 +139,10 @@ ROUTES: dict[str, Route] = {
             Param(
                 "projection",
                 "str",
-                "pca (the words' principal axes, as vecq plot) or tsne (scikit-learn's t-SNE, seeded).",
+                "pca (the words' principal axes, as vecq plot), tsne (scikit-learn's t-SNE) or umap "
+                "(umap-learn's UMAP), both seeded.",
                 "pca",
-                choices=("pca", "tsne"),
+                choices=("pca", "tsne", "umap"),
             ),
             MODEL,
         ),

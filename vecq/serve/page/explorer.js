@@ -104,8 +104,9 @@ function drawPoints(placed, score) {
     const [lx, ly] = labelSpot(boxes, x, y, p.word);
     svg.append(dot, node("text", { x: lx, y: ly, class: kind, "data-word": p.word }, p.word));
   }
-  const axes = $("projection").value === "tsne"
-    ? "Placed by t-SNE (scikit-learn, computed by the server): it keeps who is near whom; the axes mean nothing."
+  const method = { tsne: "t-SNE (scikit-learn", umap: "UMAP (umap-learn" }[$("projection").value];
+  const axes = method
+    ? `Placed by ${method}, seeded, computed by the server): it keeps who is near whom; the axes mean nothing.`
     : "Axes: the first two principal components of the words asked for (their neighbours placed on the same axes).";
   $("plot-note").textContent = "Blue: the words asked for; orange: their nearest neighbours in the whole vocabulary " +
     "(hover for the score). " + axes;
@@ -243,7 +244,7 @@ async function start() {
   shown();
   $("words").value = params.get("w") || LECTURE.words;
   $("top").value = params.get("n") || LECTURE.top;
-  $("projection").value = params.get("p") === "tsne" ? "tsne" : "pca";
+  $("projection").value = ["tsne", "umap"].includes(params.get("p")) ? params.get("p") : "pca";
   const [a, b, c] = (params.get("a") || LECTURE.analogy.join(",")).split(",");
   [$("a").value, $("b").value, $("c").value] = [a || "", b || "", c || ""];
   $("text").value = params.get("t") || LECTURE.text;
