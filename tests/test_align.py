@@ -119,3 +119,26 @@ def test_bad_alignments_are_one_line(pair, args, code, says):
     result = invoke(["-m", a, *[x.format(b=b) for x in args]])
     assert result.exit_code == code, result.stderr
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_api_aligns_and_translates_as_the_cli(pair):
+    import vecq
+
+    a, b, _ = pair
+    ka, kb = vecq.load(a), vecq.load(b)
+    cli = plain(json.loads(invoke(["-m", a, "-m", b, "align", "cat", "king", "-f", "json"]).stdout))
+    got = ka.align(kb, ["cat", "king"])
+    assert [r._asdict() for r in got] == cli
+    changed = plain(json.loads(invoke(["-m", a, "-m", b, "align", "-n", "5", "-f", "json"]).stdout))
+    assert [r._asdict() for r in ka.align(kb, top=5)] == changed
+    translated = plain(
+        json.loads(invoke(["-m", a, "neighbors", "cat", "--in", b, "-n", "5", "-f", "json"]).stdout)
+    )
+    assert [r._asdict() for r in ka.neighbors_in(kb, "cat", top=5)] == translated
+    with pytest.raises(KeyError, match="did you mean"):
+        ka.align(kb, ["kitteh"])
+
+
+def plain(records: list[dict]) -> list[dict]:
+    """JSON records without the model each names (the API's records are the query's alone)."""
+    return [{k: v for k, v in r.items() if k != "model"} for r in records]

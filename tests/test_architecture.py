@@ -46,8 +46,9 @@ ALLOWED = {
 }
 # Third-party packages each part may import; the engine and the cache never load click, rich or gensim.
 THIRD_PARTY = {
-    # sklearn: t-SNE, the projections extra, imported only when asked for (core/projection.py).
-    "vecq.core": {"numpy", "threadpoolctl", "scipy", "sklearn"},
+    # sklearn and umap: t-SNE, UMAP and k-means, the projections extra, imported only when asked for
+    # (core/projection.py, core/clusters.py).
+    "vecq.core": {"numpy", "threadpoolctl", "scipy", "sklearn", "umap"},
     "vecq.cache": {"numpy", "filelock"},
     "vecq.ann": {"numpy"},
     "vecq.sources": {

@@ -63,3 +63,28 @@ def test_hubness_counts_the_lists_the_hubs_enter():
 def test_csls_takes_one_question(glove):
     result = invoke([*M, "neighbors", "-", "--csls"], input="cat\n")
     assert result.exit_code == 2 and "--csls takes one word" in result.stderr
+
+
+def test_the_api_ranks_by_csls_and_folds_variants_as_the_cli(glove):
+    import json
+
+    import vecq
+
+    model = vecq.load("glove-wiki-gigaword-50")
+    cli = plain(
+        json.loads(
+            invoke([*M, "neighbors", "cat", "-n", "5", "--restrict", "20000", "--csls", "-f", "json"]).stdout
+        )
+    )
+    assert [r._asdict() for r in model.neighbors("cat", top=5, restrict=20000, csls=True)] == cli
+    folded = plain(json.loads(invoke([*M, "neighbors", "cat", "-n", "8", "--distinct", "-f", "json"]).stdout))
+    assert [r._asdict() for r in model.neighbors("cat", top=8, distinct=True)] == folded
+    batch = model.neighbors(["cat", "qqzzyyx"], top=8, distinct=True)
+    assert [r._asdict() for r in batch[0]] == folded and isinstance(batch[1], KeyError)
+    with pytest.raises(ValueError, match="csls takes one word"):
+        model.neighbors(["cat", "dog"], csls=True)
+
+
+def plain(records: list[dict]) -> list[dict]:
+    """JSON records without the model each names (the API's records are the query's alone)."""
+    return [{k: v for k, v in r.items() if k != "model"} for r in records]

@@ -39,7 +39,13 @@ from .display import Answers, Matrix
 from .errors import ModelError, QueryError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with
 from .progress import NULL_REPORTER
-from .records import AnalogyAnswer, AxisAnswer, ClusterAnswer, Neighbor
+from .records import (
+    AnalogyAnswer,
+    AxisAnswer,
+    ClusterAnswer,
+    FoldedNeighbor,
+    Neighbor,
+)
 from .sources.spec import spec_with
 
 if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the API
@@ -279,6 +285,8 @@ class Vectors:
         restrict: int | None = None,
         errors: str = "record",
         min_rank: int | None = None,
+        csls: bool = False,
+        distinct: bool = False,
     ) -> list[Neighbor] | list[list[Neighbor] | VecqError]:
         """Nearest words to a word or an expression such as ``"king - man + woman"``.
 
@@ -292,6 +300,9 @@ class Vectors:
             ``restrict``, a frequency band.
         errors : for a batch, ``"record"`` (an item that cannot be answered gets its error in its
             place) or ``"raise"`` (the first error is raised).
+        csls : rank by CSLS (``vecq neighbors --csls``): ``CslsNeighbor`` records, a cosine and the
+            CSLS score each; one word or expression, each word's r kept in the model's cache.
+        distinct : fold spelling variants (``--distinct``): ``FoldedNeighbor`` records naming them.
 
         Returns
         -------
@@ -304,29 +315,51 @@ class Vectors:
         QueryError : (a ValueError) a query that cannot be answered as written (empty, no terms).
         """
         skip = skipped_rows(min_rank, restrict)
-        if isinstance(query, str):
+        if csls:
+            return self._neighbors_by_csls(query, top, restrict, skip or distinct)
+        if isinstance(query, str) and not distinct:
             terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
             return Answers(self.model.neighbors(terms, top=top, restrict=restrict, label=query, skip=skip))
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
         batch: NeighborsQuery
         if isinstance(query, np.ndarray):
+            if distinct:
+                raise QueryError("⟨distinct⟩ folds variants of the query's words: give words, not vectors")
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
             items = [
                 batch.parse(json.dumps(np.asarray(row, dtype=float).tolist())) for row in np.atleast_2d(query)
             ]
         else:
-            batch = NeighborsQuery(top, restrict, skip=skip)
-            items = [batch.parse(str(q)) for q in query]
-        answers: list[list[Neighbor] | VecqError] = []
+            batch = NeighborsQuery(top, restrict, distinct=distinct, skip=skip)
+            items = [batch.parse(str(q)) for q in ([query] if isinstance(query, str) else query)]
+        answers = self._answered(batch, items, "raise" if isinstance(query, str) else errors)
+        return answers[0] if isinstance(query, str) else answers
+
+    def _answered(self, batch: NeighborsQuery, items: list, errors: str) -> list:
+        """A batch's answers, one per item: its records (``FoldedNeighbor`` with ``distinct``), or
+        its error in its place (``errors="raise"``: the first error raised)."""
+        record = FoldedNeighbor if batch.distinct else Neighbor
+        answers: list = []
         for outcome in batch.answer_chunk(self.model, items):
-            if outcome.error is not None:
-                if errors == "raise":
-                    raise outcome.error
-                answers.append(outcome.error)
-            else:
-                answers.append(Answers(Neighbor(*(r[f] for f in Neighbor._fields)) for r in outcome.records))
+            if outcome.error is not None and errors == "raise":
+                raise outcome.error
+            answers.append(
+                outcome.error
+                if outcome.error is not None
+                else Answers(record(*(r[f] for f in record._fields)) for r in outcome.records)
+            )
         return answers
+
+    def _neighbors_by_csls(self, query, top: int, restrict: int | None, other_options: object) -> Answers:
+        from .cache import derived
+        from .core import csls
+
+        if not isinstance(query, str) or other_options:
+            raise QueryError("csls takes one word or expression (not a batch, ⟨distinct⟩ or ⟨min_rank⟩)")
+        terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
+        r = derived.csls_means(self.model, min(len(self), restrict or len(self)))
+        return Answers(csls.answers(self.model, query, terms, r, top))
 
     def analogy(
         self,
@@ -395,6 +428,57 @@ class Vectors:
             for side, end in zip(sides, (end_a, end_b))
             for row, score in end
         )
+
+    def align(
+        self,
+        other: Vectors,
+        words: Sequence[str] | None = None,
+        top: int = 10,
+        shared: int = 20_000,
+        overlap_k: int = 10,
+    ) -> Answers:
+        """This model aligned onto ``other`` and compared word by word (``vecq -m A -m B align``).
+
+        Parameters
+        ----------
+        other : the model to align onto (B), opened with ``vecq.load``.
+        words : words both models have; None: the ``top`` shared words that changed most.
+        shared : align on the words both have among this model's first ``shared``.
+        overlap_k : the neighbour lists compared.
+
+        Returns
+        -------
+        ``Answers`` of ``AlignAnswer(rank, word, similarity, overlap)``: the word's cosine across the
+        models (this model's vector rotated onto ``other`` by orthogonal Procrustes) and the Jaccard
+        overlap of its ``overlap_k`` nearest in each. The map is kept beside the caches.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word either model lacks, with the nearest spellings.
+        """
+        from .cache import derived
+        from .core import align as aligning
+
+        found, _ = derived.alignment(self.model, other.model, shared)
+        pairs = None
+        if words is not None:
+            pairs = [(w, self._match(w).row, other._match(w).row) for w in words]
+        return Answers(aligning.compared(self.model, other.model, found, pairs, top, overlap_k))
+
+    def neighbors_in(self, other: Vectors, word: str, top: int = 10, shared: int = 20_000) -> Answers:
+        """``word`` of this model looked for among ``other``'s words, through the map that aligns the
+        two (``vecq neighbors WORD --in B``): ``Answers`` of ``Neighbor`` records in ``other``.
+
+        Raises
+        ------
+        UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
+        """
+        from .cache import derived
+        from .core import align as aligning
+
+        found, _ = derived.alignment(self.model, other.model, shared)
+        result = aligning.nearest_in_b(self.model, other.model, found, self._match(word).row, top)
+        return Answers(other.model.neighbor_records(word, result))
 
     def cluster(
         self, words: Sequence[str] | None = None, clusters: int = 5, first: int | None = None, seed: int = 0

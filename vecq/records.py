@@ -78,6 +78,13 @@ class AxisAnswer(NamedTuple):
     toward: str  # the first word of the pole the word leans to
 
 
+class AlignAnswer(NamedTuple):
+    rank: int
+    word: str
+    similarity: float  # the word's cosine across the two models, A's vector mapped onto B
+    overlap: float  # Jaccard of its neighbour lists in A and in B
+
+
 class ClusterAnswer(NamedTuple):
     cluster: int  # 1 the largest cluster
     size: int  # how many words it holds
@@ -91,6 +98,22 @@ class Neighbor(NamedTuple):
     rank: int
     word: str
     similarity: float
+
+
+class CslsNeighbor(NamedTuple):
+    query: str
+    rank: int
+    word: str
+    similarity: float  # the cosine
+    csls: float  # what the list is ranked by: 2 cos - r(query) - r(word)
+
+
+class FoldedNeighbor(NamedTuple):
+    query: str
+    rank: int
+    word: str
+    similarity: float
+    folded: str  # the spelling variants folded into this word, separated by spaces
 
 
 class AnalogyAnswer(NamedTuple):

@@ -3,11 +3,7 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 import click
-import numpy as np
 
 from .options import complete_words, output_options, top_option
 from .session import Session
@@ -16,39 +12,13 @@ COLUMNS = ("rank", "word", "similarity", "overlap")
 
 
 def alignment_of(session: Session, a, b, shared: int):
-    """The map from A to B on their first ``shared`` shared words: read from beside the caches when
-    an earlier run fitted it (the cache folders name both models' contents), else fitted and kept."""
-    from ..cache.files import output_file
-    from ..cache.layout import cache_root
-    from ..core import align
+    """The map from A to B on their first ``shared`` shared words (kept beside the caches)."""
+    from ..cache import derived
 
-    rows_a, rows_b = align.shared_rows(a, b, shared)
-    folder = os.path.join(cache_root(), "alignments")
-    name = (
-        f"{os.path.basename(a.folder or a.info.name)}--{os.path.basename(b.folder or b.info.name)}--{shared}"
-    )
-    path = os.path.join(folder, name + ".npy")
-    if a.folder and b.folder and os.path.isfile(path):
-        w = np.load(path, allow_pickle=False)
-        if w.shape == (a.dims, b.dims):
-            return align.Alignment(rows_a, rows_b, w)
-    found = align.fit(a, b, rows_a, rows_b)
-    if a.folder and b.folder:
-        os.makedirs(folder, exist_ok=True)
-        with output_file(path) as f:
-            np.save(f, found.w, allow_pickle=False)
-        with output_file(os.path.join(folder, name + ".json"), text=True) as f:
-            json.dump({"a": a.info.name, "b": b.info.name, "shared_words": len(rows_a)}, f)
-    session.warn(f"aligned {a.info.name} to {b.info.name} on {len(rows_a):,} shared words")
+    found, fitted = derived.alignment(a, b, shared)
+    if fitted:
+        session.warn(f"aligned {a.info.name} to {b.info.name} on {len(found.rows_a):,} shared words")
     return found
-
-
-def neighbour_words(model, rows: list[int], top: int) -> list[list[str]]:
-    from ..core.expression import Term
-    from ..core.words import Match
-
-    queries = [[Term(1.0, Match(str(r), str(r), r))] for r in rows]
-    return [[model.vocab.word(r) for r, _ in found] for found in model.neighbors_many(queries, top=top)]
 
 
 @click.command()
@@ -86,18 +56,11 @@ def align(session: Session, words, shared: int, overlap_k: int, top: int) -> Non
         raise UsageError("align compares two models: vecq -m A -m B align [WORD...]")
     a, b = (session.open(spec) for spec in session.models)
     found = alignment_of(session, a, b, shared)
+    pairs = None
     if words:
         ma, mb = session.lookup(a, list(words)), session.lookup(b, list(words))
         pairs = [(x.word, x.row, y.row) for x, y in zip(ma, mb)]
-    else:
-        pairs = [(a.vocab.word(ra), ra, rb) for ra, rb, _ in aligning.changed_most(a, b, found, top)]
-    across = aligning.similarity_across(a, b, found, [p[1] for p in pairs], [p[2] for p in pairs])
-    lists_a = neighbour_words(a, [p[1] for p in pairs], overlap_k)
-    lists_b = neighbour_words(b, [p[2] for p in pairs], overlap_k)
-    records = [
-        {"rank": n, "word": w, "similarity": float(s), "overlap": aligning.jaccard(la, lb)}
-        for n, ((w, _, _), s, la, lb) in enumerate(zip(pairs, across, lists_a, lists_b), 1)
-    ]
+    records = [r._asdict() for r in aligning.compared(a, b, found, pairs, top, overlap_k)]
     with session.renderer(COLUMNS, f"{a.info.name} -> {b.info.name}", b) as out:
         out.write(records)
 
@@ -110,7 +73,6 @@ def print_neighbors_in(session: Session, text: str, other: str, top: int, shared
     match = session.lookup(a, [text])[0]
     b = session.open(other)
     alignment = alignment_of(session, a, b, shared)
-    q = aligning.mapped(a, alignment, [match.row])
-    (result,) = b.neighbors_of_directions(q, top)
+    result = aligning.nearest_in_b(a, b, alignment, match.row, top)
     records = [r._asdict() for r in b.neighbor_records(text, result)]
     session.print_neighbours(records, f"{text} of {a.info.name} among {b.info.name}'s words", b)

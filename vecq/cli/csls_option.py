@@ -11,24 +11,14 @@ from .session import Session
 
 
 def mean_similarities(session: Session, model, n: int) -> np.ndarray:
-    """r(w) of the first ``n`` words: read from the model's cache folder, else computed (a bar on a
-    terminal) and kept there."""
-    from ..cache.files import output_file
+    """r(w) of the first ``n`` words, kept in the model's cache (a bar on a terminal when computed)."""
+    from ..cache import derived
     from ..core import csls
     from .progress_bars import reporter_for
 
-    path = os.path.join(model.folder, f"csls-r-k{csls.K}-n{n}.npy") if model.folder else None
-    if path and os.path.isfile(path):
-        r = np.load(path, allow_pickle=False)
-        if r.shape == (n,):
-            return r
-    if n > 50_000:
+    if n > 50_000 and not (model.folder and os.path.isfile(derived.csls_path(model, n))):
         session.warn(f"computing each of {n:,} words' {csls.K} nearest once for CSLS (kept in the cache)")
-    r = csls.mean_neighbour_similarity(model, n, reporter=reporter_for(session.env))
-    if path:
-        with output_file(path) as f:
-            np.save(f, r, allow_pickle=False)
-    return r
+    return derived.csls_means(model, n, reporter=reporter_for(session.env))
 
 
 def print_csls(session: Session, text: str, top: int, restrict: int | None) -> None:
@@ -37,13 +27,6 @@ def print_csls(session: Session, text: str, top: int, restrict: int | None) -> N
 
     model = session.open()
     terms = session.expression(model, text)
-    (direction,) = model.directions([terms])
-    n = min(len(model), restrict or len(model))
-    r = mean_similarities(session, model, n)
-    exclude = [t.match.row for t in terms if t.match.row < n]
-    found = csls.neighbors(model, direction, r, top, exclude)
-    records = [
-        {"query": text, "rank": i, "word": model.vocab.word(row), "similarity": cos, "csls": score}
-        for i, (row, score, cos) in enumerate(found, 1)
-    ]
+    r = mean_similarities(session, model, min(len(model), restrict or len(model)))
+    records = [n._asdict() for n in csls.answers(model, text, terms, r, top)]
     session.print_neighbours(records, f"neighbours of {text} by CSLS", model, extra=("csls",))

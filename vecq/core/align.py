@@ -15,7 +15,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import QueryError
+from ..records import AlignAnswer
+from .expression import Term
 from .model import Model
+from .words import Match
 
 BLOCK = 1 << 14
 
@@ -65,6 +68,12 @@ def mapped(a: Model, alignment: Alignment, rows: Sequence[int] | np.ndarray) -> 
     return out.astype(np.float32)
 
 
+def nearest_in_b(a: Model, b: Model, alignment: Alignment, row: int, top: int) -> list[tuple[int, float]]:
+    """A's word at ``row``, mapped into B's space: B's ``top`` nearest rows, (row, cosine) best first."""
+    (found,) = b.neighbors_of_directions(mapped(a, alignment, [row]), top)
+    return found
+
+
 def similarity_across(
     a: Model,
     b: Model,
@@ -94,3 +103,31 @@ def jaccard(first: Sequence[str], second: Sequence[str]) -> float:
     """The Jaccard index of two neighbour lists as sets of words."""
     one, two = set(first), set(second)
     return len(one & two) / len(one | two) if one | two else 1.0
+
+
+def neighbour_words(model: Model, rows: Sequence[int], top: int) -> list[list[str]]:
+    """Each row's ``top`` nearest words in ``model`` (the engine's exact lists)."""
+    queries = [[Term(1.0, Match(str(r), str(r), r))] for r in rows]
+    return [[model.vocab.word(r) for r, _ in found] for found in model.neighbors_many(queries, top=top)]
+
+
+def compared(
+    a: Model,
+    b: Model,
+    alignment: Alignment,
+    pairs: Sequence[tuple[str, int, int]] | None,
+    top: int,
+    overlap_k: int,
+) -> list[AlignAnswer]:
+    """The records of ``vecq align``: each word of ``pairs`` (word, its row in A, its row in B; None:
+    the ``top`` shared words that changed most), its cosine across the models and its lists'
+    overlap at ``overlap_k``."""
+    if pairs is None:
+        pairs = [(a.vocab.word(ra), ra, rb) for ra, rb, _ in changed_most(a, b, alignment, top)]
+    across = similarity_across(a, b, alignment, [p[1] for p in pairs], [p[2] for p in pairs])
+    lists_a = neighbour_words(a, [p[1] for p in pairs], overlap_k)
+    lists_b = neighbour_words(b, [p[2] for p in pairs], overlap_k)
+    return [
+        AlignAnswer(n, w, float(s), jaccard(la, lb))
+        for n, ((w, _, _), s, la, lb) in enumerate(zip(pairs, across, lists_a, lists_b), 1)
+    ]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..progress import NULL_REPORTER, Reporter
+from ..records import CslsNeighbor
 from .expression import Term
 from .model import Model
 from .ranking import exact_dots
@@ -68,6 +69,17 @@ def neighbors(
     csls = 2.0 * exact_cos.astype(np.float64) - r[candidates].astype(np.float64) - r_q
     order = np.lexsort((candidates, -csls))[:top]
     return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order]
+
+
+def answers(model: Model, label: str, terms: Sequence[Term], r: np.ndarray, top: int) -> list[CslsNeighbor]:
+    """One query's records by CSLS among the first ``len(r)`` words (its own words left out)."""
+    (direction,) = model.directions([terms])
+    exclude = [t.match.row for t in terms if t.match.row < len(r)]
+    found = neighbors(model, direction, r, top, exclude)
+    return [
+        CslsNeighbor(label, i, model.vocab.word(row), cos, score)
+        for i, (row, score, cos) in enumerate(found, 1)
+    ]
 
 
 def hubness(lists: Sequence[Sequence[int]], hubs: int = 100) -> tuple[int, int]:
