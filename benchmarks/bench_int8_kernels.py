@@ -77,12 +77,10 @@ def main() -> None:
     try:
         import numkong as nk
 
-        got = np.asarray(nk.cdist(q8, codes[:1000], metric="dot", dtype="i8"))
+        got = np.asarray(nk.cdist(q8, codes[:1000], metric="dot"))
         assert np.array_equal(np.rint(got[0]), reference)
-        rows.append(
-            ("NumKong cdist, int8 dot", best(lambda: nk.cdist(q8, codes, metric="dot", dtype="i8")), None)
-        )
-        packed = nk.dots_pack(codes[:200_000], dtype="i8")
+        rows.append(("NumKong cdist, int8 dot", best(lambda: nk.cdist(q8, codes, metric="dot")), None))
+        packed = nk.dots_pack(codes[:200_000])
         rows.append(
             (
                 "NumKong packed int8 GEMM (200k rows, x15 for the whole)",
@@ -129,7 +127,7 @@ def main() -> None:
     try:
         import numkong as nk
 
-        packed = nk.dots_pack(codes[:part], dtype="i8")
+        packed = nk.dots_pack(codes[:part])
         rows.append(
             (
                 f"{b} queries: NumKong packed int8 GEMM (a tenth, x10)",

@@ -49,6 +49,8 @@ FIND = {
 # Mapping the cache and answering with the engine.
 ENGINE = {
     "vecq.cache.reader",
+    "vecq.cache.int8_copy",  # an int8 copy beside the cache, used when there is one
+    "vecq.core.int8",
     "vecq.cli.progress_bars",
     "vecq.core.expression",
     "vecq.core.model",

@@ -14,6 +14,7 @@ from ..core.model import Model
 from ..core.unit import StoredFloats
 from ..core.vocab import Vocab
 from ..errors import CacheError
+from . import int8_copy
 from .files import as_path, rmtree, sweep
 from .layout import BLOCK_SUMS, DAMAGED, Manifest, Status, block_as_written, cache_root, check, model_info
 
@@ -74,6 +75,9 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
     info = model_info(manifest, limit, name)
     model = Model(vectors, norms, vocab, info, stored, checker, folder=folder, subwords=subwords)
     model.limited = len(vocab) < manifest["rows"]
+    copy = int8_copy.load(folder, manifest["rows"], manifest["dimensions"])
+    if copy is not None:
+        model.int8 = copy.first(len(vocab)) if model.limited else copy
     if manifest.get("zero_rows") is not None:
         zero = np.array(manifest["zero_rows"], dtype=np.int64)
         model.zero_rows = zero[zero < len(vocab)]

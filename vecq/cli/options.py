@@ -163,10 +163,13 @@ def output_options(f: Callable) -> Callable:
     )
     @click.option("--no-header", is_flag=True, help="Leave out the header line (tsv, csv) or row (table).")
     @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set or TERM=dumb).")
+    @click.option(
+        "-v", "--verbose", is_flag=True, help="Say on stderr how each search went (the int8 copy or a scan)."
+    )
     @functools.wraps(f)
-    def wrapper(session: Session, fmt, no_header, no_color, **kwargs):
+    def wrapper(session: Session, fmt, no_header, no_color, verbose, **kwargs):
         session.env = replace(session.env, color=False) if no_color else session.env
-        session.fmt, session.header = fmt, not no_header
+        session.fmt, session.header, session.verbose = fmt, not no_header, verbose
         return f(session, **kwargs)
 
     return wrapper

@@ -44,6 +44,7 @@ class Session:
     pool: str | None = None  # "mean": a language model's word of several tokens is their mean
     models: tuple[str, ...] = ()  # -m given several times: each model answers in turn
     dask: str | None = None  # a Dask scheduler's address: batches and graphs run on its workers
+    verbose: bool = False  # --verbose: how each search went (the int8 copy or the float32 scan)
     # Several models answering into one output (pipes): the one renderer they share, and the
     # standard input read once for all of them.
     shared: dict | None = None
@@ -79,7 +80,10 @@ class Session:
 
         if spec:
             self.model_spec = spec
-        return open_with(self.options(), reporter=reporter_for(self.env), warn=self.warn, root=root)
+        model = open_with(self.options(), reporter=reporter_for(self.env), warn=self.warn, root=root)
+        if self.verbose:
+            model.note = self.warn
+        return model
 
     def epoch_models(self, trained: str | None = None, quiet: bool = False) -> list[tuple[int, Model]]:
         """(epoch, model) of each snapshot of the model ``vecq train --snapshots`` wrote (``trained``,

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import DamagedModelError, QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
+from . import int8
 from .expression import Term, describe, parse_expression, zero_vector_error
 from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
 from .topk import top_k
@@ -64,6 +65,14 @@ class SearchIndex(Protocol):
     ) -> list[list[tuple[int, float]]]: ...
 
 
+def _quiet(note: str) -> None:
+    """The model's note by default: nothing is said."""
+
+
+# Up to this many queries, an int8 copy is scanned once per query (SimSIMD's kernel): more, and the
+# float32 matrix product of the batch is the faster (docs/benchmarks-int8.md).
+INT8_QUERIES = 8
+
 FEW_QUERIES = 64  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
 
 
@@ -99,6 +108,8 @@ class Model:
         self.folder = folder  # the cache folder, when opened from the cache
         self.limited = False  # the first rows of a larger cache (--limit served from a full cache)
         self.index: SearchIndex | None = None  # when set, neighbour searches are approximate
+        self.int8: int8.Int8Copy | None = None  # when set, exact searches scan it (core/int8.py)
+        self.note: Callable[[str], None] = _quiet  # what --verbose prints of how a search went
         self.subwords = subwords  # vectors for words outside the vocabulary (fastText)
         self.use_subwords = True  # --no-subwords turns them off
         self.text = text  # a token table's tokenizer: text -> token ids
@@ -619,6 +630,10 @@ class Model:
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
+        if probe is not None and exact is not None and floor is None and len(probe) <= INT8_QUERIES:
+            from_copy = self._from_int8(probe, exact, exclude, top, n, skip)
+            if from_copy is not None:
+                return self._checked(from_copy)
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
         scored = False  # are ``found``'s scores already ``exact``'s, and ranked by them?
         if self.index is not None and skip == 0 and self.approximate(n) and probe is not None:
@@ -645,11 +660,34 @@ class Model:
             # exactly for this query, so ties are broken by row among all of them.
             if top < len(candidates) == wanted and candidates[-1][1] == candidates[top - 1][1]:
                 ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
-        answers = [candidates[:top] for candidates in ranked]
+        return self._checked([candidates[:top] for candidates in ranked])
+
+    def _checked(self, answers: list[list[tuple[int, float]]]) -> list[list[tuple[int, float]]]:
+        """``answers``, once their scores are numbers and their rows' cache blocks are as written."""
         self.check_scores([score for candidates in answers for _, score in candidates])
         answered = [row for candidates in answers for row, _ in candidates]
         self._check("vectors.npy", answered)
         self._check("words.bin", answered)
+        return answers
+
+    def _from_int8(
+        self, probe: np.ndarray, exact: Exact, exclude: list[list[int]], top: int, n: int, skip: int
+    ) -> list[list[tuple[int, float]]] | None:
+        """Each query's best ``top`` of rows ``[skip, n)`` from the int8 copy (``core/int8.py``: the
+        same answers as the scan), or None when there is no copy, an approximate index answers, or
+        a query has too many candidates (then the float32 scan answers, and the note says why)."""
+        copy = self.int8
+        if copy is None or (self.index is not None and skip == 0 and self.approximate(n)):
+            return None
+        answers = []
+        for j, q in enumerate(probe):
+            left_out = np.union1d(np.asarray(exclude[j], dtype=np.int64), self.zero_rows)
+            rows = int8.candidates(copy, q, top, left_out, skip, n)
+            if rows is None:
+                self.note("the int8 copy left too many candidates (or SimSIMD is missing): scanned float32")
+                return None
+            answers.append(int8.ranked(exact, j, rows, top))
+        self.note(f"answered from the int8 copy ({', '.join(str(len(a)) for a in answers)} answers)")
         return answers
 
     def _from_index(

@@ -1,0 +1,221 @@
+"""The int8 copy answers exactly as the float32 scan: the same rows, order and bits. The float32
+scan (the same model with its copy set aside) is the oracle, on GloVe's real vectors over the whole
+vocabulary, and on adversarial rows built with hypothesis (ties, near-ties, rows that round badly);
+a bound made smaller than the proven one must fail, or the tests would prove nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import M, cache_folder, invoke, tsv
+from vecq.core import int8
+from vecq.core.expression import Term
+from vecq.core.model import Model
+from vecq.core.words import Match
+
+
+def queries_of(rows) -> list[list[Term]]:
+    return [[Term(1.0, Match(str(r), str(r), int(r)))] for r in rows]
+
+
+def both_ways(model: Model, queries, **options):
+    """(answers from the int8 copy, answers of the float32 scan) of the same queries, one at a time."""
+    copy = model.int8
+    assert copy is not None
+    with_copy = [model.neighbors_many([q], **options)[0] for q in queries]
+    model.int8 = None
+    try:
+        scanned = [model.neighbors_many([q], **options)[0] for q in queries]
+    finally:
+        model.int8 = copy
+    return with_copy, scanned
+
+
+@pytest.fixture(scope="module")
+def glove8(glove):
+    """GloVe opened from its cache after ``vecq cache build --int8``."""
+    result = invoke([*M, "cache", "build", "--int8"])
+    assert result.exit_code == 0, result.stderr
+    from vecq.sources.loader import open_model
+
+    model = open_model("glove-wiki-gigaword-50")
+    assert model.int8 is not None and model.int8.codes.shape == (400_000, 50)
+    yield model
+    import shutil
+
+    shutil.rmtree(Path(model.folder) / "int8", ignore_errors=True)
+
+
+def test_the_copy_answers_as_the_scan_over_the_whole_vocabulary(glove8):
+    # frequent words, rare words, and every 400th row: each query scans all 400,000 rows
+    rows = np.unique(
+        np.concatenate([np.arange(300), np.arange(300, 400_000, 400), np.arange(399_700, 400_000)])
+    )
+    with_copy, scanned = both_ways(glove8, queries_of(rows), top=10)
+    assert with_copy == scanned
+    noted = []
+    glove8.note = noted.append
+    glove8.neighbors_many(queries_of([5450]), top=10)
+    assert noted and "int8 copy" in noted[0]
+
+
+def test_expressions_analogies_and_bands_answer_as_the_scan(glove8):
+    words = [("king", "man", "woman"), ("paris", "france", "italy"), ("walking", "walk", "swim")]
+    triples = [tuple(Match(w, w, glove8.vocab.index(w)) for w in t) for t in words]
+    copy = glove8.int8
+    got = [glove8.analogies([t], top=5) for t in triples]
+    glove8.int8 = None
+    expected = [glove8.analogies([t], top=5) for t in triples]
+    glove8.int8 = copy
+    assert got == expected
+    with_copy, scanned = both_ways(glove8, queries_of([5450, 17, 20_000]), top=20, restrict=90_000, skip=2999)
+    assert with_copy == scanned
+
+
+def test_the_cli_answers_the_same_bits_with_and_without_the_copy(glove8, tmp_path):
+    with_copy = invoke([*M, "neighbors", "cat", "-n", "20", "-f", "json", "-v"])
+    assert with_copy.exit_code == 0, with_copy.stderr
+    assert "int8 copy" in with_copy.stderr
+    folder = Path(glove8.folder) / "int8"
+    aside = tmp_path / "int8-aside"
+    folder.rename(aside)
+    try:
+        scanned = invoke([*M, "neighbors", "cat", "-n", "20", "-f", "json", "-v"])
+    finally:
+        aside.rename(folder)
+    assert "int8 copy" not in scanned.stderr
+    assert json.loads(with_copy.stdout) == json.loads(scanned.stdout)
+
+
+def model_of(vectors: np.ndarray) -> Model:
+    """A model in memory of these rows (made unit length, as the cache holds them), with its copy."""
+    words = [f"w{i}" for i in range(len(vectors))]
+    model = Model.from_arrays(words, vectors.astype(np.float32))
+    codes, rows = int8.quantise(np.asarray(model.vectors))
+    model.int8 = int8.Int8Copy(codes, rows)
+    return model
+
+
+def adversarial(draw_rows: np.ndarray, ties: int, near: float) -> np.ndarray:
+    """Rows with exact duplicates (ties) and near-duplicates (a last-bit nudge), and rows whose
+    codes round badly (one large component and many just under half a code step)."""
+    rows = [draw_rows]
+    base = draw_rows[: max(1, ties)]
+    rows.append(np.repeat(base, 3, axis=0))  # exact ties
+    rows.append(base + near * np.sign(base))  # near-ties
+    d = draw_rows.shape[1]
+    bad = np.full((4, d), 0.5 / 127 * 0.999, dtype=np.float32)
+    bad[:, 0] = 1.0
+    bad[1:, 1:] *= -1
+    rows.append(bad)
+    return np.concatenate(rows).astype(np.float32)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(20, 600),
+    d=st.sampled_from([3, 8, 50, 300]),
+    ties=st.integers(0, 10),
+    near=st.sampled_from([1e-7, 1e-6, 1e-4]),
+    top=st.integers(1, 15),
+)
+def test_adversarial_rows_answer_as_the_scan(seed, n, d, ties, near, top):
+    rng = np.random.default_rng(seed)
+    model = model_of(adversarial(rng.standard_normal((n, d)).astype(np.float32), ties, near))
+    probes = rng.integers(0, len(model), 5)
+    with_copy, scanned = both_ways(model, queries_of(probes), top=top)
+    assert with_copy == scanned
+
+
+def test_a_bound_made_too_small_gives_other_answers(glove8, monkeypatch):
+    """The proven bound is what keeps the answers exact: at a fiftieth of it, the comparison with the
+    scan that the tests above make fails on GloVe, so they would catch a wrong bound. (The bound is
+    a worst case: the rounding errors of real rows are far smaller, and a tenth of it still finds
+    every answer of these queries.)"""
+    import functools
+
+    real = int8.candidates
+    monkeypatch.setattr(int8, "candidates", functools.partial(real, slack=0.02))
+    with_copy, scanned = both_ways(glove8, queries_of(range(0, 4000, 40)), top=10)
+    assert with_copy != scanned
+    monkeypatch.setattr(int8, "candidates", real)
+    with_copy, scanned = both_ways(glove8, queries_of(range(0, 4000, 40)), top=10)
+    assert with_copy == scanned
+
+
+def test_too_many_candidates_fall_back_to_the_scan_and_say_so(glove8, monkeypatch):
+    monkeypatch.setattr(int8, "MAX_CANDIDATES", 3)
+    with_copy, scanned = both_ways(glove8, queries_of([5450]), top=10)
+    assert with_copy == scanned
+    result = invoke([*M, "neighbors", "cat", "-v"])
+    assert result.exit_code == 0 and "scanned float32" in result.stderr
+    assert "int8" not in invoke([*M, "neighbors", "cat"]).stderr  # said only with --verbose
+
+
+def test_a_damaged_copy_is_found_by_verify_and_removed(glove8, tmp_path):
+    codes = Path(glove8.folder) / "int8" / "codes.npy"
+    saved = codes.read_bytes()
+    try:
+        with open(codes, "r+b") as f:
+            f.seek(len(saved) // 2)
+            f.write(bytes([saved[len(saved) // 2] ^ 0x40]))
+        result = invoke(["cache", "verify", "glove-wiki-gigaword-50", "-f", "json"])
+        assert "int8 copy's codes.npy changed" in result.stderr
+        assert not (Path(glove8.folder) / "int8").exists()
+        # the float32 rows were not touched: the model answers as before
+        assert tsv(invoke([*M, "neighbors", "cat", "-n", "3"]).stdout)[0]["word"] == "dog"
+    finally:
+        assert invoke([*M, "cache", "build", "--int8"]).exit_code == 0
+    assert (Path(glove8.folder) / "int8" / "codes.npy").read_bytes() == saved  # the same bytes again
+
+
+def test_a_copy_of_another_shape_is_not_used(glove8, tmp_path):
+    meta_path = Path(glove8.folder) / "int8" / "copy.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "rows": 5}))
+    try:
+        from vecq.sources.loader import open_model
+
+        assert open_model("glove-wiki-gigaword-50").int8 is None
+    finally:
+        meta_path.write_text(json.dumps(meta))
+
+
+def test_a_limited_model_uses_the_first_rows_of_the_copy(glove8):
+    from vecq.sources.loader import open_model
+
+    limited = open_model("glove-wiki-gigaword-50", limit=50_000)
+    assert limited.int8 is not None and limited.int8.codes.shape == (50_000, 50)
+    with_copy, scanned = both_ways(limited, queries_of([5450, 10]), top=10)
+    assert with_copy == scanned
+    refused = invoke([*M, "--limit", "1000", "cache", "build", "--int8"])
+    assert refused.exit_code == 2 and "--limit" in refused.stderr
+
+
+def test_a_killed_build_leaves_no_half_copy(glove8, monkeypatch):
+    calls = {"n": 0}
+    real = int8.quantise
+
+    def dies(block):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(block)
+
+    from vecq.cache import int8_copy
+
+    before = (Path(glove8.folder) / "int8" / "codes.npy").read_bytes()
+    monkeypatch.setattr(int8, "quantise", dies)
+    with pytest.raises(KeyboardInterrupt):
+        int8_copy.build(glove8)
+    assert (Path(glove8.folder) / "int8" / "codes.npy").read_bytes() == before
+    assert not [p for p in os.listdir(glove8.folder) if p.startswith(".tmp-")]
+    assert cache_folder("glove-wiki-gigaword-50") == Path(glove8.folder)
