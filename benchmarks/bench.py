@@ -419,8 +419,19 @@ Language models' token tables (a Llama-sized bfloat16 table, locally and from a 
 by `benchmarks/bench_tables.py`, on their own page: [benchmarks-tables.md](benchmarks-tables.md).
 fastText subwords at cc.en.300's shape are measured by `benchmarks/bench_subwords.py`:
 [benchmarks-subwords.md](benchmarks-subwords.md).
-The k-NN graph of GloVe's 400,000 words against faiss-cpu: `benchmarks/bench_graph.py`,
-[benchmarks-graph.md](benchmarks-graph.md).
+The k-NN graph of GloVe's 400,000 words (exact against faiss-cpu, `--approx`, on a two-worker Dask
+LocalCluster) and its cost as the vocabulary grows to 3M: `benchmarks/bench_graph.py`,
+[benchmarks-graph.md](benchmarks-graph.md); what that means for a cluster: [scaling.md](scaling.md).
+What the cache's checks of its own bytes cost (conversion, `cache verify`, the blocks a query
+checks) on the 3M model: `benchmarks/bench_integrity.py`, [benchmarks-integrity.md](benchmarks-integrity.md).
+The int8 copy against the float32 scan on the same 3M model (warm and cold, the query alone, the
+kernels tried, a 1-bit copy): `benchmarks/bench_int8.py`, [benchmarks-int8.md](benchmarks-int8.md).
+The research questions' whole-vocabulary forms (axis ends, `--away`, bands, `--csls`, `--distinct`,
+WEAT, k-means, align) on GloVe: `benchmarks/bench_research.py`,
+[benchmarks-research.md](benchmarks-research.md); a frequency band against the plain lists:
+[benchmarks-band.md](benchmarks-band.md); CSLS against hubs: [benchmarks-csls.md](benchmarks-csls.md).
+Start-up against the interpreter's and click's floors, and a shell loop against a batch, on the 3M
+model: `benchmarks/bench_startup.py`, [benchmarks-startup.md](benchmarks-startup.md).
 
 Machine: {machine()}.
 gensim's figures: {"taken from the previous run on this machine (`--reuse-gensim`, its `gensim.json`)" if reuse else "measured in this run"}.

@@ -37,13 +37,22 @@ def main() -> None:
     ap.add_argument("--dims", type=int, default=300)
     ap.add_argument("--batch", type=int, default=1000)
     args = ap.parse_args()
-    n, d = args.rows, args.dims
+    print(table(args.rows, args.dims, args.batch))
+
+
+def table(n: int, d: int, batch: int) -> str:
+    """The Markdown table of every kernel's seconds on an n x d matrix (module note)."""
+    rows = kernels(n, d, batch)
+    return "| kernel | seconds |\n|---|---|\n" + "\n".join(f"| {name} | {s:.3f} |" for name, s, _ in rows)
+
+
+def kernels(n: int, d: int, batch: int) -> list[tuple[str, float, float | None]]:
     rng = np.random.default_rng(0)
     codes = rng.integers(-127, 128, size=(n, d), dtype=np.int8)
     floats = codes.astype(np.float32) / 127.0
     q8 = rng.integers(-127, 128, size=(1, d), dtype=np.int8)
     qf = q8.astype(np.float32)
-    batch8 = rng.integers(-127, 128, size=(args.batch, d), dtype=np.int8)
+    batch8 = rng.integers(-127, 128, size=(batch, d), dtype=np.int8)
     batchf = batch8.astype(np.float32)
     reference = codes[:1000].astype(np.int64) @ q8[0].astype(np.int64)
     rows: list[tuple[str, float, float | None]] = []
@@ -83,7 +92,7 @@ def main() -> None:
         packed = nk.dots_pack(codes[:200_000])
         rows.append(
             (
-                "NumKong packed int8 GEMM (200k rows, x15 for the whole)",
+                "NumKong packed int8 GEMM (200,000 rows, scaled to all)",
                 best(lambda: nk.dots_packed(q8, packed)) * n / 200_000,
                 None,
             )
@@ -105,8 +114,21 @@ def main() -> None:
             )
     except ImportError:
         pass
+    try:
+        from usearch.index import MetricKind, search
+
+        part = n // 10
+        rows.append(
+            (
+                "usearch exact search, int8 inner product, top 10, 2 threads (a tenth, x10)",
+                best(lambda: search(codes[:part], q8, 10, MetricKind.IP, exact=True, threads=2)) * 10,
+                None,
+            )
+        )
+    except ImportError:
+        pass
     # batches: the float32 GEMM against the widened int8 blocks and the SIMD kernels
-    b = args.batch
+    b = batch
     part = n // 10  # a tenth of the rows, times ten
     rows.append(
         (f"{b} queries: float32 BLAS (a tenth, x10)", best(lambda: batchf @ floats[:part].T, 2) * 10, None)
@@ -137,9 +159,7 @@ def main() -> None:
         )
     except ImportError:
         pass
-    print(f"{n:,} x {d}, one query unless said\n\n| kernel | seconds |\n|---|---|")
-    for name, seconds, _ in rows:
-        print(f"| {name} | {seconds:.3f} |")
+    return rows
 
 
 if __name__ == "__main__":

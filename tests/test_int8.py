@@ -219,3 +219,19 @@ def test_a_killed_build_leaves_no_half_copy(glove8, monkeypatch):
     assert (Path(glove8.folder) / "int8" / "codes.npy").read_bytes() == before
     assert not [p for p in os.listdir(glove8.folder) if p.startswith(".tmp-")]
     assert cache_folder("glove-wiki-gigaword-50") == Path(glove8.folder)
+
+
+def test_a_conversion_writes_the_copy_past_the_default_size(small_model, monkeypatch):
+    from vecq.cache import int8_copy
+
+    below = invoke(["-m", str(small_model), "neighbors", "king", "-n", "3"])
+    assert below.exit_code == 0, below.stderr
+    folder = cache_folder(small_model)
+    assert not (folder / "int8").exists()  # 5,000 x 50: far below 1 GiB
+    invoke(["cache", "clear", str(small_model)])
+    monkeypatch.setattr(int8_copy, "DEFAULT_BYTES", 1000)
+    above = invoke(["-m", str(small_model), "neighbors", "king", "-n", "3", "-v"])
+    assert above.exit_code == 0, above.stderr
+    assert "wrote an int8 copy" in above.stderr and "answered from the int8 copy" in above.stderr
+    assert (folder / "int8" / "codes.npy").is_file()
+    assert above.stdout == below.stdout

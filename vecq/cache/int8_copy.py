@@ -72,6 +72,24 @@ def build(model: Model, reporter: Reporter = NULL_REPORTER) -> None:
             raise
 
 
+# A conversion writes the copy itself for a float32 matrix of 1 GiB or more (1M words x 300, say;
+# GoogleNews's is 3.4 GiB): there a query's scan is bound by memory bandwidth and fills the page
+# cache, and the copy's scan is 3-4x faster in a quarter of the memory (docs/benchmarks-int8.md);
+# below it the matrix stays in the page cache and the copy saves little (GloVe's 80 MB: none).
+DEFAULT_BYTES = 1 << 30
+
+
+def build_by_default(model: Model, reporter: Reporter = NULL_REPORTER) -> bool:
+    """After a conversion: write the copy when the matrix is large enough and SimSIMD is here."""
+    if model.folder is None or model.limited or model.vectors.nbytes < DEFAULT_BYTES:
+        return False
+    if int8.products(np.zeros((1, model.dims), dtype=np.int8), np.zeros(model.dims, dtype=np.int8)) is None:
+        return False
+    build(model, reporter)
+    model.int8 = load(model.folder, len(model), model.dims)
+    return model.int8 is not None
+
+
 def _meta(folder: str) -> dict | None:
     try:
         with open(os.path.join(folder, "copy.json"), encoding="utf-8") as f:

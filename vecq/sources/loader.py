@@ -232,7 +232,12 @@ def build(
         words, raw = readers.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
     final = layout.check(folder)
-    return mapped(folder, final.usable)
+    model = mapped(folder, final.usable)
+    from ..cache import int8_copy
+
+    if int8_copy.build_by_default(model, reporter):
+        warn(f"wrote an int8 copy of {source.name} beside it: exact neighbours from a quarter of the bytes")
+    return model
 
 
 def _waiting_note(name: str) -> str:
