@@ -117,3 +117,19 @@ def test_batch_and_single_answers_print_the_same_digits(glove):
         assert one.exit_code == 0, one.output
         singles.append(json.loads(one.output)["similarity"])
     assert batched == singles
+
+
+def test_one_pair_is_the_same_bits_as_a_block_of_pairs(glove):
+    """``Model.similarity`` (one pair, without array steps) and ``similarities`` (many) are one
+    arithmetic: float64 sums of the float32 products, rounded once."""
+    from vecq.core.words import Match
+
+    rng = np.random.default_rng(11)
+    pairs = rng.integers(0, glove.info.rows, size=(5000, 2))
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    block = glove.similarities(pairs[:, 0], pairs[:, 1])
+    one = [
+        glove.similarity(Match(str(a), str(a), a), Match(str(b), str(b), b)).similarity
+        for a, b in pairs.tolist()
+    ]
+    assert np.array_equal(np.asarray(one, dtype=np.float32).view(np.int32), block.view(np.int32))

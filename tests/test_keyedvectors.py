@@ -304,6 +304,25 @@ def test_the_vocabulary_mappings_are_a_real_list_and_dict_that_refuse_changes():
             change()
     ours.add_vector("brand_new", np.ones(ours.vector_size))
     assert ours.index_to_key[-1] == "brand_new" and ours.key_to_index["brand_new"] == len(ours) - 1
+    for attr in ("index_to_key", "key_to_index"):
+        with pytest.raises(TypeError, match="add_vectors"):
+            setattr(ours, attr, [])
+
+
+def test_vectors_read_one_by_one_are_the_same_bits_before_and_after_the_matrix_is_built(glove_raw):
+    """Past VECTORS_AFTER single reads the stored matrix is built in memory (gensim's own path):
+    every vector, before and after, is the file's floats, bit for bit."""
+    import vecq
+    from vecq import api
+
+    words, raw = glove_raw
+    kv = vecq.load("glove-wiki-gigaword-50", progress=False)
+    picks = np.random.default_rng(5).integers(0, len(words), api.VECTORS_AFTER + 50)
+    got = [kv.get_vector(words[i]) for i in picks]
+    assert kv._raw is not None  # built after VECTORS_AFTER reads
+    for i, vector in zip(picks, got):
+        assert np.array_equal(vector.view(np.int32), raw[i].view(np.int32))
+        assert not vector.flags.writeable
 
 
 def test_one_raw_vector_is_the_same_floats_as_a_block_of_them_far_rows_included():

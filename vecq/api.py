@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import html
 import json
 import logging
@@ -54,6 +55,10 @@ if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the
 logger = logging.getLogger(__name__)
 _KEY_TYPES = (str, int, np.integer)
 DICT_AFTER = 2000  # words looked up one by one before key_to_index is built for the rest
+# Vectors read one by one before the stored matrix is built in memory (gensim holds it so, and its
+# get_vector is a row of it): only for a matrix up to RAW_BYTES, whose copy a notebook can afford.
+VECTORS_AFTER = 2000
+RAW_BYTES = 1 << 30
 
 
 def load(
@@ -216,10 +221,16 @@ class Vectors:
         self._options = options
         self._words: Words | None = None
         self._rows: Rows | None = None
+        self.__dict__.pop("index_to_key", None)
+        self.__dict__.pop("key_to_index", None)
         self._lookups = 0  # words looked up before key_to_index was built (DICT_AFTER)
+        self._vector_reads = 0  # vectors read one by one before the matrix was built (VECTORS_AFTER)
         self._raw: np.ndarray | None = None
 
-    @property
+    # Built on first use, then plain attributes of the instance (functools.cached_property), as
+    # fast to reach as gensim's; assigning to them is refused (``__setattr__``), and a new model
+    # (``_use``) drops them.
+    @functools.cached_property
     def index_to_key(self) -> Words:
         """gensim's ``index_to_key``: the words in row order, a list built on first use (GloVe's
         400,000 words in about 0.1 s, GoogleNews' 3,000,000 in about a second; vecq's own
@@ -231,12 +242,17 @@ class Vectors:
             )
         return self._words
 
-    @property
+    @functools.cached_property
     def key_to_index(self) -> Rows:
         """gensim's ``key_to_index``: word -> row, a dict built on first use."""
         if self._rows is None:
             self._rows = Rows(zip(self.index_to_key, range(len(self.model))))
         return self._rows
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in ("index_to_key", "key_to_index"):
+            _refused()
+        object.__setattr__(self, name, value)
 
     def __reduce__(self):
         if self._options is not None:
@@ -610,6 +626,9 @@ class Vectors:
         return self.index_to_key
 
     def __contains__(self, key: object) -> bool:
+        rows = self._rows
+        if rows is not None and type(key) is str:  # the dict is built: gensim's own path
+            return key in rows
         return self.has_index_for(key)
 
     def has_index_for(self, key: object) -> bool:
@@ -674,10 +693,19 @@ class Vectors:
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         """gensim's ``get_vector``: a word's vector as stored, or unit-length with ``norm``."""
+        raw, rows = self._raw, self._rows
+        if raw is not None and rows is not None and not norm and type(key) is str:  # gensim's own path
+            at = rows.get(key)
+            if at is not None and at < len(raw) and raw.dtype == self._dtype:
+                return raw[at]
         row = self._row(key)
         if norm:
             return self._typed(self.model.gather([row])[0])
-        if self._raw is not None and row < len(self._raw):  # kv.vectors was built: gensim's own path
+        if self._raw is None and row < len(self.model):
+            self._vector_reads += 1
+            if self._vector_reads > VECTORS_AFTER and self.model.vectors.nbytes <= RAW_BYTES:
+                self._stored()
+        if self._raw is not None and row < len(self._raw):  # the matrix was built: gensim's own path
             return self._typed(self._raw[row])
         return self._typed(self.model.raw_vector(row))
 

@@ -357,8 +357,8 @@ class Model:
             if self.checker is not None:
                 self.checker("vectors.npy", (a.row,))
                 self.checker("vectors.npy", (b.row,))
-            pair = self.vectors[[a.row, b.row]]
-            score = float(np.einsum("ij,ij->i", pair[:1], pair[1:], dtype=np.float64).astype(np.float32)[0])
+            vectors = self.vectors
+            score = float(np.float32(np.einsum("i,i->", vectors[a.row], vectors[b.row], dtype=np.float64)))
             if not -COSINE_LIMIT <= score <= COSINE_LIMIT:
                 self.check_scores([score], cosines=True)
             return Similarity(a.word, b.word, score)
