@@ -280,7 +280,9 @@ make that product compute-bound. The engine alone, in one process: one question 
 {ceiling[1] * 1000:.0f} ms (reading the 3.6 GB matrix), 64 in one product {ceiling[64] * 1000:.0f} ms
 (BLAS at {64 * args.rows * 300 * 2 / ceiling[64] / 1e9:.0f} GFLOP/s on the 2 cores), so gathering 64
 can buy at most {64 * ceiling[1] / ceiling[64]:.1f}x here, before HTTP and the gaps between batches.
-More cores raise that ceiling; so would the int8 copy of the matrix (the int8 issue).
+More cores raise that ceiling. The int8 copy does not: it makes the one question 3-5x faster
+(which lowers this ratio), and no int8 kernel tried beats the float32 GEMM for 64 questions
+(docs/benchmarks-int8.md).
 
 **Memory.** The server's own memory (RssAnon; the model's pages are the page cache's, shared with
 any other process mapping the cache) after each tenth of {args.requests:,} `/api/similar` requests

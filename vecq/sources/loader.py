@@ -232,11 +232,15 @@ def build(
         words, raw = readers.read(source, reporter)
         return Model.from_arrays(words, raw, source.name, source.path)
     final = layout.check(folder)
-    model = mapped(folder, final.usable)
+    return _with_int8(mapped(folder, final.usable), source.name, reporter, warn)
+
+
+def _with_int8(model: Model, name: str, reporter: Reporter, warn: Callable[[str], None]) -> Model:
+    """A model just converted, with the int8 copy a large one gets by default (``cache/int8_copy.py``)."""
     from ..cache import int8_copy
 
     if int8_copy.build_by_default(model, reporter):
-        warn(f"wrote an int8 copy of {source.name} beside it: exact neighbours from a quarter of the bytes")
+        warn(f"wrote an int8 copy of {name} beside it: exact neighbours from a quarter of the bytes")
     return model
 
 
