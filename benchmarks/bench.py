@@ -429,7 +429,8 @@ kernels tried, a 1-bit copy): `benchmarks/bench_int8.py`, [benchmarks-int8.md](b
 The research questions' whole-vocabulary forms (axis ends, `--away`, bands, `--csls`, `--distinct`,
 WEAT, k-means, align) on GloVe: `benchmarks/bench_research.py`,
 [benchmarks-research.md](benchmarks-research.md); a frequency band against the plain lists:
-[benchmarks-band.md](benchmarks-band.md); CSLS against hubs: [benchmarks-csls.md](benchmarks-csls.md).
+[benchmarks-band.md](benchmarks-band.md); CSLS against hubs: [benchmarks-csls.md](benchmarks-csls.md);
+`--distinct` against the plain lists: [benchmarks-distinct.md](benchmarks-distinct.md).
 Start-up against the interpreter's and click's floors, and a shell loop against a batch, on the 3M
 model: `benchmarks/bench_startup.py`, [benchmarks-startup.md](benchmarks-startup.md).
 
