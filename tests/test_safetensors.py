@@ -126,6 +126,7 @@ def _forge(path, header: dict, data: bytes) -> None:
         ("overlap", "overlap"),
         ("rank", "two dimensions"),
         ("dtype", "reads F32, F16, BF16, F64 and I8"),
+        ("dtype with a line break", "is 'F\\r32'; vecq reads F32"),
         ("size", "bytes for its shape"),
         ("no table", "no token-embedding table"),
     ],
@@ -145,6 +146,8 @@ def test_hostile_checkpoints_are_refused_in_one_line(tmp_path, bpe, case, says):
         _forge(path, {"wte.weight": {**table, "shape": [bpe[1] * 4]}}, data)
     elif case == "dtype":
         _forge(path, {"wte.weight": {**table, "dtype": "I64", "shape": [bpe[1], 2]}}, data)
+    elif case == "dtype with a line break":  # found by tests/test_hostile_json.py: shown quoted
+        _forge(path, {"wte.weight": {**table, "dtype": "F\r32"}}, data)
     elif case == "size":
         _forge(path, {"wte.weight": {**table, "shape": [bpe[1], 5]}}, data)
     else:

@@ -18,7 +18,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .. import jsondata
-from ..errors import ModelError
+from ..errors import ModelError, shorten
 from . import layouts, text, tokens
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> 
     if name == MAPPING:
         if dtype not in ("I64", "I32") or len(shape) != 1:
             raise ModelError(
-                f"{path}: the tensor {name!r} is {dtype} {shape}; a mapping is a list of integers"
+                f"{path}: the tensor {name!r} is {shorten(dtype)} {shape}; a mapping is a list of integers"
             )
         stored = {"I64": "<i8", "I32": "<i4"}[dtype]
         return np.asarray(
@@ -143,7 +143,7 @@ def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> 
         )
     if dtype not in ITEM_SIZES:
         raise ModelError(
-            f"{path}: the table {name!r} is {dtype}; vecq reads F32, F16, BF16, F64 and I8 tables"
+            f"{path}: the table {name!r} is {shorten(dtype)}; vecq reads F32, F16, BF16, F64 and I8 tables"
         )
     if len(shape) != rank or min(shape, default=1) < 1:
         what = "a token table has two dimensions" if rank == 2 else "weights are one per token"
