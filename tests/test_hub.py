@@ -479,7 +479,7 @@ def test_a_table_by_its_name_with_tensor(hub, tmp_path):
         ("overlap", "overlap"),
         ("truncated", "lies outside the file"),
         ("rank", "two dimensions"),
-        ("dtype", "is I64"),
+        ("dtype", "is 'I64'"),
         ("header", "cannot be true of this file"),
     ],
 )
