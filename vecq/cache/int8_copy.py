@@ -83,7 +83,7 @@ def build_by_default(model: Model, reporter: Reporter = NULL_REPORTER) -> bool:
     """After a conversion: write the copy when the matrix is large enough and SimSIMD is here."""
     if model.folder is None or model.limited or model.vectors.nbytes < DEFAULT_BYTES:
         return False
-    if int8.products(np.zeros((1, model.dims), dtype=np.int8), np.zeros(model.dims, dtype=np.int8)) is None:
+    if not int8.kernel_available():
         return False
     build(model, reporter)
     model.int8 = load(model.folder, len(model), model.dims)

@@ -86,6 +86,13 @@ def query_codes(q: np.ndarray) -> tuple[np.ndarray, float, float, float]:
 FLOAT32_DIMS = (1 << 24) // (127 * 127)
 
 
+def kernel_available() -> bool:
+    """Is SimSIMD, the int8 kernel, installed (found without importing it)?"""
+    import importlib.util
+
+    return importlib.util.find_spec("simsimd") is not None
+
+
 def products(codes: np.ndarray, d: np.ndarray) -> np.ndarray | None:
     """c . d for every row, exactly (float32 up to ``FLOAT32_DIMS`` dimensions, else float64); None
     without SimSIMD (its int8 kernel is what makes the copy pay: docs/benchmarks-int8.md)."""
