@@ -48,8 +48,9 @@ ALLOWED = {
 THIRD_PARTY = {
     # sklearn and umap: t-SNE, UMAP and k-means, the projections extra, imported only when asked for
     # (core/projection.py, core/clusters.py).
-    # simsimd: the int8 copy's kernel (the int8 extra, imported by the search that uses the copy).
-    "vecq.core": {"numpy", "threadpoolctl", "scipy", "sklearn", "umap", "simsimd"},
+    # simsimd and onnxruntime: the int8 copy's kernels, for one query and for a batch (the int8
+    # extra, imported by the search that uses the copy).
+    "vecq.core": {"numpy", "threadpoolctl", "scipy", "sklearn", "umap", "simsimd", "onnxruntime"},
     "vecq.cache": {"numpy", "filelock"},
     "vecq.ann": {"numpy"},
     "vecq.sources": {

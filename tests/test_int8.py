@@ -235,3 +235,153 @@ def test_a_conversion_writes_the_copy_past_the_default_size(small_model, monkeyp
     assert "wrote an int8 copy" in above.stderr and "answered from the int8 copy" in above.stderr
     assert (folder / "int8" / "codes.npy").is_file()
     assert above.stdout == below.stdout
+
+
+# Batches: more than INT8_QUERIES queries multiply the copy with all of them at once (onnxruntime).
+
+
+@pytest.fixture
+def batches_of_any_width(monkeypatch):
+    """GloVe's 50 dimensions are below the width where batches use the copy: the tests lower it."""
+    monkeypatch.setattr(int8, "BATCH_MIN_DIMS", 1)
+
+
+def in_batches(model: Model, queries, **options):
+    """(answers from the int8 copy, answers of the float32 scan) of the same queries, as one batch."""
+    copy = model.int8
+    notes: list[str] = []
+    model.note = notes.append
+    with_copy = model.neighbors_many(queries, **options)
+    model.int8 = None
+    try:
+        scanned = model.neighbors_many(queries, **options)
+    finally:
+        model.int8 = copy
+        del model.note
+    return with_copy, scanned, notes
+
+
+def test_a_batch_answers_as_the_scan(glove8, batches_of_any_width):
+    rng = np.random.default_rng(7)
+    rows = np.concatenate([np.arange(200), rng.choice(400_000, 1800, replace=False)])
+    with_copy, scanned, notes = in_batches(glove8, queries_of(rows), top=10)
+    assert with_copy == scanned
+    assert notes and "2000 queries together" in notes[0]
+    # a band, a restriction, and expressions (an analogy's three terms) in one batch
+    words = [("king", "man", "woman"), ("paris", "france", "italy"), ("walking", "walk", "swim")] * 4
+    analogies = [
+        [Term(w, Match(x, x, glove8.vocab.index(x))) for w, x in zip((1.0, -1.0, 1.0), t)] for t in words
+    ]
+    mixed = analogies + queries_of(range(3000, 3020))
+    with_copy, scanned, _ = in_batches(glove8, mixed, top=7, restrict=200_000, skip=150)
+    assert with_copy == scanned
+
+
+def test_a_batch_without_the_kernel_or_of_narrow_rows_scans_float32(glove8, monkeypatch):
+    with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
+    assert with_copy == scanned and "narrow rows" in notes[0]
+    monkeypatch.setattr(int8, "BATCH_MIN_DIMS", 1)
+    monkeypatch.setattr(int8, "batch_kernel_available", lambda: False)
+    with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
+    assert with_copy == scanned and "onnxruntime is missing" in notes[0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(20, 600),
+    d=st.sampled_from([3, 8, 50, 300]),
+    ties=st.integers(0, 10),
+    near=st.sampled_from([1e-7, 1e-6, 1e-4]),
+    top=st.integers(1, 15),
+)
+def test_adversarial_rows_answer_as_the_scan_in_a_batch(seed, n, d, ties, near, top):
+    rng = np.random.default_rng(seed)
+    model = model_of(adversarial(rng.standard_normal((n, d)).astype(np.float32), ties, near))
+    probes = rng.integers(0, len(model), 12)
+    old = int8.BATCH_MIN_DIMS
+    int8.BATCH_MIN_DIMS = 1  # hypothesis runs the body many times: a fixture would not reset between
+    try:
+        with_copy, scanned, notes = in_batches(model, queries_of(probes), top=top)
+    finally:
+        int8.BATCH_MIN_DIMS = old
+    assert with_copy == scanned
+    assert "12 queries together" in notes[0] or "one by one" in notes[0]
+
+
+def test_a_batch_window_made_too_small_gives_other_answers(glove8, batches_of_any_width, monkeypatch):
+    """As for one query: at a fiftieth of the proven bound the batch misses answers, so the
+    comparisons above would catch a wrong window or bound."""
+    import functools
+
+    real = int8.candidates_many
+    monkeypatch.setattr(int8, "candidates_many", functools.partial(real, slack=0.02))
+    with_copy, scanned, _ = in_batches(glove8, queries_of(range(0, 4000, 40)), top=10)
+    assert with_copy != scanned
+    monkeypatch.setattr(int8, "candidates_many", real)
+    with_copy, scanned, _ = in_batches(glove8, queries_of(range(0, 4000, 40)), top=10)
+    assert with_copy == scanned
+
+
+def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s():
+    import onnx
+    from onnx import TensorProto, helper
+
+    inputs = [("A", TensorProto.UINT8, [None, None]), ("B", TensorProto.INT8, [None, None])]
+    inputs += [("one", TensorProto.FLOAT, []), ("s", TensorProto.FLOAT, [None])]
+    inputs += [("zero", TensorProto.UINT8, [])]
+    node = helper.make_node(
+        "MatMulIntegerToFloat", ["A", "B", "one", "s", "zero"], ["Y"], domain="com.microsoft"
+    )
+    graph = helper.make_graph(
+        [node],
+        "g",
+        [helper.make_tensor_value_info(*i) for i in inputs],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, None])],
+    )
+    opsets = [helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)]
+    expected = helper.make_model(graph, opset_imports=opsets, ir_version=7)
+    assert int8.scaled_products_model() == expected.SerializeToString()
+    onnx.checker.check_model(onnx.load_from_string(int8.scaled_products_model()))
+    rng = np.random.default_rng(3)
+    for dims in (1, 50, 300, int8.FLOAT32_DIMS):
+        queries = rng.integers(-127, 128, (7, dims), dtype=np.int8)
+        codes = rng.integers(-127, 128, (33, dims), dtype=np.int8)
+        codes[0] = 127  # the largest products, of either sign
+        queries[0], queries[1] = 127, -127
+        scale = rng.random(33).astype(np.float32)
+        exact = queries.astype(np.int64) @ codes.astype(np.int64).T
+        expected_bits = exact.astype(np.float32) * scale
+        assert np.array_equal(int8.scaled_products(queries, codes, scale), expected_bits)
+
+
+def test_a_window_holds_every_row_near_the_kth(rng_seed=11):
+    """top_k with a window: the best k, and every row within the window of the k-th, best first, ties
+    by row, as a full sort finds them (blocks of every size, excluded and all-zero rows)."""
+    from vecq.core.topk import top_k
+
+    rng = np.random.default_rng(rng_seed)
+    for trial in range(30):
+        n, m, k = int(rng.integers(5, 400)), int(rng.integers(1, 9)), int(rng.integers(1, 12))
+        scores = np.round(rng.standard_normal((m, n)), 1).astype(np.float32)  # many ties
+        window = rng.random(m) * 0.5
+        exclude = [rng.choice(n, int(rng.integers(0, 3)), replace=False).tolist() for _ in range(m)]
+        zero = rng.choice(n, int(rng.integers(0, 3)), replace=False)
+        got = top_k(
+            lambda span, scores=scores: scores[:, span],
+            np.arange(n),
+            n,
+            m,
+            exclude,
+            k=k,
+            zero_rows=zero,
+            window=window,
+            rows_per_block=int(rng.integers(1, 50)),
+        )
+        for j in range(m):
+            live = np.setdiff1d(np.arange(n), np.concatenate([exclude[j], zero]).astype(np.int64))
+            order = live[np.lexsort((live, -scores[j, live]))]
+            kth = scores[j, order[min(k, len(order)) - 1]] if len(order) else 0
+            want = [(int(r), float(scores[j, r])) for r in order[:k]]
+            want += [(int(r), float(scores[j, r])) for r in order[k:] if scores[j, r] >= kth - window[j]]
+            assert got[j] == want, (trial, j)

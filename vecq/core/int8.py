@@ -26,22 +26,35 @@ and ranked by (score, row): the answer of a full exact scan, the same rows, orde
 
 When the candidates are too many (a query near a vast tie, or codes that round badly), the search
 falls back to the float32 scan, and says so through the model's note.
+
+Batches. One query scans the codes with SimSIMD's int8 dot products; a batch multiplies the queries'
+codes with each block of rows (onnxruntime's MatMulInteger: u8 x s8 with VNNI, 3x BLAS's float32
+GEMM here) and keeps, per query, every row whose approximate score is within 2W of the k-th best
+(``topk.top_k`` with a window), W being the widest bound. Let K be that k-th best: the k best rows'
+lower bounds are at least K - W, so tau >= K - W, and a row not kept scores, even at its upper
+bound, below K - 2W + W <= tau. So the kept rows hold every candidate, which the per-row bounds
+then filter as above.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .ranking import Exact
+from .topk import top_k
 
 EPS = 1e-6
 # Past this many candidates the float32 rows to read (scattered pages) cost more than a scan.
 MAX_CANDIDATES = 20_000
 BLOCK = 1 << 16  # rows quantised at once
+# Batches of narrower rows keep the float32 product: BLAS's GEMM is cheap there next to the ranking,
+# which costs the same both ways (docs/benchmarks-int8.md: GloVe's 50 dimensions).
+BATCH_MIN_DIMS = 128
+BATCH_BLOCK = 4096  # rows of the copy per int8 product in a batch (smaller blocks cost onnxruntime calls)
 
 
 class Int8Copy(NamedTuple):
@@ -160,6 +173,170 @@ def candidates(
     if len(found) > MAX_CANDIDATES:
         return None
     return found + lo
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+        value >>= 7
+        if not value:
+            return bytes(out)
+
+
+def _field(number: int, payload: bytes | int) -> bytes:
+    """One protocol-buffer field: a varint, or length-delimited bytes."""
+    if isinstance(payload, int):
+        return _varint(number << 3) + _varint(payload)
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _tensor(name: str, element_type: int, rank: int) -> bytes:
+    """An ONNX ValueInfoProto: a tensor of ``element_type`` with ``rank`` dimensions, sizes left open."""
+    dims = _field(1, b"") * rank  # TensorShapeProto.dim, no value
+    tensor = _field(1, element_type) + _field(2, dims)  # TypeProto.Tensor: elem_type, shape
+    return _field(1, name.encode()) + _field(2, _field(1, tensor))  # name, type.tensor_type
+
+
+def scaled_products_model() -> bytes:
+    """The ONNX model of ``scaled_products``: Y = MatMulIntegerToFloat(A, B, 1, s, 128), onnxruntime's
+    int8 product (A uint8 less its zero point 128, times B int8, in int32; then times s per column
+    of B, in float32), written field by field: the same bytes as ``onnx.helper``'s
+    (tests/test_int8.py), so vecq does not need the onnx package."""
+    UINT8, INT8, FLOAT = 2, 3, 1  # onnx.TensorProto's element types
+    node = (
+        b"".join(_field(1, name) for name in (b"A", b"B", b"one", b"s", b"zero"))  # inputs
+        + _field(2, b"Y")
+        + _field(4, b"MatMulIntegerToFloat")
+        + _field(7, b"com.microsoft")  # the op's domain
+    )
+    inputs = [("A", UINT8, 2), ("B", INT8, 2), ("one", FLOAT, 0), ("s", FLOAT, 1), ("zero", UINT8, 0)]
+    graph = (
+        _field(1, node)
+        + _field(2, b"g")
+        + b"".join(_field(11, _tensor(*value)) for value in inputs)
+        + _field(12, _tensor("Y", FLOAT, 2))
+    )
+    opsets = _field(8, _field(1, b"") + _field(2, 13)) + _field(8, _field(1, b"com.microsoft") + _field(2, 1))
+    return _field(1, 7) + _field(7, graph) + opsets  # ir_version 7, graph, opset_import
+
+
+_sessions: dict[int, Any] = {}
+
+
+def batch_kernel_available() -> bool:
+    """Is onnxruntime, the batches' int8 kernel, installed (found without importing it)?"""
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
+def _session() -> Any:
+    """onnxruntime's session of ``scaled_products_model``, one per process and core count, its
+    threads sleeping between products (no spinning)."""
+    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if threads not in _sessions:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        _sessions[threads] = onnxruntime.InferenceSession(
+            scaled_products_model(), options, providers=["CPUExecutionProvider"]
+        )
+    return _sessions[threads]
+
+
+_ONE, _ZERO = np.array(1.0, dtype=np.float32), np.array(128, dtype=np.uint8)
+
+
+def scaled_products(queries: np.ndarray, codes: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """float32(c . d) * s for every query's codes d (m, dims) and every row's codes c (r, dims) and
+    scale s: an (m, r) float32 array. c . d is exact (an int32 sum, exact in float32 up to
+    ``FLOAT32_DIMS``), then rounded once by the product with s. VNNI multiplies unsigned by signed
+    bytes, so the queries go in shifted by 128 (the sign bit flipped) with 128 as their zero point."""
+    shifted = queries.view(np.uint8) ^ np.uint8(0x80)
+    feed = {"A": shifted, "B": np.ascontiguousarray(codes.T), "one": _ONE, "s": scale, "zero": _ZERO}
+    (out,) = _session().run(None, feed)
+    return out
+
+
+def candidates_many(
+    copy: Int8Copy,
+    probe: np.ndarray,
+    k: int,
+    exclude: list[list[int]],
+    zero_rows: np.ndarray,
+    lo: int,
+    hi: int,
+    slack: float = 1.0,
+) -> list[np.ndarray | None] | None:
+    """For each unit query of ``probe``, the rows of ``[lo, hi)`` (its ``exclude`` and ``zero_rows``
+    left out) that can be among its best ``k``, ascending; None for a query with more than
+    ``MAX_CANDIDATES`` kept rows (it is asked alone), and None for all when the kernel is missing,
+    the bounds are not numbers, or the rows are narrower than ``BATCH_MIN_DIMS`` or too wide for
+    exact float32 products. The proof: the module's note."""
+    dims = copy.codes.shape[1]
+    if not batch_kernel_available() or not BATCH_MIN_DIMS <= dims <= FLOAT32_DIMS or len(probe) == 0:
+        return None
+    bounds = copy.rows[:, lo:hi]
+    if hi <= lo or not np.isfinite(bounds).all():
+        return None
+    scale, residual, norm = copy.rows
+    coded = [query_codes(q) for q in probe]
+    d = np.stack([c[0] for c in coded])
+    t = np.array([c[1] for c in coded], dtype=np.float32)
+    f = np.array([c[2] for c in coded])
+    q_norm = np.array([c[3] for c in coded])
+    widest = (float(bounds[2].max()) * f + float(bounds[1].max()) * q_norm + EPS) * slack
+
+    def approximate(span: np.ndarray) -> np.ndarray:
+        start, stop = int(span[0]), int(span[-1]) + 1
+        return scaled_products(d, copy.codes[start:stop], scale[start:stop])
+
+    # The kept scores lack each query's positive factor t (it ranks nothing), so the window is 2W / t.
+    kept = top_k(
+        approximate,
+        np.arange(hi),
+        hi,
+        len(probe),
+        exclude,
+        k=k,
+        zero_rows=zero_rows,
+        first=lo,
+        window=2 * widest / t,
+        rows_per_block=BATCH_BLOCK,
+    )
+    return [
+        _settled(best, k, float(t[j]), norm, residual, float(f[j]), float(q_norm[j]), slack)
+        for j, best in enumerate(kept)
+    ]
+
+
+def _settled(
+    best: list[tuple[int, float]],
+    k: int,
+    t: float,
+    norm: np.ndarray,
+    residual: np.ndarray,
+    f: float,
+    q_norm: float,
+    slack: float,
+) -> np.ndarray | None:
+    """A batch query's candidates from its kept rows (``best``: row, approximate score less the
+    factor ``t``), ascending: those whose upper bound reaches tau (None: too many to rescore)."""
+    rows = np.array([r for r, _ in best], dtype=np.int64)
+    if len(best) <= k:  # every live row is a candidate
+        return np.sort(rows)
+    if len(best) > MAX_CANDIDATES:
+        return None
+    approx = np.array([a for _, a in best], dtype=np.float64) * t
+    bound = (norm[rows] * f + residual[rows] * q_norm + EPS) * slack
+    lower = approx - bound
+    tau = np.partition(lower, len(lower) - k)[len(lower) - k]
+    return np.sort(rows[approx + bound >= tau])
 
 
 def ranked(exact: Exact, j: int, rows: np.ndarray, k: int) -> list[tuple[int, float]]:

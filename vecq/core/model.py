@@ -69,8 +69,8 @@ def _quiet(note: str) -> None:
     """The model's note by default: nothing is said."""
 
 
-# Up to this many queries, an int8 copy is scanned once per query (SimSIMD's kernel): more, and the
-# float32 matrix product of the batch is the faster (docs/benchmarks-int8.md).
+# Up to this many queries, an int8 copy is scanned once per query (SimSIMD's kernel); more are
+# multiplied with it together (onnxruntime's int8 product: docs/benchmarks-int8.md).
 INT8_QUERIES = 8
 
 FEW_QUERIES = 64  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
@@ -630,7 +630,8 @@ class Model:
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
-        if probe is not None and exact is not None and floor is None and len(probe) <= INT8_QUERIES:
+        # A floor only spares the float32 scan rows that cannot answer; the int8 copy needs none.
+        if probe is not None and exact is not None and self.int8 is not None:
             from_copy = self._from_int8(probe, exact, exclude, top, n, skip)
             if from_copy is not None:
                 return self._checked(from_copy)
@@ -674,20 +675,37 @@ class Model:
         self, probe: np.ndarray, exact: Exact, exclude: list[list[int]], top: int, n: int, skip: int
     ) -> list[list[tuple[int, float]]] | None:
         """Each query's best ``top`` of rows ``[skip, n)`` from the int8 copy (``core/int8.py``: the
-        same answers as the scan), or None when there is no copy, an approximate index answers, or
-        a query has too many candidates (then the float32 scan answers, and the note says why)."""
+        same answers as the scan), or None when there is no copy, an approximate index answers, the
+        batch kernel is missing, or a query has too many candidates (then the float32 scan answers,
+        and the note says why). Up to ``INT8_QUERIES`` queries scan the copy one by one; a larger
+        batch multiplies it with all of them, and a query the batch cannot settle is asked alone."""
         copy = self.int8
         if copy is None or (self.index is not None and skip == 0 and self.approximate(n)):
             return None
+        found: list[np.ndarray | None]
+        if len(probe) <= INT8_QUERIES:
+            found = [None] * len(probe)
+        else:
+            batch = int8.candidates_many(copy, probe, top, exclude, self.zero_rows, skip, n)
+            if batch is None:
+                why = "onnxruntime is missing" if self.dims >= int8.BATCH_MIN_DIMS else "narrow rows"
+                self.note(f"a batch scans the float32 matrix, not the int8 copy ({why})")
+                return None
+            found = batch
+        alone = 0
         answers = []
         for j, q in enumerate(probe):
-            left_out = np.union1d(np.asarray(exclude[j], dtype=np.int64), self.zero_rows)
-            rows = int8.candidates(copy, q, top, left_out, skip, n)
+            rows = found[j]
+            if rows is None:
+                alone += 1
+                left_out = np.union1d(np.asarray(exclude[j], dtype=np.int64), self.zero_rows)
+                rows = int8.candidates(copy, q, top, left_out, skip, n)
             if rows is None:
                 self.note("the int8 copy left too many candidates (or SimSIMD is missing): scanned float32")
                 return None
             answers.append(int8.ranked(exact, j, rows, top))
-        self.note(f"answered from the int8 copy ({', '.join(str(len(a)) for a in answers)} answers)")
+        together = len(answers) - alone
+        self.note(f"answered from the int8 copy ({together} queries together, {alone} one by one)")
         return answers
 
     def _from_index(

@@ -40,16 +40,20 @@ def top_k(
     bound: Callable[[np.ndarray], np.ndarray] | None = None,
     floor: np.ndarray | None = None,
     first: int = 0,
+    window: np.ndarray | None = None,
+    rows_per_block: int | None = None,
 ) -> list[list[tuple[int, float]]]:
     """(row, score) lists: the best ``k`` rows of ``matrix[first:searched]`` for each of ``queries``
-    queries (``first`` > 0: a frequency band, the rarer words only).
+    queries (``first`` > 0: a frequency band, the rarer words only), best first, ties by row.
+
+    With ``window`` (per query), each list also holds every other row scoring at least its k-th
+    best less its window (the int8 copy's batches). ``rows_per_block`` overrides ``block_rows``.
 
     ``score_block(block)`` gives the (queries, len(block)) scores of a block of rows. With
     ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
     is scored only for the queries it could improve: ``score_block(block, which_queries)``. With
     ``floor`` (per query, a score below its k-th best), a later block's rows under it are skipped.
-    How it stays fast: the module's note.
-    """
+    How it stays fast: the module's note."""
     first = max(0, min(first, searched))
     k = max(0, min(k, searched - first))
     if queries == 0 or k == 0:
@@ -60,33 +64,75 @@ def top_k(
     excluded = _by_row(exclude)
     zero_rows = np.sort(zero_rows[zero_rows < searched])
     everyone = np.arange(queries)
-    step = block_rows(queries)
+    step = rows_per_block or block_rows(queries)
+    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (query, row, score) within the window
     for start in range(first, searched, step):
         stop = min(searched, start + step)
-        block = matrix[start:stop]
-        live = everyone
-        if bound is None:
-            s = score_block(block)
-        else:
-            if start > first:
-                live = np.flatnonzero(bound(block) > best_s[:, -1])
-                if live.size == 0:
-                    continue
-            s = score_block(block, live)
+        live, s = _scored(score_block, bound, matrix[start:stop], best_s[:, -1], start > first, everyone)
+        if s is None:
+            continue
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
         _mask(s, start, stop, live, everyone, excluded, zero_rows)
-        if start == first:
-            rows = everyone
-        else:
-            local = np.flatnonzero(s.max(axis=1) > np.maximum(best_s[live, -1], low[live]))
-            rows = live[local]
-            s = s[local]
+        peak = s.max(axis=1)
+        # the queries whose k best the block improves (in the first block, all of them)
+        improves = slice(None) if start == first else peak > np.maximum(best_s[live, -1], low[live])
+        rows = live[improves]
         if rows.size:
-            _fold(best_s, best_r, low, rows, s, start, k, start == first)
+            _fold(best_s, best_r, low, rows, s[improves], start, k, start == first)
+        if window is not None:
+            near.append(_within(s, peak, live, best_s[live, -1] - window[live], start))
+    if window is not None:
+        return _windows(near, best_s[:, -1] - window, queries)
     return [
         list(zip(best_r[q][np.isfinite(best_s[q])].tolist(), best_s[q][np.isfinite(best_s[q])].tolist()))
         for q in range(queries)
     ]
+
+
+def _scored(
+    score_block: Callable[..., np.ndarray],
+    bound: Callable[[np.ndarray], np.ndarray] | None,
+    block: np.ndarray,
+    kth: np.ndarray,
+    later: bool,
+    everyone: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The queries a block is scored for, and their scores: every query, unless a ``bound`` shows
+    that a ``later`` block (not the first) cannot improve some queries' ``kth`` best (None: none)."""
+    if bound is None:
+        return everyone, score_block(block)
+    live = everyone
+    if later:
+        live = np.flatnonzero(bound(block) > kth)
+        if live.size == 0:
+            return live, None
+    return live, score_block(block, live)
+
+
+def _within(
+    s: np.ndarray, peak: np.ndarray, live: np.ndarray, cut: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query, row, score) of the scores ``s`` (queries ``live``, rows from ``start``; ``peak``
+    their largest per query) at least each query's ``cut``. The cut only rises block by block, so
+    what is kept holds every row at least the final cut; ``_windows`` drops the rest."""
+    reach = np.flatnonzero(peak >= cut)
+    i, j = np.nonzero(s[reach] >= cut[reach, None])
+    return live[reach][i], j + start, s[reach][i, j]
+
+
+def _windows(
+    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]], cut: np.ndarray, queries: int
+) -> list[list[tuple[int, float]]]:
+    """Each query's kept rows scoring at least its final ``cut``, best first, ties by row."""
+    q = np.concatenate([part[0] for part in near]) if near else np.empty(0, np.int64)
+    rows = np.concatenate([part[1] for part in near]) if near else np.empty(0, np.int64)
+    scores = np.concatenate([part[2] for part in near]) if near else np.empty(0, np.float32)
+    keep = scores >= cut[q]
+    q, rows, scores = q[keep], rows[keep], scores[keep]
+    order = np.lexsort((rows, -scores, q))
+    q, rows, scores = q[order], rows[order], scores[order]
+    bounds = np.searchsorted(q, np.arange(queries + 1))
+    return [list(zip(rows[a:b].tolist(), scores[a:b].tolist())) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _by_row(exclude: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
