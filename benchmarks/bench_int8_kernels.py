@@ -159,6 +159,28 @@ def kernels(n: int, d: int, batch: int) -> list[tuple[str, float, float | None]]
         )
     except ImportError:
         pass
+    try:
+        from vecq.core import int8
+
+        scale = np.ones(part, dtype=np.float32)
+        rows.append(
+            (
+                f"{b} queries: onnxruntime MatMulIntegerToFloat, vecq's blocks of {int8.BATCH_BLOCK:,} rows (a tenth, x10)",
+                best(
+                    lambda: [
+                        int8.scaled_products(
+                            batch8, codes[s : s + int8.BATCH_BLOCK], scale[s : s + int8.BATCH_BLOCK]
+                        )
+                        for s in range(0, part, int8.BATCH_BLOCK)
+                    ],
+                    2,
+                )
+                * 10,
+                None,
+            )
+        )
+    except ImportError:
+        pass
     return rows
 
 

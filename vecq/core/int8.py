@@ -232,9 +232,15 @@ def batch_kernel_available() -> bool:
 
 
 def _session() -> Any:
-    """onnxruntime's session of ``scaled_products_model``, one per process and core count, its
-    threads sleeping between products (no spinning)."""
-    threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    """onnxruntime's session of ``scaled_products_model``, its threads sleeping between products (no
+    spinning), as many as BLAS has now: all the cores, or one where ``core/threads.py`` holds BLAS to
+    one thread a core (a session per count, kept for the process)."""
+    from threadpoolctl import threadpool_info
+
+    blas = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    threads = (
+        max(1, min(blas)) if blas else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    )
     if threads not in _sessions:
         import onnxruntime
 

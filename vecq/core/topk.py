@@ -74,6 +74,9 @@ def top_k(
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
         _mask(s, start, stop, live, everyone, excluded, zero_rows)
         peak = s.max(axis=1)
+        if window is not None and start > first:  # the rows near the k-th hold every improvement
+            near.append(_fold_near(best_s, best_r, low, s, peak, live, window[live], start))
+            continue
         # the queries whose k best the block improves (in the first block, all of them)
         improves = slice(None) if start == first else peak > np.maximum(best_s[live, -1], low[live])
         rows = live[improves]
@@ -115,9 +118,46 @@ def _within(
     """(query, row, score) of the scores ``s`` (queries ``live``, rows from ``start``; ``peak``
     their largest per query) at least each query's ``cut``. The cut only rises block by block, so
     what is kept holds every row at least the final cut; ``_windows`` drops the rest."""
-    reach = np.flatnonzero(peak >= cut)
-    i, j = np.nonzero(s[reach] >= cut[reach, None])
-    return live[reach][i], j + start, s[reach][i, j]
+    low = cut.astype(np.float32)  # compared as float32 (the faster), rounded down: never above the cut
+    low = np.where(low > cut, np.nextafter(low, np.float32(-np.inf)), low)
+    reach = np.flatnonzero(peak >= low)
+    near = s[reach]
+    flat = np.flatnonzero(near >= low[reach, None])
+    i, j = np.divmod(flat, s.shape[1])
+    return live[reach][i], j + start, near.ravel()[flat]
+
+
+def _fold_near(
+    best_s: np.ndarray,
+    best_r: np.ndarray,
+    low: np.ndarray,
+    s: np.ndarray,
+    peak: np.ndarray,
+    live: np.ndarray,
+    window: np.ndarray,
+    start: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A later block's rows within each query's ``window`` of its k-th best (``_within``), folded
+    into the running best k: a row that improves them is among those rows, so the block's scores
+    are read once."""
+    found = _within(s, peak, live, best_s[live, -1] - window, start)
+    q, rows, scores = found
+    up = scores > np.maximum(best_s[q, -1], low[q])
+    if not up.any():
+        return found
+    q, rows, scores = q[up], rows[up], scores[up]
+    order = np.lexsort((rows, -scores, q))
+    q, rows, scores = q[order], rows[order], scores[order]
+    starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])  # each query's first improvement
+    group = np.cumsum(np.r_[True, q[1:] != q[:-1]]) - 1
+    slot = np.arange(len(q)) - starts[group]
+    keep = slot < best_s.shape[1]
+    cand_s = np.full((len(starts), best_s.shape[1]), -np.inf, dtype=np.float32)
+    cand_r = np.full((len(starts), best_s.shape[1]), -1, dtype=np.int64)
+    cand_s[group[keep], slot[keep]] = scores[keep]
+    cand_r[group[keep], slot[keep]] = rows[keep]
+    _merge(best_s, best_r, q[starts], cand_s, cand_r)
+    return found
 
 
 def _windows(
