@@ -385,3 +385,30 @@ def test_a_window_holds_every_row_near_the_kth(rng_seed=11):
             want = [(int(r), float(scores[j, r])) for r in order[:k]]
             want += [(int(r), float(scores[j, r])) for r in order[k:] if scores[j, r] >= kth - window[j]]
             assert got[j] == want, (trial, j)
+
+
+def test_a_crowded_window_is_cut_short_and_its_query_asked_alone(glove8, batches_of_any_width, monkeypatch):
+    """A window holding more rows than can be rescored (a vast near-tie) stops keeping them: its
+    query is asked alone, and the batch still answers as the scan."""
+    from vecq.core.topk import top_k
+
+    tied = np.zeros((3, 500), dtype=np.float32)
+    tied[0, 7] = 1.0  # query 0: one best row, the rest tied under it
+    kept = top_k(
+        lambda span: tied[:, span],
+        np.arange(500),
+        500,
+        3,
+        [[], [], []],
+        k=2,
+        zero_rows=np.empty(0, np.int64),
+        window=np.full(3, 0.5),
+        window_cap=40,
+        rows_per_block=64,
+    )
+    assert all(len(rows) == 41 for rows in kept)  # crowded: more than the cap, so not all there
+    monkeypatch.setattr(int8, "MAX_CANDIDATES", 12)
+    with_copy, scanned, notes = in_batches(glove8, queries_of(range(500, 540)), top=10)
+    assert with_copy == scanned
+    # asked alone, where the single scan's own limit sends it on to the float32 scan
+    assert "scanned float32" in notes[0], notes

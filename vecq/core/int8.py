@@ -313,6 +313,7 @@ def candidates_many(
         zero_rows=zero_rows,
         first=lo,
         window=2 * widest / t,
+        window_cap=MAX_CANDIDATES,
         rows_per_block=BATCH_BLOCK,
     )
     return [

@@ -41,13 +41,16 @@ def top_k(
     floor: np.ndarray | None = None,
     first: int = 0,
     window: np.ndarray | None = None,
+    window_cap: int = 1 << 62,
     rows_per_block: int | None = None,
 ) -> list[list[tuple[int, float]]]:
     """(row, score) lists: the best ``k`` rows of ``matrix[first:searched]`` for each of ``queries``
     queries (``first`` > 0: a frequency band, the rarer words only), best first, ties by row.
 
     With ``window`` (per query), each list also holds every other row scoring at least its k-th
-    best less its window (the int8 copy's batches). ``rows_per_block`` overrides ``block_rows``.
+    best less its window (the int8 copy's batches); a list longer than ``window_cap`` is a query
+    whose window held too many rows to keep (its rows are then not all there, nor ranked).
+    ``rows_per_block`` overrides ``block_rows``.
 
     ``score_block(block)`` gives the (queries, len(block)) scores of a block of rows. With
     ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
@@ -65,7 +68,7 @@ def top_k(
     zero_rows = np.sort(zero_rows[zero_rows < searched])
     everyone = np.arange(queries)
     step = rows_per_block or block_rows(queries)
-    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (query, row, score) within the window
+    near = _Near(window, window_cap, queries) if window is not None else None
     for start in range(first, searched, step):
         stop = min(searched, start + step)
         live, s = _scored(score_block, bound, matrix[start:stop], best_s[:, -1], start > first, everyone)
@@ -74,18 +77,18 @@ def top_k(
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
         _mask(s, start, stop, live, everyone, excluded, zero_rows)
         peak = s.max(axis=1)
-        if window is not None and start > first:  # the rows near the k-th hold every improvement
-            near.append(_fold_near(best_s, best_r, low, s, peak, live, window[live], start))
+        if near is not None and start > first:  # the rows near the k-th hold every improvement
+            near.add(_fold_near(best_s, best_r, low, s, peak, live, near.cut(live, best_s[live, -1]), start))
             continue
         # the queries whose k best the block improves (in the first block, all of them)
         improves = slice(None) if start == first else peak > np.maximum(best_s[live, -1], low[live])
         rows = live[improves]
         if rows.size:
             _fold(best_s, best_r, low, rows, s[improves], start, k, start == first)
-        if window is not None:
-            near.append(_within(s, peak, live, best_s[live, -1] - window[live], start))
-    if window is not None:
-        return _windows(near, best_s[:, -1] - window, queries)
+        if near is not None:
+            near.add(_within(s, peak, live, near.cut(live, best_s[live, -1]), start))
+    if near is not None:
+        return near.lists(best_s[:, -1])
     return [
         list(zip(best_r[q][np.isfinite(best_s[q])].tolist(), best_s[q][np.isfinite(best_s[q])].tolist()))
         for q in range(queries)
@@ -134,13 +137,13 @@ def _fold_near(
     s: np.ndarray,
     peak: np.ndarray,
     live: np.ndarray,
-    window: np.ndarray,
+    cut: np.ndarray,
     start: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A later block's rows within each query's ``window`` of its k-th best (``_within``), folded
-    into the running best k: a row that improves them is among those rows, so the block's scores
-    are read once."""
-    found = _within(s, peak, live, best_s[live, -1] - window, start)
+    """A later block's rows at least each query's ``cut`` (``_within``; the cut is below the k-th
+    best), folded into the running best k: a row that improves them is among those rows, so the
+    block's scores are read once."""
+    found = _within(s, peak, live, cut, start)
     q, rows, scores = found
     up = scores > np.maximum(best_s[q, -1], low[q])
     if not up.any():
@@ -160,19 +163,40 @@ def _fold_near(
     return found
 
 
-def _windows(
-    near: list[tuple[np.ndarray, np.ndarray, np.ndarray]], cut: np.ndarray, queries: int
-) -> list[list[tuple[int, float]]]:
-    """Each query's kept rows scoring at least its final ``cut``, best first, ties by row."""
-    q = np.concatenate([part[0] for part in near]) if near else np.empty(0, np.int64)
-    rows = np.concatenate([part[1] for part in near]) if near else np.empty(0, np.int64)
-    scores = np.concatenate([part[2] for part in near]) if near else np.empty(0, np.float32)
-    keep = scores >= cut[q]
-    q, rows, scores = q[keep], rows[keep], scores[keep]
-    order = np.lexsort((rows, -scores, q))
-    q, rows, scores = q[order], rows[order], scores[order]
-    bounds = np.searchsorted(q, np.arange(queries + 1))
-    return [list(zip(rows[a:b].tolist(), scores[a:b].tolist())) for a, b in zip(bounds[:-1], bounds[1:])]
+class _Near:
+    """The rows within each query's window of its running k-th best, block after block, and the
+    queries whose windows held more than ``cap`` rows (crowded: they stop keeping rows)."""
+
+    def __init__(self, window: np.ndarray, cap: int, queries: int):
+        self.window = np.asarray(window, dtype=np.float64)
+        self.cap = cap
+        self.kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (query, row, score)
+        self.counts = np.zeros(queries, dtype=np.int64)
+        self.crowded = np.zeros(queries, dtype=bool)
+
+    def cut(self, live: np.ndarray, kth: np.ndarray) -> np.ndarray:
+        """The scores at least which a block's rows are kept, for the queries ``live``."""
+        return np.where(self.crowded[live], np.inf, kth - self.window[live])
+
+    def add(self, found: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self.kept.append(found)
+        self.counts += np.bincount(found[0], minlength=len(self.counts))
+        self.crowded |= self.counts > self.cap
+
+    def lists(self, kth: np.ndarray) -> list[list[tuple[int, float]]]:
+        """Each query's kept rows scoring at least its final cut, best first, ties by row (a
+        crowded query: more than ``cap`` of its rows, unranked)."""
+        parts = self.kept or [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))]
+        q, rows, scores = (np.concatenate([part[i] for part in parts]) for i in range(3))
+        keep = (scores >= kth[q] - self.window[q]) | self.crowded[q]
+        q, rows, scores = q[keep], rows[keep], scores[keep]
+        order = np.lexsort((rows, -scores, q))
+        q, rows, scores = q[order], rows[order], scores[order]
+        bounds = np.searchsorted(q, np.arange(len(self.counts) + 1))
+        return [
+            list(zip(rows[a:b].tolist(), scores[a:b].tolist()))[: self.cap + 1]
+            for a, b in zip(bounds[:-1], bounds[1:])
+        ]
 
 
 def _by_row(exclude: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
