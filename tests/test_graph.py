@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -185,3 +186,53 @@ def test_a_word_built_from_subwords_gets_its_neighbours_too(tmp_path):
     assert [e["word"] for e in edges] == ["night"] * 3 + ["nightxx"] * 3
     single = tsv(invoke(["-m", str(model), "neighbors", "nightxx", "-n", "3"]).stdout)
     assert [(e["neighbour"], e["score"]) for e in edges[3:]] == [(r["word"], r["similarity"]) for r in single]
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc: no procps needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(glove, session_cache, tmp_path):
+    """The kernel's out-of-memory killer ends a worker process, not the command: the command says so
+    in one line (no traceback), and run again it goes on to the same bytes."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the command answers in its own process, with no workers to lose")
+    import signal
+    import time
+
+    args = ["--first", "30000", "-k", "5", "--block", "512"]
+    out = tmp_path / "g.tsv"
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    cmd = [sys.executable, "-m", "vecq", *M, "graph", "-o", str(out), *args]
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
+        deadline, killed = time.time() + 120, None
+        while time.time() < deadline and killed is None and proc.poll() is None:
+            if list((tmp_path / "g.tsv.parts").glob("block-*.npz")):
+                workers = [pid for pid in children_of(proc.pid) if b"spawn_main" in cmdline(pid)]
+                for pid in workers:  # the pool's worker processes, not its resource tracker
+                    os.kill(pid, signal.SIGKILL)
+                killed = workers or None
+            time.sleep(0.01)
+        _, stderr = proc.communicate(timeout=120)
+    assert killed is not None, "the job ended before a worker could be killed"
+    assert proc.returncode == 1, stderr
+    assert "Traceback" not in stderr and "a worker process of the graph died" in stderr
+    again = invoke([*M, "graph", "-o", str(out), *args])
+    assert again.exit_code == 0 and "going on with an unfinished job" in again.stderr
+    assert out.read_text() == run_graph(tmp_path, "whole.tsv", *args)

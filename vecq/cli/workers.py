@@ -206,8 +206,21 @@ class LocalWorkers:
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield running.pop(future), future.result()
+                yield running.pop(future), _answer(future)
                 submit_next()
+
+
+def _answer(future: Any) -> Any:
+    """A block's answer, or one line when its worker process died (killed, out of memory)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise ClusterError(
+            "a worker process of the graph died (killed, or out of memory?): run the same command "
+            "again to go on where it was, or give a smaller --block"
+        ) from None
 
 
 _BLAS_LIMITS: list = []  # a local worker's one-thread BLAS limit, held while the process lives
