@@ -38,7 +38,6 @@ def main() -> None:
     args = ap.parse_args()
     import vecq
     from vecq.cache import int8_copy
-    from vecq.core import int8
 
     model = vecq.load("glove-wiki-gigaword-50", progress=False).model
     if model.int8 is None:
@@ -51,7 +50,6 @@ def main() -> None:
     scanned = in_batches(model, n)
     lines = {"scan": f"the float32 scan in batches of 2,048: {time.perf_counter() - started:.0f} s"}
     model.int8 = copy
-    int8.BATCH_MIN_DIMS = 1  # GloVe's batches would keep the float32 product (narrow rows)
     for way in args.passes.split(","):
         started = time.perf_counter()
         if way == "one":

@@ -240,12 +240,6 @@ def test_a_conversion_writes_the_copy_past_the_default_size(small_model, monkeyp
 # Batches: more than INT8_QUERIES queries multiply the copy with all of them at once (onnxruntime).
 
 
-@pytest.fixture
-def batches_of_any_width(monkeypatch):
-    """GloVe's 50 dimensions are below the width where batches use the copy: the tests lower it."""
-    monkeypatch.setattr(int8, "BATCH_MIN_DIMS", 1)
-
-
 def in_batches(model: Model, queries, **options):
     """(answers from the int8 copy, answers of the float32 scan) of the same queries, as one batch."""
     copy = model.int8
@@ -261,7 +255,7 @@ def in_batches(model: Model, queries, **options):
     return with_copy, scanned, notes
 
 
-def test_a_batch_answers_as_the_scan(glove8, batches_of_any_width):
+def test_a_batch_answers_as_the_scan(glove8):
     rng = np.random.default_rng(7)
     rows = np.concatenate([np.arange(200), rng.choice(400_000, 1800, replace=False)])
     with_copy, scanned, notes = in_batches(glove8, queries_of(rows), top=10)
@@ -277,10 +271,7 @@ def test_a_batch_answers_as_the_scan(glove8, batches_of_any_width):
     assert with_copy == scanned
 
 
-def test_a_batch_without_the_kernel_or_of_narrow_rows_scans_float32(glove8, monkeypatch):
-    with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
-    assert with_copy == scanned and "narrow rows" in notes[0]
-    monkeypatch.setattr(int8, "BATCH_MIN_DIMS", 1)
+def test_a_batch_without_the_kernel_scans_float32_and_says_why(glove8, monkeypatch):
     monkeypatch.setattr(int8, "batch_kernel_available", lambda: False)
     with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
     assert with_copy == scanned and "onnxruntime is missing" in notes[0]
@@ -299,17 +290,12 @@ def test_adversarial_rows_answer_as_the_scan_in_a_batch(seed, n, d, ties, near, 
     rng = np.random.default_rng(seed)
     model = model_of(adversarial(rng.standard_normal((n, d)).astype(np.float32), ties, near))
     probes = rng.integers(0, len(model), 12)
-    old = int8.BATCH_MIN_DIMS
-    int8.BATCH_MIN_DIMS = 1  # hypothesis runs the body many times: a fixture would not reset between
-    try:
-        with_copy, scanned, notes = in_batches(model, queries_of(probes), top=top)
-    finally:
-        int8.BATCH_MIN_DIMS = old
+    with_copy, scanned, notes = in_batches(model, queries_of(probes), top=top)
     assert with_copy == scanned
     assert "12 queries together" in notes[0] or "one by one" in notes[0]
 
 
-def test_a_batch_window_made_too_small_gives_other_answers(glove8, batches_of_any_width, monkeypatch):
+def test_a_batch_window_made_too_small_gives_other_answers(glove8, monkeypatch):
     """As for one query: at a fiftieth of the proven bound the batch misses answers, so the
     comparisons above would catch a wrong window or bound."""
     import functools
@@ -387,7 +373,7 @@ def test_a_window_holds_every_row_near_the_kth(rng_seed=11):
             assert got[j] == want, (trial, j)
 
 
-def test_a_crowded_window_is_cut_short_and_its_query_asked_alone(glove8, batches_of_any_width, monkeypatch):
+def test_a_crowded_window_is_cut_short_and_its_query_asked_alone(glove8, monkeypatch):
     """A window holding more rows than can be rescored (a vast near-tie) stops keeping them: its
     query is asked alone, and the batch still answers as the scan."""
     from vecq.core.topk import top_k

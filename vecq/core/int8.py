@@ -51,9 +51,6 @@ EPS = 1e-6
 # Past this many candidates the float32 rows to read (scattered pages) cost more than a scan.
 MAX_CANDIDATES = 20_000
 BLOCK = 1 << 16  # rows quantised at once
-# Batches of narrower rows keep the float32 product: BLAS's GEMM is cheap there next to the ranking,
-# which costs the same both ways (docs/benchmarks-int8.md: GloVe's 50 dimensions).
-BATCH_MIN_DIMS = 128
 BATCH_BLOCK = 4096  # rows of the copy per int8 product in a batch (smaller blocks cost onnxruntime calls)
 
 
@@ -282,10 +279,10 @@ def candidates_many(
     """For each unit query of ``probe``, the rows of ``[lo, hi)`` (its ``exclude`` and ``zero_rows``
     left out) that can be among its best ``k``, ascending; None for a query with more than
     ``MAX_CANDIDATES`` kept rows (it is asked alone), and None for all when the kernel is missing,
-    the bounds are not numbers, or the rows are narrower than ``BATCH_MIN_DIMS`` or too wide for
-    exact float32 products. The proof: the module's note."""
+    the bounds are not numbers, or the rows are too wide for exact float32 products. The proof: the
+    module's note."""
     dims = copy.codes.shape[1]
-    if not batch_kernel_available() or not BATCH_MIN_DIMS <= dims <= FLOAT32_DIMS or len(probe) == 0:
+    if not batch_kernel_available() or dims > FLOAT32_DIMS or len(probe) == 0:
         return None
     bounds = copy.rows[:, lo:hi]
     if hi <= lo or not np.isfinite(bounds).all():

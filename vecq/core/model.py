@@ -688,7 +688,7 @@ class Model:
         else:
             batch = int8.candidates_many(copy, probe, top, exclude, self.zero_rows, skip, n)
             if batch is None:
-                why = "onnxruntime is missing" if self.dims >= int8.BATCH_MIN_DIMS else "narrow rows"
+                why = "onnxruntime is missing" if not int8.batch_kernel_available() else "rows too wide"
                 self.note(f"a batch scans the float32 matrix, not the int8 copy ({why})")
                 return None
             found = batch
