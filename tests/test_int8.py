@@ -313,14 +313,15 @@ def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s():
     import onnx
     from onnx import TensorProto, helper
 
-    inputs = [("A", TensorProto.UINT8, [None, None]), ("B", TensorProto.INT8, [None, None])]
+    inputs = [("A", TensorProto.UINT8, [None, None]), ("C", TensorProto.INT8, [None, None])]
     inputs += [("one", TensorProto.FLOAT, []), ("s", TensorProto.FLOAT, [None])]
     inputs += [("zero", TensorProto.UINT8, [])]
+    transpose = helper.make_node("Transpose", ["C"], ["B"], perm=[1, 0])
     node = helper.make_node(
         "MatMulIntegerToFloat", ["A", "B", "one", "s", "zero"], ["Y"], domain="com.microsoft"
     )
     graph = helper.make_graph(
-        [node],
+        [transpose, node],
         "g",
         [helper.make_tensor_value_info(*i) for i in inputs],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, None])],
