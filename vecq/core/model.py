@@ -704,8 +704,12 @@ class Model:
                 self.note("the int8 copy left too many candidates (or SimSIMD is missing): scanned float32")
                 return None
             answers.append(int8.ranked(exact, j, rows, top))
-        together = len(answers) - alone
-        self.note(f"answered from the int8 copy ({together} queries together, {alone} one by one)")
+        if len(probe) <= INT8_QUERIES:
+            self.note(f"answered from the int8 copy ({len(answers)} queries, one by one)")
+        else:
+            self.note(
+                f"answered from the int8 copy ({len(answers) - alone} queries together, {alone} one by one)"
+            )
         return answers
 
     def _from_index(

@@ -45,18 +45,13 @@ def top_k(
     rows_per_block: int | None = None,
 ) -> list[list[tuple[int, float]]]:
     """(row, score) lists: the best ``k`` rows of ``matrix[first:searched]`` for each of ``queries``
-    queries (``first`` > 0: a frequency band, the rarer words only), best first, ties by row.
-
-    With ``window`` (per query), each list also holds every other row scoring at least its k-th
-    best less its window (the int8 copy's batches); a list longer than ``window_cap`` is a query
-    whose window held too many rows to keep (its rows are then not all there, nor ranked).
-    ``rows_per_block`` overrides ``block_rows``.
-
-    ``score_block(block)`` gives the (queries, len(block)) scores of a block of rows. With
-    ``bound(block)`` (an upper bound on each query's scores in the block), a block after the first
-    is scored only for the queries it could improve: ``score_block(block, which_queries)``. With
-    ``floor`` (per query, a score below its k-th best), a later block's rows under it are skipped.
-    How it stays fast: the module's note."""
+    queries (``first`` > 0: a frequency band), best first, ties by row. ``score_block(block)``: the
+    (queries, len(block)) scores of a block of rows. ``bound(block)`` (an upper bound per query):
+    a later block is scored only for the queries it could improve, ``score_block(block, which)``.
+    ``floor`` (per query, below its k-th best): a later block's rows under it are skipped.
+    ``window`` (per query): each list also holds every row within it of the k-th best (the int8
+    copy's batches); a list longer than ``window_cap`` is a query whose window held too many rows to
+    keep (not all there, nor ranked). ``rows_per_block`` overrides ``block_rows``."""
     first = max(0, min(first, searched))
     k = max(0, min(k, searched - first))
     if queries == 0 or k == 0:
