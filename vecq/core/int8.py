@@ -28,7 +28,7 @@ When the candidates are too many (a query near a vast tie, or codes that round b
 falls back to the float32 scan, and says so through the model's note.
 
 Batches. One query scans the codes with SimSIMD's int8 dot products; a batch multiplies the queries'
-codes with each block of rows (onnxruntime's MatMulInteger: u8 x s8 with VNNI, 3x BLAS's float32
+codes with each block of rows (onnxruntime's MatMulIntegerToFloat: u8 x s8 with VNNI, 3x BLAS's float32
 GEMM here) and keeps, per query, every row whose approximate score is within 2W of the k-th best
 (``topk.top_k`` with a window), W being the widest bound. Let K be that k-th best: the k best rows'
 lower bounds are at least K - W, so tau >= K - W, and a row not kept scores, even at its upper
@@ -273,6 +273,19 @@ def scaled_products(
     return out
 
 
+def batch_refused(copy: Int8Copy, lo: int, hi: int) -> str | None:
+    """Why a batch cannot scan the copy's rows ``[lo, hi)``, or None when it can."""
+    if not batch_kernel_available():
+        return "onnxruntime is missing"
+    if copy.codes.shape[1] > FLOAT32_DIMS:
+        return "rows too wide for exact float32 products"
+    if hi <= lo:
+        return "no rows to search"
+    if not np.isfinite(copy.rows[:, lo:hi]).all():
+        return "the copy's bounds are not numbers: run 'vecq cache verify'"
+    return None
+
+
 def candidates_many(
     copy: Int8Copy,
     probe: np.ndarray,
@@ -285,15 +298,11 @@ def candidates_many(
 ) -> list[np.ndarray | None] | None:
     """For each unit query of ``probe``, the rows of ``[lo, hi)`` (its ``exclude`` and ``zero_rows``
     left out) that can be among its best ``k``, ascending; None for a query with more than
-    ``MAX_CANDIDATES`` kept rows (it is asked alone), and None for all when the kernel is missing,
-    the bounds are not numbers, or the rows are too wide for exact float32 products. The proof: the
-    module's note."""
-    dims = copy.codes.shape[1]
-    if not batch_kernel_available() or dims > FLOAT32_DIMS or len(probe) == 0:
+    ``MAX_CANDIDATES`` kept rows (it is asked alone), and None for all when ``batch_refused``
+    says why. The proof: the module's note."""
+    if batch_refused(copy, lo, hi) or len(probe) == 0:
         return None
     bounds = copy.rows[:, lo:hi]
-    if hi <= lo or not np.isfinite(bounds).all():
-        return None
     scale, residual, norm = copy.rows
     coded = [query_codes(q) for q in probe]
     d = np.stack([c[0] for c in coded])

@@ -688,7 +688,7 @@ class Model:
         else:
             batch = int8.candidates_many(copy, probe, top, exclude, self.zero_rows, skip, n)
             if batch is None:
-                why = "onnxruntime is missing" if not int8.batch_kernel_available() else "rows too wide"
+                why = int8.batch_refused(copy, skip, n)
                 self.note(f"a batch scans the float32 matrix, not the int8 copy ({why})")
                 return None
             found = batch
@@ -705,7 +705,8 @@ class Model:
                 return None
             answers.append(int8.ranked(exact, j, rows, top))
         if len(probe) <= INT8_QUERIES:
-            self.note(f"answered from the int8 copy ({len(answers)} queries, one by one)")
+            asked = "1 query" if len(answers) == 1 else f"{len(answers)} queries"
+            self.note(f"answered from the int8 copy ({asked}, one by one)")
         else:
             self.note(
                 f"answered from the int8 copy ({len(answers) - alone} queries together, {alone} one by one)"

@@ -115,7 +115,7 @@ def _within(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query, row, score) of the scores ``s`` (queries ``live``, rows from ``start``; ``peak``
     their largest per query) at least each query's ``cut``. The cut only rises block by block, so
-    what is kept holds every row at least the final cut; ``_windows`` drops the rest."""
+    what is kept holds every row at least the final cut; ``_Near.lists`` drops the rest."""
     low = cut.astype(np.float32)  # compared as float32 (the faster), rounded down: never above the cut
     low = np.where(low > cut, np.nextafter(low, np.float32(-np.inf)), low)
     reach = np.flatnonzero(peak >= low)
