@@ -14,6 +14,7 @@ AVX-512 VNNI), NumKong's packed int8 GEMM, and usearch's exact int8 search. Prin
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 import numpy as np
@@ -47,6 +48,10 @@ def table(n: int, d: int, batch: int) -> str:
 
 
 def kernels(n: int, d: int, batch: int) -> list[tuple[str, float, float | None]]:
+    # onnxruntime is imported before usearch: imported after usearch's extension, onnxruntime's
+    # own crashes the process (usearch 2.26, onnxruntime 1.32; vecq never loads usearch).
+    with contextlib.suppress(ImportError):
+        import onnxruntime  # noqa: F401
     rng = np.random.default_rng(0)
     codes = rng.integers(-127, 128, size=(n, d), dtype=np.int8)
     floats = codes.astype(np.float32) / 127.0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -178,6 +180,59 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
             want = sorted(allowed, key=lambda r: (-scores[r], r))[:k]
             assert [r for r, _ in got[j]] == want
             assert np.allclose([s for _, s in got[j]], scores[want])
+
+
+@pytest.mark.parametrize("block", [1, 7, 50])
+def test_top_k_spread_over_the_cores_equals_a_full_sort_with_ties(monkeypatch, block):
+    """A batch's rows shared among threads (one contiguous part a core), each part's lists merged:
+    the same rows and order as one scan, ties keeping the lower row first across the parts."""
+    from vecq.core import topk as engine
+
+    rng = np.random.default_rng(block)
+    matrix = rng.integers(-3, 4, size=(300, 4)).astype(np.float32)
+    q = rng.integers(-3, 4, size=(40, 4)).astype(np.float32)
+    exclude = [rng.choice(300, size=rng.integers(0, 4), replace=False).tolist() for _ in range(40)]
+    zero_rows = np.array([5, 17])
+    monkeypatch.setattr(engine, "block_rows", lambda m: block)
+    parts: list[tuple[int, int]] = []
+    scan = engine.top_k
+
+    def recorded(*args, **kwargs):
+        parts.append((kwargs["first"], args[2]))
+        return scan(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "top_k", recorded)
+    for k in (1, 5, 12):
+        parts.clear()
+        got = engine.spread_top_k(
+            lambda b: q @ b.T, matrix, 280, 40, exclude, k=k, zero_rows=zero_rows, first=3
+        )
+        assert len(parts) == min(2, os.cpu_count() or 1) and parts[0][0] == 3 and parts[-1][1] == 280
+        assert all(a[1] == b[0] and (a[1] - 3) % block == 0 for a, b in zip(parts, parts[1:]))
+        assert got == scan(lambda b: q @ b.T, matrix, 280, 40, exclude, k=k, zero_rows=zero_rows, first=3)
+        for j in range(40):
+            scores = (q[j] @ matrix[:280].T).astype(np.float32)
+            allowed = [r for r in range(3, 280) if r not in exclude[j] and r not in (5, 17)]
+            assert [r for r, _ in got[j]] == sorted(allowed, key=lambda r: (-scores[r], r))[:k]
+
+
+def test_spread_work_never_nests_nor_runs_where_blas_is_held_to_one_thread():
+    """Inside ``threads.pool`` (the analogy sets' workers) or under one BLAS thread (a graph's worker
+    process), work is not spread again: one part, in the calling thread."""
+    from threadpoolctl import threadpool_limits
+
+    from vecq.core import threads
+
+    def where(lo: int, hi: int) -> tuple[int, int, str]:
+        return lo, hi, threading.current_thread().name
+
+    main = threading.current_thread().name
+    if (os.cpu_count() or 1) > 1:
+        assert len(threads.spread(where, 0, 100, 10)) > 1
+    with threads.pool() as executor:
+        assert executor.submit(threads.spread, where, 0, 100, 10).result()[0][:2] == (0, 100)
+    with threadpool_limits(1, user_api="blas"):
+        assert threads.spread(where, 0, 100, 10) == [(0, 100, main)]
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .expression import Term, describe, parse_expression, zero_vector_error
 from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
-from .topk import top_k
+from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unit, unit_rows
 from .vocab import Vocab
 from .words import Match, find_word
@@ -640,7 +640,7 @@ class Model:
         if self.index is not None and skip == 0 and self.approximate(n) and probe is not None:
             found, scored = self._from_index(self.index, probe, exclude, wanted, n)
         else:
-            found = top_k(
+            found = spread_top_k(
                 score_block,
                 self.vectors,
                 n,

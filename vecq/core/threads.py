@@ -43,12 +43,32 @@ def shares(work: Callable[[Sequence[T]], R], items: Sequence[T]) -> list[R]:
         return list(executor.map(work, [items[i::workers] for i in range(workers)]))
 
 
+def spread(work: Callable[[int, int], R], lo: int, hi: int, grain: int) -> list[R]:
+    """``work(a, b)`` on one contiguous part of ``[lo, hi)`` a core, side by side; the results in
+    order. The parts end on multiples of ``grain`` past ``lo`` (a part is whole blocks), and there
+    are no more parts than ``grain``-sized pieces."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pieces = -(-(hi - lo) // grain)
+    with _held() as workers:
+        parts = max(1, min(workers, pieces))
+        ends = [lo + (pieces * i // parts) * grain for i in range(parts)] + [hi]
+        if parts == 1:
+            return [work(lo, hi)]
+        with ThreadPoolExecutor(max_workers=parts) as executor:
+            return list(executor.map(work, ends[:-1], ends[1:]))
+
+
 @contextlib.contextmanager
 def _held() -> Iterator[int]:
-    """The number of worker threads, with OpenBLAS held to one thread while there are several."""
+    """The number of worker threads, with OpenBLAS held to one thread while there are several.
+
+    As many as BLAS may use now: one where it is held to one thread already (a graph's worker
+    process, or work inside ``pool``/``shares``/``spread``), so spread work never nests."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
     blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1)) if blas else 1
+    allowed = min((int(i.get("num_threads") or 1) for i in blas), default=1)
+    workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, allowed))
     with threadpool_limits(limits=1, user_api="blas") if workers > 1 else contextlib.nullcontext():
         yield workers

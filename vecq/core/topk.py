@@ -18,6 +18,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import threads
+
+# From two queries a scan is compute-bound (BLAS multiplies them, no longer one at a time), and
+# two threads under one BLAS thread each beat one product threaded by BLAS: on 3M x 300, 2 queries
+# 0.29 s against 0.37 s, 8 queries 0.39 against 0.46, 64 queries 0.95 against 1.06 (docs/design.md).
+SPREAD_QUERIES = 2
+
 
 def block_rows(m: int) -> int:
     """Rows per block: a block's scores stay near 1M floats (4 MB, cache-sized) whatever the batch.
@@ -90,6 +97,49 @@ def top_k(
     ]
 
 
+def spread_top_k(
+    score_block: Callable[..., np.ndarray],
+    matrix: np.ndarray,
+    searched: int,
+    queries: int,
+    exclude: list[list[int]],
+    *,
+    k: int,
+    zero_rows: np.ndarray,
+    bound: Callable[[np.ndarray], np.ndarray] | None = None,
+    floor: np.ndarray | None = None,
+    first: int = 0,
+) -> list[list[tuple[int, float]]]:
+    """``top_k``, with the rows shared among the cores when the batch is compute-bound (at least
+    ``SPREAD_QUERIES`` queries): one contiguous part a core (``threads.spread``), each scanned under
+    one BLAS thread, and each query's lists merged by (score, row). A part's best k hold every row
+    of the whole scan's best k, so the merged lists are the scan's, up to BLAS's rounding, which
+    differs with the product's shape anyway (``Model.best_rows`` rescores exactly)."""
+    first = max(0, min(first, searched))
+    step = block_rows(queries)
+
+    def part(lo: int, hi: int) -> list[list[tuple[int, float]]]:
+        return top_k(
+            score_block,
+            matrix,
+            hi,
+            queries,
+            exclude,
+            k=k,
+            zero_rows=zero_rows,
+            bound=bound,
+            floor=floor,
+            first=lo,
+        )
+
+    if queries < SPREAD_QUERIES or searched - first < 2 * step:
+        return part(first, searched)
+    parts = threads.spread(part, first, searched, step)
+    if len(parts) == 1:
+        return parts[0]
+    return [sorted((c for p in lists for c in p), key=lambda c: (-c[1], c[0]))[:k] for lists in zip(*parts)]
+
+
 def _scored(
     score_block: Callable[..., np.ndarray],
     bound: Callable[[np.ndarray], np.ndarray] | None,
@@ -150,11 +200,12 @@ def _fold_near(
     group = np.cumsum(np.r_[True, q[1:] != q[:-1]]) - 1
     slot = np.arange(len(q)) - starts[group]
     keep = slot < best_s.shape[1]
-    cand_s = np.full((len(starts), best_s.shape[1]), -np.inf, dtype=np.float32)
-    cand_r = np.full((len(starts), best_s.shape[1]), -1, dtype=np.int64)
-    cand_s[group[keep], slot[keep]] = scores[keep]
-    cand_r[group[keep], slot[keep]] = rows[keep]
-    _merge(best_s, best_r, q[starts], cand_s, cand_r)
+    _merge(
+        best_s,
+        best_r,
+        q[starts],
+        *_slotted(group[keep], slot[keep], scores[keep], rows[keep], len(starts), best_s.shape[1]),
+    )
     return found
 
 
@@ -251,11 +302,7 @@ def _fold(
             i, j = np.nonzero(above[few])
             c = counts[few]
             slot = np.arange(len(i)) - np.repeat(np.cumsum(c) - c, c)
-            cand_s = np.full((len(c), k), -np.inf, dtype=np.float32)
-            cand_r = np.full((len(c), k), -1, dtype=np.int64)
-            cand_s[i, slot] = sub[few][i, j]
-            cand_r[i, slot] = j + start
-            _merge(best_s, best_r, rows[few], cand_s, cand_r)
+            _merge(best_s, best_r, rows[few], *_slotted(i, slot, sub[few][i, j], j + start, len(c), k))
         if few.all():
             return
         rows, sub = rows[~few], sub[~few]
@@ -266,6 +313,18 @@ def _fold(
     else:
         idx = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
     _merge(best_s, best_r, rows, np.take_along_axis(sub, idx, axis=1), idx + start)
+
+
+def _slotted(
+    group: np.ndarray, slot: np.ndarray, scores: np.ndarray, rows: np.ndarray, groups: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(groups, k) candidate scores and rows for ``_merge``: entry e at ``[group[e], slot[e]]``, the
+    slots no entry fills at -inf and row -1."""
+    cand_s = np.full((groups, k), -np.inf, dtype=np.float32)
+    cand_r = np.full((groups, k), -1, dtype=np.int64)
+    cand_s[group, slot] = scores
+    cand_r[group, slot] = rows
+    return cand_s, cand_r
 
 
 def _merge(
