@@ -126,6 +126,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=3_000_000)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
+    log("kernels")  # first: the kernels run in this process, and a failure there costs no other run
+    kernels = kernel_table(args.rows, 300, 1000)
     folder, python = bench_folder(args.dir, "int8", extras="glove,int8")
     model = google_news_model(args.dir, python, args.rows)
     env = {**os.environ, "VECQ_CACHE_DIR": str(folder / "cache")}
@@ -189,8 +191,6 @@ def main() -> None:
         (folder / f"graph-int8{suffix}").read_bytes() == (folder / f"graph-float32{suffix}").read_bytes()
         for suffix in (".ids.npy", ".scores.npy")
     )
-    log("kernels")
-    kernels = kernel_table(args.rows, 300, 1000)
     write(args, warm, cold, big, small, batch, graph, build_seconds, kernels)
     print(DOCS.read_text())
 

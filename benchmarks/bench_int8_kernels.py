@@ -174,7 +174,9 @@ def kernels(n: int, d: int, batch: int) -> list[tuple[str, float, float | None]]
                 best(
                     lambda: [
                         int8.scaled_products(
-                            batch8, codes[s : s + int8.BATCH_BLOCK], scale[s : s + int8.BATCH_BLOCK]
+                            batch8,
+                            codes[s : min(part, s + int8.BATCH_BLOCK)],
+                            scale[s : s + int8.BATCH_BLOCK],
                         )
                         for s in range(0, part, int8.BATCH_BLOCK)
                     ],
