@@ -159,6 +159,16 @@ def test_parse_expression_refuses_malformed(text):
         parse_expression(text)
 
 
+def _tied_scores(seed: int) -> tuple[np.ndarray, np.ndarray, list[list[int]], np.ndarray]:
+    """300 rows and 40 queries of small integers (exact scores, many ties), each query's excluded
+    rows, and two all-zero rows (5 and 17)."""
+    rng = np.random.default_rng(seed)
+    matrix = rng.integers(-3, 4, size=(300, 4)).astype(np.float32)
+    q = rng.integers(-3, 4, size=(40, 4)).astype(np.float32)
+    exclude = [rng.choice(300, size=rng.integers(0, 4), replace=False).tolist() for _ in range(40)]
+    return matrix, q, exclude, np.array([5, 17])
+
+
 @pytest.mark.parametrize("block", [1, 3, 7, 50])
 def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
     """Small blocks exercise every path: the first partition, the "few rows above the k-th best"
@@ -166,11 +176,7 @@ def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
     keep the lower row first."""
     from vecq.core import topk as engine
 
-    rng = np.random.default_rng(block)
-    matrix = rng.integers(-3, 4, size=(300, 4)).astype(np.float32)
-    q = rng.integers(-3, 4, size=(40, 4)).astype(np.float32)
-    exclude = [rng.choice(300, size=rng.integers(0, 4), replace=False).tolist() for _ in range(40)]
-    zero_rows = np.array([5, 17])
+    matrix, q, exclude, zero_rows = _tied_scores(block)
     monkeypatch.setattr(engine, "block_rows", lambda m: block)
     for k in (1, 5, 12):
         got = engine.top_k(lambda b: q @ b.T, matrix, 280, 40, exclude, k=k, zero_rows=zero_rows)
@@ -188,11 +194,7 @@ def test_top_k_spread_over_the_cores_equals_a_full_sort_with_ties(monkeypatch, b
     the same rows and order as one scan, ties keeping the lower row first across the parts."""
     from vecq.core import topk as engine
 
-    rng = np.random.default_rng(block)
-    matrix = rng.integers(-3, 4, size=(300, 4)).astype(np.float32)
-    q = rng.integers(-3, 4, size=(40, 4)).astype(np.float32)
-    exclude = [rng.choice(300, size=rng.integers(0, 4), replace=False).tolist() for _ in range(40)]
-    zero_rows = np.array([5, 17])
+    matrix, q, exclude, zero_rows = _tied_scores(block)
     monkeypatch.setattr(engine, "block_rows", lambda m: block)
     parts: list[tuple[int, int]] = []
     scan = engine.top_k
