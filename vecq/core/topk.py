@@ -18,8 +18,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import threads
-
 # From two queries a scan is compute-bound (BLAS multiplies them, no longer one at a time), and
 # two threads under one BLAS thread each beat one product threaded by BLAS: on 3M x 300, 2 queries
 # 0.29 s against 0.37 s, 8 queries 0.39 against 0.46, 64 queries 0.95 against 1.06 (docs/design.md).
@@ -134,6 +132,8 @@ def spread_top_k(
 
     if queries < SPREAD_QUERIES or searched - first < 2 * step:
         return part(first, searched)
+    from . import threads  # here: a single query never loads it (tests/test_startup.py)
+
     parts = threads.spread(part, first, searched, step)
     if len(parts) == 1:
         return parts[0]
