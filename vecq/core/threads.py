@@ -50,10 +50,12 @@ def spread(work: Callable[[int, int], R], lo: int, hi: int, grain: int) -> list[
     from concurrent.futures import ThreadPoolExecutor
 
     pieces = -(-(hi - lo) // grain)
+    if pieces <= 1:  # one part: BLAS keeps its threads
+        return [work(lo, hi)]
     with _held() as workers:
-        parts = max(1, min(workers, pieces))
+        parts = min(workers, pieces)
         ends = [lo + (pieces * i // parts) * grain for i in range(parts)] + [hi]
-        if parts == 1:
+        if parts == 1:  # workers == 1: BLAS was not held
             return [work(lo, hi)]
         with ThreadPoolExecutor(max_workers=parts) as executor:
             return list(executor.map(work, ends[:-1], ends[1:]))
