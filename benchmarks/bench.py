@@ -43,18 +43,36 @@ QUERIES = {
 }
 
 
+# Linux keeps, across exec, the larger of the old and the new address space's peak RSS: a child
+# forked by this process would report this process's memory (gigabytes, once a benchmark holds a
+# matrix) as its own. So the command is started by a small launcher, and the launcher's child's peak
+# is the command's: at most the launcher's few megabytes before the command's own.
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(proc.pid, 0)
+wall = time.perf_counter() - start
+print(f"\\nvecq-bench {wall!r} {usage.ru_maxrss}", file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status) & 255)
+"""
+
+
 def measure(cmd: list[str], env: dict, stdin: Path | None = None) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one child process."""
-    start = time.perf_counter()
+    """(wall seconds, peak RSS in MB) of one command, run in a child of a small launcher."""
     with open(stdin or os.devnull, "rb") as fin:
-        proc = subprocess.Popen(cmd, env=env, stdin=fin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 5):
-        raise SystemExit(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+        proc = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, *cmd],
+            env=env,
+            stdin=fin,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    err, _, measured = proc.stderr.decode().rpartition("\nvecq-bench ")
+    if proc.returncode not in (0, 5) or not measured:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
+    wall, rss_kb = measured.split()
+    return float(wall), int(rss_kb) / 1024
 
 
 def repeat(
