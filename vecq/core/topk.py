@@ -76,17 +76,16 @@ def top_k(
             continue
         s = np.asarray(s, dtype=np.float32).reshape(len(live), stop - start)
         _mask(s, start, stop, live, everyone, excluded, zero_rows)
-        peak = s.max(axis=1)
         if near is not None and start > first:  # the rows near the k-th hold every improvement
-            near.add(_fold_near(best_s, best_r, low, s, peak, live, near.cut(live, best_s[live, -1]), start))
+            near.add(_fold_near(best_s, best_r, low, s, live, near.cut(live, best_s[live, -1]), start))
             continue
         # the queries whose k best the block improves (in the first block, all of them)
-        improves = slice(None) if start == first else peak > np.maximum(best_s[live, -1], low[live])
+        improves = slice(None) if start == first else s.max(axis=1) > np.maximum(best_s[live, -1], low[live])
         rows = live[improves]
         if rows.size:
             _fold(best_s, best_r, low, rows, s[improves], start, k, start == first)
         if near is not None:
-            near.add(_within(s, peak, live, near.cut(live, best_s[live, -1]), start))
+            near.add(_within(s, live, near.cut(live, best_s[live, -1]), start))
     if near is not None:
         return near.lists(best_s[:, -1])
     return [
@@ -161,18 +160,16 @@ def _scored(
 
 
 def _within(
-    s: np.ndarray, peak: np.ndarray, live: np.ndarray, cut: np.ndarray, start: int
+    s: np.ndarray, live: np.ndarray, cut: np.ndarray, start: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(query, row, score) of the scores ``s`` (queries ``live``, rows from ``start``; ``peak``
-    their largest per query) at least each query's ``cut``. The cut only rises block by block, so
-    what is kept holds every row at least the final cut; ``_Near.lists`` drops the rest."""
+    """(query, row, score) of the scores ``s`` (queries ``live``, rows from ``start``) at least each
+    query's ``cut``. The cut only rises block by block, so what is kept holds every row at least the
+    final cut; ``_Near.lists`` drops the rest. One comparison over the block, no copy of it."""
     low = cut.astype(np.float32)  # compared as float32 (the faster), rounded down: never above the cut
     low = np.where(low > cut, np.nextafter(low, np.float32(-np.inf)), low)
-    reach = np.flatnonzero(peak >= low)
-    near = s[reach]
-    flat = np.flatnonzero(near >= low[reach, None])
+    flat = np.flatnonzero(s >= low[:, None])
     i, j = np.divmod(flat, s.shape[1])
-    return live[reach][i], j + start, near.ravel()[flat]
+    return live[i], j + start, s.reshape(-1)[flat]
 
 
 def _fold_near(
@@ -180,7 +177,6 @@ def _fold_near(
     best_r: np.ndarray,
     low: np.ndarray,
     s: np.ndarray,
-    peak: np.ndarray,
     live: np.ndarray,
     cut: np.ndarray,
     start: int,
@@ -188,7 +184,7 @@ def _fold_near(
     """A later block's rows at least each query's ``cut`` (``_within``; the cut is below the k-th
     best), folded into the running best k: a row that improves them is among those rows, so the
     block's scores are read once."""
-    found = _within(s, peak, live, cut, start)
+    found = _within(s, live, cut, start)
     q, rows, scores = found
     up = scores > np.maximum(best_s[q, -1], low[q])
     if not up.any():
