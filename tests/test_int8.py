@@ -275,6 +275,28 @@ def test_a_batch_answers_as_the_scan(glove8):
     assert with_copy == scanned
 
 
+def test_graph_blocks_answer_as_the_scan(glove8):
+    # a graph block asks its words together, with no floor when the copy answers (core/graph.py)
+    from vecq.core.graph import neighbours_block
+
+    for rows in (np.arange(0, 1500), np.arange(398_500, 400_000)):
+        notes: list[str] = []
+        glove8.note = notes.append
+        try:
+            ids, scores = neighbours_block(glove8, rows, 10)
+            copy, glove8.int8 = glove8.int8, None
+            try:
+                scanned_ids, scanned_scores = neighbours_block(glove8, rows, 10)
+            finally:
+                glove8.int8 = copy
+        finally:
+            del glove8.note
+        assert any("queries together" in note for note in notes)
+        assert np.array_equal(ids, scanned_ids)
+        assert scores.tobytes() == scanned_scores.tobytes()
+        assert (ids >= 0).all() and (ids != rows[:, None]).all()  # a word is not its own neighbour
+
+
 def test_a_batch_without_the_kernel_scans_float32_and_says_why(glove8, monkeypatch):
     monkeypatch.setattr(int8, "batch_kernel_available", lambda: False)
     with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
