@@ -305,6 +305,38 @@ def test_requests_that_arrive_together_are_answered_together_with_the_same_answe
     assert served.batcher.batches - before < len(words) / 4  # gathered into a few products
 
 
+def test_two_groups_of_clients_merge_into_one_batch():
+    # 10 clients, then 6 more arriving while the first 10's batch runs: each client asks again as
+    # soon as it is answered. Were the waiting 6 answered at once after the 10, the two groups
+    # would alternate for ever, two products a round; gathered before each batch, they merge.
+    sizes: list[int] = []
+
+    class SlowQuery:
+        def answer_chunk(self, model, items):
+            sizes.append(len(items))
+            time.sleep(0.05)
+            return list(items)
+
+    async def run() -> None:
+        batcher = Batcher()
+
+        async def client(delay: float) -> None:
+            await asyncio.sleep(delay)
+            for round_ in range(8):
+                assert await batcher.answer("k", SlowQuery(), None, [str(round_)]) == [str(round_)]
+                await asyncio.sleep(0.001)  # the answer's trip back, and the next question's
+
+        await asyncio.wait_for(
+            asyncio.gather(*(client(0.0) for _ in range(10)), *(client(0.02) for _ in range(6))), 30
+        )
+        await batcher.close()
+
+    asyncio.run(run())
+    assert sum(sizes) == 16 * 8
+    # merged: [10, 16 x 7, 6] (the late 6 finish a batch later); alternating would be 16 batches
+    assert len(sizes) <= 10 and sizes.count(16) >= 5, sizes
+
+
 def test_a_full_queue_answers_503_with_retry_after(app):
     import httpx
 

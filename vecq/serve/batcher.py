@@ -1,9 +1,9 @@
 """Requests that arrive together are answered together: one ``answer_chunk`` (one matrix product)
 for every waiting question of the same kind, model and options.
 
-One worker answers in turn, so while a batch is being answered the next requests gather; when the
-worker was idle it waits for company first, ``window`` seconds at a time while more arrive (clients
-answered together ask again together: gathering them all makes one product, not two). The engine
+One worker answers in turn, so while a batch is being answered the next requests gather; before each
+batch it waits for company, ``window`` seconds at a time while more arrive (clients answered together
+ask again together: gathering them all makes one product, not two). The engine
 answers a query with the same rows, order and bits alone and in a batch of any size
 (``core/model.py``, ``best_rows``), so gathering never changes an answer. At most ``max_waiting``
 questions wait; beyond that a request is refused at once (``Busy``: the server answers 503 with
@@ -91,8 +91,11 @@ class Batcher:
         while True:
             await wake.wait()
             wake.clear()
-            await self._gather()
             while self._queues:
+                # Before every batch, not only after idling: the clients just answered ask again at
+                # once, and joining those who waited makes one product. Otherwise two groups of
+                # clients, each arriving while the other's batch runs, alternate for ever.
+                await self._gather()
                 key = next(iter(self._queues))
                 waiting = self._queues[key]
                 items, answers = waiting.items[: self.max_batch], waiting.answers[: self.max_batch]
