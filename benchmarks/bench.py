@@ -451,6 +451,12 @@ WEAT, k-means, align) on GloVe: `benchmarks/bench_research.py`,
 `--distinct` against the plain lists: [benchmarks-distinct.md](benchmarks-distinct.md).
 Start-up against the interpreter's and click's floors, and a shell loop against a batch, on the 3M
 model: `benchmarks/bench_startup.py`, [benchmarks-startup.md](benchmarks-startup.md).
+`vecq serve` under 1, 8 and 64 clients (float32 and the int8 copy), memory over 100,000 requests,
+slow and vanished clients, SIGTERM in flight: `benchmarks/bench_serve.py`,
+[benchmarks-serve.md](benchmarks-serve.md); two worker processes: `benchmarks/bench_serve_workers.py`,
+[benchmarks-serve-workers.md](benchmarks-serve-workers.md); a faster HTTP stack, A/B:
+`benchmarks/bench_serve_http.py`, [benchmarks-serve-http.md](benchmarks-serve-http.md). The Python
+API per call against gensim's: `benchmarks/bench_api_calls.py`, [benchmarks-api.md](benchmarks-api.md).
 
 Machine: {machine()}.
 gensim's figures: {"taken from the previous run on this machine (`--reuse-gensim`, its `gensim.json`)" if reuse else "measured in this run"}.
