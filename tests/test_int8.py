@@ -275,10 +275,19 @@ def test_a_batch_answers_as_the_scan(glove8):
     assert with_copy == scanned
 
 
-def test_graph_blocks_answer_as_the_scan(glove8):
+def test_graph_blocks_answer_as_the_scan(glove8, monkeypatch):
     # a graph block asks its words together, with no floor when the copy answers (core/graph.py)
+    from vecq.core import graph
     from vecq.core.graph import neighbours_block
 
+    floors: list[str] = []
+    computed = graph._floor
+
+    def counted(*args):
+        floors.append("float32" if glove8.int8 is None else "int8")
+        return computed(*args)
+
+    monkeypatch.setattr(graph, "_floor", counted)
     for rows in (np.arange(0, 1500), np.arange(398_500, 400_000)):
         notes: list[str] = []
         glove8.note = notes.append
@@ -295,6 +304,7 @@ def test_graph_blocks_answer_as_the_scan(glove8):
         assert np.array_equal(ids, scanned_ids)
         assert scores.tobytes() == scanned_scores.tobytes()
         assert (ids >= 0).all() and (ids != rows[:, None]).all()  # a word is not its own neighbour
+    assert floors == ["float32", "float32"]  # the scan's shortcut, never computed for the copy
 
 
 def test_a_batch_without_the_kernel_scans_float32_and_says_why(glove8, monkeypatch):

@@ -49,10 +49,8 @@ def neighbours_block(model: Model, rows: np.ndarray, k: int) -> tuple[np.ndarray
     live = np.flatnonzero(q.any(axis=1))
     if live.size:
         exclude = [[int(r)] for r in rows[live].tolist()]
-        # The index and the int8 copy's scan have no use for a floor (core/int8.py keeps rows by bounds).
-        floor = (
-            None if model.approximate() or model.int8 is not None else _floor(model, q[live], rows[live], k)
-        )
+        # Computed only if the float32 matrix is scanned: the index and the int8 copy need none.
+        floor = lambda: _floor(model, q[live], rows[live], k)  # noqa: E731
         found = model.neighbors_of_directions(q[live], top=k, exclude=exclude, floor=floor)
         for j, answer in zip(live.tolist(), found):
             for rank, (row, score) in enumerate(answer):

@@ -73,6 +73,9 @@ def _quiet(note: str) -> None:
 # multiplied with it together (onnxruntime's int8 product: docs/benchmarks-int8.md).
 INT8_QUERIES = 8
 
+# Per query, a score below its k-th best (``neighbors_of_directions``), or how to compute it.
+Floor = np.ndarray | Callable[[], np.ndarray]
+
 FEW_QUERIES = 64  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
 
 
@@ -435,7 +438,7 @@ class Model:
         top: int = 10,
         restrict: int | None = None,
         exclude: list | None = None,
-        floor: np.ndarray | None = None,
+        floor: Floor | None = None,
         skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
         """(row, score) lists for unit query directions ``q`` (one a row), ``exclude``d rows left out.
@@ -443,6 +446,7 @@ class Model:
         ``floor`` (per query, optional) is a score known to be below each query's ``top``-th best:
         rows scoring under it are never candidates, which spares the search most of its work for
         queries whose best rows come late in the matrix (``core/graph.py``). The answers are the same.
+        Given as a function, it is computed only when the float32 matrix is scanned.
         """
         exclude = exclude if exclude is not None else [[] for _ in range(len(q))]
         # Measured on 3M x 300 (2 cores): 8 queries 0.37 s against 0.57 s, 64 queries 0.81 s
@@ -617,7 +621,7 @@ class Model:
         exact: Exact | None,
         probe: np.ndarray | None = None,
         bound: Callable[..., np.ndarray] | None = None,
-        floor: np.ndarray | None = None,
+        floor: Floor | None = None,
         skip: int = 0,
     ) -> list[list[tuple[int, float]]]:
         """Each query's best ``top`` rows of ``[skip, restrict)``, ranked and scored by ``exact``.
@@ -630,7 +634,8 @@ class Model:
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
-        # A floor only spares the float32 scan rows that cannot answer; the int8 copy needs none.
+        # A floor only spares the float32 scan rows that cannot answer; the int8 copy and the index
+        # need none, so a floor given as a function is computed only for that scan.
         if probe is not None and exact is not None and self.int8 is not None:
             from_copy = self._from_int8(probe, exact, exclude, top, n, skip)
             if from_copy is not None:
@@ -649,7 +654,7 @@ class Model:
                 k=wanted,
                 zero_rows=self.zero_rows,
                 bound=bound,
-                floor=floor,
+                floor=floor() if callable(floor) else floor,
                 first=skip,
             )
         if exact is None:
