@@ -12,6 +12,7 @@ runs after one warm-up run (files in the page cache), with the largest peak resi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -73,6 +75,21 @@ def measure(cmd: list[str], env: dict, stdin: Path | None = None) -> tuple[float
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err[-2000:]}")
     wall, rss_kb = measured.split()
     return float(wall), int(rss_kb) / 1024
+
+
+@contextlib.contextmanager
+def int8_aside(copies: Iterable[Path], aside: bool = True) -> Iterator[None]:
+    """Inside the block, the cache's int8 copies (``*/int8``) are renamed away, so the float32
+    matrix answers; they are put back whatever happens. ``aside=False``: left where they are."""
+    moved = []
+    try:
+        for copy in copies if aside else ():
+            copy.rename(copy.with_name("int8-aside"))
+            moved.append(copy)
+        yield
+    finally:
+        for copy in moved:
+            copy.with_name("int8-aside").rename(copy)
 
 
 def repeat(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import bench_folder, google_news_model, log, machine, measure  # noqa: E402
+from bench import bench_folder, google_news_model, int8_aside, log, machine, measure  # noqa: E402
 from bench_int8_kernels import table as kernel_table  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-int8.md"
@@ -95,21 +95,15 @@ def drop_caches() -> bool:
 
 def timed_pair(vecq: list[str], env: dict, copy: Path, runs: int, cold: bool) -> dict:
     """Median wall and peak RSS of `neighbors`, the copy present and set aside in alternation."""
-    aside = copy.parent / "int8-aside"
     results: dict = {"int8": [], "float32": []}
     for i in range(runs):
         for kind in ("int8", "float32"):
-            if kind == "float32":
-                copy.rename(aside)
-            try:
+            with int8_aside([copy], kind == "float32"):
                 if cold:
                     drop_caches()
                 else:
                     measure([*vecq, "neighbors", WORDS[i % len(WORDS)]], env)
                 results[kind].append(measure([*vecq, "neighbors", WORDS[i % len(WORDS)]], env))
-            finally:
-                if kind == "float32":
-                    aside.rename(copy)
     return {k: (statistics.median(w for w, _ in v), max(r for _, r in v)) for k, v in results.items()}
 
 
@@ -166,30 +160,20 @@ def main() -> None:
     batch: dict = {}
     batch_cold: dict = {}
     for kind in ("int8", "float32"):
-        if kind == "float32":
-            copy.rename(copy.parent / "int8-aside")
-        try:
+        with int8_aside([copy], kind == "float32"):
             measure([*vecq, "neighbors", "-"], env, stdin=words_file)
             runs = [measure([*vecq, "neighbors", "-"], env, stdin=words_file) for _ in range(3)]
             batch[kind] = (statistics.median(w for w, _ in runs), max(r for _, r in runs))
             if cold is not None:
                 drop_caches()
                 batch_cold[kind] = measure([*vecq, "neighbors", "-"], env, stdin=words_file)
-        finally:
-            if kind == "float32":
-                (copy.parent / "int8-aside").rename(copy)
     log("GloVe's k-NN graph")
     graph = {}
     glove_copy = next(p for p in (folder / "cache").glob("*/int8") if "glove" in str(p.parent).lower())
     for kind in ("int8", "float32"):
-        if kind == "float32":
-            glove_copy.rename(glove_copy.parent / "int8-aside")
-        try:
+        with int8_aside([glove_copy], kind == "float32"):
             out = folder / f"graph-{kind}.npy"
             graph[kind] = measure([*glove_vecq, "graph", "-o", str(out)], env)[0]
-        finally:
-            if kind == "float32":
-                (glove_copy.parent / "int8-aside").rename(glove_copy)
     graph["same"] = all(
         (folder / f"graph-int8{suffix}").read_bytes() == (folder / f"graph-float32{suffix}").read_bytes()
         for suffix in (".ids.npy", ".scores.npy")

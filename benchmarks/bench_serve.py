@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import bench_folder, google_news_model, log, machine  # noqa: E402
+from bench import bench_folder, google_news_model, int8_aside, log, machine  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-serve.md"
 TIMEOUT = 120  # seconds any one request may take before the benchmark gives up on it
@@ -227,13 +227,10 @@ def main() -> None:
     log("the int8 copy")
     subprocess.run([python, "-m", "vecq", "-m", str(model), "cache", "build", "--int8"], env=env, check=True)
     copy = next((args.dir / "startup" / "cache").glob("*/int8"))
-    aside = copy.with_name("int8-aside")
     levels: dict[str, list[dict]] = {}
     ceiling: dict[str, dict[int, float]] = {}
     for kind in ("float32", "int8"):
-        if kind == "float32":
-            copy.rename(aside)
-        try:
+        with int8_aside([copy], kind == "float32"):
             proc, port = start(python, model, env)
             try:
                 log(f"{kind}: warming the page cache")
@@ -255,9 +252,6 @@ def main() -> None:
                     proc.kill()
             log(f"{kind}: the engine alone")
             ceiling[kind] = engine_ceiling(python, model, env, words(folder))
-        finally:
-            if kind == "float32":
-                aside.rename(copy)
     write(args, levels, memory, faults, stopped, ceiling)
 
 

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
-from bench import google_news_model, log, machine, wheel_venv
+from bench import google_news_model, int8_aside, log, machine, wheel_venv
 from bench_serve import load, start, words
 
 HERE = Path(__file__).resolve().parent
@@ -54,11 +54,8 @@ def main() -> None:
     cache = args.dir / "startup" / "cache"
     env = {"PATH": os.environ["PATH"], "HOME": str(folder), "VECQ_CACHE_DIR": str(cache)}
     paths = [f"/api/neighbors?query={quote(w)}&top=10" for w in words(folder)]
-    copies = list(cache.glob("*/int8"))
-    for copy in copies:
-        copy.rename(copy.with_name("int8-aside"))
     results: dict[str, list[dict]] = {stack: [] for stack in STACKS}
-    try:
+    with int8_aside(list(cache.glob("*/int8"))):
         for round_ in range(args.rounds):
             for stack, python in pythons.items():
                 proc, port = start(python, model, env)
@@ -70,9 +67,6 @@ def main() -> None:
                     proc.wait(60)
                 log(f"round {round_ + 1}, {stack}: {json.dumps(levels)}")
                 results[stack].append(levels)
-    finally:
-        for copy in copies:
-            copy.with_name("int8-aside").rename(copy)
     write(args, results)
 
 
