@@ -169,17 +169,25 @@ def _tied_scores(seed: int) -> tuple[np.ndarray, np.ndarray, list[list[int]], np
     return matrix, q, exclude, np.array([5, 17])
 
 
+@pytest.mark.parametrize("rows_first", [False, True])
 @pytest.mark.parametrize("block", [1, 3, 7, 50])
-def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block):
+def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block, rows_first):
     """Small blocks exercise every path: the first partition, the "few rows above the k-th best"
     shortcut and the partition fallback; small integers make exact scores with many ties, which
-    keep the lower row first."""
+    keep the lower row first. Scores come queries first (``q @ b.T``) or as the transposed view of
+    ``b @ q.T`` (rows first in memory, as few queries are scored)."""
     from vecq.core import topk as engine
 
     matrix, q, exclude, zero_rows = _tied_scores(block)
     monkeypatch.setattr(engine, "block_rows", lambda m: block)
+
+    def score_block(b: np.ndarray) -> np.ndarray:
+        s = (b @ q.T).T if rows_first else q @ b.T
+        assert s.flags.c_contiguous == (not rows_first or len(b) == 1)
+        return s
+
     for k in (1, 5, 12):
-        got = engine.top_k(lambda b: q @ b.T, matrix, 280, 40, exclude, k=k, zero_rows=zero_rows)
+        got = engine.top_k(score_block, matrix, 280, 40, exclude, k=k, zero_rows=zero_rows)
         for j in range(40):
             scores = (q[j] @ matrix[:280].T).astype(np.float32)
             allowed = [r for r in range(280) if r not in exclude[j] and r not in (5, 17)]

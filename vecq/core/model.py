@@ -456,7 +456,7 @@ class Model:
 
         def scores(block: np.ndarray) -> np.ndarray:
             if few:  # OpenBLAS multiplies a few queries faster with the block on the left
-                return np.ascontiguousarray((block @ q.T).T)
+                return (block @ q.T).T
             return q @ block.T
 
         exact = self._exact_dots(q)

@@ -79,11 +79,10 @@ def top_k(
         if near is not None and start > first:  # the rows near the k-th hold every improvement
             near.add(_fold_near(best_s, best_r, low, s, live, near.cut(live, best_s[live, -1]), start))
             continue
-        # the queries whose k best the block improves (in the first block, all of them)
-        improves = slice(None) if start == first else s.max(axis=1) > np.maximum(best_s[live, -1], low[live])
-        rows = live[improves]
-        if rows.size:
-            _fold(best_s, best_r, low, rows, s[improves], start, k, start == first)
+        if start == first:
+            _fold_first(best_s, best_r, live, s, start, k)
+        else:
+            _fold_later(best_s, best_r, low, live, s, start, k)
         if near is not None:
             near.add(_within(s, live, near.cut(live, best_s[live, -1]), start))
     if near is not None:
@@ -275,40 +274,59 @@ def _mask(
         s[:, zero_rows[zlo:zhi] - start] = -np.inf
 
 
-def _fold(
+def _fold_first(
+    best_s: np.ndarray, best_r: np.ndarray, live: np.ndarray, s: np.ndarray, start: int, k: int
+) -> None:
+    """The first block's best ``k`` rows (scores ``s``, one row of them per query of ``live``; the
+    block starts at row ``start``) as the queries' running top ``k``."""
+    take = min(k, s.shape[1])
+    idx: np.ndarray
+    if take < s.shape[1]:
+        idx = np.argpartition(-s, take - 1, axis=1)[:, :take]
+    else:
+        idx = np.broadcast_to(np.arange(s.shape[1]), s.shape)
+    _merge(best_s, best_r, live, np.take_along_axis(s, idx, axis=1), idx + start)
+
+
+def _fold_later(
     best_s: np.ndarray,
     best_r: np.ndarray,
     low: np.ndarray,
-    rows: np.ndarray,
+    live: np.ndarray,
     s: np.ndarray,
     start: int,
     k: int,
-    first_block: bool,
 ) -> None:
-    """Fold a block's scores ``s`` (one row of them per query of ``rows``; the block starts at row
-    ``start``) into those queries' running top ``k``."""
-    sub = s
-    if not first_block:
-        # Usually a query's improvement is a row or two: take just the scores above its k-th
-        # best; only queries with more than k of them need a partition of the block.
-        above = sub > np.maximum(best_s[rows, -1], low[rows])[:, None]
-        counts = above.sum(axis=1)
-        few = counts <= k
-        if few.any():
-            i, j = np.nonzero(above[few])
-            c = counts[few]
-            slot = np.arange(len(i)) - np.repeat(np.cumsum(c) - c, c)
-            _merge(best_s, best_r, rows[few], *_slotted(i, slot, sub[few][i, j], j + start, len(c), k))
-        if few.all():
-            return
-        rows, sub = rows[~few], sub[~few]
-    take = min(k, sub.shape[1])
-    idx: np.ndarray
-    if take < sub.shape[1]:
-        idx = np.argpartition(-sub, take - 1, axis=1)[:, :take]
+    """Fold a later block's scores ``s`` (one row of them per query of ``live``; the block starts at
+    row ``start``) into those queries' running top ``k``.
+
+    One comparison of the block with each query's k-th best finds every improvement, read in the
+    scores' own memory order (``(block @ q.T).T`` is a view, rows first: no copy of the block).
+    Usually a query gains a row or two, merged as they are; only a query with more than k of them
+    partitions its row of the block.
+    """
+    kth = np.maximum(best_s[live, -1], low[live])
+    if s.flags.f_contiguous and not s.flags.c_contiguous:
+        row, i = np.divmod(np.flatnonzero(np.greater(s.T, kth)), s.shape[0])
     else:
-        idx = np.broadcast_to(np.arange(sub.shape[1]), sub.shape)
-    _merge(best_s, best_r, rows, np.take_along_axis(sub, idx, axis=1), idx + start)
+        i, row = np.divmod(np.flatnonzero(s > kth[:, None]), s.shape[1])
+    if i.size == 0:
+        return
+    counts = np.bincount(i, minlength=len(live))
+    few = counts[i] <= k
+    if few.any():
+        order = np.lexsort((row[few], i[few]))  # by query, then row
+        i_few, row_few = i[few][order], row[few][order]
+        queries, first_hit, c = np.unique(i_few, return_index=True, return_counts=True)
+        slot = np.arange(len(i_few)) - np.repeat(first_hit, c)
+        group = np.repeat(np.arange(len(queries)), c)
+        cand = _slotted(group, slot, s[i_few, row_few], row_few + start, len(queries), k)
+        _merge(best_s, best_r, live[queries], *cand)
+    many = np.flatnonzero(counts > k)
+    if many.size:
+        sub = s[many]
+        idx = np.argpartition(-sub, k - 1, axis=1)[:, :k]
+        _merge(best_s, best_r, live[many], np.take_along_axis(sub, idx, axis=1), idx + start)
 
 
 def _slotted(
