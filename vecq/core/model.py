@@ -76,7 +76,7 @@ INT8_QUERIES = 8
 # Per query, a score below its k-th best (``neighbors_of_directions``), or how to compute it.
 Floor = np.ndarray | Callable[[], np.ndarray]
 
-FEW_QUERIES = 64  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
+FEW_QUERIES = 512  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
 
 
 class Model:
@@ -449,13 +449,15 @@ class Model:
         Given as a function, it is computed only when the float32 matrix is scanned.
         """
         exclude = exclude if exclude is not None else [[] for _ in range(len(q))]
-        # Measured on 3M x 300 (2 cores): 8 queries 0.37 s against 0.57 s, 64 queries 0.81 s
-        # against 0.98 s; from 128 on the other way round is twice as fast. The scores only pick
-        # candidates (they are scored exactly after), so the answers are the same either way.
+        # OpenBLAS multiplies up to a few hundred queries faster with the block on the left, and
+        # top_k reads the transposed view as it lies (docs/design.md). Measured on 3M x 300 (2
+        # cores): 8 queries 0.33 s against 0.48 s, 64 queries 0.81 against 1.03, 512 queries 5.3
+        # against 5.6; at 1,000 they are level. The scores only pick candidates (they are scored
+        # exactly after), so the answers are the same either way.
         few = len(q) <= FEW_QUERIES
 
         def scores(block: np.ndarray) -> np.ndarray:
-            if few:  # OpenBLAS multiplies a few queries faster with the block on the left
+            if few:
                 return (block @ q.T).T
             return q @ block.T
 
