@@ -209,6 +209,21 @@ def test_a_bad_request_is_a_4xx_with_one_line_and_the_server_answers_on(
     assert client.get("/api/similar", params={"words": ["cat", "dog"]}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "takes"),
+    [
+        ("/api/neighbors", "GET, or POST with a JSON body"),
+        ("/word2vec/similarity", "GET with query parameters"),
+    ],
+)
+def test_a_method_not_answered_names_what_the_path_takes(client, path, takes):
+    """word2vec-api's routes take GET only, as that server's do; vecq's own take POST too."""
+    response = client.request("PUT" if "api" in path else "POST", path)
+    assert response.status_code == 405
+    assert response.json()["error"].endswith(f"; it takes {takes}")
+    assert ("POST" in response.headers["allow"]) == ("POST" in takes)
+
+
 def test_the_openapi_description_lists_every_route_and_parameter(client):
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")

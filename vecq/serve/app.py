@@ -65,9 +65,13 @@ def make_app(
         )
 
     async def not_allowed(request: Request, exc: Exception) -> Response:
-        return error_response(
-            405, f"{request.method} is not answered here; use GET (or POST with a JSON body)"
+        allow = (getattr(exc, "headers", None) or {}).get("Allow", "GET")
+        how = "GET, or POST with a JSON body" if "POST" in allow else "GET with query parameters"
+        response = error_response(
+            405, f"{request.method} is not answered at {request.url.path[:80]}; it takes {how}"
         )
+        response.headers["Allow"] = allow
+        return response
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 405: not_allowed})
     app.state.served = served
