@@ -222,7 +222,7 @@ from the float32 matrix, per query (300 random words; median, 99th percentile, l
 {small["candidates"][0]:.0f}, {small["candidates"][1]:.0f}, {small["candidates"][2]}.
 
 Batches of more than 8 queries and the graph's blocks multiply the copy with all their queries
-at once (onnxruntime's `MatMulIntegerToFloat`, blocks of 4,096 rows; the kernels' table) and keep
+at once (onnxruntime's `MatMulIntegerToFloat`, blocks sized to the batch, `int8.batch_block`; the kernels' table) and keep
 the rows within twice the widest bound of each query's k-th best (docs/design.md). The two graph
 files are {"the same bytes" if graph["same"] else "NOT the same bytes"} with and without the copy. The graph was
 run warm only: GloVe's cache is 80 MB of float32 rows and 20 MB of codes, against a job of minutes.

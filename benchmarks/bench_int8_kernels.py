@@ -170,15 +170,15 @@ def kernels(n: int, d: int, batch: int) -> list[tuple[str, float, float | None]]
         scale = np.ones(part, dtype=np.float32)
         rows.append(
             (
-                f"{b} queries: onnxruntime MatMulIntegerToFloat, vecq's blocks of {int8.BATCH_BLOCK:,} rows (a tenth, x10)",
+                f"{b} queries: onnxruntime MatMulIntegerToFloat, vecq's blocks of {int8.batch_block(b):,} rows (a tenth, x10)",
                 best(
                     lambda: [
                         int8.scaled_products(
                             batch8,
-                            codes[s : min(part, s + int8.BATCH_BLOCK)],
-                            scale[s : s + int8.BATCH_BLOCK],
+                            codes[s : min(part, s + int8.batch_block(b))],
+                            scale[s : s + int8.batch_block(b)],
                         )
-                        for s in range(0, part, int8.BATCH_BLOCK)
+                        for s in range(0, part, int8.batch_block(b))
                     ],
                     2,
                 )
