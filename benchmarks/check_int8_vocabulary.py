@@ -79,6 +79,7 @@ def in_batches(model, n: int) -> list:
 def write(n: int, lines: dict[str, str]) -> None:
     """The section of docs/benchmarks-int8.md, keeping the lines of passes not run this time."""
     before, _, section = DOCS.read_text().partition(MARK)
+    section, heading, after = section.partition("\n## ")  # the sections after this one are kept
     kept = {}
     for line in section.splitlines():
         for key, label in (
@@ -98,6 +99,8 @@ words asked its 10 nearest, the float32 scan's answers the oracle (every row, it
 
 {body}
 """
+    if heading:
+        text += f"\n## {after}"
     DOCS.write_text(text)
     print(text.split(MARK)[1])
 

@@ -5,8 +5,8 @@ matrix product per block of rows, and each query's top k is kept while the block
 temporary is ever as large as the matrix and a batch of queries costs one pass over it.
 
 Blocks are small enough for their scores to stay in the CPU cache. After the first block each query
-has a running k-th best score, and a later block only costs one row-wise maximum, plus a partition of
-the rows of the few queries that it improves. Everything per block is vectorised, so a 1,000-query
+has a running k-th best score, and a later block only costs one comparison with it, plus a merge of
+the few rows that improve some query. Everything per block is vectorised, so a 1,000-query
 batch over 3M rows stays near the cost of its matrix products. Excluded rows (the queries' own words)
 and all-zero rows are masked to -inf before ranking, which is what gensim's "ask for k +
 len(exclude), then drop them" comes to.
@@ -186,21 +186,8 @@ def _fold_near(
     found = _within(s, live, cut, start)
     q, rows, scores = found
     up = scores > np.maximum(best_s[q, -1], low[q])
-    if not up.any():
-        return found
-    q, rows, scores = q[up], rows[up], scores[up]
-    order = np.lexsort((rows, -scores, q))
-    q, rows, scores = q[order], rows[order], scores[order]
-    starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])  # each query's first improvement
-    group = np.cumsum(np.r_[True, q[1:] != q[:-1]]) - 1
-    slot = np.arange(len(q)) - starts[group]
-    keep = slot < best_s.shape[1]
-    _merge(
-        best_s,
-        best_r,
-        q[starts],
-        *_slotted(group[keep], slot[keep], scores[keep], rows[keep], len(starts), best_s.shape[1]),
-    )
+    if up.any():
+        _merge_hits(best_s, best_r, q[up], rows[up], scores[up])
     return found
 
 
@@ -315,18 +302,33 @@ def _fold_later(
     counts = np.bincount(i, minlength=len(live))
     few = counts[i] <= k
     if few.any():
-        order = np.lexsort((row[few], i[few]))  # by query, then row
-        i_few, row_few = i[few][order], row[few][order]
-        queries, first_hit, c = np.unique(i_few, return_index=True, return_counts=True)
-        slot = np.arange(len(i_few)) - np.repeat(first_hit, c)
-        group = np.repeat(np.arange(len(queries)), c)
-        cand = _slotted(group, slot, s[i_few, row_few], row_few + start, len(queries), k)
-        _merge(best_s, best_r, live[queries], *cand)
+        _merge_hits(best_s, best_r, live[i[few]], row[few] + start, s[i[few], row[few]])
     many = np.flatnonzero(counts > k)
     if many.size:
         sub = s[many]
         idx = np.argpartition(-sub, k - 1, axis=1)[:, :k]
         _merge(best_s, best_r, live[many], np.take_along_axis(sub, idx, axis=1), idx + start)
+
+
+def _merge_hits(
+    best_s: np.ndarray, best_r: np.ndarray, q: np.ndarray, rows: np.ndarray, scores: np.ndarray
+) -> None:
+    """Fold hits (query ``q``, row, score) into their queries' running top k: each query's best k
+    hits by (score, row), merged."""
+    k = best_s.shape[1]
+    order = np.lexsort((rows, -scores, q))
+    q, rows, scores = q[order], rows[order], scores[order]
+    new_query = np.r_[True, q[1:] != q[:-1]]
+    starts = np.flatnonzero(new_query)
+    group = np.cumsum(new_query) - 1
+    slot = np.arange(len(q)) - starts[group]
+    keep = slot < k
+    _merge(
+        best_s,
+        best_r,
+        q[starts],
+        *_slotted(group[keep], slot[keep], scores[keep], rows[keep], len(starts), k),
+    )
 
 
 def _slotted(
