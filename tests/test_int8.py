@@ -345,37 +345,58 @@ def test_a_batch_window_made_too_small_gives_other_answers(glove8, monkeypatch):
     assert with_copy == scanned
 
 
-def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s():
-    import onnx
+def _onnx_helpers_model(rows_first: bool) -> bytes:
+    """``int8.scaled_products_model`` as onnx.helper writes it."""
     from onnx import TensorProto, helper
 
-    inputs = [("A", TensorProto.UINT8, [None, None]), ("C", TensorProto.INT8, [None, None])]
-    inputs += [("one", TensorProto.FLOAT, []), ("s", TensorProto.FLOAT, [None])]
-    inputs += [("zero", TensorProto.UINT8, [])]
-    transpose = helper.make_node("Transpose", ["C"], ["B"], perm=[1, 0])
-    node = helper.make_node(
-        "MatMulIntegerToFloat", ["A", "B", "one", "s", "zero"], ["Y"], domain="com.microsoft"
-    )
+    u8, i8, f32 = TensorProto.UINT8, TensorProto.INT8, TensorProto.FLOAT
+    if rows_first:
+        inputs = [("A", u8, [None, None]), ("B", i8, [None, None]), ("one", f32, []), ("zero", u8, [])]
+        inputs += [("s", f32, [None, None])]
+        nodes = [
+            helper.make_node(
+                "MatMulIntegerToFloat", ["A", "B", "one", "one", "zero"], ["Y"], domain="com.microsoft"
+            ),
+            helper.make_node("Mul", ["Y", "s"], ["Z"]),
+        ]
+    else:
+        inputs = [("A", u8, [None, None]), ("C", i8, [None, None]), ("one", f32, []), ("s", f32, [None])]
+        inputs += [("zero", u8, [])]
+        nodes = [
+            helper.make_node("Transpose", ["C"], ["B"], perm=[1, 0]),
+            helper.make_node(
+                "MatMulIntegerToFloat", ["A", "B", "one", "s", "zero"], ["Y"], domain="com.microsoft"
+            ),
+        ]
     graph = helper.make_graph(
-        [transpose, node],
+        nodes,
         "g",
         [helper.make_tensor_value_info(*i) for i in inputs],
-        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, None])],
+        [helper.make_tensor_value_info("Z" if rows_first else "Y", f32, [None, None])],
     )
     opsets = [helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)]
-    expected = helper.make_model(graph, opset_imports=opsets, ir_version=7)
-    assert int8.scaled_products_model() == expected.SerializeToString()
-    onnx.checker.check_model(onnx.load_from_string(int8.scaled_products_model()))
+    return helper.make_model(graph, opset_imports=opsets, ir_version=7).SerializeToString()
+
+
+@pytest.mark.parametrize("rows_first", [True, False])
+def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s(rows_first):
+    import onnx
+
+    assert int8.scaled_products_model(rows_first) == _onnx_helpers_model(rows_first)
+    onnx.checker.check_model(onnx.load_from_string(int8.scaled_products_model(rows_first)))
     rng = np.random.default_rng(3)
+    m = 7 if rows_first else int8.ROWS_FIRST_QUERIES + 1  # which model answers
     for dims in (1, 50, 300, int8.FLOAT32_DIMS):
-        queries = rng.integers(-127, 128, (7, dims), dtype=np.int8)
+        queries = rng.integers(-127, 128, (m, dims), dtype=np.int8)
         codes = rng.integers(-127, 128, (33, dims), dtype=np.int8)
         codes[0] = 127  # the largest products, of either sign
         queries[0], queries[1] = 127, -127
         scale = rng.random(33).astype(np.float32)
         exact = queries.astype(np.int64) @ codes.astype(np.int64).T
         expected_bits = exact.astype(np.float32) * scale
-        assert np.array_equal(int8.scaled_products(queries, codes, scale), expected_bits)
+        got = int8.scaled_products(queries, codes, scale)
+        assert np.array_equal(got, expected_bits)
+        assert got.flags.c_contiguous != rows_first  # rows first: the product's transposed view
 
 
 def test_a_window_holds_every_row_near_the_kth(rng_seed=11):

@@ -166,9 +166,19 @@ def _within(
     final cut; ``_Near.lists`` drops the rest. One comparison over the block, no copy of it."""
     low = cut.astype(np.float32)  # compared as float32 (the faster), rounded down: never above the cut
     low = np.where(low > cut, np.nextafter(low, np.float32(-np.inf)), low)
+    if _rows_first(s):
+        flat = np.flatnonzero(np.greater_equal(s.T, low))
+        j, i = np.divmod(flat, s.shape[0])
+        return live[i], j + start, s.T.reshape(-1)[flat]
     flat = np.flatnonzero(s >= low[:, None])
     i, j = np.divmod(flat, s.shape[1])
     return live[i], j + start, s.reshape(-1)[flat]
+
+
+def _rows_first(s: np.ndarray) -> bool:
+    """Are the (queries, rows) scores ``s`` laid out rows first (the transposed view of a product
+    ``block @ q.T``)? Then they are read in that order, without a copy."""
+    return s.flags.f_contiguous and not s.flags.c_contiguous
 
 
 def _fold_near(
@@ -293,7 +303,7 @@ def _fold_later(
     partitions its row of the block.
     """
     kth = np.maximum(best_s[live, -1], low[live])
-    if s.flags.f_contiguous and not s.flags.c_contiguous:
+    if _rows_first(s):
         row, i = np.divmod(np.flatnonzero(np.greater(s.T, kth)), s.shape[0])
     else:
         i, row = np.divmod(np.flatnonzero(s > kth[:, None]), s.shape[1])
