@@ -313,6 +313,33 @@ def test_a_batch_without_the_kernel_scans_float32_and_says_why(glove8, monkeypat
     assert with_copy == scanned and "onnxruntime is missing" in notes[0]
 
 
+def test_a_batch_where_the_int8_product_saturates_scans_float32_and_says_why(glove8, monkeypatch):
+    """Without VNNI, onnxruntime adds pairs of u8 x s8 products in 16 bits and saturates: the
+    approximate scores would be wrong and the proof with them. A product that saturates as that
+    kernel does is found by the worst-case check, and the batch scans the float32 matrix."""
+    exact_product = int8.scaled_products
+
+    def saturating(queries, codes, scale, session=None):
+        """AVX2's vpmaddubsw: the u8 side (queries + 128) times the s8 codes, pairs summed in
+        int16 with saturation, then the zero point's 128 x sum(codes) taken off in int32."""
+        c = codes.astype(np.int64)
+        pairs = (queries.astype(np.int64) + 128)[:, None, :] * c[None, :, :]
+        pairs = np.pad(pairs, ((0, 0), (0, 0), (0, pairs.shape[2] % 2)))
+        sums = np.clip(pairs[:, :, 0::2] + pairs[:, :, 1::2], -32768, 32767).sum(axis=2)
+        return ((sums - 128 * c.sum(axis=1)).astype(np.float32) * scale).astype(np.float32)
+
+    small = np.random.default_rng(0).integers(-60, 61, (5, 50), dtype=np.int8)  # pairs under 2^15
+    ones = np.ones(5, dtype=np.float32)
+    assert np.array_equal(saturating(small, small, ones), exact_product(small, small, ones))
+    assert int8.exact_here(True) and int8.exact_here(False)  # this machine's kernel is exact
+    monkeypatch.setattr(int8, "_exact", {})
+    monkeypatch.setattr(int8, "scaled_products", saturating)
+    assert not int8.exact_here(True) and not int8.exact_here(False)
+    monkeypatch.setattr(int8, "scaled_products", exact_product)
+    with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
+    assert with_copy == scanned and "not exact on this CPU" in notes[0]
+
+
 def test_a_batch_over_bounds_that_are_not_numbers_scans_float32_and_says_why():
     model = model_of(np.random.default_rng(5).standard_normal((300, 20)).astype(np.float32))
     model.int8.rows[1, 40] = np.nan  # a damaged bound: no proof can rest on it

@@ -312,8 +312,8 @@ def scaled_products(
     return out.T
 
 
-def batch_refused(copy: Int8Copy, lo: int, hi: int) -> str | None:
-    """Why a batch cannot scan the copy's rows ``[lo, hi)``, or None when it can."""
+def batch_refused(copy: Int8Copy, lo: int, hi: int, queries: int) -> str | None:
+    """Why a batch of ``queries`` cannot scan the copy's rows ``[lo, hi)``, or None when it can."""
     if not batch_kernel_available():
         return "onnxruntime is missing"
     if copy.codes.shape[1] > FLOAT32_DIMS:
@@ -322,7 +322,27 @@ def batch_refused(copy: Int8Copy, lo: int, hi: int) -> str | None:
         return "no rows to search"
     if not np.isfinite(copy.rows[:, lo:hi]).all():
         return "the copy's bounds are not numbers: run 'vecq cache verify'"
+    if not exact_here(queries <= ROWS_FIRST_QUERIES):
+        return "onnxruntime's int8 product is not exact on this CPU (it saturates without VNNI)"
     return None
+
+
+_exact: dict[bool, bool] = {}
+
+
+def exact_here(rows_first: bool) -> bool:
+    """Does onnxruntime's int8 product (the model ``rows_first`` or not) sum exactly on this CPU?
+    Without VNNI its kernels add pairs of u8 x s8 products in 16 bits, which saturate (up to 2 x
+    255 x 127 here); the proof needs exact sums, so the worst case is tried once a process."""
+    if rows_first not in _exact:
+        m = 2 if rows_first else ROWS_FIRST_QUERIES + 1
+        queries = np.full((m, 64), 127, dtype=np.int8)
+        queries[1::2] = -127
+        codes = np.array([[127] * 64, [-127] * 64, [127, -127] * 32], dtype=np.int8)
+        want = (queries.astype(np.int64) @ codes.astype(np.int64).T).astype(np.float32)
+        got = scaled_products(queries, codes, np.ones(len(codes), dtype=np.float32))
+        _exact[rows_first] = bool(np.array_equal(got, want))
+    return _exact[rows_first]
 
 
 def candidates_many(
@@ -339,7 +359,7 @@ def candidates_many(
     left out) that can be among its best ``k``, ascending; None for a query with more than
     ``MAX_CANDIDATES`` kept rows (it is asked alone), and None for all when ``batch_refused``
     says why. The proof: the module's note."""
-    if batch_refused(copy, lo, hi) or len(probe) == 0:
+    if len(probe) == 0 or batch_refused(copy, lo, hi, len(probe)):
         return None
     bounds = copy.rows[:, lo:hi]
     scale, residual, norm = copy.rows

@@ -695,7 +695,7 @@ class Model:
         else:
             batch = int8.candidates_many(copy, probe, top, exclude, self.zero_rows, skip, n)
             if batch is None:
-                why = int8.batch_refused(copy, skip, n)
+                why = int8.batch_refused(copy, skip, n, len(probe))
                 self.note(f"a batch scans the float32 matrix, not the int8 copy ({why})")
                 return None
             found = batch
