@@ -372,12 +372,12 @@ def test_a_batch_window_made_too_small_gives_other_answers(glove8, monkeypatch):
     assert with_copy == scanned
 
 
-def _onnx_helpers_model(rows_first: bool) -> bytes:
+def _onnx_helpers_model(codes_left: bool) -> bytes:
     """``int8.scaled_products_model`` as onnx.helper writes it."""
     from onnx import TensorProto, helper
 
     u8, i8, f32 = TensorProto.UINT8, TensorProto.INT8, TensorProto.FLOAT
-    if rows_first:
+    if codes_left:
         inputs = [("A", u8, [None, None]), ("B", i8, [None, None]), ("one", f32, []), ("zero", u8, [])]
         inputs += [("s", f32, [None, None])]
         nodes = [
@@ -399,20 +399,20 @@ def _onnx_helpers_model(rows_first: bool) -> bytes:
         nodes,
         "g",
         [helper.make_tensor_value_info(*i) for i in inputs],
-        [helper.make_tensor_value_info("Z" if rows_first else "Y", f32, [None, None])],
+        [helper.make_tensor_value_info("Z" if codes_left else "Y", f32, [None, None])],
     )
     opsets = [helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)]
     return helper.make_model(graph, opset_imports=opsets, ir_version=7).SerializeToString()
 
 
-@pytest.mark.parametrize("rows_first", [True, False])
-def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s(rows_first):
+@pytest.mark.parametrize("codes_left", [True, False])
+def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s(codes_left):
     import onnx
 
-    assert int8.scaled_products_model(rows_first) == _onnx_helpers_model(rows_first)
-    onnx.checker.check_model(onnx.load_from_string(int8.scaled_products_model(rows_first)))
+    assert int8.scaled_products_model(codes_left) == _onnx_helpers_model(codes_left)
+    onnx.checker.check_model(onnx.load_from_string(int8.scaled_products_model(codes_left)))
     rng = np.random.default_rng(3)
-    m = 7 if rows_first else int8.ROWS_FIRST_QUERIES + 1  # which model answers
+    m = 7 if codes_left else int8.ROWS_FIRST_QUERIES + 1  # which model answers
     for dims in (1, 50, 300, int8.FLOAT32_DIMS):
         queries = rng.integers(-127, 128, (m, dims), dtype=np.int8)
         codes = rng.integers(-127, 128, (33, dims), dtype=np.int8)
@@ -423,7 +423,7 @@ def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s(rows_first):
         expected_bits = exact.astype(np.float32) * scale
         got = int8.scaled_products(queries, codes, scale)
         assert np.array_equal(got, expected_bits)
-        assert got.flags.c_contiguous != rows_first  # rows first: the product's transposed view
+        assert got.flags.c_contiguous != codes_left  # codes on the left: the product's transposed view
 
 
 def test_a_window_holds_every_row_near_the_kth(rng_seed=11):

@@ -206,17 +206,22 @@ def _tensor(name: str, element_type: int, rank: int) -> bytes:
 ROWS_FIRST_QUERIES = 256  # up to this many queries, a block's codes are A and the queries B
 
 
-def scaled_products_model(rows_first: bool) -> bytes:
+def rows_first(queries: int) -> bool:
+    """Does a batch of ``queries`` multiply blocks of codes by the queries (``scaled_products_model``)?"""
+    return queries <= ROWS_FIRST_QUERIES
+
+
+def scaled_products_model(codes_left: bool) -> bytes:
     """The ONNX model of ``scaled_products``: onnxruntime's int8 product MatMulIntegerToFloat (A
     uint8 less its zero point 128, times B int8, summed in int32, exact in float32 up to
     ``FLOAT32_DIMS``), the result times each row's scale s in float32 (one rounding).
 
-    ``rows_first``: Y = MatMulIntegerToFloat(A, B, 1, 1, 128) with A a block of codes and B the
+    ``codes_left``: Y = MatMulIntegerToFloat(A, B, 1, 1, 128) with A a block of codes and B the
     queries' codes transposed, then Z = Y * s (s a column): onnxruntime packs only the small B.
     Otherwise B = Transpose(C), C the block, and Y = MatMulIntegerToFloat(A, B, 1, s, 128) with A
     the queries (the transpose is onnxruntime's: three times numpy's speed on a block). Measured:
     64 queries on 3M x 300, 0.36 s against 0.48 s rows first; GloVe graph blocks of 2,048 words,
-    3.6 s against 3.1 s for three (so rows first up to ``ROWS_FIRST_QUERIES``).
+    3.6 s against 3.1 s for three (so codes on the left up to ``ROWS_FIRST_QUERIES``).
     Written field by field: the same bytes as ``onnx.helper``'s (tests/test_int8.py), so vecq
     does not need the onnx package."""
     UINT8, INT8, FLOAT, INTS = 2, 3, 1, 7  # onnx.TensorProto's element types, AttributeProto.INTS
@@ -229,7 +234,7 @@ def scaled_products_model(rows_first: bool) -> bytes:
             + _field(7, b"com.microsoft")  # the op's domain
         )
 
-    if rows_first:
+    if codes_left:
         nodes = [
             product((b"one", b"one")),
             _field(1, b"Y") + _field(1, b"s") + _field(2, b"Z") + _field(4, b"Mul"),
@@ -264,7 +269,7 @@ def batch_kernel_available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-def _session(rows_first: bool) -> Any:
+def _session(codes_left: bool) -> Any:
     """onnxruntime's session of ``scaled_products_model``, its threads sleeping between products (no
     spinning), as many as BLAS has now: all the cores, or one where ``core/threads.py`` holds BLAS to
     one thread a core (a session per count, kept for the process)."""
@@ -274,7 +279,7 @@ def _session(rows_first: bool) -> Any:
     threads = (
         max(1, min(blas)) if blas else len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     )
-    if (threads, rows_first) not in _sessions:
+    if (threads, codes_left) not in _sessions:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -282,10 +287,10 @@ def _session(rows_first: bool) -> Any:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        _sessions[threads, rows_first] = onnxruntime.InferenceSession(
-            scaled_products_model(rows_first), options, providers=["CPUExecutionProvider"]
+        _sessions[threads, codes_left] = onnxruntime.InferenceSession(
+            scaled_products_model(codes_left), options, providers=["CPUExecutionProvider"]
         )
-    return _sessions[threads, rows_first]
+    return _sessions[threads, codes_left]
 
 
 _ONE, _ZERO = np.array(1.0, dtype=np.float32), np.array(128, dtype=np.uint8)
@@ -302,7 +307,7 @@ def scaled_products(
     multiplies unsigned by signed bytes, so the unsigned side (the codes rows first, else the
     queries) goes in shifted by 128 (the sign bit flipped) with 128 as its zero point.
     ``session``: ``_session()``'s, asked once for many blocks (it reads the process's libraries)."""
-    if len(queries) > ROWS_FIRST_QUERIES:
+    if not rows_first(len(queries)):
         feed = {"A": queries.view(np.uint8) ^ np.uint8(0x80), "C": np.ascontiguousarray(codes), "s": scale}
         (out,) = (session or _session(False)).run(None, {**feed, "one": _ONE, "zero": _ZERO})
         return out
@@ -322,7 +327,7 @@ def batch_refused(copy: Int8Copy, lo: int, hi: int, queries: int) -> str | None:
         return "no rows to search"
     if not np.isfinite(copy.rows[:, lo:hi]).all():
         return "the copy's bounds are not numbers: run 'vecq cache verify'"
-    if not exact_here(queries <= ROWS_FIRST_QUERIES):
+    if not exact_here(rows_first(queries)):
         return "onnxruntime's int8 product is not exact on this CPU (it saturates without VNNI)"
     return None
 
@@ -330,19 +335,19 @@ def batch_refused(copy: Int8Copy, lo: int, hi: int, queries: int) -> str | None:
 _exact: dict[bool, bool] = {}
 
 
-def exact_here(rows_first: bool) -> bool:
-    """Does onnxruntime's int8 product (the model ``rows_first`` or not) sum exactly on this CPU?
+def exact_here(codes_left: bool) -> bool:
+    """Does onnxruntime's int8 product (the model ``codes_left`` or not) sum exactly on this CPU?
     Without VNNI its kernels add pairs of u8 x s8 products in 16 bits, which saturate (up to 2 x
     255 x 127 here); the proof needs exact sums, so the worst case is tried once a process."""
-    if rows_first not in _exact:
-        m = 2 if rows_first else ROWS_FIRST_QUERIES + 1
+    if codes_left not in _exact:
+        m = 2 if codes_left else ROWS_FIRST_QUERIES + 1
         queries = np.full((m, 64), 127, dtype=np.int8)
         queries[1::2] = -127
         codes = np.array([[127] * 64, [-127] * 64, [127, -127] * 32], dtype=np.int8)
         want = (queries.astype(np.int64) @ codes.astype(np.int64).T).astype(np.float32)
         got = scaled_products(queries, codes, np.ones(len(codes), dtype=np.float32))
-        _exact[rows_first] = bool(np.array_equal(got, want))
-    return _exact[rows_first]
+        _exact[codes_left] = bool(np.array_equal(got, want))
+    return _exact[codes_left]
 
 
 def candidates_many(
@@ -365,14 +370,14 @@ def candidates_many(
     scale, residual, norm = copy.rows
     coded = [query_codes(q) for q in probe]
     d = np.stack([c[0] for c in coded])
-    if len(d) <= ROWS_FIRST_QUERIES:
+    if rows_first(len(d)):
         d = np.asfortranarray(d)  # scaled_products takes d.T as it is
     t = np.array([c[1] for c in coded], dtype=np.float32)
     f = np.array([c[2] for c in coded])
     q_norm = np.array([c[3] for c in coded])
     widest = (float(bounds[2].max()) * f + float(bounds[1].max()) * q_norm + EPS) * slack
 
-    session = _session(len(probe) <= ROWS_FIRST_QUERIES)
+    session = _session(rows_first(len(probe)))
 
     def approximate(span: np.ndarray) -> np.ndarray:
         start, stop = int(span[0]), int(span[-1]) + 1
