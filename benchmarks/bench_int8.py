@@ -236,7 +236,7 @@ from the float32 matrix, per query (300 random words; median, 99th percentile, l
 {args.rows:,} x 300: {big["candidates"][0]:.0f}, {big["candidates"][1]:.0f}, {big["candidates"][2]}; GloVe:
 {small["candidates"][0]:.0f}, {small["candidates"][1]:.0f}, {small["candidates"][2]}.
 
-Batches of more than 8 queries and the graph's blocks multiply the copy with all their queries
+Batches of more than 6 queries and the graph's blocks multiply the copy with all their queries
 at once (onnxruntime's `MatMulIntegerToFloat`, blocks sized to the batch, `int8.batch_block`; the kernels' table) and keep
 the rows within twice the widest bound of each query's k-th best (docs/design.md). The two graph
 files are {"the same bytes" if graph["same"] else "NOT the same bytes"} with and without the copy (and cold as
