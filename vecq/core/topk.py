@@ -166,19 +166,24 @@ def _within(
     final cut; ``_Near.lists`` drops the rest. One comparison over the block, no copy of it."""
     low = cut.astype(np.float32)  # compared as float32 (the faster), rounded down: never above the cut
     low = np.where(low > cut, np.nextafter(low, np.float32(-np.inf)), low)
-    if _rows_first(s):
-        flat = np.flatnonzero(np.greater_equal(s.T, low))
+    i, j, scores = _passing(s, low, np.greater_equal)
+    return live[i], j + start, scores
+
+
+def _passing(
+    s: np.ndarray, limit: np.ndarray, compare: np.ufunc
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query, column, score) of the (queries, rows) scores ``s`` that ``compare`` (a ufunc:
+    ``np.greater``, ``np.greater_equal``) finds past each query's ``limit``. One comparison, read
+    in the scores' own memory order: the transposed view of a product ``block @ q.T`` (rows first)
+    is read as it lies, with no copy."""
+    if s.flags.f_contiguous and not s.flags.c_contiguous:  # rows first
+        flat = np.flatnonzero(compare(s.T, limit))
         j, i = np.divmod(flat, s.shape[0])
-        return live[i], j + start, s.T.reshape(-1)[flat]
-    flat = np.flatnonzero(s >= low[:, None])
+        return i, j, s.T.reshape(-1)[flat]
+    flat = np.flatnonzero(compare(s, limit[:, None]))
     i, j = np.divmod(flat, s.shape[1])
-    return live[i], j + start, s.reshape(-1)[flat]
-
-
-def _rows_first(s: np.ndarray) -> bool:
-    """Are the (queries, rows) scores ``s`` laid out rows first (the transposed view of a product
-    ``block @ q.T``)? Then they are read in that order, without a copy."""
-    return s.flags.f_contiguous and not s.flags.c_contiguous
+    return i, j, s.reshape(-1)[flat]
 
 
 def _fold_near(
@@ -297,22 +302,17 @@ def _fold_later(
     """Fold a later block's scores ``s`` (one row of them per query of ``live``; the block starts at
     row ``start``) into those queries' running top ``k``.
 
-    One comparison of the block with each query's k-th best finds every improvement, read in the
-    scores' own memory order (``(block @ q.T).T`` is a view, rows first: no copy of the block).
-    Usually a query gains a row or two, merged as they are; only a query with more than k of them
-    partitions its row of the block.
+    One comparison of the block with each query's k-th best finds every improvement (``_passing``,
+    no copy of the block). Usually a query gains a row or two, merged as they are; only a query
+    with more than k of them partitions its row of the block.
     """
-    kth = np.maximum(best_s[live, -1], low[live])
-    if _rows_first(s):
-        row, i = np.divmod(np.flatnonzero(np.greater(s.T, kth)), s.shape[0])
-    else:
-        i, row = np.divmod(np.flatnonzero(s > kth[:, None]), s.shape[1])
+    i, row, scores = _passing(s, np.maximum(best_s[live, -1], low[live]), np.greater)
     if i.size == 0:
         return
     counts = np.bincount(i, minlength=len(live))
     few = counts[i] <= k
     if few.any():
-        _merge_hits(best_s, best_r, live[i[few]], row[few] + start, s[i[few], row[few]])
+        _merge_hits(best_s, best_r, live[i[few]], row[few] + start, scores[few])
     many = np.flatnonzero(counts > k)
     if many.size:
         sub = s[many]
