@@ -259,6 +259,14 @@ def in_batches(model: Model, queries, **options):
     return with_copy, scanned, notes
 
 
+def test_no_query_says_nothing_of_the_copy(glove8):
+    """A batch whose every line failed asks no query: `-v` must not say it answered 0 queries."""
+    with_copy, scanned, notes = in_batches(glove8, [], top=5)
+    assert with_copy == scanned == [] and notes == []
+    with_copy, scanned, notes = in_batches(glove8, queries_of([7]), top=5)
+    assert with_copy == scanned and notes == ["answered from the int8 copy (1 query, one by one)"]
+
+
 def test_a_batch_answers_as_the_scan(glove8):
     rng = np.random.default_rng(7)
     rows = np.concatenate([np.arange(200), rng.choice(400_000, 1800, replace=False)])

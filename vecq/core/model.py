@@ -713,10 +713,10 @@ class Model:
                 self.note("the int8 copy left too many candidates (or SimSIMD is missing): scanned float32")
                 return None
             answers.append(int8.ranked(exact, j, rows, top))
-        if len(probe) <= INT8_QUERIES:
+        if answers and len(probe) <= INT8_QUERIES:  # none: nothing was asked, nothing to say
             asked = "1 query" if len(answers) == 1 else f"{len(answers)} queries"
             self.note(f"answered from the int8 copy ({asked}, one by one)")
-        else:
+        elif answers:
             self.note(
                 f"answered from the int8 copy ({len(answers) - alone} queries together, {alone} one by one)"
             )
