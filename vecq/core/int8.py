@@ -152,10 +152,9 @@ def candidates(
     if dots is None:
         return None
     scale, residual, norm = copy.rows[0, lo:hi], copy.rows[1, lo:hi], copy.rows[2, lo:hi]
-    approx = dots * scale
+    approx = np.multiply(dots, scale, out=dots)  # in place: a new array of n scores costs its pages
     approx *= dots.dtype.type(t)
-    skip = np.unique(np.asarray(skip_rows, dtype=np.int64))
-    skip = skip[(skip >= lo) & (skip < hi)] - lo
+    skip = np.array(sorted({int(r) for r in skip_rows if lo <= r < hi}), dtype=np.int64) - lo
     approx[skip] = -np.inf
     live = len(approx) - len(skip)
     if live == 0:
