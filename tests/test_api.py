@@ -260,3 +260,33 @@ def test_a_first_conversion_shows_progress_as_asked_by_tqdm(tmp_path, monkeypatc
         monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache2"))
         vecq.load(str(path))
         assert "%|" in capsys.readouterr().err
+
+
+def test_an_option_named_without_a_value_is_a_flag():
+    """⟨name⟩ says a flag (the library: ``name=True``); an option that takes a value is ⟨name=N⟩,
+    or the library would say ``clusters=True`` where it means a number."""
+    import re
+    from pathlib import Path
+
+    import click
+
+    from vecq.cli.app import cli
+
+    flags: set[str] = set()
+
+    def collect(command: click.Command, ctx: click.Context) -> None:
+        flags.update(p.name for p in command.params if isinstance(p, click.Option) and p.is_flag and p.name)
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None:
+                    collect(sub, click.Context(sub, parent=ctx))
+
+    collect(cli, click.Context(cli))
+    assert {"trust", "distinct", "snapshots"} <= flags
+    bare = {
+        (path.name, name)
+        for path in Path(vecq.__file__).parent.rglob("*.py")
+        for name in re.findall(r"⟨(\w+)⟩", path.read_text())
+    }
+    assert {(file, name) for file, name in bare if name not in flags | {"name", "option"}} == set()

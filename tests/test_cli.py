@@ -154,13 +154,31 @@ def test_case_variant_is_used_and_said():
         (["neighbors", "king", "-", "-", "man"], 3),
         (["-m", "/no/such/file.bin", "similar", "a", "b"], 4),
         (["-m", "no-such-model", "similar", "a", "b"], 4),
+        (["cluster", "cat", "dog", "car", "--clusters", "2", "--seed", "-3"], 3),  # scikit-learn's range
+        (["cluster", "cat", "dog", "car", "--clusters", "2", "--seed", str(1 << 32)], 3),
     ],
 )
-def test_bad_input_gets_one_line_and_its_code(args, code):
+def test_bad_input_gets_one_line_and_its_code(glove, args, code):  # glove: converted before
     result = run(args if args[0] == "-m" else [*M, *args])
     assert result.exit_code == code, result.stderr
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_defect_of_vecqs_is_one_line_and_exit_1_never_a_traceback(monkeypatch):
+    """The last resort (cli/group.py): an exception vecq did not expect still says what failed."""
+    from vecq.core import model
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("an invariant broke\nover two lines")
+
+    monkeypatch.setattr(model.Model, "neighbors_many", broken)
+    result = run([*M, "neighbors", "cat"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "vecq: error: vecq failed (RuntimeError: an invariant broke over two lines); "
+        "a defect of vecq's: please report it with the command"
+    ]
 
 
 def test_top_larger_than_vocabulary_is_fine():

@@ -81,6 +81,48 @@ def test_a_bad_query_is_a_value_error(kv):
     assert isinstance(caught.value, QueryError) and isinstance(caught.value, vecq.VecqError)
 
 
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda kv: kv.neighbors("cat", top=0), "top=N"),
+        (lambda kv: kv.neighbors(["cat", "dog"], top=-1), "top=N"),
+        (lambda kv: kv.neighbors("cat", top=2.5), "top=N"),
+        (lambda kv: kv.neighbors("cat", top=None), "top=N"),
+        (lambda kv: kv.neighbors("cat", restrict=0), "restrict=N"),
+        (lambda kv: kv.neighbors("cat", min_rank=0), "min_rank=N"),
+        (lambda kv: kv.analogy("king", "man", "woman", top=-2), "top=N"),
+        (lambda kv: kv.analogy("king", "man", "woman", restrict=-1), "restrict=N"),
+        (lambda kv: kv.axis(["man"], ["woman"], top=0), "top=N"),
+        (lambda kv: kv.align(kv, overlap_k=0), "overlap_k=N"),
+        (lambda kv: kv.align(kv, top=0), "top=N"),
+        (lambda kv: kv.neighbors_in(kv, "cat", shared=-5), "shared=N"),
+        (lambda kv: kv.cluster(first=-4, clusters=2), "first=N"),
+        (lambda kv: kv.cluster(["cat", "dog", "car"], clusters=2.5), "clusters=N"),
+        (lambda kv: kv.cluster(["cat", "dog", "car"], clusters=2, seed=-3), "seed=N"),
+        (lambda kv: kv.cluster(["cat", "dog", "car"], clusters=2, seed=1 << 32), "seed=N"),
+        (lambda kv: kv.weat(["cat"], ["car"], ["good"], ["bad"], bootstrap=0), "bootstrap=N"),
+        (lambda kv: kv.weat(["cat"], ["car"], ["good"], ["bad"], seed=-1), "seed=N"),
+        (lambda kv: kv.most_similar("cat", topn=2.5), "topn=N"),
+        (lambda kv: kv.most_similar("cat", restrict_vocab=-1), "restrict_vocab=N"),
+        (lambda kv: kv.most_similar("cat", clip_end=-2), "clip_end=N"),
+        (lambda kv: kv.most_similar_cosmul("cat", restrict_vocab=-2), "restrict_vocab=N"),
+    ],
+)
+def test_a_count_out_of_range_is_a_query_error_naming_its_argument(kv, call, named):
+    """Not numpy's "kth(=2) out of bounds", scikit-learn's parameter error or a silent empty list."""
+    with pytest.raises(QueryError) as caught:
+        call(kv)
+    assert str(caught.value).startswith(named) and "whole number" in str(caught.value)
+
+
+def test_counts_of_numpy_types_and_gensims_zero_still_answer(kv):
+    assert [n.word for n in kv.neighbors("cat", top=np.int64(2))] == ["dog", "rabbit"]
+    assert [w for w, _ in kv.most_similar("cat", topn=np.int32(1))] == ["dog"]
+    assert kv.most_similar("cat", topn=0) == [] and kv.most_similar("cat", topn=-1) == []  # gensim's
+    every = kv.most_similar("cat", topn=1, restrict_vocab=0)  # 0: no limit, as gensim
+    assert every == kv.most_similar("cat", topn=1)
+
+
 def test_one_lookup_rule_and_it_is_never_silent(kv):
     for ask in (
         lambda: kv["Cat"],

@@ -32,7 +32,7 @@ import numpy as np
 from .core import evaluate
 from .core.expression import Term, parse_expression
 from .core.model import Model, cosmul
-from .core.queries import NeighborsQuery, VectorNeighborsQuery, skipped_rows
+from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.topk import top_k
 from .core.unit import unit
 from .core.words import Match, respellings, suggestions
@@ -330,7 +330,7 @@ class Vectors:
         UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
         QueryError : (a ValueError) a query that cannot be answered as written (empty, no terms).
         """
-        skip = skipped_rows(min_rank, restrict)
+        top, skip = count("top", top), skipped_rows(min_rank, restrict)
         if csls:
             return self._neighbors_by_csls(query, top, restrict, skip or distinct)
         if isinstance(query, str) and not distinct:
@@ -372,7 +372,7 @@ class Vectors:
         from .core import csls
 
         if not isinstance(query, str) or other_options:
-            raise QueryError("csls takes one word or expression (not a batch, ⟨distinct⟩ or ⟨min_rank⟩)")
+            raise QueryError("csls takes one word or expression (not a batch, ⟨distinct⟩ or ⟨min_rank=N⟩)")
         terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
         r = derived.csls_means(self.model, min(len(self), restrict or len(self)))
         return Answers(csls.answers(self.model, query, terms, r, top))
@@ -405,7 +405,7 @@ class Vectors:
         ------
         UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
         """
-        skip = skipped_rows(min_rank, restrict)
+        top, skip = count("top", top), skipped_rows(min_rank, restrict)
         matches = (self._match(a), self._match(b), self._match(c))
         return Answers(self.model.analogy(*matches, top=top, method=method, restrict=restrict, skip=skip))
 
@@ -432,6 +432,7 @@ class Vectors:
         """
         from .core import axes
 
+        top = count("top", top)
         found = axes.build(self.model, [self._match(w) for w in pole_a], [self._match(w) for w in pole_b])
         sides = (found.a[0].typed, found.b[0].typed)
         if words is not None:
@@ -475,6 +476,7 @@ class Vectors:
         from .cache import derived
         from .core import align as aligning
 
+        top, shared, overlap_k = count("top", top), count("shared", shared), count("overlap_k", overlap_k)
         found, _ = derived.alignment(self.model, other.model, shared)
         pairs = None
         if words is not None:
@@ -492,6 +494,7 @@ class Vectors:
         from .cache import derived
         from .core import align as aligning
 
+        top, shared = count("top", top), count("shared", shared)
         found, _ = derived.alignment(self.model, other.model, shared)
         result = aligning.nearest_in_b(self.model, other.model, found, self._match(word).row, top)
         return Answers(other.model.neighbor_records(word, result))
@@ -526,7 +529,7 @@ class Vectors:
         rows = (
             [self._match(w).row for w in words]
             if words is not None
-            else list(range(min(first or 0, len(self))))
+            else list(range(min(count("first", first), len(self))))
         )
         found = kmeans.kmeans(self.model, rows, clusters, seed)
         return Answers(
@@ -924,6 +927,17 @@ class Vectors:
         (best,) = top_k(scores_of, matrix, stop - start, 1, [exclude], k=int(topn), zero_rows=zeros)
         return [(self.model.vocab.word(r + start), float(s)) for r, s in best]
 
+    def _searched(self, clip_start: int, clip_end: int | None, restrict_vocab: int | None) -> tuple[int, int]:
+        """The rows ``[start, stop)`` a gensim-style search answers from: gensim's rules (a
+        ``clip_end`` or ``restrict_vocab`` of 0 or None means no limit; ``restrict_vocab`` wins),
+        but a negative bound is a QueryError where gensim's slice would drop rows from the end."""
+        start, stop = count("clip_start", clip_start, low=0), len(self)
+        if clip_end:
+            stop = min(count("clip_end", clip_end), stop)
+        if restrict_vocab:
+            start, stop = 0, min(count("restrict_vocab", restrict_vocab), len(self))
+        return start, stop
+
     def most_similar(
         self,
         positive=None,
@@ -957,10 +971,8 @@ class Vectors:
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
-        # gensim's rules: a clip_end or restrict_vocab of 0 (or None) means no limit
-        start, stop = clip_start, min(clip_end or len(self), len(self))
-        if restrict_vocab:
-            start, stop = 0, min(restrict_vocab, len(self))
+        topn = None if topn is None else count("topn", topn)
+        start, stop = self._searched(clip_start, clip_end, restrict_vocab)
         if indexer is None and topn is not None:
             terms = self._engine_terms(positive, negative)
             if terms is not None:  # words only: the path (and the numbers) of neighbors and analogy
@@ -978,6 +990,8 @@ class Vectors:
         """gensim's ``most_similar_cosmul`` (3CosMul): (word, score) pairs, best first."""
         if isinstance(topn, Integral) and topn < 1:
             return []
+        topn = None if topn is None else count("topn", topn)
+        _, stop = self._searched(0, None, restrict_vocab)
         positive, negative = _ensure_list(positive), _ensure_list(negative)
         rows = [self.get_index(k) for k in positive + negative if isinstance(k, _KEY_TYPES) and k in self]
         pos = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in positive]
@@ -991,7 +1005,6 @@ class Vectors:
             b = np.asarray(block)
             return cosmul(p @ b.T, n @ b.T)[None, :]
 
-        stop = min(restrict_vocab, len(self)) if restrict_vocab else len(self)  # 0 means no limit
         return self._ranked(scores, rows, topn, 0, stop)
 
     def similar_by_word(

@@ -23,7 +23,8 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
-# An option named in a message, written ⟨name⟩ or ⟨name=value⟩ where the error is raised: the
+# An option named in a message, written ⟨name⟩ (a flag) or ⟨name=value⟩ (N: any value) where the
+# error is raised: the
 # library's words (``str(error)``) say it as the argument of ``vecq.load`` (``pool='mean'``), the
 # CLI's (``error.message``) as its flag (``--pool mean``). The library never speaks in flags.
 _OPTION = re.compile(r"⟨(\w+)(?:=([^⟩]*))?⟩")
@@ -77,6 +78,13 @@ def _rebuilt(cls: type[VecqError], args: tuple, state: dict) -> VecqError:
     Exception.__init__(error, *args)
     error.__dict__.update(state)
     return error
+
+
+def defect(e: Exception) -> str:
+    """An exception vecq did not expect, on one line: its type and its message (at most 300
+    characters), for the CLI's last-resort error and the server's 500."""
+    what = " ".join(str(e).split())
+    return f"{type(e).__name__}: {what if len(what) <= 300 else what[:300] + '...'}"
 
 
 def shorten(text: str, limit: int = 40) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import click
 
-from ..errors import ExitCode, VecqError
+from ..errors import ExitCode, VecqError, defect
 
 
 def command_tree(
@@ -108,6 +108,9 @@ class VecqGroup(click.Group):
             sys.exit(int(ExitCode.OK))
         except OSError as e:  # the answer could not be written: a full disk, a closed stdout
             _say(f"error: cannot write the answer: {e.strerror or e}")
+            sys.exit(int(ExitCode.FAILURE))
+        except Exception as e:  # a defect of vecq's: still one line, as the server's 500 (serve/routes.py)
+            _say(f"error: vecq failed ({defect(e)}); a defect of vecq's: please report it with the command")
             sys.exit(int(ExitCode.FAILURE))
         try:
             sys.stdout.flush()

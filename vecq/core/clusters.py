@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import MissingExtraError, QueryError
 from .model import Model
+from .queries import count
 from .ranking import exact_dots
 from .unit import unit
 
@@ -30,6 +31,9 @@ class Cluster(NamedTuple):
     scores: list[float]
 
 
+SEEDS = 1 << 32  # scikit-learn's random_state: 0 to 2^32 - 1
+
+
 def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Cluster]:
     """The words of ``rows`` in ``k`` clusters, each with every member ranked (the module's rules)."""
     try:
@@ -37,12 +41,13 @@ def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Clu
     except ImportError as e:
         raise MissingExtraError("vecq cluster needs scikit-learn: pip install 'vecq[projections]'") from e
     asked = np.asarray(rows, dtype=np.int64)
-    if k < 2:
-        raise QueryError(f"⟨clusters={k}⟩: give at least 2 clusters")
+    k, seed = count("clusters", k, low=2), count("seed", seed, low=0, high=SEEDS - 1)
     if len(np.unique(asked)) < len(asked):
         raise QueryError("a word is given twice (or two spellings of one word): give each word once")
     if len(asked) < k:
-        raise QueryError(f"{len(asked)} words cannot make {k} clusters: give more words or fewer ⟨clusters⟩")
+        raise QueryError(
+            f"{len(asked)} words cannot make {k} clusters: give more words or a smaller ⟨clusters=N⟩"
+        )
     vectors = model.gather(asked).astype(np.float64)
     fitted = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(vectors)
     labels = np.asarray(fitted.labels_)

@@ -7,6 +7,7 @@ and cannot drift apart. Nothing here knows about click, rich or output formats.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from typing import TypeGuard, cast
 
 import numpy as np
@@ -250,13 +251,27 @@ class VectorNeighborsQuery(NeighborsQuery):
         return out
 
 
+def count(name: str, value: object, low: int = 1, high: int | None = None) -> int:
+    """``value``, a whole number from ``low`` to ``high`` (no limit: None), as an int; else a
+    QueryError naming the argument. The library's check of its counts (``top``, ``restrict``...):
+    the CLI's options and the server's parameters declare the same ranges to click and to
+    ``serve/params.py``, and the engine checks what only it knows (k-means' seeds)."""
+    whole = isinstance(value, Integral) and not isinstance(value, bool)
+    if not whole or value < low or (high is not None and value > high):  # type: ignore[operator]
+        shown = int(value) if whole else repr(value)  # type: ignore[call-overload]
+        limits = f"at least {low}" if high is None else f"from {low} to {high}"
+        raise QueryError(f"⟨{name}=N⟩ must be a whole number {limits} (got {shown})")
+    return int(value)  # type: ignore[call-overload]
+
+
 def skipped_rows(min_rank: int | None, restrict: int | None) -> int:
     """The rows before rank ``min_rank`` (rank R is row R - 1): a search answers from rows
     ``[skip, restrict)``. A band with no word in it is a QueryError."""
+    if restrict is not None:
+        count("restrict", restrict)
     if min_rank is None:
         return 0
-    if min_rank < 1:
-        raise QueryError(f"⟨min_rank={min_rank}⟩ must be at least 1 (the most frequent word)")
+    count("min_rank", min_rank)
     if restrict is not None and min_rank > restrict:
         raise QueryError(f"⟨min_rank={min_rank}⟩ is past ⟨restrict={restrict}⟩: the band holds no word")
     return min_rank - 1

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import QueryError
 from .model import Model
+from .queries import count
 from .words import Match
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "weat.json"
@@ -109,6 +110,8 @@ def weat(
     """The test of targets ``x``, ``y`` against attributes ``a``, ``b`` (the words found)."""
     if min(len(x), len(y), len(a), len(b)) == 0:
         raise QueryError("WEAT needs words in all four sets (X, Y, A, B)")
+    samples, bootstrap = count("samples", samples), count("bootstrap", bootstrap)
+    seed = count("seed", seed, low=0)
     s = associations(model, [*x, *y], a, b)
     s_x, s_y = s[: len(x)], s[len(x) :]
     size = effect_size(s_x, s_y)

@@ -35,7 +35,7 @@ from ..core.queries import (
     skipped_rows,
 )
 from ..core.words import Match
-from ..errors import ExitCode, UnknownWordError, VecqError
+from ..errors import ExitCode, UnknownWordError, VecqError, defect
 from ..records import ModelInfo, json_record
 from .batcher import Batcher, Busy
 from .guard import BodyTooLarge
@@ -131,12 +131,8 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
         except VecqError as e:
             return error_response(STATUS.get(e.exit_code, 500), e.message)
         except Exception as e:  # a defect of vecq's: one line here and in the server's log, no traceback
-            logger.error(
-                "vecq serve: %s %s failed: %s: %s", request.method, request.url.path, type(e).__name__, e
-            )
-            return error_response(
-                500, f"vecq failed on this request ({type(e).__name__}: {e}); please report it"
-            )
+            logger.error("vecq serve: %s %s failed: %s", request.method, request.url.path, defect(e))
+            return error_response(500, f"vecq failed on this request ({defect(e)}); please report it")
         return Answer([json_record(r, columns, info) for r in records])
 
     return handle

@@ -236,7 +236,8 @@ def train(
         model.build_vocab(sentences)
     if len(model.wv) == 0:
         raise CorpusError(
-            f"no word occurs {settings.min_count} times in the corpus; lower ⟨min_count⟩ or give more text"
+            f"no word occurs {settings.min_count} times in the corpus; "
+            "give a lower ⟨min_count=N⟩ or more text"
         )
     kept = _Snapshots(snapshots_folder(output), settings) if snapshots else None
     task = reporter.task(f"training {settings.algorithm}: {len(model.wv):,} words", settings.epochs)
