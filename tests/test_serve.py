@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -191,9 +192,24 @@ BAD_REQUESTS = [
         400,
     ),
     ("an expression that cancels out", "get", "/api/neighbors", {"params": {"query": "cat - cat"}}, 400),
+    (
+        "an empty band",
+        "get",
+        "/api/neighbors",
+        {"params": {"query": "cat", "min_rank": 5, "restrict": 2}},
+        400,
+    ),
+    ("one word to plot", "get", "/api/plot", {"params": {"words": "cat"}}, 400),
     ("a route that does not exist", "get", "/api/../../etc/passwd", {}, 404),
     ("a method not answered", "delete", "/api/info", {}, 405),
 ]
+
+
+def test_an_error_names_the_requests_parameters_as_sent(client):
+    """The engine's one message, in the library's words: ``top=K``, ``min_rank=5``, not ``-n K``."""
+    plot = client.get("/api/plot", params={"words": "cat"}).json()["error"]
+    band = client.get("/api/neighbors", params={"query": "cat", "min_rank": 5, "restrict": 3}).json()["error"]
+    assert "(or top=K, their neighbours)" in plot and band.startswith("min_rank=5 is past restrict=3")
 
 
 @pytest.mark.parametrize(
@@ -206,6 +222,8 @@ def test_a_bad_request_is_a_4xx_with_one_line_and_the_server_answers_on(
     assert response.status_code == status, response.text
     message = response.json()["error"]
     assert message and "\n" not in message and "Traceback" not in message
+    # a request's parameters are named as it sends them (min_rank=5), never as the CLI's flags
+    assert not re.search(r"(?<![\w-])--[a-z]", message), message
     assert client.get("/api/similar", params={"words": ["cat", "dog"]}).status_code == 200
 
 

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
 # library's words (``str(error)``) say it as the argument of ``vecq.load`` (``pool='mean'``), the
 # CLI's (``error.message``) as its flag (``--pool mean``). The library never speaks in flags.
 _OPTION = re.compile(r"⟨(\w+)(?:=([^⟩]*))?⟩")
+_UNQUOTED = re.compile(r"-?\d+(\.\d+)?|[A-Z]")  # a number, or a placeholder (N, K): not a string
 
 
 def _as_argument(m: re.Match) -> str:
@@ -36,7 +37,7 @@ def _as_argument(m: re.Match) -> str:
         return f"vecq.load({value!r})"
     if value is None:
         return f"{name}=True"
-    return f"{name}={value}" if value.isdigit() or value == "N" else f"{name}={value!r}"
+    return f"{name}={value}" if _UNQUOTED.fullmatch(value) else f"{name}={value!r}"
 
 
 def _as_flag(m: re.Match) -> str:

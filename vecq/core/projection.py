@@ -114,7 +114,7 @@ def umap(vectors: np.ndarray) -> np.ndarray:
         raise ProjectionError("UMAP needs umap-learn: pip install 'vecq[projections]'") from e
     n = len(vectors)
     if n < 3:
-        raise QueryError("UMAP places three words or more: give more words (or -n K, their neighbours)")
+        raise QueryError("UMAP places three words or more: give more words (or ⟨top=K⟩, their neighbours)")
     reducer = UMAP(
         n_neighbors=umap_neighbours(n),
         metric="cosine",
@@ -154,7 +154,7 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
                 main.append(False)
                 rows.append(row)
     if len(rows) < 2:
-        raise QueryError("give at least two words (or -n K, their neighbours) to plot")
+        raise QueryError("give at least two words (or ⟨top=K⟩, their neighbours) to plot")
     vectors = np.asarray(model.gather(rows), dtype=np.float64)
     if projection in ("tsne", "umap"):
         xy = tsne(vectors) if projection == "tsne" else umap(vectors)

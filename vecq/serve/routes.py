@@ -129,7 +129,8 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
             unknown = [{"word": w, "suggestions": s} for w, s in e.unknown]
             return error_response(404, e.message, unknown=unknown)
         except VecqError as e:
-            return error_response(STATUS.get(e.exit_code, 500), e.message)
+            # the library's words (min_rank=5, not --min-rank 5): a request's parameters are its arguments
+            return error_response(STATUS.get(e.exit_code, 500), str(e))
         except Exception as e:  # a defect of vecq's: one line here and in the server's log, no traceback
             logger.error("vecq serve: %s %s failed: %s", request.method, request.url.path, defect(e))
             return error_response(500, f"vecq failed on this request ({defect(e)}); please report it")
