@@ -79,6 +79,16 @@ def test_expressions_analogies_and_bands_answer_as_the_scan(glove8):
     assert with_copy == scanned
 
 
+def test_a_band_past_the_vocabulary_answers_nothing_as_the_scan_does(glove8):
+    """SimSIMD refuses an empty matrix: the copy must not be asked for the rows of an empty band."""
+    alone, scanned = both_ways(glove8, queries_of([5450]), top=10, skip=len(glove8), restrict=None)
+    assert alone == scanned == [[]]
+    batch = glove8.neighbors_many(queries_of(range(20)), top=10, skip=len(glove8))  # multiplied together
+    assert batch == [[] for _ in range(20)]
+    band = glove8.neighbors_many(queries_of([5450]), top=10, skip=len(glove8) - 3)  # the last 3 rows
+    assert [r for r, _ in band[0]] and all(r >= len(glove8) - 3 for r, _ in band[0])
+
+
 def test_the_cli_answers_the_same_bits_with_and_without_the_copy(glove8, tmp_path):
     with_copy = invoke([*M, "neighbors", "cat", "-n", "20", "-f", "json", "-v"])
     assert with_copy.exit_code == 0, with_copy.stderr

@@ -691,6 +691,8 @@ class Model:
         copy = self.int8
         if copy is None or (self.index is not None and skip == 0 and self.approximate(n)):
             return None
+        if skip >= n:  # a band past the vocabulary: no rows to scan (SimSIMD refuses an empty matrix)
+            return [[] for _ in probe]
         found: list[np.ndarray | None]
         if len(probe) <= INT8_QUERIES:
             found = [None] * len(probe)

@@ -259,7 +259,7 @@ def count(name: str, value: object, low: int = 1, high: int | None = None) -> in
     whole = isinstance(value, Integral) and not isinstance(value, bool)
     if not whole or value < low or (high is not None and value > high):  # type: ignore[operator]
         shown = int(value) if whole else repr(value)  # type: ignore[call-overload]
-        limits = f"at least {low}" if high is None else f"from {low} to {high}"
+        limits = f"of at least {low}" if high is None else f"from {low} to {high}"
         raise QueryError(f"⟨{name}=N⟩ must be a whole number {limits} (got {shown})")
     return int(value)  # type: ignore[call-overload]
 
