@@ -9,6 +9,7 @@ Large arrays are written as ``.npy`` headers followed by plain writes in 2 MiB u
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import zlib
 from collections.abc import Callable, Iterator
@@ -73,6 +74,19 @@ def locked(
         yield
     finally:
         lock.release()
+
+
+def large_folios(array: object) -> None:
+    """Have the kernel read this mapping's file into 2 MiB folios when the page cache lacks it.
+
+    The conversion leaves the matrix and the int8 codes cached that way (``AlignedWriter``); this
+    keeps them so after they were evicted (a reboot, memory pressure), when the first scan reads
+    the file again: a 2 MiB folio is mapped by one page-table entry, not 512.
+    """
+    mm, advice = getattr(array, "_mmap", None), getattr(mmap, "MADV_HUGEPAGE", None)
+    if mm is not None and advice is not None:
+        with contextlib.suppress(OSError, ValueError):
+            mm.madvise(advice)
 
 
 class AlignedWriter:

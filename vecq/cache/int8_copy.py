@@ -25,6 +25,7 @@ from ..progress import NULL_REPORTER, Reporter
 from .files import (
     AlignedWriter,
     as_path,
+    large_folios,
     locked,
     npy_header,
     rmtree,
@@ -110,6 +111,7 @@ def load(cache_folder: str, rows: int, dims: int) -> int8.Int8Copy | None:
         return None
     try:
         codes = np.load(os.path.join(folder, "codes.npy"), mmap_mode="r", allow_pickle=False)
+        large_folios(codes)
         table = np.load(os.path.join(folder, "rows.npy"), mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError):
         return None

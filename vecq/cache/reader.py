@@ -15,7 +15,7 @@ from ..core.unit import StoredFloats
 from ..core.vocab import Vocab
 from ..errors import CacheError
 from . import int8_copy
-from .files import as_path, rmtree, sweep
+from .files import as_path, large_folios, rmtree, sweep
 from .layout import BLOCK_SUMS, DAMAGED, Manifest, Status, block_as_written, cache_root, check, model_info
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
 
     try:
         vectors = load("vectors.npy")
-        _large_folios(vectors.base)
+        large_folios(vectors.base)
         blob: bytes | mmap.mmap = b""
         if manifest["files"]["words.bin"]:
             with open(os.path.join(folder, "words.bin"), "rb") as f:
@@ -174,18 +174,6 @@ def _mapped(path: str) -> np.ndarray:
     as its base): indexing a np.memmap costs microseconds more a call, which thousands of small
     questions from a notebook feel."""
     return np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
-
-
-def _large_folios(array: object) -> None:
-    """Have the kernel read this mapping's file into 2 MiB folios when the page cache lacks it.
-
-    The conversion leaves the matrix cached that way (``AlignedWriter``); this keeps it so after
-    the cache was evicted (a reboot), when the first exact scan reads the file again.
-    """
-    mm, advice = getattr(array, "_mmap", None), getattr(mmap, "MADV_HUGEPAGE", None)
-    if mm is not None and advice is not None:
-        with contextlib.suppress(OSError, ValueError):
-            mm.madvise(advice)
 
 
 def entries(root: str | os.PathLike | None = None) -> list[tuple[Path, Status]]:
