@@ -117,6 +117,63 @@ def test_an_empty_model_name_is_an_error_not_the_default():
         vecq.load("")
 
 
+def test_a_model_is_a_path_or_a_name_and_its_options_are_checked(tmp_path, monkeypatch):
+    """A notebook's pathlib.Path opens as its str does; a wrong type or value is one clear error,
+    not an AttributeError from inside (``'PosixPath' object has no attribute 'strip'``)."""
+    from pathlib import Path
+
+    from vecq.errors import QueryError
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = datapath("euclidean_vectors.bin")
+    as_path = vecq.load(Path(path))
+    assert as_path.index_to_key == vecq.load(path).index_to_key and len(as_path) == 2747
+    for wrong in (5, ["a"]):
+        with pytest.raises(TypeError, match="a model is a file path or a name"):
+            vecq.load(wrong)
+    for options, named in [
+        ({"limit": 2.5}, "limit=N"),
+        ({"limit": "100"}, "limit=N"),
+        ({"limit": 0}, "limit=N"),
+        ({"nprobe": 0}, "nprobe=N"),
+        ({"pool": "max"}, "pool='max'"),
+    ]:
+        with pytest.raises(QueryError) as caught:
+            vecq.load(path, **options)
+        assert str(caught.value).startswith(named)
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--tensor", "x"], "is not a checkpoint: it holds one table, so --tensor NAME"),
+        (["--model-format", "word2vec-bin"], "is read as the catalogue says; --model-format FORMAT"),
+    ],
+)
+@pytest.mark.parametrize("name", ["glove-wiki-gigaword-50", "fasttext-wiki-news-subwords-300"])
+def test_a_named_model_refuses_the_options_of_a_file(glove, name, options, says):
+    """A gensim-data name with --tensor or --model-format was a KeyError (a traceback), before
+    any download: now one line, exit 4, and nothing fetched."""
+    from conftest import invoke
+
+    result = invoke(["-m", name, *options, "info"])
+    assert result.exit_code == 4 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"vecq: error: {name} {says}")
+
+
+def test_a_file_of_one_table_refuses_a_tensor_name(tmp_path, monkeypatch):
+    """--tensor names a table of a safetensors checkpoint; on a word2vec file it was ignored, and
+    the file converted again under a second key."""
+    from conftest import invoke
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = datapath("euclidean_vectors.bin")
+    result = invoke(["-m", path, "--tensor", "x", "info"])
+    assert result.exit_code == 4 and "is not a checkpoint" in result.stderr
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+
+
 @pytest.mark.slow
 def test_vectors_is_an_ndarray_like_gensims(kv):
     ours = vecq.load("glove-wiki-gigaword-50")

@@ -47,7 +47,7 @@ from .records import (
     FoldedNeighbor,
     Neighbor,
 )
-from .sources.spec import spec_with
+from .sources.spec import POOLS, spec_with
 
 if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the API
     from .core.weat import WeatResult
@@ -62,7 +62,7 @@ RAW_BYTES = 1 << 30
 
 
 def load(
-    spec: str | None = None,
+    spec: str | os.PathLike | None = None,
     *,
     trust: bool = False,
     limit: int | None = None,
@@ -101,6 +101,15 @@ def load(
     ------
     vecq.errors.ModelError : the model cannot be found, downloaded, read or trusted.
     """
+    if spec is not None:
+        if not isinstance(spec, (str, bytes, os.PathLike)):
+            raise TypeError(f"a model is a file path or a name (a str), not {type(spec).__name__}")
+        spec = os.fsdecode(spec)
+    limit, nprobe = (
+        None if v is None else count(name, v) for name, v in (("limit", limit), ("nprobe", nprobe))
+    )
+    if pool is not None and pool not in POOLS:
+        raise QueryError(f"⟨pool={pool}⟩ is not one of: {', '.join(POOLS)}")
     named = spec_with(spec, tensor, model_format, unicode_errors)
     options = ModelOptions(named, trust, limit, subwords, pool, approx, nprobe)
     if progress is None:

@@ -28,7 +28,7 @@ class ExitCode(IntEnum):
 # library's words (``str(error)``) say it as the argument of ``vecq.load`` (``pool='mean'``), the
 # CLI's (``error.message``) as its flag (``--pool mean``). The library never speaks in flags.
 _OPTION = re.compile(r"⟨(\w+)(?:=([^⟩]*))?⟩")
-_UNQUOTED = re.compile(r"-?\d+(\.\d+)?|[A-Z]")  # a number, or a placeholder (N, K): not a string
+_UNQUOTED = re.compile(r"-?\d+(\.\d+)?|[A-Z]+")  # a number, or a placeholder (N, NAME): not a string
 
 
 def _as_argument(m: re.Match) -> str:

