@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from conftest import glove_invoke as invoke
 from conftest import tsv
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vecq.core.expression import parse_expression
 from vecq.errors import QueryError
@@ -73,3 +75,38 @@ def test_similar_vector_and_odd_take_an_expression_as_neighbors_does(glove):
     ranked = json.loads(invoke(["odd", "king - man + woman", "queen", "car", "-f", "json"]).stdout)
     assert ranked[0]["word"] == "car"
     assert invoke(["similar", "e-mail", "mail"]).exit_code == 0  # an operator inside a word is the word's
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["+", "-", "*", "2*", "*2", "0.5*", "2", "*cat", "cat", "-cat"]), st.text()
+        ),
+        max_size=6,
+    ).map(" ".join)
+)
+def test_any_text_parses_or_is_a_query_error(text):
+    """``*cat`` was taken for a factor and failed in float() (a ValueError out of a batch, which
+    the whole command died of). Whatever the text, the parser answers terms or a QueryError."""
+    try:
+        terms = parse_expression(text)
+    except QueryError:
+        return
+    assert terms and all(word.strip() and weight != 0 for weight, word in terms)
+
+
+def test_random_bytes_give_one_record_per_line(glove, tmp_path):
+    """Any line of bytes is a record (ok, none or error), the stream goes on: nothing is lost."""
+    data = np.random.default_rng(7).integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    lines = data.split(b"\n")
+    asked = [
+        n
+        for n, raw in enumerate(lines[:-1] if lines[-1] == b"" else lines, 1)
+        if (text := raw.decode("utf-8", "replace").removesuffix("\r").strip())
+        and text != "#"
+        and not text.startswith("# ")
+    ]
+    result = invoke(["neighbors", "-", "-n", "1"], input=data)
+    assert result.exit_code in (0, 5), result.stderr
+    assert sorted({int(line.split("\t", 1)[0]) for line in result.stdout.splitlines()[1:]}) == asked

@@ -33,35 +33,20 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     terms: list[tuple[float, str]] = []
     sign, factor = 1.0, None
     words: list[str] = []
-    tokens: list[str] = []
-    for token in text.split():
-        is_word = known is not None and known(token)
-        attached = len(token) > 1 and token[0] in "+-" and token[1] not in "+-"
-        if attached and not is_word:
-            tokens.append(token[0])
-            token = token[1:]
-            is_word = known is not None and known(token)
-        weighted = None if is_word else _WEIGHT.match(token)
-        while weighted:  # 2*king -> the factor 2, then king (2*3*king: two factors, refused below)
-            tokens.append("*" + weighted.group(1))
-            token = weighted.group(2)
-            weighted = None if not token or (known is not None and known(token)) else _WEIGHT.match(token)
-        if token:
-            tokens.append(token)
-    for token in tokens:
-        if token in ("+", "-"):
+    for token, is_factor in _tokens(text, known):
+        if token in ("+", "-") and not is_factor:
             if words:
                 terms.append((sign * (factor or 1.0), " ".join(words)))
                 words, factor = [], None
             elif terms or factor is not None:
                 raise QueryError(f"{text!r} has two operators in a row; put a word between them")
             sign = -1.0 if token == "-" else 1.0
-        elif token.startswith("*") and len(token) > 1:  # a factor (2*), before its word
+        elif is_factor:  # 2*, before its word
             if words:
                 raise QueryError(f"{text!r}: put + or - before the factor, as in king - 2*man")
             if factor is not None:
                 raise QueryError(f"{text!r} has two factors in a row; write one, as in 2*king")
-            factor = float(token[1:])
+            factor = float(token)
             if not 0 < factor <= MAX_WEIGHT:
                 raise QueryError(f"{text!r}: a factor must be above 0 and at most {MAX_WEIGHT:g}")
         elif token == "*" and words and len(words) == 1 and is_number(words[0]) and factor is None:
@@ -79,6 +64,29 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     if not terms:
         raise QueryError("an empty query was given; give a word such as 'cat'")
     return terms
+
+
+def _tokens(text: str, known: Callable[[str], bool] | None) -> list[tuple[str, bool]]:
+    """``text``'s tokens, each with whether it is a factor (the ``2`` of ``2*king``): operators
+    written against a word are split off it (``-man``), factors off their word; a word of the model
+    as written stays whole. A word is never taken for a factor (``*cat`` is a word, not ``*`` and
+    ``cat``)."""
+    tokens: list[tuple[str, bool]] = []
+    for token in text.split():
+        is_word = known is not None and known(token)
+        attached = len(token) > 1 and token[0] in "+-" and token[1] not in "+-"
+        if attached and not is_word:
+            tokens.append((token[0], False))
+            token = token[1:]
+            is_word = known is not None and known(token)
+        weighted = None if is_word else _WEIGHT.match(token)
+        while weighted:  # 2*king -> the factor 2, then king (2*3*king: two factors, refused by the caller)
+            tokens.append((weighted.group(1), True))
+            token = weighted.group(2)
+            weighted = None if not token or (known is not None and known(token)) else _WEIGHT.match(token)
+        if token:
+            tokens.append((token, False))
+    return tokens
 
 
 def is_number(token: str | bytes) -> bool:
