@@ -104,10 +104,12 @@ is built (a dict, as gensim's), and after 2,000 vectors read one by one the stor
 in memory (for a matrix up to 1 GiB; gensim always holds it), so later calls are a row of it, as
 gensim's are; `similarity` of one pair sums its two rows in float64 without array steps (the same
 bits as a block of pairs: tests/test_direct.py). What remains: `key_to_index` and `index_to_key`
-are a dict and a list whose changes are refused (a change would reach no answer), and Python
-copies a subclass of dict or list, or looks into one, more slowly than dict or list themselves
-(`list(kv.index_to_key)`, `dict(kv.key_to_index)`, a lookup: 0.8-0.95x of gensim's above). vecq
-keeps the refusal: a silently ignored change is a wrong answer later.
+are a dict and a list whose changes are refused (a change would reach no answer), and CPython's
+fast paths take exact types only: `list(x)` copies an exact list in one step but iterates a
+subclass, and a lookup `d[w]` in a loop is specialised for an exact dict only (3.11's
+`BINARY_SUBSCR_DICT`), while `dict(d)` of a subclass takes the ordinary merge (0.90-1.01x across
+runs). So the list's copy and the lookup stay near 0.8x of gensim's (a lookup costs about 50 ns
+more). vecq keeps the refusal: a silently ignored change is a wrong answer later.
 """
     )
     print(DOCS.read_text())
