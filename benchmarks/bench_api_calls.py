@@ -107,8 +107,7 @@ bits as a block of pairs: tests/test_direct.py). What remains: `key_to_index` an
 are a dict and a list whose changes are refused (a change would reach no answer), and CPython's
 fast paths take exact types only: `list(x)` copies an exact list in one step but iterates a
 subclass, and a lookup `d[w]` in a loop is specialised for an exact dict only (3.11's
-`BINARY_SUBSCR_DICT`), while `dict(d)` of a subclass takes the ordinary merge (0.90-1.01x across
-runs). So the list's copy and the lookup stay near 0.8x of gensim's (a lookup costs about 50 ns
+`BINARY_SUBSCR_DICT`); `dict(d)` of the subclass measured 0.90-1.01x across runs. So the list's copy and the lookup stay near 0.8x of gensim's (a lookup costs about 50 ns
 more). vecq keeps the refusal: a silently ignored change is a wrong answer later.
 """
     )
