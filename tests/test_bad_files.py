@@ -12,6 +12,8 @@ import time
 import numpy as np
 import pytest
 from conftest import invoke, tsv, write_text_model
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from vecq.sources.formats import FASTTEXT_MAGIC
 
@@ -177,3 +179,45 @@ def test_gzip_files_are_told_by_their_bytes(tmp_path, small_words):
     named.write_bytes(gzip.compress(text))
     result = invoke(["-m", str(named), "similar", words[0], words[1]])
     assert result.exit_code == 0, result.stderr
+
+
+WORD_CHARACTERS = "abcé日本ж\u00a0-_.'\"#*+1"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    words=st.lists(
+        st.text(WORD_CHARACTERS, min_size=1, max_size=6), min_size=1, max_size=6, unique=True
+    ).filter(lambda ws: all(w.strip() == w for w in ws)),
+    dims=st.integers(1, 4),
+    kind=st.sampled_from(["word2vec-text", "word2vec-bin", "glove-text"]),
+    seed=st.integers(0, 2**16),
+)
+def test_a_small_file_of_words_in_any_script_reads_as_gensim_reads_it(
+    tmp_path_factory, monkeypatch, words, dims, kind, seed
+):
+    """Short files whose words are in several scripts: a GloVe file of three words such as 日 was
+    refused as binary (its UTF-8 bytes counted one by one), and a word2vec text file read as
+    both text and binary. gensim is the oracle: the same words, in order, and the same floats."""
+    from gensim.models import KeyedVectors
+
+    import vecq
+
+    folder = tmp_path_factory.mktemp("scripts")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(folder / "cache"))
+    vectors = np.round(np.random.default_rng(seed).normal(size=(len(words), dims)), 4)
+    path = folder / ("model.bin" if kind == "word2vec-bin" else "model.txt")
+    if kind == "word2vec-bin":
+        kv = KeyedVectors(dims)
+        kv.add_vectors(words, vectors.astype(np.float32))
+        kv.save_word2vec_format(str(path), binary=True)
+    else:
+        header = f"{len(words)} {dims}\n" if kind == "word2vec-text" else ""
+        rows = (w + " " + " ".join(repr(float(x)) for x in v) for w, v in zip(words, vectors))
+        path.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    theirs = KeyedVectors.load_word2vec_format(
+        str(path), binary=kind == "word2vec-bin", no_header=kind == "glove-text"
+    )
+    ours = vecq.load(str(path))
+    assert list(ours.index_to_key) == list(theirs.index_to_key) == words
+    assert np.array_equal(np.asarray(ours.vectors), theirs.vectors)

@@ -240,10 +240,15 @@ def _binary_rows(body: bytes, dims: int, want: int) -> bool:
 
 
 def _looks_binary(body: bytes) -> bool:
+    """Are under 90% of the characters of ``body``'s first 1,024 bytes text? Read as UTF-8, so a
+    word in any script counts as text (byte by byte, 日 was three bytes of binary, and a short
+    GloVe file of such words was refused); a byte that is not UTF-8 or a control character other
+    than tab and line ends is not text."""
     if not body:
         return False
-    text_like = sum(32 <= b < 127 or b in (9, 10, 13) for b in body[:1024])
-    return text_like < 0.9 * min(len(body), 1024)
+    chars = body[:1024].decode("utf-8", errors="replace")
+    text = sum((c >= " " and c not in "\x7f\ufffd") or c in "\t\n\r" for c in chars)
+    return text < 0.9 * len(chars)
 
 
 def open_model_file(path: str) -> BinaryIO:
