@@ -73,3 +73,30 @@ def test_completion_of_commands_and_options(session_cache):
     env = {**os.environ, "COMP_WORDS": "vecq neigh", "COMP_CWORD": "1", "_VECQ_COMPLETE": "bash_complete"}
     out = subprocess.run([sys.executable, "-m", "vecq"], env=env, capture_output=True, text=True, timeout=60)
     assert "plain,neighbors" in out.stdout.splitlines()
+
+
+def test_a_word_in_another_unicode_form_is_the_same_word(glove):
+    """``café`` typed decomposed (e + a combining accent, as macOS writes names) is GloVe's
+    precomposed ``café``: found, with a note saying so, in the CLI, the numpy-free pair reader and
+    the API alike. Before, it was "not in the vocabulary" without even suggesting café."""
+    import warnings
+
+    from conftest import M, invoke, tsv
+
+    import vecq
+
+    decomposed, composed = "cafe\u0301", "caf\u00e9"
+    assert decomposed != composed and composed in variants(decomposed)
+    row = glove.vocab.index(composed)
+    assert find_word(glove.vocab, decomposed).row == row
+    alone = invoke([*M, "neighbors", decomposed, "-n", "3"])
+    assert alone.exit_code == 0 and "the same text in another Unicode form" in alone.stderr
+    assert tsv(alone.stdout) == tsv(
+        invoke([*M, "neighbors", composed, "-n", "3"]).stdout.replace(composed, decomposed)
+    )
+    pair = invoke([*M, "similar", decomposed, composed])
+    assert pair.exit_code == 0 and tsv(pair.stdout)[0]["similarity"] == "1.000000"
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        kv = vecq.load("glove-wiki-gigaword-50")
+        assert (kv[decomposed] == kv[composed]).all()

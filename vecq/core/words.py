@@ -3,6 +3,8 @@
 GoogleNews keeps case (``Paris``) and joins phrases with underscores (``New_York``); GloVe is all lower
 case. A user types ``paris`` or ``"new york"`` and expects an answer, so after an exact miss we try a
 short, fixed list of variants, and report the form used whenever it differs from the form typed.
+Text in another Unicode normal form is the same text (``café`` typed with a combining accent, as
+macOS writes it, and GloVe's precomposed ``café``): its NFC and NFD forms are variants too.
 
 A token table (``vocab.tokens``) shows a word's start as ``▁`` (``sources/tokens.py``): there a typed
 ``cat`` is the word cat, the token ``▁cat``, before the token ``cat`` (a piece inside a word), and
@@ -61,6 +63,10 @@ def variants(typed: str) -> list[str]:
     """Spellings to try, in order, after ``typed`` itself."""
     forms: list[str] = []
     bases = [typed]
+    if not typed.isascii():  # canonically equivalent spellings: the same text in another normal form
+        import unicodedata
+
+        bases += [unicodedata.normalize(form, typed) for form in ("NFC", "NFD")]
     stripped = typed.strip()
     if _SPACES.search(stripped):
         parts = [p for p in _SPACES.split(stripped) if p]
@@ -133,6 +139,13 @@ def _token(vocab: Words, typed: str) -> Match | None:
     return Match(typed, form, row) if row is not None else None
 
 
+def _same_text(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` canonically equivalent (one text, in different Unicode normal forms)?"""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
+
+
 def respellings(matches: Iterable[Match]) -> list[str]:
     """A note for each word found under another spelling: "using 'Paris' for 'paris'"; for a token
     table, how to ask for the other token of the same text."""
@@ -153,6 +166,10 @@ def respellings(matches: Iterable[Match]) -> list[str]:
             )
         elif _ROW.fullmatch(m.typed):
             notes.append(f"{m.typed} is {m.word!r}")
+        elif m.changed and _same_text(m.word, m.typed):
+            notes.append(
+                f"using the model's {m.word!r} for {m.typed!r}: the same text in another Unicode form"
+            )
         elif m.changed:
             notes.append(f"using {m.word!r} for {m.typed!r}")
     return notes
