@@ -105,9 +105,8 @@ def load(
         if not isinstance(spec, (str, bytes, os.PathLike)):
             raise TypeError(f"a model is a file path or a name (a str), not {type(spec).__name__}")
         spec = os.fsdecode(spec)
-    limit, nprobe = (
-        None if v is None else count(name, v) for name, v in (("limit", limit), ("nprobe", nprobe))
-    )
+    limit = None if limit is None else count("limit", limit)
+    nprobe = None if nprobe is None else count("nprobe", nprobe)
     if pool is not None and pool not in POOLS:
         raise QueryError(f"⟨pool={pool}⟩ is not one of: {', '.join(POOLS)}")
     named = spec_with(spec, tensor, model_format, unicode_errors)

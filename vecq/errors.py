@@ -23,10 +23,10 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
-# An option named in a message, written ⟨name⟩ (a flag) or ⟨name=value⟩ (N: any value) where the
-# error is raised: the
-# library's words (``str(error)``) say it as the argument of ``vecq.load`` (``pool='mean'``), the
-# CLI's (``error.message``) as its flag (``--pool mean``). The library never speaks in flags.
+# An option named in a message, written ⟨name⟩ (a flag) or ⟨name=value⟩ (N, NAME: any value) where
+# the error is raised: the library's words (``str(error)``) say it as the argument of ``vecq.load``
+# (``pool='mean'``), the CLI's (``error.message``) as its flag (``--pool mean``). The library never
+# speaks in flags.
 _OPTION = re.compile(r"⟨(\w+)(?:=([^⟩]*))?⟩")
 _UNQUOTED = re.compile(r"-?\d+(\.\d+)?|[A-Z]+")  # a number, or a placeholder (N, NAME): not a string
 

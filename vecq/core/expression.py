@@ -34,7 +34,7 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     sign, factor = 1.0, None
     words: list[str] = []
     for token, is_factor in _tokens(text, known):
-        if token in ("+", "-") and not is_factor:
+        if token in ("+", "-"):  # a factor is a number, never an operator
             if words:
                 terms.append((sign * (factor or 1.0), " ".join(words)))
                 words, factor = [], None

@@ -240,10 +240,9 @@ def _binary_rows(body: bytes, dims: int, want: int) -> bool:
 
 
 def _looks_binary(body: bytes) -> bool:
-    """Are under 90% of the characters of ``body``'s first 1,024 bytes text? Read as UTF-8, so a
-    word in any script counts as text (byte by byte, 日 was three bytes of binary, and a short
-    GloVe file of such words was refused); a byte that is not UTF-8 or a control character other
-    than tab and line ends is not text."""
+    """Are under 90% of the characters of ``body``'s first 1,024 bytes text? The bytes are read as
+    UTF-8 characters, so a word in any script (日, ж) is text; a byte that is not UTF-8, or a
+    control character other than tab and line ends, is not."""
     if not body:
         return False
     chars = body[:1024].decode("utf-8", errors="replace")
