@@ -161,10 +161,32 @@ def test_records_name_the_words_built_from_subwords(trained):
 def test_tokens_says_how_each_word_was_found(trained):
     result = invoke(["-m", trained, "tokens", "The police governmentx", "-f", "json"])
     records = json.loads(result.stdout)
-    assert [r["status"] for r in records] == ["respelled", "found", "subwords"]
-    assert records[0]["token"] == "the" and records[2]["id"] is None
-    plain = json.loads(invoke(["-m", trained, "--no-subwords", "tokens", "governmentx", "-f", "json"]).stdout)
-    assert plain[0]["status"] == "unknown"
+    assert [r["status"] for r in records] == ["subwords", "found", "subwords"]
+    assert records[1]["token"] == "police" and records[2]["id"] is None
+    plain = invoke(["-m", trained, "--no-subwords", "tokens", "The governmentx", "-f", "json"]).stdout
+    assert [r["status"] for r in json.loads(plain)] == ["respelled", "unknown"]
+    assert json.loads(plain)[0]["token"] == "the"
+
+
+@pytest.mark.parametrize("which", [0, 2])
+def test_a_word_held_under_another_spelling_is_fasttexts_own_vector(trained, which):
+    """fastText and gensim build ``Night`` from its n-grams although the model holds ``night``: so
+    does vecq (the CLI, the numpy-free pair reader and the API), and respells only without subwords."""
+    path = models(trained)[which]
+    oracle = load_facebook_vectors(path)
+    held = [w for w in oracle.index_to_key[:400] if w.isalpha() and w.title() not in oracle.key_to_index]
+    kv = vecq.load(path)
+    for word in held[:25]:
+        typed = word.title()
+        assert np.allclose(kv[typed], oracle[typed], rtol=1e-6, atol=1e-6), typed
+        result = invoke(["-m", path, "similar", typed, word, "-f", "json"])
+        assert result.exit_code == 0 and "using" not in result.stderr, result.stderr
+        score = json.loads(result.stdout)[0]["similarity"]
+        assert score == pytest.approx(float(oracle.similarity(typed, word)), abs=1e-6) and score < 1
+        assert score == kv.similarity(typed, word)
+    typed, word = held[0].title(), held[0]
+    plain = invoke(["-m", path, "--no-subwords", "similar", typed, word])
+    assert float(tsv(plain.stdout)[0]["similarity"]) == 1.0 and f"using '{word}'" in plain.stderr
 
 
 def test_words_built_from_subwords_in_many_threads_each_keep_their_own_vector():

@@ -112,13 +112,17 @@ class _Cache:
         return row if self.word_bytes(row) == target else None
 
     def find(self, typed: str, subwords: bool) -> Match:
-        """``words.find_word`` without suggestions, then the word built from its n-grams."""
+        """``words.find_word`` without suggestions, then the word built from its n-grams, then
+        (for a model that builds words) a respelling: ``Model.lookup``'s order."""
+        builds = bool(subwords and self.subwords)
         try:
-            return find_word(self, typed, suggest=False)
+            return find_word(self, typed, suggest=False, respell=not builds)
         except UnknownWordError:
-            if not (subwords and self.subwords and self.build(typed)):
+            if not builds:
                 raise
+        if self.build(typed):
             return Match(typed, typed, -1, built=True)
+        return find_word(self, typed, suggest=False)
 
     def build(self, typed: str) -> bool:
         """Build ``typed``'s unit row from its n-grams (as ``core.subwords`` and ``unit_rows`` do)."""

@@ -188,20 +188,25 @@ class Model:
 
     def lookup(self, typed: str, suggest: bool = True) -> Match:
         """The row of ``typed`` (``words.find_word``), else fastText's vector built from its n-grams,
-        else UnknownWordError (with suggestions when ``suggest``)."""
+        else UnknownWordError (with suggestions when ``suggest``).
+
+        A model that builds words from n-grams answers the word as typed before any respelling of
+        it (``Night`` is fastText's and gensim's n-gram vector, not ``night``'s row); other models
+        respell first, as they have no vector of their own for the typed form."""
         if self.text is not None and self.text.static and not typed.startswith("id:"):
             return self.encode(typed)  # a static model embeds any text as its library does
+        builds = self.subwords is not None and self.use_subwords
         try:
-            return find_word(self.vocab, typed, self.info.name, suggest=False)
+            return find_word(self.vocab, typed, self.info.name, suggest=False, respell=not builds)
         except UnknownWordError:
             built = (
                 self.from_expression(typed, suggest) or self.from_subwords(typed) or self.from_tokens(typed)
             )
             if built is not None:
                 return built
-            if not suggest:
+            if not (suggest or builds):
                 raise
-        return find_word(self.vocab, typed, self.info.name)  # raises, now with suggestions
+        return find_word(self.vocab, typed, self.info.name, suggest=suggest)  # respelled, or raises
 
     def from_expression(self, typed: str, suggest: bool = True) -> Match | None:
         """``typed`` as an expression of two or more words (``"good - bad"``): its 3CosAdd direction

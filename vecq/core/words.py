@@ -87,8 +87,11 @@ def check_typed(typed: str) -> None:
         raise QueryError(f"{typed[:40]!r} contains control characters; give a plain word")
 
 
-def find_word(vocab: Words, typed: str, model: str | None = None, suggest: bool = True) -> Match:
-    """The row for ``typed``, trying its variants; UnknownWordError with suggestions otherwise."""
+def find_word(
+    vocab: Words, typed: str, model: str | None = None, suggest: bool = True, respell: bool = True
+) -> Match:
+    """The row for ``typed``, trying its variants (unless not ``respell``: then only as typed, or
+    an id); UnknownWordError with suggestions otherwise."""
     check_typed(typed)
     if getattr(vocab, "tokens", False):
         found = _token(vocab, typed)
@@ -105,13 +108,14 @@ def find_word(vocab: Words, typed: str, model: str | None = None, suggest: bool 
                 f"{typed} is beyond the model's {len(vocab):,} rows (ids 0 to {len(vocab) - 1:,})"
             )
         return Match(typed, vocab.word(row), row)
-    for form in variants(typed)[1:]:
+    forms = variants(typed) if respell else [typed]
+    for form in forms[1:]:
         row = vocab.index(form)
         if row is not None:
             return Match(typed, form, row)
     beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
     if callable(beyond_limit):
-        for form in variants(typed):
+        for form in forms:
             row = beyond_limit(form)
             if row is not None:
                 raise QueryError(

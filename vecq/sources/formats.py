@@ -203,6 +203,13 @@ def _word2vec_body(path: str, start: int, rows: int, dims: int) -> bool:
         body = f.read(min(SAMPLE_BYTES, want * (dims * 40 + 1024)))
         whole = not f.read(1)
     text, binary = _text_rows(body, dims, want, whole), _binary_rows(body, dims, want)
+    if not (text or binary) and whole and rows <= want and _binary_rows(body, dims, want, filled=True):
+        # Binary rows whose floats are all printable (b";pN?") fill the file exactly; so would a
+        # damaged text file of the same length: which it is cannot be known.
+        raise ModelError(
+            f"{path}: its rows read as word2vec binary, but every float's bytes are printable "
+            f"text, and not as word2vec text; {READING_HELP}"
+        )
     if text != binary:
         return binary
     if not text and not _looks_binary(body):
@@ -220,7 +227,9 @@ def _text_rows(body: bytes, dims: int, want: int, whole: bool) -> bool:
     )
 
 
-def _binary_rows(body: bytes, dims: int, want: int) -> bool:
+def _binary_rows(body: bytes, dims: int, want: int, filled: bool = False) -> bool:
+    """Do ``want`` binary rows begin ``body``, their floats finite and not text (or, ``filled``,
+    whatever their bytes, with nothing but line ends after them)?"""
     import array
 
     at, floats = 0, b""
@@ -236,6 +245,8 @@ def _binary_rows(body: bytes, dims: int, want: int) -> bool:
             return False
         floats += row
         at = space + 1 + 4 * dims
+    if filled:
+        return len(floats) == 4 * dims * want and not body[at:].strip(b"\r\n")
     return bool(floats) and _looks_binary(floats)
 
 
