@@ -63,7 +63,8 @@ THIRD_PARTY = {
         "tqdm",
         "tokenizers",
     },
-    "vecq.api": {"numpy", "tqdm"},
+    # gensim: wmdistance is gensim's own code (POT's optimal transport) run over vecq's vectors.
+    "vecq.api": {"numpy", "tqdm", "gensim"},
     "vecq.display": {"numpy", "pandas"},
     "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio"},
     # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py); PIL (Pillow,

@@ -336,3 +336,115 @@ def test_one_raw_vector_is_the_same_floats_as_a_block_of_them_far_rows_included(
     for row in range(40):
         assert np.array_equal(model.raw_vector(row).view(np.int32), raw[row].view(np.int32))
         assert np.array_equal(model.raw_vector(row), model.raw_rows([row])[0])
+
+
+def test_init_sims_and_unit_normalize_all_as_gensim():
+    """gensim 3.x scripts call ``init_sims(replace=True)``: gensim 4 still runs it, with a
+    DeprecationWarning, and so does vecq; the vectors become gensim's unit vectors."""
+    for replace in (False, True):
+        ours, theirs = _both()
+        with pytest.warns(DeprecationWarning, match="fill_norms"):
+            ours.init_sims(replace=replace)
+        with pytest.warns(DeprecationWarning):
+            theirs.init_sims(replace=replace)
+        _same(ours, theirs)
+        assert np.allclose(ours.norms, theirs.norms, rtol=1e-6, atol=0)
+    ours, theirs = _both()
+    ours.unit_normalize_all()
+    theirs.unit_normalize_all()
+    _same(ours, theirs)
+    assert np.array_equal(ours.get_normed_vectors(), ours.vectors)
+
+
+def test_sort_by_descending_frequency_as_gensim():
+    ours, theirs = _both()
+    for kv in (ours, theirs):
+        for i, word in enumerate(theirs.index_to_key):
+            kv.set_vecattr(word, "count", (i * 7919) % 13)  # ties, broken as gensim breaks them
+        kv.sort_by_descending_frequency()
+    _same(ours, theirs)
+    assert [int(ours.get_vecattr(w, "count")) for w in ours.index_to_key[:40]] == [
+        int(theirs.get_vecattr(w, "count")) for w in theirs.index_to_key[:40]
+    ]
+    unsorted, _ = _both()
+    before = list(unsorted.index_to_key)
+    unsorted.sort_by_descending_frequency()  # a file's made-up counts are descending already
+    assert unsorted.index_to_key == before
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_intersect_word2vec_format_as_gensim(binary, tmp_path):
+    ours, theirs = _both()
+    other = GensimKeyedVectors(theirs.vector_size)
+    shared = theirs.index_to_key[5:40]
+    rng = np.random.default_rng(0)
+    floats = rng.normal(size=(36, theirs.vector_size)).astype(np.float32)
+    other.add_vectors([*shared, "not_in_the_model"], floats)
+    path = tmp_path / ("other.bin" if binary else "other.txt")
+    other.save_word2vec_format(str(path), binary=binary)
+    other.save_word2vec_format(str(tmp_path / "other.txt"))  # the same floats (repr round-trips)
+    theirs.vectors_lockf = np.ones(len(theirs), dtype=np.float32)  # gensim's training array, which it sets
+    ours.intersect_word2vec_format(str(path), binary=binary)
+    # gensim 4.4 reads the binary form with np.fromstring, which numpy 2 removed: its text form is the oracle
+    theirs.intersect_word2vec_format(str(tmp_path / "other.txt"))
+    _same(ours, theirs, probe=shared[0])
+    assert "not_in_the_model" not in ours
+    narrow = GensimKeyedVectors(3)
+    narrow.add_vectors(["war"], np.ones((1, 3), np.float32))
+    narrow.save_word2vec_format(str(tmp_path / "narrow.txt"))
+    with pytest.raises(ValueError, match="incompatible vector size 3"):
+        ours.intersect_word2vec_format(str(tmp_path / "narrow.txt"))
+
+
+def test_rank_by_centrality_and_doesnt_match_as_gensim():
+    ours, theirs = _both()
+    words = theirs.index_to_key[100:108] + ["unknown_word_x"]
+    for use_norm in (True, False):
+        mine, gensims = ours.rank_by_centrality(words, use_norm), theirs.rank_by_centrality(words, use_norm)
+        assert [w for _, w in mine] == [w for _, w in gensims]
+        assert [float(s) for s, _ in mine] == pytest.approx([float(s) for s, _ in gensims], rel=1e-6)
+        assert all(type(s) is np.float32 for s, _ in mine)
+    assert ours.doesnt_match(words) == theirs.doesnt_match(words) == ours.rank_by_centrality(words)[-1][1]
+
+
+def test_a_fasttext_model_holds_every_word_it_builds_as_gensims():
+    """gensim's ``FastTextKeyedVectors``: ``in`` is true of a word built from n-grams, so
+    doesnt_match and rank_by_centrality use such words (they were left out, another answer)."""
+    from gensim.models.fasttext import load_facebook_vectors
+
+    theirs = load_facebook_vectors(datapath("lee_fasttext.bin"))
+    ours = KeyedVectors.load(datapath("lee_fasttext.bin"))
+    words = ["Night", "night", "day", "xyzzyq", "governmentx"]
+    assert all(w in ours for w in words) and all(w in theirs for w in words)
+    assert not ours.has_index_for("Night") and not theirs.has_index_for("Night")
+    assert ours.doesnt_match(words) == theirs.doesnt_match(words)
+    mine, gensims = ours.rank_by_centrality(words), theirs.rank_by_centrality(words)
+    assert [w for _, w in mine] == [w for _, w in gensims]
+    assert [float(s) for s, _ in mine] == pytest.approx([float(s) for s, _ in gensims], abs=1e-6)
+    plain = KeyedVectors.load_word2vec_format(datapath("euclidean_vectors.bin"), binary=True)
+    assert "War" not in plain and "war" in plain  # without subwords: the key as written
+
+
+def test_wmdistance_is_gensims():
+    ours, theirs = _both()
+    words = theirs.index_to_key
+    first, second = words[10:16] + ["unknown_word_x"], words[14:22]
+    assert ours.wmdistance(first, second) == pytest.approx(theirs.wmdistance(first, second), rel=1e-6)
+    assert ours.wmdistance(first, second, norm=False) == pytest.approx(
+        theirs.wmdistance(first, second, norm=False), rel=1e-6
+    )
+    assert ours.wmdistance(first, ["unknown_word_x"]) == float("inf")
+
+
+def test_gensim_3_names_fail_with_gensims_messages():
+    ours, theirs = _both()
+    for name in ("vocab", "index2word", "index2entity", "vectors_norm"):
+        with pytest.raises(AttributeError) as mine:
+            getattr(ours, name)
+        with pytest.raises(AttributeError) as gensims:
+            getattr(theirs, name)
+        assert str(mine.value) == str(gensims.value)
+    with pytest.raises(NotImplementedError, match="Doc2Vec"):
+        ours.similarity_unseen_docs("a", "b")
+    missing = [n for n in dir(GensimKeyedVectors) if not n.startswith("_") and not hasattr(KeyedVectors, n)]
+    assert missing == ["add_lifecycle_event", "allocate_vecattrs", "resize_vectors"]

@@ -190,6 +190,39 @@ def _refused(*args: object, **kwargs: object) -> None:
     )
 
 
+_MIGRATING = "See https://github.com/RaRe-Technologies/gensim/wiki/Migrating-from-Gensim-3.x-to-4"
+# gensim 3.x's attributes, removed in gensim 4: gensim's own messages.
+_GENSIM4_REMOVED = {
+    "vocab": "The vocab attribute was removed from KeyedVector in Gensim 4.0.0.\n"
+    "Use KeyedVector's .key_to_index dict, .index_to_key list, and methods "
+    ".get_vecattr(key, attr) and .set_vecattr(key, attr, new_val) instead.\n" + _MIGRATING,
+    "index2word": "The index2word attribute has been replaced by index_to_key since Gensim 4.0.0.\n"
+    + _MIGRATING,
+    "index2entity": "The index2entity attribute has been replaced by index_to_key since Gensim 4.0.0.\n"
+    + _MIGRATING,
+    "vectors_norm": "The `.vectors_norm` attribute is computed dynamically since Gensim 4.0.0. "
+    "Use `.get_normed_vectors()` instead.\n" + _MIGRATING,
+}
+
+
+def deprecated_by(replacement: str):
+    """gensim's ``@deprecated``: each call warns (DeprecationWarning) to use ``replacement``."""
+
+    def wrap(method):
+        @functools.wraps(method)
+        def warned(*args, **kwargs):
+            warnings.warn(
+                f"Call to deprecated `{method.__name__}` (Use {replacement} instead. {_MIGRATING}).",
+                category=DeprecationWarning,
+                stacklevel=2,
+            )
+            return method(*args, **kwargs)
+
+        return warned
+
+    return wrap
+
+
 class RespelledWarning(UserWarning):
     """A word was found under the model's spelling of it (``Cat`` as ``cat``), as the CLI notes."""
 
@@ -637,10 +670,22 @@ class Vectors:
         return self.index_to_key
 
     def __contains__(self, key: object) -> bool:
+        """gensim's ``in``: a key of the vocabulary (or a row number in range); for a fastText
+        model also any word it builds from its n-grams, as gensim's ``FastTextKeyedVectors``."""
         rows = self._rows
         if rows is not None and type(key) is str:  # the dict is built: gensim's own path
-            return key in rows
-        return self.has_index_for(key)
+            if key in rows:
+                return True
+        elif self.has_index_for(key):
+            return True
+        return self._built_from_ngrams(key)
+
+    def _built_from_ngrams(self, key: object) -> bool:
+        """Does this fastText model build ``key`` from its character n-grams (False for others)?"""
+        model = self.model
+        if not isinstance(key, str) or model.subwords is None or not model.use_subwords:
+            return False
+        return model.from_subwords(key) is not None
 
     def has_index_for(self, key: object) -> bool:
         """gensim's ``has_index_for``: is ``key`` a word of the model, or a row number in range?"""
@@ -752,7 +797,7 @@ class Vectors:
 
     def get_mean_vector(
         self,
-        keys: Sequence,
+        keys: Sequence | np.ndarray,
         weights: Sequence[float] | np.ndarray | None = None,
         pre_normalize: bool = True,
         post_normalize: bool = False,
@@ -887,6 +932,20 @@ class Vectors:
 
     def doesnt_match(self, words: Iterable[str]) -> str:
         """gensim's ``doesnt_match``: the word furthest from the others' mean (unknown words left out)."""
+        return self.rank_by_centrality(words)[-1][1]
+
+    def rank_by_centrality(
+        self, words: Iterable[str], use_norm: bool = True
+    ) -> list[tuple[np.floating, str]]:
+        """gensim's ``rank_by_centrality``: (cosine to the words' normalised mean, word) pairs, the
+        most central first; words not in the model are left out, with gensim's warning.
+        ``use_norm``: the mean of the unit vectors (``doesnt_match``'s, and ``vecq odd``'s numbers),
+        else of the vectors as stored.
+
+        Raises:
+            ValueError: no word is in the model.
+            QueryError: (a ValueError) fewer than two words are.
+        """
         words = list(words)
         used = [w for w in words if w in self]
         if len(used) != len(words):
@@ -896,8 +955,13 @@ class Vectors:
             )
         if not used:
             raise ValueError("cannot select a word from an empty list")
-        ranked = self.model.odd_one_out([Match(w, w, self.get_index(w)) for w in used])
-        return ranked[0][0].word
+        if not use_norm:
+            vectors = np.vstack([self.get_vector(w) for w in used]).astype(np.float32)
+            scores = vectors @ self.get_mean_vector(vectors, post_normalize=True)
+            return sorted(zip(scores, used), reverse=True)
+        matches = [Match(w, w, self.get_index(w)) if self.has_index_for(w) else self._match(w) for w in used]
+        ranked = self.model.odd_one_out(matches)
+        return [(np.float32(score), match.typed) for match, score in reversed(ranked)]
 
     # -- gensim: neighbours -----------------------------------------------------------------------
 
@@ -1001,7 +1065,11 @@ class Vectors:
         topn = None if topn is None else count("topn", topn)
         _, stop = self._searched(0, None, restrict_vocab)
         positive, negative = _ensure_list(positive), _ensure_list(negative)
-        rows = [self.get_index(k) for k in positive + negative if isinstance(k, _KEY_TYPES) and k in self]
+        rows = [
+            self.get_index(k)
+            for k in positive + negative
+            if isinstance(k, _KEY_TYPES) and self.has_index_for(k)
+        ]
         pos = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in positive]
         neg = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in negative]
         if not pos:
@@ -1187,6 +1255,55 @@ class KeyedVectors(Vectors):
         """gensim's ``words_closer_than``: ``closer_than`` by its older name."""
         return self.closer_than(word1, word2)
 
+    # -- gensim 3.x's names, and gensim's helpers ---------------------------------------------------
+
+    @property
+    def vocab(self) -> None:
+        raise AttributeError(_GENSIM4_REMOVED["vocab"])
+
+    @property
+    def index2word(self) -> None:
+        raise AttributeError(_GENSIM4_REMOVED["index2word"])
+
+    @property
+    def index2entity(self) -> None:
+        raise AttributeError(_GENSIM4_REMOVED["index2entity"])
+
+    @property
+    def vectors_norm(self) -> None:
+        raise AttributeError(_GENSIM4_REMOVED["vectors_norm"])
+
+    def similarity_unseen_docs(self, *args: object, **kwargs: object) -> None:
+        """gensim's: not for word vectors."""
+        raise NotImplementedError("Call similarity_unseen_docs on a Doc2Vec model instead.")
+
+    @staticmethod
+    def log_accuracy(section: dict) -> None:
+        """gensim's ``log_accuracy``: one analogy section's score, logged."""
+        correct, incorrect = len(section["correct"]), len(section["incorrect"])
+        if correct + incorrect > 0:
+            total = correct + incorrect
+            logger.info("%s: %.1f%% (%i/%i)", section["section"], 100.0 * correct / total, correct, total)
+
+    @staticmethod
+    def log_evaluate_word_pairs(pearson, spearman, oov: float, pairs: str) -> None:
+        """gensim's ``log_evaluate_word_pairs``: word-pair correlations, logged."""
+        logger.info("Pearson correlation coefficient against %s: %.4f", pairs, pearson[0])
+        logger.info("Spearman rank-order correlation coefficient against %s: %.4f", pairs, spearman[0])
+        logger.info("Pairs with unknown words ratio: %.1f%%", oov)
+
+    def wmdistance(self, document1: Sequence[str], document2: Sequence[str], norm: bool = True) -> float:
+        """gensim's ``wmdistance``: the Word Mover's Distance of two documents (lists of words),
+        computed by gensim's own code over these vectors.
+
+        Raises:
+            ImportError: POT, the optimal-transport library gensim's code needs, is not installed
+                (``pip install POT``).
+        """
+        from gensim.models.keyedvectors import KeyedVectors as GensimKeyedVectors
+
+        return GensimKeyedVectors.wmdistance(self, document1, document2, norm=norm)
+
     # -- changes, on the object in memory ---------------------------------------------------------
 
     def add_vectors(self, keys, weights, extras: dict | None = None, replace: bool = False) -> None:
@@ -1214,6 +1331,67 @@ class KeyedVectors(Vectors):
                 if is_new or replace:
                     self.set_vecattr(key, attr, value.item() if isinstance(value, np.generic) else value)
 
+    @deprecated_by("fill_norms()")
+    def init_sims(self, replace: bool = False) -> None:
+        """gensim's ``init_sims`` (deprecated there since 4.0): nothing to do, or with ``replace``,
+        ``unit_normalize_all``."""
+        if replace:
+            logger.warning(
+                "destructive init_sims(replace=True) deprecated & no longer required for space-efficiency"
+            )
+            self.unit_normalize_all()
+
+    def unit_normalize_all(self) -> None:
+        """gensim's ``unit_normalize_all``: every vector replaced by itself over its norm (gensim's
+        arithmetic: ``vectors / np.linalg.norm(vectors, axis=1)``), on the object in memory; the
+        norms are then 1 (an all-zero vector stays zero, where gensim's becomes NaN)."""
+        stored = self._stored()
+        norms = np.linalg.norm(stored, axis=1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            unit_vectors = np.where(norms > 0, stored / norms, np.float32(0)).astype(np.float32)
+        self._use(self.model.normalised(unit_vectors), None)
+
+    def sort_by_descending_frequency(self) -> None:
+        """gensim's ``sort_by_descending_frequency``: the words reordered by their ``count``, the
+        largest first (ties: the later row first, as gensim's), on the object in memory."""
+        if not len(self):
+            return
+        counts = np.array([self.get_vecattr(row, "count") for row in range(len(self))], dtype=np.int64)
+        order = np.lexsort((-np.arange(len(counts)), -counts))
+        if np.array_equal(order, np.arange(len(order))):
+            return
+        words = [self.index_to_key[i] for i in order.tolist()]
+        raw = self._stored()[order]
+        self._attrs.setdefault("count", {}).update(zip(words, counts[order].tolist()))
+        self._descending_below = 0  # every count is now set
+        self._use(
+            Model.from_arrays(words, raw, name=self.model.info.name, source=self.model.info.source), None
+        )
+
+    def intersect_word2vec_format(
+        self,
+        fname: str | os.PathLike,
+        lockf: float = 0.0,
+        binary: bool = False,
+        encoding: str = "utf8",
+        unicode_errors: str = "strict",
+    ) -> None:
+        """gensim's ``intersect_word2vec_format``: the vectors of a word2vec file (read as
+        ``load_word2vec_format`` reads it) replace those of the words both hold, on the object in
+        memory. ``lockf`` is training's (gensim's lock factor) and has nothing to act on here.
+
+        Raises:
+            ValueError: the file's vectors have another number of dimensions.
+        """
+        other = KeyedVectors.load_word2vec_format(
+            fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors
+        )
+        if other.vector_size != self.vector_size:
+            raise ValueError(f"incompatible vector size {other.vector_size} in file {os.fspath(fname)}")
+        shared = [w for w in other.index_to_key if self._is_word(w)]
+        if shared:
+            self.add_vectors(shared, other[shared], replace=True)
+
     def add_vector(self, key: str, vector: np.ndarray) -> int:
         """gensim's ``add_vector``: one key (kept as it is when present); its row."""
         self.add_vectors([key], np.asarray(vector).reshape(1, -1))
@@ -1230,26 +1408,20 @@ class KeyedVectors(Vectors):
     ) -> KeyedVectors:
         """gensim's ``vectors_for_all``: a new KeyedVectors (in memory) of the ``keys`` this one
         has, or can build from subwords (``allow_inference``), each once, in the order given."""
-        found: list[str] = []
-        for key in dict.fromkeys(keys):
-            if key in self or (allow_inference and self._buildable(key)):
-                found.append(key)
+        found = [k for k in dict.fromkeys(keys) if (k in self if allow_inference else self._is_word(k))]
         raw = self.model.raw_rows([self._row(k) for k in found]).reshape(len(found), self.vector_size)
         memory = Model.from_arrays(found, raw)
         kv = KeyedVectors._of(memory, None, self._dtype)
         if copy_vecattrs:
             for attr in self._attribute_names():
                 for key in found:
-                    if key in self:  # a word built from subwords has no attributes
+                    if self._is_word(key):  # a word built from subwords has no attributes
                         kv.set_vecattr(key, attr, self.get_vecattr(key, attr))
         return kv
 
-    def _buildable(self, key) -> bool:
-        try:
-            self._row(key)
-        except KeyError:
-            return False
-        return True
+    def _is_word(self, key: object) -> bool:
+        """Is ``key`` a word of the vocabulary as written (gensim's ``key in kv.key_to_index``)?"""
+        return isinstance(key, str) and self.has_index_for(key)
 
     # -- evaluations ------------------------------------------------------------------------------
 

@@ -138,6 +138,16 @@ class Model:
         info = ModelInfo(name=name, source=source, rows=raw.shape[0], dimensions=raw.shape[1])
         return cls(unit, norms, Vocab.from_words(words), info, StoredFloats(residual, far, raw[far]))
 
+    def normalised(self, unit_vectors: np.ndarray) -> Model:
+        """A copy held in memory whose rows are ``unit_vectors`` themselves, each of norm 1 (0 for
+        an all-zero row): the file's floats are now these (gensim's ``unit_normalize_all``)."""
+        n, dims = unit_vectors.shape
+        norms = np.asarray(unit_vectors.any(axis=1), dtype=np.float32)
+        stored = StoredFloats(
+            np.zeros((n, dims), np.int8), np.empty(0, np.int64), np.empty((0, dims), np.float32)
+        )
+        return Model(unit_vectors, norms, self.vocab, self.info, stored, subwords=self.subwords)
+
     def changed(
         self, replaced: np.ndarray, replaced_raw: np.ndarray, added: Sequence[str], added_raw: np.ndarray
     ) -> Model:
