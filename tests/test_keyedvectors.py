@@ -405,6 +405,10 @@ def test_rank_by_centrality_and_doesnt_match_as_gensim():
         assert [float(s) for s, _ in mine] == pytest.approx([float(s) for s, _ in gensims], rel=1e-6)
         assert all(type(s) is np.float32 for s, _ in mine)
     assert ours.doesnt_match(words) == theirs.doesnt_match(words) == ours.rank_by_centrality(words)[-1][1]
+    for alone in (["war"], ["unknown_word_x", "war", "unknown_word_x"], ["war", -1]):  # one word left
+        assert ours.doesnt_match(alone) == theirs.doesnt_match(alone) == "war"
+        (score, word), (expected, _) = *ours.rank_by_centrality(alone), *theirs.rank_by_centrality(alone)
+        assert word == "war" and float(score) == pytest.approx(float(expected), abs=1e-6)
 
 
 def test_a_fasttext_model_holds_every_word_it_builds_as_gensims():

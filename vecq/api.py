@@ -944,7 +944,6 @@ class Vectors:
 
         Raises:
             ValueError: no word is in the model.
-            QueryError: (a ValueError) fewer than two words are.
         """
         words = list(words)
         used = [w for w in words if w in self]
@@ -960,7 +959,7 @@ class Vectors:
             scores = vectors @ self.get_mean_vector(vectors, post_normalize=True)
             return sorted(zip(scores, used), reverse=True)
         matches = [Match(w, w, self.get_index(w)) if self.has_index_for(w) else self._match(w) for w in used]
-        ranked = self.model.odd_one_out(matches)
+        ranked = self.model.odd_one_out(matches, at_least=1)
         return [(np.float32(score), match.typed) for match, score in reversed(ranked)]
 
     # -- gensim: neighbours -----------------------------------------------------------------------

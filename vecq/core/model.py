@@ -588,12 +588,13 @@ class Model:
             exact = self._exact_dots(self.directions(terms))
         return self.best_rows(scores, m, exclude, top, restrict, exact, bound=bound, skip=skip)
 
-    def odd_one_out(self, matches: Sequence[Match]) -> list[tuple[Match, float]]:
+    def odd_one_out(self, matches: Sequence[Match], at_least: int = 2) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
 
-        gensim's ``doesnt_match``: the mean of the unit vectors, normalised.
+        gensim's ``doesnt_match``: the mean of the unit vectors, normalised. Fewer than ``at_least``
+        words are a QueryError (gensim's API answers one word; a question about one word does not).
         """
-        if len(matches) < 2:
+        if len(matches) < at_least:
             raise QueryError("give at least two words to find the one that does not belong")
         rows = self.gather([m.row for m in matches])
         scores = rows @ unit(rows.mean(axis=0))
