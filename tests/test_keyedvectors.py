@@ -452,3 +452,116 @@ def test_gensim_3_names_fail_with_gensims_messages():
         ours.similarity_unseen_docs("a", "b")
     missing = [n for n in dir(GensimKeyedVectors) if not n.startswith("_") and not hasattr(KeyedVectors, n)]
     assert missing == ["add_lifecycle_event", "allocate_vecattrs", "resize_vectors"]
+
+
+def _agree(mine, gensims) -> bool:
+    """The same answer up to float32 rounding: equal words (where scores do not tie), close scores."""
+    if isinstance(gensims, (list, tuple)) and gensims and isinstance(gensims[0], tuple):
+        words_first = isinstance(gensims[0][0], str)  # (word, score), or rank_by_centrality's (score, word)
+        pairs = [(w, float(s)) for w, s in gensims] if words_first else [(w, float(s)) for s, w in gensims]
+        ours = [(w, float(s)) for w, s in mine] if words_first else [(w, float(s)) for s, w in mine]
+        tied = {
+            i
+            for i in range(len(pairs) - 1)
+            if abs(pairs[i][1] - pairs[i + 1][1]) < 1e-6 * max(1.0, abs(pairs[i][1]))
+        }
+        tied |= {i + 1 for i in tied}
+        if all(abs(score) < 1e-6 for _, score in pairs):  # terms that cancel: every word scores 0
+            tied = set(range(len(pairs)))
+        return len(ours) == len(pairs) and all(
+            abs(a[1] - b[1]) < 1e-5 * max(1.0, abs(b[1])) and (i in tied or a[0] == b[0])
+            for i, (a, b) in enumerate(zip(ours, pairs))
+        )
+    if isinstance(gensims, list) and all(isinstance(w, str) for w in gensims):
+        return mine == gensims
+    if isinstance(gensims, (list, np.ndarray)) or np.ndim(gensims):
+        return np.allclose(np.asarray(mine, dtype=float), np.asarray(gensims, dtype=float), atol=1e-5)
+    if isinstance(gensims, str):
+        return mine == gensims
+    return abs(float(mine) - float(gensims)) < 1e-5
+
+
+def _called(kv, name, args, kwargs):
+    try:
+        return "ok", getattr(kv, name)(*args, **kwargs)
+    except KeyError:
+        return "KeyError", None
+    except (ValueError, ZeroDivisionError) as e:
+        return type(e).__name__ if isinstance(e, ZeroDivisionError) else "ValueError", None
+
+
+_BOTH: list = []
+
+
+def test_gensim_style_calls_answer_as_gensim_on_its_own_file():
+    """A differential test: gensim-style calls with the words as written (and a word neither
+    model has), each answered as gensim answers it or failing with the same exception family."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    ours, theirs = _BOTH or _BOTH.extend(_both()) or _BOTH
+    vocab = theirs.index_to_key[:400] + ["unknown_word_x"]
+    word = st.sampled_from(vocab)
+    words = st.lists(word, min_size=0, max_size=4)
+    calls = st.one_of(
+        st.tuples(st.just("similarity"), st.tuples(word, word), st.just({})),
+        st.tuples(st.just("n_similarity"), st.tuples(words, words), st.just({})),
+        st.tuples(st.just("distances"), st.tuples(word, words), st.just({})),
+        st.tuples(
+            st.just("most_similar"),
+            st.just(()),
+            st.fixed_dictionaries(
+                {
+                    "positive": words,
+                    "negative": words,
+                    "topn": st.sampled_from([1, 5]),
+                    "restrict_vocab": st.sampled_from([None, 300]),
+                }
+            ),
+        ),
+        st.tuples(
+            st.just("most_similar_cosmul"),
+            st.just(()),
+            st.fixed_dictionaries({"positive": words, "negative": words, "topn": st.sampled_from([1, 5])}),
+        ),
+        st.tuples(st.sampled_from(["doesnt_match", "rank_by_centrality"]), st.tuples(words), st.just({})),
+        st.tuples(
+            st.sampled_from(["closer_than", "rank", "relative_cosine_similarity"]),
+            st.tuples(word, word),
+            st.just({}),
+        ),
+        st.tuples(st.just("most_similar_to_given"), st.tuples(word, words), st.just({})),
+        st.tuples(
+            st.just("get_mean_vector"),
+            st.tuples(words),
+            st.fixed_dictionaries({"pre_normalize": st.booleans(), "post_normalize": st.booleans()}),
+        ),
+    )
+
+    @settings(max_examples=1000, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(calls)
+    def check(call):
+        name, args, kwargs = call
+        if name in ("doesnt_match", "rank_by_centrality") and len(set(args[0]) - {"unknown_word_x"}) == 2:
+            return  # two words are equally central: which is first is float rounding's choice
+        positive, negative = kwargs.get("positive"), kwargs.get("negative")
+        cancel = positive and sorted(positive) == sorted(negative) and "unknown_word_x" not in positive
+        if cancel and name == "most_similar_cosmul":
+            return  # every word's ratio is 1 but for rounding: no answer to compare
+        if cancel:  # no direction: gensim answers its rounding's noise
+            with pytest.raises(ValueError, match="zero vector"):
+                ours.most_similar(**kwargs)
+            return
+        (mine, mine_value), (gensims, gensims_value) = (
+            _called(ours, name, args, kwargs),
+            _called(theirs, name, args, kwargs),
+        )
+        assert mine == gensims, (call, mine, gensims)
+        if mine == "ok" and name in ("closer_than", "rank"):  # a word as close as the second one: a tie
+            differ = set(ours.closer_than(*args)) ^ set(theirs.closer_than(*args))
+            assert all(abs(theirs.similarity(args[0], w) - theirs.similarity(*args)) < 1e-6 for w in differ)
+            assert abs(len(ours.closer_than(*args)) - len(theirs.closer_than(*args))) == len(differ)
+        elif mine == "ok":
+            assert _agree(mine_value, gensims_value), (call, mine_value, gensims_value)
+
+    check()

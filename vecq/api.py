@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .core import evaluate
-from .core.expression import Term, parse_expression
+from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.topk import top_k
@@ -976,7 +976,12 @@ class Vectors:
     def _engine_terms(self, positive, negative) -> list[Term] | None:
         """most_similar's keys as the engine's terms, in the order ``analogy`` and an expression
         give them (A, B, C for positive=[A, C], negative=[B]), so that the same question has one
-        number; None when an input is a vector, a row number, or the terms cancel out."""
+        number; None when an input is a vector or a row number.
+
+        Raises:
+            QueryError: the terms cancel out (or are all-zero vectors): no direction, where gensim
+                answers with its float32 rounding's leftover (``the + to - the - to``).
+        """
         keys, weights, positives = _weighted_keys(positive, negative)
         if not all(isinstance(k, str) for k in keys):
             return None
@@ -984,8 +989,10 @@ class Vectors:
         if positives == 2 and len(keys) == 3:
             weighted = [weighted[0], weighted[2], weighted[1]]
         terms = [Term(w, Match(k, k, self._row(k))) for w, k in weighted]
-        if not terms or not self.model.directions([terms]).any():
+        if not terms:
             return None
+        if not self.model.directions([terms]).any():
+            raise zero_vector_error(describe(terms))
         return terms
 
     def _ranked(self, scores_of, rows_excluded: list[int], topn, start: int, stop: int):
@@ -1044,11 +1051,11 @@ class Vectors:
             return []
         topn = None if topn is None else count("topn", topn)
         start, stop = self._searched(clip_start, clip_end, restrict_vocab)
-        if indexer is None and topn is not None:
-            terms = self._engine_terms(positive, negative)
-            if terms is not None:  # words only: the path (and the numbers) of neighbors and analogy
-                (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop, skip=start)
-                return [(self.model.vocab.word(r), score) for r, score in found]
+        terms = self._engine_terms(positive, negative)  # words only: raises when they cancel out
+        if indexer is None and topn is not None and terms is not None:
+            # words only: the path (and the numbers) of neighbors and analogy
+            (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop, skip=start)
+            return [(self.model.vocab.word(r), score) for r, score in found]
         mean, rows = self._terms(positive, negative)
         if indexer is not None:
             return indexer.most_similar(mean, topn)
