@@ -427,6 +427,8 @@ def test_a_fasttext_model_holds_every_word_it_builds_as_gensims():
     assert [float(s) for s, _ in mine] == pytest.approx([float(s) for s, _ in gensims], abs=1e-6)
     plain = KeyedVectors.load_word2vec_format(datapath("euclidean_vectors.bin"), binary=True)
     assert "War" not in plain and "war" in plain  # without subwords: the key as written
+    fresh = KeyedVectors.load(datapath("lee_fasttext.bin"))
+    assert all(f"unseen{i}x" in fresh for i in range(1000)) and not fresh.model._built  # nothing kept
 
 
 def test_wmdistance_is_gensims():
