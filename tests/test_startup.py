@@ -53,6 +53,7 @@ ENGINE = {
     "vecq.cache.reader",
     "vecq.cache.int8_copy",  # an int8 copy beside the cache, used when there is one
     "vecq.core.int8",
+    "vecq.core.built",  # the words built during a run (a few lines, the standard library's)
     "vecq.cli.progress_bars",
     "vecq.core.expression",
     "vecq.core.model",

@@ -201,3 +201,26 @@ def test_words_built_from_subwords_in_many_threads_each_keep_their_own_vector():
     assert len(set(rows.values())) == len(words)
     for word in words:
         assert np.array_equal(model.raw_vector(rows[word]), expected[word].astype(np.float32))
+
+
+def test_built_words_are_bounded_and_a_row_never_names_another_word():
+    """A server asked about many distinct unseen words (or expressions) kept every built vector, and
+    each question stacked them all: 20,000 built made a similarity 140x slower. Now at most a limit
+    are kept, the least recently used dropped; a dropped row is an error, never another vector."""
+    from vecq.core.built import BuiltRows
+    from vecq.errors import QueryError
+
+    model = vecq.load(datapath("lee_fasttext.bin")).model
+    model.built = BuiltRows(limit=50)
+    first = model.lookup("unseenword0x")
+    vector = model.raw_rows([first.row])[0].copy()
+    rows = [model.lookup(f"unseenword{i}x").row for i in range(1, 200)]
+    assert len(model.built) == 50 and len(set(rows)) == 199 and first.row not in rows
+    with pytest.raises(QueryError, match="dropped to keep memory bounded"):
+        model.gather([first.row])
+    again = model.lookup("unseenword0x")  # built anew: another row, the same vector
+    assert again.row > max(rows) and np.array_equal(model.raw_rows([again.row])[0], vector)
+    recent = model.lookup("unseenword199x")
+    assert recent.row == rows[-1]  # kept, and now the most recently used
+    oracle = load_facebook_vectors(datapath("lee_fasttext.bin"))
+    assert np.allclose(model.raw_rows([recent.row])[0], oracle["unseenword199x"], atol=1e-6)

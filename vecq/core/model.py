@@ -12,7 +12,6 @@ the query's own words are never among the answers.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,6 +20,7 @@ import numpy as np
 from ..errors import DamagedModelError, QueryError, UnknownWordError, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
+from .built import BuiltRows
 from .expression import Term, describe, parse_expression, zero_vector_error
 from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
 from .topk import spread_top_k, top_k
@@ -121,11 +121,7 @@ class Model:
         self.pool: str | None = None  # "mean": a language model's word of several tokens is their mean
         # Words built from subwords get rows after the vocabulary's (``len(self)`` on): they can be
         # asked about and compared, and are never among the rows searched for answers.
-        self._built: dict[str, int] = {}
-        self._building = threading.Lock()
-        self._built_unit: list[np.ndarray] = []
-        self._built_norms: list[float] = []
-        self._built_raw: list[np.ndarray] = []
+        self.built = BuiltRows()
 
     @classmethod
     def from_arrays(
@@ -277,30 +273,23 @@ class Model:
             self._check("residuals.npy", ids[inside])
             out[inside] = self.stored.restore(out[inside], ids[inside])
         if not inside.all():
-            out[~inside] = np.stack(self._built_raw)[ids[~inside] - len(self)]
+            out[~inside] = self.built.raws(ids[~inside] - len(self))
         out.setflags(write=False)
         return out
 
     def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = ()) -> Match:
-        # One thread at a time (the server answers from several): a row number is taken and its
-        # vectors appended together, so no two words get one row.
-        with self._building:
-            row = self._built.get(typed)
-            if row is None:
-                unit_row, norm = unit_rows(np.asarray(vector, dtype=np.float32)[None, :])
-                row = len(self) + len(self._built_unit)
-                self._built_unit.append(unit_row[0])
-                self._built_norms.append(float(norm[0]))
-                self._built_raw.append(np.asarray(vector, dtype=np.float32))
-                self._built[typed] = row
+        raw = np.asarray(vector, dtype=np.float32)
+        unit_row, norm = unit_rows(raw[None, :])
+        row = len(self) + self.built.add(typed, unit_row[0], float(norm[0]), raw)
         return Match(typed, typed, row, built=True, pieces=pieces)
 
     def from_subwords(self, typed: str) -> Match | None:
         """``typed`` as fastText builds a word it never saw (its n-grams' mean), if the model can."""
         if self.subwords is None or not self.use_subwords:
             return None
-        if typed in self._built:
-            return Match(typed, typed, self._built[typed], built=True)
+        offset = self.built.offset_of(typed)
+        if offset is not None:
+            return Match(typed, typed, len(self) + offset, built=True)
         vector = self.subwords.vector(typed)
         return None if vector is None else self._built_match(typed, vector)
 
@@ -309,24 +298,25 @@ class Model:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
         self._check("vectors.npy", rows)
-        if not self._built_unit or rows.size == 0 or rows.max() < n:
+        if rows.size == 0 or rows.max() < n:
             return np.asarray(self.vectors[rows], dtype=np.float32)
         out = np.empty((*rows.shape, self.dims), dtype=np.float32)
         inside = rows < n
         out[inside] = self.vectors[rows[inside]]
-        out[~inside] = np.stack(self._built_unit)[rows[~inside] - n]
+        out[~inside] = self.built.units(rows[~inside] - n)
         return out
 
     def gather_norms(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
         self._check("norms.npy", rows)
-        if not self._built_norms or rows.size == 0 or rows.max() < n:
+        if rows.size == 0 or rows.max() < n:
             return np.asarray(self.norms[rows], dtype=np.float32)
-        norms = np.asarray(self._built_norms, dtype=np.float32)
-        return np.where(
-            rows < n, np.asarray(self.norms)[np.minimum(rows, n - 1)], norms[np.maximum(rows - n, 0)]
-        )
+        out = np.empty(rows.shape, dtype=np.float32)
+        inside = rows < n
+        out[inside] = self.norms[rows[inside]]
+        out[~inside] = self.built.norms(rows[~inside] - n)
+        return out
 
     def one_hot_product(self, row: int, block: int = 1 << 16) -> np.ndarray:
         """The one-hot vector of ``row`` times the matrix as the file holds it (``x @ E``, the
