@@ -298,7 +298,7 @@ class Model:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
         self._check("vectors.npy", rows)
-        if rows.size == 0 or rows.max() < n:
+        if not len(self.built) or rows.size == 0 or rows.max() < n:
             return np.asarray(self.vectors[rows], dtype=np.float32)
         out = np.empty((*rows.shape, self.dims), dtype=np.float32)
         inside = rows < n
@@ -310,7 +310,7 @@ class Model:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
         self._check("norms.npy", rows)
-        if rows.size == 0 or rows.max() < n:
+        if not len(self.built) or rows.size == 0 or rows.max() < n:
             return np.asarray(self.norms[rows], dtype=np.float32)
         out = np.empty(rows.shape, dtype=np.float32)
         inside = rows < n
