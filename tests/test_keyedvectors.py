@@ -567,3 +567,20 @@ def test_gensim_style_calls_answer_as_gensim_on_its_own_file():
             assert _agree(mine_value, gensims_value), (call, mine_value, gensims_value)
 
     check()
+
+
+def test_gensims_log_helpers_log_gensims_lines(caplog):
+    import logging
+
+    section = {"section": "capital-common-countries", "correct": [1, 2, 3], "incorrect": [4]}
+    lines = []
+    for kv in (KeyedVectors, GensimKeyedVectors):
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            kv.log_accuracy(section)
+            kv.log_evaluate_word_pairs((0.61, 0.0), (0.64, 0.0), 2.5, "wordsim353.tsv")
+            kv.log_accuracy({"section": "empty", "correct": [], "incorrect": []})
+        lines.append([r.getMessage() for r in caplog.records])
+    assert (
+        lines[0] == lines[1] and lines[0][0] == "capital-common-countries: 75.0% (3/4)" and len(lines[0]) == 4
+    )
