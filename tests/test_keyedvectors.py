@@ -198,6 +198,12 @@ def test_vectors_for_all_as_gensim(copy_vecattrs):
     )
 
 
+def test_vectors_for_all_of_a_row_number_is_a_type_error_naming_words():
+    ours, _ = _both()
+    with pytest.raises(TypeError, match="keys are words"):
+        ours.vectors_for_all([3, "war"])
+
+
 def test_vectors_for_all_builds_unknown_words_from_subwords_as_gensim():
     from gensim.models.fasttext import load_facebook_vectors
 

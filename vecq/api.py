@@ -1415,7 +1415,10 @@ class KeyedVectors(Vectors):
     ) -> KeyedVectors:
         """gensim's ``vectors_for_all``: a new KeyedVectors (in memory) of the ``keys`` this one
         has, or can build from subwords (``allow_inference``), each once, in the order given."""
-        found = [k for k in dict.fromkeys(keys) if (k in self if allow_inference else self._is_word(k))]
+        keys = list(dict.fromkeys(keys))
+        if not all(isinstance(k, str) for k in keys):
+            raise TypeError("vecq's keys are words (str): give words, not row numbers")
+        found = [k for k in keys if (k in self if allow_inference else self._is_word(k))]
         raw = self.model.raw_rows([self._row(k) for k in found]).reshape(len(found), self.vector_size)
         memory = Model.from_arrays(found, raw)
         kv = KeyedVectors._of(memory, None, self._dtype)
