@@ -683,10 +683,8 @@ class Vectors:
     def _built_from_ngrams(self, key: object) -> bool:
         """Does this fastText model build ``key`` from its character n-grams (False for others)?
         Only the n-grams are hashed: nothing is built or kept (``in`` over a corpus stays small)."""
-        model = self.model
-        if not isinstance(key, str) or model.subwords is None or not model.use_subwords:
-            return False
-        return bool(model.subwords.rows(key))
+        subwords = self.model.word_builder
+        return isinstance(key, str) and subwords is not None and bool(subwords.rows(key))
 
     def has_index_for(self, key: object) -> bool:
         """gensim's ``has_index_for``: is ``key`` a word of the model, or a row number in range?"""

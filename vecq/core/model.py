@@ -201,7 +201,7 @@ class Model:
         respell first, as they have no vector of their own for the typed form."""
         if self.text is not None and self.text.static and not typed.startswith("id:"):
             return self.encode(typed)  # a static model embeds any text as its library does
-        builds = self.subwords is not None and self.use_subwords
+        builds = self.word_builder is not None
         try:
             return find_word(self.vocab, typed, self.info.name, suggest=False, respell=not builds)
         except UnknownWordError:
@@ -283,14 +283,21 @@ class Model:
         row = len(self) + self.built.add(typed, unit_row[0], float(norm[0]), raw)
         return Match(typed, typed, row, built=True, pieces=pieces)
 
+    @property
+    def word_builder(self) -> Subwords | None:
+        """What builds words the model never saw from their n-grams: fastText's subwords, unless
+        --no-subwords; None for other models."""
+        return self.subwords if self.use_subwords else None
+
     def from_subwords(self, typed: str) -> Match | None:
         """``typed`` as fastText builds a word it never saw (its n-grams' mean), if the model can."""
-        if self.subwords is None or not self.use_subwords:
+        subwords = self.word_builder
+        if subwords is None:
             return None
         offset = self.built.offset_of(typed)
         if offset is not None:
             return Match(typed, typed, len(self) + offset, built=True)
-        vector = self.subwords.vector(typed)
+        vector = subwords.vector(typed)
         return None if vector is None else self._built_match(typed, vector)
 
     def gather(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:

@@ -47,16 +47,12 @@ SUBWORDS_COLUMN = "subwords"  # in a fastText model's records: the query's words
 
 def columns_for(query: Query, model: Model) -> tuple[str, ...]:
     """The query's columns, and for a model that builds words from subwords, the column marking them."""
-    return (*query.columns, SUBWORDS_COLUMN) if builds_words(model) else tuple(query.columns)
-
-
-def builds_words(model: Model) -> bool:
-    return model.subwords is not None and model.use_subwords
+    return (*query.columns, SUBWORDS_COLUMN) if model.word_builder is not None else tuple(query.columns)
 
 
 def mark_built(model: Model, outcomes: Sequence[Outcome]) -> None:
     """Each record of a fastText model names its query's words that were built from subwords."""
-    if builds_words(model):
+    if model.word_builder is not None:
         for outcome in outcomes:
             for record in outcome.records:
                 record[SUBWORDS_COLUMN] = " ".join(outcome.built)
