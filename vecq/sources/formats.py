@@ -193,7 +193,7 @@ READING_HELP = "choose with ⟨model_format=word2vec-text⟩ or word2vec-bin (ge
 def _word2vec_body(path: str, start: int, rows: int, dims: int) -> bool:
     """Whether the rows after a word2vec header are binary (True) or text (False), from its first
     rows (up to ``SAMPLE_ROWS``) read both ways. Text: each line a word and exactly ``dims`` numbers.
-    Binary: each row a word, a space and ``dims`` finite float32s that are not printable text, the
+    Binary: each row a word, a space and ``dims`` finite float32s whose bytes do not read as text, the
     next word after an optional newline. A file that fits both, or neither while it does not read
     as text at all, is refused: a format is never guessed. (Text that breaks the text form further on
     is read as text, and its reader names the line.)"""
@@ -204,11 +204,11 @@ def _word2vec_body(path: str, start: int, rows: int, dims: int) -> bool:
         whole = not f.read(1)
     text, binary = _text_rows(body, dims, want, whole), _binary_rows(body, dims, want)
     if not (text or binary) and whole and rows <= want and _binary_rows(body, dims, want, filled=True):
-        # Binary rows whose floats are all printable (b";pN?") fill the file exactly; so would a
-        # damaged text file of the same length: which it is cannot be known.
+        # Binary rows whose floats' bytes read as text (b";pN?", b"=\nW=") fill the file exactly;
+        # so would a damaged text file of the same length: which it is cannot be known.
         raise ModelError(
-            f"{path}: its rows read as word2vec binary, but every float's bytes are printable "
-            f"text, and not as word2vec text; {READING_HELP}"
+            f"{path}: its rows read as word2vec binary whose floats' bytes read as text, and "
+            f"not as word2vec text; {READING_HELP}"
         )
     if text != binary:
         return binary
@@ -256,8 +256,10 @@ def _looks_binary(body: bytes) -> bool:
     control character other than tab and line ends, is not."""
     if not body:
         return False
+    import unicodedata
+
     chars = body[:1024].decode("utf-8", errors="replace")
-    text = sum((c >= " " and c not in "\x7f\ufffd") or c in "\t\n\r" for c in chars)
+    text = sum(c in "\t\n\r" or (c != "\ufffd" and unicodedata.category(c) != "Cc") for c in chars)
     return text < 0.9 * len(chars)
 
 
