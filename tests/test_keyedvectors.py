@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
@@ -597,3 +599,29 @@ def test_gensims_log_helpers_log_gensims_lines(caplog):
     assert (
         lines[0] == lines[1] and lines[0][0] == "capital-common-countries: 75.0% (3/4)" and len(lines[0]) == 4
     )
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (lambda kv, v: kv.most_similar(np.full_like(v, np.nan)), "NaN"),
+        (lambda kv, v: kv.similar_by_vector(np.where(np.arange(len(v)) == 3, np.inf, v)), "NaN"),
+        (lambda kv, v: kv.most_similar_cosmul(positive=["war", np.full_like(v, np.nan)]), "NaN"),
+        (lambda kv, v: kv.most_similar(np.zeros_like(v)), "zero vector"),
+        (lambda kv, v: kv.most_similar(positive=[v], negative=[v]), "zero vector"),
+        (lambda kv, v: kv.most_similar(positive=[np.full_like(v, 3e38)] * 3), "float32's range"),
+    ],
+    ids=["nan", "an infinity", "cosmul nan", "zeros", "cancelling vectors", "overflow"],
+)
+def test_a_vector_without_a_direction_is_a_value_error_not_an_empty_or_arbitrary_list(call, says):
+    """gensim lists words with NaN scores, or arbitrary words scoring 0, for these; vecq's answer
+    was an empty list (NaN ranks nowhere) or the first rows' arbitrary order: both read as answers."""
+    ours, theirs = _both()
+    vector = theirs["war"]
+    with pytest.raises(ValueError, match=says):
+        call(ours, vector)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        found = call(theirs, vector)  # gensim answers: scores that are NaN, or all one number
+    scores = [s for _, s in found]
+    assert len(scores) > 0 and (np.isnan(scores).all() or len(set(np.round(scores, 4))) <= 2)

@@ -172,6 +172,14 @@ def _weighted_keys(positive, negative) -> tuple[list, list[float], int]:
     return keys, weights, len(positive)
 
 
+def _finite_vectors(keys: Sequence) -> None:
+    """A QueryError when a vector among most_similar's inputs holds NaN or an infinity: every score
+    would be NaN, which ranks nowhere (gensim lists words with NaN scores)."""
+    for key in keys:
+        if isinstance(key, np.ndarray) and not np.isfinite(key).all():
+            raise QueryError("a vector given holds NaN or an infinity; a direction needs finite numbers")
+
+
 def _ensure_list(value) -> list:
     """gensim's rule: a single key or 1-D vector becomes a list; a 2-D array becomes its rows."""
     if value is None:
@@ -966,9 +974,15 @@ class Vectors:
     def _terms(self, positive, negative) -> tuple[np.ndarray, list[int]]:
         """The unit query of most_similar (``_weighted_keys``' inputs) and the rows of its input words."""
         keys, weights, _ = _weighted_keys(positive, negative)
-        mean = self.get_mean_vector(
-            keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
-        )
+        _finite_vectors(keys)
+        with np.errstate(over="ignore", invalid="ignore"):  # a sum past float32: checked below
+            mean = self.get_mean_vector(
+                keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
+            )
+        if not np.isfinite(mean).all():
+            raise QueryError("the vectors given sum past float32's range; scale them down")
+        if not mean.any():
+            raise QueryError("the query is the zero vector (its terms cancel out), which has no neighbours")
         rows = [self.get_index(k) for k in keys if isinstance(k, _KEY_TYPES) and self.has_index_for(k)]
         return mean, rows
 
@@ -1075,6 +1089,7 @@ class Vectors:
             for k in positive + negative
             if isinstance(k, _KEY_TYPES) and self.has_index_for(k)
         ]
+        _finite_vectors(positive + negative)
         pos = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in positive]
         neg = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in negative]
         if not pos:
