@@ -170,7 +170,7 @@ def _tied_scores(seed: int) -> tuple[np.ndarray, np.ndarray, list[list[int]], np
 
 
 @pytest.mark.parametrize("rows_first", [False, True])
-@pytest.mark.parametrize("block", [1, 3, 7, 50])
+@pytest.mark.parametrize("block", [1, 3, 7, 50, 280])
 def test_blocked_top_k_equals_a_full_sort_with_ties(monkeypatch, block, rows_first):
     """Small blocks exercise every path: the first partition, the "few rows above the k-th best"
     shortcut and the partition fallback; small integers make exact scores with many ties, which

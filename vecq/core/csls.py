@@ -19,6 +19,7 @@ from ..records import CslsNeighbor
 from .expression import Term
 from .model import Model
 from .ranking import exact_dots
+from .topk import best_columns
 from .words import Match
 
 K = 10  # neighbours in r(w), as in the paper
@@ -63,7 +64,7 @@ def neighbors(
     approx = 2.0 * scores - r
     approx[np.asarray(list(exclude), dtype=np.int64)] = -np.inf
     wanted = min(n - len(exclude), top + 8)
-    candidates = np.argpartition(-approx, wanted - 1)[:wanted] if wanted < n else np.arange(n)
+    candidates = best_columns(approx[None, :], wanted)[0] if wanted < n else np.arange(n)
     candidates = candidates[np.isfinite(approx[candidates])]
     exact_cos = exact_dots(np.repeat(q32[None, :], len(candidates), axis=0), model.vectors, candidates)
     csls = 2.0 * exact_cos.astype(np.float64) - r[candidates].astype(np.float64) - r_q

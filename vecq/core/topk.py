@@ -282,11 +282,8 @@ def _fold_first(
     """The first block's best ``k`` rows (scores ``s``, one row of them per query of ``live``; the
     block starts at row ``start``) as the queries' running top ``k``."""
     take = min(k, s.shape[1])
-    idx: np.ndarray
-    if take < s.shape[1]:
-        idx = np.argpartition(-s, take - 1, axis=1)[:, :take]
-    else:
-        idx = np.broadcast_to(np.arange(s.shape[1]), s.shape)
+    whole = take == s.shape[1]
+    idx = np.broadcast_to(np.arange(s.shape[1]), s.shape) if whole else best_columns(s, take)
     _merge(best_s, best_r, live, np.take_along_axis(s, idx, axis=1), idx + start)
 
 
@@ -316,8 +313,21 @@ def _fold_later(
     many = np.flatnonzero(counts > k)
     if many.size:
         sub = s[many]
-        idx = np.argpartition(-sub, k - 1, axis=1)[:, :k]
+        idx = best_columns(sub, k)
         _merge(best_s, best_r, live[many], np.take_along_axis(sub, idx, axis=1), idx + start)
+
+
+def best_columns(s: np.ndarray, k: int) -> np.ndarray:
+    """The columns of each row's ``k`` best scores of ``s`` (k < columns), ties by column: where
+    more columns tie the k-th best than are left to take, the lowest of them (``argpartition``
+    alone takes any, and a tie is then answered by chance: an all-equal block, duplicate rows)."""
+    idx = np.argpartition(-s, k - 1, axis=1)[:, :k]
+    kth = np.take_along_axis(s, idx, axis=1).min(axis=1)
+    taken = (np.take_along_axis(s, idx, axis=1) == kth[:, None]).sum(axis=1)
+    for r in np.flatnonzero((s == kth[:, None]).sum(axis=1) > taken):
+        cols = np.flatnonzero(s[r] >= kth[r])
+        idx[r] = cols[np.lexsort((cols, -s[r, cols]))[:k]]
+    return idx
 
 
 def _merge_hits(
