@@ -174,6 +174,27 @@ BAD_REQUESTS = [
     ("a NUL byte", "get", "/api/neighbors", {"params": {"query": "c\x00t"}}, 400),
     ("invalid UTF-8", "get", "/api/neighbors?query=%ff%fe", {}, 400),
     (
+        "a lone surrogate in a word (JSON's escape)",
+        "post",
+        "/api/neighbors",
+        {"content": b'{"query": "cat\\ud800"}', "headers": {"content-type": "application/json"}},
+        400,
+    ),
+    (
+        "a lone surrogate among words",
+        "post",
+        "/api/similar",
+        {"content": b'{"words": ["cat", "\\udcff"]}', "headers": {"content-type": "application/json"}},
+        400,
+    ),
+    (
+        "a lone surrogate in a parameter's name",
+        "post",
+        "/api/similar",
+        {"content": b'{"w\\udcffords": ["cat"]}', "headers": {"content-type": "application/json"}},
+        400,
+    ),
+    (
         "an unknown parameter",
         "get",
         "/api/neighbors",
@@ -542,10 +563,12 @@ def test_a_client_gone_before_its_answer_costs_no_product(app):
 def _json_values():
     from hypothesis import strategies as st
 
-    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    # Characters of every category, and lone surrogates often (JSON's "\\ud800" alone decodes to one)
+    text = st.text(st.characters(exclude_categories=()) | st.sampled_from("\ud800\udcff"), max_size=30)
+    scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | text
     return st.recursive(
         scalars,
-        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(text, inner, max_size=4),
         max_leaves=12,
     )
 

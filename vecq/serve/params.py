@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -211,6 +212,11 @@ def _one(p: Param, value: Any, kind: str) -> Any:
             raise BadRequest(f"{p.name}: {len(value):,} characters; at most {MAX_TEXT:,}", 413)
         if "\x00" in value:
             raise BadRequest(f"{p.name} holds a NUL character; no word or text does")
+        if not value.isascii() and _surrogate(value):
+            raise BadRequest(
+                f"{p.name} holds a lone surrogate ({_surrogate(value)}), which is not text: JSON's "
+                "\\uD800-\\uDFFF escapes come in pairs; send the text as UTF-8"
+            )
         if p.choices and value not in p.choices:
             raise BadRequest(f"{p.name} is one of {', '.join(p.choices)}, not {value[:40]!r}")
         return value
@@ -225,6 +231,13 @@ def _one(p: Param, value: Any, kind: str) -> Any:
         bounds = f"from {p.low:g}" + (f" to {p.high:g}" if p.high is not None else " up")
         raise BadRequest(f"{p.name} is a number {bounds}, not {number!r}")
     return number
+
+
+def _surrogate(value: str) -> str | None:
+    """The first lone surrogate of ``value`` as JSON escapes it (``\\ud800``), or None: JSON's
+    ``\\uD800`` alone decodes to one (a pair decodes to its character), and no UTF-8 text holds it."""
+    found = re.search("[\ud800-\udfff]", value)
+    return f"\\u{ord(found.group()):04x}" if found else None
 
 
 def _number(p: Param, value: Any, kind: str) -> int | float:

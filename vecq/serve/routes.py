@@ -95,7 +95,10 @@ class Answer(JSONResponse):
     """A JSON answer ending with a newline, as the CLI's does (so ``curl`` leaves the prompt alone)."""
 
     def render(self, content: Any) -> bytes:
-        return super().render(content) + b"\n"
+        try:
+            return super().render(content) + b"\n"
+        except UnicodeEncodeError:  # a lone surrogate the request sent, echoed: JSON escapes it
+            return json.dumps(content, allow_nan=False, separators=(",", ":")).encode() + b"\n"
 
 
 def error_response(status: int, message: str, **extra: Any) -> JSONResponse:
