@@ -40,6 +40,28 @@ def test_vectors_read_one_a_line_keep_one_record_per_line(glove, kv):
     assert result.exit_code == 5
 
 
+@pytest.mark.parametrize("how", ["-", "--input"])
+def test_tokens_of_each_line_of_a_file_or_stdin_carry_their_line(glove, kv, tmp_path, how):
+    """``vecq tokens -`` tokenised the text "-" (GloVe's row 11) where every other command reads
+    standard input: each line is now a text, its records its line's, by the batch's line rules."""
+    lines = ["The cat sat", "", "# a comment", "qqzzyx Cat\r", "\ufeffnot first", "-"]
+    text = "\n".join(lines) + "\n"
+    if how == "-":
+        result = invoke(["tokens", "-f", "json", "-"], input=text)
+    else:
+        (tmp_path / "lines.txt").write_text(text, encoding="utf-8")
+        result = invoke(["tokens", "-f", "json", "--input", str(tmp_path / "lines.txt")])
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert sorted({r["line"] for r in records}) == [1, 4, 5, 6]
+    for number in (1, 4, 5):
+        alone = json.loads(invoke(["tokens", "-f", "json", lines[number - 1].strip()]).stdout)
+        mine = [{k: v for k, v in r.items() if k != "line"} for r in records if r["line"] == number]
+        assert mine == alone
+    assert [r["status"] for r in records if r["line"] == 4] == ["unknown", "respelled"]
+    assert [(r["token"], r["id"]) for r in records if r["line"] == 6] == [("-", kv.get_index("-"))]
+
+
 def test_many_words_to_npy_with_their_words_beside(glove, kv, tmp_path):
     out = tmp_path / "v.npy"
     result = invoke(["vector", "-", "-o", str(out)], input="cat\nqqzzyyx\nParis\n# a comment\ndog\n")

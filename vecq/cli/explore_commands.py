@@ -10,6 +10,7 @@ import click
 from ..core import evaluate
 from .options import (
     approx_option,
+    batch_source,
     complete_words,
     epochs_option,
     output_options,
@@ -100,25 +101,55 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
 
 
 @click.command()
-@click.argument("text", nargs=-1, required=True)
+@click.argument("text", nargs=-1)
 @click.option("--vectors", "with_vectors", is_flag=True, help="Also print each token's row of the table.")
+@click.option(
+    "-i",
+    "--input",
+    "input_file",
+    metavar="FILE",
+    default=None,
+    help="Tokenise each line of FILE ('-' is standard input), like giving '-' as the text.",
+)
 @output_options
-def tokens(session: Session, text, with_vectors: bool) -> None:
+def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -> None:
     """TEXT -> tokens -> token ids (the rows of the embedding matrix): the lecture's first step.
 
     A model with a tokenizer (a language model's table, model2vec) splits TEXT as it does; a word
     model splits it at spaces and says how each word was found: as typed, respelled, built from
-    subwords (fastText), or unknown.
+    subwords (fastText), or unknown. With '-' (or --input FILE) each line is a text, and its
+    records carry its line number.
     """
+    source = batch_source(text, input_file)
+    if source is not None:
+        _tokens_of_lines(session, source, with_vectors)
+        return
     whole = " ".join(text)
     if not whole.strip():
-        raise click.UsageError("give some text, e.g. 'vecq tokens The cat sat'")
+        raise click.UsageError("give some text, e.g. 'vecq tokens The cat sat' (or '-' to read lines)")
     from ..core.answers import token_records
 
     model = session.open()
     columns, records = token_records(model, whole, with_vectors)
     with session.renderer(columns, f"tokens of {whole}", model) as out:
         out.write(records)
+
+
+def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> None:
+    """The tokens of each line of ``source``, by the batch's line rules (``batch.chunks``): every
+    text line gives at least one record (status ``none`` when its text has no token)."""
+    from ..core.answers import TOKEN_COLUMNS, token_records
+    from .batch import LINE_COLUMN, chunks
+
+    model = session.open()
+    columns = (LINE_COLUMN, *TOKEN_COLUMNS, *(["vector"] if with_vectors else []))
+    with session.open_input(source) as stream, session.renderer(columns, "tokens", model) as out:
+        for chunk in chunks(stream, 64):
+            for number, line in chunk:
+                records = token_records(model, line, with_vectors)[1] or [
+                    {"position": None, "text": line.strip(), "token": "", "id": None, "status": "none"}
+                ]
+                out.write([{LINE_COLUMN: number, **r} for r in records])
 
 
 @click.command()
