@@ -62,6 +62,31 @@ def test_tokens_of_each_line_of_a_file_or_stdin_carry_their_line(glove, kv, tmp_
     assert [(r["token"], r["id"]) for r in records if r["line"] == 6] == [("-", kv.get_index("-"))]
 
 
+@pytest.mark.parametrize(
+    "command", [["odd"], ["axis", "he", "she"], ["cluster", "-k", "2"], ["plot", "-o", "PNG"]]
+)
+def test_words_read_from_stdin_for_a_dash_answer_as_the_same_words_given(glove, tmp_path, command):
+    """``vecq axis he she -`` placed the word "-" on the axis (exit 0), and odd, cluster and plot
+    counted it as a word: '-' is now the words of standard input, one a line, by the batch's rules."""
+    words = ["cat", "dog", "car", "bus"]
+    lines = "\ufeffcat\n# a comment\n\ndog\ncar\r\nbus\n"
+    if command[0] == "plot":
+        piped = invoke(["plot", "-o", str(tmp_path / "piped.png"), "-"], input=lines)
+        given = invoke(["plot", "-o", str(tmp_path / "given.png"), *words])
+        assert piped.exit_code == given.exit_code == 0, piped.stderr
+        assert (tmp_path / "piped.png").read_bytes() == (tmp_path / "given.png").read_bytes()
+        return
+    piped = invoke([*command, "-f", "json", "-"], input=lines)
+    given = invoke([*command, "-f", "json", *words])
+    assert piped.exit_code == given.exit_code == 0, piped.stderr
+    assert piped.stdout == given.stdout and len(json.loads(piped.stdout)) >= len(words)
+
+
+def test_a_dash_with_nothing_on_stdin_is_a_usage_error(glove):
+    result = invoke(["odd", "-"], input="\n# nothing\n")
+    assert result.exit_code == 2 and "standard input holds no words" in result.stderr
+
+
 def test_many_words_to_npy_with_their_words_beside(glove, kv, tmp_path):
     out = tmp_path / "v.npy"
     result = invoke(["vector", "-", "-o", str(out)], input="cat\nqqzzyyx\nParis\n# a comment\ndog\n")

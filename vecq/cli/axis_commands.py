@@ -42,9 +42,11 @@ def axis(session: Session, pole_a: str, pole_b: str, words, top: int, restrict: 
     POLE_A, negative towards POLE_B. Given WORDS are ranked along it; without
     them, the -n words of the whole vocabulary nearest each end (the pole words
     left out):  vecq axis 'good great' 'bad awful' --restrict 50000
+    WORDS '-': the words of standard input, one a line.
     """
     from ..core import axes
 
+    words = session.words_of(words)
     model = session.open()
     found = open_axis(session, model, (pole_a, pole_b))
     toward = (found.a[0].typed, found.b[0].typed)

@@ -50,9 +50,11 @@ def cluster(
     words' unit vectors, so words group by cosine. Each cluster is listed by
     its words nearest its centre, with their cosine to it; clusters are
     numbered largest first:  vecq cluster --first 5000 -k 20 -n 8
+    WORDS '-' (or --words -): the words of standard input, one a line.
     """
     from ..core.clusters import kmeans
 
+    words = session.words_of(words)
     if words and (first is not None or words_file is not None):
         raise click.UsageError("give WORDS, --words FILE or --first N: one of them")
     if words:

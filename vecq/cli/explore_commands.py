@@ -159,9 +159,11 @@ def odd(session: Session, words) -> None:
     """The word that does not belong (gensim's doesnt_match), listed first.
 
     Every word is shown with its cosine similarity to the group's mean and its distance (1 - cosine).
+    WORDS '-': the words of standard input, one a line.
     """
     from ..core.answers import ODD_COLUMNS, odd_records
 
+    words = session.words_of(words)
     model = session.open()
     records, tied = odd_records(model, session.lookup(model, words))
     if tied:
@@ -197,10 +199,12 @@ def odd(session: Session, words) -> None:
 @session_options
 def plot(session: Session, words, output, top, epochs: bool, projection: str) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
-    into an image file with -o (which needs matplotlib: pip install 'vecq[plot]').
+    into an image file with -o (which needs matplotlib: pip install 'vecq[plot]'). WORDS '-': the
+    words of standard input, one a line.
     """
     from .plot import EPOCH_FORMATS, FORMATS, draw, draw_terminal, image_format
 
+    words = session.words_of(words)
     if output is None and not session.env.stdout_isatty:
         raise click.UsageError(
             "plot draws on a terminal; in a pipe, write an image: -o words.png (.svg, .pdf)"

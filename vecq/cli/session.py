@@ -167,13 +167,26 @@ class Session:
         if words_file is None:
             count = len(model) if first is None else min(first, len(model))
             return model, list(range(count)), model.vocab.words(range(count))
-        with self.open_input(words_file, "--words") as stream:
-            typed = [line.decode("utf-8", "replace").strip() for line in stream]
+        matches = self.lookup(model, self.listed_words(words_file, "--words"))
+        return model, [m.row for m in matches], [m.typed if m.built else m.word for m in matches]
+
+    def words_of(self, words: Sequence[str]) -> list[str]:
+        """WORDS as given, or for '-' alone the words of standard input, one a line, as every
+        command reads '-' (a word "-" is asked for within other words, or as "- " quoted)."""
+        return self.listed_words("-", "-") if list(words) == ["-"] else list(words)
+
+    def listed_words(self, source: str, option: str) -> list[str]:
+        """The words of ``source`` (a file, or '-'), one a line, by the batch's line rules (blank and
+        comment lines skipped, a byte-order mark dropped, bytes that are not UTF-8 replaced)."""
+        from .batch import chunks
+
+        with self.open_input(source, option) as stream:
+            typed = [line.strip() for chunk in chunks(stream, 1 << 16) for _, line in chunk]
         typed = [w for w in typed if w]
         if not typed:
-            raise UsageError(f"{words_file} holds no words; give one a line")
-        matches = self.lookup(model, typed)
-        return model, [m.row for m in matches], [m.typed if m.built else m.word for m in matches]
+            where = "standard input" if source == "-" else source
+            raise UsageError(f"{where} holds no words; give one a line")
+        return typed
 
     def note_respellings(self, matches: Sequence[Match]) -> None:
         for note in respellings(matches):
