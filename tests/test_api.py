@@ -296,6 +296,27 @@ def test_lists_go_through_the_batch_with_one_answer_per_item(glove, caplog):
     assert "qqzzyx" in caplog.text
 
 
+def test_an_item_that_cannot_be_read_is_its_own_error_not_the_batchs(glove):
+    """An empty query or a vector of NaN in a list raised for the whole list (the items were read
+    before the batch), where the CLI's batch records that line's error and answers the others."""
+    from vecq.errors import QueryError
+
+    kv = vecq.load("glove-wiki-gigaword-50")
+    answers = kv.neighbors(["cat", "", "  ", "dog"], top=2)
+    assert [type(a) for a in answers[1:3]] == [QueryError, QueryError] and "empty query" in str(answers[1])
+    assert answers[0] == kv.neighbors("cat", top=2) and answers[3] == kv.neighbors("dog", top=2)
+    vectors = np.stack([np.full(kv.vector_size, np.nan, np.float32), kv["car"]])
+    by_vector = kv.neighbors(vectors, top=1)
+    assert isinstance(by_vector[0], QueryError) and by_vector[1][0].word == "car"
+    with pytest.raises(QueryError, match="empty query"):
+        kv.neighbors(["cat", ""], top=2, errors="raise")
+
+
+def test_an_empty_similarity_matrix_shows_as_one(glove):
+    matrix = vecq.load("glove-wiki-gigaword-50").similarity_matrix([])
+    assert len(matrix) == 0 and repr(matrix) == "" and matrix.to_pandas().shape == (0, 0)
+
+
 @pytest.mark.parametrize("progress", [True, False, None])
 def test_a_first_conversion_shows_progress_as_asked_by_tqdm(tmp_path, monkeypatch, capsys, progress):
     """progress=True: tqdm's bar (a notebook's own widget in a kernel); False: nothing; None: shown

@@ -392,26 +392,37 @@ class Vectors:
             if distinct:
                 raise QueryError("⟨distinct⟩ folds variants of the query's words: give words, not vectors")
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
-            items = [
-                batch.parse(json.dumps(np.asarray(row, dtype=float).tolist())) for row in np.atleast_2d(query)
-            ]
+            lines = [json.dumps(np.asarray(row, dtype=float).tolist()) for row in np.atleast_2d(query)]
         else:
             batch = NeighborsQuery(top, restrict, distinct=distinct, skip=skip)
-            items = [batch.parse(str(q)) for q in ([query] if isinstance(query, str) else query)]
-        answers = self._answered(batch, items, "raise" if isinstance(query, str) else errors)
+            lines = [str(q) for q in ([query] if isinstance(query, str) else query)]
+        answers = self._answered(batch, lines, "raise" if isinstance(query, str) else errors)
         return answers[0] if isinstance(query, str) else answers
 
-    def _answered(self, batch: NeighborsQuery, items: list, errors: str) -> list:
-        """A batch's answers, one per item: its records (``FoldedNeighbor`` with ``distinct``), or
-        its error in its place (``errors="raise"``: the first error raised)."""
+    def _answered(self, batch: NeighborsQuery, lines: list[str], errors: str) -> list:
+        """A batch's answers, one per item, as the CLI's batch answers lines: its records
+        (``FoldedNeighbor`` with ``distinct``), or its error in its place, whether it could not be
+        read (an empty query) or answered (``errors="raise"``: the first error raised)."""
         record = FoldedNeighbor if batch.distinct else Neighbor
+        items: list[list[str] | VecqError] = []
+        for line in lines:
+            try:
+                items.append(batch.parse(line))
+            except VecqError as e:
+                if errors == "raise":
+                    raise
+                items.append(e)
+        readable = [item for item in items if not isinstance(item, VecqError)]
+        outcomes = iter(batch.answer_chunk(self.model, readable) if readable else [])
         answers: list = []
-        for outcome in batch.answer_chunk(self.model, items):
-            if outcome.error is not None and errors == "raise":
-                raise outcome.error
+        for item in items:
+            outcome = None if isinstance(item, VecqError) else next(outcomes)
+            error = item if outcome is None else outcome.error
+            if error is not None and errors == "raise":
+                raise error
             answers.append(
-                outcome.error
-                if outcome.error is not None
+                error
+                if error is not None or outcome is None
                 else Answers(record(*(r[f] for f in record._fields)) for r in outcome.records)
             )
         return answers

@@ -49,7 +49,7 @@ class Matrix:
         return len(self.words)
 
     def __repr__(self) -> str:
-        width = max(len(w) for w in self.words)
+        width = max((len(w) for w in self.words), default=0)
         lines = [" " * width + "".join(f" {w[:9]:>9}" for w in self.words)]
         for word, row in zip(self.words, self.values):
             lines.append(f"{word:<{width}}" + "".join(f" {v:9.6f}" for v in row))
