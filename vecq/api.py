@@ -25,7 +25,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -417,7 +417,7 @@ class Vectors:
         answers: list = []
         for item in items:
             outcome = None if isinstance(item, VecqError) else next(outcomes)
-            error = item if outcome is None else outcome.error
+            error = outcome.error if outcome is not None else cast(VecqError, item)
             if error is not None and errors == "raise":
                 raise error
             answers.append(
