@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -85,6 +86,40 @@ def test_evaluate_word_pairs_on_the_object_as_gensim(kv, name, unknown_as_zero):
         assert type(mine) is type(gensims)
         assert mine[0] == pytest.approx(gensims[0], abs=1e-6)
         assert mine[1] == pytest.approx(gensims[1], rel=1e-4)
+
+
+def _skipped_by_gensim(caplog) -> list[int]:
+    """The lines gensim logs as skipped ("Skipping invalid line #N", counted from 0), from 1."""
+    return [int(r.args[0]) + 1 for r in caplog.records if r.msg.startswith("Skipping invalid line")]
+
+
+def test_eval_names_the_lines_gensim_skips_and_refuses_a_score_that_is_not_a_number(kv, tmp_path, caplog):
+    """gensim skips lines of the wrong shape and logs each; vecq skipped them without a word. And a
+    judged score of NaN made every correlation NaN, printed as an answer."""
+    import logging
+
+    pairs = tmp_path / "pairs.tsv"
+    lines = ["cat\tdog\t7.5", "foo bar 3", "car\tbus\t3", "", "car\ttruck\t1", "king\tqueen"]
+    pairs.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    questions = tmp_path / "questions.txt"
+    questions.write_text(": s\nking man woman queen\nparis france\nman woman boy girl\n", encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="gensim"):
+        kv.evaluate_word_pairs(str(pairs))
+        gensim_pairs = [n for n in _skipped_by_gensim(caplog) if n != 4]  # 4: a blank line
+        caplog.clear()
+        kv.evaluate_word_analogies(str(questions))
+        gensim_questions = _skipped_by_gensim(caplog)
+    result = invoke(["eval", "similarity", str(pairs), "-f", "json"])
+    assert result.exit_code == 0 and gensim_pairs == [2, 6]
+    assert "2 lines are not 'word<TAB>word<TAB>score': skipped" in result.stderr
+    assert "(line 2, 6)" in result.stderr
+    result = invoke(["eval", "analogies", str(questions), "-f", "json"])
+    assert result.exit_code == 0 and gensim_questions == [3]
+    assert "1 line is not four words: skipped" in result.stderr and "(line 3)" in result.stderr
+    pairs.write_text("cat\tdog\t7.5\ncar\tbus\tNaN\ncar\ttruck\t1\n", encoding="utf-8")
+    result = invoke(["eval", "similarity", str(pairs)])
+    assert result.exit_code == 3 and "not a finite number (line 2)" in result.stderr
+    assert all(map(math.isnan, kv.evaluate_word_pairs(str(pairs))[0]))  # gensim's answer: NaN
 
 
 @pytest.mark.parametrize("name", ["wordsim353.tsv", "simlex999.txt"])

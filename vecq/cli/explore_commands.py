@@ -66,6 +66,15 @@ def eval_analogies(session: Session, file, restrict, case_sensitive, method) -> 
         f"{report.questions - report.skipped} of {report.questions} questions answered, "
         f"{report.skipped} skipped for unknown words"
     )
+    _note_invalid(session, report.invalid, "four words")
+
+
+def _note_invalid(session: Session, lines: list[int], shape: str) -> None:
+    """One note naming the lines of an evaluation file that gensim's rules skip (it logs each)."""
+    if lines:
+        shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+        some = "1 line is" if len(lines) == 1 else f"{len(lines)} lines are"
+        session.warn(f"{some} not {shape}: skipped, as gensim skips such lines (line {shown})")
 
 
 @eval_group.command("similarity")
@@ -82,6 +91,7 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
     path = file or _default_data("wordsim353.tsv")
     model = session.open()
     r = evaluate.pairs(model, path, restrict, not case_sensitive)
+    _note_invalid(session, r.invalid, "'word<TAB>word<TAB>score'")
     columns = ("file", "pearson", "pearson_p", "spearman", "spearman_p", "pairs", "unknown", "unknown_ratio")
     with session.renderer(columns, "word-pair similarity", model) as out:
         out.write(

@@ -8,6 +8,8 @@ first of the top five answers that is not an input word. ``pairs`` follows ``eva
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +59,7 @@ class AnalogyReport:
     sections: list[Section] = field(default_factory=list)
     questions: int = 0
     skipped: int = 0
+    invalid: list[int] = field(default_factory=list)  # line numbers not four words: skipped (gensim's rule)
 
     @property
     def total(self) -> Section:
@@ -106,6 +109,8 @@ def analogies(
             raise QueryError(f"{path}: missing section header (': name') before line {number + 1}")
         words = [w.upper() for w in line.split()] if case_insensitive else line.split()
         if len(words) != 4:
+            if words:
+                report.invalid.append(number + 1)
             continue
         report.questions += 1
         a, b, c, d = words
@@ -149,6 +154,7 @@ class PairsReport:
     spearman_p: float
     pairs: int
     unknown: int
+    invalid: list[int] = field(default_factory=list)  # line numbers not 'word, word, score': skipped
 
     @property
     def unknown_ratio(self) -> float:
@@ -162,12 +168,32 @@ def pairs(
     case_insensitive: bool = True,
     delimiter: str = "\t",
 ) -> PairsReport:
-    """Pearson and Spearman correlation of the model's cosines with human judgements."""
-    gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter)
+    """Pearson and Spearman correlation of the model's cosines with human judgements.
+
+    Raises:
+        QueryError: a judged score is NaN or infinite (gensim's correlations would be NaN), naming
+            its line; or no line is a usable pair.
+    """
+    invalid: list[int] = []
+    gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter, invalid=invalid)
+    if not np.isfinite(gold).all():
+        raise QueryError(
+            f"{path}: a judged score is not a finite number (line {_line_of_score(path, delimiter)}); "
+            "fix or remove that line"
+        )
     pearson, spearman = _correlations(gold, ours)
-    return PairsReport(
-        float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]), len(gold), unknown
-    )
+    correlations = (float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]))
+    return PairsReport(*correlations, len(gold), unknown, invalid)
+
+
+def _line_of_score(path: str | Path, delimiter: str) -> int:
+    """The number of the first line whose third field is a number that is not finite."""
+    for number, line in enumerate(_read_lines(path), 1):
+        fields = line.split(delimiter)
+        with contextlib.suppress(ValueError):
+            if len(fields) == 3 and not math.isfinite(float(fields[2])):
+                return number
+    return 0
 
 
 def pairs_as_gensim(
@@ -199,16 +225,18 @@ def pair_scores(
     case_insensitive: bool = True,
     delimiter: str = "\t",
     dummy4unknown: bool = False,
+    invalid: list[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """The judged scores, the model's cosines of the same pairs (float64), and the number of pairs
-    with an unknown word (``dummy4unknown``: kept, with a cosine of 0, as gensim's)."""
+    with an unknown word (``dummy4unknown``: kept, with a cosine of 0, as gensim's). Lines that are
+    not two words and a score are skipped, as gensim's; ``invalid`` gets their numbers."""
     ok = ok_vocabulary(model, restrict, case_insensitive)
     gold: list[float] = []
     rows_a: list[int] = []
     rows_b: list[int] = []
     dummies: list[int] = []  # the places of pairs with an unknown word, when kept
     unknown = 0
-    for line in _read_lines(path):
+    for number, line in enumerate(_read_lines(path), 1):
         if not line or line.startswith("#"):
             continue
         fields = line.split(delimiter)
@@ -216,6 +244,8 @@ def pair_scores(
             a, b, sim = [w.upper() for w in fields] if case_insensitive else fields
             score = float(sim)
         except ValueError:
+            if invalid is not None and line.strip():
+                invalid.append(number)
             continue
         if a not in ok or b not in ok:
             unknown += 1
