@@ -119,12 +119,41 @@ def test_a_process_substitution_is_told_to_save_the_file(small_model):
     [
         ("cat 1 2 3\ndog 1 . 3\n", "line 3 (the word 'dog'): '.' is not a number"),
         ("cat 1 2 3\ndog 1 2\n", "line 3 (the word 'dog') has 2 values, expected 3"),
+        ("cat\t1\t2\t3\ndog\t1\t2\t3\n", "has 0 values, expected 3 (values separated by tabs?"),
+        ("cat 1 2 3\ndog 1\t2 3 4\n", "'1\\t2' is not a number (values separated by tabs?"),
     ],
 )
 def test_parse_errors_name_the_line_and_the_word(tmp_path, body, says):
     path = tmp_path / "bad.txt"
     path.write_text("2 3\n" + body)
     assert says in refused(path)
+
+
+@pytest.mark.parametrize("body", ["cat\t0.5\ndog\t0.25\n", "cat\t0.5\t1\ndog\t1\t2\n", "cat\t0.5\r\n"])
+def test_a_glove_file_separated_by_tabs_is_told_so_with_the_fix(tmp_path, body):
+    """gensim reads "cat<TAB>0.5" as a word of that name and no numbers: vecq said only "holds no
+    vectors". The fix is one command; a word holding a tab before spaced numbers stays readable."""
+    from gensim.models import KeyedVectors
+
+    path = tmp_path / "tabs.txt"
+    path.write_text(body)
+    assert "separated by tabs" in refused(path) and "tr '\\t' ' '" in refused(path)
+    assert KeyedVectors.load_word2vec_format(str(path), no_header=True).vector_size == 0  # gensim's reading
+    fixed = tmp_path / "fixed.txt"
+    fixed.write_text(body.replace("\t", " "))
+    assert invoke(["-m", str(fixed), "info"]).exit_code == 0
+
+
+def test_a_short_text_file_with_control_characters_says_how_to_read_it_as_text(tmp_path, monkeypatch):
+    """A one-line GloVe file whose word holds U+0085 twice is a fifth control characters: refused as
+    possibly binary, with the option that reads it (it said only "not a model file")."""
+    import vecq
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "small.txt"
+    path.write_text("\x85\x85xx 12345.678 \n", encoding="utf-8")
+    assert "if it is text, say so: --model-format glove-text" in refused(path)
+    assert list(vecq.load(str(path), model_format="glove-text").index_to_key) == ["\x85\x85xx"]
 
 
 def test_glove_parse_errors_name_the_line_too(tmp_path):

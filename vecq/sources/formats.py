@@ -88,10 +88,22 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
         _check_claim(path, rows, dims, size, 4 * dims if binary else 2 * dims)
         return "word2vec-bin" if binary else "word2vec-text"
     fields = first.split()
-    if len(fields) >= 2 and all(is_number(x) for x in fields[1:]) and not _looks_binary(head):
+    glove_like = len(fields) >= 2 and all(is_number(x) for x in fields[1:])
+    if glove_like and b"\t" in first and len(first.strip().split(b" ")) < 2:
+        raise ModelError(
+            f"{path}: its values are separated by tabs, and word2vec and GloVe text (as gensim reads "
+            f"them) separate them by spaces; convert it: tr '\\t' ' ' < {path} > vectors.txt"
+        )
+    if glove_like and not _looks_binary(head):
         second = rest.partition(b"\n")[0].split()
         if not second or len(second) == len(fields) or b"\n" not in rest:
             return "glove-text"
+    if glove_like:
+        raise ModelError(
+            f"{path}: its first line reads as a word and numbers (GloVe text), but a tenth or more of "
+            "its first bytes are control characters or not UTF-8, as in a binary file; if it is "
+            "text, say so: ⟨model_format=glove-text⟩"
+        )
     raise ModelError(
         f"{path} is not a model file vecq can read (expected word2vec binary or text, GloVe text, "
         "fastText .bin, or gensim's native .kv with ⟨trust⟩)"
@@ -304,13 +316,15 @@ def first_bad_line(path: str, header: bool) -> str | None:
                 word, *values = line.split(" ")
                 dims = len(values) if dims is None else dims
                 shown = shorten(word)
+                tabs = " (values separated by tabs? gensim reads them separated by spaces)" * ("\t" in line)
                 if len(values) != dims:
-                    return f"line {number:,} (the word {shown}) has {len(values)} values, expected {dims}"
+                    found = f"has {len(values)} values, expected {dims}"
+                    return f"line {number:,} (the word {shown}) {found}{tabs}"
                 for v in values:
                     try:
                         float(v)
                     except ValueError:
-                        return f"line {number:,} (the word {shown}): {shorten(v)} is not a number"
+                        return f"line {number:,} (the word {shown}): {shorten(v)} is not a number{tabs}"
     except (OSError, EOFError, ValueError, IndexError):
         return None
     return None
