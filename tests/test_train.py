@@ -208,15 +208,24 @@ def test_a_folder_in_the_way_is_never_removed(tmp_path):
     [
         (b"good line\n\xff\xfe bad line\n", [], ["line 2 is not UTF-8", "iconv"]),
         (b"too few words here\n", ["--min-count", "50"], ["--min-count"]),
+        (b"\n\n", [], ["holds no words"]),
         (None, [], ["no such file or folder", "lee", "text8"]),
         (b"a b c\n", ["--fasttext"], [".bin"]),
+        (b"a b c\n", ["-o", "m.model"], [".bin (word2vec binary), .txt or .vec"]),
+        (b"a b c\n", ["-o", "m.npy"], [".bin (word2vec binary), .txt or .vec"]),
     ],
 )
 def test_bad_corpora_and_options_are_one_line(tmp_path, corpus, args, words):
+    """Each names what to do; an output named otherwise than train writes was told export's
+    suffixes and its --to, which train does not take."""
     source = tmp_path / "corpus.txt"
     if corpus is not None:
         source.write_bytes(corpus)
     out = "m.txt" if "--fasttext" in args else "m.bin"
+    if "-o" in args:
+        out = args[args.index("-o") + 1]
+        args = [a for a in args if a not in ("-o", out)]
+        assert "--to" not in invoke(["train", str(source), "-o", str(tmp_path / out)]).stderr
     result = invoke(["train", str(source), "-o", str(tmp_path / out), "--min-count", "1", *args])
     assert result.exit_code == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -234,6 +234,8 @@ def train(
     model = kind(**settings.gensim_kwargs())
     with reporter.task("reading the corpus", None):
         model.build_vocab(sentences)
+    if not model.corpus_total_words:
+        raise CorpusError("the corpus holds no words (an empty file, or only blank lines); give it text")
     if len(model.wv) == 0:
         raise CorpusError(
             f"no word occurs {settings.min_count} times in the corpus; "
@@ -286,7 +288,8 @@ def model_format(output: str, algorithm: str) -> str:
                 "a FastText model is written as fastText's .bin (with its subwords): name -o MODEL.bin"
             )
         return "fasttext-bin"
-    fmt = export.format_for(output)
+    suffix = os.path.splitext(output)[1].lower()
+    fmt = export.format_for(output) if output == STDOUT or suffix in export.FORMATS else None
     if fmt not in ("word2vec-bin", "word2vec-text"):
         raise UsageError(f"{output}: a trained model is written as .bin (word2vec binary), .txt or .vec")
     return fmt
