@@ -8,12 +8,10 @@ first of the top five answers that is not an input word. ``pairs`` follows ``eva
 
 from __future__ import annotations
 
-import contextlib
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -146,6 +144,14 @@ def analogies(
     return report
 
 
+class JudgedPairs(NamedTuple):
+    gold: np.ndarray  # the judged scores
+    ours: np.ndarray  # the model's cosines of the same pairs (float64)
+    unknown: int  # pairs with a word the model lacks
+    invalid: list[int]  # the numbers of the lines skipped: not two words and a score
+    lines: list[int]  # the line of each judged pair
+
+
 @dataclass
 class PairsReport:
     pearson: float
@@ -174,26 +180,16 @@ def pairs(
         QueryError: a judged score is NaN or infinite (gensim's correlations would be NaN), naming
             its line; or no line is a usable pair.
     """
-    invalid: list[int] = []
-    gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter, invalid=invalid)
-    if not np.isfinite(gold).all():
+    judged = pair_scores(model, path, restrict, case_insensitive, delimiter)
+    bad = np.flatnonzero(~np.isfinite(judged.gold))
+    if bad.size:
         raise QueryError(
-            f"{path}: a judged score is not a finite number (line {_line_of_score(path, delimiter)}); "
+            f"{path}: a judged score is not a finite number (line {judged.lines[bad[0]]}); "
             "fix or remove that line"
         )
-    pearson, spearman = _correlations(gold, ours)
+    pearson, spearman = _correlations(judged.gold, judged.ours)
     correlations = (float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]))
-    return PairsReport(*correlations, len(gold), unknown, invalid)
-
-
-def _line_of_score(path: str | Path, delimiter: str) -> int:
-    """The number of the first line whose third field is a number that is not finite."""
-    for number, line in enumerate(_read_lines(path), 1):
-        fields = line.split(delimiter)
-        with contextlib.suppress(ValueError):
-            if len(fields) == 3 and not math.isfinite(float(fields[2])):
-                return number
-    return 0
+    return PairsReport(*correlations, len(judged.gold), judged.unknown, judged.invalid)
 
 
 def pairs_as_gensim(
@@ -206,7 +202,7 @@ def pairs_as_gensim(
 ) -> tuple[Any, Any, float]:
     """gensim's ``evaluate_word_pairs`` answer: scipy's Pearson and Spearman results, and the
     percentage of pairs with an unknown word."""
-    gold, ours, unknown = pair_scores(model, path, restrict, case_insensitive, delimiter, dummy4unknown)
+    gold, ours, unknown, _, _ = pair_scores(model, path, restrict, case_insensitive, delimiter, dummy4unknown)
     total = len(gold) + (0 if dummy4unknown else unknown)
     return (*_correlations(gold, ours), unknown / total * 100)
 
@@ -225,13 +221,14 @@ def pair_scores(
     case_insensitive: bool = True,
     delimiter: str = "\t",
     dummy4unknown: bool = False,
-    invalid: list[int] | None = None,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """The judged scores, the model's cosines of the same pairs (float64), and the number of pairs
-    with an unknown word (``dummy4unknown``: kept, with a cosine of 0, as gensim's). Lines that are
-    not two words and a score are skipped, as gensim's; ``invalid`` gets their numbers."""
+) -> JudgedPairs:
+    """The judged pairs of a file, as gensim's ``evaluate_word_pairs`` reads them: lines that are
+    not two words and a score are skipped; a pair with an unknown word is counted, and kept with a
+    cosine of 0 with ``dummy4unknown``."""
     ok = ok_vocabulary(model, restrict, case_insensitive)
     gold: list[float] = []
+    lines: list[int] = []
+    invalid: list[int] = []
     rows_a: list[int] = []
     rows_b: list[int] = []
     dummies: list[int] = []  # the places of pairs with an unknown word, when kept
@@ -244,7 +241,7 @@ def pair_scores(
             a, b, sim = [w.upper() for w in fields] if case_insensitive else fields
             score = float(sim)
         except ValueError:
-            if invalid is not None and line.strip():
+            if line.strip():
                 invalid.append(number)
             continue
         if a not in ok or b not in ok:
@@ -252,8 +249,10 @@ def pair_scores(
             if dummy4unknown:
                 dummies.append(len(gold))
                 gold.append(score)
+                lines.append(number)
             continue
         gold.append(score)
+        lines.append(number)
         rows_a.append(ok[a])
         rows_b.append(ok[b])
     if not gold:
@@ -263,4 +262,4 @@ def pair_scores(
     ours = np.zeros(len(gold))
     if rows_a:
         ours[known] = model.similarities(np.array(rows_a), np.array(rows_b))
-    return np.array(gold), ours, unknown
+    return JudgedPairs(np.array(gold), ours, unknown, invalid, lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import struct
 from typing import TYPE_CHECKING, BinaryIO, cast
 
@@ -92,7 +93,7 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
     if glove_like and b"\t" in first and len(first.strip().split(b" ")) < 2:
         raise ModelError(
             f"{path}: its values are separated by tabs, and word2vec and GloVe text (as gensim reads "
-            f"them) separate them by spaces; convert it: tr '\\t' ' ' < {path} > vectors.txt"
+            f"them) separate them by spaces; convert it: tr '\\t' ' ' < {shlex.quote(path)} > vectors.txt"
         )
     if glove_like and not _looks_binary(head):
         second = rest.partition(b"\n")[0].split()
