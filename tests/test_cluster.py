@@ -194,6 +194,64 @@ def test_an_unreachable_scheduler_is_one_line(glove, monkeypatch):
     )
 
 
+class OneServer:
+    """A TCP server on 127.0.0.1 that answers each of at most ``accepts`` connections with
+    ``greeting`` (nothing: it waits for the client to speak, as a web server does), then stops."""
+
+    def __init__(self, greeting: bytes, accepts: int = 2, seconds: float = 10):
+        import socket
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(seconds)
+        self.address = f"tcp://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.greeting, self.accepts = greeting, accepts
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        import contextlib
+
+        with self.listener, contextlib.suppress(OSError):
+            for _ in range(self.accepts):
+                conn, _ = self.listener.accept()
+                with conn, contextlib.suppress(OSError):
+                    conn.settimeout(3)
+                    if self.greeting:
+                        conn.sendall(self.greeting)
+                    conn.recv(1 << 16)  # until the client goes (or 3 s)
+
+
+@pytest.mark.parametrize(
+    "greeting, says",
+    [
+        (b"", "sent nothing in 1 s"),
+        (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "is a web server, not a Dask scheduler"),
+        ((1 << 60).to_bytes(8, "little") + b"junk", "does not speak Dask's protocol"),
+    ],
+    ids=["silent", "a web server", "a huge length"],
+)
+def test_a_server_that_is_not_a_scheduler_is_one_line_within_the_deadline(glove, monkeypatch, greeting, says):
+    """distributed's client waits for the scheduler's greeting without a deadline: --dask pointed at
+    a web server (the dashboard's port, 8787) hung for ever; a server greeting with other bytes made
+    it allocate their "length" (MemoryError, a defect's line and a traceback at exit)."""
+    import threading
+    import time
+
+    monkeypatch.setattr(vecq_cluster, "CONNECT_SECONDS", 1)
+    server = OneServer(greeting)
+    started = time.monotonic()
+    results: list = []
+    args = [*M, "neighbors", "-", "--dask", server.address]
+    asking = threading.Thread(target=lambda: results.append(invoke(args, input="cat\n")), daemon=True)
+    asking.start()
+    asking.join(timeout=30)  # a hang fails here, not the whole run
+    assert results and time.monotonic() - started < 8
+    (result,) = results
+    assert result.exit_code == 1 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert says in result.stderr and "8786" in result.stderr, result.stderr
+
+
 def test_without_distributed_the_message_says_what_to_install(glove, monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
     result = invoke([*M, "graph", "--first", "10", "-o", str(tmp_path / "g.tsv"), "--dask", "tcp://x:1"])

@@ -40,9 +40,10 @@ class Cluster:
         except ImportError:
             raise UsageError("--dask needs Dask's distributed package: pip install 'vecq[dask]'") from None
         self.address, self.job = address, job
+        _probe(address, CONNECT_SECONDS)
         try:
             self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
-        except (OSError, ValueError) as e:  # refused, timed out, or not an address
+        except Exception as e:  # refused, timed out, not an address, or not distributed's protocol
             raise ClusterError(
                 f"cannot reach the Dask scheduler at {address} ({_reason(e)}); check the address "
                 "given to --dask (or DASK_SCHEDULER_ADDRESS)"
@@ -145,6 +146,52 @@ class Cluster:
                 f"the Dask cluster at {self.address} failed the job ({_reason(e)}); run the same "
                 "command again to go on (a graph keeps its finished blocks)"
             ) from None
+
+
+NOT_A_SCHEDULER = (
+    "check the address given to --dask (or DASK_SCHEDULER_ADDRESS): a scheduler listens on port "
+    "8786 unless told otherwise, its dashboard (a web page) on 8787"
+)
+
+
+def _probe(address: str, seconds: float) -> None:
+    """A ClusterError, within ``seconds``, when the TCP server at ``address`` is not a Dask
+    scheduler. distributed's client waits for the scheduler's first message with no deadline (a
+    server that says nothing first, as a web server, hangs it for ever) and reads another server's
+    first bytes as that message's length (a web server's "HTTP/1.1" is 3.5e18 bytes: MemoryError).
+    A scheduler writes its handshake as soon as it accepts: 8 bytes of length, then a small message.
+    Addresses that are not TCP, and servers that cannot be reached, are left to distributed."""
+    import socket
+    import struct
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location, 8786)
+    except (ValueError, TypeError):
+        return  # not an address: distributed says so
+    if scheme != "tcp":
+        return
+    try:
+        server = socket.create_connection((host, port), timeout=seconds)
+    except OSError:
+        return  # refused, no route, no answer: distributed tries again until its deadline, and says so
+    head = b""
+    with server, contextlib.suppress(OSError):  # a reset or a silence: what was read says enough
+        server.settimeout(seconds)
+        while len(head) < 8 and (more := server.recv(8 - len(head))):
+            head += more
+    (length,) = struct.unpack("<Q", head.ljust(8, b"\0"))
+    if len(head) == 8 and 0 < length < 1 << 24:
+        return
+    if not head:
+        raise ClusterError(
+            f"the server at {address} sent nothing in {seconds:g} s (a Dask scheduler greets at once): "
+            f"it is not a Dask scheduler; {NOT_A_SCHEDULER}"
+        )
+    what = "a web server" if head.startswith(b"HTTP") else "a server that does not speak Dask's protocol"
+    raise ClusterError(f"{address} is {what}, not a Dask scheduler; {NOT_A_SCHEDULER}")
 
 
 def _reason(error: BaseException) -> str:
