@@ -599,6 +599,18 @@ def test_tokens_shows_text_to_tokens_to_ids(hub):
         assert np.allclose(r["vector"], hub.gpt2[r["id"]], rtol=1e-6, atol=1e-7)
 
 
+def test_tokens_of_each_line_through_the_models_tokenizer(hub):
+    """``tokens -`` through model2vec's tokenizer: each line's records are that text's alone."""
+    lines = ["The fire was burning", "☃☃", "near Sydney"]
+    result = invoke(["-m", "hf:tiny/potion", "tokens", "-", "-f", "json"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.stderr
+    records = json.loads(result.stdout)
+    assert {r["line"] for r in records} == {1, 2, 3}
+    for number, text in enumerate(lines, 1):
+        mine = [{k: v for k, v in r.items() if k != "line"} for r in records if r["line"] == number]
+        assert mine == json.loads(invoke(["-m", "hf:tiny/potion", "tokens", text, "-f", "json"]).stdout)
+
+
 # -- a hostile or failing Hub: every case one line, within a bounded time, nothing wrong kept ------
 
 
