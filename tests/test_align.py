@@ -41,6 +41,8 @@ def test_a_rotated_model_aligns_back_to_it(pair):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert [r["word"] for r in rows] == ["cat", "king", "paris"]
+    piped = invoke(["-m", a, "-m", b, "align", "-", "-f", "json"], input="cat\nking\nparis\n")
+    assert json.loads(piped.stdout) == rows  # '-': the words of standard input (it was the word "-")
     assert all(abs(r["similarity"] - 1) < 1e-5 and r["overlap"] == 1.0 for r in rows)
     from vecq.core import align
     from vecq.sources.loader import open_model

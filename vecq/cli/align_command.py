@@ -48,12 +48,14 @@ def align(session: Session, words, shared: int, overlap_k: int, top: int) -> Non
     \b
     For two corpora, two years or two languages with a shared vocabulary. The map
     is kept beside the caches; `neighbors WORD -m A --in B` uses it.
+    WORDS '-': the words of standard input, one a line.
     """
     from ..core import align as aligning
     from ..errors import UsageError
 
     if len(session.models) != 2:
         raise UsageError("align compares two models: vecq -m A -m B align [WORD...]")
+    words = session.words_of(words)
     a, b = (session.open(spec) for spec in session.models)
     found = alignment_of(session, a, b, shared)
     pairs = None
