@@ -170,6 +170,29 @@ def test_add_vectors_set_item_and_add_vector_as_gensim():
     assert ours.get_vecattr("new2", "count") == 102 and ours.get_vecattr("new9", "count") == 0
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_a_vector_that_is_not_finite_is_refused_when_added_not_reported_later_as_damage(value):
+    """gensim adds it and answers NaN scores; vecq added it and then blamed its cache for the NaN
+    ("run 'vecq cache verify'") at the next question, while the cache was whole."""
+    ours, theirs = _both()
+    bad = np.full(ours.vector_size, value, dtype=np.float32)
+    for change in (
+        lambda kv: kv.add_vectors(["new_fine_zz", "new_bad_zz"], np.stack([theirs["war"], bad])),
+        lambda kv: kv.add_vector("new_bad_zz", bad),
+        lambda kv: kv.__setitem__("war", bad),
+    ):
+        with pytest.raises(ValueError, match="holds NaN or an infinity"):
+            change(ours)
+    assert "new_bad_zz" not in ours and "new_fine_zz" not in ours
+    mine, gensims = ours.most_similar("war", topn=3), theirs.most_similar("war", topn=3)
+    assert [w for w, _ in mine] == [w for w, _ in gensims]
+    assert [s for _, s in mine] == pytest.approx([s for _, s in gensims], abs=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        theirs.add_vector("new_bad_zz", bad)
+        assert np.isnan(theirs.similarity("war", "new_bad_zz"))  # what gensim makes of it
+
+
 def test_an_empty_keyedvectors_filled_as_gensim():
     ours, theirs = KeyedVectors(3), GensimKeyedVectors(3)
     assert len(ours) == 0 and ours.vectors.shape == theirs.vectors.shape == (0, 3)

@@ -1350,6 +1350,9 @@ class KeyedVectors(Vectors):
             raise ValueError(
                 f"vectors of {weights.shape[1]} dimensions added to a model of {self.vector_size}"
             )
+        bad = np.flatnonzero(~np.isfinite(weights).all(axis=1))
+        if bad.size:  # every score with it would be NaN (gensim adds it, and answers NaN)
+            raise ValueError(f"the vector of {keys[bad[0]]!r} holds NaN or an infinity; give finite numbers")
         rows = np.array([self.get_index(k, -1) for k in keys], dtype=np.int64)
         new = rows < 0
         added = [k for k, is_new in zip(keys, new) if is_new]
