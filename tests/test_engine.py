@@ -296,3 +296,20 @@ def test_more_ties_than_the_margin_are_broken_by_row_alone_and_in_a_batch():
     for others in (["w1"], [f"w{i}" for i in range(0, 300, 7)]):
         batch = NeighborsQuery(top=5).answer_chunk(model, [[w] for w in [*others, "w5"]])
         assert [r["word"] for r in batch[-1].records] == single
+
+
+def test_a_direction_is_the_same_bits_however_far_its_vector_is_scaled():
+    """A vector of 1e38 in every component had an infinite float32 length, and an all-subnormal one
+    a length of 0: both became the zero direction, and every word answered with a score of 0."""
+    from vecq.core.unit import unit
+
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((20, 50)).astype(np.float32)
+    want = unit(vectors)
+    for power in (-100, -90, 60, 100, 120):  # the scaled floats stay normal: no bit of them is lost
+        scaled = np.ldexp(vectors, power).astype(np.float32)
+        assert np.isfinite(scaled).all() and scaled.any(axis=1).all()
+        assert np.array_equal(unit(scaled), want), power
+    for each in (1e38, 1e-45):  # every component the same: the direction of all ones
+        assert np.allclose(unit(np.full(50, each, np.float32)), unit(np.ones(50, np.float32)), rtol=1e-6)
+    assert not unit(np.zeros((2, 5), np.float32)).any()

@@ -87,6 +87,22 @@ def test_a_dash_with_nothing_on_stdin_is_a_usage_error(glove):
     assert result.exit_code == 2 and "standard input holds no words" in result.stderr
 
 
+@pytest.mark.parametrize("each", ["1e38", "1e-45"])
+def test_the_neighbours_of_a_huge_or_tiny_vector_are_those_of_its_direction(glove, each):
+    """Its float32 length overflowed or underflowed: the direction became zeros, and 'the' and ','
+    were answered with a score of 0."""
+    ones = tsv(invoke(["neighbors", "--vector", " ".join(["1"] * 50), "-n", "3"]).stdout)
+    scaled = tsv(invoke(["neighbors", "--vector", " ".join([each] * 50), "-n", "3"]).stdout)
+    assert [(r["word"], r["similarity"]) for r in scaled] == [(r["word"], r["similarity"]) for r in ones]
+    assert float(ones[0]["similarity"]) > 0.5
+
+
+def test_a_vector_past_float32s_range_is_refused_in_one_line(glove):
+    result = invoke(["neighbors", "--vector", " ".join(["1e300"] * 50)])
+    assert result.exit_code == 3 and "past float32's range" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_many_words_to_npy_with_their_words_beside(glove, kv, tmp_path):
     out = tmp_path / "v.npy"
     result = invoke(["vector", "-", "-o", str(out)], input="cat\nqqzzyyx\nParis\n# a comment\ndog\n")

@@ -235,6 +235,10 @@ class VectorNeighborsQuery(NeighborsQuery):
                 )
             elif not any(values):
                 out[i].error = zero_vector_error(text)
+            elif not _fits_float32(values):
+                out[i].error = QueryError(
+                    f"{shorten(text)} holds a number past float32's range (3.4e38); scale the vector down"
+                )
             else:
                 vectors.append(values)
                 where.append(i)
@@ -245,6 +249,12 @@ class VectorNeighborsQuery(NeighborsQuery):
                 records = model.neighbor_records(items[i][0], result, self.threshold)
                 out[i].records += [n._asdict() for n in records]
         return out
+
+
+def _fits_float32(values: list[float]) -> bool:
+    """Are ``values`` numbers float32 holds (none rounds to an infinity)?"""
+    with np.errstate(over="ignore"):
+        return bool(np.isfinite(np.asarray(values, dtype=np.float32)).all())
 
 
 def count(name: str, value: object, low: int = 1, high: int | None = None) -> int:

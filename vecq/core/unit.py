@@ -27,8 +27,20 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
-    """Query directions (one vector, or one a row) divided by their length; zero stays zero."""
-    norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    """Query directions (one vector, or one a row) divided by their length; zero stays zero.
+
+    A finite vector whose length overflows (1e38 in every float32 component) or underflows (all
+    subnormal) is first scaled by a power of two near its largest component, which changes no bit
+    of its direction: its length was infinite or 0, and its direction all zeros, so any word
+    answered with a score of 0 (tests/test_engine.py)."""
+    vectors = np.asarray(vectors)
+    with np.errstate(over="ignore", under="ignore"):
+        norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    lost = (~np.isfinite(norm) | (norm == 0)) & np.isfinite(vectors).all(axis=-1, keepdims=True)
+    if lost.any():
+        peak = np.max(np.abs(vectors), axis=-1, keepdims=True)
+        vectors = np.where(lost, np.ldexp(vectors, -np.frexp(peak)[1]), vectors).astype(vectors.dtype)
+        norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norm > 0, norm, 1).astype(vectors.dtype)
 
 
