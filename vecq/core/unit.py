@@ -29,10 +29,9 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
 def unit(vectors: np.ndarray) -> np.ndarray:
     """Query directions (one vector, or one a row) divided by their length; zero stays zero.
 
-    A finite vector whose length overflows (1e38 in every float32 component) or underflows (all
-    subnormal) is first scaled by a power of two near its largest component, which changes no bit
-    of its direction: its length was infinite or 0, and its direction all zeros, so any word
-    answered with a score of 0 (tests/test_engine.py)."""
+    A finite vector whose float32 length overflows (1e38 in every component) or underflows (all
+    subnormal) is first scaled by a power of two near its largest component (exact for normal
+    floats), so a direction is never lost to all zeros (tests/test_engine.py)."""
     vectors = np.asarray(vectors)
     with np.errstate(over="ignore", under="ignore"):
         norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
