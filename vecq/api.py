@@ -213,6 +213,15 @@ _GENSIM4_REMOVED = {
 }
 
 
+def _removed_in_gensim4(name: str) -> property:
+    """A gensim 3.x attribute: reading it fails with gensim 4's own message."""
+
+    def removed(self: object) -> None:
+        raise AttributeError(_GENSIM4_REMOVED[name])
+
+    return property(removed)
+
+
 def deprecated_by(replacement: str):
     """gensim's ``@deprecated``: each call warns (DeprecationWarning) to use ``replacement``."""
 
@@ -1288,21 +1297,10 @@ class KeyedVectors(Vectors):
 
     # -- gensim 3.x's names, and gensim's helpers ---------------------------------------------------
 
-    @property
-    def vocab(self) -> None:
-        raise AttributeError(_GENSIM4_REMOVED["vocab"])
-
-    @property
-    def index2word(self) -> None:
-        raise AttributeError(_GENSIM4_REMOVED["index2word"])
-
-    @property
-    def index2entity(self) -> None:
-        raise AttributeError(_GENSIM4_REMOVED["index2entity"])
-
-    @property
-    def vectors_norm(self) -> None:
-        raise AttributeError(_GENSIM4_REMOVED["vectors_norm"])
+    vocab = _removed_in_gensim4("vocab")
+    index2word = _removed_in_gensim4("index2word")
+    index2entity = _removed_in_gensim4("index2entity")
+    vectors_norm = _removed_in_gensim4("vectors_norm")
 
     def similarity_unseen_docs(self, *args: object, **kwargs: object) -> None:
         """gensim's: not for word vectors."""

@@ -322,8 +322,9 @@ def best_columns(s: np.ndarray, k: int) -> np.ndarray:
     more columns tie the k-th best than are left to take, the lowest of them (``argpartition``
     alone takes any, and a tie is then answered by chance: an all-equal block, duplicate rows)."""
     idx = np.argpartition(-s, k - 1, axis=1)[:, :k]
-    kth = np.take_along_axis(s, idx, axis=1).min(axis=1)
-    taken = (np.take_along_axis(s, idx, axis=1) == kth[:, None]).sum(axis=1)
+    best = np.take_along_axis(s, idx, axis=1)
+    kth = best.min(axis=1)
+    taken = (best == kth[:, None]).sum(axis=1)
     for r in np.flatnonzero((s == kth[:, None]).sum(axis=1) > taken):
         cols = np.flatnonzero(s[r] >= kth[r])
         idx[r] = cols[np.lexsort((cols, -s[r, cols]))[:k]]
