@@ -200,6 +200,46 @@ def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path, small_words):
     assert "byte-order mark" in refused(marked)
 
 
+@pytest.mark.parametrize("binary", [True, False])
+def test_a_word2vec_word_that_begins_with_u_feff_keeps_it_as_gensim_reads_it(tmp_path, small_words, binary):
+    """In a word2vec file the first word follows the header: a U+FEFF there is the word's own. Taken
+    off, '\\ufeffcat' became a second 'cat' (whose vector then answered for the first) and
+    '\\ufeff' an empty word."""
+    from gensim.models import KeyedVectors
+
+    words, vectors = small_words
+    names = ["\ufeff" + words[3], "\ufeff", *words[:10]]
+    kv = KeyedVectors(vectors.shape[1])
+    kv.add_vectors(names, vectors[: len(names)])
+    path = tmp_path / ("m.bin" if binary else "m.txt")
+    kv.save_word2vec_format(str(path), binary=binary)
+    oracle = KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    result = invoke(["-m", str(path), "vector", words[3], "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert np.array_equal(np.float32(record["vector"]), oracle[words[3]])
+    listed = invoke(["-m", str(path), "export", "-o", str(tmp_path / "out.npy")])
+    assert listed.exit_code == 0, listed.stderr
+    written = (tmp_path / "out.words.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    assert written == oracle.index_to_key
+
+
+def test_a_glove_files_byte_order_mark_never_renames_its_first_word_into_another(tmp_path, small_words):
+    words, vectors = small_words
+
+    def glove(names) -> str:
+        lines = [w + " " + " ".join(f"{x:.5f}" for x in v) for w, v in zip(names, vectors)]
+        path = tmp_path / f"m{len(list(tmp_path.iterdir()))}.glove"
+        path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(lines) + "\n").encode())
+        listed = invoke(["-m", str(path), "export", "-o", str(path.with_suffix(".npy"))])
+        assert listed.exit_code == 0, listed.stderr
+        return path.with_suffix(".words.txt").read_text(encoding="utf-8").split("\n")[:-1]
+
+    assert glove(words[:5]) == words[:5]  # the file's mark, off its first word
+    repeated = [words[1], *words[:5]]  # the first word, bare, is another: kept as gensim reads it
+    assert glove(repeated) == ["\ufeff" + words[1], *words[:5]]
+
+
 def test_gzip_files_are_told_by_their_bytes(tmp_path, small_words):
     words, vectors = small_words
     text = write_text_model(tmp_path / "m.txt", words[:100], vectors[:100]).read_bytes()

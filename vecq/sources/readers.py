@@ -60,7 +60,7 @@ def read(
         arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
         details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
     del kv
-    words, vectors = _distinct_words(words, vectors)
+    words, vectors = _distinct_words(words, vectors, headerless=source.format == "glove-text")
     if header is not None:
         more = rows_beyond_header(source, *header, words)
         if more:
@@ -89,16 +89,27 @@ def _parsed(source: Source, reporter: Reporter, on_rows: Callable[[np.ndarray, i
             raise ModelError(f"cannot read {source.path} as {source.format}: {where or one_line(e)}") from e
 
 
-def _distinct_words(words: Sequence[str | None], vectors: np.ndarray) -> tuple[list[str], np.ndarray]:
+def _distinct_words(
+    words: Sequence[str | None], vectors: np.ndarray, headerless: bool
+) -> tuple[list[str], np.ndarray]:
     """gensim's words as a list, without the empty slot it leaves for each repeat of a word (the
-    first is kept) or a UTF-8 byte-order mark before the first."""
+    first is kept), and, in a file with no header line (GloVe's text), without the UTF-8 byte-order
+    mark that began the file and so the first word.
+
+    The mark is taken off only there, and only when what is left is a word the model does not hold
+    already: elsewhere (a word2vec file's first word comes after its header) a leading U+FEFF is
+    part of the word, as gensim reads it, and a word is never renamed into another or into nothing.
+    """
     if not isinstance(words, list):
         words = list(words)
     if any(not isinstance(w, str) for w in words):
         keep = [i for i, w in enumerate(words) if isinstance(w, str)]
         words, vectors = [words[i] for i in keep], vectors[keep]
-    if words and isinstance(words[0], str) and words[0].startswith("\ufeff"):
-        words[0] = words[0].removeprefix("\ufeff")
+    first = words[0] if headerless and words and isinstance(words[0], str) else ""
+    if first.startswith("\ufeff"):
+        bare = first.removeprefix("\ufeff")
+        if bare and bare not in words:
+            words[0] = bare
     return cast("list[str]", words), vectors
 
 
