@@ -170,3 +170,33 @@ def test_new_commands_answer_bad_input_in_one_line(glove, args, code, says):
     result = invoke(args)
     (line,) = result.stderr.splitlines()
     assert result.exit_code == code and says in line, line
+
+
+def test_a_vector_printed_as_text_reads_back_as_the_same_float32s(tmp_path):
+    """TSV, CSV and the table printed 6 decimals: 1e-30 and 2.5e-07 came out as 0.000000, and a
+    GoogleNews value such as 0.0123291 lost its last digit. Each component now prints the shortest
+    digits that read back as the same float32 (numpy's), as JSON carries them exactly."""
+    from conftest import invoke as any_invoke
+    from gensim.models import KeyedVectors
+
+    rng = np.random.default_rng(5)
+    values = rng.standard_normal((3, 8)).astype(np.float32) * np.float32([[1e-30], [1e-3], [1e5]])
+    values[0, 0] = np.float32(0.0123291)
+    kv = KeyedVectors(8)
+    kv.add_vectors(["tiny", "small", "large"], values)
+    path = tmp_path / "m.bin"
+    kv.save_word2vec_format(str(path), binary=True)
+    words = ["tiny", "small", "large"]
+    result = any_invoke(["-m", str(path), "vector", *words, "-f", "tsv"])
+    assert result.exit_code == 0, result.stderr
+    printed = np.array([r["vector"].split(" ") for r in tsv(result.stdout)], dtype=np.float32)
+    assert np.array_equal(printed, values)
+    assert tsv(result.stdout)[0]["vector"].split(" ")[0] == "0.0123291"  # the shortest, not 9 digits
+    csv_lines = any_invoke(["-m", str(path), "vector", *words, "-f", "csv"]).stdout.splitlines()[1:]
+    assert np.array_equal(np.array([line.split(",")[1:] for line in csv_lines], dtype=np.float32), values)
+    listed = any_invoke(["-m", str(path), "vector", *words, "-f", "jsonl"]).stdout.splitlines()
+    assert np.array_equal(np.array([json.loads(line)["vector"] for line in listed], dtype=np.float32), values)
+    tokens = any_invoke(["-m", str(path), "tokens", "tiny large", "--vectors"])
+    assert tokens.exit_code == 0, tokens.stderr
+    shown = np.array([r["vector"].split(" ") for r in tsv(tokens.stdout)], dtype=np.float32)
+    assert np.array_equal(shown, values[[0, 2]])

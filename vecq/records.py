@@ -1,4 +1,5 @@
-"""The answers the engine returns (named tuples), and the values records carry (``Bytes``, ``Shape``).
+"""The answers the engine returns (named tuples), and the values records carry (``Bytes``, ``Shape``,
+``Vector``).
 
 The API hands out the named tuples; the CLI hands the renderer dicts made from them (``_asdict``),
 with a batch line's own fields added. Named tuples rather than dataclasses: a dataclass costs most
@@ -50,6 +51,23 @@ class Shape:
 
     def human(self) -> str:
         return "[" + ", ".join(str(n) for n in self.sizes) + "]"
+
+
+class Vector(list):
+    """A vector's components as the model holds them (float32 numbers, as Python floats): a list
+    of their exact values in JSON, and, where a person or ``awk`` reads them (tables, TSV, CSV),
+    each float32's shortest digits that read back as the same float32 (``1e-30``, ``0.0123291``),
+    never a fixed number of decimals that turns small components into 0."""
+
+    __slots__ = ()
+
+    def cells(self) -> list[str]:
+        import numpy as np
+
+        return [str(x) for x in np.asarray(self, dtype=np.float32)]
+
+    def human(self) -> str:
+        return " ".join(self.cells())
 
 
 class ModelInfo(NamedTuple):

@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Protocol
 
-from ..records import Bytes, ModelInfo, Shape, json_record
+from ..records import Bytes, ModelInfo, Shape, Vector, json_record
 from .env import Env, colour_system
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl")
@@ -39,7 +39,8 @@ def score_colour(value: float) -> str:
 
 
 def format_value(value: object) -> str:
-    """A cell's text: floats to 6 decimals, lists space-separated, None empty; strings as they are."""
+    """A cell's text: floats (scores) to 6 decimals, a vector's components in their shortest
+    digits, lists space-separated, None empty; strings as they are."""
     if isinstance(value, str):
         return value
     if isinstance(value, float):
@@ -48,7 +49,7 @@ def format_value(value: object) -> str:
         return ""
     if isinstance(value, bool):  # JSON carries true and false; a person reads yes and no
         return "yes" if value else "no"
-    if isinstance(value, (Bytes, Shape)):  # JSON carries the numbers; a person reads 1.7 GB, [3, 50]
+    if isinstance(value, (Bytes, Shape, Vector)):  # JSON carries the numbers; a person reads 1.7 GB, [3, 50]
         return value.human()
     if isinstance(value, (list, tuple)):
         return " ".join(format_value(v) for v in value)
@@ -171,6 +172,8 @@ class Renderer:
 
     @staticmethod
     def _csv_cells(value: object) -> list[str]:
+        if isinstance(value, Vector):
+            return value.cells()
         if isinstance(value, (list, tuple)):
             return [format_value(v) for v in value]
         return [format_value(value)]

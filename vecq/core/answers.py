@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import QueryError, UnknownWordError
-from ..records import ModelInfo, Shape
+from ..records import ModelInfo, Shape, Vector
 from .model import Model
 from .queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
 from .words import Match
@@ -119,7 +119,9 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
         return TOKEN_COLUMNS, records
     for record in records:
         if record["status"] in ("token", "found", "respelled"):
-            record["vector"] = model.raw_vector(int(record["id"])).astype(float).tolist()
+            record["vector"] = Vector(model.raw_vector(int(record["id"])).astype(float).tolist())
         elif record["status"] == "subwords":
-            record["vector"] = model.raw_vector(model.lookup(str(record["text"])).row).astype(float).tolist()
+            record["vector"] = Vector(
+                model.raw_vector(model.lookup(str(record["text"])).row).astype(float).tolist()
+            )
     return (*TOKEN_COLUMNS, "vector"), records

@@ -13,7 +13,7 @@ from typing import TypeGuard, cast
 import numpy as np
 
 from ..errors import QueryError, UnknownWordError, VecqError, shorten
-from ..records import Similarity
+from ..records import Similarity, Vector
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
 from .unit import unit
@@ -354,7 +354,7 @@ class VectorQuery(Query):
                 else:
                     values = model.raw_vector(m.row)
                 outcome.records.append(
-                    {"word": typed, "vector": np.asarray(values, dtype=np.float64).tolist()}
+                    {"word": typed, "vector": Vector(np.asarray(values, dtype=np.float64).tolist())}
                 )
         return out
 
