@@ -135,7 +135,29 @@ def test_export_is_read_back_by_the_libraries(glove, kv, tmp_path, suffix):
             from safetensors.numpy import load_file
 
             got = load_file(str(out))["vectors"]
-    assert got.shape == (2000, 50) and np.allclose(got, vectors, rtol=1e-6, atol=1e-7)
+    assert got.shape == (2000, 50) and np.array_equal(got, vectors)  # the model's floats, each bit
+    if suffix == ".txt":  # each float in the fewest digits that read back as itself: GloVe's own
+        line = out.read_text(encoding="utf-8").splitlines()[1]
+        assert line.split(" ")[:3] == [words[0], *[str(v) for v in vectors[0, :2]]]
+        assert len(line.split(" ")[1]) <= 9
+
+
+def test_export_of_a_word_list_writes_each_word_once(glove, kv, tmp_path):
+    """A word listed twice (or as two spellings of one word) was written twice: gensim read the
+    file back as ['cat', 'dog', None, None]."""
+    from gensim.models import KeyedVectors
+
+    out = tmp_path / "pets.txt"
+    result = invoke(["export", "--words", "-", "-o", str(out)], input="cat\ndog\ncat\nCat\nbus\n")
+    assert result.exit_code == 0, result.stderr
+    assert "left out 2 repeat(s)" in result.stderr and "standard input" in result.stderr
+    back = KeyedVectors.load_word2vec_format(str(out))
+    assert back.index_to_key == ["cat", "dog", "bus"]
+    assert np.array_equal(back.vectors, kv[["cat", "dog", "bus"]])
+    graph_args = ["graph", "--words", "-", "-k", "2", "-o", str(tmp_path / "g.npy")]
+    graph = invoke(graph_args, input="cat\ndog\ncat\n")
+    assert graph.exit_code == 0, graph.stderr
+    assert (tmp_path / "g.words.txt").read_text().splitlines() == ["cat", "dog"]
 
 
 def test_export_a_word_list_unit_length(glove, kv, tmp_path):

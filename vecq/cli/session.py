@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, UsageError, in_flags
+from ..errors import ExitCode, UsageError, in_flags, shorten
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -168,7 +168,23 @@ class Session:
             count = len(model) if first is None else min(first, len(model))
             return model, list(range(count)), model.vocab.words(range(count))
         matches = self.lookup(model, self.listed_words(words_file, "--words"))
-        return model, [m.row for m in matches], [m.typed if m.built else m.word for m in matches]
+        rows: list[int] = []
+        words: list[str] = []
+        seen: set[str] = set()
+        repeated: list[str] = []
+        for m in matches:  # each word once: a model, a graph or a clustering holds a word once
+            word = m.typed if m.built else m.word
+            if word in seen:
+                repeated.append(m.typed)
+                continue
+            seen.add(word)
+            rows.append(m.row)
+            words.append(word)
+        if repeated:
+            shown = ", ".join(shorten(w) for w in repeated[:3]) + (", ..." if len(repeated) > 3 else "")
+            where = "standard input" if words_file == "-" else words_file
+            self.warn(f"left out {len(repeated):,} repeat(s) of words listed before in {where} ({shown})")
+        return model, rows, words
 
     def words_of(self, words: Sequence[str]) -> list[str]:
         """WORDS as given, or for '-' alone the words of standard input, one a line, as every

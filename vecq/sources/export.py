@@ -100,10 +100,8 @@ def _word2vec(
         for word, row in zip(words[at : at + len(block)], block):
             if binary:  # as gensim writes it: the word, a space, the float32 bytes, a newline
                 f.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
-            else:
-                f.write(
-                    (word + " " + " ".join(repr(float(v)) for v in row.astype(np.float32)) + "\n").encode()
-                )
+            else:  # each float32 in its shortest digits that read back as itself (0.45281, 1e-30)
+                f.write((word + " " + " ".join(str(v) for v in row.astype(np.float32)) + "\n").encode())
         at += len(block)
 
 
