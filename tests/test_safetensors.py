@@ -183,3 +183,33 @@ def test_a_changed_tokenizer_is_a_changed_model(tmp_path, bpe):
     tokenizer.write_text(json.dumps(spec))
     result = invoke(["-m", str(path), "vector", "Ġrenamed"])
     assert result.exit_code == 0 and "changed" in result.stderr
+
+
+@pytest.mark.parametrize(("scale", "says"), [(1e39, "past float32's range"), (1e-46, "rounds them to 0")])
+def test_an_f64_table_float32_cannot_hold_is_refused_not_called_damaged(tmp_path, bpe, scale, says):
+    """An F64 row past float32's range became infinite ("the file is damaged", though it is not);
+    one of values below float32's smallest became all zeros (a word with no neighbours)."""
+    text, size = bpe
+    folder = tmp_path / "f64"
+    folder.mkdir()
+    (folder / "tokenizer.json").write_text(text)
+    table = np.random.default_rng(2).standard_normal((size, 8))
+    table[5] *= scale
+    save_file({"wte.weight": table}, str(folder / "model.safetensors"))
+    result = invoke(["-m", str(folder), "vector", "--id", "1"])
+    assert result.exit_code == 4 and says in result.stderr and "row 5" in result.stderr
+    assert "damaged" not in result.stderr and "Traceback" not in result.stderr
+    table[5] /= scale  # the same table within float32's reach: rounded to nearest, as numpy rounds
+    save_file({"wte.weight": table}, str(folder / "model.safetensors"))
+    fine = invoke(["-m", str(folder), "vector", "--id", "5", "-f", "jsonl"])
+    assert fine.exit_code == 0, fine.stderr
+    assert np.array_equal(np.float32(json.loads(fine.stdout)["vector"]), table[5].astype(np.float32))
+
+
+def test_a_row_longer_than_float32_holds_is_named_so(tmp_path):
+    """Every value finite, but the row's length past float32's range: the file is not damaged."""
+    path = tmp_path / "long.txt"
+    path.write_text("2 3\nbig 3e38 3e38 1\nsmall 0.1 0.2 0.3\n")
+    result = invoke(["-m", str(path), "similar", "big", "small"])
+    assert result.exit_code == 4 and "longer than float32 can hold" in result.stderr
+    assert "damaged" not in result.stderr

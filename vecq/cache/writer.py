@@ -283,9 +283,14 @@ class _VectorFile:
         block = np.asarray(self.matrix[start:stop], dtype=np.float32)
         out, norms = unit_rows(block, out=buf[: len(block)])
         if not np.isfinite(norms).all():  # a NaN or an infinity anywhere in a row shows here
-            bad = start + int(np.flatnonzero(~np.isfinite(norms))[0])
+            at = int(np.flatnonzero(~np.isfinite(norms))[0])
+            if np.isfinite(block[at]).all():  # finite values whose length float32 cannot hold
+                raise ModelError(
+                    f"{self.source.path}: row {start + at} is longer than float32 can hold (3.4e38; its "
+                    f"largest value is {float(np.abs(block[at]).max()):.3g}); scale the vectors down"
+                )
             raise ModelError(
-                f"{self.source.path}: row {bad} holds NaN or infinite values; the file is damaged"
+                f"{self.source.path}: row {start + at} holds NaN or infinite values; the file is damaged"
             )
         residual, far = residuals(block, out, norms)
         if len(far):

@@ -20,8 +20,8 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
     layouts (a word2vec file, a fse ``.npy``) would otherwise get norms one bit apart.
     """
     squares = np.einsum("ij,ij->i", block, block, dtype=np.float64)
-    norms = np.sqrt(squares).astype(np.float32)
     with np.errstate(invalid="ignore", over="ignore"):
+        norms = np.sqrt(squares).astype(np.float32)  # past float32's range: inf, for the caller
         unit = np.multiply(block, (1.0 / np.where(norms > 0, norms, 1.0))[:, None], out=out)
     return unit, norms
 

@@ -156,7 +156,32 @@ def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> 
         wide = np.asarray(raw, dtype=np.uint32)
         wide <<= 16
         return wide.view(np.float32)
-    return np.asarray(raw, dtype=np.float32)  # F16 and I8 exactly; F64 rounded to nearest
+    if dtype != "F64":
+        return np.asarray(raw, dtype=np.float32)  # F16 and I8 exactly
+    return _float32_of_f64(raw, name, path)
+
+
+def _float32_of_f64(raw: np.ndarray, name: str, path: str) -> np.ndarray:
+    """An F64 table rounded to the nearest float32s, refused where float32 cannot hold a row: a
+    value past its range (it would become infinite) or a row that is not zero but would be."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        rows = np.asarray(raw, dtype=np.float32)
+    blown = np.flatnonzero(np.isinf(rows).any(axis=1) & np.isfinite(raw).all(axis=1))
+    vanished = np.flatnonzero(~rows.any(axis=1) & np.asarray(raw).any(axis=1))
+    for found, what in (
+        (blown, "past float32's range of 3.4e38"),
+        (vanished, "so small that float32 rounds them to 0"),
+    ):
+        if len(found):
+            row = int(found[0])
+            peak = float(np.abs(np.asarray(raw[row])).max())
+            raise ModelError(
+                f"{path}: the F64 table {name!r} holds values {what} (row {row}: {peak:.3g}), and vecq "
+                "holds rows as float32; scale the table before saving it"
+            )
+    return rows
 
 
 def table(path: str, wanted: str | None = None) -> tuple[str, np.ndarray, dict]:
