@@ -81,6 +81,27 @@ def test_a_bad_query_is_a_value_error(kv):
     assert isinstance(caught.value, QueryError) and isinstance(caught.value, vecq.VecqError)
 
 
+def test_text_that_cannot_be_a_word_is_a_missing_key_as_in_gensim(kv, glove_raw):
+    """``kv[""]`` is gensim's KeyError, and its get_mean_vector (so n_similarity) leaves a blank word
+    out as missing: vecq's error for it was a ValueError only, so ``except KeyError`` missed it and
+    ``n_similarity([""], ["dog"])`` raised where gensim answers 0.0."""
+    from gensim.models import KeyedVectors
+
+    words, vectors = glove_raw
+    oracle = KeyedVectors(vectors.shape[1])
+    oracle.add_vectors(words[:20000], vectors[:20000])
+    for text in ("", " ", "a\x01"):
+        with pytest.raises(KeyError) as caught:
+            kv[text]
+        assert isinstance(caught.value, ValueError) and isinstance(caught.value, QueryError)
+        assert str(caught.value) == caught.value.args[0]  # the message, not KeyError's repr of it
+        with pytest.raises(KeyError):
+            oracle[text]
+    assert kv.n_similarity([""], ["dog"]) == oracle.n_similarity([""], ["dog"]) == 0.0
+    assert np.array_equal(kv.get_mean_vector(["", "cat"]), kv.get_mean_vector(["cat"]))
+    assert np.allclose(kv.get_mean_vector(["", "cat"]), oracle.get_mean_vector(["", "cat"]), atol=1e-7)
+
+
 @pytest.mark.parametrize(
     ("call", "named"),
     [

@@ -145,6 +145,15 @@ class QueryError(VecqError, ValueError):
     exit_code = ExitCode.UNKNOWN_WORD
 
 
+class NotAWordError(QueryError, KeyError):
+    """Text that cannot be a word (blank, or holding control characters): a query that cannot be
+    answered, and, as gensim finds no such key (its ``kv[""]`` is a KeyError, and
+    ``get_mean_vector`` leaves it out as missing), a KeyError too."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
 class UsageError(VecqError):
     """Options or arguments that do not fit together (click's own usage errors have the same code)."""
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
-from ..errors import QueryError, UnknownWordError, shorten
+from ..errors import NotAWordError, QueryError, UnknownWordError, shorten
 
 if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (cache/pair_reader.py)
     from .vocab import Vocab
@@ -82,9 +82,9 @@ def variants(typed: str) -> list[str]:
 def check_typed(typed: str) -> None:
     """Refuse input that cannot be a word, before searching for it."""
     if not typed.strip():
-        raise QueryError("an empty word was given; give a word such as 'cat'")
+        raise NotAWordError("an empty word was given; give a word such as 'cat'")
     if any(ord(ch) < 32 and ch not in "\t" for ch in typed):
-        raise QueryError(f"{typed[:40]!r} contains control characters; give a plain word")
+        raise NotAWordError(f"{typed[:40]!r} contains control characters; give a plain word")
 
 
 def find_word(
