@@ -222,3 +222,67 @@ def test_a_vector_printed_as_text_reads_back_as_the_same_float32s(tmp_path):
     assert tokens.exit_code == 0, tokens.stderr
     shown = np.array([r["vector"].split(" ") for r in tsv(tokens.stdout)], dtype=np.float32)
     assert np.array_equal(shown, values[[0, 2]])
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".safetensors"])
+def test_what_export_writes_vecq_reads_back_as_a_model(glove, kv, tmp_path, suffix):
+    """`vecq export -o FILE.npy` (or .safetensors) and FILE.words.txt beside it: a model vecq now
+    opens, the same words, floats and neighbours (gensim on the same rows the oracle)."""
+    from conftest import invoke as any_invoke
+    from gensim.models import KeyedVectors
+
+    out = tmp_path / f"first{suffix}"
+    assert invoke(["export", "--first", "8000", "-o", str(out)]).exit_code == 0
+    oracle = KeyedVectors(50)
+    oracle.add_vectors(kv.index_to_key[:8000], kv.vectors[:8000])
+    listed = any_invoke(["-m", str(out), "vector", "cat", "king", "-f", "jsonl"])
+    assert listed.exit_code == 0, listed.stderr
+    got = np.array([json.loads(line)["vector"] for line in listed.stdout.splitlines()], dtype=np.float32)
+    assert np.array_equal(got, oracle[["cat", "king"]])
+    near = any_invoke(["-m", str(out), "neighbors", "king", "-n", "10"])
+    assert near.exit_code == 0, near.stderr
+    assert [r["word"] for r in tsv(near.stdout)] == [w for w, _ in oracle.most_similar("king", topn=10)]
+    words = out.with_suffix(".words.txt")
+    words.write_text(words.read_text().replace("\nking\n", "\nmonarch\n", 1))  # a changed list: anew
+    renamed = any_invoke(["-m", str(out), "neighbors", "monarch", "-n", "1"])
+    assert renamed.exit_code == 0, renamed.stderr
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+def test_a_matrix_of_another_float_type_is_read_as_numpy_rounds_it(tmp_path, dtype):
+    from conftest import invoke as any_invoke
+
+    values = np.random.default_rng(4).standard_normal((40, 6)).astype(dtype)
+    np.save(tmp_path / "m.npy", values)
+    (tmp_path / "m.words.txt").write_text("".join(f"w{i}\n" for i in range(40)))
+    result = any_invoke(["-m", str(tmp_path / "m.npy"), "vector", "w7", "-f", "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    assert np.array_equal(np.float32(json.loads(result.stdout)["vector"]), values[7].astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    ("words", "says"),
+    [
+        (None, "with no words: put them in m.words.txt"),
+        ("a\nb\n", "lists 2 words for the 3 rows of m.npy"),
+        ("a\n\nc\n", "line 2 is blank"),
+        ("a\nb\na\n", "line 3 repeats 'a' of line 1"),
+    ],
+)
+def test_a_matrix_whose_words_do_not_fit_is_refused_naming_the_line(tmp_path, words, says):
+    from conftest import invoke as any_invoke
+
+    np.save(tmp_path / "m.npy", np.ones((3, 4), dtype=np.float32))
+    if words is not None:
+        (tmp_path / "m.words.txt").write_text(words)
+    result = any_invoke(["-m", str(tmp_path / "m.npy"), "similar", "a", "b"])
+    assert result.exit_code == 4 and says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_export_refuses_a_word_that_holds_a_line_break(tmp_path):
+    from vecq.errors import ModelError
+    from vecq.sources import export
+
+    with pytest.raises(ModelError, match="line break"):
+        export.write(str(tmp_path / "m.npy"), "npy", ["a\nb"], [np.zeros((1, 2), np.float32)], 2)
+    assert not (tmp_path / "m.npy").exists()

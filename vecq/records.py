@@ -55,19 +55,10 @@ class Shape:
 
 class Vector(list):
     """A vector's components as the model holds them (float32 numbers, as Python floats): a list
-    of their exact values in JSON, and, where a person or ``awk`` reads them (tables, TSV, CSV),
-    each float32's shortest digits that read back as the same float32 (``1e-30``, ``0.0123291``),
-    never a fixed number of decimals that turns small components into 0."""
+    of their exact values in JSON; where a person or ``awk`` reads them (tables, TSV, CSV), each
+    float32's shortest digits (``core.unit.shortest_digits``)."""
 
     __slots__ = ()
-
-    def cells(self) -> list[str]:
-        import numpy as np
-
-        return [str(x) for x in np.asarray(self, dtype=np.float32)]
-
-    def human(self) -> str:
-        return " ".join(self.cells())
 
 
 class ModelInfo(NamedTuple):

@@ -111,13 +111,17 @@ def entry_dir(key: str, limit: int | None = None, root: str | os.PathLike | None
 
 def companions(path: str) -> list[str]:
     """The files a model's rows come from besides ``path``: the arrays gensim keeps beside a native
-    ``.kv``/``.model`` file (``NAME.vectors.npy``, ...), the ``tokenizer.json`` naming a checkpoint's rows."""
+    ``.kv``/``.model`` file (``NAME.vectors.npy``, ...), the ``tokenizer.json`` naming a checkpoint's rows,
+    the ``NAME.words.txt`` naming an exported matrix's."""
     folder, base = os.path.split(path)
     try:
         names = os.listdir(folder or ".")
     except OSError:
         return []
     found = [n for n in names if n.startswith(base + ".") and n.endswith(".npy")]
+    listed = os.path.splitext(base)[0] + ".words.txt"  # vecq export's words (sources/word_list.py)
+    if base.endswith((".npy", ".safetensors")) and listed in names:
+        found.append(listed)
     if base.endswith(".safetensors") and "tokenizer.json" in names:
         found.append("tokenizer.json")
     if base.endswith(".safetensors.index.json"):  # a sharded checkpoint: its shards and tokenizer

@@ -49,11 +49,19 @@ def format_value(value: object) -> str:
         return ""
     if isinstance(value, bool):  # JSON carries true and false; a person reads yes and no
         return "yes" if value else "no"
-    if isinstance(value, (Bytes, Shape, Vector)):  # JSON carries the numbers; a person reads 1.7 GB, [3, 50]
+    if isinstance(value, Vector):
+        return " ".join(_digits(value))
+    if isinstance(value, (Bytes, Shape)):  # JSON carries the numbers; a person reads 1.7 GB, [3, 50]
         return value.human()
     if isinstance(value, (list, tuple)):
         return " ".join(format_value(v) for v in value)
     return str(value)
+
+
+def _digits(vector: Vector) -> list[str]:
+    from ..core.unit import shortest_digits  # numpy: loaded already by the command that made a vector
+
+    return shortest_digits(vector)
 
 
 # TSV cells escape what would break a line or a field, reversibly: a backslash is doubled, tab, line
@@ -173,7 +181,7 @@ class Renderer:
     @staticmethod
     def _csv_cells(value: object) -> list[str]:
         if isinstance(value, Vector):
-            return value.cells()
+            return _digits(value)
         if isinstance(value, (list, tuple)):
             return [format_value(v) for v in value]
         return [format_value(value)]

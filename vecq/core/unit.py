@@ -7,7 +7,11 @@ written (``tests/test_engine.py::test_in_memory_and_cached_models_give_the_same_
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from ..errors import ModelError
 
 
 def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -41,6 +45,35 @@ def unit(vectors: np.ndarray) -> np.ndarray:
         vectors = np.where(lost, np.ldexp(vectors, -np.frexp(peak)[1]), vectors).astype(vectors.dtype)
         norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norm > 0, norm, 1).astype(vectors.dtype)
+
+
+def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
+    """A float64 matrix rounded to the nearest float32s (the type vecq holds rows in), refused where
+    float32 cannot hold a row: a value past its range (it would become infinite) or a row that is
+    not zero but would be. ``what`` names the matrix in the error."""
+    with np.errstate(over="ignore"):
+        rows = np.asarray(raw, dtype=np.float32)
+    blown = np.flatnonzero(np.isinf(rows).any(axis=1) & np.isfinite(raw).all(axis=1))
+    vanished = np.flatnonzero(~rows.any(axis=1) & np.asarray(raw).any(axis=1))
+    for found, kind in (
+        (blown, "past float32's range of 3.4e38"),
+        (vanished, "so small that float32 rounds them to 0"),
+    ):
+        if len(found):
+            row = int(found[0])
+            peak = float(np.abs(np.asarray(raw[row])).max())
+            raise ModelError(
+                f"{what} holds values {kind} (row {row}: {peak:.3g}), and vecq holds rows as "
+                "float32; scale the matrix before saving it"
+            )
+    return rows
+
+
+def shortest_digits(values: np.ndarray | Sequence[float]) -> list[str]:
+    """Each float32 of ``values`` in the fewest digits that read back as the same float32 (numpy's
+    shortest repr: ``0.45281``, ``1e-30``): how a vector's components are printed and written as
+    text, never a fixed number of decimals that would turn small ones into 0."""
+    return [str(x) for x in np.asarray(values, dtype=np.float32).ravel()]
 
 
 # A float the file holds is within this many units in the last place of its unit row times its norm

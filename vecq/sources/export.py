@@ -18,7 +18,9 @@ from typing import BinaryIO
 import numpy as np
 
 from ..cache.files import STDOUT, output_file
+from ..core.unit import shortest_digits
 from ..errors import ModelError, UsageError
+from .word_list import words_path
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
 FORMATS[".safetensors"] = "safetensors"
@@ -38,11 +40,6 @@ def format_for(path: str, asked: str | None = None) -> str:
             ".safetensors, or give ⟨to=FORMAT⟩"
         )
     return FORMATS[suffix]
-
-
-def words_path(path: str) -> str:
-    """Where the words of a ``.npy`` or safetensors file go: ``NAME.words.txt`` beside it."""
-    return os.path.splitext(path)[0] + ".words.txt"
 
 
 WRITERS: dict[str, Callable[..., None]] = {
@@ -71,6 +68,12 @@ def write(
                 f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
                 ".safetensors (their words go into a separate file, one a line)"
             )
+    elif any("\n" in w or "\r" in w for w in words):
+        broken = next(w for w in words if "\n" in w or "\r" in w)
+        raise ModelError(
+            f"{broken!r} holds a line break, which a words file (one word a line) cannot store; "
+            "leave it out with --words FILE"
+        )
     elif path == STDOUT:
         raise UsageError(
             f"{fmt} keeps its words in a file beside it, which standard output has not; "
@@ -100,8 +103,8 @@ def _word2vec(
         for word, row in zip(words[at : at + len(block)], block):
             if binary:  # as gensim writes it: the word, a space, the float32 bytes, a newline
                 f.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
-            else:  # each float32 in its shortest digits that read back as itself (0.45281, 1e-30)
-                f.write((word + " " + " ".join(str(v) for v in row.astype(np.float32)) + "\n").encode())
+            else:
+                f.write((word + " " + " ".join(shortest_digits(row)) + "\n").encode())
         at += len(block)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..core.expression import is_number
 from ..errors import ModelError, shorten
+from . import word_list
 from .catalogue import human_size
 
 if TYPE_CHECKING:
@@ -50,6 +51,14 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     name = os.path.basename(path).lower()
     if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") <= size - 8:
         return "safetensors"  # an 8-byte header length, then the JSON header (checked when read)
+    if head.startswith(word_list.NPY_MAGIC):
+        listed = word_list.words_path(path)
+        if not os.path.exists(listed):
+            raise ModelError(
+                f"{path} is a numpy array with no words: put them in {os.path.basename(listed)} beside "
+                "it, one a line in row order (as 'vecq export' writes them)"
+            )
+        return "npy"
     if name.endswith(PICKLE_SUFFIXES) or head[:1] == b"\x80":
         # gensim's native format. Trusted, gensim loads it; otherwise it is read as data by an
         # allow-list unpickler that refuses any name a KeyedVectors file does not need (kv_pickle).

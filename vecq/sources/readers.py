@@ -45,6 +45,10 @@ def read(
         from . import kv_pickle
 
         return kv_pickle.read(source.path, source.limit)
+    if source.format == "npy":
+        from . import word_list
+
+        return word_list.read_npy(source.path, source.limit)
     if source.format == "safetensors":
         from . import safetensors_table
 

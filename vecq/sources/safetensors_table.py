@@ -18,8 +18,9 @@ import struct
 from typing import TYPE_CHECKING
 
 from .. import jsondata
+from ..core.unit import float32_rows
 from ..errors import ModelError, shorten
-from . import layouts, text, tokens
+from . import layouts, text, tokens, word_list
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,7 +30,8 @@ ITEM_SIZES = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I8": 1}
 # Where checkpoints keep their token-embedding table (the name ends so): GPT-2 ``wte.weight``, Llama,
 # Mistral, Qwen ``model.embed_tokens.weight``, BERT ``embeddings.word_embeddings.weight``, T5
 # ``shared.weight``, GPT-NeoX ``embed_in.weight``, LLaMA (Meta) ``tok_embeddings.weight``; model2vec
-# ``embeddings`` and sentence-transformers' static ``embedding.weight`` (matched whole).
+# ``embeddings`` and sentence-transformers' static ``embedding.weight`` (matched whole); last, the
+# ``vectors`` of ``vecq export`` (its words in NAME.words.txt beside it: ``word_list.py``).
 TABLE_NAMES = (
     "wte.weight",
     "embed_tokens.weight",
@@ -39,6 +41,7 @@ TABLE_NAMES = (
     "tok_embeddings.weight",
 )
 STATIC_NAMES = ("embeddings", "embedding.weight")
+EXPORTED = "vectors"
 # model2vec's optional companions of its table, applied as model2vec applies them (``StaticModel``):
 # token i's row is ``embeddings[mapping[i]] * weights[i]``.
 WEIGHTS, MAPPING = "weights", "mapping"
@@ -108,6 +111,8 @@ def table_name(declared: dict, path: str, wanted: str | None = None) -> str:
         found = sorted(name for name in declared if name == suffix or name.endswith("." + suffix))
         if found:
             return found[0]
+    if EXPORTED in declared:
+        return EXPORTED
     raise ModelError(
         f"{path} holds no token-embedding table vecq knows by name (looked for names ending in "
         f"{', '.join(TABLE_NAMES)}); name it with ⟨tensor=NAME⟩; it holds: {_names(declared)}"
@@ -158,30 +163,7 @@ def _array(path: str, declared: dict, data_start: int, name: str, rank: int) -> 
         return wide.view(np.float32)
     if dtype != "F64":
         return np.asarray(raw, dtype=np.float32)  # F16 and I8 exactly
-    return _float32_of_f64(raw, name, path)
-
-
-def _float32_of_f64(raw: np.ndarray, name: str, path: str) -> np.ndarray:
-    """An F64 table rounded to the nearest float32s, refused where float32 cannot hold a row: a
-    value past its range (it would become infinite) or a row that is not zero but would be."""
-    import numpy as np
-
-    with np.errstate(over="ignore"):
-        rows = np.asarray(raw, dtype=np.float32)
-    blown = np.flatnonzero(np.isinf(rows).any(axis=1) & np.isfinite(raw).all(axis=1))
-    vanished = np.flatnonzero(~rows.any(axis=1) & np.asarray(raw).any(axis=1))
-    for found, what in (
-        (blown, "past float32's range of 3.4e38"),
-        (vanished, "so small that float32 rounds them to 0"),
-    ):
-        if len(found):
-            row = int(found[0])
-            peak = float(np.abs(np.asarray(raw[row])).max())
-            raise ModelError(
-                f"{path}: the F64 table {name!r} holds values {what} (row {row}: {peak:.3g}), and vecq "
-                "holds rows as float32; scale the table before saving it"
-            )
-    return rows
+    return float32_rows(raw, f"{path}: the F64 table {name!r}")
 
 
 def table(path: str, wanted: str | None = None) -> tuple[str, np.ndarray, dict]:
@@ -301,6 +283,12 @@ def read(
         name, rows, found = table(shard, wanted)
     else:
         name, rows, found = table(path, wanted)
+    listed = word_list.words_path(path)
+    if not os.path.exists(os.path.join(os.path.dirname(path), "tokenizer.json")) and os.path.exists(listed):
+        words = word_list.read_words(listed, rows.shape[0], os.path.basename(path))  # vecq export's
+        if details is not None:
+            details.update(found)
+        return (words[:limit], rows[:limit]) if limit is not None else (words, rows)
     words, kind = vocabulary(path, rows.shape[0])
     if details is not None:
         details.update(found, tokenizer=kind)

@@ -14,6 +14,7 @@ class Source(NamedTuple):
     path: str
     format: str  # word2vec-bin | word2vec-text | glove-text | fasttext-bin | gensim-kv | gensim-native | kumo
     # | safetensors (a token table: a checkpoint, a sharded one's index, a static model)
+    # | npy (a matrix with its words beside it: ``word_list.py``)
     limit: int | None = None
     tensor: str | None = None  # --tensor: the table's name in a checkpoint
     remote: str | None = None  # a Hub model's address at its commit (hf:OWNER/NAME@COMMIT/PATH)

@@ -1,0 +1,89 @@
+"""A matrix with its words in a file beside it, as ``vecq export`` and ``vecq vector -o`` write
+them: ``NAME.npy`` or ``NAME.safetensors`` (one table) and ``NAME.words.txt``, one word a line in
+UTF-8, row i's word on line i + 1. Read back as a model, so what vecq writes it can query.
+
+Invariants (tests/test_vectors_io.py):
+- the ``.npy`` is read as data (``allow_pickle=False``): a two-dimensional array of float32,
+  float16 or float64 (rounded as a safetensors F64 table is, refused where float32 cannot hold it);
+- the words file lists exactly one word a row, each once and none blank: anything else is one
+  error naming the line, never a guess at which word goes with which row.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from ..core.unit import float32_rows
+from ..errors import ModelError, shorten
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SUFFIX = ".words.txt"
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def words_path(path: str) -> str:
+    """Where the words of the matrix ``path`` are: ``NAME.words.txt`` beside ``NAME.npy``."""
+    return os.path.splitext(path)[0] + SUFFIX
+
+
+def read_words(path: str, rows: int, matrix: str) -> list[str]:
+    """The words of the ``rows`` rows of ``matrix``, from ``path``: checked as the module says."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise ModelError(f"cannot read {path}: {e.strerror or e}") from e
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ModelError(f"{path}: line {line} is not UTF-8; the words file is written in UTF-8") from e
+    words = text.removeprefix("\ufeff").split("\n")
+    if words and words[-1] == "":
+        words.pop()  # the newline that ends the last line
+    if len(words) != rows:
+        raise ModelError(
+            f"{path} lists {len(words):,} words for the {rows:,} rows of {matrix}; it must list one a row"
+        )
+    seen: dict[str, int] = {}
+    for number, word in enumerate(words, 1):
+        word = word.removesuffix("\r")
+        if not word.strip():
+            raise ModelError(f"{path}: line {number} is blank; every row needs its word")
+        if word in seen:
+            raise ModelError(
+                f"{path}: line {number} repeats {shorten(word)} of line {seen[word]}; "
+                "a model holds a word once"
+            )
+        seen[word] = number
+        words[number - 1] = word
+    return words
+
+
+def read_npy(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray]:
+    """The words and float32 rows of ``NAME.npy`` with ``NAME.words.txt`` beside it."""
+    import numpy as np
+
+    try:
+        matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ModelError(f"cannot read {path} as a .npy matrix: {e}") from e
+    if matrix.ndim != 2 or min(matrix.shape) < 1:
+        raise ModelError(
+            f"{path} holds an array of shape {list(matrix.shape)}; a model is a matrix, a row a word"
+        )
+    if matrix.dtype == np.float64:
+        rows = float32_rows(matrix, f"{path}: its float64 matrix")
+    elif matrix.dtype in (np.float32, np.float16):
+        rows = matrix if matrix.dtype == np.float32 else np.asarray(matrix, dtype=np.float32)
+    else:
+        raise ModelError(
+            f"{path} holds {matrix.dtype} numbers; vecq reads float32, float16 and float64 matrices"
+        )
+    words = read_words(words_path(path), len(rows), os.path.basename(path))
+    if limit is not None:
+        words, rows = words[:limit], rows[:limit]
+    return words, rows
