@@ -281,7 +281,7 @@ def test_duplicate_words_keep_the_first(tmp_path, monkeypatch, every):
     path.write_text("3 3\ncat 1 0 0\ndog 0 1 0\ncat 0 0 1\n")
     result = invoke(["-m", str(path), "vector", "cat"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines()[1].split("\t")[1].split() == ["1.000000", "0.000000", "0.000000"]
+    assert result.stdout.splitlines()[1].split("\t")[1].split() == ["1.0", "0.0", "0.0"]
     assert json.loads(invoke(["-m", str(path), "info", "-f", "json"]).stdout)[0]["vocabulary"] == 2
 
 
