@@ -248,7 +248,7 @@ def test_what_export_writes_vecq_reads_back_as_a_model(glove, kv, tmp_path, suff
     assert renamed.exit_code == 0, renamed.stderr
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "float64", ">f4", ">f8"])
 def test_a_matrix_of_another_float_type_is_read_as_numpy_rounds_it(tmp_path, dtype):
     from conftest import invoke as any_invoke
 

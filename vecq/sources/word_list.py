@@ -75,9 +75,9 @@ def read_npy(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray
         raise ModelError(
             f"{path} holds an array of shape {list(matrix.shape)}; a model is a matrix, a row a word"
         )
-    if matrix.dtype == np.float64:
+    if matrix.dtype.kind == "f" and matrix.dtype.itemsize == 8:
         rows = float32_rows(matrix, f"{path}: its float64 matrix")
-    elif matrix.dtype in (np.float32, np.float16):
+    elif matrix.dtype.kind == "f" and matrix.dtype.itemsize in (2, 4):  # either byte order
         rows = matrix if matrix.dtype == np.float32 else np.asarray(matrix, dtype=np.float32)
     else:
         raise ModelError(
