@@ -72,7 +72,7 @@ def write(
         broken = next(w for w in words if "\n" in w or "\r" in w)
         raise ModelError(
             f"{broken!r} holds a line break, which a words file (one word a line) cannot store; "
-            "leave it out with --words FILE"
+            "write the other words (a list of them, one a line)"
         )
     elif path == STDOUT:
         raise UsageError(
