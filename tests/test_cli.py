@@ -38,12 +38,26 @@ def test_analogy_puts_queen_first():
 def test_neighbors_and_nearest_alias_agree():
     a = run([*M, "neighbors", "cat"])
     b = run([*M, "nearest", "cat"])
-    assert a.exit_code == b.exit_code == 0
-    assert a.stdout == b.stdout
+    british = run([*M, "neighbours", "cat"])  # as vecq's own help spells the word
+    assert a.exit_code == b.exit_code == british.exit_code == 0
+    assert a.stdout == b.stdout == british.stdout
     rows = tsv(a.stdout)
     assert len(rows) == 10 and "cat" not in [r["word"] for r in rows]
     scores = [float(r["similarity"]) for r in rows]
     assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("neigbors", "did you mean neighbors or neighbours?"),
+        ("simlar", "did you mean similar?"),
+        ("cat", "a word goes after a command, as in 'vecq neighbors cat'"),
+    ],
+)
+def test_a_command_that_is_none_gets_the_commands_spelt_like_it(typed, says):
+    result = run([*M, typed, "dog"])
+    assert result.exit_code == 2 and says in result.stderr and "Traceback" not in result.stderr
 
 
 def test_neighbors_of_an_expression_unquoted():

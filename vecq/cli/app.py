@@ -73,6 +73,7 @@ cli.lazy_commands.update(
         "analogy": ("vecq.cli.query_commands:analogy", "A - B + C: king man woman answers queen."),
         "neighbors": ("vecq.cli.query_commands:neighbors", "Nearest neighbours of a word or an expression."),
         "nearest": ("vecq.cli.query_commands:neighbors", "The same as neighbors."),
+        "neighbours": ("vecq.cli.query_commands:neighbors", "The same as neighbors."),
         "vector": ("vecq.cli.query_commands:vector", "The vector of each word."),
         "info": ("vecq.cli.query_commands:info", "The model: name, source, vocabulary, dimensions."),
         "eval": ("vecq.cli.explore_commands:eval_group", "Analogy accuracy and similarity correlation."),

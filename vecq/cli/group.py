@@ -55,6 +55,18 @@ class VecqGroup(click.Group):
             self.add_command(command, name)
         return super().get_command(ctx, name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        """The command ``args`` name; a name that is none, with the commands spelt like it."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            import difflib
+
+            near = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
+            if near:
+                ctx.fail(f"no command {name!r}; did you mean {' or '.join(near)}?")
+            ctx.fail(f"no command {name!r}; a word goes after a command, as in 'vecq neighbors {name}'")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The commands and their lines, without importing a command module to show them."""
         rows = []
