@@ -110,3 +110,19 @@ def test_random_bytes_give_one_record_per_line(glove, tmp_path):
     result = invoke(["neighbors", "-", "-n", "1"], input=data)
     assert result.exit_code in (0, 5), result.stderr
     assert sorted({int(line.split("\t", 1)[0]) for line in result.stdout.splitlines()[1:]}) == asked
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("king-man+woman", "king - man + woman"), ("Paris-France+Italy", "Paris - France + Italy")],
+)
+def test_an_expression_typed_without_spaces_is_suggested_with_them(glove, typed, suggested):
+    """A hyphenated word stays a word (GloVe's well-known), so king-man+woman is looked up as one;
+    when every term of it is a word, the expression with its spaces is what the error suggests,
+    and asking that answers."""
+    result = invoke(["neighbors", typed, "-n", "1"])
+    assert result.exit_code == 3 and f"did you mean: {suggested}?" in result.stderr
+    asked = invoke(["neighbors", suggested, "-n", "1"])
+    assert asked.exit_code == 0, asked.stderr
+    misspelt = invoke(["neighbors", "well-knwn"])
+    assert misspelt.exit_code == 3 and "well-known" in misspelt.stderr  # not an expression: spellings
