@@ -109,6 +109,13 @@ def entry_dir(key: str, limit: int | None = None, root: str | os.PathLike | None
     return os.path.join(root or cache_root(), f"{slug}-{digest}")
 
 
+def words_path(path: str) -> str:
+    """Where the words of an exported matrix are: ``NAME.words.txt`` beside ``NAME.npy`` or
+    ``NAME.safetensors``, one a line in row order (written by ``sources/export.py``, read by
+    ``sources/word_list.py``)."""
+    return os.path.splitext(path)[0] + ".words.txt"
+
+
 def companions(path: str) -> list[str]:
     """The files a model's rows come from besides ``path``: the arrays gensim keeps beside a native
     ``.kv``/``.model`` file (``NAME.vectors.npy``, ...), the ``tokenizer.json`` naming a checkpoint's rows,
@@ -119,7 +126,7 @@ def companions(path: str) -> list[str]:
     except OSError:
         return []
     found = [n for n in names if n.startswith(base + ".") and n.endswith(".npy")]
-    listed = os.path.splitext(base)[0] + ".words.txt"  # vecq export's words (sources/word_list.py)
+    listed = os.path.basename(words_path(base))
     if base.endswith((".npy", ".safetensors")) and listed in names:
         found.append(listed)
     if base.endswith(".safetensors") and "tokenizer.json" in names:

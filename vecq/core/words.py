@@ -188,9 +188,7 @@ def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
     typed = typed.strip()
     if not typed or len(typed) > 100:
         return []
-    spaced = _spaced_expression(vocab, typed)
-    if spaced is not None:  # king-man+woman: an expression without its spaces
-        return [spaced]
+    spaced = _spaced_expression(vocab, typed)  # king-man+woman: an expression without its spaces
     pool: set[int] = set()
     for form in {typed, typed.lower(), typed[:1].upper() + typed[1:].lower()}:
         for width in (2, 1):
@@ -208,14 +206,12 @@ def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
         word = lowered[low]
         if word not in out and word != typed:
             out.append(word)
-    return out[:n]
+    return ([spaced] if spaced is not None else []) + out[: n - (spaced is not None)]
 
 
 def _spaced_expression(vocab: Vocab, typed: str) -> str | None:
     """``typed`` as an expression with spaces around its operators, when every term is a word of
     the model, as typed or in lower case (``king-man+woman``: ``king - man + woman``); else None."""
-    import re
-
     parts = re.split(r"([+-])", typed)
     terms = parts[::2]
     if len(terms) < 2 or not all(t and (t in vocab or t.lower() in vocab) for t in terms):

@@ -18,9 +18,9 @@ from typing import BinaryIO
 import numpy as np
 
 from ..cache.files import STDOUT, output_file
+from ..cache.layout import words_path
 from ..core.unit import shortest_digits
 from ..errors import ModelError, UsageError
-from .word_list import words_path
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
 FORMATS[".safetensors"] = "safetensors"
@@ -68,8 +68,7 @@ def write(
                 f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
                 ".safetensors (their words go into a separate file, one a line)"
             )
-    elif any("\n" in w or "\r" in w for w in words):
-        broken = next(w for w in words if "\n" in w or "\r" in w)
+    elif (broken := next((w for w in words if "\n" in w or "\r" in w), None)) is not None:
         raise ModelError(
             f"{broken!r} holds a line break, which a words file (one word a line) cannot store; "
             "write the other words (a list of them, one a line)"

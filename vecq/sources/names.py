@@ -30,6 +30,7 @@ FILE_SUFFIXES = (
     ".kv",
     ".model",
     ".safetensors",
+    ".npy",
 )  # a spec ending so names a file
 NAMED = "gensim-data:"  # the key prefix of catalogue models: their cache outlives their download
 

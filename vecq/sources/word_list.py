@@ -14,19 +14,14 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from ..cache.layout import words_path
 from ..core.unit import float32_rows
 from ..errors import ModelError, shorten
 
 if TYPE_CHECKING:
     import numpy as np
 
-SUFFIX = ".words.txt"
 NPY_MAGIC = b"\x93NUMPY"
-
-
-def words_path(path: str) -> str:
-    """Where the words of the matrix ``path`` are: ``NAME.words.txt`` beside ``NAME.npy``."""
-    return os.path.splitext(path)[0] + SUFFIX
 
 
 def read_words(path: str, rows: int, matrix: str) -> list[str]:
