@@ -295,3 +295,32 @@ def test_a_matrix_of_vector_o_with_a_lost_word_names_it(glove, tmp_path):
     assert invoke(["vector", "-", "-o", str(out)], input="cat\nqqzzyyx\ndog\n").exit_code == 5
     result = any_invoke(["-m", str(out), "similar", "cat", "dog"])
     assert result.exit_code == 4 and "row 1 ('qqzzyyx')" in result.stderr and "damaged" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.write_bytes(b"\x93NUMPY" + bytes(range(256)) * 4), "as a .npy matrix"),
+        (
+            lambda p: np.save(p, np.array([{"a": 1}, None, 2], dtype=object), allow_pickle=True),
+            "Python objects",
+        ),
+        (lambda p: np.save(p, np.arange(12).reshape(3, 4)), "holds int64 numbers"),
+        (lambda p: np.save(p, np.zeros(3, np.float32)), "a model is a matrix"),
+        (
+            lambda p: p.write_bytes(
+                np.lib.format.magic(1, 0) + b"\x46\x00{'descr': '<f4', 'fortran_order': False, "
+                b"'shape': (1000000000000, 300), }        \n"
+            ),
+            "as a .npy matrix",
+        ),
+    ],
+)
+def test_a_hostile_npy_is_refused_in_one_line_without_being_unpickled(tmp_path, make, says):
+    from conftest import invoke as any_invoke
+
+    path = tmp_path / "m.npy"
+    make(path)
+    (tmp_path / "m.words.txt").write_text("a\nb\nc\n")
+    result = any_invoke(["-m", str(path), "info"])
+    assert result.exit_code == 4 and says in result.stderr and "Traceback" not in result.stderr

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ..cache.layout import words_path
 from ..core.unit import float32_rows
 from ..errors import ModelError, shorten
+from .gensim_calls import one_line
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,8 +65,8 @@ def read_npy(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray
 
     try:
         matrix = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise ModelError(f"cannot read {path} as a .npy matrix: {e}") from e
+    except Exception as e:  # numpy parses the header with tokenize and ast: any bytes, any error type
+        raise ModelError(f"cannot read {path} as a .npy matrix: {one_line(e)}") from e
     if matrix.ndim != 2 or min(matrix.shape) < 1:
         raise ModelError(
             f"{path} holds an array of shape {list(matrix.shape)}; a model is a matrix, a row a word"
