@@ -288,10 +288,11 @@ def test_export_refuses_a_word_that_holds_a_line_break(tmp_path):
     assert not (tmp_path / "m.npy").exists()
 
 
-def test_a_matrix_of_vector_o_with_a_lost_word_names_it(glove, tmp_path):
+@pytest.mark.parametrize("suffix", [".npy", ".safetensors"])
+def test_a_matrix_of_vector_o_with_a_lost_word_names_it(glove, tmp_path, suffix):
     from conftest import invoke as any_invoke
 
-    out = tmp_path / "pets.npy"
+    out = tmp_path / f"pets{suffix}"
     assert invoke(["vector", "-", "-o", str(out)], input="cat\nqqzzyyx\ndog\n").exit_code == 5
     result = any_invoke(["-m", str(out), "similar", "cat", "dog"])
     assert result.exit_code == 4 and "row 1 ('qqzzyyx')" in result.stderr and "damaged" not in result.stderr

@@ -286,6 +286,7 @@ def read(
     listed = word_list.words_path(path)
     if not os.path.exists(os.path.join(os.path.dirname(path), "tokenizer.json")) and os.path.exists(listed):
         words = word_list.read_words(listed, rows.shape[0], os.path.basename(path))  # vecq export's
+        word_list.check_finite(rows, words, path)
         if details is not None:
             details.update(found)
         return (words[:limit], rows[:limit]) if limit is not None else (words, rows)

@@ -80,7 +80,18 @@ def read_npy(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray
             f"{path} holds {matrix.dtype} numbers; vecq reads float32, float16 and float64 matrices"
         )
     words = read_words(words_path(path), len(rows), os.path.basename(path))
-    for start in range(0, len(rows), 1 << 16):  # a row of NaN is how `vector -o` marks a lost word
+    check_finite(rows, words, path)
+    if limit is not None:
+        words, rows = words[:limit], rows[:limit]
+    return words, rows
+
+
+def check_finite(rows: np.ndarray, words: list[str], path: str) -> None:
+    """Refuse a row holding NaN or an infinity, naming its word: such a row is how ``vecq vector
+    -o`` marks a word it could not find, not a vector."""
+    import numpy as np
+
+    for start in range(0, len(rows), 1 << 16):
         bad = np.flatnonzero(~np.isfinite(rows[start : start + (1 << 16)]).all(axis=1))
         if len(bad):
             row = start + int(bad[0])
@@ -88,6 +99,3 @@ def read_npy(path: str, limit: int | None = None) -> tuple[list[str], np.ndarray
                 f"{path}: row {row} ({shorten(words[row])}) holds NaN or an infinity; 'vecq vector -o' "
                 "writes such a row for a word it could not find: leave those out"
             )
-    if limit is not None:
-        words, rows = words[:limit], rows[:limit]
-    return words, rows
