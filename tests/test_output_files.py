@@ -153,3 +153,23 @@ def test_a_closed_pipe_on_dash_ends_quietly_and_leaves_nothing(tmp_path, glove, 
     proc = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.stdout.strip() == "0" and proc.stderr == "", proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_matrix_and_its_words_change_together_or_not_at_all(tmp_path, glove):
+    """vecq reads NAME.npy with NAME.words.txt as a model: a new matrix beside the old words (the
+    words' write failing, or a kill, after the matrix was in place) would answer with wrong words."""
+    from vecq.sources import export
+
+    out = tmp_path / "pair.npy"
+    assert glove_invoke(["export", "--first", "3", "-o", str(out)]).exit_code == 0
+    before = out.read_bytes(), (tmp_path / "pair.words.txt").read_bytes()
+
+    class Unwritable(str):
+        def __add__(self, other):
+            raise OSError(28, "No space left on device")
+
+    rows = [np.ones((3, 50), dtype=np.float32)]
+    with pytest.raises(OSError):
+        export.write(str(out), "npy", [Unwritable("a"), "b", "c"], rows, 50)
+    assert (out.read_bytes(), (tmp_path / "pair.words.txt").read_bytes()) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pair.npy", "pair.words.txt"]

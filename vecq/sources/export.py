@@ -78,13 +78,19 @@ def write(
             f"{fmt} keeps its words in a file beside it, which standard output has not; "
             "name a file, or write word2vec text or binary to '-'"
         )
-    with output_file(path) as f:
-        WRITERS[fmt](f, words, blocks, dims, header)
-    if fmt in ("npy", "safetensors"):
-        with output_file(words_path(path), text=True) as f:
-            f.writelines(w + "\n" for w in words)
-        return [path, words_path(path)]
-    return [path]
+    if fmt not in ("npy", "safetensors"):
+        with output_file(path) as f:
+            WRITERS[fmt](f, words, blocks, dims, header)
+        return [path]
+    # The matrix and its words change together: each is written whole beside its name first, the
+    # matrix renamed into place, then the words at once (a kill or an error before leaves the old
+    # pair, which vecq reads as a model: a new matrix beside old words of the same count would be
+    # a model that answers with the wrong words).
+    with output_file(words_path(path), text=True) as listed:
+        listed.writelines(w + "\n" for w in words)
+        with output_file(path) as f:
+            WRITERS[fmt](f, words, blocks, dims, header)
+    return [path, words_path(path)]
 
 
 def _word2vec(
