@@ -173,3 +173,24 @@ def test_a_matrix_and_its_words_change_together_or_not_at_all(tmp_path, glove):
         export.write(str(out), "npy", [Unwritable("a"), "b", "c"], rows, 50)
     assert (out.read_bytes(), (tmp_path / "pair.words.txt").read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pair.npy", "pair.words.txt"]
+
+
+def test_a_graphs_three_files_change_together_or_not_at_all(tmp_path, glove, monkeypatch):
+    out = tmp_path / "g.npy"
+    assert glove_invoke(["graph", "--first", "3", "-k", "2", "-o", str(out)]).exit_code == 0
+    names = ("g.ids.npy", "g.scores.npy", "g.words.txt")
+    before = [(tmp_path / n).read_bytes() for n in names]
+    real, calls = np.save, []
+
+    def failing_second(f, array, **kwargs):  # the disk fills after the first array
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(f, array, **kwargs)
+
+    monkeypatch.setattr(np, "save", failing_second)
+    result = glove_invoke(["graph", "--first", "4", "-k", "3", "-o", str(out)])
+    assert result.exit_code != 0 and len(calls) == 2
+    assert [(tmp_path / n).read_bytes() for n in names] == before
+    kept = sorted(p.name for p in tmp_path.iterdir() if p.name != "g.npy.parts")  # the resumable work
+    assert kept == sorted(names)  # and no temporary file left

@@ -195,11 +195,13 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
         loaded = list(_blocks(parts, blocks))  # each block read once
         ids = np.concatenate([b[1] for b in loaded]) if loaded else np.zeros((0, k), np.int64)
         scores = np.concatenate([b[2] for b in loaded]) if loaded else np.zeros((0, k), np.float32)
-        for suffix, array in ((".ids.npy", ids), (".scores.npy", scores)):
-            with output_file(out.with_name(stem + suffix)) as f:
-                np.save(f, array, allow_pickle=False)
-        with output_file(out.with_name(stem + ".words.txt"), text=True) as f:
-            f.write("".join(w + "\n" for w in words))
+        with contextlib.ExitStack() as files:  # the three change together: all written, then renamed
+            listed = files.enter_context(output_file(out.with_name(stem + ".words.txt"), text=True))
+            listed.write("".join(w + "\n" for w in words))
+            for suffix, array in ((".scores.npy", scores), (".ids.npy", ids)):
+                np.save(
+                    files.enter_context(output_file(out.with_name(stem + suffix))), array, allow_pickle=False
+                )
         return
     if out.name.endswith(".parquet"):
         try:
