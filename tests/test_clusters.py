@@ -77,7 +77,7 @@ def test_words_from_a_file_and_from_arguments_agree(glove, tmp_path):
     [
         (["cat", "dog", "-k", "3"], 3, "2 words cannot make 3 clusters"),
         (["cat", "kitteh", "dog"], 3, "did you mean"),
-        (["cat", "cat", "dog", "-k", "2"], 3, "given twice"),
+        (["cat", "cat", "dog", "-k", "2"], 3, "'cat' is given twice"),
         ([], 2, "give words to cluster"),
         (["cat", "--first", "100"], 2, "one of them"),
     ],

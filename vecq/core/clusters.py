@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MissingExtraError, QueryError
+from ..errors import MissingExtraError, QueryError, shorten
 from .model import Model
 from .queries import count
 from .ranking import exact_dots
@@ -42,8 +42,11 @@ def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Clu
         raise MissingExtraError("vecq cluster needs scikit-learn: pip install 'vecq[projections]'") from e
     asked = np.asarray(rows, dtype=np.int64)
     k, seed = count("clusters", k, low=2), count("seed", seed, low=0, high=SEEDS - 1)
-    if len(np.unique(asked)) < len(asked):
-        raise QueryError("a word is given twice (or two spellings of one word): give each word once")
+    values, counts = np.unique(asked, return_counts=True)
+    if (counts > 1).any():
+        row = int(values[counts > 1][0])  # a row past the vocabulary is a word built from subwords
+        named = f"{shorten(model.vocab.word(row))} is" if row < len(model.vocab) else "a word is"
+        raise QueryError(f"{named} given twice (or as two spellings of one word): give each word once")
     if len(asked) < k:
         raise QueryError(
             f"{len(asked)} words cannot make {k} clusters: give more words or a smaller ⟨clusters=N⟩"
