@@ -116,7 +116,8 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
         )
     raise ModelError(
         f"{path} is not a model file vecq can read (expected word2vec binary or text, GloVe text, "
-        "fastText .bin, or gensim's native .kv with ⟨trust⟩)"
+        "fastText .bin, a .npy or .safetensors matrix with NAME.words.txt beside it, or gensim's "
+        "native .kv with ⟨trust⟩)"
     )
 
 
