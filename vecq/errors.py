@@ -7,6 +7,7 @@ so the library stays usable from Python with ordinary exceptions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import IntEnum
 
 
@@ -91,6 +92,11 @@ def defect(e: Exception) -> str:
 def shorten(text: str, limit: int = 40) -> str:
     """What a message shows of something the user typed: all of it, or its start and its length."""
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def first_few(texts: Sequence[str], n: int) -> str:
+    """The first ``n`` of ``texts`` a message names, joined by commas, then "..." if there are more."""
+    return ", ".join(texts[:n]) + (", ..." if len(texts) > n else "")
 
 
 class UnknownWordError(VecqError, KeyError):

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..core import evaluate
+from ..errors import first_few
 from .options import (
     approx_option,
     batch_source,
@@ -72,7 +73,7 @@ def eval_analogies(session: Session, file, restrict, case_sensitive, method) -> 
 def _note_invalid(session: Session, lines: list[int], shape: str) -> None:
     """One note naming the lines of an evaluation file that gensim's rules skip (it logs each)."""
     if lines:
-        shown = ", ".join(str(n) for n in lines[:5]) + (", ..." if len(lines) > 5 else "")
+        shown = first_few([str(n) for n in lines], 5)
         some = "1 line is" if len(lines) == 1 else f"{len(lines)} lines are"
         session.warn(f"{some} not {shape}: skipped, as gensim skips such lines (line {shown})")
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, UsageError, in_flags, shorten
+from ..errors import ExitCode, UsageError, first_few, in_flags, shorten
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -181,7 +181,7 @@ class Session:
             rows.append(m.row)
             words.append(word)
         if repeated:
-            shown = ", ".join(shorten(w) for w in repeated[:3]) + (", ..." if len(repeated) > 3 else "")
+            shown = first_few([shorten(w) for w in repeated], 3)
             where = "standard input" if words_file == "-" else words_file
             self.warn(f"left out {len(repeated):,} repeat(s) of words listed before in {where} ({shown})")
         return model, rows, words

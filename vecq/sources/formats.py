@@ -12,6 +12,7 @@ import shlex
 import struct
 from typing import TYPE_CHECKING, BinaryIO, cast
 
+from ..cache.layout import words_path
 from ..core.expression import is_number
 from ..errors import ModelError, shorten
 from . import word_list
@@ -52,7 +53,7 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     if len(head) >= 9 and head[8:9] == b"{" and 2 <= int.from_bytes(head[:8], "little") <= size - 8:
         return "safetensors"  # an 8-byte header length, then the JSON header (checked when read)
     if head.startswith(word_list.NPY_MAGIC):
-        listed = word_list.words_path(path)
+        listed = words_path(path)
         if not os.path.exists(listed):
             raise ModelError(
                 f"{path} is a numpy array with no words: put them in {os.path.basename(listed)} beside "

@@ -18,6 +18,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .. import jsondata
+from ..cache.layout import words_path
 from ..core.unit import float32_rows
 from ..errors import ModelError, shorten
 from . import layouts, text, tokens, word_list
@@ -283,22 +284,22 @@ def read(
         name, rows, found = table(shard, wanted)
     else:
         name, rows, found = table(path, wanted)
-    listed = word_list.words_path(path)
-    if not os.path.exists(os.path.join(os.path.dirname(path), "tokenizer.json")) and os.path.exists(listed):
-        words = word_list.read_words(listed, rows.shape[0], os.path.basename(path))  # vecq export's
+    listed = words_path(path)
+    tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
+    if not os.path.exists(tokenizer) and os.path.exists(listed):  # vecq export's words, one a line
+        words = word_list.read_words(listed, rows.shape[0], os.path.basename(path))
         word_list.check_finite(rows, words, path)
         if details is not None:
             details.update(found)
-        return (words[:limit], rows[:limit]) if limit is not None else (words, rows)
-    words, kind = vocabulary(path, rows.shape[0])
-    if details is not None:
-        details.update(found, tokenizer=kind)
-        tokenizer = os.path.join(os.path.dirname(path), "tokenizer.json")
-        with open(tokenizer, "rb") as f:
-            raw = f.read()
-        details["text"] = text.settings(os.path.dirname(path), name, tokenizer_spec(path))
-        if arrays is not None:
-            arrays[text.TOKENIZER] = raw
+    else:
+        words, kind = vocabulary(path, rows.shape[0])
+        if details is not None:
+            details.update(found, tokenizer=kind)
+            with open(tokenizer, "rb") as f:
+                raw = f.read()
+            details["text"] = text.settings(os.path.dirname(path), name, tokenizer_spec(path))
+            if arrays is not None:
+                arrays[text.TOKENIZER] = raw
     if limit is not None:
         words, rows = words[:limit], rows[:limit]
     return words, rows
