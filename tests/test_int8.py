@@ -280,7 +280,7 @@ def test_a_conversion_writes_the_copy_past_the_default_size(small_model, monkeyp
 
 def in_batches(model: Model, queries, **options):
     """(answers from the int8 copy, answers of the float32 scan) of the same queries, as one batch."""
-    copy = model.int8
+    copy, note = model.int8, model.note
     notes: list[str] = []
     model.note = notes.append
     with_copy = model.neighbors_many(queries, **options)
@@ -288,8 +288,7 @@ def in_batches(model: Model, queries, **options):
     try:
         scanned = model.neighbors_many(queries, **options)
     finally:
-        model.int8 = copy
-        del model.note
+        model.int8, model.note = copy, note
     return with_copy, scanned, notes
 
 
@@ -317,6 +316,54 @@ def test_a_batch_answers_as_the_scan(glove8):
     assert with_copy == scanned
 
 
+def test_a_batch_asking_for_every_row_it_searches_leaves_out_its_own_words(glove8):
+    """Asking for at least as many rows as the search holds (-n 50 --max-rank 50), a batch through
+    the copy once answered each query's own word (the scan leaves it out), at -inf."""
+    rows = [0, 3, 7, 12, 25, 49, 30, 1000]  # more than INT8_QUERIES: the batch path
+    for top, restrict in ((50, 50), (49, 50), (60, 50), (8, 8)):
+        with_copy, scanned, notes = in_batches(glove8, queries_of(rows), top=top, restrict=restrict)
+        assert with_copy == scanned, (top, restrict)
+        assert "8 queries together" in notes[0]
+        for row, answers in zip(rows, with_copy):
+            assert row not in [r for r, _ in answers]
+            assert all(np.isfinite(score) for _, score in answers)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31 - 1),
+    n=st.integers(3, 40),
+    top=st.integers(1, 60),
+    zeros=st.integers(0, 3),
+    restrict=st.one_of(st.none(), st.integers(1, 60)),
+    skip=st.integers(0, 50),
+)
+def test_small_models_answer_as_the_scan_whatever_is_asked(seed, n, top, zeros, restrict, skip):
+    """Any -n, band and all-zero rows, up to more rows than the model has, both ways of the copy
+    (one by one and a batch)."""
+    rng = np.random.default_rng(seed)
+    vectors = adversarial(rng.standard_normal((n, 8)).astype(np.float32), 2, 1e-6)
+    vectors[rng.integers(0, len(vectors), zeros)] = 0
+    model = model_of(vectors)
+    probes = queries_of(rng.integers(0, len(model), 12))
+    options = dict(top=top, restrict=restrict, skip=min(skip, len(model) - 1))
+    with_copy, scanned, _ = in_batches(model, probes, **options)
+    assert with_copy == scanned
+    with_copy, scanned = both_ways(model, probes[:3], **options)
+    assert with_copy == scanned
+
+
+def test_a_batch_over_a_model_smaller_than_its_question_leaves_out_zero_rows():
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((12, 8)).astype(np.float32)
+    vectors[[2, 9]] = 0  # all-zero rows: never an answer
+    model = model_of(vectors)
+    for top in (5, 9, 11, 12, 40):
+        with_copy, scanned, notes = in_batches(model, queries_of([0, 1, 3, 4, 5, 6, 7, 8]), top=top)
+        assert with_copy == scanned, top
+        assert not {2, 9} & {r for answers in with_copy for r, _ in answers}
+
+
 def test_graph_blocks_answer_as_the_scan(glove8, monkeypatch):
     # a graph block asks its words together, with no floor when the copy answers (core/graph.py)
     from vecq.core import graph
@@ -332,7 +379,7 @@ def test_graph_blocks_answer_as_the_scan(glove8, monkeypatch):
     monkeypatch.setattr(graph, "_floor", counted)
     for rows in (np.arange(0, 1500), np.arange(398_500, 400_000)):
         notes: list[str] = []
-        glove8.note = notes.append
+        note, glove8.note = glove8.note, notes.append
         try:
             ids, scores = neighbours_block(glove8, rows, 10)
             copy, glove8.int8 = glove8.int8, None
@@ -341,8 +388,8 @@ def test_graph_blocks_answer_as_the_scan(glove8, monkeypatch):
             finally:
                 glove8.int8 = copy
         finally:
-            del glove8.note
-        assert any("queries together" in note for note in notes)
+            glove8.note = note
+        assert any("queries together" in said for said in notes)
         assert np.array_equal(ids, scanned_ids)
         assert scores.tobytes() == scanned_scores.tobytes()
         assert (ids >= 0).all() and (ids != rows[:, None]).all()  # a word is not its own neighbour

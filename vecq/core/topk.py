@@ -231,7 +231,9 @@ class _Near:
         crowded query: more than ``cap`` of its rows, unranked)."""
         parts = self.kept or [(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32))]
         q, rows, scores = (np.concatenate([part[i] for part in parts]) for i in range(3))
-        keep = (scores >= kth[q] - self.window[q]) | self.crowded[q]
+        # A masked row (excluded, all zero) scores -inf, and so passes a cut of -inf: a query
+        # asking for at least as many rows as the search holds. Never an answer.
+        keep = (scores > -np.inf) & ((scores >= kth[q] - self.window[q]) | self.crowded[q])
         q, rows, scores = q[keep], rows[keep], scores[keep]
         order = np.lexsort((rows, -scores, q))
         q, rows, scores = q[order], rows[order], scores[order]
