@@ -88,3 +88,33 @@ def test_the_api_ranks_by_csls_and_folds_variants_as_the_cli(glove):
 def plain(records: list[dict]) -> list[dict]:
     """JSON records without the model each names (the API's records are the query's alone)."""
     return [{k: v for k, v in r.items() if k != "model"} for r in records]
+
+
+def test_a_word_with_an_all_zero_vector_is_never_a_csls_answer(kv, tmp_path):
+    """An all-zero row has no direction: cosine leaves it out, and so must CSLS (its 2 cos - r is
+    0 - 0, above every answer with 2 cos < r: it came second of eight on a small model)."""
+    from vecq.core.model import Model
+
+    words = kv.index_to_key[:300] + ["nothing"]
+    vectors = np.vstack([kv.vectors[:300], np.zeros((1, kv.vector_size), dtype=np.float32)])
+    path = tmp_path / "with-zero.txt"
+    path.write_text(
+        f"{len(words)} {kv.vector_size}\n"
+        + "".join(f"{w} {' '.join(repr(float(x)) for x in v)}\n" for w, v in zip(words, vectors))
+    )
+    query = words[200]
+    result = invoke(["-m", str(path), "neighbors", query, "--csls", "-n", "400", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert "nothing" not in [x["word"] for x in rows]
+    assert len(rows) == 299  # every other word but the query's own
+    # the oracle: brute force over the unit rows, the zero row left out
+    model = Model.from_arrays(words, vectors)
+    unit = np.asarray(model.vectors, dtype=np.float64)
+    sims = unit[:300] @ unit[:300].T
+    np.fill_diagonal(sims, -np.inf)
+    r = np.sort(sims, axis=1)[:, -10:].mean(axis=1)
+    i = words.index(query)
+    csls = 2 * sims[i] - r
+    csls[i] = -np.inf
+    assert [x["word"] for x in rows] == [words[j] for j in np.argsort(-csls, kind="stable")[:299]]

@@ -18,7 +18,7 @@ from ..progress import NULL_REPORTER, Reporter
 from ..records import CslsNeighbor
 from .expression import Term
 from .model import Model
-from .ranking import exact_dots
+from .ranking import RESCORE_MARGIN, exact_dots
 from .topk import best_columns
 from .words import Match
 
@@ -63,7 +63,8 @@ def neighbors(
     r_q = float(np.mean([score for _, score in nearest], dtype=np.float64)) if nearest else 0.0
     approx = 2.0 * scores - r
     approx[np.asarray(list(exclude), dtype=np.int64)] = -np.inf
-    wanted = min(n - len(exclude), top + 8)
+    approx[model.zero_rows[model.zero_rows < n]] = -np.inf  # no direction: never an answer, as in cosine
+    wanted = min(n - len(exclude), top + RESCORE_MARGIN)
     candidates = best_columns(approx[None, :], wanted)[0] if wanted < n else np.arange(n)
     candidates = candidates[np.isfinite(approx[candidates])]
     exact_cos = exact_dots(np.repeat(q32[None, :], len(candidates), axis=0), model.vectors, candidates)
