@@ -100,3 +100,34 @@ def test_the_api_answers_as_the_cli(glove):
     assert list(answers.to_pandas().columns) == ["cluster", "size", "rank", "word", "similarity"]
     with pytest.raises(ValueError, match="one of the two"):
         model.cluster()
+
+
+def test_a_word_whose_vector_is_all_zeros_belongs_to_no_cluster(kv, tmp_path, caplog):
+    """A zero row has no direction: --first leaves it out and says so (the clusters are then
+    scikit-learn's of the other words), a word given by name is refused in one line."""
+    words = kv.index_to_key[:60] + ["nothing"]
+    vectors = np.vstack([kv.vectors[:60], np.zeros((1, kv.vector_size), dtype=np.float32)])
+    path = tmp_path / "with-zero.txt"
+    path.write_text(
+        f"{len(words)} {kv.vector_size}\n"
+        + "".join(f"{w} {' '.join(repr(float(x)) for x in v)}\n" for w, v in zip(words, vectors))
+    )
+    model = ["-m", str(path)]
+    result = invoke([*model, "cluster", "--first", "61", "-k", "3", "-n", "100"])
+    assert result.exit_code == 0, result.stderr
+    assert "left out 1 word(s) whose vector is all zeros" in result.stderr and "'nothing'" in result.stderr
+    rows = tsv(result.stdout)
+    assert "nothing" not in {r["word"] for r in rows} and len(rows) == 60
+    unit = kv.get_normed_vectors()[:60].astype(np.float64)
+    oracle = KMeans(n_clusters=3, n_init=10, random_state=0).fit(unit)
+    expected = {frozenset(words[i] for i in np.flatnonzero(oracle.labels_ == c)) for c in range(3)}
+    assert partition(rows) == expected
+    refused = invoke([*model, "cluster", "the", "nothing", "of", "-k", "2"])
+    assert refused.exit_code == 3 and len(refused.stderr.strip().splitlines()) == 1
+    assert "'nothing': a vector of all zeros has no direction" in refused.stderr
+    loaded = vecq.load(str(path))
+    with caplog.at_level("WARNING", logger="vecq"):
+        answers = loaded.cluster(first=61, clusters=3)
+    assert "nothing" not in {a.word for a in answers} and "all zeros" in caplog.text
+    with pytest.raises(ValueError, match="no direction"):
+        loaded.cluster(["the", "nothing", "of"], clusters=2)

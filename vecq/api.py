@@ -577,7 +577,8 @@ class Vectors:
         ----------
         words : the words to cluster (or None, with ``first``).
         clusters : how many clusters (k).
-        first : cluster the model's first N words (its most frequent) instead.
+        first : cluster the model's first N words (its most frequent) instead; words whose vector
+            is all zeros are left out, with a warning.
         seed : k-means' seed (scikit-learn's KMeans, k-means++ starts, the best of 10).
 
         Returns
@@ -589,17 +590,21 @@ class Vectors:
         Raises
         ------
         UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
-        QueryError : (a ValueError) fewer words than clusters, or neither or both of words and first.
+        QueryError : (a ValueError) fewer words than clusters, neither or both of words and first,
+            or a word whose vector is all zeros (no direction).
         """
         from .core import clusters as kmeans
 
         if (words is None) == (first is None):
             raise QueryError("give words or first=N, one of the two")
-        rows = (
-            [self._match(w).row for w in words]
-            if words is not None
-            else list(range(min(count("first", first), len(self))))
-        )
+        if words is not None:
+            rows = [self._match(w).row for w in words]
+        else:
+            rows, zero = kmeans.with_direction(self.model, range(min(count("first", first), len(self))))
+            if zero:
+                logger.warning(
+                    "left out %d word(s) whose vector is all zeros, so no direction: %s", len(zero), zero[:3]
+                )
         found = kmeans.kmeans(self.model, rows, clusters, seed)
         return Answers(
             ClusterAnswer(c, group.size, n, self.model.vocab.word(row), score)

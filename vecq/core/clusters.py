@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MissingExtraError, QueryError, shorten
+from ..errors import MissingExtraError, QueryError, first_few, shorten
 from .model import Model
 from .queries import count
 from .ranking import exact_dots
@@ -34,6 +34,15 @@ class Cluster(NamedTuple):
 SEEDS = 1 << 32  # scikit-learn's random_state: 0 to 2^32 - 1
 
 
+def with_direction(model: Model, rows: Sequence[int]) -> tuple[list[int], list[str]]:
+    """``rows`` without the all-zero ones (no direction: ``kmeans`` refuses them), and the words
+    of those left out, for a job over many words (``--first N``, a list) to say so."""
+    zero = set(np.intersect1d(np.asarray(rows, dtype=np.int64), model.zero_rows).tolist())
+    if not zero:
+        return list(rows), []
+    return [r for r in rows if r not in zero], [model.vocab.word(r) for r in rows if r in zero]
+
+
 def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Cluster]:
     """The words of ``rows`` in ``k`` clusters, each with every member ranked (the module's rules)."""
     try:
@@ -47,6 +56,12 @@ def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Clu
         row = int(values[counts > 1][0])  # a row past the vocabulary is a word built from subwords
         named = f"{shorten(model.vocab.word(row))} is" if row < len(model.vocab) else "a word is"
         raise QueryError(f"{named} given twice (or as two spellings of one word): give each word once")
+    zero = np.intersect1d(asked, model.zero_rows)
+    if len(zero):
+        named = first_few([shorten(model.vocab.word(int(r))) for r in zero], 3)
+        raise QueryError(
+            f"{named}: a vector of all zeros has no direction, so belongs to no cluster; leave it out"
+        )
     if len(asked) < k:
         raise QueryError(
             f"{len(asked)} words cannot make {k} clusters: give more words or a smaller ⟨clusters=N⟩"
