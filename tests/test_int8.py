@@ -316,6 +316,33 @@ def test_a_batch_answers_as_the_scan(glove8):
     assert with_copy == scanned
 
 
+def test_verbose_says_a_note_repeated_block_after_block_once_with_a_count(glove8):
+    """CSLS's table of 6,500 words is four blocks of queries, three of them alike: -v says the
+    first, then how many more, not the same line again (a whole vocabulary made 196 lines)."""
+    for kept in Path(glove8.folder).glob("csls-r-k10-n6500.npy"):
+        kept.unlink()
+    result = invoke([*M, "neighbors", "cat", "--csls", "--restrict", "6500", "-v"])
+    assert result.exit_code == 0, result.stderr
+    notes = [line for line in result.stderr.splitlines() if "int8" in line or "the same" in line]
+    assert notes == [
+        "vecq: answered from the int8 copy (2048 queries together, 0 one by one)",
+        "vecq: (the same for 2 more)",
+        "vecq: answered from the int8 copy (356 queries together, 0 one by one)",
+        "vecq: answered from the int8 copy (1 query, one by one)",
+    ]
+    # a batch read in chunks of 256 lines ends on a repeated note: the count is said at the end
+    lines = "".join(f"{glove8.vocab.word(r)}\n" for r in range(1000, 1512))
+    batch = invoke([*M, "neighbors", "-", "-n", "1", "-v"], input=lines)
+    assert batch.exit_code == 0, batch.stderr
+    assert batch.stderr.splitlines() == [
+        "vecq: answered from the int8 copy (256 queries together, 0 one by one)",
+        "vecq: (the same for 1 more)",
+    ]
+    # the repl answers one line at a time: each answer says how it was searched
+    repl = invoke([*M, "repl", "-n", "1", "-v"], input="cat\ndog\nking\n")
+    assert repl.stderr.splitlines() == ["vecq: answered from the int8 copy (1 query, one by one)"] * 3
+
+
 def test_a_batch_asking_for_every_row_it_searches_leaves_out_its_own_words(glove8):
     """Asking for at least as many rows as the search holds (-n 50 --max-rank 50), a batch through
     the copy once answered each query's own word (the scan leaves it out), at -inf."""

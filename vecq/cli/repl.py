@@ -96,6 +96,7 @@ def run(session: Session, top: int) -> None:
                 answer_line(session, model, line, top)
             except VecqError as e:
                 session.warn(f"error: {e.message}")
+            session.notes.flush()  # with -v, each answer says how it was searched
     finally:
         _save(readline)
         if interactive:

@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO, cast
+
+import click
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
@@ -26,6 +28,29 @@ if TYPE_CHECKING:  # queries and batch bring numpy: a two-word 'similar' never n
 
 
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+class RepeatedNotes:
+    """--verbose's notes: a note the same as the one before it is counted, not said again (a graph,
+    a batch or CSLS's table says one for each block of queries), and the count is said when
+    another note comes, or when the command ends (``flush``)."""
+
+    def __init__(self, say: Callable[[str], None]):
+        self.say, self.last, self.repeats = say, "", 0
+
+    def __call__(self, message: str) -> None:
+        if message == self.last:
+            self.repeats += 1
+            return
+        self.flush()
+        self.last = message
+        self.say(message)
+
+    def flush(self) -> None:
+        """Say how many times the last note came again, and forget it (an answer is complete)."""
+        if self.repeats:
+            self.say(f"(the same for {self.repeats:,} more)")
+        self.last, self.repeats = "", 0
 
 
 @dataclass
@@ -48,6 +73,10 @@ class Session:
     # Several models answering into one output (pipes): the one renderer they share, and the
     # standard input read once for all of them.
     shared: dict | None = None
+    notes: RepeatedNotes = field(init=False)  # --verbose's notes (the repl flushes them after each answer)
+
+    def __post_init__(self) -> None:
+        self.notes = RepeatedNotes(self.warn)
 
     def open_input(self, source: str, option: str = "--input") -> contextlib.AbstractContextManager[BinaryIO]:
         """``open_input``, or, when several models answer, the standard input read once for all."""
@@ -82,7 +111,9 @@ class Session:
             self.model_spec = spec
         model = open_with(self.options(), reporter=reporter_for(self.env), warn=self.warn, root=root)
         if self.verbose:
-            model.note = self.warn
+            model.note = self.notes
+            with contextlib.suppress(RuntimeError):  # outside a command (a test's session): unflushed
+                click.get_current_context().call_on_close(self.notes.flush)
         return model
 
     def epoch_models(self, trained: str | None = None, quiet: bool = False) -> list[tuple[int, Model]]:
