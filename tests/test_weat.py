@@ -99,6 +99,13 @@ def test_the_interval_is_seeded(glove):
     [
         (["weat", "weat99"], 2, "no test 'weat99'"),
         (["weat", "--x", "cat dog"], 2, "all of --x, --y, --a and --b"),
+        (["weat", "weat1", "--x", "cat", "--y", "dog", "--a", "good", "--b", "bad"], 2, "and no TEST name"),
+        # words given one an argument: the rest were taken for TEST names
+        (
+            ["weat", "--x", "he", "him", "--y", "she", "her", "--a", "good", "--b", "bad"],
+            2,
+            "'him', 'her': not a test; each of --x, --y, --a and --b takes its words in one argument",
+        ),
         (
             ["weat", "--x", "qqzzy qqzzx cat", "--y", "dog", "--a", "good", "--b", "bad"],
             3,

@@ -82,12 +82,20 @@ def weat(session: Session, tests, x_words, y_words, a_words, b_words, samples, b
     Words the model lacks are left out and named (an error past 20% of a set).
     """
     from ..core import weat as tests_module
-    from ..errors import UsageError
+    from ..errors import UsageError, first_few, shorten
 
     model = session.open()
     shipped = tests_module.shipped_tests()
     own = [x_words, y_words, a_words, b_words]
+    names = {t["name"] for t in shipped["tests"]} | {t["alias"] for t in shipped["tests"]}
     if any(own):
+        stray = [t for t in tests if t not in names]
+        if stray:  # --x cat dog: dog is taken for a TEST
+            shown = first_few([shorten(t) for t in stray], 3)
+            raise UsageError(
+                f"{shown}: not a test; each of --x, --y, --a and --b takes its words in one argument, "
+                f"quoted: --x 'he him man'"
+            )
         if not all(own) or tests:
             raise UsageError("your own test takes all of --x, --y, --a and --b, and no TEST name")
         chosen = [{"name": "custom", "x": x_words, "y": y_words, "a": a_words, "b": b_words, "own": True}]
