@@ -4,10 +4,12 @@ the axis taken out."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from tests.conftest import M, invoke, tsv
+from tests.conftest import M, invoke, tsv, write_text_model
 
 MALE, FEMALE = "man he him", "woman she her"
 
@@ -101,3 +103,29 @@ def test_bad_axes_are_one_line(glove, args, code, says):
     assert result.exit_code == code, result.stderr
     if code:
         assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_word_whose_vector_is_all_zeros_is_refused_as_a_pole_or_a_weat_word(kv, tmp_path):
+    """An all-zero vector has no direction: in a pole it would shrink the pole's mean (and so turn
+    the axis), in a WEAT set it adds cosines of 0. Refused in one line, naming the word; the ends
+    of an axis never list it."""
+    import vecq
+
+    words = kv.index_to_key[:300] + ["nothing"]
+    vectors = np.vstack([kv.vectors[:300], np.zeros((1, kv.vector_size), dtype=np.float32)])
+    model = ["-m", str(write_text_model(tmp_path / "with-zero.txt", words, vectors))]
+    assert invoke([*model, "cache", "build"]).exit_code == 0  # converted first: one line each below
+    for args in (
+        ["axis", "he nothing", "she"],
+        ["neighbors", "man", "--away", "he", "she nothing"],
+        ["weat", "--x", "he him", "--y", "she nothing", "--a", "good", "--b", "no"],
+    ):
+        result = invoke([*model, *args])
+        assert result.exit_code == 3, (args, result.stderr)
+        assert "'nothing': a vector of all zeros has no direction" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    ends = invoke([*model, "axis", "he", "she", "-n", "300", "-f", "json"])
+    assert ends.exit_code == 0, ends.stderr
+    assert "nothing" not in {r["word"] for r in json.loads(ends.stdout)}
+    with pytest.raises(ValueError, match="no direction"):
+        vecq.load(model[1]).weat(["he", "him"], ["she", "nothing"], ["good"], ["no"])

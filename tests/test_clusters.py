@@ -9,7 +9,7 @@ import pytest
 from sklearn.cluster import KMeans
 
 import vecq
-from tests.conftest import GLOVE, M, invoke, tsv
+from tests.conftest import GLOVE, M, invoke, tsv, write_text_model
 
 GROUPS = [
     ["cat", "dog", "horse", "cow", "sheep"],
@@ -107,11 +107,7 @@ def test_a_word_whose_vector_is_all_zeros_belongs_to_no_cluster(kv, tmp_path, ca
     scikit-learn's of the other words), a word given by name is refused in one line."""
     words = kv.index_to_key[:60] + ["nothing"]
     vectors = np.vstack([kv.vectors[:60], np.zeros((1, kv.vector_size), dtype=np.float32)])
-    path = tmp_path / "with-zero.txt"
-    path.write_text(
-        f"{len(words)} {kv.vector_size}\n"
-        + "".join(f"{w} {' '.join(repr(float(x)) for x in v)}\n" for w, v in zip(words, vectors))
-    )
+    path = write_text_model(tmp_path / "with-zero.txt", words, vectors)
     model = ["-m", str(path)]
     result = invoke([*model, "cluster", "--first", "61", "-k", "3", "-n", "100"])
     assert result.exit_code == 0, result.stderr

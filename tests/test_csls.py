@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import M, invoke
+from tests.conftest import M, invoke, write_text_model
 from vecq.core.csls import hubness
 
 N = 5000
@@ -97,11 +97,7 @@ def test_a_word_with_an_all_zero_vector_is_never_a_csls_answer(kv, tmp_path):
 
     words = kv.index_to_key[:300] + ["nothing"]
     vectors = np.vstack([kv.vectors[:300], np.zeros((1, kv.vector_size), dtype=np.float32)])
-    path = tmp_path / "with-zero.txt"
-    path.write_text(
-        f"{len(words)} {kv.vector_size}\n"
-        + "".join(f"{w} {' '.join(repr(float(x)) for x in v)}\n" for w, v in zip(words, vectors))
-    )
+    path = write_text_model(tmp_path / "with-zero.txt", words, vectors)
     query = words[200]
     result = invoke(["-m", str(path), "neighbors", query, "--csls", "-n", "400", "-f", "json"])
     assert result.exit_code == 0, result.stderr

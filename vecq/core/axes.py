@@ -39,6 +39,7 @@ def build(model: Model, a: Sequence[Match], b: Sequence[Match]) -> Axis:
     """The axis from pole ``b`` to pole ``a``; a QueryError when a pole is empty or the two cancel."""
     if not a or not b:
         raise QueryError("an axis needs words at both poles, e.g. 'man he him' and 'woman she her'")
+    model.refuse_zero_rows([m.row for m in (*a, *b)], "be a pole (it would shrink its pole's mean)")
     terms = [Term(1.0 / len(a), m) for m in a] + [Term(-1.0 / len(b), m) for m in b]
     (direction,) = model.directions([terms])
     if not direction.any():

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MissingExtraError, QueryError, first_few, shorten
+from ..errors import MissingExtraError, QueryError, shorten
 from .model import Model
 from .queries import count
 from .ranking import exact_dots
@@ -56,12 +56,7 @@ def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Clu
         row = int(values[counts > 1][0])  # a row past the vocabulary is a word built from subwords
         named = f"{shorten(model.vocab.word(row))} is" if row < len(model.vocab) else "a word is"
         raise QueryError(f"{named} given twice (or as two spellings of one word): give each word once")
-    zero = np.intersect1d(asked, model.zero_rows)
-    if len(zero):
-        named = first_few([shorten(model.vocab.word(int(r))) for r in zero], 3)
-        raise QueryError(
-            f"{named}: a vector of all zeros has no direction, so belongs to no cluster; leave it out"
-        )
+    model.refuse_zero_rows(asked, "be clustered")
     if len(asked) < k:
         raise QueryError(
             f"{len(asked)} words cannot make {k} clusters: give more words or a smaller ⟨clusters=N⟩"

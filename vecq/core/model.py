@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ..errors import DamagedModelError, QueryError, UnknownWordError, shorten
+from ..errors import DamagedModelError, QueryError, UnknownWordError, first_few, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
@@ -189,6 +189,16 @@ class Model:
     @zero_rows.setter
     def zero_rows(self, rows: np.ndarray) -> None:
         self._zero_rows = rows
+
+    def refuse_zero_rows(self, rows: Sequence[int], cannot: str) -> None:
+        """A QueryError naming the words of ``rows`` whose vector is all zeros: without a direction
+        such a word ``cannot`` (be clustered, be a pole, ...) without skewing the answer."""
+        zero = np.intersect1d(np.asarray(rows, dtype=np.int64), self.zero_rows)
+        if len(zero):
+            named = first_few([shorten(self.vocab.word(int(r))) for r in zero], 3)
+            raise QueryError(
+                f"{named}: a vector of all zeros has no direction, so it cannot {cannot}; leave it out"
+            )
 
     # -- words ------------------------------------------------------------------------------------
 

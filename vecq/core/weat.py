@@ -110,6 +110,7 @@ def weat(
     """The test of targets ``x``, ``y`` against attributes ``a``, ``b`` (the words found)."""
     if min(len(x), len(y), len(a), len(b)) == 0:
         raise QueryError("WEAT needs words in all four sets (X, Y, A, B)")
+    model.refuse_zero_rows([m.row for m in (*x, *y, *a, *b)], "be in a set (its cosines are all 0)")
     samples, bootstrap = count("samples", samples), count("bootstrap", bootstrap)
     seed = count("seed", seed, low=0)
     s = associations(model, [*x, *y], a, b)
