@@ -82,30 +82,10 @@ def weat(session: Session, tests, x_words, y_words, a_words, b_words, samples, b
     Words the model lacks are left out and named (an error past 20% of a set).
     """
     from ..core import weat as tests_module
-    from ..errors import UsageError, first_few, shorten
 
     model = session.open()
     shipped = tests_module.shipped_tests()
-    own = [x_words, y_words, a_words, b_words]
-    names = {t["name"] for t in shipped["tests"]} | {t["alias"] for t in shipped["tests"]}
-    if any(own):
-        stray = [t for t in tests if t not in names]
-        if stray:  # --x cat dog: dog is taken for a TEST
-            shown = first_few([shorten(t) for t in stray], 3)
-            raise UsageError(
-                f"{shown}: not a test; each of --x, --y, --a and --b takes its words in one argument, "
-                f"quoted: --x 'he him man'"
-            )
-        if not all(own) or tests:
-            raise UsageError("your own test takes all of --x, --y, --a and --b, and no TEST name")
-        chosen = [{"name": "custom", "x": x_words, "y": y_words, "a": a_words, "b": b_words, "own": True}]
-    else:
-        by_name = {t["name"]: t for t in shipped["tests"]} | {t["alias"]: t for t in shipped["tests"]}
-        unknown = [t for t in tests if t not in by_name]
-        if unknown:
-            known = ", ".join(t["name"] for t in shipped["tests"])
-            raise UsageError(f"no test {unknown[0]!r}; the paper's tests are {known} (or --x --y --a --b)")
-        chosen = [by_name[t] for t in tests] if tests else shipped["tests"]
+    chosen = _chosen_tests(shipped, tests, [x_words, y_words, a_words, b_words])
     records = []
     for test in chosen:
         sets = [
@@ -128,3 +108,27 @@ def weat(session: Session, tests, x_words, y_words, a_words, b_words, samples, b
         )
     with session.renderer(COLUMNS, "WEAT", model) as out:
         out.write(records)
+
+
+def _chosen_tests(shipped: dict, tests: tuple[str, ...], own: list[str | None]) -> list[dict]:
+    """The tests to run: the named (or all) shipped ones, or the user's own from --x --y --a --b."""
+    from ..errors import UsageError, first_few, shorten
+
+    by_name = {t["name"]: t for t in shipped["tests"]} | {t["alias"]: t for t in shipped["tests"]}
+    if any(own):
+        stray = [t for t in tests if t not in by_name]
+        if stray:  # --x cat dog: dog is taken for a TEST
+            shown = first_few([shorten(t) for t in stray], 3)
+            raise UsageError(
+                f"{shown}: not a test; each of --x, --y, --a and --b takes its words in one argument, "
+                f"quoted: --x 'he him man'"
+            )
+        if not all(own) or tests:
+            raise UsageError("your own test takes all of --x, --y, --a and --b, and no TEST name")
+        x, y, a, b = own
+        return [{"name": "custom", "x": x, "y": y, "a": a, "b": b, "own": True}]
+    unknown = [t for t in tests if t not in by_name]
+    if unknown:
+        known = ", ".join(t["name"] for t in shipped["tests"])
+        raise UsageError(f"no test {unknown[0]!r}; the paper's tests are {known} (or --x --y --a --b)")
+    return [by_name[t] for t in tests] if tests else shipped["tests"]

@@ -190,7 +190,7 @@ class Model:
     def zero_rows(self, rows: np.ndarray) -> None:
         self._zero_rows = rows
 
-    def refuse_zero_rows(self, rows: Sequence[int], cannot: str) -> None:
+    def refuse_zero_rows(self, rows: Sequence[int] | np.ndarray, cannot: str) -> None:
         """A QueryError naming the words of ``rows`` whose vector is all zeros: without a direction
         such a word ``cannot`` (be clustered, be a pole, ...) without skewing the answer."""
         zero = np.intersect1d(np.asarray(rows, dtype=np.int64), self.zero_rows)
