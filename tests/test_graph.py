@@ -236,3 +236,29 @@ def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(glove
     again = invoke([*M, "graph", "-o", str(out), *args])
     assert again.exit_code == 0 and "going on with an unfinished job" in again.stderr
     assert out.read_text() == run_graph(tmp_path, "whole.tsv", *args)
+
+
+def test_a_model_of_k_words_or_fewer_lists_every_other_word_and_says_so(tmp_path):
+    """Each word's list is every other word (an all-zero one left out), padded with id -1 and score
+    NaN to k; the note says the model has no more, not that it wrote 10 neighbours of '1 words'."""
+    rng = np.random.default_rng(5)
+    vectors = rng.standard_normal((6, 4)).astype(np.float32)
+    vectors[4] = 0
+    model = tmp_path / "six.txt"
+    model.write_text("6 4\n" + "".join(f"w{i} {' '.join(map(str, v))}\n" for i, v in enumerate(vectors)))
+    result = invoke(["-m", str(model), "graph", "-k", "10", "-o", str(tmp_path / "g.npy")])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "wrote the neighbours of 6 words to" in result.stderr
+        and "the model has only 6 (-k 10)" in result.stderr
+    )
+    ids, scores = np.load(tmp_path / "g.ids.npy"), np.load(tmp_path / "g.scores.npy")
+    assert ids.shape == (6, 10)
+    for i in range(6):
+        others = sorted(set(range(6)) - {i, 4}) if i != 4 else []
+        assert sorted(ids[i][ids[i] >= 0].tolist()) == others
+        assert np.isnan(scores[i][ids[i] < 0]).all()
+    one = tmp_path / "one.txt"
+    one.write_text("1 2\nalone 0.5 0.5\n")
+    single = invoke(["-m", str(one), "graph", "-o", str(tmp_path / "one.tsv")])
+    assert single.exit_code == 0 and "of 1 word to" in single.stderr

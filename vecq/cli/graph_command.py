@@ -103,7 +103,11 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
             raise
     _assemble_and_clean(out, parts, model, words, blocks, k, to_stdout=output == STDOUT)
     where = "standard output" if output == STDOUT else out
-    session.warn(f"wrote the {k} nearest neighbours of {len(rows):,} words to {where}")
+    of = f"{len(rows):,} word" + ("" if len(rows) == 1 else "s")
+    if len(model) > k:
+        session.warn(f"wrote the {k} nearest neighbours of {of} to {where}")
+    else:  # each word's list holds every other word, padded (ids -1) to k
+        session.warn(f"wrote the neighbours of {of} to {where}: the model has only {len(model):,} (-k {k})")
 
 
 def _assemble_and_clean(out, parts, model, words, blocks, k: int, to_stdout: bool) -> None:
