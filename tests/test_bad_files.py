@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
+import lzma
 import os
 import struct
 import subprocess
@@ -240,16 +242,57 @@ def test_a_glove_files_byte_order_mark_never_renames_its_first_word_into_another
     assert glove(repeated) == ["\ufeff" + words[1], *words[:5]]
 
 
-def test_gzip_files_are_told_by_their_bytes(tmp_path, small_words):
+@pytest.mark.parametrize(
+    "suffix, pack", [(".gz", gzip.compress), (".bz2", bz2.compress), (".xz", lzma.compress)]
+)
+@pytest.mark.parametrize("binary", [False, True])
+def test_compressed_files_are_told_by_their_bytes_and_read_as_gensim_reads_them(
+    tmp_path, small_words, suffix, pack, binary
+):
+    """gensim (through smart_open) reads .gz, .bz2 and .xz files by their names; vecq tells them by
+    their bytes, reads the same words and floats, and says to rename one whose name hides it."""
+    from gensim.models import KeyedVectors
+
+    import vecq
+
     words, vectors = small_words
-    text = write_text_model(tmp_path / "m.txt", words[:100], vectors[:100]).read_bytes()
+    plain = write_text_model(tmp_path / "m.txt", words[:2000], vectors[:2000])
+    if binary:
+        KeyedVectors.load_word2vec_format(plain).save_word2vec_format(str(tmp_path / "m.bin"), binary=True)
+        plain = tmp_path / "m.bin"
+    packed = pack(plain.read_bytes())
     path = tmp_path / "m.data"  # no telling suffix: gensim would read it as text
-    path.write_bytes(gzip.compress(text))
-    assert "rename it to m.data.gz" in refused(path)
-    named = tmp_path / "m.data.gz"
-    named.write_bytes(gzip.compress(text))
-    result = invoke(["-m", str(named), "similar", words[0], words[1]])
-    assert result.exit_code == 0, result.stderr
+    path.write_bytes(packed)
+    assert f"rename it to m.data{suffix}" in refused(path)
+    named = tmp_path / f"m{plain.suffix}{suffix}"
+    named.write_bytes(packed)
+    oracle = KeyedVectors.load_word2vec_format(str(named), binary=binary)
+    kv = vecq.load(str(named))
+    assert list(kv.index_to_key) == oracle.index_to_key
+    assert kv.vectors.tobytes() == oracle.vectors.tobytes()
+    # a download stopped halfway: it was "interrupted" (exit 130), the EOFError taken for Ctrl-D
+    for size in (len(packed) // 2, len(packed) - 30):
+        cut = tmp_path / f"cut-{size}{plain.suffix}{suffix}"
+        cut.write_bytes(packed[:size])
+        message = refused(cut)
+        assert (
+            f"cut-{size}{plain.suffix}{suffix} is a damaged {suffix} file: it ends before its end marker"
+            in message
+        )
+
+
+@pytest.mark.parametrize(
+    "head, says",
+    [
+        (b"\x28\xb5\x2f\xfd", "zstd-compressed; decompress it"),
+        (b"PK\x03\x04", "a zip archive (as GloVe's downloads are); unzip it"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    ],
+)
+def test_archives_and_compression_gensim_cannot_read_say_what_to_do(tmp_path, head, says):
+    path = tmp_path / "glove.6B.zip"
+    path.write_bytes(head + bytes(range(256)) * 8)
+    assert says in refused(path)
 
 
 WORD_CHARACTERS = "abcé日本ж\u00a0-_.'\"#*+1"

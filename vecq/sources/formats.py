@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import struct
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from ..cache.layout import words_path
@@ -26,6 +27,23 @@ FASTTEXT_MAGIC = 793712314
 
 
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
+
+# What gensim decompresses (through smart_open, by the file's name): each name's magic number, and
+# the standard library's module that reads it. vecq tells compression by the magic number.
+COMPRESSED = {".gz": (b"\x1f\x8b", "gzip"), ".bz2": (b"BZh", "bz2"), ".xz": (b"\xfd7zXZ\x00", "lzma")}
+KINDS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+# Compressed or archived bytes gensim cannot read as a model: what to do with them.
+NOT_READ = {
+    b"\x28\xb5\x2f\xfd": "zstd-compressed; decompress it (unzstd FILE), or recompress it as .gz, .bz2 or .xz",
+    b"PK\x03\x04": "a zip archive (as GloVe's downloads are); unzip it and give one of its files",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive; extract it and give one of its files",
+}
+
+
+def compression(head: bytes) -> str | None:
+    """The suffix (``.gz``, ``.bz2``, ``.xz``) of the compression whose magic number ``head`` starts
+    with, or None."""
+    return next((suffix for suffix, (magic, _) in COMPRESSED.items() if head.startswith(magic)), None)
 
 
 # gensim's vectors plus its dict of words: about this many bytes a word beyond the matrix itself.
@@ -66,19 +84,20 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
         return "gensim-native" if trust else "gensim-kv"
     if _fasttext_header(path, head, size):
         return "fasttext-bin"
-    compressed = head[:2] == b"\x1f\x8b"
-    if compressed and not name.endswith(".gz"):
+    for magic, what in NOT_READ.items():
+        if head.startswith(magic):
+            raise ModelError(f"{path} is {what}")
+    suffix = compression(head)
+    if suffix and not name.endswith(suffix):
+        kind = KINDS[suffix]
         raise ModelError(
-            f"{path} is gzip-compressed, but gensim decompresses only files named .gz; "
-            f"rename it to {os.path.basename(path)}.gz (or decompress it with gunzip)"
+            f"{path} is {kind}-compressed, but gensim decompresses it only in a file named {suffix}; "
+            f"rename it to {os.path.basename(path)}{suffix} (or decompress it)"
         )
-    if compressed:
-        try:
-            with open_model_file(path) as f:
-                head = f.read(4096)
-        except (OSError, EOFError) as e:
-            raise ModelError(f"{path} is a damaged gzip file: {e}") from e
-    return _text_or_word2vec(path, head, None if compressed else size)
+    if suffix:
+        with open_model_file(path) as f:
+            head = f.read(4096)
+    return _text_or_word2vec(path, head, None if suffix else size)
 
 
 def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
@@ -288,14 +307,78 @@ def _looks_binary(body: bytes) -> bool:
 
 
 def open_model_file(path: str) -> BinaryIO:
-    """The file's bytes, decompressed when it is gzip (told by its magic number, not its name)."""
+    """The file's bytes, decompressed when it is gzip, bzip2 or xz (told by its magic number, not
+    its name); a compressed stream that is cut short or damaged is a ModelError where it is read."""
     with open(path, "rb") as f:
-        compressed = f.read(2) == b"\x1f\x8b"
-    if compressed:
-        import gzip
+        suffix = compression(f.read(8))
+    if suffix:
+        import importlib
 
-        return cast(BinaryIO, gzip.open(path, "rb"))
+        module = importlib.import_module(COMPRESSED[suffix][1])
+        return cast(BinaryIO, _Decompressed(module.open(path, "rb"), path, suffix))
     return open(path, "rb")
+
+
+def _decompression_errors() -> tuple[type[Exception], ...]:
+    """What gzip, bz2 and lzma raise on a stream cut short or damaged."""
+    import lzma
+    import zlib
+
+    return (EOFError, OSError, zlib.error, lzma.LZMAError)
+
+
+def _damaged(path: str, suffix: str, e: Exception) -> ModelError:
+    why = "it ends before its end marker (a download that stopped?)" if isinstance(e, EOFError) else e
+    return ModelError(f"{path} is a damaged {suffix} file: {why}; download or copy it again")
+
+
+def decompression_failure(path: str, e: Exception) -> ModelError | None:
+    """The one-line error of a reader's failure ``e`` when ``path`` is compressed and ``e`` is its
+    decompression's (gensim reads through smart_open, which raises them as they come), else None."""
+    try:
+        with open(path, "rb") as f:
+            suffix = compression(f.read(8))
+    except OSError:
+        return None
+    return _damaged(path, suffix, e) if suffix and isinstance(e, _decompression_errors()) else None
+
+
+class _Decompressed:
+    """A decompressing stream (read, readline, lines) whose errors name the file: a stream that
+    ends before its end marker (a download that stopped) or whose data is damaged. Without this,
+    an EOFError escaping a reader became click's 'interrupted' (exit 130)."""
+
+    def __init__(self, stream: BinaryIO, path: str, suffix: str):
+        self.stream, self.path, self.suffix = stream, path, suffix
+        self.errors = _decompression_errors()
+
+    def _failed(self, e: Exception) -> ModelError:
+        return _damaged(self.path, self.suffix, e)
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except self.errors as e:
+            raise self._failed(e) from e
+
+    def readline(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.readline(size)
+        except self.errors as e:
+            raise self._failed(e) from e
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def __enter__(self) -> _Decompressed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+
+    def close(self) -> None:
+        self.stream.close()
 
 
 def header_shape(source: Source) -> tuple[int, int] | None:
@@ -356,7 +439,7 @@ def rows_beyond_header(source: Source, rows: int, dims: int, words: list[str]) -
     if source.format != "word2vec-bin":
         return 0
     with open(source.path, "rb") as f:
-        if f.read(2) == b"\x1f\x8b":
+        if compression(f.read(8)):
             return 0  # the decompressed size is not known without decompressing
     with open(source.path, "rb") as f:
         consumed = len(f.readline())

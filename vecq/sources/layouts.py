@@ -8,7 +8,7 @@ before anything is downloaded. In order of preference, a repo holds:
    language model's checkpoint, one file or sharded behind ``model.safetensors.index.json``;
 2. gensim KeyedVectors: ``NAME.model`` or ``NAME.kv`` beside ``NAME.model.vectors.npy`` (the fse
    repos), read by the allow-list unpickler;
-3. a word2vec, GloVe or fastText file (``.bin``, ``.vec``, ``.txt``, optionally ``.gz``).
+3. a word2vec, GloVe or fastText file (``.bin``, ``.vec``, ``.txt``, optionally ``.gz``, ``.bz2``, ``.xz``).
 
 PyTorch pickles (``pytorch_model.bin``, ``*.pt``, ``*.pth``, ``*.ckpt``) are code and never read.
 When a repo holds several tables of one kind, the user names one (a file or folder in the repo).
@@ -25,7 +25,9 @@ INDEX = "model.safetensors.index.json"
 STATIC_FOLDER = "0_StaticEmbedding"
 PICKLES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 NOT_VECTORS = ("pytorch_model.bin", "training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
-VECTOR_FILES = (".bin", ".vec", ".txt", ".bin.gz", ".vec.gz", ".txt.gz")
+VECTOR_FILES = tuple(
+    f"{kind}{packed}" for packed in ("", ".gz", ".bz2", ".xz") for kind in (".bin", ".vec", ".txt")
+)
 TEXT_NOT_VECTORS = ("requirements.txt", "merges.txt", "vocab.txt", "license.txt", "readme.txt")
 MAX_LISTED = 12
 # A static model's settings (sources/text.py): model2vec's config, sentence-transformers' modules.

@@ -27,6 +27,8 @@ FILE_SUFFIXES = (
     ".txt",
     ".vec",
     ".gz",
+    ".bz2",
+    ".xz",
     ".kv",
     ".model",
     ".safetensors",

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .formats import check_memory, first_bad_line, header_shape, open_model_file, rows_beyond_header
+from .formats import (
+    check_memory,
+    decompression_failure,
+    first_bad_line,
+    header_shape,
+    open_model_file,
+    rows_beyond_header,
+)
 from .gensim_calls import one_line, quiet_gensim
 
 if TYPE_CHECKING:
@@ -87,6 +94,9 @@ def _parsed(source: Source, reporter: Reporter, on_rows: Callable[[np.ndarray, i
         except UnicodeDecodeError as e:
             raise ModelError(f"{source.path}: {not_utf8(source, e)}") from e
         except Exception as e:  # gensim signals bad files with many types: ValueError, EOFError, ...
+            failed = decompression_failure(source.path, e)
+            if failed:
+                raise failed from e
             where = None
             if source.format in ("word2vec-text", "glove-text"):
                 where = first_bad_line(source.path, header=source.format == "word2vec-text")
