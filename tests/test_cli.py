@@ -179,7 +179,7 @@ def test_bad_input_gets_one_line_and_its_code(glove, args, code):  # glove: conv
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-def test_a_defect_of_vecqs_is_one_line_and_exit_1_never_a_traceback(monkeypatch):
+def test_a_defect_of_vecqs_is_one_line_and_exit_1_never_a_traceback(glove, monkeypatch):
     """The last resort (cli/group.py): an exception vecq did not expect still says what failed."""
     from vecq.core import model
 
@@ -193,6 +193,30 @@ def test_a_defect_of_vecqs_is_one_line_and_exit_1_never_a_traceback(monkeypatch)
         "vecq: error: vecq failed (RuntimeError: an invariant broke over two lines); "
         "a defect of vecq's: please report it with the command"
     ]
+
+
+def test_an_eof_error_escaping_a_command_is_a_defect_not_an_interruption(glove, monkeypatch):
+    """click's main takes any EOFError for Ctrl-D (an Abort): a data stream ending early inside
+    vecq was "interrupted", exit 130. It is the defect line, exit 1; Ctrl-C is still 130."""
+    from vecq.core import model
+
+    def cut(*args, **kwargs):
+        raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+
+    monkeypatch.setattr(model.Model, "neighbors_many", cut)
+    result = run([*M, "neighbors", "cat"])
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "vecq: error: vecq failed (EOFError: Compressed file ended before the end-of-stream marker was "
+        "reached); a defect of vecq's: please report it with the command"
+    ]
+
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(model.Model, "neighbors_many", pressed)
+    interrupted = run([*M, "neighbors", "cat"])
+    assert interrupted.exit_code == 130 and "interrupted" in interrupted.stderr
 
 
 def test_top_larger_than_vocabulary_is_fine():

@@ -203,6 +203,26 @@ def test_a_folder_in_the_way_is_never_removed(tmp_path):
     assert (tmp_path / "m.bin.epochs" / "mine.txt").read_text() == "keep me"
 
 
+def test_a_compressed_corpus_cut_short_is_one_line_not_an_interruption(tmp_path):
+    """A .gz or .bz2 corpus whose download stopped: its decompressor's EOFError was "interrupted"
+    (exit 130); it is one line naming the file, exit 2."""
+    import bz2
+    import gzip
+
+    text = "".join(f"the cat sat on mat number {i} with a dog\n" for i in range(20000)).encode()
+    for suffix, pack in ((".gz", gzip.compress), (".bz2", bz2.compress)):
+        packed = pack(text)
+        source = tmp_path / f"corpus.txt{suffix}"
+        source.write_bytes(packed[: len(packed) // 2])
+        result = invoke(["train", str(source), "-o", str(tmp_path / "m.bin"), *SMALL])
+        assert result.exit_code == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        assert (
+            f"corpus.txt{suffix} is a damaged {suffix} file: it ends before its end marker" in result.stderr
+        )
+        assert not (tmp_path / "m.bin").exists()
+
+
 @pytest.mark.parametrize(
     "corpus, args, words",
     [

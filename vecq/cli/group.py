@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
+from typing import NoReturn
 
 import click
 
@@ -112,7 +113,9 @@ class VecqGroup(click.Group):
         except click.ClickException as e:
             _say(f"error: {e.format_message()}")
             sys.exit(e.exit_code)
-        except (click.Abort, KeyboardInterrupt):
+        except (click.Abort, KeyboardInterrupt) as e:
+            if isinstance(e.__cause__, EOFError):  # click's main takes any EOFError for Ctrl-D
+                _failed(e.__cause__)
             _say("interrupted")
             sys.exit(int(ExitCode.INTERRUPTED))
         except BrokenPipeError:
@@ -122,8 +125,7 @@ class VecqGroup(click.Group):
             _say(f"error: cannot write the answer: {e.strerror or e}")
             sys.exit(int(ExitCode.FAILURE))
         except Exception as e:  # a defect of vecq's: still one line, as the server's 500 (serve/routes.py)
-            _say(f"error: vecq failed ({defect(e)}); a defect of vecq's: please report it with the command")
-            sys.exit(int(ExitCode.FAILURE))
+            _failed(e)
         try:
             sys.stdout.flush()
         except BrokenPipeError:
@@ -132,6 +134,12 @@ class VecqGroup(click.Group):
             _say(f"error: cannot write the answer: {e.strerror or e}")
             sys.exit(int(ExitCode.FAILURE))
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _failed(e: Exception) -> NoReturn:
+    """A defect of vecq's: one line, exit 1."""
+    _say(f"error: vecq failed ({defect(e)}); a defect of vecq's: please report it with the command")
+    sys.exit(int(ExitCode.FAILURE))
 
 
 def _say(message: str) -> None:

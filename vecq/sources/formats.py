@@ -334,7 +334,8 @@ def _damaged(path: str, suffix: str, e: Exception) -> ModelError:
 
 def decompression_failure(path: str, e: Exception) -> ModelError | None:
     """The one-line error of a reader's failure ``e`` when ``path`` is compressed and ``e`` is its
-    decompression's (gensim reads through smart_open, which raises them as they come), else None."""
+    decompression's (gensim reads through smart_open, which raises them as they come), else None
+    (a corpus's reader gives the message to its own error)."""
     try:
         with open(path, "rb") as f:
             suffix = compression(f.read(8))

@@ -32,6 +32,7 @@ from ..cache.files import STDOUT, output_file, rmtree, swap_in, temporary_beside
 from ..errors import ModelError, UsageError
 from ..progress import NULL_REPORTER, Reporter
 from . import export
+from .formats import decompression_failure
 
 ALGORITHMS = ("word2vec", "fasttext")
 # gensim-data's corpora vecq downloads by name: (file size in bytes of the .gz, description).
@@ -89,7 +90,13 @@ class Sentences:
 
         for name in self.files:
             with utils.open(name, "rb") as f:
-                yield from self._sentences(f, name)
+                try:
+                    yield from self._sentences(f, name)
+                except Exception as e:  # a compressed corpus cut short: its decompressor's error
+                    failed = decompression_failure(name, e)
+                    if failed is None:
+                        raise
+                    raise CorpusError(failed.message) from e
 
     def _sentences(self, lines: IO[bytes], name: str) -> Iterator[list[str]]:
         split = _simple if self.preprocess else str.split
