@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from conftest import glove_invoke as invoke
+from conftest import invoke as any_model
 from conftest import tsv
 
 
@@ -140,6 +141,43 @@ def test_export_is_read_back_by_the_libraries(glove, kv, tmp_path, suffix):
         line = out.read_text(encoding="utf-8").splitlines()[1]
         assert line.split(" ")[:3] == [words[0], *[str(v) for v in vectors[0, :2]]]
         assert len(line.split(" ")[1]) <= 9
+
+
+@pytest.mark.parametrize(
+    "name, to", [("m.txt.gz", None), ("m.bin.bz2", None), ("m.vec.xz", None), ("m.gz", "word2vec-bin")]
+)
+def test_export_to_a_compressed_name_writes_it_compressed_as_gensim_reads_it(glove, kv, tmp_path, name, to):
+    """`-o vectors.txt.gz --to word2vec-text` wrote plain text under a .gz name, which gensim (that
+    decompresses by the name) could not read; now the name's compression is the file's."""
+    import bz2
+    import gzip
+    import lzma
+
+    from gensim.models import KeyedVectors
+
+    out = tmp_path / name
+    result = invoke(["export", "--first", "500", "-o", str(out), *(["--to", to] if to else [])])
+    assert result.exit_code == 0, result.stderr
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[out.suffix]
+    with opener(out, "rb") as f:
+        assert f.read(4)  # compressed as its name says
+    binary = ".bin" in name or to == "word2vec-bin"
+    back = KeyedVectors.load_word2vec_format(str(out), binary=binary)
+    assert back.index_to_key == kv.index_to_key[:500]
+    assert np.array_equal(back.vectors, kv.vectors[:500])
+    if out.suffix == ".gz":
+        assert out.read_bytes()[3] & 0x08 == 0  # no file name in the gzip header (the temporary one was)
+    again = any_model(["-m", str(out), "similar", "the", "of"])  # and vecq reads it as a model
+    assert again.exit_code == 0, again.stderr
+    assert float(tsv(again.stdout)[0]["similarity"]) == pytest.approx(
+        float(kv.similarity("the", "of")), abs=1e-6
+    )
+
+
+def test_a_matrix_is_not_written_compressed(glove, tmp_path):
+    result = invoke(["export", "--first", "5", "-o", str(tmp_path / "m.npy.gz")])
+    assert result.exit_code == 2 and not (tmp_path / "m.npy.gz").exists()
+    assert "read uncompressed" in result.stderr and "(m.txt.gz)" in result.stderr
 
 
 def test_export_of_a_word_list_writes_each_word_once(glove, kv, tmp_path):

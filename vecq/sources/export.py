@@ -21,19 +21,28 @@ from ..cache.files import STDOUT, output_file
 from ..cache.layout import words_path
 from ..core.unit import shortest_digits
 from ..errors import ModelError, UsageError
+from .formats import COMPRESSED
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
 FORMATS[".safetensors"] = "safetensors"
 BLOCK = 1 << 14
 
 
+def packed(path: str) -> str | None:
+    """The compression a file's name asks for (``.gz``, ``.bz2``, ``.xz``: what gensim reads), or None."""
+    suffix = os.path.splitext(path)[1].lower()
+    return suffix if path != STDOUT and suffix in COMPRESSED else None
+
+
 def format_for(path: str, asked: str | None = None) -> str:
-    """The output format: asked for, or told by the file's suffix (``-``, standard output: word2vec text)."""
+    """The output format: asked for, or told by the file's suffix (``-``, standard output: word2vec
+    text); ``vectors.txt.gz`` is word2vec text, compressed."""
     if asked:
         return asked
     if path == STDOUT:
         return "word2vec-text"
-    suffix = os.path.splitext(path)[1].lower()
+    inner = path[: -len(packed(path) or "")] or path
+    suffix = os.path.splitext(inner)[1].lower()
     if suffix not in FORMATS:
         raise UsageError(
             f"cannot tell the format of {path} from its suffix; name it .bin, .txt, .vec, .npy or "
@@ -78,9 +87,19 @@ def write(
             f"{fmt} keeps its words in a file beside it, which standard output has not; "
             "name a file, or write word2vec text or binary to '-'"
         )
+    compression = packed(path)
+    if compression and fmt in ("npy", "safetensors"):
+        stem = os.path.splitext(os.path.basename(path)[: -len(compression)])[0]
+        raise UsageError(
+            f"{fmt} files are read uncompressed (numpy and safetensors map them): name it without "
+            f"{compression}, or write word2vec ({stem}.txt{compression})"
+        )
     if fmt not in ("npy", "safetensors"):
         with output_file(path) as f:
-            WRITERS[fmt](f, words, blocks, dims, header)
+            if compression:
+                _compressed(f, compression, lambda z: WRITERS[fmt](z, words, blocks, dims, header))
+            else:
+                WRITERS[fmt](f, words, blocks, dims, header)
         return [path]
     # The matrix and its words change together: each is written whole beside its name first, the
     # matrix renamed into place, then the words at once (a kill or an error before leaves the old
@@ -91,6 +110,18 @@ def write(
         with output_file(path) as f:
             WRITERS[fmt](f, words, blocks, dims, header)
     return [path, words_path(path)]
+
+
+def _compressed(f: BinaryIO, suffix: str, write: Callable[[BinaryIO], None]) -> None:
+    """``write`` through the compressor of ``suffix`` into ``f`` (gzip, bzip2 or xz, as gensim and
+    vecq read them), finished before ``f`` is."""
+    import importlib
+
+    module = importlib.import_module(COMPRESSED[suffix][1])
+    # gzip: no name or time in its header (the temporary name would be), gzip's own level 6
+    opener = {"gzip": lambda: module.GzipFile("", "wb", 6, f, mtime=0)}.get(module.__name__)
+    with opener() if opener else module.open(f, "wb") as z:
+        write(z)
 
 
 def _word2vec(
