@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -279,6 +280,18 @@ def test_compressed_files_are_told_by_their_bytes_and_read_as_gensim_reads_them(
             f"cut-{size}{plain.suffix}{suffix} is a damaged {suffix} file: it ends before its end marker"
             in message
         )
+
+
+def test_a_compressed_fasttext_bin_is_refused_not_read_as_nan(tmp_path):
+    """gensim's load_facebook_vectors reads a gzipped .bin into NaN vectors: vecq says to decompress."""
+    from gensim.models.fasttext import load_facebook_vectors
+    from gensim.test.utils import datapath
+
+    path = tmp_path / "lee.bin.gz"
+    path.write_bytes(gzip.compress(Path(datapath("lee_fasttext.bin")).read_bytes()))
+    with np.errstate(all="ignore"):
+        assert np.isnan(load_facebook_vectors(str(path)).vectors).any()  # the oracle's own failure
+    assert "is a compressed fastText .bin, which gensim reads as NaN vectors; decompress it" in refused(path)
 
 
 @pytest.mark.parametrize(

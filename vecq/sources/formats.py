@@ -97,6 +97,15 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     if suffix:
         with open_model_file(path) as f:
             head = f.read(4096)
+        try:
+            fasttext = _fasttext_header(path, head, 1 << 62)  # the decompressed size is not known
+        except ModelError:  # fastText's magic number over a damaged header: fastText's all the same
+            fasttext = True
+        if fasttext:
+            raise ModelError(
+                f"{path} is a compressed fastText .bin, which gensim reads as NaN vectors; decompress it "
+                "first and give the .bin"
+            )
     return _text_or_word2vec(path, head, None if suffix else size)
 
 
