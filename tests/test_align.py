@@ -144,3 +144,27 @@ def test_the_api_aligns_and_translates_as_the_cli(pair):
 def plain(records: list[dict]) -> list[dict]:
     """JSON records without the model each names (the API's records are the query's alone)."""
     return [{k: v for k, v in r.items() if k != "model"} for r in records]
+
+
+def test_a_word_all_zeros_in_one_model_is_not_a_word_that_moved(glove_raw, tmp_path):
+    """Its cosine across the models is 0, so it headed 'the words that changed most'; it has no
+    direction to compare: left out of that list, refused when named."""
+    words, vectors = glove_raw
+    n = 2000
+    q = ortho_group.rvs(50, random_state=3)
+    zeroed = vectors[:n].copy()
+    zeroed[100] = 0  # words[100], all zeros in A only
+    a = write_text_model(tmp_path / "a.txt", words[:n], zeroed)
+    b = write_text_model(
+        tmp_path / "b.txt", words[:n], (vectors[:n].astype(np.float64) @ q).astype(np.float32)
+    )
+    result = invoke(["-m", str(a), "-m", str(b), "align", "-n", "5", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    listed = [r["word"] for r in json.loads(result.stdout)]
+    assert words[100] not in listed and len(listed) == 5
+    refused = invoke(["-m", str(a), "-m", str(b), "align", words[100], words[5]])
+    assert refused.exit_code == 3 and len(refused.stderr.strip().splitlines()) == 1
+    assert (
+        f"'{words[100]}': a vector of all zeros has no direction" in refused.stderr
+        and "a.txt" in refused.stderr
+    )

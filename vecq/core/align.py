@@ -95,7 +95,11 @@ def changed_most(a: Model, b: Model, alignment: Alignment, top: int) -> list[tup
         scores[start:stop] = similarity_across(
             a, b, alignment, alignment.rows_a[start:stop], alignment.rows_b[start:stop]
         )
-    order = np.lexsort((alignment.rows_a, scores))[:top]  # lowest cosine first, ties by A's row
+    # A word all zeros in either model has no direction there: not a word that moved (its cosine
+    # of 0 would head the list). Left out here, whatever alignment (even one kept from before) says.
+    directionless = np.isin(alignment.rows_a, a.zero_rows) | np.isin(alignment.rows_b, b.zero_rows)
+    scores[directionless] = np.inf
+    order = np.lexsort((alignment.rows_a, scores))[: min(top, int((~directionless).sum()))]
     return [(int(alignment.rows_a[i]), int(alignment.rows_b[i]), float(scores[i])) for i in order]
 
 
@@ -124,6 +128,8 @@ def compared(
     overlap at ``overlap_k``."""
     if pairs is None:
         pairs = [(a.vocab.word(ra), ra, rb) for ra, rb, _ in changed_most(a, b, alignment, top)]
+    a.refuse_zero_rows([p[1] for p in pairs], f"be compared across models (its vector in {a.info.name})")
+    b.refuse_zero_rows([p[2] for p in pairs], f"be compared across models (its vector in {b.info.name})")
     across = similarity_across(a, b, alignment, [p[1] for p in pairs], [p[2] for p in pairs])
     lists_a = neighbour_words(a, [p[1] for p in pairs], overlap_k)
     lists_b = neighbour_words(b, [p[2] for p in pairs], overlap_k)
