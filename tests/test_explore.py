@@ -88,6 +88,30 @@ def test_evaluate_word_pairs_on_the_object_as_gensim(kv, name, unknown_as_zero):
         assert mine[1] == pytest.approx(gensims[1], rel=1e-4)
 
 
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_compressed_evaluation_files_are_read_as_gensim_reads_them(glove, kv, tmp_path, suffix):
+    """gensim reads a .gz, .bz2 or .xz evaluation file by its name; vecq read its compressed bytes
+    as text ("missing section header before line 1"). Same scores, CLI and API."""
+    import bz2
+    import gzip
+    import lzma
+
+    import vecq
+
+    pack = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix]
+    lines = Path(datapath("questions-words.txt")).read_text().splitlines(keepends=True)
+    questions = tmp_path / f"questions.txt{suffix}"
+    questions.write_bytes(pack("".join(lines[:400]).encode()))
+    pairs = tmp_path / f"wordsim353.tsv{suffix}"
+    pairs.write_bytes(pack(Path(datapath("wordsim353.tsv")).read_bytes()))
+    ours, theirs = vecq.load(GLOVE), kv
+    assert ours.evaluate_word_analogies(str(questions)) == theirs.evaluate_word_analogies(str(questions))
+    mine, gensims = ours.evaluate_word_pairs(str(pairs)), theirs.evaluate_word_pairs(str(pairs))
+    assert mine[2] == gensims[2] and mine[0][0] == pytest.approx(gensims[0][0], abs=1e-6)
+    result = invoke(["eval", "analogies", str(questions)])
+    assert result.exit_code == 0, result.stderr
+
+
 def _skipped_by_gensim(caplog) -> list[int]:
     """The lines gensim logs as skipped ("Skipping invalid line #N", counted from 0), from 1."""
     return [int(r.args[0]) + 1 for r in caplog.records if r.msg.startswith("Skipping invalid line")]

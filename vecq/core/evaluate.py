@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import QueryError
 from ..progress import NULL_REPORTER, Reporter
 from . import threads
+from .compressed import open_file
 from .model import Model
 from .words import Match
 
@@ -78,7 +79,8 @@ def ok_vocabulary(model: Model, restrict: int, case_insensitive: bool) -> dict[s
 
 
 def _read_lines(path: str | Path) -> Iterator[str]:
-    with open(path, "rb") as f:
+    """The file's lines, decompressed as gensim reads ``.gz``/``.bz2``/``.xz`` files."""
+    with open_file(str(path)) as f:
         for raw in f:
             yield raw.decode("utf-8", errors="replace")
 

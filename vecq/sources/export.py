@@ -19,9 +19,9 @@ import numpy as np
 
 from ..cache.files import STDOUT, output_file
 from ..cache.layout import words_path
+from ..core.compressed import COMPRESSED
 from ..core.unit import shortest_digits
 from ..errors import ModelError, UsageError
-from .formats import COMPRESSED
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
 FORMATS[".safetensors"] = "safetensors"

@@ -10,10 +10,10 @@ import os
 import re
 import shlex
 import struct
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import TYPE_CHECKING
 
 from ..cache.layout import words_path
+from ..core.compressed import KINDS, compression, open_file
 from ..core.expression import is_number
 from ..errors import ModelError, shorten
 from . import word_list
@@ -28,22 +28,12 @@ FASTTEXT_MAGIC = 793712314
 
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
 
-# What gensim decompresses (through smart_open, by the file's name): each name's magic number, and
-# the standard library's module that reads it. vecq tells compression by the magic number.
-COMPRESSED = {".gz": (b"\x1f\x8b", "gzip"), ".bz2": (b"BZh", "bz2"), ".xz": (b"\xfd7zXZ\x00", "lzma")}
-KINDS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 # Compressed or archived bytes gensim cannot read as a model: what to do with them.
 NOT_READ = {
     b"\x28\xb5\x2f\xfd": "zstd-compressed; decompress it (unzstd FILE), or recompress it as .gz, .bz2 or .xz",
     b"PK\x03\x04": "a zip archive (as GloVe's downloads are); unzip it and give one of its files",
     b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive; extract it and give one of its files",
 }
-
-
-def compression(head: bytes) -> str | None:
-    """The suffix (``.gz``, ``.bz2``, ``.xz``) of the compression whose magic number ``head`` starts
-    with, or None."""
-    return next((suffix for suffix, (magic, _) in COMPRESSED.items() if head.startswith(magic)), None)
 
 
 # gensim's vectors plus its dict of words: about this many bytes a word beyond the matrix itself.
@@ -95,7 +85,7 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
             f"rename it to {os.path.basename(path)}{suffix} (or decompress it)"
         )
     if suffix:
-        with open_model_file(path) as f:
+        with open_file(path) as f:
             head = f.read(4096)
         try:
             fasttext = _fasttext_header(path, head, 1 << 62)  # the decompressed size is not known
@@ -250,7 +240,7 @@ def _word2vec_body(path: str, start: int, rows: int, dims: int) -> bool:
     as text at all, is refused: a format is never guessed. (Text that breaks the text form further on
     is read as text, and its reader names the line.)"""
     want = min(rows, SAMPLE_ROWS)
-    with open_model_file(path) as f:
+    with open_file(path) as f:
         f.read(start)
         body = f.read(min(SAMPLE_BYTES, want * (dims * 40 + 1024)))
         whole = not f.read(1)
@@ -315,88 +305,12 @@ def _looks_binary(body: bytes) -> bool:
     return text < 0.9 * len(chars)
 
 
-def open_model_file(path: str) -> BinaryIO:
-    """The file's bytes, decompressed when it is gzip, bzip2 or xz (told by its magic number, not
-    its name); a compressed stream that is cut short or damaged is a ModelError where it is read."""
-    with open(path, "rb") as f:
-        suffix = compression(f.read(8))
-    if suffix:
-        import importlib
-
-        module = importlib.import_module(COMPRESSED[suffix][1])
-        return cast(BinaryIO, _Decompressed(module.open(path, "rb"), path, suffix))
-    return open(path, "rb")
-
-
-def _decompression_errors() -> tuple[type[Exception], ...]:
-    """What gzip, bz2 and lzma raise on a stream cut short or damaged."""
-    import lzma
-    import zlib
-
-    return (EOFError, OSError, zlib.error, lzma.LZMAError)
-
-
-def _damaged(path: str, suffix: str, e: Exception) -> ModelError:
-    why = "it ends before its end marker (a download that stopped?)" if isinstance(e, EOFError) else e
-    return ModelError(f"{path} is a damaged {suffix} file: {why}; download or copy it again")
-
-
-def decompression_failure(path: str, e: Exception) -> ModelError | None:
-    """The one-line error of a reader's failure ``e`` when ``path`` is compressed and ``e`` is its
-    decompression's (gensim reads through smart_open, which raises them as they come), else None
-    (a corpus's reader gives the message to its own error)."""
-    try:
-        with open(path, "rb") as f:
-            suffix = compression(f.read(8))
-    except OSError:
-        return None
-    return _damaged(path, suffix, e) if suffix and isinstance(e, _decompression_errors()) else None
-
-
-class _Decompressed:
-    """A decompressing stream (read, readline, lines) whose errors name the file: a stream that
-    ends before its end marker (a download that stopped) or whose data is damaged. Without this,
-    an EOFError escaping a reader became click's 'interrupted' (exit 130)."""
-
-    def __init__(self, stream: BinaryIO, path: str, suffix: str):
-        self.stream, self.path, self.suffix = stream, path, suffix
-        self.errors = _decompression_errors()
-
-    def _failed(self, e: Exception) -> ModelError:
-        return _damaged(self.path, self.suffix, e)
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self.stream.read(size)
-        except self.errors as e:
-            raise self._failed(e) from e
-
-    def readline(self, size: int = -1) -> bytes:
-        try:
-            return self.stream.readline(size)
-        except self.errors as e:
-            raise self._failed(e) from e
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-    def __enter__(self) -> _Decompressed:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stream.close()
-
-    def close(self) -> None:
-        self.stream.close()
-
-
 def header_shape(source: Source) -> tuple[int, int] | None:
     """(rows, dimensions) as a word2vec header claims them, before anything is allocated."""
     if source.format not in ("word2vec-bin", "word2vec-text"):
         return None
     try:
-        with open_model_file(source.path) as f:
+        with open_file(source.path) as f:
             first = f.readline(200).removeprefix(b"\xef\xbb\xbf")
     except (OSError, EOFError):
         return None
@@ -412,7 +326,7 @@ def first_bad_line(path: str, header: bool) -> str | None:
     """
     dims = None
     try:
-        with open_model_file(path) as f:
+        with open_file(path) as f:
             for number, raw in enumerate(f, 1):
                 line = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip()
                 if header and number == 1:
@@ -443,7 +357,7 @@ def rows_beyond_header(source: Source, rows: int, dims: int, words: list[str]) -
     with the file's size, counting a leftover of a row's size or more.
     """
     if source.format == "word2vec-text":
-        with open_model_file(source.path) as f:
+        with open_file(source.path) as f:
             lines = sum(1 for line in f if line.strip()) - 1
         return max(0, lines - rows)
     if source.format != "word2vec-bin":

@@ -10,16 +10,10 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from ..core.compressed import decompression_failure, open_file
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
-from .formats import (
-    check_memory,
-    decompression_failure,
-    first_bad_line,
-    header_shape,
-    open_model_file,
-    rows_beyond_header,
-)
+from .formats import check_memory, first_bad_line, header_shape, rows_beyond_header
 from .gensim_calls import one_line, quiet_gensim
 
 if TYPE_CHECKING:
@@ -132,7 +126,7 @@ def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
     bad = e.object[e.start : e.end] if isinstance(e.object, bytes) else b""
     where = "a word"
     if source.format != "word2vec-bin":
-        with open_model_file(source.path) as f:
+        with open_file(source.path) as f:
             for number, line in enumerate(f, 1):
                 try:
                     line.decode("utf-8")

@@ -29,10 +29,10 @@ from typing import IO, Any
 import numpy as np
 
 from ..cache.files import STDOUT, output_file, rmtree, swap_in, temporary_beside
+from ..core.compressed import decompression_failure
 from ..errors import ModelError, UsageError
 from ..progress import NULL_REPORTER, Reporter
 from . import export
-from .formats import decompression_failure
 
 ALGORITHMS = ("word2vec", "fasttext")
 # gensim-data's corpora vecq downloads by name: (file size in bytes of the .gz, description).
