@@ -603,6 +603,7 @@ class Model:
         """
         if len(matches) < at_least:
             raise QueryError("give at least two words to find the one that does not belong")
+        self.refuse_zero_rows([m.row for m in matches if m.row < len(self)], "be weighed against the others")
         rows = self.gather([m.row for m in matches])
         scores = rows @ unit(rows.mean(axis=0))
         self.check_scores(scores, cosines=True)
