@@ -110,6 +110,18 @@ def test_compressed_evaluation_files_are_read_as_gensim_reads_them(glove, kv, tm
     assert mine[2] == gensims[2] and mine[0][0] == pytest.approx(gensims[0][0], abs=1e-6)
     result = invoke(["eval", "analogies", str(questions)])
     assert result.exit_code == 0, result.stderr
+    # through a pipe (bash's <(zcat FILE)): read once, its first bytes peeked, not read twice
+    import os
+
+    for body in ("".join(lines[:400]).encode(), questions.read_bytes()):
+        read_end, write_end = os.pipe()
+        os.write(write_end, body)  # under a pipe's 64 KiB: no writer thread needed
+        os.close(write_end)
+        try:
+            piped = invoke(["eval", "analogies", f"/dev/fd/{read_end}"])
+        finally:
+            os.close(read_end)
+        assert piped.exit_code == 0 and piped.stdout == result.stdout, piped.stderr
 
 
 def _skipped_by_gensim(caplog) -> list[int]:

@@ -27,14 +27,14 @@ def compression(head: bytes) -> str | None:
 def open_file(path: str) -> BinaryIO:
     """The file's bytes, decompressed when it is gzip, bzip2 or xz (told by its magic number, not
     its name); a compressed stream that is cut short or damaged is a ModelError where it is read."""
-    with open(path, "rb") as f:
-        suffix = compression(f.read(8))
+    raw = open(path, "rb")  # noqa: SIM115 (the caller closes it) opened once, peeked: a pipe reads once
+    suffix = compression(raw.peek(8)[:8])
     if suffix:
         import importlib
 
         module = importlib.import_module(COMPRESSED[suffix][1])
-        return cast(BinaryIO, _Decompressed(module.open(path, "rb"), path, suffix))
-    return open(path, "rb")
+        return cast(BinaryIO, _Decompressed(module.open(raw, "rb"), raw, path, suffix))
+    return raw
 
 
 def _decompression_errors() -> tuple[type[Exception], ...]:
@@ -67,8 +67,8 @@ class _Decompressed:
     ends before its end marker (a download that stopped) or whose data is damaged. Without this,
     an EOFError escaping a reader became click's 'interrupted' (exit 130)."""
 
-    def __init__(self, stream: BinaryIO, path: str, suffix: str):
-        self.stream, self.path, self.suffix = stream, path, suffix
+    def __init__(self, stream: BinaryIO, raw: BinaryIO, path: str, suffix: str):
+        self.stream, self.raw, self.path, self.suffix = stream, raw, path, suffix
         self.errors = _decompression_errors()
 
     def _failed(self, e: Exception) -> ModelError:
@@ -94,7 +94,8 @@ class _Decompressed:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stream.close()
+        self.close()
 
     def close(self) -> None:
-        self.stream.close()
+        self.stream.close()  # the decompressor leaves the file it was given open
+        self.raw.close()
