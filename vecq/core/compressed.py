@@ -64,8 +64,8 @@ def decompression_failure(path: str, e: Exception) -> ModelError | None:
 
 class _Decompressed:
     """A decompressing stream (read, readline, lines) whose errors name the file: a stream that
-    ends before its end marker (a download that stopped) or whose data is damaged. Without this,
-    an EOFError escaping a reader became click's 'interrupted' (exit 130)."""
+    ends before its end marker (a download that stopped) or whose data is damaged. No EOFError
+    leaves it (click's main would take one for Ctrl-D)."""
 
     def __init__(self, stream: BinaryIO, raw: BinaryIO, path: str, suffix: str):
         self.stream, self.raw, self.path, self.suffix = stream, raw, path, suffix
