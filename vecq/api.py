@@ -497,7 +497,8 @@ class Vectors:
         Raises
         ------
         UnknownWordError : (a KeyError) a word not found, with the nearest spellings.
-        QueryError : (a ValueError) an empty pole, or two poles with the same mean.
+        QueryError : (a ValueError) an empty pole, two poles with the same mean, or a pole word
+            whose vector is all zeros (no direction).
         """
         from .core import axes
 
@@ -541,6 +542,8 @@ class Vectors:
         Raises
         ------
         UnknownWordError : (a KeyError) a word either model lacks, with the nearest spellings.
+        QueryError : (a ValueError) a word whose vector is all zeros in either model (no direction;
+            the list of words that changed most leaves such words out).
         """
         from .cache import derived
         from .core import align as aligning
@@ -633,6 +636,8 @@ class Vectors:
         ------
         UnknownWordError : (a KeyError) a word not found (the CLI leaves such words out; here every
             word counts, so a caller decides).
+        QueryError : (a ValueError) an empty set, or a word whose vector is all zeros (its cosines
+            are all 0).
         """
         from .core import weat
 
@@ -975,7 +980,8 @@ class Vectors:
         else of the vectors as stored.
 
         Raises:
-            ValueError: no word is in the model.
+            ValueError: no word is in the model; a QueryError (a ValueError) with ``use_norm`` for a
+                word whose vector is all zeros (gensim scores every word NaN with it).
         """
         words = list(words)
         used = [w for w in words if w in self]
