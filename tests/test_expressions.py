@@ -114,7 +114,12 @@ def test_random_bytes_give_one_record_per_line(glove, tmp_path):
 
 @pytest.mark.parametrize(
     ("typed", "suggested"),
-    [("king-man+woman", "king - man + woman"), ("Paris-France+Italy", "Paris - France + Italy")],
+    [
+        ("king-man+woman", "king - man + woman"),
+        ("Paris-France+Italy", "Paris - France + Italy"),
+        ("cat dog", "cat + dog"),  # two words with no operator (catdog was the first suggestion)
+        ("new  york", "new + york"),
+    ],
 )
 def test_an_expression_typed_without_spaces_is_suggested_with_them(glove, typed, suggested):
     """A hyphenated word stays a word (GloVe's well-known), so king-man+woman is looked up as one;

@@ -211,8 +211,11 @@ def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
 
 def _spaced_expression(vocab: Vocab, typed: str) -> str | None:
     """``typed`` as an expression with spaces around its operators, when every term is a word of
-    the model, as typed or in lower case (``king-man+woman``: ``king - man + woman``); else None."""
+    the model, as typed or in lower case (``king-man+woman``: ``king - man + woman``; words with
+    no operator between them, ``cat dog``, as their sum ``cat + dog``); else None."""
     parts = re.split(r"([+-])", typed)
+    if len(parts) == 1:
+        parts = " + ".join(typed.split()).split(" ")
     terms = parts[::2]
     if len(terms) < 2 or not all(t and (t in vocab or t.lower() in vocab) for t in terms):
         return None
