@@ -105,7 +105,7 @@ def test_bad_axes_are_one_line(glove, args, code, says):
         assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_word_whose_vector_is_all_zeros_is_refused_as_a_pole_a_weat_word_or_odd(kv, tmp_path):
+def test_a_word_whose_vector_is_all_zeros_is_refused_as_a_pole_a_weat_word_odd_or_plotted(kv, tmp_path):
     """An all-zero vector has no direction: in a pole it would shrink the pole's mean (and so turn
     the axis), in a WEAT set it adds cosines of 0. Refused in one line, naming the word; the ends
     of an axis never list it."""
@@ -129,6 +129,10 @@ def test_a_word_whose_vector_is_all_zeros_is_refused_as_a_pole_a_weat_word_or_od
     assert "nothing" not in {r["word"] for r in json.loads(ends.stdout)}
     with pytest.raises(ValueError, match="no direction"):
         vecq.load(model[1]).weat(["he", "him"], ["she", "nothing"], ["good"], ["no"])
+    # the lecture's picture: a point with no direction would sit where the projection puts zero
+    plot = invoke([*model, "plot", "he", "she", "nothing", "-o", str(tmp_path / "p.png")])
+    assert plot.exit_code == 3 and "'nothing': a vector of all zeros has no direction" in plot.stderr
+    assert not (tmp_path / "p.png").exists()
     # the odd one out: gensim scores every word NaN with it, so its pick is arbitrary
     odd = invoke([*model, "odd", "he", "she", "nothing", "him"])
     assert odd.exit_code == 3 and "'nothing': a vector of all zeros has no direction" in odd.stderr

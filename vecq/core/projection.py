@@ -134,6 +134,7 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
     the words asked for when there are three or more, so that adding neighbours keeps their layout
     (the neighbours are placed on the same axes); on every point otherwise. ``"tsne"``: t-SNE of
     every point (scikit-learn; no axes to speak of, so no share of the spread: ``explained`` 0)."""
+    model.refuse_zero_rows([m.row for m in matches if m.row < len(model)], "be placed by its direction")
     labels: list[str] = []
     groups: list[int] = []
     main: list[bool] = []
