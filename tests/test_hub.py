@@ -169,6 +169,12 @@ def hub(tmp_path_factory, kv):
     for name in ("a.vec", "b.vec"):
         (several / name).write_text("2 3\nx 1 2 3\ny 4 5 6\n")
     hub.add("tiny/several", several)
+    packed = root / "packed"
+    packed.mkdir()
+    import bz2
+
+    (packed / "vectors.txt.bz2").write_bytes(bz2.compress(b"2 3\nx 1 2 3\ny 4 5 6\n"))
+    hub.add("tiny/packed", packed)
     readme = root / "readme"
     readme.mkdir()
     (readme / "README.md").write_text("nothing here")
@@ -361,6 +367,13 @@ def test_a_repo_of_several_tables_names_them_and_a_path_picks_one(hub):
     )
     vector = json.loads(invoke(["-m", "hf:tiny/several/b.vec", "vector", "y", "-f", "json"]).stdout)[0]
     assert np.allclose(vector["vector"], [4.0, 5.0, 6.0], rtol=1e-6)
+
+
+def test_a_compressed_table_in_a_repo_is_found_and_read(hub):
+    """A repo's word2vec file compressed as gensim reads it (.gz, .bz2, .xz) is its table."""
+    vector = invoke(["-m", "hf:tiny/packed", "vector", "y", "-f", "json"])
+    assert vector.exit_code == 0, vector.stderr
+    assert np.allclose(json.loads(vector.stdout)[0]["vector"], [4.0, 5.0, 6.0], rtol=1e-6)
 
 
 def test_local_folders_open_as_their_layout_says(hub):
