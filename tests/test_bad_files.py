@@ -282,6 +282,17 @@ def test_compressed_files_are_told_by_their_bytes_and_read_as_gensim_reads_them(
         )
 
 
+def test_every_compression_names_a_file_and_a_repos_table():
+    """The suffixes a model spec and a repo's files end with include every compression vecq reads
+    (sources/names.py writes them out, so that a query need not import core/compressed.py)."""
+    from vecq.core.compressed import COMPRESSED
+    from vecq.sources.layouts import VECTOR_FILES
+    from vecq.sources.names import FILE_SUFFIXES
+
+    assert set(COMPRESSED) <= set(FILE_SUFFIXES)
+    assert {f".txt{suffix}" for suffix in COMPRESSED} <= set(VECTOR_FILES)
+
+
 def test_a_compressed_fasttext_bin_is_refused_not_read_as_nan(tmp_path):
     """gensim's load_facebook_vectors reads a gzipped .bin into NaN vectors: vecq says to decompress."""
     from gensim.models.fasttext import load_facebook_vectors

@@ -603,11 +603,9 @@ class Vectors:
         if words is not None:
             rows = [self._match(w).row for w in words]
         else:
-            rows, zero = kmeans.with_direction(self.model, range(min(count("first", first), len(self))))
-            if zero:
-                logger.warning(
-                    "left out %d word(s) whose vector is all zeros, so no direction: %s", len(zero), zero[:3]
-                )
+            rows, note = kmeans.with_direction(self.model, range(min(count("first", first), len(self))))
+            if note:
+                logger.warning(note)
         found = kmeans.kmeans(self.model, rows, clusters, seed)
         return Answers(
             ClusterAnswer(c, group.size, n, self.model.vocab.word(row), score)

@@ -53,7 +53,6 @@ def cluster(
     WORDS '-' (or --words -): the words of standard input, one a line.
     """
     from ..core.clusters import kmeans, with_direction
-    from ..errors import first_few, shorten
 
     words = session.words_of(words)
     if words and (first is not None or words_file is not None):
@@ -63,12 +62,9 @@ def cluster(
         rows = [m.row for m in session.lookup(model, list(words))]
     elif first is not None or words_file is not None:
         model, rows, _ = session.chosen_words(first, words_file)
-        rows, zero = with_direction(model, rows)
-        if zero:
-            shown_zero = first_few([shorten(w) for w in zero], 3)
-            session.warn(
-                f"left out {len(zero):,} word(s) whose vector is all zeros, so no direction ({shown_zero})"
-            )
+        rows, note = with_direction(model, rows)
+        if note:
+            session.warn(note)
     else:
         raise click.UsageError("give words to cluster, or --first N, e.g. 'vecq cluster --first 2000 -k 10'")
     shown = top if first is not None else len(rows)

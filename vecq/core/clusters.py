@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MissingExtraError, QueryError, shorten
+from ..errors import MissingExtraError, QueryError, first_few, shorten
 from .model import Model
 from .queries import count
 from .ranking import exact_dots
@@ -34,13 +34,15 @@ class Cluster(NamedTuple):
 SEEDS = 1 << 32  # scikit-learn's random_state: 0 to 2^32 - 1
 
 
-def with_direction(model: Model, rows: Sequence[int]) -> tuple[list[int], list[str]]:
-    """``rows`` without the all-zero ones (no direction: ``kmeans`` refuses them), and the words
-    of those left out, for a job over many words (``--first N``, a list) to say so."""
+def with_direction(model: Model, rows: Sequence[int]) -> tuple[list[int], str | None]:
+    """``rows`` without the all-zero ones (no direction: ``kmeans`` refuses them), and the note
+    naming those left out (None: none), for a job over many words (``--first N``, a list) to say."""
     zero = set(np.intersect1d(np.asarray(rows, dtype=np.int64), model.zero_rows).tolist())
     if not zero:
-        return list(rows), []
-    return [r for r in rows if r not in zero], [model.vocab.word(r) for r in rows if r in zero]
+        return list(rows), None
+    named = first_few([shorten(model.vocab.word(r)) for r in rows if r in zero], 3)
+    note = f"left out {len(zero):,} word(s) whose vector is all zeros, so no direction ({named})"
+    return [r for r in rows if r not in zero], note
 
 
 def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Cluster]:

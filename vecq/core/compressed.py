@@ -8,20 +8,30 @@ corpora (training). The standard library does the decompressing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO, cast
+from typing import BinaryIO, NamedTuple, cast
 
 from ..errors import ModelError
 
-# What gensim decompresses (through smart_open, by the file's name): each name's magic number, and
-# the standard library's module that reads it. vecq tells compression by the magic number.
-COMPRESSED = {".gz": (b"\x1f\x8b", "gzip"), ".bz2": (b"BZh", "bz2"), ".xz": (b"\xfd7zXZ\x00", "lzma")}
-KINDS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+
+class Compression(NamedTuple):
+    magic: bytes  # how its files begin: vecq tells compression by this, gensim by the name
+    module: str  # the standard library's module that reads it
+    name: str  # as a person calls it
+
+
+# What gensim decompresses (through smart_open, by the file's name), by suffix: every list of
+# compressed suffixes vecq knows (model names, a repo's files, export's names) comes from here.
+COMPRESSED = {
+    ".gz": Compression(b"\x1f\x8b", "gzip", "gzip"),
+    ".bz2": Compression(b"BZh", "bz2", "bzip2"),
+    ".xz": Compression(b"\xfd7zXZ\x00", "lzma", "xz"),
+}
 
 
 def compression(head: bytes) -> str | None:
     """The suffix (``.gz``, ``.bz2``, ``.xz``) of the compression whose magic number ``head`` starts
     with, or None."""
-    return next((suffix for suffix, (magic, _) in COMPRESSED.items() if head.startswith(magic)), None)
+    return next((suffix for suffix, kind in COMPRESSED.items() if head.startswith(kind.magic)), None)
 
 
 def open_file(path: str) -> BinaryIO:
@@ -32,7 +42,7 @@ def open_file(path: str) -> BinaryIO:
     if suffix:
         import importlib
 
-        module = importlib.import_module(COMPRESSED[suffix][1])
+        module = importlib.import_module(COMPRESSED[suffix].module)
         return cast(BinaryIO, _Decompressed(module.open(raw, "rb"), raw, path, suffix))
     return raw
 

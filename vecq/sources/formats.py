@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from ..cache.layout import words_path
-from ..core.compressed import KINDS, compression, open_file
+from ..core.compressed import COMPRESSED, compression, open_file
 from ..core.expression import is_number
 from ..errors import ModelError, shorten
 from . import word_list
@@ -79,9 +79,9 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
             raise ModelError(f"{path} is {what}")
     suffix = compression(head)
     if suffix and not name.endswith(suffix):
-        kind = KINDS[suffix]
         raise ModelError(
-            f"{path} is {kind}-compressed, but gensim decompresses it only in a file named {suffix}; "
+            f"{path} is {COMPRESSED[suffix].name}-compressed, but gensim decompresses it only in a file "
+            f"named {suffix}; "
             f"rename it to {os.path.basename(path)}{suffix} (or decompress it)"
         )
     if suffix:

@@ -19,15 +19,14 @@ from __future__ import annotations
 import os
 from typing import NamedTuple
 
+from ..core.compressed import COMPRESSED
 from ..errors import ModelError
 
 INDEX = "model.safetensors.index.json"
 STATIC_FOLDER = "0_StaticEmbedding"
 PICKLES = (".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 NOT_VECTORS = ("pytorch_model.bin", "training_args.bin", "optimizer.bin", "scheduler.bin", "rng_state.bin")
-VECTOR_FILES = tuple(
-    f"{kind}{packed}" for packed in ("", ".gz", ".bz2", ".xz") for kind in (".bin", ".vec", ".txt")
-)
+VECTOR_FILES = tuple(f"{kind}{packed}" for packed in ("", *COMPRESSED) for kind in (".bin", ".vec", ".txt"))
 TEXT_NOT_VECTORS = ("requirements.txt", "merges.txt", "vocab.txt", "license.txt", "readme.txt")
 MAX_LISTED = 12
 # A static model's settings (sources/text.py): model2vec's config, sentence-transformers' modules.

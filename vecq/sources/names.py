@@ -26,7 +26,7 @@ FILE_SUFFIXES = (
     ".bin",
     ".txt",
     ".vec",
-    ".gz",
+    ".gz",  # core/compressed.py's suffixes, written out: a query never imports it
     ".bz2",
     ".xz",
     ".kv",
