@@ -117,6 +117,34 @@ def test_the_numpy_free_similar_builds_the_same_bits(trained):
         assert score == float(model.similarity(model.lookup(a), model.lookup(b)).similarity)
 
 
+def test_an_expression_is_one_answer_however_similar_is_asked(trained):
+    """On a fastText model the command line reads "night - day" as an expression everywhere: the
+    two-word `similar` (numpy-free), three words and a batch give one score, the expression's
+    (not the n-gram vector of the text), and the subwords column does not name it."""
+    kv, query = vecq.load(trained), "police - officers"
+    direction = kv.get_mean_vector(["police", "officers"], weights=[1, -1])  # unit rows, summed
+    expected = float(direction @ kv.get_vector("police", norm=True) / np.linalg.norm(direction))
+    two = tsv(invoke(["-m", trained, "similar", query, "police"]).stdout)[0]
+    three = tsv(invoke(["-m", trained, "similar", query, "police", "governmentx"]).stdout)[0]
+    batch = tsv(invoke(["-m", trained, "similar", "-"], input=f"{query}\tpolice\n").stdout)[0]
+    assert two["similarity"] == three["similarity"] == batch["similarity"]
+    assert float(two["similarity"]) == pytest.approx(expected, abs=1e-6)
+    assert two["subwords"] == three["subwords"] == batch["subwords"] == ""
+
+
+def test_the_api_builds_an_expression_like_text_as_gensim_does(trained):
+    """gensim's FastTextKeyedVectors builds "police - officers" from its n-grams, as one word: the
+    drop-in methods answer the same (the CLI's expression syntax is not theirs)."""
+    oracle, kv = load_facebook_vectors(trained), vecq.load(trained)
+    for text in ["police - officers", "a -b", "x + y", "2*police"]:
+        assert np.allclose(kv[text], oracle[text], rtol=1e-6, atol=1e-6), text
+        assert kv.similarity(text, "police") == pytest.approx(float(oracle.similarity(text, "police")), abs=1e-6)
+        ours, theirs = kv.most_similar(text, topn=5), oracle.most_similar(text, topn=5)
+        assert [w for w, _ in ours] == [w for w, _ in theirs], text
+    cli = tsv(invoke(["-m", trained, "neighbors", "police - officers", "-n", "5"]).stdout)
+    assert [n.word for n in kv.neighbors("police - officers", top=5)] == [r["word"] for r in cli]  # vecq's own
+
+
 def test_no_subwords_reports_unseen_words(trained):
     result = invoke(["-m", trained, "--no-subwords", "similar", "governmentx", "police"])
     assert result.exit_code == 3 and "not in the vocabulary" in result.stderr

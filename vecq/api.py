@@ -768,15 +768,17 @@ class Vectors:
         return self.get_index(key)
 
     def _match(self, typed: str) -> Match:
-        """Every method that takes words finds them by this one rule, the CLI's: the word as typed;
-        else as the model spells it (``Cat`` as ``cat``: a ``RespelledWarning`` says so); else,
-        for a fastText model, built from its n-grams (as gensim's ``FastTextKeyedVectors``); else a
-        quoted expression's direction. Keys (``in``, ``get_index``, ``key_to_index``) are exact.
+        """Every method that takes words finds them by this one rule: the word as typed; else as
+        the model spells it (``Cat`` as ``cat``: a ``RespelledWarning`` says so); else, for a
+        fastText model, built from its n-grams (as gensim's ``FastTextKeyedVectors``, so
+        ``kv["a - b"]`` is gensim's vector there); else a quoted expression's direction. (The CLI
+        reads an expression before n-grams: ``model.lookup``.) Keys (``in``, ``get_index``,
+        ``key_to_index``) are exact.
 
         Raises:
             UnknownWordError: (a KeyError) naming the model and the nearest spellings.
         """
-        match = self.model.lookup(typed)
+        match = self.model.lookup(typed, literal=True)
         if match.changed and not (match.built or match.expression):
             for note in respellings([match]):
                 _warn_at_caller(note, RespelledWarning)

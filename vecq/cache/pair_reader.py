@@ -113,12 +113,18 @@ class _Cache:
 
     def find(self, typed: str, subwords: bool) -> Match:
         """``words.find_word`` without suggestions, then the word built from its n-grams, then
-        (for a model that builds words) a respelling: ``Model.lookup``'s order."""
+        (for a model that builds words) a respelling: ``Model.lookup``'s order. A word the model
+        lacks that reads as an expression is UnknownWordError here: ``Model.lookup`` takes its
+        direction before any n-grams, so the engine answers it."""
         builds = bool(subwords and self.subwords)
         try:
             return find_word(self, typed, suggest=False, respell=not builds)
         except UnknownWordError:
             if not builds:
+                raise
+            from ..core.expression import expression_terms  # only for a word the model lacks
+
+            if expression_terms(typed, known=lambda t: self.index(t) is not None) is not None:
                 raise
         if self.build(typed):
             return Match(typed, typed, -1, built=True)

@@ -44,7 +44,7 @@ def pair_records(
     columns = columns_for(SimilarQuery(), model)
     if SUBWORDS_COLUMN in columns:
         for record, (i, j) in zip(records, pairs):
-            record[SUBWORDS_COLUMN] = " ".join(words[k] for k in (i, j) if matches[k].built)
+            record[SUBWORDS_COLUMN] = " ".join(words[k] for k in (i, j) if matches[k].from_subwords)
     return columns, records
 
 

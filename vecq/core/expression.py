@@ -66,6 +66,19 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     return terms
 
 
+def expression_terms(text: str, known: Callable[[str], bool] | None = None) -> list[tuple[float, str]] | None:
+    """The terms of ``text`` if it reads as an expression of two or more words, else None: the one
+    test of whether a word someone typed stands for an expression (``Model.from_expression``, and
+    the numpy-free ``similar``, which leaves expressions to the engine)."""
+    if not any(op in text for op in "+-*"):
+        return None
+    try:
+        terms = parse_expression(text, known)
+    except QueryError:
+        return None
+    return terms if len(terms) >= 2 else None
+
+
 def _tokens(text: str, known: Callable[[str], bool] | None) -> list[tuple[str, bool]]:
     """``text``'s tokens, each with whether it is a factor (the ``2`` of ``2*king``): operators
     written against a word are split off it (``-man``), factors off their word; a word of the model

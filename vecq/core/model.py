@@ -21,7 +21,7 @@ from ..errors import DamagedModelError, QueryError, UnknownWordError, first_few,
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
-from .expression import Term, describe, parse_expression, zero_vector_error
+from .expression import Term, describe, expression_terms, zero_vector_error
 from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unit, unit_rows
@@ -202,9 +202,12 @@ class Model:
 
     # -- words ------------------------------------------------------------------------------------
 
-    def lookup(self, typed: str, suggest: bool = True) -> Match:
-        """The row of ``typed`` (``words.find_word``), else fastText's vector built from its n-grams,
-        else UnknownWordError (with suggestions when ``suggest``).
+    def lookup(self, typed: str, suggest: bool = True, literal: bool = False) -> Match:
+        """The row of ``typed`` (``words.find_word``), else a quoted expression's direction, else
+        fastText's vector built from its n-grams, else UnknownWordError (with suggestions when
+        ``suggest``). ``literal`` (the Python API's gensim methods) puts the n-grams before the
+        expression: gensim's ``FastTextKeyedVectors`` builds ``"a - b"`` as one word, where the
+        command line reads an expression.
 
         A model that builds words from n-grams answers the word as typed before any respelling of
         it (``Night`` is fastText's and gensim's n-gram vector, not ``night``'s row); other models
@@ -215,8 +218,12 @@ class Model:
         try:
             return find_word(self.vocab, typed, self.info.name, suggest=False, respell=not builds)
         except UnknownWordError:
+            subwords = self.from_subwords(typed) if literal else None
             built = (
-                self.from_expression(typed, suggest) or self.from_subwords(typed) or self.from_tokens(typed)
+                subwords
+                or self.from_expression(typed, suggest)
+                or self.from_subwords(typed)
+                or self.from_tokens(typed)
             )
             if built is not None:
                 return built
@@ -228,13 +235,8 @@ class Model:
         """``typed`` as an expression of two or more words (``"good - bad"``): its 3CosAdd direction
         (unit length), so that similar, vector and odd take expressions as neighbors does; None
         when it is not one. A word of it that is unknown is that word's error (with suggestions)."""
-        if not any(op in typed for op in "+-*"):
-            return None
-        try:
-            terms = parse_expression(typed, known=lambda t: self.vocab.index(t) is not None)
-        except QueryError:
-            return None
-        if len(terms) < 2:
+        terms = expression_terms(typed, known=lambda t: self.vocab.index(t) is not None)
+        if terms is None:
             return None
         query = [Term(weight, self.lookup(word, suggest)) for weight, word in terms]
         direction = self.directions([query])[0]

@@ -58,6 +58,12 @@ class Match(NamedTuple):
     def changed(self) -> bool:
         return self.typed != self.word
 
+    @property
+    def from_subwords(self) -> bool:
+        """Built from fastText's character n-grams (not an expression, not a tokenizer's pieces):
+        what a fastText model's ``subwords`` column names."""
+        return self.built and not (self.expression or self.pieces)
+
 
 def variants(typed: str) -> list[str]:
     """Spellings to try, in order, after ``typed`` itself."""
