@@ -132,6 +132,21 @@ def test_an_expression_is_one_answer_however_similar_is_asked(trained):
     assert two["subwords"] == three["subwords"] == batch["subwords"] == ""
 
 
+def test_a_word_typed_with_spaces_around_it_is_the_word_inside(trained):
+    """fastText splits text at whitespace, so no word of it ends in a space: " police" on the
+    command line is police respelled (as a batch line's field is read), not the n-grams of the
+    text with its space; the API keeps gensim's reading of the text as typed."""
+    for typed, word in [(" police", "police"), ("governmentx ", "governmentx")]:
+        single = invoke(["-m", trained, "similar", typed, "officers"])
+        plain = tsv(invoke(["-m", trained, "similar", word, "officers"]).stdout)[0]
+        batch = tsv(invoke(["-m", trained, "similar", "-"], input=f"{typed}\tofficers\n").stdout)[0]
+        assert tsv(single.stdout)[0]["similarity"] == plain["similarity"] == batch["similarity"], typed
+        assert repr(typed) in single.stderr  # said, as every respelling is
+    oracle, kv = load_facebook_vectors(trained), vecq.load(trained)
+    assert np.allclose(kv[" police"], oracle[" police"], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(kv[" police"], kv["police"])
+
+
 def test_the_api_builds_an_expression_like_text_as_gensim_does(trained):
     """gensim's FastTextKeyedVectors builds "police - officers" from its n-grams, as one word: the
     drop-in methods answer the same (the CLI's expression syntax is not theirs)."""

@@ -114,8 +114,8 @@ class _Cache:
     def find(self, typed: str, subwords: bool) -> Match:
         """``words.find_word`` without suggestions, then the word built from its n-grams, then
         (for a model that builds words) a respelling: ``Model.lookup``'s order. A word the model
-        lacks that reads as an expression is UnknownWordError here: ``Model.lookup`` takes its
-        direction before any n-grams, so the engine answers it."""
+        lacks that reads as an expression, or ends in whitespace, is UnknownWordError here:
+        ``Model.lookup`` reads those before building any n-grams, so the engine answers them."""
         builds = bool(subwords and self.subwords)
         try:
             return find_word(self, typed, suggest=False, respell=not builds)
@@ -124,7 +124,7 @@ class _Cache:
                 raise
             from ..core.expression import expression_terms  # only for a word the model lacks
 
-            if expression_terms(typed, known=lambda t: self.index(t) is not None) is not None:
+            if typed != typed.strip() or expression_terms(typed, known=lambda t: self.index(t) is not None):
                 raise
         if self.build(typed):
             return Match(typed, typed, -1, built=True)

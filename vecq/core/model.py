@@ -218,6 +218,10 @@ class Model:
         try:
             return find_word(self.vocab, typed, self.info.name, suggest=False, respell=not builds)
         except UnknownWordError:
+            if builds and not literal and typed != typed.strip():
+                # No fastText word ends in whitespace (fastText splits text there): the command
+                # line reads the word inside, respelled, as it reads a batch line's fields.
+                return self.lookup(typed.strip(), suggest)._replace(typed=typed)
             subwords = self.from_subwords(typed) if literal else None
             built = (
                 subwords
