@@ -221,3 +221,33 @@ def test_a_byte_order_mark_before_the_input_is_dropped():
     result = invoke(["similar", "-", "-f", "jsonl"], input="\ufeffcat\tdog\n")
     (record,) = [json.loads(x) for x in result.stdout.splitlines()]
     assert record["word1"] == "cat" and record["status"] == "ok"
+
+
+def test_text_that_is_not_utf8_is_said_never_asked_as_another_word(tmp_path, monkeypatch):
+    """A Latin-1 line is an error record saying so, in its place, not the text with U+FFFD in it:
+    a model read with --unicode-errors replace holds such a word ("caf\ufffd"), which it would
+    answer for another. A real U+FFFD typed is still a word; an argument, a --words file and
+    `vector -o` say the same."""
+    from conftest import invoke as any_invoke
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"3 3\ncat 0.3 0.2 0.1\ncaf\xe9 0.1 0.2 0.3\ndog 0.2 0.2 0.1\n")
+    model = ["-m", str(path), "--unicode-errors", "replace"]
+    lines = b"cat\tdog\n" + b"caf\xe9\tcat\n" + "caf\ufffd\tcat\n".encode()
+    result = any_invoke([*model, "similar", "-", "-f", "jsonl"], input=lines)
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [(r["line"], r["status"]) for r in records] == [(1, "ok"), (2, "error"), (3, "ok")]
+    assert "not valid UTF-8" in records[1]["error"] and "iconv" in records[1]["error"]
+    assert records[1]["word1"] == "caf\ufffd\tcat" and result.exit_code == 5
+    argument = any_invoke([*model, "similar", "caf\udce9", "cat"])  # how Python reads such an argument
+    assert argument.exit_code == 3 and "not valid UTF-8 (the byte 0xE9 after 'caf')" in argument.stderr
+    words = tmp_path / "words.txt"
+    words.write_bytes(b"cat\ncaf\xe9\n")
+    listed = any_invoke([*model, "cluster", "--words", str(words), "-k", "2"])
+    assert listed.exit_code == 3 and f"{words}, line 2: the line is not valid UTF-8" in listed.stderr
+    vectors = any_invoke([*model, "vector", "-", "-o", str(tmp_path / "v.npy")], input=b"cat\ncaf\xe9\n")
+    import numpy as np
+
+    rows = np.load(tmp_path / "v.npy")
+    assert vectors.exit_code == 5 and np.isfinite(rows[0]).all() and np.isnan(rows[1]).all()

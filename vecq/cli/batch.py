@@ -6,7 +6,10 @@ Invariants (tests/test_batch.py):
   says why) or ``error`` (the line could not be answered: the ``error`` column says why);
 - blank lines and comment lines (``#`` alone, or ``#`` and a space) are not queries: no record;
 - lines end at ``\n`` only (a lone ``\r`` inside a line is part of it; ``\r\n`` ends a line), and
-  a UTF-8 byte-order mark before the first line is dropped; bytes that are not UTF-8 become U+FFFD.
+  a UTF-8 byte-order mark before the first line is dropped;
+- a line that is not UTF-8 is an error record saying so (shown with U+FFFD for its bad bytes), never
+  a query for the text with U+FFFD in it, which a model read with ``--unicode-errors replace`` may
+  hold as another word.
 
 A chunk is answered by one matrix product, written and flushed before the next is read, so the first
 answers appear before the input ends and memory stays flat however long the input is. A bad line
@@ -23,7 +26,7 @@ from typing import BinaryIO
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
-from ..errors import UnknownWordError, VecqError, in_flags
+from ..errors import QueryError, UnknownWordError, VecqError, in_flags
 from .render import Output
 
 LINE_COLUMN = "line"
@@ -46,9 +49,13 @@ def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple
         fd = None  # a file never pauses: no need to ask
     chunk: list[tuple[int, str]] = []
     for number, raw in enumerate(stream, 1):
-        line = raw.decode("utf-8", errors="replace").removesuffix("\n").removesuffix("\r")
+        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
         if number == 1:
-            line = line.removeprefix("\ufeff")
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            line = NotUtf8(raw.decode("utf-8", errors="replace"))
         if not is_skipped(line):
             chunk.append((number, line))
         if len(chunk) >= size or (chunk and fd is not None and not _readable(fd)):
@@ -56,6 +63,21 @@ def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple
             chunk = []
     if chunk:
         yield chunk
+
+
+class NotUtf8(str):
+    """A line whose bytes are not UTF-8, with U+FFFD in place of the bad ones: shown in its error
+    record, never asked for (``answer``). A str, so it travels in a chunk to a Dask worker."""
+
+
+def utf8_line(line: str) -> str:
+    """``line``, or QueryError if its bytes were not UTF-8 (``NotUtf8``)."""
+    if isinstance(line, NotUtf8):
+        raise QueryError(
+            "the line is not valid UTF-8 (shown with U+FFFD for its bad bytes); vecq reads UTF-8: "
+            "convert the input, e.g. iconv -f latin1 -t utf-8"
+        )
+    return line
 
 
 def is_skipped(line: str) -> bool:
@@ -101,7 +123,7 @@ def answer(model: Model, query: Query, chunk: Chunk) -> tuple[list, list[Outcome
     parsed: list[list[str] | VecqError] = []
     for _, line in chunk:
         try:
-            parsed.append(query.parse(line))
+            parsed.append(query.parse(utf8_line(line)))
         except VecqError as e:
             parsed.append(e)
     good = [p for p in parsed if not isinstance(p, VecqError)]

@@ -379,7 +379,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     gets a row of NaN (its word is still listed), and the exit code says some failed."""
     import numpy as np
 
-    from ..errors import ExitCode
+    from ..errors import ExitCode, VecqError
     from ..sources import export as export_formats
     from . import batch
 
@@ -393,24 +393,29 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     rows: list[np.ndarray] = []
     failed = 0
 
-    def answer(chunk: list[str]) -> None:
+    def answer(chunk: batch.Chunk) -> None:
+        """Each line's row, as a batch answers lines (``batch.answer``: a line that is not UTF-8 fails)."""
         nonlocal failed
-        for word, outcome in zip(chunk, query.answer_chunk(model, [[w] for w in chunk], suggest=False)):
-            typed.append(word)
-            if outcome.error is not None:
+        parsed, outcomes = batch.answer(model, query, chunk)
+        answers = iter(outcomes)
+        for (_, line), item in zip(chunk, parsed):
+            typed.append(line.strip())
+            outcome = None if isinstance(item, VecqError) else next(answers)
+            error = item if outcome is None else outcome.error
+            if error is not None:
                 failed += 1
                 if failed <= 10:
-                    session.warn(f"{outcome.error.message} (its row is NaN)")
+                    session.warn(f"{error.message} (its row is NaN)")
                 rows.append(np.full(model.dims, np.nan, dtype=np.float32))
-            else:
+            elif outcome is not None:
                 rows.append(np.asarray(outcome.records[0]["vector"], dtype=np.float32))
 
     if source is None:
-        answer(list(words))
+        answer(list(enumerate(words, 1)))
     else:
         with session.open_input(source) as stream:
             for chunk in batch.chunks(stream, MATRIX_CHUNK):
-                answer([line.strip() for _, line in chunk])
+                answer(chunk)
     matrix = np.stack(rows) if rows else np.zeros((0, model.dims), dtype=np.float32)
     written = export_formats.write(output, fmt, typed, [matrix], model.dims)
     session.warn(f"wrote {len(typed):,} vectors to {', '.join(written)}")

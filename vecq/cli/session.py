@@ -16,7 +16,7 @@ import click
 
 from ..cache.layout import index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, UsageError, first_few, in_flags, shorten
+from ..errors import ExitCode, QueryError, UsageError, first_few, in_flags, shorten
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -224,14 +224,20 @@ class Session:
 
     def listed_words(self, source: str, option: str) -> list[str]:
         """The words of ``source`` (a file, or '-'), one a line, by the batch's line rules (blank and
-        comment lines skipped, a byte-order mark dropped, bytes that are not UTF-8 replaced)."""
-        from .batch import chunks
+        comment lines skipped, a byte-order mark dropped, a line that is not UTF-8 refused)."""
+        from .batch import chunks, utf8_line
 
+        where = "standard input" if source == "-" else source
+        typed: list[str] = []
         with self.open_input(source, option) as stream:
-            typed = [line.strip() for chunk in chunks(stream, 1 << 16) for _, line in chunk]
+            for chunk in chunks(stream, 1 << 16):
+                for number, line in chunk:
+                    try:
+                        typed.append(utf8_line(line).strip())
+                    except QueryError as e:
+                        raise QueryError(f"{where}, line {number}: {e.message}") from None
         typed = [w for w in typed if w]
         if not typed:
-            where = "standard input" if source == "-" else source
             raise UsageError(f"{where} holds no words; give one a line")
         return typed
 
