@@ -158,6 +158,30 @@ def test_eval_names_the_lines_gensim_skips_and_refuses_a_score_that_is_not_a_num
     assert all(map(math.isnan, kv.evaluate_word_pairs(str(pairs))[0]))  # gensim's answer: NaN
 
 
+def test_eval_says_what_it_cannot_answer(kv, tmp_path):
+    """One usable pair was "a defect of vecq's" (scipy's ValueError); equal judged scores printed
+    NaN under a Python warning; a Latin-1 line was read with U+FFFD in it, where gensim stops."""
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("cat\tdog\t7.5\nqqzzx\tdog\t3\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        kv.evaluate_word_pairs(str(pairs))  # gensim's answer: scipy's error
+    one = invoke(["eval", "similarity", str(pairs)])
+    assert one.exit_code == 3 and "only 1 pair has both words" in one.stderr and "at least 2" in one.stderr
+    pairs.write_text("cat\tdog\t5\ncar\tbus\t5\nking\tqueen\t5\n", encoding="utf-8")
+    equal = invoke(["eval", "similarity", str(pairs), "-f", "json"])
+    assert equal.exit_code == 0 and json.loads(equal.stdout)[0]["pearson"] is None  # NaN, in JSON
+    assert "Warning" not in equal.stderr and "are all equal" in equal.stderr
+    questions = tmp_path / "questions.txt"
+    questions.write_bytes(b": s\nathens greece baghdad iraq\ncaf\xe9 france rome italy\n")
+    pairs.write_bytes(b"cat\tdog\t7\ncaf\xe9\tcar\t3\n")
+    for command, path in [("analogies", questions), ("similarity", pairs)]:
+        with pytest.raises(UnicodeDecodeError):
+            getattr(kv, f"evaluate_word_{'analogies' if command == 'analogies' else 'pairs'}")(str(path))
+        result = invoke(["eval", command, str(path)])
+        assert result.exit_code == 3, result.stderr
+        assert f"{path.name}, line {2 if command == 'similarity' else 3}: not valid UTF-8" in result.stderr
+
+
 @pytest.mark.parametrize("name", ["wordsim353.tsv", "simlex999.txt"])
 def test_similarity_correlations_equal_gensim(glove, kv, name):
     pearson, spearman, oov = kv.evaluate_word_pairs(datapath(name))

@@ -93,6 +93,11 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
     model = session.open()
     r = evaluate.pairs(model, path, restrict, not case_sensitive)
     _note_invalid(session, r.invalid, "'word<TAB>word<TAB>score'")
+    if r.pearson != r.pearson or r.spearman != r.spearman:  # NaN: scipy's answer for constant input
+        session.warn(
+            "a correlation is not defined (nan) here: the judged scores, or the model's cosines, "
+            "are all equal"
+        )
     columns = ("file", "pearson", "pearson_p", "spearman", "spearman_p", "pairs", "unknown", "unknown_ratio")
     with session.renderer(columns, "word-pair similarity", model) as out:
         out.write(

@@ -8,6 +8,7 @@ first of the top five answers that is not an input word. ``pairs`` follows ``eva
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,10 +80,17 @@ def ok_vocabulary(model: Model, restrict: int, case_insensitive: bool) -> dict[s
 
 
 def _read_lines(path: str | Path) -> Iterator[str]:
-    """The file's lines, decompressed as gensim reads ``.gz``/``.bz2``/``.xz`` files."""
+    """The file's lines, decompressed as gensim reads ``.gz``/``.bz2``/``.xz`` files; a line that is
+    not UTF-8 is a QueryError naming it (gensim's UnicodeDecodeError), never read with U+FFFD in it."""
     with open_file(str(path)) as f:
-        for raw in f:
-            yield raw.decode("utf-8", errors="replace")
+        for number, raw in enumerate(f, 1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise QueryError(
+                    f"{path}, line {number}: not valid UTF-8; vecq reads UTF-8: convert the file, "
+                    "e.g. iconv -f latin1 -t utf-8"
+                ) from None
 
 
 def analogies(
@@ -189,7 +197,14 @@ def pairs(
             f"{path}: a judged score is not a finite number (line {judged.lines[bad[0]]}); "
             "fix or remove that line"
         )
-    pearson, spearman = _correlations(judged.gold, judged.ours)
+    if len(judged.gold) < 2:
+        raise QueryError(
+            f"{path}: only {len(judged.gold)} pair has both words in the model ({judged.unknown} had "
+            "an unknown word); a correlation needs at least 2"
+        )
+    with warnings.catch_warnings():  # scipy's for constant input: NaN, which ``eval`` explains
+        warnings.simplefilter("ignore")
+        pearson, spearman = _correlations(judged.gold, judged.ours)
     correlations = (float(pearson[0]), float(pearson[1]), float(spearman[0]), float(spearman[1]))
     return PairsReport(*correlations, len(judged.gold), judged.unknown, judged.invalid)
 
