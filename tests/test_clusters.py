@@ -127,3 +127,27 @@ def test_a_word_whose_vector_is_all_zeros_belongs_to_no_cluster(kv, tmp_path, ca
     assert "nothing" not in {a.word for a in answers} and "all zeros" in caplog.text
     with pytest.raises(ValueError, match="no direction"):
         loaded.cluster(["the", "nothing", "of"], clusters=2)
+
+
+def test_words_sharing_a_vector_and_words_built_for_the_question_cluster_or_say_why(kv, tmp_path):
+    """Fewer different vectors than clusters left k-means a cluster empty ("a defect": min() of
+    nothing); an expression or a fastText word built from n-grams has a row past the vocabulary,
+    which clustering could not name (IndexError). Both are answered or refused in one line."""
+    words = kv.index_to_key[:6] + ["twin"]
+    vectors = np.vstack([kv.vectors[:6], kv.vectors[5:6]])  # "twin" is word 5 again
+    path = write_text_model(tmp_path / "twins.txt", words, vectors)
+    result = invoke(["-m", str(path), "cluster", words[5], "twin", words[0], "-k", "3"])
+    error = [line for line in result.stderr.splitlines() if "converting" not in line]
+    assert result.exit_code == 3 and len(error) == 1, result.stderr
+    assert "the 3 words hold only 2 different vectors" in error[0]
+    built = ["cat", "dog", "king - man + woman", "queen", "france"]
+    cli = tsv(invoke([*M, "cluster", *built, "-k", "2"]).stdout)
+    assert sorted(r["word"] for r in cli) == sorted(built)
+    direction = kv.get_mean_vector(["king", "man", "woman"], weights=[1, -1, 1])  # unit rows, summed
+    direction /= np.linalg.norm(direction)
+    unit = np.vstack([kv.get_vector(w, norm=True) if " " not in w else direction for w in built])
+    oracle = KMeans(n_clusters=2, n_init=10, random_state=0).fit(unit.astype(np.float64))
+    expected = {frozenset(built[i] for i in np.flatnonzero(oracle.labels_ == c)) for c in range(2)}
+    assert partition(cli) == expected
+    api = vecq.load(GLOVE).cluster(built, clusters=2)
+    assert sorted(a.word for a in api) == sorted(built)

@@ -608,7 +608,7 @@ class Vectors:
                 logger.warning(note)
         found = kmeans.kmeans(self.model, rows, clusters, seed)
         return Answers(
-            ClusterAnswer(c, group.size, n, self.model.vocab.word(row), score)
+            ClusterAnswer(c, group.size, n, self.model.name_of(row), score)
             for c, group in enumerate(found, 1)
             for n, (row, score) in enumerate(zip(group.rows, group.scores), 1)
         )

@@ -70,7 +70,7 @@ def cluster(
     shown = top if first is not None else len(rows)
     found = kmeans(model, rows, clusters, seed)
     records = [
-        {"cluster": c, "size": group.size, "rank": n, "word": model.vocab.word(row), "similarity": score}
+        {"cluster": c, "size": group.size, "rank": n, "word": model.name_of(row), "similarity": score}
         for c, group in enumerate(found, 1)
         for n, (row, score) in enumerate(zip(group.rows[:shown], group.scores[:shown]), 1)
     ]

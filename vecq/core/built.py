@@ -82,3 +82,6 @@ class BuiltRows:
 
     def raws(self, offsets: Sequence[int] | np.ndarray) -> np.ndarray:
         return np.stack([entry[3] for entry in self._entries(offsets)])
+
+    def texts(self, offsets: Sequence[int] | np.ndarray) -> list[str]:
+        return [entry[0] for entry in self._entries(offsets)]

@@ -55,22 +55,28 @@ def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Clu
     k, seed = count("clusters", k, low=2), count("seed", seed, low=0, high=SEEDS - 1)
     values, counts = np.unique(asked, return_counts=True)
     if (counts > 1).any():
-        row = int(values[counts > 1][0])  # a row past the vocabulary is a word built from subwords
-        named = f"{shorten(model.vocab.word(row))} is" if row < len(model.vocab) else "a word is"
-        raise QueryError(f"{named} given twice (or as two spellings of one word): give each word once")
+        named = shorten(model.name_of(int(values[counts > 1][0])))
+        raise QueryError(f"{named} is given twice (or as two spellings of one word): give each word once")
     model.refuse_zero_rows(asked, "be clustered")
     if len(asked) < k:
         raise QueryError(
             f"{len(asked)} words cannot make {k} clusters: give more words or a smaller ⟨clusters=N⟩"
         )
-    vectors = model.gather(asked).astype(np.float64)
-    fitted = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(vectors)
+    vectors = model.gather(asked)  # words built from subwords or expressions too (rows past the vocabulary)
+    distinct = len(np.unique(vectors, axis=0))
+    if distinct < k:  # k-means would leave clusters empty
+        raise QueryError(
+            f"the {len(asked)} words hold only {distinct} different vectors (some share one), which "
+            f"cannot make {k} clusters: give a smaller ⟨clusters=N⟩"
+        )
+    fitted = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(vectors.astype(np.float64))
     labels = np.asarray(fitted.labels_)
     centres = unit(np.asarray(fitted.cluster_centers_, dtype=np.float32))
     out = []
     for c in range(k):
-        members = asked[labels == c]
-        scores = exact_dots(np.repeat(centres[c : c + 1], len(members), axis=0), model.vectors, members)
+        at = np.flatnonzero(labels == c)
+        members = asked[at]
+        scores = exact_dots(np.repeat(centres[c : c + 1], len(at), axis=0), vectors, at)
         order = np.lexsort((members, -scores))
         out.append(Cluster(len(members), members[order].tolist(), scores[order].tolist()))
     return sorted(out, key=lambda c: (-c.size, min(c.rows)))

@@ -316,6 +316,12 @@ class Model:
         vector = subwords.vector(typed)
         return None if vector is None else self._built_match(typed, vector)
 
+    def name_of(self, row: int) -> str:
+        """What row ``row`` holds: its word, or for a row past the vocabulary the text built there
+        (a fastText word, an expression, pooled tokens), as typed."""
+        n = len(self)
+        return self.vocab.word(row) if row < n else self.built.texts([row - n])[0]
+
     def gather(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """The unit rows ``rows`` (float32), those built from subwords included."""
         rows = np.asarray(rows, dtype=np.int64)
