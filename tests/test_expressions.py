@@ -131,3 +131,19 @@ def test_an_expression_typed_without_spaces_is_suggested_with_them(glove, typed,
     assert asked.exit_code == 0, asked.stderr
     misspelt = invoke(["neighbors", "well-knwn"])
     assert misspelt.exit_code == 3 and "well-known" in misspelt.stderr  # not an expression: spellings
+
+
+def test_a_word_that_starts_with_an_operator_is_that_word_everywhere(kv):
+    """GloVe holds `-1`, `+1`, `-` and `+`. The API read `kv.neighbors("-1")` as minus the word `1`
+    (lionizes, rw97) where the command line and gensim answer `-1`'s neighbours; a batch line `-`
+    was "ends with an operator" where gensim answers `-`."""
+    import vecq
+
+    model = vecq.load("glove-wiki-gigaword-50")
+    for word in ["-1", "+1", "-", "+"]:
+        theirs = [w for w, _ in kv.most_similar(word, topn=5)]
+        assert [n.word for n in model.neighbors(word, top=5)] == theirs, word
+        batch = tsv(invoke(["neighbors", "-", "-n", "5"], input=f"{word}\n").stdout)
+        assert [r["word"] for r in batch] == theirs, word
+    with pytest.raises(QueryError, match="ends with an operator"):
+        parse_expression("-", known=lambda t: False)  # a model without the word: still an error

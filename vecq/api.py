@@ -392,7 +392,7 @@ class Vectors:
         if csls:
             return self._neighbors_by_csls(query, top, restrict, skip or distinct)
         if isinstance(query, str) and not distinct:
-            terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
+            terms = [Term(w, self._match(t)) for w, t in parse_expression(query, self._known)]
             return Answers(self.model.neighbors(terms, top=top, restrict=restrict, label=query, skip=skip))
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
@@ -442,7 +442,7 @@ class Vectors:
 
         if not isinstance(query, str) or other_options:
             raise QueryError("csls takes one word or expression (not a batch, ⟨distinct⟩ or ⟨min_rank=N⟩)")
-        terms = [Term(w, self._match(t)) for w, t in parse_expression(query)]
+        terms = [Term(w, self._match(t)) for w, t in parse_expression(query, self._known)]
         r = derived.csls_means(self.model, min(len(self), restrict or len(self)))
         return Answers(csls.answers(self.model, query, terms, r, top))
 
@@ -727,6 +727,11 @@ class Vectors:
         if isinstance(key, (int, np.integer)):
             return 0 <= int(key) < len(self)
         return isinstance(key, str) and self._row_of_word(key) is not None
+
+    def _known(self, token: str) -> bool:
+        """Whether an expression's token is a word of the model as written (GloVe's ``-lrb-``, ``-``),
+        as the command line parses expressions (``Session.expression``)."""
+        return token in self.model.vocab
 
     def _row_of_word(self, word: str) -> int | None:
         """The row of ``word``: from ``key_to_index`` once built (a dict lookup, 0.2 us), else by the

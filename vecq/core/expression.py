@@ -28,8 +28,12 @@ def parse_expression(text: str, known: Callable[[str], bool] | None = None) -> l
     ``+woman``); inside a word they are part of it (``e-mail``). A term may carry a factor:
     ``2*king``, ``2 * king``, ``-0.5*man`` (gensim's ``(word, weight)`` keys). A token that is a word
     of the model as written (``known``: GloVe's ``-lrb-``) stays a word. Words with no operator
-    between them form a phrase (``new york - ...``).
+    between them form a phrase (``new york - ...``). An operator alone is a word of the model that
+    holds it (GloVe's ``-`` and ``+``), as it cannot be an expression.
     """
+    alone = text.strip()
+    if alone in ("+", "-") and known is not None and known(alone):
+        return [(1.0, alone)]
     terms: list[tuple[float, str]] = []
     sign, factor = 1.0, None
     words: list[str] = []
