@@ -130,6 +130,11 @@ def test_an_expression_is_one_answer_however_similar_is_asked(trained):
     assert two["similarity"] == three["similarity"] == batch["similarity"]
     assert float(two["similarity"]) == pytest.approx(expected, abs=1e-6)
     assert two["subwords"] == three["subwords"] == batch["subwords"] == ""
+    # a term built from n-grams is named in the column and on stderr, as neighbors names it
+    built = invoke(["-m", trained, "similar", "police - governmentx", "police"])
+    nearest = invoke(["-m", trained, "neighbors", "police - governmentx", "-n", "1"])
+    assert tsv(built.stdout)[0]["subwords"] == tsv(nearest.stdout)[0]["subwords"] == "governmentx"
+    assert "'governmentx' is not in the vocabulary" in built.stderr
 
 
 def test_a_word_typed_with_spaces_around_it_is_the_word_inside(trained):

@@ -332,7 +332,7 @@ class Session:
             self.subwords and cache is not None and cache.manifest.get("subwords")
         ):  # as queries.columns_for, without numpy
             columns = (*columns, "subwords")
-            record["subwords"] = " ".join(m.typed for m in matches if m.from_subwords)
+            record["subwords"] = " ".join(w for m in matches for w in m.subwords)
         with self.renderer(columns, "similarity", info=info) as out:
             out.write([record])
 

@@ -44,7 +44,7 @@ def pair_records(
     columns = columns_for(SimilarQuery(), model)
     if SUBWORDS_COLUMN in columns:
         for record, (i, j) in zip(records, pairs):
-            record[SUBWORDS_COLUMN] = " ".join(words[k] for k in (i, j) if matches[k].from_subwords)
+            record[SUBWORDS_COLUMN] = " ".join(w for k in (i, j) for w in matches[k].subwords)
     return columns, records
 
 

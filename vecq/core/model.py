@@ -246,7 +246,8 @@ class Model:
         direction = self.directions([query])[0]
         if not direction.any():
             raise zero_vector_error(describe(query))
-        return self._built_match(typed, direction)._replace(expression=True)
+        built = tuple(w for t in query for w in t.match.subwords)  # said, as a word's would be
+        return self._built_match(typed, direction, built)._replace(expression=True)
 
     def encode(self, typed: str) -> Match:
         """A static model's text: its tokens' rows averaged, then normalised if the model says so

@@ -38,7 +38,7 @@ class Outcome:
             self.error = error
             return False
         self.notes += respellings(cast("Sequence[Match]", matches))  # no error among them
-        self.built += [m.typed for m in matches if isinstance(m, Match) and m.from_subwords]
+        self.built += [w for m in matches if isinstance(m, Match) for w in m.subwords]
         return True
 
 

@@ -60,9 +60,14 @@ class Match(NamedTuple):
 
     @property
     def from_subwords(self) -> bool:
-        """Built from fastText's character n-grams (not an expression, not a tokenizer's pieces):
-        what a fastText model's ``subwords`` column names."""
+        """Built from fastText's character n-grams (not an expression, not a tokenizer's pieces)."""
         return self.built and not (self.expression or self.pieces)
+
+    @property
+    def subwords(self) -> tuple[str, ...]:
+        """The words typed that were built from fastText's n-grams, what a fastText model's
+        ``subwords`` column names: this one, or an expression's terms (its ``pieces``)."""
+        return (self.typed,) if self.from_subwords else self.pieces if self.expression else ()
 
 
 def variants(typed: str) -> list[str]:
@@ -168,8 +173,12 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     table, how to ask for the other token of the same text."""
     notes = []
     for m in matches:
-        if m.expression:
-            continue  # what was typed is what is used: nothing to say
+        if m.expression:  # what was typed is what is used, but for its terms built from n-grams
+            notes += [
+                f"{t!r} is not in the vocabulary: its vector is built from its character n-grams"
+                for t in m.pieces
+            ]
+            continue
         if m.built and m.pieces:
             shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
             notes.append(f"{m.typed!r} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
