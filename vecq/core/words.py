@@ -99,9 +99,10 @@ def check_typed(typed: str) -> None:
     bad = next((i for i, ch in enumerate(typed) if "\ud800" <= ch <= "\udfff"), None)
     if bad is not None:  # Python keeps an argument's bytes that are not UTF-8 as lone surrogates
         what = f"the byte 0x{ord(typed[bad]) - 0xDC00:02X}" if typed[bad] >= "\udc80" else "a lone surrogate"
+        where = f"after {typed[:bad][-20:]!r}" if bad else "first"
         raise NotAWordError(
-            f"the word is not valid UTF-8 ({what} after {typed[:bad][-20:]!r}); vecq reads UTF-8: "
-            "set the terminal to UTF-8, or convert the text, e.g. iconv -f latin1 -t utf-8"
+            f"the word is not valid UTF-8 ({what} {where}); vecq reads UTF-8: set the terminal to "
+            "UTF-8, or convert the text, e.g. iconv -f latin1 -t utf-8"
         )
 
 
