@@ -222,6 +222,12 @@ def build(
                 conversion.abort()
                 raise
             announce()
+            repeated = details.pop("repeated", 0)
+            if repeated:
+                warn(
+                    f"{source.name} lists {repeated:,} word(s) more than once: the first vector of each "
+                    "is kept, as gensim keeps it"
+                )
             try:
                 conversion.finish(words, raw, details, arrays)
             except files.CacheWriteError as e:

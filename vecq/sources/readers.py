@@ -65,7 +65,10 @@ def read(
         arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
         details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
     del kv
+    listed = len(words)
     words, vectors = _distinct_words(words, vectors, headerless=source.format == "glove-text")
+    if details is not None and len(words) < listed:
+        details["repeated"] = listed - len(words)  # said by the loader, not kept in the manifest
     if header is not None:
         more = rows_beyond_header(source, *header, words)
         if more:
