@@ -179,6 +179,12 @@ def test_bad_input_gets_one_line_and_its_code(glove, args, code):  # glove: conv
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+def test_an_analogy_test_line_of_four_words_is_pointed_to_eval(glove):
+    result = run([*M, "analogy", "king", "man", "woman", "queen"])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "'queen' is a fourth" in result.stderr and "vecq eval analogies FILE" in result.stderr
+
+
 def test_a_defect_of_vecqs_is_one_line_and_exit_1_never_a_traceback(glove, monkeypatch):
     """The last resort (cli/group.py): an exception vecq did not expect still says what failed."""
     from vecq.core import model

@@ -171,6 +171,11 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
     """
     source = batch_source(words, input_file)
     if source is None:
+        if len(words) == 4:  # a line of an analogy test set: its fourth word is the expected answer
+            raise click.UsageError(
+                f"give three words A B C for A - B + C ({words[3]!r} is a fourth); to score lines of "
+                "four words, the fourth the expected answer, use 'vecq eval analogies FILE'"
+            )
         if len(words) != 3:
             raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
         if method == "add" and restrict is None and min_rank is None:
