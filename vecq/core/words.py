@@ -96,7 +96,9 @@ def check_typed(typed: str) -> None:
         raise NotAWordError("an empty word was given; give a word such as 'cat'")
     if any(ord(ch) < 32 and ch not in "\t" for ch in typed):
         raise NotAWordError(f"{typed[:40]!r} contains control characters; give a plain word")
-    bad = next((i for i, ch in enumerate(typed) if "\ud800" <= ch <= "\udfff"), None)
+    bad = (
+        None if typed.isascii() else next((i for i, c in enumerate(typed) if "\ud800" <= c <= "\udfff"), None)
+    )
     if bad is not None:  # Python keeps an argument's bytes that are not UTF-8 as lone surrogates
         what = f"the byte 0x{ord(typed[bad]) - 0xDC00:02X}" if typed[bad] >= "\udc80" else "a lone surrogate"
         where = f"after {typed[:bad][-20:]!r}" if bad else "first"
