@@ -97,7 +97,7 @@ def test_the_scheduler_address_may_come_from_the_environment(local_cluster, tmp_
 
 BATCHES = [
     ("neighbors", "cat\nkitten\nnotaword_zz\n\nking - man + woman\n- dog\n"),
-    ("similar", "cat kitten\ncat\ncat notaword_zz\nking queen\n"),
+    ("similar", b"cat kitten\ncat\ncat notaword_zz\nking queen\ncaf\xe9 cat\n"),  # a line not UTF-8
     ("analogy", "king man woman\nparis france italy\nking man\nking man notaword_zz\n"),
     ("vector", "cat\nnotaword_zz\nid:7\n"),
 ]
@@ -117,6 +117,8 @@ def test_a_batch_on_the_cluster_answers_as_here(local_cluster, monkeypatch, comm
     records = [json.loads(line) for line in here.stdout.splitlines()]
     lines_answered = sorted({r["line"] for r in records})
     assert lines_answered == [i + 1 for i, line in enumerate(text.splitlines()) if line.strip()]
+    if isinstance(text, bytes):  # each line that is not UTF-8 is said so, there as here
+        assert sum("not valid UTF-8" in (r["error"] or "") for r in records) == 2400
     assert tasks_run(local_cluster, "batch_chunk") - before >= 2
 
 
