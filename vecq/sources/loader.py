@@ -21,6 +21,7 @@ from .source import Source
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..cache.writer import Conversion
     from ..core.model import Model
 
 # The cache's reader and writer (numpy) are imported where a model is mapped or built: finding a
@@ -207,27 +208,7 @@ def build(
                     warn(f"converting {source.name} into the cache in {root} (once; later calls are instant)")
 
             conversion = writer.Conversion(folder, source, reporter)
-            details: dict = {}
-            arrays: dict = {}
-
-            def rows_ready(matrix: np.ndarray, upto: int) -> None:
-                announce()
-                conversion.rows_ready(matrix, upto)
-
-            try:
-                words, raw = readers.read(
-                    source, reporter, on_rows=rows_ready, details=details, arrays=arrays
-                )
-            except BaseException:
-                conversion.abort()
-                raise
-            announce()
-            repeated = details.pop("repeated", 0)
-            if repeated:
-                warn(
-                    f"{source.name} lists {repeated:,} word(s) more than once: the first vector of each "
-                    "is kept, as gensim keeps it"
-                )
+            words, raw, details, arrays = _read(source, conversion, reporter, announce, warn)
             try:
                 conversion.finish(words, raw, details, arrays)
             except files.CacheWriteError as e:
@@ -239,6 +220,36 @@ def build(
         return Model.from_arrays(words, raw, source.name, source.path)
     final = layout.check(folder)
     return _with_int8(mapped(folder, final.usable), source.name, reporter, warn)
+
+
+def _read(
+    source: Source,
+    conversion: Conversion,
+    reporter: Reporter,
+    announce: Callable[[], None],
+    warn: Callable[[str], None],
+) -> tuple[list[str], np.ndarray, dict, dict]:
+    """``readers.read`` for a ``writer.Conversion``: (words, rows, details, arrays). Rows are handed
+    to the conversion as they become final, the conversion is announced once the reader has taken
+    the file, what the reader noticed (``details["notes"]``) is said, and a failed read aborts it."""
+    from . import readers
+
+    details: dict = {}
+    arrays: dict = {}
+
+    def rows_ready(matrix: np.ndarray, upto: int) -> None:
+        announce()
+        conversion.rows_ready(matrix, upto)
+
+    try:
+        words, raw = readers.read(source, reporter, on_rows=rows_ready, details=details, arrays=arrays)
+    except BaseException:
+        conversion.abort()
+        raise
+    announce()
+    for note in details.pop("notes", ()):  # said, never kept in the manifest
+        warn(note)
+    return words, raw, details, arrays
 
 
 def _with_int8(model: Model, name: str, reporter: Reporter, warn: Callable[[str], None]) -> Model:

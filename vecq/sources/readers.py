@@ -68,7 +68,10 @@ def read(
     listed = len(words)
     words, vectors = _distinct_words(words, vectors, headerless=source.format == "glove-text")
     if details is not None and len(words) < listed:
-        details["repeated"] = listed - len(words)  # said by the loader, not kept in the manifest
+        details["notes"] = [
+            f"{source.name} lists {listed - len(words):,} word(s) more than once: the first vector of "
+            "each is kept, as gensim keeps it"
+        ]
     if header is not None:
         more = rows_beyond_header(source, *header, words)
         if more:
