@@ -251,3 +251,47 @@ def test_text_that_is_not_utf8_is_said_never_asked_as_another_word(tmp_path, mon
 
     rows = np.load(tmp_path / "v.npy")
     assert vectors.exit_code == 5 and np.isfinite(rows[0]).all() and np.isnan(rows[1]).all()
+
+
+def test_compressed_input_is_read_by_name_and_refused_on_stdin(tmp_path, session_cache):
+    """A gzip, bzip2 or xz file given by name (--input, --words) is read decompressed, as gensim
+    reads its files; on standard input it is one line before any output, saying how to decompress
+    it (it was an error record a line, each saying to convert from Latin-1); a file cut short is
+    one line too."""
+    import bz2
+    import gzip
+    import lzma
+    import os
+    import subprocess
+    import sys
+
+    from conftest import M
+
+    text = b"cat\tdog\nking\tqueen\n"
+    plain = tsv(invoke(["similar", "-"], input=text).stdout)
+    for suffix, module in [(".gz", gzip), (".bz2", bz2), (".xz", lzma)]:
+        path = tmp_path / f"pairs{suffix}"
+        path.write_bytes(module.compress(text))
+        result = invoke(["similar", "--input", str(path)])
+        assert result.exit_code == 0 and tsv(result.stdout) == plain, result.stderr
+    words = tmp_path / "words.gz"
+    words.write_bytes(gzip.compress(b"cat\ndog\nking\nqueen\n"))
+    clustered = invoke(["cluster", "--words", str(words), "-k", "2"])
+    assert clustered.exit_code == 0 and len(tsv(clustered.stdout)) == 4, clustered.stderr
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(text * 1000)[:-6])  # its end marker cut off
+    damaged = invoke(["similar", "--input", str(cut)])
+    assert damaged.exit_code == 2 and "is a damaged .gz file" in damaged.stderr
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "vecq", *M, "similar", "-"],
+        input=bz2.compress(text),
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.decode().splitlines() == [
+        "vecq: error: standard input is bzip2-compressed; decompress it first (bzcat FILE | vecq ...) "
+        "or give the file by name"
+    ]

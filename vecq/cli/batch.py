@@ -26,7 +26,7 @@ from typing import BinaryIO
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
-from ..errors import QueryError, UnknownWordError, VecqError, in_flags
+from ..errors import ModelError, QueryError, UnknownWordError, UsageError, VecqError, in_flags
 from .render import Output
 
 LINE_COLUMN = "line"
@@ -48,7 +48,7 @@ def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple
     if fd is not None and _regular_file(fd):
         fd = None  # a file never pauses: no need to ask
     chunk: list[tuple[int, str]] = []
-    for number, raw in enumerate(stream, 1):
+    for number, raw in enumerate(_lines(stream), 1):
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
@@ -63,6 +63,15 @@ def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple
             chunk = []
     if chunk:
         yield chunk
+
+
+def _lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
+    """The stream's lines; a compressed file found damaged as it is read is a UsageError (exit 2,
+    the input's fault), not a model's error."""
+    try:
+        yield from stream
+    except ModelError as e:
+        raise UsageError(e.message) from None
 
 
 class NotUtf8(str):

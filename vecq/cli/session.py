@@ -380,15 +380,37 @@ class SharedOutput:
         self.renderer.write({"model": name, **r} for r in records)
 
 
+def _refuse_compressed(stdin: object) -> None:
+    """Standard input that is gzip, bzip2 or xz (its first bytes peeked, not taken): a UsageError
+    before any output, saying how to decompress it; a file given by name is read decompressed."""
+    peek = getattr(stdin, "peek", None)
+    if peek is None:
+        return
+    from ..core.compressed import COMPRESSED, compression
+
+    suffix = compression(peek(8)[:8])
+    if suffix:
+        kind = COMPRESSED[suffix]
+        raise UsageError(
+            f"standard input is {kind.name}-compressed; decompress it first ({kind.cat} FILE | vecq ...) "
+            "or give the file by name"
+        )
+
+
 def open_input(source: str, option: str = "--input") -> contextlib.AbstractContextManager[BinaryIO]:
-    """The lines of ``source`` as bytes: a file, or standard input for '-'; a UsageError if unreadable
-    (naming ``option``, the option that gave the file)."""
+    """The lines of ``source`` as bytes: a file (decompressed when it is gzip, bzip2 or xz, as
+    gensim reads its files), or standard input for '-'; a UsageError if unreadable (naming
+    ``option``, the option that gave the file)."""
     if source == "-":
         stdin = sys.stdin
         if stdin is None or getattr(stdin, "closed", False):
             raise UsageError(f"standard input is closed; give the lines in a file with {option} FILE")
-        return contextlib.nullcontext(cast(BinaryIO, getattr(stdin, "buffer", stdin)))
+        buffer = getattr(stdin, "buffer", stdin)
+        _refuse_compressed(buffer)
+        return contextlib.nullcontext(cast(BinaryIO, buffer))
+    from ..core.compressed import open_file
+
     try:
-        return open(source, "rb")
+        return open_file(source)
     except OSError as e:
         raise UsageError(f"cannot read {source}: {e.strerror or e}; check the path given to {option}") from e

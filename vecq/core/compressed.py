@@ -17,14 +17,15 @@ class Compression(NamedTuple):
     magic: bytes  # how its files begin: vecq tells compression by this, gensim by the name
     module: str  # the standard library's module that reads it
     name: str  # as a person calls it
+    cat: str  # the command that writes its file decompressed
 
 
 # What gensim decompresses (through smart_open, by the file's name), by suffix: every list of
 # compressed suffixes vecq knows (model names, a repo's files, export's names) comes from here.
 COMPRESSED = {
-    ".gz": Compression(b"\x1f\x8b", "gzip", "gzip"),
-    ".bz2": Compression(b"BZh", "bz2", "bzip2"),
-    ".xz": Compression(b"\xfd7zXZ\x00", "lzma", "xz"),
+    ".gz": Compression(b"\x1f\x8b", "gzip", "gzip", "zcat"),
+    ".bz2": Compression(b"BZh", "bz2", "bzip2", "bzcat"),
+    ".xz": Compression(b"\xfd7zXZ\x00", "lzma", "xz", "xzcat"),
 }
 
 
