@@ -90,10 +90,11 @@ def test_text_that_cannot_be_a_word_is_a_missing_key_as_in_gensim(kv, glove_raw)
     words, vectors = glove_raw
     oracle = KeyedVectors(vectors.shape[1])
     oracle.add_vectors(words[:20000], vectors[:20000])
-    for text in ("", " ", "a\x01"):
-        with pytest.raises(KeyError) as caught:
+    for text in ("", " ", "a\x01", "caf\udce9"):  # the last: Python's reading of bytes not UTF-8
+        with pytest.raises(vecq.NotAWordError) as caught:
             kv[text]
         assert isinstance(caught.value, ValueError) and isinstance(caught.value, QueryError)
+        assert isinstance(caught.value, KeyError)
         assert str(caught.value) == caught.value.args[0]  # the message, not KeyError's repr of it
         with pytest.raises(KeyError):
             oracle[text]

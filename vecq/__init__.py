@@ -13,9 +13,9 @@ from __future__ import annotations
 from .version import __version__
 
 _API = ("load", "open", "Vectors", "KeyedVectors", "RespelledWarning")
-# The exceptions a caller catches: VecqError for all; UnknownWordError is a KeyError and QueryError
-# a ValueError, as Python (and gensim) callers expect.
-_ERRORS = ("VecqError", "UnknownWordError", "QueryError", "ModelError")
+# The exceptions a caller catches: VecqError for all; UnknownWordError is a KeyError, QueryError
+# a ValueError and NotAWordError (text that cannot be a word) both, as Python and gensim callers expect.
+_ERRORS = ("VecqError", "UnknownWordError", "QueryError", "NotAWordError", "ModelError")
 __all__ = ["__version__", *_API, *_ERRORS]
 
 
