@@ -610,3 +610,29 @@ def test_a_defect_is_one_line_and_a_500_never_a_traceback(app, client, monkeypat
     assert "ZeroDivisionError" in response.json()["error"] and "\n" not in response.json()["error"]
     assert "Traceback" not in capsys.readouterr().err
     assert client.get("/api/similar", params={"words": ["cat", "dog"]}).status_code == 200
+
+
+def test_a_word_blank_to_python_that_the_model_holds_is_found_on_every_route(tmp_path, monkeypatch):
+    """fastText and word2vec split text at ASCII whitespace only, so a vocabulary may hold U+3000 or
+    U+00A0 as a word: the routes find it as typed, as gensim does (word2vec-api's route said
+    "an empty word was given"), and text blank to Python that the model lacks stays refused."""
+    import vecq
+    from gensim.models import KeyedVectors
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    words, rng = ["cat", "\u3000", "\xa0", "dog"], np.random.default_rng(1)
+    path = tmp_path / "blank.txt"
+    path.write_text(
+        "4 3\n" + "".join(w + " " + " ".join(map(str, rng.standard_normal(3))) + "\n" for w in words)
+    )
+    oracle = KeyedVectors.load_word2vec_format(str(path))
+    with TestClient(make_app({"blank": vecq.load(str(path)).model}, port=8765), base_url=BASE) as c:
+        for word in ["\u3000", "\xa0"]:
+            w2v = c.get("/word2vec/similarity", params={"w1": word, "w2": "cat"})
+            assert w2v.status_code == 200 and w2v.json() == pytest.approx(
+                float(oracle.similarity(word, "cat"))
+            )
+            ours = c.post("/api/similar", json={"words": [word, "cat"]})
+            assert ours.status_code == 200 and ours.json()[0]["similarity"] == pytest.approx(w2v.json())
+        refused = c.get("/word2vec/similarity", params={"w1": "\u2028", "w2": "cat"})
+        assert refused.status_code == 404 and "empty word" in refused.json()["message"]  # no such key

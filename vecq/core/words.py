@@ -112,15 +112,20 @@ def find_word(
     vocab: Words, typed: str, model: str | None = None, suggest: bool = True, respell: bool = True
 ) -> Match:
     """The row for ``typed``, trying its variants (unless not ``respell``: then only as typed, or
-    an id); UnknownWordError with suggestions otherwise."""
+    an id); UnknownWordError with suggestions otherwise. A word the vocabulary holds as typed is
+    found even if it is blank to Python (fastText keeps ``\u3000``), as ``find_words`` finds it."""
+    tokens = getattr(vocab, "tokens", False)
+    row = None if tokens else vocab.index(typed)
+    if row is not None:
+        return Match(typed, typed, row)
     check_typed(typed)
-    if getattr(vocab, "tokens", False):
+    if tokens:
         found = _token(vocab, typed)
         if found is not None:
             return found
-    row = vocab.index(typed)
-    if row is not None:
-        return Match(typed, typed, row)
+        row = vocab.index(typed)
+        if row is not None:
+            return Match(typed, typed, row)
     by_id = _ROW.fullmatch(typed)
     if by_id:
         row = int(by_id.group(1))
