@@ -616,8 +616,9 @@ def test_a_word_blank_to_python_that_the_model_holds_is_found_on_every_route(tmp
     """fastText and word2vec split text at ASCII whitespace only, so a vocabulary may hold U+3000 or
     U+00A0 as a word: the routes find it as typed, as gensim does (word2vec-api's route said
     "an empty word was given"), and text blank to Python that the model lacks stays refused."""
-    import vecq
     from gensim.models import KeyedVectors
+
+    import vecq
 
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
     words, rng = ["cat", "\u3000", "\xa0", "dog"], np.random.default_rng(1)
