@@ -59,15 +59,13 @@ class Match(NamedTuple):
         return self.typed != self.word
 
     @property
-    def from_subwords(self) -> bool:
-        """Built from fastText's character n-grams (not an expression, not a tokenizer's pieces)."""
-        return self.built and not (self.expression or self.pieces)
-
-    @property
     def subwords(self) -> tuple[str, ...]:
         """The words typed that were built from fastText's n-grams, what a fastText model's
-        ``subwords`` column names: this one, or an expression's terms (its ``pieces``)."""
-        return (self.typed,) if self.from_subwords else self.pieces if self.expression else ()
+        ``subwords`` column names: an expression's terms (its ``pieces``), or this word when it was
+        built and not from a tokenizer's pieces."""
+        if self.expression:
+            return self.pieces
+        return (self.typed,) if self.built and not self.pieces else ()
 
 
 def variants(typed: str) -> list[str]:
@@ -181,19 +179,15 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     table, how to ask for the other token of the same text."""
     notes = []
     for m in matches:
-        if m.expression:  # what was typed is what is used, but for its terms built from n-grams
-            notes += [
-                f"{t!r} is not in the vocabulary: its vector is built from its character n-grams"
-                for t in m.pieces
-            ]
-            continue
+        notes += [
+            f"{w!r} is not in the vocabulary: its vector is built from its character n-grams"
+            for w in m.subwords
+        ]
+        if m.expression or m.subwords:
+            continue  # an expression is used as typed
         if m.built and m.pieces:
             shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
             notes.append(f"{m.typed!r} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
-        elif m.built:
-            notes.append(
-                f"{m.typed!r} is not in the vocabulary: its vector is built from its character n-grams"
-            )
         elif m.other is not None:
             notes.append(
                 f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}"
