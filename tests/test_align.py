@@ -168,3 +168,19 @@ def test_a_word_all_zeros_in_one_model_is_not_a_word_that_moved(glove_raw, tmp_p
         f"'{words[100]}': a vector of all zeros has no direction" in refused.stderr
         and "a.txt" in refused.stderr
     )
+
+
+def test_shared_words_that_do_not_fix_the_map_are_refused(glove_raw, tmp_path):
+    """Enough shared words but all on one line (one vector repeated, scaled): the rotation of the
+    other dimensions would be arbitrary, and so every answer for a word off that line."""
+    words, vectors = glove_raw
+    n, dims = 200, 50
+    line = np.outer(np.linspace(1, 2, n), vectors[0]).astype(np.float32)
+    a = write_text_model(tmp_path / "a.txt", words[:n], line)
+    b = write_text_model(tmp_path / "b.txt", words[:n], vectors[:n])
+    refused = invoke(["-m", str(a), "-m", str(b), "align", "-f", "json"])
+    assert refused.exit_code == 3 and refused.stdout == "" and refused.stderr.count("vecq: error") == 1
+    assert f"the {n} shared words fix only 1 of the map's {dims} dimensions" in refused.stderr
+    # the same words, spread: the map is fixed, and the command answers
+    spread = write_text_model(tmp_path / "spread.txt", words[:n], vectors[:n] * 2)
+    assert invoke(["-m", str(spread), "-m", str(b), "align", "-f", "json"]).exit_code == 0

@@ -138,3 +138,19 @@ def test_a_word_whose_vector_is_all_zeros_is_refused_as_a_pole_a_weat_word_odd_o
     assert odd.exit_code == 3 and "'nothing': a vector of all zeros has no direction" in odd.stderr
     with pytest.raises(ValueError, match="no direction"):
         vecq.load(model[1]).doesnt_match(["he", "she", "nothing", "him"])
+
+
+def test_a_word_is_at_one_end_of_the_axis_only(glove_raw, tmp_path):
+    """With fewer words than the two ends ask for, pole b's end is what pole a's leaves, lowest
+    first: no word twice, none lost, and a score of 0 is never printed as -0."""
+    words, vectors = glove_raw
+    model = write_text_model(tmp_path / "m.txt", words[:12], vectors[:12])
+    result = invoke(["-m", str(model), "axis", "the", "of", "-n", "8"])
+    rows = tsv(result.stdout)
+    listed = [r["word"] for r in rows]
+    assert sorted(listed) == sorted(set(words[:12]) - {"the", "of"}), result.stderr  # each once
+    assert [r["toward"] for r in rows] == ["the"] * 8 + ["of"] * 2
+    scores = [float(r["score"]) for r in rows]
+    assert scores[:8] == sorted(scores[:8], reverse=True) and scores[8:] == sorted(scores[8:])
+    assert min(scores[:8]) >= max(scores[8:])
+    assert not any(r["score"].startswith("-0.000000") for r in rows)

@@ -21,6 +21,7 @@ from .model import Model
 from .words import Match
 
 BLOCK = 1 << 14
+RANK_TOLERANCE = 1e-6  # a singular value this small against the rows' scale counts as zero
 
 
 class Alignment(NamedTuple):
@@ -57,8 +58,26 @@ def fit(a: Model, b: Model, rows_a: np.ndarray, rows_b: np.ndarray) -> Alignment
         )
     va = np.asarray(a.gather(rows_a), dtype=np.float64)
     vb = np.asarray(b.gather(rows_b), dtype=np.float64)
+    refuse_undetermined(va, vb, a.dims)
     w, _ = orthogonal_procrustes(va, vb)
     return Alignment(rows_a, rows_b, w)
+
+
+def refuse_undetermined(va: np.ndarray, vb: np.ndarray, dims: int) -> None:
+    """A QueryError unless the shared words determine the map: it is unique only when their
+    cross-product ``va.T @ vb`` has full rank (Schoenemann 1966). Shared words that span fewer
+    dimensions (repeated or all-zero vectors) leave the rest of the rotation arbitrary, and with it
+    the answer for every word outside their span."""
+    singular = np.linalg.svd(va.T @ vb, compute_uv=False)
+    # |va.T @ vb| <= |va| |vb| (Frobenius norms: the count of non-zero rows for unit rows), the
+    # scale against which float32 rows' rounding (about 1e-7 a product) is told from a true zero
+    scale = float(np.linalg.norm(va) * np.linalg.norm(vb))
+    rank = int((singular > scale * RANK_TOLERANCE).sum())
+    if rank < dims:
+        raise QueryError(
+            f"the {len(va):,} shared words fix only {rank} of the map's {dims} dimensions (their vectors "
+            "repeat or cancel), so the map would be a guess: align on more shared words (--shared)"
+        )
 
 
 def mapped(a: Model, alignment: Alignment, rows: Sequence[int] | np.ndarray) -> np.ndarray:

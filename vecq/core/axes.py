@@ -56,11 +56,18 @@ def positions(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:
 
 def ends(model: Model, axis: Axis, top: int, restrict: int | None = None) -> tuple[list, list]:
     """The ``top`` words nearest each end of the axis, (row, cosine) pairs, the pole words left out:
-    pole a's end first (highest cosine), then pole b's (lowest)."""
+    pole a's end first (highest cosine), then pole b's (lowest).
+
+    Invariant: a word is at one end only. Where fewer than ``2 * top`` words count (a small
+    ``restrict``) or ties run through the middle, pole b's end is what remains after pole a's,
+    lowest first: its best ``2 * top`` hold ``top`` words that pole a's end lacks."""
     q = np.stack([axis.direction, -axis.direction])
     exclude = [axis.rows, axis.rows]
-    towards_a, towards_b = model.neighbors_of_directions(q, top, restrict, exclude)
-    return towards_a, [(row, -score) for row, score in towards_b]
+    towards_a, towards_b = model.neighbors_of_directions(q, 2 * top, restrict, exclude)
+    towards_a = towards_a[:top]
+    at_a = {row for row, _ in towards_a}
+    # 0.0 - score: a score of exactly 0 stays 0.0 rather than printing as -0.0
+    return towards_a, [(row, 0.0 - score) for row, score in towards_b if row not in at_a][:top]
 
 
 def neighbors_away(
