@@ -154,3 +154,27 @@ def test_a_word_is_at_one_end_of_the_axis_only(glove_raw, tmp_path):
     assert scores[:8] == sorted(scores[:8], reverse=True) and scores[8:] == sorted(scores[8:])
     assert min(scores[:8]) >= max(scores[8:])
     assert not any(r["score"].startswith("-0.000000") for r in rows)
+
+
+def test_a_word_along_the_axis_is_no_neighbour_once_it_is_taken_out(kv, tmp_path):
+    """A pole of one word against a pole whose mean is zero (two opposite vectors): the axis is
+    that word's own direction, and with the axis taken out nothing is left of the word but
+    rounding. It was ranked by the cosine of that noise (0.64 on a small model); it is no
+    neighbour, and the other words keep numpy's scores."""
+    n = 1000
+    words = [*kv.index_to_key[:n], "plus", "minus"]
+    vectors = np.vstack([kv.vectors[:n], kv.vectors[5], -kv.vectors[5]])
+    model = write_text_model(tmp_path / "opposites.txt", words, vectors)
+    result = invoke(["-m", str(model), "neighbors", "man", "--away", "king", "plus minus", "-n", "1002"])
+    rows = tsv(result.stdout)
+    assert result.exit_code == 0, result.stderr
+    unit = vectors.astype(np.float64) / np.linalg.norm(vectors, axis=1, keepdims=True)
+    row = {w: i for i, w in enumerate(words)}
+    d = unit[row["king"]]
+    away = unit - np.outer(unit @ d, d)
+    norms = np.linalg.norm(away, axis=1)
+    assert norms[row["king"]] < 1e-6  # the word lies along its own axis
+    scores = (away @ away[row["man"]]) / np.maximum(norms, 1e-300) / norms[row["man"]]
+    expected = sorted((w for w in words if w not in ("man", "king")), key=lambda w: -scores[row[w]])
+    assert [r["word"] for r in rows] == expected  # every word but these two: none lost, none added
+    assert all(abs(float(r["similarity"]) - scores[row[r["word"]]]) < 1e-5 for r in rows)

@@ -20,6 +20,11 @@ from .expression import Term
 from .model import Model
 from .words import Match
 
+# A unit row with less than this left once the axis is taken out lies along it: what is left is
+# the rows' rounding, with no direction, so it is no neighbour (as a row of zeros is none).
+NO_DIRECTION = 1e-6
+NOTHING_LEFT = -2.0  # the score of such a row: below every cosine, so ranked last, then dropped
+
 
 class Axis(NamedTuple):
     a: list[Match]
@@ -76,12 +81,13 @@ def neighbors_away(
     """The nearest rows to the unit direction ``query`` once the axis is taken out of every vector
     (each row and the query minus their part along it, then made unit length again): the cosine
     (q'.r) / |r'| with q' the query taken away and made unit. Candidates from float32 products,
-    then scored in float64 and ranked by (score, row), through the engine's ``best_rows``."""
+    then scored in float64 and ranked by (score, row), through the engine's ``best_rows``. A row
+    that lies along the axis (a one-word pole's own) has nothing left and is no neighbour."""
     d = axis.direction.astype(np.float64)
     q = query.astype(np.float64)
     q_away = q - (q @ d) * d
     q_norm = float(np.linalg.norm(q_away))
-    if q_norm < 1e-6:
+    if q_norm < NO_DIRECTION:
         raise QueryError("the query lies along the axis: with the axis taken out, nothing is left of it")
     q_away /= q_norm
     both = np.stack([q_away, d]).astype(np.float32)
@@ -89,16 +95,19 @@ def neighbors_away(
     def scores(block: np.ndarray) -> np.ndarray:
         products = np.asarray(block) @ both.T
         along = np.clip(products[:, 1], -1.0, 1.0)
-        return (products[:, 0] / np.sqrt(np.maximum(1.0 - along * along, 1e-12)))[None, :]
+        left = 1.0 - along * along
+        cosines = products[:, 0] / np.sqrt(np.maximum(left, 1e-12))
+        return np.where(left > 1e-12, cosines, NOTHING_LEFT)[None, :]
 
     def exact(which: np.ndarray, rows: np.ndarray) -> np.ndarray:
         vectors = model.gather(rows).astype(np.float64)
         away = vectors - np.outer(vectors @ d, d)
         norms = np.linalg.norm(away, axis=1)
-        return ((away @ q_away) / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+        cosines = (away @ q_away) / np.where(norms >= NO_DIRECTION, norms, 1.0)
+        return np.where(norms >= NO_DIRECTION, cosines, NOTHING_LEFT).astype(np.float32)
 
     (found,) = model.best_rows(scores, 1, [list(exclude)], top, restrict, exact)
-    return found
+    return [(row, score) for row, score in found if score > NOTHING_LEFT]
 
 
 def similarity_away(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:
@@ -107,7 +116,7 @@ def similarity_away(model: Model, axis: Axis, matches: Sequence[Match]) -> np.nd
     vectors = model.gather([m.row for m in matches]).astype(np.float64)
     away = vectors - np.outer(vectors @ d, d)
     norms = np.linalg.norm(away, axis=1)
-    if (norms < 1e-6).any():
+    if (norms < NO_DIRECTION).any():
         lost = matches[int(np.argmin(norms))].typed
         raise QueryError(f"{lost} lies along the axis: with the axis taken out, nothing is left of it")
     away /= norms[:, None]
