@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import M, invoke, write_text_model
+from tests.conftest import M, invoke, tsv, write_text_model
 from vecq.core.csls import hubness
 
 N = 5000
@@ -114,3 +114,15 @@ def test_a_word_with_an_all_zero_vector_is_never_a_csls_answer(kv, tmp_path):
     csls = 2 * sims[i] - r
     csls[i] = -np.inf
     assert [x["word"] for x in rows] == [words[j] for j in np.argsort(-csls, kind="stable")[:299]]
+
+
+@pytest.mark.parametrize("args", [["--csls"], ["--away", "he", "she"]])
+def test_a_restriction_that_leaves_only_the_query_answers_nothing_and_says_why(glove, args):
+    """``neighbors the --csls --restrict 1``: the only word searched is the query's own. It was "a
+    defect of vecq's" (no candidate to rank); it is no answer, said as plain ``neighbors`` says it."""
+    result = invoke([*M, "neighbors", "the", *args, "--restrict", "1"])
+    assert result.exit_code == 0, result.stderr
+    assert tsv(result.stdout) == []
+    assert result.stderr.strip() == "vecq: no answer: no word among the first --restrict 1 is an answer"
+    plain = invoke([*M, "neighbors", "the", "--restrict", "1"])
+    assert plain.stderr == result.stderr

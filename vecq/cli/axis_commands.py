@@ -86,7 +86,8 @@ def print_neighbors_away(
     (direction,) = model.directions([terms])
     result = axes.neighbors_away(model, found, direction, [t.match.row for t in terms], top, restrict)
     records = [r._asdict() for r in model.neighbor_records(text, result, threshold)]
-    session.print_neighbours(records, f"neighbours of {text}, {found.label} taken out", model)
+    title = f"neighbours of {text}, {found.label} taken out"
+    session.print_neighbours(records, title, model, restrict=restrict, threshold=threshold)
 
 
 def print_similar_away(session: Session, words, poles: tuple[str, str]) -> None:

@@ -29,4 +29,4 @@ def print_csls(session: Session, text: str, top: int, restrict: int | None) -> N
     terms = session.expression(model, text)
     r = mean_similarities(session, model, min(len(model), restrict or len(model)))
     records = [n._asdict() for n in csls.answers(model, text, terms, r, top)]
-    session.print_neighbours(records, f"neighbours of {text} by CSLS", model, extra=("csls",))
+    session.print_neighbours(records, f"neighbours of {text} by CSLS", model, ("csls",), restrict)

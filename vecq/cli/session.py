@@ -181,10 +181,22 @@ class Session:
         return [Term(w, m) for (w, _), m in zip(parsed, self.lookup(model, [t for _, t in parsed]))]
 
     def print_neighbours(
-        self, records: list[dict], title: str, model: Model, extra: tuple[str, ...] = ()
+        self,
+        records: list[dict],
+        title: str,
+        model: Model,
+        extra: tuple[str, ...] = (),
+        restrict: int | None = None,
+        threshold: float | None = None,
     ) -> None:
         """One query's neighbour records (``extra``: columns after the similarity): on a terminal
-        the query is the title, not a column repeated on every row (as ``print_answers``)."""
+        the query is the title, not a column repeated on every row (as ``print_answers``). No
+        record is said on stderr, with why (``restrict``, ``threshold``: the search's limits)."""
+        from ..core.queries import NeighborsQuery
+
+        if not records:
+            why = NeighborsQuery(restrict=restrict, threshold=threshold).why_no_answer()
+            self.warn(f"no answer: {in_flags(why)}")
         columns: tuple[str, ...] = ("query", "rank", "word", "similarity", *extra)
         with self.renderer(columns[1:] if self.format == "table" else columns, title, model) as out:
             out.write(records)

@@ -65,6 +65,8 @@ def neighbors(
     approx[np.asarray(list(exclude), dtype=np.int64)] = -np.inf
     approx[model.zero_rows[model.zero_rows < n]] = -np.inf  # no direction: never an answer, as in cosine
     wanted = min(n - len(exclude), top + RESCORE_MARGIN)
+    if wanted <= 0:  # the query's own words are all the rows searched (--restrict 1): no answer
+        return []
     candidates = best_columns(approx[None, :], wanted)[0] if wanted < n else np.arange(n)
     candidates = candidates[np.isfinite(approx[candidates])]
     exact_cos = exact_dots(np.repeat(q32[None, :], len(candidates), axis=0), model.vectors, candidates)
