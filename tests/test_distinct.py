@@ -3,9 +3,12 @@ words named; the plain list (gensim's order) is the oracle of what is kept."""
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
 import pytest
 
-from tests.conftest import M, invoke, tsv
+from tests.conftest import M, invoke, tsv, write_text_model
 from vecq.core.words import fold_key
 
 
@@ -51,3 +54,27 @@ def test_distinct_is_the_plain_list_with_variants_folded(glove, kv, query):
     assert [r["similarity"] for r in rows] == [
         r["similarity"] for r in tsv(invoke([*M, "neighbors", query, "-n", "60"]).stdout) if r["word"] in kept
     ]
+
+
+def test_a_word_with_more_variants_than_the_window_still_gets_its_answers(kv, tmp_path):
+    """22 case forms of cat and cats at the top of cat's list fill the window ``--distinct -n 3``
+    asks the engine for (22 answers): the list was empty, "no word is left to answer". The window
+    widens until it folds to 3 words; they are the plain list's first three other words."""
+    words = [*kv.index_to_key[:2000], "cat"]
+    forms = sorted(
+        {"".join(p) for base in ("cat", "cats") for p in itertools.product(*[(c, c.upper()) for c in base])}
+        - {"cat", "cats"}
+    )
+    near_cat = kv["cat"] + np.random.default_rng(0).normal(0, 0.01, (len(forms), kv.vector_size))
+    model = [
+        "-m",
+        str(write_text_model(tmp_path / "forms.txt", [*words, *forms], np.vstack([kv[words], near_cat]))),
+    ]
+    result = invoke([*model, "neighbors", "cat", "--distinct", "-n", "3"])
+    assert result.exit_code == 0, result.stderr
+    kept = tsv(result.stdout)
+    plain = tsv(invoke([*model, "neighbors", "cat", "-n", "40"]).stdout)
+    others = [r for r in plain if fold_key(r["word"]) != "cat"]
+    assert len(plain) - len(others) == len(forms)  # every form ahead of the others
+    assert [(r["word"], r["similarity"]) for r in kept] == [(r["word"], r["similarity"]) for r in others[:3]]
+    assert all(f in result.stderr for f in forms)

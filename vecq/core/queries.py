@@ -199,16 +199,27 @@ class NeighborsQuery(Query):
         results = model.neighbors_many(queries, top=wanted, restrict=self.restrict, skip=self.skip)
         for i, query, result in zip(where, queries, results):
             if self.distinct:
-                self._folded(model, out[i], items[i][0], [t.match.word for t in query], result)
+                self._folded(model, out[i], items[i][0], query, result, wanted)
                 continue
             out[i].records += [
                 n._asdict() for n in model.neighbor_records(items[i][0], result, self.threshold)
             ]
         return out
 
-    def _folded(self, model: Model, outcome: Outcome, text: str, words: list[str], result: list) -> None:
-        """``--distinct``: the answers with spelling variants folded into the query or a better answer."""
+    def _folded(
+        self, model: Model, outcome: Outcome, text: str, query: list[Term], result: list, wanted: int
+    ) -> None:
+        """``--distinct``: the answers with spelling variants folded into the query or a better answer.
+
+        Invariant: ``top`` words are kept whenever the search has that many to give. A window of
+        ``wanted`` answers that folds to fewer while it was full (a word with dozens of case forms)
+        is searched again, four times wider, until it folds to ``top`` or holds every answer."""
+        words = [t.match.word for t in query]
         kept, into_query = fold(words, result, model.vocab.word, self.top)
+        while len(kept) < self.top and len(result) == wanted:
+            wanted *= self.DISTINCT_SPARE
+            (result,) = model.neighbors_many([query], top=wanted, restrict=self.restrict, skip=self.skip)
+            kept, into_query = fold(words, result, model.vocab.word, self.top)
         records = model.neighbor_records(text, [(row, score) for row, score, _ in kept], self.threshold)
         for record, (_, _, folded) in zip(records, kept):
             outcome.records.append({**record._asdict(), "folded": " ".join(folded)})
