@@ -76,7 +76,7 @@ def refuse_undetermined(va: np.ndarray, vb: np.ndarray, dims: int) -> None:
     if rank < dims:
         raise QueryError(
             f"the {len(va):,} shared words fix only {rank} of the map's {dims} dimensions (their vectors "
-            "repeat or cancel), so the map would be a guess: align on more shared words (--shared)"
+            "repeat or cancel), so the map would be a guess: align on more shared words (⟨shared=N⟩)"
         )
 
 
