@@ -116,3 +116,54 @@ def test_without_umap_learn_umap_is_one_line(glove, monkeypatch):
     assert result.stderr.strip().splitlines() == [
         "vecq: error: UMAP needs umap-learn: pip install 'vecq[projections]'"
     ]
+
+
+SAME_DIRECTION = (
+    "vecq: error: a_word and {} have the same direction: nothing to place apart; "
+    "give words that differ (or --top K, their neighbours)\n"
+)
+
+
+def test_points_that_are_one_point_are_refused_before_any_projection(kv, tmp_path, session_cache):
+    """Two words of one direction (a copy, or its double): scikit-learn's t-SNE of identical rows
+    crashed the process with a segfault, so one request (``/api/plot?words=a&words=b&
+    projection=tsne``) stopped the server; PCA stacked them at the origin. A double written in
+    decimals differs in its last digits: the same direction still. Refused in one line everywhere;
+    each case runs in its own interpreter, so that a crash fails the test, not the run. A word
+    asked for twice is one point."""
+    import os
+    import subprocess
+
+    from tests.conftest import write_text_model
+
+    words = [*kv.index_to_key[:300], "a_word", "its_copy", "its_double"]
+    vectors = np.vstack([kv.vectors[:300], kv["cat"], kv["cat"], 2 * kv["cat"]])
+    model = str(write_text_model(tmp_path / "doubles.txt", words, vectors))
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    vecq = [sys.executable, "-m", "vecq", "-m", model]
+    subprocess.run([*vecq, "cache", "build"], env=env, check=True, capture_output=True)
+    for other in ("its_copy", "its_double"):
+        for projection in ("pca", "tsne"):
+            image = str(tmp_path / "x.png")
+            args = [*vecq, "plot", "a_word", other, "--projection", projection, "-o", image]
+            result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+            assert result.returncode == 3, (other, projection, result.returncode, result.stderr)
+            assert result.stderr == SAME_DIRECTION.format(other)
+    server = (
+        "from starlette.testclient import TestClient\n"
+        "from vecq.serve.app import make_app\n"
+        "from vecq.sources.loader import open_model\n"
+        f"model = open_model({model!r})\n"
+        "with TestClient(make_app({'m': model}, port=80, host='testserver')) as client:\n"
+        "    bad = client.get('/api/plot?words=a_word&words=its_copy&projection=tsne')\n"
+        "    good = client.get('/api/plot?words=a_word&words=the&projection=tsne')\n"
+        "    print(bad.status_code, bad.json()['error'], good.status_code)\n"
+    )
+    served = subprocess.run(
+        [sys.executable, "-c", server], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert served.returncode == 0, (served.returncode, served.stderr[-500:])
+    assert served.stdout.startswith("400 a_word and its_copy have the same direction")
+    assert served.stdout.endswith(" 200\n")
+    twice = invoke(["-m", model, "plot", "the", "the", "-o", str(tmp_path / "y.png")])
+    assert twice.exit_code == 3 and "give at least two different words" in twice.stderr

@@ -11,6 +11,10 @@ from .expression import Term
 from .model import Model
 from .words import Match
 
+# Unit rows closer than this in every coordinate are one point: what parts them is the rounding
+# of a file's decimals (a vector written beside its double), not a direction.
+ONE_POINT = 1e-5
+
 
 class ProjectionError(MissingExtraError):
     """A projection that cannot be made here (its library is not installed)."""
@@ -139,11 +143,15 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
     groups: list[int] = []
     main: list[bool] = []
     rows: list[int] = []
-    for g, m in enumerate(matches):
-        labels.append(m.word)
-        groups.append(g)
-        main.append(True)
-        rows.append(m.row)
+    shown: list[Match] = []
+    for m in matches:  # a word asked for twice (or as two spellings of one row) is one point
+        if m.row not in rows:
+            labels.append(m.word)
+            groups.append(len(shown))
+            main.append(True)
+            rows.append(m.row)
+            shown.append(m)
+    matches = shown
     for g, m in enumerate(matches):  # a neighbour already shown (asked for, or another's) is shown once
         if neighbors:
             for n in model.neighbors([Term(1.0, m)], top=neighbors):
@@ -155,8 +163,15 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
                 main.append(False)
                 rows.append(row)
     if len(rows) < 2:
-        raise QueryError("give at least two words (or ⟨top=K⟩, their neighbours) to plot")
+        raise QueryError("give at least two different words (or ⟨top=K⟩, their neighbours) to plot")
     vectors = np.asarray(model.gather(rows), dtype=np.float64)
+    if np.abs(vectors - vectors[0]).max() < ONE_POINT:
+        # Invariant: no projection is asked to spread points that are one point. PCA would stack
+        # them at the origin, and scikit-learn's t-SNE crashes the process (a segfault) on them.
+        raise QueryError(
+            f"{' and '.join(labels) if len(labels) < 4 else 'the words'} have the same direction: "
+            "nothing to place apart; give words that differ (or ⟨top=K⟩, their neighbours)"
+        )
     if projection in ("tsne", "umap"):
         xy = tsne(vectors) if projection == "tsne" else umap(vectors)
         return Placed(labels, groups, main, xy, (0.0, 0.0), len(rows), projection)
