@@ -167,3 +167,21 @@ def test_points_that_are_one_point_are_refused_before_any_projection(kv, tmp_pat
     assert served.stdout.endswith(" 200\n")
     twice = invoke(["-m", model, "plot", "the", "the", "-o", str(tmp_path / "y.png")])
     assert twice.exit_code == 3 and "give at least two different words" in twice.stderr
+
+
+def test_a_word_a_projection_gives_no_place_is_not_left_out_of_the_picture(kv, tmp_path):
+    """UMAP of three words, two of one direction and the third their opposite, gives the third
+    NaN coordinates: the picture showed two of the three words without a word of it. Refused."""
+    from tests.conftest import write_text_model
+
+    words = [*kv.index_to_key[:300], "a_word", "its_copy", "its_opposite"]
+    vectors = np.vstack([kv.vectors[:300], kv["cat"], kv["cat"], -kv["cat"]])
+    model = str(write_text_model(tmp_path / "opposites.txt", words, vectors))
+    args = ["-m", model, "plot", "a_word", "its_copy", "its_opposite", "--projection", "umap"]
+    result = invoke([*args, "-o", str(tmp_path / "u.png")])
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "vecq: error: UMAP gave no place to its_opposite (a few words, some of one direction): give "
+        "more words (or --top K), or --projection pca"
+    )
+    assert not (tmp_path / "u.png").exists()

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MissingExtraError, QueryError
+from ..errors import MissingExtraError, QueryError, first_few
 from .expression import Term
 from .model import Model
 from .words import Match
@@ -174,6 +174,12 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
         )
     if projection in ("tsne", "umap"):
         xy = tsne(vectors) if projection == "tsne" else umap(vectors)
+        lost = [label for label, place in zip(labels, np.isfinite(xy).all(axis=1).tolist()) if not place]
+        if lost:  # a point without coordinates would be left out of the picture without a word
+            raise QueryError(
+                f"{PROJECTIONS[projection]} gave no place to {first_few(lost, 3)} (a few words, some "
+                "of one direction): give more words (or ⟨top=K⟩), or ⟨projection=pca⟩"
+            )
         return Placed(labels, groups, main, xy, (0.0, 0.0), len(rows), projection)
     fitted = len(matches) if len(matches) >= 3 else len(rows)
     xy, explained = project(vectors, fitted)
