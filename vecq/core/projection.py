@@ -71,14 +71,15 @@ def across_epochs(frames: list[np.ndarray]) -> list[np.ndarray]:
 
 
 def tsne(vectors: np.ndarray) -> np.ndarray:
-    """scikit-learn's t-SNE of the rows (seeded, PCA start: the same rows give the same picture);
-    the perplexity below the number of points, as t-SNE needs."""
+    """scikit-learn's t-SNE of the rows (seeded, PCA start: the same rows give the same picture; a
+    random one for rows of one dimension); the perplexity below the number of points, as t-SNE needs."""
     try:
         from sklearn.manifold import TSNE
     except ImportError as e:
         raise ProjectionError("t-SNE needs scikit-learn: pip install 'vecq[projections]'") from e
     perplexity = tsne_perplexity(len(vectors))
-    return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0).fit_transform(vectors)
+    start = "pca" if vectors.shape[1] >= 2 else "random"  # a PCA start needs two dimensions to take
+    return TSNE(n_components=2, perplexity=perplexity, init=start, random_state=0).fit_transform(vectors)
 
 
 def tsne_perplexity(n: int) -> float:
