@@ -384,3 +384,25 @@ def test_binary_rows_whose_floats_read_as_text_are_refused_not_read_as_text(tmp_
     assert "read as text" in message and "model-format" in message
     result = invoke(["-m", str(path), "--model-format", "word2vec-bin", "vector", "1", "-f", "json"])
     assert json.loads(result.stdout)[0]["vector"] == [float(np.frombuffer(floats, dtype="<f4")[0])]
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_a_text_file_with_a_damaged_number_is_not_read_as_binary(tmp_path, dims):
+    """``2 1 / w0 \\xfd.4789 / w1 -0.0957``: a byte that is not text in a number failed the text
+    form, and the rows read as binary: ``w0`` a float of its number's first bytes, and a word
+    ``'89\\nw1'`` across the line end (gensim refuses the file). A binary row's word never holds a
+    line end (word2vec splits words at whitespace); the text reader names the damaged line."""
+    path = tmp_path / "damaged.txt"
+    numbers = " ".join(["0.5"] * (dims - 1))
+    path.write_bytes(
+        f"2 {dims}\n".encode()
+        + b"w0 \xfd.4789 "
+        + numbers.encode()
+        + b"\nw1 -0.0957 "
+        + numbers.encode()
+        + b"\n"
+    )
+    assert refused(path).endswith(
+        "damaged.txt: line 2: its numbers hold bytes that are not text (fd): the file is damaged; "
+        "download or write it again"
+    )

@@ -128,7 +128,8 @@ def _distinct_words(
 
 
 def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
-    """What is wrong with a word that is not valid UTF-8, and where: its line in a text file."""
+    """What is wrong with a word that is not valid UTF-8, and where: its line in a text file (or,
+    where the line's word is whole, that its numbers are damaged)."""
     bad = e.object[e.start : e.end] if isinstance(e.object, bytes) else b""
     where = "a word"
     if source.format != "word2vec-bin":
@@ -136,13 +137,28 @@ def not_utf8(source: Source, e: UnicodeDecodeError) -> str:
             for number, line in enumerate(f, 1):
                 try:
                     line.decode("utf-8")
-                except UnicodeDecodeError:
+                except UnicodeDecodeError as in_line:
+                    if _is_utf8(line.split(maxsplit=1)[0]):
+                        # the word is whole: the bad bytes are among its numbers, which no reading mends
+                        damaged = in_line.object[in_line.start : in_line.end].hex(" ")
+                        return (
+                            f"line {number:,}: its numbers hold bytes that are not text ({damaged}): "
+                            "the file is damaged; download or write it again"
+                        )
                     where = f"line {number:,}: a word"
                     break
     return (
         f"{where} is not valid UTF-8 (the bytes {bad.hex(' ')}); read such words "
         "with ⟨unicode_errors=replace⟩ (U+FFFD in their place) or ignore (the bad bytes left out)"
     )
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | None = None) -> Any:
