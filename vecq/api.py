@@ -504,15 +504,14 @@ class Vectors:
 
         top = count("top", top)
         found = axes.build(self.model, [self._match(w) for w in pole_a], [self._match(w) for w in pole_b])
-        sides = (found.a[0].typed, found.b[0].typed)
         if words is not None:
             scores = axes.positions(self.model, found, [self._match(w) for w in words]).tolist()
             ranked = sorted(zip(words, scores), key=lambda p: -p[1])
-            return Answers(AxisAnswer(w, s, sides[0] if s >= 0 else sides[1]) for w, s in ranked)
+            return Answers(AxisAnswer(w, s, found.toward(s)) for w, s in ranked)
         end_a, end_b = axes.ends(self.model, found, top)
         return Answers(
             AxisAnswer(self.model.vocab.word(row), score, side)
-            for side, end in zip(sides, (end_a, end_b))
+            for side, end in zip((found.a[0].typed, found.b[0].typed), (end_a, end_b))
             for row, score in end
         )
 

@@ -49,7 +49,6 @@ def axis(session: Session, pole_a: str, pole_b: str, words, top: int, restrict: 
     words = session.words_of(words)
     model = session.open()
     found = open_axis(session, model, (pole_a, pole_b))
-    toward = (found.a[0].typed, found.b[0].typed)
     if words:
         matches = session.lookup(model, list(words))
         scores = axes.positions(model, found, matches).tolist()
@@ -59,7 +58,7 @@ def axis(session: Session, pole_a: str, pole_b: str, words, top: int, restrict: 
                 "rank": n,
                 "word": words[i],
                 "score": scores[i],
-                "toward": toward[0] if scores[i] >= 0 else toward[1],
+                "toward": found.toward(scores[i]),
             }
             for n, i in enumerate(order, 1)
         ]
@@ -67,7 +66,7 @@ def axis(session: Session, pole_a: str, pole_b: str, words, top: int, restrict: 
         end_a, end_b = axes.ends(model, found, top, restrict)
         records = [
             {"rank": n, "word": model.vocab.word(row), "score": score, "toward": side}
-            for side, end in zip(toward, (end_a, end_b))
+            for side, end in zip((found.a[0].typed, found.b[0].typed), (end_a, end_b))
             for n, (row, score) in enumerate(end, 1)
         ]
     with session.renderer(AXIS_COLUMNS, found.label, model) as out:

@@ -35,6 +35,10 @@ class Axis(NamedTuple):
     def label(self) -> str:
         return " ".join(m.typed for m in self.a) + " <-> " + " ".join(m.typed for m in self.b)
 
+    def toward(self, score: float) -> str:
+        """The pole a score leans to, by its first word: pole a from 0 up, pole b below."""
+        return self.a[0].typed if score >= 0 else self.b[0].typed
+
     @property
     def rows(self) -> list[int]:
         return [m.row for m in (*self.a, *self.b)]
