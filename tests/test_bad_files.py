@@ -393,14 +393,9 @@ def test_a_text_file_with_a_damaged_number_is_not_read_as_binary(tmp_path, dims)
     ``'89\\nw1'`` across the line end (gensim refuses the file). A binary row's word never holds a
     line end (word2vec splits words at whitespace); the text reader names the damaged line."""
     path = tmp_path / "damaged.txt"
-    numbers = " ".join(["0.5"] * (dims - 1))
+    more = " 0.5" * (dims - 1)  # the numbers after the first, each after a space
     path.write_bytes(
-        f"2 {dims}\n".encode()
-        + b"w0 \xfd.4789 "
-        + numbers.encode()
-        + b"\nw1 -0.0957 "
-        + numbers.encode()
-        + b"\n"
+        f"2 {dims}\n".encode() + b"w0 \xfd.4789" + more.encode() + f"\nw1 -0.0957{more}\n".encode()
     )
     assert refused(path).endswith(
         "damaged.txt: line 2: its numbers hold bytes that are not text (fd): the file is damaged; "

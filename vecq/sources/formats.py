@@ -292,28 +292,20 @@ def _binary_rows(body: bytes, dims: int, want: int, filled: bool = False) -> boo
         at = space + 1 + 4 * dims
     if filled:
         return len(floats) == 4 * dims * want and not body[at:].strip(b"\r\n")
-    return bool(floats) and _text_share(floats) < FLOATS_TEXT_SHARE
-
-
-# float32s' bytes read as text in 43-52% of GloVe's rows (8 rows of 50), at most 60% for 8 rows of
-# 4 dimensions: a text file's digits misread as floats (a damaged number) read as 75% and more.
-FLOATS_TEXT_SHARE = 0.75
+    return bool(floats) and _looks_binary(floats)
 
 
 def _looks_binary(body: bytes) -> bool:
-    """Are under 90% of the characters of ``body``'s first 1,024 bytes text?"""
-    return bool(body) and _text_share(body) < 0.9
-
-
-def _text_share(body: bytes) -> float:
-    """The share of the characters of ``body``'s first 1,024 bytes that are text. The bytes are
-    read as UTF-8 characters, so a word in any script (日, ж) is text; a byte that is not UTF-8, or
-    a control character other than tab and line ends, is not."""
+    """Are under 90% of the characters of ``body``'s first 1,024 bytes text? The bytes are read as
+    UTF-8 characters, so a word in any script (日, ж) is text; a byte that is not UTF-8, or a
+    control character other than tab and line ends, is not."""
+    if not body:
+        return False
     import unicodedata
 
     chars = body[:1024].decode("utf-8", errors="replace")
     text = sum(c in "\t\n\r" or (c != "\ufffd" and unicodedata.category(c) != "Cc") for c in chars)
-    return text / len(chars) if chars else 0.0
+    return text < 0.9 * len(chars)
 
 
 def header_shape(source: Source) -> tuple[int, int] | None:
