@@ -120,6 +120,11 @@ def test_plot_by_epoch_as_gif_grid_and_terminal(trained, tmp_path):
     assert shown.exit_code == 0, shown.stderr
     assert all(f"epoch {e}" in shown.stdout for e in range(4))
     assert shown.stdout.count("● police") == 4
+    # a word given twice is one point in every frame, as without --epochs
+    twice = invoke(["-m", str(path), "plot", *words, "police", "--epochs"], obj=tty, env={"COLUMNS": "110"})
+    assert twice.stdout.count("● police") == 4
+    alone = invoke(["-m", str(path), "plot", "police", "police", "--epochs", "-o", str(gif)])
+    assert alone.exit_code == 2 and "give at least two different words" in alone.stderr
 
 
 def test_the_epochs_share_the_trained_models_axes():

@@ -251,8 +251,9 @@ def _plot_epochs(session: Session, words, output: str | None, top: int) -> None:
         raise click.UsageError(
             "--epochs draws the words given; leave out -n (each epoch has other neighbours)"
         )
+    words = list(dict.fromkeys(words))  # a word given twice is one point, as without --epochs
     if len(words) < 2:
-        raise click.UsageError("give at least two words to plot")
+        raise click.UsageError("give at least two different words to plot")
     snapshots = session.epoch_models()
     rows = [model.gather([m.row for m in session.lookup(model, list(words))]) for _, model in snapshots]
     frames = list(zip([epoch for epoch, _ in snapshots], across_epochs(rows)))
