@@ -126,3 +126,31 @@ def test_a_restriction_that_leaves_only_the_query_answers_nothing_and_says_why(g
     assert result.stderr.strip() == "vecq: no answer: no word among the first --restrict 1 is an answer"
     plain = invoke([*M, "neighbors", "the", "--restrict", "1"])
     assert plain.stderr == result.stderr
+
+
+def test_near_duplicates_are_ranked_exactly_by_csls():
+    """1,500 rows a few float32 steps apart: more of them near the k-th CSLS than the rescoring
+    margin holds, and float32's rounding chose which were candidates (10 models in 10 ranked
+    otherwise than the exact scores). Near the k-th, every row is scored exactly."""
+    from vecq.core import csls
+    from vecq.core.expression import Term
+    from vecq.core.model import Model
+    from vecq.core.ranking import exact_dots
+    from vecq.core.words import Match
+
+    rng = np.random.default_rng(5)
+    base = rng.normal(size=50).astype(np.float32)
+    near = base + (rng.normal(0, 3e-7, (1500, 50)) * np.abs(base)).astype(np.float32)
+    raw = np.vstack([near, rng.normal(size=(50, 50))]).astype(np.float32)
+    model = Model.from_arrays([f"w{i}" for i in range(len(raw))], raw)
+    r = csls.mean_neighbour_similarity(model, len(raw))
+    every = np.arange(len(raw))
+    for q in rng.choice(len(raw), 5, replace=False).tolist():
+        (d,) = model.directions([[Term(1.0, Match("x", "x", q))]])
+        got = csls.neighbors(model, d, r, 10, [q])
+        cosines = exact_dots(np.repeat(d[None], len(raw), axis=0), model.vectors, every)
+        (nearest,) = model.neighbors_of_directions(d[None], 10, len(raw), [[q]])
+        r_q = float(np.mean([score for _, score in nearest], dtype=np.float64))
+        expected = 2.0 * cosines.astype(np.float64) - r.astype(np.float64) - r_q
+        expected[q] = -np.inf
+        assert [row for row, _, _ in got] == sorted(every.tolist(), key=lambda i: (-expected[i], i))[:10]

@@ -18,7 +18,7 @@ from ..progress import NULL_REPORTER, Reporter
 from ..records import CslsNeighbor
 from .expression import Term
 from .model import Model
-from .ranking import RESCORE_MARGIN, exact_dots
+from .ranking import RESCORE_MARGIN, exact_dots, near_kth
 from .topk import best_columns
 from .words import Match
 
@@ -69,10 +69,21 @@ def neighbors(
         return []
     candidates = best_columns(approx[None, :], wanted)[0] if wanted < n else np.arange(n)
     candidates = candidates[np.isfinite(approx[candidates])]
-    exact_cos = exact_dots(np.repeat(q32[None, :], len(candidates), axis=0), model.vectors, candidates)
-    csls = 2.0 * exact_cos.astype(np.float64) - r[candidates].astype(np.float64) - r_q
-    order = np.lexsort((candidates, -csls))[:top]
-    return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order]
+
+    def exactly(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(CSLS, cosine, order best first by (CSLS, row)) of ``rows``, from exact cosines."""
+        cosines = exact_dots(np.repeat(q32[None, :], len(rows), axis=0), model.vectors, rows)
+        scores = 2.0 * cosines.astype(np.float64) - r[rows].astype(np.float64) - r_q
+        return scores, cosines, np.lexsort((rows, -scores))
+
+    csls, exact_cos, order = exactly(candidates)
+    if top < len(candidates) == wanted < n:
+        ranked = [(int(candidates[i]), float(csls[i])) for i in order]
+        searched = list(zip(candidates.tolist(), (approx[candidates] - r_q).tolist()))
+        if near_kth(searched, ranked, top):  # rows crowd the k-th: every row scored exactly
+            candidates = np.flatnonzero(np.isfinite(approx))
+            csls, exact_cos, order = exactly(candidates)
+    return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order[:top]]
 
 
 def answers(model: Model, label: str, terms: Sequence[Term], r: np.ndarray, top: int) -> list[CslsNeighbor]:

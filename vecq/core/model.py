@@ -22,7 +22,7 @@ from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
 from .expression import Term, describe, expression_terms, zero_vector_error
-from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked
+from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked, near_kth
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unit, unit_rows
 from .vocab import Vocab
@@ -702,10 +702,11 @@ class Model:
             return found
         ranked = found if scored else exactly_ranked(found, exact, wanted)
         for j, candidates in enumerate(ranked):
-            # The k-th score still ties the last candidate's: more rows may tie it than the margin
-            # holds, and which of them BLAS handed over depends on the batch. Every row is scored
-            # exactly for this query, so ties are broken by row among all of them.
-            if top < len(candidates) == wanted and candidates[-1][1] == candidates[top - 1][1]:
+            # The last candidate's exact score is within BLAS's rounding of the k-th: a row that
+            # BLAS ranked below the candidates may still score the k-th exactly or better (more
+            # rows crowd the k-th than the margin holds: ties, near-duplicates), and which of them
+            # BLAS handed over depends on the batch. Every row is scored exactly for this query.
+            if top < len(candidates) == wanted and not scored and near_kth(found[j], candidates, top):
                 ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
         return self._checked([candidates[:top] for candidates in ranked])
 

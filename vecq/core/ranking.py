@@ -31,6 +31,22 @@ def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) ->
     return np.einsum("ij,ij->i", directions, gathered, dtype=np.float64).astype(np.float32)
 
 
+def near_kth(found: list[tuple[int, float]], candidates: list[tuple[int, float]], top: int) -> bool:
+    """May rows outside ``candidates`` (one query's, ranked by their exact scores; ``found``: the
+    same rows with the search's float32 scores) score the ``top``-th exactly or better?
+
+    A row left out had a float32 score no higher than the last candidate's. Each float32 score is
+    off its exact score by the rounding of its sum, measured here on the candidates themselves
+    (their largest difference, ``drift``): a row left out scores at most the last candidate's
+    exact score plus twice that. With four times the measured drift (and two float32 steps of the
+    k-th) as the margin, a left-out row can reach the k-th only when the last candidate is that
+    close to it: ties and near-duplicates, which then are scored row by row."""
+    kth, last = candidates[top - 1][1], candidates[-1][1]
+    searched = dict(found)
+    drift = max(abs(searched[row] - score) for row, score in candidates)
+    return last >= kth - max(4.0 * drift, 2.0 * float(np.spacing(np.float32(abs(kth)))))
+
+
 def exactly_ranked(
     found: list[list[tuple[int, float]]], exact: Callable[[np.ndarray, np.ndarray], np.ndarray], top: int
 ) -> list[list[tuple[int, float]]]:
