@@ -129,3 +129,22 @@ def test_a_listing_keeps_its_numbers_whole_on_a_narrow_terminal(glove):
     piped = tsv(glove_invoke(["neighbors", "cat", "-n", "5", "-f", "tsv"]).stdout)
     for record in piped:
         assert f"{float(record['similarity']):.6f}" in shown
+
+
+@pytest.mark.parametrize("width", [12, 20])
+def test_a_terminal_too_narrow_for_a_table_gets_every_word_and_number_whole(glove, width):
+    """At 20 columns the table cut rabbit to "rab…" and its scores to "0.921", at 12 it showed no
+    word at all: below the width a borderless table needs, the records come as a pipe gets them.
+    A matrix needs its words' column and one column of scores (at 12, a matrix lost its words)."""
+    shown = render(["neighbors", "cat", "-n", "5"], width, colour=False)
+    assert "the terminal is too narrow for a table" in shown and "…" not in shown
+    lines = shown.splitlines()
+    for record in tsv(glove_invoke(["neighbors", "cat", "-n", "5", "-f", "tsv"]).stdout):
+        assert f"{record['rank']}\t{record['word']}\t{record['similarity']}" in lines
+    words = ["cat", "dog", "kitten"]
+    matrix = render(["similar", *words], width, colour=False)
+    assert ("too narrow" in matrix) == (width == 12)
+    rows = [line.split() for line in matrix.splitlines()]
+    for record in tsv(glove_invoke(["similar", *words, "-f", "tsv"]).stdout):
+        assert any(row[:1] == [record["word1"]] and record["similarity"] in row for row in rows)
+    assert "too narrow" not in render(["neighbors", "cat", "-n", "5"], 40, colour=False)

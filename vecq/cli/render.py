@@ -78,6 +78,9 @@ def tsv_cell(value: object) -> str:
     return format_value(value).translate(_TSV_ESCAPES)
 
 
+NARROWEST_WORD = 8  # a word column cut narrower than this no longer names its words
+
+
 class Output(Protocol):
     """Where records go: a ``Renderer``, or one model's share of an output several models write."""
 
@@ -119,6 +122,8 @@ class Renderer:
     def write(self, records: Iterable[dict]) -> None:
         records = list(records)
         out = self.env.stdout
+        if self.fmt == "table" and not self._started and self._too_narrow(records):
+            self._say_too_narrow()
         if self.fmt == "table":
             if records or not self._started:
                 self._table(records)
@@ -227,6 +232,31 @@ class Renderer:
             console.print(
                 Text(caption, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
             )
+
+    def _too_narrow(self, records: list[dict]) -> bool:
+        """Would even a borderless table, its optional columns left out, cut a number or squeeze a
+        word below ``NARROWEST_WORD`` characters? Then no table is drawn. A heatmap, which comes in
+        blocks of columns, needs its words' column and one column of scores."""
+        if not records:
+            return False
+        widths = self._natural_widths(records)
+        needs = [
+            width
+            if all(isinstance(r.get(c), (int, float)) for r in records[:50])
+            else min(width, NARROWEST_WORD)
+            for c, width in zip(self.columns, widths)
+            if c not in self.droppable
+        ]
+        if self.heatmap:
+            needs = [needs[0], max(needs[1:], default=0)]
+        return sum(needs) + 2 * len(needs) > self._console().width
+
+    def _say_too_narrow(self) -> None:
+        """From here on, the records as a pipe gets them (TSV, the title first): nothing cut."""
+        if self.title:
+            self.env.stdout.write(self.title + "\n")
+        self.fmt = "tsv"
+        self.env.stdout.write("(the terminal is too narrow for a table: the records as TSV)\n")
 
     def _console(self):
         from rich.console import Console
