@@ -706,7 +706,7 @@ class Model:
             # BLAS ranked below the candidates may still score the k-th exactly or better (more
             # rows crowd the k-th than the margin holds: ties, near-duplicates), and which of them
             # BLAS handed over depends on the batch. Every row is scored exactly for this query.
-            if top < len(candidates) == wanted and not scored and near_kth(found[j], candidates, top):
+            if top < len(candidates) == wanted and near_kth(found[j], candidates, top):
                 ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
         return self._checked([candidates[:top] for candidates in ranked])
 
