@@ -511,7 +511,7 @@ class Vectors:
         end_a, end_b = axes.ends(self.model, found, top)
         return Answers(
             AxisAnswer(self.model.vocab.word(row), score, side)
-            for side, end in zip((found.a[0].typed, found.b[0].typed), (end_a, end_b))
+            for side, end in zip(found.sides, (end_a, end_b))
             for row, score in end
         )
 

@@ -66,7 +66,7 @@ def axis(session: Session, pole_a: str, pole_b: str, words, top: int, restrict: 
         end_a, end_b = axes.ends(model, found, top, restrict)
         records = [
             {"rank": n, "word": model.vocab.word(row), "score": score, "toward": side}
-            for side, end in zip((found.a[0].typed, found.b[0].typed), (end_a, end_b))
+            for side, end in zip(found.sides, (end_a, end_b))
             for n, (row, score) in enumerate(end, 1)
         ]
     with session.renderer(AXIS_COLUMNS, found.label, model) as out:

@@ -35,9 +35,14 @@ class Axis(NamedTuple):
     def label(self) -> str:
         return " ".join(m.typed for m in self.a) + " <-> " + " ".join(m.typed for m in self.b)
 
+    @property
+    def sides(self) -> tuple[str, str]:
+        """Each pole by its first word, as the records name the end a word leans to."""
+        return self.a[0].typed, self.b[0].typed
+
     def toward(self, score: float) -> str:
-        """The pole a score leans to, by its first word: pole a from 0 up, pole b below."""
-        return self.a[0].typed if score >= 0 else self.b[0].typed
+        """The pole a score leans to: pole a from 0 up, pole b below."""
+        return self.sides[0] if score >= 0 else self.sides[1]
 
     @property
     def rows(self) -> list[int]:
