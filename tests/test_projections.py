@@ -185,3 +185,18 @@ def test_a_word_a_projection_gives_no_place_is_not_left_out_of_the_picture(kv, t
         "more words (or --top K), or --projection pca"
     )
     assert not (tmp_path / "u.png").exists()
+
+
+def test_tsne_of_one_dimension_starts_at_random_and_says_so():
+    """A PCA start needs two dimensions (t-SNE of a one-dimensional model was a defect of
+    vecq's); the caption names the start the picture had."""
+    from vecq.cli.plot import caption
+    from vecq.core.model import Model
+    from vecq.core.projection import points
+    from vecq.core.words import find_word
+
+    raw = np.array([[1.0], [-2.0], [0.5], [3.0], [-1.0]], dtype=np.float32)
+    model = Model.from_arrays(["a", "b", "c", "d", "e"], raw)
+    placed = points(model, [find_word(model.vocab, w) for w in ("a", "b", "c")], 0, "tsne")
+    assert placed.dims == 1 and np.isfinite(placed.xy).all()
+    assert "random start" in caption(placed)

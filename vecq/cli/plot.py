@@ -157,10 +157,10 @@ def draw(model: Model, matches: list[Match], path: Path, neighbors: int = 0, pro
 def caption(placed: Placed) -> str:
     """One line under a picture saying what its axes are (and, for t-SNE and UMAP, their parameters)."""
     if placed.projection != "pca":
+        how = parameters(placed.projection, placed.fitted, placed.dims)
         return (
-            f"{NAMES[placed.projection]} of these {placed.fitted} words' unit vectors "
-            f"({parameters(placed.projection, placed.fitted)}): it keeps who is near whom; the axes, and "
-            "the distances between far groups, mean nothing"
+            f"{NAMES[placed.projection]} of these {placed.fitted} words' unit vectors ({how}): it keeps "
+            "who is near whom; the axes, and the distances between far groups, mean nothing"
         )
     x_share, y_share = placed.explained
     asked = sum(placed.asked)

@@ -30,6 +30,7 @@ class Placed(NamedTuple):
     explained: tuple[float, float]  # the share of the fitted words' spread (variance) on each axis
     fitted: int  # how many of the points the axes were fitted on (the first ``fitted``)
     projection: str = "pca"  # or "tsne"
+    dims: int = 2  # the vectors' dimensions (t-SNE starts at random below two)
 
 
 def project(vectors: np.ndarray, fit: int | None = None) -> tuple[np.ndarray, tuple[float, float]]:
@@ -78,8 +79,13 @@ def tsne(vectors: np.ndarray) -> np.ndarray:
     except ImportError as e:
         raise ProjectionError("t-SNE needs scikit-learn: pip install 'vecq[projections]'") from e
     perplexity = tsne_perplexity(len(vectors))
-    start = "pca" if vectors.shape[1] >= 2 else "random"  # a PCA start needs two dimensions to take
+    start = tsne_start(vectors.shape[1])
     return TSNE(n_components=2, perplexity=perplexity, init=start, random_state=0).fit_transform(vectors)
+
+
+def tsne_start(dims: int) -> str:
+    """t-SNE's start: the rows' PCA, or at random for rows of one dimension (PCA needs two)."""
+    return "pca" if dims >= 2 else "random"
 
 
 def tsne_perplexity(n: int) -> float:
@@ -92,10 +98,11 @@ def umap_neighbours(n: int) -> int:
     return min(UMAP_NEIGHBOURS, n - 1)
 
 
-def parameters(projection: str, n: int) -> str:
-    """The method and its parameters for ``n`` points, as the picture states them."""
+def parameters(projection: str, n: int, dims: int = 2) -> str:
+    """The method and its parameters for ``n`` points of ``dims`` dimensions, as the picture states them."""
     if projection == "tsne":
-        return f"scikit-learn's t-SNE, perplexity {tsne_perplexity(n):g}, PCA start, seed 0"
+        start = "PCA" if tsne_start(dims) == "pca" else "random"
+        return f"scikit-learn's t-SNE, perplexity {tsne_perplexity(n):g}, {start} start, seed 0"
     if projection == "umap":
         return f"umap-learn's UMAP, {umap_neighbours(n)} neighbours by cosine, seed 0"
     return "PCA"
@@ -181,7 +188,7 @@ def points(model: Model, matches: list[Match], neighbors: int = 0, projection: s
                 f"{PROJECTIONS[projection]} gave no place to {first_few(lost, 3)} (a few words, some "
                 "of one direction): give more words (or ⟨top=K⟩), or ⟨projection=pca⟩"
             )
-        return Placed(labels, groups, main, xy, (0.0, 0.0), len(rows), projection)
+        return Placed(labels, groups, main, xy, (0.0, 0.0), len(rows), projection, vectors.shape[1])
     fitted = len(matches) if len(matches) >= 3 else len(rows)
     xy, explained = project(vectors, fitted)
     return Placed(labels, groups, main, xy, explained, fitted)
