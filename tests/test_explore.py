@@ -330,3 +330,46 @@ def test_repl_answers_words_expressions_and_similarities():
     assert any(line.startswith("king - man + woman\t1\tqueen\t") for line in lines)  # of an expression
     assert similarity[0] in lines  # a similarity, as its own record (not the header's word)
     assert "'qqzzxx' is not in the vocabulary" in result.stderr
+
+
+def test_an_analogy_file_with_nothing_to_score_is_refused_and_an_empty_section_has_no_accuracy(kv, tmp_path):
+    """Questions whose words are all outside the first N words printed an accuracy of 0.000000 (0 of
+    0); the object answered 0 where gensim divides by zero (a file of no question); a section that
+    asked nothing showed an accuracy of 0 beside sections that asked."""
+    import vecq
+    from vecq.errors import QueryError
+
+    unknown = tmp_path / "unknown.txt"
+    unknown.write_text(": s\nqqqzx wwwzx eeezx rrrzx\n", encoding="utf-8")
+    assert kv.evaluate_word_analogies(str(unknown))[0] == 0.0  # gensim's answer, kept: with a warning
+    with pytest.warns(UserWarning, match="no question to score: its question has a word outside"):
+        assert vecq.load(GLOVE).evaluate_word_analogies(str(unknown)) == kv.evaluate_word_analogies(
+            str(unknown)
+        )
+    unknown.write_text(": s\nking man woman\n", encoding="utf-8")
+    with pytest.raises(ZeroDivisionError):
+        kv.evaluate_word_analogies(str(unknown))  # gensim's answer: none
+    with pytest.raises(QueryError, match="none of its lines is four words"):
+        vecq.load(GLOVE).evaluate_word_analogies(str(unknown))
+    unknown.write_text(": s\nqqqzx wwwzx eeezx rrrzx\n", encoding="utf-8")
+    # with dummy4unknown the question counts, answered wrong: gensim's 0.0
+    assert vecq.load(GLOVE).evaluate_word_analogies(str(unknown), dummy4unknown=True) == (
+        kv.evaluate_word_analogies(str(unknown), dummy4unknown=True)
+    )
+    for body, why in [
+        (": s\nqqqzx wwwzx eeezx rrrzx\n", "its question has a word outside the model's first 300000"),
+        (": s\nking man woman\n", "none of its lines is four words (line 2 is not)"),
+        (": s\n", "it holds no questions"),
+    ]:
+        unknown.write_text(body, encoding="utf-8")
+        result = invoke(["eval", "analogies", str(unknown)])
+        assert result.exit_code == 3 and result.stdout == "", result.stdout
+        assert f"no question to score: {why}" in result.stderr and len(result.stderr.splitlines()) == 1
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_text(": a\nathens greece baghdad iraq\n: b\nqqqzx wwwzx eeezx rrrzx\n", encoding="utf-8")
+    result = invoke(["eval", "analogies", str(mixed), "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    records = {r["section"]: r for r in json.loads(result.stdout)}
+    assert records["b"]["total"] == 0 and records["b"]["accuracy"] is None  # NaN: nothing asked
+    score, sections = kv.evaluate_word_analogies(str(mixed))
+    assert records["Total accuracy"]["accuracy"] == score == records["a"]["accuracy"]

@@ -1484,7 +1484,14 @@ class KeyedVectors(Vectors):
         similarity_function: str = "most_similar",
     ) -> tuple[float, list[dict]]:
         """gensim's ``evaluate_word_analogies``, answered by vecq's batched evaluator: the accuracy
-        and, per section, the questions answered right and wrong (the last section is the total)."""
+        and, per section, the questions answered right and wrong (the last section is the total).
+
+        Raises
+        ------
+        QueryError : (a ValueError) the file holds no question of four words, where gensim divides
+            by zero. A file none of whose questions has all four words among the first
+            ``restrict_vocab`` scores 0.0, as gensim's, with a warning saying so.
+        """
         methods = {"most_similar": "add", "most_similar_cosmul": "cosmul"}
         if similarity_function not in methods:
             raise ValueError(f"similarity_function is one of {', '.join(methods)}")
@@ -1496,9 +1503,13 @@ class KeyedVectors(Vectors):
             methods[similarity_function],
             dummy4unknown=dummy4unknown,
         )
+        why = report.nothing_scored()
+        if why is not None and not report.questions:
+            raise QueryError(f"{os.fspath(analogies)}: {why}")
+        if why is not None:
+            warnings.warn(f"{os.fspath(analogies)}: {why}; the score is gensim's 0.0", stacklevel=2)
         sections = [*report.sections, report.total]
-        total = report.total
-        score = total.correct / total.total if total.total else 0
+        score = report.total.accuracy if report.total.total else 0.0
         return score, [{"section": s.section, "correct": s.right, "incorrect": s.wrong} for s in sections]
 
     def evaluate_word_pairs(

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..core import evaluate
-from ..errors import first_few
+from ..errors import QueryError, first_few
 from .options import (
     approx_option,
     batch_source,
@@ -55,6 +55,9 @@ def eval_analogies(session: Session, file, restrict, case_sensitive, method) -> 
     path = file or _default_data("questions-words.txt")
     model = session.open()
     report = evaluate.analogies(model, path, restrict, not case_sensitive, method, reporter_for(session.env))
+    why = report.nothing_scored()
+    if why is not None:
+        raise QueryError(f"{path}: {why}")
     rows = [
         {"section": s.section, "correct": s.correct, "total": s.total, "accuracy": s.accuracy}
         for s in [*report.sections, report.total]

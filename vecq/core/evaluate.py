@@ -51,7 +51,8 @@ class Section:
 
     @property
     def accuracy(self) -> float:
-        return self.correct / self.total if self.total else 0.0
+        """The share answered right; NaN for a section that asked nothing (not 0: nothing was wrong)."""
+        return self.correct / self.total if self.total else float("nan")
 
 
 @dataclass
@@ -60,6 +61,27 @@ class AnalogyReport:
     questions: int = 0
     skipped: int = 0
     invalid: list[int] = field(default_factory=list)  # line numbers not four words: skipped (gensim's rule)
+    restricted_to: int = 0  # the words that counted
+    case_insensitive: bool = True
+
+    def nothing_scored(self) -> str | None:
+        """Why no question was scored (an accuracy of nothing is no score), or None."""
+        if self.total.total:
+            return None
+        if self.questions:
+            each = (
+                "its question has" if self.questions == 1 else f"each of its {self.questions} questions has"
+            )
+            wider = "a larger restriction" + (
+                "" if self.case_insensitive else ", or comparing words case-insensitively,"
+            )
+            return (
+                f"no question to score: {each} a word outside the model's first "
+                f"{self.restricted_to} words ({wider} may find them)"
+            )
+        if self.invalid:
+            return f"no question to score: none of its lines is four words (line {self.invalid[0]} is not)"
+        return "no question to score: it holds no questions (': section' lines, then 'a b c d' lines)"
 
     @property
     def total(self) -> Section:
@@ -105,7 +127,7 @@ def analogies(
     """Accuracy per section on a questions-words.txt style file (``dummy4unknown``: a question with
     an unknown word counts as answered wrong, as gensim's)."""
     ok = ok_vocabulary(model, restrict, case_insensitive)
-    report = AnalogyReport()
+    report = AnalogyReport(restricted_to=min(restrict, len(model)), case_insensitive=case_insensitive)
     # (question number, section index, a, b, c, expected) with upper-cased (or exact) keys
     todo: list[tuple[int, int, str, str, str, str]] = []
     answered: list[tuple[int, int, bool, Question]] = []  # (number, section, right, question)
