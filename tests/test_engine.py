@@ -313,3 +313,38 @@ def test_a_direction_is_the_same_bits_however_far_its_vector_is_scaled():
     for each in (1e38, 1e-45):  # every component the same: the direction of all ones
         assert np.allclose(unit(np.full(50, each, np.float32)), unit(np.ones(50, np.float32)), rtol=1e-6)
     assert not unit(np.zeros((2, 5), np.float32)).any()
+
+
+def test_rows_shorter_than_float32s_smallest_normal_number_are_unit_rows_too(tmp_path):
+    """A row of subnormal floats (norm 1.8e-41) got an infinite float32 reciprocal: its unit row was
+    inf, its scores NaN ("damaged vectors"), `neighbors` of a normal word answered nothing and
+    `vector --unit` printed inf. The cosines are numpy's in float64, rounded; cached and in
+    memory alike."""
+    import json
+
+    from conftest import invoke
+
+    rng = np.random.default_rng(7)
+    raw = rng.standard_normal((6, 4)).astype(np.float32)
+    raw[1] *= np.float32(1e-41)  # subnormal floats
+    raw[2] *= np.float32(1e-39)  # a norm just under float32's smallest normal number
+    raw[3, 1:] = 0
+    raw[3, 0] = np.float32(1e-45)  # the smallest float32 there is
+    words = [f"w{i}" for i in range(len(raw))]
+    exact = raw.astype(np.float64) / np.linalg.norm(raw.astype(np.float64), axis=1)[:, None]
+    cosines = (exact @ exact.T).astype(np.float32)
+    np.save(tmp_path / "tiny.npy", raw)
+    (tmp_path / "tiny.words.txt").write_text("".join(w + "\n" for w in words), encoding="utf-8")
+    model = Model.from_arrays(words, raw)
+    for i in (1, 2, 3):
+        found = model.neighbors(terms(model, words[i]), top=5)
+        assert [n.word for n in found] == [words[j] for j in np.argsort(-cosines[i], kind="stable") if j != i]
+        assert np.allclose([n.similarity for n in found], np.sort(cosines[i])[::-1][1:], atol=1e-6)
+        piped = invoke(["-m", str(tmp_path / "tiny.npy"), "neighbors", words[0], "-f", "json"])
+        assert piped.exit_code == 0, piped.stderr
+        answers = {r["word"]: r["similarity"] for r in json.loads(piped.stdout)}
+        assert answers[words[i]] == pytest.approx(float(cosines[0, i]), abs=1e-6)
+    unit = invoke(["-m", str(tmp_path / "tiny.npy"), "vector", "w1", "w3", "--unit", "-f", "json"])
+    assert unit.exit_code == 0, unit.stderr
+    for record, i in zip(json.loads(unit.stdout), (1, 3)):
+        assert np.allclose(record["vector"], exact[i], atol=1e-7)

@@ -17,7 +17,8 @@ from ..errors import ModelError
 def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(unit rows, float32 norms) of a float32 block; an all-zero row stays all zeros.
 
-    Each row is multiplied by the float32 reciprocal of its norm. A row holding NaN or an infinity
+    Each row is multiplied by the float32 reciprocal of its norm (a row shorter than 1.2e-38 is
+    divided by its float64 norm: it too is unit length). A row holding NaN or an infinity
     gets a norm that is not finite: the caller decides what that means (the writer refuses it).
     The squares are summed in float64, where a float32 product is exact: numpy's float32 sums
     depend on where a row lies in memory (its SIMD loops), so the same rows read from two file
@@ -27,6 +28,12 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
     with np.errstate(invalid="ignore", over="ignore"):
         norms = np.sqrt(squares).astype(np.float32)  # past float32's range: inf, for the caller
         unit = np.multiply(block, (1.0 / np.where(norms > 0, norms, 1.0))[:, None], out=out)
+    # A row shorter than float32's smallest normal number (1.2e-38) has a reciprocal past its range
+    # (an infinite unit row) or a norm of few bits: it is divided by its float64 norm instead.
+    tiny = np.flatnonzero((norms > 0) & (norms < np.finfo(np.float32).tiny))
+    if tiny.size:
+        exact = np.asarray(block[tiny], dtype=np.float64) / np.sqrt(squares[tiny])[:, None]
+        unit[tiny] = exact.astype(np.float32)
     return unit, norms
 
 
