@@ -37,9 +37,12 @@ APPROX_CHUNK = 2048  # lines a chunk for an approximate index (see Session.strea
 SUGGESTED_WORDS = 50
 
 
-def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple[int, str]]]:
+def chunks(
+    stream: BinaryIO | Iterable[bytes], size: int, comments: list[int] | None = None
+) -> Iterator[list[tuple[int, str]]]:
     """(line number, line) lists of at most ``size`` query lines; a chunk also ends when the input
-    pauses. Blank and comment lines are counted but not handed on.
+    pauses. Blank and comment lines are counted but not handed on (``comments``: the numbers of
+    the comment lines are added to it).
 
     Ending a chunk on a pause keeps an interactive or slow producer answered line by line instead of
     waiting for a full chunk.
@@ -58,6 +61,8 @@ def chunks(stream: BinaryIO | Iterable[bytes], size: int) -> Iterator[list[tuple
             line = NotUtf8(raw.decode("utf-8", errors="replace"))
         if not is_skipped(line):
             chunk.append((number, line))
+        elif comments is not None and line.strip():
+            comments.append(number)
         if len(chunk) >= size or (chunk and fd is not None and not _readable(fd)):
             yield chunk
             chunk = []
@@ -93,10 +98,10 @@ def is_skipped(line: str) -> bool:
     """Blank lines and comments (``#`` alone, or ``#`` and a space) are not queries.
 
     ``#`` followed by a tab stays a query, so that the word ``#`` can be asked about in
-    tab-separated input (``#<TAB>tag``).
+    tab-separated input (``#<TAB>tag``) and listed in a word list (``#<TAB>``).
     """
     text = line.strip()
-    return not text or text == "#" or text.startswith("# ")
+    return not text or (text == "#" and "\t" not in line) or text.startswith("# ")
 
 
 def _fileno(stream: object) -> int | None:

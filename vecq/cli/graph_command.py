@@ -22,6 +22,7 @@ from .. import jsondata
 from ..cache.files import STDOUT, output_file
 from ..cache.layout import MANIFEST
 from ..errors import UsageError
+from ..sources.word_list import check_listable, write_words
 from .env import Env
 from .options import approx_option, dask_option, session_options, top_option
 from .render import Renderer
@@ -62,6 +63,8 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
     if output != STDOUT and not out.name.endswith(OUTPUTS):
         raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy, or '-' (TSV)")
     model, chosen, words = session.chosen_words(first, words_file)
+    if out.name.endswith(".npy"):
+        check_listable(words)  # before the job, not after it
     rows = np.array(chosen, dtype=np.int64)
     parts = out.with_name((STDOUT_PARTS if output == STDOUT else out.name) + ".parts")
     job = {
@@ -201,7 +204,7 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
         scores = np.concatenate([b[2] for b in loaded]) if loaded else np.zeros((0, k), np.float32)
         with contextlib.ExitStack() as files:  # the three change together: all written, then renamed
             listed = files.enter_context(output_file(out.with_name(stem + ".words.txt"), text=True))
-            listed.write("".join(w + "\n" for w in words))
+            write_words(listed, words)
             for suffix, array in ((".scores.npy", scores), (".ids.npy", ids)):
                 np.save(
                     files.enter_context(output_file(out.with_name(stem + suffix))), array, allow_pickle=False

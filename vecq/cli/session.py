@@ -241,14 +241,22 @@ class Session:
 
         where = "standard input" if source == "-" else source
         typed: list[str] = []
+        comments: list[int] = []
         with self.open_input(source, option) as stream:
-            for chunk in chunks(stream, 1 << 16):
+            for chunk in chunks(stream, 1 << 16, comments):
                 for number, line in chunk:
                     try:
                         typed.append(utf8_line(line).strip())
                     except QueryError as e:
                         raise QueryError(f"{where}, line {number}: {e.message}") from None
         typed = [w for w in typed if w]
+        if comments:  # a word list may hold the word '#': say what was taken for a comment
+            some = "1 line" if len(comments) == 1 else f"{len(comments):,} lines"
+            shown = first_few([str(n) for n in comments], 3)
+            self.warn(
+                f"left out {some} of {where} as comments ('#' alone, or '# ' and text: line {shown}); "
+                "to list the word '#', put a tab after it"
+            )
         if not typed:
             raise UsageError(f"{where} holds no words; give one a line")
         return typed

@@ -22,6 +22,7 @@ from ..cache.layout import words_path
 from ..core.compressed import COMPRESSED
 from ..core.unit import shortest_digits
 from ..errors import ModelError, UsageError
+from .word_list import check_listable, write_words
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
 FORMATS[".safetensors"] = "safetensors"
@@ -77,12 +78,9 @@ def write(
                 f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
                 ".safetensors (their words go into a separate file, one a line)"
             )
-    elif (broken := next((w for w in words if "\n" in w or "\r" in w), None)) is not None:
-        raise ModelError(
-            f"{broken!r} holds a line break, which a words file (one word a line) cannot store; "
-            "write the other words (a list of them, one a line)"
-        )
-    elif path == STDOUT:
+    else:
+        check_listable(words)
+    if fmt in ("npy", "safetensors") and path == STDOUT:
         raise UsageError(
             f"{fmt} keeps its words in a file beside it, which standard output has not; "
             "name a file, or write word2vec text or binary to '-'"
@@ -107,7 +105,7 @@ def write(
     # pair, which vecq reads as a model: a new matrix beside old words of the same count would be
     # a model that answers with the wrong words).
     with output_file(words_path(path), text=True) as listed:
-        listed.writelines(w + "\n" for w in words)
+        write_words(listed, words)
         with output_file(path) as f:
             WRITERS[fmt](f, words, blocks, dims, header)
     return [path, words_path(path)]

@@ -5,14 +5,18 @@ UTF-8, row i's word on line i + 1. Read back as a model, so what vecq writes it 
 Invariants (tests/test_vectors_io.py):
 - the ``.npy`` is read as data (``allow_pickle=False``): a two-dimensional array of float32,
   float16 or float64 (rounded as a safetensors F64 table is, refused where float32 cannot hold it);
-- the words file lists exactly one word a row, each once and none blank: anything else is one
-  error naming the line, never a guess at which word goes with which row.
+- the words file lists exactly one word a row, each once and none empty: anything else is one
+  error naming the line, never a guess at which word goes with which row;
+- what ``write_words`` writes, ``read_words`` reads back word for word: a word holding a line break
+  is refused before anything is written, a word of spaces (U+3000, a tab) is a word, and a first
+  word starting with U+FEFF gets a byte-order mark before it (one mark is the file's own).
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from ..cache.layout import words_path
 from ..core.unit import float32_rows
@@ -23,6 +27,24 @@ if TYPE_CHECKING:
     import numpy as np
 
 NPY_MAGIC = b"\x93NUMPY"
+
+
+def check_listable(words: Sequence[str]) -> None:
+    """Refuse, naming it, a word that a words file (one a line) cannot hold: one with a line break."""
+    broken = next((w for w in words if "\n" in w or "\r" in w), None)
+    if broken is not None:
+        raise ModelError(
+            f"{broken!r} holds a line break, which a words file (one word a line) cannot store; "
+            "write the other words (a list of them, one a line)"
+        )
+
+
+def write_words(f: TextIO, words: Sequence[str]) -> None:
+    """``words`` into the words file ``f`` (text, UTF-8), one a line, as ``read_words`` reads them."""
+    check_listable(words)
+    if words and words[0].startswith("\ufeff"):
+        f.write("\ufeff")  # the file's mark, which the reader takes off: the word keeps its own
+    f.writelines(w + "\n" for w in words)
 
 
 def read_words(path: str, rows: int, matrix: str) -> list[str]:
@@ -47,8 +69,8 @@ def read_words(path: str, rows: int, matrix: str) -> list[str]:
     seen: dict[str, int] = {}
     for number, word in enumerate(words, 1):
         word = word.removesuffix("\r")
-        if not word.strip():
-            raise ModelError(f"{path}: line {number} is blank; every row needs its word")
+        if not word:
+            raise ModelError(f"{path}: line {number} is empty; every row needs its word")
         if word in seen:
             raise ModelError(
                 f"{path}: line {number} repeats {shorten(word)} of line {seen[word]}; "
