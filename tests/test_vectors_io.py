@@ -408,7 +408,9 @@ def test_a_hostile_npy_is_refused_in_one_line_without_being_unpickled(tmp_path, 
     assert result.exit_code == 4 and says in result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_word_list_says_which_lines_it_took_for_comments_and_lists_the_word_hash_with_a_tab(glove, tmp_path):
+def test_a_word_list_says_which_lines_it_took_for_comments_and_lists_the_word_hash_with_a_tab(
+    glove, tmp_path
+):
     """`export --words` left out a listed '#' (GloVe's word) without a word: '#' alone is a comment
     by the batch's rule. The lines taken for comments are named, and '#<TAB>' lists the word."""
     listed = tmp_path / "words.txt"

@@ -59,9 +59,7 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
     from ..core.graph import neighbours_block
 
     k = top
-    out = Path(output)
-    if output != STDOUT and not out.name.endswith(OUTPUTS):
-        raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy, or '-' (TSV)")
+    out = _output_path(output)
     model, chosen, words = session.chosen_words(first, words_file)
     if out.name.endswith(".npy"):
         check_listable(words)  # before the job, not after it
@@ -111,6 +109,13 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
         session.warn(f"wrote the {k} nearest neighbours of {of} to {where}")
     else:  # each word's list holds every other word, padded (ids -1) to k
         session.warn(f"wrote the neighbours of {of} to {where}: the model has only {len(model):,} (-k {k})")
+
+
+def _output_path(output: str) -> Path:
+    """The output file ``-o`` names: its suffix says its format (``-``: TSV on standard output)."""
+    if output != STDOUT and not Path(output).name.endswith(OUTPUTS):
+        raise UsageError(f"{output}: name the output .tsv, .jsonl, .parquet or .npy, or '-' (TSV)")
+    return Path(output)
 
 
 def _assemble_and_clean(out, parts, model, words, blocks, k: int, to_stdout: bool) -> None:
