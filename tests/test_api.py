@@ -368,3 +368,17 @@ def test_an_option_named_without_a_value_is_a_flag():
         for name in re.findall(r"⟨(\w+)⟩", path.read_text())
     }
     assert {(file, name) for file, name in bare if name not in flags | {"name", "option"}} == set()
+
+
+@pytest.mark.parametrize("positive", [[("cat", 0.5)], [["cat"]], ["cat", ("dog", 2.0)]])
+def test_most_similar_cosmul_refuses_weights_in_a_plain_error(kv, positive):
+    """3CosMul takes no (word, weight) pairs: gensim fails (reading the pair as a vector); vecq
+    raised numpy's ValueError about an "inhomogeneous shape". Found by 1,000 random calls against
+    gensim."""
+    from vecq.errors import QueryError
+
+    ours = vecq.load("glove-wiki-gigaword-50")
+    with pytest.raises((ValueError, TypeError)):
+        kv.most_similar_cosmul(positive=positive)
+    with pytest.raises(QueryError, match="most_similar_cosmul takes words and vectors, not"):
+        ours.most_similar_cosmul(positive=positive)

@@ -1119,6 +1119,12 @@ class Vectors:
         topn = None if topn is None else count("topn", topn)
         _, stop = self._searched(0, None, restrict_vocab)
         positive, negative = _ensure_list(positive), _ensure_list(negative)
+        odd = next((k for k in positive + negative if not isinstance(k, (*_KEY_TYPES, np.ndarray))), None)
+        if odd is not None:  # gensim's ValueError (a pair read as a vector), said plainly
+            raise QueryError(
+                f"most_similar_cosmul takes words and vectors, not {odd!r}: 3CosMul has no weights "
+                "(most_similar takes (word, weight) pairs)"
+            )
         rows = [
             self.get_index(k)
             for k in positive + negative
