@@ -117,3 +117,25 @@ def test_bad_tests_are_one_line(glove, args, code, says):
     result = invoke([*M, *args])
     assert result.exit_code == code, result.stderr
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("sets", "says"),
+    [
+        # A and B the same words in another order: s(w) is rounding's leftover (about 1e-17)
+        (("rose daisy tulip", "wasp beetle ant", "love peace joy", "joy love peace"), "as near A as B"),
+        (("rose rose", "rose", "love peace joy", "hate war"), "associated alike (X and Y hold the same"),
+    ],
+)
+def test_an_association_that_varies_only_by_rounding_has_no_effect_size(glove, sets, says):
+    """A and B the same words in another order gave an effect size of -1.18, p = 0 and an interval
+    of [-2, -0.89]: Cohen's d of summation-order noise (a spread of 4e-17). And X and Y of one
+    word were said to be "as near A as B". Found by 60 random tests against brute force."""
+    x, y, a, b = sets
+    s = weat_module.associations(
+        glove, *[[glove.lookup(w) for w in words.split()] for words in (f"{x} {y}", a, b)]
+    )
+    assert float(np.std(s)) < 1e-15  # the oracle: nothing but rounding varies
+    result = invoke([*M, "weat", "--x", x, "--y", y, "--a", a, "--b", b])
+    assert result.exit_code == 3 and result.stdout == ""
+    assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

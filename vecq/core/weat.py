@@ -32,6 +32,11 @@ from .words import Match
 DATA = Path(__file__).resolve().parent.parent / "data" / "weat.json"
 EXACT_LIMIT = 200_000  # partitions counted one by one up to this many; sampled beyond
 LOST_LIMIT = 0.2  # a set may lose this share of its words to the vocabulary (WEFE's default)
+# s(w) not varying beyond this is not varying: s is a float64 difference of means of cosines in
+# [-1, 1], whose summation order alone moves it by about 1e-16 (A and B the same words in another
+# order gave a spread of 4e-17, and an effect size of -1.18 with p = 0); a real test's spread is
+# 1e-3 or more.
+NO_SPREAD = 1e-9
 
 
 class WeatResult(NamedTuple):
@@ -59,9 +64,19 @@ def associations(
 
 
 def effect_size(s_x: np.ndarray, s_y: np.ndarray) -> float:
-    spread = float(np.std(np.concatenate([s_x, s_y])))
-    if spread == 0:
-        raise QueryError("every target word is as near A as B: the effect size is undefined")
+    """Cohen's d of s over X and Y; a QueryError when s does not vary beyond rounding (NO_SPREAD)."""
+    s = np.concatenate([s_x, s_y])
+    spread = float(np.std(s))
+    if spread <= NO_SPREAD:
+        if float(np.abs(s).max()) <= NO_SPREAD:
+            raise QueryError(
+                "every target word is as near A as B (A and B hold the same words, or words as "
+                "near each target): the effect size is undefined"
+            )
+        raise QueryError(
+            "every target word is associated alike (X and Y hold the same words): the effect "
+            "size is undefined"
+        )
     return float((s_x.mean() - s_y.mean()) / spread)
 
 
@@ -92,7 +107,7 @@ def interval(s_x: np.ndarray, s_y: np.ndarray, bootstrap: int, seed: int) -> tup
     bx = s_x[rng.integers(0, len(s_x), (bootstrap, len(s_x)))]
     by = s_y[rng.integers(0, len(s_y), (bootstrap, len(s_y)))]
     spread = np.concatenate([bx, by], axis=1).std(axis=1)
-    sizes = (bx.mean(axis=1) - by.mean(axis=1)) / np.where(spread > 0, spread, np.nan)
+    sizes = (bx.mean(axis=1) - by.mean(axis=1)) / np.where(spread > NO_SPREAD, spread, np.nan)
     low, high = np.nanpercentile(sizes, [2.5, 97.5])
     return float(low), float(high)
 
