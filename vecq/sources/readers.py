@@ -15,6 +15,7 @@ from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
 from .formats import check_memory, first_bad_line, header_shape, rows_beyond_header
 from .gensim_calls import one_line, quiet_gensim
+from .word_list import mark_off
 
 if TYPE_CHECKING:
     import numpy as np
@@ -119,11 +120,8 @@ def _distinct_words(
     if any(not isinstance(w, str) for w in words):
         keep = [i for i, w in enumerate(words) if isinstance(w, str)]
         words, vectors = [words[i] for i in keep], vectors[keep]
-    first = words[0] if headerless and words and isinstance(words[0], str) else ""
-    if first.startswith("\ufeff"):
-        bare = first.removeprefix("\ufeff")
-        if bare and bare not in words:
-            words[0] = bare
+    if headerless:
+        mark_off(cast("list[str]", words))
     return cast("list[str]", words), vectors
 
 

@@ -8,8 +8,9 @@ Invariants (tests/test_vectors_io.py):
 - the words file lists exactly one word a row, each once and none empty: anything else is one
   error naming the line, never a guess at which word goes with which row;
 - what ``write_words`` writes, ``read_words`` reads back word for word: a word holding a line break
-  is refused before anything is written, a word of spaces (U+3000, a tab) is a word, and a first
-  word starting with U+FEFF gets a byte-order mark before it (one mark is the file's own).
+  is refused before anything is written, and a word of spaces (U+3000, a tab) is a word. A leading
+  U+FEFF is the file's mark, taken off the first word by ``mark_off`` (the one rule, GloVe's files
+  too), except where that would make it another word or none.
 """
 
 from __future__ import annotations
@@ -42,9 +43,17 @@ def check_listable(words: Sequence[str]) -> None:
 def write_words(f: TextIO, words: Sequence[str]) -> None:
     """``words`` into the words file ``f`` (text, UTF-8), one a line, as ``read_words`` reads them."""
     check_listable(words)
-    if words and words[0].startswith("\ufeff"):
-        f.write("\ufeff")  # the file's mark, which the reader takes off: the word keeps its own
     f.writelines(w + "\n" for w in words)
+
+
+def mark_off(words: list[str]) -> None:
+    """Take a UTF-8 byte-order mark off the first of ``words`` read from the start of a file,
+    unless what is left is empty or another of the words: a word is never renamed into another or
+    into nothing (it is then the word's own U+FEFF, as gensim reads it)."""
+    if words and words[0].startswith("\ufeff"):
+        bare = words[0].removeprefix("\ufeff")
+        if bare and bare not in words:
+            words[0] = bare
 
 
 def read_words(path: str, rows: int, matrix: str) -> list[str]:
@@ -59,16 +68,17 @@ def read_words(path: str, rows: int, matrix: str) -> list[str]:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ModelError(f"{path}: line {line} is not UTF-8; the words file is written in UTF-8") from e
-    words = text.removeprefix("\ufeff").split("\n")
+    words = text.split("\n")
     if words and words[-1] == "":
         words.pop()  # the newline that ends the last line
+    words = [w.removesuffix("\r") for w in words]
+    mark_off(words)
     if len(words) != rows:
         raise ModelError(
             f"{path} lists {len(words):,} words for the {rows:,} rows of {matrix}; it must list one a row"
         )
     seen: dict[str, int] = {}
     for number, word in enumerate(words, 1):
-        word = word.removesuffix("\r")
         if not word:
             raise ModelError(f"{path}: line {number} is empty; every row needs its word")
         if word in seen:
@@ -77,7 +87,6 @@ def read_words(path: str, rows: int, matrix: str) -> list[str]:
                 "a model holds a word once"
             )
         seen[word] = number
-        words[number - 1] = word
     return words
 
 
