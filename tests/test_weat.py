@@ -99,6 +99,9 @@ def test_the_interval_is_seeded(glove):
     [
         (["weat", "weat99"], 2, "no test 'weat99'"),
         (["weat", "--x", "cat dog"], 2, "all of --x, --y, --a and --b"),
+        # empty sets ran all ten of the paper's tests, as if none were given
+        (["weat", "--x", "", "--y", "", "--a", "", "--b", ""], 2, "--x, --y, --a, --b: no words"),
+        (["weat", "--x", "rose", "--y", "ant", "--a", " ", "--b", "bad"], 2, "--a: no words"),
         (["weat", "weat1", "--x", "cat", "--y", "dog", "--a", "good", "--b", "bad"], 2, "and no TEST name"),
         # words given one an argument: the rest were taken for TEST names
         (

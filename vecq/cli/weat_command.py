@@ -115,7 +115,7 @@ def _chosen_tests(shipped: dict, tests: tuple[str, ...], own: list[str | None]) 
     from ..errors import UsageError, first_few, shorten
 
     by_name = {t["name"]: t for t in shipped["tests"]} | {t["alias"]: t for t in shipped["tests"]}
-    if any(own):
+    if any(o is not None for o in own):  # an empty --x '' is given, and refused: not all ten tests
         stray = [t for t in tests if t not in by_name]
         if stray:  # --x cat dog: dog is taken for a TEST
             shown = first_few([shorten(t) for t in stray], 3)
@@ -123,8 +123,11 @@ def _chosen_tests(shipped: dict, tests: tuple[str, ...], own: list[str | None]) 
                 f"{shown}: not a test; each of --x, --y, --a and --b takes its words in one argument, "
                 f"quoted: --x 'he him man'"
             )
-        if not all(own) or tests:
+        if any(o is None for o in own) or tests:
             raise UsageError("your own test takes all of --x, --y, --a and --b, and no TEST name")
+        empty = [f"--{name}" for name, o in zip("xyab", own) if not o.split()]
+        if empty:
+            raise UsageError(f"{', '.join(empty)}: no words; give each set's words in one argument, quoted")
         x, y, a, b = own
         return [{"name": "custom", "x": x, "y": y, "a": a, "b": b, "own": True}]
     unknown = [t for t in tests if t not in by_name]
