@@ -125,7 +125,7 @@ def _chosen_tests(shipped: dict, tests: tuple[str, ...], own: list[str | None]) 
             )
         if any(o is None for o in own) or tests:
             raise UsageError("your own test takes all of --x, --y, --a and --b, and no TEST name")
-        empty = [f"--{name}" for name, o in zip("xyab", own) if not o.split()]
+        empty = [f"--{name}" for name, o in zip("xyab", own) if o is not None and not o.split()]
         if empty:
             raise UsageError(f"{', '.join(empty)}: no words; give each set's words in one argument, quoted")
         x, y, a, b = own
