@@ -633,8 +633,19 @@ def test_gensims_log_helpers_log_gensims_lines(caplog):
         (lambda kv, v: kv.most_similar(np.zeros_like(v)), "zero vector"),
         (lambda kv, v: kv.most_similar(positive=[v], negative=[v]), "zero vector"),
         (lambda kv, v: kv.most_similar(positive=[np.full_like(v, 3e38)] * 3), "float32's range"),
+        (lambda kv, v: kv.similar_by_vector(np.ldexp(v.astype(np.float64), -200)), "rounds them to zeros"),
+        (lambda kv, v: kv.most_similar_cosmul(np.ldexp(v.astype(np.float64), -200)), "rounds them to zeros"),
     ],
-    ids=["nan", "an infinity", "cosmul nan", "zeros", "cancelling vectors", "overflow"],
+    ids=[
+        "nan",
+        "an infinity",
+        "cosmul nan",
+        "zeros",
+        "cancelling vectors",
+        "overflow",
+        "tiny",
+        "cosmul tiny",
+    ],
 )
 def test_a_vector_without_a_direction_is_a_value_error_not_an_empty_or_arbitrary_list(call, says):
     """gensim lists words with NaN scores, or arbitrary words scoring 0, for these; vecq's answer
@@ -648,3 +659,28 @@ def test_a_vector_without_a_direction_is_a_value_error_not_an_empty_or_arbitrary
         found = call(theirs, vector)  # gensim answers: scores that are NaN, or all one number
     scores = [s for _, s in found]
     assert len(scores) > 0 and (np.isnan(scores).all() or len(set(np.round(scores, 4))) <= 2)
+
+
+def test_numbers_float32_cannot_hold_keep_their_direction_where_only_the_direction_counts():
+    """A vector of 1e-60s became zeros in float32: ``distances`` answered 1.0 for every word, and
+    ``cosine_similarities`` of 1e-200s inf (numpy's norm underflowed; gensim answers inf and -inf
+    too). Scaled by a power of two first, they are the unscaled vector's numbers to the bit; beside a
+    word, such a vector changes no answer (gensim's is kept)."""
+    ours, theirs = _both()
+    vector = np.asarray(theirs["war"], dtype=np.float64)
+    rows = np.asarray(theirs[["peace", "army", "the"]], dtype=np.float64)
+    for power in (-200, -700, 700):
+        scaled = np.ldexp(vector, power)
+        assert (
+            ours.distances(scaled, ["peace", "army"]).tolist()
+            == ours.distances(vector, ["peace", "army"]).tolist()
+        )
+        cosines = ours.cosine_similarities(scaled, np.ldexp(rows, -power))
+        assert cosines.tolist() == ours.cosine_similarities(vector, rows).tolist()
+    np.testing.assert_allclose(
+        ours.distances(vector, ["peace"]), theirs.distances(vector, ["peace"]), atol=1e-6
+    )
+    tiny = np.ldexp(vector, -200)
+    beside = ours.most_similar(positive=["war", tiny], topn=5)
+    assert [w for w, _ in beside] == [w for w, _ in ours.most_similar("war", topn=5)]
+    assert [w for w, _ in beside] == [w for w, _ in theirs.most_similar(positive=["war", tiny], topn=5)]

@@ -34,7 +34,7 @@ from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.topk import top_k
-from .core.unit import unit
+from .core.unit import direction, peak_scaled, unit
 from .core.words import Match, respellings, suggestions
 from .display import Answers, Matrix
 from .errors import ModelError, QueryError, UnknownWordError, VecqError
@@ -178,6 +178,24 @@ def _finite_vectors(keys: Sequence) -> None:
     for key in keys:
         if isinstance(key, np.ndarray) and not np.isfinite(key).all():
             raise QueryError("a vector given holds NaN or an infinity; a direction needs finite numbers")
+
+
+def _refuse_vanished(keys: Sequence) -> None:
+    """A QueryError when the question is left with nothing but vectors float32 rounds to all zeros
+    (1e-50s): gensim's float32 arithmetic answers them with words scored 0, or 3CosMul's 0.5 ties,
+    in row order. (Beside a word such a vector changes no answer, and gensim's is kept.)"""
+    vectors = [k for k in keys if isinstance(k, np.ndarray)]
+    if (
+        vectors
+        and len(vectors) == len(keys)
+        and not any(np.asarray(v, dtype=np.float32).any() for v in vectors)
+    ):
+        peak = max(float(np.abs(v).max()) for v in vectors)
+        if peak > 0:
+            raise QueryError(
+                f"the vectors given are so small that float32 rounds them to zeros (the largest "
+                f"number {peak:.3g}); scale them up"
+            )
 
 
 def _ensure_list(value) -> list:
@@ -933,6 +951,9 @@ class Vectors:
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
         """gensim's ``cosine_similarities``: the cosines of one vector with each row of a matrix."""
+        # Scaled by powers of two (the same cosines, to the bit): numpy's norm of a vector of 1e-200s
+        # underflows to 0 (gensim answers inf), and of 1e200s overflows (gensim answers 0).
+        vector_1, vectors_all = peak_scaled(vector_1), peak_scaled(vectors_all)
         norm = np.linalg.norm(vector_1)
         all_norms = np.linalg.norm(vectors_all, axis=1)
         return np.dot(vectors_all, vector_1) / (norm * all_norms)
@@ -947,7 +968,7 @@ class Vectors:
         else:
             rows = np.asarray(self.model.vectors)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return 1 - (rows @ unit(np.asarray(word_or_vector, dtype=np.float32)))
+            return 1 - (rows @ direction(word_or_vector))
 
     def closer_than(self, key1, key2) -> list[str]:
         """gensim's ``closer_than``: the words nearer to ``key1`` than ``key2`` is."""
@@ -1010,6 +1031,7 @@ class Vectors:
         """The unit query of most_similar (``_weighted_keys``' inputs) and the rows of its input words."""
         keys, weights, _ = _weighted_keys(positive, negative)
         _finite_vectors(keys)
+        _refuse_vanished(keys)
         with np.errstate(over="ignore", invalid="ignore"):  # a sum past float32: checked below
             mean = self.get_mean_vector(
                 keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False
@@ -1131,6 +1153,7 @@ class Vectors:
             if isinstance(k, _KEY_TYPES) and self.has_index_for(k)
         ]
         _finite_vectors(positive + negative)
+        _refuse_vanished(positive + negative)
         pos = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in positive]
         neg = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in negative]
         if not pos:

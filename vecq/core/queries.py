@@ -16,7 +16,7 @@ from ..errors import QueryError, UnknownWordError, VecqError, shorten
 from ..records import Similarity, Vector
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
-from .unit import unit
+from .unit import direction
 from .words import Match, fold, respellings
 
 
@@ -246,26 +246,16 @@ class VectorNeighborsQuery(NeighborsQuery):
                 )
             elif not any(values):
                 out[i].error = zero_vector_error(text)
-            elif not _fits_float32(values):
-                out[i].error = QueryError(
-                    f"{shorten(text)} holds a number past float32's range (3.4e38); scale the vector down"
-                )
             else:
                 vectors.append(values)
                 where.append(i)
         if vectors:
-            q = unit(np.asarray(vectors, dtype=np.float32))
+            q = direction(vectors)  # 1e-50 or 1e300 in every component: still a direction
             results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict, skip=self.skip)
             for i, result in zip(where, results):
                 records = model.neighbor_records(items[i][0], result, self.threshold)
                 out[i].records += [n._asdict() for n in records]
         return out
-
-
-def _fits_float32(values: list[float]) -> bool:
-    """Are ``values`` numbers float32 holds (none rounds to an infinity)?"""
-    with np.errstate(over="ignore"):
-        return bool(np.isfinite(np.asarray(values, dtype=np.float32)).all())
 
 
 def count(name: str, value: object, low: int = 1, high: int | None = None) -> int:

@@ -37,21 +37,46 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
     return unit, norms
 
 
+def peak_scaled(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` (one, or one a row) each multiplied by the power of two that brings its largest
+    component into [0.5, 1), in their own type: the same direction, and the same lengths and dot
+    products but for that power (a power of two moves only the exponent), computed without
+    overflow or underflow. Zero rows and rows holding NaN or an infinity are left as they are;
+    whole numbers come back as float64."""
+    vectors = np.asarray(vectors)
+    if not np.issubdtype(vectors.dtype, np.floating):
+        vectors = vectors.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        peak = np.max(np.abs(vectors), axis=-1, keepdims=True)
+    scalable = np.isfinite(peak) & (peak > 0)
+    exponent = np.where(scalable, np.frexp(np.where(scalable, peak, 1.0))[1], 0)
+    with np.errstate(under="ignore"):
+        return np.ldexp(vectors, -exponent).astype(vectors.dtype, copy=False)
+
+
 def unit(vectors: np.ndarray) -> np.ndarray:
     """Query directions (one vector, or one a row) divided by their length; zero stays zero.
 
     A finite vector whose float32 length overflows (1e38 in every component) or underflows (all
-    subnormal) is first scaled by a power of two near its largest component (exact for normal
-    floats), so a direction is never lost to all zeros (tests/test_engine.py)."""
+    subnormal) is first scaled by a power of two near its largest component (``peak_scaled``,
+    exact for normal floats), so a direction is never lost to all zeros (tests/test_engine.py)."""
     vectors = np.asarray(vectors)
     with np.errstate(over="ignore", under="ignore"):
         norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
     lost = (~np.isfinite(norm) | (norm == 0)) & np.isfinite(vectors).all(axis=-1, keepdims=True)
     if lost.any():
-        peak = np.max(np.abs(vectors), axis=-1, keepdims=True)
-        vectors = np.where(lost, np.ldexp(vectors, -np.frexp(peak)[1]), vectors).astype(vectors.dtype)
+        vectors = np.where(lost, peak_scaled(vectors), vectors).astype(vectors.dtype)
         norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.where(norm > 0, norm, 1).astype(vectors.dtype)
+
+
+def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) -> np.ndarray:
+    """The float32 unit direction of numbers a user gave (one vector, or one a row), whatever their
+    scale: scaled by a power of two in their own precision before they are rounded to float32, so
+    that numbers float32 cannot hold (1e-50, 1e300) keep their direction rather than becoming zeros
+    or infinities; numbers in float32's normal range give the bits ``unit`` gives their float32
+    values."""
+    return unit(np.asarray(peak_scaled(np.asarray(values, dtype=np.float64)), dtype=np.float32))
 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
