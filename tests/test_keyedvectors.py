@@ -193,6 +193,28 @@ def test_a_vector_that_is_not_finite_is_refused_when_added_not_reported_later_as
         assert np.isnan(theirs.similarity("war", "new_bad_zz"))  # what gensim makes of it
 
 
+@pytest.mark.parametrize(("value", "says"), [(1e-50, "rounds them to 0"), (1e300, "past float32's range")])
+def test_a_vector_float32_cannot_hold_is_refused_when_added_not_kept_as_zeros_or_infinities(value, says):
+    """1e-50s became an all-zero row (no direction: never a neighbour, similarity 0 with all) and
+    1e300s infinities refused as "NaN or an infinity", which they were not; gensim keeps either."""
+    ours, theirs = _both()
+    given = np.full(ours.vector_size, value, dtype=np.float64)
+    for change in (
+        lambda kv: kv.add_vectors(["new_fine_zz", "new_bad_zz"], np.stack([theirs["war"], given])),
+        lambda kv: kv.add_vector("new_bad_zz", given),
+        lambda kv: kv.__setitem__("war", given),
+    ):
+        with pytest.raises(ValueError, match=f"'(new_bad_zz|war)' holds values .*{says}"):
+            change(ours)
+    assert "new_bad_zz" not in ours and ours["war"].tolist() == theirs["war"].tolist()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        theirs.add_vector("new_bad_zz", given)
+    assert not np.isfinite(theirs["new_bad_zz"]).all() or not theirs["new_bad_zz"].any()  # gensim's
+    ours.add_vector("new_small_zz", np.full(ours.vector_size, 1e-40))  # subnormal, but not zero
+    assert ours.most_similar("new_small_zz", topn=1)[0][1] > 0.3
+
+
 def test_an_empty_keyedvectors_filled_as_gensim():
     ours, theirs = KeyedVectors(3), GensimKeyedVectors(3)
     assert len(ours) == 0 and ours.vectors.shape == theirs.vectors.shape == (0, 3)

@@ -34,7 +34,7 @@ from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.topk import top_k
-from .core.unit import direction, peak_scaled, unit
+from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, respellings, suggestions
 from .display import Answers, Matrix
 from .errors import ModelError, QueryError, UnknownWordError, VecqError
@@ -1385,16 +1385,24 @@ class KeyedVectors(Vectors):
         if isinstance(keys, _KEY_TYPES):
             keys, weights = [keys], np.asarray(weights).reshape(1, -1)
         keys = list(keys)
-        weights = np.asarray(weights, dtype=np.float32).reshape(len(keys), -1)
+        given = np.asarray(weights)
+        if given.dtype.kind not in "biuf":  # text, objects: numpy's ValueError, as gensim's
+            given = given.astype(np.float64)
+        given = given.reshape(len(keys), -1)
         if not all(isinstance(k, str) for k in keys):
             raise TypeError("vecq's keys are words (str)")
-        if weights.shape[1] != self.vector_size:
-            raise ValueError(
-                f"vectors of {weights.shape[1]} dimensions added to a model of {self.vector_size}"
-            )
-        bad = np.flatnonzero(~np.isfinite(weights).all(axis=1))
+        if given.shape[1] != self.vector_size:
+            raise ValueError(f"vectors of {given.shape[1]} dimensions added to a model of {self.vector_size}")
+        bad = np.flatnonzero(~np.isfinite(given).all(axis=1))
         if bad.size:  # every score with it would be NaN (gensim adds it, and answers NaN)
             raise ValueError(f"the vector of {keys[bad[0]]!r} holds NaN or an infinity; give finite numbers")
+        weights, lost = float32_loss(given)
+        if lost is not None:  # gensim adds an infinite or an all-zero row
+            row, kind, peak = lost
+            raise ValueError(
+                f"the vector of {keys[row]!r} holds values {kind} ({peak:.3g}), and vecq holds vectors "
+                "as float32; scale it"
+            )
         rows = np.array([self.get_index(k, -1) for k in keys], dtype=np.int64)
         new = rows < 0
         added = [k for k, is_new in zip(keys, new) if is_new]

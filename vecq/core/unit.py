@@ -81,24 +81,35 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
     """A float64 matrix rounded to the nearest float32s (the type vecq holds rows in), refused where
-    float32 cannot hold a row: a value past its range (it would become infinite) or a row that is
-    not zero but would be. ``what`` names the matrix in the error."""
+    float32 cannot hold a row (``float32_loss``). ``what`` names the matrix in the error."""
+    rows, lost = float32_loss(raw)
+    if lost is not None:
+        row, kind, peak = lost
+        raise ModelError(
+            f"{what} holds values {kind} (row {row}: {peak:.3g}), and vecq holds rows as "
+            "float32; scale the matrix before saving it"
+        )
+    return rows
+
+
+def float32_loss(raw: np.ndarray) -> tuple[np.ndarray, tuple[int, str, float] | None]:
+    """The rows of ``raw`` rounded to float32, and the first row float32 cannot hold, if any: (its
+    index, what is wrong, its largest value), for a row holding a value past float32's range (it
+    would become infinite) or a row that is not zero but would be. A row already holding NaN or an
+    infinity is the caller's to refuse."""
+    raw = np.asarray(raw)
     with np.errstate(over="ignore"):
         rows = np.asarray(raw, dtype=np.float32)
     blown = np.flatnonzero(np.isinf(rows).any(axis=1) & np.isfinite(raw).all(axis=1))
-    vanished = np.flatnonzero(~rows.any(axis=1) & np.asarray(raw).any(axis=1))
+    vanished = np.flatnonzero(~rows.any(axis=1) & raw.any(axis=1))
     for found, kind in (
         (blown, "past float32's range of 3.4e38"),
         (vanished, "so small that float32 rounds them to 0"),
     ):
         if len(found):
             row = int(found[0])
-            peak = float(np.abs(np.asarray(raw[row])).max())
-            raise ModelError(
-                f"{what} holds values {kind} (row {row}: {peak:.3g}), and vecq holds rows as "
-                "float32; scale the matrix before saving it"
-            )
-    return rows
+            return rows, (row, kind, float(np.abs(raw[row]).max()))
+    return rows, None
 
 
 def shortest_digits(values: np.ndarray | Sequence[float]) -> list[str]:
