@@ -289,3 +289,50 @@ def test_an_index_is_built_on_the_whole_model_only(cache, small_model):
     result = invoke(["-m", str(small_model), "--limit", "100", "index", "build"])
     assert result.exit_code == 2 and "without --limit" in result.stderr
     assert not (cache_folder(small_model) / "ivf").exists()
+
+
+_HOLD = """
+import sys, time
+from filelock import FileLock
+with FileLock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("lock", ["conversion", "int8 copy"])
+def test_cache_clear_never_removes_a_cache_another_vecq_is_writing(cache, small_model, tmp_path, lock):
+    """`cache clear` removed the folder a conversion, an index or `cache build --int8` (49 s on
+    GoogleNews) was writing into, and the writer failed with "cannot write the answer: No such file
+    or directory". Another process holding the lock now keeps the cache whole, with one line; with
+    --all the other caches are removed all the same."""
+    other = write_text_model(tmp_path / "other.txt", ["x", "y"], np.eye(2, 3, dtype=np.float32))
+    for model in (small_model, other):
+        assert invoke(["-m", str(model), "cache", "build"]).exit_code == 0
+    folder = cache_folder(small_model)
+    path = f"{folder}.lock" if lock == "conversion" else f"{folder}/int8.lock"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, path], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        for args in (["cache", "clear", str(small_model)], ["cache", "clear", "--all"]):
+            result = invoke(args)
+            assert result.exit_code == 1 and "another vecq is writing" in result.stderr, result.stderr
+            assert result.stderr.count("error") == 1 and (folder / "manifest.json").exists()
+        assert not cache_folder(other).exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert invoke(["cache", "clear", str(small_model)]).exit_code == 0 and not folder.exists()
+
+
+def test_an_os_error_on_a_file_names_the_file_not_the_answer(cache, small_model, monkeypatch):
+    """Any OSError was "cannot write the answer: No such file or directory", naming no file."""
+    from vecq.cache import int8_copy
+
+    def vanished(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "/gone/int8/codes.npy")
+
+    monkeypatch.setattr(int8_copy, "build", vanished)
+    result = invoke(["-m", str(small_model), "cache", "build", "--int8"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "vecq: error: /gone/int8/codes.npy: No such file or directory"

@@ -184,12 +184,34 @@ def entries(root: str | os.PathLike | None = None) -> list[tuple[Path, Status]]:
     return [(p, check(p)) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
 
 
+class Busy(CacheError):
+    """Another vecq is writing the cache folder (a conversion, an index, its int8 copy)."""
+
+
 def remove(folder: str | os.PathLike) -> None:
-    """Remove a cache folder, its lock file and what killed writers of it left beside it."""
-    rmtree(folder, ignore_errors=False)
-    sweep(folder)
+    """Remove a cache folder, its lock file and what killed writers of it left beside it.
+
+    Raises:
+        Busy: another vecq holds the folder's lock or its int8 copy's (a conversion, an index or
+            the copy under way): never waited for, and nothing is removed.
+    """
+    from filelock import FileLock, Timeout
+
+    folder = os.fspath(folder)
+    try:
+        with (
+            FileLock(f"{folder}.lock", timeout=0),
+            FileLock(f"{int8_copy.folder_of(folder)}.lock", timeout=0),
+        ):
+            rmtree(folder, ignore_errors=False)
+            sweep(folder)
+    except Timeout:
+        raise Busy(
+            f"another vecq is writing {folder} (converting the model, or building its index or int8 "
+            "copy); nothing was removed: try again when it ends"
+        ) from None
     with contextlib.suppress(OSError):
-        os.unlink(f"{os.fspath(folder)}.lock")
+        os.unlink(f"{folder}.lock")
 
 
 def remove_orphans(root: str | os.PathLike | None = None) -> int:

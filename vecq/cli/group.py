@@ -121,8 +121,9 @@ class VecqGroup(click.Group):
         except BrokenPipeError:
             _silence_stdout()
             sys.exit(int(ExitCode.OK))
-        except OSError as e:  # the answer could not be written: a full disk, a closed stdout
-            _say(f"error: cannot write the answer: {e.strerror or e}")
+        except OSError as e:  # the answer could not be written (a full disk, a closed stdout), or a file
+            named = f"{e.filename}: " if e.filename else "cannot write the answer: "
+            _say(f"error: {named}{e.strerror or e}")
             sys.exit(int(ExitCode.FAILURE))
         except Exception as e:  # a defect of vecq's: still one line, as the server's 500 (serve/routes.py)
             _failed(e)

@@ -110,14 +110,22 @@ def cache_clear(session: Session, model: str | None, everything: bool, yes: bool
     elif not yes and interactive and not click.confirm(f"remove all {len(found)} cached models?", err=True):
         session.warn("nothing was removed")
         return
+    busy = []
     for folder, _ in found:
         try:
             reader.remove(folder)
+        except reader.Busy as refused:  # the others are still removed
+            busy.append(refused)
+            continue
         except OSError as e:
             raise CacheError(f"cannot remove {folder}: {e.strerror or e}") from e
         session.warn(f"removed {folder}")
     if not model:
         reader.remove_orphans()
+    for later in busy[1:]:
+        session.warn(later.message)
+    if busy:
+        raise busy[0]
 
 
 @cache.command("verify")
