@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,33 @@ def test_a_killed_job_goes_on_and_ends_with_the_same_bytes(glove, session_cache,
     assert again.exit_code == 0 and "going on with an unfinished job" in again.stderr
     assert out.read_text() == whole
     assert not (tmp_path / "killed.tsv.parts").exists()
+
+
+def test_a_second_run_of_a_job_still_running_is_refused_and_the_first_ends_whole(
+    glove, session_cache, tmp_path
+):
+    """A second `vecq graph -o OUT` while the first still ran joined its job: it answered the same
+    blocks again, writing the same temporary block files, and failed ("block-...npz: No such file
+    or directory") when the first removed the folder. It is refused at once, in one line."""
+    args = ["--first", "30000", "-k", "5", "--block", "512"]
+    out = tmp_path / "g.tsv"
+    env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "vecq", *M, "graph", "-o", str(out), *args], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "g.tsv.parts").glob("block-*.npz")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = invoke([*M, "graph", "-o", str(out), *args])
+        assert second.exit_code == 1 and "another vecq is writing the graph to" in second.stderr
+        assert second.stderr.count("\n") == 1, second.stderr
+        assert first.wait(timeout=120) == 0
+    finally:
+        first.kill()
+        first.wait()
+    assert out.read_text() == run_graph(tmp_path, "alone.tsv", *args)
+    assert not (tmp_path / "g.tsv.parts").exists()
 
 
 def test_an_unfinished_job_with_other_settings_is_refused(glove, tmp_path):

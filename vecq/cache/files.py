@@ -76,6 +76,24 @@ def locked(
         lock.release()
 
 
+@contextlib.contextmanager
+def claimed(lock_path: str | os.PathLike) -> Iterator[bool]:
+    """Hold the lock file ``lock_path`` (creating it) if no other process holds it, never waiting:
+    True while held; False, holding nothing, when another process does."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(os.fspath(lock_path), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
+
+
 def large_folios(array: object) -> None:
     """Have the kernel read this mapping's file into 2 MiB folios when the page cache lacks it.
 

@@ -15,7 +15,7 @@ from ..core.unit import StoredFloats
 from ..core.vocab import Vocab
 from ..errors import CacheError
 from . import int8_copy
-from .files import as_path, large_folios, rmtree, sweep
+from .files import as_path, claimed, large_folios, rmtree, sweep
 from .layout import BLOCK_SUMS, DAMAGED, Manifest, Status, block_as_written, cache_root, check, model_info
 
 if TYPE_CHECKING:
@@ -195,21 +195,15 @@ def remove(folder: str | os.PathLike) -> None:
         Busy: another vecq holds the folder's lock or its int8 copy's (a conversion, an index or
             the copy under way): never waited for, and nothing is removed.
     """
-    from filelock import FileLock, Timeout
-
     folder = os.fspath(folder)
-    try:
-        with (
-            FileLock(f"{folder}.lock", timeout=0),
-            FileLock(f"{int8_copy.folder_of(folder)}.lock", timeout=0),
-        ):
-            rmtree(folder, ignore_errors=False)
-            sweep(folder)
-    except Timeout:
-        raise Busy(
-            f"another vecq is writing {folder} (converting the model, or building its index or int8 "
-            "copy); nothing was removed: try again when it ends"
-        ) from None
+    with claimed(f"{folder}.lock") as mine, claimed(f"{int8_copy.folder_of(folder)}.lock") as copy_mine:
+        if not (mine and copy_mine):
+            raise Busy(
+                f"another vecq is writing {folder} (converting the model, or building its index or "
+                "int8 copy); nothing was removed: try again when it ends"
+            )
+        rmtree(folder, ignore_errors=False)
+        sweep(folder)
     with contextlib.suppress(OSError):
         os.unlink(f"{folder}.lock")
 

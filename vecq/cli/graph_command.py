@@ -14,14 +14,15 @@ import contextlib
 import json
 import os
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from .. import jsondata
-from ..cache.files import STDOUT, output_file
+from ..cache.files import STDOUT, claimed, output_file
 from ..cache.layout import MANIFEST
-from ..errors import UsageError
+from ..errors import OutputError, UsageError
 from ..sources.word_list import check_listable, write_words
 from .env import Env
 from .options import approx_option, dask_option, session_options, top_option
@@ -77,12 +78,13 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
         "approx": model.index is not None,
         "nprobe": model.index.nprobe if model.index is not None else None,
     }
-    done = _start(parts, job, session)
     blocks = range(0, len(rows), block_rows)
     from .progress_bars import reporter_for
 
-    todo = [s for s in blocks if s not in done]
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_running(parts, output))
+        done = _start(parts, job, session)
+        todo = [s for s in blocks if s not in done]
         workers = _workers(session, model, len(todo), stack)
         if workers is not None:
             answered = workers.blocks(rows, todo, block_rows, k)
@@ -102,7 +104,7 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
                 "run the same command again to go on from there"
             )
             raise
-    _assemble_and_clean(out, parts, model, words, blocks, k, to_stdout=output == STDOUT)
+        _assemble_and_clean(out, parts, model, words, blocks, k, to_stdout=output == STDOUT)
     where = "standard output" if output == STDOUT else out
     of = f"{len(rows):,} word" + ("" if len(rows) == 1 else "s")
     if len(model) > k:
@@ -152,6 +154,26 @@ def _cache_fingerprint(folder: str | None) -> int | None:
         return None
     with open(os.path.join(folder, MANIFEST), "rb") as f:
         return zlib.crc32(f.read())
+
+
+@contextlib.contextmanager
+def _running(parts: Path, output: str) -> Iterator[None]:
+    """This job's claim on its parts folder, held until the output is written: a second run of
+    it (another terminal, a retry while the first still runs) is refused at once, never waited
+    for; it would answer the same blocks again and fail when the first removed the folder."""
+    held = contextlib.ExitStack()
+    try:
+        parts.mkdir(parents=True, exist_ok=True)
+        mine = held.enter_context(claimed(parts / "job.lock"))
+    except OSError as e:
+        raise OutputError(f"cannot write {parts}: {e.strerror or e}") from e
+    with held:
+        if not mine:
+            raise OutputError(
+                f"another vecq is writing the graph to {output} (its blocks are in {parts}); wait "
+                "for it to finish, or stop it and run this command again to go on from its blocks"
+            )
+        yield
 
 
 def _start(parts: Path, job: dict, session: Session) -> set[int]:
