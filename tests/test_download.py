@@ -6,8 +6,13 @@ import functools
 import gzip
 import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,8 +27,28 @@ NAME = "glove-twitter-25"  # a catalogue name; the mirror serves small real vect
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
+    """The mirror's files; a model's data (``.gz``) as ``served`` says: counted, delayed, or cut off
+    after its first kilobyte (the length announced whole, then the connection closed)."""
+
+    served: dict = {}
+
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        if self.path.endswith(".gz"):
+            self.served["hits"] = self.served.get("hits", 0) + 1
+            time.sleep(self.served.get("delay", 0))
+            if self.served.get("cut"):
+                data = (Path(self.directory) / self.path.lstrip("/")).read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:1024])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+        super().do_GET()
 
 
 @pytest.fixture
@@ -40,6 +65,7 @@ def mirror(tmp_path, small_words):
     (root / NAME / "__init__.py").write_text("raise SystemExit('vecq must never run this')\n")
     entry = {"file_name": f"{NAME}.gz", "parts": 1, "checksum": hashlib.md5(data).hexdigest()}
     (root / "list.json").write_text(json.dumps({"corpora": {}, "models": {NAME: entry}}))
+    QuietHandler.served = {}
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -95,6 +121,65 @@ def test_a_bad_checksum_is_refused(mirror, monkeypatch, tmp_path):
     assert "Checksum" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def _downloading(mirror, monkeypatch, tmp_path) -> Path:
+    url, _ = mirror
+    monkeypatch.setenv("VECQ_GENSIM_DATA_URL", url)
+    monkeypatch.setenv("GENSIM_DATA_DIR", str(tmp_path / "gensim-data"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "system-tmp"))  # gensim's mkdtemp() default
+    (tmp_path / "system-tmp").mkdir()
+    return tmp_path / "gensim-data"
+
+
+def test_a_download_cut_short_keeps_nothing_and_says_so(mirror, monkeypatch, tmp_path):
+    """gensim's downloader left the partial file in a tempfile.mkdtemp() folder (1.7 GB of /tmp a
+    try, for GoogleNews), and vecq said the host "cannot be reached"."""
+    data_dir = _downloading(mirror, monkeypatch, tmp_path)
+    QuietHandler.served["cut"] = True
+    result = CliRunner().invoke(cli, ["download", NAME])
+    assert result.exit_code == 6, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "broke off before its end" in line and "try again" in line
+    assert list((tmp_path / "system-tmp").iterdir()) == []
+    assert not [p for p in data_dir.iterdir() if p.name.startswith((".tmp-", NAME + "_tmp"))]
+    QuietHandler.served["cut"] = False
+    assert CliRunner().invoke(cli, ["download", NAME]).exit_code == 0
+    assert (data_dir / NAME / f"{NAME}.gz").exists() and list((tmp_path / "system-tmp").iterdir()) == []
+
+
+def test_what_a_killed_download_left_never_blocks_the_next(mirror, monkeypatch, tmp_path):
+    """A kill between gensim's two renames leaves NAME_tmp, and every later download failed with
+    "[Errno 21] Is a directory" (gensim removes it with os.remove)."""
+    data_dir = _downloading(mirror, monkeypatch, tmp_path)
+    (data_dir / f"{NAME}_tmp").mkdir(parents=True)
+    (data_dir / f"{NAME}_tmp" / f"{NAME}.gz").write_bytes(b"half")
+    (data_dir / f".tmp-{NAME}-killed").mkdir()
+    result = CliRunner().invoke(cli, ["download", NAME])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in data_dir.iterdir() if not p.name.endswith((".json", ".lock"))) == [NAME]
+
+
+@pytest.mark.slow
+def test_two_downloads_of_one_model_at_once_fetch_it_once(mirror, monkeypatch, tmp_path):
+    """Both fetched it whole, and the second's rename onto the first's folder failed."""
+    data_dir = _downloading(mirror, monkeypatch, tmp_path)
+    QuietHandler.served["delay"] = 2.0
+    env = {**os.environ}
+    other = subprocess.Popen(
+        [sys.executable, "-m", "vecq", "download", NAME], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not QuietHandler.served.get("hits") and time.monotonic() < deadline:
+            time.sleep(0.02)
+        result = CliRunner().invoke(cli, ["download", NAME])
+        assert other.wait(timeout=60) == 0, other.stderr.read()
+    finally:
+        other.kill()
+        other.wait()
+    assert result.exit_code == 0, result.stderr
+    assert QuietHandler.served["hits"] == 1 and (data_dir / NAME / f"{NAME}.gz").exists()
+
+
 def test_no_network_says_what_and_what_instead(monkeypatch, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -138,6 +223,7 @@ def test_text8_is_downloaded_by_name_and_trained_on(tmp_path, monkeypatch):
     (root / "text8" / "__init__.py").write_text("raise SystemExit('vecq must never run this')\n")
     entry = {"file_name": "text8.gz", "parts": 1, "checksum": hashlib.md5(data).hexdigest()}
     (root / "list.json").write_text(json.dumps({"corpora": {"text8": entry}, "models": {}}))
+    QuietHandler.served = {}
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:

@@ -48,9 +48,13 @@ class CacheWriteError(CacheError):
 
 @contextlib.contextmanager
 def locked(
-    folder: str | os.PathLike, timeout: float = 3600, waiting: Callable[[], None] | None = None
+    folder: str | os.PathLike,
+    timeout: float = 3600,
+    waiting: Callable[[], None] | None = None,
+    doing: str = "converting into",
 ) -> Iterator[None]:
-    """Hold the conversion lock for ``folder`` (a sibling ``.lock`` file).
+    """Hold the lock for writing ``folder`` (a sibling ``.lock`` file), waiting ``timeout`` seconds
+    at most for another process to let it go (``doing``: what that process is doing, for the error).
 
     When another process holds it, ``waiting()`` is called once before this one waits.
     """
@@ -67,9 +71,9 @@ def locked(
                 waiting()
             lock.acquire()
     except Timeout as e:
-        raise CacheError(f"another vecq has been converting into {folder} for too long") from e
+        raise CacheError(f"another vecq has been {doing} {folder} for too long") from e
     except OSError as e:
-        raise CacheWriteError(f"cannot write the cache in {folder.parent}: {e.strerror or e}") from e
+        raise CacheWriteError(f"cannot write in {folder.parent}: {e.strerror or e}") from e
     try:
         yield
     finally:

@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import re
+from typing import Any
 
 from ..errors import ModelError, UnavailableError
 from ..progress import NULL_REPORTER, Reporter
@@ -27,48 +28,134 @@ def download_urls() -> tuple[str, str]:
     return DEFAULT_LIST_URL, DEFAULT_BASE_URL
 
 
+DOWNLOAD_WAIT = 4 * 3600  # seconds to wait for another vecq's download of the same model (1.7 GB)
+
+
 def download(name: str, size: int, reporter: Reporter = NULL_REPORTER, timeout: float = 30.0) -> str:
     """Fetch a gensim-data model or corpus (``size``: its bytes, for the progress bar) with gensim's
-    own downloader (checksums, atomic folder rename).
+    own downloader (checksums, atomic folder rename), one vecq at a time per name.
 
     gensim's downloader keeps its settings in module globals and prints its progress on stdout, so
     they are pointed at our data folder, mirror and progress bar for the duration of the call; the
-    reader code it fetches beside the data (``__init__.py``) is never imported.
+    reader code it fetches beside the data (``__init__.py``) is never imported. It downloads into a
+    ``tempfile.mkdtemp()`` folder, which it leaves behind when the download fails, and moves it to
+    ``NAME_tmp`` then ``NAME``; a ``NAME_tmp`` folder left by a kill makes every later download fail
+    ("Is a directory"). So its temporary folder is made inside the data folder (``.tmp-NAME-*``: the
+    move is a rename, not a copy of 1.7 GB out of /tmp) and removed when the download fails, and
+    under the lock what killed downloads left is removed first.
     """
+    from ..cache.files import CacheWriteError, locked
+
+    data_dir = gensim_data_dir()
+    wait = contextlib.ExitStack()  # a spinner while another vecq downloads it
+
+    def waiting() -> None:
+        wait.enter_context(reporter.task(f"waiting for another vecq's download of {name}", None))
+
+    try:
+        with wait, locked(os.path.join(data_dir, name), DOWNLOAD_WAIT, waiting, doing="downloading"):
+            wait.close()
+            if os.path.exists(os.path.join(data_dir, name)):  # the other vecq's download
+                return _downloaded_path(name, data_dir)
+            _remove_leftovers(name, data_dir)
+            return _download(name, size, data_dir, reporter, timeout)
+    except CacheWriteError as e:  # the data folder, not vecq's cache: nothing to answer from memory
+        raise ModelError(f"cannot download {name}: {e.message}") from e
+
+
+def _downloaded_path(name: str, data_dir: str) -> str:
+    from .catalogue import CATALOGUE
+
+    return os.path.join(data_dir, name, CATALOGUE[name].file_name) if name in CATALOGUE else ""
+
+
+def _remove_leftovers(name: str, data_dir: str) -> None:
+    """What killed or failed downloads of ``name`` left in the data folder (call with its lock held)."""
+    import glob
+
+    from ..cache.files import rmtree
+
+    for path in [os.path.join(data_dir, f"{name}_tmp"), *glob.glob(os.path.join(data_dir, f".tmp-{name}-*"))]:
+        if os.path.isdir(path) and not os.path.islink(path):
+            rmtree(path, ignore_errors=True)
+        elif os.path.lexists(path):
+            os.unlink(path)
+
+
+def _download(name: str, size: int, data_dir: str, reporter: Reporter, timeout: float) -> str:
     import socket
+    import tempfile
+    import types
 
     import gensim.downloader as api
 
+    from ..cache.files import rmtree
+
     list_url, base_url = download_urls()
-    data_dir = gensim_data_dir()
     task = reporter.task(f"downloading {name} ({human_size(size)})", size)
 
     def hook(chunks: int, chunk_size: int, total: int, part: int = 1, total_parts: int = 1) -> None:
         task.update(min(chunks * chunk_size, total if total > 0 else chunks * chunk_size))
 
-    saved = (api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress)
+    made: list[str] = []
+
+    def mkdtemp() -> str:  # the one tempfile call gensim's downloader makes
+        made.append(tempfile.mkdtemp(prefix=f".tmp-{name}-", dir=data_dir))
+        return made[-1]
+
+    saved = (api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress, api.tempfile)
     old_timeout = socket.getdefaulttimeout()
     try:
         api.BASE_DIR = data_dir
         api.DOWNLOAD_BASE_URL = base_url
         api._load_info.__defaults__ = (list_url, "utf-8")
         api._progress = hook
+        api.tempfile = types.SimpleNamespace(mkdtemp=mkdtemp)
         socket.setdefaulttimeout(timeout)
         with task, quiet_gensim(), contextlib.redirect_stdout(io.StringIO()):
             path = api.load(name, return_path=True)
-    except Exception as e:
-        host = re.sub(r"^\w+://([^/]+).*$", r"\1", base_url)
-        what = f"{name} ({human_size(size)})"
-        if _unreachable(e):  # gensim's own words name its fallback cache: say what happened instead
-            raise UnavailableError(
-                f"cannot download {what}: {host} cannot be reached (this machine seems to be offline, "
-                f"or the server is down); try again later, or {FALLBACK_HINT}"
-            ) from e
-        raise ModelError(f"cannot download {what} from {host}: {one_line(e)}; {FALLBACK_HINT}") from e
+    except BaseException as e:
+        for folder in made:  # a failed or interrupted download's partial file
+            rmtree(folder, ignore_errors=True)
+        if not isinstance(e, Exception):
+            raise
+        raise _failure(name, size, base_url, e) from e
     finally:
-        api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress = saved
+        api.BASE_DIR, api.DOWNLOAD_BASE_URL, api._load_info.__defaults__, api._progress, api.tempfile = saved
         socket.setdefaulttimeout(old_timeout)
     return str(path)
+
+
+def _failure(name: str, size: int, base_url: str, e: Exception) -> Exception:
+    """The one-line error of a failed download."""
+    import urllib.error
+
+    host = re.sub(r"^\w+://([^/]+).*$", r"\1", base_url)
+    what = f"{name} ({human_size(size)})"
+    cut = _cause(e, urllib.error.ContentTooShortError)
+    if cut is not None:
+        return UnavailableError(
+            f"the download of {what} from {host} broke off before its end ({cut.reason}); nothing "
+            f"was kept: try again, or {FALLBACK_HINT}"
+        )
+    if _unreachable(e):  # gensim's own words name its fallback cache: say what happened instead
+        return UnavailableError(
+            f"cannot download {what}: {host} cannot be reached (this machine seems to be offline, "
+            f"or the server is down); try again later, or {FALLBACK_HINT}"
+        )
+    return ModelError(f"cannot download {what} from {host}: {one_line(e)}; {FALLBACK_HINT}")
+
+
+def _cause(e: BaseException, kind: type[BaseException]) -> Any:
+    """``e`` or the first exception of ``kind`` in its chain of causes, or None."""
+    seen = set()
+    cause: BaseException | None = e
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, kind):
+            return cause
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def _unreachable(e: BaseException) -> bool:
