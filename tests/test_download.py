@@ -146,16 +146,22 @@ def test_a_download_cut_short_keeps_nothing_and_says_so(mirror, monkeypatch, tmp
     assert (data_dir / NAME / f"{NAME}.gz").exists() and list((tmp_path / "system-tmp").iterdir()) == []
 
 
-def test_what_a_killed_download_left_never_blocks_the_next(mirror, monkeypatch, tmp_path):
+@pytest.mark.parametrize("left", ["NAME_tmp", "NAME without its file"])
+def test_what_a_killed_download_left_never_blocks_the_next(mirror, monkeypatch, tmp_path, left):
     """A kill between gensim's two renames leaves NAME_tmp, and every later download failed with
-    "[Errno 21] Is a directory" (gensim removes it with os.remove)."""
+    "[Errno 21] Is a directory" (gensim removes it with os.remove); a NAME folder without its data
+    file (deleted to make room) was taken for the download: "No such file or directory" for ever."""
     data_dir = _downloading(mirror, monkeypatch, tmp_path)
-    (data_dir / f"{NAME}_tmp").mkdir(parents=True)
-    (data_dir / f"{NAME}_tmp" / f"{NAME}.gz").write_bytes(b"half")
+    folder = data_dir / (f"{NAME}_tmp" if left == "NAME_tmp" else NAME)
+    folder.mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    if left == "NAME_tmp":
+        (folder / f"{NAME}.gz").write_bytes(b"half")
     (data_dir / f".tmp-{NAME}-killed").mkdir()
     result = CliRunner().invoke(cli, ["download", NAME])
     assert result.exit_code == 0, result.stderr
     assert sorted(p.name for p in data_dir.iterdir() if not p.name.endswith((".json", ".lock"))) == [NAME]
+    assert (data_dir / NAME / f"{NAME}.gz").stat().st_size > 1000
 
 
 @pytest.mark.slow

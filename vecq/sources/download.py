@@ -55,27 +55,38 @@ def download(name: str, size: int, reporter: Reporter = NULL_REPORTER, timeout: 
     try:
         with wait, locked(os.path.join(data_dir, name), DOWNLOAD_WAIT, waiting, doing="downloading"):
             wait.close()
-            if os.path.exists(os.path.join(data_dir, name)):  # the other vecq's download
-                return _downloaded_path(name, data_dir)
+            done = _data_file(name, data_dir)
+            if done is not None:  # the other vecq's download
+                return done
             _remove_leftovers(name, data_dir)
             return _download(name, size, data_dir, reporter, timeout)
     except CacheWriteError as e:  # the data folder, not vecq's cache: nothing to answer from memory
         raise ModelError(f"cannot download {name}: {e.message}") from e
 
 
-def _downloaded_path(name: str, data_dir: str) -> str:
-    from .catalogue import CATALOGUE
-
-    return os.path.join(data_dir, name, CATALOGUE[name].file_name) if name in CATALOGUE else ""
+def _data_file(name: str, data_dir: str) -> str | None:
+    """The data file of a finished download of ``name``: gensim's folder ``NAME`` holds it beside
+    the reader code (``__init__.py``); None when there is no folder, or no data file in it."""
+    folder = os.path.join(data_dir, name)
+    found = sorted(f for f in os.listdir(folder) if f != "__init__.py") if os.path.isdir(folder) else []
+    return os.path.join(folder, found[0]) if found else None
 
 
 def _remove_leftovers(name: str, data_dir: str) -> None:
-    """What killed or failed downloads of ``name`` left in the data folder (call with its lock held)."""
+    """What killed or failed downloads of ``name`` left in the data folder (call with its lock held):
+    gensim's ``NAME_tmp``, vecq's ``.tmp-NAME-*``, and a ``NAME`` folder without its data file
+    (gensim would take it for the download and answer a path to nothing)."""
     import glob
 
     from ..cache.files import rmtree
 
-    for path in [os.path.join(data_dir, f"{name}_tmp"), *glob.glob(os.path.join(data_dir, f".tmp-{name}-*"))]:
+    leftovers = [
+        f"{name}_tmp",
+        *[os.path.basename(p) for p in glob.glob(os.path.join(data_dir, f".tmp-{name}-*"))],
+    ]
+    if os.path.isdir(os.path.join(data_dir, name)):
+        leftovers.append(name)
+    for path in [os.path.join(data_dir, f) for f in leftovers]:
         if os.path.isdir(path) and not os.path.islink(path):
             rmtree(path, ignore_errors=True)
         elif os.path.lexists(path):
