@@ -164,6 +164,20 @@ def test_what_a_killed_download_left_never_blocks_the_next(mirror, monkeypatch, 
     assert (data_dir / NAME / f"{NAME}.gz").stat().st_size > 1000
 
 
+def test_a_download_larger_than_the_free_space_is_refused_before_it_is_fetched(mirror, monkeypatch, tmp_path):
+    """gensim-data's listing gives the size: 1.7 GB fetched into a disk with less filled it."""
+    import shutil
+
+    data_dir = _downloading(mirror, monkeypatch, tmp_path)
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=1000))
+    result = CliRunner().invoke(cli, ["download", NAME])
+    assert result.exit_code == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert "109.9 MB" in line and "1.0 KB free" in line and "GENSIM_DATA_DIR" in line, line
+    assert QuietHandler.served.get("hits", 0) == 0 and not (data_dir / NAME).exists()
+
+
 @pytest.mark.slow
 def test_two_downloads_of_one_model_at_once_fetch_it_once(mirror, monkeypatch, tmp_path):
     """Both fetched it whole, and the second's rename onto the first's folder failed."""
@@ -187,6 +201,10 @@ def test_two_downloads_of_one_model_at_once_fetch_it_once(mirror, monkeypatch, t
 
 
 def test_no_network_says_what_and_what_instead(monkeypatch, tmp_path):
+    import shutil
+
+    real = shutil.disk_usage  # room for GoogleNews's 1.7 GB on any machine: it is the network that fails
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: real(path)._replace(free=1 << 40))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: nothing listens there

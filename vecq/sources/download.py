@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any
 
-from ..errors import ModelError, UnavailableError
+from ..errors import ModelError, NoSpaceError, UnavailableError
 from ..progress import NULL_REPORTER, Reporter
 from .catalogue import OFFLINE_MODEL, human_size
 from .gensim_calls import one_line, quiet_gensim
@@ -59,9 +59,29 @@ def download(name: str, size: int, reporter: Reporter = NULL_REPORTER, timeout: 
             if done is not None:  # the other vecq's download
                 return done
             _remove_leftovers(name, data_dir)
+            room_for(size, data_dir, f"{name}'s download", "point GENSIM_DATA_DIR at a larger disk")
             return _download(name, size, data_dir, reporter, timeout)
     except CacheWriteError as e:  # the data folder, not vecq's cache: nothing to answer from memory
         raise ModelError(f"cannot download {name}: {e.message}") from e
+
+
+def room_for(size: int | None, folder: str, what: str, elsewhere: str) -> None:
+    """Refuse, before a byte is fetched, a file larger than the free space where it would go
+    (``elsewhere``: where else it could go, for the error)."""
+    import shutil
+
+    probe = folder
+    while probe and not os.path.exists(probe):
+        probe = os.path.dirname(probe.rstrip(os.sep)) or os.sep
+    try:
+        free = shutil.disk_usage(probe).free
+    except OSError:
+        return
+    if size and size > free:
+        raise NoSpaceError(
+            f"{what} is {human_size(size)}, but the disk of {folder} has {human_size(free)} free; "
+            f"free some space, or {elsewhere}"
+        )
 
 
 def _data_file(name: str, data_dir: str) -> str | None:

@@ -35,6 +35,7 @@ PREFIX = "hf:"
 DEFAULT_REVISION = "main"
 FETCH_CHUNK = 8 << 20  # bytes per read of a streamed range
 WHOLE_FILE_SHARE = 0.9  # a safetensors file mostly made of its table is downloaded whole (and cached)
+HUB_ELSEWHERE = "point HF_HOME (or VECQ_CACHE_DIR) at a larger disk"
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _BARE = re.compile(rf"^{_PART}/{_PART}$")
 
@@ -173,7 +174,9 @@ def _download(
     """``filename`` downloaded whole into huggingface_hub's cache, checked against ``expected``."""
     from huggingface_hub import hf_hub_download
 
-    _room_for(size, cache_dir() or _default_hub_cache(), f"{filename} of {name.repo}")
+    from .download import room_for
+
+    room_for(size, cache_dir() or _default_hub_cache(), f"{filename} of {name.repo}", HUB_ELSEWHERE)
     label = f"downloading {filename} from {name.repo}"
     with reporter.task(label, size or None) as task:
         try:
@@ -222,24 +225,6 @@ def _default_hub_cache() -> str:
     return os.path.join(
         os.path.expanduser(os.environ.get("XDG_CACHE_HOME") or "~/.cache"), "huggingface", "hub"
     )
-
-
-def _room_for(size: int | None, folder: str, what: str) -> None:
-    """Refuse, before a byte is fetched, a file larger than the free space where it would go."""
-    probe = folder
-    while probe and not os.path.exists(probe):
-        probe = os.path.dirname(probe.rstrip(os.sep)) or os.sep
-    try:
-        free = shutil.disk_usage(probe).free
-    except OSError:
-        return
-    if size and size > free:
-        from .catalogue import human_size
-
-        raise NoSpaceError(
-            f"{what} is {human_size(size)}, but the disk of {folder} has {human_size(free)} free; "
-            "free some space, or point HF_HOME (or VECQ_CACHE_DIR) at a larger disk"
-        )
 
 
 def _progress_class(task: Task) -> type:
@@ -330,7 +315,9 @@ def _fetch_table(
         path = _download(name, commit, filename, size, hashes.get(filename), reporter)
         return Fetched(path, "safetensors", remote, commit, None)
     os.makedirs(staging_root, exist_ok=True)
-    _room_for(table_bytes, staging_root, f"the table of {name.shown}")
+    from .download import room_for
+
+    room_for(table_bytes, staging_root, f"the table of {name.shown}", HUB_ELSEWHERE)
     import tempfile
 
     staging = tempfile.mkdtemp(prefix="hub-parts-", dir=staging_root)
