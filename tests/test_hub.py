@@ -263,6 +263,37 @@ def test_only_the_table_is_fetched_from_a_checkpoint(hub):
     assert file_size > 3 * hub.gpt2.nbytes  # the test means something: the file is mostly other tensors
 
 
+def test_parts_a_killed_fetch_left_are_removed_by_the_next_fetch_and_by_cache_clear(hub, tmp_path):
+    """A fetch killed by SIGKILL or the OOM killer left its table's parts (a gigabyte for a Llama
+    table) in the cache's .hub-parts for ever: `cache list` did not show them, `cache clear --all`
+    did not remove them. A live fetch's parts, and another machine's, are never touched."""
+    import socket
+    import subprocess
+    import sys
+
+    from vecq.sources.hub import STAGING
+
+    staging = tmp_path / "cache" / STAGING
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process that no longer runs, as a killed fetch's
+    host = socket.gethostname()
+    killed, live, elsewhere = (
+        staging / f"hub-parts-{gone.pid}@{host}-x1",
+        staging / f"hub-parts-{os.getpid()}@{host}-x2",
+        staging / f"hub-parts-{gone.pid}@another-machine-x3",
+    )
+    for folder in (killed, live, elsewhere):
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"parts")
+    result = invoke(["-m", "hf:tiny/gpt2", "info"])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in staging.iterdir()) == sorted([live.name, elsewhere.name])
+    shutil.rmtree(live)
+    killed.mkdir()
+    assert invoke(["cache", "clear", "--all"]).exit_code == 0
+    assert [p.name for p in staging.iterdir()] == [elsewhere.name]
+
+
 def test_the_sharded_bfloat16_checkpoint_costs_its_table(hub):
     kv = vecq.load("hf:tiny/llama-sharded")
     assert np.allclose(np.asarray(kv.vectors), hub.llama, rtol=1e-6, atol=1e-7)

@@ -122,6 +122,9 @@ def cache_clear(session: Session, model: str | None, everything: bool, yes: bool
         session.warn(f"removed {folder}")
     if not model:
         reader.remove_orphans()
+        from ..sources import hub
+
+        hub.sweep_staging(os.path.join(layout.cache_root(), hub.STAGING))
     for later in busy[1:]:
         session.warn(later.message)
     if busy:
