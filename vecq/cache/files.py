@@ -52,9 +52,11 @@ def locked(
     timeout: float = 3600,
     waiting: Callable[[], None] | None = None,
     doing: str = "converting into",
+    writing: str = "the cache",
 ) -> Iterator[None]:
     """Hold the lock for writing ``folder`` (a sibling ``.lock`` file), waiting ``timeout`` seconds
-    at most for another process to let it go (``doing``: what that process is doing, for the error).
+    at most for another process to let it go (``doing``: what that process is doing, ``writing``
+    what is written, for the errors).
 
     When another process holds it, ``waiting()`` is called once before this one waits.
     """
@@ -73,7 +75,7 @@ def locked(
     except Timeout as e:
         raise CacheError(f"another vecq has been {doing} {folder} for too long") from e
     except OSError as e:
-        raise CacheWriteError(f"cannot write in {folder.parent}: {e.strerror or e}") from e
+        raise CacheWriteError(f"cannot write {writing} in {folder.parent}: {e.strerror or e}") from e
     try:
         yield
     finally:

@@ -53,7 +53,10 @@ def download(name: str, size: int, reporter: Reporter = NULL_REPORTER, timeout: 
         wait.enter_context(reporter.task(f"waiting for another vecq's download of {name}", None))
 
     try:
-        with wait, locked(os.path.join(data_dir, name), DOWNLOAD_WAIT, waiting, doing="downloading"):
+        with (
+            wait,
+            locked(os.path.join(data_dir, name), DOWNLOAD_WAIT, waiting, "downloading", "the download"),
+        ):
             wait.close()
             done = _data_file(name, data_dir)
             if done is not None:  # the other vecq's download
@@ -62,7 +65,7 @@ def download(name: str, size: int, reporter: Reporter = NULL_REPORTER, timeout: 
             room_for(size, data_dir, f"{name}'s download", "point GENSIM_DATA_DIR at a larger disk")
             return _download(name, size, data_dir, reporter, timeout)
     except CacheWriteError as e:  # the data folder, not vecq's cache: nothing to answer from memory
-        raise ModelError(f"cannot download {name}: {e.message}") from e
+        raise ModelError(e.message) from e
 
 
 def room_for(size: int | None, folder: str, what: str, elsewhere: str) -> None:
