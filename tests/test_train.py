@@ -200,12 +200,48 @@ def test_retraining_without_snapshots_removes_the_old_ones(tmp_path):
     assert missing.exit_code == 2 and "no snapshots" in missing.stderr and "--snapshots" in missing.stderr
 
 
-def test_a_folder_in_the_way_is_never_removed(tmp_path):
+@pytest.mark.parametrize("snapshots", [[], ["--snapshots"]])
+def test_a_folder_in_the_way_is_never_removed_and_is_said_before_the_training(
+    tmp_path, monkeypatch, snapshots
+):
+    """With --snapshots, a folder MODEL.epochs that is not vecq's was replaced by the new snapshots
+    and deleted; without, it was refused only after the whole training, and no model written."""
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained before saying the folder is in the way")
+
+    monkeypatch.setattr(Word2Vec, "train", never)
     (tmp_path / "m.bin.epochs").mkdir()
     (tmp_path / "m.bin.epochs" / "mine.txt").write_text("keep me")
-    result = invoke(["train", LEE, "-o", str(tmp_path / "m.bin"), *SMALL])
+    result = invoke(["train", LEE, "-o", str(tmp_path / "m.bin"), *SMALL, *snapshots])
     assert result.exit_code == 2 and "not vecq's snapshots" in result.stderr
     assert (tmp_path / "m.bin.epochs" / "mine.txt").read_text() == "keep me"
+    assert not (tmp_path / "m.bin").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.bin.epochs"]
+
+
+@pytest.mark.parametrize("snapshots", [[], ["--snapshots"]])
+def test_a_model_that_cannot_be_written_leaves_the_older_model_and_its_snapshots(
+    tmp_path, monkeypatch, snapshots
+):
+    """A full disk writing the new model: the older training's snapshots were already replaced by
+    the new ones (or removed, without --snapshots), beside the older model they no longer match."""
+    from vecq.sources import training
+
+    out = tmp_path / "m.bin"
+    assert invoke(["train", LEE, "-o", str(out), *SMALL, "--snapshots"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "m.bin.epochs").iterdir()}
+    model = out.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(training, "_write_model", full)
+    result = invoke(["train", LEE, "-o", str(out), "--epochs", "2", "--dimensions", "20", *snapshots])
+    assert result.exit_code == 1 and "No space left on device" in result.stderr
+    assert out.read_bytes() == model
+    assert {p.name: p.read_bytes() for p in (tmp_path / "m.bin.epochs").iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.bin", "m.bin.epochs"]
 
 
 def test_a_compressed_corpus_cut_short_is_one_line_not_an_interruption(tmp_path):

@@ -237,6 +237,8 @@ def train(
     folder = os.path.dirname(os.path.abspath(output))
     if output != STDOUT and not os.path.isdir(folder):
         raise UsageError(f"cannot write {output}: {folder} is not a folder; create it, or choose another -o")
+    if output != STDOUT:
+        _refuse_in_the_way(snapshots_folder(output))  # before the training, never after it
     kind = FastText if settings.algorithm == "fasttext" else Word2Vec
     model = kind(**settings.gensim_kwargs())
     with reporter.task("reading the corpus", None):
@@ -267,23 +269,24 @@ def train(
             model.train(
                 sentences, total_examples=model.corpus_count, epochs=model.epochs, callbacks=[Epochs()]
             )
-        if kept is not None:
-            kept.finish()
-        elif snapshots_folder(output).is_dir():
-            _remove_stale(snapshots_folder(output))
+        _write_model(model, output, fmt)  # first: a full disk leaves the older model and its snapshots
     except BaseException:
         if kept is not None:
             kept.discard()
         raise
-    _write_model(model, output, fmt)
+    if kept is not None:
+        kept.finish()
+    elif output != STDOUT and snapshots_folder(output).is_dir():  # an older training's (checked before)
+        stale = snapshots_folder(output)
+        stale.unlink() if stale.is_symlink() else rmtree(stale)
     return model
 
 
-def _remove_stale(folder: Path) -> None:
-    """An older training's snapshots would not belong to the new model: removed when vecq's."""
-    if not (folder / MARKER).is_file():
+def _refuse_in_the_way(folder: Path) -> None:
+    """``MODEL.epochs`` is replaced (with --snapshots) or removed (without) by a training: only
+    when it holds vecq's snapshots, never a folder or file of someone else's."""
+    if (folder.exists() or folder.is_symlink()) and not (folder.is_dir() and (folder / MARKER).is_file()):
         raise UsageError(f"{folder} is in the way and is not vecq's snapshots; move it, or choose another -o")
-    rmtree(folder)
 
 
 def model_format(output: str, algorithm: str) -> str:
