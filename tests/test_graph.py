@@ -160,6 +160,27 @@ def test_a_second_run_of_a_job_still_running_is_refused_and_the_first_ends_whole
     assert not (tmp_path / "g.tsv.parts").exists()
 
 
+@pytest.mark.parametrize("kind", ["a folder of the user's", "a file", "a link"])
+def test_a_parts_folder_that_is_not_a_jobs_is_never_removed(glove, tmp_path, kind):
+    """OUT.parts is removed once the output is written: one holding the user's files was emptied
+    and removed with it (and a link followed)."""
+    parts, elsewhere = tmp_path / "g.tsv.parts", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("keep me")
+    if kind == "a folder of the user's":
+        parts.mkdir()
+        (parts / "notes.txt").write_text("keep me")
+    elif kind == "a file":
+        parts.write_text("keep me")
+    else:
+        parts.symlink_to(elsewhere)
+    result = invoke([*M, "graph", "-o", str(tmp_path / "g.tsv"), "--first", "10"])
+    assert result.exit_code == 2 and "is in the way and is not a graph job's blocks" in result.stderr
+    assert (elsewhere / "notes.txt").read_text() == "keep me"
+    kept = parts if kind == "a file" else parts / "notes.txt"
+    assert kept.read_text() == "keep me" and not (tmp_path / "g.tsv").exists()
+
+
 def test_an_unfinished_job_with_other_settings_is_refused(glove, tmp_path):
     parts = tmp_path / "g.tsv.parts"
     parts.mkdir()

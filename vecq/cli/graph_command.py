@@ -161,6 +161,10 @@ def _running(parts: Path, output: str) -> Iterator[None]:
     """This job's claim on its parts folder, held until the output is written: a second run of
     it (another terminal, a retry while the first still runs) is refused at once, never waited
     for; it would answer the same blocks again and fail when the first removed the folder."""
+    if _foreign(parts):  # removed once the output is written: never a folder of someone else's
+        raise UsageError(
+            f"{parts} is in the way and is not a graph job's blocks; move it, or choose another -o"
+        )
     held = contextlib.ExitStack()
     try:
         parts.mkdir(parents=True, exist_ok=True)
@@ -174,6 +178,17 @@ def _running(parts: Path, output: str) -> Iterator[None]:
                 "for it to finish, or stop it and run this command again to go on from its blocks"
             )
         yield
+
+
+def _foreign(parts: Path) -> bool:
+    """Is ``parts`` something other than a graph job's folder (a link, a file, a folder holding
+    anything but the job's description, lock and blocks)?"""
+    import re
+
+    if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+        return True
+    ours = re.compile(r"(job\.json(\.tmp)?|job\.lock|(block|tmp)-\d{12}\.npz)")
+    return parts.is_dir() and any(not ours.fullmatch(p.name) for p in parts.iterdir())
 
 
 def _start(parts: Path, job: dict, session: Session) -> set[int]:
