@@ -120,6 +120,31 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
 
 
+def _ended_process() -> int:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    return gone.pid
+
+
+def test_what_a_killed_writer_left_beside_the_file_goes_with_the_next_write(tmp_path, glove):
+    """A writer killed outright (SIGKILL, the OOM killer) left its hidden temporary sibling, the
+    whole file so far (3.6 GB for GoogleNews's export), for ever. The next write of the same file
+    removes those of ended processes; a running process's and another machine's stay."""
+    import socket
+
+    host = socket.gethostname()
+    killed = tmp_path / f".v.npy.part-{_ended_process()}@{host}-0a0b0c0d"
+    running = tmp_path / f".v.npy.part-{os.getpid()}@{host}-0e0f0a0b"
+    elsewhere = tmp_path / f".v.npy.part-{_ended_process()}@another-host-0c0d0e0f"
+    for leftover in (killed, running, elsewhere):
+        leftover.write_bytes(b"half a file")
+    result = glove_invoke(["vector", "cat", "-o", str(tmp_path / "v.npy")])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["v.npy", "v.words.txt", running.name, elsewhere.name]
+    )
+
+
 def test_a_folder_that_does_not_exist_is_one_line(tmp_path, glove):
     result = glove_invoke([*WRITERS["export"], str(tmp_path / "nowhere" / "out.txt")])
     assert result.exit_code == 1

@@ -292,3 +292,19 @@ def test_bad_corpora_and_options_are_one_line(tmp_path, corpus, args, words):
     assert len(result.stderr.strip().splitlines()) == 1
     assert all(w in result.stderr for w in words), result.stderr
     assert not (tmp_path / out).exists()
+
+
+def test_snapshots_a_killed_training_left_go_with_the_next_training(tmp_path):
+    """A training killed outright left its hidden snapshots folder (every epoch's vectors) beside
+    the model for ever; the next training of the same model removes it once its process is gone."""
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    left = tmp_path / f".tmp-m.bin.epochs-{gone.pid}@{socket.gethostname()}-0a0b0c0d"
+    left.mkdir()
+    (left / "epoch-000.bin").write_bytes(b"vectors")
+    assert invoke(["train", LEE, "-o", str(tmp_path / "m.bin"), *SMALL, "--snapshots"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.bin", "m.bin.epochs"]

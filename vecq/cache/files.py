@@ -209,12 +209,56 @@ def npy_header(f: Writable, shape: tuple[int, ...], dtype: str | type = "float32
 def temporary_beside(target: str | os.PathLike) -> Path:
     """A new empty folder beside ``target`` to write it in; ``swap_in`` renames it into place.
 
-    Its name (``.tmp-NAME-PID-RANDOM``) is what ``sweep`` recognises after a killed writer.
+    Its name (``.tmp-NAME-PID@HOST-RANDOM``) is what ``sweep`` recognises after a killed writer,
+    and ``sweep_dead`` once its process is gone.
     """
     target = as_path(target)
-    tmp = target.parent / f".tmp-{target.name}-{os.getpid()}-{os.urandom(4).hex()}"
+    tmp = target.parent / f".tmp-{target.name}-{process_mark()}-{os.urandom(4).hex()}"
     tmp.mkdir(parents=True)
     return tmp
+
+
+def process_mark() -> str:
+    """This process, as the names of its temporary files and folders carry it: ``PID@HOST``."""
+    import socket
+
+    return f"{os.getpid()}@{socket.gethostname()}"
+
+
+def process_gone(mark: str) -> bool:
+    """Has the process a ``PID@HOST`` mark names ended? False when it runs, when it is another
+    machine's (which cannot be told from here), and for what is no mark."""
+    pid, _, host = mark.partition("@")
+    if not pid.isdigit() or host != process_mark().partition("@")[2]:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: it runs
+        return False
+    return False
+
+
+def sweep_dead(folder: str | os.PathLike, prefix: str) -> int:
+    """Remove what killed processes (SIGKILL, the OOM killer) left in ``folder`` under names
+    ``PREFIX PID@HOST-...``: files and folders of this machine's processes that have ended; how
+    many. A running process's, and another machine's, are left alone."""
+    removed = 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    for name in names:
+        if name.startswith(prefix) and process_gone(name[len(prefix) :].rsplit("-", 1)[0]):
+            path = os.path.join(folder, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            removed += 1
+    return removed
 
 
 def swap_in(tmp: Path, target: Path) -> None:
@@ -317,7 +361,8 @@ def _replacing(path: str, st: os.stat_result | None, text: bool) -> Iterator:
     import stat
 
     folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.part-{os.getpid()}-{os.urandom(4).hex()}")
+    sweep_dead(folder or ".", f".{name}.part-")  # what a killed writer of it left (GBs, hidden)
+    tmp = os.path.join(folder, f".{name}.part-{process_mark()}-{os.urandom(4).hex()}")
     try:
         raw = open(tmp, "xb")  # noqa: SIM115 (closed below)
     except OSError as e:

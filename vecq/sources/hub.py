@@ -37,6 +37,7 @@ FETCH_CHUNK = 8 << 20  # bytes per read of a streamed range
 WHOLE_FILE_SHARE = 0.9  # a safetensors file mostly made of its table is downloaded whole (and cached)
 HUB_ELSEWHERE = "point HF_HOME (or VECQ_CACHE_DIR) at a larger disk"
 STAGING = ".hub-parts"  # in the cache root: the folders of tables fetched in parts, until converted
+STAGING_PREFIX = "hub-parts-"  # then PID@HOST- (``cache.files.sweep_dead``)
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _BARE = re.compile(rf"^{_PART}/{_PART}$")
 
@@ -321,8 +322,10 @@ def _fetch_table(
     room_for(table_bytes, staging_root, f"the table of {name.shown}", HUB_ELSEWHERE)
     import tempfile
 
+    from ..cache.files import process_mark
+
     sweep_staging(staging_root)
-    staging = tempfile.mkdtemp(prefix=_staging_prefix(os.getpid()), dir=staging_root)
+    staging = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{process_mark()}-", dir=staging_root)
     try:
         for wanted_file, local in zip(plan.needs, needed):  # the tokenizer, the model's settings
             shutil.copyfile(local, os.path.join(staging, os.path.basename(wanted_file)))
@@ -334,37 +337,12 @@ def _fetch_table(
     return Fetched(path, "safetensors", remote, commit, staging)
 
 
-def _staging_prefix(pid: int) -> str:
-    """The name of a fetch's staging folder starts with its process and machine (``sweep_staging``)."""
-    import socket
-
-    return f"hub-parts-{pid}@{socket.gethostname()}-"
-
-
 def sweep_staging(staging_root: str) -> int:
-    """Remove the staging folders (tables fetched in parts, up to gigabytes) of this machine's
-    fetches whose process is gone: killed (SIGKILL, the OOM killer) before it could remove its own;
-    how many. A live process's folder, and another machine's, are left alone."""
-    import glob
+    """Remove the staging folders (tables fetched in parts, up to gigabytes) of fetches whose
+    process is gone: killed (SIGKILL, the OOM killer) before it could remove its own; how many."""
+    from ..cache.files import sweep_dead
 
-    removed = 0
-    for folder in glob.glob(os.path.join(staging_root, "hub-parts-*@*")):
-        pid = os.path.basename(folder)[len("hub-parts-") :].split("@", 1)[0]
-        mine = pid.isdigit() and os.path.basename(folder).startswith(_staging_prefix(int(pid)))
-        if mine and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: alive
-        return True
-    return True
+    return sweep_dead(staging_root, STAGING_PREFIX)
 
 
 def _write_parts(

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..cache.files import STDOUT, output_file, rmtree, swap_in, temporary_beside
+from ..cache.files import STDOUT, output_file, rmtree, swap_in, sweep_dead, temporary_beside
 from ..core.compressed import decompression_failure
 from ..errors import ModelError, UsageError
 from ..progress import NULL_REPORTER, Reporter
@@ -199,6 +199,7 @@ class _Snapshots:
 
     def __init__(self, target: Path, settings: Settings):
         self.target, self.settings = target, settings
+        sweep_dead(target.parent, f".tmp-{target.name}-")  # a killed training's snapshots (GBs, hidden)
         self.folder = temporary_beside(target)
 
     def write(self, model: Any, epoch: int) -> None:
