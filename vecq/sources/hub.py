@@ -316,15 +316,14 @@ def _fetch_table(
     if plan.kind == "safetensors" and table_bytes >= WHOLE_FILE_SHARE * (size - 8 - length):
         path = _download(name, commit, filename, size, hashes.get(filename), reporter)
         return Fetched(path, "safetensors", remote, commit, None)
-    os.makedirs(staging_root, exist_ok=True)
-    from .download import room_for
-
-    room_for(table_bytes, staging_root, f"the table of {name.shown}", HUB_ELSEWHERE)
     import tempfile
 
     from ..cache.files import process_mark
+    from .download import room_for
 
-    sweep_staging(staging_root)
+    os.makedirs(staging_root, exist_ok=True)
+    sweep_staging(staging_root)  # before the room is measured: a killed fetch's parts free some
+    room_for(table_bytes, staging_root, f"the table of {name.shown}", HUB_ELSEWHERE)
     staging = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{process_mark()}-", dir=staging_root)
     try:
         for wanted_file, local in zip(plan.needs, needed):  # the tokenizer, the model's settings
