@@ -145,6 +145,64 @@ def test_what_a_killed_writer_left_beside_the_file_goes_with_the_next_write(tmp_
     )
 
 
+@pytest.mark.parametrize(
+    "case",
+    ["export over the model", "vector over the model", "graph over its words", "a word list", "a link"],
+)
+def test_an_output_is_never_a_file_the_command_reads(tmp_path, small_model, case):
+    """`-m vectors.npy vector - -o vectors.npy` (a slip of the finger) replaced the model with the
+    vectors asked for, `train corpus.txt -o corpus.txt` the corpus with the model (after the whole
+    training), `graph --words w.tsv -o w.tsv` the list with the graph."""
+    from conftest import invoke
+
+    npy = tmp_path / "m.npy"
+    assert invoke(["-m", str(small_model), "export", "--first", "50", "-o", str(npy)]).exit_code == 0
+    listed = tmp_path / "w.tsv"
+    listed.write_text("the\nof\n")
+    args, victim = {
+        "export over the model": (["-m", str(small_model), "export", "-o", str(small_model)], small_model),
+        "vector over the model": (["-m", str(npy), "vector", "the", "-o", str(npy)], npy),
+        "graph over its words": (["-m", str(npy), "graph", "-o", str(npy)], tmp_path / "m.words.txt"),
+        "a word list": (["-m", str(npy), "graph", "--words", str(listed), "-o", str(listed)], listed),
+        "a link": (["-m", str(small_model), "export", "-o", str(tmp_path / "link.txt")], small_model),
+    }[case]
+    if case == "graph over its words":  # the graph's words file is NAME.words.txt: the model's own
+        args = ["-m", str(npy), "graph", "-o", str(tmp_path / "m.npy")]
+    (tmp_path / "link.txt").symlink_to(small_model)
+    before = victim.read_bytes()
+    result = invoke(args)
+    assert result.exit_code == 1, result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "error" in x]
+    assert "this command reads, and writing it would destroy it" in line, line
+    assert victim.read_bytes() == before
+
+
+def test_train_refuses_its_corpus_as_the_model_before_the_training(tmp_path, monkeypatch):
+    from conftest import invoke
+    from gensim.models import Word2Vec
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained first")
+
+    monkeypatch.setattr(Word2Vec, "train", never)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c\nd e f\n")
+    result = invoke(["train", str(corpus), "-o", str(corpus), "--min-count", "1"])
+    assert result.exit_code == 1 and "is the corpus this command reads" in result.stderr
+    assert corpus.read_text() == "a b c\nd e f\n"
+
+
+def test_a_python_program_may_save_a_model_over_its_own_file(tmp_path, small_model):
+    """Only a CLI command guards its inputs: gensim's save_word2vec_format over the loaded file works."""
+    import vecq
+
+    path = tmp_path / "copy.txt"
+    path.write_bytes(small_model.read_bytes())
+    kv = vecq.KeyedVectors.load_word2vec_format(str(path))
+    kv.save_word2vec_format(str(path))
+    assert vecq.KeyedVectors.load_word2vec_format(str(path)).index_to_key == kv.index_to_key
+
+
 def test_a_folder_that_does_not_exist_is_one_line(tmp_path, glove):
     result = glove_invoke([*WRITERS["export"], str(tmp_path / "nowhere" / "out.txt")])
     assert result.exit_code == 1

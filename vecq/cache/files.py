@@ -9,6 +9,7 @@ Large arrays are written as ``.npy`` headers followed by plain writes in 2 MiB u
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import mmap
 import os
 import zlib
@@ -300,6 +301,69 @@ def size_mismatch(folder: str | os.PathLike, sizes: dict[str, int]) -> str | Non
 
 STDOUT = "-"  # as a file a user names for output (-o): standard output
 
+# The files a CLI command reads (its model, corpus, word lists: ``reading``), so that
+# ``output_file`` never writes over one (``-m vectors.npy vector - -o vectors.npy``). Only inside
+# ``guarding_inputs`` (a CLI command): a Python program may save a model over its own file. Paths
+# are noted as given and compared (device and inode) only when an output file is opened.
+_Beside = Callable[[str], list[str]]
+_INPUTS: contextvars.ContextVar[list[tuple[str, str, _Beside | None]] | None] = contextvars.ContextVar(
+    "vecq_inputs", default=None
+)
+
+
+@contextlib.contextmanager
+def guarding_inputs() -> Iterator[None]:
+    """While it lasts, the files named by ``reading`` are never written by ``output_file``."""
+    token = _INPUTS.set([])
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def reading(path: str | os.PathLike, what: str, beside: _Beside | None = None) -> None:
+    """``path`` is an input of this command (a file, or a folder: its files), and so are the files
+    ``beside(path)`` names (a model's: ``layout.companions``), found only when an output is opened;
+    ``what`` names it in the error of an ``-o`` that would write over it ("the model")."""
+    inputs = _INPUTS.get()
+    if inputs is not None:
+        inputs.append((os.fspath(path), what, beside))
+
+
+def refuse_an_input(path: str | os.PathLike) -> None:
+    """An OutputError when ``path`` is a file this command reads (``reading``): ``output_file``
+    asks, and a long job asks before it starts."""
+    path = os.fspath(path)
+    inputs = _INPUTS.get()
+    if not inputs:
+        return
+    try:
+        st = os.stat(path)  # through a link: what it names
+    except OSError:
+        return
+    for given, what, beside in inputs:
+        if (st.st_dev, st.st_ino) in _identities(given, beside):
+            raise OutputError(
+                f"{path} is {what} this command reads, and writing it would destroy it; choose another -o"
+            )
+
+
+def _identities(given: str, beside: _Beside | None) -> set[tuple[int, int]]:
+    """(device, inode) of the files ``reading`` named by ``given``."""
+    if os.path.isdir(given):
+        try:
+            paths = [os.path.join(given, f) for f in os.listdir(given)]
+        except OSError:
+            paths = []
+    else:
+        paths = [given, *(beside(given) if beside is not None else [])]
+    found = set()
+    for p in paths:
+        with contextlib.suppress(OSError):
+            st = os.stat(p)
+            found.add((st.st_dev, st.st_ino))
+    return found
+
 
 @contextlib.contextmanager
 def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
@@ -319,6 +383,8 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
     import sys
 
     path = os.fspath(path)
+    if path != STDOUT:
+        refuse_an_input(path)
     if path == STDOUT:
         f = _stream(sys.stdout.buffer, text)
         try:

@@ -20,7 +20,7 @@ from pathlib import Path
 import click
 
 from .. import jsondata
-from ..cache.files import STDOUT, claimed, output_file
+from ..cache.files import STDOUT, claimed, output_file, refuse_an_input
 from ..cache.layout import MANIFEST
 from ..errors import OutputError, UsageError
 from ..sources.word_list import check_listable, write_words
@@ -62,8 +62,7 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
     k = top
     out = _output_path(output)
     model, chosen, words = session.chosen_words(first, words_file)
-    if out.name.endswith(".npy"):
-        check_listable(words)  # before the job, not after it
+    _check_outputs(out, output, words)
     rows = np.array(chosen, dtype=np.int64)
     parts = out.with_name((STDOUT_PARTS if output == STDOUT else out.name) + ".parts")
     job = {
@@ -111,6 +110,19 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
         session.warn(f"wrote the {k} nearest neighbours of {of} to {where}")
     else:  # each word's list holds every other word, padded (ids -1) to k
         session.warn(f"wrote the neighbours of {of} to {where}: the model has only {len(model):,} (-k {k})")
+
+
+def _check_outputs(out: Path, output: str, words: list[str]) -> None:
+    """What would fail in writing the graph, said before the job rather than after it: a word a
+    words file cannot hold, an output that is a file the command reads (the model's words)."""
+    if out.name.endswith(".npy"):
+        check_listable(words)
+        stem = out.name[: -len(".npy")]
+        written = [out.with_name(stem + suffix) for suffix in (".scores.npy", ".ids.npy", ".words.txt")]
+    else:
+        written = [out]
+    for path in written if output != STDOUT else []:
+        refuse_an_input(path)
 
 
 def _output_path(output: str) -> Path:

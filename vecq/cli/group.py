@@ -82,9 +82,12 @@ class VecqGroup(click.Group):
                 formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
+        from ..cache.files import guarding_inputs
+
         # Caught here, before click's own EPIPE handling turns a closed pipe into exit 1.
         try:
-            return super().invoke(ctx)
+            with guarding_inputs():  # no -o of a command writes over a file it reads
+                return super().invoke(ctx)
         except BrokenPipeError:
             _silence_stdout()
             return int(ExitCode.OK)

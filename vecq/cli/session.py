@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, BinaryIO, cast
 
 import click
 
-from ..cache.layout import index_dir
+from ..cache import files
+from ..cache.layout import companions, index_dir
 from ..core.words import Match, respellings
 from ..errors import ExitCode, QueryError, UsageError, first_few, in_flags, shorten
 from ..opening import ModelOptions
@@ -110,6 +111,8 @@ class Session:
         if spec:
             self.model_spec = spec
         model = open_with(self.options(), reporter=reporter_for(self.env), warn=self.warn, root=root)
+        if model.info.source and os.path.exists(model.info.source):
+            files.reading(model.info.source, "the model", companions)  # never an -o of this command
         if self.verbose:
             model.note = self.notes
             with contextlib.suppress(RuntimeError):  # outside a command (a test's session): unflushed
@@ -131,6 +134,8 @@ class Session:
             raise UsageError("--epochs needs -m MODEL, a file written by vecq train --snapshots")
         warn = (lambda _: None) if quiet else self.warn
         reporter = reporter_for(self.env)
+        for _, path in snapshot_files(trained):
+            files.reading(path, "a snapshot of the model")
         return [
             (epoch, open_with(replace(self.options(), spec=str(path)), reporter=reporter, warn=warn))
             for epoch, path in snapshot_files(trained)
@@ -430,6 +435,7 @@ def open_input(source: str, option: str = "--input") -> contextlib.AbstractConte
         return contextlib.nullcontext(cast(BinaryIO, buffer))
     from ..core.compressed import open_file
 
+    files.reading(source, f"the {option} file")
     try:
         return open_file(source)
     except OSError as e:

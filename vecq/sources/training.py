@@ -28,7 +28,16 @@ from typing import IO, Any
 
 import numpy as np
 
-from ..cache.files import STDOUT, output_file, rmtree, swap_in, sweep_dead, temporary_beside
+from ..cache.files import (
+    STDOUT,
+    output_file,
+    reading,
+    refuse_an_input,
+    rmtree,
+    swap_in,
+    sweep_dead,
+    temporary_beside,
+)
 from ..core.compressed import decompression_failure
 from ..errors import ModelError, UsageError
 from ..progress import NULL_REPORTER, Reporter
@@ -80,6 +89,8 @@ class Sentences:
 
     def __init__(self, files: list[str], stream: IO[bytes] | None = None, preprocess: bool = False):
         self.files, self.stream, self.preprocess = files, stream, preprocess
+        for name in files:
+            reading(name, "the corpus")  # never the model's -o
 
     def __iter__(self) -> Iterator[list[str]]:
         if self.stream is not None:
@@ -232,14 +243,7 @@ def train(
     from gensim.models import FastText, Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
 
-    if snapshots and output == STDOUT:
-        raise UsageError("⟨snapshots⟩ keeps files beside the model: give -o a file, not -")
-    fmt = model_format(output, settings.algorithm)
-    folder = os.path.dirname(os.path.abspath(output))
-    if output != STDOUT and not os.path.isdir(folder):
-        raise UsageError(f"cannot write {output}: {folder} is not a folder; create it, or choose another -o")
-    if output != STDOUT:
-        _refuse_in_the_way(snapshots_folder(output))  # before the training, never after it
+    fmt = _writable(output, settings, snapshots)
     kind = FastText if settings.algorithm == "fasttext" else Word2Vec
     model = kind(**settings.gensim_kwargs())
     with reporter.task("reading the corpus", None):
@@ -281,6 +285,23 @@ def train(
         stale = snapshots_folder(output)
         stale.unlink() if stale.is_symlink() else rmtree(stale)
     return model
+
+
+def _writable(output: str, settings: Settings, snapshots: bool) -> str:
+    """How the model goes to ``output``, once what would stop it there is said: before the
+    training, never after it."""
+    if snapshots and output == STDOUT:
+        raise UsageError("⟨snapshots⟩ keeps files beside the model: give -o a file, not -")
+    fmt = model_format(output, settings.algorithm)
+    if output != STDOUT:
+        folder = os.path.dirname(os.path.abspath(output))
+        if not os.path.isdir(folder):
+            raise UsageError(
+                f"cannot write {output}: {folder} is not a folder; create it, or choose another -o"
+            )
+        _refuse_in_the_way(snapshots_folder(output))
+        refuse_an_input(output)
+    return fmt
 
 
 def _refuse_in_the_way(folder: Path) -> None:
