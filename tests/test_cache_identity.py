@@ -336,3 +336,29 @@ def test_an_os_error_on_a_file_names_the_file_not_the_answer(cache, small_model,
     result = invoke(["-m", str(small_model), "cache", "build", "--int8"])
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "vecq: error: /gone/int8/codes.npy: No such file or directory"
+
+
+def test_a_cache_root_shared_with_other_things_loses_none_of_them(cache, small_model):
+    """VECQ_CACHE_DIR naming a folder that holds other things (a home, a project, a shared disk):
+    `cache clear --all` removed every folder in it ("removed .../Documents"), `cache clear
+    Documents` that folder, and `cache list` listed them as caches "missing"; a yarn.lock lost its
+    contents as a failed conversion's lock. Only vecq's caches and locks are listed or removed."""
+    cache.mkdir(parents=True)
+    for folder in ("Documents", "backup-deadbeef"):
+        (cache / folder).mkdir()
+        (cache / folder / "thesis.tex").write_text("keep me")
+    (cache / "yarn.lock").write_text("keep me")
+    (cache / "notes.txt").write_text("keep me")
+    assert invoke(["-m", str(small_model), "cache", "build"]).exit_code == 0
+    listed = json.loads(invoke(["cache", "list", "-f", "json"]).stdout)
+    assert [r["name"] for r in listed] == [str(small_model)]
+    assert invoke(["cache", "clear", "Documents"]).exit_code == 1
+    assert invoke(["cache", "clear", "--all"]).exit_code == 0
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "Documents",
+        "backup-deadbeef",
+        "notes.txt",
+        "yarn.lock",
+    ]
+    assert all((cache / f / "thesis.tex").read_text() == "keep me" for f in ("Documents", "backup-deadbeef"))
+    assert (cache / "yarn.lock").read_text() == "keep me"

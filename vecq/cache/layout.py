@@ -109,6 +109,33 @@ def entry_dir(key: str, limit: int | None = None, root: str | os.PathLike | None
     return os.path.join(root or cache_root(), f"{slug}-{digest}")
 
 
+# ``entry_dir``'s names: a slug, then the hash. Only such folders and their lock files are ever
+# listed or removed as caches: VECQ_CACHE_DIR may name a folder that holds other things too.
+_ENTRY_NAME = re.compile(r"[A-Za-z0-9._-]+-[0-9a-f]{8}")
+
+
+def is_entry(folder: str | os.PathLike) -> bool:
+    """Is ``folder`` a cache vecq wrote: ``entry_dir``'s name, and the lock file of its conversion
+    beside it or its manifest in it (never a folder of the user's that shares the cache root)?"""
+    folder = os.fspath(folder)
+    name = os.path.basename(folder)
+    return bool(_ENTRY_NAME.fullmatch(name)) and (
+        os.path.isfile(folder + ".lock") or os.path.isfile(os.path.join(folder, MANIFEST))
+    )
+
+
+def is_entry_lock(path: str | os.PathLike) -> bool:
+    """Is ``path`` the (empty) lock file of an ``entry_dir`` conversion?"""
+    path = os.fspath(path)
+    name = os.path.basename(path)
+    return (
+        name.endswith(".lock")
+        and bool(_ENTRY_NAME.fullmatch(name[: -len(".lock")]))
+        and os.path.isfile(path)
+        and os.path.getsize(path) == 0
+    )
+
+
 def words_path(path: str) -> str:
     """Where the words of an exported matrix are: ``NAME.words.txt`` beside ``NAME.npy`` or
     ``NAME.safetensors``, one a line in row order (written by ``sources/export.py``, read by

@@ -16,7 +16,18 @@ from ..core.vocab import Vocab
 from ..errors import CacheError
 from . import int8_copy
 from .files import as_path, claimed, large_folios, rmtree, sweep
-from .layout import BLOCK_SUMS, DAMAGED, Manifest, Status, block_as_written, cache_root, check, model_info
+from .layout import (
+    BLOCK_SUMS,
+    DAMAGED,
+    Manifest,
+    Status,
+    block_as_written,
+    cache_root,
+    check,
+    is_entry,
+    is_entry_lock,
+    model_info,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -181,7 +192,7 @@ def entries(root: str | os.PathLike | None = None) -> list[tuple[Path, Status]]:
     root = as_path(root or cache_root())
     if not root.is_dir():
         return []
-    return [(p, check(p)) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    return [(p, check(p)) for p in sorted(root.iterdir()) if p.is_dir() and is_entry(p)]
 
 
 class Busy(CacheError):
@@ -220,6 +231,8 @@ def remove_orphans(root: str | os.PathLike | None = None) -> int:
         return 0
     count = 0
     for p in sorted(root.glob("*.lock")):
+        if not is_entry_lock(p):  # a yarn.lock of the user's, in a cache root they share
+            continue
         folder = root / p.name[: -len(".lock")]
         if folder.exists():
             continue
