@@ -177,6 +177,18 @@ def test_an_output_is_never_a_file_the_command_reads(tmp_path, small_model, case
     assert victim.read_bytes() == before
 
 
+def test_an_output_is_never_the_file_standard_input_reads(tmp_path, small_model):
+    """`vector - -o w.npy < w.words.txt` replaced the list being read with the words written."""
+    listed = tmp_path / "w.words.txt"
+    listed.write_text("the\nof\n")
+    env = {**os.environ, "VECQ_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "vecq", "-m", str(small_model), "vector", "-", "-o", str(tmp_path / "w.npy")]
+    with open(listed, "rb") as stdin:
+        proc = subprocess.run(cmd, stdin=stdin, capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 1 and "is standard input this command reads" in proc.stderr, proc.stderr
+    assert listed.read_text() == "the\nof\n" and not (tmp_path / "w.npy").exists()
+
+
 def test_train_refuses_its_corpus_as_the_model_before_the_training(tmp_path, monkeypatch):
     from conftest import invoke
     from gensim.models import Word2Vec

@@ -357,11 +357,14 @@ def _identities(given: str, beside: _Beside | None) -> set[tuple[int, int]]:
             paths = []
     else:
         paths = [given, *(beside(given) if beside is not None else [])]
+    import stat
+
     found = set()
     for p in paths:
         with contextlib.suppress(OSError):
             st = os.stat(p)
-            found.add((st.st_dev, st.st_ino))
+            if stat.S_ISREG(st.st_mode):  # a terminal or /dev/null read and written is no loss
+                found.add((st.st_dev, st.st_ino))
     return found
 
 

@@ -432,6 +432,7 @@ def open_input(source: str, option: str = "--input") -> contextlib.AbstractConte
             raise UsageError(f"standard input is closed; give the lines in a file with {option} FILE")
         buffer = getattr(stdin, "buffer", stdin)
         _refuse_compressed(buffer)
+        files.reading("/dev/stdin", "standard input")  # < words.txt: never the -o words file
         return contextlib.nullcontext(cast(BinaryIO, buffer))
     from ..core.compressed import open_file
 
