@@ -170,17 +170,22 @@ def test_add_vectors_set_item_and_add_vector_as_gensim():
     assert ours.get_vecattr("new2", "count") == 102 and ours.get_vecattr("new9", "count") == 0
 
 
+def _every_way_in(vector: np.ndarray, beside: np.ndarray) -> tuple:
+    """The three ways a vector is added: add_vectors (beside a fine one), add_vector, kv[word] = ..."""
+    return (
+        lambda kv: kv.add_vectors(["new_fine_zz", "new_bad_zz"], np.stack([beside, vector])),
+        lambda kv: kv.add_vector("new_bad_zz", vector),
+        lambda kv: kv.__setitem__("war", vector),
+    )
+
+
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 def test_a_vector_that_is_not_finite_is_refused_when_added_not_reported_later_as_damage(value):
     """gensim adds it and answers NaN scores; vecq added it and then blamed its cache for the NaN
     ("run 'vecq cache verify'") at the next question, while the cache was whole."""
     ours, theirs = _both()
     bad = np.full(ours.vector_size, value, dtype=np.float32)
-    for change in (
-        lambda kv: kv.add_vectors(["new_fine_zz", "new_bad_zz"], np.stack([theirs["war"], bad])),
-        lambda kv: kv.add_vector("new_bad_zz", bad),
-        lambda kv: kv.__setitem__("war", bad),
-    ):
+    for change in _every_way_in(bad, beside=theirs["war"]):
         with pytest.raises(ValueError, match="holds NaN or an infinity"):
             change(ours)
     assert "new_bad_zz" not in ours and "new_fine_zz" not in ours
@@ -199,11 +204,7 @@ def test_a_vector_float32_cannot_hold_is_refused_when_added_not_kept_as_zeros_or
     1e300s infinities refused as "NaN or an infinity", which they were not; gensim keeps either."""
     ours, theirs = _both()
     given = np.full(ours.vector_size, value, dtype=np.float64)
-    for change in (
-        lambda kv: kv.add_vectors(["new_fine_zz", "new_bad_zz"], np.stack([theirs["war"], given])),
-        lambda kv: kv.add_vector("new_bad_zz", given),
-        lambda kv: kv.__setitem__("war", given),
-    ):
+    for change in _every_way_in(given, beside=theirs["war"]):
         with pytest.raises(ValueError, match=f"'(new_bad_zz|war)' holds values .*{says}"):
             change(ours)
     assert "new_bad_zz" not in ours and ours["war"].tolist() == theirs["war"].tolist()
