@@ -350,6 +350,8 @@ def refuse_an_input(path: str | os.PathLike) -> None:
 
 def _identities(given: str, beside: _Beside | None) -> set[tuple[int, int]]:
     """(device, inode) of the files ``reading`` named by ``given``."""
+    import stat
+
     if os.path.isdir(given):
         try:
             paths = [os.path.join(given, f) for f in os.listdir(given)]
@@ -357,8 +359,6 @@ def _identities(given: str, beside: _Beside | None) -> set[tuple[int, int]]:
             paths = []
     else:
         paths = [given, *(beside(given) if beside is not None else [])]
-    import stat
-
     found = set()
     for p in paths:
         with contextlib.suppress(OSError):
