@@ -110,6 +110,13 @@ def test_download_command_and_models_listing(mirror, monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_misspelt_name_to_download_gets_the_nearest_names():
+    result = CliRunner().invoke(cli, ["download", "glove-twiter-25"])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.endswith("did you mean: glove-twitter-25, glove-twitter-50, glove-twitter-200?"), line
+
+
 def test_a_bad_checksum_is_refused(mirror, monkeypatch, tmp_path):
     url, root = mirror
     listing = json.loads((root / "list.json").read_text())

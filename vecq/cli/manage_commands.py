@@ -261,8 +261,10 @@ def _refresh_hub_model(session: Session, name: str) -> None:
 
     wanted = names.identify(name) if name.startswith(hub.PREFIX) or hub.parse(name) else None
     if wanted is None or wanted.hub is None:
+        near = names.near_names(name)
         raise UsageError(
             f"{name!r} is neither a gensim-data name (see 'vecq models') nor a Hub model (hf:OWNER/NAME)"
+            + (f"; did you mean: {', '.join(near)}?" if near else "")
         )
     found = loader.ready(name)
     was = (found.manifest.get("revision") if found else None) or None

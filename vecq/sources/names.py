@@ -100,9 +100,7 @@ def identify(spec: str) -> Wanted:
     if os.sep in spec or spec.endswith(FILE_SUFFIXES):
         real = os.path.realpath(path)
         return Wanted(real, path, real)
-    import difflib
-
-    near = difflib.get_close_matches(spec.lower(), list(CATALOGUE), n=3, cutoff=0.75)
+    near = near_names(spec)
     if near:
         raise ModelError(
             f"{spec!r} is neither a file nor a known model name (did you mean: {', '.join(near)}?)"
@@ -111,6 +109,13 @@ def identify(spec: str) -> Wanted:
         f"{spec!r} is neither a file nor a known model name; run 'vecq models' for the names, "
         "give a path to a word2vec, GloVe or fastText file, or a Hub model as hf:OWNER/NAME"
     )
+
+
+def near_names(spec: str) -> list[str]:
+    """The catalogue's names nearest a misspelt one (``glove-twiter-25``), the nearest first."""
+    import difflib
+
+    return difflib.get_close_matches(spec.lower(), list(CATALOGUE), n=3, cutoff=0.75)
 
 
 def source_for(
