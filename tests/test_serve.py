@@ -637,3 +637,27 @@ def test_a_word_blank_to_python_that_the_model_holds_is_found_on_every_route(tmp
             assert ours.status_code == 200 and ours.json()[0]["similarity"] == pytest.approx(w2v.json())
         refused = c.get("/word2vec/similarity", params={"w1": "\u2028", "w2": "cat"})
         assert refused.status_code == 404 and "empty word" in refused.json()["message"]  # no such key
+
+
+def test_a_cache_cleared_under_a_running_server_is_answered_from_on(tmp_path, monkeypatch, small_model):
+    """`vecq cache clear --all` beside a running server: every question but a word's similarity
+    failed with "vecq failed ... FileNotFoundError: blocks.crc32" (files opened by name at each
+    check). The server reads on from what it opened, with the same answers, until it restarts."""
+    import vecq
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    model = vecq.load(str(small_model)).model
+    asked = [
+        ("neighbors", {"query": "king - man + woman", "top": 3}),
+        ("analogy", {"words": ["paris", "france", "italy"]}),
+        ("vector", {"words": ["river"], "unit": True}),
+        ("odd", {"words": ["man", "woman", "girl", "car"]}),
+    ]
+    with TestClient(make_app({"m": model}, port=8765), base_url=BASE) as c:
+        cleared = invoke(["cache", "clear", "--all"])  # before the first question: nothing read yet
+        assert cleared.exit_code == 0 and not list((tmp_path / "cache").glob("*-*"))
+        after = [c.post(f"/api/{route}", json=p) for route, p in asked]
+    assert [r.status_code for r in after] == [200] * len(asked), [r.text[:200] for r in after]
+    fresh = vecq.load(str(small_model)).model  # converted again
+    with TestClient(make_app({"m": fresh}, port=8765), base_url=BASE) as c:
+        assert [r.json() for r in after] == [c.post(f"/api/{route}", json=p).json() for route, p in asked]

@@ -15,6 +15,7 @@ Invariants, each held by a test in tests/test_store.py:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import zlib
@@ -221,16 +222,24 @@ def first_block_sum(sizes: dict[str, int], name: str, block: int) -> int:
     raise KeyError(name)
 
 
-def block_as_written(folder: str, manifest: Manifest, name: str, block: int) -> bool:
-    """Is block ``block`` of the cache file ``name`` as it was written? (True for an older cache.)"""
+def block_as_written(
+    folder: str, manifest: Manifest, name: str, block: int, opened: dict[str, BinaryIO] | None = None
+) -> bool:
+    """Is block ``block`` of the cache file ``name`` as it was written? (True for an older cache.)
+    ``opened``: the cache's files already open (``BLOCK_SUMS`` and ``name``), else opened here."""
     sizes, size = manifest["files"], manifest.get("block_size")
     if BLOCK_SUMS not in sizes or not size:
         return True
     at = first_block_sum(sizes, name, size) + block
-    with open_regular(os.path.join(folder, BLOCK_SUMS)) as f:
-        expected = int.from_bytes(os.pread(f.fileno(), 4, 4 * at), "little")
-    with open_regular(os.path.join(folder, name)) as f:
-        return zlib.crc32(os.pread(f.fileno(), size, block * size)) == expected
+    with contextlib.ExitStack() as files:
+        sums, data = (
+            opened[n]
+            if opened and n in opened
+            else files.enter_context(open_regular(os.path.join(folder, n)))
+            for n in (BLOCK_SUMS, name)
+        )
+        expected = int.from_bytes(os.pread(sums.fileno(), 4, 4 * at), "little")
+        return zlib.crc32(os.pread(data.fileno(), size, block * size)) == expected
 
 
 def damaged_blocks(folder: str, manifest: Manifest) -> list[tuple[str, int]]:

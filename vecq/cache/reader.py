@@ -27,6 +27,7 @@ from .layout import (
     is_entry,
     is_entry_lock,
     model_info,
+    open_regular,
 )
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
             vocab.first(limit),
             stored.first(limit),
         )
-    checker = BlockChecker(folder, manifest) if manifest["files"].get(BLOCK_SUMS) else None
+    checker = _checker(folder, manifest)
     subwords = None
     s = manifest.get("subwords")
     if s:
@@ -95,6 +96,14 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
     return model
 
 
+def _checker(folder: str, manifest: Manifest) -> BlockChecker | None:
+    """The integrity checks of a cache with block checksums (None: an older cache, without)."""
+    try:
+        return BlockChecker(folder, manifest) if manifest["files"].get(BLOCK_SUMS) else None
+    except OSError as e:
+        raise DamagedCacheError(folder, manifest, str(e)) from e
+
+
 class BlockChecker:
     """Checks the blocks of the cache's row files that hold the rows a query reads, each block once
     a process, against the checksums taken when they were written (``layout.BLOCK_SUMS``): a byte
@@ -110,6 +119,11 @@ class BlockChecker:
         counts = {"offsets.npy": rows + 1}
         self.data_at = {n: sizes[n] - counts.get(n, rows) * size for n, size in self.row_bytes.items()}
         self.checked: set[tuple[str, int]] = set()
+        # Open now, as the arrays are mapped now: a cache removed while this process answers from it
+        # (`vecq cache clear` beside a running `vecq serve`) is read on, never half gone.
+        self.opened = {
+            n: open_regular(os.path.join(folder, n)) for n in (BLOCK_SUMS, *self.row_bytes, "words.bin")
+        }
 
     def __call__(self, name: str, rows: np.ndarray | Sequence[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
@@ -125,17 +139,24 @@ class BlockChecker:
         if rows.size == 0:
             return
         for b in sorted(b for b in self._blocks(name, rows) if (name, b) not in self.checked):
-            if not block_as_written(self.folder, self.manifest, name, b):
+            if not block_as_written(self.folder, self.manifest, name, b, self.opened):
                 reason = f"block {b} of {name} changed after it was written"
                 forget(self.folder, reason)
                 raise DamagedCacheError(self.folder, self.manifest, reason, rebuild=True)
             self.checked.add((name, b))
 
+    def _offsets(self) -> np.ndarray:
+        """``offsets.npy``'s numbers, mapped once from the file opened with the others."""
+        if not hasattr(self, "offsets"):
+            raw = mmap.mmap(self.opened["offsets.npy"].fileno(), 0, access=mmap.ACCESS_READ)
+            self.offsets = np.frombuffer(raw, dtype="<i8", offset=self.data_at["offsets.npy"])
+        return self.offsets
+
     def _blocks(self, name: str, rows: np.ndarray) -> set[int]:
         """The blocks of ``name`` that hold ``rows`` (for ``words.bin``, their words' bytes)."""
         if name == "words.bin":  # the words of ``rows``: their offsets first, then their bytes
             self("offsets.npy", np.concatenate([rows, rows + 1]))
-            offsets = np.load(os.path.join(self.folder, "offsets.npy"), mmap_mode="r")
+            offsets = self._offsets()
             start, last = offsets[rows], np.maximum(offsets[rows + 1] - 1, offsets[rows])
             return set(np.concatenate([start // self.block, last // self.block]).tolist())
         size, at = self.row_bytes[name], self.data_at[name]
