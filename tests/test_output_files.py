@@ -189,6 +189,17 @@ def test_an_output_is_never_the_file_standard_input_reads(tmp_path, small_model)
     assert listed.read_text() == "the\nof\n" and not (tmp_path / "w.npy").exists()
 
 
+def test_train_refuses_the_file_standard_input_reads_as_the_model(tmp_path):
+    """`train - -o corpus.txt < corpus.txt` replaced the corpus with the model."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("a b c\nd e f\n")
+    cmd = [sys.executable, "-m", "vecq", "train", "-", "-o", str(corpus), "--min-count", "1", "--epochs", "1"]
+    with open(corpus, "rb") as stdin:
+        proc = subprocess.run(cmd, stdin=stdin, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "is standard input this command reads" in proc.stderr, proc.stderr
+    assert corpus.read_text() == "a b c\nd e f\n"
+
+
 def test_train_refuses_its_corpus_as_the_model_before_the_training(tmp_path, monkeypatch):
     from conftest import invoke
     from gensim.models import Word2Vec

@@ -142,6 +142,7 @@ def corpus(source: str, preprocess: bool, reporter: Reporter = NULL_REPORTER) ->
             stdin: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
             if stdin is None:
                 raise CorpusError("standard input is closed; give the corpus as a file")
+            reading("/dev/stdin", "standard input")  # train - -o corpus.txt < corpus.txt
             while block := stdin.read(1 << 20):
                 spool.write(block)
             yield Sentences([], spool, preprocess)
