@@ -330,6 +330,11 @@ def reading(path: str | os.PathLike, what: str, beside: _Beside | None = None) -
         inputs.append((os.fspath(path), what, beside))
 
 
+def reading_standard_input() -> None:
+    """Standard input is an input of this command: the file it reads, if it is one (``< FILE``)."""
+    reading("/dev/stdin", "standard input")
+
+
 def refuse_an_input(path: str | os.PathLike) -> None:
     """An OutputError when ``path`` is a file this command reads (``reading``): ``output_file``
     asks, and a long job asks before it starts."""

@@ -117,12 +117,21 @@ def _check_outputs(out: Path, output: str, words: list[str]) -> None:
     words file cannot hold, an output that is a file the command reads (the model's words)."""
     if out.name.endswith(".npy"):
         check_listable(words)
-        stem = out.name[: -len(".npy")]
-        written = [out.with_name(stem + suffix) for suffix in (".scores.npy", ".ids.npy", ".words.txt")]
+        written = list(_npy_outputs(out))
     else:
         written = [out]
     for path in written if output != STDOUT else []:
         refuse_an_input(path)
+
+
+def _npy_outputs(out: Path) -> tuple[Path, Path, Path]:
+    """The files ``-o NAME.npy`` writes: ``NAME.words.txt``, ``NAME.scores.npy``, ``NAME.ids.npy``."""
+    stem = out.name[: -len(".npy")]
+    return (
+        out.with_name(f"{stem}.words.txt"),
+        out.with_name(f"{stem}.scores.npy"),
+        out.with_name(f"{stem}.ids.npy"),
+    )
 
 
 def _output_path(output: str) -> Path:
@@ -252,17 +261,14 @@ def _assemble(out: Path, parts: Path, model, words: list[str], blocks, k: int) -
 
     vocab = model.vocab
     if out.name.endswith(".npy"):
-        stem = out.name[: -len(".npy")]
         loaded = list(_blocks(parts, blocks))  # each block read once
         ids = np.concatenate([b[1] for b in loaded]) if loaded else np.zeros((0, k), np.int64)
         scores = np.concatenate([b[2] for b in loaded]) if loaded else np.zeros((0, k), np.float32)
+        words_file, scores_file, ids_file = _npy_outputs(out)
         with contextlib.ExitStack() as files:  # the three change together: all written, then renamed
-            listed = files.enter_context(output_file(out.with_name(stem + ".words.txt"), text=True))
-            write_words(listed, words)
-            for suffix, array in ((".scores.npy", scores), (".ids.npy", ids)):
-                np.save(
-                    files.enter_context(output_file(out.with_name(stem + suffix))), array, allow_pickle=False
-                )
+            write_words(files.enter_context(output_file(words_file, text=True)), words)
+            for path, array in ((scores_file, scores), (ids_file, ids)):
+                np.save(files.enter_context(output_file(path)), array, allow_pickle=False)
         return
     if out.name.endswith(".parquet"):
         try:

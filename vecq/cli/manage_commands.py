@@ -124,7 +124,7 @@ def cache_clear(session: Session, model: str | None, everything: bool, yes: bool
         reader.remove_orphans()
         from ..sources import hub
 
-        hub.sweep_staging(os.path.join(layout.cache_root(), hub.STAGING))
+        hub.sweep_staging(hub.staging_root())
     for later in busy[1:]:
         session.warn(later.message)
     if busy:

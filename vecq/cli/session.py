@@ -134,11 +134,12 @@ class Session:
             raise UsageError("--epochs needs -m MODEL, a file written by vecq train --snapshots")
         warn = (lambda _: None) if quiet else self.warn
         reporter = reporter_for(self.env)
-        for _, path in snapshot_files(trained):
+        snapshots = snapshot_files(trained)
+        for _, path in snapshots:
             files.reading(path, "a snapshot of the model")
         return [
             (epoch, open_with(replace(self.options(), spec=str(path)), reporter=reporter, warn=warn))
-            for epoch, path in snapshot_files(trained)
+            for epoch, path in snapshots
         ]
 
     def single_blas_thread_for_one_approx_answer(self) -> None:
@@ -432,7 +433,7 @@ def open_input(source: str, option: str = "--input") -> contextlib.AbstractConte
             raise UsageError(f"standard input is closed; give the lines in a file with {option} FILE")
         buffer = getattr(stdin, "buffer", stdin)
         _refuse_compressed(buffer)
-        files.reading("/dev/stdin", "standard input")  # < words.txt: never the -o words file
+        files.reading_standard_input()  # < words.txt: never the -o words file
         return contextlib.nullcontext(cast(BinaryIO, buffer))
     from ..core.compressed import open_file
 

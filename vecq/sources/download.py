@@ -103,13 +103,10 @@ def _remove_leftovers(name: str, data_dir: str) -> None:
 
     from ..cache.files import rmtree
 
-    leftovers = [
-        f"{name}_tmp",
-        *[os.path.basename(p) for p in glob.glob(os.path.join(data_dir, f".tmp-{name}-*"))],
-    ]
+    leftovers = [os.path.join(data_dir, f"{name}_tmp"), *glob.glob(os.path.join(data_dir, f".tmp-{name}-*"))]
     if os.path.isdir(os.path.join(data_dir, name)):
-        leftovers.append(name)
-    for path in [os.path.join(data_dir, f) for f in leftovers]:
+        leftovers.append(os.path.join(data_dir, name))
+    for path in leftovers:
         if os.path.isdir(path) and not os.path.islink(path):
             rmtree(path, ignore_errors=True)
         elif os.path.lexists(path):

@@ -336,6 +336,13 @@ def _fetch_table(
     return Fetched(path, "safetensors", remote, commit, staging)
 
 
+def staging_root() -> str:
+    """Where tables fetched in parts wait to be converted: ``STAGING`` in the cache root."""
+    from ..cache.layout import cache_root
+
+    return os.path.join(cache_root(), STAGING)
+
+
 def sweep_staging(staging_root: str) -> int:
     """Remove the staging folders (tables fetched in parts, up to gigabytes) of fetches whose
     process is gone: killed (SIGKILL, the OOM killer) before it could remove its own; how many."""

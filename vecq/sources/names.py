@@ -137,9 +137,7 @@ def source_for(
     if wanted.hub is not None:
         if not fetch:
             raise ModelError(f"{wanted.name} is not converted yet")
-        from ..cache.layout import cache_root
-
-        got = hub.fetch(wanted.hub, os.path.join(cache_root(), hub.STAGING), reporter, wanted.tensor)
+        got = hub.fetch(wanted.hub, hub.staging_root(), reporter, wanted.tensor)
         w = wanted
         source = Source(
             w.key, w.name, got.path, got.format, limit, w.tensor, got.remote, got.revision, got.staging

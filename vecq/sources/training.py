@@ -32,6 +32,7 @@ from ..cache.files import (
     STDOUT,
     output_file,
     reading,
+    reading_standard_input,
     refuse_an_input,
     rmtree,
     swap_in,
@@ -142,7 +143,7 @@ def corpus(source: str, preprocess: bool, reporter: Reporter = NULL_REPORTER) ->
             stdin: IO[bytes] | None = getattr(sys.stdin, "buffer", None)
             if stdin is None:
                 raise CorpusError("standard input is closed; give the corpus as a file")
-            reading("/dev/stdin", "standard input")  # train - -o corpus.txt < corpus.txt
+            reading_standard_input()  # train - -o corpus.txt < corpus.txt
             while block := stdin.read(1 << 20):
                 spool.write(block)
             yield Sentences([], spool, preprocess)
@@ -284,7 +285,10 @@ def train(
         kept.finish()
     elif output != STDOUT and snapshots_folder(output).is_dir():  # an older training's (checked before)
         stale = snapshots_folder(output)
-        stale.unlink() if stale.is_symlink() else rmtree(stale)
+        if stale.is_symlink():
+            stale.unlink()
+        else:
+            rmtree(stale)
     return model
 
 
