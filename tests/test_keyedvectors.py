@@ -707,3 +707,91 @@ def test_numbers_float32_cannot_hold_keep_their_direction_where_only_the_directi
     beside = ours.most_similar(positive=["war", tiny], topn=5)
     assert [w for w, _ in beside] == [w for w, _ in ours.most_similar("war", topn=5)]
     assert [w for w, _ in beside] == [w for w, _ in theirs.most_similar(positive=["war", tiny], topn=5)]
+
+
+def test_unit_normalize_all_twice_and_after_a_sort_as_gensim():
+    """gensim's norms are ones after ``unit_normalize_all``: a second call divides by them and
+    changes no bit, as vecq's changes none; a sort reorders unit rows, which stay unit."""
+    ours, theirs = _both()
+    for kv in (ours, theirs):
+        kv.unit_normalize_all()
+        kv.unit_normalize_all()
+    _same(ours, theirs)
+    for kv in (ours, theirs):
+        kv.set_vecattr(theirs.index_to_key[-1], "count", 10**9)
+        kv.sort_by_descending_frequency()
+        kv.unit_normalize_all()
+    _same(ours, theirs)
+
+
+def _saved(kv, folder, binary: bool, **kwargs) -> tuple[bytes, bytes | None]:
+    """The bytes ``save_word2vec_format`` writes, and its ``fvocab``'s when asked for."""
+    vectors, vocab = folder / "vectors", folder / "vocab"
+    kv.save_word2vec_format(str(vectors), binary=binary, **kwargs)
+    return vectors.read_bytes(), vocab.read_bytes() if "fvocab" in kwargs else None
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"fvocab": "vocab"},
+        {"prefix": "tag_", "total_vec": 7, "fvocab": "vocab"},
+        {"sort_attr": "weight"},
+        {"append": True, "fvocab": "vocab"},
+    ],
+)
+def test_save_word2vec_format_writes_gensims_text_in_its_order(kwargs, tmp_path):
+    """Words in descending order of ``sort_attr`` (ties in row order): counts set out of order
+    reorder the file, as gensim's; the same bytes, the vocabulary file's too."""
+    ours, theirs = _both()
+    for kv in (ours, theirs):
+        for i, word in enumerate(theirs.index_to_key[:60]):
+            kv.set_vecattr(word, "count", (i * 7919) % 13)
+            kv.set_vecattr(word, "weight", (i * 31) % 7)
+    files = {}
+    for name, kv in (("ours", ours), ("theirs", theirs)):
+        folder = tmp_path / name
+        folder.mkdir()
+        named = {k: str(folder / v) if k == "fvocab" else v for k, v in kwargs.items()}
+        if kwargs.get("append"):  # after what the files hold
+            (folder / "vectors").write_bytes(b"kept\n")
+            (folder / "vocab").write_bytes(b"kept 1\n")
+        files[name] = _saved(kv, folder, False, **named)
+    assert files["ours"] == files["theirs"]
+    first_words = [line.split(b" ")[0] for line in files["ours"][0].splitlines()[1:4]]
+    assert first_words != [w.encode() for w in theirs.index_to_key[:3]] or kwargs.get("append")
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_save_word2vec_format_in_count_order_reloads_as_gensims_file(binary, tmp_path):
+    ours, theirs = _both()
+    for kv in (ours, theirs):
+        kv.set_vecattr(theirs.index_to_key[-1], "count", 10**9)
+    for name, kv in (("ours", ours), ("theirs", theirs)):
+        kv.save_word2vec_format(str(tmp_path / name), fvocab=str(tmp_path / f"{name}.vocab"), binary=binary)
+    mine, gensims = (
+        GensimKeyedVectors.load_word2vec_format(
+            str(tmp_path / n), fvocab=str(tmp_path / f"{n}.vocab"), binary=binary
+        )
+        for n in ("ours", "theirs")
+    )
+    assert mine.index_to_key == gensims.index_to_key
+    assert mine.index_to_key[0] == theirs.index_to_key[-1]
+    assert np.array_equal(mine.vectors, gensims.vectors)
+    assert [mine.get_vecattr(w, "count") for w in mine.index_to_key] == [
+        gensims.get_vecattr(w, "count") for w in gensims.index_to_key
+    ]
+
+
+def test_save_word2vec_format_without_the_sort_attribute_as_gensim(tmp_path):
+    """An attribute no word has: row order, and a vocabulary file is refused (gensim's ValueError)."""
+    ours, theirs = KeyedVectors(3), GensimKeyedVectors(3)
+    vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
+    for kv in (ours, theirs):
+        kv.add_vectors(["d", "c", "b", "a"], vectors)
+    for name, kv in (("ours", ours), ("theirs", theirs)):
+        with pytest.raises(ValueError):
+            kv.save_word2vec_format(str(tmp_path / f"{name}.txt"), fvocab=str(tmp_path / f"{name}.vocab"))
+        kv.save_word2vec_format(str(tmp_path / f"{name}.txt"))
+    assert (tmp_path / "ours.txt").read_bytes() == (tmp_path / "theirs.txt").read_bytes()

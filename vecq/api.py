@@ -302,6 +302,8 @@ class Vectors:
         self._lookups = 0  # words looked up before key_to_index was built (DICT_AFTER)
         self._vector_reads = 0  # vectors read one by one before the matrix was built (VECTORS_AFTER)
         self._raw: np.ndarray | None = None
+        # The model unit_normalize_all made (its norms are then gensim's ones), or None.
+        self._unit_model: Model | None = None
 
     # Built on first use, then plain attributes of the instance (functools.cached_property), as
     # fast to reach as gensim's; assigning to them is refused (``__setattr__``), and a new model
@@ -1428,12 +1430,16 @@ class KeyedVectors(Vectors):
     def unit_normalize_all(self) -> None:
         """gensim's ``unit_normalize_all``: every vector replaced by itself over its norm (gensim's
         arithmetic: ``vectors / np.linalg.norm(vectors, axis=1)``), on the object in memory; the
-        norms are then 1 (an all-zero vector stays zero, where gensim's becomes NaN)."""
+        norms are then 1 (an all-zero vector stays zero, where gensim's becomes NaN), so a second
+        call changes nothing, as gensim's divides by those ones."""
+        if self._unit_model is self.model:
+            return
         stored = self._stored()
         norms = np.linalg.norm(stored, axis=1)[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
             unit_vectors = np.where(norms > 0, stored / norms, np.float32(0)).astype(np.float32)
         self._use(self.model.normalised(unit_vectors), None)
+        self._unit_model = self.model
 
     def sort_by_descending_frequency(self) -> None:
         """gensim's ``sort_by_descending_frequency``: the words reordered by their ``count``, the
@@ -1448,9 +1454,12 @@ class KeyedVectors(Vectors):
         raw = self._stored()[order]
         self._attrs.setdefault("count", {}).update(zip(words, counts[order].tolist()))
         self._descending_below = 0  # every count is now set
+        unit = self._unit_model is self.model
         self._use(
             Model.from_arrays(words, raw, name=self.model.info.name, source=self.model.info.source), None
         )
+        if unit:  # the same rows, reordered
+            self._unit_model = self.model
 
     def intersect_word2vec_format(
         self,
@@ -1571,17 +1580,45 @@ class KeyedVectors(Vectors):
         fname: str | os.PathLike,
         fvocab: str | os.PathLike | None = None,
         binary: bool = False,
+        total_vec: int | None = None,
         write_header: bool = True,
+        prefix: str = "",
+        append: bool = False,
+        sort_attr: str = "count",
     ) -> None:
-        """gensim's ``save_word2vec_format``: every vector as the file held it, in row order, as
-        word2vec text or ``binary`` (with ``fvocab``, the counts beside it)."""
+        """gensim's ``save_word2vec_format``: every vector as the file held it, as word2vec text or
+        ``binary``; with ``fvocab``, each word's ``sort_attr`` beside it.
+
+        Parameters
+        ----------
+        fname : the vectors' file, replaced only once written whole (unless ``append``).
+        fvocab : a vocabulary file, ``WORD VALUE`` a line.
+        binary : word2vec's binary format instead of text.
+        total_vec : the count the first line states (default: the number of words).
+        write_header : write that first line (text only).
+        prefix : put before every word written (gensim's, for Doc2Vec's tags).
+        append : write after what the files hold.
+        sort_attr : words in descending order of this attribute, ties in row order (the default
+            ``count``: a file's counts, or gensim's made-up descending ones, so row order unless
+            counts were given or set); an attribute no word has: row order.
+
+        Raises
+        ------
+        ValueError : ``fvocab`` with a ``sort_attr`` no word has (gensim's), or ``binary`` without
+            ``write_header``.
+        """
+        from .cache.files import output_file
         from .sources import export
 
         if not write_header and binary:
             raise ValueError("a binary word2vec file has a header; write_header=False is for text only")
-        rows = np.arange(len(self))
+        rows, values = self._saving_order(sort_attr, fvocab is not None)
+        in_rows = self.index_to_key
+        words = [prefix + in_rows[row] for row in rows.tolist()]
         blocks = (self.model.raw_rows(rows[i : i + export.BLOCK]) for i in range(0, len(rows), export.BLOCK))
-        words = list(self.index_to_key)
+        if fvocab is not None:  # by the same rule as the vectors' file (``cache.files.output_file``)
+            with output_file(fvocab, text=True, append=append) as f:
+                f.writelines(f"{w} {v}\n" for w, v in zip(words, values))
         export.write(
             os.fspath(fname),
             "word2vec-bin" if binary else "word2vec-text",
@@ -1589,12 +1626,29 @@ class KeyedVectors(Vectors):
             blocks,
             self.vector_size,
             header=write_header,
+            total=total_vec,
+            append=append,
         )
-        if fvocab is not None:  # by the same rule as the vectors' file (``cache.files.output_file``)
-            from .cache.files import output_file
 
-            with output_file(fvocab, text=True) as f:
-                f.writelines(f"{w} {self.get_vecattr(w, 'count')}\n" for w in words)
+    def _saving_order(self, attr: str, listed: bool) -> tuple[np.ndarray, list]:
+        """The rows in descending order of ``attr`` (a stable sort, as gensim's ``sorted``), and
+        their values; row order, and no values, when no word has it (an error if ``listed``)."""
+        n = len(self)
+        if attr not in self._attribute_names():
+            if listed:
+                raise ValueError(
+                    f"Cannot store vocabulary with {attr!r} because that attribute does not exist"
+                )
+            return np.arange(n), []
+        if attr == "count":
+            counts = np.maximum(self._descending_below - np.arange(n, dtype=np.int64), 0)
+            for word, count in self._attrs["count"].items():
+                counts[self.get_index(word)] = count
+            order = np.argsort(-counts, kind="stable")
+            return order, counts[order].tolist()
+        values: list = [self.get_vecattr(row, attr) for row in range(n)]
+        by_value = sorted(range(n), key=lambda row: -values[row])
+        return np.array(by_value, dtype=np.int64), [values[row] for row in by_value]
 
 
 def _float_type(datatype) -> np.dtype:

@@ -374,7 +374,7 @@ def _identities(given: str, beside: _Beside | None) -> set[tuple[int, int]]:
 
 
 @contextlib.contextmanager
-def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
+def output_file(path: str | os.PathLike, text: bool = False, append: bool = False) -> Iterator:
     """The file a user named for output (``-o``), open for writing, by one rule for every command:
 
     - ``-`` is standard output (flushed, never closed);
@@ -384,8 +384,9 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
     - anything else a name can be (a symbolic link, a device, a FIFO) is opened and written through,
       never unlinked or renamed over: ``-o /dev/stdout`` or a link to a file writes what it points at.
 
-    ``text``: a UTF-8 text stream with ``\\n`` line ends instead of bytes. An OSError is an
-    ``OutputError`` naming the file.
+    ``text``: a UTF-8 text stream with ``\\n`` line ends instead of bytes. ``append``: written at
+    the end of what the file holds (gensim's ``append=True``; an error leaves what was written so
+    far). An OSError is an ``OutputError`` naming the file.
     """
     import stat
     import sys
@@ -409,9 +410,9 @@ def output_file(path: str | os.PathLike, text: bool = False) -> Iterator:
         st = None
     except OSError as e:
         raise _output_error(path, e) from e
-    if st is not None and not stat.S_ISREG(st.st_mode):
+    if append or (st is not None and not stat.S_ISREG(st.st_mode)):
         try:
-            raw = open(path, "wb")  # noqa: SIM115 (closed below)
+            raw = open(path, "ab" if append else "wb")  # noqa: SIM115 (closed below)
         except OSError as e:
             raise _output_error(path, e) from e
         with raw, _stream(raw, text) as f:

@@ -52,34 +52,35 @@ def format_for(path: str, asked: str | None = None) -> str:
     return FORMATS[suffix]
 
 
+# Each writer takes (file, words, blocks, dims, stated): ``stated`` is the count word2vec's first
+# line gives (None: no first line), which the other formats do not have.
 WRITERS: dict[str, Callable[..., None]] = {
-    "word2vec-bin": lambda f, words, blocks, dims, header: _word2vec(f, words, blocks, dims, True, header),
-    "word2vec-text": lambda f, words, blocks, dims, header: _word2vec(f, words, blocks, dims, False, header),
-    "npy": lambda f, words, blocks, dims, header: _npy(f, len(words), blocks, dims),
-    "safetensors": lambda f, words, blocks, dims, header: _safetensors(f, len(words), blocks, dims),
+    "word2vec-bin": lambda f, words, blocks, dims, stated: _word2vec(f, words, blocks, dims, True, stated),
+    "word2vec-text": lambda f, words, blocks, dims, stated: _word2vec(f, words, blocks, dims, False, stated),
+    "npy": lambda f, words, blocks, dims, stated: _npy(f, len(words), blocks, dims),
+    "safetensors": lambda f, words, blocks, dims, stated: _safetensors(f, len(words), blocks, dims),
 }
 
 
 def write(
-    path: str, fmt: str, words: Sequence[str], blocks: Iterable[np.ndarray], dims: int, header: bool = True
+    path: str,
+    fmt: str,
+    words: Sequence[str],
+    blocks: Iterable[np.ndarray],
+    dims: int,
+    header: bool = True,
+    total: int | None = None,
+    append: bool = False,
 ) -> list[str]:
     """Write ``words`` and their rows (``blocks``: float32 arrays in word order); the files written
-    (``header``: word2vec text's first line, which GloVe's files leave out).
+    (``header``: word2vec text's first line, which GloVe's files leave out; ``total``: the count it
+    states, ``len(words)`` by default; ``append``: word2vec's formats after what ``path`` holds,
+    gensim's ``append=True``).
 
     ``path`` is written by the rule for every file a user names (``cache.files.output_file``):
     ``-`` is standard output, a link or a device is written through.
     """
-    if fmt not in WRITERS:
-        raise UsageError(f"unknown output format {fmt!r}; use one of: {', '.join(sorted(WRITERS))}")
-    if fmt in ("word2vec-bin", "word2vec-text"):
-        spaced = next((w for w in words if not w or any(c.isspace() for c in w)), None)
-        if spaced is not None:
-            raise ModelError(
-                f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
-                ".safetensors (their words go into a separate file, one a line)"
-            )
-    else:
-        check_listable(words)
+    _check_words(fmt, words)
     if fmt in ("npy", "safetensors") and path == STDOUT:
         raise UsageError(
             f"{fmt} keeps its words in a file beside it, which standard output has not; "
@@ -92,14 +93,17 @@ def write(
             f"{fmt} files are read uncompressed (numpy and safetensors map them): name it without "
             f"{compression}, or write word2vec ({stem}.txt{compression})"
         )
+    stated = (len(words) if total is None else total) if header else None
     if fmt not in ("npy", "safetensors"):
-        with output_file(path) as f:
+        with output_file(path, append=append) as f:
             if compression:
                 with _compressor(f, compression) as z:
-                    WRITERS[fmt](z, words, blocks, dims, header)
+                    WRITERS[fmt](z, words, blocks, dims, stated)
             else:
-                WRITERS[fmt](f, words, blocks, dims, header)
+                WRITERS[fmt](f, words, blocks, dims, stated)
         return [path]
+    if append:
+        raise UsageError(f"{fmt} holds one matrix: it cannot be appended to")
     # The matrix and its words change together: each is written whole beside its name first, the
     # matrix renamed into place, then the words at once (a kill or an error before leaves the old
     # pair, which vecq reads as a model: a new matrix beside old words of the same count would be
@@ -107,8 +111,23 @@ def write(
     with output_file(words_path(path), text=True) as listed:
         write_words(listed, words)
         with output_file(path) as f:
-            WRITERS[fmt](f, words, blocks, dims, header)
+            WRITERS[fmt](f, words, blocks, dims, stated)
     return [path, words_path(path)]
+
+
+def _check_words(fmt: str, words: Sequence[str]) -> None:
+    """A format vecq writes, and words it can store."""
+    if fmt not in WRITERS:
+        raise UsageError(f"unknown output format {fmt!r}; use one of: {', '.join(sorted(WRITERS))}")
+    if fmt in ("word2vec-bin", "word2vec-text"):
+        spaced = next((w for w in words if not w or any(c.isspace() for c in w)), None)
+        if spaced is not None:
+            raise ModelError(
+                f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
+                ".safetensors (their words go into a separate file, one a line)"
+            )
+    else:
+        check_listable(words)
 
 
 def _compressor(f: BinaryIO, suffix: str) -> BinaryIO:
@@ -136,10 +155,10 @@ def _word2vec(
     blocks: Iterable[np.ndarray],
     dims: int,
     binary: bool,
-    header: bool = True,
+    stated: int | None,
 ) -> None:
-    if header:
-        f.write(f"{len(words)} {dims}\n".encode())
+    if stated is not None:
+        f.write(f"{stated} {dims}\n".encode())
     at = 0
     for block in blocks:
         for word, row in zip(words[at : at + len(block)], block):
