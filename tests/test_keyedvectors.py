@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -297,14 +298,53 @@ def test_save_keeps_a_file_whole_when_it_cannot_finish(tmp_path, monkeypatch):
     path = tmp_path / "saved.kv"
     path.write_bytes(b"the old file")
 
-    def full(self, handle, **kwargs):
-        handle.write(b"half of a new file")
+    def full(self, fname, **kwargs):
+        for written in (fname, f"{fname}.vectors.npy"):
+            with open(written, "wb") as f:
+                f.write(b"half of a new file")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("gensim.models.keyedvectors.KeyedVectors.save", full)
     with pytest.raises(OSError, match="space"):
         ours.save(str(path))
     assert path.read_bytes() == b"the old file"
+    assert sorted(os.listdir(tmp_path)) == ["cache", "saved.kv"]  # no half companion, nothing staged
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("m.kv", {}),
+        ("m.kv", {"sep_limit": 0}),
+        ("m.kv", {"separately": ["vectors"]}),
+        ("m.kv.gz", {"sep_limit": 0}),
+    ],
+)
+def test_save_lays_out_its_files_as_gensims(name, kwargs, tmp_path):
+    """gensim's save keeps arrays over ``sep_limit`` (or named ``separately``) in ``NAME.ATTR.npy``
+    beside the pickle, which ``load(mmap="r")`` maps: vecq's writes the same files."""
+    ours, theirs = _both()
+    for who, kv in (("ours", ours), ("theirs", theirs)):
+        (tmp_path / who).mkdir()
+        kv.save(str(tmp_path / who / name), **kwargs)
+    assert sorted(os.listdir(tmp_path / "ours")) == sorted(os.listdir(tmp_path / "theirs"))
+    separate = len(os.listdir(tmp_path / "ours")) > 1
+    mapped = "r" if separate and not name.endswith(".gz") else None  # gensim maps no .npz
+    loaded = GensimKeyedVectors.load(str(tmp_path / "ours" / name), mmap=mapped)
+    assert isinstance(loaded.vectors, np.memmap) == (mapped == "r")
+    assert separate == bool(kwargs)
+    _same(loaded, theirs)
+
+
+def test_save_writes_through_a_link_in_one_file(tmp_path):
+    """A link is written through, as every file vecq writes (its companions could not follow it)."""
+    ours, theirs = _both()
+    target, link = tmp_path / "target.kv", tmp_path / "link.kv"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    ours.save(str(link), sep_limit=0)
+    assert link.is_symlink() and sorted(os.listdir(tmp_path)) == ["cache", "link.kv", "target.kv"]
+    _same(GensimKeyedVectors.load(str(target)), theirs)
 
 
 def test_a_gensim_3_file_opens_as_data_with_its_counts():
@@ -795,3 +835,15 @@ def test_save_word2vec_format_without_the_sort_attribute_as_gensim(tmp_path):
             kv.save_word2vec_format(str(tmp_path / f"{name}.txt"), fvocab=str(tmp_path / f"{name}.vocab"))
         kv.save_word2vec_format(str(tmp_path / f"{name}.txt"))
     assert (tmp_path / "ours.txt").read_bytes() == (tmp_path / "theirs.txt").read_bytes()
+
+
+def test_save_sweeps_what_a_killed_save_left(tmp_path):
+    """A save killed outright leaves its hidden staging folder: the next save of that name removes it."""
+    import socket
+
+    ours, _ = _both()
+    left = tmp_path / f".m.kv.part-99999999@{socket.gethostname()}-0badf00d"
+    left.mkdir()
+    (left / "m.kv.vectors.npy").write_bytes(b"half")
+    ours.save(str(tmp_path / "m.kv"), sep_limit=0)
+    assert sorted(os.listdir(tmp_path)) == ["cache", "m.kv", "m.kv.vectors.npy"]

@@ -459,5 +459,48 @@ def _replacing(path: str, st: os.stat_result | None, text: bool) -> Iterator:
         raise
 
 
+@contextlib.contextmanager
+def output_files(path: str | os.PathLike) -> Iterator[str | BinaryIO]:
+    """A name to write ``path`` and its companions under (``NAME`` and ``NAME.SUFFIX``, as gensim's
+    ``save`` writes its arrays beside its pickle), in a hidden folder beside it; once written, each
+    is renamed into place, ``NAME`` last, so the file that names the others is replaced only when
+    they are there. An error or a kill before leaves the old files (a killed writer's folder is
+    swept by the next). A name that is not a regular file (a link, a device) is written through,
+    as ``output_file`` writes it: a stream is yielded instead, to write everything into."""
+    import stat
+
+    path = os.fspath(path)
+    folder, name = os.path.split(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise _output_error(path, e) from e
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        with output_file(path) as f:
+            yield f
+        return
+    sweep_dead(folder or ".", f".{name}.part-")
+    stage = os.path.join(folder, f".{name}.part-{process_mark()}-{os.urandom(4).hex()}")
+    try:
+        os.mkdir(stage)
+    except OSError as e:
+        raise _output_error(path, e) from e
+    try:
+        yield os.path.join(stage, name)
+        try:
+            staged = sorted(os.listdir(stage), key=lambda staged_name: staged_name == name)
+            for staged_name in staged:
+                with open(os.path.join(stage, staged_name), "rb") as f:
+                    os.fsync(f.fileno())  # whole on the disk before it takes the name
+            for staged_name in staged:
+                os.replace(os.path.join(stage, staged_name), os.path.join(folder, staged_name))
+        except OSError as e:
+            raise _output_error(path, e) from e
+    finally:
+        rmtree(stage, ignore_errors=True)
+
+
 def _output_error(path: str, e: OSError) -> OutputError:
     return OutputError(f"cannot write {path}: {e.strerror or e}; choose another -o")

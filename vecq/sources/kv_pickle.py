@@ -161,12 +161,14 @@ def write(
     **kwargs: object,
 ) -> None:
     """A gensim 4 KeyedVectors file, written by gensim itself, that gensim's ``KeyedVectors.load``
-    and vecq's both open. A path is written by ``cache.files.output_file`` (replaced only once
-    written whole); to a handle, gensim pickles the arrays inline, so it is one file."""
+    and vecq's both open. To a path, as gensim lays it out (``kwargs``: its ``sep_limit``,
+    ``separately``, ``ignore``, ``pickle_protocol``; a large array in ``NAME.vectors.npy`` beside,
+    which gensim's ``load(mmap="r")`` maps), replaced only once all is written
+    (``cache.files.output_files``); to a handle, gensim pickles the arrays inline, so it is one file."""
     import numpy as np
     from gensim.models import KeyedVectors
 
-    from ..cache.files import output_file
+    from ..cache.files import output_files
 
     native = KeyedVectors(vectors.shape[1], dtype=vectors.dtype)
     native.add_vectors(words, vectors)
@@ -176,5 +178,5 @@ def write(
     if hasattr(fname_or_handle, "write"):
         native.save(fname_or_handle, **kwargs)
         return
-    with output_file(os.fspath(fname_or_handle), text=False) as f:
-        native.save(f, **kwargs)
+    with output_files(fname_or_handle) as staged:
+        native.save(staged, **kwargs)
