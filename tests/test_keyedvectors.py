@@ -847,3 +847,24 @@ def test_save_sweeps_what_a_killed_save_left(tmp_path):
     (left / "m.kv.vectors.npy").write_bytes(b"half")
     ours.save(str(tmp_path / "m.kv"), sep_limit=0)
     assert sorted(os.listdir(tmp_path)) == ["cache", "m.kv", "m.kv.vectors.npy"]
+
+
+def test_every_method_takes_gensims_parameter_names():
+    """A script passing gensim's keywords (``load(fname=...)``, ``similar_by_key(key=...)``) works:
+    each method gensim has takes its parameters under gensim's names, in its order."""
+    import inspect
+
+    differ = []
+    for name in dir(GensimKeyedVectors):
+        theirs, ours = getattr(GensimKeyedVectors, name), getattr(KeyedVectors, name, None)
+        if name.startswith("_") or not callable(theirs) or ours is None:
+            continue
+        wanted = [
+            p.name
+            for p in inspect.signature(theirs).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)  # gensim's wrappers: (*args, **kwargs)
+        ]
+        taken = list(inspect.signature(ours).parameters)
+        if taken[: len(wanted)] != wanted:
+            differ.append(f"{name}: {taken} for gensim's {wanted}")
+    assert differ == []

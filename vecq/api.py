@@ -1175,7 +1175,11 @@ class Vectors:
         """gensim's ``similar_by_word``: ``most_similar`` of one word."""
         return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_key = similar_by_word
+    def similar_by_key(
+        self, key: str, topn: int | None = 10, restrict_vocab: int | None = None
+    ) -> list[tuple[str, float]] | np.ndarray:
+        """gensim's ``similar_by_key``: ``most_similar`` of one key."""
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
     def similar_by_vector(
         self, vector: np.ndarray, topn: int | None = 10, restrict_vocab: int | None = None
@@ -1281,12 +1285,12 @@ class KeyedVectors(Vectors):
         return cls._of(opened.model, opened._options, dtype, counts)
 
     @classmethod
-    def load(cls, fname_or_handle: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
+    def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
         """gensim's ``KeyedVectors.load`` of a native file (gensim 4's ``.kv``, or 3.x's): read as data,
         never unpickled as code; the vectors are memory-mapped whatever ``mmap`` says."""
-        opened = load(os.fspath(fname_or_handle))
+        opened = load(os.fspath(fname))
         kv = cls._of(opened.model, opened._options)
-        kv._counts_file = os.fspath(fname_or_handle)
+        kv._counts_file = os.fspath(fname)
         return kv
 
     def save(self, fname_or_handle, **kwargs) -> None:
