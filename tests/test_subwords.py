@@ -274,3 +274,12 @@ def test_built_words_are_bounded_and_a_row_never_names_another_word():
     assert recent.row == rows[-1]  # kept, and now the most recently used
     oracle = load_facebook_vectors(datapath("lee_fasttext.bin"))
     assert np.allclose(model.raw_rows([recent.row])[0], oracle["unseenword199x"], atol=1e-6)
+
+
+def test_a_sentence_vector_is_gensims():
+    """``get_sentence_vector`` (gensim's ``FastTextKeyedVectors``): the mean of the words' unit
+    vectors, unseen ones built from their n-grams."""
+    path = datapath("lee_fasttext.bin")
+    oracle, kv = load_facebook_vectors(path), vecq.load(path)
+    sentence = ["night", *UNSEEN[:2], "the"]
+    assert np.allclose(kv.get_sentence_vector(sentence), oracle.get_sentence_vector(sentence), atol=1e-6)

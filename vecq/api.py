@@ -856,6 +856,11 @@ class Vectors:
         ndarray)."""
         return np.asarray(self.model.vectors)
 
+    def get_sentence_vector(self, sentence: Sequence[str]) -> np.ndarray:
+        """gensim's ``FastTextKeyedVectors.get_sentence_vector``: ``get_mean_vector`` of the words
+        (a fastText model builds those it has not seen from their n-grams)."""
+        return self.get_mean_vector(sentence)
+
     def get_mean_vector(
         self,
         keys: Sequence | np.ndarray,
