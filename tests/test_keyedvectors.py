@@ -845,8 +845,11 @@ def test_save_sweeps_what_a_killed_save_left(tmp_path):
     left = tmp_path / f".m.kv.part-99999999@{socket.gethostname()}-0badf00d"
     left.mkdir()
     (left / "m.kv.vectors.npy").write_bytes(b"half")
+    (tmp_path / "m.kv").write_bytes(b"old")
+    (tmp_path / "m.kv").chmod(0o640)
     ours.save(str(tmp_path / "m.kv"), sep_limit=0)
     assert sorted(os.listdir(tmp_path)) == ["cache", "m.kv", "m.kv.vectors.npy"]
+    assert (tmp_path / "m.kv").stat().st_mode & 0o777 == 0o640  # an existing file's bits kept
 
 
 def test_every_method_takes_gensims_parameter_names():

@@ -464,9 +464,10 @@ def output_files(path: str | os.PathLike) -> Iterator[str | BinaryIO]:
     """A name to write ``path`` and its companions under (``NAME`` and ``NAME.SUFFIX``, as gensim's
     ``save`` writes its arrays beside its pickle), in a hidden folder beside it; once written, each
     is renamed into place, ``NAME`` last, so the file that names the others is replaced only when
-    they are there. An error or a kill before leaves the old files (a killed writer's folder is
-    swept by the next). A name that is not a regular file (a link, a device) is written through,
-    as ``output_file`` writes it: a stream is yielded instead, to write everything into."""
+    they are there, each keeping an existing file's permission bits. An error or a kill before
+    leaves the old files (a killed writer's folder is swept by the next). A name that is not a
+    regular file (a link, a device) is written through, as ``output_file`` writes it: a stream is
+    yielded instead, to write everything into."""
     import stat
 
     path = os.fspath(path)
@@ -495,7 +496,10 @@ def output_files(path: str | os.PathLike) -> Iterator[str | BinaryIO]:
                 with open(os.path.join(stage, staged_name), "rb") as f:
                     os.fsync(f.fileno())  # whole on the disk before it takes the name
             for staged_name in staged:
-                os.replace(os.path.join(stage, staged_name), os.path.join(folder, staged_name))
+                target = os.path.join(folder, staged_name)
+                with contextlib.suppress(FileNotFoundError):  # an existing file's permission bits are kept
+                    os.chmod(os.path.join(stage, staged_name), stat.S_IMODE(os.stat(target).st_mode))
+                os.replace(os.path.join(stage, staged_name), target)
         except OSError as e:
             raise _output_error(path, e) from e
     finally:
