@@ -100,3 +100,32 @@ def test_the_history_is_kept_between_runs(env, tmp_path):
     again.read_until(b"kitten ~ puppy")
     again.type(b"\x15exit\r")
     assert again.close() == 0
+
+
+def test_two_sessions_at_once_keep_each_others_history(env, tmp_path):
+    """A session that ends adds its own lines to the history file: those another session wrote
+    there meanwhile stay."""
+    history = tmp_path / "state" / "vecq" / "repl_history"
+    history.parent.mkdir(parents=True)
+    history.write_text("earlier ~ line\n")
+    term = Terminal(env)
+    term.read_until(b"vecq> ")
+    with history.open("a") as other:  # another session ends while this one runs
+        other.write("dog ~ cat\n")
+    term.type(b"kitten ~ puppy\r")
+    term.read_until(b"similarity")
+    term.type(b"exit\r")
+    assert term.close() == 0
+    assert history.read_text().splitlines() == ["earlier ~ line", "dog ~ cat", "kitten ~ puppy", "exit"]
+
+
+def test_the_history_keeps_its_last_thousand_lines(env, tmp_path):
+    history = tmp_path / "state" / "vecq" / "repl_history"
+    history.parent.mkdir(parents=True)
+    history.write_text("".join(f"w{i}\n" for i in range(1500)))
+    term = Terminal(env)
+    term.read_until(b"vecq> ")
+    term.type(b"exit\r")
+    assert term.close() == 0
+    lines = history.read_text().splitlines()
+    assert len(lines) == 1000 and lines[-2:] == ["w1499", "exit"]

@@ -50,12 +50,23 @@ def _readline(model) -> object | None:
     return readline
 
 
-def _save(readline) -> None:
-    if readline is not None:
-        with contextlib.suppress(OSError):
-            os.makedirs(os.path.dirname(history_file()), exist_ok=True)
-            readline.set_history_length(1000)
-            readline.write_history_file(history_file())
+HISTORY_LINES = 1000
+
+
+def _save(readline, loaded: int) -> None:
+    """This session's lines (those after the ``loaded`` read at its start) added to the end of the
+    history file, which keeps its last ``HISTORY_LINES``: another session's lines written there
+    meanwhile stay (rewriting the file with this session's view of it lost them)."""
+    if readline is None:
+        return
+    path = history_file()
+    with contextlib.suppress(OSError):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        readline.set_history_length(HISTORY_LINES)
+        if os.path.exists(path) and hasattr(readline, "append_history_file"):
+            readline.append_history_file(readline.get_current_history_length() - loaded, path)
+        else:
+            readline.write_history_file(path)
 
 
 def answer_line(session: Session, model, line: str, top: int) -> None:
@@ -76,6 +87,7 @@ def run(session: Session, top: int) -> None:
     model = session.open()
     interactive = session.env.stdin_isatty
     readline = _readline(model) if interactive else None
+    loaded = readline.get_current_history_length() if readline is not None else 0  # type: ignore[attr-defined]
     if interactive:
         session.warn(f"{model.info.name}: {model.info.rows:,} words x {model.info.dimensions}. {HELP}")
     try:
@@ -98,7 +110,7 @@ def run(session: Session, top: int) -> None:
                 session.warn(f"error: {e.message}")
             session.notes.flush()  # with -v, each answer says how it was searched
     finally:
-        _save(readline)
+        _save(readline, loaded)
         if interactive:
             sys.stderr.write("\n")
 
