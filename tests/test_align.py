@@ -184,3 +184,24 @@ def test_shared_words_that_do_not_fix_the_map_are_refused(glove_raw, tmp_path):
     # the same words, spread: the map is fixed, and the command answers
     spread = write_text_model(tmp_path / "spread.txt", words[:n], vectors[:n] * 2)
     assert invoke(["-m", str(spread), "-m", str(b), "align", "-f", "json"]).exit_code == 0
+
+
+def test_a_changed_model_file_gets_a_new_map_not_the_kept_one(glove_raw, tmp_path):
+    """The map is kept between runs; a model file changed in place (retrained, replaced) is
+    converted again into the same cache folder, and must not be answered through the old map
+    (it was: cosines of -0.47 where the new rotation gives 1)."""
+    words, vectors = glove_raw
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    first, second = (ortho_group.rvs(50, random_state=seed) for seed in (1, 2))
+    write_text_model(a, words[:2000], vectors[:2000])
+    write_text_model(b, words[:2000], (vectors[:2000].astype(np.float64) @ first).astype(np.float32))
+    asked = ["-m", str(a), "-m", str(b), "align", "city", "king", "--shared", "2000", "-f", "json"]
+    before = invoke(asked)
+    assert before.exit_code == 0, before.stderr
+    assert all(abs(r["similarity"] - 1) < 1e-5 for r in json.loads(before.stdout))
+    rotated = (vectors[:2000].astype(np.float64) @ first @ second.T).astype(np.float32)
+    write_text_model(a, words[:2000], rotated)  # A is now B rotated by another map
+    after = invoke(asked)
+    assert after.exit_code == 0, after.stderr
+    assert "aligned" in after.stderr  # fitted again, for the new A
+    assert all(abs(r["similarity"] - 1) < 1e-4 for r in json.loads(after.stdout))

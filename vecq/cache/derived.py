@@ -18,7 +18,7 @@ from ..core import align, csls
 from ..core.model import Model
 from ..progress import NULL_REPORTER, Reporter
 from .files import output_file
-from .layout import cache_root
+from .layout import cache_root, content_key
 
 
 def _kept(path: str | None, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -53,11 +53,13 @@ def csls_means(model: Model, n: int, reporter: Reporter = NULL_REPORTER) -> np.n
 
 def alignment(a: Model, b: Model, shared: int) -> tuple[align.Alignment, bool]:
     """The map from A to B on their first ``shared`` shared words, and whether it was fitted now
-    (rather than read from an earlier run: the cache folders' names identify both models' contents)."""
+    (rather than read from an earlier run: kept under both caches' content keys, so a model file
+    changed and converted again into the same folder gets a new map)."""
     rows_a, rows_b = align.shared_rows(a, b, shared)
     path = None
     if a.folder and b.folder:
-        name = f"{os.path.basename(a.folder)}--{os.path.basename(b.folder)}--{shared}"
+        keyed = [f"{os.path.basename(m.folder)}-{content_key(m.folder)}" for m in (a, b) if m.folder]
+        name = f"{keyed[0]}--{keyed[1]}--{shared}"
         path = os.path.join(cache_root(), "alignments", name + ".npy")
     w = _kept(path, (a.dims, b.dims))
     if w is not None:

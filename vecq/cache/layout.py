@@ -16,6 +16,7 @@ Invariants, each held by a test in tests/test_store.py:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import zlib
@@ -377,6 +378,19 @@ CONTENT_FIELDS = ("rows", "dimensions", "limit", "zero_rows", "files", "checksum
 def content_identity(manifest: Manifest) -> dict:
     """What makes two caches the same model, wherever they were built (``cli/workers.py``)."""
     return {name: manifest.get(name) for name in CONTENT_FIELDS}
+
+
+def content_of(folder: str | os.PathLike) -> str:
+    """The content identity of the cache in ``folder``, as JSON: what is kept about a cached model
+    (an alignment's map) or checked of it (a Dask worker's copy) is keyed by it, never by the
+    folder's name alone, which stays the same when a changed model file is converted again."""
+    manifest = jsondata.load(os.path.join(folder, MANIFEST), "manifest", error=CacheError)
+    return json.dumps(content_identity(cast(Manifest, manifest)), sort_keys=True)
+
+
+def content_key(folder: str | os.PathLike) -> str:
+    """``content_of`` in eight hex digits, for a file's name."""
+    return f"{zlib.crc32(content_of(folder).encode()):08x}"
 
 
 def model_info(manifest: Manifest, limit: int | None = None, name: str | None = None) -> ModelInfo:

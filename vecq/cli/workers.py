@@ -13,16 +13,14 @@ Invariants (tests/test_cluster.py, tests/test_signals.py):
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import jsondata
 from ..cache import layout
-from ..errors import CacheError, ClusterError, ModelError
+from ..errors import ClusterError, ModelError
 from ..opening import ModelOptions, open_with
 from . import batch
 
@@ -49,12 +47,7 @@ def model_job(options: ModelOptions, model: Model) -> ModelJob:
             f"{model.info.name} is answered from memory (its cache could not be written), so the "
             "workers cannot open it; free space in the cache folder (VECQ_CACHE_DIR) and run again"
         )
-    return ModelJob(options, os.path.dirname(os.path.abspath(model.folder)), _identity(model.folder))
-
-
-def _identity(folder: str) -> str:
-    manifest = jsondata.load(os.path.join(folder, layout.MANIFEST), "manifest", error=CacheError)
-    return json.dumps(layout.content_identity(manifest), sort_keys=True)
+    return ModelJob(options, os.path.dirname(os.path.abspath(model.folder)), layout.content_of(model.folder))
 
 
 # -- on a worker ------------------------------------------------------------------------------------
@@ -106,7 +99,7 @@ def _open_on_worker(job: ModelJob) -> Model:
     cache folder when this worker sees it, else from its own, which must hold the same vectors."""
     shared = job.cache_root if os.path.isdir(job.cache_root) else None
     model = open_with(job.options, root=shared)
-    if model.folder is None or _identity(model.folder) != job.identity:
+    if model.folder is None or layout.content_of(model.folder) != job.identity:
         raise ModelError(
             f"a Dask worker's {model.info.name} is not the model this machine has (its cache, in "
             f"{model.folder}, holds other vectors); give the workers the same model file, or a cache "
