@@ -311,3 +311,31 @@ def test_a_model_of_k_words_or_fewer_lists_every_other_word_and_says_so(tmp_path
     one.write_text("1 2\nalone 0.5 0.5\n")
     single = invoke(["-m", str(one), "graph", "-o", str(tmp_path / "one.tsv")])
     assert single.exit_code == 0 and "of 1 word to" in single.stderr
+
+
+def test_an_unfinished_job_of_a_model_file_changed_since_is_refused(tmp_path, monkeypatch):
+    """Blocks saved for a model file that has changed since (converted again into the same cache
+    folder) are another model's: going on with them would mix two models in one graph."""
+    from conftest import write_text_model
+
+    import vecq.cli.graph_command as graph_command
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    model, out = tmp_path / "m.txt", tmp_path / "g.tsv"
+    write_text_model(model, words, rng.standard_normal((40, 4)).astype(np.float32))
+    saved = graph_command._save_block
+
+    def interrupted(parts, start, ids, scores):
+        saved(parts, start, ids, scores)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(graph_command, "_save_block", interrupted)
+    args = ["-m", str(model), "graph", "-o", str(out), "-k", "3", "--block", "8"]
+    first = invoke(args)
+    assert first.exit_code == 130 and list((tmp_path / "g.tsv.parts").glob("block-*.npz"))
+    monkeypatch.setattr(graph_command, "_save_block", saved)
+    write_text_model(model, words, rng.standard_normal((40, 4)).astype(np.float32))
+    again = invoke(args)
+    assert again.exit_code == 2 and "unfinished job with other settings (model" in again.stderr
+    assert not out.exists()

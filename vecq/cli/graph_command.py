@@ -21,7 +21,7 @@ import click
 
 from .. import jsondata
 from ..cache.files import STDOUT, claimed, output_file, refuse_an_input
-from ..cache.layout import MANIFEST
+from ..cache.layout import content_key
 from ..errors import OutputError, UsageError
 from ..sources.word_list import check_listable, write_words
 from .env import Env
@@ -30,7 +30,7 @@ from .render import Renderer
 from .session import Session
 
 OUTPUTS = (".tsv", ".jsonl", ".parquet", ".npy")
-JOB_VERSION = 2
+JOB_VERSION = 3
 GRAPH_COLUMNS = ("word", "neighbour", "rank", "score")
 STDOUT_PARTS = "graph-stdout"  # -o -: the parts folder, graph-stdout.parts, in the current folder
 
@@ -69,7 +69,7 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
         "version": JOB_VERSION,
         "model": model.info.name,
         "shape": [len(model), model.dims],
-        "cache": _cache_fingerprint(model.folder),
+        "cache": content_key(model.folder) if model.folder else None,  # the same model's blocks only
         "rows": len(rows),
         "rows_crc32": zlib.crc32(rows.tobytes()),
         "k": k,
@@ -167,14 +167,6 @@ def _workers(session: Session, model, blocks: int, stack: contextlib.ExitStack):
         job = workers.model_job(session.options(), model)
         return stack.enter_context(workers.LocalWorkers(job, processes))
     return None
-
-
-def _cache_fingerprint(folder: str | None) -> int | None:
-    """What says the cache is the same model: its manifest's crc32 (sizes and checksums of every file)."""
-    if folder is None:
-        return None
-    with open(os.path.join(folder, MANIFEST), "rb") as f:
-        return zlib.crc32(f.read())
 
 
 @contextlib.contextmanager
