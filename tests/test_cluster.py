@@ -164,6 +164,7 @@ def test_a_worker_killed_mid_batch_keeps_one_record_a_line_in_order(local_cluste
 
 @pytest.mark.slow
 def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, tmp_path, monkeypatch):
+    from vecq.cache import layout
     from vecq.errors import ModelError
     from vecq.opening import ModelOptions
     from vecq.sources.loader import open_model
@@ -180,7 +181,7 @@ def test_a_worker_converts_its_own_cache_and_it_must_hold_the_same_model(glove, 
     from gensim.test.utils import datapath
 
     other = open_model(datapath("euclidean_vectors.bin"))  # another model's cache
-    wrong = vecq_workers.ModelJob(**{**away.__dict__, "identity": vecq_workers._identity(other.folder)})
+    wrong = vecq_workers.ModelJob(**{**away.__dict__, "identity": layout.content_of(other.folder)})
     with pytest.raises(ModelError, match="is not the model this machine has"):
         vecq_workers.worker_model(wrong)
 
