@@ -47,7 +47,7 @@ def test_the_mean_similarities_are_kept_in_the_cache(glove, oracle):
 
     _, r = oracle
     invoke([*M, "neighbors", "cat", "--csls", "--restrict", str(N)])
-    (kept,) = Path(glove.folder).glob(f"csls-r-k10-n{N}.npy")
+    (kept,) = Path(glove.folder).glob(f"csls-exact-r-k10-n{N}.npy")
     assert np.allclose(np.load(kept), r, atol=1e-6)
     before = kept.stat().st_mtime_ns
     again = invoke([*M, "neighbors", "dog", "--csls", "--restrict", str(N)])
@@ -154,3 +154,24 @@ def test_near_duplicates_are_ranked_exactly_by_csls():
         expected = 2.0 * cosines.astype(np.float64) - r.astype(np.float64) - r_q
         expected[q] = -np.inf
         assert [row for row, _, _ in got] == sorted(every.tolist(), key=lambda i: (-expected[i], i))[:10]
+
+
+def test_csls_with_the_approximate_index_is_exact_and_keeps_exact_r(tmp_path, monkeypatch):
+    """``--csls --approx`` says it is answered exactly, and is: r, kept in the cache for every later
+    question, is found by exact searches (the index's approximate neighbours made it, and a later
+    exact ``--csls`` then answered with their r)."""
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(20_000)]
+    model = write_text_model(tmp_path / "m.txt", words, rng.standard_normal((20_000, 16)).astype(np.float32))
+    built = invoke(["-m", str(model), "index", "build"])
+    assert built.exit_code == 0, built.stderr
+    asked = ["-m", str(model), "neighbors", "w1", "--csls", "-n", "8", "-f", "json"]
+    approx = invoke([*asked, "--approx"])
+    assert approx.exit_code == 0 and "answered exactly" in approx.stderr
+    (kept,) = (tmp_path / "cache").glob("*/csls-exact-r-*.npy")
+    kept_r = np.load(kept)
+    kept.unlink()
+    exact = invoke(asked)
+    assert json.loads(approx.stdout) == json.loads(exact.stdout)
+    assert np.array_equal(kept_r, np.load(kept))  # computed again, exactly: the same bits

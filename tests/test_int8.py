@@ -319,7 +319,7 @@ def test_a_batch_answers_as_the_scan(glove8):
 def test_verbose_says_a_note_repeated_block_after_block_once_with_a_count(glove8):
     """CSLS's table of 6,500 words is four blocks of queries, three of them alike: -v says the
     first, then how many more, not the same line again (a whole vocabulary made 196 lines)."""
-    for kept in Path(glove8.folder).glob("csls-r-k10-n6500.npy"):
+    for kept in Path(glove8.folder).glob("csls-exact-r-k10-n6500.npy"):
         kept.unlink()
     result = invoke([*M, "neighbors", "cat", "--csls", "--restrict", "6500", "-v"])
     assert result.exit_code == 0, result.stderr

@@ -37,8 +37,9 @@ def _keep(path: str | None, array: np.ndarray) -> None:
 
 
 def csls_path(model: Model, n: int) -> str:
-    """Where r of a model's first ``n`` words is kept (the model has a cache folder)."""
-    return os.path.join(model.folder or "", f"csls-r-k{csls.K}-n{n}.npy")
+    """Where r of a model's first ``n`` words is kept (the model has a cache folder). The name says
+    "exact": an older vecq kept r found through the approximate index under ``csls-r-*``."""
+    return os.path.join(model.folder or "", f"csls-exact-r-k{csls.K}-n{n}.npy")
 
 
 def csls_means(model: Model, n: int, reporter: Reporter = NULL_REPORTER) -> np.ndarray:

@@ -32,6 +32,7 @@ def mean_neighbour_similarity(
 ) -> np.ndarray:
     """r(w) for the first ``n`` words: each one's mean cosine with its ``k`` nearest among them,
     from the engine's exact neighbours (float32)."""
+    model = model.exactly()  # kept in the cache for every later question: never approximate
     r = np.empty(n, dtype=np.float32)
     with reporter.task(f"CSLS: each word's {k} nearest, {n:,} words", n) as task:
         for start in range(0, n, BLOCK):
@@ -54,6 +55,7 @@ def neighbors(
     (row, CSLS, cosine), best first, ties by row. Scores are the exact cosines (float64 sums, as
     every answer's) combined in float64."""
     n = len(r)
+    model = model.exactly()  # CSLS's answers are exact, with or without an index
     scores = np.empty(n, dtype=np.float32)
     q32 = q.astype(np.float32)
     for start in range(0, n, ROWS):

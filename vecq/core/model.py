@@ -795,6 +795,17 @@ class Model:
         if bad.any():
             raise DamagedModelError(self.info.name, float(scores[bad][0]))
 
+    def exactly(self) -> Model:
+        """This model with every search exact: its approximate index set aside (the same arrays).
+        What is kept for later questions (CSLS's r) and what is said to be exact is found so."""
+        if self.index is None:
+            return self
+        import copy
+
+        exact = copy.copy(self)
+        exact.index = None
+        return exact
+
     def approximate(self, searched: int | None = None) -> bool:
         """Does a search of the first ``searched`` rows (all of them by default) use the index?
 
