@@ -871,3 +871,27 @@ def test_every_method_takes_gensims_parameter_names():
         if taken[: len(wanted)] != wanted:
             differ.append(f"{name}: {taken} for gensim's {wanted}")
     assert differ == []
+
+
+def test_a_pickle_of_a_model_file_changed_since_is_refused(tmp_path):
+    """A pickle names how the model was opened, and what its cache held: unpickled after the file
+    changed (retrained, replaced), it would answer with other vectors, so it is refused."""
+    import pickle
+
+    from vecq.errors import ModelError
+
+    rng = np.random.default_rng(0)
+    path, words = tmp_path / "m.txt", [f"w{i}" for i in range(20)]
+
+    def write_model() -> None:
+        written = GensimKeyedVectors(4)
+        written.add_vectors(words, rng.standard_normal((20, 4)).astype(np.float32))
+        written.save_word2vec_format(str(path))
+
+    write_model()
+    ours = KeyedVectors.load_word2vec_format(str(path))
+    pickled = pickle.dumps(ours)
+    assert np.array_equal(pickle.loads(pickled)["w3"], ours["w3"])  # unchanged: the same model
+    write_model()
+    with pytest.raises(ModelError, match="changed since this object was pickled"):
+        pickle.loads(pickled)
