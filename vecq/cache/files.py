@@ -404,12 +404,7 @@ def output_file(path: str | os.PathLike, text: bool = False, append: bool = Fals
                 with contextlib.suppress(OSError, ValueError):
                     f.detach()
         return
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise _output_error(path, e) from e
+    st = _output_stat(path)
     if append or (st is not None and not stat.S_ISREG(st.st_mode)):
         try:
             raw = open(path, "ab" if append else "wb")  # noqa: SIM115 (closed below)
@@ -472,12 +467,7 @@ def output_files(path: str | os.PathLike) -> Iterator[str | BinaryIO]:
 
     path = os.fspath(path)
     folder, name = os.path.split(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise _output_error(path, e) from e
+    st = _output_stat(path)
     if st is not None and not stat.S_ISREG(st.st_mode):
         with output_file(path) as f:
             yield f
@@ -504,6 +494,16 @@ def output_files(path: str | os.PathLike) -> Iterator[str | BinaryIO]:
             raise _output_error(path, e) from e
     finally:
         rmtree(stage, ignore_errors=True)
+
+
+def _output_stat(path: str) -> os.stat_result | None:
+    """What the output's name is now (not following a link), None when it is not taken."""
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise _output_error(path, e) from e
 
 
 def _output_error(path: str, e: OSError) -> OutputError:
