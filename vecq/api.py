@@ -1420,7 +1420,8 @@ class KeyedVectors(Vectors):
         if len(set(added)) != len(added):
             raise ValueError("a new key is given twice; give each key once")
         replaced = ~new & replace
-        self._use(self.model.changed(rows[replaced], weights[replaced], added, weights[new]), None)
+        if added or replaced.any():  # else nothing changes (the model, and what was built of it, stay)
+            self._use(self.model.changed(rows[replaced], weights[replaced], added, weights[new]), None)
         for attr, values in (extras or {}).items():
             for key, value, is_new in zip(keys, values, new):
                 if is_new or replace:
