@@ -661,3 +661,33 @@ def test_a_cache_cleared_under_a_running_server_is_answered_from_on(tmp_path, mo
     fresh = vecq.load(str(small_model)).model  # converted again
     with TestClient(make_app({"m": fresh}, port=8765), base_url=BASE) as c:
         assert [r.json() for r in after] == [c.post(f"/api/{route}", json=p).json() for route, p in asked]
+
+
+def test_a_worker_that_finds_the_model_changed_answers_503_saying_so(tmp_path, monkeypatch, capsys):
+    """``--workers N``: a worker started after the model file changed (one that replaces a dead
+    worker) would answer with other vectors than the others; it answers every request with a 503
+    saying to restart, and serves what its parent served when nothing changed."""
+    from conftest import write_text_model
+
+    from vecq.serve.app import WORKER_SETTINGS, from_environment
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    path, words = tmp_path / "m.txt", [f"w{i}" for i in range(30)]
+    write_text_model(path, words, rng.standard_normal((30, 4)).astype(np.float32))
+    from vecq.api import load
+    from vecq.cache.layout import content_of
+
+    options = {"spec": str(path), "trust": False, "limit": None, "subwords": True, "pool": None}
+    settings = {"models": {"m": {**options, "approx": False, "nprobe": None}}, "port": 8765}
+    settings.update(
+        host="127.0.0.1", token=None, cors=[], contents={"m": content_of(load(str(path)).model.folder)}
+    )
+    monkeypatch.setenv(WORKER_SETTINGS, json.dumps(settings))
+    with TestClient(from_environment(), base_url=BASE) as c:
+        assert c.get("/api/similar", params={"words": ["w1", "w2"]}).status_code == 200
+    write_text_model(path, words, rng.standard_normal((30, 4)).astype(np.float32))  # retrained
+    with TestClient(from_environment(), base_url=BASE) as c:
+        answer = c.get("/api/similar", params={"words": ["w1", "w2"]})
+    assert answer.status_code == 503 and "restart vecq serve" in answer.json()["error"]
+    assert "has changed since this server started" in capsys.readouterr().err

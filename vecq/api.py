@@ -38,7 +38,7 @@ from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, respellings, suggestions
 from .display import Answers, Matrix
 from .errors import ModelError, QueryError, UnknownWordError, VecqError
-from .opening import ModelOptions, open_with
+from .opening import ModelOptions, open_with, opened_content
 from .progress import NULL_REPORTER
 from .records import (
     AnalogyAnswer,
@@ -334,7 +334,7 @@ class Vectors:
 
     def __reduce__(self):
         if self._options is not None:
-            source: tuple = ("opened", self._options, _content(self.model))
+            source: tuple = ("opened", self._options, opened_content(self.model))
         else:
             source = ("arrays", list(self.index_to_key), np.array(self._stored(), np.float32), self.name)
         return _unpickled, (type(self), source, self._extra_state())
@@ -1669,21 +1669,12 @@ def _float_type(datatype) -> np.dtype:
     return dtype
 
 
-def _content(model: Model) -> str | None:
-    """What the model's cache holds (``cache.layout.content_of``), None for a model in memory."""
-    if model.folder is None:
-        return None
-    from .cache.layout import content_of
-
-    return content_of(model.folder)
-
-
 def _unpickled(cls: type[Vectors], source: tuple, state: dict) -> Vectors:
     """A pickled ``Vectors``: opened again by the options it was opened with, or built from its arrays."""
     if source[0] == "opened":
         model, options = open_with(source[1], warn=logger.warning), source[1]
         pickled = source[2] if len(source) > 2 else None  # (vecq before 0.3 kept no content)
-        if pickled is not None and _content(model) not in (None, pickled):
+        if pickled is not None and opened_content(model) not in (None, pickled):
             raise ModelError(
                 f"{model.info.name} has changed since this object was pickled (another file, or the "
                 "same file retrained), so it would answer with other vectors; open it anew with vecq.load"

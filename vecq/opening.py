@@ -72,3 +72,14 @@ def _index(model: Model, nprobe: int | None, warn: Callable[[str], None]) -> Sea
         )
         warn(f"{model.info.name} has {what} (build one with 'vecq index build'); answering exactly")
     return index
+
+
+def opened_content(model: Model) -> str | None:
+    """What the opened model's cache holds (``cache.layout.content_of``), None for a model held in
+    memory: a process that opens the model again (an unpickled object, a server's worker) checks
+    that it holds the same, so that it never answers with other vectors than the first."""
+    if model.folder is None:
+        return None
+    from .cache.layout import content_of
+
+    return content_of(model.folder)

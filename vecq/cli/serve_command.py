@@ -57,6 +57,7 @@ def serve(
         raise click.UsageError(
             f"--host {host} lets other machines ask: give --token SECRET (or --no-token to allow anyone)"
         )
+    from ..opening import opened_content
     from ..serve.app import bind, make_app, run, run_workers
 
     specs = session.models or (session.model_spec,)
@@ -81,6 +82,8 @@ def serve(
     session.warn(f"serving {', '.join(models)} at {url}{several} (Ctrl-C stops)")
     if workers > 1:
         settings = {"models": options, "port": address[1], "host": host, "token": token, "cors": list(cors)}
+        # each worker checks that it opens what this process serves
+        settings["contents"] = {name: opened_content(model) for name, model in models.items()}
         run_workers(settings, sock, workers)
         return
     run(make_app(models, port=address[1], host=host, token=token, cors=cors), sock)

@@ -85,10 +85,22 @@ def from_environment() -> Guard:
     """A worker's app (``vecq serve --workers N``): the models and settings its parent put in the
     environment, each opened from the cache the parent filled (memory-mapped: every worker reads
     the same pages of the page cache, one copy in memory)."""
-    from ..api import load
+    from ..api import load, opened_content
 
     settings = json.loads(os.environ[WORKER_SETTINGS])
     models = {name: load(**options, progress=False).model for name, options in settings["models"].items()}
+    guarded = {"port": settings["port"], "hosts": host_names(settings["host"]), "token": settings["token"]}
+    served = settings.get("contents", {})
+    changed = [
+        name for name, model in models.items() if served.get(name) not in (None, opened_content(model))
+    ]
+    if changed:  # a worker started (or replaced) since: the others answer from what the parent served
+        message = (
+            f"{changed[0]} has changed since this server started (its file was replaced or retrained), "
+            "so this worker would answer with other vectors than the others; restart vecq serve"
+        )
+        sys.stderr.write(f"vecq: {message}\n")
+        return Guard(_refusing(message), cors=tuple(settings["cors"]), **guarded)
     return make_app(
         models,
         port=settings["port"],
@@ -96,6 +108,15 @@ def from_environment() -> Guard:
         token=settings["token"],
         cors=tuple(settings["cors"]),
     )
+
+
+def _refusing(message: str) -> Starlette:
+    """An app that answers every request with 503 and ``message``."""
+
+    async def refuse(request: Request) -> Response:
+        return error_response(503, message)
+
+    return Starlette(routes=[Route("/{path:path}", refuse, methods=["GET", "POST", "HEAD"])])
 
 
 def run_workers(settings: dict, sock: socket.socket, workers: int) -> None:
