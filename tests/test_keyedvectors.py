@@ -896,3 +896,14 @@ def test_a_pickle_of_a_model_file_changed_since_is_refused(tmp_path):
     write_model()
     with pytest.raises(ModelError, match="changed since this object was pickled"):
         pickle.loads(pickled)
+
+
+def test_refused_vectors_leave_the_vocabulary_file_as_it_was(tmp_path):
+    """Words word2vec cannot store (a ``prefix`` with a space) are refused before any file changes:
+    the old vocabulary file is not replaced beside the old vectors."""
+    ours, _ = _both()
+    vectors, vocab = tmp_path / "v.txt", tmp_path / "v.vocab"
+    vocab.write_text("old 1\n")
+    with pytest.raises(Exception, match="whitespace"):
+        ours.save_word2vec_format(str(vectors), fvocab=str(vocab), prefix="a ")
+    assert vocab.read_text() == "old 1\n" and not vectors.exists()

@@ -1177,8 +1177,8 @@ class Vectors:
     def similar_by_word(
         self, word: str, topn: int | None = 10, restrict_vocab: int | None = None
     ) -> list[tuple[str, float]] | np.ndarray:
-        """gensim's ``similar_by_word``: ``most_similar`` of one word."""
-        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
+        """gensim's ``similar_by_word``: ``similar_by_key`` by its older name."""
+        return self.similar_by_key(word, topn, restrict_vocab)
 
     def similar_by_key(
         self, key: str, topn: int | None = 10, restrict_vocab: int | None = None
@@ -1626,9 +1626,6 @@ class KeyedVectors(Vectors):
         in_rows = self.index_to_key
         words = [prefix + in_rows[row] for row in rows.tolist()]
         blocks = (self.model.raw_rows(rows[i : i + export.BLOCK]) for i in range(0, len(rows), export.BLOCK))
-        if fvocab is not None:  # by the same rule as the vectors' file (``cache.files.output_file``)
-            with output_file(fvocab, text=True, append=append) as f:
-                f.writelines(f"{w} {v}\n" for w, v in zip(words, values))
         export.write(
             os.fspath(fname),
             "word2vec-bin" if binary else "word2vec-text",
@@ -1639,6 +1636,11 @@ class KeyedVectors(Vectors):
             total=total_vec,
             append=append,
         )
+        # After the vectors, which may be refused (a word with whitespace): never a new vocabulary
+        # file beside the old vectors. By the vectors' rule (``cache.files.output_file``).
+        if fvocab is not None:
+            with output_file(fvocab, text=True, append=append) as f:
+                f.writelines(f"{w} {v}\n" for w, v in zip(words, values))
 
     def _saving_order(self, attr: str, listed: bool) -> tuple[np.ndarray, list]:
         """The rows in descending order of ``attr`` (a stable sort, as gensim's ``sorted``), and
