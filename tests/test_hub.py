@@ -594,6 +594,63 @@ def test_text_through_a_static_model_equals_model2vecs_encode(hub):
     assert np.allclose(vectors, oracle.encode(texts), rtol=1e-5, atol=1e-6)
 
 
+def test_a_text_longer_than_the_model_reads_is_cut_as_model2vec_cuts_it(hub, tmp_path):
+    """model2vec reads a text's first max_length x (median token length) characters, then its first
+    max_length tokens: a longer text's vector is those tokens' (it was every token's), and
+    ``tokens`` shows the rest as one record, so no text goes unshown."""
+    from model2vec import StaticModel
+
+    folder = hub.repos["tiny/potion"].folder
+    default = StaticModel.from_pretrained(str(folder), force_download=False)
+    short = StaticModel(default.embedding, default.tokenizer, normalize=True, max_length=6)
+    short.save_pretrained(str(tmp_path / "short"))
+    long_words = sorted((t for t in default.tokens if t.isalpha()), key=len)[-40:]
+    rng = np.random.default_rng(0)
+    texts = [
+        " ".join(rng.choice(long_words, 700)),  # 700 tokens, cut by the characters first
+        "police officers said the fire was burning near Sydney on Sunday",
+        "The fire was burning",
+    ]
+    for oracle, model in [(default, str(folder)), (short, str(tmp_path / "short"))]:
+        kv = vecq.load(model)
+        for text in texts:
+            expected = oracle.encode(text)
+            got = kv.vector(text)
+            assert np.allclose(got / np.linalg.norm(got), expected / np.linalg.norm(expected), atol=1e-6)
+            result = invoke(["-m", model, "tokens", text, "-f", "json"])
+            records = json.loads(result.stdout)
+            kept = oracle.tokenize([text[: oracle.max_length * oracle.median_token_length]])[0]
+            assert [r["id"] for r in records if r["status"] == "token"] == kept
+            cut = [r for r in records if r["status"] == "cut"]
+            whole = oracle.encode_as_sequence(text)  # every token: no max_length here
+            if len(text) > oracle.max_length * oracle.median_token_length or len(whole) > oracle.max_length:
+                assert len(cut) == 1 and text.endswith(cut[0]["text"]) and cut[0]["text"]
+                said = invoke(["-m", model, "vector", text]).stderr
+                assert "is longer than the model reads" in said and f"first {len(kept)} tokens" in said
+            else:
+                assert cut == []
+
+
+def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
+    """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
+    and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;
+    gensim's ``kv["ab"]`` is the key as written."""
+    from model2vec import StaticModel
+
+    oracle = StaticModel.from_pretrained(str(hub.repos["tiny/potion"].folder), force_download=False)
+    kv = vecq.load("hf:tiny/potion")
+    both = [k[1:] for k in kv.index_to_key if k.startswith("▁") and k[1:] in kv.key_to_index]
+    assert len(both) > 10
+    for text in both[:20]:
+        (expected,) = oracle.tokenize([text])
+        with pytest.warns(vecq.RespelledWarning):
+            mine = kv.vector(text)
+        assert np.array_equal(mine, kv["▁" + text]) and expected == [kv.get_index("▁" + text)]
+        cli = json.loads(invoke(["-m", "hf:tiny/potion", "vector", text, "-f", "json"]).stdout)[0]
+        assert np.allclose(cli["vector"], mine, rtol=1e-6, atol=1e-7)
+        assert np.array_equal(kv[text], kv.vectors[kv.get_index(text)])
+
+
 def test_the_neighbours_of_a_sentence_are_its_nearest_tokens(hub):
     from model2vec import StaticModel
 

@@ -672,8 +672,15 @@ class Vectors:
         return Matrix(list(words), self.model.similarity_matrix(matches))
 
     def vector(self, word: str) -> np.ndarray:
-        """The vector of ``word`` as stored in the model (``get_vector``)."""
-        return self.get_vector(word)
+        """The vector of ``word`` as ``vecq vector`` gives it: found by the rule every method of
+        vecq's own follows (``_match``: for a token table, the word before the piece inside a word
+        that the key names; for a static model, a text as the model embeds it), where gensim's
+        ``get_vector`` takes a key exactly as written.
+
+        Raises:
+            UnknownWordError: (a KeyError) for a word not found, with the nearest spellings.
+        """
+        return self._typed(self.model.raw_vector(self._match(word).row))
 
     @property
     def name(self) -> str:

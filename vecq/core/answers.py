@@ -86,16 +86,20 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
     model was trained; a word model splits at spaces and says how each word was found."""
     records: list[dict] = []
     if model.text is not None:
-        for position, (row, piece) in enumerate(model.text.pieces(text), 1):
+        pieces, cut = model.text.pieces(text)
+        for position, (row, start, end) in enumerate(pieces, 1):
             records.append(
                 {
                     "position": position,
-                    "text": piece,
+                    "text": text[start:end],
                     "token": model.vocab.word(row),
                     "id": row,
                     "status": "token",
                 }
             )
+        if cut:  # the model reads no further (max_length): the rest is one record, so none is lost
+            rest = text[pieces[-1][2] if pieces else 0 :].strip()
+            records.append({"position": None, "text": rest, "token": "", "id": None, "status": "cut"})
     else:
         for position, word in enumerate(text.split(), 1):
             try:

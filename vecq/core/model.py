@@ -13,7 +13,7 @@ the query's own words are never among the answers.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -40,15 +40,23 @@ METHODS = ("add", "cosmul")
 COSINE_LIMIT = 1 + 1e-4
 
 
+class Tokenized(NamedTuple):
+    """A text as a model reads it: its tokens, and whether the model left the rest of the text out
+    (model2vec reads a text's first ``max_length`` tokens only)."""
+
+    tokens: list  # token ids (``TextEncoder.ids``), or (id, start, end) of the text each covers (``pieces``)
+    cut: bool
+
+
 class TextEncoder(Protocol):
     """A token table's tokenizer: text -> token ids (``sources.text.Encoder`` is one)."""
 
     static: bool  # the model embeds any text (model2vec, static sentence-transformers)
     normalize: bool  # a static model's pooled vector is made unit length
 
-    def ids(self, text: str) -> list[int]: ...
+    def ids(self, text: str) -> Tokenized: ...
 
-    def pieces(self, text: str) -> list[tuple[int, str]]: ...
+    def pieces(self, text: str) -> Tokenized: ...
 
 
 class SearchIndex(Protocol):
@@ -253,7 +261,7 @@ class Model:
         """A static model's text: its tokens' rows averaged, then normalised if the model says so
         (model2vec's ``StaticModel.encode``); one token is that token's row."""
         assert self.text is not None  # lookup sends text here only for a static model
-        ids = self.text.ids(typed)
+        ids, cut = self.text.ids(typed)
         if not ids:
             raise QueryError(f"{shorten(typed)} holds no token {self.info.name} knows")
         if len(ids) == 1:
@@ -261,14 +269,14 @@ class Model:
         vector = self.raw_rows(ids).mean(axis=0, dtype=np.float32)
         if self.text.normalize:
             vector = vector / (np.linalg.norm(vector) + np.float32(1e-32))
-        return self._built_match(typed, vector, tuple(self.vocab.words(ids)))
+        return self._built_match(typed, vector, tuple(self.vocab.words(ids)))._replace(cut=cut)
 
     def from_tokens(self, typed: str) -> Match | None:
         """A language model's table: ``typed`` through its tokenizer. One token is its row; several
         are a QueryError listing them, unless ``pool`` is "mean" (their rows' mean, a rough tool)."""
         if self.text is None:
             return None
-        ids = self.text.ids(typed)
+        ids = self.text.ids(typed).tokens
         if not ids:
             return None
         pieces = tuple(self.vocab.words(ids))

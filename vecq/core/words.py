@@ -53,6 +53,7 @@ class Match(NamedTuple):
     built: bool = False  # not in the vocabulary: built from subwords (fastText), row past the vocabulary
     pieces: tuple = ()  # built from these tokens, by the model's tokenizer (a phrase, a sentence)
     expression: bool = False  # built as an expression's direction ("good - bad"), as typed
+    cut: bool = False  # pooled from the text's first tokens only: the model reads no more (max_length)
 
     @property
     def changed(self) -> bool:
@@ -187,7 +188,12 @@ def respellings(matches: Iterable[Match]) -> list[str]:
             continue  # an expression is used as typed
         if m.built and m.pieces:
             shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
-            notes.append(f"{m.typed!r} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
+            notes.append(f"{shorten(m.typed)} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
+            if m.cut:
+                notes.append(
+                    f"{shorten(m.typed)} is longer than the model reads (its max_length): its first "
+                    f"{len(m.pieces)} tokens are pooled and the rest is left out, as model2vec does"
+                )
         elif m.other is not None:
             notes.append(
                 f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}"

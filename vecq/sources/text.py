@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from .. import jsondata
+from ..core.model import Tokenized
 from ..errors import ModelError
 
 TOKENIZER = "tokenizer.json"  # the copy kept in a token table's cache folder
@@ -29,6 +30,7 @@ class Encoder:
         self.max_length = settings.get("max_length")
         self.unk_id = settings.get("unk_id")
         self._tokenizer: Any = None  # a tokenizers.Tokenizer, loaded on first use
+        self._max_chars: int | None = None  # model2vec's cut before tokenising (``_load``)
 
     def _load(self) -> Any:
         if self._tokenizer is None:
@@ -46,21 +48,41 @@ class Encoder:
                 tokenizer.no_padding()
             if self.max_length:
                 tokenizer.enable_truncation(int(self.max_length))
+                self._max_chars = int(self.max_length) * median_token_length(tokenizer)
             else:
                 tokenizer.no_truncation()
             self._tokenizer = tokenizer
         return self._tokenizer
 
-    def pieces(self, text: str) -> list[tuple[int, str]]:
-        """Each token of ``text``: its id and the part of ``text`` it covers (no special tokens)."""
-        encoding = self._load().encode(text, add_special_tokens=False)
-        return [(i, text[a:b]) for i, (a, b) in zip(encoding.ids, encoding.offsets)]
+    def _encoding(self, text: str) -> tuple[Any, bool]:
+        """The tokenizer's encoding of ``text`` as ``StaticModel.encode`` reads it, and whether
+        text was left out: model2vec first keeps max_length x (the median token length) characters,
+        then max_length tokens."""
+        tokenizer = self._load()
+        kept = text if self._max_chars is None else text[: self._max_chars]
+        encoding = tokenizer.encode(kept, add_special_tokens=False)
+        return encoding, len(kept) < len(text) or bool(encoding.overflowing)
 
-    def ids(self, text: str) -> list[int]:
-        """The token ids of ``text``, without special tokens (and without the unknown token, as
-        model2vec drops it)."""
-        ids = self._load().encode(text, add_special_tokens=False).ids
-        return [i for i in ids if i != self.unk_id] if self.unk_id is not None else list(ids)
+    def pieces(self, text: str) -> Tokenized:
+        """Each token of ``text`` the model reads (no special tokens): its id, and where the part of
+        ``text`` it covers starts and ends."""
+        encoding, cut = self._encoding(text)
+        return Tokenized([(i, a, b) for i, (a, b) in zip(encoding.ids, encoding.offsets)], cut)
+
+    def ids(self, text: str) -> Tokenized:
+        """The token ids of ``text`` the model reads, without special tokens (and without the
+        unknown token, as model2vec drops it)."""
+        encoding, cut = self._encoding(text)
+        ids = encoding.ids
+        return Tokenized([i for i in ids if i != self.unk_id] if self.unk_id is not None else list(ids), cut)
+
+
+def median_token_length(tokenizer: Any) -> int:
+    """model2vec's ``StaticModel.median_token_length``: the median length of the vocabulary's
+    tokens (as the tokenizer writes them, added tokens included), rounded down."""
+    import statistics
+
+    return int(statistics.median(len(token) for token in tokenizer.get_vocab()))
 
 
 def settings(folder: str, table_name: str, spec: dict) -> dict:
