@@ -631,6 +631,34 @@ def test_a_text_longer_than_the_model_reads_is_cut_as_model2vec_cuts_it(hub, tmp
                 assert cut == []
 
 
+def test_text_through_a_sentence_transformers_static_model_keeps_every_token(hub, tmp_path):
+    """sentence-transformers' ``StaticEmbedding`` averages every token of a text, the unknown one
+    included, with the tokenizer as saved (its truncation too): its ``preprocess`` and
+    ``EmbeddingBag`` written out here, as sentence-transformers needs PyTorch."""
+    import tokenizers
+
+    folder = hub.repos["tiny/static-st"].folder
+    table = load_file(str(folder / "0_StaticEmbedding" / "model.safetensors"))["embedding.weight"]
+    cut = tmp_path / "cut"
+    shutil.copytree(folder, cut)
+    saved = tokenizers.Tokenizer.from_file(str(cut / "0_StaticEmbedding" / "tokenizer.json"))
+    saved.enable_truncation(5)
+    saved.save(str(cut / "0_StaticEmbedding" / "tokenizer.json"))
+    texts = ["the fire ☃ was burning", "☃ police ☃", "police officers said the fire was burning near"]
+    for model in (folder, cut):
+        tokenizer = tokenizers.Tokenizer.from_file(str(model / "0_StaticEmbedding" / "tokenizer.json"))
+        tokenizer.no_padding()
+        unknown = tokenizer.token_to_id("[UNK]")
+        kv = vecq.load(str(model))
+        for text in texts:
+            ids = tokenizer.encode(text, add_special_tokens=False).ids
+            assert ("☃" in text) == (unknown in ids) and (model == folder or len(ids) <= 5)
+            expected = table[ids].mean(axis=0)
+            assert np.allclose(kv.vector(text), expected, rtol=1e-5, atol=1e-6)
+            shown = json.loads(invoke(["-m", str(model), "tokens", text, "-f", "json"]).stdout)
+            assert [r["id"] for r in shown if r["status"] == "token"] == ids
+
+
 def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
     """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
     and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;

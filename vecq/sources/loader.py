@@ -45,7 +45,7 @@ def mapped(
 
         tokenizer = os.path.join(folder, text.TOKENIZER)
         if os.path.exists(tokenizer):
-            model.text = text.Encoder(tokenizer, settings)
+            model.text = text.Encoder(tokenizer, settings, (manifest.get("table") or {}).get("tensor"))
     return model
 
 

@@ -6,6 +6,7 @@ A token table's cache keeps the model's ``tokenizer.json``; this runs it with Hu
 its config when it was converted: no special tokens, model2vec's truncation (``max_length``) and
 its dropping of the unknown token, so the ids are those ``StaticModel.tokenize`` gives; the engine
 pools and normalises them as ``StaticModel.encode`` does (``core/model.py``, ``Model.encode``).
+sentence-transformers' ``StaticEmbedding`` keeps every token and the tokenizer's own truncation.
 """
 
 from __future__ import annotations
@@ -23,12 +24,16 @@ TOKENIZER = "tokenizer.json"  # the copy kept in a token table's cache folder
 class Encoder:
     """Text -> token ids with the tokenizer in ``path``; ``settings`` from the manifest's ``text``."""
 
-    def __init__(self, path: str, settings: dict):
+    def __init__(self, path: str, settings: dict, tensor: str | None = None):
         self.path = path
         self.static = bool(settings.get("static"))  # the model embeds text (model2vec, static ST)
         self.normalize = bool(settings.get("normalize"))
         self.max_length = settings.get("max_length")
-        self.unk_id = settings.get("unk_id")
+        # sentence-transformers' StaticEmbedding (its table ``embedding.weight``) reads text with the
+        # tokenizer as saved (its own truncation, if any) and averages every token, the unknown one
+        # too; model2vec drops the unknown token and truncates as its config says.
+        self.as_saved = self.static and tensor == "embedding.weight"
+        self.unk_id = None if self.as_saved else settings.get("unk_id")
         self._tokenizer: Any = None  # a tokenizers.Tokenizer, loaded on first use
         self._max_chars: int | None = None  # model2vec's cut before tokenising (``_load``)
 
@@ -49,15 +54,15 @@ class Encoder:
             if self.max_length:
                 tokenizer.enable_truncation(int(self.max_length))
                 self._max_chars = int(self.max_length) * median_token_length(tokenizer)
-            else:
+            elif not self.as_saved:
                 tokenizer.no_truncation()
             self._tokenizer = tokenizer
         return self._tokenizer
 
     def _encoding(self, text: str) -> tuple[Any, bool]:
-        """The tokenizer's encoding of ``text`` as ``StaticModel.encode`` reads it, and whether
-        text was left out: model2vec first keeps max_length x (the median token length) characters,
-        then max_length tokens."""
+        """The tokenizer's encoding of ``text`` as the model's library reads it, and whether text
+        was left out: model2vec first keeps max_length x (the median token length) characters, then
+        max_length tokens; sentence-transformers, what the tokenizer's own truncation keeps."""
         tokenizer = self._load()
         kept = text if self._max_chars is None else text[: self._max_chars]
         encoding = tokenizer.encode(kept, add_special_tokens=False)
@@ -71,7 +76,7 @@ class Encoder:
 
     def ids(self, text: str) -> Tokenized:
         """The token ids of ``text`` the model reads, without special tokens (and without the
-        unknown token, as model2vec drops it)."""
+        unknown token, as model2vec drops it; sentence-transformers keeps it)."""
         encoding, cut = self._encoding(text)
         ids = encoding.ids
         return Tokenized([i for i in ids if i != self.unk_id] if self.unk_id is not None else list(ids), cut)
