@@ -659,6 +659,32 @@ def test_text_through_a_sentence_transformers_static_model_keeps_every_token(hub
             assert [r["id"] for r in shown if r["status"] == "token"] == ids
 
 
+def test_a_static_models_text_is_read_as_written_in_every_path(hub, tmp_path):
+    """A byte-level tokenizer reads spaces (model2vec's vector of "the fire " is not that of "the
+    fire"): a batch line, an argument, the API and the server's query give model2vec's vector."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    rows = np.random.default_rng(6).standard_normal((hub.bpe[1], DIMS)).astype(np.float32)
+    StaticModel(rows, Tokenizer.from_str(hub.bpe[0]), normalize=True).save_pretrained(str(tmp_path / "m"))
+    model = str(tmp_path / "m")
+    oracle = StaticModel.from_pretrained(model, force_download=False)
+    texts = ["the fire ", " police officers", "  the fire  ", "near\tSydney"]
+    assert len({tuple(oracle.tokenize([t])[0]) for t in [*texts, "the fire"]}) == 5
+    kv = vecq.load(model)
+    batch = invoke(["-m", model, "vector", "-", "-f", "jsonl"], input="\n".join(texts) + "\n")
+    near = invoke(["-m", model, "neighbors", "-", "-f", "jsonl", "-n", "3"], input="\n".join(texts) + "\n")
+    for number, (text, line) in enumerate(zip(texts, batch.stdout.splitlines()), 1):
+        record = json.loads(line)
+        assert record["word"] == text
+        assert np.allclose(record["vector"], oracle.encode(text), atol=1e-6)
+        expected = [n.word for n in kv.neighbors(text, 3)]
+        found = [json.loads(x) for x in near.stdout.splitlines()]
+        assert [r["word"] for r in found if r["line"] == number] == expected
+        one = invoke(["-m", model, "neighbors", "-n", "3", "-f", "json", "--", text])
+        assert [r["word"] for r in json.loads(one.stdout)] == expected
+
+
 def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
     """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
     and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;

@@ -436,7 +436,7 @@ class Vectors:
         items: list[list[str] | VecqError] = []
         for line in lines:
             try:
-                items.append(batch.parse(line))
+                items.append(batch.parse(line, self.model))
             except VecqError as e:
                 if errors == "raise":
                     raise

@@ -137,7 +137,7 @@ def answer(model: Model, query: Query, chunk: Chunk) -> tuple[list, list[Outcome
     parsed: list[list[str] | VecqError] = []
     for _, line in chunk:
         try:
-            parsed.append(query.parse(utf8_line(line)))
+            parsed.append(query.parse(utf8_line(line), model))
         except VecqError as e:
             parsed.append(e)
     good = [p for p in parsed if not isinstance(p, VecqError)]

@@ -277,7 +277,9 @@ def neighbors(
         session.answered_exactly(banded(restrict, min_rank))
     if source is not None:
         return session.stream(q, source, strict, MATRIX_CHUNK)
-    session.print_answers(q, [q.parse(text)], f"neighbours of {text}")
+    q.check(text)
+    model = session.open()
+    session.print_answers(q, [q.parse(" ".join(query), model)], f"neighbours of {text}", model)
     return None
 
 

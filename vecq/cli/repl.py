@@ -79,7 +79,7 @@ def answer_line(session: Session, model, line: str, top: int) -> None:
             raise QueryError("write a similarity as 'word ~ word'")
     else:
         query = NeighborsQuery(top)
-        items, title = [query.parse(line)], f"neighbours of {line}"
+        items, title = [query.parse(line, model)], f"neighbours of {line}"
     session.print_answers(query, items, title, model)
 
 

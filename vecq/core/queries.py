@@ -83,6 +83,13 @@ def find_words(model: Model, words: Sequence[str], suggest: bool = True) -> list
     return out
 
 
+def as_read(line: str, model: Model) -> str:
+    """A line that is one word or text, as the model reads it: a static model's text as written
+    (its tokenizer reads spaces: model2vec's vector of " the fire" is not that of "the fire"), a
+    word without the spaces around it."""
+    return line if model.text is not None and model.text.static else line.strip()
+
+
 def split_fields(line: str, n: int, what: str) -> list[str]:
     """Tab-separated if the line has a tab (so phrases may hold spaces), else whitespace-separated."""
     fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
@@ -98,7 +105,7 @@ class Query:
     columns: tuple[str, ...] = ()
     titled = True  # a single query's title spells its input (a terminal shows no input columns)
 
-    def parse(self, line: str) -> list[str]:
+    def parse(self, line: str, model: Model) -> list[str]:
         raise NotImplementedError
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
@@ -119,7 +126,7 @@ class SimilarQuery(Query):
     columns = Similarity._fields
     titled = False
 
-    def parse(self, line: str) -> list[str]:
+    def parse(self, line: str, model: Model) -> list[str]:
         return split_fields(line, 2, "words")
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
@@ -165,11 +172,16 @@ class NeighborsQuery(Query):
             return f"no word {band(self.skip, self.restrict)} is an answer"
         return super().why_no_answer()
 
-    def parse(self, line: str) -> list[str]:
-        text = line.strip()
-        # Reject what is malformed whatever the vocabulary; attached operators are judged with it.
-        parse_expression(text, known=lambda token: True)
+    def parse(self, line: str, model: Model) -> list[str]:
+        text = as_read(line, model)
+        self.check(text)
         return [text]
+
+    @staticmethod
+    def check(text: str) -> None:
+        """Reject what is malformed whatever the vocabulary (before a model is opened); attached
+        operators are judged with it."""
+        parse_expression(text.strip(), known=lambda token: True)
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         out = [Outcome() for _ in items]
@@ -230,10 +242,14 @@ class NeighborsQuery(Query):
 class VectorNeighborsQuery(NeighborsQuery):
     """The neighbours of a vector given as text: a JSON array, or numbers separated by spaces."""
 
-    def parse(self, line: str) -> list[str]:
+    def parse(self, line: str, model: Model) -> list[str]:
         text = line.strip()
-        parse_vector(text)
+        self.check(text)
         return [text]
+
+    @staticmethod
+    def check(text: str) -> None:
+        parse_vector(text)
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         out = [Outcome() for _ in items]
@@ -330,8 +346,8 @@ class VectorQuery(Query):
         self.kind = kind
         self.columns = ("word", "id", "dimensions", "one_hot") if kind == "one-hot" else ("word", "vector")
 
-    def parse(self, line: str) -> list[str]:
-        return [line.strip()]
+    def parse(self, line: str, model: Model) -> list[str]:
+        return [as_read(line, model)]
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         matches = find_words(model, [w for (w,) in items], suggest)
@@ -372,7 +388,7 @@ class AnalogyQuery(Query):
             return f"no word {band(self.skip, self.restrict)} is an answer (A, B and C never are)"
         return super().why_no_answer()
 
-    def parse(self, line: str) -> list[str]:
+    def parse(self, line: str, model: Model) -> list[str]:
         return split_fields(line, 3, "words (A B C for A - B + C)")
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:

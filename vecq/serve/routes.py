@@ -210,12 +210,12 @@ async def neighbors(served: Served, model: Model, p: dict) -> Records:
     skip = skipped_rows(p["min_rank"], p["restrict"])
     if p["vector"] is not None:
         query: NeighborsQuery = VectorNeighborsQuery(p["top"], p["restrict"], p["threshold"], skip=skip)
-        item = query.parse(json.dumps(p["vector"]))
+        item = query.parse(json.dumps(p["vector"]), model)
     else:
         if not p["query"].strip():
             raise BadRequest("give a word or an expression, e.g. query=cat")
         query = NeighborsQuery(p["top"], p["restrict"], p["threshold"], skip=skip)
-        item = query.parse(p["query"])
+        item = query.parse(p["query"], model)
     key = (type(query).__name__, p["top"], p["restrict"], p["threshold"], skip)
     outcome = await _batched(served, query, model, item, key)
     return columns_for(query, model), outcome.records, model.info
