@@ -35,7 +35,7 @@ from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.topk import top_k
 from .core.unit import direction, float32_loss, peak_scaled, unit
-from .core.words import Match, respellings, suggestions
+from .core.words import Match, cut_note, respellings, suggestions
 from .display import Answers, Matrix
 from .errors import ModelError, QueryError, UnknownWordError, VecqError
 from .opening import ModelOptions, open_with, opened_content
@@ -260,6 +260,11 @@ def deprecated_by(replacement: str):
 
 class RespelledWarning(UserWarning):
     """A word was found under the model's spelling of it (``Cat`` as ``cat``), as the CLI notes."""
+
+
+class TextCutWarning(UserWarning):
+    """A text longer than a static model reads was embedded from its first tokens (model2vec's
+    ``max_length``), as the CLI notes."""
 
 
 class Words(list):
@@ -810,6 +815,8 @@ class Vectors:
             UnknownWordError: (a KeyError) naming the model and the nearest spellings.
         """
         match = self.model.lookup(typed, literal=True)
+        if match.cut:
+            _warn_at_caller(cut_note(match), TextCutWarning)
         if match.changed and not (match.built or match.expression):
             for note in respellings([match]):
                 _warn_at_caller(note, RespelledWarning)

@@ -175,6 +175,14 @@ def _same_text(a: str, b: str) -> bool:
     return unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", b)
 
 
+def cut_note(m: Match) -> str:
+    """What is said of a text longer than the model reads (``Match.cut``)."""
+    return (
+        f"{shorten(m.typed)} is longer than the model reads (its max_length): its first "
+        f"{len(m.pieces)} tokens are pooled and the rest is left out, as model2vec does"
+    )
+
+
 def respellings(matches: Iterable[Match]) -> list[str]:
     """A note for each word found under another spelling: "using 'Paris' for 'paris'"; for a token
     table, how to ask for the other token of the same text."""
@@ -190,10 +198,7 @@ def respellings(matches: Iterable[Match]) -> list[str]:
             shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
             notes.append(f"{shorten(m.typed)} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
             if m.cut:
-                notes.append(
-                    f"{shorten(m.typed)} is longer than the model reads (its max_length): its first "
-                    f"{len(m.pieces)} tokens are pooled and the rest is left out, as model2vec does"
-                )
+                notes.append(cut_note(m))
         elif m.other is not None:
             notes.append(
                 f"using {m.word!r} for {m.typed!r}; the token {m.typed!r} inside a word is id:{m.other}"
