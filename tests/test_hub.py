@@ -690,6 +690,27 @@ def test_a_static_models_text_is_read_as_written_in_every_path(hub, tmp_path):
         assert [r["word"] for r in json.loads(one.stdout)] == expected
 
 
+def test_a_text_whose_tokens_lie_beyond_the_limit_is_one_line_or_one_record(hub):
+    """``--limit N`` on a token table: the tokenizer still gives ids past N, which failed as "a
+    defect of vecq's" (an IndexError) in vector, neighbors and tokens."""
+    model = str(hub.repos["tiny/potion"].folder)
+    text = "police officers said"
+    for command in (["vector"], ["neighbors"], ["similar", "fire"]):
+        result = invoke(["-m", model, "--limit", "50", *command, text])
+        (line,) = result.stderr.strip().splitlines()[-1:]
+        assert result.exit_code == 3 and "holds tokens beyond --limit 50" in line, result.stderr
+    batch = invoke(["-m", model, "--limit", "50", "vector", "-", "-f", "jsonl"], input=f"{text}\n,\n")
+    records = [json.loads(x) for x in batch.stdout.splitlines()]
+    assert [r["status"] for r in records] == ["error", "ok"] and batch.exit_code == 5
+    with pytest.raises(vecq.QueryError, match="beyond limit=50"):
+        vecq.load(model, limit=50).vector(text)
+    shown = json.loads(invoke(["-m", model, "--limit", "50", "tokens", text, "-f", "json"]).stdout)
+    full = json.loads(invoke(["-m", model, "tokens", text, "-f", "json"]).stdout)
+    assert [r["id"] for r in shown] == [r["id"] for r in full]
+    assert [r["status"] for r in shown] == ["token" if r["id"] < 50 else "beyond-limit" for r in full]
+    assert "beyond-limit" in [r["status"] for r in shown]
+
+
 def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
     """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
     and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;

@@ -63,6 +63,20 @@ def test_tokens_of_each_line_of_a_file_or_stdin_carry_their_line(glove, kv, tmp_
     assert [(r["token"], r["id"]) for r in records if r["line"] == 6] == [("-", kv.get_index("-"))]
 
 
+def test_tokens_of_a_line_that_is_not_utf8_or_holds_control_characters_is_a_record_not_the_end():
+    """A line whose bytes are not UTF-8 was tokenised as U+FFFD without a word, and a word holding a
+    control character ended the whole batch (exit 3, the later lines never read)."""
+    stream = b"the cat\nna\xefve cat\nthe\x01cat dog\nsat\n"
+    result = invoke(["tokens", "-f", "json", "-"], input=stream)
+    records = json.loads(result.stdout)
+    assert sorted({r["line"] for r in records}) == [1, 2, 3, 4]
+    assert [r["status"] for r in records if r["line"] == 2] == ["not-utf8"]
+    assert [r["status"] for r in records if r["line"] == 3] == ["not-a-word", "found"]
+    assert result.exit_code == 5 and "line 2: the line is not valid UTF-8" in result.stderr
+    alone = invoke(["tokens", "-f", "json", "the\x01cat", "dog"])
+    assert alone.exit_code == 0 and [r["status"] for r in json.loads(alone.stdout)] == ["not-a-word", "found"]
+
+
 @pytest.mark.parametrize(
     "command", [["odd"], ["axis", "he", "she"], ["cluster", "-k", "2"], ["plot", "-o", "PNG"]]
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..core import evaluate
-from ..errors import QueryError, first_few
+from ..errors import ExitCode, QueryError, first_few
 from .options import (
     approx_option,
     batch_source,
@@ -131,7 +131,7 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
     help="Tokenise each line of FILE ('-' is standard input), like giving '-' as the text.",
 )
 @output_options
-def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -> None:
+def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -> int | None:
     """TEXT -> tokens -> token ids (the rows of the embedding matrix): the lecture's first step.
 
     A model with a tokenizer (a language model's table, model2vec) splits TEXT as it does; a word
@@ -141,8 +141,7 @@ def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -
     """
     source = batch_source(text, input_file)
     if source is not None:
-        _tokens_of_lines(session, source, with_vectors)
-        return
+        return _tokens_of_lines(session, source, with_vectors)
     whole = " ".join(text)
     if not whole.strip():
         raise click.UsageError("give some text, e.g. 'vecq tokens The cat sat' (or '-' to read lines)")
@@ -152,23 +151,39 @@ def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -
     columns, records = token_records(model, whole, with_vectors)
     with session.renderer(columns, f"tokens of {whole}", model) as out:
         out.write(records)
+    return None
 
 
-def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> None:
+def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> int:
     """The tokens of each line of ``source``, by the batch's line rules (``batch.chunks``): every
-    text line gives at least one record (status ``none`` when its text has no token)."""
+    text line gives at least one record (status ``none`` when its text has no token,
+    ``not-utf8`` when its bytes are not UTF-8: a failed line, exit 5); the exit code."""
     from ..core.answers import TOKEN_COLUMNS, token_records
-    from .batch import LINE_COLUMN, chunks
+    from .batch import LINE_COLUMN, chunks, utf8_line
 
     model = session.open()
     columns = (LINE_COLUMN, *TOKEN_COLUMNS, *(["vector"] if with_vectors else []))
+    failed = 0
     with session.open_input(source) as stream, session.renderer(columns, "tokens", model) as out:
         for chunk in chunks(stream, 64):
             for number, line in chunk:
-                records = token_records(model, line, with_vectors)[1] or [
-                    {"position": None, "text": line.strip(), "token": "", "id": None, "status": "none"}
+                records, status = [], "none"
+                try:
+                    utf8_line(line)
+                except QueryError as e:
+                    failed += 1
+                    status = "not-utf8"
+                    session.warn(f"line {number}: {e.message}")
+                else:
+                    records = token_records(model, line, with_vectors)[1]
+                records = records or [
+                    {"position": None, "text": line.strip(), "token": "", "id": None, "status": status}
                 ]
                 out.write([{LINE_COLUMN: number, **r} for r in records])
+    if failed:
+        session.warn(f"{failed} line(s) failed; their records carry status 'not-utf8'")
+        return int(ExitCode.PARTIAL)
+    return int(ExitCode.OK)
 
 
 @click.command()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..errors import QueryError, UnknownWordError
+from ..errors import NotAWordError, QueryError, UnknownWordError
 from ..records import ModelInfo, Shape, Vector
 from .model import Model
 from .queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
@@ -88,13 +88,14 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
     if model.text is not None:
         pieces, cut = model.text.pieces(text)
         for position, (row, start, end) in enumerate(pieces, 1):
+            inside = row < len(model)  # a row past --limit: the tokenizer knows the whole table
             records.append(
                 {
                     "position": position,
                     "text": text[start:end],
-                    "token": model.vocab.word(row),
+                    "token": model.vocab.word(row) if inside else "",
                     "id": row,
-                    "status": "token",
+                    "status": "token" if inside else "beyond-limit",
                 }
             )
         if cut:  # the model reads no further (max_length): the rest is one record, so none is lost
@@ -104,9 +105,10 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
         for position, word in enumerate(text.split(), 1):
             try:
                 m = model.lookup(word, suggest=False)
-            except UnknownWordError:
+            except (UnknownWordError, NotAWordError) as e:  # control characters: never a word
+                status = "unknown" if isinstance(e, UnknownWordError) else "not-a-word"
                 records.append(
-                    {"position": position, "text": word, "token": "", "id": None, "status": "unknown"}
+                    {"position": position, "text": word, "token": "", "id": None, "status": status}
                 )
                 continue
             status = "subwords" if m.built else ("respelled" if m.changed else "found")

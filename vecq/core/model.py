@@ -261,7 +261,7 @@ class Model:
         """A static model's text: its tokens' rows averaged, then normalised if the model says so
         (model2vec's ``StaticModel.encode``); one token is that token's row."""
         assert self.text is not None  # lookup sends text here only for a static model
-        ids, cut = self.text.ids(typed)
+        ids, cut = self.token_ids(typed)
         if not ids:
             raise QueryError(f"{shorten(typed)} holds no token {self.info.name} knows")
         if len(ids) == 1:
@@ -276,7 +276,7 @@ class Model:
         are a QueryError listing them, unless ``pool`` is "mean" (their rows' mean, a rough tool)."""
         if self.text is None:
             return None
-        ids = self.text.ids(typed).tokens
+        ids = self.token_ids(typed).tokens
         if not ids:
             return None
         pieces = tuple(self.vocab.words(ids))
@@ -288,6 +288,20 @@ class Model:
                 "ask for one of them, or embed their mean with ⟨pool=mean⟩"
             )
         return self._built_match(typed, self.raw_rows(ids).mean(axis=0, dtype=np.float32), pieces)
+
+    def token_ids(self, typed: str) -> Tokenized:
+        """``typed`` through the model's tokenizer; a QueryError for a token past ``--limit`` (the
+        tokenizer knows the whole table)."""
+        assert self.text is not None  # only a token table's text comes here
+        read = self.text.ids(typed)
+        beyond = [i for i in read.tokens if i >= len(self)]
+        if beyond:
+            raise QueryError(
+                f"{shorten(typed)} holds tokens beyond ⟨limit={len(self)}⟩ (ids "
+                f"{first_few([str(i) for i in beyond], 3)}); raise the limit to {max(beyond) + 1} or "
+                "more, or leave it out"
+            )
+        return read
 
     def raw_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Rows as the model file holds them, bit for bit (read-only: a change would be lost)."""
