@@ -688,6 +688,11 @@ def test_a_static_models_text_is_read_as_written_in_every_path(hub, tmp_path):
         assert [r["word"] for r in found if r["line"] == number] == expected
         one = invoke(["-m", model, "neighbors", "-n", "3", "-f", "json", "--", text])
         assert [r["word"] for r in json.loads(one.stdout)] == expected
+    pair = invoke(["-m", model, "similar", "-", "-f", "json"], input=f"{texts[0]}\t{texts[1]}\n")
+    alone = invoke(["-m", model, "similar", "-f", "json", "--", texts[0], texts[1]])
+    a, b = oracle.encode(texts[:2])
+    assert json.loads(pair.stdout)[0]["similarity"] == json.loads(alone.stdout)[0]["similarity"]
+    assert json.loads(alone.stdout)[0]["similarity"] == pytest.approx(float(a @ b), abs=1e-6)
 
 
 def test_a_text_whose_tokens_lie_beyond_the_limit_is_one_line_or_one_record(hub):

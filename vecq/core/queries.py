@@ -90,9 +90,10 @@ def as_read(line: str, model: Model) -> str:
     return line if model.text is not None and model.text.static else line.strip()
 
 
-def split_fields(line: str, n: int, what: str) -> list[str]:
-    """Tab-separated if the line has a tab (so phrases may hold spaces), else whitespace-separated."""
-    fields = [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+def split_fields(line: str, n: int, what: str, model: Model) -> list[str]:
+    """Tab-separated if the line has a tab (so phrases may hold spaces; each field as the model
+    reads it, ``as_read``), else whitespace-separated."""
+    fields = [as_read(f, model) for f in line.split("\t")] if "\t" in line else line.split()
     if len(fields) != n:
         raise QueryError(f"expected {n} {what}, got {len(fields)} in {line.strip()[:80]!r}")
     return fields
@@ -127,7 +128,7 @@ class SimilarQuery(Query):
     titled = False
 
     def parse(self, line: str, model: Model) -> list[str]:
-        return split_fields(line, 2, "words")
+        return split_fields(line, 2, "words", model)
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         flat = find_words(model, [w for pair in items for w in pair], suggest)
@@ -389,7 +390,7 @@ class AnalogyQuery(Query):
         return super().why_no_answer()
 
     def parse(self, line: str, model: Model) -> list[str]:
-        return split_fields(line, 3, "words (A B C for A - B + C)")
+        return split_fields(line, 3, "words (A B C for A - B + C)", model)
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         flat = find_words(model, [w for triple in items for w in triple], suggest)
