@@ -66,7 +66,7 @@ THIRD_PARTY = {
     # gensim: wmdistance is gensim's own code (POT's optimal transport) run over vecq's vectors.
     "vecq.api": {"numpy", "tqdm", "gensim"},
     "vecq.display": {"numpy", "pandas"},
-    "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio"},
+    "vecq.serve": {"numpy", "starlette", "uvicorn", "anyio", "h11"},
     # distributed: the optional Dask extra, imported only by --dask (cli/cluster.py); PIL (Pillow,
     # matplotlib's own dependency) joins plot --epochs's frames into a GIF.
     "vecq.cli": {

@@ -457,6 +457,63 @@ def test_the_server_answers_over_tcp_and_stops_on_sigterm_after_the_requests_in_
             proc.kill()
 
 
+def closed_within(sock, seconds: float) -> bool:
+    """Does the server close ``sock`` within ``seconds`` (whatever it sent before)?"""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        pass
+    return True
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]])
+def test_a_request_that_does_not_arrive_within_the_deadline_is_closed(glove, workers):
+    """uvicorn timed nothing while a request was being sent: a connection that sent nothing, half
+    a request head or half a body was held for ever (a descriptor each, and a task for a body).
+    Each is closed at the deadline; a request that arrived is answered however long it takes."""
+    import socket
+
+    proc, url = start_server(*workers, env={"VECQ_SERVE_REQUEST_SECONDS": "1"})
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    head = f"Host: {host}:{port}\r\n"
+    try:
+        sending = {
+            "nothing": b"",
+            "half a head": f"GET /api/info HTTP/1.1\r\n{head}".encode(),
+            "half a body": (
+                f"POST /api/neighbors HTTP/1.1\r\n{head}Content-Type: application/json\r\n"
+                'Content-Length: 40\r\n\r\n{"query": '
+            ).encode(),
+        }
+        held = {}
+        for what, data in sending.items():
+            held[what] = socket.create_connection((host, int(port)), timeout=5)
+            held[what].sendall(data)
+        for what, sock in held.items():
+            assert closed_within(sock, 10), what
+            sock.close()
+        # a request whose answer takes longer than the deadline is answered whole
+        asked = ["cat", "dog", "car", "king", "paris", "red", "run", "tree"]
+        words = "&".join(f"words={w}" for w in asked)
+        start = time.monotonic()
+        with urllib.request.urlopen(url + f"api/plot?{words}&top=50&projection=tsne", timeout=120) as r:
+            assert {p["word"] for p in json.load(r) if p["asked"]} == set(asked)
+        assert time.monotonic() - start > 1
+        # after an answer on a kept-alive connection, half of the next request is closed too
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(f"GET /api/info HTTP/1.1\r\n{head}\r\n".encode())
+            assert b"200 OK" in sock.recv(65536)
+            sock.sendall(f"GET /api/info HTTP/1.1\r\n{head}".encode())
+            assert closed_within(sock, 10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def worker_pids(parent: int) -> list[int]:
     """The uvicorn workers among a process's children (multiprocessing's spawned processes, not
     its resource tracker)."""

@@ -126,10 +126,13 @@ def run_workers(settings: dict, sock: socket.socket, workers: int) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from .deadline import DeadlineH11
+
     os.environ[WORKER_SETTINGS] = json.dumps(settings)
     config = uvicorn.Config(
         "vecq.serve.app:from_environment",
         factory=True,
+        http=DeadlineH11,
         workers=workers,
         log_level="warning",
         timeout_graceful_shutdown=GRACE_SECONDS,
@@ -168,8 +171,11 @@ def run(app: Guard, sock: socket.socket) -> None:
     """Serve until SIGINT or SIGTERM; the requests in flight finish (within GRACE_SECONDS)."""
     import uvicorn
 
+    from .deadline import DeadlineH11
+
     config = uvicorn.Config(
         app,
+        http=DeadlineH11,
         log_level="warning",
         timeout_graceful_shutdown=GRACE_SECONDS,
         timeout_keep_alive=5,
