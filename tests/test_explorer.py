@@ -117,6 +117,30 @@ def test_an_unknown_word_shows_its_suggestions_and_the_state_is_in_the_url(serve
     assert shared.find_element("id", "analogy-answer").get_attribute("data-word") == "rome"
 
 
+def test_a_server_gone_late_or_not_vecq_is_a_sentence_on_the_page(glove, browser):
+    """A request failed as "TypeError: Failed to fetch" (a server stopped), or waited for ever (a
+    server that never answers), or "SyntaxError: Unexpected token" (an answer not JSON)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    proc, url = start_server()
+    page = opened(browser, url + "?w=cat+dog&n=1")
+    message = page.find_element("id", "message")
+    submit = "document.getElementById('words-form').requestSubmit()"
+    fakes = {
+        "did not answer within 120 s": "Promise.reject(new DOMException('late', 'TimeoutError'))",
+        "answered HTTP 502 without JSON": "Promise.resolve(new Response('<html>', {status: 502}))",
+    }
+    for says, fake in fakes.items():
+        page.execute_script(f"window.fetch = () => {fake}; {submit}")
+        WebDriverWait(page, WAIT).until(lambda d, says=says: says in message.text)
+    page.execute_script("delete window.fetch")
+    proc.terminate()
+    proc.wait(timeout=20)
+    page.execute_script(submit)
+    WebDriverWait(page, WAIT).until(lambda d: "cannot reach vecq serve" in message.text)
+    assert "is it still running?" in message.text
+
+
 def test_tsne_is_chosen_on_the_page_and_kept_in_the_address(server, browser):
     page = opened(browser, server + "?w=cat+kitten+dog+puppy+car&n=1&p=tsne")
     assert page.find_element("id", "projection").get_attribute("value") == "tsne"

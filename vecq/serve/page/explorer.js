@@ -8,6 +8,8 @@ const token = params.get("token");
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 
+const ASK_SECONDS = 120;
+
 async function ask(route, query) {
   const url = new URL("api/" + route, location.href);
   for (const [name, value] of Object.entries(query)) {
@@ -16,8 +18,21 @@ async function ask(route, query) {
   const model = $("model").value;
   if (model) url.searchParams.set("model", model);
   const headers = token ? { Authorization: "Bearer " + token } : {};
-  const response = await fetch(url, { headers });
-  const data = await response.json();
+  // Every request has a deadline (t-SNE of many words is the longest answer); a failure is a
+  // sentence saying what to do, never "TypeError: Failed to fetch".
+  const late = `the server did not answer within ${ASK_SECONDS} s; try again, or ask about fewer words`;
+  let response;
+  try {
+    response = await fetch(url, { headers, signal: AbortSignal.timeout(ASK_SECONDS * 1000) });
+  } catch (e) {
+    throw { error: e.name === "TimeoutError" ? late : `cannot reach vecq serve at ${location.host}: is it still running?` };
+  }
+  let data;
+  try {
+    data = await response.json();
+  } catch (e) {
+    throw { error: e.name === "TimeoutError" ? late : `the server answered HTTP ${response.status} without JSON: is it vecq serve?` };
+  }
   if (!response.ok) throw data;
   return data;
 }
