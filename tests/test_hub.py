@@ -716,6 +716,51 @@ def test_a_text_whose_tokens_lie_beyond_the_limit_is_one_line_or_one_record(hub)
     assert "beyond-limit" in [r["status"] for r in shown]
 
 
+def test_eval_of_a_token_table_scores_its_words_as_gensim_scores_them(hub, tmp_path):
+    """An evaluation file names words: in a token table those are its word-start tokens. vecq read
+    "king" as the piece inside a word that the key ``king`` names (or found no such key), and
+    ranked pieces among the answers. The oracle: gensim's KeyedVectors of the table's words alone."""
+    import random
+
+    from gensim.models import KeyedVectors
+
+    kv = vecq.load(str(hub.repos["tiny/potion"].folder))
+    keys = list(kv.index_to_key)
+    words = [(row, key[1:]) for row, key in enumerate(keys) if key.startswith("▁") and len(key) > 1]
+    pieces_only = [k for k in keys if k.isalpha() and "▁" + k not in kv.key_to_index]
+    assert len(words) > 100 and pieces_only
+    oracle = KeyedVectors(kv.vector_size)
+    oracle.add_vectors([w for _, w in words], np.asarray(kv.vectors)[[row for row, _ in words]])
+    rng = random.Random(0)
+    texts = [w for _, w in words if w.isalpha()]
+    lines = [": words"]
+    for n in range(400):  # half of them with the oracle's own answer: right, if ranked as gensim ranks
+        a, b, c, d = rng.sample(texts, 4)
+        d = oracle.most_similar(positive=[b, c], negative=[a], topn=1)[0][0] if n % 2 else d
+        lines.append(f"{a} {b} {c} {d}")
+    lines += [": a piece"] + [" ".join([*rng.sample(texts, 3), rng.choice(pieces_only)]) for _ in range(20)]
+    questions = tmp_path / "questions.txt"
+    questions.write_text("\n".join(lines) + "\n")
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("".join(f"{a}\t{b}\t{rng.random() * 10:.2f}\n" for a, b in zip(texts, reversed(texts))))
+    expected = oracle.evaluate_word_analogies(str(questions), restrict_vocab=len(keys))
+    assert kv.evaluate_word_analogies(str(questions), restrict_vocab=len(keys)) == expected
+    assert len(expected[1][-1]["correct"]) + len(expected[1][-1]["incorrect"]) == 400
+    assert len(expected[1][-1]["correct"]) > 100
+    # gensim's evaluation answers with 3CosAdd whatever its similarity_function; vecq's 3CosMul
+    # over the table's words is its 3CosMul over a word model of those words alone
+    oracle.save_word2vec_format(str(tmp_path / "words.txt"))
+    alone = vecq.load(str(tmp_path / "words.txt"))
+    cosmul = {"restrict_vocab": len(keys), "similarity_function": "most_similar_cosmul"}
+    assert kv.evaluate_word_analogies(str(questions), **cosmul) == alone.evaluate_word_analogies(
+        str(questions), **cosmul
+    )
+    expected_pairs = oracle.evaluate_word_pairs(str(pairs), restrict_vocab=len(keys))
+    mine_pairs = kv.evaluate_word_pairs(str(pairs), restrict_vocab=len(keys))
+    assert np.allclose([mine_pairs[0][0], mine_pairs[1][0]], [expected_pairs[0][0], expected_pairs[1][0]])
+    assert mine_pairs[2] == expected_pairs[2]
+
+
 def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
     """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
     and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;

@@ -21,7 +21,7 @@ from ..progress import NULL_REPORTER, Reporter
 from . import threads
 from .compressed import open_file
 from .model import Model
-from .words import Match
+from .words import Match, word_of
 
 CHUNK = 2048  # questions a chunk: the more they share pairs and Cs, the fewer products
 
@@ -93,12 +93,47 @@ class AnalogyReport:
 
 
 def ok_vocabulary(model: Model, restrict: int, case_insensitive: bool) -> dict[str, int]:
-    """Key -> row over the first ``restrict`` rows; upper-cased keys map to their most frequent row."""
+    """Word -> row over the first ``restrict`` rows; upper-cased words map to their most frequent
+    row. A token table's words are its word-start tokens' (``words.word_of``)."""
     n = min(restrict, len(model))
-    words = model.vocab.words(range(n))
+    tokens = model.vocab.tokens
+    forms = [word_of(w, tokens) for w in model.vocab.words(range(n))]
     if case_insensitive:
-        return {w.upper(): i for i, w in reversed(list(enumerate(words)))}
-    return {w: i for i, w in enumerate(words)}
+        return {f.upper(): i for i, f in reversed(list(enumerate(forms))) if f is not None}
+    return {f: i for i, f in enumerate(forms) if f is not None}
+
+
+def _five_candidates(
+    model: Model, triples: list[tuple[Match, Match, Match]], method: str, restrict: int
+) -> list[list[tuple[int, float]]]:
+    """gensim's five candidates for each question (its accuracy needs the ranking only: no exact
+    re-scoring of printed scores)."""
+    if model.vocab.tokens:
+        return _among_words(model, triples, method, restrict, top=5)
+    return model.analogies(triples, top=5, method=method, restrict=restrict, exact_scores=False)
+
+
+def _among_words(
+    model: Model, triples: list[tuple[Match, Match, Match]], method: str, restrict: int, top: int
+) -> list[list[tuple[int, float]]]:
+    """A token table's ``top`` answers to each question among its words only (a piece inside a word
+    is no word of an evaluation file), as gensim's ranking over those words alone: more rows are
+    asked for until each question has ``top`` words, or has had every row."""
+    results: list[list[tuple[int, float]]] = [[] for _ in triples]
+    todo, asked = list(range(len(triples))), top * 8
+    while todo:
+        found = model.analogies(
+            [triples[i] for i in todo], top=asked, method=method, restrict=restrict, exact_scores=False
+        )
+        again = []
+        for i, rows in zip(todo, found):
+            words = [(row, score) for row, score in rows if word_of(model.vocab.word(row), True)]
+            if len(words) >= top or len(rows) < asked:
+                results[i] = words[:top]
+            else:
+                again.append(i)
+        todo, asked = again, asked * 8
+    return results
 
 
 def _read_lines(path: str | Path) -> Iterator[str]:
@@ -154,8 +189,7 @@ def analogies(
     def answer_chunk(chunk: list[tuple[int, int, str, str, str, str]]) -> list[list[tuple[int, float]]]:
         # gensim asks most_similar(positive=[b, c], negative=[a]): in vecq's order, b - a + c.
         triples = [(Match(b, b, ok[b]), Match(a, a, ok[a]), Match(c, c, ok[c])) for *_, a, b, c, _ in chunk]
-        # gensim's accuracy needs the ranking only: no exact re-scoring of printed scores
-        return model.analogies(triples, top=5, method=method, restrict=restrict, exact_scores=False)
+        return _five_candidates(model, triples, method, restrict)
 
     chunks = [todo[start : start + CHUNK] for start in range(0, len(todo), CHUNK)]
     done = 0
@@ -164,7 +198,7 @@ def analogies(
             for (number, sec, a, b, c, expected), result in zip(chunk, results):
                 predicted = None
                 for row, _ in result:
-                    word = model.vocab.word(row)
+                    word = word_of(model.vocab.word(row), model.vocab.tokens) or ""
                     predicted = word.upper() if case_insensitive else word
                     if predicted in ok and predicted not in (a, b, c):
                         break

@@ -69,6 +69,15 @@ class Match(NamedTuple):
         return (self.typed,) if self.built and not self.pieces else ()
 
 
+def word_of(entry: str, tokens: bool) -> str | None:
+    """What a word list (an evaluation file) calls a vocabulary entry: the entry itself; in a token
+    table, a word-start token's word (``▁cat`` is cat), and None for a piece inside a word, which
+    no word list names."""
+    if not tokens:
+        return entry
+    return entry[1:] if entry.startswith(WORD_START) and len(entry) > 1 else None
+
+
 def variants(typed: str) -> list[str]:
     """Spellings to try, in order, after ``typed`` itself."""
     forms: list[str] = []
