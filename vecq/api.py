@@ -451,6 +451,8 @@ class Vectors:
         answers: list = []
         for item in items:
             outcome = None if isinstance(item, VecqError) else next(outcomes)
+            for note in outcome.cut if outcome is not None else ():
+                _warn_at_caller(note, TextCutWarning)
             error = outcome.error if outcome is not None else cast(VecqError, item)
             if error is not None and errors == "raise":
                 raise error

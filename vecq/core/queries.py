@@ -17,19 +17,20 @@ from ..records import Similarity, Vector
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
 from .unit import direction
-from .words import Match, fold, respellings
+from .words import Match, cut_note, fold, respellings
 
 
 class Outcome:
     """What one input line produced: records, or the error that stopped it."""
 
-    __slots__ = ("records", "error", "notes", "built")
+    __slots__ = ("records", "error", "notes", "built", "cut")
 
     def __init__(self) -> None:
         self.records: list[dict] = []
         self.error: VecqError | None = None
         self.notes: list[str] = []
         self.built: list[str] = []  # the line's words built from subwords (fastText)
+        self.cut: list[str] = []  # of its notes, those saying a text was longer than the model reads
 
     def check(self, matches: Sequence[Match | VecqError]) -> TypeGuard[Sequence[Match]]:
         """Note respellings and return True if every word matched; else keep the line's error."""
@@ -39,6 +40,7 @@ class Outcome:
             return False
         self.notes += respellings(cast("Sequence[Match]", matches))  # no error among them
         self.built += [w for m in matches if isinstance(m, Match) for w in m.subwords]
+        self.cut += [cut_note(m) for m in matches if isinstance(m, Match) and m.cut]
         return True
 
 
