@@ -205,3 +205,36 @@ def test_a_changed_model_file_gets_a_new_map_not_the_kept_one(glove_raw, tmp_pat
     assert after.exit_code == 0, after.stderr
     assert "aligned" in after.stderr  # fitted again, for the new A
     assert all(abs(r["similarity"] - 1) < 1e-4 for r in json.loads(after.stdout))
+
+
+def test_a_word_model_aligns_with_a_token_tables_words_not_its_pieces(glove_raw, tmp_path):
+    """A token table's ``cat`` is the word-start token ``▁cat``; its key ``cat`` is the piece inside
+    a word. Aligning GloVe with a table whose word-start rows are GloVe's rotated paired GloVe's
+    words with those pieces (a map from noise). The table here holds GloVe's rows for its word-start
+    tokens, rotated, and random rows for its pieces."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    from tests.conftest import train_tokenizer
+
+    words, vectors = glove_raw
+    row_of = {w: i for i, w in enumerate(words[:N])}
+    text, size = train_tokenizer("WordPiece")
+    tokenizer = Tokenizer.from_str(text)
+    q = ortho_group.rvs(50, random_state=3)
+    table = np.random.default_rng(3).standard_normal((size, 50)).astype(np.float32)
+    starts = [t for t in tokenizer.get_vocab() if not t.startswith("##") and t in row_of]
+    for token in starts:
+        rotated = vectors[row_of[token]].astype(np.float64) @ q
+        table[tokenizer.token_to_id(token)] = rotated.astype(np.float32)
+    assert len(starts) > 100 and any(t.startswith("##") and t[2:] in row_of for t in tokenizer.get_vocab())
+    StaticModel(table, tokenizer, normalize=False).save_pretrained(str(tmp_path / "table"))
+    glove = write_text_model(tmp_path / "glove.txt", words[:N], vectors[:N])
+    for a, b in [(str(glove), str(tmp_path / "table")), (str(tmp_path / "table"), str(glove))]:
+        result = invoke(["-m", a, "-m", b, "align", "-n", "20", "--shared", str(N), "-f", "json"])
+        assert result.exit_code == 0, result.stderr
+        rows = json.loads(result.stdout)
+        assert len(rows) == 20 and all(abs(r["similarity"] - 1) < 1e-4 for r in rows)
+        assert all(r["word"].lstrip("▁") in starts for r in rows)
+    found = invoke(["-m", str(glove), "neighbors", "said", "--in", str(tmp_path / "table"), "-f", "json"])
+    assert json.loads(found.stdout)[0]["word"] == "▁said"

@@ -18,7 +18,7 @@ from ..errors import QueryError
 from ..records import AlignAnswer
 from .expression import Term
 from .model import Model
-from .words import Match
+from .words import WORD_START, Match, word_of
 
 BLOCK = 1 << 14
 RANK_TOLERANCE = 1e-6  # a singular value this small against the rows' scale counts as zero
@@ -37,11 +37,21 @@ def shared_rows(a: Model, b: Model, first: int | None = None) -> tuple[np.ndarra
     for start in range(0, n, BLOCK):
         words = a.vocab.words(range(start, min(n, start + BLOCK)))
         for offset, word in enumerate(words):
-            row = b.vocab.index(word)
+            form = key_in(b, word_of(word, a.vocab.tokens), a.vocab.tokens)
+            row = None if form is None else b.vocab.index(form)
             if row is not None:
                 rows_a.append(start + offset)
                 rows_b.append(row)
     return np.array(rows_a, dtype=np.int64), np.array(rows_b, dtype=np.int64)
+
+
+def key_in(b: Model, word: str | None, from_tokens: bool) -> str | None:
+    """The key of ``word`` (``words.word_of`` of an entry of another model) in B: a word model's
+    word is a token table's word-start token (``cat`` is ``▁cat``, never the piece inside a word);
+    between two token tables, or two word models, an entry is itself."""
+    if word is None or from_tokens == b.vocab.tokens:
+        return word
+    return WORD_START + word if b.vocab.tokens else word
 
 
 def fit(a: Model, b: Model, rows_a: np.ndarray, rows_b: np.ndarray) -> Alignment:
@@ -129,9 +139,14 @@ def jaccard(first: Sequence[str], second: Sequence[str]) -> float:
 
 
 def neighbour_words(model: Model, rows: Sequence[int], top: int) -> list[list[str]]:
-    """Each row's ``top`` nearest words in ``model`` (the engine's exact lists)."""
+    """Each row's ``top`` nearest words in ``model`` (the engine's exact lists), as word lists name
+    them (``words.word_of``: a token table's pieces inside words stay as shown, marked apart)."""
     queries = [[Term(1.0, Match(str(r), str(r), r))] for r in rows]
-    return [[model.vocab.word(r) for r, _ in found] for found in model.neighbors_many(queries, top=top)]
+    tokens = model.vocab.tokens
+    return [
+        [word_of(model.vocab.word(r), tokens) or "##" + model.vocab.word(r) for r, _ in found]
+        for found in model.neighbors_many(queries, top=top)
+    ]
 
 
 def compared(
