@@ -635,6 +635,10 @@ def test_a_text_longer_than_the_model_reads_is_cut_as_model2vec_cuts_it(hub, tmp
                 assert cut_warned == 2
             else:
                 assert cut == [] and not cut_warned
+    # the median token length is measured once, at conversion (0.5 s on a 500,000-token vocabulary)
+    manifests = [json.loads(p.read_text()) for p in (tmp_path / "cache").glob("*/manifest.json")]
+    kept = {m["text"]["median_token_length"] for m in manifests if m.get("text")}
+    assert len(manifests) == 2 and kept == {default.median_token_length}
 
 
 def test_text_through_a_sentence_transformers_static_model_keeps_every_token(hub, tmp_path):

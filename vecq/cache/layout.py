@@ -298,6 +298,7 @@ def _check_manifest(manifest: dict) -> None:
             f.integer(subwords.get(key), f"subwords.{key}")
     text = manifest.get("text") or {}
     f.optional(text, "max_length", f.integer, "text.", 1)
+    f.optional(text, "median_token_length", f.integer, "text.", 0)
     f.optional(text, "unk_id", f.integer, "text.")
     for key in ("static", "normalize"):
         f.optional(text, key, f.boolean, "text.")

@@ -297,7 +297,7 @@ def read(
             details.update(found, tokenizer=kind)
             with open(tokenizer, "rb") as f:
                 raw = f.read()
-            details["text"] = text.settings(os.path.dirname(path), name, tokenizer_spec(path))
+            details["text"] = text.settings(os.path.dirname(path), name, tokenizer_spec(path), tokenizer)
             if arrays is not None:
                 arrays[text.TOKENIZER] = raw
     if limit is not None:
