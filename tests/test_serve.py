@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -503,6 +504,25 @@ def test_a_request_that_does_not_arrive_within_the_deadline_is_closed(glove, wor
         with urllib.request.urlopen(url + f"api/plot?{words}&top=50&projection=tsne", timeout=120) as r:
             assert {p["word"] for p in json.load(r) if p["asked"]} == set(asked)
         assert time.monotonic() - start > 1
+        # a client that asks for a long answer and reads nothing: its connection is cut at the
+        # deadline (it held the answer and its task for ever), so reading later finds it short
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((host, int(port)))
+            with urllib.request.urlopen(url + "api/neighbors?query=the&top=400", timeout=30) as r:
+                asked = urllib.parse.urlencode([("words", n["word"]) for n in json.load(r)])
+            sock.sendall(f"GET /api/similar?{asked} HTTP/1.1\r\n{head}\r\n".encode())
+            time.sleep(4)
+            got = b""
+            sock.settimeout(10)
+            try:
+                while chunk := sock.recv(65536):
+                    got += chunk
+            except (ConnectionResetError, TimeoutError):
+                pass
+            head_part, _, body = got.partition(b"\r\n\r\n")
+            length = int(re.search(rb"content-length: (\d+)", head_part, re.IGNORECASE).group(1))
+            assert b"200 OK" in head_part and len(body) < length
         # after an answer on a kept-alive connection, half of the next request is closed too
         with socket.create_connection((host, int(port)), timeout=5) as sock:
             sock.sendall(f"GET /api/info HTTP/1.1\r\n{head}\r\n".encode())
