@@ -766,6 +766,20 @@ def test_eval_of_a_token_table_scores_its_words_as_gensim_scores_them(hub, tmp_p
     assert mine_pairs[2] == expected_pairs[2]
 
 
+def test_a_word_start_token_as_an_answer_shows_it_is_asked_again_as_that_token(hub):
+    """A static model embedded every text, so ``▁fire`` (a word as answers show it) went through
+    the tokenizer, which knows no ``▁``: "holds no token the model knows" (exit 3)."""
+    first = json.loads(invoke(["-m", "hf:tiny/potion", "neighbors", "police", "-f", "json"]).stdout)
+    shown = [r["word"] for r in first if r["word"].startswith("▁")]
+    assert shown
+    kv = vecq.load("hf:tiny/potion")
+    for word in shown:
+        again = invoke(["-m", "hf:tiny/potion", "vector", word, "-f", "json"])
+        assert again.exit_code == 0, again.stderr
+        assert np.allclose(json.loads(again.stdout)[0]["vector"], kv[word], rtol=1e-6, atol=1e-7)
+        assert np.array_equal(kv.vector(word), kv[word])
+
+
 def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
     """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
     and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;

@@ -26,7 +26,7 @@ from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked, near_kth
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unit, unit_rows
 from .vocab import Vocab
-from .words import Match, find_word
+from .words import WORD_START, Match, find_word
 
 if TYPE_CHECKING:
     from .subwords import Subwords
@@ -220,8 +220,10 @@ class Model:
         A model that builds words from n-grams answers the word as typed before any respelling of
         it (``Night`` is fastText's and gensim's n-gram vector, not ``night``'s row); other models
         respell first, as they have no vector of their own for the typed form."""
-        if self.text is not None and self.text.static and not typed.startswith("id:"):
-            return self.encode(typed)  # a static model embeds any text as its library does
+        if self.text is not None and self.text.static and not typed.startswith(("id:", WORD_START)):
+            # A static model embeds any text as its library does; a word-start token as shown
+            # (``▁fire``, as an answer names it) is that token, as ``id:N`` is row N.
+            return self.encode(typed)
         builds = self.word_builder is not None
         try:
             return find_word(self.vocab, typed, self.info.name, suggest=False, respell=not builds)
