@@ -406,7 +406,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
         parsed, outcomes = batch.answer(model, query, chunk)
         answers = iter(outcomes)
         for (_, line), item in zip(chunk, parsed):
-            typed.append(line.strip())
+            typed.append(line.strip() if isinstance(item, VecqError) else item[0])  # as the model read it
             outcome = None if isinstance(item, VecqError) else next(answers)
             error = item if outcome is None else outcome.error
             if error is not None:
