@@ -338,6 +338,27 @@ def test_model2vec_rows_equal_model2vecs_own(hub):
     assert (info["tensor"], info["tokenizer"]) == ("embeddings", "WordPiece")
 
 
+def test_a_vocabulary_quantized_model2vec_model_equals_model2vecs_own(hub, tmp_path):
+    """model2vec's vocabulary quantisation saves a few cluster rows, a ``mapping`` of each token to
+    one, and per-token ``weights``: token i is ``embeddings[mapping[i]] * weights[i]``."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    text, size = hub.wordpiece
+    rng = np.random.default_rng(8)
+    clusters = rng.standard_normal((40, DIMS)).astype(np.float32)
+    mapping, weights = rng.integers(0, 40, size), rng.uniform(0.5, 2.0, size).astype(np.float32)
+    model = StaticModel(
+        clusters, Tokenizer.from_str(text), normalize=True, weights=weights, token_mapping=mapping
+    )
+    model.save_pretrained(str(tmp_path / "quantized"))
+    oracle = StaticModel.from_pretrained(str(tmp_path / "quantized"), force_download=False)
+    kv = vecq.load(str(tmp_path / "quantized"))
+    assert np.allclose(np.asarray(kv.vectors), oracle._encode_helper(list(range(size))), rtol=1e-6, atol=1e-7)
+    for sentence in ["police officers said", "the fire was burning near Sydney"]:
+        assert np.allclose(kv.vector(sentence), oracle.encode(sentence), rtol=1e-5, atol=1e-6)
+
+
 def test_sentence_transformers_static_rows_equal_model2vecs_read_of_them(hub):
     from model2vec import StaticModel
 
