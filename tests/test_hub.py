@@ -801,6 +801,20 @@ def test_a_word_start_token_as_an_answer_shows_it_is_asked_again_as_that_token(h
         assert np.array_equal(kv.vector(word), kv[word])
 
 
+def test_a_batch_of_texts_says_how_many_were_pooled_not_each(hub):
+    """A static model pools every text of several tokens: a batch of 300 said 300 notes."""
+    lines = [f"{n} police officers said" for n in range(300)]
+    result = invoke(["-m", "hf:tiny/potion", "vector", "-", "-f", "jsonl"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 300
+    said = [x for x in result.stderr.splitlines() if "pooled as the model does" in x]
+    assert (
+        len(said) == 2
+        and said[-1] == "vecq: (and 299 more lines of several tokens, pooled as the model does)"
+    )
+    one = invoke(["-m", "hf:tiny/potion", "vector", lines[7]])
+    assert f"{lines[7]!r} is" in one.stderr and "pooled as the model does" in one.stderr
+
+
 def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
     """In a token table the key ``ab`` is the piece inside a word; ``vecq vector ab``, ``neighbors``
     and ``kv.vector`` mean the word ab (the token ``▁ab``), as model2vec's encode reads the text;

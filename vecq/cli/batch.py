@@ -163,7 +163,7 @@ def run(
     """Write the records of every answered line, in input order; returns how many failed. With
     ``strict``, raises at the first bad line."""
     failed = 0
-    noted: set[str] = set()
+    notes = BatchNotes(warn)
     hints: dict[str, UnknownWordError] = {}
 
     def explained(error: VecqError) -> VecqError:
@@ -186,10 +186,7 @@ def run(
             error = item if outcome is None else outcome.error
             at = {LINE_COLUMN: number}
             if error is None and outcome is not None:
-                for note in outcome.notes:
-                    if note not in noted and len(noted) < 1000:
-                        noted.add(note)
-                        warn(note)
+                notes.say(outcome)
                 if outcome.records:
                     records += [{**at, **r, "status": "ok", "error": None} for r in outcome.records]
                 else:
@@ -209,4 +206,31 @@ def run(
                 {**at, **query.input_record(fields, line), "status": "error", "error": error.message}
             )
         renderer.write(records)
+    notes.close()
     return failed
+
+
+class BatchNotes:
+    """What a batch says on stderr beside its errors: each note once (the first 1,000 notes), and
+    of the texts pooled from several tokens (a static model's every line) the first, then how many
+    more there were."""
+
+    def __init__(self, warn: Callable[[str], None]):
+        self.warn = warn
+        self.noted: set[str] = set()
+        self.pooled = self.cut = 0  # lines of texts pooled from several tokens, and of those cut
+
+    def say(self, outcome: Outcome) -> None:
+        for note in outcome.notes + (outcome.pooled if not self.pooled else []):
+            if note not in self.noted and len(self.noted) < 1000:
+                self.noted.add(note)
+                self.warn(note)
+        self.pooled += bool(outcome.pooled)
+        self.cut += len(outcome.cut)
+
+    def close(self) -> None:
+        if self.pooled > 1:
+            cuts = f"; {self.cut:,} of all were longer than the model reads and were cut" if self.cut else ""
+            self.warn(
+                f"(and {self.pooled - 1:,} more lines of several tokens, pooled as the model does{cuts})"
+            )

@@ -309,7 +309,7 @@ class Session:
         for outcome in outcomes:
             if outcome.error is not None:
                 raise outcome.error
-            for note in outcome.notes:
+            for note in outcome.notes + outcome.pooled:
                 self.warn(note)
             if not outcome.records:
                 self.warn(f"no answer: {in_flags(query.why_no_answer())}")

@@ -23,7 +23,7 @@ from .words import Match, cut_note, fold, respellings
 class Outcome:
     """What one input line produced: records, or the error that stopped it."""
 
-    __slots__ = ("records", "error", "notes", "built", "cut")
+    __slots__ = ("records", "error", "notes", "built", "cut", "pooled")
 
     def __init__(self) -> None:
         self.records: list[dict] = []
@@ -31,6 +31,7 @@ class Outcome:
         self.notes: list[str] = []
         self.built: list[str] = []  # the line's words built from subwords (fastText)
         self.cut: list[str] = []  # of its notes, those saying a text was longer than the model reads
+        self.pooled: list[str] = []  # notes of texts pooled from several tokens (kept from ``notes``)
 
     def check(self, matches: Sequence[Match | VecqError]) -> TypeGuard[Sequence[Match]]:
         """Note respellings and return True if every word matched; else keep the line's error."""
@@ -38,7 +39,9 @@ class Outcome:
         if error is not None:
             self.error = error
             return False
-        self.notes += respellings(cast("Sequence[Match]", matches))  # no error among them
+        found = cast("Sequence[Match]", matches)  # no error among them
+        self.notes += respellings([m for m in found if not m.pooled])
+        self.pooled += respellings([m for m in found if m.pooled])  # a batch says how many, not each
         self.built += [w for m in matches if isinstance(m, Match) for w in m.subwords]
         self.cut += [cut_note(m) for m in matches if isinstance(m, Match) and m.cut]
         return True

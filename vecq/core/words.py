@@ -60,6 +60,11 @@ class Match(NamedTuple):
         return self.typed != self.word
 
     @property
+    def pooled(self) -> bool:
+        """A text the model's tokenizer made several tokens, whose rows were pooled."""
+        return self.built and bool(self.pieces) and not self.expression
+
+    @property
     def subwords(self) -> tuple[str, ...]:
         """The words typed that were built from fastText's n-grams, what a fastText model's
         ``subwords`` column names: an expression's terms (its ``pieces``), or this word when it was
@@ -203,7 +208,7 @@ def respellings(matches: Iterable[Match]) -> list[str]:
         ]
         if m.expression or m.subwords:
             continue  # an expression is used as typed
-        if m.built and m.pieces:
+        if m.pooled:
             shown = " ".join(m.pieces[:12]) + (" ..." if len(m.pieces) > 12 else "")
             notes.append(f"{shorten(m.typed)} is {len(m.pieces)} tokens ({shown}), pooled as the model does")
             if m.cut:
