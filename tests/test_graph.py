@@ -287,6 +287,34 @@ def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(glove
     assert out.read_text() == run_graph(tmp_path, "whole.tsv", *args)
 
 
+def test_a_pool_broken_before_the_next_block_is_submitted_is_the_same_one_line():
+    """Which call finds the dead worker is a race: a block's answer, or the next block's submission
+    (the pool refuses work once a process of it died). The second was "a defect of vecq's"
+    (BrokenProcessPool) in one CI run; both are the one line."""
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from vecq.cli.workers import LocalWorkers
+    from vecq.errors import ClusterError
+
+    class Broken:
+        def __init__(self):
+            self.submitted = 0
+
+        def submit(self, *args):
+            self.submitted += 1
+            if self.submitted > 1:
+                raise BrokenProcessPool("A child process terminated abruptly")
+            done: Future = Future()
+            done.set_result(("ids", "scores"))
+            return done
+
+    workers = object.__new__(LocalWorkers)
+    workers.job, workers.processes, workers.pool = None, 1, Broken()
+    with pytest.raises(ClusterError, match="a worker process of the graph died"):
+        list(workers.blocks(np.arange(10), [0, 5], 5, 2))
+
+
 def test_a_model_of_k_words_or_fewer_lists_every_other_word_and_says_so(tmp_path):
     """Each word's list is every other word (an all-zero one left out), padded with id -1 and score
     NaN to k; the note says the model has no more, not that it wrote 10 neighbours of '1 words'."""

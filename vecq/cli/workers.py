@@ -192,23 +192,28 @@ class LocalWorkers:
         def submit_next() -> None:
             start = next(todo, None)
             if start is not None:
-                running[self.pool.submit(graph_block, self.job, rows[start : start + size], k)] = start
+                with _worker_died():  # the pool refuses work once a process of it has died
+                    running[self.pool.submit(graph_block, self.job, rows[start : start + size], k)] = start
 
         for _ in range(self.processes * AHEAD_PER_THREAD):
             submit_next()
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield running.pop(future), _answer(future)
+                with _worker_died():
+                    answer = future.result()
+                yield running.pop(future), answer
                 submit_next()
 
 
-def _answer(future: Any) -> Any:
-    """A block's answer, or one line when its worker process died (killed, out of memory)."""
+@contextlib.contextmanager
+def _worker_died() -> Iterator[None]:
+    """One line when a worker process has died (killed, out of memory), whether a block's answer or
+    the next block's submission finds it."""
     from concurrent.futures.process import BrokenProcessPool
 
     try:
-        return future.result()
+        yield
     except BrokenProcessPool:
         raise ClusterError(
             "a worker process of the graph died (killed, or out of memory?): run the same command "
