@@ -336,6 +336,9 @@ def test_model2vec_rows_equal_model2vecs_own(hub):
     assert np.array_equal(rows, expected)
     info = json.loads(invoke(["-m", "hf:tiny/potion", "info", "-f", "json"]).stdout)[0]
     assert (info["tensor"], info["tokenizer"]) == ("embeddings", "WordPiece")
+    assert info["max_length"] == oracle.max_length == 512  # how much of a text the model reads
+    lm = json.loads(invoke(["-m", "hf:tiny/gpt2", "info", "-f", "json"]).stdout)[0]
+    assert "max_length" not in lm
 
 
 def test_a_vocabulary_quantized_model2vec_model_equals_model2vecs_own(hub, tmp_path):

@@ -75,6 +75,7 @@ def info_record(info: ModelInfo) -> dict:
         "tensor": info.tensor,
         "dtype": info.dtype,
         "tokenizer": info.tokenizer,
+        "max_length": info.max_length,
         "revision": info.revision,
     }
     record.update((k, v) for k, v in extra.items() if v is not None)
