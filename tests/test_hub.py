@@ -339,6 +339,7 @@ def test_model2vec_rows_equal_model2vecs_own(hub):
     assert info["max_length"] == oracle.max_length == 512  # how much of a text the model reads
     lm = json.loads(invoke(["-m", "hf:tiny/gpt2", "info", "-f", "json"]).stdout)[0]
     assert "max_length" not in lm
+    assert f"{len(kv)} tokens x {DIMS}" in repr(kv)  # a token table's rows are tokens (the lecture's)
 
 
 def test_a_vocabulary_quantized_model2vec_model_equals_model2vecs_own(hub, tmp_path):

@@ -698,7 +698,7 @@ class Vectors:
         info = self.model.info
         rows = [
             ("name", info.name),
-            ("vocabulary", f"{len(self):,} words"),
+            ("vocabulary", f"{len(self):,} {info.rows_are}"),
             ("dimensions", str(self.vector_size)),
             ("source", info.source),
         ]
@@ -707,7 +707,7 @@ class Vectors:
 
     def __repr__(self) -> str:
         info = self.model.info
-        shape = f"{len(self):,} words x {self.vector_size}"
+        shape = f"{len(self):,} {info.rows_are} x {self.vector_size}"
         return f"<{type(self).__name__} {info.name}: {shape}, from {info.source}>"
 
     def _repr_html_(self) -> str:

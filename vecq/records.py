@@ -75,6 +75,11 @@ class ModelInfo(NamedTuple):
     def as_json(self) -> dict:
         return {"name": self.name, "dimensions": self.dimensions, "vocabulary": self.rows}
 
+    @property
+    def rows_are(self) -> str:
+        """What the rows are, as a caption counts them: a token table's "tokens", else "words"."""
+        return "tokens" if self.tokenizer else "words"
+
 
 class Similarity(NamedTuple):
     word1: str

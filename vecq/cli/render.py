@@ -228,7 +228,7 @@ class Renderer:
             )
         if not self._started and self.model is not None:  # never wrapped: cut with an ellipsis
             m = self.model
-            caption = f"{m.name}: {m.rows:,} words x {m.dimensions} dims"
+            caption = f"{m.name}: {m.rows:,} {m.rows_are} x {m.dimensions} dims"
             console.print(
                 Text(caption, style="dim" if colour else ""), no_wrap=True, overflow="ellipsis", crop=True
             )

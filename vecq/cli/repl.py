@@ -89,7 +89,8 @@ def run(session: Session, top: int) -> None:
     readline = _readline(model) if interactive else None
     loaded = readline.get_current_history_length() if readline is not None else 0  # type: ignore[attr-defined]
     if interactive:
-        session.warn(f"{model.info.name}: {model.info.rows:,} words x {model.info.dimensions}. {HELP}")
+        info = model.info
+        session.warn(f"{info.name}: {info.rows:,} {info.rows_are} x {info.dimensions}. {HELP}")
     try:
         while True:
             try:
