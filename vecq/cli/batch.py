@@ -230,7 +230,7 @@ class BatchNotes:
 
     def close(self) -> None:
         if self.pooled > 1:
+            more = self.pooled - 1
             cuts = f"; {self.cut:,} of all were longer than the model reads and were cut" if self.cut else ""
-            self.warn(
-                f"(and {self.pooled - 1:,} more lines of several tokens, pooled as the model does{cuts})"
-            )
+            lines = "line" if more == 1 else "lines"
+            self.warn(f"(and {more:,} more {lines} of several tokens, pooled as the model does{cuts})")
