@@ -1351,6 +1351,16 @@ class KeyedVectors(Vectors):
             self._attrs.setdefault("count", {}).update(kv_pickle.counts(self._counts_file) or {})
             self._counts_file = None
 
+    def _counts(self) -> np.ndarray:
+        """Every row's ``get_vecattr(row, "count")`` at once (int64); its KeyError when no word has
+        a count."""
+        if "count" not in self._attribute_names():
+            raise KeyError("no word has the attribute 'count'")
+        counts = np.maximum(self._descending_below - np.arange(len(self), dtype=np.int64), 0)
+        for word, given in self._attrs["count"].items():
+            counts[self.get_index(word)] = given
+        return counts
+
     def _attribute_names(self) -> list[str]:
         self._read_file_counts()
         return list(self._attrs)
@@ -1472,7 +1482,7 @@ class KeyedVectors(Vectors):
         largest first (ties: the later row first, as gensim's), on the object in memory."""
         if not len(self):
             return
-        counts = np.array([self.get_vecattr(row, "count") for row in range(len(self))], dtype=np.int64)
+        counts = self._counts()
         order = np.lexsort((-np.arange(len(counts)), -counts))
         if np.array_equal(order, np.arange(len(order))):
             return
@@ -1669,9 +1679,7 @@ class KeyedVectors(Vectors):
                 )
             return np.arange(n), []
         if attr == "count":
-            counts = np.maximum(self._descending_below - np.arange(n, dtype=np.int64), 0)
-            for word, count in self._attrs["count"].items():
-                counts[self.get_index(word)] = count
+            counts = self._counts()
             order = np.argsort(-counts, kind="stable")
             return order, counts[order].tolist()
         values: list = [self.get_vecattr(row, attr) for row in range(n)]
