@@ -365,6 +365,13 @@ def test_an_analogy_file_with_nothing_to_score_is_refused_and_an_empty_section_h
         result = invoke(["eval", "analogies", str(unknown)])
         assert result.exit_code == 3 and result.stdout == "", result.stdout
         assert f"no question to score: {why}" in result.stderr and len(result.stderr.splitlines()) == 1
+    pairs = tmp_path / "pairs.tsv"  # its lines are good pairs: it was "no usable word pairs"
+    pairs.write_text("qqqzx\twwwzx\t1.5\neeezx\trrrzx\t2\n", encoding="utf-8")
+    result = invoke(["eval", "similarity", str(pairs)])
+    assert result.exit_code == 3 and len(result.stderr.splitlines()) == 1
+    assert (
+        "no pair to score: each of its 2 pairs has a word outside the model's first 300,000" in result.stderr
+    )
     mixed = tmp_path / "mixed.txt"
     mixed.write_text(": a\nathens greece baghdad iraq\n: b\nqqqzx wwwzx eeezx rrrzx\n", encoding="utf-8")
     result = invoke(["eval", "analogies", str(mixed), "-f", "json"])

@@ -328,6 +328,12 @@ def pair_scores(
         lines.append(number)
         rows_a.append(ok[a])
         rows_b.append(ok[b])
+    if not gold and unknown:
+        each = "its pair has" if unknown == 1 else f"each of its {unknown:,} pairs has"
+        raise QueryError(
+            f"{path}: no pair to score: {each} a word outside the model's first "
+            f"{min(restrict, len(model)):,} words (a larger restriction may find them)"
+        )
     if not gold:
         raise QueryError(f"{path}: no usable word pairs (expected 'word<TAB>word<TAB>score' lines)")
     known = np.ones(len(gold), dtype=bool)
