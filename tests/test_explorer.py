@@ -117,6 +117,22 @@ def test_an_unknown_word_shows_its_suggestions_and_the_state_is_in_the_url(serve
     assert shared.find_element("id", "analogy-answer").get_attribute("data-word") == "rome"
 
 
+def test_what_the_server_says_beside_an_answer_is_on_the_page_until_the_next_question(server, browser):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = opened(browser, server + "?w=Cat+dog&n=1&a=King,man,woman")
+    notes = page.find_element("id", "notes")
+    assert notes.is_displayed()
+    said = notes.text.split("; ")
+    assert said == ["using 'cat' for 'Cat'", "using 'king' for 'King'"]
+    assert page.find_element("id", "analogy-answer").get_attribute("data-word") == "queen"
+    page.find_element("id", "words").clear()
+    page.find_element("id", "words").send_keys("cat dog")
+    page.find_element("id", "show").click()
+    WebDriverWait(page, WAIT).until(lambda d: not notes.is_displayed())
+    assert notes.text == ""
+
+
 def test_a_server_gone_late_or_not_vecq_is_a_sentence_on_the_page(glove, browser):
     """A request failed as "TypeError: Failed to fetch" (a server stopped), or waited for ever (a
     server that never answers), or "SyntaxError: Unexpected token" (an answer not JSON)."""

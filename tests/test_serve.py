@@ -108,6 +108,65 @@ def test_a_route_answers_the_records_the_cli_prints(client, route, params, args,
     assert [list(r) for r in response.json()] == [list(r) for r in expected]  # field order
 
 
+# (route, parameters, the same question at the shell): each says something on the CLI's stderr
+SAID_BESIDE_THE_RECORDS = [
+    ("similar", {"words": ["Cat", "kitten"]}, ["similar", "Cat", "kitten"]),
+    ("similar", {"words": ["Cat", "Kitten", "dog"]}, ["similar", "Cat", "Kitten", "dog"]),
+    ("analogy", {"words": ["King", "man", "Woman"]}, ["analogy", "King", "man", "Woman"]),
+    ("neighbors", {"query": "Cat", "top": 3}, ["neighbors", "Cat", "-n", "3"]),
+    ("neighbors", {"query": "Paris - France + Italy"}, ["neighbors", "Paris - France + Italy"]),
+    ("vector", {"words": ["Cat", "DOG"]}, ["vector", "Cat", "DOG"]),
+    (
+        "odd",
+        {"words": ["Breakfast", "lunch", "dinner", "car"]},
+        ["odd", "Breakfast", "lunch", "dinner", "car"],
+    ),
+    ("plot", {"words": ["Cat", "dog"]}, ["plot", "Cat", "dog", "-o", "-"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "params", "args"),
+    SAID_BESIDE_THE_RECORDS,
+    ids=[" ".join(c[2]) for c in SAID_BESIDE_THE_RECORDS],
+)
+def test_what_the_cli_says_on_stderr_a_route_says_in_its_notes_header(client, route, params, args):
+    """A program over HTTP learns that 'Cat' was read as 'cat', as a person at the shell does."""
+    response = client.post(f"/api/{route}", json=params)
+    assert response.status_code == 200, response.text
+    result = invoke(args)
+    assert result.exit_code == 0, result.stderr
+    said = [line.removeprefix("vecq: ") for line in result.stderr.splitlines()]
+    said = [line for line in said if line != "wrote the picture to standard output"]  # plot's file
+    assert said and all(line.startswith("using ") for line in said), said
+    assert json.loads(response.headers["Vecq-Notes"]) == said
+    assert response.headers["Vecq-Notes"].isascii()
+
+
+def test_a_question_without_answer_says_why_in_the_librarys_words(client):
+    response = client.get("/api/neighbors", params={"query": "cat", "threshold": "0.99"})
+    assert response.status_code == 200 and response.json() == []
+    result = invoke(["neighbors", "cat", "--threshold", "0.99"])
+    assert result.stderr == "vecq: no answer: no neighbour scores at least --threshold 0.99\n"
+    assert json.loads(response.headers["Vecq-Notes"]) == [
+        "no answer: no neighbour scores at least threshold=0.99"
+    ]
+
+
+def test_a_route_has_a_notes_header_when_the_cli_says_something_only(client):
+    for route, params, args in SAME_AS_THE_CLI:
+        response = client.post(f"/api/{route}", json=params)
+        said = invoke(args).stderr
+        assert response.status_code == 200 and ("Vecq-Notes" in response.headers) == bool(said), args
+        assert len(json.loads(response.headers.get("Vecq-Notes", "[]"))) == len(said.splitlines())
+
+
+def test_a_note_about_a_word_outside_ascii_reaches_the_client_whole(client):
+    response = client.get("/api/neighbors", params={"query": "Café", "top": 1})
+    assert response.status_code == 200, response.text
+    assert json.loads(response.headers["Vecq-Notes"]) == ["using 'café' for 'Café'"]
+
+
 def _text(value):
     if isinstance(value, list):
         return value

@@ -309,10 +309,8 @@ class Session:
         for outcome in outcomes:
             if outcome.error is not None:
                 raise outcome.error
-            for note in outcome.notes + outcome.pooled:
+            for note in outcome.said(query, in_flags):
                 self.warn(note)
-            if not outcome.records:
-                self.warn(f"no answer: {in_flags(query.why_no_answer())}")
         columns = columns_for(query, model)
         if self.format == "table" and len(items) == 1 and query.titled:
             # One query on a terminal: it is the title, not a column repeated on every row.

@@ -6,7 +6,7 @@ and cannot drift apart. Nothing here knows about click, rich or output formats.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Integral
 from typing import TypeGuard, cast
 
@@ -45,6 +45,13 @@ class Outcome:
         self.built += [w for m in matches if isinstance(m, Match) for w in m.subwords]
         self.cut += [cut_note(m) for m in matches if isinstance(m, Match) and m.cut]
         return True
+
+    def said(self, query: Query, options: Callable[[str], str]) -> list[str]:
+        """What is said beside one answered question's records: its notes, and why it has none, in
+        which ``options`` names the options (``errors.in_flags``, ``in_arguments``). A batch pools
+        its notes instead (``cli/batch.py``)."""
+        why = [] if self.records else [f"no answer: {options(query.why_no_answer())}"]
+        return self.notes + self.pooled + why
 
 
 SUBWORDS_COLUMN = "subwords"  # in a fastText model's records: the query's words built from n-grams

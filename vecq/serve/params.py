@@ -255,6 +255,12 @@ def _number(p: Param, value: Any, kind: str) -> int | float:
     return number
 
 
+# The header carrying what the CLI says on stderr beside the same records (a respelling, a text cut
+# at the model's max_length, why there is no answer): a JSON array of strings, ASCII; absent when
+# there is nothing to say.
+NOTES_HEADER = "Vecq-Notes"
+
+
 def openapi(version: str) -> dict:
     """The OpenAPI 3.1 description of the JSON routes, from ``ROUTES``."""
     paths = {}
@@ -281,7 +287,17 @@ def openapi(version: str) -> dict:
             }
         }
         answers = {
-            "200": {"description": "The records `vecq " + name + " -f json` prints (a JSON array)."},
+            "200": {
+                "description": "The records `vecq " + name + " -f json` prints (a JSON array).",
+                "headers": {
+                    NOTES_HEADER: {
+                        "description": "What the CLI says on stderr beside the same records (a word "
+                        "read under another spelling, a text cut at the model's max_length, why there "
+                        "is no answer): a JSON array of strings; absent when there is nothing to say.",
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
             "400": {"description": 'A bad request: {"error": one line, "status": 400}.'},
             "404": {"description": "A word not in the vocabulary (with suggestions), or a model not served."},
             "503": {"description": "Too many requests waiting: try again after Retry-After seconds."},

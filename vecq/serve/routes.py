@@ -10,7 +10,7 @@ import contextvars
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -34,12 +34,12 @@ from ..core.queries import (
     mark_built,
     skipped_rows,
 )
-from ..core.words import Match
-from ..errors import ExitCode, UnknownWordError, VecqError, defect
+from ..core.words import Match, respellings
+from ..errors import ExitCode, UnknownWordError, VecqError, defect, in_arguments
 from ..records import ModelInfo, json_record
 from .batcher import Batcher, Busy
 from .guard import BodyTooLarge
-from .params import MAX_BODY, ROUTES, BadRequest, parse, read_request
+from .params import MAX_BODY, NOTES_HEADER, ROUTES, BadRequest, parse, read_request
 
 logger = logging.getLogger("vecq.serve")
 
@@ -53,8 +53,12 @@ STATUS = {
     ExitCode.FAILURE: 500,
 }
 
-# (columns, records, the model each record names; None: the records name their own)
-Records = tuple[Sequence[str], list[dict], ModelInfo | None]
+
+class Records(NamedTuple):
+    columns: Sequence[str]
+    records: list[dict]
+    info: ModelInfo | None  # the model each record names; None: the records name their own
+    notes: Sequence[str] = ()
 
 
 class ClientGone(Exception):
@@ -119,7 +123,7 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
                 request.scope.get("query_string", b""), body, request.headers.get("content-type", "")
             )
             params = parse(route, sent)
-            columns, records, info = await answer(served, served.model(params.get("model")), params)
+            answered = await answer(served, served.model(params.get("model")), params)
         except BadRequest as e:
             return error_response(e.status, e.message)
         except ClientGone:
@@ -137,7 +141,10 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
         except Exception as e:  # a defect of vecq's: one line here and in the server's log, no traceback
             logger.error("vecq serve: %s %s failed: %s", request.method, request.url.path, defect(e))
             return error_response(500, f"vecq failed on this request ({defect(e)}); please report it")
-        return Answer([json_record(r, columns, info) for r in records])
+        notes = {NOTES_HEADER: json.dumps(list(answered.notes))} if answered.notes else None
+        return Answer(
+            [json_record(r, answered.columns, answered.info) for r in answered.records], headers=notes
+        )
 
     return handle
 
@@ -161,14 +168,14 @@ async def _batched(served: Served, query: Query, model: Model, item: list[str], 
     return outcome
 
 
-async def _all(model: Model, query: Query, items: list[list[str]]) -> list[dict]:
+async def _all(model: Model, query: Query, items: list[list[str]]) -> list[Outcome]:
     """Several questions of one request in one chunk; the first error stops them, as the CLI's."""
     outcomes = await anyio.to_thread.run_sync(query.answer_chunk, model, items)
     mark_built(model, outcomes)
     for outcome in outcomes:
         if outcome.error is not None:
             raise outcome.error
-    return [r for o in outcomes for r in o.records]
+    return outcomes
 
 
 def _matches(model: Model, words: Sequence[str]) -> list[Match]:
@@ -179,19 +186,25 @@ def _matches(model: Model, words: Sequence[str]) -> list[Match]:
     return [m for m in found if isinstance(m, Match)]
 
 
+def _said(query: Query, outcome: Outcome) -> list[str]:
+    return outcome.said(query, in_arguments)
+
+
 async def similar(served: Served, model: Model, p: dict) -> Records:
     words = p["words"]
     if len(words) < 2:
         raise BadRequest("give two words (words=cat&words=kitten), or more for every pair")
     if len(words) == 2:
-        outcome = await _batched(served, SimilarQuery(), model, words, ("similar",))
-        return columns_for(SimilarQuery(), model), outcome.records, model.info
+        query = SimilarQuery()
+        outcome = await _batched(served, query, model, words, ("similar",))
+        return Records(columns_for(query, model), outcome.records, model.info, _said(query, outcome))
 
-    def pairs() -> tuple[tuple[str, ...], list[dict]]:
-        return answers.pair_records(model, words, _matches(model, words))
+    def pairs() -> Records:
+        matches = _matches(model, words)
+        columns, records = answers.pair_records(model, words, matches)
+        return Records(columns, records, model.info, respellings(matches))
 
-    columns, records = await anyio.to_thread.run_sync(pairs)
-    return columns, records, model.info
+    return await anyio.to_thread.run_sync(pairs)
 
 
 async def analogy(served: Served, model: Model, p: dict) -> Records:
@@ -201,7 +214,7 @@ async def analogy(served: Served, model: Model, p: dict) -> Records:
     query = AnalogyQuery(p["top"], p["method"], p["restrict"], skip)
     key = ("analogy", p["top"], p["method"], p["restrict"], skip)
     outcome = await _batched(served, query, model, p["words"], key)
-    return columns_for(query, model), outcome.records, model.info
+    return Records(columns_for(query, model), outcome.records, model.info, _said(query, outcome))
 
 
 async def neighbors(served: Served, model: Model, p: dict) -> Records:
@@ -218,7 +231,7 @@ async def neighbors(served: Served, model: Model, p: dict) -> Records:
         item = query.parse(p["query"], model)
     key = (type(query).__name__, p["top"], p["restrict"], p["threshold"], skip)
     outcome = await _batched(served, query, model, item, key)
-    return columns_for(query, model), outcome.records, model.info
+    return Records(columns_for(query, model), outcome.records, model.info, _said(query, outcome))
 
 
 async def vector(served: Served, model: Model, p: dict) -> Records:
@@ -229,47 +242,56 @@ async def vector(served: Served, model: Model, p: dict) -> Records:
             raise BadRequest(f"with id, words are row numbers (0, 1, ...), not {bad[0][:40]!r}")
         words = [f"id:{w}" for w in words]
     query = VectorQuery("unit" if p["unit"] else "raw")
-    return columns_for(query, model), await _all(model, query, [[w] for w in words]), model.info
+    outcomes = await _all(model, query, [[w] for w in words])
+    records = [r for o in outcomes for r in o.records]
+    return Records(
+        columns_for(query, model), records, model.info, [n for o in outcomes for n in _said(query, o)]
+    )
 
 
 async def odd(served: Served, model: Model, p: dict) -> Records:
     if len(p["words"]) < 2:
         raise BadRequest("give two or more words; the answer is the one that does not belong")
 
-    def ranked() -> list[dict]:
-        return answers.odd_records(model, _matches(model, p["words"]))[0]
+    def ranked() -> Records:
+        matches = _matches(model, p["words"])
+        return Records(
+            answers.ODD_COLUMNS, answers.odd_records(model, matches)[0], model.info, respellings(matches)
+        )
 
-    return answers.ODD_COLUMNS, await anyio.to_thread.run_sync(ranked), model.info
+    return await anyio.to_thread.run_sync(ranked)
 
 
 async def tokens(served: Served, model: Model, p: dict) -> Records:
     if not p["text"].strip():
         raise BadRequest("give some text, e.g. text=The cat sat")
     columns, records = await anyio.to_thread.run_sync(answers.token_records, model, p["text"], p["vectors"])
-    return columns, records, model.info
+    return Records(columns, records, model.info)
 
 
 async def info(served: Served, model: Model, p: dict) -> Records:
     record = answers.info_record(model.info)
-    return tuple(record), [record], model.info
+    return Records(tuple(record), [record], model.info)
 
 
 async def models(served: Served, model: Model, p: dict) -> Records:
     """Each served model's info; each record names its own model (so no single ``model`` field)."""
     records = [{"served_as": name, **answers.info_record(m.info)} for name, m in served.models.items()]
     columns = list(dict.fromkeys(c for r in records for c in r))  # a token table's records have more
-    return columns, records, None
+    return Records(columns, records, None)
 
 
 async def plot(served: Served, model: Model, p: dict) -> Records:
-    def placed() -> list[dict]:
-        found = points(model, _matches(model, p["words"]), p["top"], p["projection"])
-        return [
+    def placed() -> Records:
+        matches = _matches(model, p["words"])
+        found = points(model, matches, p["top"], p["projection"])
+        records = [
             {"word": w, "group": g, "asked": a, "x": float(x), "y": float(y)}
             for w, g, a, (x, y) in zip(found.labels, found.groups, found.asked, found.xy)
         ]
+        return Records(("word", "group", "asked", "x", "y"), records, model.info, respellings(matches))
 
-    return ("word", "group", "asked", "x", "y"), await anyio.to_thread.run_sync(placed), model.info
+    return await anyio.to_thread.run_sync(placed)
 
 
 ANSWERS: dict[str, Callable[[Served, Any, dict], Awaitable[Records]]] = {

@@ -34,6 +34,7 @@ async function ask(route, query) {
     throw { error: e.name === "TimeoutError" ? late : `the server answered HTTP ${response.status} without JSON: is it vecq serve?` };
   }
   if (!response.ok) throw data;
+  hear(response.headers.get("Vecq-Notes"));
   return data;
 }
 
@@ -42,6 +43,22 @@ function say(error) {
   if (!error) { box.hidden = true; box.textContent = ""; return; }
   box.hidden = false;
   box.textContent = error.error || String(error);
+}
+
+// What the server said beside its answers (its Vecq-Notes header: 'Cat' read as 'cat'), each once,
+// until the next question.
+const notes = new Set();
+
+function hear(header) {
+  if (header) for (const note of JSON.parse(header)) notes.add(note);
+  $("notes").hidden = !notes.size;
+  $("notes").textContent = [...notes].join("; ");
+}
+
+function clear() {
+  say(null);
+  notes.clear();
+  hear(null);
 }
 
 function words() { return $("words").value.split(/\s+/).filter((w) => w); }
@@ -245,7 +262,7 @@ function drawPipeline(records) {
 }
 
 function guarded(task) {
-  return (event) => { if (event) event.preventDefault(); say(null); task().catch(say); };
+  return (event) => { if (event) event.preventDefault(); clear(); task().catch(say); };
 }
 
 async function start() {
@@ -272,7 +289,7 @@ async function start() {
 
 async function all() {
   document.body.dataset.ready = "false";
-  say(null);
+  clear();
   const failed = [];
   for (const task of [showWords, solveAnalogy, splitText]) {
     try { await task(); } catch (error) { failed.push(error); }
