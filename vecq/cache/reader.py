@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import weakref
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
@@ -124,6 +125,9 @@ class BlockChecker:
         self.opened = {
             n: open_regular(os.path.join(folder, n)) for n in (BLOCK_SUMS, *self.row_bytes, "words.bin")
         }
+        # closed with the checker, or as the interpreter exits: never left to the garbage collector
+        # (a ResourceWarning for each under python -X dev)
+        weakref.finalize(self, _close, tuple(self.opened.values()))
 
     def __call__(self, name: str, rows: np.ndarray | Sequence[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
@@ -168,6 +172,11 @@ class BlockChecker:
             }
         start = at + rows * size
         return set(np.concatenate([start // self.block, (start + size - 1) // self.block]).tolist())
+
+
+def _close(files: Sequence[BinaryIO]) -> None:
+    for f in files:
+        f.close()
 
 
 def forget(folder: str | os.PathLike, reason: str) -> None:
