@@ -17,7 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api import KeyedVectors
-from ..errors import VecqError
+from ..core.words import suggestions
+from ..errors import UnknownWordError, VecqError
 from .params import MAX_WORDS, BadRequest
 from .routes import Answer  # JSON and a newline, as the JSON routes (and Flask's jsonify) end
 
@@ -63,11 +64,17 @@ class Word2VecApi:
     def _known(self, words: list[str]) -> list[str]:
         return [w for w in words if w in self.kv]  # word2vec-api's filter_words
 
+    def _key(self, word: str) -> str:
+        """``word`` if it is a key, as that server's gensim finds it (``Cat`` is not ``cat``, as its
+        other routes' filter says too); else a 404 naming close spellings (that server: a 500)."""
+        if word not in self.kv:
+            model = self.kv.model
+            raise UnknownWordError(word, suggestions(model.vocab, word), model.info.name)
+        return word
+
     def similarity(self, args: dict[str, list[str]]) -> float:
         w1, w2 = _one(args, "w1", "Word 1 cannot be blank!"), _one(args, "w2", "Word 2 cannot be blank!")
-        for word in (w1, w2):
-            self.kv.model.lookup(word)  # an unknown word: an error with suggestions
-        return float(self.kv.similarity(w1, w2))
+        return float(self.kv.similarity(self._key(w1), self._key(w2)))
 
     def n_similarity(self, args: dict[str, list[str]]) -> float:
         ws1, ws2 = (
@@ -93,8 +100,7 @@ class Word2VecApi:
 
     def vector(self, args: dict[str, list[str]]) -> str:
         """The raw float32 bytes of the word's vector, base64 (word2vec-api's ``/model``)."""
-        word = _one(args, "word", "word to query.")
-        self.kv.model.lookup(word)
+        word = self._key(_one(args, "word", "word to query."))
         return base64.b64encode(np.ascontiguousarray(self.kv[word], dtype=np.float32).tobytes()).decode()
 
     def model_word_set(self, args: dict[str, list[str]]) -> str:
