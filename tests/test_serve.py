@@ -122,6 +122,7 @@ SAID_BESIDE_THE_RECORDS = [
         ["odd", "Breakfast", "lunch", "dinner", "car"],
     ),
     ("plot", {"words": ["Cat", "dog"]}, ["plot", "Cat", "dog", "-o", "-"]),
+    ("odd", {"words": ["Cat", "dog"]}, ["odd", "Cat", "dog"]),  # two words: a tie, said after the respelling
 ]
 
 
@@ -138,7 +139,7 @@ def test_what_the_cli_says_on_stderr_a_route_says_in_its_notes_header(client, ro
     assert result.exit_code == 0, result.stderr
     said = [line.removeprefix("vecq: ") for line in result.stderr.splitlines()]
     said = [line for line in said if line != "wrote the picture to standard output"]  # plot's file
-    assert said and all(line.startswith("using ") for line in said), said
+    assert said, args  # each case says something
     assert json.loads(response.headers["Vecq-Notes"]) == said
     assert response.headers["Vecq-Notes"].isascii()
 

@@ -199,11 +199,9 @@ def odd(session: Session, words) -> None:
 
     words = session.words_of(words)
     model = session.open()
-    records, tied = odd_records(model, session.lookup(model, words))
-    if tied:
-        session.warn(
-            f"a tie: {', '.join(tied)} are equally far from the others (listed by spelling, as gensim picks)"
-        )
+    records, notes = odd_records(model, session.lookup(model, words))
+    for note in notes:
+        session.warn(note)
     with session.renderer(ODD_COLUMNS, "odd one out", model) as out:
         out.write(records)
 

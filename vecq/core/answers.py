@@ -50,7 +50,7 @@ def pair_records(
 
 def odd_records(model: Model, matches: Sequence[Match]) -> tuple[list[dict], list[str]]:
     """The words from the one that belongs least (gensim's doesnt_match) on, with their cosine to
-    the group's mean; and the words tied for first place, if more than one."""
+    the group's mean; and what is said beside them: the words tied for first place, if several."""
     ranked = model.odd_one_out(matches)
     # Tied: equal at the six decimals shown (float32 rounding parts two words that are equally far)
     tied = [m.typed for m, s in ranked if abs(s - ranked[0][1]) < 5e-7]
@@ -58,7 +58,11 @@ def odd_records(model: Model, matches: Sequence[Match]) -> tuple[list[dict], lis
         {"rank": i, "word": m.typed, "similarity": s, "distance": 1.0 - s}
         for i, (m, s) in enumerate(ranked, 1)
     ]
-    return records, tied if len(tied) > 1 else []
+    if len(tied) < 2:
+        return records, []
+    return records, [
+        f"a tie: {', '.join(tied)} are equally far from the others (listed by spelling, as gensim picks)"
+    ]
 
 
 def info_record(info: ModelInfo) -> dict:

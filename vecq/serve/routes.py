@@ -255,9 +255,8 @@ async def odd(served: Served, model: Model, p: dict) -> Records:
 
     def ranked() -> Records:
         matches = _matches(model, p["words"])
-        return Records(
-            answers.ODD_COLUMNS, answers.odd_records(model, matches)[0], model.info, respellings(matches)
-        )
+        records, notes = answers.odd_records(model, matches)
+        return Records(answers.ODD_COLUMNS, records, model.info, respellings(matches) + notes)
 
     return await anyio.to_thread.run_sync(ranked)
 
