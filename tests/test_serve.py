@@ -25,7 +25,8 @@ from starlette.testclient import TestClient
 
 from vecq.serve.app import make_app
 from vecq.serve.batcher import Batcher
-from vecq.serve.params import MAX_BODY, ROUTES
+from vecq.serve.params import MAX_BODY, MAX_WORDS, NOTE_CHARACTERS, NOTES_BYTES, ROUTES
+from vecq.serve.routes import notes_header
 
 BASE = "http://127.0.0.1:8765"
 
@@ -166,6 +167,30 @@ def test_a_note_about_a_word_outside_ascii_reaches_the_client_whole(client):
     response = client.get("/api/neighbors", params={"query": "Café", "top": 1})
     assert response.status_code == 200, response.text
     assert json.loads(response.headers["Vecq-Notes"]) == ["using 'café' for 'Café'"]
+
+
+def test_many_notes_stay_within_the_headers_bound_and_the_rest_are_counted(client, glove):
+    """1,000 respelled words: the header stays under what clients take (Node: 16 KB for all), its
+    notes are the CLI's first ones, and the last note counts the rest."""
+    asked = []
+    for row in range(5000):
+        word = glove.vocab.word(row)
+        if word.isalpha() and word.islower() and glove.vocab.index(word.capitalize()) is None:
+            asked.append(word.capitalize())
+    asked = asked[:MAX_WORDS]
+    response = client.post("/api/vector", json={"words": asked})
+    assert response.status_code == 200 and len(response.json()) == len(asked)
+    header = response.headers["Vecq-Notes"]
+    assert len(header.encode()) <= NOTES_BYTES
+    *notes, rest = json.loads(header)
+    assert notes == [f"using {w.lower()!r} for {w!r}" for w in asked[: len(notes)]]
+    assert rest == f"{len(asked) - len(notes):,} more notes not shown"
+
+
+def test_a_long_note_is_cut_and_says_its_length():
+    (note,) = json.loads(notes_header(["é" * 5000]))
+    assert note == "é" * NOTE_CHARACTERS + "... (5,000 characters)"
+    assert len(notes_header(["é" * 5000])) < NOTES_BYTES
 
 
 def _text(value):

@@ -259,6 +259,11 @@ def _number(p: Param, value: Any, kind: str) -> int | float:
 # at the model's max_length, why there is no answer): a JSON array of strings, ASCII; absent when
 # there is nothing to say.
 NOTES_HEADER = "Vecq-Notes"
+# At most this many bytes of it, under every common client's limit on a header (Node's 16 KB for
+# all of them, Python's http.client 64 KB a line): a note is cut at NOTE_CHARACTERS, and notes past
+# the limit are counted in a last one.
+NOTES_BYTES = 8_000
+NOTE_CHARACTERS = 300
 
 
 def openapi(version: str) -> dict:
@@ -293,7 +298,8 @@ def openapi(version: str) -> dict:
                     NOTES_HEADER: {
                         "description": "What the CLI says on stderr beside the same records (a word "
                         "read under another spelling, a text cut at the model's max_length, why there "
-                        "is no answer): a JSON array of strings; absent when there is nothing to say.",
+                        "is no answer): a JSON array of strings, at most 8,000 bytes (notes past that are "
+                        "counted in a last one); absent when there is nothing to say.",
                         "schema": {"type": "string"},
                     }
                 },

@@ -39,7 +39,16 @@ from ..errors import ExitCode, UnknownWordError, VecqError, defect, in_arguments
 from ..records import ModelInfo, json_record
 from .batcher import Batcher, Busy
 from .guard import BodyTooLarge
-from .params import MAX_BODY, NOTES_HEADER, ROUTES, BadRequest, parse, read_request
+from .params import (
+    MAX_BODY,
+    NOTE_CHARACTERS,
+    NOTES_BYTES,
+    NOTES_HEADER,
+    ROUTES,
+    BadRequest,
+    parse,
+    read_request,
+)
 
 logger = logging.getLogger("vecq.serve")
 
@@ -141,12 +150,27 @@ def endpoint(served: Served, name: str) -> Callable[[Request], Awaitable[Respons
         except Exception as e:  # a defect of vecq's: one line here and in the server's log, no traceback
             logger.error("vecq serve: %s %s failed: %s", request.method, request.url.path, defect(e))
             return error_response(500, f"vecq failed on this request ({defect(e)}); please report it")
-        notes = {NOTES_HEADER: json.dumps(list(answered.notes))} if answered.notes else None
+        notes = {NOTES_HEADER: notes_header(answered.notes)} if answered.notes else None
         return Answer(
             [json_record(r, answered.columns, answered.info) for r in answered.records], headers=notes
         )
 
     return handle
+
+
+def notes_header(notes: Sequence[str]) -> str:
+    """``notes`` as the header's JSON (ASCII), each cut at NOTE_CHARACTERS, within NOTES_BYTES."""
+    kept: list[str] = []
+    size = 2  # []
+    for i, note in enumerate(notes):
+        if len(note) > NOTE_CHARACTERS:
+            note = f"{note[:NOTE_CHARACTERS]}... ({len(note):,} characters)"
+        size += len(json.dumps(note)) + 2
+        if size > NOTES_BYTES - 60:  # room for the count
+            kept.append(f"{len(notes) - i:,} more notes not shown")
+            break
+        kept.append(note)
+    return json.dumps(kept)
 
 
 async def _batched(served: Served, query: Query, model: Model, item: list[str], key: tuple) -> Outcome:
