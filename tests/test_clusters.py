@@ -111,7 +111,7 @@ def test_a_word_whose_vector_is_all_zeros_belongs_to_no_cluster(kv, tmp_path, ca
     model = ["-m", str(path)]
     result = invoke([*model, "cluster", "--first", "61", "-k", "3", "-n", "100"])
     assert result.exit_code == 0, result.stderr
-    assert "left out 1 word(s) whose vector is all zeros" in result.stderr and "'nothing'" in result.stderr
+    assert "left out 1 word whose vector is all zeros" in result.stderr and "'nothing'" in result.stderr
     rows = tsv(result.stdout)
     assert "nothing" not in {r["word"] for r in rows} and len(rows) == 60
     unit = kv.get_normed_vectors()[:60].astype(np.float64)

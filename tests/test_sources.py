@@ -282,7 +282,7 @@ def test_duplicate_words_keep_the_first(tmp_path, monkeypatch, every):
     result = invoke(["-m", str(path), "vector", "cat"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[1].split("\t")[1].split() == ["1.0", "0.0", "0.0"]
-    assert "lists 1 word(s) more than once: the first vector of each is kept" in result.stderr  # said
+    assert "lists 1 word more than once: the first vector of each is kept" in result.stderr  # said
     again = invoke(["-m", str(path), "info", "-f", "json"])
     assert json.loads(again.stdout)[0]["vocabulary"] == 2 and "more than once" not in again.stderr
 

@@ -212,7 +212,7 @@ def test_export_of_a_word_list_writes_each_word_once(glove, kv, tmp_path):
     out = tmp_path / "pets.txt"
     result = invoke(["export", "--words", "-", "-o", str(out)], input="cat\ndog\ncat\nCat\nbus\n")
     assert result.exit_code == 0, result.stderr
-    assert "left out 2 repeat(s)" in result.stderr and "standard input" in result.stderr
+    assert "left out 2 repeats" in result.stderr and "standard input" in result.stderr
     back = KeyedVectors.load_word2vec_format(str(out))
     assert back.index_to_key == ["cat", "dog", "bus"]
     assert np.array_equal(back.vectors, kv[["cat", "dog", "bus"]])

@@ -94,6 +94,11 @@ def shorten(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun, in the plural unless ``n`` is 1: "1 line", "2,000 lines"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def first_few(texts: Sequence[str], n: int) -> str:
     """The first ``n`` of ``texts`` a message names, joined by commas, then "..." if there are more."""
     return ", ".join(texts[:n]) + (", ..." if len(texts) > n else "")

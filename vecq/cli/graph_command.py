@@ -22,7 +22,7 @@ import click
 from .. import jsondata
 from ..cache.files import STDOUT, claimed, output_file, refuse_an_input
 from ..cache.layout import content_key
-from ..errors import OutputError, UsageError
+from ..errors import OutputError, UsageError, counted
 from ..sources.word_list import check_listable, write_words
 from .env import Env
 from .options import approx_option, dask_option, session_options, top_option
@@ -218,7 +218,7 @@ def _start(parts: Path, job: dict, session: Session) -> set[int]:
                 "--approx or --nprobe); run it with the same ones to finish it, or remove that folder"
             )
         done = {int(p.name.split("-")[1].split(".")[0]) for p in parts.glob("block-*.npz")}
-        session.warn(f"going on with an unfinished job: {len(done)} block(s) already done")
+        session.warn(f"going on with an unfinished job: {counted(len(done), 'block')} already done")
         return done
     parts.mkdir(parents=True, exist_ok=True)
     tmp = parts / "job.json.tmp"

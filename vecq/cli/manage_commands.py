@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cache import files, layout, reader
-from ..errors import CacheError, ExitCode, UsageError, VecqError
+from ..errors import CacheError, ExitCode, UsageError, VecqError, counted
 from ..records import Bytes
 from ..sources import download as downloads
 from ..sources import export as export_formats
@@ -151,7 +151,8 @@ def cache_verify(session: Session, model: str | None) -> int | None:
             bad = layout.damaged_blocks(str(folder), status.usable)
             if bad:
                 files = sorted({name for name, _ in bad})
-                problem = f"{len(bad)} block(s) of {', '.join(files)} changed after they were written"
+                written = "it was written" if len(bad) == 1 else "they were written"
+                problem = f"{counted(len(bad), 'block')} of {', '.join(files)} changed after {written}"
         if problem:
             reader.forget(str(folder), problem)
             session.warn(f"{folder.name}: damaged: {problem}; it will be converted again on its next use")
@@ -383,4 +384,4 @@ def export(session: Session, output: str, first: int | None, words_file: str | N
             yield model.gather(part) if unit else model.raw_rows(part)
 
     written = export_formats.write(output, fmt, words, blocks(), model.dims)
-    session.warn(f"wrote {len(words):,} vectors of {model.dims} dimensions to {', '.join(written)}")
+    session.warn(f"wrote {counted(len(words), 'vector')} of {model.dims} dimensions to {', '.join(written)}")

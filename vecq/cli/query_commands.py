@@ -386,7 +386,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     gets a row of NaN (its word is still listed), and the exit code says some failed."""
     import numpy as np
 
-    from ..errors import ExitCode, VecqError
+    from ..errors import ExitCode, VecqError, counted
     from ..sources import export as export_formats
     from . import batch
 
@@ -425,9 +425,9 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
                 answer(chunk)
     matrix = np.stack(rows) if rows else np.zeros((0, model.dims), dtype=np.float32)
     written = export_formats.write(output, fmt, typed, [matrix], model.dims)
-    session.warn(f"wrote {len(typed):,} vectors to {', '.join(written)}")
+    session.warn(f"wrote {counted(len(typed), 'vector')} to {', '.join(written)}")
     if failed:
-        session.warn(f"{failed} word(s) found no vector; their rows are NaN")
+        session.warn(f"{counted(failed, 'word')} found no vector; their rows are NaN")
         return int(ExitCode.PARTIAL)
     return int(ExitCode.OK)
 

@@ -17,7 +17,7 @@ import click
 from ..cache import files
 from ..cache.layout import companions, index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, QueryError, UsageError, first_few, in_flags, shorten
+from ..errors import ExitCode, QueryError, UsageError, counted, first_few, in_flags, shorten
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -232,7 +232,9 @@ class Session:
         if repeated:
             shown = first_few([shorten(w) for w in repeated], 3)
             where = "standard input" if words_file == "-" else words_file
-            self.warn(f"left out {len(repeated):,} repeat(s) of words listed before in {where} ({shown})")
+            self.warn(
+                f"left out {counted(len(repeated), 'repeat')} of words listed before in {where} ({shown})"
+            )
         return model, rows, words
 
     def words_of(self, words: Sequence[str]) -> list[str]:
@@ -380,7 +382,7 @@ class Session:
             out = cast(Output, stack.enter_context(self.renderer(columns, "", model)))
             failed = batch.run(model, query, answered, out, self.warn, strict)
         if failed:
-            self.warn(f"{failed} line(s) failed; their records carry status 'error'")
+            self.warn(f"{counted(failed, 'line')} failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)
         return int(ExitCode.OK)
 

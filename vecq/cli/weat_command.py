@@ -26,7 +26,7 @@ def found_words(session: Session, model, words: list[str], name: str) -> list:
     from ..core.queries import find_words
     from ..core.weat import LOST_LIMIT
     from ..core.words import Match
-    from ..errors import QueryError
+    from ..errors import QueryError, counted
 
     found = find_words(model, words, suggest=False)
     matches = [m for m in found if isinstance(m, Match)]
@@ -38,7 +38,7 @@ def found_words(session: Session, model, words: list[str], name: str) -> list:
             "a test is not meaningful without them"
         )
     if lost:
-        session.warn(f"{name}: left out {len(lost)} word(s) the model lacks: {', '.join(lost)}")
+        session.warn(f"{name}: left out {counted(len(lost), 'word')} the model lacks: {', '.join(lost)}")
     return matches
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import MissingExtraError, QueryError, first_few, shorten
+from ..errors import MissingExtraError, QueryError, counted, first_few, shorten
 from .model import Model
 from .queries import count
 from .ranking import exact_dots
@@ -41,7 +41,7 @@ def with_direction(model: Model, rows: Sequence[int]) -> tuple[list[int], str | 
     if not zero:
         return list(rows), None
     named = first_few([shorten(model.vocab.word(r)) for r in rows if r in zero], 3)
-    note = f"left out {len(zero):,} word(s) whose vector is all zeros, so no direction ({named})"
+    note = f"left out {counted(len(zero), 'word')} whose vector is all zeros, so no direction ({named})"
     return [r for r in rows if r not in zero], note
 
 

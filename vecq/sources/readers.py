@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from ..core.compressed import decompression_failure, open_file
-from ..errors import ModelError
+from ..errors import ModelError, counted
 from ..progress import NULL_REPORTER, Reporter
 from .formats import check_memory, first_bad_line, header_shape, rows_beyond_header
 from .gensim_calls import one_line, quiet_gensim
@@ -70,7 +70,7 @@ def read(
     words, vectors = _distinct_words(words, vectors, headerless=source.format == "glove-text")
     if details is not None and len(words) < listed:
         details["notes"] = [
-            f"{source.name} lists {listed - len(words):,} word(s) more than once: the first vector of "
+            f"{source.name} lists {counted(listed - len(words), 'word')} more than once: the first vector of "
             "each is kept, as gensim keeps it"
         ]
     if header is not None:
