@@ -150,6 +150,8 @@ def test_one_lookup_rule_and_it_is_never_silent(kv):
         lambda: kv["Cat"],
         lambda: kv.neighbors("Cat", top=1),
         lambda: kv.most_similar("Cat", topn=1),
+        lambda: kv.neighbors(["Cat"], top=1),  # a batch says it for each item too
+        lambda: kv.similarity_matrix(["Cat", "dog"]),
     ):
         with warnings.catch_warnings(record=True) as seen:
             warnings.simplefilter("always")
@@ -161,6 +163,42 @@ def test_one_lookup_rule_and_it_is_never_silent(kv):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kv["cat"]  # the word as typed: no warning
+
+
+def test_a_columns_missing_value_is_its_own_error_never_the_word_nan(kv):
+    """A pandas column of words with a gap (NaN), or an integer among them: that item's error in its
+    place, as the CLI's batch records a bad line; never the neighbours of the words 'nan' or '5'."""
+    assert "nan" in kv and "5" in kv  # the words a str() of those items would have found
+    answers = kv.neighbors(pd.Series(["cat", np.nan, 5, "dog"]), top=1)
+    assert [a[0].word if isinstance(a, list) else None for a in answers] == ["dog", None, None, "cat"]
+    assert isinstance(answers[1], QueryError) and "item 1" in str(answers[1]) and "NaN" in str(answers[1])
+    assert isinstance(answers[2], QueryError) and "'id:5'" in str(answers[2])
+    with pytest.raises(QueryError, match="item 1"):
+        kv.neighbors(pd.Series(["cat", np.nan]), errors="raise")
+    # an array of strings (a column's .values) is words, not vectors
+    assert kv.neighbors(np.array(["cat", "dog"]), top=1) == kv.neighbors(["cat", "dog"], top=1)
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (lambda kv: kv.axis("man", "woman"), "pole_a takes a list of words, such as ['man']"),
+        (lambda kv: kv.axis(["man"], ["woman"], words="doctor"), "words takes a list of words"),
+        (lambda kv: kv.similarity_matrix("cat"), "words takes a list of words"),
+        (lambda kv: kv.cluster("cats", clusters=2), "words takes a list of words"),
+        (lambda kv: kv.weat("ab", ["c"], ["d"], ["e"]), "x takes a list of words"),
+        (lambda kv: kv.vector(5), "not int (5); for the word of row 5 give 'id:5'"),
+        (lambda kv: kv.vector(b"cat"), "not bytes (b'cat'): decode it first"),
+        (lambda kv: kv.analogy("king", ["man"], "woman"), "not a list: this argument takes one word"),
+        (lambda kv: kv.neighbors(None), "neighbors takes a word or an expression, or a list of them"),
+    ],
+)
+def test_a_string_where_words_go_or_a_number_where_a_word_goes_is_a_type_error(kv, call, says):
+    """One string where a list of words goes is refused, never read as its letters ('m', 'a', 'n'
+    are words of GloVe too); a word that is not text says what to give."""
+    with pytest.raises(TypeError) as refused:
+        call(kv)
+    assert says in str(refused.value)
 
 
 def test_discoverable(kv):

@@ -25,7 +25,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeGuard, cast
 
 import numpy as np
 
@@ -196,6 +196,44 @@ def _refuse_vanished(keys: Sequence) -> None:
                 f"the vectors given are so small that float32 rounds them to zeros (the largest "
                 f"number {peak:.3g}); scale them up"
             )
+
+
+def _not_text(value: object) -> str:
+    """Why ``value`` is not a word vecq's methods can read, and what to give instead."""
+    kind = type(value).__name__
+    if isinstance(value, (bytes, bytearray)):
+        shown = bytes(value[:40])
+        return f"a word is text (str), not {kind} ({shown!r}): decode it first, e.g. .decode('utf-8')"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return f"a word is text (str), not {kind} ({value}); for the word of row {value} give 'id:{value}'"
+    if isinstance(value, (float, np.floating)) and value != value:
+        return f"a word is text (str), not {kind} ({value}): a missing value (NaN)?"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return f"a word is text (str), not a {kind}: this argument takes one word"
+    return f"a word is text (str), not {kind} ({str(value)[:40]!r})"
+
+
+def _batch_items(query: Iterable) -> list[str | VecqError]:
+    """A batch's words, each as given, or its own error when it is not text: a pandas column's
+    missing value (NaN) or an integer is never read as the word 'nan' or '5'."""
+    return [q if isinstance(q, str) else QueryError(f"item {i}: {_not_text(q)}") for i, q in enumerate(query)]
+
+
+def _are_vectors(query: object) -> TypeGuard[np.ndarray]:
+    """Is ``neighbors``' query vectors (an array of numbers), not words (an array of strings)?"""
+    return isinstance(query, np.ndarray) and query.dtype.kind not in "USO"
+
+
+def _batch_lines(query: object) -> list[str | VecqError]:
+    """``neighbors``' query as the lines of a batch: a 2-D array of numbers is vectors (as JSON),
+    anything else words (``_batch_items``); one word or expression is a batch of one."""
+    if _are_vectors(query):
+        return [json.dumps(np.asarray(row, dtype=float).tolist()) for row in np.atleast_2d(query)]
+    if isinstance(query, str):
+        return [query]
+    if not isinstance(query, Iterable):
+        raise TypeError(f"neighbors takes a word or an expression, or a list of them; {_not_text(query)}")
+    return _batch_items(query)
 
 
 def _ensure_list(value) -> list:
@@ -392,7 +430,9 @@ class Vectors:
         Parameters
         ----------
         query : a word or an expression; or a list of them, or a 2-D array of vectors (one a row),
-            answered as a batch in one pass over the matrix, as the CLI answers lines.
+            answered as a batch in one pass over the matrix, as the CLI answers lines. An array of
+            strings is words; an item that is not text (a pandas column's missing value, NaN) is its
+            own ``QueryError``, never the word 'nan'.
         top : how many neighbours.
         restrict : only the first ``restrict`` words (the most frequent) may be answers.
         min_rank : only words ranked ``min_rank`` or rarer (1 is the most frequent); with
@@ -422,24 +462,27 @@ class Vectors:
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
         batch: NeighborsQuery
-        if isinstance(query, np.ndarray):
+        if _are_vectors(query):  # numbers: vectors
             if distinct:
                 raise QueryError("⟨distinct⟩ folds variants of the query's words: give words, not vectors")
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
-            lines = [json.dumps(np.asarray(row, dtype=float).tolist()) for row in np.atleast_2d(query)]
         else:
             batch = NeighborsQuery(top, restrict, distinct=distinct, skip=skip)
-            lines = [str(q) for q in ([query] if isinstance(query, str) else query)]
-        answers = self._answered(batch, lines, "raise" if isinstance(query, str) else errors)
+        answers = self._answered(batch, _batch_lines(query), "raise" if isinstance(query, str) else errors)
         return answers[0] if isinstance(query, str) else answers
 
-    def _answered(self, batch: NeighborsQuery, lines: list[str], errors: str) -> list:
+    def _answered(self, batch: NeighborsQuery, lines: list[str | VecqError], errors: str) -> list:
         """A batch's answers, one per item, as the CLI's batch answers lines: its records
         (``FoldedNeighbor`` with ``distinct``), or its error in its place, whether it could not be
         read (an empty query) or answered (``errors="raise"``: the first error raised)."""
         record = FoldedNeighbor if batch.distinct else Neighbor
         items: list[list[str] | VecqError] = []
         for line in lines:
+            if isinstance(line, VecqError):  # an item that is not text
+                if errors == "raise":
+                    raise line
+                items.append(line)
+                continue
             try:
                 items.append(batch.parse(line, self.model))
             except VecqError as e:
@@ -451,8 +494,11 @@ class Vectors:
         answers: list = []
         for item in items:
             outcome = None if isinstance(item, VecqError) else next(outcomes)
-            for note in outcome.cut if outcome is not None else ():
-                _warn_at_caller(note, TextCutWarning)
+            if outcome is not None:
+                for note in outcome.respelled:
+                    _warn_at_caller(note, RespelledWarning)
+                for note in outcome.cut:
+                    _warn_at_caller(note, TextCutWarning)
             error = outcome.error if outcome is not None else cast(VecqError, item)
             if error is not None and errors == "raise":
                 raise error
@@ -530,9 +576,9 @@ class Vectors:
         from .core import axes
 
         top = count("top", top)
-        found = axes.build(self.model, [self._match(w) for w in pole_a], [self._match(w) for w in pole_b])
+        found = axes.build(self.model, self._matches(pole_a, "pole_a"), self._matches(pole_b, "pole_b"))
         if words is not None:
-            scores = axes.positions(self.model, found, [self._match(w) for w in words]).tolist()
+            scores = axes.positions(self.model, found, self._matches(words, "words")).tolist()
             ranked = sorted(zip(words, scores), key=lambda p: -p[1])
             return Answers(AxisAnswer(w, s, found.toward(s)) for w, s in ranked)
         end_a, end_b = axes.ends(self.model, found, top)
@@ -578,7 +624,8 @@ class Vectors:
         found, _ = derived.alignment(self.model, other.model, shared)
         pairs = None
         if words is not None:
-            pairs = [(w, self._match(w).row, other._match(w).row) for w in words]
+            mine, others = self._matches(words, "words"), other._matches(words, "words")
+            pairs = [(w, a.row, b.row) for w, a, b in zip(words, mine, others)]
         return Answers(aligning.compared(self.model, other.model, found, pairs, top, overlap_k))
 
     def neighbors_in(self, other: Vectors, word: str, top: int = 10, shared: int = 20_000) -> Answers:
@@ -627,7 +674,7 @@ class Vectors:
         if (words is None) == (first is None):
             raise QueryError("give words or first=N, one of the two")
         if words is not None:
-            rows = [self._match(w).row for w in words]
+            rows = [m.row for m in self._matches(words, "words")]
         else:
             rows, note = kmeans.with_direction(self.model, range(min(count("first", first), len(self))))
             if note:
@@ -665,7 +712,7 @@ class Vectors:
         """
         from .core import weat
 
-        mx, my, ma, mb = ([self._match(w) for w in words] for words in (x, y, a, b))
+        mx, my, ma, mb = (self._matches(words, name) for words, name in zip((x, y, a, b), "xyab"))
         return weat.weat(self.model, mx, my, ma, mb, samples=samples, bootstrap=bootstrap, seed=seed)
 
     def similarity_matrix(self, words: Sequence[str]) -> Matrix:
@@ -675,7 +722,7 @@ class Vectors:
         Raises:
             UnknownWordError: (a KeyError) for a word not found, with the nearest spellings.
         """
-        matches = [self._match(w) for w in words]
+        matches = self._matches(words, "words")
         return Matrix(list(words), self.model.similarity_matrix(matches))
 
     def vector(self, word: str) -> np.ndarray:
@@ -805,6 +852,14 @@ class Vectors:
             return row if row is not None else self._match(key).row
         return self.get_index(key)
 
+    def _matches(self, words: Iterable[str], name: str) -> list[Match]:
+        """``_match`` of each of ``words``, a list (one string is refused, never read as its letters)."""
+        if isinstance(words, (str, bytes)):
+            raise TypeError(
+                f"{name} takes a list of words, such as [{words!r}], not one {type(words).__name__}"
+            )
+        return [self._match(w) for w in words]
+
     def _match(self, typed: str) -> Match:
         """Every method that takes words finds them by this one rule: the word as typed; else as
         the model spells it (``Cat`` as ``cat``: a ``RespelledWarning`` says so); else, for a
@@ -816,6 +871,8 @@ class Vectors:
         Raises:
             UnknownWordError: (a KeyError) naming the model and the nearest spellings.
         """
+        if not isinstance(typed, str):
+            raise TypeError(_not_text(typed))
         match = self.model.lookup(typed, literal=True)
         if match.cut:
             _warn_at_caller(cut_note(match), TextCutWarning)

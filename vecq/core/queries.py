@@ -23,7 +23,7 @@ from .words import Match, cut_note, fold, respellings
 class Outcome:
     """What one input line produced: records, or the error that stopped it."""
 
-    __slots__ = ("records", "error", "notes", "built", "cut", "pooled")
+    __slots__ = ("records", "error", "notes", "built", "cut", "pooled", "respelled")
 
     def __init__(self) -> None:
         self.records: list[dict] = []
@@ -32,6 +32,7 @@ class Outcome:
         self.built: list[str] = []  # the line's words built from subwords (fastText)
         self.cut: list[str] = []  # of its notes, those saying a text was longer than the model reads
         self.pooled: list[str] = []  # notes of texts pooled from several tokens (kept from ``notes``)
+        self.respelled: list[str] = []  # of its notes, those of words read as the model spells them
 
     def check(self, matches: Sequence[Match | VecqError]) -> TypeGuard[Sequence[Match]]:
         """Note respellings and return True if every word matched; else keep the line's error."""
@@ -41,6 +42,7 @@ class Outcome:
             return False
         found = cast("Sequence[Match]", matches)  # no error among them
         self.notes += respellings([m for m in found if not m.pooled])
+        self.respelled += respellings([m for m in found if not (m.pooled or m.subwords)])
         self.pooled += respellings([m for m in found if m.pooled])  # a batch says how many, not each
         self.built += [w for m in matches if isinstance(m, Match) for w in m.subwords]
         self.cut += [cut_note(m) for m in matches if isinstance(m, Match) and m.cut]
