@@ -201,12 +201,19 @@ def test_a_single_query_with_no_answer_says_why_on_stderr():
     assert tsv(result.stdout) == []
 
 
-def test_blank_and_comment_lines_are_not_queries():
+def test_blank_and_comment_lines_are_not_queries(glove, tmp_path):
     text = "# pairs to check\ncat\tdog\n\n   \n#\n#\tcat\n"  # '#<TAB>cat' asks about the word '#'
     result = invoke(["similar", "-"], input=text)
     assert result.exit_code == 0, result.stderr
     rows = tsv(result.stdout)
     assert [(r["line"], r["word1"], r["word2"]) for r in rows] == [("2", "cat", "dog"), ("6", "#", "cat")]
+    # what was left out is said, never silent (a word list says the same)
+    assert result.stderr == (
+        "vecq: left out 2 lines of the input as comments ('#' alone, or '# ' and text: line 1, 5); "
+        "to ask about the word '#', put a tab after it\n"
+    )
+    written = invoke(["vector", "-", "-o", str(tmp_path / "v.npy")], input="# the words\ncat\n")
+    assert "left out 1 line of the input as comments" in written.stderr
 
 
 def test_a_lone_cr_stays_inside_its_line_and_crlf_ends_one(glove):

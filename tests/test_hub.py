@@ -725,6 +725,67 @@ def test_a_static_models_text_is_read_as_written_in_every_path(hub, tmp_path):
     assert json.loads(alone.stdout)[0]["similarity"] == pytest.approx(float(a @ b), abs=1e-6)
 
 
+def test_a_static_models_line_starting_with_a_hash_is_text_not_a_comment(hub, tmp_path):
+    """'# A title' is a comment in a batch of words, but a static model embeds text, as model2vec's
+    encode does: every line but a blank one is a record and a row of ``vector -o``, in order."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    rows = np.random.default_rng(7).standard_normal((hub.bpe[1], DIMS)).astype(np.float32)
+    StaticModel(rows, Tokenizer.from_str(hub.bpe[0]), normalize=True).save_pretrained(str(tmp_path / "m"))
+    model = str(tmp_path / "m")
+    oracle = StaticModel.from_pretrained(model, force_download=False)
+    lines = ["# the fire", "the police", "", "#", "# "]
+    texts = [t for t in lines if t.strip()]
+    given = "\n".join(lines) + "\n"
+    batch = invoke(["-m", model, "vector", "-", "-f", "jsonl"], input=given)
+    assert batch.exit_code == 0 and "comment" not in batch.stderr, batch.stderr
+    records = [json.loads(line) for line in batch.stdout.splitlines()]
+    assert [(r["line"], r["word"]) for r in records] == [
+        (1, "# the fire"),
+        (2, "the police"),
+        (4, "#"),
+        (5, "# "),
+    ]
+    for record in records:
+        assert np.allclose(record["vector"], oracle.encode(record["word"]), atol=1e-6)
+    written = invoke(["-m", model, "vector", "-", "-o", str(tmp_path / "v.npy")], input=given)
+    assert written.exit_code == 0, written.stderr
+    assert np.allclose(np.load(tmp_path / "v.npy"), oracle.encode(texts), atol=1e-6)
+    tokens = json.loads(invoke(["-m", model, "tokens", "-", "-f", "json"], input=given).stdout)
+    assert sorted({r["line"] for r in tokens}) == [1, 2, 4, 5]
+
+
+def test_a_static_models_text_of_one_token_is_embedded_as_a_text_and_its_token_stays_a_row(hub, tmp_path):
+    """model2vec's encode of "the" is a unit vector, as its encode of "the fire" is: a batch of texts
+    whose lines are one word gave rows of norm 2 to 5 among unit vectors. Asked as a token (its
+    form in the answers, or id:N) it is still the row as stored."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    rows = 3 * np.random.default_rng(8).standard_normal((hub.bpe[1], DIMS)).astype(np.float32)
+    StaticModel(rows, Tokenizer.from_str(hub.bpe[0]), normalize=True).save_pretrained(str(tmp_path / "m"))
+    model = str(tmp_path / "m")
+    oracle = StaticModel.from_pretrained(model, force_download=False)
+    kv = vecq.load(model)
+    singles = [t for t in ("the", "fire", ",", "a", ".", "e", "s", "t") if len(oracle.tokenize([t])[0]) == 1]
+    assert len(singles) >= 3
+    texts = [*singles, "the fire"]
+    batch = invoke(["-m", model, "vector", "-", "-f", "jsonl"], input="\n".join(texts) + "\n")
+    for text, line in zip(texts, batch.stdout.splitlines()):
+        assert np.allclose(json.loads(line)["vector"], oracle.encode(text), atol=1e-6), text
+        assert np.allclose(kv.vector(text), oracle.encode(text), atol=1e-6), text
+    ids = [oracle.tokenize([t])[0][0] for t in singles]
+    word_start = next(
+        k for k in kv.index_to_key if k.startswith("\u2581") and len(k) > 1
+    )  # as answers show it
+    for asked, row in [*((f"id:{i}", i) for i in ids), (word_start, kv.key_to_index[word_start])]:
+        shown = json.loads(invoke(["-m", model, "vector", asked, "-f", "json"]).stdout)[0]["vector"]
+        assert np.allclose(shown, rows[row], atol=1e-6), asked
+    for text, row in zip(singles, ids):
+        assert kv.index_to_key[row] not in [n.word for n in kv.neighbors(text, top=3)]  # searched as its row
+
+
 def test_a_text_whose_tokens_lie_beyond_the_limit_is_one_line_or_one_record(hub):
     """``--limit N`` on a token table: the tokenizer still gives ids past N, which failed as "a
     defect of vecq's" (an IndexError) in vector, neighbors and tokens."""
@@ -833,7 +894,8 @@ def test_vecqs_vector_method_finds_a_token_as_the_cli_does(hub):
         (expected,) = oracle.tokenize([text])
         with pytest.warns(vecq.RespelledWarning):
             mine = kv.vector(text)
-        assert np.array_equal(mine, kv["▁" + text]) and expected == [kv.get_index("▁" + text)]
+        assert expected == [kv.get_index("▁" + text)]  # the word's token, embedded as the text
+        assert np.allclose(mine, oracle.encode(text), atol=1e-6)
         cli = json.loads(invoke(["-m", "hf:tiny/potion", "vector", text, "-f", "json"]).stdout)[0]
         assert np.allclose(cli["vector"], mine, rtol=1e-6, atol=1e-7)
         assert np.array_equal(kv[text], kv.vectors[kv.get_index(text)])

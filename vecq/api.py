@@ -734,7 +734,7 @@ class Vectors:
         Raises:
             UnknownWordError: (a KeyError) for a word not found, with the nearest spellings.
         """
-        return self._typed(self.model.raw_vector(self._match(word).row))
+        return self._typed(self.model.embedded(self._match(word)))
 
     @property
     def name(self) -> str:

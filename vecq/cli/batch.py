@@ -4,7 +4,9 @@ Invariants (tests/test_batch.py):
 - every query line gives at least one record, and every record carries its line number and input:
   ``status`` is ``ok`` (an answer), ``none`` (answered, but nothing qualifies: the ``error`` column
   says why) or ``error`` (the line could not be answered: the ``error`` column says why);
-- blank lines and comment lines (``#`` alone, or ``#`` and a space) are not queries: no record;
+- blank lines and comment lines (``#`` alone, or ``#`` and a space) are not queries: no record,
+  and the comment lines are named on stderr; for a model that reads text (``Model.reads_text``)
+  only blank lines are skipped: '# A title' is a text;
 - lines end at ``\n`` only (a lone ``\r`` inside a line is part of it; ``\r\n`` ends a line), and
   a UTF-8 byte-order mark before the first line is dropped;
 - a line that is not UTF-8 is an error record saying so (shown with U+FFFD for its bad bytes), never
@@ -26,7 +28,16 @@ from typing import BinaryIO
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
-from ..errors import ModelError, QueryError, UnknownWordError, UsageError, VecqError, in_flags
+from ..errors import (
+    ModelError,
+    QueryError,
+    UnknownWordError,
+    UsageError,
+    VecqError,
+    counted,
+    first_few,
+    in_flags,
+)
 from .render import Output
 
 LINE_COLUMN = "line"
@@ -38,11 +49,11 @@ SUGGESTED_WORDS = 50
 
 
 def chunks(
-    stream: BinaryIO | Iterable[bytes], size: int, comments: list[int] | None = None
+    stream: BinaryIO | Iterable[bytes], size: int, comments: list[int] | None = None, texts: bool = False
 ) -> Iterator[list[tuple[int, str]]]:
     """(line number, line) lists of at most ``size`` query lines; a chunk also ends when the input
     pauses. Blank and comment lines are counted but not handed on (``comments``: the numbers of
-    the comment lines are added to it).
+    the comment lines are added to it); with ``texts`` (lines of text), blank lines only.
 
     Ending a chunk on a pause keeps an interactive or slow producer answered line by line instead of
     waiting for a full chunk.
@@ -59,7 +70,7 @@ def chunks(
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             line = NotUtf8(raw.decode("utf-8", errors="replace"))
-        if not is_skipped(line):
+        if not (line.isspace() or not line if texts else is_skipped(line)):
             chunk.append((number, line))
         elif comments is not None and line.strip():
             comments.append(number)
@@ -102,6 +113,15 @@ def is_skipped(line: str) -> bool:
     """
     text = line.strip()
     return not text or (text == "#" and "\t" not in line) or text.startswith("# ")
+
+
+def comments_note(comments: list[int], where: str) -> str:
+    """What is said of the lines a batch or a word list took for comments."""
+    shown = first_few([str(n) for n in comments], 3)
+    return (
+        f"left out {counted(len(comments), 'line')} of {where} as comments ('#' alone, or '# ' and "
+        f"text: line {shown}); to ask about the word '#', put a tab after it"
+    )
 
 
 def _fileno(stream: object) -> int | None:

@@ -210,12 +210,12 @@ def answered_lines(
     options: ModelOptions,
     model: Model,
     query: Query,
-    stream: Iterable[bytes],
-    chunk: int,
+    lines: Iterable[list[tuple[int, str]]],
 ) -> Iterable[batch.Answered]:
-    """A batch's lines answered in order: on the Dask cluster at ``address`` (connected before any
-    output, so an unreachable cluster prints nothing), or here when there is none."""
+    """A batch's lines (``batch.chunks``) answered in order: on the Dask cluster at ``address``
+    (connected before any output, so an unreachable cluster prints nothing), or here when there
+    is none."""
     if not address:
-        return batch.answered_here(model, query, batch.chunks(stream, chunk))
+        return batch.answered_here(model, query, lines)
     cluster = stack.enter_context(connect(address, options, model))
-    return cluster.answered(query, batch.chunks(stream, max(chunk, BATCH_CHUNK)))
+    return cluster.answered(query, lines)

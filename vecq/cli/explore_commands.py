@@ -155,9 +155,10 @@ def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -
 
 
 def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> int:
-    """The tokens of each line of ``source``, by the batch's line rules (``batch.chunks``): every
-    text line gives at least one record (status ``none`` when its text has no token,
-    ``not-utf8`` when its bytes are not UTF-8: a failed line, exit 5); the exit code."""
+    """The tokens of each line of ``source``, by the batch's line rules for text (``batch.chunks``:
+    no comment lines, '# A title' is text): every line not blank gives at least one record (status
+    ``none`` when its text has no token, ``not-utf8`` when its bytes are not UTF-8: a failed line,
+    exit 5); the exit code."""
     from ..core.answers import TOKEN_COLUMNS, token_records
     from .batch import LINE_COLUMN, chunks, utf8_line
 
@@ -165,7 +166,7 @@ def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> int:
     columns = (LINE_COLUMN, *TOKEN_COLUMNS, *(["vector"] if with_vectors else []))
     failed = 0
     with session.open_input(source) as stream, session.renderer(columns, "tokens", model) as out:
-        for chunk in chunks(stream, 64):
+        for chunk in chunks(stream, 64, texts=True):  # text, whatever it starts with
             for number, line in chunk:
                 records, status = [], "none"
                 try:

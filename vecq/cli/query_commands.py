@@ -421,8 +421,11 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
         answer(list(enumerate(words, 1)))
     else:
         with session.open_input(source) as stream:
-            for chunk in batch.chunks(stream, MATRIX_CHUNK):
+            comments: list[int] = []
+            for chunk in batch.chunks(stream, MATRIX_CHUNK, comments, texts=model.reads_text):
                 answer(chunk)
+        if comments:
+            session.warn(batch.comments_note(comments, "the input"))
     matrix = np.stack(rows) if rows else np.zeros((0, model.dims), dtype=np.float32)
     written = export_formats.write(output, fmt, typed, [matrix], model.dims)
     session.warn(f"wrote {counted(len(typed), 'vector')} to {', '.join(written)}")

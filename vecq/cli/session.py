@@ -245,7 +245,7 @@ class Session:
     def listed_words(self, source: str, option: str) -> list[str]:
         """The words of ``source`` (a file, or '-'), one a line, by the batch's line rules (blank and
         comment lines skipped, a byte-order mark dropped, a line that is not UTF-8 refused)."""
-        from .batch import chunks, utf8_line
+        from .batch import chunks, comments_note, utf8_line
 
         where = "standard input" if source == "-" else source
         typed: list[str] = []
@@ -259,12 +259,7 @@ class Session:
                         raise QueryError(f"{where}, line {number}: {e.message}") from None
         typed = [w for w in typed if w]
         if comments:  # a word list may hold the word '#': say what was taken for a comment
-            some = "1 line" if len(comments) == 1 else f"{len(comments):,} lines"
-            shown = first_few([str(n) for n in comments], 3)
-            self.warn(
-                f"left out {some} of {where} as comments ('#' alone, or '# ' and text: line {shown}); "
-                "to list the word '#', put a tab after it"
-            )
+            self.warn(comments_note(comments, where))
         if not typed:
             raise UsageError(f"{where} holds no words; give one a line")
         return typed
@@ -376,11 +371,17 @@ class Session:
         columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
         with contextlib.ExitStack() as stack:
             stream = stack.enter_context(self.open_input(source))
-            from .cluster import answered_lines
+            from .cluster import BATCH_CHUNK, answered_lines
 
-            answered = answered_lines(stack, self.dask, self.options(), model, query, stream, chunk)
+            if self.dask:
+                chunk = max(chunk, BATCH_CHUNK)  # a task a chunk: each costs the scheduler a millisecond
+            comments: list[int] = []
+            lines = batch.chunks(stream, chunk, comments, texts=model.reads_text)
+            answered = answered_lines(stack, self.dask, self.options(), model, query, lines)
             out = cast(Output, stack.enter_context(self.renderer(columns, "", model)))
             failed = batch.run(model, query, answered, out, self.warn, strict)
+        if comments:
+            self.warn(batch.comments_note(comments, "the input"))
         if failed:
             self.warn(f"{counted(failed, 'line')} failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)

@@ -210,6 +210,12 @@ class Model:
 
     # -- words ------------------------------------------------------------------------------------
 
+    @property
+    def reads_text(self) -> bool:
+        """Is a line a text the model embeds whole (a static model; a token table pooling tokens)?
+        A batch then has no comment lines: '# A title' is a text like any other."""
+        return self.text is not None and (self.text.static or self.pool == "mean")
+
     def lookup(self, typed: str, suggest: bool = True, literal: bool = False) -> Match:
         """The row of ``typed`` (``words.find_word``), else a quoted expression's direction, else
         fastText's vector built from its n-grams, else UnknownWordError (with suggestions when
@@ -267,7 +273,7 @@ class Model:
         if not ids:
             raise QueryError(f"{shorten(typed)} holds no token {self.info.name} knows")
         if len(ids) == 1:
-            return Match(typed, self.vocab.word(ids[0]), ids[0])
+            return Match(typed, self.vocab.word(ids[0]), ids[0], text=True)
         vector = self.raw_rows(ids).mean(axis=0, dtype=np.float32)
         if self.text.normalize:
             vector = vector / (np.linalg.norm(vector) + np.float32(1e-32))
@@ -392,6 +398,16 @@ class Model:
                 x[row - start] = 1.0
             out += x @ self.raw_rows(np.arange(start, stop))
         return out
+
+    def embedded(self, match: Match) -> np.ndarray:
+        """The vector of what ``match`` found, as ``vecq vector`` gives it: the row as the model file
+        holds it; for a static model's text of one token, that row as the model embeds a text
+        (normalised when the model says so: model2vec's ``encode`` of "the" is a unit vector, as
+        its encode of "the cat" is), so that a batch of texts gives vectors of one kind."""
+        vector = self.raw_vector(match.row)
+        if match.text and self.text is not None and self.text.normalize:
+            vector = vector / (np.linalg.norm(vector) + np.float32(1e-32))
+        return vector
 
     def raw_vector(self, row: int) -> np.ndarray:
         """The vector as the model file holds it, bit for bit (read-only): ``raw_rows([row])[0]``,

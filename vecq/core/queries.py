@@ -384,7 +384,7 @@ class VectorQuery(Query):
                 elif self.kind == "product":
                     values = model.one_hot_product(m.row)
                 else:
-                    values = model.raw_vector(m.row)
+                    values = model.embedded(m)
                 outcome.records.append(
                     {"word": typed, "vector": Vector(np.asarray(values, dtype=np.float64).tolist())}
                 )

@@ -54,6 +54,7 @@ class Match(NamedTuple):
     pieces: tuple = ()  # built from these tokens, by the model's tokenizer (a phrase, a sentence)
     expression: bool = False  # built as an expression's direction ("good - bad"), as typed
     cut: bool = False  # pooled from the text's first tokens only: the model reads no more (max_length)
+    text: bool = False  # a static model's text of one token: searched as its row, embedded as a text
 
     @property
     def changed(self) -> bool:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api import KeyedVectors
-from ..core.words import suggestions
+from ..core.words import find_word, suggestions
 from ..errors import UnknownWordError, VecqError
 from .params import MAX_WORDS, BadRequest
 from .routes import Answer  # JSON and a newline, as the JSON routes (and Flask's jsonify) end
@@ -69,7 +69,10 @@ class Word2VecApi:
         other routes' filter says too); else a 404 naming close spellings (that server: a 500)."""
         if word not in self.kv:
             model = self.kv.model
-            raise UnknownWordError(word, suggestions(model.vocab, word), model.info.name)
+            find_word(model.vocab, word, model.info.name, respell=False)  # raises: an empty word, or unknown
+            raise UnknownWordError(
+                word, suggestions(model.vocab, word), model.info.name
+            )  # found otherwise (id:N)
         return word
 
     def similarity(self, args: dict[str, list[str]]) -> float:
