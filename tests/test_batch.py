@@ -209,11 +209,11 @@ def test_blank_and_comment_lines_are_not_queries(glove, tmp_path):
     assert [(r["line"], r["word1"], r["word2"]) for r in rows] == [("2", "cat", "dog"), ("6", "#", "cat")]
     # what was left out is said, never silent (a word list says the same)
     assert result.stderr == (
-        "vecq: left out 2 lines of the input as comments ('#' alone, or '# ' and text: line 1, 5); "
+        "vecq: left out 2 lines of standard input as comments ('#' alone, or '# ' and text: line 1, 5); "
         "to ask about the word '#', put a tab after it\n"
     )
     written = invoke(["vector", "-", "-o", str(tmp_path / "v.npy")], input="# the words\ncat\n")
-    assert "left out 1 line of the input as comments" in written.stderr
+    assert "left out 1 line of standard input as comments" in written.stderr
 
 
 def test_a_lone_cr_stays_inside_its_line_and_crlf_ends_one(glove):

@@ -38,15 +38,16 @@ def test_each_model_answers_and_each_record_names_it(glove, tmp_path):
 
 def test_a_batch_is_read_once_and_answered_by_every_model(glove, tmp_path):
     other = fasttext(tmp_path)
-    result = invoke(["similar", "-", "-m", GLOVE, "-m", other], input="night day\nsun moon\n")
+    result = invoke(["similar", "-", "-m", GLOVE, "-m", other], input="night day\n# pairs\nsun moon\n")
     records = tsv(result.stdout)
     assert [(r["model"], r["line"]) for r in records] == [
         (GLOVE, "1"),
-        (GLOVE, "2"),
+        (GLOVE, "3"),
         (other, "1"),
-        (other, "2"),
+        (other, "3"),
     ]
     assert result.stdout.count("similarity") == 1  # one header
+    assert result.stderr.count("as comments") == 1  # said of the one input, once
 
 
 def test_a_word_one_model_lacks_does_not_stop_the_others(glove, tmp_path):

@@ -115,12 +115,17 @@ def is_skipped(line: str) -> bool:
     return not text or (text == "#" and "\t" not in line) or text.startswith("# ")
 
 
-def comments_note(comments: list[int], where: str) -> str:
+def input_name(source: str) -> str:
+    """How a message names an input given as ``source`` ('-', or a file's path)."""
+    return "standard input" if source == "-" else source
+
+
+def comments_note(comments: list[int], source: str) -> str:
     """What is said of the lines a batch or a word list took for comments."""
     shown = first_few([str(n) for n in comments], 3)
     return (
-        f"left out {counted(len(comments), 'line')} of {where} as comments ('#' alone, or '# ' and "
-        f"text: line {shown}); to ask about the word '#', put a tab after it"
+        f"left out {counted(len(comments), 'line')} of {input_name(source)} as comments ('#' alone, "
+        f"or '# ' and text: line {shown}); to ask about the word '#', put a tab after it"
     )
 
 

@@ -425,7 +425,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
             for chunk in batch.chunks(stream, MATRIX_CHUNK, comments, texts=model.reads_text):
                 answer(chunk)
         if comments:
-            session.warn(batch.comments_note(comments, "the input"))
+            session.warn_of_input(batch.comments_note(comments, source))
     matrix = np.stack(rows) if rows else np.zeros((0, model.dims), dtype=np.float32)
     written = export_formats.write(output, fmt, typed, [matrix], model.dims)
     session.warn(f"wrote {counted(len(typed), 'vector')} to {', '.join(written)}")

@@ -96,6 +96,13 @@ class Session:
             self.env.stderr.write(f"vecq: {message}\n")
             self.env.stderr.flush()
 
+    def warn_of_input(self, message: str) -> None:
+        """``warn`` of the input, once for all the models of ``-m A -m B`` (they read one input)."""
+        said = self.shared.setdefault("said of the input", set()) if self.shared is not None else set()
+        if message not in said:
+            said.add(message)
+            self.warn(message)
+
     def options(self) -> ModelOptions:
         """The model options of this run, as the one value every opener takes."""
         return ModelOptions(
@@ -231,9 +238,11 @@ class Session:
             words.append(word)
         if repeated:
             shown = first_few([shorten(w) for w in repeated], 3)
-            where = "standard input" if words_file == "-" else words_file
+            from .batch import input_name
+
             self.warn(
-                f"left out {counted(len(repeated), 'repeat')} of words listed before in {where} ({shown})"
+                f"left out {counted(len(repeated), 'repeat')} of words listed before in "
+                f"{input_name(words_file)} ({shown})"
             )
         return model, rows, words
 
@@ -245,9 +254,9 @@ class Session:
     def listed_words(self, source: str, option: str) -> list[str]:
         """The words of ``source`` (a file, or '-'), one a line, by the batch's line rules (blank and
         comment lines skipped, a byte-order mark dropped, a line that is not UTF-8 refused)."""
-        from .batch import chunks, comments_note, utf8_line
+        from .batch import chunks, comments_note, input_name, utf8_line
 
-        where = "standard input" if source == "-" else source
+        where = input_name(source)
         typed: list[str] = []
         comments: list[int] = []
         with self.open_input(source, option) as stream:
@@ -259,7 +268,7 @@ class Session:
                         raise QueryError(f"{where}, line {number}: {e.message}") from None
         typed = [w for w in typed if w]
         if comments:  # a word list may hold the word '#': say what was taken for a comment
-            self.warn(comments_note(comments, where))
+            self.warn_of_input(comments_note(comments, source))
         if not typed:
             raise UsageError(f"{where} holds no words; give one a line")
         return typed
@@ -381,7 +390,7 @@ class Session:
             out = cast(Output, stack.enter_context(self.renderer(columns, "", model)))
             failed = batch.run(model, query, answered, out, self.warn, strict)
         if comments:
-            self.warn(batch.comments_note(comments, "the input"))
+            self.warn_of_input(batch.comments_note(comments, source))
         if failed:
             self.warn(f"{counted(failed, 'line')} failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)
