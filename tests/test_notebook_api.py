@@ -201,6 +201,22 @@ def test_a_string_where_words_go_or_a_number_where_a_word_goes_is_a_type_error(k
     assert says in str(refused.value)
 
 
+def test_vector_of_a_list_is_a_row_each_and_names_every_unknown_word(kv):
+    """``kv.vector(list)`` raised AttributeError ('list' object has no attribute 'encode')."""
+    words = ["cat", "Dog", "king"]
+    with pytest.warns(RespelledWarning):
+        rows = kv.vector(words)
+    assert rows.shape == (3, kv.vector_size) and np.array_equal(
+        rows, np.stack([kv["cat"], kv["dog"], kv["king"]])
+    )
+    assert kv.vector(np.array(words[:1])).shape == (1, kv.vector_size)  # a column's values too
+    with pytest.raises(UnknownWordError) as unknown:
+        kv.vector(["cat", "kitteh", "qqzzyx"])
+    assert [w for w, _ in unknown.value.unknown] == ["kitteh", "qqzzyx"]
+    with pytest.raises(TypeError, match="not float"):
+        kv.vector(["cat", float("nan")])
+
+
 def test_discoverable(kv):
     assert {"load", "KeyedVectors", "UnknownWordError", "QueryError"} <= set(dir(vecq))
     assert set(vecq.__all__) <= set(dir(vecq))

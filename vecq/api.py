@@ -725,16 +725,29 @@ class Vectors:
         matches = self._matches(words, "words")
         return Matrix(list(words), self.model.similarity_matrix(matches))
 
-    def vector(self, word: str) -> np.ndarray:
+    def vector(self, word: str | Sequence[str]) -> np.ndarray:
         """The vector of ``word`` as ``vecq vector`` gives it: found by the rule every method of
         vecq's own follows (``_match``: for a token table, the word before the piece inside a word
         that the key names; for a static model, a text as the model embeds it), where gensim's
-        ``get_vector`` takes a key exactly as written.
+        ``get_vector`` takes a key exactly as written. A list of words gives a 2-D array, a row
+        each, in order (``vecq vector -o``'s matrix).
 
         Raises:
-            UnknownWordError: (a KeyError) for a word not found, with the nearest spellings.
+            UnknownWordError: (a KeyError) for a word not found, with the nearest spellings; for a
+                list, naming every word not found (an array has no place for an error).
         """
-        return self._typed(self.model.embedded(self._match(word)))
+        if isinstance(word, (str, bytes, bytearray)) or not isinstance(word, Iterable):
+            return self._typed(self.model.embedded(self._match(word)))  # a word; else TypeError
+        matches, unknown = [], []
+        for w in word:
+            try:
+                matches.append(self._match(w))
+            except UnknownWordError as e:
+                unknown.append(e)
+        if unknown:
+            raise UnknownWordError.combine(unknown)
+        rows = [self.model.embedded(m) for m in matches]
+        return self._typed(np.stack(rows) if rows else np.zeros((0, self.vector_size), dtype=np.float32))
 
     @property
     def name(self) -> str:
