@@ -6,8 +6,8 @@ import json
 import random
 
 import pytest
+from conftest import GLOVE, tsv
 from conftest import glove_invoke as invoke
-from conftest import tsv
 
 
 @pytest.mark.parametrize("how", ["argument", "file", "stdin"])
@@ -302,3 +302,18 @@ def test_compressed_input_is_read_by_name_and_refused_on_stdin(tmp_path, session
         "vecq: error: standard input is bzip2-compressed; decompress it first (bzcat FILE | vecq ...) "
         "or give the file by name"
     ]
+
+
+def test_standard_input_from_a_terminal_says_it_is_being_read(glove):
+    """``vecq neighbors -`` typed at a prompt waited without a word, as if it hung."""
+    from click.testing import CliRunner
+
+    from vecq.cli import cli
+    from vecq.cli.env import Env
+
+    tty = Env(stdout_isatty=False, stderr_isatty=True, stdin_isatty=True)
+    result = CliRunner().invoke(cli, ["-m", GLOVE, "neighbors", "-", "-n", "1"], input="cat\n", obj=tty)
+    assert result.exit_code == 0 and "\tdog\t" in result.stdout
+    assert result.stderr == "vecq: reading standard input, one a line, from the terminal: Ctrl-D ends it\n"
+    piped = CliRunner().invoke(cli, ["-m", GLOVE, "neighbors", "-", "-n", "1"], input="cat\n", obj=Env())
+    assert piped.exit_code == 0 and piped.stderr == ""

@@ -81,6 +81,9 @@ class Session:
 
     def open_input(self, source: str, option: str = "--input") -> contextlib.AbstractContextManager[BinaryIO]:
         """``open_input``, or, when several models answer, the standard input read once for all."""
+        if source == "-" and self.env.stdin_isatty and self.env.stderr_isatty:
+            # '-' typed at a prompt: without a word the command seems to hang
+            self.warn_of_input("reading standard input, one a line, from the terminal: Ctrl-D ends it")
         if source == "-" and self.shared is not None:
             if "stdin" not in self.shared:
                 with open_input("-", option) as stream:
