@@ -298,7 +298,7 @@ def test_lists_go_through_the_batch_with_one_answer_per_item(glove, caplog):
     scores = kv.similarity(words1, words2)
     assert scores.dtype == np.float32 and np.isnan(scores[2])
     assert [scores[i] for i in (0, 1, 3)] == [kv.similarity(words1[i], words2[i]) for i in (0, 1, 3)]
-    assert "qqzzyx" in caplog.text
+    assert "NaN for 1 pair: not in the vocabulary: qqzzyx" in caplog.text
 
 
 def test_an_item_that_cannot_be_read_is_its_own_error_not_the_batchs(glove):

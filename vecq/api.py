@@ -37,7 +37,7 @@ from .core.topk import top_k
 from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, cut_note, respellings, suggestions
 from .display import Answers, Matrix
-from .errors import ModelError, QueryError, UnknownWordError, VecqError
+from .errors import ModelError, QueryError, UnknownWordError, VecqError, counted, first_few
 from .opening import ModelOptions, open_with, opened_content
 from .progress import NULL_REPORTER
 from .records import (
@@ -1025,7 +1025,9 @@ class Vectors:
         if not known.all():
             missing = sorted({str(w) for w, r in rows.items() if r < 0})
             logger.warning(
-                "%d pair(s) are NaN: not in the vocabulary: %s", int((~known).sum()), ", ".join(missing[:10])
+                "NaN for %s: not in the vocabulary: %s",
+                counted(int((~known).sum()), "pair"),
+                first_few(missing, 10),
             )
         return out
 
