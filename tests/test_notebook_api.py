@@ -217,6 +217,18 @@ def test_vector_of_a_list_is_a_row_each_and_names_every_unknown_word(kv):
         kv.vector(["cat", float("nan")])
 
 
+def test_an_expression_that_cancels_out_is_named_as_typed_alone_in_a_list_and_at_the_shell(kv):
+    from conftest import glove_invoke
+
+    with pytest.raises(QueryError) as alone, pytest.warns(RespelledWarning):
+        kv.neighbors("Cat - cat")
+    with pytest.warns(RespelledWarning):
+        (in_a_list,) = kv.neighbors(["Cat - cat"])
+    shell = glove_invoke(["neighbors", "Cat - cat"]).stderr.strip().splitlines()[-1]
+    assert str(alone.value) == str(in_a_list) and shell == f"vecq: error: {alone.value}"
+    assert str(alone.value).startswith("'Cat - cat' is the zero vector")
+
+
 def test_discoverable(kv):
     assert {"load", "KeyedVectors", "UnknownWordError", "QueryError"} <= set(dir(vecq))
     assert set(vecq.__all__) <= set(dir(vecq))

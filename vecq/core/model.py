@@ -480,8 +480,8 @@ class Model:
 
         An expression whose terms cancel out (``king - king``) is a QueryError: it has no direction.
         """
-        if not self.directions([terms]).any():
-            raise zero_vector_error(describe(terms))
+        if not self.directions([terms]).any():  # named as asked (``label``), as a batch names it
+            raise zero_vector_error(label if label is not None else describe(terms))
         (result,) = self.neighbors_many([terms], top=top, restrict=restrict, skip=skip)
         return self.neighbor_records(label if label is not None else describe(terms), result, threshold)
 
