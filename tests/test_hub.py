@@ -932,6 +932,20 @@ def test_a_word_of_several_tokens_of_a_language_model(hub):
     assert np.allclose(json.loads(pooled.stdout)[0]["vector"], expected, rtol=1e-5, atol=1e-6)
 
 
+def test_similarity_of_two_lists_gives_a_pair_of_several_tokens_its_nan_and_answers_the_rest(hub, caplog):
+    """``kv.similarity(list, list)`` on a language model's table: a word of several tokens raised a
+    QueryError for the whole list; it is that pair's NaN (its reason logged), as an unknown word's."""
+    kv = vecq.load("hf:tiny/gpt2")
+    word = "zzyzxqq"  # several tokens
+    tokens = [k for k in kv.index_to_key[300:320] if k.isalpha()][:3]
+    scores = kv.similarity([tokens[0], word, tokens[1]], [tokens[2], tokens[0], tokens[0]])
+    assert np.isnan(scores[1]) and not np.isnan(scores[[0, 2]]).any()
+    assert scores[0] == kv.similarity(tokens[0], tokens[2]) and scores[2] == kv.similarity(
+        tokens[1], tokens[0]
+    )
+    assert f"NaN for 1 pair: {word!r} is" in caplog.text and "tokens of" in caplog.text
+
+
 def test_tokens_shows_text_to_tokens_to_ids(hub):
     """The lecture's first step, as the model's own tokenizer does it."""
     import tokenizers

@@ -15,7 +15,6 @@ and the nearest spellings); a query that cannot be answered as written raises ``
 from __future__ import annotations
 
 import builtins
-import contextlib
 import functools
 import html
 import json
@@ -1013,21 +1012,25 @@ class Vectors:
         if len(words1) != len(words2):
             raise ValueError(f"two lists of pairs: {len(words1)} words against {len(words2)}")
         rows = {w: self.get_index(w, -1) if isinstance(w, str) else -1 for w in {*words1, *words2}}
+        why: dict[str, str] = {}  # a word that cannot be answered as written ('É' is 2 tokens)
         for w in [w for w, r in rows.items() if r < 0]:
-            with contextlib.suppress(KeyError):  # an integer row, or a word fastText builds
+            try:  # an integer row, a respelling, or a word fastText builds
                 rows[w] = self._row(w)
+            except KeyError:
+                pass
+            except QueryError as e:
+                why[str(w)] = str(e)
         a = np.array([rows[w] for w in words1], dtype=np.int64)
         b = np.array([rows[w] for w in words2], dtype=np.int64)
         known = (a >= 0) & (b >= 0)
         out = np.full(len(a), np.nan, dtype=np.float32)
         if known.any():
             out[known] = self.model.similarities(a[known], b[known])
-        if not known.all():
-            missing = sorted({str(w) for w, r in rows.items() if r < 0})
+        if not known.all():  # each pair's error in its place, as the CLI's batch records one a line
+            missing = sorted({str(w) for w, r in rows.items() if r < 0} - set(why))
+            said = [f"not in the vocabulary: {first_few(missing, 10)}"] if missing else []
             logger.warning(
-                "NaN for %s: not in the vocabulary: %s",
-                counted(int((~known).sum()), "pair"),
-                first_few(missing, 10),
+                "NaN for %s: %s", counted(int((~known).sum()), "pair"), "; ".join(said + [*why.values()][:10])
             )
         return out
 
