@@ -274,9 +274,7 @@ class Model:
             raise QueryError(f"{shorten(typed)} holds no token {self.info.name} knows")
         if len(ids) == 1:
             return Match(typed, self.vocab.word(ids[0]), ids[0], text=True)
-        vector = self.raw_rows(ids).mean(axis=0, dtype=np.float32)
-        if self.text.normalize:
-            vector = vector / (np.linalg.norm(vector) + np.float32(1e-32))
+        vector = self._as_text(self.raw_rows(ids).mean(axis=0, dtype=np.float32))
         return self._built_match(typed, vector, tuple(self.vocab.words(ids)))._replace(cut=cut)
 
     def from_tokens(self, typed: str) -> Match | None:
@@ -405,9 +403,14 @@ class Model:
         (normalised when the model says so: model2vec's ``encode`` of "the" is a unit vector, as
         its encode of "the cat" is), so that a batch of texts gives vectors of one kind."""
         vector = self.raw_vector(match.row)
-        if match.text and self.text is not None and self.text.normalize:
-            vector = vector / (np.linalg.norm(vector) + np.float32(1e-32))
-        return vector
+        return self._as_text(vector) if match.text else vector
+
+    def _as_text(self, pooled: np.ndarray) -> np.ndarray:
+        """A static model's pooled rows as it embeds a text: normalised if the model says so, as
+        model2vec's ``encode`` divides by the norm plus 1e-32."""
+        if self.text is None or not self.text.normalize:
+            return pooled
+        return pooled / (np.linalg.norm(pooled) + np.float32(1e-32))
 
     def raw_vector(self, row: int) -> np.ndarray:
         """The vector as the model file holds it, bit for bit (read-only): ``raw_rows([row])[0]``,

@@ -298,8 +298,8 @@ def openapi(version: str) -> dict:
                     NOTES_HEADER: {
                         "description": "What the CLI says on stderr beside the same records (a word "
                         "read under another spelling, a text cut at the model's max_length, why there "
-                        "is no answer): a JSON array of strings, at most 8,000 bytes (notes past that are "
-                        "counted in a last one); absent when there is nothing to say.",
+                        f"is no answer): a JSON array of strings, at most {NOTES_BYTES:,} bytes (notes "
+                        "past that are counted in a last one); absent when there is nothing to say.",
                         "schema": {"type": "string"},
                     }
                 },
