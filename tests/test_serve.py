@@ -377,6 +377,12 @@ def test_a_request_from_another_origin_is_refused_unless_allowed(glove):
         allowed = c.get("/api/info", headers={"origin": "https://notebook.example"})
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == "https://notebook.example"
+        noted = c.get(
+            "/api/neighbors", params={"query": "Cat"}, headers={"origin": "https://notebook.example"}
+        )
+        assert (
+            noted.headers["access-control-expose-headers"] == "Vecq-Notes" and "Vecq-Notes" in noted.headers
+        )
         preflight = c.options("/api/info", headers={"origin": "https://notebook.example"})
         assert preflight.status_code == 204 and "GET" in preflight.headers["access-control-allow-methods"]
         assert c.get("/api/info", headers={"origin": BASE}).status_code == 200  # the page's own

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .params import MAX_BODY
+from .params import MAX_BODY, NOTES_HEADER
 
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 OPEN_PATHS = ("/", "/explorer.js", "/explorer.css", "/favicon.ico")  # the page itself: no token needed
@@ -82,7 +82,11 @@ class Guard:
                     f"requests from {origin[:60]} are not answered; allow them with --cors {origin[:60]}",
                 )
                 return
-            extra = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
+            extra = [
+                (b"access-control-allow-origin", origin.encode()),
+                (b"access-control-expose-headers", NOTES_HEADER.encode()),  # else the page cannot read it
+                (b"vary", b"Origin"),
+            ]
             if scope["method"] == "OPTIONS":
                 await self._preflight(send, extra)
                 return
