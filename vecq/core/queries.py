@@ -350,9 +350,10 @@ def parse_vector(text: str) -> list[float]:
 
 
 class VectorQuery(Query):
-    """A word's vector: as stored in the model (``raw``), unit-length (``unit``), as the one-hot
-    vector times the matrix (``product``: the same numbers, by the lookup's other definition), or
-    the one-hot vector itself (``one-hot``, sparse: ``ID:1``, every other of ``dimensions`` 0)."""
+    """A word's vector: as stored in the model (``raw``; a static model's text as it embeds text,
+    ``Model.embedded``), unit-length (``unit``), as the one-hot vector times the matrix
+    (``product``: the row itself, by the lookup's other definition), or the one-hot vector itself
+    (``one-hot``, sparse: ``ID:1``, every other of ``dimensions`` 0)."""
 
     inputs = ("word",)
     KINDS = ("raw", "unit", "product", "one-hot")
