@@ -187,6 +187,12 @@ def test_many_notes_stay_within_the_headers_bound_and_the_rest_are_counted(clien
     assert rest == f"{len(asked) - len(notes):,} more notes not shown"
 
 
+def test_a_note_holding_del_or_any_character_is_a_header_any_client_takes():
+    header = notes_header(["a\x7fb", "\x00\n\r\t\u2028é😀"])
+    assert all(0x20 <= ord(c) < 0x7F for c in header)  # visible ASCII: RFC 9110's field-vchar
+    assert json.loads(header) == ["a\x7fb", "\x00\n\r\t\u2028é😀"]
+
+
 def test_a_long_note_is_cut_and_says_its_length():
     (note,) = json.loads(notes_header(["é" * 5000]))
     assert note == "é" * NOTE_CHARACTERS + "... (5,000 characters)"

@@ -170,7 +170,7 @@ def notes_header(notes: Sequence[str]) -> str:
             kept.append(f"{len(notes) - i:,} more notes not shown")
             break
         kept.append(note)
-    return json.dumps(kept)
+    return json.dumps(kept)  # ensure_ascii: visible ASCII only (DEL and controls escaped), as a header takes
 
 
 async def _batched(served: Served, query: Query, model: Model, item: list[str], key: tuple) -> Outcome:
