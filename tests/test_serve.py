@@ -197,6 +197,10 @@ def test_a_long_note_is_cut_and_says_its_length():
     (note,) = json.loads(notes_header(["é" * 5000]))
     assert note == "é" * NOTE_CHARACTERS + "... (5,000 characters)"
     assert len(notes_header(["é" * 5000])) < NOTES_BYTES
+    many = json.loads(notes_header(["x" * 290] * 30))
+    assert many[-1] == f"{31 - len(many)} more notes not shown" and len(json.dumps(many)) <= NOTES_BYTES
+    last = json.loads(notes_header(["x" * 290] * (len(many) - 1 + 1)))
+    assert last[-1] == "1 more note not shown"
 
 
 def _text(value):

@@ -35,7 +35,7 @@ from ..core.queries import (
     skipped_rows,
 )
 from ..core.words import Match, respellings
-from ..errors import ExitCode, UnknownWordError, VecqError, defect, in_arguments
+from ..errors import ExitCode, UnknownWordError, VecqError, counted, defect, in_arguments
 from ..records import ModelInfo, json_record
 from .batcher import Batcher, Busy
 from .guard import BodyTooLarge
@@ -167,7 +167,7 @@ def notes_header(notes: Sequence[str]) -> str:
             note = f"{note[:NOTE_CHARACTERS]}... ({len(note):,} characters)"
         size += len(json.dumps(note)) + 2
         if size > NOTES_BYTES - 60:  # room for the count
-            kept.append(f"{len(notes) - i:,} more notes not shown")
+            kept.append(f"{counted(len(notes) - i, 'more note')} not shown")
             break
         kept.append(note)
     return json.dumps(kept)  # ensure_ascii: visible ASCII only (DEL and controls escaped), as a header takes
