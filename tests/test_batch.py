@@ -317,3 +317,5 @@ def test_standard_input_from_a_terminal_says_it_is_being_read(glove):
     assert result.stderr == "vecq: reading standard input, one a line, from the terminal: Ctrl-D ends it\n"
     piped = CliRunner().invoke(cli, ["-m", GLOVE, "neighbors", "-", "-n", "1"], input="cat\n", obj=Env())
     assert piped.exit_code == 0 and piped.stderr == ""
+    corpus = CliRunner().invoke(cli, ["train", "-", "-o", "-"], input="", obj=tty)  # a corpus too
+    assert corpus.stderr.startswith("vecq: reading standard input, one a line, from the terminal")

@@ -81,9 +81,8 @@ class Session:
 
     def open_input(self, source: str, option: str = "--input") -> contextlib.AbstractContextManager[BinaryIO]:
         """``open_input``, or, when several models answer, the standard input read once for all."""
-        if source == "-" and self.env.stdin_isatty and self.env.stderr_isatty:
-            # '-' typed at a prompt: without a word the command seems to hang
-            self.warn_of_input("reading standard input, one a line, from the terminal: Ctrl-D ends it")
+        if source == "-":
+            self.say_when_reading_the_terminal()
         if source == "-" and self.shared is not None:
             if "stdin" not in self.shared:
                 with open_input("-", option) as stream:
@@ -98,6 +97,11 @@ class Session:
         with contextlib.suppress(OSError, ValueError):
             self.env.stderr.write(f"vecq: {message}\n")
             self.env.stderr.flush()
+
+    def say_when_reading_the_terminal(self) -> None:
+        """'-' typed at a prompt: without a word the command would seem to hang."""
+        if self.env.stdin_isatty and self.env.stderr_isatty:
+            self.warn_of_input("reading standard input, one a line, from the terminal: Ctrl-D ends it")
 
     def warn_of_input(self, message: str) -> None:
         """``warn`` of the input, once for all the models of ``-m A -m B`` (they read one input)."""

@@ -96,6 +96,8 @@ def train(
         preprocess=preprocess,
     )
     reporter = reporter_for(session.env)
+    if corpus == "-":
+        session.say_when_reading_the_terminal()
     with training.corpus(corpus, preprocess, reporter) as sentences:
         model = training.train(sentences, output, settings, snapshots, reporter)
     if output == "-":
