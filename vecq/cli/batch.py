@@ -70,7 +70,7 @@ def chunks(
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             line = NotUtf8(raw.decode("utf-8", errors="replace"))
-        if not (line.isspace() or not line if texts else is_skipped(line)):
+        if not is_skipped(line, texts):
             chunk.append((number, line))
         elif comments is not None and line.strip():
             comments.append(number)
@@ -105,14 +105,15 @@ def utf8_line(line: str) -> str:
     return line
 
 
-def is_skipped(line: str) -> bool:
-    """Blank lines and comments (``#`` alone, or ``#`` and a space) are not queries.
+def is_skipped(line: str, texts: bool = False) -> bool:
+    """Blank lines and comments (``#`` alone, or ``#`` and a space) are not queries; lines of
+    ``texts`` have blank lines only ('# A title' is a text).
 
     ``#`` followed by a tab stays a query, so that the word ``#`` can be asked about in
     tab-separated input (``#<TAB>tag``) and listed in a word list (``#<TAB>``).
     """
     text = line.strip()
-    return not text or (text == "#" and "\t" not in line) or text.startswith("# ")
+    return not text or (not texts and ((text == "#" and "\t" not in line) or text.startswith("# ")))
 
 
 def input_name(source: str) -> str:
@@ -257,5 +258,4 @@ class BatchNotes:
         if self.pooled > 1:
             more = self.pooled - 1
             cuts = f"; {self.cut:,} of all were longer than the model reads and were cut" if self.cut else ""
-            lines = "line" if more == 1 else "lines"
-            self.warn(f"(and {more:,} more {lines} of several tokens, pooled as the model does{cuts})")
+            self.warn(f"(and {counted(more, 'more line')} of several tokens, pooled as the model does{cuts})")
