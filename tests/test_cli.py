@@ -138,6 +138,61 @@ def test_no_color_environment_variable(monkeypatch):
     assert Env.from_system().color is False
 
 
+def test_an_output_encoding_without_a_word_is_one_line_and_the_header_once(glove):
+    # PYTHONIOENCODING=ascii (or a Latin-1 locale): the record cannot be written; it was "a defect
+    # of vecq's", and the header came twice.
+    result = CliRunner(charset="ascii").invoke(cli, [*M, "neighbors", "café", "-n", "2"])
+    assert result.exit_code == 1
+    assert result.stdout == "query\trank\tword\tsimilarity\n"
+    (line,) = result.stderr.strip().splitlines()
+    assert "standard output is ascii" in line and "U+00E9" in line and "PYTHONIOENCODING=utf-8" in line
+    assert "defect" not in line
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_escapes_what_the_output_encoding_cannot_write(fmt):
+    ascii_out = CliRunner(charset="ascii").invoke(cli, [*M, "neighbors", "café", "-n", "3", "-f", fmt])
+    utf8_out = run([*M, "neighbors", "café", "-n", "3", "-f", fmt])
+    assert ascii_out.exit_code == 0 and utf8_out.exit_code == 0
+    assert "\\u00e9" in ascii_out.stdout and "é" in utf8_out.stdout
+    if fmt == "json":
+        assert json.loads(ascii_out.stdout) == json.loads(utf8_out.stdout)
+    else:
+        assert [json.loads(x) for x in ascii_out.stdout.splitlines()] == [
+            json.loads(x) for x in utf8_out.stdout.splitlines()
+        ]
+
+
+def test_a_terminal_without_unicode_gets_tables_and_pictures_in_ascii():
+    tty = Env(stdout_isatty=True, stderr_isatty=False, color=False, unicode=False)
+    runner = CliRunner(charset="ascii")
+    listing = runner.invoke(cli, [*M, "neighbors", "cat", "-n", "3"], obj=tty)
+    matrix = runner.invoke(cli, [*M, "similar", "cat", "dog", "car"], obj=tty)
+    picture = runner.invoke(cli, [*M, "plot", "cat", "dog", "car", "-n", "1"], obj=tty)
+    for result in (listing, matrix, picture):
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.isascii()
+    assert "dog" in listing.stdout and "0.921801" in listing.stdout
+    assert "# 0.8+" in matrix.stdout and "0.921801 #" in matrix.stdout
+    assert "* cat" in picture.stdout
+    unicode_tty = Env(stdout_isatty=True, stderr_isatty=False, color=False)
+    assert "█" in CliRunner().invoke(cli, [*M, "neighbors", "cat", "-n", "3"], obj=unicode_tty).stdout
+
+
+def test_a_terminal_without_unicode_shows_a_word_it_cannot_write_escaped(monkeypatch):
+    class AsciiTerminal(io.TextIOWrapper):
+        def isatty(self) -> bool:
+            return True
+
+    out = AsciiTerminal(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", out)
+    env = Env.from_system()
+    assert env.stdout_isatty and not env.unicode
+    out.write("café\n")
+    out.flush()
+    assert out.buffer.getvalue() == b"caf\\xe9\n"  # type: ignore[attr-defined]
+
+
 def test_unknown_word_is_one_line_with_suggestions():
     result = run([*M, "similar", "cat", "kiten"])
     assert result.exit_code == 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ class Env:
     # Run by a notebook's `!vecq` (IPython gives it a pty, and the cell keeps every byte): no colour,
     # and progress as one line redrawn with \r, never rich's cursor movements.
     notebook: bool = False
+    # Standard output's encoding carries any character (UTF-8 or UTF-16/32): else tables draw without
+    # bars and shades, pictures mark points in ASCII, and JSON escapes what it cannot write.
+    unicode: bool = True
 
     @classmethod
     def from_system(cls, no_color: bool = False) -> Env:
@@ -34,10 +38,21 @@ class Env:
             and os.environ.get("TERM") != "dumb"
             and (out_tty or err_tty)
         )
-        return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, _isatty(sys.stdin), notebook)
+        unicode = carries_unicode(getattr(sys.stdout, "encoding", None))
+        if out_tty and not unicode:  # a person reads it: a character the terminal cannot show as \xe9
+            with contextlib.suppress(AttributeError, ValueError):
+                sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        return cls(sys.stdout, sys.stderr, out_tty, err_tty, color, _isatty(sys.stdin), notebook, unicode)
 
     def default_format(self) -> str:
         return "table" if self.stdout_isatty else "tsv"
+
+
+def carries_unicode(encoding: str | None) -> bool:
+    """Can a stream in ``encoding`` write every character (rich's own test: its name starts "utf")?
+    Python's streams are UTF-8 in a UTF-8 or C locale; PYTHONIOENCODING or a Latin-1 locale
+    choose others."""
+    return (encoding or "utf-8").lower().replace("_", "-").startswith("utf")
 
 
 def in_notebook_shell() -> bool:

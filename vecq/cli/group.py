@@ -128,6 +128,11 @@ class VecqGroup(click.Group):
             named = f"{e.filename}: " if e.filename else "cannot write the answer: "
             _say(f"error: {named}{e.strerror or e}")
             sys.exit(int(ExitCode.FAILURE))
+        except UnicodeEncodeError as e:
+            if not _written_by_stdout(e):
+                _failed(e)
+            _say(_unwritable(e))
+            sys.exit(int(ExitCode.FAILURE))
         except Exception as e:  # a defect of vecq's: still one line, as the server's 500 (serve/routes.py)
             _failed(e)
         try:
@@ -138,6 +143,25 @@ class VecqGroup(click.Group):
             _say(f"error: cannot write the answer: {e.strerror or e}")
             sys.exit(int(ExitCode.FAILURE))
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _written_by_stdout(e: UnicodeEncodeError) -> bool:
+    """Was ``e`` standard output's encoding failing on an answer (not a defect of vecq's)?"""
+    import codecs
+
+    try:
+        return codecs.lookup(e.encoding).name == codecs.lookup(sys.stdout.encoding).name
+    except (LookupError, AttributeError, TypeError):
+        return False
+
+
+def _unwritable(e: UnicodeEncodeError) -> str:
+    char = e.object[e.start]
+    return (
+        f"error: standard output is {e.encoding} (PYTHONIOENCODING or the locale), which cannot write "
+        f"{char!r} (U+{ord(char):04X}) of an answer; set PYTHONIOENCODING=utf-8 or a UTF-8 locale, or "
+        "give -f json (it writes such characters as \\u escapes)"
+    )
 
 
 def _failed(e: Exception) -> NoReturn:

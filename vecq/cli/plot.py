@@ -18,6 +18,7 @@ from ..core.projection import PROJECTIONS as NAMES
 from ..core.projection import Placed, parameters, points
 from ..core.words import Match
 from ..errors import UsageError, VecqError
+from .env import carries_unicode
 
 FORMATS = (".png", ".svg", ".pdf")
 EPOCH_FORMATS = (*FORMATS, ".gif")  # --epochs: a GIF is animated, the others a grid of small multiples
@@ -51,7 +52,7 @@ def draw_terminal(
     labels, main, xy = placed.labels, placed.asked, placed.xy
     width = max(30, min(console.width, 100) - 4)
     height = max(10, min(18, width // 4))
-    picture = _grid(labels, main, xy, width, height, xy.min(axis=0), xy.max(axis=0), _coloured(console))
+    picture = _grid(labels, main, xy, width, height, xy.min(axis=0), xy.max(axis=0), console)
     title = f"{', '.join(m.word for m in matches)} ({model.info.name}, {NAMES[placed.projection]})"
     x_share, y_share = placed.explained
     axes = (
@@ -74,9 +75,8 @@ def draw_epochs_terminal(frames: list[tuple[int, np.ndarray]], labels: list[str]
     width = max(24, min(34, console.width // 3 - 4))
     main = [True] * len(labels)
     frames = some_frames(frames, 9)
-    colour = _coloured(console)
     panels = [
-        Panel(_grid(labels, main, xy, width, 9, lo, hi, colour), title=f"epoch {epoch}", expand=False)
+        Panel(_grid(labels, main, xy, width, 9, lo, hi, console), title=f"epoch {epoch}", expand=False)
         for epoch, xy in frames
     ]
     axes = "unit vectors on the trained model's two principal axes"
@@ -96,10 +96,14 @@ def _coloured(console) -> bool:
     return console.no_color is False and console.color_system is not None
 
 
-def _grid(labels, main, xy, width: int, height: int, lo, hi, colour: bool):
+def _grid(labels, main, xy, width: int, height: int, lo, hi, console):
     """The points as a grid of characters, ``lo``-``hi`` the corners; a label that would cover
-    another moves to a free row near its own."""
+    another moves to a free row near its own. Marks in ASCII (* and .) where the terminal's
+    encoding has no ● and ·."""
     from rich.text import Text
+
+    colour = _coloured(console)
+    marks = ("●", "·") if carries_unicode(console.encoding) else ("*", ".")
 
     longest = max(len(label) for label in labels)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
@@ -109,7 +113,7 @@ def _grid(labels, main, xy, width: int, height: int, lo, hi, colour: bool):
     order = sorted(range(len(labels)), key=lambda i: not main[i])  # the asked-for words first
     for i in order:
         style = ("bold cyan" if main[i] else "magenta") if colour else ""
-        text = ("●" if main[i] else "·") + " " + labels[i]
+        text = marks[0 if main[i] else 1] + " " + labels[i]
         r, c = int(rows[i]), int(cols[i])
         for dr in (0, 1, -1, 2, -2):  # a free place on this row or a near one
             rr = r + dr

@@ -127,28 +127,36 @@ class Renderer:
         if self.fmt == "table":
             if records or not self._started:
                 self._table(records)
-        elif self.fmt == "tsv":
-            if not self._started and self.header:
-                self._line([tsv_cell(label) for label in self.labels])
-            for rec in records:
-                self._line([tsv_cell(rec.get(c)) for c in self.columns])
-        elif self.fmt == "csv":
-            if not self._started:
-                self._csv_columns(records[:1])
-            for rec in records:
-                self._csv.writerow([cell for c in self.columns for cell in self._csv_cells(rec.get(c))])
         else:
-            if self.fmt == "json" and not self._started:
-                out.write("[")
+            if not self._started:  # the header (or the array's bracket) once, even if a record fails
+                self._open(records[:1])
+                self._started = True
             for rec in records:
-                text = json.dumps(json_record(rec, self.columns, self.model), ensure_ascii=False)
-                if self.fmt == "json":
-                    out.write(("\n" if self._count == 0 else ",\n") + text)
-                else:
-                    out.write(text + "\n")
-                self._count += 1
+                self._record(rec)
         self._started = True
         out.flush()
+
+    def _open(self, first: list[dict]) -> None:
+        if self.fmt == "tsv" and self.header:
+            self._line([tsv_cell(label) for label in self.labels])
+        elif self.fmt == "csv":
+            self._csv_columns(first)
+        elif self.fmt == "json":
+            self.env.stdout.write("[")
+
+    def _record(self, rec: dict) -> None:
+        if self.fmt == "tsv":
+            self._line([tsv_cell(rec.get(c)) for c in self.columns])
+        elif self.fmt == "csv":
+            self._csv.writerow([cell for c in self.columns for cell in self._csv_cells(rec.get(c))])
+        else:
+            record = json_record(rec, self.columns, self.model)
+            text = json.dumps(record, ensure_ascii=not self.env.unicode)  # \u escapes lose nothing
+            if self.fmt == "json":
+                self.env.stdout.write(("\n" if self._count == 0 else ",\n") + text)
+            else:
+                self.env.stdout.write(text + "\n")
+            self._count += 1
 
     def __enter__(self) -> Renderer:
         return self
@@ -220,7 +228,7 @@ class Renderer:
                 note = f"(columns {block[1]} to {block[-1]} of {words}; -f tsv shows them in one table)"
                 console.print(Text(note, style="dim" if colour else ""), no_wrap=True, crop=True)
         if self.heatmap and not self._started:
-            console.print(heatmap_legend(colour), no_wrap=True, crop=True)
+            console.print(heatmap_legend(colour, self.env.unicode), no_wrap=True, crop=True)
         if left_out:
             note = f"({', '.join(left_out)} left out to fit the terminal; -f tsv shows every column)"
             console.print(
@@ -303,8 +311,12 @@ class Renderer:
         bars = {
             c for c in columns if c in SCORE_COLUMNS and any(isinstance(r.get(c), float) for r in records[:5])
         }
-        # Bars only where the table still fits with them: a narrow terminal gets the numbers alone.
-        if self.heatmap or _table_width(widths) + (BAR_WIDTH + 2) * len(bars) > console.width:
+        # Bars only where the table still fits with them and the terminal can draw them: else the numbers.
+        if (
+            self.heatmap
+            or not self.env.unicode
+            or _table_width(widths) + (BAR_WIDTH + 2) * len(bars) > console.width
+        ):
             bars = set()
         for col, label, width in zip(columns, labels, widths):
             values = [r.get(col) for r in records[:50] if r.get(col) is not None]
@@ -334,18 +346,21 @@ class Renderer:
                 return Text(text, style="dim" if colour else "")
             if colour:
                 return Text(text, style=f"black on {score_colour(value)}")
-            return Text(text + " " + shade(value))
+            return Text(text + " " + shade(value, self.env.unicode))
         return Text(text)
 
 
-SHADES = " ░▒▓█"  # a heatmap's cell without colour: one step a fifth of the way from 0 to 1
+# A heatmap's cell without colour: one step a fifth of the way from 0 to 1 (ASCII where the
+# terminal's encoding has no blocks).
+SHADES = " ░▒▓█"
+ASCII_SHADES = " .:=#"
 
 
-def shade(value: float) -> str:
-    return SHADES[min(4, max(0, int(value * 5)))]
+def shade(value: float, unicode: bool) -> str:
+    return (SHADES if unicode else ASCII_SHADES)[min(4, max(0, int(value * 5)))]
 
 
-def heatmap_legend(colour: bool):
+def heatmap_legend(colour: bool, unicode: bool):
     """What a heatmap's shades mean, in the shades themselves."""
     from rich.text import Text
 
@@ -355,7 +370,7 @@ def heatmap_legend(colour: bool):
         if colour:
             legend.append(f" {value:.2f} ", style=f"black on {score_colour(value)}")
         else:
-            legend.append(f"{shade(value)} {value:.1f}+  ")
+            legend.append(f"{shade(value, unicode)} {value:.1f}+  ")
     legend.append(
         "  (dim: a word with itself)" if colour else "(blank: below 0.2)",
         style="dim" if colour else "",
