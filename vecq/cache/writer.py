@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.unit import residuals, unit_rows
+from ..core.unit import residuals, unholdable_error, unholdable_row, unit_rows
 from ..core.vocab import build_arrays
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter, Task
@@ -135,7 +135,10 @@ class Conversion:
             try:
                 build_arrays(words, save=lambda name, array: _save_vocab(self.tmp, name, array))
             finally:
-                vectors.close()  # never leave it writing into a folder that is about to be removed
+                try:
+                    vectors.close()  # never leave it writing into a folder that is about to be removed
+                except _BadRow as e:  # named here, where the rows' words are known
+                    raise unholdable_error(self.source.path, words[e.row], e.row, e.problem) from None
         vectors.save_far_rows()
         return vectors
 
@@ -202,6 +205,15 @@ def _shape(source: Origin, words: list[str], raw: np.ndarray) -> tuple[int, int]
     if raw.shape[0] == 0 or raw.shape[1] == 0:
         raise ModelError(f"{source.path} holds no vectors")
     return int(raw.shape[0]), int(raw.shape[1])
+
+
+class _BadRow(Exception):
+    """A row vecq cannot hold (``row`` counted from 0), raised by the writing thread and named with
+    its word by ``Conversion``, which knows the words."""
+
+    def __init__(self, row: int, problem: str):
+        super().__init__(row, problem)
+        self.row, self.problem = row, problem
 
 
 class _VectorFile:
@@ -282,16 +294,9 @@ class _VectorFile:
     def _write(self, f: Writable, g: Writable, h: Writable, buf: np.ndarray, start: int, stop: int) -> None:
         block = np.asarray(self.matrix[start:stop], dtype=np.float32)
         out, norms = unit_rows(block, out=buf[: len(block)])
-        if not np.isfinite(norms).all():  # a NaN or an infinity anywhere in a row shows here
-            at = int(np.flatnonzero(~np.isfinite(norms))[0])
-            if np.isfinite(block[at]).all():  # finite values whose length float32 cannot hold
-                raise ModelError(
-                    f"{self.source.path}: row {start + at} is longer than float32 can hold (3.4e38; its "
-                    f"largest value is {float(np.abs(block[at]).max()):.3g}); scale the vectors down"
-                )
-            raise ModelError(
-                f"{self.source.path}: row {start + at} holds NaN or infinite values; the file is damaged"
-            )
+        bad = unholdable_row(block, norms)
+        if bad is not None:
+            raise _BadRow(start + bad[0], bad[1])
         residual, far = residuals(block, out, norms)
         if len(far):
             self.far_rows.append(far + start)

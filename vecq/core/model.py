@@ -24,7 +24,7 @@ from .built import BuiltRows
 from .expression import Term, describe, expression_terms, zero_vector_error
 from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked, near_kth
 from .topk import spread_top_k, top_k
-from .unit import StoredFloats, residuals, unit, unit_rows
+from .unit import StoredFloats, residuals, unholdable_error, unholdable_row, unit, unit_rows
 from .vocab import Vocab
 from .words import WORD_START, Match, find_word
 
@@ -138,6 +138,9 @@ class Model:
         """A model held in memory: normalises ``raw`` the way the cache does."""
         raw = np.asarray(raw, dtype=np.float32)
         unit, norms = unit_rows(raw)
+        bad = unholdable_row(raw, norms)  # as the cache's writer refuses it
+        if bad is not None:
+            raise unholdable_error(source or name, words[bad[0]], *bad)
         residual, far = residuals(raw, unit, norms)
         info = ModelInfo(name=name, source=source, rows=raw.shape[0], dimensions=raw.shape[1])
         return cls(unit, norms, Vocab.from_words(words), info, StoredFloats(residual, far, raw[far]))

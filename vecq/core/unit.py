@@ -37,6 +37,29 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
     return unit, norms
 
 
+def unholdable_row(block: np.ndarray, norms: np.ndarray) -> tuple[int, str] | None:
+    """The first row of ``block`` vecq cannot hold (its ``unit_rows`` norm is not finite), and what
+    is wrong with it, said after the row's name; None when every row is fine."""
+    if np.isfinite(norms).all():
+        return None
+    at = int(np.flatnonzero(~np.isfinite(norms))[0])
+    if np.isfinite(block[at]).all():  # finite values whose length float32 cannot hold
+        largest = float(np.abs(np.asarray(block[at], dtype=np.float64)).max())
+        return at, (
+            f"is longer than float32 can hold (3.4e38; its largest value is {largest:.3g}); "
+            "scale the vectors down"
+        )
+    return at, (
+        "holds NaN or an infinity: the file is damaged, or a text file holds a number past "
+        "float32's range (3.4e38, which gensim reads as an infinity)"
+    )
+
+
+def unholdable_error(path: str, word: str, row: int, problem: str) -> ModelError:
+    """A model refused for one row, named by its word and its row (counted from 0, as token IDs)."""
+    return ModelError(f"{path}: {word!r} (row {row}) {problem}")
+
+
 def peak_scaled(vectors: np.ndarray) -> np.ndarray:
     """``vectors`` (one, or one a row) each multiplied by the power of two that brings its largest
     component into [0.5, 1), in their own type: the same direction, and the same lengths and dot
