@@ -332,6 +332,21 @@ def test_repl_answers_words_expressions_and_similarities():
     assert "'qqzzxx' is not in the vocabulary" in result.stderr
 
 
+@pytest.mark.parametrize("charset", ["utf-8", "ascii"])
+def test_repl_reads_utf8_and_a_line_that_is_not_is_its_error_and_the_session_goes_on(charset):
+    """Standard input in a UTF-8 locale's strict decoding (or PYTHONIOENCODING=ascii): a Latin-1
+    line, or any word not ASCII, ended the session as "a defect of vecq's"."""
+    lines = b"caf\xe9\ncaf\xc3\xa9\ncat ~ dog\n"
+    result = CliRunner(charset=charset).invoke(
+        cli, ["-m", GLOVE, "repl", "-n", "1", "-f", "jsonl"], input=lines
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "the word is not valid UTF-8 (the byte 0xE9 after 'caf')" in result.stderr
+    answers = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [a.get("query", a.get("word1")) for a in answers] == ["café", "cat"]
+    assert "defect" not in result.stderr
+
+
 def test_an_analogy_file_with_nothing_to_score_is_refused_and_an_empty_section_has_no_accuracy(kv, tmp_path):
     """Questions whose words are all outside the first N words printed an accuracy of 0.000000 (0 of
     0); the object answered 0 where gensim divides by zero (a file of no question); a section that

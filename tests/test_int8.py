@@ -429,31 +429,48 @@ def test_a_batch_without_the_kernel_scans_float32_and_says_why(glove8, monkeypat
     assert with_copy == scanned and "onnxruntime is missing" in notes[0]
 
 
-def test_a_batch_where_the_int8_product_saturates_scans_float32_and_says_why(glove8, monkeypatch):
-    """Without VNNI, onnxruntime adds pairs of u8 x s8 products in 16 bits and saturates: the
-    approximate scores would be wrong and the proof with them. A product that saturates as that
-    kernel does is found by the worst-case check, and the batch scans the float32 matrix."""
-    exact_product = int8.scaled_products
+def _saturating_product(limit: int):
+    """onnxruntime's int8 product as AVX2 computes it (vpmaddubsw): the unsigned side (the codes
+    plus 128 rows first, else the queries plus their zero point) times the signed side, pairs
+    summed in 16 bits saturating at ``limit``, then the zero point's share taken off in int32."""
 
-    def saturating(queries, codes, scale, session=None):
-        """AVX2's vpmaddubsw: the u8 side (queries + 128) times the s8 codes, pairs summed in
-        int16 with saturation, then the zero point's 128 x sum(codes) taken off in int32."""
-        c = codes.astype(np.int64)
-        pairs = (queries.astype(np.int64) + 128)[:, None, :] * c[None, :, :]
+    def product(queries, codes, scale, session=None):
+        if int8.rows_first(len(queries)):
+            unsigned, signed, zero = codes.astype(np.int64) + 128, queries.astype(np.int64), 128
+        else:
+            shifted, zero_point = int8._unsigned(queries)
+            unsigned, signed, zero = shifted.astype(np.int64), codes.astype(np.int64), int(zero_point)
+        pairs = unsigned[:, None, :] * signed[None, :, :]
         pairs = np.pad(pairs, ((0, 0), (0, 0), (0, pairs.shape[2] % 2)))
-        sums = np.clip(pairs[:, :, 0::2] + pairs[:, :, 1::2], -32768, 32767).sum(axis=2)
-        return ((sums - 128 * c.sum(axis=1)).astype(np.float32) * scale).astype(np.float32)
+        sums = np.clip(pairs[:, :, 0::2] + pairs[:, :, 1::2], -limit - 1, limit).sum(axis=2)
+        exact = sums - zero * signed.sum(axis=1)[None, :]
+        if int8.rows_first(len(queries)):
+            return (exact.T.astype(np.float32) * scale[None, :]).astype(np.float32)
+        return (exact.astype(np.float32) * scale[None, :]).astype(np.float32)
 
+    return product
+
+
+def test_a_batch_on_a_cpu_without_vnni_keeps_its_sums_exact_with_smaller_query_codes(glove8, monkeypatch):
+    """Without VNNI, onnxruntime adds pairs of u8 x s8 products in 16 bits and saturates: with the
+    queries' codes up to 127 the approximate scores, and the proof with them, would be wrong. The
+    worst-case check finds it, and the batch quantises the queries within 63, where every pair fits:
+    the same answers as the scan, from the copy. A product that saturates sooner still is refused."""
+    exact_product = int8.scaled_products
     small = np.random.default_rng(0).integers(-60, 61, (5, 50), dtype=np.int8)  # pairs under 2^15
     ones = np.ones(5, dtype=np.float32)
-    assert np.array_equal(saturating(small, small, ones), exact_product(small, small, ones))
-    assert int8.exact_here(True) and int8.exact_here(False)  # this machine's kernel is exact
-    monkeypatch.setattr(int8, "_exact", {})
-    monkeypatch.setattr(int8, "scaled_products", saturating)
-    assert not int8.exact_here(True) and not int8.exact_here(False)
-    monkeypatch.setattr(int8, "scaled_products", exact_product)
-    with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
-    assert with_copy == scanned and "not exact on this CPU" in notes[0]
+    assert np.array_equal(_saturating_product(32767)(small, small, ones), exact_product(small, small, ones))
+    for limit, tops in [(32767, (63, 63)), (16383, (None, None))]:
+        monkeypatch.setattr(int8, "_exact", {})
+        monkeypatch.setattr(int8, "scaled_products", _saturating_product(limit))
+        assert (int8.batch_query_top(True), int8.batch_query_top(False)) == tops
+        assert not int8.exact_here(True, 127) and not int8.exact_here(False, 127)
+        with_copy, scanned, notes = in_batches(glove8, queries_of(range(100, 120)), top=5)
+        assert with_copy == scanned
+        if tops[0] is None:
+            assert "not exact on this CPU" in notes[0]
+        else:
+            assert "20 queries together" in notes[0]
 
 
 def test_a_batch_over_bounds_that_are_not_numbers_scans_float32_and_says_why():
@@ -529,11 +546,13 @@ def test_the_batch_kernel_is_exact_and_its_model_is_onnx_s(codes_left):
     onnx.checker.check_model(onnx.load_from_string(int8.scaled_products_model(codes_left)))
     rng = np.random.default_rng(3)
     m = 7 if codes_left else int8.ROWS_FIRST_QUERIES + 1  # which model answers
+    top = int8.batch_query_top(codes_left)  # 127 with VNNI, 63 without
+    assert top in int8.QUERY_TOPS
     for dims in (1, 50, 300, int8.FLOAT32_DIMS):
-        queries = rng.integers(-127, 128, (m, dims), dtype=np.int8)
+        queries = rng.integers(-top, top + 1, (m, dims), dtype=np.int8)
         codes = rng.integers(-127, 128, (33, dims), dtype=np.int8)
         codes[0] = 127  # the largest products, of either sign
-        queries[0], queries[1] = 127, -127
+        queries[0], queries[1] = top, -top
         scale = rng.random(33).astype(np.float32)
         exact = queries.astype(np.int64) @ codes.astype(np.int64).T
         expected_bits = exact.astype(np.float32) * scale

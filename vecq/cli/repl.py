@@ -85,6 +85,10 @@ def answer_line(session: Session, model, line: str, top: int) -> None:
 
 def run(session: Session, top: int) -> None:
     model = session.open()
+    # vecq reads UTF-8 whatever the locale says (a batch reads bytes; here lines are read as text):
+    # a byte that is not UTF-8 stays in the word as a surrogate, for the word check to name.
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")  # type: ignore[union-attr]
     interactive = session.env.stdin_isatty
     readline = _readline(model) if interactive else None
     loaded = readline.get_current_history_length() if readline is not None else 0  # type: ignore[attr-defined]

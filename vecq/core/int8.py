@@ -28,9 +28,10 @@ When the candidates are too many (a query near a vast tie, or codes that round b
 falls back to the float32 scan, and says so through the model's note.
 
 Batches. One query scans the codes with SimSIMD's int8 dot products; a batch multiplies the queries'
-codes with each block of rows (onnxruntime's MatMulIntegerToFloat: u8 x s8 with VNNI, 3x BLAS's float32
-GEMM here) and keeps, per query, every row whose approximate score is within 2W of the k-th best
-(``topk.top_k`` with a window), W being the widest bound. Let K be that k-th best: the k best rows'
+codes with each block of rows (onnxruntime's MatMulIntegerToFloat: u8 x s8, 3x BLAS's float32 GEMM
+with VNNI; without it the queries' codes are kept within 63 so that its 16-bit sums stay exact,
+``QUERY_TOPS``) and keeps, per query, every row whose approximate score is within 2W of the k-th
+best (``topk.top_k`` with a window), W being the widest bound. Let K be that k-th best: the k best rows'
 lower bounds are at least K - W, so tau >= K - W, and a row not kept scores, even at its upper
 bound, below K - 2W + W <= tau. So the kept rows hold every candidate, which the per-row bounds
 then filter as above.
@@ -90,12 +91,13 @@ def quantise(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.stack([scale.astype(np.float32), residual, norm])
 
 
-def query_codes(q: np.ndarray) -> tuple[np.ndarray, float, float, float]:
-    """A unit query's codes d, its float32 scale t, and the norms ||f|| (its residual) and ||q||."""
+def query_codes(q: np.ndarray, top: int = 127) -> tuple[np.ndarray, float, float, float]:
+    """A unit query's codes d (from -``top`` to ``top``), its float32 scale t, and the norms ||f||
+    (its residual) and ||q||. The proof holds for any ``top``: a coarser d only widens the bound."""
     x = np.asarray(q, dtype=np.float64)
     peak = float(np.abs(x).max())
-    t = float(np.float32(peak / 127.0)) if peak > 0 else 1.0
-    d = np.clip(np.rint(x / t), -127, 127).astype(np.int8)
+    t = float(np.float32(peak / top)) if peak > 0 else 1.0
+    d = np.clip(np.rint(x / t), -top, top).astype(np.int8)
     f = float(np.linalg.norm(x - d.astype(np.float64) * t))
     return d, t, f, float(np.linalg.norm(x))
 
@@ -293,6 +295,19 @@ def _session(codes_left: bool) -> Any:
 
 
 _ONE, _ZERO = np.array(1.0, dtype=np.float32), np.array(128, dtype=np.uint8)
+# The largest query code a batch's product takes: 127 where onnxruntime's int8 product sums exactly
+# (VNNI), else 63 (AVX2 adds pairs of u8 x s8 products in 16 bits, saturating at 2^15: with the
+# codes' side u8 up to 255 and queries' codes within 63, or the queries' side shifted by 64 to at
+# most 127 against codes within 127, every pair fits). ``batch_query_top`` finds which by trying.
+QUERY_TOPS = (127, 63)
+
+
+def _unsigned(queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The queries' codes as the unsigned side of the product, and its zero point: shifted by 128,
+    or by 64 when every code is within 63 (so that no byte exceeds 127)."""
+    if int(np.abs(queries.astype(np.int16)).max(initial=0)) <= 63:
+        return (queries.astype(np.int16) + 64).astype(np.uint8), np.array(64, dtype=np.uint8)
+    return queries.view(np.uint8) ^ np.uint8(0x80), _ZERO
 
 
 def scaled_products(
@@ -302,13 +317,14 @@ def scaled_products(
     scale s: (m, r) float32 scores; up to ``ROWS_FIRST_QUERIES`` queries, the transposed view of
     the (r, m) product, which ``topk`` reads in that order (queries laid out column by column,
     ``np.asfortranarray`` once for a batch, go in without a copy). c . d is exact (an int32 sum,
-    exact in float32 up to ``FLOAT32_DIMS``), then rounded once by the product with s. VNNI
+    exact in float32 up to ``FLOAT32_DIMS``), then rounded once by the product with s. The kernel
     multiplies unsigned by signed bytes, so the unsigned side (the codes rows first, else the
-    queries) goes in shifted by 128 (the sign bit flipped) with 128 as its zero point.
+    queries: ``_unsigned``) goes in shifted by its zero point (128: the sign bit flipped).
     ``session``: ``_session()``'s, asked once for many blocks (it reads the process's libraries)."""
     if not rows_first(len(queries)):
-        feed = {"A": queries.view(np.uint8) ^ np.uint8(0x80), "C": np.ascontiguousarray(codes), "s": scale}
-        (out,) = (session or _session(False)).run(None, {**feed, "one": _ONE, "zero": _ZERO})
+        unsigned, zero = _unsigned(queries)
+        feed = {"A": unsigned, "C": np.ascontiguousarray(codes), "s": scale}
+        (out,) = (session or _session(False)).run(None, {**feed, "one": _ONE, "zero": zero})
         return out
     feed = {"A": codes.view(np.uint8) ^ np.uint8(0x80), "B": np.ascontiguousarray(queries.T), "one": _ONE}
     feed["s"] = np.ascontiguousarray(scale, dtype=np.float32).reshape(-1, 1)
@@ -326,27 +342,32 @@ def batch_refused(copy: Int8Copy, lo: int, hi: int, queries: int) -> str | None:
         return "no rows to search"
     if not np.isfinite(copy.rows[:, lo:hi]).all():
         return "the copy's bounds are not numbers: run 'vecq cache verify'"
-    if not exact_here(rows_first(queries)):
-        return "onnxruntime's int8 product is not exact on this CPU (it saturates without VNNI)"
+    if batch_query_top(rows_first(queries)) is None:
+        return "onnxruntime's int8 product is not exact on this CPU (it saturates)"
     return None
 
 
-_exact: dict[bool, bool] = {}
+_exact: dict[tuple[bool, int], bool] = {}
 
 
-def exact_here(codes_left: bool) -> bool:
-    """Does onnxruntime's int8 product (the model ``codes_left`` or not) sum exactly on this CPU?
-    Without VNNI its kernels add pairs of u8 x s8 products in 16 bits, which saturate (up to 2 x
-    255 x 127 here); the proof needs exact sums, so the worst case is tried once a process."""
-    if codes_left not in _exact:
+def exact_here(codes_left: bool, top: int = 127) -> bool:
+    """Does onnxruntime's int8 product (the model ``codes_left`` or not) sum exactly on this CPU
+    with queries' codes within ``top``? Without VNNI its kernels add pairs of u8 x s8 products in
+    16 bits, which saturate; the proof needs exact sums, so the worst case is tried once a process."""
+    if (codes_left, top) not in _exact:
         m = 2 if codes_left else ROWS_FIRST_QUERIES + 1
-        queries = np.full((m, 64), 127, dtype=np.int8)
-        queries[1::2] = -127
+        queries = np.full((m, 64), top, dtype=np.int8)
+        queries[1::2] = -top
         codes = np.array([[127] * 64, [-127] * 64, [127, -127] * 32], dtype=np.int8)
         want = (queries.astype(np.int64) @ codes.astype(np.int64).T).astype(np.float32)
         got = scaled_products(queries, codes, np.ones(len(codes), dtype=np.float32))
-        _exact[codes_left] = bool(np.array_equal(got, want))
-    return _exact[codes_left]
+        _exact[codes_left, top] = bool(np.array_equal(got, want))
+    return _exact[codes_left, top]
+
+
+def batch_query_top(codes_left: bool) -> int | None:
+    """The largest of ``QUERY_TOPS`` for which this CPU's product is exact (None: none is)."""
+    return next((top for top in QUERY_TOPS if exact_here(codes_left, top)), None)
 
 
 def candidates_many(
@@ -367,7 +388,8 @@ def candidates_many(
         return None
     bounds = copy.rows[:, lo:hi]
     scale, residual, norm = copy.rows
-    coded = [query_codes(q) for q in probe]
+    top = batch_query_top(rows_first(len(probe))) or 127  # not None: batch_refused said so
+    coded = [query_codes(q, top) for q in probe]
     d = np.stack([c[0] for c in coded])
     if rows_first(len(d)):
         d = np.asfortranarray(d)  # scaled_products takes d.T as it is
