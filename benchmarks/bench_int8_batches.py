@@ -127,7 +127,7 @@ percentile, largest): {found["kept"][0]:.0f}, {found["kept"][1]:.0f}, {found["ke
 | 1,000 batched queries (`neighbors -`), {args.rows:,} x 300, whole process, warm (median of {args.runs}) | {w8:.3f} s, {r8:,.0f} MB | {wf:.3f} s, {rf:,.0f} MB | {wf / w8:.2f}x |
 | GloVe's k-NN graph, 400,000 words x 10 (`vecq graph -o FILE.npy`, one run) | {graph["int8"]:.1f} s | {graph["float32"]:.1f} s | {graph["float32"] / graph["int8"]:.2f}x |
 
-`-v` said: "{note.removeprefix("vecq: ")}". The two graph files are
+`-v` said of the first 256: "{note.removeprefix("vecq: ")}". The two graph files are
 {"the same bytes" if same else "NOT the same bytes"} with and without the copy.
 """
     text = DOCS.read_text()
