@@ -169,12 +169,15 @@ def test_a_terminal_without_unicode_gets_tables_and_pictures_in_ascii():
     listing = runner.invoke(cli, [*M, "neighbors", "cat", "-n", "3"], obj=tty)
     matrix = runner.invoke(cli, [*M, "similar", "cat", "dog", "car"], obj=tty)
     picture = runner.invoke(cli, [*M, "plot", "cat", "dog", "car", "-n", "1"], obj=tty)
-    for result in (listing, matrix, picture):
+    cut = runner.invoke(cli, [*M, "info"], obj=tty, env={"COLUMNS": "60"})  # a long path cut short
+    for result in (listing, matrix, picture, cut):
         assert result.exit_code == 0, result.stderr
         assert result.stdout.isascii()
     assert "dog" in listing.stdout and "0.921801" in listing.stdout
     assert "# 0.8+" in matrix.stdout and "0.921801 #" in matrix.stdout
     assert "* cat" in picture.stdout
+    (source,) = [line for line in cut.stdout.splitlines() if line.startswith(" source")]
+    assert source.rstrip().endswith(".") and "npy" not in source  # cut with "." for "…"
     unicode_tty = Env(stdout_isatty=True, stderr_isatty=False, color=False)
     assert "█" in CliRunner().invoke(cli, [*M, "neighbors", "cat", "-n", "3"], obj=unicode_tty).stdout
 

@@ -55,6 +55,25 @@ def carries_unicode(encoding: str | None) -> bool:
     return (encoding or "utf-8").lower().replace("_", "-").startswith("utf")
 
 
+class _Ellipsis:
+    """A stream whose encoding lacks "…" (rich cuts long words with it): written as "." instead,
+    one character for one, so that a table keeps its columns."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(text.replace("\u2026", "."))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def for_a_person(env: Env) -> TextIO:
+    """Standard output for what a person reads (tables, pictures), in characters its encoding has."""
+    return env.stdout if env.unicode else _Ellipsis(env.stdout)  # type: ignore[return-value]
+
+
 def in_notebook_shell() -> bool:
     """Is this process a Jupyter kernel's child (``!vecq`` in a cell)? jupyter_client sets
     JPY_PARENT_PID in a kernel's environment, and every command the kernel runs inherits it."""

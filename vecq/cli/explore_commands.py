@@ -286,10 +286,10 @@ def _console(session: Session):
     """A rich console on standard output, coloured as the session says."""
     from rich.console import Console
 
-    from .env import colour_system
+    from .env import colour_system, for_a_person
 
     return Console(
-        file=session.env.stdout,
+        file=for_a_person(session.env),
         no_color=not session.env.color,
         force_terminal=session.env.color,
         color_system=colour_system() if session.env.color else None,

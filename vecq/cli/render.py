@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Protocol
 
 from ..records import Bytes, ModelInfo, Shape, Vector, json_record
-from .env import Env, colour_system
+from .env import Env, colour_system, for_a_person
 
 FORMATS = ("table", "tsv", "csv", "json", "jsonl")
 SCORE_COLUMNS = ("similarity", "score")  # on a terminal, a bar shows how large each score is
@@ -270,7 +270,7 @@ class Renderer:
         from rich.console import Console
 
         return Console(
-            file=self.env.stdout,
+            file=for_a_person(self.env),
             no_color=not self.env.color,
             force_terminal=self.env.stdout_isatty and self.env.color,
             color_system=colour_system() if self.env.color else None,
