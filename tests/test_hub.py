@@ -1061,3 +1061,44 @@ def test_a_file_larger_than_the_free_space_is_refused_before_it_is_fetched(hub, 
     result, line = one_line_within(["-m", "hf:tiny/gpt2", "info"], 20)
     assert result.exit_code == 1 and "free" in line
     assert hub.sent.get("tiny/gpt2", 0) == 0  # nothing of the repo's files was sent
+
+
+@pytest.mark.parametrize(
+    ("repo", "questions"),
+    [
+        (
+            "tiny/fasttext",
+            [["neighbors", "governmentx", "-n", "3"], ["similar", "governmentx", "government"]],
+        ),
+        ("tiny/gpt2", [["neighbors", "the", "-n", "3"], ["info"], ["tokens", "the cat"]]),
+        ("tiny/potion", [["neighbors", "the cat sat", "-n", "3"], ["vector", "the", "-f", "json"], ["info"]]),
+        ("tiny/static-st", [["similar", "the cat", "a dog"], ["info"]]),
+    ],
+)
+def test_a_model_answered_from_memory_answers_as_from_its_cache(hub, repo, questions, tmp_path, monkeypatch):
+    """With the cache's folder unwritable, a model (the repo's files, local) is answered from
+    memory: a fastText model lost its subwords there (a word outside the vocabulary was unknown), a
+    token table its tokenizer and its tokens' rules (typed `the` was another token, a text no text)."""
+    folder = hub.repos[repo].folder
+    model = str(folder / "model.bin") if (folder / "model.bin").exists() else str(folder)
+    cached = [invoke(["-m", model, *q]) for q in questions]
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(blocker / "cache"))
+    memory = [invoke(["-m", model, *q]) for q in questions]
+    for question, a, b in zip(questions, cached, memory):
+        assert a.exit_code == 0, (question, a.stderr)
+        assert "answering from memory" in b.stderr
+        assert (b.exit_code, b.stdout) == (0, a.stdout), (question, b.stderr)
+
+
+def test_a_hub_table_is_answered_from_memory_when_the_cache_cannot_be_written(tmp_path, monkeypatch):
+    """Its parts wait in the system's temporary folder: it was "…/cache: Not a directory", exit 1."""
+    cached = invoke(["-m", "hf:tiny/gpt2", "neighbors", "the", "-n", "3"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-again"))  # fetched again, not from the Hub's cache
+    memory = invoke(["-m", "hf:tiny/gpt2", "neighbors", "the", "-n", "3"])
+    assert cached.exit_code == 0 and "answering from memory" in memory.stderr
+    assert (memory.exit_code, memory.stdout) == (0, cached.stdout), memory.stderr

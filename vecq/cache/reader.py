@@ -35,6 +35,18 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+def apply_manifest(model: Model, manifest: Manifest, ngrams: np.ndarray | None) -> None:
+    """What the manifest says beyond the rows, on ``model``: a token table's vocabulary (its
+    words are tokens) and a fastText model's subwords (``ngrams``, their rows). The same for a
+    model held in memory (``sources.loader.in_memory``)."""
+    model.vocab.tokens = bool((manifest.get("table") or {}).get("tokenizer"))
+    s = manifest.get("subwords")
+    if s and ngrams is not None:
+        from ..core.subwords import Subwords
+
+        model.subwords = Subwords(ngrams, s["minn"], s["maxn"], s["bucket"])
+
+
 def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: str | None = None) -> Model:
     """Map a checked cache folder; nothing is read until a query touches it.
 
@@ -53,7 +65,6 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
             with open(os.path.join(folder, "words.bin"), "rb") as f:
                 blob = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         vocab = Vocab(blob, load("offsets.npy"), load("order.npy"), load("keys.npy"))
-        vocab.tokens = bool((manifest.get("table") or {}).get("tokenizer"))
         norms = load("norms.npy")
         stored = StoredFloats(
             load("residuals.npy"), np.load(os.path.join(folder, "far_rows.npy")), load("far_vectors.npy")
@@ -75,18 +86,14 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
             stored.first(limit),
         )
     checker = _checker(folder, manifest)
-    subwords = None
-    s = manifest.get("subwords")
-    if s:
-        from ..core.subwords import Subwords
-
+    ngrams = None
+    if manifest.get("subwords"):
         try:
             ngrams = load("ngrams.npy")
         except (OSError, ValueError) as e:
             raise DamagedCacheError(folder, manifest, str(e)) from e
-        subwords = Subwords(ngrams, s["minn"], s["maxn"], s["bucket"])
-    info = model_info(manifest, limit, name)
-    model = Model(vectors, norms, vocab, info, stored, checker, folder=folder, subwords=subwords)
+    model = Model(vectors, norms, vocab, model_info(manifest, limit, name), stored, checker, folder=folder)
+    apply_manifest(model, manifest, ngrams)
     model.limited = len(vocab) < manifest["rows"]
     copy = int8_copy.load(folder, manifest["rows"], manifest["dimensions"])
     if copy is not None:

@@ -150,19 +150,10 @@ class Conversion:
         return {
             "format": FORMAT_VERSION,
             "key": source.key,
-            "name": source.name,
-            # A Hub model is known by its address and commit; the files it was read from are
-            # parts fetched for the conversion, not a source to watch.
-            "source": source.remote or source.path,
+            **described(source, details, rows, dims),
             "source_format": source.format,
             "source_identity": None if source.remote else self.identity,
-            "revision": source.revision,
-            "table": {k: v for k, v in details.items() if k not in ("subwords", "text")} or None,
-            "subwords": details.get("subwords"),
-            "text": details.get("text"),
             "limit": source.limit,
-            "rows": rows,
-            "dimensions": dims,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "zero_rows": zero.tolist() if len(zero) <= MAX_LISTED_ZERO_ROWS else None,
             "files": sizes,
@@ -175,6 +166,23 @@ class Conversion:
             self._vectors.close(cancel=True)
             self._vectors = None
         rmtree(self.tmp, ignore_errors=True)
+
+
+def described(source: Origin, details: dict, rows: int, dims: int) -> Manifest:
+    """What a manifest says of a model and what its reader found (``details``): the part a model
+    held in memory is built from too (``sources.loader.in_memory``), so that it answers alike."""
+    return Manifest(
+        name=source.name,
+        # A Hub model is known by its address and commit; the files it was read from are
+        # parts fetched for the conversion, not a source to watch.
+        source=source.remote or source.path,
+        revision=source.revision,
+        table={k: v for k, v in details.items() if k not in ("subwords", "text")} or None,
+        subwords=details.get("subwords"),
+        text=details.get("text"),
+        rows=rows,
+        dimensions=dims,
+    )
 
 
 def _write_block_sums(tmp: Path, sizes: dict[str, int], written: dict[str, list[int]]) -> None:

@@ -321,7 +321,11 @@ def _fetch_table(
     from ..cache.files import process_mark
     from .download import room_for
 
-    os.makedirs(staging_root, exist_ok=True)
+    try:
+        os.makedirs(staging_root, exist_ok=True)
+    except OSError:  # the cache cannot be written (the model is answered from memory): the system's
+        staging_root = os.path.join(tempfile.gettempdir(), f"vecq-{STAGING}")  # temporary folder
+        os.makedirs(staging_root, exist_ok=True)
     sweep_staging(staging_root)  # before the room is measured: a killed fetch's parts free some
     room_for(table_bytes, staging_root, f"the table of {name.shown}", HUB_ELSEWHERE)
     staging = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{process_mark()}-", dir=staging_root)

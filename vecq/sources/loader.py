@@ -37,16 +37,40 @@ def mapped(
 ) -> Model:
     """The cache in ``folder``, mapped (``cache.reader.map_folder``), with a token table's tokenizer."""
     from ..cache import reader
+    from . import text
 
     model = reader.map_folder(folder, manifest, limit, name)
+    tokenizer = os.path.join(folder, text.TOKENIZER)
+    if os.path.exists(tokenizer):
+        _with_text(model, manifest, tokenizer)
+    return model
+
+
+def in_memory(source: Source, words: list[str], raw: np.ndarray, details: dict, arrays: dict) -> Model:
+    """The model answered from memory when its cache cannot be written, built from what its reader
+    gave as ``mapped`` builds it from the cache (a token table's tokens and tokenizer, a fastText
+    model's subwords), so that it answers alike."""
+    from ..cache import reader, writer
+    from ..core.model import Model
+    from . import text
+
+    manifest = writer.described(source, details, len(words), int(raw.shape[1]))
+    model = Model.from_arrays(words, raw, source.name, source.path)
+    model.info = layout.model_info(manifest)
+    reader.apply_manifest(model, manifest, arrays.get("ngrams"))
+    tokenizer = arrays.get(text.TOKENIZER)
+    if isinstance(tokenizer, bytes):
+        _with_text(model, manifest, os.path.join(os.path.dirname(source.path), text.TOKENIZER), tokenizer)
+    return model
+
+
+def _with_text(model: Model, manifest: layout.Manifest, path: str, data: bytes | None = None) -> None:
+    """A token table's tokenizer (the file at ``path``, or its bytes ``data``) on ``model``."""
+    from . import text
+
     settings = manifest.get("text")
     if settings is not None:
-        from . import text
-
-        tokenizer = os.path.join(folder, text.TOKENIZER)
-        if os.path.exists(tokenizer):
-            model.text = text.Encoder(tokenizer, settings, (manifest.get("table") or {}).get("tensor"))
-    return model
+        model.text = text.Encoder(path, settings, (manifest.get("table") or {}).get("tensor"), data)
 
 
 class Found(NamedTuple):
@@ -184,7 +208,6 @@ def build(
 ) -> Model:
     """Convert ``source`` into the cache (again, with ``force``), or answer from memory if it cannot be."""
     from ..cache import writer
-    from ..core.model import Model
     from . import readers
 
     if status.damaged:
@@ -213,11 +236,13 @@ def build(
                 conversion.finish(words, raw, details, arrays)
             except files.CacheWriteError as e:
                 warn(f"{e.message}; answering from memory this time")
-                return Model.from_arrays(words, raw, source.name, source.path)
+                return in_memory(source, words, raw, details, arrays)
     except files.CacheWriteError as e:
         warn(f"{e.message}; answering from memory this time")
-        words, raw = readers.read(source, reporter)
-        return Model.from_arrays(words, raw, source.name, source.path)
+        details, arrays = {}, {}
+        words, raw = readers.read(source, reporter, details=details, arrays=arrays)
+        _say_notes(details, warn)
+        return in_memory(source, words, raw, details, arrays)
     final = layout.check(folder)
     return _with_int8(mapped(folder, final.usable), source.name, reporter, warn)
 
@@ -247,9 +272,14 @@ def _read(
         conversion.abort()
         raise
     announce()
-    for note in details.pop("notes", ()):  # said, never kept in the manifest
-        warn(note)
+    _say_notes(details, warn)
     return words, raw, details, arrays
+
+
+def _say_notes(details: dict, warn: Callable[[str], None]) -> None:
+    """What the reader noticed (``details["notes"]``): said, never kept in the manifest."""
+    for note in details.pop("notes", ()):
+        warn(note)
 
 
 def _with_int8(model: Model, name: str, reporter: Reporter, warn: Callable[[str], None]) -> Model:

@@ -24,8 +24,9 @@ TOKENIZER = "tokenizer.json"  # the copy kept in a token table's cache folder
 class Encoder:
     """Text -> token ids with the tokenizer in ``path``; ``settings`` from the manifest's ``text``."""
 
-    def __init__(self, path: str, settings: dict, tensor: str | None = None):
+    def __init__(self, path: str, settings: dict, tensor: str | None = None, data: bytes | None = None):
         self.path = path
+        self._data = data  # the file's bytes, for a model held in memory (its cache unwritable)
         self.static = bool(settings.get("static"))  # the model embeds text (model2vec, static ST)
         self.normalize = bool(settings.get("normalize"))
         self.max_length = settings.get("max_length")
@@ -47,7 +48,10 @@ class Encoder:
                     "reading text through the model's tokenizer needs: pip install tokenizers"
                 ) from e
             try:
-                tokenizer = Tokenizer.from_file(self.path)
+                if self._data is not None:
+                    tokenizer = Tokenizer.from_str(self._data.decode("utf-8"))
+                else:
+                    tokenizer = Tokenizer.from_file(self.path)
             except Exception as e:  # the library raises its own exception type for a bad file
                 raise ModelError(f"{self.path} cannot be read as a tokenizer ({e})") from e
             if tokenizer.padding is not None:  # as model2vec: never pad
