@@ -434,7 +434,7 @@ def _saturating_product(limit: int):
     plus 128 rows first, else the queries plus their zero point) times the signed side, pairs
     summed in 16 bits saturating at ``limit``, then the zero point's share taken off in int32."""
 
-    def product(queries, codes, scale, session=None):
+    def product(queries, codes, scale, session=None, shifted=None):
         if int8.rows_first(len(queries)):
             unsigned, signed, zero = codes.astype(np.int64) + 128, queries.astype(np.int64), 128
         else:

@@ -311,7 +311,11 @@ def _unsigned(queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def scaled_products(
-    queries: np.ndarray, codes: np.ndarray, scale: np.ndarray, session: Any = None
+    queries: np.ndarray,
+    codes: np.ndarray,
+    scale: np.ndarray,
+    session: Any = None,
+    shifted: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """float32(c . d) * s for every query's codes d (m, dims) and every row's codes c (r, dims) and
     scale s: (m, r) float32 scores; up to ``ROWS_FIRST_QUERIES`` queries, the transposed view of
@@ -320,9 +324,10 @@ def scaled_products(
     exact in float32 up to ``FLOAT32_DIMS``), then rounded once by the product with s. The kernel
     multiplies unsigned by signed bytes, so the unsigned side (the codes rows first, else the
     queries: ``_unsigned``) goes in shifted by its zero point (128: the sign bit flipped).
-    ``session``: ``_session()``'s, asked once for many blocks (it reads the process's libraries)."""
+    ``session``: ``_session()``'s, asked once for many blocks (it reads the process's libraries);
+    ``shifted``: ``_unsigned(queries)``, computed once for many blocks."""
     if not rows_first(len(queries)):
-        unsigned, zero = _unsigned(queries)
+        unsigned, zero = shifted or _unsigned(queries)
         feed = {"A": unsigned, "C": np.ascontiguousarray(codes), "s": scale}
         (out,) = (session or _session(False)).run(None, {**feed, "one": _ONE, "zero": zero})
         return out
@@ -399,10 +404,11 @@ def candidates_many(
     widest = (float(bounds[2].max()) * f + float(bounds[1].max()) * q_norm + EPS) * slack
 
     session = _session(rows_first(len(probe)))
+    shifted = None if rows_first(len(d)) else _unsigned(d)
 
     def approximate(span: np.ndarray) -> np.ndarray:
         start, stop = int(span[0]), int(span[-1]) + 1
-        return scaled_products(d, copy.codes[start:stop], scale[start:stop], session)
+        return scaled_products(d, copy.codes[start:stop], scale[start:stop], session, shifted)
 
     # The kept scores lack each query's positive factor t (it ranks nothing), so the window is 2W / t.
     kept = top_k(
