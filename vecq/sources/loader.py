@@ -37,12 +37,14 @@ def mapped(
 ) -> Model:
     """The cache in ``folder``, mapped (``cache.reader.map_folder``), with a token table's tokenizer."""
     from ..cache import reader
-    from . import text
 
     model = reader.map_folder(folder, manifest, limit, name)
-    tokenizer = os.path.join(folder, text.TOKENIZER)
-    if os.path.exists(tokenizer):
-        _with_text(model, manifest, tokenizer)
+    if manifest.get("text") is not None:  # a token table: its tokenizer (imported for it only)
+        from . import text
+
+        tokenizer = os.path.join(folder, text.TOKENIZER)
+        if os.path.exists(tokenizer):
+            _with_text(model, manifest, tokenizer)
     return model
 
 
