@@ -237,6 +237,17 @@ def test_bad_input_gets_one_line_and_its_code(glove, args, code):  # glove: conv
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.parametrize("args", [["--away", "dog", "--in", "x"], ["cat", "--away", "he", "-n", "3"]])
+def test_an_option_taken_for_a_pole_of_away_is_said(glove, args):
+    """click hands ``--away`` the next two arguments, options too: ``--away dog --in x`` asked
+    about the word '--in' (exit 3, "did you mean: --?")."""
+    result = run([*M, "neighbors", *args])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    option = args[args.index("--away") + 2]
+    assert f"takes two poles, POLE_A POLE_B, but {option} is an option" in result.stderr
+
+
 def test_an_analogy_test_line_of_four_words_is_pointed_to_eval(glove):
     result = run([*M, "analogy", "king", "man", "woman", "queen"])
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1

@@ -175,6 +175,19 @@ def output_options(f: Callable) -> Callable:
     return wrapper
 
 
+def _two_poles(ctx: click.Context, param: click.Parameter, poles: tuple[str, str] | None):
+    """``--away``'s poles, neither of them one of the command's options: click gives an option
+    written after ``--away`` and one pole (``--away man --in M``) to it as the second pole."""
+    taken = {o for p in ctx.command.params for o in getattr(p, "opts", ())}
+    option = next((pole for pole in poles or () if pole in taken), None)
+    if option is not None:
+        raise click.BadParameter(
+            f"takes two poles, POLE_A POLE_B, but {option} is an option: give both poles before it "
+            "(--away 'man he' 'woman she')"
+        )
+    return poles
+
+
 def away_option(f):
     """``--away POLE_A POLE_B``: the axis between two poles taken out of every vector first."""
     return click.option(
@@ -182,6 +195,7 @@ def away_option(f):
         nargs=2,
         metavar="POLE_A POLE_B",
         default=None,
+        callback=_two_poles,
         help="Take the axis between two poles out of every vector first (Bolukbasi et al.'s "
         "neutralise): --away 'man he him' 'woman she her'.",
     )(f)
