@@ -21,6 +21,16 @@ def run_graph(tmp_path, name: str, *args: str) -> str:
     return out.read_text() if name.endswith((".tsv", ".jsonl")) else ""
 
 
+# A job long enough to be stopped midway (24 blocks), and what it writes when nothing stops it:
+# the tests that stop it compare with that one run.
+JOB = ["--first", "12000", "-k", "5", "--block", "512"]
+
+
+@pytest.fixture(scope="module")
+def job_alone(glove, tmp_path_factory) -> str:
+    return run_graph(tmp_path_factory.mktemp("graph-alone"), "alone.tsv", *JOB)
+
+
 def test_the_graph_is_each_words_neighbours(glove, kv, tmp_path):
     edges = tsv(run_graph(tmp_path, "g.tsv", "--first", "300", "-k", "5"))
     assert len(edges) == 300 * 5
@@ -119,9 +129,8 @@ def test_every_format_holds_the_same_edges(glove, tmp_path):
 
 
 @pytest.mark.slow
-def test_a_killed_job_goes_on_and_ends_with_the_same_bytes(glove, session_cache, tmp_path):
-    args = ["--first", "30000", "-k", "5", "--block", "512"]
-    whole = run_graph(tmp_path, "whole.tsv", *args)
+def test_a_killed_job_goes_on_and_ends_with_the_same_bytes(glove, session_cache, tmp_path, job_alone):
+    args = JOB
     out = tmp_path / "killed.tsv"
     env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
     cmd = [sys.executable, "-m", "vecq", *M, "graph", "-o", str(out), *args]
@@ -129,17 +138,17 @@ def test_a_killed_job_goes_on_and_ends_with_the_same_bytes(glove, session_cache,
     assert not out.exists() and list((tmp_path / "killed.tsv.parts").glob("block-*.npz"))
     again = invoke([*M, "graph", "-o", str(out), *args])
     assert again.exit_code == 0 and "going on with an unfinished job" in again.stderr
-    assert out.read_text() == whole
+    assert out.read_text() == job_alone
     assert not (tmp_path / "killed.tsv.parts").exists()
 
 
 def test_a_second_run_of_a_job_still_running_is_refused_and_the_first_ends_whole(
-    glove, session_cache, tmp_path
+    glove, session_cache, tmp_path, job_alone
 ):
     """A second `vecq graph -o OUT` while the first still ran joined its job: it answered the same
     blocks again, writing the same temporary block files, and failed ("block-...npz: No such file
     or directory") when the first removed the folder. It is refused at once, in one line."""
-    args = ["--first", "30000", "-k", "5", "--block", "512"]
+    args = JOB
     out = tmp_path / "g.tsv"
     env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
     first = subprocess.Popen(
@@ -156,7 +165,7 @@ def test_a_second_run_of_a_job_still_running_is_refused_and_the_first_ends_whole
     finally:
         first.kill()
         first.wait()
-    assert out.read_text() == run_graph(tmp_path, "alone.tsv", *args)
+    assert out.read_text() == job_alone
     assert not (tmp_path / "g.tsv.parts").exists()
 
 
@@ -257,7 +266,9 @@ def cmdline(pid: int) -> bytes:
         return b""
 
 
-def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(glove, session_cache, tmp_path):
+def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(
+    glove, session_cache, tmp_path, job_alone
+):
     """The kernel's out-of-memory killer ends a worker process, not the command: the command says so
     in one line (no traceback), and run again it goes on to the same bytes."""
     if (os.cpu_count() or 1) < 2:
@@ -265,7 +276,7 @@ def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(glove
     import signal
     import time
 
-    args = ["--first", "30000", "-k", "5", "--block", "512"]
+    args = JOB
     out = tmp_path / "g.tsv"
     env = {**os.environ, "VECQ_CACHE_DIR": str(session_cache)}
     cmd = [sys.executable, "-m", "vecq", *M, "graph", "-o", str(out), *args]
@@ -284,7 +295,7 @@ def test_a_worker_process_killed_mid_graph_is_one_line_and_the_job_goes_on(glove
     assert "Traceback" not in stderr and "a worker process of the graph died" in stderr
     again = invoke([*M, "graph", "-o", str(out), *args])
     assert again.exit_code == 0 and "going on with an unfinished job" in again.stderr
-    assert out.read_text() == run_graph(tmp_path, "whole.tsv", *args)
+    assert out.read_text() == job_alone
 
 
 def test_a_pool_broken_before_the_next_block_is_submitted_is_the_same_one_line():
