@@ -41,6 +41,41 @@ def test_vectors_read_one_a_line_keep_one_record_per_line(glove, kv):
     assert result.exit_code == 5
 
 
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+def test_vecqs_own_vectors_pipe_back_named_by_their_words(glove, kv, fmt):
+    """``vecq vector cat | vecq neighbors --vector -`` failed on every line: the TSV's header and
+    its records (WORD<TAB>numbers), and each JSON record, were "not a vector". A record is now its
+    vector, named by its word (a numeral too), the header left out and said; the answers are
+    gensim's for the same vectors."""
+    words = ["cat", "2000", "paris"]
+    printed = invoke(["vector", *words, "-f", fmt])
+    assert printed.exit_code == 0, printed.stderr
+    result = invoke(["neighbors", "--vector", "-", "-n", "3", "-f", "jsonl"], input=printed.stdout)
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["query"] for r in records] == [w for w in words for _ in range(3)]
+    for word in words:
+        theirs = kv.most_similar(positive=[kv[word]], topn=3)
+        ours = [r for r in records if r["query"] == word]
+        assert [r["word"] for r in ours] == [w for w, _ in theirs]
+        assert np.allclose([r["similarity"] for r in ours], [s for _, s in theirs], atol=1e-6)
+    header = "vecq: left out 1 line of standard input as vecq's header 'word<TAB>vector' (line 1)"
+    assert result.stderr.splitlines() == ([header] if fmt == "tsv" else [])
+
+
+def test_numbers_separated_by_tabs_stay_one_vector_and_a_json_document_points_to_jsonl(glove, kv):
+    numbers = "\t".join(str(v) for v in kv["cat"])
+    result = invoke(["neighbors", "--vector", "-", "-n", "1"], input=numbers + "\n")
+    assert result.exit_code == 0, result.stderr
+    (record,) = tsv(result.stdout)
+    assert record["word"] == "cat" and record["query"] == numbers.replace("\t", "\\t")  # TSV's escape
+    document = invoke(["vector", "cat", "-f", "json"]).stdout
+    result = invoke(["neighbors", "--vector", "-", "-n", "1"], input=document)
+    assert result.exit_code == 5
+    assert [r["status"] for r in tsv(result.stdout)] == ["error", "ok", "error"]
+    assert "give -f jsonl, not -f json" in tsv(result.stdout)[0]["error"]
+
+
 @pytest.mark.parametrize("how", ["-", "--input"])
 def test_tokens_of_each_line_of_a_file_or_stdin_carry_their_line(glove, kv, tmp_path, how):
     """``vecq tokens -`` tokenised the text "-" (GloVe's row 11) where every other command reads

@@ -49,11 +49,18 @@ SUGGESTED_WORDS = 50
 
 
 def chunks(
-    stream: BinaryIO | Iterable[bytes], size: int, comments: list[int] | None = None, texts: bool = False
+    stream: BinaryIO | Iterable[bytes],
+    size: int,
+    comments: list[int] | None = None,
+    texts: bool = False,
+    header: str | None = None,
+    headers: list[int] | None = None,
 ) -> Iterator[list[tuple[int, str]]]:
     """(line number, line) lists of at most ``size`` query lines; a chunk also ends when the input
     pauses. Blank and comment lines are counted but not handed on (``comments``: the numbers of
-    the comment lines are added to it); with ``texts`` (lines of text), blank lines only.
+    the comment lines are added to it); with ``texts`` (lines of text), blank lines only. A line
+    that is ``header`` (the header of the vecq output the query reads) is not handed on either
+    (``headers``: its number added).
 
     Ending a chunk on a pause keeps an interactive or slow producer answered line by line instead of
     waiting for a full chunk.
@@ -70,7 +77,10 @@ def chunks(
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             line = NotUtf8(raw.decode("utf-8", errors="replace"))
-        if not is_skipped(line, texts):
+        if header is not None and line == header:
+            if headers is not None:
+                headers.append(number)
+        elif not is_skipped(line, texts):
             chunk.append((number, line))
         elif comments is not None and line.strip():
             comments.append(number)
@@ -127,6 +137,15 @@ def comments_note(comments: list[int], source: str) -> str:
     return (
         f"left out {counted(len(comments), 'line')} of {input_name(source)} as comments ('#' alone, "
         f"or '# ' and text: line {shown}); to ask about the word '#', put a tab after it"
+    )
+
+
+def headers_note(headers: list[int], source: str, header: str) -> str:
+    """What is said of the lines a batch took for the header of vecq's own output."""
+    shown = header.replace("\t", "<TAB>")
+    return (
+        f"left out {counted(len(headers), 'line')} of {input_name(source)} as vecq's header "
+        f"{shown!r} (line {first_few([str(n) for n in headers], 3)})"
     )
 
 

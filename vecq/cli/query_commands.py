@@ -206,7 +206,8 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
     "--vector",
     "by_vector",
     is_flag=True,
-    help="The query is a vector (a JSON array, or numbers separated by spaces), not words.",
+    help="The query is a vector (a JSON array, numbers separated by spaces, or a record of vecq vector), "
+    "not words.",
 )
 @click.option(
     "--csls",
@@ -248,7 +249,7 @@ def neighbors(
 ) -> int | None:
     """Nearest neighbours of a word or of an expression ('king - man + woman'); '-' reads one a line.
 
-    With --vector, of a vector: vecq neighbors --vector "$(vecq vector cat -f json | jq -c '.[0].vector')"
+    With --vector, of a vector: vecq vector cat | vecq neighbors --vector -
     """
     source = batch_source(query, input_file)
     text = " ".join(query).strip()

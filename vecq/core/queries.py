@@ -255,7 +255,10 @@ class NeighborsQuery(Query):
 
 
 class VectorNeighborsQuery(NeighborsQuery):
-    """The neighbours of a vector given as text: a JSON array, or numbers separated by spaces."""
+    """The neighbours of a vector given as text: a JSON array, numbers separated by spaces, or a
+    record of ``vecq vector`` (``labelled_vector``), whose word is then the query's name."""
+
+    header = "word\tvector"  # the header line of ``vecq vector``'s TSV: not a query (cli/batch.py)
 
     def parse(self, line: str, model: Model) -> list[str]:
         text = line.strip()
@@ -264,13 +267,19 @@ class VectorNeighborsQuery(NeighborsQuery):
 
     @staticmethod
     def check(text: str) -> None:
-        parse_vector(text)
+        labelled_vector(text)
+
+    def input_record(self, fields: list[str] | None, line: str) -> dict:
+        if fields is None:
+            return super().input_record(fields, line)
+        return {"query": labelled_vector(fields[0])[0]}
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         out = [Outcome() for _ in items]
-        vectors, where = [], []
+        vectors, where, labels = [], [], []
         for i, (text,) in enumerate(items):
-            values = parse_vector(text)
+            label, values = labelled_vector(text)
+            labels.append(label)
             if len(values) != model.dims:
                 out[i].error = QueryError(
                     f"the vector has {len(values)} numbers; {model.info.name} has {model.dims} dimensions"
@@ -284,7 +293,7 @@ class VectorNeighborsQuery(NeighborsQuery):
             q = direction(vectors)  # 1e-50 or 1e300 in every component: still a direction
             results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict, skip=self.skip)
             for i, result in zip(where, results):
-                records = model.neighbor_records(items[i][0], result, self.threshold)
+                records = model.neighbor_records(labels[i], result, self.threshold)
                 out[i].records += [n._asdict() for n in records]
         return out
 
@@ -324,6 +333,39 @@ def band(skip: int, restrict: int | None) -> str:
     return f"ranked ⟨min_rank={skip + 1}⟩ to ⟨restrict={restrict}⟩"
 
 
+def labelled_vector(text: str) -> tuple[str, list[float]]:
+    """A line's vector and its name: a record of ``vecq vector`` (``WORD<TAB>NUMBERS`` in TSV, or
+    ``{"word": WORD, "vector": [...]}`` in JSON lines) is named by its word (``2000`` too: a
+    record's numbers are separated by spaces), other vectors (``parse_vector``) by themselves."""
+    body = text.strip()
+    if body.startswith("{"):
+        import json
+
+        try:
+            record = json.loads(body)
+        except (ValueError, RecursionError):
+            record = None
+        vector = record.get("vector") if isinstance(record, dict) else None
+        if not isinstance(vector, list):
+            raise QueryError(
+                f'{shorten(body)} is not a vector, nor a record of vecq vector -f jsonl (a "vector" list)'
+            )
+        word = record.get("word")
+        return (word if isinstance(word, str) else body), parse_vector(json.dumps(vector))
+    name, tab, rest = body.partition("\t")
+    if tab and "\t" not in rest and (" " in rest.strip() or not _a_number(name)):
+        return name, parse_vector(rest)
+    return body, parse_vector(body)
+
+
+def _a_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_vector(text: str) -> list[float]:
     """Numbers from ``[0.1, -0.2]`` or ``0.1 -0.2`` (commas allowed); a QueryError for anything else."""
     import json
@@ -339,8 +381,10 @@ def parse_vector(text: str) -> list[float]:
         else:
             values = [float(v) for v in body.replace(",", " ").split()]
     except (ValueError, TypeError, RecursionError) as e:  # RecursionError: [[[[...]]]] nested deep
+        lines = " (a line at a time: for vecq vector's records give -f jsonl, not -f json)"
         raise QueryError(
             f"{shorten(body)} is not a vector; give a JSON array or numbers separated by spaces"
+            + (lines if body in ("[", "]") else "")
         ) from e
     if not values:
         raise QueryError("an empty vector was given; give its numbers, e.g. '0.1 -0.2 0.3'")
