@@ -283,3 +283,32 @@ def test_a_sentence_vector_is_gensims():
     oracle, kv = load_facebook_vectors(path), vecq.load(path)
     sentence = ["night", *UNSEEN[:2], "the"]
     assert np.allclose(kv.get_sentence_vector(sentence), oracle.get_sentence_vector(sentence), atol=1e-6)
+
+
+def test_a_word_past_the_limit_is_built_from_its_ngrams_whichever_cache_serves_the_limit():
+    """``--limit 10`` on lee_fasttext.bin answered 'night' (a word of the model past row 10) from
+    its n-grams when only the first 10 rows had been converted, but refused it (exit 3) once the
+    whole model's cache served the limit: one command, two answers by what the cache held. Both
+    build it now (gensim's n-gram mean, not the model's own vector of it), and say so."""
+    from gensim.models.fasttext import ft_ngram_hashes
+
+    path = datapath("lee_fasttext.bin")
+    theirs = load_facebook_vectors(path)
+    hashes = ft_ngram_hashes("night", theirs.min_n, theirs.max_n, theirs.bucket)
+    built = theirs.vectors_ngrams[hashes].mean(axis=0)
+    args = ["-m", path, "--limit", "10", "vector", "night", "-f", "json"]
+    limited = invoke(args)  # the first 10 rows converted alone
+    assert limited.exit_code == 0, limited.stderr
+    assert invoke(["-m", path, "info"]).exit_code == 0  # the whole model converted: it serves --limit
+    served = invoke(args)
+    assert served.exit_code == 0, served.stderr
+    for result in (limited, served):
+        assert np.allclose(json.loads(result.stdout)[0]["vector"], built, atol=1e-6)
+    assert not np.allclose(built, theirs["night"], atol=1e-3)  # not the model's own vector of it
+    row = theirs.key_to_index["night"]
+    assert (
+        f"'night' is word {row + 1:,} of the model, beyond the limit: its vector is built from its "
+        "character n-grams, not the model's own"
+    ) in served.stderr
+    refused = invoke(["-m", path, "--limit", "10", "--no-subwords", "vector", "night"])
+    assert refused.exit_code == 3 and f"it is word {row + 1:,} of the model" in refused.stderr

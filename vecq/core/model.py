@@ -235,7 +235,9 @@ class Model:
             return self.encode(typed)
         builds = self.word_builder is not None
         try:
-            return find_word(self.vocab, typed, self.info.name, suggest=False, respell=not builds)
+            return find_word(
+                self.vocab, typed, self.info.name, suggest=False, respell=not builds, limit_error=not builds
+            )
         except UnknownWordError:
             if builds and not literal and typed != typed.strip():
                 # No fastText word ends in whitespace (fastText splits text there): the command
@@ -344,9 +346,13 @@ class Model:
             return None
         offset = self.built.offset_of(typed)
         if offset is not None:
-            return Match(typed, typed, len(self) + offset, built=True)
-        vector = subwords.vector(typed)
-        return None if vector is None else self._built_match(typed, vector)
+            built: Match | None = Match(typed, typed, len(self) + offset, built=True)
+        else:
+            vector = subwords.vector(typed)
+            built = None if vector is None else self._built_match(typed, vector)
+        beyond_limit = getattr(self.vocab, "beyond_limit", None)
+        row = beyond_limit(typed) if built is not None and callable(beyond_limit) else None
+        return built if row is None else built._replace(beyond=row)  # type: ignore[union-attr]
 
     def name_of(self, row: int) -> str:
         """What row ``row`` holds: its word, or for a row past the vocabulary the text built there

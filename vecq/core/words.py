@@ -55,6 +55,7 @@ class Match(NamedTuple):
     expression: bool = False  # built as an expression's direction ("good - bad"), as typed
     cut: bool = False  # pooled from the text's first tokens only: the model reads no more (max_length)
     text: bool = False  # a static model's text of one token: searched as its row, embedded as a text
+    beyond: int | None = None  # built, though the model holds it at this row, past ``--limit``
 
     @property
     def changed(self) -> bool:
@@ -123,11 +124,18 @@ def check_typed(typed: str) -> None:
 
 
 def find_word(
-    vocab: Words, typed: str, model: str | None = None, suggest: bool = True, respell: bool = True
+    vocab: Words,
+    typed: str,
+    model: str | None = None,
+    suggest: bool = True,
+    respell: bool = True,
+    limit_error: bool = True,
 ) -> Match:
     """The row for ``typed``, trying its variants (unless not ``respell``: then only as typed, or
     an id); UnknownWordError with suggestions otherwise. A word the vocabulary holds as typed is
-    found even if it is blank to Python (fastText keeps ``\u3000``), as ``find_words`` finds it."""
+    found even if it is blank to Python (fastText keeps ``\u3000``), as ``find_words`` finds it.
+    A word past ``--limit`` is a QueryError saying so, unless not ``limit_error`` (a model that
+    builds words from n-grams builds it, as it would with only the first rows converted)."""
     tokens = getattr(vocab, "tokens", False)
     row = None if tokens else vocab.index(typed)
     if row is not None:
@@ -154,7 +162,7 @@ def find_word(
         if row is not None:
             return Match(typed, form, row)
     beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
-    if callable(beyond_limit):
+    if callable(beyond_limit) and limit_error:
         for form in forms:
             row = beyond_limit(form)
             if row is not None:
@@ -205,6 +213,9 @@ def respellings(matches: Iterable[Match]) -> list[str]:
     for m in matches:
         notes += [
             f"{w!r} is not in the vocabulary: its vector is built from its character n-grams"
+            if m.beyond is None or m.expression
+            else f"{w!r} is word {m.beyond + 1:,} of the model, beyond the limit: its vector is built "
+            "from its character n-grams, not the model's own"
             for w in m.subwords
         ]
         if m.expression or m.subwords:
