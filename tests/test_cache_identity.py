@@ -221,6 +221,24 @@ def test_limit_is_served_from_the_full_cache(cache, small_model):
     assert info[0]["vocabulary"] == 1000
 
 
+@pytest.mark.parametrize("whole_first", [False, True])
+def test_tokens_past_the_limit_are_records_whichever_cache_serves_it(
+    cache, small_model, small_words, whole_first
+):
+    """``vecq --limit N tokens TEXT`` gave each word past row N a record (status 'unknown') from a
+    cache of the first N rows, but ended the whole command on it (exit 3) when the full model's
+    cache served the limit: each word is a record either way, 'beyond-limit' where vecq knows."""
+    words = small_words[0]
+    beyond = words[3000]
+    if whole_first:
+        invoke(["-m", str(small_model), "cache", "build"])
+    text = f"{words[5]} {beyond} {beyond.upper()} qqzzxxkk id:999999"
+    result = invoke(["-m", str(small_model), "--limit", "1000", "tokens", text])
+    assert result.exit_code == 0, result.stderr
+    past = "beyond-limit" if whole_first else "unknown"
+    assert [r["status"] for r in tsv(result.stdout)] == ["found", past, past, "unknown", "unknown"]
+
+
 def test_a_limited_cache_is_still_made_when_no_full_one_exists(cache, small_model):
     result = invoke(["-m", str(small_model), "--limit", "100", "info", "-f", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)[0]["vocabulary"] == 100

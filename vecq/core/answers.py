@@ -14,7 +14,7 @@ from ..errors import NotAWordError, QueryError, UnknownWordError
 from ..records import ModelInfo, Shape, Vector
 from .model import Model
 from .queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
-from .words import Match
+from .words import Match, variants
 
 INFO_COLUMNS = ("name", "source", "vocabulary", "dimensions", "shape")
 ODD_COLUMNS = ("rank", "word", "similarity", "distance")
@@ -110,8 +110,14 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
         for position, word in enumerate(text.split(), 1):
             try:
                 m = model.lookup(word, suggest=False)
-            except (UnknownWordError, NotAWordError) as e:  # control characters: never a word
-                status = "unknown" if isinstance(e, UnknownWordError) else "not-a-word"
+            except (UnknownWordError, QueryError) as e:  # control characters: never a word
+                beyond_limit = getattr(model.vocab, "beyond_limit", None)
+                if isinstance(e, NotAWordError):
+                    status = "not-a-word"
+                elif callable(beyond_limit) and any(beyond_limit(f) is not None for f in variants(word)):
+                    status = "beyond-limit"  # a word of the model past --limit, as a token's
+                else:
+                    status = "unknown"  # or an id past the rows (id:N)
                 records.append(
                     {"position": position, "text": word, "token": "", "id": None, "status": status}
                 )
