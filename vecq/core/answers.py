@@ -14,7 +14,7 @@ from ..errors import NotAWordError, QueryError, UnknownWordError
 from ..records import ModelInfo, Shape, Vector
 from .model import Model
 from .queries import SUBWORDS_COLUMN, SimilarQuery, columns_for
-from .words import Match, variants
+from .words import Match, past_limit, variants
 
 INFO_COLUMNS = ("name", "source", "vocabulary", "dimensions", "shape")
 ODD_COLUMNS = ("rank", "word", "similarity", "distance")
@@ -111,10 +111,9 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
             try:
                 m = model.lookup(word, suggest=False)
             except (UnknownWordError, QueryError) as e:  # control characters: never a word
-                beyond_limit = getattr(model.vocab, "beyond_limit", None)
                 if isinstance(e, NotAWordError):
                     status = "not-a-word"
-                elif callable(beyond_limit) and any(beyond_limit(f) is not None for f in variants(word)):
+                elif past_limit(model.vocab, variants(word)) is not None:
                     status = "beyond-limit"  # a word of the model past --limit, as a token's
                 else:
                     status = "unknown"  # or an id past the rows (id:N)

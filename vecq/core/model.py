@@ -26,7 +26,7 @@ from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked, near_kth
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unholdable_error, unholdable_row, unit, unit_rows
 from .vocab import Vocab
-from .words import WORD_START, Match, find_word
+from .words import WORD_START, Match, find_word, past_limit
 
 if TYPE_CHECKING:
     from .subwords import Subwords
@@ -350,8 +350,7 @@ class Model:
         else:
             vector = subwords.vector(typed)
             built = None if vector is None else self._built_match(typed, vector)
-        beyond_limit = getattr(self.vocab, "beyond_limit", None)
-        row = beyond_limit(typed) if built is not None and callable(beyond_limit) else None
+        row = past_limit(self.vocab, [typed]) if built is not None else None
         return built if row is None else built._replace(beyond=row)  # type: ignore[union-attr]
 
     def name_of(self, row: int) -> str:

@@ -161,17 +161,23 @@ def find_word(
         row = vocab.index(form)
         if row is not None:
             return Match(typed, form, row)
-    beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
-    if callable(beyond_limit) and limit_error:
-        for form in forms:
-            row = beyond_limit(form)
-            if row is not None:
-                raise QueryError(
-                    f"{shorten(typed)} is beyond ⟨limit={len(vocab)}⟩: it is word {row + 1:,} of the "
-                    f"model; raise the limit to {row + 1} or more, or leave it out"
-                )
+    row = past_limit(vocab, forms) if limit_error else None
+    if row is not None:
+        raise QueryError(
+            f"{shorten(typed)} is beyond ⟨limit={len(vocab)}⟩: it is word {row + 1:,} of the "
+            f"model; raise the limit to {row + 1} or more, or leave it out"
+        )
     # Suggestions search the sorted vocabulary (numpy): only ``Vocab`` is asked for them.
     raise UnknownWordError(typed, suggestions(cast("Vocab", vocab), typed) if suggest else [], model)
+
+
+def past_limit(vocab: Words, forms: Iterable[str]) -> int | None:
+    """The model's row of the first of ``forms`` that it holds past ``--limit``; None when none
+    does, or when ``vocab`` does not know (no limit, or only the first rows were converted)."""
+    beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
+    if not callable(beyond_limit):
+        return None
+    return next((row for row in map(beyond_limit, forms) if row is not None), None)
 
 
 def _token(vocab: Words, typed: str) -> Match | None:
