@@ -332,6 +332,20 @@ def test_repl_answers_words_expressions_and_similarities():
     assert "'qqzzxx' is not in the vocabulary" in result.stderr
 
 
+def test_a_command_typed_in_the_repl_is_told_how_the_repl_asks_it():
+    """``similar cat dog`` typed at the REPL's prompt was looked up as the phrase 'similar cat dog'
+    ("did you mean: similar + cat + dog"): the error now says what to type there instead."""
+    typed = ["neighbors cat -n 3", "similar cat dog", "analogy king man woman", "similar cat", "qqzzxx"]
+    result = invoke(["repl", "-n", "1"], input="\n".join(typed) + "\n")
+    assert result.exit_code == 0 and result.stdout == ""
+    told = [line.rpartition("; ")[2] for line in result.stderr.splitlines()]
+    assert told[:4] == [
+        f"the REPL takes words, not commands: type '{asked}' ('help' says how)"
+        for asked in ("cat", "cat ~ dog", "king - man + woman", "word ~ word")
+    ]
+    assert "the REPL takes" not in result.stderr.splitlines()[4]  # a word is not a command
+
+
 @pytest.mark.parametrize("charset", ["utf-8", "ascii"])
 def test_repl_reads_utf8_and_a_line_that_is_not_is_its_error_and_the_session_goes_on(charset):
     """Standard input in a UTF-8 locale's strict decoding (or PYTHONIOENCODING=ascii): a Latin-1

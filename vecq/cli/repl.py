@@ -12,7 +12,7 @@ import os
 import sys
 
 from ..core.queries import NeighborsQuery, SimilarQuery
-from ..errors import QueryError, VecqError
+from ..errors import QueryError, UnknownWordError, VecqError
 from .session import Session
 
 HELP = (
@@ -80,7 +80,35 @@ def answer_line(session: Session, model, line: str, top: int) -> None:
     else:
         query = NeighborsQuery(top)
         items, title = [query.parse(line, model)], f"neighbours of {line}"
-    session.print_answers(query, items, title, model)
+    try:
+        session.print_answers(query, items, title, model)
+    except UnknownWordError as e:
+        hint = as_typed_here(line) if query.inputs == ("query",) else None
+        if hint is None:
+            raise
+        raise QueryError(f"{e.message}; {hint}") from None
+
+
+def as_typed_here(line: str) -> str | None:
+    """How a line written as a command (``similar cat dog``, ``neighbors cat -n 3``) is asked in
+    the REPL, or None when it is not one. Its options are left out (from the first ``-x``)."""
+    command, *rest = line.split()
+    if command not in COMMANDS or not rest:
+        return None
+    options = next(
+        (i for i, t in enumerate(rest) if (t[:1] == "-" and t[1:2].isalpha()) or t[:2] == "--"), None
+    )
+    words = rest[:options]
+    if command == "similar":
+        asked = f"{words[0]} ~ {words[1]}" if len(words) == 2 else "word ~ word"
+    elif command == "analogy":
+        asked = f"{words[0]} - {words[1]} + {words[2]}" if len(words) == 3 else "a - b + c"
+    else:
+        asked = " ".join(words) or "word"
+    return f"the REPL takes words, not commands: type '{asked}' ('help' says how)"
+
+
+COMMANDS = frozenset({"neighbors", "neighbours", "nearest", "similar", "analogy"})
 
 
 def run(session: Session, top: int) -> None:
