@@ -416,6 +416,21 @@ def test_bare_vecq_prints_its_help_and_succeeds():
     assert result.exit_code == 0 and "Usage: vecq" in result.stdout and result.stderr == ""
 
 
+@pytest.mark.parametrize("names", [[], ["neighbors"], ["cache", "build"], ["eval", "similarity"]])
+def test_vecq_help_is_the_help_of_the_command_named(names):
+    """``vecq help`` and ``vecq help neighbors`` (as git and pip take them) were "no command
+    'help'": each prints what ``--help`` prints."""
+    asked = run(["help", *names])
+    assert asked.exit_code == 0 and asked.stderr == ""
+    assert asked.stdout == run([*names, "--help"]).stdout
+
+
+def test_vecq_help_of_no_command_is_one_line():
+    result = run(["help", "neighbors", "cat"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == "vecq: error: no command 'neighbors cat'; 'vecq --help' lists them\n"
+
+
 def test_an_operator_taken_for_an_option_says_how_to_quote():
     result = run([*M, "similar", "-1", "2"])
     assert result.exit_code == 2 and "put -- before the words" in result.stderr

@@ -11,9 +11,11 @@ import io
 import os
 import sys
 from dataclasses import replace
+from typing import Any
 
 import click
 
+from ..errors import UsageError
 from ..sources.spec import spec_with
 from ..version import __version__
 from .env import Env
@@ -21,7 +23,7 @@ from .group import VecqGroup
 from .options import model_options
 from .session import Session
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(name="vecq", cls=VecqGroup, context_settings=CONTEXT)
@@ -98,6 +100,20 @@ cli.lazy_commands.update(
         "train": ("vecq.cli.train_command:train", "Learn word vectors from a corpus, epoch by epoch."),
     }
 )
+
+
+@cli.command("help", hidden=True)
+@click.argument("names", nargs=-1)
+def help_command(names: tuple[str, ...]) -> None:
+    """``vecq help [COMMAND ...]``: the help ``--help`` prints, as git's and pip's ``help`` do."""
+    command: click.Command = cli
+    shown = click.Context(cli, info_name="vecq", **CONTEXT)
+    for name in names:
+        sub = command.get_command(shown, name) if isinstance(command, click.Group) else None
+        if sub is None:
+            raise UsageError(f"no command {' '.join(names)!r}; 'vecq --help' lists them")
+        command, shown = sub, click.Context(sub, info_name=name, parent=shown)
+    click.echo(command.get_help(shown))
 
 
 class ClosedStream(io.TextIOBase):
