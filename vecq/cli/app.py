@@ -103,9 +103,9 @@ cli.lazy_commands.update(
 
 
 @cli.command("help", hidden=True)
-@click.argument("names", nargs=-1)
+@click.argument("names", nargs=-1, metavar="[COMMAND]...")
 def help_command(names: tuple[str, ...]) -> None:
-    """``vecq help [COMMAND ...]``: the help ``--help`` prints, as git's and pip's ``help`` do."""
+    """Print the help of vecq, or of a command (vecq help neighbors), as --help does."""
     command: click.Command = cli
     shown = click.Context(cli, info_name="vecq", **CONTEXT)
     for name in names:
