@@ -53,14 +53,14 @@ def chunks(
     size: int,
     comments: list[int] | None = None,
     texts: bool = False,
-    header: str | None = None,
+    header: Callable[[str], bool] | None = None,
     headers: list[int] | None = None,
 ) -> Iterator[list[tuple[int, str]]]:
     """(line number, line) lists of at most ``size`` query lines; a chunk also ends when the input
     pauses. Blank and comment lines are counted but not handed on (``comments``: the numbers of
     the comment lines are added to it); with ``texts`` (lines of text), blank lines only. A line
-    that is ``header`` (the header of the vecq output the query reads) is not handed on either
-    (``headers``: its number added).
+    that ``header`` takes for the header of the vecq output the query reads is not handed on
+    either (``headers``: its number added).
 
     Ending a chunk on a pause keeps an interactive or slow producer answered line by line instead of
     waiting for a full chunk.
@@ -77,7 +77,7 @@ def chunks(
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             line = NotUtf8(raw.decode("utf-8", errors="replace"))
-        if header is not None and line == header:
+        if header is not None and header(line):
             if headers is not None:
                 headers.append(number)
         elif not is_skipped(line, texts):
@@ -140,13 +140,10 @@ def comments_note(comments: list[int], source: str) -> str:
     )
 
 
-def headers_note(headers: list[int], source: str, header: str) -> str:
+def headers_note(headers: list[int], source: str) -> str:
     """What is said of the lines a batch took for the header of vecq's own output."""
-    shown = header.replace("\t", "<TAB>")
-    return (
-        f"left out {counted(len(headers), 'line')} of {input_name(source)} as vecq's header "
-        f"{shown!r} (line {first_few([str(n) for n in headers], 3)})"
-    )
+    shown = first_few([str(n) for n in headers], 3)
+    return f"left out {counted(len(headers), 'line')} of {input_name(source)} as vecq's header (line {shown})"
 
 
 def _fileno(stream: object) -> int | None:

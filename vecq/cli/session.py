@@ -393,15 +393,15 @@ class Session:
                 chunk = max(chunk, BATCH_CHUNK)  # a task a chunk: each costs the scheduler a millisecond
             comments: list[int] = []
             headers: list[int] = []
-            header = getattr(query, "header", None)
+            header = getattr(query, "is_header", None)
             lines = batch.chunks(stream, chunk, comments, model.reads_text, header, headers)
             answered = answered_lines(stack, self.dask, self.options(), model, query, lines)
             out = cast(Output, stack.enter_context(self.renderer(columns, "", model)))
             failed = batch.run(model, query, answered, out, self.warn, strict)
         if comments:
             self.warn_of_input(batch.comments_note(comments, source))
-        if headers and header is not None:
-            self.warn_of_input(batch.headers_note(headers, source, header))
+        if headers:
+            self.warn_of_input(batch.headers_note(headers, source))
         if failed:
             self.warn(f"{counted(failed, 'line')} failed; their records carry status 'error'")
             return int(ExitCode.PARTIAL)

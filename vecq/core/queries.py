@@ -258,7 +258,13 @@ class VectorNeighborsQuery(NeighborsQuery):
     """The neighbours of a vector given as text: a JSON array, numbers separated by spaces, or a
     record of ``vecq vector`` (``labelled_vector``), whose word is then the query's name."""
 
-    header = "word\tvector"  # the header line of ``vecq vector``'s TSV: not a query (cli/batch.py)
+    @staticmethod
+    def is_header(line: str) -> bool:
+        """Is ``line`` the header of ``vecq vector``'s TSV or CSV (not a query: cli/batch.py)?"""
+        if line == "word\tvector":
+            return True
+        name, *rest = line.split(",")
+        return name == "word" and rest == [f"vector{i}" for i in range(1, len(rest) + 1)] != []
 
     def parse(self, line: str, model: Model) -> list[str]:
         text = line.strip()
@@ -334,9 +340,10 @@ def band(skip: int, restrict: int | None) -> str:
 
 
 def labelled_vector(text: str) -> tuple[str, list[float]]:
-    """A line's vector and its name: a record of ``vecq vector`` (``WORD<TAB>NUMBERS`` in TSV, or
-    ``{"word": WORD, "vector": [...]}`` in JSON lines) is named by its word (``2000`` too: a
-    record's numbers are separated by spaces), other vectors (``parse_vector``) by themselves."""
+    """A line's vector and its name: a record of ``vecq vector`` (``WORD<TAB>NUMBERS`` in TSV,
+    ``WORD,N1,N2...`` in CSV, ``{"word": WORD, "vector": [...]}`` in JSON lines) is named by its
+    word (a TSV record's ``2000`` too: its numbers are separated by spaces), other vectors
+    (``parse_vector``) by themselves."""
     body = text.strip()
     if body.startswith("{"):
         import json
@@ -355,6 +362,12 @@ def labelled_vector(text: str) -> tuple[str, list[float]]:
     name, tab, rest = body.partition("\t")
     if tab and "\t" not in rest and (" " in rest.strip() or not _a_number(name)):
         return name, parse_vector(rest)
+    if "," in body and not tab and not body.startswith("["):  # -f csv: the word (quoted if need be), numbers
+        import csv
+
+        fields = next(csv.reader([body]), [])
+        if len(fields) > 1 and not _a_number(fields[0]):
+            return fields[0], parse_vector(" ".join(fields[1:]))
     return body, parse_vector(body)
 
 
