@@ -268,7 +268,8 @@ class Model:
         if not direction.any():
             raise zero_vector_error(describe(query))
         built = tuple(w for t in query for w in t.match.subwords)  # said, as a word's would be
-        return self._built_match(typed, direction, built)._replace(expression=True)
+        # The direction is the row, as neighbors uses it: normalised again it moved by a last bit.
+        return self._built_match(typed, direction, built, unit=True)._replace(expression=True)
 
     def encode(self, typed: str) -> Match:
         """A static model's text: its tokens' rows averaged, then normalised if the model says so
@@ -327,8 +328,12 @@ class Model:
         out.setflags(write=False)
         return out
 
-    def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = ()) -> Match:
+    def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = (), unit: bool = False) -> Match:
+        """A row for ``vector`` built from ``typed`` (``unit``: it is a unit direction already)."""
         raw = np.asarray(vector, dtype=np.float32)
+        if unit:
+            row = len(self) + self.built.add(typed, raw, 1.0, raw)
+            return Match(typed, typed, row, built=True, pieces=pieces)
         unit_row, norm = unit_rows(raw[None, :])
         row = len(self) + self.built.add(typed, unit_row[0], float(norm[0]), raw)
         return Match(typed, typed, row, built=True, pieces=pieces)
@@ -689,6 +694,12 @@ class Model:
             rows = np.array([[t.match.row for t in queries[j]] for j in which.tolist()], dtype=np.int64)
             weights = np.array([[t.weight for t in queries[j]] for j in which.tolist()], dtype=np.float32)
             vectors = self.gather(rows.ravel()).reshape(len(which), size, -1)
+            if size == 1:
+                # One term's direction is its unit row as stored (negated by a negative weight):
+                # divided by its own float32 length again it moved by a last bit in a third of the
+                # rows, and `neighbors w` scored a word otherwise than `similar w word` did.
+                q[which] = vectors[:, 0, :] * np.sign(weights)
+                continue
             mean = np.einsum("qt,qtd->qd", weights, vectors)
             # Terms that cancel out leave rounding residue, not a direction: it counts as zero.
             mean[np.linalg.norm(mean, axis=1) < CANCELLED * size] = 0
