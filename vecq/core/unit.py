@@ -97,9 +97,11 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     """The float32 unit direction of numbers a user gave (one vector, or one a row), whatever their
     scale: scaled by a power of two in their own precision before they are rounded to float32, so
     that numbers float32 cannot hold (1e-50, 1e300) keep their direction rather than becoming zeros
-    or infinities; numbers in float32's normal range give the bits ``unit`` gives their float32
-    values."""
-    return unit(np.asarray(peak_scaled(np.asarray(values, dtype=np.float64)), dtype=np.float32))
+    or infinities; then made unit length as a model's rows are (``unit_rows``, which a power of two
+    does not change), so a word's own vector given back is its row to the bit, and its neighbours
+    score as the word's do."""
+    rows = np.asarray(peak_scaled(np.asarray(values, dtype=np.float64)), dtype=np.float32)
+    return unit_rows(np.atleast_2d(rows))[0].reshape(rows.shape)
 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
