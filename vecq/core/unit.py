@@ -99,9 +99,16 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     that numbers float32 cannot hold (1e-50, 1e300) keep their direction rather than becoming zeros
     or infinities; then made unit length as a model's rows are (``unit_rows``, which a power of two
     does not change), so a word's own vector given back is its row to the bit, and its neighbours
-    score as the word's do."""
-    rows = np.asarray(peak_scaled(np.asarray(values, dtype=np.float64)), dtype=np.float32)
-    return unit_rows(np.atleast_2d(rows))[0].reshape(rows.shape)
+    score as the word's do. A vector of unit length to float32's precision (its float64 length
+    within 2^-22 of 1, four float32 steps: a unit row, an expression's direction, printed and given
+    back) is taken as it is: made unit again it would move by a last bit (``unit_rows`` is not
+    idempotent), and so would its scores."""
+    given = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    made = unit_rows(np.asarray(peak_scaled(given), dtype=np.float32))[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        unit_already = np.abs(np.sqrt(np.einsum("ij,ij->i", given, given)) - 1) <= 2.0**-22
+    made[unit_already] = given[unit_already].astype(np.float32)
+    return made.reshape(np.shape(values))
 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
