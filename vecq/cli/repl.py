@@ -83,7 +83,7 @@ def answer_line(session: Session, model, line: str, top: int) -> None:
     try:
         session.print_answers(query, items, title, model)
     except UnknownWordError as e:
-        hint = as_typed_here(line) if query.inputs == ("query",) else None
+        hint = as_typed_here(line) if "~" not in line else None
         if hint is None:
             raise
         raise QueryError(f"{e.message}; {hint}") from None

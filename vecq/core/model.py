@@ -331,10 +331,7 @@ class Model:
     def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = (), unit: bool = False) -> Match:
         """A row for ``vector`` built from ``typed`` (``unit``: it is a unit direction already)."""
         raw = np.asarray(vector, dtype=np.float32)
-        if unit:
-            row = len(self) + self.built.add(typed, raw, 1.0, raw)
-            return Match(typed, typed, row, built=True, pieces=pieces)
-        unit_row, norm = unit_rows(raw[None, :])
+        unit_row, norm = (raw[None, :], np.ones(1)) if unit else unit_rows(raw[None, :])
         row = len(self) + self.built.add(typed, unit_row[0], float(norm[0]), raw)
         return Match(typed, typed, row, built=True, pieces=pieces)
 
