@@ -267,31 +267,22 @@ class VectorNeighborsQuery(NeighborsQuery):
         return name == "word" and rest == [f"vector{i}" for i in range(1, len(rest) + 1)] != []
 
     def parse(self, line: str, model: Model) -> list[str]:
-        text = line.strip()
-        self.check(text)
-        return [text]
-
-    @staticmethod
-    def check(text: str) -> None:
-        labelled_vector(text)
-
-    def input_record(self, fields: list[str] | None, line: str) -> dict:
-        if fields is None:
-            return super().input_record(fields, line)
-        return {"query": labelled_vector(fields[0])[0]}
+        """[the query's name, its numbers' text] (the input record shows the name)."""
+        name, numbers = labelled_vector(line)
+        parse_vector(numbers)
+        return [name, numbers]
 
     def answer_chunk(self, model: Model, items: list[list[str]], suggest: bool = True) -> list[Outcome]:
         out = [Outcome() for _ in items]
-        vectors, where, labels = [], [], []
-        for i, (text,) in enumerate(items):
-            label, values = labelled_vector(text)
-            labels.append(label)
+        vectors, where = [], []
+        for i, (name, numbers) in enumerate(items):
+            values = parse_vector(numbers)
             if len(values) != model.dims:
                 out[i].error = QueryError(
                     f"the vector has {len(values)} numbers; {model.info.name} has {model.dims} dimensions"
                 )
             elif not any(values):
-                out[i].error = zero_vector_error(text)
+                out[i].error = zero_vector_error(name)
             else:
                 vectors.append(values)
                 where.append(i)
@@ -299,7 +290,7 @@ class VectorNeighborsQuery(NeighborsQuery):
             q = direction(vectors)  # 1e-50 or 1e300 in every component: still a direction
             results = model.neighbors_of_directions(q, top=self.top, restrict=self.restrict, skip=self.skip)
             for i, result in zip(where, results):
-                records = model.neighbor_records(labels[i], result, self.threshold)
+                records = model.neighbor_records(items[i][0], result, self.threshold)
                 out[i].records += [n._asdict() for n in records]
         return out
 
@@ -339,11 +330,11 @@ def band(skip: int, restrict: int | None) -> str:
     return f"ranked ⟨min_rank={skip + 1}⟩ to ⟨restrict={restrict}⟩"
 
 
-def labelled_vector(text: str) -> tuple[str, list[float]]:
-    """A line's vector and its name: a record of ``vecq vector`` (``WORD<TAB>NUMBERS`` in TSV,
-    ``WORD,N1,N2...`` in CSV, ``{"word": WORD, "vector": [...]}`` in JSON lines) is named by its
-    word (a TSV record's ``2000`` too: its numbers are separated by spaces), other vectors
-    (``parse_vector``) by themselves."""
+def labelled_vector(text: str) -> tuple[str, str]:
+    """A line's name and its numbers' text (for ``parse_vector``): a record of ``vecq vector``
+    (``WORD<TAB>NUMBERS`` in TSV, ``WORD,N1,N2...`` in CSV, ``{"word": WORD, "vector": [...]}`` in
+    JSON lines) is named by its word (a TSV record's ``2000`` too: its numbers are separated by
+    spaces); other vectors by themselves."""
     body = text.strip()
     if body.startswith("{"):
         import json
@@ -358,17 +349,17 @@ def labelled_vector(text: str) -> tuple[str, list[float]]:
                 f'{shorten(body)} is not a vector, nor a record of vecq vector -f jsonl (a "vector" list)'
             )
         word = record.get("word")
-        return (word if isinstance(word, str) else body), parse_vector(json.dumps(vector))
+        return (word if isinstance(word, str) else body), json.dumps(vector)
     name, tab, rest = body.partition("\t")
     if tab and "\t" not in rest and (" " in rest.strip() or not _a_number(name)):
-        return name, parse_vector(rest)
+        return name, rest
     if "," in body and not tab and not body.startswith("["):  # -f csv: the word (quoted if need be), numbers
         import csv
 
         fields = next(csv.reader([body]), [])
         if len(fields) > 1 and not _a_number(fields[0]):
-            return fields[0], parse_vector(" ".join(fields[1:]))
-    return body, parse_vector(body)
+            return fields[0], " ".join(fields[1:])
+    return body, body
 
 
 def _a_number(text: str) -> bool:
