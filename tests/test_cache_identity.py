@@ -239,6 +239,50 @@ def test_tokens_past_the_limit_are_records_whichever_cache_serves_it(
     assert [r["status"] for r in tsv(result.stdout)] == ["found", past, past, "unknown", "unknown"]
 
 
+@pytest.mark.parametrize("whole_first", [False, True])
+def test_a_word_past_limit_is_a_key_error_as_gensims_whichever_cache_serves_it(
+    cache, small_model, small_words, whole_first
+):
+    """gensim's ``limit=`` leaves the later words out: ``kv[w]`` is a KeyError and
+    ``get_mean_vector(ignore_missing=True)`` skips ``w``. With the whole model's cache serving the
+    limit vecq raised a QueryError (a ValueError) for such a word, so a caller's ``except
+    KeyError`` missed it and ``ignore_missing`` raised: a KeyError now, whichever cache serves it,
+    saying where the word is when vecq knows."""
+    from gensim.models import KeyedVectors
+
+    import vecq
+
+    words = small_words[0]
+    if whole_first:
+        invoke(["-m", str(small_model), "cache", "build"])
+    gensims = KeyedVectors.load_word2vec_format(str(small_model), limit=1000)
+    kv = vecq.load(str(small_model), limit=1000)
+    beyond, kept = words[3000], words[5]
+    for ask in (
+        lambda v: v[beyond],
+        lambda v: v.get_index(beyond),
+        lambda v: v.most_similar(beyond),
+        lambda v: v.similarity(beyond, kept),
+        lambda v: v.get_mean_vector([beyond, kept], ignore_missing=False),
+    ):
+        with pytest.raises(KeyError):
+            ask(gensims)
+        with pytest.raises(KeyError) as raised:
+            ask(kv)
+        assert ("word 3,001 of the model" in str(raised.value)) == whole_first, raised.value
+    skipped = kv.get_mean_vector([beyond, kept], ignore_missing=True)
+    assert np.array_equal(skipped, kv.get_mean_vector([kept]))  # as if not asked
+    assert np.allclose(skipped, gensims.get_mean_vector([beyond, kept]), rtol=1e-6, atol=1e-7)
+    assert kv.get_index(beyond, -1) == gensims.get_index(beyond, -1) == -1
+    assert (beyond in kv) is (beyond in gensims) is False
+    lines = f"{beyond}\n{beyond} + qqzzxxkk\n{kept}\n"
+    batch = invoke(["-m", str(small_model), "--limit", "1000", "neighbors", "-n", "1", "-"], input=lines)
+    errors = [r["error"] for r in tsv(batch.stdout)]
+    assert batch.exit_code == 5 and errors[-1] == "" and len(errors) == 3, batch.stderr
+    said = "word 3,001 of the model" if whole_first else "not in the vocabulary"
+    assert said in errors[0] and said in errors[1] and "qqzzxxkk" in errors[1]
+
+
 def test_a_limited_cache_is_still_made_when_no_full_one_exists(cache, small_model):
     result = invoke(["-m", str(small_model), "--limit", "100", "info", "-f", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)[0]["vocabulary"] == 100

@@ -34,9 +34,9 @@ from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.topk import top_k
 from .core.unit import direction, float32_loss, peak_scaled, unit
-from .core.words import Match, cut_note, respellings, suggestions
+from .core.words import Match, cut_note, past_limit, respellings, suggestions
 from .display import Answers, Matrix
-from .errors import ModelError, QueryError, UnknownWordError, VecqError, counted, first_few
+from .errors import BeyondLimitError, ModelError, QueryError, UnknownWordError, VecqError, counted, first_few
 from .opening import ModelOptions, open_with, opened_content
 from .progress import NULL_REPORTER
 from .records import (
@@ -855,6 +855,9 @@ class Vectors:
             return default
         if not isinstance(key, str):
             raise KeyError(key)
+        row = past_limit(self.model.vocab, [key])
+        if row is not None:
+            raise BeyondLimitError(key, row, len(self.model.vocab), self.name)
         raise UnknownWordError(key, suggestions(self.model.vocab, key), model=self.name)
 
     def _row(self, key) -> int:
@@ -969,10 +972,12 @@ class Vectors:
             else:
                 try:  # a word, or one a fastText model builds from its n-grams
                     vector = self.get_vector(key, norm=pre_normalize)
-                except KeyError:
-                    if not ignore_missing:
-                        raise KeyError(f"Key '{key}' not present in vocabulary") from None
-                    continue
+                except KeyError as e:
+                    if ignore_missing:
+                        continue
+                    if isinstance(e, BeyondLimitError):
+                        raise  # where the word is, not gensim's "not present"
+                    raise KeyError(f"Key '{key}' not present in vocabulary") from None
                 mean += weight * vector
                 total += abs(weight)
         if total > 0:
@@ -1016,10 +1021,10 @@ class Vectors:
         for w in [w for w, r in rows.items() if r < 0]:
             try:  # an integer row, a respelling, or a word fastText builds
                 rows[w] = self._row(w)
+            except (QueryError, BeyondLimitError) as e:  # said as they are: not misspellings
+                why[str(w)] = str(e)
             except KeyError:
                 pass
-            except QueryError as e:
-                why[str(w)] = str(e)
         a = np.array([rows[w] for w in words1], dtype=np.int64)
         b = np.array([rows[w] for w in words2], dtype=np.int64)
         known = (a >= 0) & (b >= 0)

@@ -117,35 +117,61 @@ class UnknownWordError(VecqError, KeyError):
         self.suggestions = list(suggestions or [])
         self.model = model
         self.unknown: list[tuple[str, list[str]]] = [(word, self.suggestions)]
+        self.past_limit: dict[str, tuple[int, int]] = {}  # a word of the model past the limit: (row, limit)
         super().__init__(self._message())
 
     @classmethod
     def combine(cls, errors: list[UnknownWordError]) -> UnknownWordError:
         """One error naming every unknown word of ``errors`` (in order, each once)."""
+        if len({w for e in errors for w, _ in e.unknown}) == 1:
+            return errors[0]
         first = errors[0]
-        combined = cls(first.word, first.suggestions, first.model)
+        combined = UnknownWordError(first.word, first.suggestions, first.model)
         seen = {first.word}
-        for e in errors[1:]:
+        for e in errors:
+            combined.past_limit.update(e.past_limit)
             for word, found in e.unknown:
                 if word not in seen:
                     seen.add(word)
                     combined.unknown.append((word, found))
-        combined.message = combined._message()
-        combined.args = (combined.message,)
+        VecqError.__init__(combined, combined._message())
         return combined
 
     def _message(self) -> str:
         where = f" of {self.model}" if self.model else ""
         if len(self.unknown) > 1:
-            parts = [shorten(w) + (f" (did you mean: {', '.join(s)}?)" if s else "") for w, s in self.unknown]
+            parts = [shorten(w) + self._hint(w, s) for w, s in self.unknown]
             return f"{', '.join(parts[:-1])} and {parts[-1]} are not in the vocabulary{where}"
+        if self.word in self.past_limit:
+            row, limit = self.past_limit[self.word]
+            return (
+                f"{shorten(self.word)} is beyond ⟨limit={limit}⟩: it is word {row + 1:,} of the model; "
+                f"raise the limit to {row + 1} or more, or leave it out"
+            )
         message = f"{shorten(self.word)} is not in the vocabulary{where}"
         if self.suggestions:
             return message + "; did you mean: " + ", ".join(self.suggestions) + "?"
         return message + "; check the spelling, or try another model"
 
+    def _hint(self, word: str, suggestions: list[str]) -> str:
+        if word in self.past_limit:
+            row, limit = self.past_limit[word]
+            return f" (word {row + 1:,} of the model, beyond ⟨limit={limit}⟩)"
+        return f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""
+
     def __str__(self) -> str:  # KeyError would repr() the message
-        return self.message
+        return str(self.args[0]) if self.args else ""
+
+
+class BeyondLimitError(UnknownWordError):
+    """A word the model holds past ``--limit``: not in the vocabulary as loaded (a KeyError, as
+    gensim's ``limit=`` leaves it out), and said to be where it is, whichever cache serves the limit."""
+
+    def __init__(self, word: str, row: int, limit: int, model: str | None = None):
+        self.word, self.suggestions, self.model = word, [], model
+        self.unknown = [(word, [])]
+        self.past_limit = {word: (row, limit)}
+        VecqError.__init__(self, self._message())
 
 
 class QueryError(VecqError, ValueError):

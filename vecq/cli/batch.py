@@ -29,6 +29,7 @@ from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
 from ..core.words import suggestions
 from ..errors import (
+    BeyondLimitError,
     ModelError,
     QueryError,
     UnknownWordError,
@@ -208,18 +209,6 @@ def run(
     notes = BatchNotes(warn)
     hints: dict[str, UnknownWordError] = {}
 
-    def explained(error: VecqError) -> VecqError:
-        """Unknown words' error with suggestions, for the batch's first SUGGESTED_WORDS words."""
-        if not isinstance(error, UnknownWordError):
-            return error
-        for word, found in error.unknown:
-            if not found and word not in hints and len(hints) < SUGGESTED_WORDS:
-                hints[word] = UnknownWordError(word, suggestions(model.vocab, word), model.info.name)
-        parts: list[UnknownWordError] = [
-            hints.get(w) or UnknownWordError(w, found, model.info.name) for w, found in error.unknown
-        ]
-        return UnknownWordError.combine(parts)
-
     for chunk, parsed, outcomes in answered:
         answers = iter(outcomes)
         records: list[dict] = []
@@ -237,7 +226,7 @@ def run(
                 continue
             failed += 1
             assert error is not None  # neither answered nor without an answer: it failed
-            error = explained(error)
+            error = explained(error, model, hints)
             if strict:
                 renderer.write(records)
                 error.message = f"line {number}: {error.message}"
@@ -250,6 +239,24 @@ def run(
         renderer.write(records)
     notes.close()
     return failed
+
+
+def explained(error: VecqError, model: Model, hints: dict[str, UnknownWordError]) -> VecqError:
+    """Unknown words' error with suggestions, for a batch's first SUGGESTED_WORDS words (kept in
+    ``hints``); a word of the model past --limit is said to be there, without suggestions."""
+    if not isinstance(error, UnknownWordError):
+        return error
+    name = model.info.name
+    for word, found in error.unknown:
+        if not found and word not in hints and word not in error.past_limit and len(hints) < SUGGESTED_WORDS:
+            hints[word] = UnknownWordError(word, suggestions(model.vocab, word), name)
+    parts: list[UnknownWordError] = [
+        BeyondLimitError(w, *error.past_limit[w], name)
+        if w in error.past_limit
+        else hints.get(w) or UnknownWordError(w, found, name)
+        for w, found in error.unknown
+    ]
+    return UnknownWordError.combine(parts)
 
 
 class BatchNotes:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import numpy as np
 
-from ..errors import DamagedModelError, QueryError, UnknownWordError, first_few, shorten
+from ..errors import BeyondLimitError, DamagedModelError, QueryError, UnknownWordError, first_few, shorten
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
@@ -238,6 +238,8 @@ class Model:
             return find_word(
                 self.vocab, typed, self.info.name, suggest=False, respell=not builds, limit_error=not builds
             )
+        except BeyondLimitError:
+            raise  # a word of the model, past the limit: neither respelled nor built
         except UnknownWordError:
             if builds and not literal and typed != typed.strip():
                 # No fastText word ends in whitespace (fastText splits text there): the command

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol, cast
 
-from ..errors import NotAWordError, QueryError, UnknownWordError, shorten
+from ..errors import BeyondLimitError, NotAWordError, QueryError, UnknownWordError, shorten
 
 if TYPE_CHECKING:  # a two-word 'similar' resolves words without numpy (cache/pair_reader.py)
     from .vocab import Vocab
@@ -134,8 +134,9 @@ def find_word(
     """The row for ``typed``, trying its variants (unless not ``respell``: then only as typed, or
     an id); UnknownWordError with suggestions otherwise. A word the vocabulary holds as typed is
     found even if it is blank to Python (fastText keeps ``\u3000``), as ``find_words`` finds it.
-    A word past ``--limit`` is a QueryError saying so, unless not ``limit_error`` (a model that
-    builds words from n-grams builds it, as it would with only the first rows converted)."""
+    A word past ``--limit`` is a BeyondLimitError (a KeyError) saying so, unless not
+    ``limit_error`` (a model that builds words from n-grams builds it, as it would with only the
+    first rows converted)."""
     tokens = getattr(vocab, "tokens", False)
     row = None if tokens else vocab.index(typed)
     if row is not None:
@@ -163,10 +164,7 @@ def find_word(
             return Match(typed, form, row)
     row = past_limit(vocab, forms) if limit_error else None
     if row is not None:
-        raise QueryError(
-            f"{shorten(typed)} is beyond ⟨limit={len(vocab)}⟩: it is word {row + 1:,} of the "
-            f"model; raise the limit to {row + 1} or more, or leave it out"
-        )
+        raise BeyondLimitError(typed, row, len(vocab), model)
     # Suggestions search the sorted vocabulary (numpy): only ``Vocab`` is asked for them.
     raise UnknownWordError(typed, suggestions(cast("Vocab", vocab), typed) if suggest else [], model)
 
