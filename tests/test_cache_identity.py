@@ -281,6 +281,13 @@ def test_a_word_past_limit_is_a_key_error_as_gensims_whichever_cache_serves_it(
     assert batch.exit_code == 5 and errors[-1] == "" and len(errors) == 3, batch.stderr
     said = "word 3,001 of the model" if whole_first else "not in the vocabulary"
     assert said in errors[0] and said in errors[1] and "qqzzxxkk" in errors[1]
+    from starlette.testclient import TestClient
+
+    from vecq.serve.app import make_app
+
+    with TestClient(make_app({"m": kv.model}, port=8765), base_url="http://127.0.0.1:8765") as c:
+        served = c.post("/api/neighbors", json={"query": beyond})
+    assert served.status_code == 404 and served.json()["unknown"][0]["word"] == beyond, served.text
 
 
 def test_a_limited_cache_is_still_made_when_no_full_one_exists(cache, small_model):
