@@ -254,6 +254,31 @@ def test_an_analogy_test_line_of_four_words_is_pointed_to_eval(glove):
     assert "'queen' is a fourth" in result.stderr and "vecq eval analogies FILE" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["man:king::woman"],
+        ["man:king::woman:?"],
+        ["man:king::woman:queen"],
+        ["king", "-", "man", "+", "woman"],
+    ],
+)
+def test_an_analogy_written_as_a_proportion_or_an_expression_is_said_as_vecq_asks_it(glove, words):
+    """``man:king::woman`` (an analogy test's notation) and ``king - man + woman`` were "give three
+    words": the usage error says the command that asks it, and that command answers."""
+    result = run([*M, "analogy", *words])
+    assert result.exit_code == 2 and result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    said = result.stderr.split("'vecq ", 1)[1].split("'", 1)[0].split()
+    assert said == ["analogy", "king", "man", "woman"], result.stderr
+    asked = run([*M, *said])
+    assert asked.exit_code == 0 and tsv(asked.stdout)[0]["answer"] == "queen"
+
+
+def test_two_words_joined_by_a_comma_are_said_to_be_one(glove):
+    result = run([*M, "similar", "cat,dog"])
+    assert result.exit_code == 2 and "'cat,dog' is one word: separate words with spaces" in result.stderr
+
+
 def test_a_defect_of_vecqs_is_one_line_and_exit_1_never_a_traceback(glove, monkeypatch):
     """The last resort (cli/group.py): an exception vecq did not expect still says what failed."""
     from vecq.core import model

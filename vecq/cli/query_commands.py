@@ -5,6 +5,8 @@ Each resolves the model, calls the engine and hands the records to the renderer.
 
 from __future__ import annotations
 
+import re
+
 import click
 
 from .options import (
@@ -109,7 +111,12 @@ def similar(
 
         return session.stream(SimilarQuery(), source, strict, SIMILAR_CHUNK)
     if len(words) < 2:
-        raise click.UsageError("give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs)")
+        joined = (
+            f"; {words[0]!r} is one word: separate words with spaces" if words and "," in words[0] else ""
+        )
+        raise click.UsageError(
+            f"give two words, e.g. 'vecq similar cat kitten' (or '-' to read pairs){joined}"
+        )
     if len(words) == 2 and not one_hot:
         session.similar(*words)
         return None
@@ -177,7 +184,10 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
                 "four words, the fourth the expected answer, use 'vecq eval analogies FILE'"
             )
         if len(words) != 3:
-            raise click.UsageError("give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'")
+            raise click.UsageError(
+                analogy_as_written(words)
+                or "give three words A B C for A - B + C, e.g. 'vecq analogy king man woman'"
+            )
         if method == "add" and restrict is None and min_rank is None:
             session.single_blas_thread_for_one_approx_answer()
     from ..core.queries import AnalogyQuery
@@ -188,6 +198,26 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
     if source is not None:
         return session.stream(query, source, strict, MATRIX_CHUNK)
     session.print_answers(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
+    return None
+
+
+# man:king::woman (or man:king::woman:queen, or man:king::woman:?), the notation of analogy tests
+_PROPORTION = re.compile(r"([^:\s]+):([^:\s]+)::([^:\s]+)(?::[^:\s]*)?")
+_EXPRESSION = re.compile(r"\s*(\S+)\s+-\s+(\S+)\s+\+\s+(\S+)\s*")  # king - man + woman
+
+
+def analogy_as_written(words: tuple[str, ...]) -> str | None:
+    """How analogy takes a question written another way (``man:king::woman``, ``king - man +
+    woman``): the usage error to give; None when the words are not such a question."""
+    text = " ".join(words)
+    proportion = _PROPORTION.fullmatch(text)
+    if proportion:  # a is to b as c is to ?: b - a + c
+        a, b, c = proportion.groups()
+        return f"{text} is asked as 'vecq analogy {b} {a} {c}' (A B C for A - B + C: {b} - {a} + {c})"
+    expression = _EXPRESSION.fullmatch(text)
+    if expression:
+        a, b, c = expression.groups()
+        return f"{text} is asked as 'vecq analogy {a} {b} {c}' (A B C), or 'vecq neighbors \"{text}\"'"
     return None
 
 
