@@ -62,6 +62,11 @@ def calls(model_words: list[str]) -> dict[str, Callable]:
         "`list(kv.index_to_key)`": lambda kv: list(kv.index_to_key),
         "500 x 400k product on `get_normed_vectors()`": lambda kv: block @ kv.get_normed_vectors().T,
         "20 `most_similar(word, topn=10)` calls": lambda kv: [kv.most_similar(w, topn=10) for w in queries],
+        "20 `most_similar(word, topn=None)` (every score)": lambda kv: [
+            kv.most_similar(w, topn=None) for w in queries
+        ],
+        "20 `distances(word)` (every word)": lambda kv: [kv.distances(w) for w in queries],
+        "20 `similar_by_vector(vector)`": lambda kv: [kv.similar_by_vector(kv[w]) for w in queries],
     }
 
 
@@ -109,6 +114,12 @@ fast paths take exact types only: `list(x)` copies an exact list in one step but
 subclass, and a lookup `d[w]` in a loop is specialised for an exact dict only (3.11's
 `BINARY_SUBSCR_DICT`); `dict(d)` of the subclass measured 0.90-1.01x across runs. So the list's copy and the lookup stay near 0.8x of gensim's (a lookup costs about 50 ns
 more). vecq keeps the refusal: a silently ignored change is a wrong answer later.
+
+Every score of a word (`topn=None`, `distances`) is summed as a listed score is (float64 products
+rounded to float32, one part of the rows a core), so `most_similar(w, topn=None)[row]` is the
+score `most_similar(w)` lists for that row and sorting the array orders near-ties as the list does.
+gensim's array is one float32 BLAS product, a last bit off in about half the rows, and faster:
+vecq keeps the one score per pair and pays for it in that call only.
 """
     )
     print(DOCS.read_text())

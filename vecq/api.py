@@ -32,6 +32,7 @@ from .core import evaluate
 from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
+from .core.ranking import exact_dots, exact_scores
 from .core.topk import top_k
 from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
@@ -1071,7 +1072,7 @@ class Vectors:
         else:
             rows = np.asarray(self.model.vectors)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return 1 - (rows @ direction(word_or_vector))
+            return 1 - exact_scores(rows, direction(word_or_vector))  # 1 - similarity, to the bit
 
     def closer_than(self, key1, key2) -> list[str]:
         """gensim's ``closer_than``: the words nearer to ``key1`` than ``key2`` is."""
@@ -1131,7 +1132,9 @@ class Vectors:
     # -- gensim: neighbours -----------------------------------------------------------------------
 
     def _terms(self, positive, negative) -> tuple[np.ndarray, list[int]]:
-        """The unit query of most_similar (``_weighted_keys``' inputs) and the rows of its input words."""
+        """The unit query of most_similar (``_weighted_keys``' inputs) and the rows of its input words.
+        One key alone is its direction as ``direction`` makes it (a word's own vector is its unit
+        row, to the bit); several are gensim's weighted mean of unit words and vectors as given."""
         keys, weights, _ = _weighted_keys(positive, negative)
         _finite_vectors(keys)
         _refuse_vanished(keys)
@@ -1144,7 +1147,10 @@ class Vectors:
         if not mean.any():
             raise QueryError("the query is the zero vector (its terms cancel out), which has no neighbours")
         rows = [self.get_index(k) for k in keys if isinstance(k, _KEY_TYPES) and self.has_index_for(k)]
-        return mean, rows
+        if len(keys) == 1:
+            given = keys[0] if isinstance(keys[0], np.ndarray) else self.get_vector(keys[0], norm=True)
+            return direction(given) * np.float32(np.sign(weights[0])), rows
+        return direction(mean), rows
 
     def _engine_terms(self, positive, negative) -> list[Term] | None:
         """most_similar's keys as the engine's terms, in the order ``analogy`` and an expression
@@ -1229,11 +1235,15 @@ class Vectors:
             # words only: the path (and the numbers) of neighbors and analogy
             (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop, skip=start)
             return [(self.model.vocab.word(r), score) for r, score in found]
-        mean, rows = self._terms(positive, negative)
+        q, rows = self._terms(positive, negative)
         if indexer is not None:
-            return indexer.most_similar(mean, topn)
-        q = mean[None, :].astype(np.float32)
-        return self._ranked(lambda block: q @ np.asarray(block).T, rows, topn, start, stop)
+            return indexer.most_similar(q, topn)
+        if terms is not None:  # the direction and the scores of the list above, for topn=None
+            q = self.model.directions([terms])[0]
+        if topn is None:
+            return exact_scores(self.model.vectors[start:stop], q)
+        (found,) = self.model.neighbors_of_directions(q[None, :], int(topn), stop, [rows], skip=start)
+        return [(self.model.vocab.word(r), score) for r, score in found]
 
     def most_similar_cosmul(
         self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None
@@ -1263,12 +1273,29 @@ class Vectors:
             raise ValueError("cannot compute similarity with no input")
         p = np.asarray(pos, dtype=np.float32)
         n = np.asarray(neg, dtype=np.float32).reshape(len(neg), self.vector_size)
+        if topn is None:
+            return cosmul(self._cosines(p, stop), self._cosines(n, stop))
 
-        def scores(block):
+        def scores(block, which=None):
             b = np.asarray(block)
             return cosmul(p @ b.T, n @ b.T)[None, :]
 
-        return self._ranked(scores, rows, topn, 0, stop)
+        def exact(which: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+            return cosmul(self._cosines(p, candidates), self._cosines(n, candidates))
+
+        (found,) = self.model.best_rows(scores, 1, [rows], int(topn), stop, exact)
+        return [(self.model.vocab.word(r), score) for r, score in found]
+
+    def _cosines(self, terms: np.ndarray, rows: np.ndarray | int) -> np.ndarray:
+        """(terms, rows): each term's dot product with each of ``rows`` (an int: the first so many),
+        summed as a listed score is (so ``most_similar_cosmul`` and ``analogy(..., method="cosmul")``
+        agree to the bit)."""
+        matrix = self.model.vectors
+        if isinstance(rows, int):
+            scores = [exact_scores(matrix[:rows], t) for t in terms]
+            return np.array(scores, np.float32).reshape(len(terms), rows)
+        scores = [exact_dots(np.broadcast_to(t, (len(rows), len(t))), matrix, rows) for t in terms]
+        return np.array(scores, np.float32).reshape(len(terms), len(rows))
 
     def similar_by_word(
         self, word: str, topn: int | None = 10, restrict_vocab: int | None = None
