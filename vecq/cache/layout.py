@@ -27,7 +27,7 @@ from ..errors import CacheError
 from ..records import ModelInfo
 from .files import size_mismatch
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 ARRAYS = (
     "vectors.npy",

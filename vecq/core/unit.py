@@ -13,9 +13,14 @@ import numpy as np
 
 from ..errors import ModelError
 
+# A length within this of 1 is unit length to float32's precision (four float32 steps at 1): such a
+# row or vector is taken as it is, the fixed point that makes ``unit_rows`` idempotent.
+UNIT_ALREADY = 2.0**-22
+
 
 def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(unit rows, float32 norms) of a float32 block; an all-zero row stays all zeros.
+    """(unit rows, float32 norms) of a float32 block; an all-zero row stays all zeros, and a row
+    of unit length to float32's precision (``UNIT_ALREADY``) stays as it is.
 
     Each row is multiplied by the float32 reciprocal of its norm (a row shorter than 1.2e-38 is
     divided by its float64 norm: it too is unit length). A row holding NaN or an infinity
@@ -28,6 +33,12 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
     with np.errstate(invalid="ignore", over="ignore"):
         norms = np.sqrt(squares).astype(np.float32)  # past float32's range: inf, for the caller
         unit = np.multiply(block, (1.0 / np.where(norms > 0, norms, 1.0))[:, None], out=out)
+        # A row of unit length to float32's precision is its own unit row: multiplied by its
+        # reciprocal it would move a last bit (in 27% of GloVe's unit rows), so a model stored at
+        # unit length would score a word's own vector, given back, otherwise than the word.
+        kept = np.flatnonzero(np.abs(np.sqrt(squares) - 1) <= UNIT_ALREADY)
+    if kept.size:
+        unit[kept] = block[kept]
     # A row shorter than float32's smallest normal number (1.2e-38) has a reciprocal past its range
     # (an infinite unit row) or a norm of few bits: it is divided by its float64 norm instead.
     tiny = np.flatnonzero((norms > 0) & (norms < np.finfo(np.float32).tiny))
@@ -99,14 +110,14 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     that numbers float32 cannot hold (1e-50, 1e300) keep their direction rather than becoming zeros
     or infinities; then made unit length as a model's rows are (``unit_rows``, which a power of two
     does not change), so a word's own vector given back is its row to the bit, and its neighbours
-    score as the word's do. A vector of unit length to float32's precision (its float64 length
-    within 2^-22 of 1, four float32 steps: a unit row, an expression's direction, printed and given
-    back) is taken as it is: made unit again it would move by a last bit (``unit_rows`` is not
-    idempotent), and so would its scores."""
+    score as the word's do. A vector of unit length to float32's precision (``UNIT_ALREADY``: a
+    unit row, an expression's direction, printed and given back) is taken as it is, as
+    ``unit_rows`` takes such a row; it is told here, on the numbers as given, because the power of
+    two that keeps other vectors' directions changes their length."""
     given = np.atleast_2d(np.asarray(values, dtype=np.float64))
     made = unit_rows(np.asarray(peak_scaled(given), dtype=np.float32))[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        unit_already = np.abs(np.sqrt(np.einsum("ij,ij->i", given, given)) - 1) <= 2.0**-22
+        unit_already = np.abs(np.sqrt(np.einsum("ij,ij->i", given, given)) - 1) <= UNIT_ALREADY
     made[unit_already] = given[unit_already].astype(np.float32)
     return made.reshape(np.shape(values))
 
