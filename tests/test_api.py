@@ -305,7 +305,8 @@ def test_gensims_arrays_and_vector_queries_score_a_pair_as_its_list_does(glove):
     ``distances(w)``, ``most_similar(positive=[kv[w]])``, ``similar_by_vector`` and
     ``most_similar_cosmul`` were BLAS's float32 products, a last bit off the listed score in about
     half the pairs (1,496 of 3,000), so sorting the array could order a near-tie otherwise than
-    the list. Every way scores a pair as ``most_similar(w)`` and ``similarity`` do now."""
+    the list; ``n_similarity([a], [b])`` was gensim's arithmetic, not ``similarity(a, b)``. Every
+    way scores a pair as ``most_similar(w)`` and ``similarity`` do now."""
     import random
 
     kv = vecq.load("glove-wiki-gigaword-50")
@@ -321,6 +322,7 @@ def test_gensims_arrays_and_vector_queries_score_a_pair_as_its_list_does(glove):
         for given in (kv[w], kv.get_vector(w, norm=True)):
             assert kv.most_similar(positive=[given], topn=9)[1:] == listed  # w itself first
         assert kv.most_similar(positive=[kv.get_index(w)], topn=8) == listed  # a row number is a key
+        assert [kv.n_similarity([w], [n]) for n in names] == [kv.similarity(w, n) for n in names]
         assert [(n, -s) for n, s in kv.most_similar(negative=[kv[w]], topn=8)] == [
             (n, -s) for n, s in kv.most_similar(negative=[w], topn=8)
         ]

@@ -1050,7 +1050,8 @@ class Vectors:
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
         mean2 = self.get_mean_vector(ws2, pre_normalize=False)
-        return np.dot(unit(mean1), unit(mean2)).astype(np.float32)
+        # made unit as rows are and summed as a pair is: one word each is their ``similarity``
+        return np.float32(np.einsum("i,i->", direction(mean1), direction(mean2), dtype=np.float64))
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
