@@ -201,6 +201,24 @@ def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path, small_words):
     marked = tmp_path / "bom.txt"
     marked.write_bytes(b"\xef\xbb\xbf" + f"50 50\n{chr(10).join(lines)}\n".encode())
     assert "byte-order mark" in refused(marked)
+    # the format named (--model-format, the API's load_word2vec_format) says it too, not int()'s words
+    said = refused(marked, "--model-format", "word2vec-text")
+    assert "byte-order mark" in said and "invalid literal" not in said
+    import vecq
+
+    with pytest.raises(ModelError, match="byte-order mark"):
+        vecq.KeyedVectors.load_word2vec_format(str(marked))
+
+
+def test_values_separated_by_two_spaces_are_said_so(tmp_path, small_words):
+    """gensim splits a line at every space, so '0.1  0.2' holds an empty value: the line was "has
+    99 values, expected 50", which a reader counting the numbers cannot see."""
+    words, vectors = small_words
+    path = tmp_path / "spaced.txt"
+    lines = [w + " " + "  ".join(f"{x:.5f}" for x in v) for w, v in zip(words[:5], vectors[:5])]
+    path.write_text(f"5 50\n{chr(10).join(lines)}\n")
+    said = refused(path)
+    assert "two spaces" in said and f"tr -s ' ' < {path}" in said
 
 
 @pytest.mark.parametrize("binary", [True, False])

@@ -106,10 +106,7 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
     first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
     header = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
     if header and marked:
-        raise ModelError(
-            f"{path} starts with a UTF-8 byte-order mark before its header line, which gensim cannot "
-            f"read; remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' {path}"
-        )
+        raise ModelError(f"{path} {marked_header(path)}")
     if header:
         rows, dims = int(header.group(1)), int(header.group(2))
         _check_claim(path, rows, dims, size, 2 * dims)
@@ -321,6 +318,14 @@ def header_shape(source: Source) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def marked_header(path: str) -> str:
+    """What is wrong with a word2vec file whose header line follows a UTF-8 byte-order mark."""
+    return (
+        "starts with a UTF-8 byte-order mark before its header line, which gensim cannot read; "
+        f"remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' {shlex.quote(path)}"
+    )
+
+
 def first_bad_line(path: str, header: bool) -> str | None:
     """Where a word2vec or GloVe text file stops being readable: its line, word and value.
 
@@ -333,12 +338,19 @@ def first_bad_line(path: str, header: bool) -> str | None:
             for number, raw in enumerate(f, 1):
                 line = raw.decode("utf-8", errors="replace").removeprefix("\ufeff").rstrip()
                 if header and number == 1:
+                    if raw.startswith(b"\xef\xbb\xbf"):
+                        return f"it {marked_header(path)}"
                     dims = int(line.split()[1])
                     continue
                 word, *values = line.split(" ")
                 dims = len(values) if dims is None else dims
                 shown = shorten(word)
                 tabs = " (values separated by tabs? gensim reads them separated by spaces)" * ("\t" in line)
+                if "" in values[:-1]:  # gensim splits at every space: two in a row leave an empty value
+                    tabs += (
+                        " (values separated by two spaces? gensim reads them separated by one: "
+                        f"tr -s ' ' < {shlex.quote(path)} > vectors.txt)"
+                    )
                 if len(values) != dims:
                     found = f"has {len(values)} values, expected {dims}"
                     return f"line {number:,} (the word {shown}) {found}{tabs}"
