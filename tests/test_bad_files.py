@@ -210,6 +210,30 @@ def test_a_byte_order_mark_is_not_part_of_the_first_word(tmp_path, small_words):
         vecq.KeyedVectors.load_word2vec_format(str(marked))
 
 
+@pytest.mark.parametrize(
+    "first, says",
+    [
+        ("6x5", "its first line, '6x5', is not a word2vec header"),
+        (None, "its first line, 'the 0.1 0.2', is not a word2vec header"),
+        ("", "it is empty"),
+    ],
+)
+def test_a_word2vec_text_file_named_as_such_without_its_header_says_so(tmp_path, first, says):
+    """With the format named (``--model-format word2vec-text``, ``load_word2vec_format``), a first
+    line that is no header was Python's "invalid literal for int() with base 10: 'the'", and an
+    empty file "not enough values to unpack (expected 2, got 0)"."""
+    path = tmp_path / "m.txt"
+    body = "the 0.1 0.2\ncat 0.2 0.1\n"
+    path.write_text("" if first == "" else (body if first is None else f"{first}\n{body}"))
+    said = refused(path, "--model-format", "word2vec-text")
+    assert says in said and "invalid literal" not in said and "unpack" not in said
+    if first is None:
+        assert "--model-format glove-text" in said
+        assert (
+            invoke(["-m", str(path), "--model-format", "glove-text", "similar", "the", "cat"]).exit_code == 0
+        )
+
+
 def test_values_separated_by_two_spaces_are_said_so(tmp_path, small_words):
     """gensim splits a line at every space, so '0.1  0.2' holds an empty value: the line was "has
     99 values, expected 50", which a reader counting the numbers cannot see."""

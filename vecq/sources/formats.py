@@ -340,7 +340,14 @@ def first_bad_line(path: str, header: bool) -> str | None:
                 if header and number == 1:
                     if raw.startswith(b"\xef\xbb\xbf"):
                         return f"it {marked_header(path)}"
-                    dims = int(line.split()[1])
+                    claim = re.fullmatch(r"\s*(\d+)\s+(\d+)\s*", line)
+                    if claim is None:
+                        return (
+                            f"its first line, {shorten(line)}, is not a word2vec header (its rows and "
+                            "dimensions: '400000 50'); a file of words and numbers without one is "
+                            "GloVe text: ⟨model_format=glove-text⟩"
+                        )
+                    dims = int(claim.group(2))
                     continue
                 word, *values = line.split(" ")
                 dims = len(values) if dims is None else dims
@@ -361,7 +368,7 @@ def first_bad_line(path: str, header: bool) -> str | None:
                         return f"line {number:,} (the word {shown}): {shorten(v)} is not a number{tabs}"
     except (OSError, EOFError, ValueError, IndexError):
         return None
-    return None
+    return None if dims is not None else "it is empty; it is not a model file"
 
 
 def rows_beyond_header(source: Source, rows: int, dims: int, words: list[str]) -> int:
