@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,44 @@ def test_a_fasttext_header_claiming_more_than_the_file_holds(tmp_path):
     path = tmp_path / "cut.bin"
     path.write_bytes(data[:5000])
     assert "truncated" in refused(path)
+
+
+def test_a_fasttext_bin_named_as_such_is_checked_as_one_told_from_its_bytes(tmp_path):
+    """``--model-format fasttext-bin`` skipped the header's checks: a word count damaged from 1,762
+    to 3,475,170 had gensim read garbage for minutes (a fuzz of damaged files stopped it at 120 s);
+    and a word2vec-bin named for a fastText file was "not enough values to unpack"."""
+    from gensim.test.utils import datapath
+
+    data = bytearray(Path(datapath("lee_fasttext.bin")).read_bytes())
+    struct.pack_into("<i", data, 56, 3_475_170)  # the dictionary's size (fastText before 0.2: no magic)
+    path = tmp_path / "damaged.bin"
+    path.write_bytes(bytes(data))
+    assert "not one fastText writes" in refused(path, "--model-format", "fasttext-bin")
+    said = refused(datapath("lee_fasttext.bin"), "--model-format", "word2vec-bin")
+    assert "is a fastText .bin" in said and "--model-format fasttext-bin" in said and "unpack" not in said
+
+
+def test_numpys_warnings_from_gensims_arithmetic_stay_off_stderr(tmp_path):
+    """A fastText file whose n-gram vectors are near float32's largest made gensim's sums overflow:
+    numpy's "RuntimeWarning: overflow encountered in add" and gensim's source line reached
+    stderr above vecq's one line naming the word."""
+    from gensim.test.utils import datapath
+
+    data = bytearray(Path(datapath("lee_fasttext.bin")).read_bytes())
+    rows, dims, words = 2762, 10, 1762  # its input matrix: the words' rows, then the buckets'
+    start = data.find(struct.pack("<qq", rows, dims)) + 16
+    matrix = (
+        np.frombuffer(bytes(data[start : start + rows * dims * 4]), dtype="<f4").copy().reshape(rows, dims)
+    )
+    matrix[words:] = 3e38
+    data[start : start + rows * dims * 4] = matrix.tobytes()
+    path = tmp_path / "huge.bin"
+    path.write_bytes(bytes(data))
+    with warnings.catch_warnings(record=True) as caught:  # what Python would print on stderr
+        warnings.simplefilter("always")
+        said = refused(path)
+    assert "holds NaN or an infinity" in said and "(row 0)" in said
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
 
 
 @pytest.mark.parametrize(

@@ -224,6 +224,22 @@ def _fasttext_header(path: str, head: bytes, size: int) -> bool:
     return True
 
 
+def check_fasttext(path: str) -> None:
+    """A file read as fastText's .bin because its format was named: refused in one line when its
+    header is not one fastText writes. gensim reads on through whatever the header claims (a
+    damaged word count of millions: minutes of reading garbage), so a told format is checked as a
+    format told from the bytes is."""
+    with open_file(path) as f:
+        head = f.read(256)
+    with open(path, "rb") as raw:
+        size = 1 << 62 if compression(raw.read(8)) else os.path.getsize(path)  # decompressed: unknown
+    if not _fasttext_header(path, head, size):
+        raise ModelError(
+            f"{path}: its header is not one fastText writes (it is damaged, or not a fastText .bin); "
+            "it cannot be read as fasttext-bin"
+        )
+
+
 SAMPLE_ROWS = 8  # rows read to tell word2vec text from binary
 SAMPLE_BYTES = 8 << 20  # at most this much of them
 READING_HELP = "choose with ⟨model_format=word2vec-text⟩ or word2vec-bin (gensim's binary=)"
@@ -324,6 +340,28 @@ def marked_header(path: str) -> str:
         "starts with a UTF-8 byte-order mark before its header line, which gensim cannot read; "
         f"remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' {shlex.quote(path)}"
     )
+
+
+def bad_binary_header(path: str) -> str | None:
+    """What is wrong with the header line of a file read as word2vec's binary format, or None."""
+    try:
+        with open_file(path) as f:
+            head = f.read(256)
+    except (OSError, EOFError):
+        return None
+    if not head:
+        return "it is empty; it is not a model file"
+    try:
+        fasttext = _fasttext_header(path, head, 1 << 62)
+    except ModelError:  # fastText's magic number over a damaged header: fastText's all the same
+        fasttext = True
+    if fasttext:
+        return "it is a fastText .bin, not word2vec's binary format: ⟨model_format=fasttext-bin⟩"
+    first = head.partition(b"\n")[0]
+    if re.fullmatch(rb"\s*\d+\s+\d+\s*", first) is None:
+        shown = shorten(first[:40].decode("utf-8", errors="replace"))
+        return f"its first line, {shown}, is not a word2vec header (its rows and dimensions: '400000 50')"
+    return None
 
 
 def first_bad_line(path: str, header: bool) -> str | None:

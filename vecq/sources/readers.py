@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, cast
 from ..core.compressed import decompression_failure, open_file
 from ..errors import ModelError, counted
 from ..progress import NULL_REPORTER, Reporter
-from .formats import check_memory, first_bad_line, header_shape, rows_beyond_header
+from .formats import (
+    bad_binary_header,
+    check_fasttext,
+    check_memory,
+    first_bad_line,
+    header_shape,
+    rows_beyond_header,
+)
 from .gensim_calls import one_line, quiet_gensim
 from .word_list import mark_off
 
@@ -102,6 +109,8 @@ def _parsed(source: Source, reporter: Reporter, on_rows: Callable[[np.ndarray, i
             where = None
             if source.format in ("word2vec-text", "glove-text"):
                 where = first_bad_line(source.path, header=source.format == "word2vec-text")
+            elif source.format == "word2vec-bin":
+                where = bad_binary_header(source.path)
             raise ModelError(f"cannot read {source.path} as {source.format}: {where or one_line(e)}") from e
 
 
@@ -177,6 +186,7 @@ def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | No
     if fmt == "fasttext-bin":
         from gensim.models.fasttext import load_facebook_vectors
 
+        check_fasttext(path)
         kv = load_facebook_vectors(path)
         if limit is not None:
             kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
