@@ -201,6 +201,32 @@ def test_a_string_where_words_go_or_a_number_where_a_word_goes_is_a_type_error(k
     assert says in str(refused.value)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda kv: kv[b"cat"],
+        lambda kv: kv[[b"cat", "dog"]],
+        lambda kv: kv[np.array([b"cat", b"dog"])],
+        lambda kv: kv.most_similar(b"cat"),
+        lambda kv: kv.most_similar(positive=[np.bytes_(b"cat")]),
+        lambda kv: kv.most_similar_cosmul(b"cat"),
+        lambda kv: kv.similar_by_word(b"cat"),
+        lambda kv: kv.similarity(b"cat", "dog"),
+        lambda kv: kv.n_similarity([b"cat"], ["dog"]),
+        lambda kv: kv.get_mean_vector(b"cat"),
+        lambda kv: kv.doesnt_match(b"cat"),
+        lambda kv: kv.distances("cat", b"dog"),
+        lambda kv: kv.neighbors(b"cat"),
+    ],
+)
+def test_bytes_where_a_word_goes_are_refused_not_read_as_row_numbers(kv, call):
+    """gensim iterates bytes as the integers of their characters, and vecq did too: ``kv[b"cat"]``
+    gave rows 99, 97 and 116, ``most_similar(b"cat")`` their neighbours, ``doesnt_match(b"cat")``
+    99 (a word read from a binary file, or a numpy ``S`` column). A TypeError says to decode it."""
+    with pytest.raises(TypeError, match=r"not bytes_? \(b'(cat|dog)'\): decode it first"):
+        call(kv)
+
+
 def test_vector_of_a_list_is_a_row_each_and_names_every_unknown_word(kv):
     """``kv.vector(list)`` raised AttributeError ('list' object has no attribute 'encode')."""
     words = ["cat", "Dog", "king"]

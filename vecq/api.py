@@ -231,13 +231,32 @@ def _batch_lines(query: object) -> list[str | VecqError]:
         return [json.dumps(np.asarray(row, dtype=float).tolist()) for row in np.atleast_2d(query)]
     if isinstance(query, str):
         return [query]
+    if isinstance(query, (bytes, bytearray)):  # not a batch of the integers of its characters
+        raise TypeError(f"neighbors takes a word or an expression, or a list of them; {_not_text(query)}")
     if not isinstance(query, Iterable):
         raise TypeError(f"neighbors takes a word or an expression, or a list of them; {_not_text(query)}")
     return _batch_items(query)
 
 
+def _text_keys(value: object) -> None:
+    """A TypeError when ``value`` is bytes or holds bytes (a word read from a binary file, a numpy
+    ``S`` array): gensim iterates bytes as the integers of their characters, so ``kv[b"cat"]`` gave
+    rows 99, 97 and 116 and ``most_similar(b"cat")`` their neighbours, answers to nothing asked."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "S" and value.size:
+        raise TypeError(_not_text(value.flat[0]))
+    if isinstance(value, (bytes, bytearray)):
+        raise TypeError(_not_text(value))
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            if isinstance(item, (bytes, bytearray)) or (
+                isinstance(item, tuple) and item and isinstance(item[0], bytes)
+            ):
+                raise TypeError(_not_text(item if isinstance(item, (bytes, bytearray)) else item[0]))
+
+
 def _ensure_list(value) -> list:
     """gensim's rule: a single key or 1-D vector becomes a list; a 2-D array becomes its rows."""
+    _text_keys(value)
     if value is None:
         return []
     if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
@@ -937,7 +956,10 @@ class Vectors:
         """
         if isinstance(key_or_keys, _KEY_TYPES):
             return self.get_vector(key_or_keys)
-        rows = [self._row(k) for k in key_or_keys]  # one gather for all (read-only, as every array)
+        _text_keys(key_or_keys)
+        keys = key_or_keys if isinstance(key_or_keys, np.ndarray) else list(key_or_keys)
+        _text_keys(keys)
+        rows = [self._row(k) for k in keys]  # one gather for all (read-only, as every array)
         return self._typed(self.model.raw_rows(rows).reshape(len(rows), self.vector_size))
 
     def get_normed_vectors(self) -> np.ndarray:
@@ -959,6 +981,7 @@ class Vectors:
         ignore_missing: bool = True,
     ) -> np.ndarray:
         """gensim's ``get_mean_vector``: the weighted mean of words (unit first, by default) or vectors."""
+        _text_keys(keys)
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
         weights = np.ones(len(keys), dtype=self._dtype) if weights is None else np.asarray(weights)
@@ -1009,6 +1032,8 @@ class Vectors:
         ValueError : two lists of different lengths.
         """
         m = self.model
+        _text_keys(w1)
+        _text_keys(w2)
         if not isinstance(w1, _KEY_TYPES) and not isinstance(w2, _KEY_TYPES):
             return self._similarities(list(w1), list(w2))
         score = m.similarity(Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2)))
@@ -1046,6 +1071,8 @@ class Vectors:
 
     def n_similarity(self, ws1: Sequence, ws2: Sequence) -> np.float32:
         """gensim's ``n_similarity``: the cosine of the means of two word lists."""
+        _text_keys(ws1)
+        _text_keys(ws2)
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
@@ -1065,9 +1092,12 @@ class Vectors:
 
     def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:
         """gensim's ``distances``: 1 - cosine from a word or vector to ``other_words`` (default: all)."""
+        _text_keys(word_or_vector)
+        _text_keys(other_words)
         if isinstance(word_or_vector, _KEY_TYPES):
             word_or_vector = self.get_vector(word_or_vector, norm=True)
         other_words = list(other_words)
+        _text_keys(other_words)
         if other_words:
             rows = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
         else:
@@ -1113,7 +1143,9 @@ class Vectors:
             ValueError: no word is in the model; a QueryError (a ValueError) with ``use_norm`` for a
                 word whose vector is all zeros (gensim scores every word NaN with it).
         """
+        _text_keys(words)
         words = list(words)
+        _text_keys(words)
         used = [w for w in words if w in self]
         if len(used) != len(words):
             logger.warning(
