@@ -191,6 +191,7 @@ def test_a_columns_missing_value_is_its_own_error_never_the_word_nan(kv):
         (lambda kv: kv.vector(b"cat"), "not bytes (b'cat'): decode it first"),
         (lambda kv: kv.analogy("king", ["man"], "woman"), "not a list: this argument takes one word"),
         (lambda kv: kv.neighbors(None), "neighbors takes a word or an expression, or a list of them"),
+        (lambda kv: kv.most_similar(["cat", np.nan]), "not float (nan): a missing value (NaN)?"),
     ],
 )
 def test_a_string_where_words_go_or_a_number_where_a_word_goes_is_a_type_error(kv, call, says):

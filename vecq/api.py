@@ -166,9 +166,11 @@ def _weighted_keys(positive, negative) -> tuple[list, list[float], int]:
     for i, item in enumerate(positive + negative):
         if isinstance(item, (*_KEY_TYPES, np.ndarray)):
             keys.append(item)
-        else:
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
             keys.append(item[0])
             weights[i] = float(item[1])
+        else:  # a missing value (NaN, None) or an object that is neither a key nor a (key, weight) pair
+            raise TypeError(_not_text(item))
     return keys, weights, len(positive)
 
 
