@@ -33,7 +33,6 @@ from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model, cosmul
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.ranking import exact_dots, exact_scores
-from .core.topk import top_k
 from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
 from .display import Answers, Matrix
@@ -250,10 +249,18 @@ def _text_keys(value: object) -> None:
         raise TypeError(_not_text(value))
     if isinstance(value, (list, tuple)):
         for item in value:
-            if isinstance(item, (bytes, bytearray)) or (
-                isinstance(item, tuple) and item and isinstance(item[0], bytes)
-            ):
-                raise TypeError(_not_text(item if isinstance(item, (bytes, bytearray)) else item[0]))
+            key = item[0] if isinstance(item, tuple) and item else item  # a (key, weight) pair's key
+            if isinstance(key, (bytes, bytearray)):
+                raise TypeError(_not_text(key))
+
+
+def _key_list(keys: Iterable) -> list | np.ndarray:
+    """Keys given as any iterable (a generator too) as a list, an array kept as it is; refused
+    when they are bytes or hold bytes (``_text_keys``)."""
+    _text_keys(keys)
+    listed = keys if isinstance(keys, np.ndarray) else list(keys)
+    _text_keys(listed)
+    return listed
 
 
 def _ensure_list(value) -> list:
@@ -958,9 +965,7 @@ class Vectors:
         """
         if isinstance(key_or_keys, _KEY_TYPES):
             return self.get_vector(key_or_keys)
-        _text_keys(key_or_keys)
-        keys = key_or_keys if isinstance(key_or_keys, np.ndarray) else list(key_or_keys)
-        _text_keys(keys)
+        keys = _key_list(key_or_keys)
         rows = [self._row(k) for k in keys]  # one gather for all (read-only, as every array)
         return self._typed(self.model.raw_rows(rows).reshape(len(rows), self.vector_size))
 
@@ -1095,11 +1100,9 @@ class Vectors:
     def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:
         """gensim's ``distances``: 1 - cosine from a word or vector to ``other_words`` (default: all)."""
         _text_keys(word_or_vector)
-        _text_keys(other_words)
         if isinstance(word_or_vector, _KEY_TYPES):
             word_or_vector = self.get_vector(word_or_vector, norm=True)
-        other_words = list(other_words)
-        _text_keys(other_words)
+        other_words = list(_key_list(other_words))
         if other_words:
             rows = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
         else:
@@ -1145,9 +1148,7 @@ class Vectors:
             ValueError: no word is in the model; a QueryError (a ValueError) with ``use_norm`` for a
                 word whose vector is all zeros (gensim scores every word NaN with it).
         """
-        _text_keys(words)
-        words = list(words)
-        _text_keys(words)
+        words = list(_key_list(words))
         used = [w for w in words if w in self]
         if len(used) != len(words):
             logger.warning(
@@ -1208,16 +1209,6 @@ class Vectors:
         if not self.model.directions([terms]).any():
             raise zero_vector_error(describe(terms))
         return terms
-
-    def _ranked(self, scores_of, rows_excluded: list[int], topn, start: int, stop: int):
-        matrix = self.model.vectors[start:stop]
-        if topn is None:
-            return scores_of(np.asarray(matrix))[0]
-        zero = self.model.zero_rows
-        exclude = [r - start for r in rows_excluded if start <= r < stop]
-        zeros = zero[zero >= start] - start
-        (best,) = top_k(scores_of, matrix, stop - start, 1, [exclude], k=int(topn), zero_rows=zeros)
-        return [(self.model.vocab.word(r + start), float(s)) for r, s in best]
 
     def _searched(self, clip_start: int, clip_end: int | None, restrict_vocab: int | None) -> tuple[int, int]:
         """The rows ``[start, stop)`` a gensim-style search answers from: gensim's rules (a
