@@ -112,12 +112,18 @@ class UnknownWordError(VecqError, KeyError):
 
     exit_code = ExitCode.UNKNOWN_WORD
 
-    def __init__(self, word: str, suggestions: list[str] | None = None, model: str | None = None):
+    def __init__(
+        self,
+        word: str,
+        suggestions: list[str] | None = None,
+        model: str | None = None,
+        past_limit: dict[str, tuple[int, int]] | None = None,
+    ):
         self.word = word
         self.suggestions = list(suggestions or [])
         self.model = model
         self.unknown: list[tuple[str, list[str]]] = [(word, self.suggestions)]
-        self.past_limit: dict[str, tuple[int, int]] = {}  # a word of the model past the limit: (row, limit)
+        self.past_limit = dict(past_limit or {})  # words of the model past the limit: (row, limit)
         super().__init__(self._message())
 
     @classmethod
@@ -168,10 +174,7 @@ class BeyondLimitError(UnknownWordError):
     gensim's ``limit=`` leaves it out), and said to be where it is, whichever cache serves the limit."""
 
     def __init__(self, word: str, row: int, limit: int, model: str | None = None):
-        self.word, self.suggestions, self.model = word, [], model
-        self.unknown = [(word, [])]
-        self.past_limit = {word: (row, limit)}
-        VecqError.__init__(self, self._message())
+        super().__init__(word, [], model, {word: (row, limit)})
 
 
 class QueryError(VecqError, ValueError):

@@ -33,9 +33,9 @@ def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) ->
 
 def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) -> np.ndarray:
     """Every row's score with one unit ``direction``, each summed as ``exact_dots`` sums a pair
-    (float64 products in the same order): a whole array (gensim's ``topn=None``, ``distances``) that agrees to
-    the bit with the scores listed for the same rows. A block at a time, one part of the rows a
-    core (about 2.5x a float32 BLAS product, whose scores depend on the product's blocks)."""
+    (float64 products in the same order): a whole array (gensim's ``topn=None``, ``distances``)
+    that agrees to the bit with the scores listed for the same rows. A block at a time, one part
+    of the rows a core: 2 to 4 times a float32 BLAS product, whose scores depend on its blocks."""
     from .threads import spread
 
     out = np.empty(len(rows), dtype=np.float32)

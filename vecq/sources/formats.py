@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 
 FASTTEXT_MAGIC = 793712314
+# A word2vec file's header line: its rows and dimensions ("400000 50")
+WORD2VEC_HEADER = re.compile(rb"\s*(\d+)\s+(\d+)\s*")
 
 
 PICKLE_SUFFIXES = (".kv", ".model", ".pkl", ".pickle")
@@ -87,11 +89,7 @@ def detect_format(path: str | os.PathLike, *, trust: bool = False) -> str:
     if suffix:
         with open_file(path) as f:
             head = f.read(4096)
-        try:
-            fasttext = _fasttext_header(path, head, 1 << 62)  # the decompressed size is not known
-        except ModelError:  # fastText's magic number over a damaged header: fastText's all the same
-            fasttext = True
-        if fasttext:
+        if _fasttext_at_all(path, head):
             raise ModelError(
                 f"{path} is a compressed fastText .bin, which gensim reads as NaN vectors; decompress it "
                 "first and give the .bin"
@@ -104,7 +102,7 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
     word and numbers), from the first bytes ``head`` (decompressed; ``size`` None when compressed)."""
     marked = head.startswith(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, which some editors write
     first, _, rest = head.removeprefix(b"\xef\xbb\xbf").partition(b"\n")
-    header = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
+    header = WORD2VEC_HEADER.fullmatch(first)
     if header and marked:
         raise ModelError(f"{path} {marked_header(path)}")
     if header:
@@ -240,6 +238,15 @@ def check_fasttext(path: str) -> None:
         )
 
 
+def _fasttext_at_all(path: str, head: bytes) -> bool:
+    """Is ``head`` a fastText .bin's, whole or damaged (its magic number over a header that cannot
+    be read is fastText's all the same), its size unknown (compressed, or asked of its header only)?"""
+    try:
+        return _fasttext_header(path, head, 1 << 62)
+    except ModelError:
+        return True
+
+
 SAMPLE_ROWS = 8  # rows read to tell word2vec text from binary
 SAMPLE_BYTES = 8 << 20  # at most this much of them
 READING_HELP = "choose with ⟨model_format=word2vec-text⟩ or word2vec-bin (gensim's binary=)"
@@ -330,7 +337,7 @@ def header_shape(source: Source) -> tuple[int, int] | None:
             first = f.readline(200).removeprefix(b"\xef\xbb\xbf")
     except (OSError, EOFError):
         return None
-    m = re.fullmatch(rb"\s*(\d+)\s+(\d+)\s*", first)
+    m = WORD2VEC_HEADER.fullmatch(first)
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -351,14 +358,10 @@ def bad_binary_header(path: str) -> str | None:
         return None
     if not head:
         return "it is empty; it is not a model file"
-    try:
-        fasttext = _fasttext_header(path, head, 1 << 62)
-    except ModelError:  # fastText's magic number over a damaged header: fastText's all the same
-        fasttext = True
-    if fasttext:
+    if _fasttext_at_all(path, head):
         return "it is a fastText .bin, not word2vec's binary format: ⟨model_format=fasttext-bin⟩"
     first = head.partition(b"\n")[0]
-    if re.fullmatch(rb"\s*\d+\s+\d+\s*", first) is None:
+    if WORD2VEC_HEADER.fullmatch(first) is None:
         shown = shorten(first[:40].decode("utf-8", errors="replace"))
         return f"its first line, {shown}, is not a word2vec header (its rows and dimensions: '400000 50')"
     return None
@@ -378,7 +381,7 @@ def first_bad_line(path: str, header: bool) -> str | None:
                 if header and number == 1:
                     if raw.startswith(b"\xef\xbb\xbf"):
                         return f"it {marked_header(path)}"
-                    claim = re.fullmatch(r"\s*(\d+)\s+(\d+)\s*", line)
+                    claim = WORD2VEC_HEADER.fullmatch(raw.removeprefix(b"\xef\xbb\xbf"))
                     if claim is None:
                         return (
                             f"its first line, {shorten(line)}, is not a word2vec header (its rows and "
