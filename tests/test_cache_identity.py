@@ -217,6 +217,11 @@ def test_limit_is_served_from_the_full_cache(cache, small_model):
     assert refused.exit_code == 3
     (line,) = refused.stderr.splitlines()
     assert "beyond --limit 1000" in line and "word 3,001" in line and "not in the vocabulary" not in line
+    # a row number past the limit, not past the model: it said "beyond the model's 1,000 rows"
+    by_id = invoke(["-m", str(small_model), "--limit", "1000", "neighbors", "id:3000"])
+    assert by_id.exit_code == 3 and "id:3000 is beyond --limit 1000 (ids 0 to 999)" in by_id.stderr
+    past = invoke(["-m", str(small_model), "--limit", "1000", "neighbors", "id:9999"])
+    assert f"beyond the model's {len(model.vocab):,} rows" in past.stderr
     info = json.loads(invoke(["-m", str(small_model), "--limit", "1000", "info", "-f", "json"]).stdout)
     assert info[0]["vocabulary"] == 1000
 

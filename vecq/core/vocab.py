@@ -46,6 +46,10 @@ class Vocab:
         view.tokens = self.tokens
         return view
 
+    def rows_held(self) -> int:
+        """The rows of the model this vocabulary is a view of, past its limit too."""
+        return len(self._offsets) - 1
+
     def beyond_limit(self, word: str) -> int | None:
         """The row of ``word`` when it exists but lies beyond this vocabulary's limit, else None."""
         if self._limit is None:

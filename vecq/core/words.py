@@ -153,9 +153,14 @@ def find_word(
     if by_id:
         row = int(by_id.group(1))
         if row >= len(vocab):
-            raise QueryError(
-                f"{typed} is beyond the model's {len(vocab):,} rows (ids 0 to {len(vocab) - 1:,})"
-            )
+            held = getattr(vocab, "rows_held", None)  # the numpy-free reader has no limit
+            rows = held() if callable(held) else len(vocab)
+            if row < rows:
+                raise QueryError(
+                    f"{typed} is beyond ⟨limit={len(vocab)}⟩ (ids 0 to {len(vocab) - 1:,}); raise the "
+                    f"limit to {row + 1} or more, or leave it out"
+                )
+            raise QueryError(f"{typed} is beyond the model's {rows:,} rows (ids 0 to {rows - 1:,})")
         return Match(typed, vocab.word(row), row)
     forms = variants(typed) if respell else [typed]
     for form in forms[1:]:
