@@ -286,6 +286,10 @@ def test_a_word_past_limit_is_a_key_error_as_gensims_whichever_cache_serves_it(
     assert batch.exit_code == 5 and errors[-1] == "" and len(errors) == 3, batch.stderr
     said = "word 3,001 of the model" if whole_first else "not in the vocabulary"
     assert said in errors[0] and said in errors[1] and "qqzzxxkk" in errors[1]
+    both = invoke(["-m", str(small_model), "--limit", "1000", "similar", beyond, words[3001]])
+    (line,) = both.stderr.splitlines()[-1:]
+    if whole_first:  # both words of the model: the limit is what to change
+        assert "are beyond --limit 1000 (words 3,001 and 3,002 of the model); raise the limit to 3002" in line
     from starlette.testclient import TestClient
 
     from vecq.serve.app import make_app

@@ -99,6 +99,11 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
+def _and(texts: Sequence[str]) -> str:
+    """ "a, b and c"."""
+    return f"{', '.join(texts[:-1])} and {texts[-1]}" if len(texts) > 1 else "".join(texts)
+
+
 def first_few(texts: Sequence[str], n: int) -> str:
     """The first ``n`` of ``texts`` a message names, joined by commas, then "..." if there are more."""
     return ", ".join(texts[:n]) + (", ..." if len(texts) > n else "")
@@ -146,8 +151,17 @@ class UnknownWordError(VecqError, KeyError):
     def _message(self) -> str:
         where = f" of {self.model}" if self.model else ""
         if len(self.unknown) > 1:
+            words = [w for w, _ in self.unknown]
+            past = [self.past_limit[w] for w in words if w in self.past_limit]
+            raise_to = f"raise the limit to {max(row for row, _ in past) + 1} or more" if past else ""
+            if len(past) == len(words):  # every one a word of the model: the limit is what to change
+                rows = _and([f"{row + 1:,}" for row, _ in past])
+                return (
+                    f"{_and([shorten(w) for w in words])} are beyond ⟨limit={past[0][1]}⟩ (words {rows} "
+                    f"of the model); {raise_to}, or leave them out"
+                )
             parts = [shorten(w) + self._hint(w, s) for w, s in self.unknown]
-            return f"{', '.join(parts[:-1])} and {parts[-1]} are not in the vocabulary{where}"
+            return f"{_and(parts)} are not in the vocabulary{where}" + (f"; {raise_to}" if past else "")
         if self.word in self.past_limit:
             row, limit = self.past_limit[self.word]
             return (
