@@ -344,6 +344,12 @@ def test_a_command_typed_in_the_repl_is_told_how_the_repl_asks_it():
         for asked in ("cat", "cat ~ dog", "king - man + woman", "word ~ word")
     ]
     assert "the REPL takes" not in result.stderr.splitlines()[4]  # a word is not a command
+    # an analogy test's notation is told the expression, without spelling suggestions for it
+    told = invoke(["repl", "-n", "1"], input="man:king::woman\n").stderr.strip()
+    assert told == (
+        "vecq: error: 'man:king::woman' is an analogy test's notation; the REPL asks an analogy as "
+        "an expression: type 'king - man + woman'"
+    )
 
 
 @pytest.mark.parametrize("charset", ["utf-8", "ascii"])

@@ -9,6 +9,7 @@ import re
 
 import click
 
+from ..core.expression import proportion
 from .options import (
     approx_option,
     away_option,
@@ -201,8 +202,6 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
     return None
 
 
-# man:king::woman (or man:king::woman:queen, or man:king::woman:?), the notation of analogy tests
-_PROPORTION = re.compile(r"([^:\s]+):([^:\s]+)::([^:\s]+)(?::[^:\s]*)?")
 _EXPRESSION = re.compile(r"\s*(\S+)\s+-\s+(\S+)\s+\+\s+(\S+)\s*")  # king - man + woman
 
 
@@ -210,10 +209,10 @@ def analogy_as_written(words: tuple[str, ...]) -> str | None:
     """How analogy takes a question written another way (``man:king::woman``, ``king - man +
     woman``): the usage error to give; None when the words are not such a question."""
     text = " ".join(words)
-    proportion = _PROPORTION.fullmatch(text)
-    if proportion:  # a is to b as c is to ?: b - a + c
-        a, b, c = proportion.groups()
-        return f"{text} is asked as 'vecq analogy {b} {a} {c}' (A B C for A - B + C: {b} - {a} + {c})"
+    asked = proportion(text)
+    if asked:
+        a, b, c = asked
+        return f"{text} is asked as 'vecq analogy {a} {b} {c}' (A B C for A - B + C: {a} - {b} + {c})"
     expression = _EXPRESSION.fullmatch(text)
     if expression:
         a, b, c = expression.groups()

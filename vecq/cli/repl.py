@@ -11,8 +11,9 @@ import contextlib
 import os
 import sys
 
+from ..core.expression import proportion
 from ..core.queries import NeighborsQuery, SimilarQuery
-from ..errors import QueryError, UnknownWordError, VecqError
+from ..errors import QueryError, UnknownWordError, VecqError, shorten
 from .session import Session
 
 HELP = (
@@ -86,12 +87,17 @@ def answer_line(session: Session, model, line: str, top: int) -> None:
         hint = as_typed_here(line) if "~" not in line else None
         if hint is None:
             raise
-        raise QueryError(f"{e.message}; {hint}") from None
+        said = f"{shorten(line)} is an analogy test's notation" if proportion(line) else e.message
+        raise QueryError(f"{said}; {hint}") from None
 
 
 def as_typed_here(line: str) -> str | None:
     """How a line written as a command (``similar cat dog``, ``neighbors cat -n 3``) is asked in
     the REPL, or None when it is not one. Its options are left out (from the first ``-x``)."""
+    asked_as = proportion(line)
+    if asked_as is not None:  # an analogy test's notation
+        a, b, c = asked_as
+        return f"the REPL asks an analogy as an expression: type '{a} - {b} + {c}'"
     command, *rest = line.split()
     if command not in COMMANDS or not rest:
         return None

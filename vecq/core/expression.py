@@ -12,6 +12,18 @@ from .words import Match
 
 _WEIGHT = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\*(.*)$")  # 2*king, 0.5*, 2*
 MAX_WEIGHT = 1e6
+# man:king::woman (or man:king::woman:queen, or man:king::woman:?), the notation of analogy tests
+_PROPORTION = re.compile(r"([^:\s]+):([^:\s]+)::([^:\s]+)(?::[^:\s]*)?")
+
+
+def proportion(text: str) -> tuple[str, str, str] | None:
+    """``a:b::c`` (a is to b as c is to ?) as analogy's A, B, C for A - B + C: (b, a, c), so that
+    ``man:king::woman`` is ``king - man + woman``; None when ``text`` is not written so."""
+    written = _PROPORTION.fullmatch(text.strip())
+    if written is None:
+        return None
+    a, b, c = written.groups()
+    return b, a, c
 
 
 class Term(NamedTuple):
