@@ -350,10 +350,15 @@ def test_version_comes_from_package_metadata():
     assert run(["--version"]).stdout.strip() == f"vecq {version('vecq')}"
 
 
-def test_every_command_has_help():
+def test_every_command_has_help_that_fits_80_columns():
+    """``vecq train --help`` held a literal paragraph (click's \\b) edited past 80 columns: it
+    printed ragged lines of 88 on an 80-column terminal."""
     for path, cmd in list(command_tree(cli))[1:]:
         assert cmd.help, path
-        assert run([*path, "--help"]).exit_code == 0
+        result = CliRunner().invoke(cli, [*path, "--help"], terminal_width=80)
+        assert result.exit_code == 0
+        wide = [line for line in result.stdout.splitlines() if len(line) > 80]
+        assert wide == [], path
 
 
 def test_closed_pipe_ends_quietly(session_cache):

@@ -70,15 +70,16 @@ def train(
 ) -> None:
     """Learn word vectors from CORPUS with gensim's Word2Vec (or FastText) and write them to MODEL.
 
-    \b
     CORPUS is a text file (one sentence or document a line, .gz and .bz2 read
     through), a folder of them, - for standard input, lee (gensim's own test
     corpus: 300 news stories, installed with gensim) or text8 (gensim-data's
-    100 MB of Wikipedia, downloaded). The vectors start random and move a little with each
-    epoch; --snapshots keeps each step so that `vecq plot ... -m MODEL --epochs`
-    can show the words finding their places. The model is converted into the
-    cache at once: `vecq -m MODEL neighbors WORD` answers straight away.
-    With --workers 1 and a seed, the same command gives the same vectors (gensim's).
+    100 MB of Wikipedia, downloaded).
+
+    The vectors start random and move a little with each epoch; --snapshots
+    keeps each step so that `vecq plot ... -m MODEL --epochs` can show the
+    words finding their places. The model is converted into the cache at once:
+    `vecq -m MODEL neighbors WORD` answers straight away. With --workers 1 and
+    a seed, the same command gives the same vectors (gensim's).
     """
     from ..opening import open_with
     from ..sources import training
