@@ -1102,3 +1102,13 @@ def test_a_hub_table_is_answered_from_memory_when_the_cache_cannot_be_written(tm
     memory = invoke(["-m", "hf:tiny/gpt2", "neighbors", "the", "-n", "3"])
     assert cached.exit_code == 0 and "answering from memory" in memory.stderr
     assert (memory.exit_code, memory.stdout) == (0, cached.stdout), memory.stderr
+
+
+def test_a_hub_name_without_its_owner_says_where_to_find_it(monkeypatch):
+    """``hf:gpt2`` (a name the Hub redirects to openai-community/gpt2) was "not a Hub model name":
+    it is one, without the owner vecq needs; the error says so and where its full name is."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    result = invoke(["-m", "hf:gpt2", "info"])
+    assert result.exit_code == 4 and len(result.stderr.splitlines()) == 1
+    assert "'hf:gpt2' names no owner" in result.stderr and "http://127.0.0.1:9/gpt2" in result.stderr
+    assert "is not a Hub model name" in invoke(["-m", "hf:", "info"]).stderr

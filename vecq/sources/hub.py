@@ -64,6 +64,11 @@ def parse(spec: str) -> HubName | None:
     if spec.startswith(PREFIX):
         body, _, revision = spec[len(PREFIX) :].partition("@")
         parts = body.strip("/").split("/")
+        if len(parts) == 1 and re.fullmatch(_PART, parts[0]):  # hf:gpt2, a name the Hub redirects
+            raise ModelError(
+                f"{spec!r} names no owner: vecq reads a Hub model as hf:OWNER/NAME; its page, "
+                f"{endpoint()}/{parts[0]}, shows the full name (gpt2's is openai-community/gpt2)"
+            )
         if len(parts) < 2 or not all(re.fullmatch(_PART, p) for p in parts[:2]) or "" in parts:
             raise ModelError(
                 f"{spec!r} is not a Hub model name; write hf:OWNER/NAME, e.g. hf:fse/glove-wiki-gigaword-50"
