@@ -9,7 +9,6 @@ import re
 
 import click
 
-from ..core.expression import proportion
 from .options import (
     approx_option,
     away_option,
@@ -208,6 +207,8 @@ _EXPRESSION = re.compile(r"\s*(\S+)\s+-\s+(\S+)\s+\+\s+(\S+)\s*")  # king - man 
 def analogy_as_written(words: tuple[str, ...]) -> str | None:
     """How analogy takes a question written another way (``man:king::woman``, ``king - man +
     woman``): the usage error to give; None when the words are not such a question."""
+    from ..core.expression import proportion  # only for a usage error: not on a query's start-up
+
     text = " ".join(words)
     asked = proportion(text)
     if asked:
