@@ -237,11 +237,11 @@ def test_tokens_past_the_limit_are_records_whichever_cache_serves_it(
     beyond = words[3000]
     if whole_first:
         invoke(["-m", str(small_model), "cache", "build"])
-    text = f"{words[5]} {beyond} {beyond.upper()} qqzzxxkk id:999999"
+    text = f"{words[5]} {beyond} {beyond.upper()} qqzzxxkk id:999999 id:3000"
     result = invoke(["-m", str(small_model), "--limit", "1000", "tokens", text])
     assert result.exit_code == 0, result.stderr
     past = "beyond-limit" if whole_first else "unknown"
-    assert [r["status"] for r in tsv(result.stdout)] == ["found", past, past, "unknown", "unknown"]
+    assert [r["status"] for r in tsv(result.stdout)] == ["found", past, past, "unknown", "unknown", past]
 
 
 @pytest.mark.parametrize("whole_first", [False, True])

@@ -153,13 +153,12 @@ def find_word(
     if by_id:
         row = int(by_id.group(1))
         if row >= len(vocab):
-            held = getattr(vocab, "rows_held", None)  # the numpy-free reader has no limit
-            rows = held() if callable(held) else len(vocab)
-            if row < rows:
+            if past_limit(vocab, [typed]) is not None:
                 raise QueryError(
                     f"{typed} is beyond ⟨limit={len(vocab)}⟩ (ids 0 to {len(vocab) - 1:,}); raise the "
                     f"limit to {row + 1} or more, or leave it out"
                 )
+            rows = _rows_held(vocab)
             raise QueryError(f"{typed} is beyond the model's {rows:,} rows (ids 0 to {rows - 1:,})")
         return Match(typed, vocab.word(row), row)
     forms = variants(typed) if respell else [typed]
@@ -180,7 +179,19 @@ def past_limit(vocab: Words, forms: Iterable[str]) -> int | None:
     beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
     if not callable(beyond_limit):
         return None
-    return next((row for row in map(beyond_limit, forms) if row is not None), None)
+    for form in forms:
+        by_id = _ROW.fullmatch(form)  # id:N, a row past the limit but within the model
+        row = int(by_id.group(1)) if by_id else beyond_limit(form)
+        if row is not None and len(vocab) <= row < _rows_held(vocab):
+            return row
+    return None
+
+
+def _rows_held(vocab: Words) -> int:
+    """The rows of the model ``vocab`` is a view of, past its limit too (its own when it knows no
+    other: the numpy-free reader, a cache of the first rows only)."""
+    held = getattr(vocab, "rows_held", None)
+    return held() if callable(held) else len(vocab)
 
 
 def _token(vocab: Words, typed: str) -> Match | None:
