@@ -5,8 +5,6 @@ Each resolves the model, calls the engine and hands the records to the renderer.
 
 from __future__ import annotations
 
-import re
-
 import click
 
 from .options import (
@@ -201,24 +199,27 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
     return None
 
 
-_EXPRESSION = re.compile(r"\s*(\S+)\s+-\s+(\S+)\s+\+\s+(\S+)\s*")  # king - man + woman
-
-
 def analogy_as_written(words: tuple[str, ...]) -> str | None:
     """How analogy takes a question written another way (``man:king::woman``, ``king - man +
     woman``): the usage error to give; None when the words are not such a question."""
-    from ..core.expression import proportion  # only for a usage error: not on a query's start-up
+    from ..core.expression import parse_expression, proportion  # for a usage error: not at start-up
+    from ..errors import QueryError
 
     text = " ".join(words)
     asked = proportion(text)
     if asked:
         a, b, c = asked
         return f"{text} is asked as 'vecq analogy {a} {b} {c}' (A B C for A - B + C: {a} - {b} + {c})"
-    expression = _EXPRESSION.fullmatch(text)
-    if expression:
-        a, b, c = expression.groups()
-        return f"{text} is asked as 'vecq analogy {a} {b} {c}' (A B C), or 'vecq neighbors \"{text}\"'"
-    return None
+    try:
+        terms = parse_expression(text)
+    except QueryError:
+        return None
+    positive = [w for weight, w in terms if weight == 1]
+    negative = [w for weight, w in terms if weight == -1]
+    if len(terms) != 3 or len(positive) != 2 or len(negative) != 1:  # A - B + C, in any order
+        return None
+    (a, c), (b,) = positive, negative
+    return f"{text} is asked as 'vecq analogy {a} {b} {c}' (A B C), or 'vecq neighbors \"{text}\"'"
 
 
 @click.command(cls=ExpressionCommand)

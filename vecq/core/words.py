@@ -179,10 +179,11 @@ def past_limit(vocab: Words, forms: Iterable[str]) -> int | None:
     beyond_limit = getattr(vocab, "beyond_limit", None)  # the numpy-free reader has no limit
     if not callable(beyond_limit):
         return None
+    held = _rows_held(vocab)
     for form in forms:
         by_id = _ROW.fullmatch(form)  # id:N, a row past the limit but within the model
         row = int(by_id.group(1)) if by_id else beyond_limit(form)
-        if row is not None and len(vocab) <= row < _rows_held(vocab):
+        if row is not None and len(vocab) <= row < held:
             return row
     return None
 
