@@ -7,7 +7,6 @@ query that finds its cache never pays for the import.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -191,16 +190,16 @@ def _read_gensim(source: Source, on_rows: Callable[[np.ndarray, int], None] | No
         if limit is not None:
             kv.index_to_key, kv.vectors = kv.index_to_key[:limit], kv.vectors[:limit]
         return kv
-    with warnings.catch_warnings():  # 1e39 in a text file: an infinity, which the cache's writer names
-        warnings.filterwarnings("ignore", "overflow encountered in cast", RuntimeWarning)
-        return _lean_keyed_vectors(on_rows).load_word2vec_format(
-            path,
-            binary=fmt == "word2vec-bin",
-            no_header=fmt == "glove-text",
-            limit=limit,
-            unicode_errors=source.unicode_errors,
-            datatype=np.float32,
-        )
+    # 1e39 in a text file is an infinity, which the cache's writer names (quiet_gensim keeps numpy's
+    # "overflow encountered in cast" off stderr, as every warning from inside gensim)
+    return _lean_keyed_vectors(on_rows).load_word2vec_format(
+        path,
+        binary=fmt == "word2vec-bin",
+        no_header=fmt == "glove-text",
+        limit=limit,
+        unicode_errors=source.unicode_errors,
+        datatype=np.float32,
+    )
 
 
 def _lean_keyed_vectors(on_rows: Callable[[np.ndarray, int], None] | None = None) -> Any:
