@@ -552,3 +552,25 @@ def test_a_word_list_says_which_lines_it_took_for_comments_and_lists_the_word_ha
     result = invoke(["export", "--words", str(listed), "-o", str(out)])
     assert result.exit_code == 0 and "comment" not in result.stderr, result.stderr
     assert [line.split(" ")[0] for line in out.read_text(encoding="utf-8").splitlines()[1:]] == ["cat", "#"]
+
+
+@pytest.mark.parametrize("command", [["export", "-o", "OUT"], ["cluster", "-k", "2"], ["graph", "-o", "OUT"]])
+def test_an_unknown_word_of_a_word_list_is_named_with_its_line(glove, tmp_path, command):
+    """A word list of 20,000 lines with a misspelt word named the word only: the user searched the
+    file for it. The message names the lines of the unknown words, first lines first."""
+    listed = tmp_path / "words.txt"
+    listed.write_text("cat\n\ndog\nkitteh\nfish\nqqzzyx\nkitteh\n", encoding="utf-8")
+    args = [str(tmp_path / "out.npy") if a == "OUT" else a for a in command]
+    result = invoke([*args, "--words", str(listed)])
+    assert result.exit_code == 3, result.stderr
+    assert f"{listed}, lines 4, 6: 'kitteh'" in result.stderr and "'qqzzyx'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (tmp_path / "out.npy").exists()
+
+
+def test_an_unknown_word_read_from_standard_input_is_named_with_its_line(glove):
+    result = invoke(["plot", "-", "-o", "unused.png"], input="cat\ndog\n# note\nkitteh\n")
+    assert result.exit_code == 3, result.stderr
+    assert "standard input, line 4: 'kitteh' is not in the vocabulary" in result.stderr
+    result = invoke(["plot", "cat", "kitteh", "-o", "unused.png"])
+    assert "line" not in result.stderr and "'kitteh' is not in the vocabulary" in result.stderr

@@ -17,7 +17,7 @@ import click
 from ..cache import files
 from ..cache.layout import companions, index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, QueryError, UsageError, counted, first_few, in_flags, shorten
+from ..errors import ExitCode, QueryError, UnknownWordError, UsageError, counted, first_few, in_flags, shorten
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -75,6 +75,9 @@ class Session:
     # standard input read once for all of them.
     shared: dict | None = None
     notes: RepeatedNotes = field(init=False)  # --verbose's notes (the repl flushes them after each answer)
+    # The last word list read (``listed_words``): where it came from, and each word's first line, so
+    # an unknown word of it is named with its line.
+    listed: tuple[str, dict[str, int]] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.notes = RepeatedNotes(self.warn)
@@ -186,6 +189,12 @@ class Session:
 
         found = find_words(model, words)
         error = first_error(found)
+        if isinstance(error, UnknownWordError) and self.listed is not None:
+            where, lines = self.listed
+            numbers = [lines[w] for w, _ in error.unknown if w in lines]
+            if numbers:
+                at = first_few([f"{n:,}" for n in numbers], 5)
+                error.message = f"{where}, {'line' if len(numbers) == 1 else 'lines'} {at}: {error.message}"
         if error is not None:
             raise error
         matches = [m for m in found if isinstance(m, Match)]  # all of them: no error among them
@@ -264,16 +273,20 @@ class Session:
         from .batch import chunks, comments_note, input_name, utf8_line
 
         where = input_name(source)
+        lines: dict[str, int] = {}  # each word's first line
         typed: list[str] = []
         comments: list[int] = []
         with self.open_input(source, option) as stream:
             for chunk in chunks(stream, 1 << 16, comments):
                 for number, line in chunk:
                     try:
-                        typed.append(utf8_line(line).strip())
+                        word = utf8_line(line).strip()
                     except QueryError as e:
                         raise QueryError(f"{where}, line {number}: {e.message}") from None
-        typed = [w for w in typed if w]
+                    if word:
+                        typed.append(word)
+                        lines.setdefault(word, number)
+        self.listed = (where, lines)
         if comments:  # a word list may hold the word '#': say what was taken for a comment
             self.warn_of_input(comments_note(comments, source))
         if not typed:
