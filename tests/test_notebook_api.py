@@ -228,6 +228,50 @@ def test_bytes_where_a_word_goes_are_refused_not_read_as_row_numbers(kv, call):
         call(kv)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda kv, v: kv.similar_by_vector(v),
+        lambda kv, v: kv.most_similar(positive=["dog", v]),
+        lambda kv, v: kv.most_similar_cosmul(positive=[v], negative=["dog"]),
+        lambda kv, v: kv.get_mean_vector([v, "dog"]),
+        lambda kv, v: kv.distances(v, ["dog"]),
+    ],
+)
+@pytest.mark.parametrize(
+    ("given", "error", "says"),
+    [
+        (lambda v: v.astype(np.complex64), TypeError, "a vector is real numbers, not complex64 values"),
+        (lambda v: v.astype(object), TypeError, "a vector is real numbers, not object values"),
+        (lambda v: v[:-1], QueryError, "a vector given has shape (49,); the model's are 50 numbers,"),
+        (
+            lambda v: v[None, :],
+            QueryError,
+            "a vector given has shape (1, 50); the model's are 50 numbers (v.ravel()",
+        ),
+    ],
+)
+def test_a_vector_of_the_wrong_shape_or_kind_says_so(kv, call, given, error, says):
+    """A vector of 49 numbers or a row of shape (1, 50) (``kv[["cat"]]``) was numpy's broadcasting
+    error (gensim's too), and a complex vector a casting error or, in ``distances``, its imaginary
+    parts dropped with a warning: one error of vecq's family saying what the model takes."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning on the way
+        with pytest.raises(error) as refused:
+            call(kv, given(kv["cat"]))
+    assert says in str(refused.value)
+
+
+def test_neighbors_of_a_vector_of_the_wrong_shape_or_kind(kv):
+    """``neighbors`` takes a 2-D array as a batch of vectors and gives a bad one its own error."""
+    cat = kv["cat"]
+    with pytest.raises(TypeError, match="a vector is real numbers, not complex64 values"):
+        kv.neighbors(cat.astype(np.complex64))
+    (short,) = kv.neighbors(cat[:-1])
+    assert isinstance(short, QueryError) and "the vector has 49 numbers" in str(short)
+    assert kv.neighbors(cat[None, :], top=3) == kv.neighbors(cat, top=3)
+
+
 def test_vector_of_a_list_is_a_row_each_and_names_every_unknown_word(kv):
     """``kv.vector(list)`` raised AttributeError ('list' object has no attribute 'encode')."""
     words = ["cat", "Dog", "king"]

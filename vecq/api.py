@@ -173,11 +173,31 @@ def _weighted_keys(positive, negative) -> tuple[list, list[float], int]:
     return keys, weights, len(positive)
 
 
-def _finite_vectors(keys: Sequence) -> None:
-    """A QueryError when a vector among most_similar's inputs holds NaN or an infinity: every score
-    would be NaN, which ranks nowhere (gensim lists words with NaN scores)."""
+def _check_vectors(keys: Sequence, dims: int, finite: bool = True) -> None:
+    """Each vector among the inputs is ``dims`` real numbers, and finite ones when ``finite``
+    (a question's direction; gensim's arithmetic, a mean or distances, takes NaN through).
+
+    Raises:
+        TypeError: a vector of complex numbers, objects or text (numpy's casting errors, or the
+            imaginary parts dropped with a warning).
+        QueryError: a vector of another shape or length (numpy's broadcasting errors), or holding
+            NaN or an infinity (every score would be NaN, which ranks nowhere; gensim lists such
+            words).
+    """
     for key in keys:
-        if isinstance(key, np.ndarray) and not np.isfinite(key).all():
+        if not isinstance(key, np.ndarray):
+            continue
+        if key.dtype.kind not in "biuf":
+            raise TypeError(
+                f"a vector is real numbers, not {key.dtype} values; convert it, e.g. np.asarray(v, dtype=np.float32)"
+            )
+        if key.shape != (dims,):
+            one_row = " (v.ravel() for one row)" if key.size == dims else ""
+            raise QueryError(
+                f"a vector given has shape {key.shape}; the model's are {dims} numbers{one_row}, "
+                "and several vectors are given as separate items"
+            )
+        if finite and not np.isfinite(key).all():
             raise QueryError("a vector given holds NaN or an infinity; a direction needs finite numbers")
 
 
@@ -228,6 +248,8 @@ def _are_vectors(query: object) -> TypeGuard[np.ndarray]:
 def _batch_lines(query: object) -> list[str | VecqError]:
     """``neighbors``' query as the lines of a batch: a 2-D array of numbers is vectors (as JSON),
     anything else words (``_batch_items``); one word or expression is a batch of one."""
+    if isinstance(query, np.ndarray) and query.dtype.kind == "c":
+        raise TypeError(f"a vector is real numbers, not {query.dtype} values; convert it first")
     if _are_vectors(query):
         return [json.dumps(np.asarray(row, dtype=float).tolist()) for row in np.atleast_2d(query)]
     if isinstance(query, str):
@@ -991,6 +1013,7 @@ class Vectors:
         _text_keys(keys)
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
+        _check_vectors(list(keys), self.vector_size, finite=False)
         weights = np.ones(len(keys), dtype=self._dtype) if weights is None else np.asarray(weights)
         if len(keys) != weights.shape[0]:
             raise ValueError("keys and weights array must have same number of elements")
@@ -1102,6 +1125,7 @@ class Vectors:
         _text_keys(word_or_vector)
         if isinstance(word_or_vector, _KEY_TYPES):
             word_or_vector = self.get_vector(word_or_vector, norm=True)
+        _check_vectors([np.asarray(word_or_vector)], self.vector_size, finite=False)
         other_words = list(_key_list(other_words))
         if other_words:
             rows = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
@@ -1172,7 +1196,7 @@ class Vectors:
         One key alone is its direction as ``direction`` makes it (a word's own vector is its unit
         row, to the bit); several are gensim's weighted mean of unit words and vectors as given."""
         keys, weights, _ = _weighted_keys(positive, negative)
-        _finite_vectors(keys)
+        _check_vectors(keys, self.vector_size)
         _refuse_vanished(keys)
         with np.errstate(over="ignore", invalid="ignore"):  # a sum past float32: checked below
             mean = self.get_mean_vector(
@@ -1291,7 +1315,7 @@ class Vectors:
             for k in positive + negative
             if isinstance(k, _KEY_TYPES) and self.has_index_for(k)
         ]
-        _finite_vectors(positive + negative)
+        _check_vectors(positive + negative, self.vector_size)
         _refuse_vanished(positive + negative)
         pos = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in positive]
         neg = [self.get_vector(k, norm=True) if isinstance(k, _KEY_TYPES) else k for k in negative]
