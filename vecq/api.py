@@ -189,7 +189,8 @@ def _check_vectors(keys: Sequence, dims: int, finite: bool = True) -> None:
             continue
         if key.dtype.kind not in "biuf":
             raise TypeError(
-                f"a vector is real numbers, not {key.dtype} values; convert it, e.g. np.asarray(v, dtype=np.float32)"
+                f"a vector is real numbers, not {key.dtype} values; convert it, e.g. "
+                "np.asarray(v, dtype=np.float32)"
             )
         if key.shape != (dims,):
             one_row = " (v.ravel() for one row)" if key.size == dims else ""
