@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -58,6 +59,38 @@ def test_neighbors_and_nearest_alias_agree():
 def test_a_command_that_is_none_gets_the_commands_spelt_like_it(typed, says):
     result = run([*M, typed, "dog"])
     assert result.exit_code == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("distance", "no command 'distance'; word2vec's distance is 'vecq neighbors WORD'"),
+        ("nn", "no command 'nn'; fastText's nn is 'vecq neighbors WORD'"),
+        ("most_similar", "gensim's most_similar is 'vecq neighbors WORD', or 'vecq analogy A B C'"),
+        ("Word-Analogy", "word2vec's word-analogy is 'vecq analogy A B C'"),
+    ],
+)
+def test_another_tools_command_is_told_vecqs(typed, says):
+    """word2vec's ``distance`` and fastText's ``nn`` were told "a word goes after a command, as in
+    'vecq neighbors distance'", and gensim's ``most_similar`` "did you mean similar?" (a cosine of
+    two words, not neighbours)."""
+    result = run([*M, typed, "cat"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert says in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_every_command_told_for_another_tools_is_vecqs():
+    from vecq.cli.app import cli
+
+    for name, (_, ours) in cli.known_elsewhere.items():
+        assert name not in cli.list_commands(None)  # type: ignore[arg-type]
+        for told in re.findall(r"'vecq ([^']*)'", ours):
+            words = told.split()
+            command = [w for w in words[:2] if w.islower() and not w.startswith("-")]
+            shown = run([*command, "--help"])
+            assert shown.exit_code == 0, (name, told, shown.stderr)
+            for flag in (w for w in words if w.startswith("--")):
+                assert flag in shown.stdout, (name, flag)
 
 
 def test_neighbors_of_an_expression_unquoted():

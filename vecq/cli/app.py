@@ -101,6 +101,36 @@ cli.lazy_commands.update(
     }
 )
 
+# What users of word2vec's and fastText's tools and of gensim type first: told vecq's command.
+cli.known_elsewhere.update(
+    {
+        "distance": ("word2vec's distance", "'vecq neighbors WORD', or 'vecq repl' to ask one after another"),
+        "nn": ("fastText's nn", "'vecq neighbors WORD', or 'vecq repl' to ask one after another"),
+        "most_similar": (
+            "gensim's most_similar",
+            "'vecq neighbors WORD', or 'vecq analogy A B C' for positive and negative words",
+        ),
+        "most-similar": (
+            "gensim's most_similar",
+            "'vecq neighbors WORD', or 'vecq analogy A B C' for positive and negative words",
+        ),
+        "similar_by_word": ("gensim's similar_by_word", "'vecq neighbors WORD'"),
+        "word-analogy": (
+            "word2vec's word-analogy",
+            "'vecq analogy A B C', or 'vecq repl' to ask one after another",
+        ),
+        "analogies": ("fastText's analogies", "'vecq analogy A B C'"),
+        "most_similar_cosmul": ("gensim's most_similar_cosmul", "'vecq analogy A B C --method cosmul'"),
+        "similarity": ("gensim's similarity", "'vecq similar WORD1 WORD2'"),
+        "doesnt_match": ("gensim's doesnt_match", "'vecq odd WORDS'"),
+        "print-word-vectors": ("fastText's print-word-vectors", "'vecq vector WORDS'"),
+        "print-vectors": ("fastText's print-vectors", "'vecq vector WORDS'"),
+        "compute-accuracy": ("word2vec's compute-accuracy", "'vecq eval analogies FILE'"),
+        "evaluate_word_analogies": ("gensim's evaluate_word_analogies", "'vecq eval analogies FILE'"),
+        "evaluate_word_pairs": ("gensim's evaluate_word_pairs", "'vecq eval similarity FILE'"),
+    }
+)
+
 
 @cli.command("help", hidden=True)
 @click.argument("names", nargs=-1, metavar="[COMMAND]...")

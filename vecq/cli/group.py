@@ -40,6 +40,8 @@ class VecqGroup(click.Group):
         super().__init__(*args, **kwargs)
         # name -> ("module:attribute", the one line --help shows for it)
         self.lazy_commands: dict[str, tuple[str, str]] = {}
+        # another tool's command -> (what it is, the vecq command that asks the same question)
+        self.known_elsewhere: dict[str, tuple[str, str]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -62,6 +64,9 @@ class VecqGroup(click.Group):
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
             import difflib
 
+            if name.lower() in self.known_elsewhere:
+                what, ours = self.known_elsewhere[name.lower()]
+                ctx.fail(f"no command {name!r}; {what} is {ours}")
             near = difflib.get_close_matches(name, self.list_commands(ctx), n=3, cutoff=0.6)
             if near:
                 ctx.fail(f"no command {name!r}; did you mean {' or '.join(near)}?")
