@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import shlex
 import subprocess
 import sys
 
@@ -91,6 +92,27 @@ def test_every_command_told_for_another_tools_is_vecqs():
             assert shown.exit_code == 0, (name, told, shown.stderr)
             for flag in (w for w in words if w.startswith("--")):
                 assert flag in shown.stdout, (name, flag)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        ["-f", "json", "neighbors", "cat", "--top", "2"],
+        ["--top", "2", *M, "neighbors", "king - man + woman"],
+        ["--format=jsonl", "similar", "cat", "dog"],
+        ["--away", "man", "woman", "neighbors", "doctor", "-n", "3"],
+    ],
+)
+def test_a_commands_option_before_its_name_is_told_the_command_that_works(typed):
+    """``vecq -f json neighbors cat`` was "No such option '-f'" with a hint about words starting
+    with '-': the option is the command's, and the message gives the command line it goes in."""
+    args = typed if "-m" in typed else [*M, *typed]
+    result = run(args)
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "is an option of 'vecq " in line and "as in: vecq " in line
+    fixed = run(shlex.split(line.split("as in: vecq ", 1)[1]))
+    assert fixed.exit_code == 0 and fixed.stdout, fixed.stderr
 
 
 def test_neighbors_of_an_expression_unquoted():

@@ -97,6 +97,32 @@ class VecqGroup(click.Group):
             _silence_stdout()
             return int(ExitCode.OK)
 
+    def _misplaced(self, e: click.NoSuchOption, args: list[str]) -> str | None:
+        """Why an option of the command came before its name (``vecq -f json neighbors cat``), and
+        where it goes; None when the option is not the command's."""
+        if e.ctx is None or e.ctx.command is not self:
+            return None
+        name = next((a for a in args if a in self.list_commands(e.ctx)), None)
+        command = self.get_command(e.ctx, name) if name else None
+        if command is None:
+            return None
+        option = option_name(e)
+        param = next((p for p in command.params if option in (*p.opts, *p.secondary_opts)), None)
+        if param is None:
+            return None
+        at = next((i for i, a in enumerate(args) if a == option or a.startswith(option + "=")), None)
+        if at is None:  # given joined to its value (-fjson)
+            return f"{option} is an option of 'vecq {name}': it goes after the command's name"
+        takes_value = isinstance(param, click.Option) and not param.is_flag and not param.count
+        moved = args[at : at + 1 + (max(param.nargs, 1) if takes_value and args[at] == option else 0)]
+        rest = args[:at] + args[at + len(moved) :]
+        import shlex
+
+        fixed = shlex.join([*rest, *moved])
+        return (
+            f"{option} is an option of 'vecq {name}': it goes after the command's name, as in: vecq {fixed}"
+        )
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             rv = super().main(args, prog_name or "vecq", complete_var, standalone_mode=False, **extra)
@@ -108,6 +134,10 @@ class VecqGroup(click.Group):
             sys.exit(int(ExitCode.OK))
         except click.NoSuchOption as e:
             where = e.ctx.command_path if e.ctx else "vecq"
+            misplaced = self._misplaced(e, sys.argv[1:] if args is None else list(args))
+            if misplaced:
+                _say(f"error: {misplaced}")
+                sys.exit(e.exit_code)
             _say(
                 f"error: {e.format_message()} (see '{where} --help'); if {e.option_name!r} is a word or a "
                 f"term of an expression, put -- before the words ({where} -- {e.option_name} ...) "
@@ -148,6 +178,11 @@ class VecqGroup(click.Group):
             _say(f"error: cannot write the answer: {e.strerror or e}")
             sys.exit(int(ExitCode.FAILURE))
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def option_name(e: click.NoSuchOption) -> str:
+    """The option a NoSuchOption names, without a value given with '=' (``--format=json``)."""
+    return e.option_name.split("=", 1)[0]
 
 
 def _written_by_stdout(e: UnicodeEncodeError) -> bool:
