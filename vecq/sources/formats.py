@@ -17,7 +17,7 @@ from ..core.compressed import COMPRESSED, compression, open_file
 from ..core.expression import is_number
 from ..errors import ModelError, shorten
 from . import word_list
-from .catalogue import human_size
+from .catalogue import human_size, name_of_original_file
 
 if TYPE_CHECKING:
     from .source import Source
@@ -149,6 +149,12 @@ def regular_file_size(path: str) -> int:
             target = os.readlink(path)
             raise ModelError(f"{path} is a symbolic link to {target}, which does not exist") from e
         if e.errno == errno.ENOENT:
+            same = name_of_original_file(path)
+            if same is not None:
+                raise ModelError(
+                    f"{path} does not exist; its vectors are the model named {same}: give ⟨model={same}⟩ "
+                    "(downloaded once), or the file's path"
+                ) from e
             raise ModelError(f"{path} does not exist; check the path, or run 'vecq models' for names") from e
         raise ModelError(f"cannot read {path}: {e.strerror or e}") from e
     if stat.S_ISDIR(st.st_mode):

