@@ -3,6 +3,7 @@ description, one lookup rule and one exception family for every method, completi
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -345,3 +346,34 @@ def test_the_research_questions_from_python_are_the_clis(kv, glove):
     (record,) = json.loads(invoke([*M, "weat", *args, "-f", "json"]).stdout)
     assert result.effect_size == record["effect_size"] and result.p_value == record["p_value"]
     assert (result.ci_low, result.ci_high) == (record["ci_low"], record["ci_high"])
+
+
+@pytest.mark.parametrize(
+    ("name", "then"),
+    [
+        ("wv", lambda kv: kv.most_similar("cat", topn=1)),
+        ("get_nearest_neighbors", lambda kv: kv.neighbors("cat", top=3)),
+        ("get_word_vector", lambda kv: kv["cat"]),
+        ("get_dimension", lambda kv: kv.vector_size),
+        ("get_analogies", lambda kv: kv.analogy("berlin", "germany", "france", top=1)),
+        ("encode", lambda kv: kv.vector(["cat", "dog"])),
+        ("neighbours", lambda kv: kv.neighbors("cat")),
+    ],
+)
+def test_another_librarys_name_for_a_method_says_vecqs(kv, name, then):
+    """``kv.wv.most_similar`` (a gensim model's habit), fastText's ``get_nearest_neighbors`` and
+    model2vec's ``encode`` were Python's bare "no attribute": the message names what does it here,
+    and that works."""
+    with pytest.raises(AttributeError) as missing:
+        getattr(kv, name)
+    said = str(missing.value)
+    assert said.startswith(f"'KeyedVectors' object has no attribute {name!r}; ")
+    told = re.search(r"kv\.(\w+)", said.split("; ", 1)[1])
+    assert told is not None and hasattr(kv, told[1]), said
+    assert then(kv) is not None
+    assert not hasattr(kv, name) and missing.value.name == name
+
+
+def test_an_attribute_no_library_has_is_pythons_message(kv):
+    with pytest.raises(AttributeError, match=r"^'KeyedVectors' object has no attribute 'zzz'$"):
+        kv.zzz  # noqa: B018

@@ -24,7 +24,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING, TypeGuard, cast
+from typing import TYPE_CHECKING, NoReturn, TypeGuard, cast
 
 import numpy as np
 
@@ -320,6 +320,23 @@ _GENSIM4_REMOVED = {
 }
 
 
+# What other libraries call what this object does (gensim's trained models, gensim 3, fastText's
+# and model2vec's Python APIs), said where Python's AttributeError would name the attribute only.
+_ELSEWHERE = {
+    "wv": "this object is the KeyedVectors itself (a gensim model's .wv): call kv.most_similar(...) on it",
+    "syn0": "gensim 3's syn0 is kv.vectors",
+    "neighbours": "the method is kv.neighbors (the CLI takes both spellings)",
+    "nearest": "the method is kv.neighbors (kv.most_similar as gensim's)",
+    "get_nearest_neighbors": "fastText's get_nearest_neighbors(word, k) is kv.neighbors(word, top=k)",
+    "get_word_vector": "fastText's get_word_vector(word) is kv[word] (kv.vector(word) as vecq reads words)",
+    "get_words": "fastText's get_words() is kv.index_to_key",
+    "words": "fastText's words are kv.index_to_key",
+    "get_dimension": "fastText's get_dimension() is kv.vector_size",
+    "get_analogies": "fastText's get_analogies(a, b, c, k) is kv.analogy(a, b, c, top=k)",
+    "encode": "model2vec's encode(texts) is kv.vector(texts), a row each",
+}
+
+
 def _removed_in_gensim4(name: str) -> property:
     """A gensim 3.x attribute: reading it fails with gensim 4's own message."""
 
@@ -420,6 +437,15 @@ class Vectors:
         if self._rows is None:
             self._rows = Rows(zip(self.index_to_key, range(len(self.model))))
         return self._rows
+
+    if not TYPE_CHECKING:  # (hidden from mypy, which would take every attribute for one)
+
+        def __getattr__(self, name: str) -> NoReturn:
+            # Reached only for an attribute the object lacks (never on a method's or a field's path).
+            said = f"; {_ELSEWHERE[name]}" if name in _ELSEWHERE else ""
+            raise AttributeError(
+                f"{type(self).__name__!r} object has no attribute {name!r}{said}", name=name, obj=self
+            )
 
     def __setattr__(self, name: str, value: object) -> None:
         if name in ("index_to_key", "key_to_index"):
