@@ -761,3 +761,25 @@ def test_old_spellings_still_work_as_hidden_aliases(glove, tmp_path, canonical, 
         assert outputs[0] == outputs[1]
     else:  # the same points and labels (an SVG's ids differ between runs)
         assert outputs[0].count(b"<text") == outputs[1].count(b"<text") > 2
+
+
+def test_tokens_of_a_word_model_say_when_punctuation_is_attached_to_known_words(glove):
+    """A student's "The cat sat, purring." gave 'sat,' and 'purring.' status unknown without a
+    word: GloVe has 'sat', 'purring', ',' and '.', but a word model splits at spaces only."""
+    result = run([*M, "tokens", "The cat sat, purring. qqzzyx! didn't"])
+    assert result.exit_code == 0
+    assert [r["status"] for r in tsv(result.stdout)] == [
+        "respelled",
+        "found",
+        "unknown",
+        "unknown",
+        "unknown",
+        "unknown",
+    ]
+    assert result.stderr == (
+        "vecq: 'sat,' ('sat' ','), 'purring.' ('purring' '.'): not words of glove-wiki-gigaword-50, "
+        "but their parts are; a word model splits text at spaces only: put spaces around punctuation\n"
+    )
+    lines = run([*M, "tokens", "-"], input="the cat sat ,\nhello, world\n")
+    assert lines.exit_code == 0 and lines.stderr.startswith("vecq: 'hello,' ('hello' ','): not a word of ")
+    assert run([*M, "tokens", "the cat sat , qqzzyx!"]).stderr == ""

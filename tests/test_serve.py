@@ -124,6 +124,7 @@ SAID_BESIDE_THE_RECORDS = [
     ),
     ("plot", {"words": ["Cat", "dog"]}, ["plot", "Cat", "dog", "-o", "-"]),
     ("odd", {"words": ["Cat", "dog"]}, ["odd", "Cat", "dog"]),  # two words: a tie, said after the respelling
+    ("tokens", {"text": "the cat sat, purring."}, ["tokens", "the cat sat, purring."]),
 ]
 
 

@@ -145,12 +145,15 @@ def tokens(session: Session, text, with_vectors: bool, input_file: str | None) -
     whole = " ".join(text)
     if not whole.strip():
         raise click.UsageError("give some text, e.g. 'vecq tokens The cat sat' (or '-' to read lines)")
-    from ..core.answers import token_records
+    from ..core.answers import spaces_note, token_records
 
     model = session.open()
     columns, records = token_records(model, whole, with_vectors)
     with session.renderer(columns, f"tokens of {whole}", model) as out:
         out.write(records)
+    note = spaces_note(model, records)
+    if note:
+        session.warn(note)
     return None
 
 
@@ -159,12 +162,13 @@ def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> int:
     no comment lines, '# A title' is text): every line not blank gives at least one record (status
     ``none`` when its text has no token, ``not-utf8`` when its bytes are not UTF-8: a failed line,
     exit 5); the exit code."""
-    from ..core.answers import TOKEN_COLUMNS, token_records
+    from ..core.answers import TOKEN_COLUMNS, spaces_note, token_records
     from .batch import LINE_COLUMN, chunks, utf8_line
 
     model = session.open()
     columns = (LINE_COLUMN, *TOKEN_COLUMNS, *(["vector"] if with_vectors else []))
     failed = 0
+    unknown: list[dict] = []  # the unknown words of every line, for one note at the end
     with session.open_input(source) as stream, session.renderer(columns, "tokens", model) as out:
         for chunk in chunks(stream, 64, texts=True):  # text, whatever it starts with
             for number, line in chunk:
@@ -177,10 +181,14 @@ def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> int:
                     session.warn(f"line {number}: {e.message}")
                 else:
                     records = token_records(model, line, with_vectors)[1]
+                    unknown.extend(r for r in records if r["status"] == "unknown")
                 records = records or [
                     {"position": None, "text": line.strip(), "token": "", "id": None, "status": status}
                 ]
                 out.write([{LINE_COLUMN: number, **r} for r in records])
+    note = spaces_note(model, unknown)
+    if note:
+        session.warn(note)
     if failed:
         session.warn(f"{counted(failed, 'line')} failed; their records carry status 'not-utf8'")
         return int(ExitCode.PARTIAL)

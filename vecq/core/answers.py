@@ -141,3 +141,45 @@ def token_records(model: Model, text: str, with_vectors: bool = False) -> tuple[
                 model.raw_vector(model.lookup(str(record["text"])).row).astype(float).tolist()
             )
     return (*TOKEN_COLUMNS, "vector"), records
+
+
+def _parts(word: str) -> list[str]:
+    """``word`` with the punctuation at its ends split off, one mark a part ("sat," -> "sat", ",")."""
+    import unicodedata
+
+    def mark(c: str) -> bool:
+        return unicodedata.category(c)[0] in "PS"
+
+    start, end = 0, len(word)
+    while start < end and mark(word[start]):
+        start += 1
+    while end > start and mark(word[end - 1]):
+        end -= 1
+    return [*word[:start], *([word[start:end]] if start < end else []), *word[end:]]
+
+
+def spaces_note(model: Model, records: Sequence[dict]) -> str | None:
+    """What to say when a word model's unknown words are known words with punctuation attached
+    ("sat," of "The cat sat, purring"): a word model splits text at spaces only. None otherwise."""
+    if model.text is not None:
+        return None
+
+    def known(part: str) -> bool:  # as the word itself is looked up (respelled: "New-York")
+        try:
+            return not model.lookup(part, suggest=False).built
+        except (UnknownWordError, QueryError):
+            return False
+
+    attached: list[str] = []
+    for record in records:
+        parts = _parts(str(record["text"])) if record["status"] == "unknown" else []
+        if len(parts) > 1 and all(known(p) for p in parts):
+            attached.append(f"{record['text']!r} ({' '.join(repr(p) for p in parts)})")
+    if not attached:
+        return None
+    return (
+        f"{', '.join(attached[:3])}{', ...' if len(attached) > 3 else ''}: "
+        f"{'not a word' if len(attached) == 1 else 'not words'} of {model.info.name}, but "
+        f"{'its parts are' if len(attached) == 1 else 'their parts are'}; a word model splits text "
+        "at spaces only: put spaces around punctuation"
+    )

@@ -289,7 +289,8 @@ async def tokens(served: Served, model: Model, p: dict) -> Records:
     if not p["text"].strip():
         raise BadRequest("give some text, e.g. text=The cat sat")
     columns, records = await anyio.to_thread.run_sync(answers.token_records, model, p["text"], p["vectors"])
-    return Records(columns, records, model.info)
+    note = answers.spaces_note(model, records)
+    return Records(columns, records, model.info, [note] if note else [])
 
 
 async def info(served: Served, model: Model, p: dict) -> Records:
