@@ -783,3 +783,22 @@ def test_tokens_of_a_word_model_say_when_punctuation_is_attached_to_known_words(
     lines = run([*M, "tokens", "-"], input="the cat sat ,\nhello, world\n")
     assert lines.exit_code == 0 and lines.stderr.startswith("vecq: 'hello,' ('hello' ','): not a word of ")
     assert run([*M, "tokens", "the cat sat , qqzzyx!"]).stderr == ""
+
+
+def test_a_message_naming_a_file_with_a_newline_or_an_escape_in_its_name_is_one_line(glove, tmp_path):
+    """A model file named with a line feed or an escape sequence made a message of two lines (or
+    coloured the terminal): what the user gave is written with escapes, every message one line."""
+    missing = tmp_path / "no\nsuch\x1b[31m.txt"
+    result = run(["-m", str(missing), "neighbors", "cat"])
+    assert result.exit_code == 4
+    said = (
+        f"vecq: error: {tmp_path}/no\\nsuch\\x1b[31m.txt does not exist; check the path, or run 'vecq models'"
+    )
+    assert result.stderr.startswith(said) and len(result.stderr.splitlines()) == 1
+    weird = tmp_path / "we\u2028ird\r.txt"
+    weird.write_text("2 3\ncat 1 0 0\ndog 0 1 0\n", encoding="utf-8")
+    result = run(["-m", str(weird), "neighbors", "kitteh"])
+    assert result.exit_code == 3
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith("vecq: ") for line in lines), lines  # converting, error
+    assert "we\\u2028ird\\r.txt" in lines[1]

@@ -89,6 +89,23 @@ def defect(e: Exception) -> str:
     return f"{type(e).__name__}: {what if len(what) <= 300 else what[:300] + '...'}"
 
 
+def one_line(text: str) -> str:
+    """``text`` as one line on a terminal: each character that ends a line or drives the terminal
+    (a control character but the tab, U+2028, U+2029) written as its escape (``\\n``, ``\\x1b``).
+    A message names what the user gave, and a file may be named with a newline or an escape
+    sequence in it."""
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    return "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if c != "\t" and unicodedata.category(c) in ("Cc", "Zl", "Zp")
+        else c
+        for c in text
+    )
+
+
 def shorten(text: str, limit: int = 40) -> str:
     """What a message shows of something the user typed: all of it, or its start and its length."""
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import click
 
-from ..errors import ExitCode, VecqError, defect
+from ..errors import ExitCode, VecqError, defect, one_line
 
 
 def command_tree(
@@ -212,7 +212,7 @@ def _failed(e: Exception) -> NoReturn:
 
 def _say(message: str) -> None:
     with contextlib.suppress(OSError, ValueError, AttributeError):  # stderr closed: the exit code says it
-        click.echo(f"vecq: {message}", err=True)
+        click.echo(f"vecq: {one_line(message)}", err=True)
 
 
 def _silence_stdout() -> None:

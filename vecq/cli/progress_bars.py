@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+from ..errors import one_line
 from ..progress import NULL_REPORTER, Reporter
 from .env import Env
 
@@ -48,7 +49,7 @@ class RichReporter:
         self._console = Console(file=env.stderr, no_color=not env.color, force_terminal=env.stderr_isatty)
 
     def task(self, description: str, total: int | None) -> _RichTask:
-        return _RichTask(self._console, description, total)
+        return _RichTask(self._console, one_line(description), total)
 
 
 class _LineTask:
@@ -97,7 +98,7 @@ class LineReporter:
         self._stream = env.stderr
 
     def task(self, description: str, total: int | None) -> _LineTask:
-        return _LineTask(self._stream, description, total)
+        return _LineTask(self._stream, one_line(description), total)
 
 
 def reporter_for(env: Env) -> Reporter:

@@ -17,7 +17,17 @@ import click
 from ..cache import files
 from ..cache.layout import companions, index_dir
 from ..core.words import Match, respellings
-from ..errors import ExitCode, QueryError, UnknownWordError, UsageError, counted, first_few, in_flags, shorten
+from ..errors import (
+    ExitCode,
+    QueryError,
+    UnknownWordError,
+    UsageError,
+    counted,
+    first_few,
+    in_flags,
+    one_line,
+    shorten,
+)
 from ..opening import ModelOptions
 from ..records import Similarity
 from .env import Env
@@ -98,7 +108,7 @@ class Session:
     def warn(self, message: str) -> None:
         """One note on stderr (lost, not fatal, when stderr is closed: the answer still goes out)."""
         with contextlib.suppress(OSError, ValueError):
-            self.env.stderr.write(f"vecq: {message}\n")
+            self.env.stderr.write(f"vecq: {one_line(message)}\n")
             self.env.stderr.flush()
 
     def say_when_reading_the_terminal(self) -> None:

@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from ..api import KeyedVectors
 from ..core.model import Model
+from ..errors import one_line
 from ..version import __version__
 from .guard import Guard, host_names
 from .params import ROUTES, openapi
@@ -99,7 +100,7 @@ def from_environment() -> Guard:
             f"{changed[0]} has changed since this server started (its file was replaced or retrained), "
             "so this worker would answer with other vectors than the others; restart vecq serve"
         )
-        sys.stderr.write(f"vecq: {message}\n")
+        sys.stderr.write(f"vecq: {one_line(message)}\n")
         return Guard(_refusing(message), cors=tuple(settings["cors"]), **guarded)
     return make_app(
         models,
