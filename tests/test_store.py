@@ -252,3 +252,20 @@ def test_a_converted_matrix_equals_the_source_across_unit_boundaries(cache, medi
     expected = vectors[rows] / np.linalg.norm(vectors[rows], axis=1, keepdims=True)
     np.testing.assert_allclose(np.asarray(model.vectors[rows]), expected, atol=1e-6)
     assert model.vectors.shape == (100_000, 50)
+
+
+def test_the_cache_root_ignores_a_relative_xdg_cache_home(monkeypatch, tmp_path):
+    """A relative XDG_CACHE_HOME put the cache under whichever folder vecq ran in (a copy of a
+    3.6 GB model per folder); the XDG spec says to ignore it."""
+    from vecq.cache.layout import cache_root
+
+    monkeypatch.delenv("VECQ_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")
+    assert cache_root() == str(tmp_path / ".cache" / "vecq")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == str(tmp_path / "xdg" / "vecq")
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    assert cache_root() == str(tmp_path / ".cache" / "vecq")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_root() == str(tmp_path / "mine")

@@ -96,11 +96,14 @@ def index_dir(folder: str | os.PathLike) -> str:
 
 
 def cache_root() -> str:
+    """``VECQ_CACHE_DIR``, else ``$XDG_CACHE_HOME/vecq``, else ``~/.cache/vecq``. A relative
+    ``XDG_CACHE_HOME`` is ignored, as the XDG Base Directory spec says (it would put a cache of
+    gigabytes under whichever folder vecq runs in)."""
     env = os.environ.get("VECQ_CACHE_DIR")
     if env:
         return os.path.expanduser(env)
-    base = os.environ.get("XDG_CACHE_HOME") or "~/.cache"
-    return os.path.join(os.path.expanduser(base), "vecq")
+    xdg = os.path.expanduser(os.environ.get("XDG_CACHE_HOME", ""))
+    return os.path.join(xdg if os.path.isabs(xdg) else os.path.expanduser("~/.cache"), "vecq")
 
 
 def entry_dir(key: str, limit: int | None = None, root: str | os.PathLike | None = None) -> str:
