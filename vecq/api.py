@@ -24,7 +24,7 @@ import sys
 import warnings
 from collections.abc import Iterable, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING, NoReturn, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 import numpy as np
 
@@ -440,8 +440,11 @@ class Vectors:
 
     if not TYPE_CHECKING:  # (hidden from mypy, which would take every attribute for one)
 
-        def __getattr__(self, name: str) -> NoReturn:
-            # Reached only for an attribute the object lacks (never on a method's or a field's path).
+        def __getattr__(self, name: str) -> Any:
+            # Reached for an attribute the object lacks, and for a property that raised
+            # AttributeError (gensim 3's names): the property's own error is raised again.
+            if any(name in vars(c) for c in type(self).__mro__):
+                return object.__getattribute__(self, name)
             said = f"; {_ELSEWHERE[name]}" if name in _ELSEWHERE else ""
             raise AttributeError(
                 f"{type(self).__name__!r} object has no attribute {name!r}{said}", name=name, obj=self
