@@ -440,3 +440,26 @@ def test_a_cache_root_shared_with_other_things_loses_none_of_them(cache, small_m
     ]
     assert all((cache / f / "thesis.tex").read_text() == "keep me" for f in ("Documents", "backup-deadbeef"))
     assert (cache / "yarn.lock").read_text() == "keep me"
+
+
+def test_a_folder_with_a_manifest_json_of_its_own_is_not_taken_for_a_cache(cache, small_model):
+    """A folder named like a cache (a slug and eight hex digits) holding a manifest.json of its own
+    (a web app's, a browser extension's) was a cache "whose manifest is damaged" to `cache list`,
+    and `cache clear --all` removed it. A cache without its lock file beside it (copied, or its
+    lock removed) is one when its manifest names the folder, and is still listed and removed."""
+    cache.mkdir(parents=True)
+    for folder, manifest in (
+        ("my-extension-1a2b3c4d", '{"name": "ext", "version": "1"}'),
+        ("app-deadbeef", "{"),
+    ):
+        (cache / folder).mkdir()
+        (cache / folder / "manifest.json").write_text(manifest)
+    assert invoke(["-m", str(small_model), "cache", "build"]).exit_code == 0
+    for lock in cache.glob("*.lock"):
+        lock.unlink()
+    listed = json.loads(invoke(["cache", "list", "-f", "json"]).stdout)
+    assert [r["name"] for r in listed] == [str(small_model)] and listed[0]["status"] == "ok"
+    result = invoke(["cache", "clear", "--all"])
+    assert result.exit_code == 0 and result.stderr.count("removed") == 1
+    assert sorted(p.name for p in cache.iterdir()) == ["app-deadbeef", "my-extension-1a2b3c4d"]
+    assert (cache / "my-extension-1a2b3c4d" / "manifest.json").read_text().startswith('{"name"')

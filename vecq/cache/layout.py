@@ -23,7 +23,7 @@ import zlib
 from typing import BinaryIO, NamedTuple, Protocol, TypedDict, cast
 
 from .. import jsondata
-from ..errors import CacheError
+from ..errors import CacheError, VecqError
 from ..records import ModelInfo
 from .files import size_mismatch
 
@@ -121,12 +121,25 @@ _ENTRY_NAME = re.compile(r"[A-Za-z0-9._-]+-[0-9a-f]{8}")
 
 def is_entry(folder: str | os.PathLike) -> bool:
     """Is ``folder`` a cache vecq wrote: ``entry_dir``'s name, and the lock file of its conversion
-    beside it or its manifest in it (never a folder of the user's that shares the cache root)?"""
+    beside it or a manifest in it that names it (never a folder of the user's that shares the cache
+    root, though its name has a slug and eight hex digits and it holds a ``manifest.json``)?"""
     folder = os.fspath(folder)
     name = os.path.basename(folder)
-    return bool(_ENTRY_NAME.fullmatch(name)) and (
-        os.path.isfile(folder + ".lock") or os.path.isfile(os.path.join(folder, MANIFEST))
-    )
+    if not _ENTRY_NAME.fullmatch(name):
+        return False
+    return os.path.isfile(folder + ".lock") or _manifest_names(folder, name)
+
+
+def _manifest_names(folder: str, name: str) -> bool:
+    """Does ``folder``'s manifest give the key and limit whose ``entry_dir`` is ``name``?"""
+    try:
+        manifest = jsondata.load(os.path.join(folder, MANIFEST), "manifest", max_bytes=MAX_MANIFEST)
+    except VecqError:  # missing, unreadable, not JSON: names nothing
+        return False
+    key, limit = (manifest.get("key"), manifest.get("limit")) if isinstance(manifest, dict) else (None, None)
+    if not isinstance(key, str) or not (limit is None or type(limit) is int):
+        return False
+    return os.path.basename(entry_dir(key, limit, folder)) == name
 
 
 def is_entry_lock(path: str | os.PathLike) -> bool:
