@@ -45,9 +45,10 @@ def test_vectors_read_one_a_line_keep_one_record_per_line(glove, kv):
 def test_vecqs_own_vectors_pipe_back_named_by_their_words(glove, kv, fmt):
     """``vecq vector cat | vecq neighbors --vector -`` failed on every line: the TSV's header and
     its records (WORD<TAB>numbers), and each CSV and JSON record, were "not a vector". A record is
-    now its vector, named by its word (a numeral too, but in CSV, where it reads as a number; a
-    comma, quoted), the header left out and said; the answers are gensim's for the same vectors."""
-    words = ["cat", "2000" if fmt != "csv" else ",", "paris"]
+    now its vector, named by its word (a numeral too: in CSV a record of the model's dimensions
+    after it; a comma, quoted), the header left out and said; the answers are gensim's for the same
+    vectors."""
+    words = ["cat", "2000", "paris", *([","] if fmt == "csv" else [])]
     printed = invoke(["vector", *words, "-f", fmt])
     assert printed.exit_code == 0, printed.stderr
     result = invoke(["neighbors", "--vector", "-", "-n", "3", "-f", "jsonl"], input=printed.stdout)

@@ -268,7 +268,7 @@ class VectorNeighborsQuery(NeighborsQuery):
 
     def parse(self, line: str, model: Model) -> list[str]:
         """[the query's name, its numbers' text] (the input record shows the name)."""
-        name, numbers = labelled_vector(line)
+        name, numbers = labelled_vector(line, model.dims)
         parse_vector(numbers)
         return [name, numbers]
 
@@ -330,11 +330,11 @@ def band(skip: int, restrict: int | None) -> str:
     return f"ranked ⟨min_rank={skip + 1}⟩ to ⟨restrict={restrict}⟩"
 
 
-def labelled_vector(text: str) -> tuple[str, str]:
+def labelled_vector(text: str, dims: int | None = None) -> tuple[str, str]:
     """A line's name and its numbers' text (for ``parse_vector``): a record of ``vecq vector``
     (``WORD<TAB>NUMBERS`` in TSV, ``WORD,N1,N2...`` in CSV, ``{"word": WORD, "vector": [...]}`` in
     JSON lines) is named by its word (a TSV record's ``2000`` too: its numbers are separated by
-    spaces); other vectors by themselves."""
+    spaces; a CSV record's when it holds ``dims`` numbers after it); other vectors by themselves."""
     body = text.strip()
     if body.startswith("{"):
         import json
@@ -357,7 +357,7 @@ def labelled_vector(text: str) -> tuple[str, str]:
         import csv
 
         fields = next(csv.reader([body]), [])
-        if len(fields) > 1 and not _a_number(fields[0]):
+        if len(fields) > 1 and (not _a_number(fields[0]) or len(fields) == (dims or 0) + 1):
             return fields[0], " ".join(fields[1:])
     return body, body
 
