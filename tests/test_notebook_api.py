@@ -377,3 +377,22 @@ def test_another_librarys_name_for_a_method_says_vecqs(kv, name, then):
 def test_an_attribute_no_library_has_is_pythons_message(kv):
     with pytest.raises(AttributeError, match=r"^'KeyedVectors' object has no attribute 'zzz'$"):
         kv.zzz  # noqa: B018
+
+
+def test_a_list_of_vectors_is_a_batch_of_vectors(kv):
+    """``kv.neighbors([kv["king"] - kv["man"] + kv["woman"], kv["cat"]])`` gave every item "a word
+    is text (str), not a ndarray: this argument takes one word": a list of vectors is answered as
+    the 2-D array of them is, a vector of another length its own error, a vector among words too."""
+    vectors = [kv["king"] - kv["man"] + kv["woman"], kv["cat"]]
+    assert kv.neighbors(vectors, top=3) == kv.neighbors(np.stack(vectors), top=3)
+    assert [n.word for n in kv.neighbors(vectors, top=2)[0]] == [
+        w for w, _ in kv.similar_by_vector(vectors[0], topn=2)
+    ]
+    short, (cat, *_) = (
+        kv.neighbors([kv["dog"][:10], kv["cat"]], top=1)[0],
+        kv.neighbors([kv["cat"]], top=1)[0],
+    )
+    assert isinstance(short, QueryError) and "the vector has 10 numbers" in str(short) and cat.word == "cat"
+    word, vector = kv.neighbors(["cat", kv["dog"]], top=1)
+    assert word[0].word == "dog" and isinstance(vector, QueryError)
+    assert "not a vector: give vectors as a list of vectors only" in str(vector)

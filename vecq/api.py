@@ -230,6 +230,8 @@ def _not_text(value: object) -> str:
         return f"a word is text (str), not {kind} ({value}); for the word of row {value} give 'id:{value}'"
     if isinstance(value, (float, np.floating)) and value != value:
         return f"a word is text (str), not {kind} ({value}): a missing value (NaN)?"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return "a word is text (str), not a vector: give vectors as a list of vectors only, or a 2-D array"
     if isinstance(value, (list, tuple, np.ndarray)):
         return f"a word is text (str), not a {kind}: this argument takes one word"
     return f"a word is text (str), not {kind} ({str(value)[:40]!r})"
@@ -239,6 +241,15 @@ def _batch_items(query: Iterable) -> list[str | VecqError]:
     """A batch's words, each as given, or its own error when it is not text: a pandas column's
     missing value (NaN) or an integer is never read as the word 'nan' or '5'."""
     return [q if isinstance(q, str) else QueryError(f"item {i}: {_not_text(q)}") for i, q in enumerate(query)]
+
+
+def _vector_list(query: object) -> TypeGuard[list[np.ndarray] | tuple[np.ndarray, ...]]:
+    """Is ``query`` a list of vectors (1-D arrays of numbers), each a query of a batch?"""
+    return (
+        isinstance(query, (list, tuple))
+        and bool(query)
+        and all(isinstance(v, np.ndarray) and v.ndim == 1 and v.dtype.kind in "biuf" for v in query)
+    )
 
 
 def _are_vectors(query: object) -> TypeGuard[np.ndarray]:
@@ -251,8 +262,9 @@ def _batch_lines(query: object) -> list[str | VecqError]:
     anything else words (``_batch_items``); one word or expression is a batch of one."""
     if isinstance(query, np.ndarray) and query.dtype.kind == "c":
         raise TypeError(f"a vector is real numbers, not {query.dtype} values; convert it first")
-    if _are_vectors(query):
-        return [json.dumps(np.asarray(row, dtype=float).tolist()) for row in np.atleast_2d(query)]
+    if _are_vectors(query) or _vector_list(query):
+        rows: Iterable = np.atleast_2d(query) if isinstance(query, np.ndarray) else query
+        return [json.dumps(np.asarray(row, dtype=float).tolist()) for row in rows]
     if isinstance(query, str):
         return [query]
     if isinstance(query, (bytes, bytearray)):  # not a batch of the integers of its characters
@@ -542,7 +554,7 @@ class Vectors:
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
         batch: NeighborsQuery
-        if _are_vectors(query):  # numbers: vectors
+        if _are_vectors(query) or _vector_list(query):  # numbers: vectors
             if distinct:
                 raise QueryError("⟨distinct⟩ folds variants of the query's words: give words, not vectors")
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
