@@ -521,7 +521,7 @@ class Vectors:
 
         Parameters
         ----------
-        query : a word or an expression; or a list of them, or a 2-D array of vectors (one a row),
+        query : a word or an expression; or a list of them, or a 2-D array (or a list) of vectors,
             answered as a batch in one pass over the matrix, as the CLI answers lines. An array of
             strings is words; an item that is not text (a pandas column's missing value, NaN) is its
             own ``QueryError``, never the word 'nan'.
