@@ -907,3 +907,24 @@ def test_refused_vectors_leave_the_vocabulary_file_as_it_was(tmp_path):
     with pytest.raises(Exception, match="whitespace"):
         ours.save_word2vec_format(str(vectors), fvocab=str(vocab), prefix="a ")
     assert vocab.read_text() == "old 1\n" and not vectors.exists()
+
+
+def test_similarity_of_a_list_and_a_word_is_a_cosine_a_word(caplog):
+    """gensim's ``similarity(["cat", "dog"], "kitten")`` is an array, one number a word; vecq's was
+    KeyError ['cat', 'dog']. A word against a list, in either order, is that word against each, a
+    cosine each: gensim's numbers are not cosines (its ``unitvec`` of the 2-D array divides it by
+    the whole matrix's norm, not each row by its own). A missing value in the list is said as one
+    (it was "not in the vocabulary: nan")."""
+    ours, theirs = _both()
+    words = theirs.index_to_key[:6]
+    got = ours.similarity(words, "war")
+    assert got.dtype == np.float32
+    assert np.array_equal(got, [ours.similarity(w, "war") for w in words])
+    rows = theirs[words]
+    scaled = theirs.similarity(words, "war") * np.linalg.norm(rows) / np.linalg.norm(rows, axis=1)
+    assert np.allclose(got, scaled, atol=1e-5)  # gensim's, each divided by its row's norm instead
+    assert np.array_equal(ours.similarity("war", words), got)
+    with caplog.at_level("WARNING"):
+        mixed = ours.similarity([words[0], None, "qqzzyx"], "war")
+    assert np.isnan(mixed[1:]).all() and mixed[0] == got[0]
+    assert "not in the vocabulary: qqzzyx" in caplog.text and "not NoneType" in caplog.text

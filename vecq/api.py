@@ -1090,7 +1090,7 @@ class Vectors:
         Parameters
         ----------
         w1, w2 : two words (or row numbers); or two lists of words of one length, compared pair by
-            pair in one gather.
+            pair in one gather; or a word and a list, the word against each.
 
         Returns
         -------
@@ -1106,8 +1106,11 @@ class Vectors:
         m = self.model
         _text_keys(w1)
         _text_keys(w2)
-        if not isinstance(w1, _KEY_TYPES) and not isinstance(w2, _KEY_TYPES):
-            return self._similarities(list(w1), list(w2))
+        if not isinstance(w1, _KEY_TYPES) or not isinstance(w2, _KEY_TYPES):
+            # a word against a list is that word against each (gensim's list against one word)
+            words1 = [w1] * len(w2) if isinstance(w1, _KEY_TYPES) else list(w1)
+            words2 = [w2] * len(words1) if isinstance(w2, _KEY_TYPES) else list(w2)
+            return self._similarities(words1, words2)
         score = m.similarity(Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2)))
         return np.float32(score.similarity)  # gensim's type
 
@@ -1130,8 +1133,9 @@ class Vectors:
         if known.any():
             out[known] = self.model.similarities(a[known], b[known])
         if not known.all():  # each pair's error in its place, as the CLI's batch records one a line
-            missing = sorted({str(w) for w, r in rows.items() if r < 0} - set(why))
+            missing = sorted({str(w) for w, r in rows.items() if r < 0 and isinstance(w, str)} - set(why))
             said = [f"not in the vocabulary: {first_few(missing, 10)}"] if missing else []
+            said += sorted({_not_text(w) for w, r in rows.items() if r < 0 and not isinstance(w, str)})
             logger.warning(
                 "NaN for %s: %s", counted(int((~known).sum()), "pair"), "; ".join(said + [*why.values()][:10])
             )
