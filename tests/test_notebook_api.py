@@ -396,3 +396,36 @@ def test_a_list_of_vectors_is_a_batch_of_vectors(kv):
     word, vector = kv.neighbors(["cat", kv["dog"]], top=1)
     assert word[0].word == "dog" and isinstance(vector, QueryError)
     assert "not a vector: give vectors as a list of vectors only" in str(vector)
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [
+        (
+            lambda kv: kv.doesnt_match("cat dog car"),
+            "words takes a list of words, such as ['cat', 'dog', 'car']",
+        ),
+        (
+            lambda kv: kv.most_similar_to_given("cat", "dog"),
+            "keys_list takes a list of words, such as ['dog']",
+        ),
+        (lambda kv: kv.n_similarity("cat", ["dog"]), "ws1 takes a list of words, such as ['cat']"),
+        (lambda kv: kv.rank_by_centrality("cats"), "words takes a list of words, such as ['cats']"),
+        (lambda kv: kv.get_mean_vector("cat"), "keys takes a list of words, such as ['cat']"),
+        (lambda kv: kv.distances("cat", "dog"), "other_words takes a list of words, such as ['dog']"),
+        (lambda kv: kv.get_vector(["cat", "dog"]), "not a list: this argument takes one word"),
+        (lambda kv: kv.rank("cat", ["dog"]), "not a list: this argument takes one word"),
+        (
+            lambda kv: kv.relative_cosine_similarity("cat", ["dog"]),
+            "not a list: this argument takes one word",
+        ),
+    ],
+)
+def test_gensims_methods_refuse_one_string_for_a_list_and_a_list_for_one_word(kv, call, says):
+    """gensim reads one string where a list goes as its letters: ``doesnt_match("cat dog car")``
+    answered 'a', ``most_similar_to_given("cat", "dog")`` 'o', ``n_similarity("cat", "dog")`` the
+    cosine of the letters' means (vecq too, as gensim). A list where one word goes was a KeyError
+    naming the list. Each is a TypeError saying what to give."""
+    with pytest.raises(TypeError) as refused:
+        call(kv)
+    assert says in str(refused.value)

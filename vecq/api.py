@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from numbers import Integral
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
@@ -296,6 +296,22 @@ def _key_list(keys: Iterable) -> list | np.ndarray:
     listed = keys if isinstance(keys, np.ndarray) else list(keys)
     _text_keys(listed)
     return listed
+
+
+def _one_string(words: object, name: str) -> None:
+    """A TypeError when one str is given where a list of words goes: Python (and gensim) would read
+    it as its letters, and answer for 'c', 'a' and 't' (bytes: ``_text_keys``)."""
+    if isinstance(words, str):
+        split = words.split()
+        example = repr(split) if len(split) > 1 else f"[{words!r}]"
+        raise TypeError(f"{name} takes a list of words, such as {example}, not one str")
+
+
+def _word_list(words: Iterable, name: str) -> list | np.ndarray:
+    """A gensim method's list of words (``_key_list``), one string refused (``_one_string``)."""
+    _text_keys(words)
+    _one_string(words, name)
+    return _key_list(words)
 
 
 def _ensure_list(value) -> list:
@@ -947,6 +963,8 @@ class Vectors:
         if default is not None:
             return default
         if not isinstance(key, str):
+            if not isinstance(key, Hashable):  # a list where one key goes (gensim's TypeError too)
+                raise TypeError(_not_text(key))
             raise KeyError(key)
         row = past_limit(self.model.vocab, [key])
         if row is not None:
@@ -962,10 +980,8 @@ class Vectors:
 
     def _matches(self, words: Iterable[str], name: str) -> list[Match]:
         """``_match`` of each of ``words``, a list (one string is refused, never read as its letters)."""
-        if isinstance(words, (str, bytes)):
-            raise TypeError(
-                f"{name} takes a list of words, such as [{words!r}], not one {type(words).__name__}"
-            )
+        _text_keys(words)
+        _one_string(words, name)
         return [self._match(w) for w in words]
 
     def _match(self, typed: str) -> Match:
@@ -1053,6 +1069,7 @@ class Vectors:
     ) -> np.ndarray:
         """gensim's ``get_mean_vector``: the weighted mean of words (unit first, by default) or vectors."""
         _text_keys(keys)
+        _one_string(keys, "keys")
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
         _check_vectors(list(keys), self.vector_size, finite=False)
@@ -1147,8 +1164,7 @@ class Vectors:
 
     def n_similarity(self, ws1: Sequence, ws2: Sequence) -> np.float32:
         """gensim's ``n_similarity``: the cosine of the means of two word lists."""
-        _text_keys(ws1)
-        _text_keys(ws2)
+        ws1, ws2 = _word_list(ws1, "ws1"), _word_list(ws2, "ws2")
         if not (len(ws1) and len(ws2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1 = self.get_mean_vector(ws1, pre_normalize=False)
@@ -1172,7 +1188,7 @@ class Vectors:
         if isinstance(word_or_vector, _KEY_TYPES):
             word_or_vector = self.get_vector(word_or_vector, norm=True)
         _check_vectors([np.asarray(word_or_vector)], self.vector_size, finite=False)
-        other_words = list(_key_list(other_words))
+        other_words = list(_word_list(other_words, "other_words"))
         if other_words:
             rows = np.asarray(self.model.vectors[[self.get_index(w) for w in other_words]])
         else:
@@ -1193,10 +1209,13 @@ class Vectors:
 
     def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
         """gensim's ``most_similar_to_given``: the word of ``keys_list`` nearest to ``key1``."""
+        keys_list = _word_list(keys_list, "keys_list")
         return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
 
     def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
         """gensim's ``relative_cosine_similarity`` (Leeuwenberg et al.)."""
+        if not isinstance(wb, _KEY_TYPES):
+            raise TypeError(_not_text(wb))
         sims = self.similar_by_word(wa, topn)
         if not sims:
             raise ValueError("Cannot calculate relative cosine similarity without any similar words.")
@@ -1218,7 +1237,7 @@ class Vectors:
             ValueError: no word is in the model; a QueryError (a ValueError) with ``use_norm`` for a
                 word whose vector is all zeros (gensim scores every word NaN with it).
         """
-        words = list(_key_list(words))
+        words = list(_word_list(words, "words"))
         used = [w for w in words if w in self]
         if len(used) != len(words):
             logger.warning(
