@@ -1164,11 +1164,11 @@ class Vectors:
 
     def n_similarity(self, ws1: Sequence, ws2: Sequence) -> np.float32:
         """gensim's ``n_similarity``: the cosine of the means of two word lists."""
-        ws1, ws2 = _word_list(ws1, "ws1"), _word_list(ws2, "ws2")
-        if not (len(ws1) and len(ws2)):
+        words1, words2 = _word_list(ws1, "ws1"), _word_list(ws2, "ws2")
+        if not (len(words1) and len(words2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
-        mean1 = self.get_mean_vector(ws1, pre_normalize=False)
-        mean2 = self.get_mean_vector(ws2, pre_normalize=False)
+        mean1 = self.get_mean_vector(words1, pre_normalize=False)
+        mean2 = self.get_mean_vector(words2, pre_normalize=False)
         # made unit as rows are and summed as a pair is: one word each is their ``similarity``
         return np.float32(np.einsum("i,i->", direction(mean1), direction(mean2), dtype=np.float64))
 
@@ -1209,8 +1209,8 @@ class Vectors:
 
     def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
         """gensim's ``most_similar_to_given``: the word of ``keys_list`` nearest to ``key1``."""
-        keys_list = _word_list(keys_list, "keys_list")
-        return keys_list[int(np.argmax([self.similarity(key1, key) for key in keys_list]))]
+        keys = _word_list(keys_list, "keys_list")
+        return keys[int(np.argmax([self.similarity(key1, key) for key in keys]))]
 
     def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
         """gensim's ``relative_cosine_similarity`` (Leeuwenberg et al.)."""
