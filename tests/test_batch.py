@@ -319,3 +319,16 @@ def test_standard_input_from_a_terminal_says_it_is_being_read(glove):
     assert piped.exit_code == 0 and piped.stderr == ""
     corpus = CliRunner().invoke(cli, ["train", "-", "-o", "-"], input="", obj=tty)  # a corpus too
     assert corpus.stderr.startswith("vecq: reading standard input, one a line, from the terminal")
+
+
+def test_a_line_of_comma_separated_words_is_told_vecqs_separators(glove):
+    """A CSV of pairs (a spreadsheet's, a benchmark's) gave "expected 2 words, got 1" on every
+    line: the error says words are separated by spaces or a tab, and how to convert the file."""
+    result = invoke(["similar", "-", "-f", "jsonl"], input='cat,dog\n"cat","dog"\ncat dog\na,b,c\n')
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 5 and [r["status"] for r in records] == ["error", "error", "ok", "error"]
+    told = "; words are separated by spaces or a tab, not commas (for a CSV file: tr , '\\t' < FILE)"
+    assert records[0]["error"].endswith(told) and records[1]["error"].endswith(told)
+    assert "commas" not in records[3]["error"]  # three fields: not a pair written as CSV
+    analogy = invoke(["analogy", "-", "-f", "jsonl"], input="king,man,woman\n")
+    assert json.loads(analogy.stdout)["error"].endswith(told)

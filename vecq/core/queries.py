@@ -109,8 +109,17 @@ def split_fields(line: str, n: int, what: str, model: Model) -> list[str]:
     reads it, ``as_read``), else whitespace-separated."""
     fields = [as_read(f, model) for f in line.split("\t")] if "\t" in line else line.split()
     if len(fields) != n:
-        raise QueryError(f"expected {n} {what}, got {len(fields)} in {line.strip()[:80]!r}")
+        raise QueryError(f"expected {n} {what}, got {len(fields)} in {line.strip()[:80]!r}{_commas(line, n)}")
     return fields
+
+
+def _commas(line: str, n: int) -> str:
+    """What to say of a line that is ``n`` fields when read as CSV: vecq's are not."""
+    import csv
+
+    if "," not in line or len(next(csv.reader([line.strip()]), [])) != n:
+        return ""
+    return "; words are separated by spaces or a tab, not commas (for a CSV file: tr , '\\t' < FILE)"
 
 
 class Query:
