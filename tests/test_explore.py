@@ -415,3 +415,25 @@ def test_an_analogy_file_with_nothing_to_score_is_refused_and_an_empty_section_h
     assert records["b"]["total"] == 0 and records["b"]["accuracy"] is None  # NaN: nothing asked
     score, sections = kv.evaluate_word_analogies(str(mixed))
     assert records["Total accuracy"]["accuracy"] == score == records["a"]["accuracy"]
+
+
+def test_eval_similarity_reads_another_delimiter_and_names_the_one_a_file_uses(tmp_path, kv):
+    """A WordSim file as CSV was "no usable word pairs" with no way to read it (gensim's
+    ``delimiter`` had no flag): ``--delimiter ,`` reads it, as gensim's ``delimiter=','``, and the
+    error names the delimiter the file's lines use."""
+    csv_file = tmp_path / "pairs.csv"
+    csv_file.write_text("cat,dog,7\ncar,automobile,8\nking,queen,8.5\nbread,butter,6\n", encoding="utf-8")
+    refused = invoke(["eval", "similarity", str(csv_file)])
+    assert refused.exit_code == 3
+    assert refused.stderr.strip().endswith("its lines read as 'word,word,score': give --delimiter ,")
+    result = invoke(["eval", "similarity", str(csv_file), "--delimiter", ",", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)
+    pearson, spearman, _ = kv.evaluate_word_pairs(str(csv_file), delimiter=",")
+    assert record["pairs"] == 4 and abs(record["pearson"] - pearson.statistic) < 1e-6
+    assert abs(record["spearman"] - spearman.statistic) < 1e-6
+    tsv_file = tmp_path / "pairs.tsv"
+    tsv_file.write_text(csv_file.read_text().replace(",", "\t"), encoding="utf-8")
+    assert invoke(["eval", "similarity", str(tsv_file), "--delimiter", "\\t"]).exit_code == 0
+    told = invoke(["eval", "similarity", str(tsv_file), "--delimiter", ","]).stderr
+    assert "leave the delimiter out (a tab is the default)" in told

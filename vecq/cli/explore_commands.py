@@ -85,8 +85,14 @@ def _note_invalid(session: Session, lines: list[int], shape: str) -> None:
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @restrict_option(300_000)
 @_case
+@click.option(
+    "--delimiter",
+    default="\t",
+    show_default="tab",
+    help="What separates the two words and the score on a line (gensim's delimiter; 'tab' or '\\t' a tab).",
+)
 @output_options
-def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
+def eval_similarity(session: Session, file, restrict, case_sensitive, delimiter: str) -> None:
     """Pearson and Spearman correlation with human scores (default: WordSim-353 from gensim).
 
     The file holds 'word<TAB>word<TAB>score' lines (simlex999.txt also ships with gensim); equal to
@@ -94,8 +100,11 @@ def eval_similarity(session: Session, file, restrict, case_sensitive) -> None:
     """
     path = file or _default_data("wordsim353.tsv")
     model = session.open()
-    r = evaluate.pairs(model, path, restrict, not case_sensitive)
-    _note_invalid(session, r.invalid, "'word<TAB>word<TAB>score'")
+    delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)  # as a shell passes a tab
+    if not delimiter:
+        raise click.UsageError("--delimiter takes one or more characters, such as ','")
+    r = evaluate.pairs(model, path, restrict, not case_sensitive, delimiter)
+    _note_invalid(session, r.invalid, evaluate.pair_line(delimiter))
     if r.pearson != r.pearson or r.spearman != r.spearman:  # NaN: scipy's answer for constant input
         session.warn(
             "a correlation is not defined (nan) here: the judged scores, or the model's cosines, "

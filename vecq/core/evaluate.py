@@ -287,6 +287,29 @@ def _correlations(gold: np.ndarray, ours: np.ndarray) -> tuple[Any, Any]:
     return stats.pearsonr(gold, ours), stats.spearmanr(gold, ours)
 
 
+def pair_line(delimiter: str) -> str:
+    """How a judged pair's line is written with ``delimiter``: 'word<TAB>word<TAB>score'."""
+    shown = "<TAB>" if delimiter == "\t" else delimiter
+    return f"'word{shown}word{shown}score'"
+
+
+def _separated(line: str, delimiter: str) -> str:
+    """What to say of a skipped line that is a judged pair with another common delimiter."""
+    for other in ("\t", ",", ";"):
+        fields = line.split(other)
+        if other != delimiter and len(fields) == 3 and fields[2].strip():
+            try:
+                float(fields[2])
+            except ValueError:
+                continue
+            if other == "\t":  # the default: only another one given can have missed it
+                return (
+                    f"; its lines read as {pair_line(other)}: leave the delimiter out (a tab is the default)"
+                )
+            return f"; its lines read as {pair_line(other)}: give ⟨delimiter={other}⟩"
+    return ""
+
+
 def pair_scores(
     model: Model,
     path: str | Path,
@@ -306,6 +329,7 @@ def pair_scores(
     rows_b: list[int] = []
     dummies: list[int] = []  # the places of pairs with an unknown word, when kept
     unknown = 0
+    skipped = ""  # the first line skipped, to say how it may be separated
     for number, line in enumerate(_read_lines(path), 1):
         if not line or line.startswith("#"):
             continue
@@ -316,6 +340,7 @@ def pair_scores(
         except ValueError:
             if line.strip():
                 invalid.append(number)
+                skipped = skipped or line
             continue
         if a not in ok or b not in ok:
             unknown += 1
@@ -335,7 +360,8 @@ def pair_scores(
             f"{min(restrict, len(model)):,} words (a larger restriction may find them)"
         )
     if not gold:
-        raise QueryError(f"{path}: no usable word pairs (expected 'word<TAB>word<TAB>score' lines)")
+        expected = f"expected {pair_line(delimiter)} lines"
+        raise QueryError(f"{path}: no usable word pairs ({expected}){_separated(skipped, delimiter)}")
     known = np.ones(len(gold), dtype=bool)
     known[dummies] = False
     ours = np.zeros(len(gold))
