@@ -12,7 +12,7 @@ from typing import TypeGuard, cast
 
 import numpy as np
 
-from ..errors import QueryError, UnknownWordError, VecqError, shorten
+from ..errors import QueryError, UnknownWordError, VecqError, counted, shorten
 from ..records import Similarity, Vector
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
@@ -288,7 +288,8 @@ class VectorNeighborsQuery(NeighborsQuery):
             values = parse_vector(numbers)
             if len(values) != model.dims:
                 out[i].error = QueryError(
-                    f"the vector has {len(values)} numbers; {model.info.name} has {model.dims} dimensions"
+                    f"the vector has {counted(len(values), 'number')}; {model.info.name} has "
+                    f"{counted(model.dims, 'dimension')}"
                 )
             elif not any(values):
                 out[i].error = zero_vector_error(name)
