@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import QueryError
+from ..errors import QueryError, counted
 from ..records import AlignAnswer
 from .expression import Term
 from .model import Model
@@ -64,7 +64,8 @@ def fit(a: Model, b: Model, rows_a: np.ndarray, rows_b: np.ndarray) -> Alignment
         )
     if len(rows_a) < a.dims:
         raise QueryError(
-            f"the models share {len(rows_a)} words, fewer than their {a.dims} dimensions: too few to align"
+            f"the models share {counted(len(rows_a), 'word')}, fewer than their {a.dims} dimensions: "
+            "too few to align"
         )
     va = np.asarray(a.gather(rows_a), dtype=np.float64)
     vb = np.asarray(b.gather(rows_b), dtype=np.float64)

@@ -60,7 +60,8 @@ def kmeans(model: Model, rows: Sequence[int], k: int, seed: int = 0) -> list[Clu
     model.refuse_zero_rows(asked, "be clustered")
     if len(asked) < k:
         raise QueryError(
-            f"{len(asked)} words cannot make {k} clusters: give more words or a smaller ⟨clusters=N⟩"
+            f"{counted(len(asked), 'word')} cannot make {k} clusters: give more words or a smaller "
+            "⟨clusters=N⟩"
         )
     vectors = model.gather(asked)  # words built from subwords or expressions too (rows past the vocabulary)
     distinct = len(np.unique(vectors, axis=0))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ..cache.layout import words_path
 from ..core.compressed import COMPRESSED, compression, open_file
 from ..core.expression import is_number
-from ..errors import ModelError, shorten
+from ..errors import ModelError, counted, shorten
 from . import word_list
 from .catalogue import human_size, name_of_original_file
 
@@ -406,7 +406,7 @@ def first_bad_line(path: str, header: bool) -> str | None:
                         f"tr -s ' ' < {shlex.quote(path)} > vectors.txt)"
                     )
                 if len(values) != dims:
-                    found = f"has {len(values)} values, expected {dims}"
+                    found = f"has {counted(len(values), 'value')}, expected {dims}"
                     return f"line {number:,} (the word {shown}) {found}{tabs}"
                 for v in values:
                     try:
