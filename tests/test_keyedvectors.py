@@ -11,7 +11,7 @@ import pytest
 from gensim.models import KeyedVectors as GensimKeyedVectors
 from gensim.test.utils import datapath
 
-from vecq import KeyedVectors
+from vecq import KeyedVectors, UnknownWordError
 
 MODEL = "w2v_keyedvectors_load_test.modeldata"
 VOCAB = "w2v_keyedvectors_load_test.vocab"
@@ -928,3 +928,17 @@ def test_similarity_of_a_list_and_a_word_is_a_cosine_a_word(caplog):
         mixed = ours.similarity([words[0], None, "qqzzyx"], "war")
     assert np.isnan(mixed[1:]).all() and mixed[0] == got[0]
     assert "not in the vocabulary: qqzzyx" in caplog.text and "not NoneType" in caplog.text
+
+
+def test_n_similarity_of_a_list_with_no_known_word_is_an_error_not_zero(caplog):
+    """gensim's ``n_similarity(["war"], ["qqzzyx"])`` is 0.0, the cosine with a mean of nothing
+    (its ``get_mean_vector`` leaves unknown words out unsaid), and vecq answered the same: a list
+    with no word in the model is an UnknownWordError naming them; words left out are said."""
+    ours, theirs = _both()
+    assert theirs.n_similarity(["war"], ["qqzzyx"]) == 0.0  # gensim's
+    with pytest.raises(UnknownWordError, match="'qqzzyx' and 'zzqqxx' are not in the vocabulary"):
+        ours.n_similarity(["war"], ["qqzzyx", "zzqqxx"])
+    with caplog.at_level("WARNING"):
+        partly = ours.n_similarity(["war", "qqzzyx"], ["terrorism"])
+    assert "vectors for words {'qqzzyx'} are not present in the model" in caplog.text
+    assert np.isclose(partly, theirs.n_similarity(["war", "qqzzyx"], ["terrorism"]), atol=1e-6)

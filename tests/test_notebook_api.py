@@ -85,7 +85,8 @@ def test_a_bad_query_is_a_value_error(kv):
 def test_text_that_cannot_be_a_word_is_a_missing_key_as_in_gensim(kv, glove_raw):
     """``kv[""]`` is gensim's KeyError, and its get_mean_vector (so n_similarity) leaves a blank word
     out as missing: vecq's error for it was a ValueError only, so ``except KeyError`` missed it and
-    ``n_similarity([""], ["dog"])`` raised where gensim answers 0.0."""
+    ``n_similarity(["", "cat"], ["dog"])`` raised where gensim leaves it out. (A list of no word
+    at all is an error: gensim's 0.0 is the cosine with a mean of nothing.)"""
     from gensim.models import KeyedVectors
 
     words, vectors = glove_raw
@@ -99,7 +100,11 @@ def test_text_that_cannot_be_a_word_is_a_missing_key_as_in_gensim(kv, glove_raw)
         assert str(caught.value) == caught.value.args[0]  # the message, not KeyError's repr of it
         with pytest.raises(KeyError):
             oracle[text]
-    assert kv.n_similarity([""], ["dog"]) == oracle.n_similarity([""], ["dog"]) == 0.0
+    assert kv.n_similarity(["", "cat"], ["dog"]) == kv.similarity("cat", "dog")
+    assert np.isclose(kv.n_similarity(["", "cat"], ["dog"]), oracle.n_similarity(["", "cat"], ["dog"]))
+    assert oracle.n_similarity([""], ["dog"]) == 0.0
+    with pytest.raises(KeyError, match="an empty word was given"):
+        kv.n_similarity([""], ["dog"])
     assert np.array_equal(kv.get_mean_vector(["", "cat"]), kv.get_mean_vector(["cat"]))
     assert np.allclose(kv.get_mean_vector(["", "cat"]), oracle.get_mean_vector(["", "cat"]), atol=1e-7)
 

@@ -1167,10 +1167,34 @@ class Vectors:
         words1, words2 = _word_list(ws1, "ws1"), _word_list(ws2, "ws2")
         if not (len(words1) and len(words2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
+        for words in (words1, words2):
+            self._left_out(words)
         mean1 = self.get_mean_vector(words1, pre_normalize=False)
         mean2 = self.get_mean_vector(words2, pre_normalize=False)
         # made unit as rows are and summed as a pair is: one word each is their ``similarity``
         return np.float32(np.einsum("i,i->", direction(mean1), direction(mean2), dtype=np.float64))
+
+    def _left_out(self, words: Sequence | np.ndarray) -> None:
+        """The words of a mean that gensim leaves out unsaid (``n_similarity``): said with gensim's
+        own warning of ``doesnt_match``; none found is an error, where gensim's mean of nothing
+        answers a cosine of 0.0.
+
+        Raises:
+            UnknownWordError: (a KeyError) no word of ``words`` is in the model.
+        """
+        missing: dict[object, KeyError] = {}
+        for word in words:
+            try:
+                self.get_vector(word)
+            except KeyError as e:
+                missing[word] = e
+        if len(missing) == len(set(words)):
+            unknown = [e for e in missing.values() if isinstance(e, UnknownWordError)]
+            raise UnknownWordError.combine(unknown) if unknown else next(iter(missing.values()))
+        if missing:
+            logger.warning(
+                "vectors for words %s are not present in the model, ignoring these words", set(missing)
+            )
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
