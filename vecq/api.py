@@ -298,6 +298,11 @@ def _key_list(keys: Iterable) -> list | np.ndarray:
     return listed
 
 
+def _ignoring(words: set) -> None:
+    """gensim's warning for the words a mean leaves out (``doesnt_match``, ``n_similarity``)."""
+    logger.warning("vectors for words %s are not present in the model, ignoring these words", words)
+
+
 def _one_string(words: object, name: str) -> None:
     """A TypeError when one str is given where a list of words goes: Python (and gensim) would read
     it as its letters, and answer for 'c', 'a' and 't' (bytes: ``_text_keys``)."""
@@ -1125,9 +1130,10 @@ class Vectors:
         _text_keys(w2)
         if not isinstance(w1, _KEY_TYPES) or not isinstance(w2, _KEY_TYPES):
             # a word against a list is that word against each (gensim's list against one word)
-            words1 = [w1] * len(w2) if isinstance(w1, _KEY_TYPES) else list(w1)
-            words2 = [w2] * len(words1) if isinstance(w2, _KEY_TYPES) else list(w2)
-            return self._similarities(words1, words2)
+            listed1 = None if isinstance(w1, _KEY_TYPES) else list(w1)
+            listed2 = None if isinstance(w2, _KEY_TYPES) else list(w2)
+            n = len(listed1 if listed1 is not None else cast(list, listed2))
+            return self._similarities(listed1 or [w1] * n, listed2 if listed2 is not None else [w2] * n)
         score = m.similarity(Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2)))
         return np.float32(score.similarity)  # gensim's type
 
@@ -1192,9 +1198,7 @@ class Vectors:
             unknown = [e for e in missing.values() if isinstance(e, UnknownWordError)]
             raise UnknownWordError.combine(unknown) if unknown else next(iter(missing.values()))
         if missing:
-            logger.warning(
-                "vectors for words %s are not present in the model, ignoring these words", set(missing)
-            )
+            _ignoring(set(missing))
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
@@ -1264,10 +1268,7 @@ class Vectors:
         words = list(_word_list(words, "words"))
         used = [w for w in words if w in self]
         if len(used) != len(words):
-            logger.warning(
-                "vectors for words %s are not present in the model, ignoring these words",
-                set(words) - set(used),
-            )
+            _ignoring(set(words) - set(used))
         if not used:
             raise ValueError("cannot select a word from an empty list")
         if not use_norm:
