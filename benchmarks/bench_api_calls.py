@@ -67,6 +67,25 @@ def calls(model_words: list[str]) -> dict[str, Callable]:
         ],
         "20 `distances(word)` (every word)": lambda kv: [kv.distances(w) for w in queries],
         "20 `similar_by_vector(vector)`": lambda kv: [kv.similar_by_vector(kv[w]) for w in queries],
+        # gensim's small helpers, a thousand calls each, as a notebook's loop makes them
+        "1,000 `get_vector(word, norm=True)`": lambda kv: [kv.get_vector(a, norm=True) for a, _ in pairs],
+        "1,000 `get_index(word)`": lambda kv: [kv.get_index(a) for a, _ in pairs],
+        "1,000 `has_index_for(word)`": lambda kv: [kv.has_index_for(a) for a, _ in pairs],
+        "1,000 `distance(a, b)`": lambda kv: [kv.distance(a, b) for a, b in pairs],
+        "1,000 `get_mean_vector([a, b])`": lambda kv: [kv.get_mean_vector([a, b]) for a, b in pairs],
+        "1,000 `n_similarity([a, b], [c])`": lambda kv: [
+            kv.n_similarity([a, b], [c]) for (a, b), (c, _) in zip(pairs, pairs[1:])
+        ],
+        "1,000 `doesnt_match([a, b, c])`": lambda kv: [
+            kv.doesnt_match([a, b, c]) for (a, b), (c, _) in zip(pairs, pairs[1:])
+        ],
+        "1,000 `most_similar_to_given(a, [b, c])`": lambda kv: [
+            kv.most_similar_to_given(a, [b, c]) for (a, b), (c, _) in zip(pairs, pairs[1:])
+        ],
+        "1,000 `cosine_similarities(v, 2 rows)`": lambda kv: [
+            kv.cosine_similarities(block[i % 500], block[(i + 1) % 500 : (i + 1) % 500 + 2])
+            for i in range(1_000)
+        ],
     }
 
 
@@ -114,6 +133,15 @@ fast paths take exact types only: `list(x)` copies an exact list in one step but
 subclass, and a lookup `d[w]` in a loop is specialised for an exact dict only (3.11's
 `BINARY_SUBSCR_DICT`); `dict(d)` of the subclass measured 0.90-1.01x across runs. So the list's copy and the lookup stay near 0.8x of gensim's (a lookup costs about 50 ns
 more). vecq keeps the refusal: a silently ignored change is a wrong answer later.
+
+gensim's small helpers are not all at its cost: a question of one or two words (`n_similarity`,
+`get_mean_vector`, `doesnt_match`, `cosine_similarities`, a unit vector) costs gensim a few
+microseconds of float32 arithmetic, and vecq tens: its directions are scaled by a power of two
+before they are made unit (so 1e-50s and 1e300s keep theirs) and made unit as the model's rows are,
+its sums are in float64 (one score per pair, whichever method asks), and `n_similarity` says which
+words it left out. Each of those steps is a few numpy calls of a microsecond or more on one small
+vector; their answers are the rules' (tests/test_api.py, tests/test_direct.py), and making these
+calls as cheap as gensim's without changing a bit is not done.
 
 Every score of a word (`topn=None`, `distances`) is summed as a listed score is (float64 products
 rounded to float32, one part of the rows a core), so `most_similar(w, topn=None)[row]` is the

@@ -930,6 +930,9 @@ class Vectors:
 
     def has_index_for(self, key: object) -> bool:
         """gensim's ``has_index_for``: is ``key`` a word of the model, or a row number in range?"""
+        rows = self._rows
+        if rows is not None and type(key) is str:  # the dict built: gensim's own path
+            return key in rows
         if isinstance(key, (int, np.integer)):
             return 0 <= int(key) < len(self)
         return isinstance(key, str) and self._row_of_word(key) is not None
@@ -960,6 +963,11 @@ class Vectors:
             UnknownWordError: (a KeyError) naming the model and the nearest spellings, unless a
                 ``default`` is given, which is returned instead.
         """
+        rows = self._rows
+        if rows is not None and type(key) is str:  # the dict built: gensim's own path
+            row = rows.get(key)
+            if row is not None:
+                return row
         if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
             return int(key)
         row = self._row_of_word(key) if isinstance(key, str) else None
@@ -1019,7 +1027,7 @@ class Vectors:
                 return raw[at]
         row = self._row(key)
         if norm:
-            return self._typed(self.model.gather([row])[0])
+            return self._typed(self.model.unit_row(row))
         if self._raw is None and row < len(self.model):
             self._vector_reads += 1
             if self._vector_reads > VECTORS_AFTER and self.model.vectors.nbytes <= RAW_BYTES:
@@ -1077,6 +1085,19 @@ class Vectors:
         _one_string(keys, "keys")
         if len(keys) == 0:
             raise ValueError("cannot compute mean with no input")
+        return self._mean(keys, weights, pre_normalize, post_normalize, ignore_missing)
+
+    def _mean(
+        self,
+        keys: Sequence | np.ndarray,
+        weights: Sequence[float] | np.ndarray | None,
+        pre_normalize: bool,
+        post_normalize: bool,
+        ignore_missing: bool,
+        missing: dict | None = None,
+    ) -> np.ndarray:
+        """``get_mean_vector``'s arithmetic (gensim's order: float32, word by word); each key left
+        out put in ``missing`` with its KeyError."""
         _check_vectors(list(keys), self.vector_size, finite=False)
         weights = np.ones(len(keys), dtype=self._dtype) if weights is None else np.asarray(weights)
         if len(keys) != weights.shape[0]:
@@ -1092,6 +1113,8 @@ class Vectors:
                     vector = self.get_vector(key, norm=pre_normalize)
                 except KeyError as e:
                     if ignore_missing:
+                        if missing is not None:
+                            missing[key] = e
                         continue
                     if isinstance(e, BeyondLimitError):
                         raise  # where the word is, not gensim's "not present"
@@ -1173,32 +1196,26 @@ class Vectors:
         words1, words2 = _word_list(ws1, "ws1"), _word_list(ws2, "ws2")
         if not (len(words1) and len(words2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
-        for words in (words1, words2):
-            self._left_out(words)
-        mean1 = self.get_mean_vector(words1, pre_normalize=False)
-        mean2 = self.get_mean_vector(words2, pre_normalize=False)
+        mean1, mean2 = (self._mean_of_some(words) for words in (words1, words2))
         # made unit as rows are and summed as a pair is: one word each is their ``similarity``
         return np.float32(np.einsum("i,i->", direction(mean1), direction(mean2), dtype=np.float64))
 
-    def _left_out(self, words: Sequence | np.ndarray) -> None:
-        """The words of a mean that gensim leaves out unsaid (``n_similarity``): said with gensim's
-        own warning of ``doesnt_match``; none found is an error, where gensim's mean of nothing
-        answers a cosine of 0.0.
+    def _mean_of_some(self, words: Sequence | np.ndarray) -> np.ndarray:
+        """``n_similarity``'s mean of ``words`` as stored, those the model lacks left out, as gensim
+        leaves them out, but said (gensim's warning of ``doesnt_match``).
 
         Raises:
-            UnknownWordError: (a KeyError) no word of ``words`` is in the model.
+            UnknownWordError: (a KeyError) no word of ``words`` is in the model, where gensim's mean
+                of nothing answers a cosine of 0.0.
         """
         missing: dict[object, KeyError] = {}
-        for word in words:
-            try:
-                self.get_vector(word)
-            except KeyError as e:
-                missing[word] = e
-        if len(missing) == len(set(words)):
+        mean = self._mean(words, None, False, False, True, missing)
+        if missing and len(missing) == len(set(words)):
             unknown = [e for e in missing.values() if isinstance(e, UnknownWordError)]
             raise UnknownWordError.combine(unknown) if unknown else next(iter(missing.values()))
         if missing:
             _ignoring(set(missing))
+        return mean
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:

@@ -376,6 +376,15 @@ class Model:
         out[~inside] = self.built.units(rows[~inside] - n)
         return out
 
+    def unit_row(self, row: int) -> np.ndarray:
+        """``gather([row])[0]`` without its array steps for a row of the file (a notebook asks many
+        words one by one): the same float32 numbers, a copy of its own."""
+        if 0 <= row < len(self):
+            if self.checker is not None:
+                self.checker("vectors.npy", (row,))
+            return np.array(self.vectors[row], dtype=np.float32)
+        return self.gather([row])[0]
+
     def gather_norms(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
         n = len(self)
