@@ -133,3 +133,32 @@ def test_one_pair_is_the_same_bits_as_a_block_of_pairs(glove):
         for a, b in pairs.tolist()
     ]
     assert np.array_equal(np.asarray(one, dtype=np.float32).view(np.int32), block.view(np.int32))
+
+
+def test_one_unit_row_is_the_rows_of_a_gather_and_a_copy_of_its_own(glove):
+    """``Model.unit_row`` (``get_vector(w, norm=True)`` without array steps) gives a gather's
+    numbers, for rows of the file and a row built past them, and never the cache's own memory."""
+    rng = np.random.default_rng(12)
+    rows = rng.integers(0, glove.info.rows, size=3000).tolist()
+    gathered = glove.gather(rows)
+    assert all(
+        np.array_equal(glove.unit_row(r).view(np.int32), gathered[i].view(np.int32))
+        for i, r in enumerate(rows)
+    )
+    one = glove.unit_row(rows[0])
+    one[0] += 1
+    assert glove.unit_row(rows[0])[0] == gathered[0][0]
+
+
+def test_the_dict_path_of_a_key_is_the_vocabularys_row():
+    """``get_index`` and ``has_index_for`` take gensim's path once ``key_to_index`` is built: the
+    same rows and the same answers for words that are not keys (a respelling, a row number)."""
+    import vecq
+
+    kv = vecq.load("glove-wiki-gigaword-50", progress=False)
+    words = ["cat", "Cat", "the", "qqzzyx", 5, 399_999, 400_000]
+    before = [(kv.has_index_for(w), kv.get_index(w, -1)) for w in words]
+    kv.key_to_index  # noqa: B018  (built)
+    assert kv._rows is not None
+    assert [(kv.has_index_for(w), kv.get_index(w, -1)) for w in words] == before
+    assert before[0] == (True, 5450) and before[1] == (False, -1) and before[-1] == (False, -1)
