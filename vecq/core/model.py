@@ -204,6 +204,8 @@ class Model:
     def refuse_zero_rows(self, rows: Sequence[int] | np.ndarray, cannot: str) -> None:
         """A QueryError naming the words of ``rows`` whose vector is all zeros: without a direction
         such a word ``cannot`` (be clustered, be a pole, ...) without skewing the answer."""
+        if not len(self.zero_rows):  # most models: no set arithmetic for a question of three words
+            return
         zero = np.intersect1d(np.asarray(rows, dtype=np.int64), self.zero_rows)
         if len(zero):
             named = first_few([shorten(self.vocab.word(int(r))) for r in zero], 3)
