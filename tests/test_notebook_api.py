@@ -432,3 +432,9 @@ def test_gensims_methods_refuse_one_string_for_a_list_and_a_list_for_one_word(kv
     with pytest.raises(TypeError) as refused:
         call(kv)
     assert says in str(refused.value)
+
+
+def test_most_similar_to_given_of_no_word_says_so(kv):
+    """numpy's "attempt to get argmax of an empty sequence" (gensim's too) named nothing of vecq's."""
+    with pytest.raises(ValueError, match="^keys_list holds no word to choose from$"):
+        kv.most_similar_to_given("cat", [])

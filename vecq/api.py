@@ -1255,6 +1255,8 @@ class Vectors:
     def most_similar_to_given(self, key1: str, keys_list: Sequence[str]) -> str:
         """gensim's ``most_similar_to_given``: the word of ``keys_list`` nearest to ``key1``."""
         keys = _word_list(keys_list, "keys_list")
+        if not len(keys):  # numpy's "attempt to get argmax of an empty sequence" (gensim's too)
+            raise ValueError("keys_list holds no word to choose from")
         return keys[int(np.argmax([self.similarity(key1, key) for key in keys]))]
 
     def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
