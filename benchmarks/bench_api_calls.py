@@ -92,6 +92,7 @@ def calls(model_words: list[str]) -> dict[str, Callable]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", help="time only the rows whose name holds this text (docs left as they are)")
     args = ap.parse_args()
     import vecq
 
@@ -99,6 +100,8 @@ def main() -> None:
     theirs = gensim_glove()
     rows = []
     for name, call in calls(theirs.index_to_key).items():
+        if args.only and args.only not in name:
+            continue
         times: dict[str, list[float]] = {"gensim": [], "vecq": []}
         for kv in (ours, theirs):
             call(kv)  # warm
@@ -110,6 +113,8 @@ def main() -> None:
         g, v = statistics.median(times["gensim"]), statistics.median(times["vecq"])
         rows.append(f"| {name} | {g * 1000:.1f} ms | {v * 1000:.1f} ms | {g / v:.2f}x |")
         print(rows[-1], file=sys.stderr)
+    if args.only:
+        return
     DOCS.write_text(
         f"""# The Python API per call, against gensim's
 

@@ -379,6 +379,26 @@ def test_another_librarys_name_for_a_method_says_vecqs(kv, name, then):
     assert not hasattr(kv, name) and missing.value.name == name
 
 
+def test_tab_completion_offers_only_names_that_can_be_read(kv):
+    """``dir(kv)`` (what ``kv.<TAB>`` lists) leaves out the names that only say where the attribute
+    is (``kv.wv``, gensim 3's ``kv.vocab``): each name it offers reads without an AttributeError."""
+    offered = dir(kv)
+    assert "most_similar" in offered and "neighbors" in offered and "key_to_index" in offered
+    assert "wv" not in offered and "encode" not in offered and "vocab" not in offered
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gensim's deprecated names warn as they are read
+        unreadable = [name for name in offered if not _readable(kv, name)]
+    assert unreadable == []
+
+
+def _readable(kv, name: str) -> bool:
+    try:
+        getattr(kv, name)
+    except AttributeError:
+        return False
+    return True
+
+
 def test_an_attribute_no_library_has_is_pythons_message(kv):
     with pytest.raises(AttributeError, match=r"^'KeyedVectors' object has no attribute 'zzz'$"):
         kv.zzz  # noqa: B018

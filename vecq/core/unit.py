@@ -7,6 +7,7 @@ written (``tests/test_engine.py::test_in_memory_and_cached_models_give_the_same_
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -114,12 +115,37 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     unit row, an expression's direction, printed and given back) is taken as it is, as
     ``unit_rows`` takes such a row; it is told here, on the numbers as given, because the power of
     two that keeps other vectors' directions changes their length."""
-    given = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    given = np.asarray(values, dtype=np.float64)
+    if given.ndim == 1:
+        one = _one_direction(given[None])
+        if one is not None:
+            return one
+    given = np.atleast_2d(given)
     made = unit_rows(np.asarray(peak_scaled(given), dtype=np.float32))[0]
     with np.errstate(over="ignore", invalid="ignore"):
         unit_already = np.abs(np.sqrt(np.einsum("ij,ij->i", given, given)) - 1) <= UNIT_ALREADY
     made[unit_already] = given[unit_already].astype(np.float32)
     return made.reshape(np.shape(values))
+
+
+def _one_direction(given: np.ndarray) -> np.ndarray | None:
+    """``direction`` of one row of finite float64 numbers, not all zero (a (1, n) array), by the
+    same operations in the same order as ``direction``'s and ``unit_rows``'s array steps, on
+    Python floats where those steps work on one number (the same IEEE-754 operation, the same
+    bits: tests/test_unit.py). None for a row those steps treat otherwise (not finite, all zero):
+    the caller takes the array path. A notebook's loop makes thousands of these calls."""
+    squares = float(np.einsum("ij,ij->i", given, given)[0])
+    if not 0 < squares < math.inf:  # a NaN, an infinity, or a length float64 cannot hold
+        return None
+    if abs(math.sqrt(squares) - 1) <= UNIT_ALREADY:
+        return given[0].astype(np.float32)
+    peak = float(np.abs(given).max())
+    block = np.ldexp(given, -math.frexp(peak)[1]).astype(np.float32)  # largest now in [0.5, 1)
+    scaled = float(np.einsum("ij,ij->i", block, block, dtype=np.float64)[0])
+    if abs(math.sqrt(scaled) - 1) <= UNIT_ALREADY:
+        return block[0]
+    # not shorter than 0.5: never ``unit_rows``'s division by the float64 norm of a tiny row
+    return block[0] * (np.float32(1.0) / np.float32(math.sqrt(scaled)))
 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
