@@ -135,9 +135,10 @@ def test_one_pair_is_the_same_bits_as_a_block_of_pairs(glove):
     assert np.array_equal(np.asarray(one, dtype=np.float32).view(np.int32), block.view(np.int32))
 
 
-def test_one_unit_row_is_the_rows_of_a_gather_and_a_copy_of_its_own(glove):
+def test_one_unit_row_is_the_rows_of_a_gather_and_read_only(glove):
     """``Model.unit_row`` (``get_vector(w, norm=True)`` without array steps) gives a gather's
-    numbers, for rows of the file and a row built past them, and never the cache's own memory."""
+    numbers, for rows of the file and a row built past them, read-only: the model's rows (the
+    cache's memory) cannot be changed through it."""
     rng = np.random.default_rng(12)
     rows = rng.integers(0, glove.info.rows, size=3000).tolist()
     gathered = glove.gather(rows)
@@ -146,8 +147,28 @@ def test_one_unit_row_is_the_rows_of_a_gather_and_a_copy_of_its_own(glove):
         for i, r in enumerate(rows)
     )
     one = glove.unit_row(rows[0])
-    one[0] += 1
+    with pytest.raises(ValueError, match="read-only"):
+        one[0] += 1
     assert glove.unit_row(rows[0])[0] == gathered[0][0]
+
+
+def test_a_model_held_in_memory_cannot_be_changed_through_what_it_hands_out():
+    """The rows of a model built from arrays were writable: ``kv.get_normed_vectors()[0] = 0`` or a
+    change to ``get_vector(w, norm=True)`` changed the model's later answers. They are read-only,
+    as a cache's mapped rows are; the arrays given stay the caller's."""
+    import vecq
+
+    rng = np.random.default_rng(3)
+    given = rng.standard_normal((50, 8)).astype(np.float32)
+    kv = vecq.KeyedVectors(8)
+    kv.add_vectors([f"w{i}" for i in range(50)], given)
+    before = kv.most_similar("w0", topn=3)
+    for handed in (kv.get_normed_vectors(), kv.get_vector("w0", norm=True)):
+        with pytest.raises(ValueError, match="read-only"):
+            handed[0] = 0
+    assert kv.most_similar("w0", topn=3) == before
+    given[0] = 1  # the caller's own array
+    assert given[0, 0] == 1
 
 
 def test_the_dict_path_of_a_key_is_the_vocabularys_row():

@@ -749,6 +749,19 @@ def test_numbers_float32_cannot_hold_keep_their_direction_where_only_the_directi
     assert [w for w, _ in beside] == [w for w, _ in theirs.most_similar(positive=["war", tiny], topn=5)]
 
 
+def test_cosine_similarities_are_gensims_to_the_bit_in_float32s_range():
+    """vecq's ``cosine_similarities`` scales by powers of two and takes numpy's norm without its
+    argument checks: on vectors float32 holds as they are, gensim's numbers, bit for bit."""
+    rng = np.random.default_rng(5)
+    for dtype, scale in ((np.float32, 1.0), (np.float32, 3e-5), (np.float64, 40.0), (np.float32, 1e4)):
+        vector = (rng.standard_normal(50) * scale).astype(dtype)
+        rows = (rng.standard_normal((7, 50)) * scale).astype(dtype)
+        ours = KeyedVectors.cosine_similarities(vector, rows)
+        theirs = GensimKeyedVectors.cosine_similarities(vector, rows)
+        assert ours.dtype == theirs.dtype
+        assert ours.tobytes() == theirs.tobytes()
+
+
 def test_unit_normalize_all_twice_and_after_a_sort_as_gensim():
     """gensim's norms are ones after ``unit_normalize_all``: a second call divides by them and
     changes no bit, as vecq's changes none; a sort reorders unit rows, which stay unit."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vecq.core.unit import UNIT_ALREADY, direction
+from vecq.core.unit import UNIT_ALREADY, direction, peak_scaled
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 # components of every magnitude: subnormal, tiny, ordinary, past float32's range
@@ -60,3 +62,40 @@ def test_a_strided_vector_and_a_list_get_the_bits_of_a_copy():
     same_bits(direction(strided), array_path(np.ascontiguousarray(strided)))
     same_bits(direction(list(block[1])), array_path(block[1]))
     same_bits(direction(block[2].astype(np.float32)), array_path(block[2].astype(np.float32)))
+
+
+def reference_peak_scaled(vectors: np.ndarray) -> np.ndarray:
+    """``peak_scaled`` as its rule says it, a step at a time: each row times the power of two that
+    brings its largest component into [0.5, 1); rows of zeros, NaN or infinities as they are."""
+    vectors = np.asarray(vectors)
+    if not np.issubdtype(vectors.dtype, np.floating):
+        vectors = vectors.astype(np.float64)
+    rows = np.atleast_2d(vectors).copy()
+    for row in rows:
+        peak = float(np.abs(row).max())
+        if np.isfinite(peak) and peak > 0:
+            with np.errstate(under="ignore"):
+                row[:] = np.ldexp(row, -math.frexp(peak)[1])
+    return rows.reshape(vectors.shape)
+
+
+not_finite_or_zero = st.sampled_from([0.0, math.inf, -math.inf, math.nan])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(finite | wide | not_finite_or_zero, min_size=3, max_size=3),
+        min_size=1,
+        max_size=5,
+    ),
+    st.sampled_from([np.float64, np.float32, np.int64]),
+)
+def test_peak_scaling_is_its_rule_row_by_row(rows, dtype):
+    with np.errstate(all="ignore"):
+        block = np.array(rows).astype(dtype)
+    for given_ in (block, block[0]):
+        ours, rule = peak_scaled(given_), reference_peak_scaled(given_)
+        assert ours.dtype == rule.dtype and ours.shape == rule.shape
+        assert np.array_equal(ours, rule, equal_nan=True)
+        assert np.array_equal(np.signbit(ours), np.signbit(rule))

@@ -15,6 +15,7 @@ and the nearest spellings); a query that cannot be answered as written raises ``
 from __future__ import annotations
 
 import builtins
+import contextlib
 import functools
 import html
 import json
@@ -22,9 +23,9 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from numbers import Integral
-from typing import TYPE_CHECKING, TypeGuard, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, cast
 
 import numpy as np
 
@@ -438,6 +439,30 @@ class Rows(dict):
     pop = popitem = clear = update = setdefault = _refused  # type: ignore[assignment]
 
 
+T = TypeVar("T")
+
+
+class _BuiltOnce(Generic[T]):
+    """``functools.cached_property`` without ``__dict__``: the value is built on the first read and
+    set on the instance with ``object.__setattr__``. (An instance whose ``__dict__`` was touched
+    loses CPython's fast attribute path: each read of ``self.model`` or ``self._rows`` in a
+    notebook's thousands of small calls went from 13 to 28 ns.)"""
+
+    def __init__(self, build: Callable[[Any], T]):
+        self.build = build
+        self.__doc__ = build.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]  # the class's attribute: the descriptor
+        value = self.build(instance)
+        object.__setattr__(instance, self.name, value)
+        return value
+
+
 class Vectors:
     """An opened model: vecq's questions, and gensim's ``KeyedVectors`` query methods.
 
@@ -456,18 +481,19 @@ class Vectors:
         self._options = options
         self._words: Words | None = None
         self._rows: Rows | None = None
-        self.__dict__.pop("index_to_key", None)
-        self.__dict__.pop("key_to_index", None)
+        for name in ("index_to_key", "key_to_index"):  # built for the model before, if any
+            with contextlib.suppress(AttributeError):
+                object.__delattr__(self, name)
         self._lookups = 0  # words looked up before key_to_index was built (DICT_AFTER)
         self._vector_reads = 0  # vectors read one by one before the matrix was built (VECTORS_AFTER)
         self._raw: np.ndarray | None = None
         # The model unit_normalize_all made (its norms are then gensim's ones), or None.
         self._unit_model: Model | None = None
 
-    # Built on first use, then plain attributes of the instance (functools.cached_property), as
-    # fast to reach as gensim's; assigning to them is refused (``__setattr__``), and a new model
-    # (``_use``) drops them.
-    @functools.cached_property
+    # Built on first use, then plain attributes of the instance (``_BuiltOnce``), as fast to reach
+    # as gensim's; assigning to them is refused (``__setattr__``), and a new model (``_use``) drops
+    # them.
+    @_BuiltOnce
     def index_to_key(self) -> Words:
         """gensim's ``index_to_key``: the words in row order, a list built on first use (GloVe's
         400,000 words in about 0.1 s, GoogleNews' 3,000,000 in about a second; vecq's own
@@ -479,7 +505,7 @@ class Vectors:
             )
         return self._words
 
-    @functools.cached_property
+    @_BuiltOnce
     def key_to_index(self) -> Rows:
         """gensim's ``key_to_index``: word -> row, a dict built on first use."""
         if self._rows is None:
@@ -938,7 +964,7 @@ class Vectors:
     def has_index_for(self, key: object) -> bool:
         """gensim's ``has_index_for``: is ``key`` a word of the model, or a row number in range?"""
         rows = self._rows
-        if rows is not None and type(key) is str:  # the dict built: gensim's own path
+        if rows is not None and isinstance(key, str):  # the dict built: gensim's own path
             return key in rows
         if isinstance(key, (int, np.integer)):
             return 0 <= int(key) < len(self)
@@ -971,9 +997,12 @@ class Vectors:
                 ``default`` is given, which is returned instead.
         """
         rows = self._rows
-        if rows is not None and type(key) is str:  # the dict built: gensim's own path
-            row = rows.get(key)
-            if row is not None:
+        if rows is not None:  # the dict built: gensim's own path (its keys are the words)
+            try:
+                row = rows.get(key, -1)
+            except TypeError:  # unhashable: told below
+                row = -1
+            if row >= 0:
                 return row
         if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
             return int(key)
@@ -1027,11 +1056,15 @@ class Vectors:
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         """gensim's ``get_vector``: a word's vector as stored, or unit-length with ``norm``."""
-        raw, rows = self._raw, self._rows
-        if raw is not None and rows is not None and not norm and type(key) is str:  # gensim's own path
+        rows = self._rows
+        if rows is not None and type(key) is str:  # the dict built: gensim's own path
             at = rows.get(key)
-            if at is not None and at < len(raw) and raw.dtype == self._dtype:
-                return raw[at]
+            if at is not None:
+                if norm:
+                    return self._typed(self.model.unit_row(at))
+                raw = self._raw
+                if raw is not None and at < len(raw) and raw.dtype == self._dtype:
+                    return raw[at]
         row = self._row(key)
         if norm:
             return self._typed(self.model.unit_row(row))
@@ -1233,8 +1266,10 @@ class Vectors:
         # Scaled by powers of two (the same cosines, to the bit): numpy's norm of a vector of 1e-200s
         # underflows to 0 (gensim answers inf), and of 1e200s overflows (gensim answers 0).
         vector_1, vectors_all = peak_scaled(vector_1), peak_scaled(vectors_all)
-        norm = np.linalg.norm(vector_1)
-        all_norms = np.linalg.norm(vectors_all, axis=1)
+        # np.linalg.norm's own steps for real numbers (gensim's norms to the bit), without its checks
+        flat = vector_1.ravel(order="K")
+        norm = np.sqrt(flat.dot(flat))
+        all_norms = np.sqrt(np.add.reduce(vectors_all * vectors_all, axis=1))
         return np.dot(vectors_all, vector_1) / (norm * all_norms)
 
     def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:

@@ -138,14 +138,13 @@ class BlockChecker:
 
     def __call__(self, name: str, rows: np.ndarray | Sequence[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
-        if type(rows) is tuple and len(rows) == 1 and name in self.row_bytes:  # one row, checked before
-            size, at = self.row_bytes[name], self.data_at[name]
-            start = at + int(rows[0]) * size
-            if (name, start // self.block) in self.checked and (
-                name,
-                (start + size - 1) // self.block,
-            ) in self.checked:
-                return
+        if type(rows) is tuple and len(rows) == 1:  # one row (a notebook's loop), checked before
+            size = self.row_bytes.get(name)
+            if size is not None:
+                start = self.data_at[name] + int(rows[0]) * size
+                checked, block = self.checked, self.block
+                if (name, start // block) in checked and (name, (start + size - 1) // block) in checked:
+                    return
         rows = np.asarray(rows, dtype=np.int64).ravel()
         if rows.size == 0:
             return

@@ -107,6 +107,9 @@ class Model:
         subwords: Subwords | None = None,
         text: TextEncoder | None = None,
     ):
+        if vectors.flags.writeable:  # held in memory: read-only as a cache's mapped rows are
+            vectors = vectors.view()
+            vectors.setflags(write=False)
         self.vectors = vectors
         self.norms = norms
         # The file's own floats from the unit rows (None: a cache of an older vecq, rows within a
@@ -380,12 +383,15 @@ class Model:
 
     def unit_row(self, row: int) -> np.ndarray:
         """``gather([row])[0]`` without its array steps for a row of the file (a notebook asks many
-        words one by one): the same float32 numbers, a copy of its own."""
-        if 0 <= row < len(self):
+        words one by one): the same float32 numbers, read-only (a view of the row: no copy)."""
+        vectors = self.vectors
+        if 0 <= row < vectors.shape[0]:
             if self.checker is not None:
                 self.checker("vectors.npy", (row,))
-            return np.array(self.vectors[row], dtype=np.float32)
-        return self.gather([row])[0]
+            return vectors[row]
+        out = self.gather([row])[0]
+        out.setflags(write=False)
+        return out
 
     def gather_norms(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)

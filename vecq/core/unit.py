@@ -79,14 +79,14 @@ def peak_scaled(vectors: np.ndarray) -> np.ndarray:
     overflow or underflow. Zero rows and rows holding NaN or an infinity are left as they are;
     whole numbers come back as float64."""
     vectors = np.asarray(vectors)
-    if not np.issubdtype(vectors.dtype, np.floating):
+    if vectors.dtype.kind != "f":
         vectors = vectors.astype(np.float64)
-    with np.errstate(invalid="ignore"):
-        peak = np.max(np.abs(vectors), axis=-1, keepdims=True)
-    scalable = np.isfinite(peak) & (peak > 0)
-    exponent = np.where(scalable, np.frexp(np.where(scalable, peak, 1.0))[1], 0)
+    peak = np.abs(vectors).max(axis=-1, keepdims=True)
+    exponent = np.frexp(peak)[1]  # 0 for a peak of 0; for NaN and infinities, made 0 below
+    if not np.isfinite(peak).all():
+        exponent[~np.isfinite(peak)] = 0
     with np.errstate(under="ignore"):
-        return np.ldexp(vectors, -exponent).astype(vectors.dtype, copy=False)
+        return np.ldexp(vectors, -exponent)
 
 
 def unit(vectors: np.ndarray) -> np.ndarray:
