@@ -760,6 +760,22 @@ def test_cosine_similarities_are_gensims_to_the_bit_in_float32s_range():
         theirs = GensimKeyedVectors.cosine_similarities(vector, rows)
         assert ours.dtype == theirs.dtype
         assert ours.tobytes() == theirs.tobytes()
+    # Past the norms where gensim's arithmetic is sound (vecq's GENSIM_SOUND_NORMS), the same
+    # vectors scaled by powers of two: gensim's numbers of the unscaled ones, where gensim's own
+    # are inf or wrong. One row out of range takes its block with it.
+    vector = rng.standard_normal(50).astype(np.float32)
+    rows = rng.standard_normal((3, 50)).astype(np.float32)
+    expected = GensimKeyedVectors.cosine_similarities(vector, rows).tobytes()
+    for power in (-25, -70, 25, 70):
+        scaled = np.ldexp(vector, power)
+        with np.errstate(all="ignore"):
+            assert KeyedVectors.cosine_similarities(scaled, rows).tobytes() == expected
+            assert KeyedVectors.cosine_similarities(vector, np.ldexp(rows, power)).tobytes() == expected
+            gensims = GensimKeyedVectors.cosine_similarities(scaled, rows)
+        assert abs(power) < 70 or gensims.tobytes() != expected  # gensim's: inf, or off by 1e-7 to 0.3
+    mixed = rows.copy()
+    mixed[1] = np.ldexp(mixed[1], -70)
+    assert KeyedVectors.cosine_similarities(vector, mixed).tobytes() == expected
 
 
 def test_unit_normalize_all_twice_and_after_a_sort_as_gensim():

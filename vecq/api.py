@@ -299,6 +299,34 @@ def _key_list(keys: Iterable) -> list | np.ndarray:
     return listed
 
 
+# Norms within which gensim's float32 ``cosine_similarities`` neither overflows (squares summed
+# past 3.4e38) nor loses more than the last bit of a tie to underflow (a square below 1.2e-38 is
+# below 2**-86 of the sum of squares): 2**-20 to 2**20.
+GENSIM_SOUND_NORMS = (2.0**-20, 2.0**20)
+
+
+def _float_arrays(vector: object, rows: object) -> bool:
+    """``vector`` and ``rows`` a 1-D and a 2-D ndarray of float32 or float64 numbers."""
+    return (
+        isinstance(vector, np.ndarray)
+        and isinstance(rows, np.ndarray)
+        and vector.ndim == 1
+        and rows.ndim == 2
+        and vector.dtype in _SOUND_FLOATS
+        and rows.dtype in _SOUND_FLOATS
+    )
+
+
+_SOUND_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _norms(vector: np.ndarray, rows: np.ndarray) -> tuple[np.floating, np.ndarray]:
+    """np.linalg.norm's own steps for real numbers (gensim's norms to the bit), without its checks:
+    the norm of ``vector`` and of each of ``rows``."""
+    flat = vector.ravel(order="K")
+    return np.sqrt(flat.dot(flat)), np.sqrt(np.add.reduce(rows * rows, axis=1))
+
+
 def _ignoring(words: set) -> None:
     """gensim's warning for the words a mean leaves out (``doesnt_match``, ``n_similarity``)."""
     logger.warning("vectors for words %s are not present in the model, ignoring these words", words)
@@ -1262,14 +1290,20 @@ class Vectors:
 
     @staticmethod
     def cosine_similarities(vector_1: np.ndarray, vectors_all: np.ndarray) -> np.ndarray:
-        """gensim's ``cosine_similarities``: the cosines of one vector with each row of a matrix."""
-        # Scaled by powers of two (the same cosines, to the bit): numpy's norm of a vector of 1e-200s
-        # underflows to 0 (gensim answers inf), and of 1e200s overflows (gensim answers 0).
+        """gensim's ``cosine_similarities``: the cosines of one vector with each row of a matrix.
+
+        gensim's arithmetic where it is sound: when every norm lies within ``GENSIM_SOUND_NORMS``
+        (float32 or float64 numbers), gensim's numbers, bit for bit. Elsewhere its norms underflow
+        or overflow (1e-200s answer inf, 1e200s 0): each vector is first scaled by a power of two
+        (``peak_scaled``), which changes no cosine."""
+        if _float_arrays(vector_1, vectors_all):
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                norm, all_norms = _norms(vector_1, vectors_all)
+            low, high = GENSIM_SOUND_NORMS
+            if low <= norm <= high and all_norms.size and all_norms.min() >= low and all_norms.max() <= high:
+                return np.dot(vectors_all, vector_1) / (norm * all_norms)
         vector_1, vectors_all = peak_scaled(vector_1), peak_scaled(vectors_all)
-        # np.linalg.norm's own steps for real numbers (gensim's norms to the bit), without its checks
-        flat = vector_1.ravel(order="K")
-        norm = np.sqrt(flat.dot(flat))
-        all_norms = np.sqrt(np.add.reduce(vectors_all * vectors_all, axis=1))
+        norm, all_norms = _norms(vector_1, vectors_all)
         return np.dot(vectors_all, vector_1) / (norm * all_norms)
 
     def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:
