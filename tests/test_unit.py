@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vecq.core.unit import UNIT_ALREADY, direction, peak_scaled
+from vecq.core.unit import UNIT_ALREADY, direction, peak_scaled, unit
 
 finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
 # components of every magnitude: subnormal, tiny, ordinary, past float32's range
@@ -99,3 +99,16 @@ def test_peak_scaling_is_its_rule_row_by_row(rows, dtype):
         assert ours.dtype == rule.dtype and ours.shape == rule.shape
         assert np.array_equal(ours, rule, equal_nan=True)
         assert np.array_equal(np.signbit(ours), np.signbit(rule))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(finite | wide | not_finite_or_zero, min_size=1, max_size=40),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_unit_of_one_vector_is_a_row_of_a_block_made_unit(values, dtype):
+    with np.errstate(all="ignore"):
+        vector = np.array(values).astype(dtype)
+        one, row = unit(vector), unit(vector[None])[0]
+    assert one.dtype == row.dtype and one.shape == row.shape
+    assert one.tobytes() == row.tobytes()

@@ -138,13 +138,8 @@ class BlockChecker:
 
     def __call__(self, name: str, rows: np.ndarray | Sequence[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
-        if type(rows) is tuple and len(rows) == 1:  # one row (a notebook's loop), checked before
-            size = self.row_bytes.get(name)
-            if size is not None:
-                start = self.data_at[name] + int(rows[0]) * size
-                checked, block = self.checked, self.block
-                if (name, start // block) in checked and (name, (start + size - 1) // block) in checked:
-                    return
+        if type(rows) is tuple and len(rows) <= 8 and self._checked_before(name, rows):
+            return  # a few rows (a notebook's loop), in Python: numpy's per-call cost is most of it
         rows = np.asarray(rows, dtype=np.int64).ravel()
         if rows.size == 0:
             return
@@ -154,6 +149,18 @@ class BlockChecker:
                 forget(self.folder, reason)
                 raise DamagedCacheError(self.folder, self.manifest, reason, rebuild=True)
             self.checked.add((name, b))
+
+    def _checked_before(self, name: str, rows: tuple) -> bool:
+        """Every block of ``name`` holding one of ``rows`` (a few) checked already."""
+        size = self.row_bytes.get(name)
+        if size is None:
+            return False
+        at, block, checked = self.data_at[name], self.block, self.checked
+        for row in rows:
+            start = at + int(row) * size
+            if (name, start // block) not in checked or (name, (start + size - 1) // block) not in checked:
+                return False
+        return True
 
     def _offsets(self) -> np.ndarray:
         """``offsets.npy``'s numbers, mapped once from the file opened with the others."""

@@ -12,6 +12,7 @@ the query's own words are never among the answers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -861,12 +862,24 @@ class Model:
         """The cache blocks holding ``rows`` (of the vocabulary) are as written, or an error."""
         if self.checker is not None:
             rows = np.asarray(rows, dtype=np.int64)
-            self.checker(name, rows[rows < len(self)])
+            n = len(self)
+            if rows.size <= 8:  # a few rows: the checker's Python path
+                self.checker(name, tuple(r for r in rows.ravel().tolist() if r < n))
+            else:
+                self.checker(name, rows[rows < n])
 
     def check_scores(self, scores: Sequence[float] | np.ndarray, cosines: bool = False) -> None:
         """Never answer with a score that is not a number (or, for ``cosines``, one beyond [-1, 1]):
         only damaged rows give one, so the error says to verify the cache."""
         scores = np.asarray(scores, dtype=np.float32)
+        if scores.size <= 8:  # a few (a pair's, a group's): in Python
+            listed = scores.ravel().tolist()
+            if (
+                all(-COSINE_LIMIT <= s <= COSINE_LIMIT for s in listed)
+                if cosines
+                else all(map(math.isfinite, listed))
+            ):
+                return
         bad = ~np.isfinite(scores)
         if cosines:
             bad |= np.abs(scores) > COSINE_LIMIT

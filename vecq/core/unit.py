@@ -96,6 +96,11 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     subnormal) is first scaled by a power of two near its largest component (``peak_scaled``,
     exact for normal floats), so a direction is never lost to all zeros (tests/test_engine.py)."""
     vectors = np.asarray(vectors)
+    if vectors.ndim == 1 and vectors.dtype.kind == "f":  # one vector: np.linalg.norm's own steps
+        with np.errstate(over="ignore", under="ignore"):
+            length = np.sqrt(np.add.reduce(vectors * vectors))
+        if 0 < length < np.inf:
+            return vectors / length
     with np.errstate(over="ignore", under="ignore"):
         norm = np.linalg.norm(vectors, axis=-1, keepdims=True)
     lost = (~np.isfinite(norm) | (norm == 0)) & np.isfinite(vectors).all(axis=-1, keepdims=True)
