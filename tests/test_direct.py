@@ -4,6 +4,7 @@ numpy import."""
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -178,8 +179,19 @@ def test_the_dict_path_of_a_key_is_the_vocabularys_row():
 
     kv = vecq.load("glove-wiki-gigaword-50", progress=False)
     words = ["cat", "Cat", "the", "qqzzyx", 5, 399_999, 400_000]
+    pairs = [("cat", "dog"), ("cat", "cat"), ("Cat", "dog"), ("the", 5), ("dog", "cat")]
     before = [(kv.has_index_for(w), kv.get_index(w, -1)) for w in words]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 'Cat' answered as 'cat'
+        scores = [kv.similarity(a, b).tobytes() for a, b in pairs]
+        units = [kv.get_vector(w, norm=True).tobytes() for w in ("cat", "Cat", 5)]
     kv.key_to_index  # noqa: B018  (built)
     assert kv._rows is not None
     assert [(kv.has_index_for(w), kv.get_index(w, -1)) for w in words] == before
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert [kv.similarity(a, b).tobytes() for a, b in pairs] == scores
+        assert [kv.get_vector(w, norm=True).tobytes() for w in ("cat", "Cat", 5)] == units
+    with pytest.raises(vecq.UnknownWordError, match="qqzzyx"):
+        kv.similarity("cat", "qqzzyx")
     assert before[0] == (True, 5450) and before[1] == (False, -1) and before[-1] == (False, -1)

@@ -1220,6 +1220,13 @@ class Vectors:
         ValueError : two lists of different lengths.
         """
         m = self.model
+        rows = self._rows
+        if rows is not None and type(w1) is str and type(w2) is str:  # the dict built: gensim's path
+            a, b = rows.get(w1), rows.get(w2)
+            if a is not None and b is not None:
+                cosine = m.pair_of_rows(a, b)
+                if cosine is not None:
+                    return np.float32(cosine)
         _text_keys(w1)
         _text_keys(w2)
         if not isinstance(w1, _KEY_TYPES) or not isinstance(w2, _KEY_TYPES):

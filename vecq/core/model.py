@@ -465,18 +465,23 @@ class Model:
     def similarity(self, a: Match, b: Match) -> Similarity:
         """One pair's cosine: ``similarities`` of the pair (the same arithmetic, so the same bits),
         without its array steps when both are rows of the file (a notebook asks many, one by one)."""
-        n = len(self)
-        if a.row != b.row and 0 <= a.row < n and 0 <= b.row < n:
+        score = self.pair_of_rows(a.row, b.row)
+        if score is None:
+            score = float(self.similarities(np.array([a.row]), np.array([b.row]))[0])
+        return Similarity(a.word, b.word, score)
+
+    def pair_of_rows(self, a: int, b: int) -> float | None:
+        """The cosine of two different rows of the file as ``similarities`` gives it, in Python and
+        one einsum; None for a pair that takes its array steps (one row twice, a built row)."""
+        vectors = self.vectors
+        if a != b and 0 <= a < vectors.shape[0] and 0 <= b < vectors.shape[0]:
             if self.checker is not None:
-                self.checker("vectors.npy", (a.row,))
-                self.checker("vectors.npy", (b.row,))
-            vectors = self.vectors
-            score = float(np.float32(np.einsum("i,i->", vectors[a.row], vectors[b.row], dtype=np.float64)))
+                self.checker("vectors.npy", (a, b))
+            score = float(np.float32(np.einsum("i,i->", vectors[a], vectors[b], dtype=np.float64)))
             if not -COSINE_LIMIT <= score <= COSINE_LIMIT:
                 self.check_scores([score], cosines=True)
-            return Similarity(a.word, b.word, score)
-        score = float(self.similarities(np.array([a.row]), np.array([b.row]))[0])
-        return Similarity(a.word, b.word, score)
+            return score
+        return None
 
     def similarities(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
         """Cosine of many pairs at once: one gather and one row-wise dot product.
