@@ -112,3 +112,14 @@ def test_unit_of_one_vector_is_a_row_of_a_block_made_unit(values, dtype):
         one, row = unit(vector), unit(vector[None])[0]
     assert one.dtype == row.dtype and one.shape == row.shape
     assert one.tobytes() == row.tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.floats(-1e3, 1e3, width=32), min_size=4, max_size=4), min_size=1, max_size=12))
+def test_a_groups_float32_quotient_is_numpys_mean(rows):
+    """``odd_one_out`` divides the float32 sums by the count in float32; numpy's ``mean`` divides in
+    float64 and rounds: the same bits (double rounding of a quotient is innocuous)."""
+    block = np.array(rows, dtype=np.float32)
+    ours = np.add.reduce(block, axis=0) / np.float32(len(block))
+    assert ours.dtype == np.float32
+    assert ours.tobytes() == block.mean(axis=0).tobytes()

@@ -294,7 +294,9 @@ def _key_list(keys: Iterable) -> list | np.ndarray:
     """Keys given as any iterable (a generator too) as a list, an array kept as it is; refused
     when they are bytes or hold bytes (``_text_keys``)."""
     _text_keys(keys)
-    listed = keys if isinstance(keys, np.ndarray) else list(keys)
+    if isinstance(keys, (np.ndarray, list)):
+        return keys
+    listed = list(keys)  # a generator's items are seen only now
     _text_keys(listed)
     return listed
 
@@ -343,7 +345,6 @@ def _one_string(words: object, name: str) -> None:
 
 def _word_list(words: Iterable, name: str) -> list | np.ndarray:
     """A gensim method's list of words (``_key_list``), one string refused (``_one_string``)."""
-    _text_keys(words)
     _one_string(words, name)
     return _key_list(words)
 
