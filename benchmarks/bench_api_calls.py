@@ -136,17 +136,26 @@ bits as a block of pairs: tests/test_direct.py). What remains: `key_to_index` an
 are a dict and a list whose changes are refused (a change would reach no answer), and CPython's
 fast paths take exact types only: `list(x)` copies an exact list in one step but iterates a
 subclass, and a lookup `d[w]` in a loop is specialised for an exact dict only (3.11's
-`BINARY_SUBSCR_DICT`); `dict(d)` of the subclass measured 0.90-1.01x across runs. So the list's copy and the lookup stay near 0.8x of gensim's (a lookup costs about 50 ns
-more). vecq keeps the refusal: a silently ignored change is a wrong answer later.
+`BINARY_SUBSCR_DICT`); `dict(d)` of the subclass measured 0.90-1.01x across runs. So the list's copy, the dict's and a
+lookup stay at 0.8-1.0x of gensim's (`get_index` costs about 15 ns more). vecq keeps the refusal: a
+silently ignored change is a wrong answer later.
 
-gensim's small helpers are not all at its cost: a question of one or two words (`n_similarity`,
-`get_mean_vector`, `doesnt_match`, `cosine_similarities`, a unit vector) costs gensim a few
-microseconds of float32 arithmetic, and vecq tens: its directions are scaled by a power of two
-before they are made unit (so 1e-50s and 1e300s keep theirs) and made unit as the model's rows are,
-its sums are in float64 (one score per pair, whichever method asks), and `n_similarity` says which
-words it left out. Each of those steps is a few numpy calls of a microsecond or more on one small
-vector; their answers are the rules' (tests/test_api.py, tests/test_direct.py), and making these
-calls as cheap as gensim's without changing a bit is not done.
+gensim's small helpers (a question of one to three words) cost gensim a few microseconds of
+float32 arithmetic, and cost vecq as much once Python's own overheads were out of the way: a class
+with a `__getattr__` loses CPython 3.11's specialised attribute reads, and so does an instance
+whose `__dict__` was touched (`functools.cached_property` touches it): each `self.x` read went from
+13 to 28 ns, a dozen a call; general array steps on one vector cost a microsecond each. Other
+libraries' names are properties now, `key_to_index` is set without `__dict__`, and one vector
+takes a path of the same operations in the same order as a block's row (tests/test_unit.py holds
+the two together under hypothesis); unit rows are handed out as read-only views, not copies. Two
+stay below gensim's cost. `n_similarity` makes each mean unit by vecq's rule (scaled by a power
+of two, so that 1e-50s and 1e300s keep their direction, then made unit as a row is, the pair
+summed in float64: one word each is exactly their `similarity`), a float64 sum and a
+power-of-two step more on each of two vectors than gensim's two float32 `unitvec`s.
+`cosine_similarities` takes gensim's arithmetic when every norm lies between 2**-20 and 2**20
+(gensim's bits there, tested) and pays for checking that range (two reductions); outside it each
+vector is scaled by a power of two first, where gensim's answers are inf or off by up to 0.3
+(tests/test_keyedvectors.py).
 
 Every score of a word (`topn=None`, `distances`) is summed as a listed score is (float64 products
 rounded to float32, one part of the rows a core), so `most_similar(w, topn=None)[row]` is the
