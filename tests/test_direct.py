@@ -154,9 +154,10 @@ def test_one_unit_row_is_the_rows_of_a_gather_and_read_only(glove):
 
 
 def test_a_model_held_in_memory_cannot_be_changed_through_what_it_hands_out():
-    """The rows of a model built from arrays were writable: ``kv.get_normed_vectors()[0] = 0`` or a
-    change to ``get_vector(w, norm=True)`` changed the model's later answers. They are read-only,
-    as a cache's mapped rows are; the arrays given stay the caller's."""
+    """The rows of a model built from arrays were writable: ``kv.get_normed_vectors()[0] = 0``, a
+    change to ``get_vector(w, norm=True)`` or to ``kv.norms`` changed the model's later answers
+    (``kv.norms`` its vectors as stored). They are read-only, as a cache's mapped rows are; the
+    arrays given stay the caller's."""
     import vecq
 
     rng = np.random.default_rng(3)
@@ -164,7 +165,7 @@ def test_a_model_held_in_memory_cannot_be_changed_through_what_it_hands_out():
     kv = vecq.KeyedVectors(8)
     kv.add_vectors([f"w{i}" for i in range(50)], given)
     before = kv.most_similar("w0", topn=3)
-    for handed in (kv.get_normed_vectors(), kv.get_vector("w0", norm=True)):
+    for handed in (kv.get_normed_vectors(), kv.get_vector("w0", norm=True), kv.norms):
         with pytest.raises(ValueError, match="read-only"):
             handed[0] = 0
     assert kv.most_similar("w0", topn=3) == before

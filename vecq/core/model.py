@@ -90,6 +90,15 @@ Floor = np.ndarray | Callable[[], np.ndarray]
 FEW_QUERIES = 512  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, or a read-only view of it when it is writable (the caller's stays writable)."""
+    if not array.flags.writeable:
+        return array
+    view = array.view()
+    view.setflags(write=False)
+    return view
+
+
 class Model:
     """An opened model: unit rows, their original norms, and the vocabulary; the cache folder, the
     fastText n-grams and the tokenizer it was opened with; and how it answers (``index``, ``pool``,
@@ -108,11 +117,10 @@ class Model:
         subwords: Subwords | None = None,
         text: TextEncoder | None = None,
     ):
-        if vectors.flags.writeable:  # held in memory: read-only as a cache's mapped rows are
-            vectors = vectors.view()
-            vectors.setflags(write=False)
-        self.vectors = vectors
-        self.norms = norms
+        # held in memory: read-only as a cache's mapped rows are (what is handed out is never the
+        # way to change the model)
+        self.vectors = _read_only(vectors)
+        self.norms = _read_only(norms)
         # The file's own floats from the unit rows (None: a cache of an older vecq, rows within a
         # float32 rounding of the file's).
         self.stored = stored
