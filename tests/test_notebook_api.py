@@ -3,6 +3,7 @@ description, one lookup rule and one exception family for every method, completi
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
 
@@ -309,6 +310,8 @@ def test_an_expression_that_cancels_out_is_named_as_typed_alone_in_a_list_and_at
 def test_discoverable(kv):
     assert {"load", "KeyedVectors", "UnknownWordError", "QueryError"} <= set(dir(vecq))
     assert set(vecq.__all__) <= set(dir(vecq))
+    importlib.import_module("vecq.api")  # loaded: still not offered, nor __future__'s annotations
+    assert not {"api", "core", "annotations", "errors"} & set(dir(vecq))
     completions = kv._ipython_key_completions_()
     assert completions is kv.index_to_key and "kitten" in [
         w for w in completions[:40000] if w.startswith("kitt")

@@ -20,7 +20,8 @@ __all__ = ["__version__", *_API, *_ERRORS]
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_API, *_ERRORS})
+    # what ``vecq.<TAB>`` offers: the public names, not the modules loaded so far or ``annotations``
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
 
 
 def __getattr__(name: str):
