@@ -128,6 +128,26 @@ def test_a_model_stored_at_unit_length_keeps_its_rows_and_scores_its_own_vectors
     ]
 
 
+def test_a_row_whose_length_lies_just_past_a_power_of_two_scores_its_own_vector_as_its_word():
+    """A row of length 2.0000002 whose largest value is 1.73 is halved by ``direction``'s power of
+    two to a length of 1.0000001, which was kept as a unit vector: ``kv[w]`` given back was a last
+    bit off ``w``'s unit row, and scored its neighbours otherwise than ``w``."""
+    import vecq
+
+    rng = np.random.default_rng(8)
+    odd = [[1.0, 0.0, 0.0, np.sqrt(4.0 * (1 + k * 2.0**-23) - 1)] for k in range(1, 9)]
+    rows = np.vstack([np.array(odd, dtype=np.float32), rng.standard_normal((40, 4)).astype(np.float32)])
+    kv = vecq.KeyedVectors(4)
+    kv.add_vectors([f"w{i}" for i in range(len(rows))], rows)
+    halving_differs = [
+        w for w in kv.index_to_key[:8] if kv.get_vector(w, norm=True).tobytes() != (kv[w] / 2).tobytes()
+    ]
+    assert len(halving_differs) >= 3
+    for w in kv.index_to_key[:8]:
+        by_vector = kv.most_similar(positive=[kv[w]], topn=10)
+        assert [p for p in by_vector if p[0] != w][:8] == kv.most_similar(w, topn=8)
+
+
 def test_numbers_separated_by_tabs_stay_one_vector_and_a_json_document_points_to_jsonl(glove, kv):
     numbers = "\t".join(str(v) for v in kv["cat"])
     result = invoke(["neighbors", "--vector", "-", "-n", "1"], input=numbers + "\n")

@@ -19,9 +19,12 @@ from ..errors import ModelError
 UNIT_ALREADY = 2.0**-22
 
 
-def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def unit_rows(
+    block: np.ndarray, out: np.ndarray | None = None, keep_unit: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """(unit rows, float32 norms) of a float32 block; an all-zero row stays all zeros, and a row
-    of unit length to float32's precision (``UNIT_ALREADY``) stays as it is.
+    of unit length to float32's precision (``UNIT_ALREADY``) stays as it is (unless not
+    ``keep_unit``: ``direction`` tells that on the numbers before its power of two).
 
     Each row is multiplied by the float32 reciprocal of its norm (a row shorter than 1.2e-38 is
     divided by its float64 norm: it too is unit length). A row holding NaN or an infinity
@@ -37,7 +40,7 @@ def unit_rows(block: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndar
         # A row of unit length to float32's precision is its own unit row: multiplied by its
         # reciprocal it would move a last bit (in 27% of GloVe's unit rows), so a model stored at
         # unit length would score a word's own vector, given back, otherwise than the word.
-        kept = np.flatnonzero(np.abs(np.sqrt(squares) - 1) <= UNIT_ALREADY)
+        kept = np.flatnonzero(np.abs(np.sqrt(squares) - 1) <= UNIT_ALREADY) if keep_unit else np.empty(0, int)
     if kept.size:
         unit[kept] = block[kept]
     # A row shorter than float32's smallest normal number (1.2e-38) has a reciprocal past its range
@@ -118,15 +121,17 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     does not change), so a word's own vector given back is its row to the bit, and its neighbours
     score as the word's do. A vector of unit length to float32's precision (``UNIT_ALREADY``: a
     unit row, an expression's direction, printed and given back) is taken as it is, as
-    ``unit_rows`` takes such a row; it is told here, on the numbers as given, because the power of
-    two that keeps other vectors' directions changes their length."""
+    ``unit_rows`` takes such a row; it is told here, on the numbers as given, and only here: the
+    power of two that keeps other vectors' directions changes their length, and a vector of length
+    2.0000002 halved is not a unit vector to keep but one to make unit (kept, it was a last bit off
+    its row's unit row)."""
     given = np.asarray(values, dtype=np.float64)
     if given.ndim == 1:
         one = _one_direction(given[None])
         if one is not None:
             return one
     given = np.atleast_2d(given)
-    made = unit_rows(np.asarray(peak_scaled(given), dtype=np.float32))[0]
+    made = unit_rows(np.asarray(peak_scaled(given), dtype=np.float32), keep_unit=False)[0]
     with np.errstate(over="ignore", invalid="ignore"):
         unit_already = np.abs(np.sqrt(np.einsum("ij,ij->i", given, given)) - 1) <= UNIT_ALREADY
     made[unit_already] = given[unit_already].astype(np.float32)
@@ -147,8 +152,6 @@ def _one_direction(given: np.ndarray) -> np.ndarray | None:
     peak = float(np.abs(given).max())
     block = np.ldexp(given, -math.frexp(peak)[1]).astype(np.float32)  # largest now in [0.5, 1)
     scaled = float(np.einsum("ij,ij->i", block, block, dtype=np.float64)[0])
-    if abs(math.sqrt(scaled) - 1) <= UNIT_ALREADY:
-        return block[0]
     # not shorter than 0.5: never ``unit_rows``'s division by the float64 norm of a tiny row
     return block[0] * (np.float32(1.0) / np.float32(math.sqrt(scaled)))
 
