@@ -230,6 +230,37 @@ def test_a_byte_order_mark_before_the_input_is_dropped():
     assert record["word1"] == "cat" and record["status"] == "ok"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_input_with_a_utf16_or_utf32_byte_order_mark_is_read_in_that_encoding(encoding, tmp_path):
+    """PowerShell's ``>`` and Notepad's "Unicode" write UTF-16 with a byte-order mark: read as
+    UTF-8, each line was NUL bytes and halves of characters, all error records. The mark names the
+    encoding: the same records as the UTF-8 text's, one per line (a --words file too)."""
+    text = "cat\tdog\r\n\r\n# a comment\nnaïve\tkönig\nqqzzyx\tcat\n"
+    marked = ("\ufeff" + text).encode(encoding) if encoding.endswith("-be") else text.encode(encoding)
+    assert marked[:2] in (b"\xff\xfe", b"\xfe\xff") or marked[:4] in (b"\x00\x00\xfe\xff",)
+    as_utf8 = invoke(["similar", "-", "-f", "jsonl"], input=text.encode("utf-8"))
+    result = invoke(["similar", "-", "-f", "jsonl"], input=marked)
+    assert result.exit_code == as_utf8.exit_code == 5
+    assert result.stdout == as_utf8.stdout
+    assert [json.loads(x)["status"] for x in result.stdout.splitlines()] == ["ok", "ok", "error"]
+    words = tmp_path / "words.txt"
+    words.write_bytes(
+        "cat\ndog\n".encode(encoding) if not encoding.endswith("-be") else "\ufeffcat\ndog\n".encode(encoding)
+    )
+    listed = invoke(["export", "--words", str(words), "-o", str(tmp_path / "out.txt")])
+    assert listed.exit_code == 0, listed.stderr
+    assert [line.split()[0] for line in (tmp_path / "out.txt").read_text().splitlines()[1:]] == ["cat", "dog"]
+
+
+def test_utf16_without_a_mark_is_said_and_a_broken_one_is_one_line():
+    result = invoke(["neighbors", "-", "-f", "jsonl"], input="cat\n".encode("utf-16-le"))
+    assert result.exit_code == 5
+    assert "UTF-16 without a byte-order mark" in json.loads(result.stdout.splitlines()[0])["error"]
+    broken = invoke(["neighbors", "-"], input="cat\n".encode("utf-16") + b"\x00")
+    assert broken.exit_code == 2 and "Traceback" not in broken.stderr
+    assert broken.stderr.strip().splitlines()[-1].startswith("vecq: error: the input begins with a UTF-16")
+
+
 def test_text_that_is_not_utf8_is_said_never_asked_as_another_word(tmp_path, monkeypatch):
     """A Latin-1 line is an error record saying so, in its place, not the text with U+FFFD in it:
     a model read with --unicode-errors replace holds such a word ("caf\ufffd"), which it would

@@ -110,7 +110,13 @@ def check_typed(typed: str) -> None:
     if not typed.strip():
         raise NotAWordError("an empty word was given; give a word such as 'cat'")
     if any(ord(ch) < 32 and ch not in "\t" for ch in typed):
-        raise NotAWordError(f"{typed[:40]!r} contains control characters; give a plain word")
+        wide = (  # every other byte NUL: a UTF-16 line read as UTF-8
+            "; NUL bytes between its letters are UTF-16 without a byte-order mark: convert it, "
+            "e.g. iconv -f utf-16le -t utf-8"
+            if "\x00" in typed
+            else ""
+        )
+        raise NotAWordError(f"{typed[:40]!r} contains control characters; give a plain word{wide}")
     bad = (
         None if typed.isascii() else next((i for i, c in enumerate(typed) if "\ud800" <= c <= "\udfff"), None)
     )
