@@ -308,6 +308,23 @@ def test_a_word2vec_word_that_begins_with_u_feff_keeps_it_as_gensim_reads_it(tmp
     assert written == oracle.index_to_key
 
 
+@pytest.mark.parametrize(
+    ("encoding", "name"), [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")]
+)
+def test_a_model_saved_as_utf16_or_utf32_says_so(tmp_path, small_words, encoding, name):
+    """A model text file saved by a Windows editor as "Unicode" (UTF-16 with a byte-order mark) was
+    "not a model file vecq can read": the encoding and the command that converts it."""
+    words, vectors = small_words
+    lines = [w + " " + " ".join(f"{x:.5f}" for x in v) for w, v in zip(words[:20], vectors[:20])]
+    for stem, text in (("w2v", f"20 50\n{chr(10).join(lines)}\n"), ("glove", "\n".join(lines) + "\n")):
+        path = tmp_path / f"{stem}.txt"
+        path.write_bytes(
+            ("\ufeff" + text).encode(encoding) if encoding.endswith("-be") else text.encode(encoding)
+        )
+        said = refused(path)
+        assert f"is {name} text" in said and f"iconv -f {name.lower()} -t utf-8" in said
+
+
 def test_a_glove_files_byte_order_mark_never_renames_its_first_word_into_another(tmp_path, small_words):
     words, vectors = small_words
 
