@@ -75,6 +75,30 @@ def test_completion_of_commands_and_options(session_cache):
     assert "plain,neighbors" in out.stdout.splitlines()
 
 
+def test_a_zero_width_space_or_soft_hyphen_pasted_with_a_word_is_said_and_left_out(glove):
+    """Text copied from a web page carries characters that show as nothing: ``\u200bcat`` was "not
+    in the vocabulary" with no suggestion. The word without them is used, and said; a zero-width
+    joiner (Persian, Indic letters, emoji) is kept."""
+    from conftest import M, invoke, tsv
+
+    for pasted, meant in [
+        ("\u200bcat", "cat"),
+        ("kit\u00adten", "kitten"),
+        ("dog\u2060", "dog"),
+        ("\ufeffCat ", "cat"),
+    ]:
+        assert meant in variants(pasted)
+        assert find_word(glove.vocab, pasted).row == glove.vocab.index(meant)
+        result = invoke([*M, "similar", pasted, "dog"])
+        assert result.exit_code == 0, result.stderr
+        assert f"using '{meant}' for {pasted!r}" in result.stderr
+        assert (
+            tsv(result.stdout)[0]["similarity"]
+            == tsv(invoke([*M, "similar", meant, "dog"]).stdout)[0]["similarity"]
+        )
+    assert "ab" not in variants("a\u200db")
+
+
 def test_a_word_in_another_unicode_form_is_the_same_word(glove):
     """``café`` typed decomposed (e + a combining accent, as macOS writes names) is GloVe's
     precomposed ``café``: found, with a note saying so, in the CLI, the numpy-free pair reader and

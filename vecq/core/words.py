@@ -85,6 +85,12 @@ def word_of(entry: str, tokens: bool) -> str | None:
     return entry[1:] if entry.startswith(WORD_START) and len(entry) > 1 else None
 
 
+# Characters that show as nothing and mean nothing inside a word, which text copied from a web page
+# carries: zero-width space, word joiner, zero-width no-break space (a byte-order mark), soft
+# hyphen. (Zero-width joiners are left: they join Persian and Indic letters and emoji.)
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
+
+
 def variants(typed: str) -> list[str]:
     """Spellings to try, in order, after ``typed`` itself."""
     forms: list[str] = []
@@ -93,6 +99,10 @@ def variants(typed: str) -> list[str]:
         import unicodedata
 
         bases += [unicodedata.normalize(form, typed) for form in ("NFC", "NFD")]
+        visible = typed.translate(_INVISIBLE)
+        if visible != typed:  # a zero-width space or soft hyphen pasted with the word
+            bases.append(visible)
+            typed = visible
     stripped = typed.strip()
     if _SPACES.search(stripped):
         parts = [p for p in _SPACES.split(stripped) if p]
