@@ -99,6 +99,27 @@ def test_a_zero_width_space_or_soft_hyphen_pasted_with_a_word_is_said_and_left_o
     assert "ab" not in variants("a\u200db")
 
 
+def test_typographers_dashes_and_quotes_are_read_as_what_was_meant(glove):
+    """Copied from a word processor or a rendered page, ``king – man + woman`` (an en dash) and
+    ``“cat”`` were unknown words with no useful suggestion: the dash's term suggests the expression
+    with vecq's minus, and a quoted word is used without its quotes, said (a CSV's "cat" too)."""
+    from conftest import M, invoke, tsv
+
+    for dash in ("\u2013", "\u2014", "\u2212"):
+        result = invoke([*M, "neighbors", f"king {dash} man + woman"])
+        assert result.exit_code == 3
+        assert "did you mean: king - man," in result.stderr
+    for quoted in ("\u201ccat\u201d", '"cat"', "'cat'", "\u00abcat\u00bb"):
+        result = invoke([*M, "similar", quoted, "dog"])
+        assert result.exit_code == 0, result.stderr
+        assert f"using 'cat' for {quoted!r}" in result.stderr
+        assert (
+            tsv(result.stdout)[0]["similarity"]
+            == tsv(invoke([*M, "similar", "cat", "dog"]).stdout)[0]["similarity"]
+        )
+    assert find_word(glove.vocab, "'s").word == "'s"  # a word of quote marks stays itself
+
+
 def test_a_word_in_another_unicode_form_is_the_same_word(glove):
     """``café`` typed decomposed (e + a combining accent, as macOS writes names) is GloVe's
     precomposed ``café``: found, with a note saying so, in the CLI, the numpy-free pair reader and

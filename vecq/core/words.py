@@ -91,6 +91,14 @@ def word_of(entry: str, tokens: bool) -> str | None:
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
 
 
+# A quotation's opening mark and its closing one: a word quoted is tried without them.
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u201e": "\u201c", "\u00ab": "\u00bb"}
+
+# What a word processor or a web page types for the minus of ``king - man + woman``: en dash, em
+# dash, minus sign.
+_DASHES = dict.fromkeys(map(ord, "\u2013\u2014\u2212"), "-")
+
+
 def variants(typed: str) -> list[str]:
     """Spellings to try, in order, after ``typed`` itself."""
     forms: list[str] = []
@@ -110,6 +118,9 @@ def variants(typed: str) -> list[str]:
         bases.append("_".join(p[:1].upper() + p[1:] for p in parts))
     elif stripped != typed:
         bases.append(stripped)
+    closing = _QUOTES.get(stripped[:1])
+    if closing and len(stripped) > 2 and stripped.endswith(closing):  # "cat" from a CSV, “cat” from a page
+        bases.append(stripped[1:-1].strip())
     for base in bases:
         forms += [base, base.lower(), base[:1].upper() + base[1:], base.title(), base.upper()]
     return list(dict.fromkeys(forms))  # each form once, in order
@@ -309,9 +320,10 @@ def suggestions(vocab: Vocab, typed: str, n: int = 5) -> list[str]:
 
 def _spaced_expression(vocab: Vocab, typed: str) -> str | None:
     """``typed`` as an expression with spaces around its operators, when every term is a word of
-    the model, as typed or in lower case (``king-man+woman``: ``king - man + woman``; words with
-    no operator between them, ``cat dog``, as their sum ``cat + dog``); else None."""
-    parts = re.split(r"([+-])", typed)
+    the model, as typed or in lower case (``king-man+woman``: ``king - man + woman``; ``king – man``
+    with an en dash, em dash or minus sign: ``king - man``; words with no operator between them,
+    ``cat dog``, as their sum ``cat + dog``); else None."""
+    parts = [part.strip() for part in re.split(r"([+-])", typed.translate(_DASHES))]
     if len(parts) == 1:
         parts = " + ".join(typed.split()).split(" ")
     terms = parts[::2]
