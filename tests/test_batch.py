@@ -352,6 +352,25 @@ def test_standard_input_from_a_terminal_says_it_is_being_read(glove):
     assert corpus.stderr.startswith("vecq: reading standard input, one a line, from the terminal")
 
 
+def test_empty_tab_separated_fields_are_named_in_the_error(glove):
+    """A spreadsheet's blank column (``cat<TAB>dog<TAB>``) gave "expected 2 words, got 3 in
+    'cat\\tdog'", the tab that made the third field not shown: the error shows the line as it is,
+    names the empty fields and why they are there; one record a line still."""
+    lines = "cat\tdog\t\ncat\t\tdog\n\tcat\tdog\t\ncat\tdog\n"
+    result = invoke(["similar", "-", "-f", "jsonl"], input=lines)
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 5 and [r["status"] for r in records] == ["error", "error", "error", "ok"]
+    assert records[0]["error"] == (
+        "expected 2 words, got 3 in 'cat\\tdog\\t' "
+        "(field 3 is empty: a tab at the end of the line; remove it)"
+    )
+    assert "(field 2 is empty: two tabs in a row; remove it)" in records[1]["error"]
+    assert (
+        "(fields 1 and 4 are empty: a tab at the start of the line and a tab at the end"
+        in records[2]["error"]
+    )
+
+
 def test_a_line_of_comma_separated_words_is_told_vecqs_separators(glove):
     """A CSV of pairs (a spreadsheet's, a benchmark's) gave "expected 2 words, got 1" on every
     line: the error says words are separated by spaces or a tab, and how to convert the file."""

@@ -109,8 +109,24 @@ def split_fields(line: str, n: int, what: str, model: Model) -> list[str]:
     reads it, ``as_read``), else whitespace-separated."""
     fields = [as_read(f, model) for f in line.split("\t")] if "\t" in line else line.split()
     if len(fields) != n:
-        raise QueryError(f"expected {n} {what}, got {len(fields)} in {line.strip()[:80]!r}{_commas(line, n)}")
+        shown = line.rstrip("\r\n")[:80]
+        why = _empty(fields) + _commas(line, n)
+        raise QueryError(f"expected {n} {what}, got {len(fields)} in {shown!r}{why}")
     return fields
+
+
+def _empty(fields: list[str]) -> str:
+    """What to say of a tab-separated line with empty fields (a tab at its start or end, two tabs in
+    a row, as a spreadsheet exports a blank column): which they are, and why."""
+    empty = [i for i, field in enumerate(fields, 1) if not field.strip()]
+    if not empty:
+        return ""
+    places = {1: "a tab at the start of the line", len(fields): "a tab at the end of the line"}
+    why = " and ".join(dict.fromkeys(places.get(i, "two tabs in a row") for i in empty))
+    if len(empty) == 1:
+        return f" (field {empty[0]} is empty: {why}; remove it)"
+    said = ", ".join(map(str, empty[:-1])) + f" and {empty[-1]}"
+    return f" (fields {said} are empty: {why}; remove them)"
 
 
 def _commas(line: str, n: int) -> str:
