@@ -445,6 +445,11 @@ def test_a_list_of_vectors_is_a_batch_of_vectors(kv):
             lambda kv: kv.relative_cosine_similarity("cat", ["dog"]),
             "not a list: this argument takes one word",
         ),
+        # neither a word nor a list: Python's "'NoneType' object is not iterable" named nothing
+        (lambda kv: kv.similarity(None, "cat"), "a word is text (str), not NoneType"),
+        (lambda kv: kv.similarity("cat", 3.5), "a word is text (str), not float ('3.5')"),
+        (lambda kv: kv[1.5], "a word is text (str), not float ('1.5') (or a row number"),
+        (lambda kv: kv.doesnt_match(None), "a word is text (str), not NoneType"),
     ],
 )
 def test_gensims_methods_refuse_one_string_for_a_list_and_a_list_for_one_word(kv, call, says):

@@ -296,6 +296,8 @@ def _key_list(keys: Iterable) -> list | np.ndarray:
     _text_keys(keys)
     if isinstance(keys, (np.ndarray, list)):
         return keys
+    if not isinstance(keys, Iterable):  # kv[1.5], kv[None]: not "'float' object is not iterable"
+        raise TypeError(f"{_not_text(keys)} (or a row number, or a list of them)")
     listed = list(keys)  # a generator's items are seen only now
     _text_keys(listed)
     return listed
@@ -1232,8 +1234,8 @@ class Vectors:
         _text_keys(w2)
         if not isinstance(w1, _KEY_TYPES) or not isinstance(w2, _KEY_TYPES):
             # a word against a list is that word against each (gensim's list against one word)
-            listed1 = None if isinstance(w1, _KEY_TYPES) else list(w1)
-            listed2 = None if isinstance(w2, _KEY_TYPES) else list(w2)
+            listed1 = None if isinstance(w1, _KEY_TYPES) else list(_key_list(w1))
+            listed2 = None if isinstance(w2, _KEY_TYPES) else list(_key_list(w2))
             n = len(listed1 if listed1 is not None else cast(list, listed2))
             return self._similarities(listed1 or [w1] * n, listed2 if listed2 is not None else [w2] * n)
         score = m.similarity(Match(str(w1), str(w1), self._row(w1)), Match(str(w2), str(w2), self._row(w2)))
