@@ -462,6 +462,19 @@ def test_gensims_methods_refuse_one_string_for_a_list_and_a_list_for_one_word(kv
     assert says in str(refused.value)
 
 
+def test_a_missing_value_among_keys_is_a_keyerror_saying_so(kv):
+    """``kv[["cat", None]]`` or a pandas column's NaN was a bare ``KeyError: None`` (gensim's is
+    "Key 'None' not present"): still a KeyError, which a notebook's loop catches to skip it, saying
+    what the key is."""
+    for keys, says in ((["cat", None], "not NoneType"), (["cat", float("nan")], "a missing value (NaN)?")):
+        with pytest.raises(KeyError) as missing:
+            kv[keys]
+        assert isinstance(missing.value, vecq.NotAWordError) and says in str(missing.value)
+    with pytest.raises(KeyError, match="^500000$"):  # a row number past the model: gensim's KeyError
+        kv.get_index(500_000)
+    assert kv.get_index(None, -1) == -1
+
+
 def test_most_similar_to_given_of_no_word_says_so(kv):
     """numpy's "attempt to get argmax of an empty sequence" (gensim's too) named nothing of vecq's."""
     with pytest.raises(ValueError, match="^keys_list holds no word to choose from$"):

@@ -37,7 +37,16 @@ from .core.ranking import exact_dots, exact_scores
 from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
 from .display import Answers, Matrix
-from .errors import BeyondLimitError, ModelError, QueryError, UnknownWordError, VecqError, counted, first_few
+from .errors import (
+    BeyondLimitError,
+    ModelError,
+    NotAWordError,
+    QueryError,
+    UnknownWordError,
+    VecqError,
+    counted,
+    first_few,
+)
 from .opening import ModelOptions, open_with, opened_content
 from .progress import NULL_REPORTER
 from .records import (
@@ -1045,7 +1054,10 @@ class Vectors:
         if not isinstance(key, str):
             if not isinstance(key, Hashable):  # a list where one key goes (gensim's TypeError too)
                 raise TypeError(_not_text(key))
-            raise KeyError(key)
+            if isinstance(key, (int, np.integer)):
+                raise KeyError(key)  # a row number out of range, as gensim's
+            # None, NaN (a pandas column's missing value): a KeyError, as gensim's, saying what it is
+            raise NotAWordError(_not_text(key))
         row = past_limit(self.model.vocab, [key])
         if row is not None:
             raise BeyondLimitError(key, row, len(self.model.vocab), self.name)
