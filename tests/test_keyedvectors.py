@@ -32,6 +32,21 @@ def test_strict_decoding_fails_as_gensim_does():
         KeyedVectors.load_word2vec_format(datapath(MODEL), fvocab=datapath(VOCAB), unicode_errors="strict")
 
 
+def test_expandos_are_gensims_and_read_only():
+    """gensim code reads ``kv.expandos["count"]`` (frequency filters, gensim's own word2vec test):
+    an AttributeError before; each attribute's values a row, equal to gensim's, read-only."""
+    ours = KeyedVectors.load_word2vec_format(datapath("word2vec_pre_kv_c"))
+    theirs = GensimKeyedVectors.load_word2vec_format(datapath("word2vec_pre_kv_c"))
+    for kv in (ours, theirs):
+        kv.set_vecattr("the", "flag", 3)
+    assert ours.expandos.keys() == theirs.expandos.keys() == {"count", "flag"}
+    for attr in ("count", "flag"):
+        assert ours.expandos[attr].dtype == theirs.expandos[attr].dtype
+        assert ours.expandos[attr].tolist() == theirs.expandos[attr].tolist()
+    with pytest.raises(ValueError, match="read-only"):
+        ours.expandos["count"][0] = 7
+
+
 @pytest.mark.parametrize("errors", ["replace", "ignore"])
 def test_model_and_vocab_files_with_decoding_errors_as_gensim(errors):
     """gensim's test_load_model_and_vocab_file_replace and _ignore, with vecq's class."""

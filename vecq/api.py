@@ -1737,6 +1737,21 @@ class KeyedVectors(Vectors):
         self._read_file_counts()
         return list(self._attrs)
 
+    @property
+    def expandos(self) -> dict[str, np.ndarray]:
+        """gensim's ``expandos``: each attribute's values, one per row (``get_vecattr`` of every row),
+        read-only: a value is set with ``set_vecattr``, where a write here would be lost."""
+        out: dict[str, np.ndarray] = {}
+        for attr in self._attribute_names():
+            values = (
+                self._counts()
+                if attr == "count"
+                else np.array([self.get_vecattr(r, attr) for r in range(len(self))])
+            )
+            values.setflags(write=False)
+            out[attr] = values
+        return out
+
     def set_vecattr(self, key: str | int, attr: str, val: object) -> None:
         """gensim's ``set_vecattr``: an attribute kept with this object (the cache is never changed)."""
         self._attrs.setdefault(attr, {})[self.index_to_key[self.get_index(key)]] = val
