@@ -264,10 +264,33 @@ def test_a_compressed_corpus_cut_short_is_one_line_not_an_interruption(tmp_path)
         assert not (tmp_path / "m.bin").exists()
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-32"])
+def test_a_corpus_with_a_byte_order_mark_trains_as_its_text(tmp_path, encoding):
+    """A corpus saved by Notepad (UTF-8 with a byte-order mark, or its "Unicode", UTF-16) trained
+    with the mark as part of the first word ('\ufeffthe', a word of its own), or stopped at "line 1
+    is not UTF-8 ... iconv -f LATIN1": the mark names the encoding and is no part of a word, so the
+    model is the plain UTF-8 corpus's, bit for bit."""
+    text = Path(LEE).read_text(encoding="utf-8")
+    plain, marked = tmp_path / "plain.txt", tmp_path / "marked.txt"
+    plain.write_text(text, encoding="utf-8")
+    marked.write_bytes(text.encode(encoding))
+    for source in (plain, marked):
+        result = invoke(["train", str(source), "-o", str(tmp_path / f"{source.stem}.bin"), *SMALL])
+        assert result.exit_code == 0, result.stderr
+    ours, theirs = read(tmp_path / "marked.bin"), read(tmp_path / "plain.bin")
+    assert ours.index_to_key == theirs.index_to_key and not any("\ufeff" in w for w in ours.index_to_key)
+    assert np.array_equal(ours.vectors, theirs.vectors)
+
+
 @pytest.mark.parametrize(
     "corpus, args, words",
     [
         (b"good line\n\xff\xfe bad line\n", [], ["line 2 is not UTF-8", "iconv"]),
+        (
+            "a b c\n".encode("utf-16") + b"\x00",
+            [],
+            ["begins with a UTF-16 byte-order mark but is not UTF-16"],
+        ),
         (b"too few words here\n", ["--min-count", "50"], ["--min-count"]),
         (b"\n\n", [], ["holds no words"]),
         (None, [], ["no such file or folder", "lee", "text8"]),

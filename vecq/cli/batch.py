@@ -20,8 +20,6 @@ becomes an error record (and a line on stderr) and the stream goes on, unless ``
 
 from __future__ import annotations
 
-import codecs
-import itertools
 import os
 import select
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +27,7 @@ from typing import BinaryIO
 
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
+from ..core.text_lines import utf8_lines
 from ..core.words import suggestions
 from ..errors import (
     BeyondLimitError,
@@ -74,8 +73,6 @@ def chunks(
     chunk: list[tuple[int, str]] = []
     for number, raw in enumerate(_lines(stream), 1):
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
-        if number == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -95,52 +92,13 @@ def chunks(
 
 
 def _lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
-    """The stream's lines as UTF-8 bytes; a compressed file found damaged as it is read is a
-    UsageError (exit 2, the input's fault), not a model's error.
-
-    Input that begins with a UTF-16 or UTF-32 byte-order mark (what PowerShell's ``>`` and
-    Notepad's "Unicode" write) is read in that encoding, which the mark names: split at its bytes
-    of 10 as UTF-8, each line was a line of NUL bytes and halves of characters."""
+    """The stream's lines as UTF-8 bytes (``utf8_lines``: a UTF-16 or UTF-32 input read in its
+    encoding); a compressed file found damaged as it is read is a UsageError (exit 2, the
+    input's fault), not a model's error."""
     try:
-        lines = iter(stream)
-        first = next(lines, None)
-        if first is None:
-            return
-        marked = next((name for mark, name in _WIDE_MARKS if first.startswith(mark)), None)
-        if marked is None:
-            yield first
-            yield from lines
-        else:
-            yield from _as_utf8(marked, first, lines)
+        yield from utf8_lines(stream)
     except ModelError as e:
         raise UsageError(e.message) from None
-
-
-# UTF-32's marks first: UTF-32LE's begins with UTF-16LE's
-_WIDE_MARKS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _as_utf8(encoding: str, first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    """The lines of a stream in ``encoding`` (its byte-order mark first), as UTF-8 lines."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    pending = ""
-    try:
-        for raw in itertools.chain([first], rest):
-            *done, pending = (pending + decoder.decode(raw)).split("\n")
-            yield from (line.encode("utf-8") + b"\n" for line in done)
-        pending += decoder.decode(b"", final=True)
-    except UnicodeDecodeError as e:
-        raise UsageError(
-            f"the input begins with a {encoding.upper()} byte-order mark but is not {encoding.upper()} "
-            f"({e.reason}); convert it to UTF-8, e.g. iconv -f {encoding} -t utf-8"
-        ) from None
-    if pending:
-        yield pending.encode("utf-8")
 
 
 class NotUtf8(str):

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import click
 
+from ..errors import counted
 from .session import Session
 
 
@@ -109,5 +110,5 @@ def train(
     if snapshots:
         session.epoch_models(output, quiet=True)
     kept = f", snapshots in {training.snapshots_folder(output)}" if snapshots else ""
-    what = f"{words:,} words x {dimensions} ({settings.algorithm}, {epochs} epochs)"
+    what = f"{counted(words, 'word')} x {dimensions} ({settings.algorithm}, {counted(epochs, 'epoch')})"
     session.warn(f"wrote {output}: {what}, converted into the cache{kept}")

@@ -40,6 +40,7 @@ from ..cache.files import (
     temporary_beside,
 )
 from ..core.compressed import decompression_failure
+from ..core.text_lines import utf8_lines
 from ..errors import ModelError, UsageError
 from ..progress import NULL_REPORTER, Reporter
 from . import export
@@ -112,7 +113,7 @@ class Sentences:
 
     def _sentences(self, lines: IO[bytes], name: str) -> Iterator[list[str]]:
         split = _simple if self.preprocess else str.split
-        for n, line in enumerate(lines, 1):
+        for n, line in enumerate(utf8_lines(lines, name), 1):  # a UTF-16 corpus read as such
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError as e:
