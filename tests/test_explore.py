@@ -88,6 +88,33 @@ def test_evaluate_word_pairs_on_the_object_as_gensim(kv, name, unknown_as_zero):
         assert mine[1] == pytest.approx(gensims[1], rel=1e-4)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_evaluation_files_saved_with_a_byte_order_mark_score_as_their_text(kv, tmp_path, encoding):
+    """An analogy file saved by Notepad (a UTF-8 byte-order mark) was "missing section header
+    before line 1" (gensim's too: its first line is '\ufeff: capital-common-countries'), and one
+    in UTF-16 "not valid UTF-8 ... iconv -f latin1": the mark is read as what it names, so both
+    score as the plain file does (gensim's numbers), in the CLI and the API."""
+    import vecq
+
+    lines = Path(datapath("questions-words.txt")).read_text().splitlines(keepends=True)[:400]
+    plain, marked = tmp_path / "plain.txt", tmp_path / "marked.txt"
+    plain.write_text("".join(lines), encoding="utf-8")
+    marked.write_bytes("".join(lines).encode(encoding))
+    pairs = Path(datapath("wordsim353.tsv")).read_text(encoding="utf-8")
+    marked_pairs = tmp_path / "pairs.tsv"
+    marked_pairs.write_bytes(pairs.encode(encoding))
+    ours = vecq.load(GLOVE)
+    assert ours.evaluate_word_analogies(str(marked)) == kv.evaluate_word_analogies(str(plain))
+    mine, gensims = (
+        ours.evaluate_word_pairs(str(marked_pairs)),
+        kv.evaluate_word_pairs(datapath("wordsim353.tsv")),
+    )
+    assert mine[2] == gensims[2] and mine[0][0] == pytest.approx(gensims[0][0], abs=1e-6)
+    cli = [invoke(["eval", "analogies", str(path)]) for path in (marked, plain)]
+    assert cli[0].exit_code == 0, cli[0].stderr
+    assert cli[0].stdout == cli[1].stdout
+
+
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
 def test_compressed_evaluation_files_are_read_as_gensim_reads_them(glove, kv, tmp_path, suffix):
     """gensim reads a .gz, .bz2 or .xz evaluation file by its name; vecq read its compressed bytes

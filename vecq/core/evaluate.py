@@ -21,6 +21,7 @@ from ..progress import NULL_REPORTER, Reporter
 from . import threads
 from .compressed import open_file
 from .model import Model
+from .text_lines import utf8_lines
 from .words import Match, word_of
 
 CHUNK = 2048  # questions a chunk: the more they share pairs and Cs, the fewer products
@@ -137,10 +138,12 @@ def _among_words(
 
 
 def _read_lines(path: str | Path) -> Iterator[str]:
-    """The file's lines, decompressed as gensim reads ``.gz``/``.bz2``/``.xz`` files; a line that is
-    not UTF-8 is a QueryError naming it (gensim's UnicodeDecodeError), never read with U+FFFD in it."""
+    """The file's lines, decompressed as gensim reads ``.gz``/``.bz2``/``.xz`` files, a file with a
+    byte-order mark read in the encoding it names (``utf8_lines``: Notepad's UTF-8 or UTF-16); a
+    line that is not UTF-8 is a QueryError naming it (gensim's UnicodeDecodeError), never read with
+    U+FFFD in it."""
     with open_file(str(path)) as f:
-        for number, raw in enumerate(f, 1):
+        for number, raw in enumerate(utf8_lines(f, str(path)), 1):
             try:
                 yield raw.decode("utf-8")
             except UnicodeDecodeError:
