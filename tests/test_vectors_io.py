@@ -497,6 +497,24 @@ def test_what_export_writes_in_a_words_file_vecq_reads_back_word_for_word(tmp_pa
     assert np.array_equal(again.vectors, raw)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_a_words_file_saved_as_utf16_is_read_as_its_words(tmp_path, encoding):
+    """A NAME.words.txt saved by Notepad as "Unicode" (UTF-16, its mark first) was "line 1 is not
+    UTF-8": read in the encoding its mark names, the same words as its UTF-8 twin's."""
+    import vecq
+
+    words = ["the", "caf\u00e9", "\u65e5\u672c"]
+    raw = np.random.default_rng(4).standard_normal((3, 4)).astype(np.float32)
+    np.save(tmp_path / "wide.npy", raw)
+    (tmp_path / "wide.words.txt").write_bytes("".join(w + "\n" for w in words).encode(encoding))
+    kv = vecq.load(str(tmp_path / "wide.npy"))
+    assert list(kv.index_to_key) == words and np.array_equal(kv.vectors, raw)
+    (tmp_path / "broken.words.txt").write_bytes("the\n".encode(encoding)[:-1])
+    np.save(tmp_path / "broken.npy", raw[:1])
+    with pytest.raises(vecq.ModelError, match="byte-order mark but is not"):
+        vecq.load(str(tmp_path / "broken.npy"))
+
+
 def test_a_graph_to_npy_lists_its_words_by_the_words_file_rule(tmp_path):
     """The graph's NAME.words.txt is written by ``word_list.write_words`` (it wrote a word holding a
     line break as two lines, putting every later word beside the wrong row)."""

@@ -14,13 +14,18 @@ from collections.abc import Iterable, Iterator
 
 from ..errors import UsageError
 
-# UTF-32's marks first: UTF-32LE's begins with UTF-16LE's.
-_WIDE_MARKS = (
+# The byte-order marks of the wide encodings, UTF-32's first: UTF-32LE's begins with UTF-16LE's.
+WIDE_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The encoding whose byte-order mark ``head`` begins with, UTF-16's or UTF-32's; else None."""
+    return next((name for mark, name in WIDE_MARKS if head.startswith(mark)), None)
 
 
 def utf8_lines(lines: Iterable[bytes], where: str = "the input") -> Iterator[bytes]:
@@ -33,7 +38,7 @@ def utf8_lines(lines: Iterable[bytes], where: str = "the input") -> Iterator[byt
     first = next(lines, None)
     if first is None:
         return
-    encoding = next((name for mark, name in _WIDE_MARKS if first.startswith(mark)), None)
+    encoding = wide_encoding(first)
     if encoding is None:
         yield first.removeprefix(codecs.BOM_UTF8)
         yield from lines

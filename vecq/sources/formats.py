@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..cache.layout import words_path
 from ..core.compressed import COMPRESSED, compression, open_file
 from ..core.expression import is_number
+from ..core.text_lines import WIDE_MARKS
 from ..errors import ModelError, counted, shorten
 from . import word_list
 from .catalogue import human_size, name_of_original_file
@@ -35,16 +36,10 @@ NOT_READ = {
     b"\x28\xb5\x2f\xfd": "zstd-compressed; decompress it (unzstd FILE), or recompress it as .gz, .bz2 or .xz",
     b"PK\x03\x04": "a zip archive (as GloVe's downloads are); unzip it and give one of its files",
     b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive; extract it and give one of its files",
-    # UTF-32's marks before UTF-16's: UTF-32LE's begins with UTF-16LE's
     **{
-        mark: f"{name} text (it begins with a {name} byte-order mark), and model text is read as UTF-8, "
-        f"as gensim reads it; convert it, e.g. iconv -f {name.lower()} -t utf-8 FILE > vectors.txt"
-        for mark, name in (
-            (b"\xff\xfe\x00\x00", "UTF-32"),
-            (b"\x00\x00\xfe\xff", "UTF-32"),
-            (b"\xff\xfe", "UTF-16"),
-            (b"\xfe\xff", "UTF-16"),
-        )
+        mark: f"{name.upper()} text (it begins with a {name.upper()} byte-order mark), and model text is "
+        f"read as UTF-8, as gensim reads it; convert it, e.g. iconv -f {name} -t utf-8 FILE > vectors.txt"
+        for mark, name in WIDE_MARKS
     },
 }
 

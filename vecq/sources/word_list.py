@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..cache.layout import words_path
+from ..core.text_lines import wide_encoding
 from ..core.unit import float32_rows
 from ..errors import ModelError, shorten
 from .gensim_calls import one_line
@@ -63,9 +64,14 @@ def read_words(path: str, rows: int, matrix: str) -> list[str]:
             raw = f.read()
     except OSError as e:
         raise ModelError(f"cannot read {path}: {e.strerror or e}") from e
+    encoding = wide_encoding(raw) or "utf-8"  # a file saved as UTF-16 (Notepad's "Unicode"): its mark says so
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as e:
+        if encoding != "utf-8":
+            raise ModelError(
+                f"{path} begins with a {encoding.upper()} byte-order mark but is not {encoding.upper()}"
+            ) from e
         line = raw[: e.start].count(b"\n") + 1
         raise ModelError(f"{path}: line {line} is not UTF-8; the words file is written in UTF-8") from e
     words = text.split("\n")
