@@ -17,6 +17,7 @@ from ..errors import ModelError
 # A length within this of 1 is unit length to float32's precision (four float32 steps at 1): such a
 # row or vector is taken as it is, the fixed point that makes ``unit_rows`` idempotent.
 UNIT_ALREADY = 2.0**-22
+F32_MAX = float(np.finfo(np.float32).max)
 
 
 def unit_rows(
@@ -118,8 +119,9 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     scale: scaled by a power of two in their own precision before they are rounded to float32, so
     that numbers float32 cannot hold (1e-50, 1e300) keep their direction rather than becoming zeros
     or infinities; then made unit length as a model's rows are (``unit_rows``, which a power of two
-    does not change), so a word's own vector given back is its row to the bit, and its neighbours
-    score as the word's do. A vector of unit length to float32's precision (``UNIT_ALREADY``: a
+    does not change but in a subnormal component). Numbers float32 holds as they are (a row given
+    back) are made unit as they are, so a word's own vector given back is its row to the bit, and
+    its neighbours score as the word's do. A vector of unit length to float32's precision (``UNIT_ALREADY``: a
     unit row, an expression's direction, printed and given back) is taken as it is, as
     ``unit_rows`` takes such a row; it is told here, on the numbers as given, and only here: the
     power of two that keeps other vectors' directions changes their length, and a vector of length
@@ -131,10 +133,16 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
         if one is not None:
             return one
     given = np.atleast_2d(given)
-    made = unit_rows(np.asarray(peak_scaled(given), dtype=np.float32), keep_unit=False)[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        unit_already = np.abs(np.sqrt(np.einsum("ij,ij->i", given, given)) - 1) <= UNIT_ALREADY
-    made[unit_already] = given[unit_already].astype(np.float32)
+        lengths = np.sqrt(np.einsum("ij,ij->i", given, given))
+        held = given.astype(np.float32)
+    # float32's own numbers (a row given back) are made unit as they are, as their row was: a power
+    # of two would round a subnormal component anew
+    as_they_are = (held == given).all(axis=1) & (lengths < F32_MAX)
+    block = np.where(as_they_are[:, None], held, np.asarray(peak_scaled(given), dtype=np.float32))
+    made = unit_rows(block, keep_unit=False)[0]
+    unit_already = np.abs(lengths - 1) <= UNIT_ALREADY
+    made[unit_already] = held[unit_already]
     return made.reshape(np.shape(values))
 
 
@@ -149,11 +157,15 @@ def _one_direction(given: np.ndarray) -> np.ndarray | None:
         return None
     if abs(math.sqrt(squares) - 1) <= UNIT_ALREADY:
         return given[0].astype(np.float32)
-    peak = float(np.abs(given).max())
-    block = np.ldexp(given, -math.frexp(peak)[1]).astype(np.float32)  # largest now in [0.5, 1)
+    block = given.astype(np.float32)
+    if not (math.sqrt(squares) < F32_MAX and (block == given).all()):  # not float32's own numbers
+        peak = float(np.abs(given).max())
+        block = np.ldexp(given, -math.frexp(peak)[1]).astype(np.float32)  # largest now in [0.5, 1)
     scaled = float(np.einsum("ij,ij->i", block, block, dtype=np.float64)[0])
-    # not shorter than 0.5: never ``unit_rows``'s division by the float64 norm of a tiny row
-    return block[0] * (np.float32(1.0) / np.float32(math.sqrt(scaled)))
+    length = np.float32(math.sqrt(scaled))
+    if length < np.finfo(np.float32).tiny:
+        return None  # ``unit_rows`` divides such a row by its float64 norm: the array path
+    return block[0] * (np.float32(1.0) / length)
 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
