@@ -116,7 +116,7 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
-def _and(texts: Sequence[str]) -> str:
+def listed_with_and(texts: Sequence[str]) -> str:
     """ "a, b and c"."""
     return f"{', '.join(texts[:-1])} and {texts[-1]}" if len(texts) > 1 else "".join(texts)
 
@@ -172,13 +172,16 @@ class UnknownWordError(VecqError, KeyError):
             past = [self.past_limit[w] for w in words if w in self.past_limit]
             raise_to = f"raise the limit to {max(row for row, _ in past) + 1} or more" if past else ""
             if len(past) == len(words):  # every one a word of the model: the limit is what to change
-                rows = _and([f"{row + 1:,}" for row, _ in past])
+                rows = listed_with_and([f"{row + 1:,}" for row, _ in past])
+                named = listed_with_and([shorten(w) for w in words])
                 return (
-                    f"{_and([shorten(w) for w in words])} are beyond ⟨limit={past[0][1]}⟩ (words {rows} "
+                    f"{named} are beyond ⟨limit={past[0][1]}⟩ (words {rows} "
                     f"of the model); {raise_to}, or leave them out"
                 )
             parts = [shorten(w) + self._hint(w, s) for w, s in self.unknown]
-            return f"{_and(parts)} are not in the vocabulary{where}" + (f"; {raise_to}" if past else "")
+            return f"{listed_with_and(parts)} are not in the vocabulary{where}" + (
+                f"; {raise_to}" if past else ""
+            )
         if self.word in self.past_limit:
             row, limit = self.past_limit[self.word]
             return (

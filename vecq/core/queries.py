@@ -12,7 +12,7 @@ from typing import TypeGuard, cast
 
 import numpy as np
 
-from ..errors import QueryError, UnknownWordError, VecqError, counted, shorten
+from ..errors import QueryError, UnknownWordError, VecqError, counted, listed_with_and, shorten
 from ..records import Similarity, Vector
 from .expression import Term, parse_expression, zero_vector_error
 from .model import Model
@@ -125,8 +125,7 @@ def _empty(fields: list[str]) -> str:
     why = " and ".join(dict.fromkeys(places.get(i, "two tabs in a row") for i in empty))
     if len(empty) == 1:
         return f" (field {empty[0]} is empty: {why}; remove it)"
-    said = ", ".join(map(str, empty[:-1])) + f" and {empty[-1]}"
-    return f" (fields {said} are empty: {why}; remove them)"
+    return f" (fields {listed_with_and([str(i) for i in empty])} are empty: {why}; remove them)"
 
 
 def _commas(line: str, n: int) -> str:
