@@ -158,6 +158,15 @@ def test_a_full_word2vec_model_needs_trust_and_the_refusal_names_what(tmp_path, 
     trusted = invoke(["-m", str(path), "--trust", "similar", "cat", "dog", "-f", "jsonl"])
     assert trusted.exit_code == 0, trusted.stderr
     assert abs(json.loads(trusted.stdout)["similarity"] - model.wv.similarity("cat", "dog")) < 1e-6
+    # a model one trained oneself is the common case: the refusal says how to keep its vectors alone,
+    # and what it says opens without --trust, with the same answer
+    assert line.endswith("or save its vectors alone: model.wv.save('vectors.kv')")
+    model.wv.save(str(tmp_path / "vectors.kv"))
+    alone = invoke(["-m", str(tmp_path / "vectors.kv"), "similar", "cat", "dog", "-f", "jsonl"])
+    assert (
+        alone.exit_code == 0
+        and json.loads(alone.stdout)["similarity"] == json.loads(trusted.stdout)["similarity"]
+    )
 
 
 def test_native_kv_opens_with_trust(small_kv, tmp_path, monkeypatch):

@@ -78,6 +78,10 @@ class SafeUnpickler(pickle.Unpickler):
         return found
 
 
+# gensim's trained models, saved whole with ``model.save``: their ``.wv`` is what vecq reads.
+_WHOLE_MODELS = {"Word2Vec", "FastText", "Doc2Vec"}
+
+
 class RefusedName(pickle.UnpicklingError):
     """A name the allow-list does not admit."""
 
@@ -88,9 +92,16 @@ def _state(path: str) -> dict:
         with open(path, "rb") as f:
             held = SafeUnpickler(f).load()
     except RefusedName as e:
+        whole = str(e).startswith("gensim.models.") and str(e).rsplit(".", 1)[-1] in _WHOLE_MODELS
         raise ModelError(
             f"{path} is a pickle that names {e}, which vecq does not load without ⟨trust⟩ (unpickling "
             "it could run code); give ⟨trust⟩ only if you trust where the file came from"
+            + (
+                " (a model you trained and saved is such a file), or save its vectors alone: "
+                "model.wv.save('vectors.kv')"
+                if whole
+                else ""
+            )
         ) from e
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as e:
         raise ModelError(f"{path} is not a readable gensim KeyedVectors file ({e})") from e
