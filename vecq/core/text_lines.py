@@ -28,6 +28,15 @@ def wide_encoding(head: bytes) -> str | None:
     return next((name for mark, name in WIDE_MARKS if head.startswith(mark)), None)
 
 
+def not_its_encoding(where: str, encoding: str, error: UnicodeDecodeError) -> str:
+    """What to say of ``where``, which begins with ``encoding``'s byte-order mark but is not in it."""
+    name = encoding.upper()
+    return (
+        f"{where} begins with a {name} byte-order mark but is not {name} ({error.reason}); "
+        f"convert it to UTF-8, e.g. iconv -f {encoding} -t utf-8"
+    )
+
+
 def utf8_lines(lines: Iterable[bytes], where: str = "the input") -> Iterator[bytes]:
     """``lines`` (bytes, as a binary file iterates) as UTF-8 lines, each ending as it did.
 
@@ -51,9 +60,6 @@ def utf8_lines(lines: Iterable[bytes], where: str = "the input") -> Iterator[byt
             yield from (line.encode("utf-8") + b"\n" for line in done)
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError as e:
-        raise UsageError(
-            f"{where} begins with a {encoding.upper()} byte-order mark but is not {encoding.upper()} "
-            f"({e.reason}); convert it to UTF-8, e.g. iconv -f {encoding} -t utf-8"
-        ) from None
+        raise UsageError(not_its_encoding(where, encoding, e)) from None
     if pending:
         yield pending.encode("utf-8")

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ..cache.layout import words_path
-from ..core.text_lines import wide_encoding
+from ..core.text_lines import not_its_encoding, wide_encoding
 from ..core.unit import float32_rows
 from ..errors import ModelError, shorten
 from .gensim_calls import one_line
@@ -69,9 +69,7 @@ def read_words(path: str, rows: int, matrix: str) -> list[str]:
         text = raw.decode(encoding)
     except UnicodeDecodeError as e:
         if encoding != "utf-8":
-            raise ModelError(
-                f"{path} begins with a {encoding.upper()} byte-order mark but is not {encoding.upper()}"
-            ) from e
+            raise ModelError(not_its_encoding(path, encoding, e)) from e
         line = raw[: e.start].count(b"\n") + 1
         raise ModelError(f"{path}: line {line} is not UTF-8; the words file is written in UTF-8") from e
     words = text.split("\n")
