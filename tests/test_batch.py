@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import random
 
@@ -252,13 +253,34 @@ def test_input_with_a_utf16_or_utf32_byte_order_mark_is_read_in_that_encoding(en
     assert [line.split()[0] for line in (tmp_path / "out.txt").read_text().splitlines()[1:]] == ["cat", "dog"]
 
 
-def test_utf16_without_a_mark_is_said_and_a_broken_one_is_one_line():
+def test_utf16_without_a_mark_is_said():
     result = invoke(["neighbors", "-", "-f", "jsonl"], input="cat\n".encode("utf-16-le"))
     assert result.exit_code == 5
     assert "UTF-16 without a byte-order mark" in json.loads(result.stdout.splitlines()[0])["error"]
-    broken = invoke(["neighbors", "-"], input="cat\n".encode("utf-16") + b"\x00")
-    assert broken.exit_code == 2 and "Traceback" not in broken.stderr
-    assert broken.stderr.strip().splitlines()[-1].startswith("vecq: error: the input begins with a UTF-16")
+
+
+@pytest.mark.parametrize(
+    "mark, codec, bad, name",
+    [
+        (codecs.BOM_UTF16_LE, "utf-16-le", b"\x00\xd8", "UTF-16"),  # a lone high surrogate
+        (codecs.BOM_UTF16_BE, "utf-16-be", b"\xdc\x00", "UTF-16"),  # a lone low surrogate
+        (codecs.BOM_UTF32_LE, "utf-32-le", (0x110000).to_bytes(4, "little"), "UTF-32"),  # past Unicode
+    ],
+)
+def test_a_line_not_in_its_marks_encoding_is_one_error_record_in_its_place(mark, codec, bad, name):
+    """A UTF-16 input with a broken line (a lone surrogate; a last byte cut off) was refused whole,
+    exit 2 and no record for its good lines. Each line is one record: the bad ones error records
+    naming the encoding, in their places, the others answered as in a UTF-8 input."""
+    marked = mark + "cat\n".encode(codec) + bad + "\ndog\n".encode(codec) + b"\x00"
+    result = invoke(["neighbors", "-", "-f", "jsonl", "-n", "1"], input=marked)
+    records = [json.loads(x) for x in result.stdout.splitlines()]
+    assert result.exit_code == 5 and "Traceback" not in result.stderr
+    assert [(r["line"], r["status"]) for r in records] == [(1, "ok"), (2, "error"), (3, "ok"), (4, "error")]
+    assert records[0]["query"] == "cat" and records[2]["query"] == "dog"
+    assert all(f"not valid {name}" in records[i]["error"] and "\ufffd" in records[i]["query"] for i in (1, 3))
+    as_utf8 = invoke(["neighbors", "-", "-f", "jsonl", "-n", "1"], input=b"cat\n\xff\ndog\n\xfe")
+    statuses = [json.loads(x)["status"] for x in as_utf8.stdout.splitlines()]
+    assert statuses == [r["status"] for r in records]
 
 
 def test_text_that_is_not_utf8_is_said_never_asked_as_another_word(tmp_path, monkeypatch):

@@ -289,7 +289,7 @@ def test_a_corpus_with_a_byte_order_mark_trains_as_its_text(tmp_path, encoding):
         (
             "a b c\n".encode("utf-16") + b"\x00",
             [],
-            ["begins with a UTF-16 byte-order mark but is not UTF-16"],
+            ["begins with a UTF-16 byte-order mark but is not UTF-16 (line 2)"],
         ),
         (b"too few words here\n", ["--min-count", "50"], ["--min-count"]),
         (b"\n\n", [], ["holds no words"]),

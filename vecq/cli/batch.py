@@ -9,9 +9,10 @@ Invariants (tests/test_batch.py):
   only blank lines are skipped: '# A title' is a text;
 - lines end at ``\n`` only (a lone ``\r`` inside a line is part of it; ``\r\n`` ends a line), and
   a UTF-8 byte-order mark before the first line is dropped;
-- a line that is not UTF-8 is an error record saying so (shown with U+FFFD for its bad bytes), never
-  a query for the text with U+FFFD in it, which a model read with ``--unicode-errors replace`` may
-  hold as another word.
+- a line that is not UTF-8 (or, in an input whose byte-order mark names UTF-16 or UTF-32, not in
+  that encoding) is an error record saying so (shown with U+FFFD for its bad bytes), never a query
+  for the text with U+FFFD in it, which a model read with ``--unicode-errors replace`` may hold as
+  another word.
 
 A chunk is answered by one matrix product, written and flushed before the next is read, so the first
 answers appear before the input ends and memory stays flat however long the input is. A bad line
@@ -27,7 +28,7 @@ from typing import BinaryIO
 
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
-from ..core.text_lines import utf8_lines
+from ..core.text_lines import NotInEncoding, utf8_lines
 from ..core.words import suggestions
 from ..errors import (
     BeyondLimitError,
@@ -72,11 +73,12 @@ def chunks(
         fd = None  # a file never pauses: no need to ask
     chunk: list[tuple[int, str]] = []
     for number, raw in enumerate(_lines(stream), 1):
+        encoding = raw.encoding if isinstance(raw, NotInEncoding) else None
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
         try:
-            line = raw.decode("utf-8")
+            line = raw.decode("utf-8") if encoding is None else Undecodable(raw.decode("utf-8"), encoding)
         except UnicodeDecodeError:
-            line = NotUtf8(raw.decode("utf-8", errors="replace"))
+            line = Undecodable(raw.decode("utf-8", errors="replace"))
         if header is not None and header(line):
             if headers is not None:
                 headers.append(number)
@@ -96,19 +98,34 @@ def _lines(stream: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:
     encoding); a compressed file found damaged as it is read is a UsageError (exit 2, the
     input's fault), not a model's error."""
     try:
-        yield from utf8_lines(stream)
+        yield from utf8_lines(stream, bad_lines=True)
     except ModelError as e:
         raise UsageError(e.message) from None
 
 
-class NotUtf8(str):
-    """A line whose bytes are not UTF-8, with U+FFFD in place of the bad ones: shown in its error
-    record, never asked for (``answer``). A str, so it travels in a chunk to a Dask worker."""
+class Undecodable(str):
+    """A line whose bytes are not in the input's encoding (UTF-8, or the UTF-16 or UTF-32 its
+    byte-order mark names), with U+FFFD in place of the bad ones: shown in its error record, never
+    asked for (``answer``). A str, so it travels in a chunk to a Dask worker."""
+
+    encoding: str
+
+    def __new__(cls, text: str, encoding: str = "utf-8") -> Undecodable:
+        line = super().__new__(cls, text)
+        line.encoding = encoding
+        return line
 
 
 def utf8_line(line: str) -> str:
-    """``line``, or QueryError if its bytes were not UTF-8 (``NotUtf8``)."""
-    if isinstance(line, NotUtf8):
+    """``line``, or QueryError if its bytes were not in the input's encoding (``Undecodable``)."""
+    if isinstance(line, Undecodable):
+        if line.encoding != "utf-8":
+            name = line.encoding.upper()
+            raise QueryError(
+                f"the line is not valid {name}, which the input's byte-order mark says it is (shown "
+                f"with U+FFFD for its bad bytes); mend it, or convert the input to UTF-8 (iconv -f "
+                f"{line.encoding} -t utf-8 says where it fails)"
+            )
         raise QueryError(
             "the line is not valid UTF-8 (shown with U+FFFD for its bad bytes); vecq reads UTF-8: "
             "convert the input, e.g. iconv -f latin1 -t utf-8"

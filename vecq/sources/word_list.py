@@ -69,7 +69,7 @@ def read_words(path: str, rows: int, matrix: str) -> list[str]:
         text = raw.decode(encoding)
     except UnicodeDecodeError as e:
         if encoding != "utf-8":
-            raise ModelError(not_its_encoding(path, encoding, e)) from e
+            raise ModelError(not_its_encoding(path, encoding, e.reason)) from e
         line = raw[: e.start].count(b"\n") + 1
         raise ModelError(f"{path}: line {line} is not UTF-8; the words file is written in UTF-8") from e
     words = text.split("\n")
