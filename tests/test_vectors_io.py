@@ -471,6 +471,30 @@ def test_export_refuses_a_word_that_holds_a_line_break(tmp_path):
     assert not (tmp_path / "m.npy").exists()
 
 
+@pytest.mark.parametrize("suffix", [".npy", ".safetensors", ".txt", ".bin"])
+def test_export_of_a_model_with_an_empty_word_is_refused_before_writing(tmp_path, suffix):
+    """gensim's ``add_vectors`` takes the word '': exported to .npy, its words file had an empty
+    line that vecq then refused to read ("line 2 is empty"), a file written that vecq could not
+    read back; to word2vec's formats it was "'' holds whitespace". Refused first, the row named."""
+    from conftest import invoke as any_invoke
+    from gensim.models import KeyedVectors as GensimKeyedVectors
+
+    theirs = GensimKeyedVectors(3)
+    theirs.add_vectors(["cat", "", "dog"], np.eye(3, dtype=np.float32))
+    theirs.save(str(tmp_path / "m.kv"))
+    out = tmp_path / f"out{suffix}"
+    result = any_invoke(["-m", str(tmp_path / "m.kv"), "--trust", "export", "-o", str(out)])
+    assert result.exit_code == 4 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("vecq: error: the word of row 2 is empty")
+    assert "--words" in result.stderr and "whitespace" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.kv"]
+    graph = any_invoke(
+        ["-m", str(tmp_path / "m.kv"), "--trust", "graph", "-k", "1", "-o", str(tmp_path / "g.npy")]
+    )
+    assert graph.exit_code == 4 and "row 2 is empty" in graph.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.kv"]
+
+
 @pytest.mark.parametrize("suffix", [".npy", ".safetensors"])
 def test_what_export_writes_in_a_words_file_vecq_reads_back_word_for_word(tmp_path, suffix):
     """A word of spaces (U+3000, a tab, U+00A0) was written, then refused on reading as "blank"; a

@@ -22,7 +22,7 @@ from ..cache.layout import words_path
 from ..core.compressed import COMPRESSED
 from ..core.unit import shortest_digits
 from ..errors import ModelError, UsageError
-from .word_list import check_listable, write_words
+from .word_list import OTHER_WORDS, check_listable, empty_word, write_words
 
 FORMATS = {".bin": "word2vec-bin", ".txt": "word2vec-text", ".vec": "word2vec-text", ".npy": "npy"}
 FORMATS[".safetensors"] = "safetensors"
@@ -120,7 +120,10 @@ def _check_words(fmt: str, words: Sequence[str]) -> None:
     if fmt not in WRITERS:
         raise UsageError(f"unknown output format {fmt!r}; use one of: {', '.join(sorted(WRITERS))}")
     if fmt in ("word2vec-bin", "word2vec-text"):
-        spaced = next((w for w in words if not w or any(c.isspace() for c in w)), None)
+        empty = empty_word(words)
+        if empty is not None:
+            raise ModelError(f"{empty}, which word2vec's formats cannot store; {OTHER_WORDS}")
+        spaced = next((w for w in words if any(c.isspace() for c in w)), None)
         if spaced is not None:
             raise ModelError(
                 f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "

@@ -7,10 +7,11 @@ Invariants (tests/test_vectors_io.py):
   float16 or float64 (rounded as a safetensors F64 table is, refused where float32 cannot hold it);
 - the words file lists exactly one word a row, each once and none empty: anything else is one
   error naming the line, never a guess at which word goes with which row;
-- what ``write_words`` writes, ``read_words`` reads back word for word: a word holding a line break
-  is refused before anything is written, and a word of spaces (U+3000, a tab) is a word. A leading
-  U+FEFF is the file's mark, taken off the first word by ``mark_off`` (the one rule, GloVe's files
-  too), except where that would make it another word or none.
+- what ``write_words`` writes, ``read_words`` reads back word for word: a word holding a line break,
+  and the empty word (gensim's ``add_vectors`` takes ''), are refused before anything is written,
+  and a word of spaces (U+3000, a tab) is a word. A leading U+FEFF is the file's mark, taken off
+  the first word by ``mark_off`` (the one rule, GloVe's files too), except where that would make
+  it another word or none.
 """
 
 from __future__ import annotations
@@ -32,13 +33,27 @@ NPY_MAGIC = b"\x93NUMPY"
 
 
 def check_listable(words: Sequence[str]) -> None:
-    """Refuse, naming it, a word that a words file (one a line) cannot hold: one with a line break."""
+    """Refuse, naming it, a word that a words file (one a line) cannot hold: one with a line break,
+    or the empty word (its empty line is read as a row without a word)."""
+    empty = empty_word(words)
+    if empty is not None:
+        raise ModelError(f"{empty}, which a words file (one word a line) cannot store; {OTHER_WORDS}")
     broken = next((w for w in words if "\n" in w or "\r" in w), None)
     if broken is not None:
         raise ModelError(
-            f"{broken!r} holds a line break, which a words file (one word a line) cannot store; "
-            "write the other words (a list of them, one a line)"
+            f"{broken!r} holds a line break, which a words file (one word a line) cannot store; {OTHER_WORDS}"
         )
+
+
+# What to do when a model holds a word a format cannot store (``check_listable``, export's formats).
+OTHER_WORDS = "write the other words (--words FILE, a list of them, one a line)"
+
+
+def empty_word(words: Sequence[str]) -> str | None:
+    """'the word of row N is empty' for the first empty word of ``words`` (gensim's
+    ``add_vectors`` takes ''), or None."""
+    row = next((at for at, word in enumerate(words) if not word), None)
+    return None if row is None else f"the word of row {row + 1:,} is empty"
 
 
 def write_words(f: TextIO, words: Sequence[str]) -> None:
