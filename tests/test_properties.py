@@ -142,3 +142,49 @@ def test_near_duplicates_answer_alone_in_a_batch_and_exactly_alike(seed, top, sp
         exact = exact_dots(np.repeat(directions[j][None], len(raw), axis=0), model.vectors, every)
         exact[q] = -np.inf
         assert [row for row, _ in alone] == sorted(every.tolist(), key=lambda i: (-exact[i], i))[:top]
+
+
+@pytest.mark.parametrize("dims", [50, 300])
+def test_a_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
+    """The rescoring's proof: a search score is off its exact score by at most ``dot_rounding``,
+    whatever BLAS's order of sums. Candidates whose products round exactly (basis rows: drift 0)
+    measured no rounding, so a margin measured on them missed a dense row whose own product BLAS
+    had rounded 4 float32 steps low (found by a search over 700 such models, about 1 in 60, at
+    cosines near 0.06). Here the search's score of the dense row is lowered by half the bound, and
+    the answer is still the exact ranking (float64 sums of the unit rows, ties by row)."""
+    from vecq.core import model as model_module
+    from vecq.core.ranking import dot_rounding, exact_dots
+
+    rng = np.random.default_rng(dims)
+    q = np.zeros(dims)
+    q[:9] = 0.3 - np.arange(9) * 5e-8  # the basis rows' scores, within 0.4e-6 of each other
+    q[9:] = rng.normal(size=dims - 9)
+    q[9:] *= np.sqrt(1 - q[:9] @ q[:9]) / np.linalg.norm(q[9:])  # a unit query
+    unit = q.astype(np.float32)
+    # the dense row: a cosine of the first basis row's score plus 1e-6 (less than half the bound)
+    other = rng.normal(size=dims)
+    other -= (other @ q) * q
+    other /= np.linalg.norm(other)
+    cosine = float(unit[0]) + 1e-6
+    dense = cosine * q + np.sqrt(1 - cosine**2) * other
+    filler = rng.normal(size=(3000, dims))
+    filler *= -np.sign(filler @ q)[:, None]  # every other row scores 0 or less
+    raw = np.vstack([filler[:1500], np.eye(9, dims), dense[None], filler[1500:]]).astype(np.float32)
+    model = Model.from_arrays([f"w{i}" for i in range(len(raw))], raw)
+    every = np.arange(len(raw))
+    exact = exact_dots(np.repeat(unit[None], len(raw), axis=0), model.vectors, every)
+    assert sorted(every.tolist(), key=lambda i: (-exact[i], i))[:2] == [1509, 1500]  # dense, then e_0
+    lowered = np.array(model.vectors[1509])
+    search = model_module.spread_top_k
+
+    def rounded_low(score_block, *args, **kwargs):
+        def scores(block):
+            out = np.array(score_block(block))
+            out[:, (np.asarray(block) == lowered).all(axis=1)] -= 0.5 * dot_rounding(dims)
+            return out
+
+        return search(scores, *args, **kwargs)
+
+    monkeypatch.setattr(model_module, "spread_top_k", rounded_low)
+    ((row, score),) = model.neighbors_of_directions(unit[None], top=1)[0]
+    assert row == 1509 and score == exact[1509]

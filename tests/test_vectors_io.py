@@ -486,7 +486,7 @@ def test_export_of_a_model_with_an_empty_word_is_refused_before_writing(tmp_path
     result = any_invoke(["-m", str(tmp_path / "m.kv"), "--trust", "export", "-o", str(out)])
     assert result.exit_code == 4 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("vecq: error: the word of row 2 is empty")
-    assert "--words" in result.stderr and "whitespace" not in result.stderr
+    assert "write the other words only" in result.stderr and "whitespace" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.kv"]
     graph = any_invoke(
         ["-m", str(tmp_path / "m.kv"), "--trust", "graph", "-k", "1", "-o", str(tmp_path / "g.npy")]

@@ -18,7 +18,7 @@ from ..progress import NULL_REPORTER, Reporter
 from ..records import CslsNeighbor
 from .expression import Term
 from .model import Model
-from .ranking import RESCORE_MARGIN, exact_dots, near_kth
+from .ranking import RESCORE_MARGIN, dot_rounding, exact_dots, near_kth
 from .topk import best_columns
 from .words import Match
 
@@ -82,7 +82,8 @@ def neighbors(
     if top < len(candidates) == wanted < n:
         ranked = [(int(candidates[i]), float(csls[i])) for i in order]
         searched = list(zip(candidates.tolist(), (approx[candidates] - r_q).tolist()))
-        if near_kth(searched, ranked, top):  # rows crowd the k-th: every row scored exactly
+        # 2 cos - r - r_q: twice a product's rounding (r is the same array both ways)
+        if near_kth(searched, ranked, top, 2 * dot_rounding(model.dims)):  # every row scored exactly
             candidates = np.flatnonzero(np.isfinite(approx))
             csls, exact_cos, order = exactly(candidates)
     return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order[:top]]

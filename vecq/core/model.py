@@ -23,7 +23,7 @@ from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
 from .expression import Term, describe, expression_terms, zero_vector_error
-from .ranking import RESCORE_MARGIN, Exact, exact_dots, exactly_ranked, near_kth
+from .ranking import RESCORE_MARGIN, Exact, dot_rounding, exact_dots, exactly_ranked, near_kth
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unholdable_error, unholdable_row, unit, unit_rows
 from .vocab import Vocab
@@ -796,12 +796,14 @@ class Model:
         if exact is None:
             return found
         ranked = found if scored else exactly_ranked(found, exact, wanted)
+        # a unit probe's products are off by at most dot_rounding: the proof; other scores, measured
+        rounding = dot_rounding(self.dims) if probe is not None else 0.0
         for j, candidates in enumerate(ranked):
             # The last candidate's exact score is within BLAS's rounding of the k-th: a row that
             # BLAS ranked below the candidates may still score the k-th exactly or better (more
             # rows crowd the k-th than the margin holds: ties, near-duplicates), and which of them
             # BLAS handed over depends on the batch. Every row is scored exactly for this query.
-            if top < len(candidates) == wanted and near_kth(found[j], candidates, top):
+            if top < len(candidates) == wanted and near_kth(found[j], candidates, top, rounding):
                 ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
         return self._checked([candidates[:top] for candidates in ranked])
 

@@ -50,20 +50,36 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
     return out
 
 
-def near_kth(found: list[tuple[int, float]], candidates: list[tuple[int, float]], top: int) -> bool:
+def dot_rounding(dims: int) -> float:
+    """A bound on how far a float32 dot product of two vectors of ``dims`` numbers, each of length at
+    most 1 (a unit probe, a unit row), summed in any order (BLAS's blocks, FMA or not), can lie from
+    the exact one: gamma_n = n u / (1 - n u) times the sum of the products' magnitudes, at most 1 by
+    Cauchy-Schwarz (Higham, Accuracy and Stability of Numerical Algorithms, 3.1), with u = 2**-24;
+    the factor 1.01 covers unit rows rounded a little past length 1."""
+    nu = dims * 2.0**-24
+    return 1.01 * nu / (1 - nu)
+
+
+def near_kth(
+    found: list[tuple[int, float]], candidates: list[tuple[int, float]], top: int, rounding: float = 0.0
+) -> bool:
     """May rows outside ``candidates`` (one query's, ranked by their exact scores; ``found``: the
     same rows with the search's float32 scores) score the ``top``-th exactly or better?
 
-    A row left out had a float32 score no higher than the last candidate's. Each float32 score is
-    off its exact score by the rounding of its sum, measured here on the candidates themselves
-    (their largest difference, ``drift``): a row left out scores at most the last candidate's
-    exact score plus twice that. With four times the measured drift (and two float32 steps of the
-    k-th) as the margin, a left-out row can reach the k-th only when the last candidate is that
-    close to it: ties and near-duplicates, which then are scored row by row."""
+    A row left out had a search score no higher than the last candidate's, and a search score is off
+    its exact score by at most ``rounding`` (``dot_rounding`` for a product with a unit probe;
+    twice that for CSLS): a row left out scores at most the last candidate's exact score plus
+    twice that, and two float32 steps for the exact scores' own rounding. That is the proof. Where
+    the search gives no bound (3CosMul's products), the drift measured on the candidates themselves
+    (their largest difference) stands in for it, four times over: a row left out can reach the
+    k-th only when the last candidate is that close to it, and then every row is scored exactly.
+    (A measured margin alone missed a row: candidates whose products round exactly, basis rows,
+    have no drift, while a dense row's product was 4 float32 steps off at a score of 0.06.)"""
     kth, last = candidates[top - 1][1], candidates[-1][1]
     searched = dict(found)
     drift = max(abs(searched[row] - score) for row, score in candidates)
-    return last >= kth - max(4.0 * drift, 2.0 * float(np.spacing(np.float32(abs(kth)))))
+    steps = 2.0 * float(np.spacing(np.float32(abs(kth))))
+    return last >= kth - max(4.0 * drift + steps, 2.0 * rounding + steps)
 
 
 def exactly_ranked(

@@ -46,7 +46,7 @@ def check_listable(words: Sequence[str]) -> None:
 
 
 # What to do when a model holds a word a format cannot store (``check_listable``, export's formats).
-OTHER_WORDS = "write the other words (--words FILE, a list of them, one a line)"
+OTHER_WORDS = "write the other words only (a list of them, one a line)"
 
 
 def empty_word(words: Sequence[str]) -> str | None:
