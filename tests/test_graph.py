@@ -209,6 +209,32 @@ def test_a_word_list_and_bad_input(glove, tmp_path):
     assert empty.exit_code == 2 and "holds no words" in empty.stderr and not (tmp_path / "e.tsv").exists()
 
 
+@pytest.mark.parametrize("dims", [50, 300, 768, 4096])
+def test_the_floor_leaves_room_for_two_products_rounding_at_any_width(dims):
+    """The floor (core/graph.py) skips a block's rows that score under the k-th best of the rows
+    around it, less a margin: a row skipped must not reach the k-th exactly, though both its score
+    and the window's are float32 products, each off by up to ``dot_rounding``. The margin was a
+    fixed 1e-4, under two products' rounding past ~830 dimensions (a Llama's 4,096: 4.9e-4)."""
+    from vecq.core import graph
+    from vecq.core.expression import Term
+    from vecq.core.model import Model
+    from vecq.core.ranking import dot_rounding, exact_dots
+    from vecq.core.words import Match
+
+    rng = np.random.default_rng(dims)
+    n = 2000  # within the window around the block: the floor's k-th is of every row
+    model = Model.from_arrays([f"w{i}" for i in range(n)], rng.normal(size=(n, dims)).astype(np.float32))
+    rows = np.arange(100, 110)
+    q = model.directions([[Term(1.0, Match("", "", int(r)))] for r in rows.tolist()])
+    floor = graph._floor(model, q, rows, 10)
+    every = np.arange(n)
+    for j, row in enumerate(rows.tolist()):
+        exact = exact_dots(np.repeat(q[j][None], n, axis=0), model.vectors, every)
+        exact[row] = -np.inf
+        kth = np.sort(exact)[-10]
+        assert floor[j] <= kth - 2 * dot_rounding(dims)
+
+
 @pytest.mark.slow
 def test_the_floor_changes_no_answer(glove):
     """core/graph.py skips rows under a floor taken from the rows around a block: the answers are

@@ -12,10 +12,15 @@ import numpy as np
 
 from .expression import Term
 from .model import Model
+from .ranking import dot_rounding
 from .words import Match
 
 WINDOW = 2048  # rows on each side of a block whose scores set its floor
-FLOOR_MARGIN = 1e-4  # far above float32 rounding of a dot product: no row near the k-th is lost
+# The floor lies this far under the k-th best of the rows around a block, at least: two float32
+# products' rounding (the window's score and the block's, ``dot_rounding``) and two float32 steps,
+# so no row that may score the k-th exactly is skipped. 1e-4 covers that up to ~830 dimensions;
+# wider tables (a Llama's 4,096) take their own bound.
+FLOOR_MARGIN = 1e-4
 
 
 def _floor(model: Model, q: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
@@ -35,7 +40,8 @@ def _floor(model: Model, q: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     inside = (own < len(near)) & (near[np.minimum(own, len(near) - 1)] == rows)
     scores[np.flatnonzero(inside), own[inside]] = -np.inf  # a word is not its own neighbour
     kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1]
-    return (kth - FLOOR_MARGIN).astype(np.float32)
+    margin = max(FLOOR_MARGIN, 2 * dot_rounding(model.dims) + 2 * 2.0**-23)
+    return (kth - margin).astype(np.float32)
 
 
 def neighbours_block(model: Model, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
