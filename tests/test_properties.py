@@ -144,6 +144,54 @@ def test_near_duplicates_answer_alone_in_a_batch_and_exactly_alike(seed, top, sp
         assert [row for row, _ in alone] == sorted(every.tolist(), key=lambda i: (-exact[i], i))[:top]
 
 
+def _basis_rows_and_a_dense_row_just_above(dims: int):
+    """A model whose exact best row, for the query ``unit``, is a dense row scoring 1e-6 above nine
+    basis rows (their products round exactly: no drift to measure) that lie within 0.4e-6 of each
+    other; every other row scores 0 or less. The query is row 3010 (a unit row), and row 3011 a
+    row of no importance. Returns (model, unit, the dense row)."""
+    rng = np.random.default_rng(dims)
+    q = np.zeros(dims)
+    q[:9] = 0.3 - np.arange(9) * 5e-8
+    q[9:] = rng.normal(size=dims - 9)
+    q[9:] *= np.sqrt(1 - q[:9] @ q[:9]) / np.linalg.norm(q[9:])
+    other = rng.normal(size=dims)
+    other -= (other @ q) * q
+    other /= np.linalg.norm(other)
+    cosine = float(np.float32(q[0])) + 1e-6
+    dense = cosine * q + np.sqrt(1 - cosine**2) * other
+    filler = rng.normal(size=(3002, dims))
+    filler *= -np.sign(filler @ q)[:, None]
+    filler[3000] = q  # the query, as a row
+    raw = np.vstack([filler[:1500], np.eye(9, dims), dense[None], filler[1500:]]).astype(np.float32)
+    model = Model.from_arrays([f"w{i}" for i in range(len(raw))], raw)
+    unit = np.asarray(model.vectors[3010])
+    from vecq.core.ranking import exact_dots
+
+    every = np.arange(len(raw))
+    exact = exact_dots(np.repeat(unit[None], len(raw), axis=0), model.vectors, every)
+    exact[[3010, 3011]] = -np.inf
+    assert sorted(every.tolist(), key=lambda i: (-exact[i], i))[:2] == [1509, 1500]  # dense, then e_0
+    return model, unit, 1509, float(exact[1509])
+
+
+def _search_rounding_low(monkeypatch, model: Model, row: int, by: float) -> None:
+    """The float32 search's score of ``row`` lowered by ``by``, as BLAS's rounding may."""
+    from vecq.core import model as model_module
+
+    lowered = np.array(model.vectors[row])
+    search = model_module.spread_top_k
+
+    def rounded_low(score_block, *args, **kwargs):
+        def scores(block, *which):
+            out = np.array(score_block(block, *which))
+            out[:, (np.asarray(block) == lowered).all(axis=1)] -= by
+            return out
+
+        return search(scores, *args, **kwargs)
+
+    monkeypatch.setattr(model_module, "spread_top_k", rounded_low)
+
+
 @pytest.mark.parametrize("dims", [50, 300])
 def test_a_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
     """The rescoring's proof: a search score is off its exact score by at most ``dot_rounding``,
@@ -151,40 +199,14 @@ def test_a_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
     measured no rounding, so a margin measured on them missed a dense row whose own product BLAS
     had rounded 4 float32 steps low (found by a search over 700 such models, about 1 in 60, at
     cosines near 0.06). Here the search's score of the dense row is lowered by half the bound, and
-    the answer is still the exact ranking (float64 sums of the unit rows, ties by row)."""
-    from vecq.core import model as model_module
-    from vecq.core.ranking import dot_rounding, exact_dots
+    the answer is still the exact ranking (float64 sums of the unit rows, ties by row): for a
+    query, and for a batch of analogies summed by parts (A - B + B, whose direction is A's)."""
+    from vecq.core.ranking import dot_rounding
+    from vecq.core.words import Match
 
-    rng = np.random.default_rng(dims)
-    q = np.zeros(dims)
-    q[:9] = 0.3 - np.arange(9) * 5e-8  # the basis rows' scores, within 0.4e-6 of each other
-    q[9:] = rng.normal(size=dims - 9)
-    q[9:] *= np.sqrt(1 - q[:9] @ q[:9]) / np.linalg.norm(q[9:])  # a unit query
-    unit = q.astype(np.float32)
-    # the dense row: a cosine of the first basis row's score plus 1e-6 (less than half the bound)
-    other = rng.normal(size=dims)
-    other -= (other @ q) * q
-    other /= np.linalg.norm(other)
-    cosine = float(unit[0]) + 1e-6
-    dense = cosine * q + np.sqrt(1 - cosine**2) * other
-    filler = rng.normal(size=(3000, dims))
-    filler *= -np.sign(filler @ q)[:, None]  # every other row scores 0 or less
-    raw = np.vstack([filler[:1500], np.eye(9, dims), dense[None], filler[1500:]]).astype(np.float32)
-    model = Model.from_arrays([f"w{i}" for i in range(len(raw))], raw)
-    every = np.arange(len(raw))
-    exact = exact_dots(np.repeat(unit[None], len(raw), axis=0), model.vectors, every)
-    assert sorted(every.tolist(), key=lambda i: (-exact[i], i))[:2] == [1509, 1500]  # dense, then e_0
-    lowered = np.array(model.vectors[1509])
-    search = model_module.spread_top_k
-
-    def rounded_low(score_block, *args, **kwargs):
-        def scores(block):
-            out = np.array(score_block(block))
-            out[:, (np.asarray(block) == lowered).all(axis=1)] -= 0.5 * dot_rounding(dims)
-            return out
-
-        return search(scores, *args, **kwargs)
-
-    monkeypatch.setattr(model_module, "spread_top_k", rounded_low)
-    ((row, score),) = model.neighbors_of_directions(unit[None], top=1)[0]
-    assert row == 1509 and score == exact[1509]
+    model, unit, dense, score = _basis_rows_and_a_dense_row_just_above(dims)
+    _search_rounding_low(monkeypatch, model, dense, 0.5 * dot_rounding(dims))
+    assert model.neighbors_of_directions(unit[None], top=1, exclude=[[3010, 3011]]) == [[(dense, score)]]
+    a, b = (Match(f"w{r}", f"w{r}", r) for r in (3010, 3011))
+    answers = model.analogies([(a, b, b)] * 64, top=1)  # 64 questions of one pair: summed by parts
+    assert answers == [[(dense, score)]] * 64

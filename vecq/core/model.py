@@ -692,7 +692,15 @@ class Model:
         if exact_scores:
             terms = [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples]
             exact = self._exact_dots(self.directions(terms))
-        return self.best_rows(scores, m, exclude, top, restrict, exact, bound=bound, skip=skip)
+        # A search score is (A - B) . x + C . x, each a float32 product (A - B of length up to 2, its
+        # difference rounded), summed and scaled by a float32 1 / norm: off its exact score by at
+        # most 3 products' bounds and 4 roundings, scaled, and a unit product's bound and 4 roundings
+        # for the norm's own rounding and the exact direction's.
+        gamma, u = dot_rounding(self.dims), 2.0**-24
+        rounding = inverse.astype(np.float64) * (3 * gamma + 4 * u) + 2 * gamma + 4 * u
+        return self.best_rows(
+            scores, m, exclude, top, restrict, exact, bound=bound, skip=skip, rounding=rounding
+        )
 
     def odd_one_out(self, matches: Sequence[Match], at_least: int = 2) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -759,6 +767,7 @@ class Model:
         bound: Callable[..., np.ndarray] | None = None,
         floor: Floor | None = None,
         skip: int = 0,
+        rounding: np.ndarray | None = None,
     ) -> list[list[tuple[int, float]]]:
         """Each query's best ``top`` rows of ``[skip, restrict)``, ranked and scored by ``exact``.
 
@@ -796,14 +805,14 @@ class Model:
         if exact is None:
             return found
         ranked = found if scored else exactly_ranked(found, exact, wanted)
-        # a unit probe's products are off by at most dot_rounding: the proof; other scores, measured
-        rounding = dot_rounding(self.dims) if probe is not None else 0.0
+        # ``rounding``: how far a query's search scores may lie from its exact ones; a unit probe's
+        # product's bound by default; 0 where the search gives none (3CosMul: measured instead).
+        if rounding is None:
+            rounding = np.full(m, dot_rounding(self.dims) if probe is not None else 0.0)
         for j, candidates in enumerate(ranked):
-            # The last candidate's exact score is within BLAS's rounding of the k-th: a row that
-            # BLAS ranked below the candidates may still score the k-th exactly or better (more
-            # rows crowd the k-th than the margin holds: ties, near-duplicates), and which of them
-            # BLAS handed over depends on the batch. Every row is scored exactly for this query.
-            if top < len(candidates) == wanted and near_kth(found[j], candidates, top, rounding):
+            # A row BLAS ranked below the candidates may score the k-th exactly (``near_kth``: ties,
+            # near-duplicates crowd it): every row is scored exactly for this query.
+            if top < len(candidates) == wanted and near_kth(found[j], candidates, top, float(rounding[j])):
                 ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
         return self._checked([candidates[:top] for candidates in ranked])
 
