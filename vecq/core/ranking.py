@@ -66,15 +66,15 @@ def near_kth(
     """May rows outside ``candidates`` (one query's, ranked by their exact scores; ``found``: the
     same rows with the search's float32 scores) score the ``top``-th exactly or better?
 
-    A row left out had a search score no higher than the last candidate's, and a search score is off
-    its exact score by at most ``rounding`` (``dot_rounding`` for a product with a unit probe;
-    twice that for CSLS): a row left out scores at most the last candidate's exact score plus
-    twice that, and two float32 steps for the exact scores' own rounding. That is the proof. Where
-    the search gives no bound (3CosMul's products), the drift measured on the candidates themselves
-    (their largest difference) stands in for it, four times over: a row left out can reach the
-    k-th only when the last candidate is that close to it, and then every row is scored exactly.
-    (A measured margin alone missed a row: candidates whose products round exactly, basis rows,
-    have no drift, while a dense row's product was 4 float32 steps off at a score of 0.06.)"""
+    A row left out had a search score no higher than the last candidate's, and a search score is
+    off its exact score by at most ``rounding`` (``dot_rounding`` for a product with a unit probe;
+    the caller's own for CSLS and analogies summed by parts): a row left out scores at most the
+    last candidate's exact score plus twice that, and two float32 steps for the exact scores' own
+    rounding. That is the proof. Where the search gives no bound (3CosMul's products, ``rounding``
+    0), the drift measured on the candidates themselves (their largest difference) stands in for
+    it, four times over: a row left out can reach the k-th only when the last candidate is that
+    close to it, and then every row is scored exactly (not a proof: candidates whose products
+    round exactly measure no drift; docs/design.md)."""
     kth, last = candidates[top - 1][1], candidates[-1][1]
     searched = dict(found)
     drift = max(abs(searched[row] - score) for row, score in candidates)
