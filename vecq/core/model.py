@@ -805,16 +805,40 @@ class Model:
         if exact is None:
             return found
         ranked = found if scored else exactly_ranked(found, exact, wanted)
-        # ``rounding``: how far a query's search scores may lie from its exact ones; a unit probe's
-        # product's bound by default; 0 where the search gives none (3CosMul: measured instead).
-        if rounding is None:
-            rounding = np.full(m, dot_rounding(self.dims) if probe is not None else 0.0)
-        for j, candidates in enumerate(ranked):
-            # A row BLAS ranked below the candidates may score the k-th exactly (``near_kth``: ties,
-            # near-duplicates crowd it): every row is scored exactly for this query.
-            if top < len(candidates) == wanted and near_kth(found[j], candidates, top, float(rounding[j])):
-                ranked[j] = self._all_tied(j, exact, candidates[top - 1][1], exclude[j], n, top, skip)
+        self._settle_crowded(found, ranked, exact, top, wanted, exclude, n, skip, probe, rounding)
         return self._checked([candidates[:top] for candidates in ranked])
+
+    def _settle_crowded(
+        self,
+        found: list[list[tuple[int, float]]],
+        ranked: list[list[tuple[int, float]]],
+        exact: Exact,
+        top: int,
+        wanted: int,
+        exclude: list[list[int]],
+        n: int,
+        skip: int,
+        probe: np.ndarray | None,
+        rounding: np.ndarray | None,
+    ) -> None:
+        """Each query of ``ranked`` whose rows beyond the candidates may score its k-th exactly
+        (``near_kth``: ties, near-duplicates crowd it) answered from every row (``_all_tied``), in
+        place. ``rounding``: how far a query's search scores may lie from its exact ones; a unit
+        probe's product's bound by default; 0 where the search gives none (3CosMul: measured)."""
+        if rounding is None:
+            rounding = np.full(len(ranked), dot_rounding(self.dims) if probe is not None else 0.0)
+        for j, candidates in enumerate(ranked):
+            if top < len(candidates) == wanted and near_kth(found[j], candidates, top, float(rounding[j])):
+                ranked[j] = self._all_tied(
+                    j,
+                    exact,
+                    candidates[top - 1][1],
+                    exclude[j],
+                    n,
+                    top,
+                    skip,
+                    None if probe is None else probe[j],
+                )
 
     def _checked(self, answers: list[list[tuple[int, float]]]) -> list[list[tuple[int, float]]]:
         """``answers``, once their scores are numbers and their rows' cache blocks are as written."""
@@ -940,14 +964,31 @@ class Model:
         return np.array(sorted({*exclude, *self.zero_rows.tolist()}), dtype=np.int64)
 
     def _all_tied(
-        self, j: int, exact: Exact, kth: float, exclude: list[int], n: int, top: int, skip: int = 0
+        self,
+        j: int,
+        exact: Exact,
+        kth: float,
+        exclude: list[int],
+        n: int,
+        top: int,
+        skip: int = 0,
+        probe: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
         """Query ``j``'s best ``top`` of rows ``[skip, n)`` scored exactly (every row at least
-        ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks."""
+        ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks. Given the query's
+        unit ``probe``, a block's float32 product picks the rows that may score ``kth`` (within a
+        product's rounding, ``dot_rounding``, and two float32 steps) and only those are scored
+        exactly: one more BLAS pass, not a float64 pass over every row."""
         left_out = self._left_out(exclude)
+        if probe is not None:
+            probe = np.asarray(probe, dtype=np.float32)
+            reach = kth - dot_rounding(self.dims) - 2.0 * float(np.spacing(np.float32(abs(kth))))
         kept_rows, kept_scores = [], []
         for start in range(skip, n, 1 << 16):
-            rows = np.arange(start, min(n, start + (1 << 16)), dtype=np.int64)
+            stop = min(n, start + (1 << 16))
+            rows = np.arange(start, stop, dtype=np.int64)
+            if probe is not None:
+                rows = rows[np.asarray(self.vectors[start:stop]) @ probe >= reach]
             rows = rows[~np.isin(rows, left_out)]
             scores = np.asarray(exact(np.full(len(rows), j, dtype=np.int64), rows), dtype=np.float32)
             keep = scores >= kth
