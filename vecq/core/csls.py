@@ -84,8 +84,12 @@ def neighbors(
         searched = list(zip(candidates.tolist(), (approx[candidates] - r_q).tolist()))
         # 2 cos - r - r_q: twice a product's rounding, and 8 u for approx's float32 subtraction (of
         # numbers up to 3) and the exact cosine's rounding to float32 (r is the same array both ways)
-        if near_kth(searched, ranked, top, 2 * dot_rounding(model.dims) + 8 * 2.0**-24):
-            candidates = np.flatnonzero(np.isfinite(approx))
+        rounding = 2 * dot_rounding(model.dims) + 8 * 2.0**-24
+        if near_kth(searched, ranked, top, rounding):  # every row that may reach the k-th, exactly
+            kth = ranked[top - 1][1]
+            candidates = np.flatnonzero(
+                approx - r_q >= kth - rounding - 2 * float(np.spacing(np.float32(abs(kth))))
+            )
             csls, exact_cos, order = exactly(candidates)
     return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order[:top]]
 
