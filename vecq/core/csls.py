@@ -18,7 +18,7 @@ from ..progress import NULL_REPORTER, Reporter
 from ..records import CslsNeighbor
 from .expression import Term
 from .model import Model
-from .ranking import RESCORE_MARGIN, dot_rounding, exact_dots, near_kth
+from .ranking import RESCORE_MARGIN, dot_rounding, exact_dots, near_kth, within_reach
 from .topk import best_columns
 from .words import Match
 
@@ -87,9 +87,7 @@ def neighbors(
         rounding = 2 * dot_rounding(model.dims) + 8 * 2.0**-24
         if near_kth(searched, ranked, top, rounding):  # every row that may reach the k-th, exactly
             kth = ranked[top - 1][1]
-            candidates = np.flatnonzero(
-                approx - r_q >= kth - rounding - 2 * float(np.spacing(np.float32(abs(kth))))
-            )
+            candidates = np.flatnonzero(approx - r_q >= within_reach(kth, rounding))
             csls, exact_cos, order = exactly(candidates)
     return [(int(candidates[i]), float(csls[i]), float(exact_cos[i])) for i in order[:top]]
 

@@ -23,7 +23,7 @@ from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
 from .expression import Term, describe, expression_terms, zero_vector_error
-from .ranking import RESCORE_MARGIN, Exact, dot_rounding, exact_dots, exactly_ranked, near_kth
+from .ranking import RESCORE_MARGIN, Exact, dot_rounding, exact_dots, exactly_ranked, near_kth, within_reach
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unholdable_error, unholdable_row, unit, unit_rows
 from .vocab import Vocab
@@ -982,7 +982,7 @@ class Model:
         left_out = self._left_out(exclude)
         if probe is not None:
             probe = np.asarray(probe, dtype=np.float32)
-            reach = kth - dot_rounding(self.dims) - 2.0 * float(np.spacing(np.float32(abs(kth))))
+            reach = within_reach(kth, dot_rounding(self.dims))
         kept_rows, kept_scores = [], []
         for start in range(skip, n, 1 << 16):
             stop = min(n, start + (1 << 16))

@@ -60,6 +60,12 @@ def dot_rounding(dims: int) -> float:
     return 1.01 * nu / (1 - nu)
 
 
+def within_reach(kth: float, rounding: float) -> float:
+    """The lowest score that, off by at most ``rounding``, may still be ``kth`` exactly: two float32
+    steps of the k-th lower again, for the exact scores' own rounding to float32."""
+    return kth - rounding - 2.0 * float(np.spacing(np.float32(abs(kth))))
+
+
 def near_kth(
     found: list[tuple[int, float]], candidates: list[tuple[int, float]], top: int, rounding: float = 0.0
 ) -> bool:
@@ -78,8 +84,7 @@ def near_kth(
     kth, last = candidates[top - 1][1], candidates[-1][1]
     searched = dict(found)
     drift = max(abs(searched[row] - score) for row, score in candidates)
-    steps = 2.0 * float(np.spacing(np.float32(abs(kth))))
-    return last >= kth - max(4.0 * drift + steps, 2.0 * rounding + steps)
+    return last >= within_reach(kth, max(4.0 * drift, 2.0 * rounding))
 
 
 def exactly_ranked(
