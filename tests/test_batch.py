@@ -277,7 +277,8 @@ def test_a_line_not_in_its_marks_encoding_is_one_error_record_in_its_place(mark,
     assert result.exit_code == 5 and "Traceback" not in result.stderr
     assert [(r["line"], r["status"]) for r in records] == [(1, "ok"), (2, "error"), (3, "ok"), (4, "error")]
     assert records[0]["query"] == "cat" and records[2]["query"] == "dog"
-    assert all(f"not valid {name}" in records[i]["error"] and "\ufffd" in records[i]["query"] for i in (1, 3))
+    assert all(f"but is not {name} (this line" in records[i]["error"] for i in (1, 3))
+    assert all("\ufffd" in records[i]["query"] for i in (1, 3))
     as_utf8 = invoke(["neighbors", "-", "-f", "jsonl", "-n", "1"], input=b"cat\n\xff\ndog\n\xfe")
     statuses = [json.loads(x)["status"] for x in as_utf8.stdout.splitlines()]
     assert statuses == [r["status"] for r in records]

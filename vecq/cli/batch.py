@@ -28,7 +28,7 @@ from typing import BinaryIO
 
 from ..core.model import Model
 from ..core.queries import Outcome, Query, mark_built
-from ..core.text_lines import NotInEncoding, utf8_lines
+from ..core.text_lines import NotInEncoding, not_its_encoding, utf8_lines
 from ..core.words import suggestions
 from ..errors import (
     BeyondLimitError,
@@ -120,12 +120,8 @@ def utf8_line(line: str) -> str:
     """``line``, or QueryError if its bytes were not in the input's encoding (``Undecodable``)."""
     if isinstance(line, Undecodable):
         if line.encoding != "utf-8":
-            name = line.encoding.upper()
-            raise QueryError(
-                f"the line is not valid {name}, which the input's byte-order mark says it is (shown "
-                f"with U+FFFD for its bad bytes); mend it, or convert the input to UTF-8 (iconv -f "
-                f"{line.encoding} -t utf-8 says where it fails)"
-            )
+            detail = "this line, shown with U+FFFD for its bad bytes"
+            raise QueryError(not_its_encoding("the input", line.encoding, detail))
         raise QueryError(
             "the line is not valid UTF-8 (shown with U+FFFD for its bad bytes); vecq reads UTF-8: "
             "convert the input, e.g. iconv -f latin1 -t utf-8"
