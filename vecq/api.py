@@ -333,6 +333,14 @@ def _float_arrays(vector: object, rows: object) -> bool:
 _SOUND_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _all_within(values: np.ndarray, low: float, high: float) -> bool:
+    """Every one of ``values`` (1-D) in ``[low, high]``, a NaN not: a few compared as Python floats
+    (two reductions cost a notebook's small call more than the rest of it), many by reductions."""
+    if len(values) <= 64:
+        return all(low <= value <= high for value in values.tolist())
+    return bool(values.min() >= low and values.max() <= high)
+
+
 def _norms(vector: np.ndarray, rows: np.ndarray) -> tuple[np.floating, np.ndarray]:
     """np.linalg.norm's own steps for real numbers (gensim's norms to the bit), without its checks:
     the norm of ``vector`` and of each of ``rows``."""
@@ -1322,7 +1330,7 @@ class Vectors:
             with np.errstate(over="ignore", under="ignore", invalid="ignore"):
                 norm, all_norms = _norms(vector_1, vectors_all)
             low, high = GENSIM_SOUND_NORMS
-            if low <= norm <= high and all_norms.size and all_norms.min() >= low and all_norms.max() <= high:
+            if low <= norm <= high and all_norms.size and _all_within(all_norms, low, high):
                 return np.dot(vectors_all, vector_1) / (norm * all_norms)
         vector_1, vectors_all = peak_scaled(vector_1), peak_scaled(vectors_all)
         norm, all_norms = _norms(vector_1, vectors_all)

@@ -127,6 +127,10 @@ def direction(values: np.ndarray | Sequence[float] | Sequence[Sequence[float]]) 
     power of two that keeps other vectors' directions changes their length, and a vector of length
     2.0000002 halved is not a unit vector to keep but one to make unit (kept, it was a last bit off
     its row's unit row)."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float32 and values.ndim == 1:
+        one = _one_float32_direction(values)
+        if one is not None:
+            return one
     given = np.asarray(values, dtype=np.float64)
     if given.ndim == 1:
         one = _one_direction(given[None])
@@ -166,6 +170,24 @@ def _one_direction(given: np.ndarray) -> np.ndarray | None:
     if length < np.finfo(np.float32).tiny:
         return None  # ``unit_rows`` divides such a row by its float64 norm: the array path
     return block[0] * (np.float32(1.0) / length)
+
+
+def _one_float32_direction(values: np.ndarray) -> np.ndarray | None:
+    """``_one_direction`` of float32 numbers (a mean, a row), which float32 holds as they are:
+    their float64 sum of squares is both the length told against 1 and the one made unit by (einsum
+    widening float32 numbers to sum them sums what their float64 copy sums: tests/test_unit.py).
+    None where the array path must decide (not finite, all zero, or past float32's range)."""
+    block = values[None]
+    squares = float(np.einsum("ij,ij->i", block, block, dtype=np.float64)[0])
+    if not 0 < squares < math.inf:
+        return None
+    root = math.sqrt(squares)
+    if abs(root - 1) <= UNIT_ALREADY:
+        return values.copy()
+    length = np.float32(root)
+    if not root < F32_MAX or length < np.finfo(np.float32).tiny:
+        return None
+    return values * (np.float32(1.0) / length)
 
 
 def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
