@@ -148,13 +148,16 @@ whose `__dict__` was touched (`functools.cached_property` touches it): each `sel
 libraries' names are properties now, `key_to_index` is set without `__dict__`, and one vector
 takes a path of the same operations in the same order as a block's row (tests/test_unit.py holds
 the two together under hypothesis); unit rows are handed out as read-only views, not copies. Two
-stay below gensim's cost. `n_similarity` makes each mean unit by vecq's rule (scaled by a power
-of two, so that 1e-50s and 1e300s keep their direction, then made unit as a row is, the pair
-summed in float64: one word each is exactly their `similarity`), a float64 sum and a
-power-of-two step more on each of two vectors than gensim's two float32 `unitvec`s.
+stay below gensim's cost. `n_similarity` makes each mean unit by vecq's rule (made unit as a row
+is, its length summed in float64, the pair summed in float64: one word each is exactly their
+`similarity`): a mean of float32 numbers takes a path of its own (one widened sum of squares, no
+copy told against itself; 0.53x before it), and the three float64 sums (numpy's einsum, a
+microsecond and more each) still cost more than gensim's two float32 `unitvec`s and a `dot`.
 `cosine_similarities` takes gensim's arithmetic when every norm lies between 2**-20 and 2**20
-(gensim's bits there, tested) and pays for checking that range (two reductions); outside it each
-vector is scaled by a power of two first, where gensim's answers are inf or off by up to 0.3
+(gensim's bits there, tested) and pays for checking that range: a few norms are told as Python
+floats (two reductions cost more; 0.68x before), and numpy's `errstate`, which keeps a 1e20 from
+warning of an overflow the scaled path then answers, costs 1.4 microseconds of the 7; outside the
+range each vector is scaled by a power of two first, where gensim's answers are inf or off by up to 0.3
 (tests/test_keyedvectors.py).
 
 Every score of a word (`topn=None`, `distances`) is summed as a listed score is (float64 products
