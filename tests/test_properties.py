@@ -210,3 +210,133 @@ def test_a_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
     a, b = (Match(f"w{r}", f"w{r}", r) for r in (3010, 3011))
     answers = model.analogies([(a, b, b)] * 64, top=1)  # 64 questions of one pair: summed by parts
     assert answers == [[(dense, score)]] * 64
+
+
+def _cosmul_model(dims: int):
+    """A model whose exact best 3CosMul answer to (q, z, q) (q - z + q, 3CosMul: cos(x, q)
+    squared, shifted, over cos(x, z)) is a dense row whose cosine with q is 0.05 of a product's
+    bound (``dot_rounding``, g) above nine basis rows' (0.145 g apart: their products round exactly,
+    no drift to measure); z is orthogonal to all ten and to q, every other row scores lower.
+    Returns (model, q's row, z's row, the dense row)."""
+    from vecq.core.ranking import dot_rounding
+
+    g = dot_rounding(dims)
+    rng = np.random.default_rng(dims + 1)
+    q = np.zeros(dims)
+    q[:9] = 0.3 - np.arange(9) * 0.145 * g
+    q[9:] = rng.normal(size=dims - 9)
+    q[9:] *= np.sqrt(1 - q[:9] @ q[:9]) / np.linalg.norm(q[9:])
+    other = rng.normal(size=dims)
+    other[:9] = 0
+    other -= (other @ q) * q
+    other /= np.linalg.norm(other)
+    cosine = float(np.float32(q[0])) + 0.05 * g
+    dense = cosine * q + np.sqrt(1 - cosine**2) * other
+    z = np.zeros(dims)  # 0 on the basis rows, orthogonal to q and to the dense row
+    span = np.linalg.qr(np.stack([q[9:], other[9:]], axis=1))[0]
+    z[9:] = rng.normal(size=dims - 9)
+    z[9:] -= span @ (span.T @ z[9:])
+    filler = rng.normal(size=(3000, dims))
+    filler *= -np.sign(filler @ q)[:, None]
+    raw = np.vstack([filler[:1500], np.eye(9, dims), dense[None], filler[1500:], q[None], z[None]])
+    return Model.from_arrays([f"w{i}" for i in range(len(raw))], raw.astype(np.float32)), 3010, 3011, 1509
+
+
+def _exact_cosmul_ranking(model: Model, a: int, b: int, c: int) -> list[tuple[int, float]]:
+    from vecq.core.cosmul import cosmul
+    from vecq.core.ranking import exact_dots
+
+    every = np.arange(len(model))
+    cos = [
+        exact_dots(np.repeat(np.asarray(model.vectors[r])[None], len(every), 0), model.vectors, every)
+        for r in (a, c, b)
+    ]
+    scores = cosmul(np.stack(cos[:2]), np.stack(cos[2:]))
+    scores[[a, b, c]] = -np.inf
+    return [(r, float(scores[r])) for r in sorted(every.tolist(), key=lambda r: (-scores[r], r))]
+
+
+def _search_sees_row_moved(monkeypatch, model: Model, row: int, by: np.ndarray) -> None:
+    """The search's products of ``row`` made as if the row were ``row + by``: each cosine with a
+    unit vector off by at most ``|by|``, as BLAS's rounding may leave it (``cosine_slack``)."""
+    from vecq.core import model as model_module
+
+    original = np.array(model.vectors[row])
+    moved = (original + by).astype(np.float32)
+    search = model_module.spread_top_k
+
+    def moved_row(score_block, *args, **kwargs):
+        def scores(block, *which):
+            block = np.array(block)
+            block[(block == original).all(axis=1)] = moved
+            return score_block(block, *which)
+
+        return search(scores, *args, **kwargs)
+
+    monkeypatch.setattr(model_module, "spread_top_k", moved_row)
+
+
+@pytest.mark.parametrize("dims", [50, 300])
+def test_a_cosmul_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
+    """3CosMul's search ranks rows by a bound from above on their exact scores
+    (``cosmul_upper``), so a row it leaves out is proven unable to reach the k-th. Its margin was
+    measured on the candidates (their drift), and candidates whose products round exactly measure
+    none: here the dense row's products with q are lowered, and with z raised, by 0.9 of BLAS's
+    bound (``dot_rounding``), which sinks it below nine basis rows, and the answer was a basis row. It is
+    the exact best, for the engine's analogies and for the API's ``most_similar_cosmul``; with
+    half the slack (``cosine_slack``) the basis rows' bounds fall short of the best one's score and
+    a basis row answers again."""
+    from vecq.api import KeyedVectors
+    from vecq.core.ranking import dot_rounding
+    from vecq.core.words import Match
+
+    model, a, b, dense = _cosmul_model(dims)
+    exact = _exact_cosmul_ranking(model, a, b, a)
+    assert exact[0][0] == dense and [r for r, _ in exact[1:10]] == list(range(1500, 1509))
+    rows = np.asarray(model.vectors)
+    _search_sees_row_moved(monkeypatch, model, dense, 0.9 * dot_rounding(dims) * (rows[b] - rows[a]))
+    qa, qb = (Match(f"w{r}", f"w{r}", r) for r in (a, b))
+    for top in (1, 3):
+        assert model.analogies([(qa, qb, qa)], top=top, method="cosmul") == [exact[:top]]
+        assert model.analogies([(qa, qb, qa)] * 5, top=top, method="cosmul") == [exact[:top]] * 5
+    kv = KeyedVectors(dims)
+    kv.add_vectors([f"w{r}" for r in range(len(model))], np.asarray(model.vectors))
+    assert np.array_equal(kv.get_vector(f"w{dense}", norm=True), model.vectors[dense])
+    found = kv.most_similar_cosmul(positive=[f"w{a}", f"w{a}"], negative=[f"w{b}"], topn=3)
+    assert found == [(f"w{r}", score) for r, score in exact[:3]]
+
+
+@pytest.mark.parametrize("dims", [50, 300])
+def test_an_away_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
+    """``neighbors --away``: the search ranks rows by a bound from above on their exact scores once
+    the axis is taken out, so the dense row, whose product with the query is lowered by 0.9 of
+    BLAS's bound and which sank below nine basis rows (drift 0 on them), is still the answer; with
+    half the slack in the bound a basis row answers."""
+    from vecq.core.axes import Axis, neighbors_away
+    from vecq.core.ranking import dot_rounding
+
+    g = dot_rounding(dims)
+    rng = np.random.default_rng(dims + 2)
+    axis, q, other = np.zeros(dims), np.zeros(dims), np.zeros(dims)
+    axis[9:], other[9:] = rng.normal(size=(2, dims - 9))
+    axis /= np.linalg.norm(axis)
+    q[:9] = 0.3 - np.arange(9) * 0.09 * g  # the basis rows' cosines, 0.09 g apart
+    rest = rng.normal(size=dims)
+    rest[:9] = 0
+    rest -= (rest @ axis) * axis
+    q += rest * np.sqrt(1 - q @ q) / np.linalg.norm(rest)
+    span = np.linalg.qr(np.stack([axis, q], axis=1))[0]
+    other -= span @ (span.T @ other)
+    other /= np.linalg.norm(other)
+    cosine = float(np.float32(q[0])) + 0.05 * g
+    dense = cosine * q + np.sqrt(1 - cosine**2) * other  # orthogonal to the axis: nothing taken
+    filler = rng.normal(size=(3000, dims))
+    filler *= -np.sign(filler @ q)[:, None]
+    raw = np.vstack([filler[:1500], np.eye(9, dims), dense[None], filler[1500:], q[None]])
+    model = Model.from_arrays([f"w{i}" for i in range(len(raw))], raw.astype(np.float32))
+    unit_axis = Axis([], [], axis.astype(np.float32))
+    query = np.asarray(model.vectors[3010])
+    assert [r for r, _ in neighbors_away(model, unit_axis, query, [3010], 10)] == [1509, *range(1500, 1509)]
+    _search_sees_row_moved(monkeypatch, model, 1509, -0.9 * g * query)
+    exact = neighbors_away(model, unit_axis, query, [3010], 1)  # nine candidates: the basis rows
+    assert [r for r, _ in exact] == [1509]

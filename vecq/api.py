@@ -30,10 +30,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, cast
 import numpy as np
 
 from .core import evaluate
+from .core.cosmul import UNIT_LENGTH, cosmul, cosmul_upper
 from .core.expression import Term, describe, parse_expression, zero_vector_error
-from .core.model import Model, cosmul
+from .core.model import Model
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
-from .core.ranking import exact_dots, exact_scores
+from .core.ranking import cosine_slack, exact_dots, exact_scores
 from .core.unit import direction, float32_loss, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
 from .display import Answers, Matrix
@@ -1544,14 +1545,23 @@ class Vectors:
         if topn is None:
             return cosmul(self._cosines(p, stop), self._cosines(n, stop))
 
+        # each term's product's slack scales with its length (a vector given need not be unit)
+        lengths_p, lengths_n = (np.linalg.norm(t.astype(np.float64), axis=1) for t in (p, n))
+        slack_p, slack_n = (
+            cosine_slack(self.vector_size) * lengths_p,
+            cosine_slack(self.vector_size) * lengths_n,
+        )
+        unit_terms = bool(np.all(lengths_p <= UNIT_LENGTH) and np.all(lengths_n <= UNIT_LENGTH))
+
         def scores(block, which=None):
             b = np.asarray(block)
-            return cosmul(p @ b.T, n @ b.T)[None, :]
+            bounds = cosmul_upper((p @ b.T)[:, None], (n @ b.T)[:, None], slack_p, slack_n, unit_terms)
+            return bounds.reshape(1, -1)
 
         def exact(which: np.ndarray, candidates: np.ndarray) -> np.ndarray:
             return cosmul(self._cosines(p, candidates), self._cosines(n, candidates))
 
-        (found,) = self.model.best_rows(scores, 1, [rows], int(topn), stop, exact)
+        (found,) = self.model.best_rows(scores, 1, [rows], int(topn), stop, exact, upper=True)
         return [(self.model.vocab.word(r), score) for r, score in found]
 
     def _cosines(self, terms: np.ndarray, rows: np.ndarray | int) -> np.ndarray:

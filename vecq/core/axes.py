@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import QueryError
 from .expression import Term
 from .model import Model
+from .ranking import cosine_slack, float32_above
 from .words import Match
 
 # A unit row with less than this left once the axis is taken out lies along it: what is left is
@@ -100,13 +101,11 @@ def neighbors_away(
         raise QueryError("the query lies along the axis: with the axis taken out, nothing is left of it")
     q_away /= q_norm
     both = np.stack([q_away, d]).astype(np.float32)
+    bound = _AwayBound(model.dims, float(d @ q_away), float(d @ d))
 
-    def scores(block: np.ndarray) -> np.ndarray:
+    def scores(block: np.ndarray, *which: np.ndarray) -> np.ndarray:
         products = np.asarray(block) @ both.T
-        along = np.clip(products[:, 1], -1.0, 1.0)
-        left = 1.0 - along * along
-        cosines = products[:, 0] / np.sqrt(np.maximum(left, 1e-12))
-        return np.where(left > 1e-12, cosines, NOTHING_LEFT)[None, :]
+        return bound.above(products[:, 0], products[:, 1])[None, :]
 
     def exact(which: np.ndarray, rows: np.ndarray) -> np.ndarray:
         vectors = model.gather(rows).astype(np.float64)
@@ -115,8 +114,36 @@ def neighbors_away(
         cosines = (away @ q_away) / np.where(norms >= NO_DIRECTION, norms, 1.0)
         return np.where(norms >= NO_DIRECTION, cosines, NOTHING_LEFT).astype(np.float32)
 
-    (found,) = model.best_rows(scores, 1, [list(exclude)], top, restrict, exact)
+    (found,) = model.best_rows(scores, 1, [list(exclude)], top, restrict, exact, upper=True)
     return [(row, score) for row, score in found if score > NOTHING_LEFT]
+
+
+class _AwayBound(NamedTuple):
+    """A bound from above on ``neighbors_away``'s exact score of a unit row r from the search's
+    float32 products with q' (``toward``) and with the axis d (``along``), each within its slack
+    of the exact (``cosine_slack``; q' rounded to float32 is in it). The exact score is
+    (r'.q') / |r'| in float64, r' = r - (r.d) d: r'.q' = r.q' - (r.d) kappa, kappa = d.q' (not 0:
+    d is float32's unit vector), and |r'|^2 = |r|^2 - (r.d)^2 (2 - |d|^2), |r|^2 within 2**-19
+    of 1 (a unit row), each widened for float64's sums. The bound is the largest such quotient over
+    the products' intervals; where |r'| may be under ``NO_DIRECTION`` (the exact score may be any
+    number, or NOTHING_LEFT) it is inf. At least NOTHING_LEFT: such a row's exact score."""
+
+    dims: int
+    kappa: float
+    d_squared: float
+
+    def above(self, toward: np.ndarray, along: np.ndarray) -> np.ndarray:
+        slack = cosine_slack(self.dims)
+        along = np.abs(along.astype(np.float64))
+        # float64's own sums in the exact score: dims * 2**-50 on r'.q', 2**-45 on |r'|^2
+        top = toward.astype(np.float64) + slack + abs(self.kappa) * (along + slack) + self.dims * 2.0**-50
+        shrink = 2.0 - self.d_squared
+        left_lo = (1.0 - 2.0**-19 - 2.0**-45) - np.square(along + slack) * shrink
+        left_hi = (1.0 + 2.0**-19 + 2.0**-45) - np.square(np.maximum(along - slack, 0.0)) * shrink
+        with np.errstate(invalid="ignore", divide="ignore"):
+            quotient = np.where(top >= 0, top / np.sqrt(left_lo), top / np.sqrt(left_hi))
+        quotient = np.where(left_lo >= (1.01 * NO_DIRECTION) ** 2, quotient, np.inf)
+        return float32_above(np.maximum(quotient, NOTHING_LEFT), 2.0**-23)
 
 
 def similarity_away(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:

@@ -22,8 +22,18 @@ from ..errors import BeyondLimitError, DamagedModelError, QueryError, UnknownWor
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
+from .cosmul import cosmul, cosmul_upper
 from .expression import Term, describe, expression_terms, zero_vector_error
-from .ranking import RESCORE_MARGIN, Exact, dot_rounding, exact_dots, exactly_ranked, near_kth, within_reach
+from .ranking import (
+    RESCORE_MARGIN,
+    Exact,
+    cosine_slack,
+    dot_rounding,
+    exact_dots,
+    exactly_ranked,
+    near_kth,
+    within_reach,
+)
 from .topk import spread_top_k, top_k
 from .unit import StoredFloats, residuals, unholdable_error, unholdable_row, unit, unit_rows
 from .vocab import Vocab
@@ -33,7 +43,6 @@ if TYPE_CHECKING:
     from .subwords import Subwords
 
 CANCELLED = 1e-5  # per term: a sum of unit vectors shorter than this is taken for the zero vector
-COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 METHODS = ("add", "cosmul")
 
 
@@ -630,10 +639,12 @@ class Model:
         rows = np.array([[a.row, c.row, b.row] for a, b, c in triples], dtype=np.int64).reshape(m, 3)
         q = self.gather(rows.reshape(-1))  # (3m, d): A, C, B per triple
 
+        slack = cosine_slack(self.dims)
+
         def scores(block: np.ndarray, which: np.ndarray | None = None) -> np.ndarray:
             qq = q if which is None else q.reshape(m, 3, -1)[which].reshape(-1, q.shape[1])
             cos = (qq @ block.T).reshape(-1, 3, block.shape[0]).transpose(1, 0, 2)  # A, C, B
-            return cosmul(cos[:2], cos[2:])
+            return cosmul_upper(cos[:2], cos[2:], np.full(2, slack), np.full(1, slack))
 
         def exact(which: np.ndarray, candidates: np.ndarray) -> np.ndarray:
             cos = [exact_dots(q[3 * which + i], self.vectors, candidates) for i in range(3)]  # A, C, B
@@ -641,7 +652,7 @@ class Model:
 
         # Always exact: the index's lists follow the 3CosAdd direction, and 3CosMul's best answers
         # often lie outside them (the top answer matched exact search in 73% of analogies).
-        return self.best_rows(scores, m, rows.tolist(), top, restrict, exact, skip=skip)
+        return self.best_rows(scores, m, rows.tolist(), top, restrict, exact, skip=skip, upper=True)
 
     def _analogies_by_parts(
         self,
@@ -768,6 +779,7 @@ class Model:
         floor: Floor | None = None,
         skip: int = 0,
         rounding: np.ndarray | None = None,
+        upper: bool = False,
     ) -> list[list[tuple[int, float]]]:
         """Each query's best ``top`` rows of ``[skip, restrict)``, ranked and scored by ``exact``.
 
@@ -776,6 +788,8 @@ class Model:
         scored exactly and ranked by (score, row). So a query answers with the same rows, order and
         bits alone and in a batch of any size (tests/test_properties.py::
         test_batch_answers_equal_single_answers, tests/test_batch.py::test_a_batch_scores_as_single_queries).
+        ``upper``: ``score_block``'s scores are bounds from above on the exact ones (3CosMul's
+        ``cosmul_upper``, ``--away``'s), not float32 products off them by ``rounding``.
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
@@ -805,7 +819,10 @@ class Model:
         if exact is None:
             return found
         ranked = found if scored else exactly_ranked(found, exact, wanted)
-        self._settle_crowded(found, ranked, exact, top, wanted, exclude, n, skip, probe, rounding)
+        if upper:
+            self._settle_bounded(found, ranked, score_block, exact, top, wanted, exclude, n, skip)
+        else:
+            self._settle_crowded(found, ranked, exact, top, wanted, exclude, n, skip, probe, rounding)
         return self._checked([candidates[:top] for candidates in ranked])
 
     def _settle_crowded(
@@ -829,16 +846,30 @@ class Model:
             rounding = np.full(len(ranked), dot_rounding(self.dims) if probe is not None else 0.0)
         for j, candidates in enumerate(ranked):
             if top < len(candidates) == wanted and near_kth(found[j], candidates, top, float(rounding[j])):
-                ranked[j] = self._all_tied(
-                    j,
-                    exact,
-                    candidates[top - 1][1],
-                    exclude[j],
-                    n,
-                    top,
-                    skip,
-                    None if probe is None else probe[j],
-                )
+                kth = candidates[top - 1][1]
+                within = None if probe is None else _probe_reaches(probe[j], kth, self.dims)
+                ranked[j] = self._all_tied(j, exact, kth, exclude[j], n, top, skip, within)
+
+    def _settle_bounded(
+        self,
+        found: list[list[tuple[int, float]]],
+        ranked: list[list[tuple[int, float]]],
+        score_block: Callable[..., np.ndarray],
+        exact: Exact,
+        top: int,
+        wanted: int,
+        exclude: list[list[int]],
+        n: int,
+        skip: int,
+    ) -> None:
+        """``_settle_crowded`` for a search whose scores bound the exact ones from above: a row left
+        out is bounded by the last candidate's bound, so a query is settled when that is below its
+        k-th exact score; else every row whose bound reaches the k-th is scored exactly."""
+        for j, candidates in enumerate(ranked):
+            if top < len(candidates) == wanted and found[j][-1][1] >= candidates[top - 1][1]:
+                kth = candidates[top - 1][1]
+                within = _bound_reaches(score_block, j, kth)
+                ranked[j] = self._all_tied(j, exact, kth, exclude[j], n, top, skip, within)
 
     def _checked(self, answers: list[list[tuple[int, float]]]) -> list[list[tuple[int, float]]]:
         """``answers``, once their scores are numbers and their rows' cache blocks are as written."""
@@ -972,23 +1003,20 @@ class Model:
         n: int,
         top: int,
         skip: int = 0,
-        probe: np.ndarray | None = None,
+        within: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> list[tuple[int, float]]:
         """Query ``j``'s best ``top`` of rows ``[skip, n)`` scored exactly (every row at least
-        ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks. Given the query's
-        unit ``probe``, a block's float32 product picks the rows that may score ``kth`` (within a
-        product's rounding, ``dot_rounding``, and two float32 steps) and only those are scored
-        exactly: one more BLAS pass, not a float64 pass over every row."""
+        ``kth``), ranked by (score, row): a rare pass over the matrix, in blocks. Given ``within``
+        (a block of rows -> which of them may score ``kth``: a unit probe's float32 product within
+        its rounding, a bound from above), only those are scored exactly: one more BLAS pass, not
+        a float64 pass over every row."""
         left_out = self._left_out(exclude)
-        if probe is not None:
-            probe = np.asarray(probe, dtype=np.float32)
-            reach = within_reach(kth, dot_rounding(self.dims))
         kept_rows, kept_scores = [], []
         for start in range(skip, n, 1 << 16):
             stop = min(n, start + (1 << 16))
             rows = np.arange(start, stop, dtype=np.int64)
-            if probe is not None:
-                rows = rows[np.asarray(self.vectors[start:stop]) @ probe >= reach]
+            if within is not None:
+                rows = rows[np.asarray(within(np.asarray(self.vectors[start:stop])), dtype=bool)]
             rows = rows[~np.isin(rows, left_out)]
             scores = np.asarray(exact(np.full(len(rows), j, dtype=np.int64), rows), dtype=np.float32)
             keep = scores >= kth
@@ -1009,13 +1037,19 @@ class Model:
         )
 
 
-def cosmul(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """3CosMul (gensim's most_similar_cosmul) of cosines ``positive`` (p, ..., n), ``negative`` (q, ..., n).
+def _probe_reaches(probe: np.ndarray, kth: float, dims: int) -> Callable[[np.ndarray], np.ndarray]:
+    """A block's rows whose float32 product with the unit ``probe`` may still be ``kth`` exactly
+    (within a product's rounding and two float32 steps: ``within_reach``)."""
+    q, reach = np.asarray(probe, dtype=np.float32), within_reach(kth, dot_rounding(dims))
+    return lambda block: block @ q >= reach
 
-    Each cosine is shifted to [0, 1]; the product over the positive words is divided by the product
-    over the negative ones plus ``COSMUL_EPS``. The engine's analogies and the API both score here.
-    """
-    return np.prod((1 + positive) / 2, axis=0) / (np.prod((1 + negative) / 2, axis=0) + COSMUL_EPS)
+
+def _bound_reaches(
+    score_block: Callable[..., np.ndarray], j: int, kth: float
+) -> Callable[[np.ndarray], np.ndarray]:
+    """A block's rows whose bound from above (query ``j``'s ``score_block``) reaches ``kth``."""
+    which = np.array([j], dtype=np.int64)
+    return lambda block: score_block(block, which)[0] >= kth
 
 
 def _few_shared_parts(triples: Sequence[tuple[Match, Match, Match]]) -> bool:

@@ -60,6 +60,22 @@ def dot_rounding(dims: int) -> float:
     return 1.01 * nu / (1 - nu)
 
 
+def cosine_slack(dims: int) -> float:
+    """How far a float32 product of two vectors of length at most 1 (``dot_rounding``) may lie from
+    ``exact_dots``' score of them, itself rounded to float32 (a step at most, and float64's sums)."""
+    return dot_rounding(dims) + 2.0**-23
+
+
+def float32_above(bounds: np.ndarray, relative: float) -> np.ndarray:
+    """float64 bounds from above on scores, as float32 bounds never below them: widened by
+    ``relative`` of their size (the roundings the exact scores' own steps make), by 2**-22 of it
+    more (the float64 steps that made the bounds, and the rounding to float32 itself) and by
+    2**-100 (a bound near 0). NaN stays NaN, inf inf."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        wider = bounds + np.abs(bounds) * (relative + 2.0**-22) + 2.0**-100
+        return wider.astype(np.float32)
+
+
 def within_reach(kth: float, rounding: float) -> float:
     """The lowest score that, off by at most ``rounding``, may still be ``kth`` exactly: two float32
     steps of the k-th lower again, for the exact scores' own rounding to float32."""
