@@ -57,11 +57,14 @@ def settling_seconds(model, rows: np.ndarray) -> tuple[list[float], list[float]]
     q = np.asarray(model.vectors[rows])
     exact = model._exact_dots(q)
     picked, every = [], []
+    from vecq.core.model import _probe_reaches
+
     for j, row in enumerate(rows.tolist()):
         (found,) = model.neighbors_of_directions(q[j : j + 1], top=10, exclude=[[row]])
-        for probe, times in ((q[j], picked), (None, every)):
+        kth = found[-1][1]
+        for within, times in ((_probe_reaches(q[j], kth, model.dims), picked), (None, every)):
             started = time.perf_counter()
-            answer = model._all_tied(j, exact, found[-1][1], [row], len(model), 10, 0, probe)
+            answer = model._all_tied(j, exact, kth, [row], len(model), 10, 0, within)
             times.append(time.perf_counter() - started)
             assert answer == found, (row, answer, found)
     return picked, every

@@ -81,11 +81,10 @@ def neighbors(
     csls, exact_cos, order = exactly(candidates)
     if top < len(candidates) == wanted < n:
         ranked = [(int(candidates[i]), float(csls[i])) for i in order]
-        searched = list(zip(candidates.tolist(), (approx[candidates] - r_q).tolist()))
         # 2 cos - r - r_q: twice a product's rounding, and 8 u for approx's float32 subtraction (of
         # numbers up to 3) and the exact cosine's rounding to float32 (r is the same array both ways)
         rounding = 2 * dot_rounding(model.dims) + 8 * 2.0**-24
-        if near_kth(searched, ranked, top, rounding):  # every row that may reach the k-th, exactly
+        if near_kth(ranked, top, rounding):  # every row that may reach the k-th, exactly
             kth = ranked[top - 1][1]
             candidates = np.flatnonzero(approx - r_q >= within_reach(kth, rounding))
             csls, exact_cos, order = exactly(candidates)

@@ -822,12 +822,11 @@ class Model:
         if upper:
             self._settle_bounded(found, ranked, score_block, exact, top, wanted, exclude, n, skip)
         else:
-            self._settle_crowded(found, ranked, exact, top, wanted, exclude, n, skip, probe, rounding)
+            self._settle_crowded(ranked, exact, top, wanted, exclude, n, skip, probe, rounding)
         return self._checked([candidates[:top] for candidates in ranked])
 
     def _settle_crowded(
         self,
-        found: list[list[tuple[int, float]]],
         ranked: list[list[tuple[int, float]]],
         exact: Exact,
         top: int,
@@ -841,11 +840,12 @@ class Model:
         """Each query of ``ranked`` whose rows beyond the candidates may score its k-th exactly
         (``near_kth``: ties, near-duplicates crowd it) answered from every row (``_all_tied``), in
         place. ``rounding``: how far a query's search scores may lie from its exact ones; a unit
-        probe's product's bound by default; 0 where the search gives none (3CosMul: measured)."""
+        ``probe``'s product's bound when not given (one of the two is)."""
         if rounding is None:
-            rounding = np.full(len(ranked), dot_rounding(self.dims) if probe is not None else 0.0)
+            assert probe is not None, "a search with neither a unit probe nor its rounding proves nothing"
+            rounding = np.full(len(ranked), dot_rounding(self.dims))
         for j, candidates in enumerate(ranked):
-            if top < len(candidates) == wanted and near_kth(found[j], candidates, top, float(rounding[j])):
+            if top < len(candidates) == wanted and near_kth(candidates, top, float(rounding[j])):
                 kth = candidates[top - 1][1]
                 within = None if probe is None else _probe_reaches(probe[j], kth, self.dims)
                 ranked[j] = self._all_tied(j, exact, kth, exclude[j], n, top, skip, within)

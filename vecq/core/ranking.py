@@ -82,25 +82,18 @@ def within_reach(kth: float, rounding: float) -> float:
     return kth - rounding - 2.0 * float(np.spacing(np.float32(abs(kth))))
 
 
-def near_kth(
-    found: list[tuple[int, float]], candidates: list[tuple[int, float]], top: int, rounding: float = 0.0
-) -> bool:
-    """May rows outside ``candidates`` (one query's, ranked by their exact scores; ``found``: the
-    same rows with the search's float32 scores) score the ``top``-th exactly or better?
+def near_kth(candidates: list[tuple[int, float]], top: int, rounding: float) -> bool:
+    """May rows outside ``candidates`` (one query's, ranked by their exact scores) score the
+    ``top``-th exactly or better?
 
     A row left out had a search score no higher than the last candidate's, and a search score is
     off its exact score by at most ``rounding`` (``dot_rounding`` for a product with a unit probe;
     the caller's own for CSLS and analogies summed by parts): a row left out scores at most the
     last candidate's exact score plus twice that, and two float32 steps for the exact scores' own
-    rounding. That is the proof. Where the search gives no bound (3CosMul's products, ``rounding``
-    0), the drift measured on the candidates themselves (their largest difference) stands in for
-    it, four times over: a row left out can reach the k-th only when the last candidate is that
-    close to it, and then every row is scored exactly (not a proof: candidates whose products
-    round exactly measure no drift; docs/design.md)."""
+    rounding. That is the proof. (Searches whose scores bound the exact ones from above, 3CosMul's
+    and ``--away``'s, need no rounding: ``Model._settle_bounded``.)"""
     kth, last = candidates[top - 1][1], candidates[-1][1]
-    searched = dict(found)
-    drift = max(abs(searched[row] - score) for row, score in candidates)
-    return last >= within_reach(kth, max(4.0 * drift, 2.0 * rounding))
+    return last >= within_reach(kth, 2.0 * rounding)
 
 
 def exactly_ranked(
