@@ -671,15 +671,7 @@ class Model:
         without scoring it; only the questions a block could improve are summed and ranked.
         """
         m = len(triples)
-        keys = np.array([(a.row, b.row) for a, b, _ in triples], dtype=np.int64).reshape(m, 2)
-        pairs, by_pair = np.unique(keys, axis=0, return_inverse=True)
-        cs, by_c = np.unique(np.array([c.row for _, _, c in triples], dtype=np.int64), return_inverse=True)
-        by_pair, by_c = by_pair.reshape(-1), by_c.reshape(-1)
-        diff = self.gather(pairs[:, 0])
-        diff -= self.gather(pairs[:, 1])
-        third = self.gather(cs)
-        norm = np.linalg.norm(diff[by_pair] + third[by_c], axis=1)
-        inverse = (1.0 / np.where(norm > 0, norm, np.inf)).astype(np.float32)  # 0 for a zero query
+        by_pair, by_c, diff, third, inverse = self._parts(triples)
         parts: dict = {}
 
         def products(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -699,19 +691,39 @@ class Model:
             return out
 
         exclude = [[a.row, b.row, c.row] for a, b, c in triples]
-        exact = None
+        exact, directions = None, None
         if exact_scores:
-            terms = [[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples]
-            exact = self._exact_dots(self.directions(terms))
-        # A search score is (A - B) . x + C . x, each a float32 product (A - B of length up to 2, its
-        # difference rounded), summed and scaled by a float32 1 / norm: off its exact score by at
-        # most 3 products' bounds and 4 roundings, scaled, and a unit product's bound and 4 roundings
-        # for the norm's own rounding and the exact direction's.
-        gamma, u = dot_rounding(self.dims), 2.0**-24
-        rounding = inverse.astype(np.float64) * (3 * gamma + 4 * u) + 2 * gamma + 4 * u
+            directions = self.directions([[Term(1.0, a), Term(-1.0, b), Term(1.0, c)] for a, b, c in triples])
+            exact = self._exact_dots(directions)
+        rounding = _by_parts_rounding(inverse, self.dims)
         return self.best_rows(
-            scores, m, exclude, top, restrict, exact, bound=bound, skip=skip, rounding=rounding
+            scores,
+            m,
+            exclude,
+            top,
+            restrict,
+            exact,
+            bound=bound,
+            skip=skip,
+            rounding=rounding,
+            settle=directions,
         )
+
+    def _parts(
+        self, triples: Sequence[tuple[Match, Match, Match]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``_analogies_by_parts``' vectors: (each question's pair, each question's C, the distinct
+        pairs' A - B, the distinct Cs, each question's float32 1 / norm, 0 for a zero query)."""
+        keys = np.array([(a.row, b.row) for a, b, _ in triples], dtype=np.int64).reshape(len(triples), 2)
+        pairs, by_pair = np.unique(keys, axis=0, return_inverse=True)
+        cs, by_c = np.unique(np.array([c.row for _, _, c in triples], dtype=np.int64), return_inverse=True)
+        by_pair, by_c = by_pair.reshape(-1), by_c.reshape(-1)
+        diff = self.gather(pairs[:, 0])
+        diff -= self.gather(pairs[:, 1])
+        third = self.gather(cs)
+        norm = np.linalg.norm(diff[by_pair] + third[by_c], axis=1)
+        inverse = (1.0 / np.where(norm > 0, norm, np.inf)).astype(np.float32)
+        return by_pair, by_c, diff, third, inverse
 
     def odd_one_out(self, matches: Sequence[Match], at_least: int = 2) -> list[tuple[Match, float]]:
         """Each word with its cosine to the group's unit mean, least similar (the odd one) first.
@@ -780,6 +792,7 @@ class Model:
         skip: int = 0,
         rounding: np.ndarray | None = None,
         upper: bool = False,
+        settle: np.ndarray | None = None,
     ) -> list[list[tuple[int, float]]]:
         """Each query's best ``top`` rows of ``[skip, restrict)``, ranked and scored by ``exact``.
 
@@ -790,6 +803,8 @@ class Model:
         test_batch_answers_equal_single_answers, tests/test_batch.py::test_a_batch_scores_as_single_queries).
         ``upper``: ``score_block``'s scores are bounds from above on the exact ones (3CosMul's
         ``cosmul_upper``, ``--away``'s), not float32 products off them by ``rounding``.
+        ``settle``: the queries' unit directions, when the search's scores are not a ``probe``'s
+        products (analogies by parts): a query settled from every row scans with them.
         """
         n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
@@ -800,30 +815,46 @@ class Model:
             if from_copy is not None:
                 return self._checked(from_copy)
         wanted = top + (RESCORE_MARGIN if exact is not None else 0)
-        scored = False  # are ``found``'s scores already ``exact``'s, and ranked by them?
-        if self.index is not None and skip == 0 and self.approximate(n) and probe is not None:
-            found, scored = self._from_index(self.index, probe, exclude, wanted, n)
-        else:
-            found = spread_top_k(
-                score_block,
-                self.vectors,
-                n,
-                m,
-                exclude,
-                k=wanted,
-                zero_rows=self.zero_rows,
-                bound=bound,
-                floor=floor() if callable(floor) else floor,
-                first=skip,
-            )
+        found, scored = self._candidates(score_block, m, exclude, wanted, n, probe, bound, floor, skip)
         if exact is None:
             return found
         ranked = found if scored else exactly_ranked(found, exact, wanted)
         if upper:
             self._settle_bounded(found, ranked, score_block, exact, top, wanted, exclude, n, skip)
         else:
+            probe = probe if probe is not None else settle
             self._settle_crowded(ranked, exact, top, wanted, exclude, n, skip, probe, rounding)
         return self._checked([candidates[:top] for candidates in ranked])
+
+    def _candidates(
+        self,
+        score_block: Callable[..., np.ndarray],
+        m: int,
+        exclude: list[list[int]],
+        wanted: int,
+        n: int,
+        probe: np.ndarray | None,
+        bound: Callable[..., np.ndarray] | None,
+        floor: Floor | None,
+        skip: int,
+    ) -> tuple[list[list[tuple[int, float]]], bool]:
+        """``best_rows``' search: each query's ``wanted`` candidates from the index or the blocked
+        scan, and whether their scores are already the exact ones, ranked by them (the index's)."""
+        if self.index is not None and skip == 0 and self.approximate(n) and probe is not None:
+            return self._from_index(self.index, probe, exclude, wanted, n)
+        found = spread_top_k(
+            score_block,
+            self.vectors,
+            n,
+            m,
+            exclude,
+            k=wanted,
+            zero_rows=self.zero_rows,
+            bound=bound,
+            floor=floor() if callable(floor) else floor,
+            first=skip,
+        )
+        return found, False
 
     def _settle_crowded(
         self,
@@ -1035,6 +1066,16 @@ class Model:
         return top_k(
             lambda block: q @ block.T, self.vectors, n, len(q), subset, k=k, zero_rows=self.zero_rows
         )
+
+
+def _by_parts_rounding(inverse: np.ndarray, dims: int) -> np.ndarray:
+    """How far an analogy's score summed by parts may lie from its exact score: (A - B) . x + C . x,
+    each a float32 product (A - B of length up to 2, its difference rounded), summed and scaled by
+    a float32 1 / norm (``inverse``), is off by at most 3 products' bounds and 4 roundings, scaled,
+    and a unit product's bound and 4 roundings for the norm's own rounding and the exact
+    direction's."""
+    gamma, u = dot_rounding(dims), 2.0**-24
+    return inverse.astype(np.float64) * (3 * gamma + 4 * u) + 2 * gamma + 4 * u
 
 
 def _probe_reaches(probe: np.ndarray, kth: float, dims: int) -> Callable[[np.ndarray], np.ndarray]:
