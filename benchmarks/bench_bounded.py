@@ -51,23 +51,25 @@ class Counted:
 
 
 def plain_scores():
-    """The searches' plain float32 scores in the bounds' place (the measured-margin search)."""
+    """The searches' plain float32 scores in the bounds' place (the measured-margin search); returns
+    what puts the bounds back."""
     from vecq.core import axes, cosmul
-    from vecq.core import model as model_module
+
+    plain, saved = cosmul.cosmul, (cosmul.cosmul_upper, axes._AwayBound.above)
 
     def cosmul_plain(positive, negative, *slacks, **kw):
-        return cosmul.cosmul(positive, negative)
+        return plain(positive, negative)
 
     def away_plain(self, toward, along):
         along = np.clip(along, -1.0, 1.0)
         left = 1.0 - along * along
         return np.where(left > 1e-12, toward / np.sqrt(np.maximum(left, 1e-12)), axes.NOTHING_LEFT)
 
-    saved = (model_module.cosmul_upper, axes._AwayBound.above)
-    model_module.cosmul_upper, axes._AwayBound.above = cosmul_plain, away_plain
-    return lambda: (
-        setattr(model_module, "cosmul_upper", saved[0]) or setattr(axes._AwayBound, "above", saved[1])
-    )
+    def restore() -> None:
+        cosmul.cosmul_upper, axes._AwayBound.above = saved
+
+    cosmul.cosmul_upper, axes._AwayBound.above = cosmul_plain, away_plain
+    return restore
 
 
 def timed(ask) -> tuple[float, object, int]:

@@ -22,7 +22,6 @@ from ..errors import BeyondLimitError, DamagedModelError, QueryError, UnknownWor
 from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8
 from .built import BuiltRows
-from .cosmul import cosmul, cosmul_upper
 from .expression import Term, describe, expression_terms, zero_vector_error
 from .ranking import (
     RESCORE_MARGIN,
@@ -635,6 +634,8 @@ class Model:
             )
         if method != "cosmul":
             raise QueryError(f"unknown analogy method {method!r}; use one of: {', '.join(METHODS)}")
+        from .cosmul import cosmul, cosmul_upper  # here: no other query loads it (tests/test_startup.py)
+
         m = len(triples)
         rows = np.array([[a.row, c.row, b.row] for a, b, c in triples], dtype=np.int64).reshape(m, 3)
         q = self.gather(rows.reshape(-1))  # (3m, d): A, C, B per triple
