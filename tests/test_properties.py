@@ -340,3 +340,31 @@ def test_an_away_row_left_out_within_blass_rounding_is_still_found(monkeypatch, 
     _search_sees_row_moved(monkeypatch, model, 1509, -0.9 * g * query)
     exact = neighbors_away(model, unit_axis, query, [3010], 1)  # nine candidates: the basis rows
     assert [r for r, _ in exact] == [1509]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16), top=st.integers(1, 12), spread=st.sampled_from([1e-7, 1e-6, 1e-5]))
+def test_near_duplicates_answer_3cosmul_and_away_exactly(seed, top, spread):
+    """Thousands of rows a few float32 steps apart, for 3CosMul (alone and in a batch) and for
+    ``--away``: every answer is the exact ranking of every row (ties by row)."""
+    from vecq.core.axes import Axis, neighbors_away
+    from vecq.core.words import Match
+
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=50).astype(np.float32)
+    near = base + (rng.normal(0, spread, (2000, 50)) * np.abs(base)).astype(np.float32)
+    raw = np.vstack([near, rng.normal(size=(50, 50))]).astype(np.float32)
+    model = Model.from_arrays([f"w{i}" for i in range(len(raw))], raw)
+    asked = rng.choice(len(raw), (6, 3), replace=False).tolist()
+    triples = [tuple(Match(f"w{r}", f"w{r}", r) for r in three) for three in asked]
+    batch = model.analogies(triples, top=top, method="cosmul")
+    for j, (a, b, c) in enumerate(asked):
+        exact = _exact_cosmul_ranking(model, a, b, c)[:top]
+        assert model.analogies([triples[j]], top=top, method="cosmul") == [exact] == [batch[j]]
+    axis = np.asarray(model.vectors[2010]) - np.asarray(model.vectors[2011])
+    unit_axis = Axis([], [], (axis / np.linalg.norm(axis)).astype(np.float32))
+    for q in asked[0]:
+        query = np.asarray(model.vectors[q])
+        answer = neighbors_away(model, unit_axis, query, [q], top)
+        every = neighbors_away(model, unit_axis, query, [q], len(model))  # every row, exactly ranked
+        assert answer == every[:top]
