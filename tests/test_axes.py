@@ -8,6 +8,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import M, invoke, tsv, write_text_model
 
@@ -178,3 +180,45 @@ def test_a_word_along_the_axis_is_no_neighbour_once_it_is_taken_out(kv, tmp_path
     expected = sorted((w for w in words if w not in ("man", "king")), key=lambda w: -scores[row[w]])
     assert [r["word"] for r in rows] == expected  # every word but these two: none lost, none added
     assert all(abs(float(r["similarity"]) - scores[row[r["word"]]]) < 1e-5 for r in rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    dims=st.sampled_from([3, 50, 300]),
+    lean=st.floats(0, 1),
+    shifts=st.tuples(st.floats(-1, 1), st.floats(-1, 1))
+    | st.sampled_from([(-1.0, 1.0), (-1.0, -1.0), (1.0, 1.0)]),
+)
+def test_the_away_bound_is_above_every_exact_score_within_the_slack(seed, dims, lean, shifts):
+    """``--away``'s search ranks rows by ``_AwayBound``: no row's exact score (``neighbors_away``'s
+    float64 steps) is above its bound from the search's products moved anywhere within their slack,
+    rows leaning along the axis (``lean``: to nothing left) and away from the query included."""
+    from vecq.core.axes import NO_DIRECTION, NOTHING_LEFT, _AwayBound
+    from vecq.core.ranking import cosine_slack
+    from vecq.core.unit import unit_rows
+
+    rng = np.random.default_rng(seed)
+    d = unit_rows(rng.normal(size=(1, dims)).astype(np.float32))[0][0].astype(np.float64)
+    q = rng.normal(size=dims)
+    q_away = q - (q @ d) * d
+    q_away /= np.linalg.norm(q_away)
+    raw = rng.normal(size=(64, dims)) * (1 - lean) + np.outer(rng.choice([-1, 1], 64), d) * lean
+    rows = unit_rows(raw.astype(np.float32))[0]
+    wide = rows.astype(np.float64)
+    away = wide - np.outer(wide @ d, d)
+    norms = np.linalg.norm(away, axis=1)
+    cosines = (away @ q_away) / np.where(norms >= NO_DIRECTION, norms, 1.0)
+    exact = np.where(norms >= NO_DIRECTION, cosines, NOTHING_LEFT).astype(np.float32)
+    slack = cosine_slack(dims)
+    toward, along = (_within(wide @ v, shift * slack, slack) for v, shift in zip((q_away, d), shifts))
+    bound = _AwayBound(dims, float(d @ q_away), float(d @ d)).above(toward, along)
+    assert (exact <= bound).all(), (exact[exact > bound], bound[exact > bound])
+
+
+def _within(products: np.ndarray, shift: float, slack: float) -> np.ndarray:
+    """float32 search products: the exact ones moved by ``shift``, never rounded past ``slack``."""
+    held = (products + shift).astype(np.float32)
+    beyond = np.abs(held - products) > slack
+    held[beyond] = np.nextafter(held[beyond], products[beyond].astype(np.float32))
+    return held

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import QueryError
 from .expression import Term
 from .model import Model
-from .ranking import cosine_slack, float32_above
+from .ranking import cosine_slack
 from .words import Match
 
 # A unit row with less than this left once the axis is taken out lies along it: what is left is
@@ -124,26 +124,46 @@ class _AwayBound(NamedTuple):
     of the exact (``cosine_slack``; q' rounded to float32 is in it). The exact score is
     (r'.q') / |r'| in float64, r' = r - (r.d) d: r'.q' = r.q' - (r.d) kappa, kappa = d.q' (not 0:
     d is float32's unit vector), and |r'|^2 = |r|^2 - (r.d)^2 (2 - |d|^2), |r|^2 within 2**-19
-    of 1 (a unit row), each widened for float64's sums. The bound is the largest such quotient over
-    the products' intervals; where |r'| may be under ``NO_DIRECTION`` (the exact score may be any
-    number, or NOTHING_LEFT) it is inf. At least NOTHING_LEFT: such a row's exact score."""
+    of 1 (a unit row), each widened for float64's sums. The largest quotient: r'.q' at its
+    greatest over |r'| at its least when that may be >= 0; when not, over |r'| at its greatest,
+    at most 1 + 2**-19. Where |r'| may be under ``NO_DIRECTION`` (the exact score may be any
+    number, or NOTHING_LEFT) it is inf; at least NOTHING_LEFT, such a row's exact score.
+
+    In float32 over the rows, its constants widened for each step's rounding (|r.q'|, |r.d| <=
+    1.01: a step is off by at most a roundoff or two of numbers near 1) and the quotient by 4
+    float32 steps (its square root's, its division's, and the exact score's own rounding)."""
 
     dims: int
     kappa: float
     d_squared: float
 
     def above(self, toward: np.ndarray, along: np.ndarray) -> np.ndarray:
-        slack = cosine_slack(self.dims)
-        along = np.abs(along.astype(np.float64))
-        # float64's own sums in the exact score: dims * 2**-50 on r'.q', 2**-45 on |r'|^2
-        top = toward.astype(np.float64) + slack + abs(self.kappa) * (along + slack) + self.dims * 2.0**-50
-        shrink = 2.0 - self.d_squared
-        left_lo = (1.0 - 2.0**-19 - 2.0**-45) - np.square(along + slack) * shrink
-        left_hi = (1.0 + 2.0**-19 + 2.0**-45) - np.square(np.maximum(along - slack, 0.0)) * shrink
-        with np.errstate(invalid="ignore", divide="ignore"):
-            quotient = np.where(top >= 0, top / np.sqrt(left_lo), top / np.sqrt(left_hi))
-        quotient = np.where(left_lo >= (1.01 * NO_DIRECTION) ** 2, quotient, np.inf)
-        return float32_above(np.maximum(quotient, NOTHING_LEFT), 2.0**-23)
+        u, slack = 2.0**-24, cosine_slack(self.dims)
+        # r.q' - (r.d) kappa at its greatest; float64's sums in the exact score: dims * 2**-50
+        lift = slack + abs(self.kappa) * (1.01 + slack) + self.dims * 2.0**-50 + 4 * u
+        top = np.add(toward, _float32(lift, up=True), dtype=np.float32)
+        reach = np.abs(along, dtype=np.float32)
+        reach += _float32(slack, up=True)
+        # |r'|^2 at its least: |r|^2, (2 - |d|^2) and float64's sums (2**-45) at their worst, and
+        # 10 roundoffs for the float32 steps
+        shrink = abs(1 - self.d_squared) * 1.03
+        least = _float32(1 - 2.0**-19 - 2.0**-45 - shrink - 10 * u, up=False)
+        left = np.subtract(least, np.square(reach, out=reach), out=reach)
+        nothing = left < np.float32((1.01 * NO_DIRECTION) ** 2)
+        most = _float32(1 + 2.0**-19 + 2.0**-45, up=True)
+        with np.errstate(invalid="ignore", divide="ignore"):  # |r'| may be 0 or less: ``nothing``
+            bound = np.divide(top, np.sqrt(np.where(top >= 0, left, most)), out=top)
+        bound += np.abs(bound) * np.float32(2.0**-21)
+        bound[nothing] = np.inf
+        return np.maximum(bound, np.float32(NOTHING_LEFT), out=bound)
+
+
+def _float32(value: float, up: bool) -> np.float32:
+    """``value`` as a float32, rounded up or down (never past it the wrong way)."""
+    near = np.float32(value)
+    if (float(near) < value) if up else (float(near) > value):
+        return np.nextafter(near, np.float32(np.inf if up else -np.inf))
+    return near
 
 
 def similarity_away(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:
