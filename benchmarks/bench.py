@@ -155,6 +155,15 @@ def machine() -> str:
     )
 
 
+def write_section(docs: Path, head: str, name: str, text: str) -> None:
+    """``text`` as model ``name``'s section (``## name``) of the page ``docs``, whose top is
+    ``head``; the other models' sections kept."""
+    old = docs.read_text() if docs.exists() else head
+    parts = old.split("\n## ")
+    kept = [p for p in parts[1:] if not p.startswith(f"{name}\n")]
+    docs.write_text(parts[0].rstrip("\n") + "\n\n" + "".join(f"## {p.rstrip()}\n\n" for p in kept) + text)
+
+
 def batch_inputs(folder: Path, rows: int) -> dict[str, Path]:
     """Query files from real words (GloVe's most frequent, all present in the generated model)."""
     from gensim.test.utils import datapath

@@ -1,7 +1,7 @@
 """3CosMul's and ``--away``'s proven searches: how often a query is settled from every row, and what
 the bound costs.
 
-    python benchmarks/bench_bounded.py [--model glove-wiki-gigaword-50] [--queries 1000]
+    python benchmarks/bench_bounded.py [--model glove-wiki-gigaword-50] [--queries 1000] [--analogies N]
 
 Both searches rank rows by a bound from above on the exact score (``cosmul.cosmul_upper``,
 ``axes._AwayBound``); a query whose last candidate's bound reaches its k-th exact score is settled
@@ -24,7 +24,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import machine  # noqa: E402
+from bench import machine, write_section  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-bounded.md"
 
@@ -83,6 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="glove-wiki-gigaword-50")
     ap.add_argument("--queries", type=int, default=1000)
+    ap.add_argument("--analogies", type=int, default=None, help="the first N questions only (default: all)")
     args = ap.parse_args()
     from gensim.test.utils import datapath
 
@@ -97,7 +98,7 @@ def main() -> None:
         words = line.lower().split()
         if not line.startswith(":") and all(kv.has_index_for(w) for w in words[:3]):
             rows[tuple(words[:3])] = [kv.get_index(w) for w in words[:3]]
-    triples = [tuple(Match(f"r{r}", f"r{r}", r) for r in three) for three in rows.values()]
+    triples = [tuple(Match(f"r{r}", f"r{r}", r) for r in three) for three in rows.values()][: args.analogies]
     pole = [[Match(w, w, kv.get_index(w)) for w in side] for side in (["he", "him"], ["she", "her"])]
     axis = axes.build(model, *pole)
     asked = np.random.default_rng(0).choice(min(100_000, len(model)), args.queries, replace=False)
@@ -122,21 +123,27 @@ def main() -> None:
         table.append(f"| {label} | {settled:,} | {seconds:.2f} s | {plain_seconds:.2f} s | {same} |")
         print(table[-1], flush=True)
     name = Path(args.model).name
-    DOCS.write_text(
-        f"""# 3CosMul's and `--away`'s proven searches
+    analogies = "" if args.analogies is None else f" --analogies {args.analogies}"
+    head = """# 3CosMul's and `--away`'s proven searches
 
-`python benchmarks/bench_bounded.py --model {name} --queries {args.queries}` on {machine()}.
-{len(model):,} x {model.dims}. Each search ranks rows by a bound from above on the exact score
-(`cosmul.cosmul_upper`, `axes._AwayBound`), so a row left out is proven unable to reach the k-th;
-a query whose last candidate's bound reaches its k-th is settled from every row whose bound
-reaches it. Against the plain float32 score in the bound's place (the search it replaced, whose
-margin was measured on the candidates, not proven): the time, and whether the answers are the same.
+Each search ranks rows by a bound from above on the exact score (`cosmul.cosmul_upper`,
+`axes._AwayBound`), so a row left out is proven unable to reach the k-th; a query whose last
+candidate's bound reaches its k-th is settled from every row whose bound reaches it. Against the
+plain float32 score in the bound's place (the search it replaced, whose margin was measured on the
+candidates, not proven): the time, and whether the answers are the same. One section a model
+(`benchmarks/bench_bounded.py`).
+
+"""
+    section = f"""## {name}
+
+`python benchmarks/bench_bounded.py --model {name} --queries {args.queries}{analogies}` on {machine()}.
+{len(model):,} x {model.dims}.
 
 | queries | settled from every row | with the bound | plain float32 score | same answers |
 |---|---|---|---|---|
 {chr(10).join(table)}
 """
-    )
+    write_section(DOCS, head, name, section)
     print(DOCS.read_text())
 
 

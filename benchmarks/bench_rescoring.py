@@ -23,7 +23,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench import machine  # noqa: E402
+from bench import machine, write_section  # noqa: E402
 
 DOCS = HERE.parent / "docs" / "benchmarks-rescoring.md"
 REAL_WORDS = 400_000
@@ -108,17 +108,9 @@ def main() -> None:
         f"pass over every row it replaced {', '.join(f'{s:.3f}' for s in every)} s.",
         "",
     ]
-    write_section(name, "\n".join(section))
-    print("\n".join(section))
-
-
-def write_section(name: str, text: str) -> None:
-    """``text`` as the section of model ``name`` in DOCS, the other models' sections kept."""
     head = "# The exact search's proven margin\n\nOne section a model (`benchmarks/bench_rescoring.py`).\n\n"
-    old = DOCS.read_text() if DOCS.exists() else head
-    parts = old.split("\n## ")
-    kept = [p for p in parts[1:] if not p.startswith(f"{name}\n")]
-    DOCS.write_text(parts[0].rstrip("\n") + "\n\n" + "".join(f"## {p.rstrip()}\n\n" for p in kept) + text)
+    write_section(DOCS, head, name, "\n".join(section))
+    print("\n".join(section))
 
 
 if __name__ == "__main__":
