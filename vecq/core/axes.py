@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import QueryError
 from .expression import Term
 from .model import Model
-from .ranking import cosine_slack
+from .ranking import cosine_slack, float32_rounded
 from .words import Match
 
 # A unit row with less than this left once the axis is taken out lies along it: what is left is
@@ -141,29 +141,21 @@ class _AwayBound(NamedTuple):
         u, slack = 2.0**-24, cosine_slack(self.dims)
         # r.q' - (r.d) kappa at its greatest; float64's sums in the exact score: dims * 2**-50
         lift = slack + abs(self.kappa) * (1.01 + slack) + self.dims * 2.0**-50 + 4 * u
-        top = np.add(toward, _float32(lift, up=True), dtype=np.float32)
+        top = np.add(toward, float32_rounded(lift, up=True), dtype=np.float32)
         reach = np.abs(along, dtype=np.float32)
-        reach += _float32(slack, up=True)
+        reach += float32_rounded(slack, up=True)
         # |r'|^2 at its least: |r|^2, (2 - |d|^2) and float64's sums (2**-45) at their worst, and
         # 10 roundoffs for the float32 steps
         shrink = abs(1 - self.d_squared) * 1.03
-        least = _float32(1 - 2.0**-19 - 2.0**-45 - shrink - 10 * u, up=False)
+        least = float32_rounded(1 - 2.0**-19 - 2.0**-45 - shrink - 10 * u, up=False)
         left = np.subtract(least, np.square(reach, out=reach), out=reach)
         nothing = left < np.float32((1.01 * NO_DIRECTION) ** 2)
-        most = _float32(1 + 2.0**-19 + 2.0**-45, up=True)
+        most = float32_rounded(1 + 2.0**-19 + 2.0**-45, up=True)
         with np.errstate(invalid="ignore", divide="ignore"):  # |r'| may be 0 or less: ``nothing``
             bound = np.divide(top, np.sqrt(np.where(top >= 0, left, most)), out=top)
         bound += np.abs(bound) * np.float32(2.0**-21)
         bound[nothing] = np.inf
         return np.maximum(bound, np.float32(NOTHING_LEFT), out=bound)
-
-
-def _float32(value: float, up: bool) -> np.float32:
-    """``value`` as a float32, rounded up or down (never past it the wrong way)."""
-    near = np.float32(value)
-    if (float(near) < value) if up else (float(near) > value):
-        return np.nextafter(near, np.float32(np.inf if up else -np.inf))
-    return near
 
 
 def similarity_away(model: Model, axis: Axis, matches: Sequence[Match]) -> np.ndarray:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ranking import float32_above
+from .ranking import float32_above, float32_rounded
 
 COSMUL_EPS = 1e-6  # gensim's most_similar_cosmul: keeps the quotient finite
 
@@ -76,13 +76,13 @@ def _unit_terms_upper(
     numerator = np.ones(shape, dtype=np.float32)
     for c, s in zip(positive, slack_positive):
         f = np.multiply(c, np.float32(0.5), dtype=np.float32)
-        f += _rounded(0.5 + 0.5 * float(s) + 4 * _U, up=True)
+        f += float32_rounded(0.5 + 0.5 * float(s) + 4 * _U, up=True)
         numerator *= np.maximum(f, np.float32(_LEAST_FACTOR), out=f)
     denominator = np.ones(shape, dtype=np.float32)
     below = None
     for c, s in zip(negative, slack_negative):
         f = np.multiply(c, np.float32(0.5), dtype=np.float32)
-        f += _rounded(0.5 - 0.5 * float(s) - 4 * _U, up=False)
+        f += float32_rounded(0.5 - 0.5 * float(s) - 4 * _U, up=False)
         if len(negative) == 1:
             np.maximum(f, np.float32(-_LEAST_FACTOR), out=f)
         else:
@@ -90,11 +90,11 @@ def _unit_terms_upper(
             np.maximum(f, np.float32(0), out=f)
         denominator *= f
     if negative.shape[0]:
-        denominator += _rounded(_EPS, up=False)
+        denominator += float32_rounded(_EPS, up=False)
     if below is not None:
-        denominator[below] = _rounded(_EPS - 2 * _LEAST_FACTOR, up=False)
+        denominator[below] = float32_rounded(_EPS - 2 * _LEAST_FACTOR, up=False)
     bound = np.divide(numerator, denominator, out=numerator)
-    bound *= _rounded(1 + (3 * (len(positive) + len(negative)) + 5) * _U, up=True)
+    bound *= float32_rounded(1 + (3 * (len(positive) + len(negative)) + 5) * _U, up=True)
     return bound
 
 
@@ -124,13 +124,3 @@ def _interval_product(cosines: np.ndarray, slack: np.ndarray) -> tuple[np.ndarra
         low = np.minimum(np.minimum(ends[0], ends[1]), np.minimum(ends[2], ends[3]))
         high = np.maximum(np.maximum(ends[0], ends[1]), np.maximum(ends[2], ends[3]))
     return low, high
-
-
-def _rounded(value: float, up: bool) -> np.float32:
-    """``value`` as a float32, rounded up or down (never past it the wrong way)."""
-    near = np.float32(value)
-    if up and float(near) < value:
-        return np.nextafter(near, np.float32(np.inf))
-    if not up and float(near) > value:
-        return np.nextafter(near, np.float32(-np.inf))
-    return near

@@ -76,6 +76,14 @@ def float32_above(bounds: np.ndarray, relative: float) -> np.ndarray:
         return wider.astype(np.float32)
 
 
+def float32_rounded(value: float, up: bool) -> np.float32:
+    """``value`` as a float32, rounded up or down (never past it the wrong way): a bound's constant."""
+    near = np.float32(value)
+    if (float(near) < value) if up else (float(near) > value):
+        return np.nextafter(near, np.float32(np.inf if up else -np.inf))
+    return near
+
+
 def within_reach(kth: float, rounding: float) -> float:
     """The lowest score that, off by at most ``rounding``, may still be ``kth`` exactly: two float32
     steps of the k-th lower again, for the exact scores' own rounding to float32."""
