@@ -986,3 +986,72 @@ def test_n_similarity_of_a_list_with_no_known_word_is_an_error_not_zero(caplog):
         partly = ours.n_similarity(["war", "qqzzyx"], ["terrorism"])
     assert "vectors for words {'qqzzyx'} are not present in the model" in caplog.text
     assert np.isclose(partly, theirs.n_similarity(["war", "qqzzyx"], ["terrorism"]), atol=1e-6)
+
+
+def test_changes_in_memory_keep_a_fasttext_models_subwords():
+    """``add_vectors``, ``kv[word] = vector``, ``kv.vectors = matrix`` and ``unit_normalize_all``
+    on a fastText model: a word it does not hold is still built from its n-grams, as gensim's (the
+    changed model had dropped them: 'xyzzyq' became an unknown word)."""
+    ours, theirs = _fasttext_pair()
+    dims = ours.vector_size
+    steps = [
+        lambda kv: kv.add_vectors(["brandnew"], np.ones((1, dims), np.float32)),
+        lambda kv: kv.__setitem__("night", np.arange(dims, dtype=np.float32)),
+        lambda kv, doubled: (setattr(kv, "vectors", doubled), kv.fill_norms(force=True)),  # gensim's norms
+        lambda kv: kv.unit_normalize_all(),
+    ]
+    for step in steps:
+        doubled = np.array(ours.vectors) * 2  # computed once for both
+        for kv in (theirs, ours):
+            step(kv, doubled) if step.__code__.co_argcount == 2 else step(kv)
+        assert "xyzzyq" in ours and not ours.has_index_for("xyzzyq")
+        assert np.array_equal(ours["xyzzyq"], theirs["xyzzyq"])
+        assert np.array_equal(ours["night"], theirs["night"])
+        assert [w for w, _ in ours.most_similar("xyzzyq", topn=5)] == [
+            w for w, _ in theirs.most_similar("xyzzyq", topn=5)
+        ]
+
+
+def test_assigning_kv_vectors_replaces_every_vector_as_gensims():
+    """``kv.vectors = matrix`` (a mean taken off, a projection to fewer dimensions) as gensim's once
+    its norms are recomputed: the same vectors, words and scores; a matrix that is not a row per
+    word, or holds NaN, is refused naming what is wrong, and nothing changes."""
+    ours, theirs = _both()
+    centred = np.array(theirs.vectors) - theirs.vectors.mean(axis=0)
+    for matrix in (centred, centred[:, :4]):
+        theirs.vectors = np.array(matrix)
+        theirs.vector_size = matrix.shape[1]
+        theirs.fill_norms(force=True)
+        ours.vectors = matrix
+        assert ours.vector_size == matrix.shape[1]
+        assert np.array_equal(ours.vectors, matrix) and np.array_equal(
+            ours["war"], matrix[ours.get_index("war")]
+        )
+        mine, gensims = ours.most_similar("war", topn=10), theirs.most_similar("war", topn=10)
+        assert [w for w, _ in mine] == [w for w, _ in gensims]
+        assert [s for _, s in mine] == pytest.approx([s for _, s in gensims], abs=1e-6)
+    ours.norms = None  # gensim's way to have norms recomputed: nothing to do
+    poisoned = np.array(centred[:, :4])
+    poisoned[7, 1] = np.nan
+    for bad, said in ((centred[:5], "a row per word"), (centred[:, 0], "a row per word"), (poisoned, "NaN")):
+        with pytest.raises(ValueError, match=said):
+            ours.vectors = bad
+        assert ours.vector_size == 4 and np.array_equal(ours.vectors, centred[:, :4])
+    with pytest.raises(ValueError, match="lengths"):
+        ours.norms = np.ones(len(ours), np.float32)
+    fasttext, _ = _fasttext_pair()
+    with pytest.raises(ValueError, match="fastText"):
+        fasttext.vectors = np.array(fasttext.vectors)[:, :4]
+
+
+def test_load_of_a_model_that_is_not_gensims_native_file_answers_its_counts():
+    """``KeyedVectors.load`` opens a word2vec or fastText file (or a catalogue name) too; asking
+    its counts read the file as gensim's pickle and raised (a traceback from ``get_vecattr``,
+    ``sort_by_descending_frequency`` and ``save_word2vec_format``)."""
+    path = datapath("euclidean_vectors.bin")
+    loaded, read = KeyedVectors.load(path), KeyedVectors.load_word2vec_format(path, binary=True)
+    assert [loaded.get_vecattr(w, "count") for w in loaded.index_to_key[:5]] == [
+        read.get_vecattr(w, "count") for w in read.index_to_key[:5]
+    ]
+    loaded.sort_by_descending_frequency()
+    assert loaded.index_to_key == read.index_to_key

@@ -213,3 +213,17 @@ def test_a_row_longer_than_float32_holds_is_named_so(tmp_path):
     result = invoke(["-m", str(path), "similar", "big", "small"])
     assert result.exit_code == 4 and "longer than float32 can hold" in result.stderr
     assert "damaged" not in result.stderr
+
+
+def test_a_token_table_changed_in_memory_keeps_its_tokenizer_and_refuses_a_new_order(tmp_path, bpe):
+    """A word added (``add_vectors``) kept the rows but dropped the tokenizer: a text was no longer
+    embedded. Sorting by counts would give the token ids other rows: refused, nothing changed."""
+    kv = vecq.load(str(checkpoint(tmp_path / "m", bpe)), pool="mean")
+    text = "the government said"
+    before = kv.vector(text)
+    kv.add_vectors(["brandnew"], np.ones((1, kv.vector_size), np.float32))
+    assert np.array_equal(kv.vector(text), before)
+    kv.set_vecattr("brandnew", "count", 10**9)
+    with pytest.raises(ValueError, match="token ids"):
+        kv.sort_by_descending_frequency()
+    assert kv.index_to_key[-1] == "brandnew" and np.array_equal(kv.vector(text), before)

@@ -213,6 +213,29 @@ def _check_vectors(keys: Sequence | np.ndarray, dims: int, finite: bool = True) 
             raise QueryError("a vector given holds NaN or an infinity; a direction needs finite numbers")
 
 
+def _numbers(weights: object) -> np.ndarray:
+    """``weights`` as an array of numbers: text or objects get numpy's ValueError, as gensim's."""
+    given = np.asarray(weights)
+    return given if given.dtype.kind in "biuf" else given.astype(np.float64)
+
+
+def _float32_rows(keys: Sequence[str], given: np.ndarray) -> np.ndarray:
+    """``given`` (a row per key) as float32 rows; a ValueError naming the key of a row holding NaN
+    or an infinity (every score with it would be NaN; gensim takes it), or values float32 cannot
+    hold (gensim takes it as an infinite or an all-zero row)."""
+    bad = np.flatnonzero(~np.isfinite(given).all(axis=1))
+    if bad.size:
+        raise ValueError(f"the vector of {keys[bad[0]]!r} holds NaN or an infinity; give finite numbers")
+    weights, lost = float32_loss(given)
+    if lost is not None:
+        row, kind, peak = lost
+        raise ValueError(
+            f"the vector of {keys[row]!r} holds values {kind} ({peak:.3g}), and vecq holds vectors "
+            "as float32; scale it"
+        )
+    return weights
+
+
 def _refuse_vanished(keys: Sequence) -> None:
     """A QueryError when the question is left with nothing but vectors float32 rounds to all zeros
     (1e-50s): gensim's float32 arithmetic answers them with words scored 0, or 3CosMul's 0.5 ties,
@@ -1698,10 +1721,15 @@ class KeyedVectors(Vectors):
     @classmethod
     def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
         """gensim's ``KeyedVectors.load`` of a native file (gensim 4's ``.kv``, or 3.x's): read as data,
-        never unpickled as code; the vectors are memory-mapped whatever ``mmap`` says."""
-        opened = load(os.fspath(fname))
+        never unpickled as code; the vectors are memory-mapped whatever ``mmap`` says. Any other
+        model ``vecq.load`` opens is opened too, its words' counts gensim's made-up descending ones."""
+        from .sources.formats import detect_format
+
+        path = os.fspath(fname)
+        opened = load(path)
         kv = cls._of(opened.model, opened._options)
-        kv._counts_file = os.fspath(fname)
+        if os.path.isfile(path) and detect_format(path) in ("gensim-kv", "gensim-native"):
+            kv._counts_file = path  # its counts, read when first asked
         return kv
 
     def save(self, fname_or_handle, **kwargs) -> None:
@@ -1821,30 +1849,70 @@ class KeyedVectors(Vectors):
 
     # -- changes, on the object in memory ---------------------------------------------------------
 
+    @property
+    def vectors(self) -> np.ndarray:
+        """The model's vectors as the file holds them, bit for bit (gensim's ``kv.vectors``): a
+        read-only ndarray, built on first use; assigning a matrix replaces them (below)."""
+        return super().vectors
+
+    @vectors.setter
+    def vectors(self, matrix: np.ndarray) -> None:
+        """gensim's ``kv.vectors = matrix``: every word's vector replaced at once (a mean taken
+        off, a projection to fewer dimensions), a row per word in row order, on the object in
+        memory; every later answer, norm and unit vector follows (gensim's norms wait for
+        ``fill_norms(force=True)``). A fastText model keeps its dimensions: its n-grams build the
+        words it does not hold.
+
+        Raises:
+            ValueError: not a row per word, a row holding NaN, an infinity or values float32
+                cannot hold (the word named), or a fastText model's dimensions changed.
+        """
+        given = _numbers(matrix)
+        if given.ndim != 2 or given.shape[0] != len(self) or not given.shape[1]:
+            raise ValueError(
+                f"kv.vectors takes a matrix of a row per word ({len(self):,} rows, in the order of "
+                f"kv.index_to_key), not an array of shape {given.shape}"
+            )
+        words = list(self.index_to_key)
+        weights = _float32_rows(words, given)
+        if given.shape[1] == self.vector_size:
+            every = np.arange(len(self))
+            self._use(self.model.changed(every, weights, [], weights[:0]), None)
+            return
+        if self.model.subwords is not None:
+            raise ValueError(
+                f"{self.name} is a fastText model: its n-gram vectors, which build the words it does "
+                f"not hold, have {self.vector_size} dimensions, so its vectors keep them; for other "
+                "dimensions, a model of the words alone: KeyedVectors(d), then add_vectors"
+            )
+        info = self.model.info
+        changed = Model.from_arrays(words, weights, name=info.name, source=info.source)
+        self._use(changed.building_as(self.model, same_rows=True), None)
+
+    @property
+    def norms(self) -> np.ndarray:
+        """gensim's ``norms``: each row's length as stored (float32, one per word)."""
+        return super().norms
+
+    @norms.setter
+    def norms(self, value: None) -> None:
+        """``kv.norms = None``, gensim's way to have its norms recomputed: vecq's always follow the
+        vectors, so there is nothing to do; other values are refused (a norm is a vector's length)."""
+        if value is not None:
+            raise ValueError("vecq's norms are the vectors' lengths: change kv.vectors, and they follow")
+
     def add_vectors(self, keys, weights, extras: dict | None = None, replace: bool = False) -> None:
         """gensim's ``add_vectors``: new keys are appended; a key already present keeps its vector
         unless ``replace``. ``extras`` holds per-key attributes (``{"count": [...]}``)."""
         if isinstance(keys, _KEY_TYPES):
             keys, weights = [keys], np.asarray(weights).reshape(1, -1)
         keys = list(keys)
-        given = np.asarray(weights)
-        if given.dtype.kind not in "biuf":  # text, objects: numpy's ValueError, as gensim's
-            given = given.astype(np.float64)
-        given = given.reshape(len(keys), -1)
+        given = _numbers(weights).reshape(len(keys), -1)
         if not all(isinstance(k, str) for k in keys):
             raise TypeError("vecq's keys are words (str)")
         if given.shape[1] != self.vector_size:
             raise ValueError(f"vectors of {given.shape[1]} dimensions added to a model of {self.vector_size}")
-        bad = np.flatnonzero(~np.isfinite(given).all(axis=1))
-        if bad.size:  # every score with it would be NaN (gensim adds it, and answers NaN)
-            raise ValueError(f"the vector of {keys[bad[0]]!r} holds NaN or an infinity; give finite numbers")
-        weights, lost = float32_loss(given)
-        if lost is not None:  # gensim adds an infinite or an all-zero row
-            row, kind, peak = lost
-            raise ValueError(
-                f"the vector of {keys[row]!r} holds values {kind} ({peak:.3g}), and vecq holds vectors "
-                "as float32; scale it"
-            )
+        weights = _float32_rows(keys, given)
         rows = np.array([self.get_index(k, -1) for k in keys], dtype=np.int64)
         new = rows < 0
         added = [k for k, is_new in zip(keys, new) if is_new]
@@ -1891,14 +1959,18 @@ class KeyedVectors(Vectors):
         order = np.lexsort((-np.arange(len(counts)), -counts))
         if np.array_equal(order, np.arange(len(order))):
             return
+        if self.model.text is not None:
+            raise ValueError(
+                f"{self.name} is a token table: its rows are its tokenizer's token ids, which a new "
+                "order would no longer match; build a model of its words to reorder (vectors_for_all)"
+            )
         words = [self.index_to_key[i] for i in order.tolist()]
         raw = self._stored()[order]
         self._attrs.setdefault("count", {}).update(zip(words, counts[order].tolist()))
         self._descending_below = 0  # every count is now set
         unit = self._unit_model is self.model
-        self._use(
-            Model.from_arrays(words, raw, name=self.model.info.name, source=self.model.info.source), None
-        )
+        reordered = Model.from_arrays(words, raw, name=self.model.info.name, source=self.model.info.source)
+        self._use(reordered.building_as(self.model, same_rows=False), None)
         if unit:  # the same rows, reordered
             self._unit_model = self.model
 

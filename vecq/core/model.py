@@ -151,6 +151,17 @@ class Model:
         # asked about and compared, and are never among the rows searched for answers.
         self.built = BuiltRows()
 
+    def building_as(self, other: Model, *, same_rows: bool) -> Model:
+        """This model (made from ``other``, held in memory), building the words it does not hold as
+        ``other`` builds them: fastText's subwords, on or off (n-grams are found by the word's
+        letters, whatever the rows), and, when every row of ``other`` kept its number
+        (``same_rows``), a token table's tokenizer and pooling (a token id is a row number).
+        Returns this model."""
+        self.subwords, self.use_subwords = other.subwords, other.use_subwords
+        if same_rows:
+            self.text, self.pool = other.text, other.pool
+        return self
+
     @classmethod
     def from_arrays(
         cls, words: Sequence[str], raw: np.ndarray, name: str = "model", source: str = ""
@@ -173,7 +184,7 @@ class Model:
         stored = StoredFloats(
             np.zeros((n, dims), np.int8), np.empty(0, np.int64), np.empty((0, dims), np.float32)
         )
-        return Model(unit_vectors, norms, self.vocab, self.info, stored, subwords=self.subwords)
+        return Model(unit_vectors, norms, self.vocab, self.info, stored).building_as(self, same_rows=True)
 
     def changed(
         self, replaced: np.ndarray, replaced_raw: np.ndarray, added: Sequence[str], added_raw: np.ndarray
@@ -205,7 +216,7 @@ class Model:
         words = [*self.vocab.words(range(n)), *added]
         info = ModelInfo(name=self.info.name, source=self.info.source, rows=len(words), dimensions=self.dims)
         stored = StoredFloats(residual, far_rows[order], far_vectors[order])
-        return Model(vectors, norms, Vocab.from_words(words), info, stored)
+        return Model(vectors, norms, Vocab.from_words(words), info, stored).building_as(self, same_rows=True)
 
     def __len__(self) -> int:
         return self.vectors.shape[0]
