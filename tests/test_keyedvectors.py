@@ -1055,3 +1055,38 @@ def test_load_of_a_model_that_is_not_gensims_native_file_answers_its_counts():
     ]
     loaded.sort_by_descending_frequency()
     assert loaded.index_to_key == read.index_to_key
+
+
+def test_a_fasttext_models_counts_are_the_files_as_gensims(tmp_path):
+    """gensim's ``load_facebook_vectors`` gives each word the count its file holds; vecq gave
+    gensim's made-up descending ones (1,762 for 'the', which the file counts 3,523 times), so
+    ``sort_by_descending_frequency`` and ``save_word2vec_format`` ordered ties otherwise. The
+    cache keeps them, and so do ``--limit``, a pickle, a change in memory and ``save``."""
+    import filecmp
+    import pickle
+
+    import vecq
+
+    ours, theirs = _fasttext_pair()
+    held = np.array(theirs.expandos["count"])
+    assert np.array_equal(ours.expandos["count"], held)
+    assert ours.get_vecattr("the", "count") == theirs.get_vecattr("the", "count") == 3523
+    assert type(ours.get_vecattr("the", "count")) is np.int64
+    assert np.array_equal(pickle.loads(pickle.dumps(ours)).expandos["count"], theirs.expandos["count"])
+    limited = vecq.load(datapath("lee_fasttext.bin"), limit=10)
+    assert np.array_equal(limited.expandos["count"], theirs.expandos["count"][:10])
+    ours.save(str(tmp_path / "ft.kv"))
+    assert np.array_equal(
+        GensimKeyedVectors.load(str(tmp_path / "ft.kv")).expandos["count"], theirs.expandos["count"]
+    )
+    ours.sort_by_descending_frequency()
+    theirs.sort_by_descending_frequency()
+    assert ours.index_to_key == theirs.index_to_key
+    ours.save_word2vec_format(str(tmp_path / "ours.txt"))
+    theirs.save_word2vec_format(str(tmp_path / "theirs.txt"))
+    assert filecmp.cmp(tmp_path / "ours.txt", tmp_path / "theirs.txt", shallow=False)
+    changed, _ = _fasttext_pair()
+    changed.add_vectors(["brandnew"], np.ones((1, changed.vector_size), np.float32))  # gensim's fails here
+    assert changed.get_vecattr("brandnew", "count") == 0
+    counts = pickle.loads(pickle.dumps(changed)).expandos["count"]  # a changed model pickles whole
+    assert np.array_equal(counts, np.append(held, 0))

@@ -1661,15 +1661,24 @@ class KeyedVectors(Vectors):
         return kv
 
     def _extra_state(self) -> dict:
-        return {"dtype": self._dtype.str, "attrs": self._attrs, "descending_below": self._descending_below}
+        return {
+            "dtype": self._dtype.str,
+            "attrs": self._attrs,
+            "descending_below": self._descending_below,
+            # a model opened again from its cache holds them again (not pickled twice)
+            "file_counts": None if self._options is not None else self._file_counts,
+        }
 
     def _restore(self, state: dict) -> None:
         self._dtype = _float_type(state["dtype"])
         # Per-word attributes (gensim's ``get_vecattr``) set by a file's counts or ``set_vecattr``.
         self._attrs: dict[str, dict[str, object]] = state["attrs"]
-        # A row below this without a count set has gensim's made-up count for a file without counts
-        # (this number minus the row); a row added in memory has 0, as gensim's add_vectors gives.
+        # A row below this without a count set has the count its file holds (``_file_counts``, a
+        # fastText file's), else gensim's made-up count for a file without counts (this number
+        # minus the row); a row added in memory has 0, as gensim's add_vectors gives.
         self._descending_below: int = state["descending_below"]
+        given = state.get("file_counts")
+        self._file_counts: np.ndarray | None = self.model.counts if given is None else given
         self._counts_file: str | None = None  # a .kv file whose counts are read when first asked
 
     # -- opening ----------------------------------------------------------------------------------
@@ -1738,7 +1747,10 @@ class KeyedVectors(Vectors):
         from .sources import kv_pickle
 
         words = list(self.index_to_key)
-        attrs = {attr: [self.get_vecattr(w, attr) for w in words] for attr in self._attribute_names()}
+        attrs = {
+            attr: self._counts() if attr == "count" else [self.get_vecattr(w, attr) for w in words]
+            for attr in self._attribute_names()
+        }
         kv_pickle.write(fname_or_handle, words, np.array(self.vectors), attrs, **kwargs)
 
     # -- attributes -------------------------------------------------------------------------------
@@ -1758,7 +1770,7 @@ class KeyedVectors(Vectors):
             if attr == "count" and isinstance(found, (int, np.integer)):
                 return np.int64(found)  # gensim's type for counts
             return found
-        return np.int64(max(self._descending_below - row, 0) if attr == "count" else 0)
+        return self._count_below(row)[0] if attr == "count" else 0
 
     def _read_file_counts(self) -> None:
         """The counts of the ``.kv`` file this was loaded from, read when first needed (the file is
@@ -1774,10 +1786,20 @@ class KeyedVectors(Vectors):
         a count."""
         if "count" not in self._attribute_names():
             raise KeyError("no word has the attribute 'count'")
-        counts = np.maximum(self._descending_below - np.arange(len(self), dtype=np.int64), 0)
+        counts = self._count_below(np.arange(len(self), dtype=np.int64))
         for word, given in self._attrs["count"].items():
             counts[self.get_index(word)] = given
         return counts
+
+    def _count_below(self, rows: int | np.ndarray) -> np.ndarray:
+        """The count of each of ``rows`` not set (int64): the file's own below ``_descending_below``
+        (a fastText file's), else gensim's made-up descending ones; 0 from there on."""
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
+        below = rows < self._descending_below
+        if self._file_counts is None:
+            return np.where(below, self._descending_below - rows, 0)
+        held = below & (rows < len(self._file_counts))
+        return np.where(held, self._file_counts[np.where(held, rows, 0)], 0).astype(np.int64)
 
     def _attribute_names(self) -> list[str]:
         self._read_file_counts()

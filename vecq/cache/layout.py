@@ -40,6 +40,7 @@ ARRAYS = (
     "keys.npy",
 )
 FILES = (*ARRAYS, "words.bin")
+COUNTS = "counts"  # counts.npy: each word's count, as a fastText file holds them (int64, row order)
 INDEX_FOLDER = "ivf"  # the approximate index (vecq/ann), inside a model's cache folder
 BLOCK_SUMS = "blocks.crc32"  # the crc32 of every block of every other file (cache.files.CHECK_BLOCK)
 DAMAGED = "damaged"  # a marker file: the cache was found damaged (its text says how); never mapped

@@ -19,6 +19,7 @@ from . import int8_copy
 from .files import as_path, claimed, large_folios, rmtree, sweep
 from .layout import (
     BLOCK_SUMS,
+    COUNTS,
     DAMAGED,
     Manifest,
     Status,
@@ -35,11 +36,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-def apply_manifest(model: Model, manifest: Manifest, ngrams: np.ndarray | None) -> None:
+def apply_manifest(
+    model: Model, manifest: Manifest, ngrams: np.ndarray | None, counts: np.ndarray | None = None
+) -> None:
     """What the manifest says beyond the rows, on ``model``: a token table's vocabulary (its
-    words are tokens) and a fastText model's subwords (``ngrams``, their rows). The same for a
-    model held in memory (``sources.loader.in_memory``)."""
+    words are tokens), a fastText model's subwords (``ngrams``, their rows) and its words' counts
+    (the first ``len(model)``). The same for a model held in memory (``sources.loader.in_memory``)."""
     model.vocab.tokens = bool((manifest.get("table") or {}).get("tokenizer"))
+    if counts is not None and len(counts) >= len(model):
+        model.counts = counts[: len(model)]
     s = manifest.get("subwords")
     if s and ngrams is not None:
         from ..core.subwords import Subwords
@@ -86,14 +91,16 @@ def map_folder(folder: str, manifest: Manifest, limit: int | None = None, name: 
             stored.first(limit),
         )
     checker = _checker(folder, manifest)
-    ngrams = None
-    if manifest.get("subwords"):
-        try:
+    ngrams = counts = None
+    try:
+        if manifest.get("subwords"):
             ngrams = load("ngrams.npy")
-        except (OSError, ValueError) as e:
-            raise DamagedCacheError(folder, manifest, str(e)) from e
+        if f"{COUNTS}.npy" in manifest["files"]:  # a cache written before vecq 0.3 has none
+            counts = load(f"{COUNTS}.npy")
+    except (OSError, ValueError) as e:
+        raise DamagedCacheError(folder, manifest, str(e)) from e
     model = Model(vectors, norms, vocab, model_info(manifest, limit, name), stored, checker, folder=folder)
-    apply_manifest(model, manifest, ngrams)
+    apply_manifest(model, manifest, ngrams, counts)
     model.limited = len(vocab) < manifest["rows"]
     copy = int8_copy.load(folder, manifest["rows"], manifest["dimensions"])
     if copy is not None:

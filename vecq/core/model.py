@@ -144,6 +144,7 @@ class Model:
         self.int8: int8.Int8Copy | None = None  # when set, exact searches scan it (core/int8.py)
         self.note: Callable[[str], None] = _quiet  # what --verbose prints of how a search went
         self.subwords = subwords  # vectors for words outside the vocabulary (fastText)
+        self.counts: np.ndarray | None = None  # each word's count, when the file holds them (fastText)
         self.use_subwords = True  # --no-subwords turns them off
         self.text = text  # a token table's tokenizer: text -> token ids
         self.pool: str | None = None  # "mean": a language model's word of several tokens is their mean

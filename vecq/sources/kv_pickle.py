@@ -168,7 +168,7 @@ def write(
     fname_or_handle: str | os.PathLike | BinaryIO,
     words: list[str],
     vectors: np.ndarray,
-    attrs: dict[str, list],
+    attrs: dict[str, list | np.ndarray],
     **kwargs: object,
 ) -> None:
     """A gensim 4 KeyedVectors file, written by gensim itself, that gensim's ``KeyedVectors.load``

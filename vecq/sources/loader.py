@@ -59,7 +59,7 @@ def in_memory(source: Source, words: list[str], raw: np.ndarray, details: dict, 
     manifest = writer.described(source, details, len(words), int(raw.shape[1]))
     model = Model.from_arrays(words, raw, source.name, source.path)
     model.info = layout.model_info(manifest)
-    reader.apply_manifest(model, manifest, arrays.get("ngrams"))
+    reader.apply_manifest(model, manifest, arrays.get("ngrams"), arrays.get(layout.COUNTS))
     tokenizer = arrays.get(text.TOKENIZER)
     if isinstance(tokenizer, bytes):
         _with_text(model, manifest, os.path.join(os.path.dirname(source.path), text.TOKENIZER), tokenizer)

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from ..cache.layout import COUNTS
 from ..core.compressed import decompression_failure, open_file
 from ..errors import ModelError, counted
 from ..progress import NULL_REPORTER, Reporter
@@ -72,6 +73,11 @@ def read(
     if ngrams is not None and arrays is not None and details is not None and ngrams.size:
         arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
         details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
+    if source.format == "fasttext-bin" and arrays is not None and "count" in kv.expandos:
+        # a fastText file's own counts (a word2vec file has none: gensim makes them up)
+        import numpy as np
+
+        arrays[COUNTS] = np.asarray(kv.expandos["count"][: len(words)], dtype=np.int64)
     del kv
     listed = len(words)
     words, vectors = _distinct_words(words, vectors, headerless=source.format == "glove-text")
