@@ -562,7 +562,7 @@ def test_gensim_3_names_fail_with_gensims_messages():
     with pytest.raises(NotImplementedError, match="Doc2Vec"):
         ours.similarity_unseen_docs("a", "b")
     missing = [n for n in dir(GensimKeyedVectors) if not n.startswith("_") and not hasattr(KeyedVectors, n)]
-    assert missing == ["add_lifecycle_event", "allocate_vecattrs", "resize_vectors"]
+    assert missing == []
 
 
 def _agree(mine, gensims) -> bool:
@@ -1090,3 +1090,48 @@ def test_a_fasttext_models_counts_are_the_files_as_gensims(tmp_path):
     assert changed.get_vecattr("brandnew", "count") == 0
     counts = pickle.loads(pickle.dumps(changed)).expandos["count"]  # a changed model pickles whole
     assert np.array_equal(counts, np.append(held, 0))
+
+
+def _bookkeeping(cls, folder) -> list:
+    """What gensim's bookkeeping calls give, in order, on an object of ``cls`` (gensim's or vecq's)."""
+    kv = cls(3)
+    kv.add_vectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    seen: list = []
+    kv.allocate_vecattrs(["flag"], [bool])
+    kv.set_vecattr("a", "flag", True)
+    seen += [kv.expandos["flag"].tolist(), str(kv.expandos["flag"].dtype), repr(kv.get_vecattr("b", "flag"))]
+    with pytest.raises(TypeError) as refused:
+        kv.set_vecattr("a", "flag", 2.5)
+    kv.allocate_vecattrs(["label"], [str])
+    kv.set_vecattr("a", "label", "x")
+    kv.set_vecattr("c", "score", 0.5)
+    seen += [str(refused.value), kv.expandos["label"].tolist(), repr(kv.get_vecattr("a", "score"))]
+    kv.resize_vectors()
+    seen += [kv.vectors.shape, kv.mapfile_path]
+    kv.save(str(folder / "saved.kv"))
+    seen.append([(e["event"], os.path.basename(e.get("fname_or_handle", ""))) for e in kv.lifecycle_events])
+    for reader in (GensimKeyedVectors, KeyedVectors):
+        back = reader.load(str(folder / "saved.kv"))
+        seen += [[e["event"] for e in back.lifecycle_events], back.expandos["flag"].tolist()]
+        seen += [back.expandos["label"].tolist(), repr(back.get_vecattr("c", "score"))]
+    loaded = cls.load_word2vec_format(datapath("euclidean_vectors.bin"), binary=True)
+    (event,) = loaded.lifecycle_events
+    seen.append({k: v for k, v in event.items() if k in ("msg", "binary", "encoding", "event", "gensim")})
+    return seen
+
+
+def test_gensims_bookkeeping_is_gensims(tmp_path):
+    """``allocate_vecattrs``, typed attributes, ``resize_vectors``, ``lifecycle_events`` (kept by
+    ``save`` and ``load``, gensim's own files' included) as gensim's: the same values, types,
+    errors and events. A ``.kv`` file's attributes other than ``count`` were not read (KeyError)."""
+    (tmp_path / "vecq").mkdir()
+    (tmp_path / "gensim").mkdir()
+    assert _bookkeeping(KeyedVectors, tmp_path / "vecq") == _bookkeeping(
+        GensimKeyedVectors, tmp_path / "gensim"
+    )
+    grown = KeyedVectors(3)
+    grown.add_vectors(["a", "b"], np.eye(2, 3, dtype=np.float32))
+    assert grown.next_index == 2  # the row add_vector fills next (gensim's says 0 here)
+    grown.lifecycle_events = None  # not kept, as gensim's
+    grown.add_lifecycle_event("noted", log_level=0)
+    assert grown.lifecycle_events is None

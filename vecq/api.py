@@ -1657,7 +1657,8 @@ class KeyedVectors(Vectors):
         kv._use(model, options)
         # a file's words have counts, from the file or made up (gensim's load_word2vec_format)
         attrs = {"count": dict(counts or {})}
-        kv._restore({"dtype": np.dtype(dtype).str, "attrs": attrs, "descending_below": len(model)})
+        state = {"dtype": np.dtype(dtype).str, "attrs": attrs, "descending_below": len(model)}
+        kv._restore({**state, "types": {"count": "<i8"}})
         return kv
 
     def _extra_state(self) -> dict:
@@ -1667,6 +1668,8 @@ class KeyedVectors(Vectors):
             "descending_below": self._descending_below,
             # a model opened again from its cache holds them again (not pickled twice)
             "file_counts": None if self._options is not None else self._file_counts,
+            "types": {attr: dtype.str for attr, dtype in self._attr_types.items()},
+            "lifecycle_events": self.lifecycle_events,
         }
 
     def _restore(self, state: dict) -> None:
@@ -1679,7 +1682,13 @@ class KeyedVectors(Vectors):
         self._descending_below: int = state["descending_below"]
         given = state.get("file_counts")
         self._file_counts: np.ndarray | None = self.model.counts if given is None else given
-        self._counts_file: str | None = None  # a .kv file whose counts are read when first asked
+        # each attribute's type (gensim's arrays'), as allocate_vecattrs or the first value set it
+        legacy = {"count": "<i8"} if "count" in self._attrs else {}  # pickled by vecq before 0.3
+        self._attr_types = {attr: np.dtype(t) for attr, t in state.get("types", legacy).items()}
+        # gensim's lifecycle_events (None: not kept), after those of the native file below
+        self._events: list[dict] | None = state.get("lifecycle_events", [])
+        # gensim's native file this was loaded from: its counts and events, read when first asked
+        self._native_file: str | None = None
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -1725,7 +1734,14 @@ class KeyedVectors(Vectors):
                 raise UnicodeDecodeError(cause.encoding, cause.object, cause.start, cause.end, str(e)) from e
             raise
         counts = _read_counts(os.fspath(fvocab), unicode_errors) if fvocab is not None else None
-        return cls._of(opened.model, opened._options, dtype, counts)
+        kv = cls._of(opened.model, opened._options, dtype, counts)
+        kv.add_lifecycle_event(
+            "load_word2vec_format",
+            msg=f"loaded {(len(kv), kv.vector_size)} matrix of type {dtype} from {fname}",
+            binary=binary,
+            encoding=encoding,
+        )
+        return kv
 
     @classmethod
     def load(cls, fname: str | os.PathLike, mmap: str | None = None) -> KeyedVectors:
@@ -1738,7 +1754,8 @@ class KeyedVectors(Vectors):
         opened = load(path)
         kv = cls._of(opened.model, opened._options)
         if os.path.isfile(path) and detect_format(path) in ("gensim-kv", "gensim-native"):
-            kv._counts_file = path  # its counts, read when first asked
+            kv._native_file = path
+        kv.add_lifecycle_event("loaded", fname=fname)
         return kv
 
     def save(self, fname_or_handle, **kwargs) -> None:
@@ -1746,12 +1763,17 @@ class KeyedVectors(Vectors):
         ``KeyedVectors.load`` and vecq's both open (a file named is replaced only once written whole)."""
         from .sources import kv_pickle
 
-        words = list(self.index_to_key)
-        attrs = {
-            attr: self._counts() if attr == "count" else [self.get_vecattr(w, attr) for w in words]
-            for attr in self._attribute_names()
-        }
-        kv_pickle.write(fname_or_handle, words, np.array(self.vectors), attrs, **kwargs)
+        attrs = self.expandos
+        saving = kv_pickle.write(
+            fname_or_handle,
+            list(self.index_to_key),
+            np.array(self.vectors),
+            attrs,
+            self.lifecycle_events,
+            **kwargs,
+        )
+        if saving is not None and self._events is not None:  # as gensim's records it, the name as given
+            self._events.append({**saving, "fname_or_handle": str(fname_or_handle)})
 
     # -- attributes -------------------------------------------------------------------------------
 
@@ -1761,25 +1783,33 @@ class KeyedVectors(Vectors):
         as set (0 for words not given one). KeyError for an attribute no word has."""
         row = self.get_index(key)
         word = self.index_to_key[row]
-        self._read_file_counts()
+        self._read_native_file()
         values = self._attrs.get(attr)
         if values is None:
             raise KeyError(f"no word has the attribute {attr!r}")
-        if word in values:
-            found = values[word]
-            if attr == "count" and isinstance(found, (int, np.integer)):
-                return np.int64(found)  # gensim's type for counts
-            return found
-        return self._count_below(row)[0] if attr == "count" else 0
+        if attr == "count" and word not in values:
+            return self._count_below(row)[0]
+        return self._typed_value(attr, values.get(word, 0))
 
-    def _read_file_counts(self) -> None:
-        """The counts of the ``.kv`` file this was loaded from, read when first needed (the file is
-        read a second time, so not at load)."""
-        if self._counts_file is not None:
+    def _typed_value(self, attr: str, value: object) -> object:
+        """``value`` as gensim's array of ``attr`` holds it: of the attribute's type (a Python object
+        for ``str``'s, or for an attribute set before vecq 0.3 other than ``count``)."""
+        dtype = self._attr_types.get(attr)
+        return value if dtype is None or dtype.kind == "O" else dtype.type(value)
+
+    def _read_native_file(self) -> None:
+        """The per-word attributes (``count``...) and lifecycle events of gensim's native file this
+        was loaded from, read when first needed (the file is read a second time, so not at load)."""
+        if self._native_file is not None:
             from .sources import kv_pickle
 
-            self._attrs.setdefault("count", {}).update(kv_pickle.counts(self._counts_file) or {})
-            self._counts_file = None
+            held = kv_pickle.bookkeeping(self._native_file)
+            for attr, (dtype, values) in held.attributes.items():
+                self._attrs.setdefault(attr, {}).update(values)
+                self._attr_types[attr] = dtype
+            if self._events is not None:
+                self._events[:0] = held.events
+            self._native_file = None
 
     def _counts(self) -> np.ndarray:
         """Every row's ``get_vecattr(row, "count")`` at once (int64); its KeyError when no word has
@@ -1802,7 +1832,7 @@ class KeyedVectors(Vectors):
         return np.where(held, self._file_counts[np.where(held, rows, 0)], 0).astype(np.int64)
 
     def _attribute_names(self) -> list[str]:
-        self._read_file_counts()
+        self._read_native_file()
         return list(self._attrs)
 
     @property
@@ -1814,15 +1844,86 @@ class KeyedVectors(Vectors):
             values = (
                 self._counts()
                 if attr == "count"
-                else np.array([self.get_vecattr(r, attr) for r in range(len(self))])
+                else np.array(
+                    [self.get_vecattr(r, attr) for r in range(len(self))], self._attr_types.get(attr)
+                )
             )
             values.setflags(write=False)
             out[attr] = values
         return out
 
     def set_vecattr(self, key: str | int, attr: str, val: object) -> None:
-        """gensim's ``set_vecattr``: an attribute kept with this object (the cache is never changed)."""
-        self._attrs.setdefault(attr, {})[self.index_to_key[self.get_index(key)]] = val
+        """gensim's ``set_vecattr``: an attribute kept with this object (the cache is never changed),
+        of the type its first value gave it (``allocate_vecattrs``): a TypeError for a value of
+        another, as gensim's."""
+        row = self.get_index(key)
+        self.allocate_vecattrs([attr], [type(val)])
+        self._attrs[attr][self.index_to_key[row]] = val
+
+    def allocate_vecattrs(self, attrs: Iterable[str] | None = None, types: Iterable | None = None) -> None:
+        """gensim's ``allocate_vecattrs``: each of ``attrs`` an attribute of every word, of its type in
+        ``types`` (``int`` is int64 and ``str`` an object, as gensim's), 0 until set. With no
+        ``attrs``, gensim's arrays are made as long as the vocabulary, which vecq's always are.
+
+        Raises:
+            TypeError: an attribute given a type its values cannot take (gensim's message).
+        """
+        for attr, given in zip(attrs or (), types or ()):
+            wanted = cast(Any, _VECATTR_TYPES.get(given, given))
+            held = self._attr_types.get(attr)
+            if held is not None and not np.issubdtype(wanted, held):
+                raise TypeError(
+                    f"Can't allocate type {wanted} for attribute {attr}, conflicts with its existing "
+                    f"type {held}"
+                )
+            self._attrs.setdefault(attr, {})
+            self._attr_types.setdefault(attr, np.dtype(wanted))
+
+    def resize_vectors(self, seed: int = 0) -> None:
+        """gensim's ``resize_vectors`` (after ``index_to_key`` grew): nothing to do, vecq's vectors
+        always have a row per word (``index_to_key`` changes through ``add_vectors`` only)."""
+
+    @property
+    def next_index(self) -> int:
+        """gensim's ``next_index``: the row ``add_vector`` fills next (the end: vecq keeps no empty
+        rows)."""
+        return len(self)
+
+    mapfile_path = None  # gensim's: the matrix is never gensim's np.memmap
+
+    @property
+    def lifecycle_events(self) -> list[dict] | None:
+        """gensim's ``lifecycle_events``: what happened to this object (loaded, saved...), with those
+        of gensim's native file it was loaded from first; None: not kept (set it so)."""
+        self._read_native_file()
+        return self._events
+
+    @lifecycle_events.setter
+    def lifecycle_events(self, events: list[dict] | None) -> None:
+        self._events = events
+
+    def add_lifecycle_event(self, event_name: str, log_level: int = logging.INFO, **event: object) -> None:
+        """gensim's ``add_lifecycle_event``: ``event`` with the time, the versions and the platform,
+        appended to ``lifecycle_events`` (unless None) and logged at ``log_level`` (unless 0)."""
+        import copy
+        import datetime
+        import platform
+
+        from .version import __version__
+
+        record = copy.deepcopy(event)
+        record.update(
+            datetime=datetime.datetime.now().isoformat(),
+            gensim=_gensim_version(),
+            vecq=__version__,
+            python=sys.version,
+            platform=platform.platform(),
+            event=event_name,
+        )
+        if log_level:
+            logger.log(log_level, "%s lifecycle event %s", type(self).__name__, record)
+        if self._events is not None:
+            self._events.append(record)
 
     def fill_norms(self, force: bool = False) -> None:
         """gensim's ``fill_norms``: nothing to do, the cache holds every norm."""
@@ -2210,6 +2311,20 @@ def _unpickled(cls: type[Vectors], source: tuple, state: dict) -> Vectors:
     obj._use(model, options)
     obj._restore(state)
     return obj
+
+
+# gensim's allocate_vecattrs: these Python types are held as these array types
+_VECATTR_TYPES: dict[object, object] = {int: np.int64, str: object}
+
+
+def _gensim_version() -> str | None:
+    """The installed gensim's version, as gensim's lifecycle events record it (None: not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("gensim")
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _read_counts(path: str, unicode_errors: str) -> dict[str, int]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import pickle
-from typing import TYPE_CHECKING, BinaryIO
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from ..errors import ModelError
 
@@ -150,32 +151,52 @@ def _companion(path: str, name: str) -> np.ndarray:
         raise ModelError(f"{companion} is not a plain array file ({e})") from e
 
 
-def counts(path: str) -> dict[str, int] | None:
-    """The words' counts a KeyedVectors file holds (gensim 4's ``expandos["count"]``, 3.x's
-    ``vocab[word].count``), or None when it holds none."""
+class Bookkeeping(NamedTuple):
+    """What a KeyedVectors file keeps beside its vectors."""
+
+    attributes: dict[str, tuple[np.dtype, dict[str, object]]]  # name: (type, word: value)
+    events: list[dict]  # gensim's lifecycle_events, its history ([] when it has none)
+
+
+def bookkeeping(path: str) -> Bookkeeping:
+    """The per-word attributes of a KeyedVectors file (gensim 4's ``expandos``, such as
+    ``count``; gensim 3.x's ``vocab[word].count``) and its lifecycle events."""
+    import numpy as np
+
     state = _state(path)
+    events = state.get("lifecycle_events")
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        events = []
     words = state.get("index_to_key", state.get("index2word"))
-    found = (state.get("expandos") or {}).get("count")
-    if isinstance(words, list) and found is not None and len(found) == len(words):
-        return {w: int(c) for w, c in zip(words, found)}
+    attributes: dict[str, tuple[np.dtype, dict[str, object]]] = {}
+    expandos = state.get("expandos") or {}
+    if isinstance(words, list) and isinstance(expandos, dict):
+        for name, values in expandos.items():
+            if isinstance(name, str) and isinstance(values, np.ndarray) and values.shape == (len(words),):
+                attributes[name] = (values.dtype, dict(zip(words, values.tolist())))
     vocab = state.get("vocab")
-    if isinstance(vocab, dict) and all(isinstance(v, VocabEntry) for v in vocab.values()):
-        return {str(w): int(v.count) for w, v in vocab.items() if isinstance(v.count, int)}
-    return None
+    entries = list(vocab.items()) if isinstance(vocab, dict) else []  # gensim 3.x's
+    if "count" not in attributes and entries and all(isinstance(v, VocabEntry) for _, v in entries):
+        counts: dict[str, object] = {str(w): v.count for w, v in entries if isinstance(v.count, int)}
+        attributes["count"] = (np.dtype(np.int64), counts)
+    return Bookkeeping(attributes, events)
 
 
 def write(
     fname_or_handle: str | os.PathLike | BinaryIO,
     words: list[str],
     vectors: np.ndarray,
-    attrs: dict[str, list | np.ndarray],
+    attrs: Mapping[str, list | np.ndarray],
+    events: list[dict] | None = None,
     **kwargs: object,
-) -> None:
+) -> dict | None:
     """A gensim 4 KeyedVectors file, written by gensim itself, that gensim's ``KeyedVectors.load``
     and vecq's both open. To a path, as gensim lays it out (``kwargs``: its ``sep_limit``,
     ``separately``, ``ignore``, ``pickle_protocol``; a large array in ``NAME.vectors.npy`` beside,
     which gensim's ``load(mmap="r")`` maps), replaced only once all is written
-    (``cache.files.output_files``); to a handle, gensim pickles the arrays inline, so it is one file."""
+    (``cache.files.output_files``); to a handle, gensim pickles the arrays inline, so it is one file.
+    ``events``: the ``lifecycle_events`` it holds, to which gensim adds its "saving" one (naming
+    the hidden file it writes, for a path); that event is returned (None: ``events`` is None)."""
     import numpy as np
     from gensim.models import KeyedVectors
 
@@ -186,8 +207,10 @@ def write(
     for attr, values in attrs.items():  # gensim's add_vectors(extras=) drops them: set here
         native.allocate_vecattrs([attr], [np.asarray(values).dtype])
         native.expandos[attr][:] = values
+    native.lifecycle_events = None if events is None else list(events)
     if hasattr(fname_or_handle, "write"):
         native.save(fname_or_handle, **kwargs)
-        return
-    with output_files(fname_or_handle) as staged:
-        native.save(staged, **kwargs)
+    else:
+        with output_files(fname_or_handle) as staged:
+            native.save(staged, **kwargs)
+    return None if native.lifecycle_events is None else native.lifecycle_events[-1]
