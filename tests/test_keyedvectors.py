@@ -1135,3 +1135,20 @@ def test_gensims_bookkeeping_is_gensims(tmp_path):
     grown.lifecycle_events = None  # not kept, as gensim's
     grown.add_lifecycle_event("noted", log_level=0)
     assert grown.lifecycle_events is None
+
+
+def test_a_fasttext_models_ngram_attributes_are_gensims():
+    """gensim's ``FastTextKeyedVectors`` names (``min_n``, ``max_n``, ``bucket``,
+    ``vectors_ngrams``, ``compatible_hash``) on a fastText model: gensim's values, the n-gram rows
+    read-only; any other model has none, as gensim's plain ``KeyedVectors`` (AttributeError)."""
+    import vecq
+
+    ours, theirs = _fasttext_pair()
+    for name in ("min_n", "max_n", "bucket", "compatible_hash"):
+        assert getattr(ours, name) == getattr(theirs, name)
+    assert np.array_equal(ours.vectors_ngrams, theirs.vectors_ngrams)
+    assert not ours.vectors_ngrams.flags.writeable
+    plain, gensims = _both()
+    without = vecq.load(datapath("lee_fasttext.bin"), subwords=False)
+    for name in ("min_n", "max_n", "bucket", "vectors_ngrams", "compatible_hash"):
+        assert not hasattr(gensims, name) and not hasattr(plain, name) and not hasattr(without, name)

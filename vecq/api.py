@@ -60,6 +60,7 @@ from .records import (
 from .sources.spec import POOLS, spec_with
 
 if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the API
+    from .core.subwords import Subwords
     from .core.weat import WeatResult
 
 logger = logging.getLogger(__name__)
@@ -1931,6 +1932,47 @@ class KeyedVectors(Vectors):
     def words_closer_than(self, word1: str, word2: str) -> list[str]:
         """gensim's ``words_closer_than``: ``closer_than`` by its older name."""
         return self.closer_than(word1, word2)
+
+    # -- gensim's FastTextKeyedVectors: a fastText model's n-grams --------------------------------
+
+    def _ngrams(self, name: str) -> Subwords:
+        """The n-grams that build words a fastText model does not hold; gensim's AttributeError
+        (a plain ``KeyedVectors`` has no ``name``) for any other model, or with subwords off."""
+        subwords = self.model.word_builder
+        if subwords is None:
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute '{name}': {self.name} is not a fastText "
+                "model with subwords"
+            )
+        return subwords
+
+    @property
+    def min_n(self) -> int:
+        """gensim's ``min_n``: the shortest n-gram, in characters (a fastText model's)."""
+        return self._ngrams("min_n").minn
+
+    @property
+    def max_n(self) -> int:
+        """gensim's ``max_n``: the longest n-gram, in characters (a fastText model's)."""
+        return self._ngrams("max_n").maxn
+
+    @property
+    def bucket(self) -> int:
+        """gensim's ``bucket``: the rows n-grams are hashed into (a fastText model's)."""
+        return self._ngrams("bucket").bucket
+
+    @property
+    def vectors_ngrams(self) -> np.ndarray:
+        """gensim's ``vectors_ngrams``: the n-gram rows, read-only (a fastText model's)."""
+        rows = np.asarray(self._ngrams("vectors_ngrams").matrix).view()
+        rows.setflags(write=False)
+        return rows
+
+    @property
+    def compatible_hash(self) -> bool:
+        """gensim's ``compatible_hash``: n-grams are hashed as Facebook's fastText hashes them."""
+        self._ngrams("compatible_hash")
+        return True
 
     # -- gensim 3.x's names, and gensim's helpers ---------------------------------------------------
 
