@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import warnings
 
 import numpy as np
@@ -1010,6 +1011,8 @@ def test_changes_in_memory_keep_a_fasttext_models_subwords():
         assert [w for w, _ in ours.most_similar("xyzzyq", topn=5)] == [
             w for w, _ in theirs.most_similar("xyzzyq", topn=5)
         ]
+        again = pickle.loads(pickle.dumps(ours))  # a changed model pickles whole: its n-grams too
+        assert np.array_equal(again["xyzzyq"], theirs["xyzzyq"])
 
 
 def test_assigning_kv_vectors_replaces_every_vector_as_gensims():
@@ -1152,3 +1155,39 @@ def test_a_fasttext_models_ngram_attributes_are_gensims():
     without = vecq.load(datapath("lee_fasttext.bin"), subwords=False)
     for name in ("min_n", "max_n", "bucket", "vectors_ngrams", "compatible_hash"):
         assert not hasattr(gensims, name) and not hasattr(plain, name) and not hasattr(without, name)
+
+
+def test_vecq_load_takes_gensims_own_objects():
+    """``vecq.load(model)`` or ``vecq.load(model.wv)``: a model trained in the notebook, copied into
+    memory, answers as gensim's (its words, counts and, for fastText, the words its n-grams build);
+    a file's options are refused, and anything else is a TypeError saying what is taken."""
+    from gensim.models import FastText, Word2Vec
+    from gensim.test.utils import common_texts
+
+    import vecq
+
+    trained = Word2Vec(common_texts, vector_size=20, min_count=1, seed=1, workers=1)
+    for given in (trained, trained.wv):
+        ours = vecq.load(given)
+        assert ours.index_to_key == trained.wv.index_to_key
+        assert np.array_equal(ours.vectors, trained.wv.vectors)
+        mine, gensims = ours.most_similar("computer", topn=5), trained.wv.most_similar("computer", topn=5)
+        assert [w for w, _ in mine] == [w for w, _ in gensims]
+        assert [s for _, s in mine] == pytest.approx([s for _, s in gensims], abs=1e-6)
+        assert np.array_equal(ours.expandos["count"], trained.wv.expandos["count"])
+    assert vecq.load(trained, limit=3).index_to_key == trained.wv.index_to_key[:3]
+    subwords = FastText(common_texts, vector_size=20, min_count=1, seed=1, workers=1)
+    ours = vecq.load(subwords)
+    assert "computerz" in ours and np.array_equal(ours["computerz"], subwords.wv["computerz"])
+    assert [w for w, _ in ours.most_similar("computerz", topn=3)] == [
+        w for w, _ in subwords.wv.most_similar("computerz", topn=3)
+    ]
+    assert "computerz" not in vecq.load(subwords, subwords=False)
+    empty = GensimKeyedVectors(3)
+    empty.add_vectors(["a", "b"], np.eye(2, 3, dtype=np.float32))
+    with pytest.raises(KeyError):  # gensim's: no word has a count
+        vecq.load(empty).get_vecattr("a", "count")
+    with pytest.raises(vecq.QueryError, match="tensor"):
+        vecq.load(trained, tensor="wte.weight")
+    with pytest.raises(TypeError, match="model.wv"):
+        vecq.load(42)

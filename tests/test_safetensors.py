@@ -8,6 +8,7 @@ own loader is the oracle for every row.
 from __future__ import annotations
 
 import json
+import pickle
 import struct
 
 import numpy as np
@@ -227,3 +228,5 @@ def test_a_token_table_changed_in_memory_keeps_its_tokenizer_and_refuses_a_new_o
     with pytest.raises(ValueError, match="token ids"):
         kv.sort_by_descending_frequency()
     assert kv.index_to_key[-1] == "brandnew" and np.array_equal(kv.vector(text), before)
+    again = pickle.loads(pickle.dumps(kv))  # a changed model pickles whole: its tokenizer too
+    assert np.array_equal(again.vector(text), before)

@@ -112,9 +112,15 @@ def load(
     ------
     vecq.errors.ModelError : the model cannot be found, downloaded, read or trusted.
     """
+    copied = _gensim_copy(spec, limit, subwords, (pool, approx, nprobe, tensor, model_format, unicode_errors))
+    if copied is not None:
+        return copied
     if spec is not None:
         if not isinstance(spec, (str, bytes, os.PathLike)):
-            raise TypeError(f"a model is a file path or a name (a str), not {type(spec).__name__}")
+            raise TypeError(
+                f"a model is a file path or a name (a str), or gensim's KeyedVectors (model.wv), not "
+                f"{type(spec).__name__}"
+            )
         spec = os.fsdecode(spec)
     limit = None if limit is None else count("limit", limit)
     nprobe = None if nprobe is None else count("nprobe", nprobe)
@@ -126,6 +132,20 @@ def load(
         progress = "ipykernel" in sys.modules  # a notebook: its own bar, one that updates in place
     reporter = TqdmReporter() if progress else NULL_REPORTER
     return KeyedVectors._of(open_with(options, reporter=reporter, warn=logger.warning), options)
+
+
+def _gensim_copy(spec: object, limit: int | None, subwords: bool, file_options: tuple) -> KeyedVectors | None:
+    """``load`` of gensim's own object (``spec``: a trained model, its ``wv``): a copy in memory;
+    None when ``spec`` is not one. The options that only a file has are refused (a QueryError)."""
+    from .sources.gensim_object import is_gensim_vectors
+
+    if not is_gensim_vectors(spec):
+        return None
+    names = ("pool", "approx", "nprobe", "tensor", "model_format", "unicode_errors")
+    given = [name for name, value in zip(names, file_options) if value and value != "strict"]
+    if given:
+        raise QueryError(f"{', '.join(given)}: for a model read from a file, not gensim's object")
+    return KeyedVectors._of_gensim(spec, None if limit is None else count("limit", limit), subwords)
 
 
 class _TqdmTask:
@@ -598,7 +618,8 @@ class Vectors:
         if self._options is not None:
             source: tuple = ("opened", self._options, opened_content(self.model))
         else:
-            source = ("arrays", list(self.index_to_key), np.array(self._stored(), np.float32), self.name)
+            rows = np.array(self._stored(), np.float32)
+            source = ("arrays", list(self.index_to_key), rows, self.name, self.model.building)
         return _unpickled, (type(self), source, self._extra_state())
 
     def _extra_state(self) -> dict:
@@ -1662,6 +1683,26 @@ class KeyedVectors(Vectors):
         kv._restore({**state, "types": {"count": "<i8"}})
         return kv
 
+    @classmethod
+    def _of_gensim(cls, value: object, limit: int | None, subwords: bool) -> KeyedVectors:
+        """A copy held in memory of gensim's ``KeyedVectors`` ``value`` (or a model's ``wv``): its
+        words, vectors (in their type), a fastText object's n-grams, attributes and events."""
+        from .sources.gensim_object import held
+
+        got = held(value, limit)
+        got.model.use_subwords = subwords
+        kv = cls.__new__(cls)
+        kv._use(got.model, None)
+        state = {
+            "dtype": _float_type(got.dtype).str,
+            "attrs": {attr: values for attr, (_, values) in got.attributes.items()},
+            "descending_below": 0,  # gensim's own counts, if it has any, are among the attributes
+            "types": {attr: dtype.str for attr, (dtype, _) in got.attributes.items()},
+            "lifecycle_events": got.events,
+        }
+        kv._restore(state)
+        return kv
+
     def _extra_state(self) -> dict:
         return {
             "dtype": self._dtype.str,
@@ -1935,6 +1976,12 @@ class KeyedVectors(Vectors):
 
     # -- gensim's FastTextKeyedVectors: a fastText model's n-grams --------------------------------
 
+    def __dir__(self) -> list[str]:
+        # what tab completion offers: a fastText model's names on a fastText model only (elsewhere
+        # reading them raises AttributeError, as on gensim's plain KeyedVectors)
+        names = super().__dir__()
+        return names if self.model.word_builder is not None else [n for n in names if n not in _NGRAM_NAMES]
+
     def _ngrams(self, name: str) -> Subwords:
         """The n-grams that build words a fastText model does not hold; gensim's AttributeError
         (a plain ``KeyedVectors`` has no ``name``) for any other model, or with subwords off."""
@@ -2052,7 +2099,7 @@ class KeyedVectors(Vectors):
             )
         info = self.model.info
         changed = Model.from_arrays(words, weights, name=info.name, source=info.source)
-        self._use(changed.building_as(self.model, same_rows=True), None)
+        self._use(changed.building_as(self.model.building, same_rows=True), None)
 
     @property
     def norms(self) -> np.ndarray:
@@ -2135,7 +2182,7 @@ class KeyedVectors(Vectors):
         self._descending_below = 0  # every count is now set
         unit = self._unit_model is self.model
         reordered = Model.from_arrays(words, raw, name=self.model.info.name, source=self.model.info.source)
-        self._use(reordered.building_as(self.model, same_rows=False), None)
+        self._use(reordered.building_as(self.model.building, same_rows=False), None)
         if unit:  # the same rows, reordered
             self._unit_model = self.model
 
@@ -2349,12 +2396,16 @@ def _unpickled(cls: type[Vectors], source: tuple, state: dict) -> Vectors:
             )
     else:
         model, options = Model.from_arrays(source[1], source[2], name=source[3]), None
+        if len(source) > 4:  # how it builds unseen words (vecq before 0.3 kept none)
+            model.building_as(source[4], same_rows=True)
     obj = cls.__new__(cls)
     obj._use(model, options)
     obj._restore(state)
     return obj
 
 
+# gensim's FastTextKeyedVectors names, which a fastText model answers (``KeyedVectors._ngrams``)
+_NGRAM_NAMES = ("min_n", "max_n", "bucket", "vectors_ngrams", "compatible_hash")
 # gensim's allocate_vecattrs: these Python types are held as these array types
 _VECATTR_TYPES: dict[object, object] = {int: np.int64, str: object}
 

@@ -107,6 +107,16 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
+class Building(NamedTuple):
+    """How a model builds the words it does not hold: fastText's n-grams (``use_subwords``: on),
+    a token table's tokenizer (``text``) and pooling of a word's tokens (``pool``)."""
+
+    subwords: Subwords | None
+    use_subwords: bool
+    text: TextEncoder | None
+    pool: str | None
+
+
 class Model:
     """An opened model: unit rows, their original norms, and the vocabulary; the cache folder, the
     fastText n-grams and the tokenizer it was opened with; and how it answers (``index``, ``pool``,
@@ -152,11 +162,16 @@ class Model:
         # asked about and compared, and are never among the rows searched for answers.
         self.built = BuiltRows()
 
-    def building_as(self, other: Model, *, same_rows: bool) -> Model:
-        """This model (made from ``other``, held in memory), building the words it does not hold as
-        ``other`` builds them: fastText's subwords, on or off (n-grams are found by the word's
-        letters, whatever the rows), and, when every row of ``other`` kept its number
-        (``same_rows``), a token table's tokenizer and pooling (a token id is a row number).
+    @property
+    def building(self) -> Building:
+        """How this model builds the words it does not hold (``building_as`` gives it to another)."""
+        return Building(self.subwords, self.use_subwords, self.text, self.pool)
+
+    def building_as(self, other: Building, *, same_rows: bool) -> Model:
+        """This model (made from another, held in memory), building the words it does not hold as
+        ``other`` (that model's ``building``) says: fastText's subwords, on or off (n-grams are
+        found by the word's letters, whatever the rows), and, when every row of that model kept its
+        number (``same_rows``), a token table's tokenizer and pooling (a token id is a row number).
         Returns this model."""
         self.subwords, self.use_subwords = other.subwords, other.use_subwords
         if same_rows:
@@ -185,7 +200,9 @@ class Model:
         stored = StoredFloats(
             np.zeros((n, dims), np.int8), np.empty(0, np.int64), np.empty((0, dims), np.float32)
         )
-        return Model(unit_vectors, norms, self.vocab, self.info, stored).building_as(self, same_rows=True)
+        return Model(unit_vectors, norms, self.vocab, self.info, stored).building_as(
+            self.building, same_rows=True
+        )
 
     def changed(
         self, replaced: np.ndarray, replaced_raw: np.ndarray, added: Sequence[str], added_raw: np.ndarray
@@ -217,7 +234,9 @@ class Model:
         words = [*self.vocab.words(range(n)), *added]
         info = ModelInfo(name=self.info.name, source=self.info.source, rows=len(words), dimensions=self.dims)
         stored = StoredFloats(residual, far_rows[order], far_vectors[order])
-        return Model(vectors, norms, Vocab.from_words(words), info, stored).building_as(self, same_rows=True)
+        return Model(vectors, norms, Vocab.from_words(words), info, stored).building_as(
+            self.building, same_rows=True
+        )
 
     def __len__(self) -> int:
         return self.vectors.shape[0]

@@ -1,0 +1,67 @@
+"""A gensim object already in memory (a trained model's ``.wv``, a ``KeyedVectors`` built in a
+notebook) as a model held in memory: its words, vectors, n-grams, attributes and history, copied.
+
+Nothing is read from a file and nothing is cached: the object is the source, and a later change
+to it does not reach the copy (as a saved and reloaded model would not see it)."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..core.model import Model
+
+
+class Held(NamedTuple):
+    """What a gensim object holds, for vecq's ``KeyedVectors``."""
+
+    model: Model
+    attributes: dict[str, tuple[np.dtype, dict[str, object]]]  # name: (type, word: value)
+    events: list[dict] | None  # its lifecycle_events (None: it keeps none)
+    dtype: np.dtype  # the type of its vectors, handed out as they are
+
+
+def is_gensim_vectors(value: object) -> bool:
+    """Is ``value`` gensim's ``KeyedVectors`` (or a subclass), or a model holding one as ``wv``?"""
+    vectors = getattr(value, "wv", value)
+    return any(
+        cls.__module__.startswith("gensim.") and cls.__name__ == "KeyedVectors"
+        for cls in type(vectors).__mro__
+    )
+
+
+def held(value: Any, limit: int | None = None) -> Held:
+    """``value``'s vectors (``value.wv`` for a model; its first ``limit``) copied into a vecq model;
+    a fastText object's n-grams build its unseen words as gensim's do.
+
+    Raises:
+        TypeError: a key that is not a word (gensim also takes integers as keys).
+        ModelError: a vector holding NaN or an infinity, or values float32 cannot hold, named.
+    """
+    import numpy as np
+
+    from ..core.model import Model
+    from ..core.subwords import Subwords
+
+    kv = getattr(value, "wv", value)
+    words = list(kv.index_to_key[:limit])
+    odd = next((w for w in words if not isinstance(w, str)), None)
+    if odd is not None:
+        raise TypeError(f"vecq's keys are words (str); this gensim object has the key {odd!r}")
+    vectors = np.asarray(kv.vectors)[: len(words)]
+    name = f"gensim {type(kv).__name__}"
+    model = Model.from_arrays(words, vectors.astype(np.float32), name=name, source="memory")
+    ngrams = getattr(kv, "vectors_ngrams", None)
+    if ngrams is not None and np.size(ngrams) and getattr(kv, "compatible_hash", True):
+        rows = np.array(ngrams, dtype=np.float32)
+        model.subwords = Subwords(rows, int(kv.min_n), int(kv.max_n), int(kv.bucket))
+    attributes = {
+        attr: (values.dtype, dict(zip(words, values[: len(words)].tolist())))
+        for attr, values in getattr(kv, "expandos", {}).items()
+        if isinstance(values, np.ndarray) and values.shape == (len(kv.index_to_key),)
+    }
+    events = getattr(kv, "lifecycle_events", [])
+    return Held(model, attributes, None if events is None else copy.deepcopy(events), vectors.dtype)
