@@ -1187,6 +1187,10 @@ def test_vecq_load_takes_gensims_own_objects():
     empty.add_vectors(["a", "b"], np.eye(2, 3, dtype=np.float32))
     with pytest.raises(KeyError):  # gensim's: no word has a count
         vecq.load(empty).get_vecattr("a", "count")
+    poisoned = GensimKeyedVectors(3)
+    poisoned.add_vectors(["a", "b"], np.array([[1, 2, np.nan], [1, 1, 1]], np.float32))
+    with pytest.raises(ValueError, match="'a' holds NaN"):  # gensim takes it, and answers NaN
+        vecq.load(poisoned)
     with pytest.raises(vecq.QueryError, match="tensor"):
         vecq.load(trained, tensor="wte.weight")
     with pytest.raises(TypeError, match="model.wv"):

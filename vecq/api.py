@@ -35,7 +35,7 @@ from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.ranking import cosine_slack, exact_dots, exact_scores
-from .core.unit import direction, float32_loss, peak_scaled, unit
+from .core.unit import direction, float32_vectors, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
 from .display import Answers, Matrix
 from .errors import (
@@ -238,23 +238,6 @@ def _numbers(weights: object) -> np.ndarray:
     """``weights`` as an array of numbers: text or objects get numpy's ValueError, as gensim's."""
     given = np.asarray(weights)
     return given if given.dtype.kind in "biuf" else given.astype(np.float64)
-
-
-def _float32_rows(keys: Sequence[str], given: np.ndarray) -> np.ndarray:
-    """``given`` (a row per key) as float32 rows; a ValueError naming the key of a row holding NaN
-    or an infinity (every score with it would be NaN; gensim takes it), or values float32 cannot
-    hold (gensim takes it as an infinite or an all-zero row)."""
-    bad = np.flatnonzero(~np.isfinite(given).all(axis=1))
-    if bad.size:
-        raise ValueError(f"the vector of {keys[bad[0]]!r} holds NaN or an infinity; give finite numbers")
-    weights, lost = float32_loss(given)
-    if lost is not None:
-        row, kind, peak = lost
-        raise ValueError(
-            f"the vector of {keys[row]!r} holds values {kind} ({peak:.3g}), and vecq holds vectors "
-            "as float32; scale it"
-        )
-    return weights
 
 
 def _refuse_vanished(keys: Sequence) -> None:
@@ -2086,7 +2069,7 @@ class KeyedVectors(Vectors):
                 f"kv.index_to_key), not an array of shape {given.shape}"
             )
         words = list(self.index_to_key)
-        weights = _float32_rows(words, given)
+        weights = float32_vectors(words, given)
         if given.shape[1] == self.vector_size:
             every = np.arange(len(self))
             self._use(self.model.changed(every, weights, [], weights[:0]), None)
@@ -2124,7 +2107,7 @@ class KeyedVectors(Vectors):
             raise TypeError("vecq's keys are words (str)")
         if given.shape[1] != self.vector_size:
             raise ValueError(f"vectors of {given.shape[1]} dimensions added to a model of {self.vector_size}")
-        weights = _float32_rows(keys, given)
+        weights = float32_vectors(keys, given)
         rows = np.array([self.get_index(k, -1) for k in keys], dtype=np.int64)
         new = rows < 0
         added = [k for k, is_new in zip(keys, new) if is_new]

@@ -203,6 +203,24 @@ def float32_rows(raw: np.ndarray, what: str) -> np.ndarray:
     return rows
 
 
+def float32_vectors(keys: Sequence[str], given: np.ndarray) -> np.ndarray:
+    """Vectors a user gives (``given``, a row per key: added, assigned, or gensim's object) as
+    float32 rows; a ValueError naming the key of a row holding NaN or an infinity (every score with
+    it would be NaN; gensim takes it), or values float32 cannot hold (gensim takes it as an
+    infinite or an all-zero row)."""
+    bad = np.flatnonzero(~np.isfinite(given).all(axis=1))
+    if bad.size:
+        raise ValueError(f"the vector of {keys[bad[0]]!r} holds NaN or an infinity; give finite numbers")
+    weights, lost = float32_loss(given)
+    if lost is not None:
+        row, kind, peak = lost
+        raise ValueError(
+            f"the vector of {keys[row]!r} holds values {kind} ({peak:.3g}), and vecq holds vectors "
+            "as float32; scale it"
+        )
+    return weights
+
+
 def float32_loss(raw: np.ndarray) -> tuple[np.ndarray, tuple[int, str, float] | None]:
     """The rows of ``raw`` rounded to float32, and the first row float32 cannot hold, if any: (its
     index, what is wrong, its largest value), for a row holding a value past float32's range (it

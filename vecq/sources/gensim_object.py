@@ -39,12 +39,13 @@ def held(value: Any, limit: int | None = None) -> Held:
 
     Raises:
         TypeError: a key that is not a word (gensim also takes integers as keys).
-        ModelError: a vector holding NaN or an infinity, or values float32 cannot hold, named.
+        ValueError: a vector holding NaN or an infinity, or values float32 cannot hold, named.
     """
     import numpy as np
 
     from ..core.model import Model
     from ..core.subwords import Subwords
+    from ..core.unit import float32_vectors
 
     kv = getattr(value, "wv", value)
     words = list(kv.index_to_key[:limit])
@@ -53,7 +54,7 @@ def held(value: Any, limit: int | None = None) -> Held:
         raise TypeError(f"vecq's keys are words (str); this gensim object has the key {odd!r}")
     vectors = np.asarray(kv.vectors)[: len(words)]
     name = f"gensim {type(kv).__name__}"
-    model = Model.from_arrays(words, vectors.astype(np.float32), name=name, source="memory")
+    model = Model.from_arrays(words, float32_vectors(words, vectors), name=name, source="memory")
     ngrams = getattr(kv, "vectors_ngrams", None)
     if ngrams is not None and np.size(ngrams) and getattr(kv, "compatible_hash", True):
         rows = np.array(ngrams, dtype=np.float32)
