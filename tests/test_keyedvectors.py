@@ -365,9 +365,14 @@ def test_save_writes_through_a_link_in_one_file(tmp_path):
 
 def test_a_gensim_3_file_opens_as_data_with_its_counts():
     """gensim 3.2's EuclideanKeyedVectors pickle (index2word, syn0, Vocab entries): read by the
-    allow-list unpickler, without trust, as gensim 4 reads it."""
+    allow-list unpickler, without trust, as gensim 4 reads it, each entry's attributes too (only
+    ``count`` was read: ``index`` and ``sample_int`` were a KeyError)."""
     path = datapath("old_keyedvectors_320.dat")
-    _same(KeyedVectors.load(path), GensimKeyedVectors.load(path), probe="computer")
+    ours, theirs = KeyedVectors.load(path), GensimKeyedVectors.load(path)
+    _same(ours, theirs, probe="computer")
+    assert sorted(ours.expandos) == sorted(theirs.expandos) == ["count", "index", "sample_int"]
+    for attr, values in theirs.expandos.items():  # each Vocab attribute upconverted, in its type
+        assert ours.expandos[attr].dtype == values.dtype and np.array_equal(ours.expandos[attr], values)
 
 
 def test_changed_rows_keep_their_floats_bit_for_bit_even_rows_stored_whole():

@@ -1893,16 +1893,18 @@ class KeyedVectors(Vectors):
         Raises:
             TypeError: an attribute given a type its values cannot take (gensim's message).
         """
+        from .sources.kv_pickle import attribute_type
+
         for attr, given in zip(attrs or (), types or ()):
-            wanted = cast(Any, _VECATTR_TYPES.get(given, given))
+            wanted = attribute_type(given)
             held = self._attr_types.get(attr)
-            if held is not None and not np.issubdtype(wanted, held):
+            if held is not None and not np.issubdtype(cast(Any, wanted), held):
                 raise TypeError(
                     f"Can't allocate type {wanted} for attribute {attr}, conflicts with its existing "
                     f"type {held}"
                 )
             self._attrs.setdefault(attr, {})
-            self._attr_types.setdefault(attr, np.dtype(wanted))
+            self._attr_types.setdefault(attr, np.dtype(cast(Any, wanted)))
 
     def resize_vectors(self, seed: int = 0) -> None:
         """gensim's ``resize_vectors`` (after ``index_to_key`` grew): nothing to do, vecq's vectors
@@ -2389,8 +2391,6 @@ def _unpickled(cls: type[Vectors], source: tuple, state: dict) -> Vectors:
 
 # gensim's FastTextKeyedVectors names, which a fastText model answers (``KeyedVectors._ngrams``)
 _NGRAM_NAMES = ("min_n", "max_n", "bucket", "vectors_ngrams", "compatible_hash")
-# gensim's allocate_vecattrs: these Python types are held as these array types
-_VECATTR_TYPES: dict[object, object] = {int: np.int64, str: object}
 
 
 def _gensim_version() -> str | None:

@@ -175,11 +175,36 @@ def bookkeeping(path: str) -> Bookkeeping:
             if isinstance(name, str) and isinstance(values, np.ndarray) and values.shape == (len(words),):
                 attributes[name] = (values.dtype, dict(zip(words, values.tolist())))
     vocab = state.get("vocab")
-    entries = list(vocab.items()) if isinstance(vocab, dict) else []  # gensim 3.x's
-    if "count" not in attributes and entries and all(isinstance(v, VocabEntry) for _, v in entries):
-        counts: dict[str, object] = {str(w): v.count for w, v in entries if isinstance(v.count, int)}
-        attributes["count"] = (np.dtype(np.int64), counts)
+    entries = list(vocab.items()) if isinstance(vocab, dict) else []
+    if entries and all(isinstance(v, VocabEntry) for _, v in entries):
+        attributes.update(_upconverted(entries))
     return Bookkeeping(attributes, events)
+
+
+def _upconverted(entries: list[tuple[object, VocabEntry]]) -> dict[str, tuple[np.dtype, dict[str, object]]]:
+    """gensim 3.x's per-word ``Vocab`` entries as gensim 4 upconverts them (its
+    ``_upconvert_old_vocab``): each of an entry's attributes (``count``, ``index``, ``sample_int``...)
+    an attribute of its word, of the type of the first value (``attribute_type``), ``sample_int``
+    as uint32."""
+    import numpy as np
+
+    attributes: dict[str, tuple[np.dtype, dict[str, object]]] = {}
+    for word, entry in entries:
+        for attr, value in vars(entry).items():
+            if attr not in attributes:
+                attributes[attr] = (np.dtype(attribute_type(type(value))), {})  # type: ignore[call-overload]
+            attributes[attr][1][str(word)] = value
+    if "sample_int" in attributes:
+        attributes["sample_int"] = (np.dtype(np.uint32), attributes["sample_int"][1])
+    return attributes
+
+
+def attribute_type(given: object) -> object:
+    """The type gensim's array for an attribute of values of type ``given`` is made of (its
+    ``allocate_vecattrs``: ``int`` is int64, ``str`` an object, any other type as it is)."""
+    import numpy as np
+
+    return {int: np.int64, str: object}.get(given, given)  # type: ignore[call-overload]
 
 
 def write(
