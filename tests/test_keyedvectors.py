@@ -369,6 +369,8 @@ def test_a_gensim_3_file_opens_as_data_with_its_counts():
     ``count`` was read: ``index`` and ``sample_int`` were a KeyError)."""
     path = datapath("old_keyedvectors_320.dat")
     ours, theirs = KeyedVectors.load(path), GensimKeyedVectors.load(path)
+    again = pickle.loads(pickle.dumps(ours))  # pickled before the file's attributes were read
+    assert again.expandos["sample_int"].dtype == np.uint32
     _same(ours, theirs, probe="computer")
     assert sorted(ours.expandos) == sorted(theirs.expandos) == ["count", "index", "sample_int"]
     for attr, values in theirs.expandos.items():  # each Vocab attribute upconverted, in its type

@@ -1687,6 +1687,7 @@ class KeyedVectors(Vectors):
         return kv
 
     def _extra_state(self) -> dict:
+        self._read_native_file()  # what the file keeps is part of the state
         return {
             "dtype": self._dtype.str,
             "attrs": self._attrs,
