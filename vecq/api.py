@@ -1423,16 +1423,20 @@ class Vectors:
                 word whose vector is all zeros (gensim scores every word NaN with it).
         """
         words = list(_word_list(words, "words"))
-        used = [w for w in words if w in self]
-        if len(used) != len(words):
-            _ignoring(set(words) - set(used))
-        if not used:
+        matches = []  # each word as written, or built from n-grams (one lookup for a word of the file)
+        for w in words:
+            row = self.get_index(w, -1)
+            if row >= 0 or w in self:
+                matches.append(Match(w, w, row) if row >= 0 else self._match(w))
+        if len(matches) != len(words):
+            _ignoring(set(words) - {m.typed for m in matches})
+        if not matches:
             raise ValueError("cannot select a word from an empty list")
         if not use_norm:
+            used = [m.typed for m in matches]
             vectors = np.vstack([self.get_vector(w) for w in used]).astype(np.float32)
             scores = vectors @ self.get_mean_vector(vectors, post_normalize=True)
             return sorted(zip(scores, used), reverse=True)
-        matches = [Match(w, w, self.get_index(w)) if self.has_index_for(w) else self._match(w) for w in used]
         ranked = self.model.odd_one_out(matches, at_least=1)
         return [(np.float32(score), match.typed) for match, score in reversed(ranked)]
 
