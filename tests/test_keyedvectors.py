@@ -1095,6 +1095,14 @@ def test_a_fasttext_models_counts_are_the_files_as_gensims(tmp_path):
     ours.save_word2vec_format(str(tmp_path / "ours.txt"))
     theirs.save_word2vec_format(str(tmp_path / "theirs.txt"))
     assert filecmp.cmp(tmp_path / "ours.txt", tmp_path / "theirs.txt", shallow=False)
+    older = _fasttext_pair()[0].model
+    older.counts = None  # as a cache written before vecq kept them opens
+    made_up = KeyedVectors._of(older, None)
+    with pytest.warns(UserWarning, match="cache clear"):  # said, once
+        assert made_up.get_vecattr("the", "count") == len(made_up)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert made_up.expandos["count"][0] == len(made_up)  # not said again
     changed, _ = _fasttext_pair()
     changed.add_vectors(["brandnew"], np.ones((1, changed.vector_size), np.float32))  # gensim's fails here
     assert changed.get_vecattr("brandnew", "count") == 0

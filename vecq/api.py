@@ -1712,6 +1712,8 @@ class KeyedVectors(Vectors):
         self._descending_below: int = state["descending_below"]
         given = state.get("file_counts")
         self._file_counts: np.ndarray | None = self.model.counts if given is None else given
+        # a fastText cache written before vecq kept the file's counts: made-up ones, said once
+        self._counts_made_up = self._file_counts is None and self.model.subwords is not None
         # each attribute's type (gensim's arrays'), as allocate_vecattrs or the first value set it
         legacy = {"count": "<i8"} if "count" in self._attrs else {}  # pickled by vecq before 0.3
         self._attr_types = {attr: np.dtype(t) for attr, t in state.get("types", legacy).items()}
@@ -1857,6 +1859,14 @@ class KeyedVectors(Vectors):
         rows = np.atleast_1d(np.asarray(rows, dtype=np.int64))
         below = rows < self._descending_below
         if self._file_counts is None:
+            if self._counts_made_up and below.any():
+                self._counts_made_up = False
+                _warn_at_caller(
+                    f"{self.name} was converted by a vecq that did not keep a fastText file's counts: "
+                    f"these are gensim's made-up descending ones; for the file's own, convert it again "
+                    f"(vecq cache clear {self.name})",
+                    UserWarning,
+                )
             return np.where(below, self._descending_below - rows, 0)
         held = below & (rows < len(self._file_counts))
         return np.where(held, self._file_counts[np.where(held, rows, 0)], 0).astype(np.int64)
