@@ -1198,6 +1198,10 @@ def test_vecq_load_takes_gensims_own_objects():
         w for w, _ in subwords.wv.most_similar("computerz", topn=3)
     ]
     assert "computerz" not in vecq.load(subwords, subwords=False)
+    subwords.wv.compatible_hash = False  # gensim's hash before 3.8: not fastText's, so refused
+    with pytest.raises(ValueError, match="subwords=False"):
+        vecq.load(subwords)
+    assert len(vecq.load(subwords, subwords=False)) == len(subwords.wv)
     empty = GensimKeyedVectors(3)
     empty.add_vectors(["a", "b"], np.eye(2, 3, dtype=np.float32))
     with pytest.raises(KeyError):  # gensim's: no word has a count

@@ -1676,8 +1676,7 @@ class KeyedVectors(Vectors):
         words, vectors (in their type), a fastText object's n-grams, attributes and events."""
         from .sources.gensim_object import held
 
-        got = held(value, limit)
-        got.model.use_subwords = subwords
+        got = held(value, limit, subwords)
         kv = cls.__new__(cls)
         kv._use(got.model, None)
         state = {

@@ -33,13 +33,14 @@ def is_gensim_vectors(value: object) -> bool:
     )
 
 
-def held(value: Any, limit: int | None = None) -> Held:
+def held(value: Any, limit: int | None = None, subwords: bool = True) -> Held:
     """``value``'s vectors (``value.wv`` for a model; its first ``limit``) copied into a vecq model;
-    a fastText object's n-grams build its unseen words as gensim's do.
+    with ``subwords``, a fastText object's n-grams build its unseen words as gensim's do.
 
     Raises:
         TypeError: a key that is not a word (gensim also takes integers as keys).
-        ValueError: a vector holding NaN or an infinity, or values float32 cannot hold, named.
+        ValueError: a vector holding NaN or an infinity, or values float32 cannot hold, named; or
+            n-grams hashed by gensim's hash before 3.8, which vecq does not build words with.
     """
     import numpy as np
 
@@ -56,7 +57,12 @@ def held(value: Any, limit: int | None = None) -> Held:
     name = f"gensim {type(kv).__name__}"
     model = Model.from_arrays(words, float32_vectors(words, vectors), name=name, source="memory")
     ngrams = getattr(kv, "vectors_ngrams", None)
-    if ngrams is not None and np.size(ngrams) and getattr(kv, "compatible_hash", True):
+    if subwords and ngrams is not None and np.size(ngrams):
+        if not getattr(kv, "compatible_hash", True):
+            raise ValueError(
+                "this FastText model hashes its n-grams as gensim did before 3.8, not as fastText "
+                "does, so vecq cannot build its unseen words: give subwords=False for its words alone"
+            )
         rows = np.array(ngrams, dtype=np.float32)
         model.subwords = Subwords(rows, int(kv.min_n), int(kv.max_n), int(kv.bucket))
     attributes = {
