@@ -2086,11 +2086,7 @@ class KeyedVectors(Vectors):
             )
         words = list(self.index_to_key)
         weights = float32_vectors(words, given)
-        if given.shape[1] == self.vector_size:
-            every = np.arange(len(self))
-            self._use(self.model.changed(every, weights, [], weights[:0]), None)
-            return
-        if self.model.subwords is not None:
+        if given.shape[1] != self.vector_size and self.model.subwords is not None:
             raise ValueError(
                 f"{self.name} is a fastText model: its n-gram vectors, which build the words it does "
                 f"not hold, have {self.vector_size} dimensions, so its vectors keep them; for other "
