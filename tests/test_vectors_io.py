@@ -471,6 +471,58 @@ def test_export_refuses_a_word_that_holds_a_line_break(tmp_path):
     assert not (tmp_path / "m.npy").exists()
 
 
+# Every character but a space and a line end (which end a word and a text row in word2vec's formats)
+ODD_CHARACTERS = [chr(c) for c in range(0x20) if c != 0x0A] + [
+    "\x7f",
+    "\x85",
+    "\xa0",
+    "\u2028",
+    "\u3000",
+    "\ufeff",
+]
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".bin"])
+def test_words_holding_tabs_and_other_spaces_go_through_word2vecs_formats_and_back(tmp_path, suffix):
+    """gensim writes and reads back a word holding any character but a space and a line end (a tab,
+    a CR, U+00A0, a control character), at its start, middle or end, or alone. vecq read such a
+    binary file as "neither word2vec text nor word2vec binary" (its words were checked for control
+    characters) and refused to export such words to word2vec's formats ("holds whitespace"): both
+    ways now, every word and every bit as gensim reads them."""
+    from gensim.models import KeyedVectors as GensimKeyedVectors
+
+    import vecq
+
+    words = ["cat"] + [w for c in ODD_CHARACTERS for w in (c + "ab", "a" + c + "b", "ab" + c, c)]
+    values = np.random.default_rng(5).standard_normal((len(words), 4)).astype(np.float32)
+    theirs = GensimKeyedVectors(4)
+    theirs.add_vectors(words, values)
+    source = tmp_path / f"source{suffix}"
+    theirs.save_word2vec_format(str(source), binary=suffix == ".bin")
+    ours = vecq.load(str(source))
+    assert list(ours.index_to_key) == words and np.array_equal(ours.vectors, values)
+    out = tmp_path / f"out{suffix}"
+    result = any_model(["-m", str(source), "export", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    back = GensimKeyedVectors.load_word2vec_format(str(out), binary=suffix == ".bin")
+    assert back.index_to_key == words and np.array_equal(back.vectors, values)
+    again = vecq.load(str(out))
+    assert list(again.index_to_key) == words and np.array_equal(again.vectors, values)
+
+
+@pytest.mark.parametrize("fmt", ["word2vec-bin", "word2vec-text"])
+@pytest.mark.parametrize("word", ["a b", "a\nb", "\nab", " "])
+def test_a_word_holding_a_space_or_a_line_end_is_refused_by_word2vecs_formats(tmp_path, fmt, word):
+    """A space ends a word and a line end a text row (gensim's binary reader drops a word's leading
+    line end): such a word would be read back as another, so it is refused, named, before writing."""
+    from vecq.errors import ModelError
+    from vecq.sources import export
+
+    with pytest.raises(ModelError, match="holds a space or a line end") as refused:
+        export.write(str(tmp_path / "m.bin"), fmt, ["cat", word], [np.zeros((2, 2), np.float32)], 2)
+    assert repr(word) in str(refused.value) and not (tmp_path / "m.bin").exists()
+
+
 @pytest.mark.parametrize("suffix", [".npy", ".safetensors", ".txt", ".bin"])
 def test_export_of_a_model_with_an_empty_word_is_refused_before_writing(tmp_path, suffix):
     """gensim's ``add_vectors`` takes the word '': exported to .npy, its words file had an empty
@@ -486,7 +538,7 @@ def test_export_of_a_model_with_an_empty_word_is_refused_before_writing(tmp_path
     result = any_invoke(["-m", str(tmp_path / "m.kv"), "--trust", "export", "-o", str(out)])
     assert result.exit_code == 4 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("vecq: error: the word of row 2 is empty")
-    assert "write the other words only" in result.stderr and "whitespace" not in result.stderr
+    assert "write the other words only" in result.stderr and "holds a space" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.kv"]
     graph = any_invoke(
         ["-m", str(tmp_path / "m.kv"), "--trust", "graph", "-k", "1", "-o", str(tmp_path / "g.npy")]

@@ -2,9 +2,10 @@
 
 Rows are written as the model file holds them (bit for bit: ``Model.raw_rows``) or unit-length.
 A ``.npy`` or safetensors file holds no words: they go one a line, in row order, into
-``NAME.words.txt`` beside it. word2vec's formats separate a word from its numbers with a space, so
-a word holding whitespace cannot be written in them (it is refused, by name, before anything is
-written).
+``NAME.words.txt`` beside it. word2vec's formats end a word at a space and a text row at a line
+end, so a word holding either cannot be written in them (it is refused, by name, before anything is
+written); any other character, a tab or U+00A0 among them, is read back as written, by gensim and
+by vecq (tests/test_vectors_io.py).
 """
 
 from __future__ import annotations
@@ -123,11 +124,11 @@ def _check_words(fmt: str, words: Sequence[str]) -> None:
         empty = empty_word(words)
         if empty is not None:
             raise ModelError(f"{empty}, which word2vec's formats cannot store; {OTHER_WORDS}")
-        spaced = next((w for w in words if any(c.isspace() for c in w)), None)
+        spaced = next((w for w in words if " " in w or "\n" in w), None)
         if spaced is not None:
             raise ModelError(
-                f"{spaced!r} holds whitespace, which word2vec's formats cannot store; write .npy or "
-                ".safetensors (their words go into a separate file, one a line)"
+                f"{spaced!r} holds a space or a line end, which end a word in word2vec's formats; "
+                "write .npy or .safetensors (their words go into a separate file, one a line)"
             )
     else:
         check_listable(words)

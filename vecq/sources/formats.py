@@ -302,7 +302,7 @@ def _text_rows(body: bytes, dims: int, want: int, whole: bool) -> bool:
 
 
 def _binary_rows(body: bytes, dims: int, want: int, filled: bool = False) -> bool:
-    """Do ``want`` binary rows begin ``body``, each word free of whitespace and control characters,
+    """Do ``want`` binary rows begin ``body``, each word free of line ends,
     their floats finite and not text (or, ``filled``, whatever their bytes, with nothing but line
     ends after them)?"""
     import array
@@ -315,8 +315,8 @@ def _binary_rows(body: bytes, dims: int, want: int, filled: bool = False) -> boo
         row = body[space + 1 : space + 1 + 4 * dims]
         if space <= at or len(row) != 4 * dims:
             break
-        if any(byte < 0x20 for byte in body[at:space]):
-            return False  # word2vec splits words at whitespace: no word of its holds a line end
+        if b"\n" in body[at:space]:
+            return False  # a word never holds a line end, which ends a text row
         values = array.array("f", row)
         if any(x != x or x in (float("inf"), float("-inf")) for x in values):
             return False
