@@ -377,6 +377,61 @@ def test_a_gensim_3_file_opens_as_data_with_its_counts():
         assert ours.expandos[attr].dtype == values.dtype and np.array_equal(ours.expandos[attr], values)
 
 
+def test_vecq_load_of_gensims_native_files_answers_their_attributes_and_events(tmp_path):
+    """``vecq.load`` of gensim's native file (the notebook's way in) answered gensim's made-up
+    descending counts, not the file's, and none of its other attributes or its events: a ``.kv``
+    read as data, trusted or in part (``limit``), and a trained model's own file (trusted), as
+    gensim's load gives them. A file without counts had made-up ones (gensim: a KeyError)."""
+    from gensim.models import FastText, Word2Vec
+    from gensim.test.utils import common_texts
+
+    import vecq
+
+    trained = Word2Vec(common_texts, vector_size=8, min_count=1, seed=1, workers=1)
+    trained.wv.save(str(tmp_path / "w.kv"))
+    trained.save(str(tmp_path / "w.model"))
+    FastText(common_texts, vector_size=8, min_count=1, seed=1, workers=1).save(str(tmp_path / "f.model"))
+    files = [
+        datapath("old_keyedvectors_320.dat"),
+        *(str(tmp_path / name) for name in ("w.kv", "w.model", "f.model")),
+    ]
+    for path, trust in [
+        (files[0], False),
+        (files[1], False),
+        (files[1], True),
+        (files[2], True),
+        (files[3], True),
+    ]:
+        loaded = GensimKeyedVectors.load(path)
+        theirs = getattr(loaded, "wv", loaded)
+        ours = vecq.load(path, trust=trust)
+        assert ours.index_to_key == theirs.index_to_key and sorted(ours.expandos) == sorted(theirs.expandos)
+        for attr, values in theirs.expandos.items():
+            assert ours.expandos[attr].dtype == values.dtype and np.array_equal(ours.expandos[attr], values)
+        # gensim's load records itself last on a KeyedVectors it loads; vecq.load does not (and a
+        # FastText model's wv, as gensim loads it, has no events at all)
+        events = getattr(theirs, "lifecycle_events", [])
+        assert ours.lifecycle_events == events[: -1 if theirs is loaded else None]
+        first = vecq.load(path, trust=trust, limit=3)
+        assert np.array_equal(first.expandos["count"], theirs.expandos["count"][:3])
+    assert np.array_equal(ours["computerz"], theirs["computerz"])  # the FastText model's n-grams
+    bare = GensimKeyedVectors(3)
+    bare.add_vectors(["a", "b"], np.eye(2, 3, dtype=np.float32))
+    bare.save(str(tmp_path / "bare.kv"))
+    with pytest.raises(KeyError):
+        GensimKeyedVectors.load(str(tmp_path / "bare.kv")).get_vecattr("a", "count")
+    with pytest.raises(KeyError):
+        vecq.load(str(tmp_path / "bare.kv")).get_vecattr("a", "count")
+
+
+def test_an_attribute_set_before_any_is_read_outlives_the_files():
+    """gensim's native file's attributes are read when first needed: a count set before that was
+    then replaced by the file's (``set_vecattr(w, "count", 99)`` read back 4, as the file holds)."""
+    ours = KeyedVectors.load(datapath("old_keyedvectors_320.dat"))
+    ours.set_vecattr("computer", "count", 99)
+    assert ours.get_vecattr("computer", "count") == 99 and ours.get_vecattr("system", "count") == 4
+
+
 def test_changed_rows_keep_their_floats_bit_for_bit_even_rows_stored_whole():
     """Rows whose floats lie far from unit row times norm (tiny values beside large ones) are stored
     whole; adding and replacing such rows, and rows beside them, keeps every float."""

@@ -1661,13 +1661,16 @@ class KeyedVectors(Vectors):
     @classmethod
     def _of(cls, model: Model, options: ModelOptions | None, dtype=np.float32, counts=None) -> KeyedVectors:
         """A KeyedVectors answering from ``model``; words without a ``counts`` entry get gensim's
-        made-up descending counts."""
+        made-up descending counts, but a gensim native file's words the attributes it holds."""
         kv = cls.__new__(cls)
         kv._use(model, options)
         # a file's words have counts, from the file or made up (gensim's load_word2vec_format)
         attrs = {"count": dict(counts or {})}
         state = {"dtype": np.dtype(dtype).str, "attrs": attrs, "descending_below": len(model)}
         kv._restore({**state, "types": {"count": "<i8"}})
+        if model.info.source_format in ("gensim-kv", "gensim-native"):
+            # gensim's native file: its counts, other attributes and events, read when first needed
+            kv._native_file = (model.info.source, options is not None and options.trust)
         return kv
 
     @classmethod
@@ -1718,8 +1721,9 @@ class KeyedVectors(Vectors):
         self._attr_types = {attr: np.dtype(t) for attr, t in state.get("types", legacy).items()}
         # gensim's lifecycle_events (None: not kept), after those of the native file below
         self._events: list[dict] | None = state.get("lifecycle_events", [])
-        # gensim's native file this was loaded from: its counts and events, read when first asked
-        self._native_file: str | None = None
+        # gensim's native file this was loaded from, and whether it is trusted: its counts, other
+        # attributes and events, read when first asked
+        self._native_file: tuple[str, bool] | None = None
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -1779,13 +1783,7 @@ class KeyedVectors(Vectors):
         """gensim's ``KeyedVectors.load`` of a native file (gensim 4's ``.kv``, or 3.x's): read as data,
         never unpickled as code; the vectors are memory-mapped whatever ``mmap`` says. Any other
         model ``vecq.load`` opens is opened too, its words' counts gensim's made-up descending ones."""
-        from .sources.formats import detect_format
-
-        path = os.fspath(fname)
-        opened = load(path)
-        kv = cls._of(opened.model, opened._options)
-        if os.path.isfile(path) and detect_format(path) in ("gensim-kv", "gensim-native"):
-            kv._native_file = path
+        kv = load(os.fspath(fname))
         kv.add_lifecycle_event("loaded", fname=fname)
         return kv
 
@@ -1830,13 +1828,21 @@ class KeyedVectors(Vectors):
 
     def _read_native_file(self) -> None:
         """The per-word attributes (``count``...) and lifecycle events of gensim's native file this
-        was loaded from, read when first needed (the file is read a second time, so not at load)."""
+        was loaded from, read before any is first asked for or set (the file is read a second time,
+        so not at load): the file's attributes as gensim's load gives them, no count made up (a
+        file without counts has none: gensim's KeyError)."""
         if self._native_file is not None:
-            from .sources import kv_pickle
+            from .sources.gensim_object import file_bookkeeping
 
-            held = kv_pickle.bookkeeping(self._native_file)
+            held = file_bookkeeping(*self._native_file)
+            index = self.key_to_index
+            self._descending_below = 0
+            if not self._attrs.get("count", True):  # the made-up counts' place, no count set in it
+                del self._attrs["count"]
+                self._attr_types.pop("count", None)
             for attr, (dtype, values) in held.attributes.items():
-                self._attrs.setdefault(attr, {}).update(values)
+                # the file's words the model holds (read with ``limit``, it holds its first ones)
+                self._attrs.setdefault(attr, {}).update((w, v) for w, v in values.items() if w in index)
                 self._attr_types[attr] = dtype
             if self._events is not None:
                 self._events[:0] = held.events
@@ -1909,6 +1915,7 @@ class KeyedVectors(Vectors):
         """
         from .sources.kv_pickle import attribute_type
 
+        self._read_native_file()  # the file's attributes and their types first: a value set stays
         for attr, given in zip(attrs or (), types or ()):
             wanted = attribute_type(given)
             held = self._attr_types.get(attr)

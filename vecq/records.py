@@ -71,6 +71,7 @@ class ModelInfo(NamedTuple):
     dtype: str | None = None  # as stored (F32, F16, BF16, ...); vecq holds float32
     tokenizer: str | None = None  # the kind of tokenizer naming the rows (sources/tokens.py)
     max_length: int | None = None  # a static model embeds a text's first max_length tokens only
+    source_format: str | None = None  # the format the source was read in (sources/formats.py)
 
     def as_json(self) -> dict:
         return {"name": self.name, "dimensions": self.dimensions, "vocabulary": self.rows}

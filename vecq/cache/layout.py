@@ -426,4 +426,5 @@ def model_info(manifest: Manifest, limit: int | None = None, name: str | None = 
         table.get("dtype"),
         table.get("tokenizer"),
         (manifest.get("text") or {}).get("max_length"),
+        manifest.get("source_format"),
     )

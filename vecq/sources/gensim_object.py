@@ -9,10 +9,13 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..errors import ModelError
+
 if TYPE_CHECKING:
     import numpy as np
 
     from ..core.model import Model
+    from . import kv_pickle
 
 
 class Held(NamedTuple):
@@ -65,10 +68,48 @@ def held(value: Any, limit: int | None = None, subwords: bool = True) -> Held:
             )
         rows = np.array(ngrams, dtype=np.float32)
         model.subwords = Subwords(rows, int(kv.min_n), int(kv.max_n), int(kv.bucket))
-    attributes = {
+    events = getattr(kv, "lifecycle_events", [])
+    return Held(
+        model, attributes_of(kv, words), None if events is None else copy.deepcopy(events), vectors.dtype
+    )
+
+
+def attributes_of(kv: Any, words: list[str]) -> dict[str, tuple[np.dtype, dict[str, object]]]:
+    """The per-word attributes (gensim's ``expandos``: ``count``...) of gensim's ``kv`` for ``words``,
+    its first words: each attribute's type, and its value for each word."""
+    import numpy as np
+
+    return {
         attr: (values.dtype, dict(zip(words, values[: len(words)].tolist())))
         for attr, values in getattr(kv, "expandos", {}).items()
         if isinstance(values, np.ndarray) and values.shape == (len(kv.index_to_key),)
     }
-    events = getattr(kv, "lifecycle_events", [])
-    return Held(model, attributes, None if events is None else copy.deepcopy(events), vectors.dtype)
+
+
+def file_bookkeeping(path: str, trusted: bool) -> kv_pickle.Bookkeeping:
+    """The per-word attributes and lifecycle events of gensim's native file ``path``: read as data
+    (``kv_pickle``) when it holds a KeyedVectors; a whole model's file (a Word2Vec's, a FastText's),
+    which that reader refuses, loaded by gensim itself when the user ``trusted`` it (a pickle can
+    run code), and its ``wv`` taken.
+
+    Raises:
+        ModelError: the file cannot be read, or names what the data reader refuses, untrusted.
+    """
+    from . import kv_pickle
+
+    try:
+        return kv_pickle.bookkeeping(path)
+    except ModelError as e:
+        if not (trusted and isinstance(e.__cause__, kv_pickle.RefusedName)):
+            raise
+    from gensim.utils import SaveLoad
+
+    from .gensim_calls import quiet_gensim
+
+    with quiet_gensim():
+        loaded = SaveLoad.load(path)
+    kv = getattr(loaded, "wv", loaded)
+    events = copy.deepcopy(getattr(kv, "lifecycle_events", None) or [])
+    if kv is loaded and events and events[-1].get("event") == "loaded":
+        events.pop()  # gensim's load records itself last: the file's own events are those before
+    return kv_pickle.Bookkeeping(attributes_of(kv, list(kv.index_to_key)), events)
