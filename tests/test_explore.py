@@ -371,6 +371,12 @@ def test_a_command_typed_in_the_repl_is_told_how_the_repl_asks_it():
         for asked in ("cat", "cat ~ dog", "king - man + woman", "word ~ word")
     ]
     assert "the REPL takes" not in result.stderr.splitlines()[4]  # a word is not a command
+    # another command of vecq's is told to be run in the shell (its words answered it nothing)
+    told = invoke(["repl", "-n", "1"], input="odd cat dog car\nvector cat\n").stderr.splitlines()
+    assert [line.rpartition("; ")[2] for line in told] == [
+        f"'{command}' is a command of vecq, not of the REPL: run 'vecq {command} {words}' in the shell"
+        for command, words in (("odd", "cat dog car"), ("vector", "cat"))
+    ]
     # an analogy test's notation is told the expression, without spelling suggestions for it
     told = invoke(["repl", "-n", "1"], input="man:king::woman\n").stderr.strip()
     assert told == (

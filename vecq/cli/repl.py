@@ -99,6 +99,8 @@ def as_typed_here(line: str) -> str | None:
         a, b, c = asked_as
         return f"the REPL asks an analogy as an expression: type '{a} - {b} + {c}'"
     command, *rest = line.split()
+    if command not in COMMANDS and rest and command in _shell_commands():
+        return f"'{command}' is a command of vecq, not of the REPL: run 'vecq {line.strip()}' in the shell"
     if command not in COMMANDS or not rest:
         return None
     options = next(
@@ -115,6 +117,16 @@ def as_typed_here(line: str) -> str | None:
 
 
 COMMANDS = frozenset({"neighbors", "neighbours", "nearest", "similar", "analogy"})
+
+
+def _shell_commands() -> frozenset[str]:
+    """The names of vecq's commands (``odd``, ``vector``...), from the command line running this."""
+    import click
+
+    context = click.get_current_context(silent=True)
+    if context is None or not isinstance(group := context.find_root().command, click.Group):
+        return frozenset()
+    return frozenset(group.list_commands(context))  # every command, those not yet imported too
 
 
 def run(session: Session, top: int) -> None:
