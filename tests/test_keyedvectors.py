@@ -544,6 +544,22 @@ def test_sort_by_descending_frequency_as_gensim():
     assert unsorted.index_to_key == before
 
 
+def test_words_added_after_counts_are_kept_by_sort_by_descending_frequency():
+    """gensim's ``add_vectors`` does not lengthen its count array, so its
+    ``sort_by_descending_frequency`` then drops the added words (and ``get_vecattr`` of one is an
+    IndexError); vecq keeps them, each with gensim's count for an added word, 0, so last."""
+    ours, theirs = KeyedVectors(2), GensimKeyedVectors(2)
+    for kv in (ours, theirs):
+        kv.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
+        kv.set_vecattr("a", "count", 3)
+        kv.set_vecattr("b", "count", 5)
+        kv.add_vectors(["c"], np.ones((1, 2), np.float32))
+        kv.sort_by_descending_frequency()
+    assert theirs.index_to_key == ["b", "a"]  # gensim's loss, which vecq does not copy
+    assert ours.index_to_key == ["b", "a", "c"] and ours.get_vecattr("c", "count") == 0
+    assert np.array_equal(ours["c"], np.ones(2, np.float32))
+
+
 @pytest.mark.parametrize("binary", [True, False])
 def test_intersect_word2vec_format_as_gensim(binary, tmp_path):
     ours, theirs = _both()
