@@ -424,6 +424,35 @@ def test_vecq_load_of_gensims_native_files_answers_their_attributes_and_events(t
         vecq.load(str(tmp_path / "bare.kv")).get_vecattr("a", "count")
 
 
+def test_a_native_file_changed_or_gone_since_loading_gives_no_attributes(tmp_path):
+    """A native file's attributes are read when first needed: a file saved again in between (a
+    model trained again under the same name) gave its counts to the words loaded before, and a
+    file gone was a FileNotFoundError. Both are one ModelError saying to load it again."""
+    import vecq
+    from vecq.errors import ModelError
+
+    path = tmp_path / "m.kv"
+
+    def save(counts: list[int]) -> None:
+        theirs = GensimKeyedVectors(2)
+        theirs.add_vectors(["a", "b"], np.eye(2, dtype=np.float32))
+        for word, count in zip(["a", "b"], counts):
+            theirs.set_vecattr(word, "count", count)
+        theirs.save(str(path))
+
+    save([5, 3])
+    ours = vecq.load(str(path))
+    save([7, 9])
+    with pytest.raises(ModelError, match="was changed since it was loaded.*load it again"):
+        ours.get_vecattr("a", "count")
+    again, unread = vecq.load(str(path)), vecq.load(str(path))
+    assert again.get_vecattr("a", "count") == 7
+    path.unlink()
+    assert again.get_vecattr("b", "count") == 9  # read before the file went
+    with pytest.raises(ModelError, match="is gone"):
+        unread.get_vecattr("a", "count")
+
+
 def test_an_attribute_set_before_any_is_read_outlives_the_files():
     """gensim's native file's attributes are read when first needed: a count set before that was
     then replaced by the file's (``set_vecattr(w, "count", 99)`` read back 4, as the file holds)."""

@@ -1670,7 +1670,11 @@ class KeyedVectors(Vectors):
         kv._restore({**state, "types": {"count": "<i8"}})
         if model.info.source_format in ("gensim-kv", "gensim-native"):
             # gensim's native file: its counts, other attributes and events, read when first needed
-            kv._native_file = (model.info.source, options is not None and options.trust)
+            kv._native_file = (
+                model.info.source,
+                options is not None and options.trust,
+                _identity(model.info.source),
+            )
         return kv
 
     @classmethod
@@ -1723,7 +1727,7 @@ class KeyedVectors(Vectors):
         self._events: list[dict] | None = state.get("lifecycle_events", [])
         # gensim's native file this was loaded from, and whether it is trusted: its counts, other
         # attributes and events, read when first asked
-        self._native_file: tuple[str, bool] | None = None
+        self._native_file: tuple[str, bool, list | None] | None = None  # and the file's identity then
 
     # -- opening ----------------------------------------------------------------------------------
 
@@ -1834,7 +1838,13 @@ class KeyedVectors(Vectors):
         if self._native_file is not None:
             from .sources.gensim_object import file_bookkeeping
 
-            held = file_bookkeeping(*self._native_file)
+            path, trusted, loaded = self._native_file
+            if loaded is None or _identity(path) != loaded:  # what it holds now is another model's
+                raise ModelError(
+                    f"{path} is gone or was changed since it was loaded, so its counts and other "
+                    "attributes cannot be read: load it again"
+                )
+            held = file_bookkeeping(path, trusted)
             index = self.key_to_index
             self._descending_below = 0
             if not self._attrs.get("count", True):  # the made-up counts' place, no count set in it
@@ -2417,6 +2427,16 @@ def _gensim_version() -> str | None:
     try:
         return metadata.version("gensim")
     except metadata.PackageNotFoundError:
+        return None
+
+
+def _identity(path: str) -> list | None:
+    """What says a file is unchanged (``cache.layout.identity``); None when it is gone."""
+    from .cache.layout import identity
+
+    try:
+        return identity(path)
+    except OSError:
         return None
 
 
