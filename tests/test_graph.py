@@ -104,6 +104,23 @@ def test_a_terminal_is_shown_the_time_left(glove, tmp_path):
     assert times and any(left != "-:--:--" for _, left in times), result.stderr[-500:]
 
 
+def test_words_whose_vectors_are_all_zeros_are_named_as_left_out(tmp_path):
+    """A word whose vector is all zeros has no direction: no neighbours, and it is no word's
+    neighbour (as in every neighbour list). The graph left it out without a word ("the 2 nearest
+    neighbours of 4 words" over edges of 3); it is named on stderr."""
+    model = tmp_path / "zeros.txt"
+    model.write_text("4 2\na 1 0\npad 0 0\nb 0.6 0.8\nc -1 0.1\n")
+    out = tmp_path / "g.tsv"
+    result = invoke(["-m", str(model), "graph", "-k", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    edges = tsv(out.read_text())
+    assert {e["word"] for e in edges} == {"a", "b", "c"} and "pad" not in {e["neighbour"] for e in edges}
+    assert result.stderr.strip().splitlines()[-1] == (
+        "vecq: 1 word ('pad') has a vector of all zeros, which has no direction: left out of the graph, "
+        "as a word and as a neighbour"
+    )
+
+
 def test_every_format_holds_the_same_edges(glove, tmp_path):
     base = tsv(run_graph(tmp_path, "g.tsv", "--first", "50", "-k", "3"))
     lines = run_graph(tmp_path, "g.jsonl", "--first", "50", "-k", "3").splitlines()

@@ -22,7 +22,7 @@ import click
 from .. import jsondata
 from ..cache.files import STDOUT, claimed, output_file, refuse_an_input
 from ..cache.layout import content_key
-from ..errors import OutputError, UsageError, counted
+from ..errors import OutputError, UsageError, counted, first_few
 from ..sources.word_list import check_listable, write_words
 from .env import Env
 from .options import approx_option, dask_option, session_options, top_option
@@ -110,6 +110,21 @@ def graph(session: Session, output, top, first, words_file, block_rows) -> None:
         session.warn(f"wrote the {k} nearest neighbours of {of} to {where}")
     else:  # each word's list holds every other word, padded (ids -1) to k
         session.warn(f"wrote the neighbours of {of} to {where}: the model has only {len(model):,} (-k {k})")
+    _say_zero_rows(session, model, rows, words)
+
+
+def _say_zero_rows(session: Session, model, rows, words: list[str]) -> None:
+    """Names the words whose vectors are all zeros: no direction, so no neighbours (no edges in a
+    file of edges, ids -1 in a matrix), and no word's neighbour."""
+    import numpy as np
+
+    zero = np.flatnonzero(np.isin(rows, model.zero_rows))
+    if zero.size:
+        names = first_few([repr(words[i]) for i in zero.tolist()], 5)
+        session.warn(
+            f"{counted(zero.size, 'word')} ({names}) {'has' if zero.size == 1 else 'have'} a vector of all "
+            "zeros, which has no direction: left out of the graph, as a word and as a neighbour"
+        )
 
 
 def _check_outputs(out: Path, output: str, words: list[str]) -> None:
