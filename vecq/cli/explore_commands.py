@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..core import evaluate
-from ..errors import ExitCode, QueryError, counted, first_few
+from ..errors import ExitCode, QueryError, first_few
 from .options import (
     approx_option,
     batch_source,
@@ -199,7 +199,7 @@ def _tokens_of_lines(session: Session, source: str, with_vectors: bool) -> int:
     if note:
         session.warn(note)
     if failed:
-        session.warn(f"{counted(failed, 'line')} failed; their records carry status 'not-utf8'")
+        session.warn_failed(failed, "not-utf8")
         return int(ExitCode.PARTIAL)
     return int(ExitCode.OK)
 

@@ -116,6 +116,11 @@ class Session:
         if self.env.stdin_isatty and self.env.stderr_isatty:
             self.warn_of_input("reading standard input, one a line, from the terminal: Ctrl-D ends it")
 
+    def warn_failed(self, failed: int, status: str) -> None:
+        """Says how many input lines failed, and the status their records carry."""
+        carry = "its record carries" if failed == 1 else "their records carry"
+        self.warn(f"{counted(failed, 'line')} failed; {carry} status '{status}'")
+
     def warn_of_input(self, message: str) -> None:
         """``warn`` of the input, once for all the models of ``-m A -m B`` (they read one input)."""
         said = self.shared.setdefault("said of the input", set()) if self.shared is not None else set()
@@ -426,7 +431,7 @@ class Session:
         if headers:
             self.warn_of_input(batch.headers_note(headers, source))
         if failed:
-            self.warn(f"{counted(failed, 'line')} failed; their records carry status 'error'")
+            self.warn_failed(failed, "error")
             return int(ExitCode.PARTIAL)
         return int(ExitCode.OK)
 
