@@ -573,6 +573,24 @@ def test_sort_by_descending_frequency_as_gensim():
     assert unsorted.index_to_key == before
 
 
+@pytest.mark.parametrize("shape", [(3, 4), (4, 2), (8,), (2, 4, 1)])
+def test_vectors_that_are_not_one_row_a_key_are_refused_not_reshaped(shape):
+    """``add_vectors(["x1", "x2"], matrix)`` reshaped the matrix to one row a key: 4 rows of 2
+    numbers were glued into 2 rows of 4 and added, a silently wrong model (gensim: an IndexError);
+    3 rows of 4 were called "vectors of 6 dimensions". A ValueError names the shape and the one
+    wanted, and nothing is added."""
+    ours = KeyedVectors(4)
+    ours.add_vectors(["a"], np.eye(1, 4, dtype=np.float32))
+    wanted = r"vectors of shape .* given for 2 keys: give one row a key \(a matrix of shape \(2, 4\)\)"
+    with pytest.raises(ValueError, match=wanted):
+        ours.add_vectors(["x1", "x2"], np.ones(shape, np.float32))
+    with pytest.raises(ValueError, match=wanted):
+        ours[["x1", "x2"]] = np.ones(shape, np.float32)
+    assert ours.index_to_key == ["a"]
+    ours.add_vectors(["x1"], np.arange(4, dtype=np.float32))  # one vector for a list of one key
+    assert np.array_equal(ours["x1"], np.arange(4, dtype=np.float32))
+
+
 def test_words_added_after_counts_are_kept_by_sort_by_descending_frequency():
     """gensim's ``add_vectors`` does not lengthen its count array, so its
     ``sort_by_descending_frequency`` then drops the added words (and ``get_vecattr`` of one is an

@@ -2128,10 +2128,17 @@ class KeyedVectors(Vectors):
     def add_vectors(self, keys, weights, extras: dict | None = None, replace: bool = False) -> None:
         """gensim's ``add_vectors``: new keys are appended; a key already present keeps its vector
         unless ``replace``. ``extras`` holds per-key attributes (``{"count": [...]}``)."""
-        if isinstance(keys, _KEY_TYPES):
+        if isinstance(keys, _KEY_TYPES):  # one key's numbers, whatever their shape (gensim's)
             keys, weights = [keys], np.asarray(weights).reshape(1, -1)
         keys = list(keys)
-        given = _numbers(weights).reshape(len(keys), -1)
+        given = _numbers(weights)
+        if given.ndim == 1 and len(keys) == 1:  # one vector for a list of one key (gensim stacks it)
+            given = given[None]
+        if given.ndim != 2 or len(given) != len(keys):  # never cut or glue rows to fit the keys
+            raise ValueError(
+                f"vectors of shape {given.shape} given for {len(keys)} keys: give one row a key "
+                f"(a matrix of shape ({len(keys)}, {self.vector_size}))"
+            )
         if not all(isinstance(k, str) for k in keys):
             raise TypeError("vecq's keys are words (str)")
         if given.shape[1] != self.vector_size:
