@@ -589,6 +589,8 @@ def test_vectors_that_are_not_one_row_a_key_are_refused_not_reshaped(shape):
     assert ours.index_to_key == ["a"]
     ours.add_vectors(["x1"], np.arange(4, dtype=np.float32))  # one vector for a list of one key
     assert np.array_equal(ours["x1"], np.arange(4, dtype=np.float32))
+    with pytest.raises(ValueError, match=r"vectors of shape \(2, 2\) given for 1 key:"):
+        ours.add_vector("x2", np.ones((2, 2), np.float32))  # gensim's refuses it too
 
 
 def test_words_added_after_counts_are_kept_by_sort_by_descending_frequency():

@@ -2136,7 +2136,7 @@ class KeyedVectors(Vectors):
             given = given[None]
         if given.ndim != 2 or len(given) != len(keys):  # never cut or glue rows to fit the keys
             raise ValueError(
-                f"vectors of shape {given.shape} given for {len(keys)} keys: give one row a key "
+                f"vectors of shape {given.shape} given for {counted(len(keys), 'key')}: give one row a key "
                 f"(a matrix of shape ({len(keys)}, {self.vector_size}))"
             )
         if not all(isinstance(k, str) for k in keys):
@@ -2231,7 +2231,7 @@ class KeyedVectors(Vectors):
 
     def add_vector(self, key: str, vector: np.ndarray) -> int:
         """gensim's ``add_vector``: one key (kept as it is when present); its row."""
-        self.add_vectors([key], np.asarray(vector).reshape(1, -1))
+        self.add_vectors([key], vector)  # one row (gensim's refuses a matrix of more, as this does)
         return self.get_index(key)
 
     def __setitem__(self, keys, weights) -> None:
