@@ -256,6 +256,8 @@ def test_bytes_where_a_word_goes_are_refused_not_read_as_row_numbers(kv, call):
             QueryError,
             "a vector given has shape (1, 50); the model's are 50 numbers (v.ravel()",
         ),
+        # two halves are not one row: raveling them would glue two vectors (it was suggested)
+        (lambda v: v.reshape(2, 25), QueryError, "shape (2, 25); the model's are 50 numbers, and several"),
     ],
 )
 def test_a_vector_of_the_wrong_shape_or_kind_says_so(kv, call, given, error, says):

@@ -225,7 +225,9 @@ def _check_vectors(keys: Sequence | np.ndarray, dims: int, finite: bool = True) 
                 "np.asarray(v, dtype=np.float32)"
             )
         if key.shape != (dims,):
-            one_row = " (v.ravel() for one row)" if key.size == dims else ""
+            # a row or a column of the model's length (kv[["cat"]] is one row); never numbers of
+            # other shapes raveled into one vector
+            one_row = " (v.ravel() for one row)" if key.size == dims and max(key.shape) == dims else ""
             raise QueryError(
                 f"a vector given has shape {key.shape}; the model's are {dims} numbers{one_row}, "
                 "and several vectors are given as separate items"
