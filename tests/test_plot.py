@@ -41,6 +41,41 @@ def test_the_terminal_picture_names_its_axes(glove, kv):
     assert "PCA of the unit vectors" in shown.stdout
 
 
+def test_in_a_pipe_each_words_place_is_a_record_as_the_server_gives_it(glove, kv):
+    """In a pipe ``plot`` said "draws on a terminal" (exit 2): a program had the places only from
+    the server. Each point is now a record (word, group, asked, x, y) in TSV, or ``-f json``,
+    the server's ``/api/plot`` records to the bit; the places are the unit rows' two principal
+    axes (their distances, which no axis's sign changes, checked against numpy's SVD)."""
+    import json
+
+    from starlette.testclient import TestClient
+
+    from tests.conftest import GLOVE, tsv
+    from vecq.serve.app import make_app
+
+    piped = invoke([*M, "plot", *WORDS])
+    assert piped.exit_code == 0, piped.stderr
+    rows = tsv(piped.stdout)
+    assert [r["word"] for r in rows] == WORDS and {r["asked"] for r in rows} == {"yes"}
+    records = json.loads(invoke([*M, "plot", *WORDS, "-n", "2", "-f", "json"]).stdout)
+    with TestClient(make_app({GLOVE: glove}, port=8765), base_url="http://127.0.0.1:8765") as client:
+        served = client.get("/api/plot", params={"words": WORDS, "top": 2}).json()
+    assert [{k: r[k] for k in ("word", "group", "asked", "x", "y")} for r in records] == [
+        {k: r[k] for k in ("word", "group", "asked", "x", "y")} for r in served
+    ]
+    unit = np.array([kv.get_vector(w, norm=True) for w in WORDS], dtype=np.float64)
+    centred = unit - unit.mean(axis=0)
+    oracle = centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
+    placed = np.array([[r["x"], r["y"]] for r in records[: len(WORDS)]])
+
+    def distances(xy: np.ndarray) -> np.ndarray:
+        return np.linalg.norm(xy[:, None] - xy[None], axis=2)
+
+    assert np.allclose(distances(placed), distances(oracle), atol=1e-6)
+    both = invoke([*M, "plot", *WORDS, "-o", "w.png", "-f", "json"])
+    assert both.exit_code == 2 and "give -o for a picture or -f for records, not both" in both.stderr
+
+
 def test_neighbours_keep_the_layout_of_the_words_asked_for(glove):
     from vecq.core.projection import points
     from vecq.core.words import find_word

@@ -125,6 +125,18 @@ def test_plot_by_epoch_as_gif_grid_and_terminal(trained, tmp_path):
     assert twice.stdout.count("● police") == 4
     alone = invoke(["-m", str(path), "plot", "police", "police", "--epochs", "-o", str(gif)])
     assert alone.exit_code == 2 and "give at least two different words" in alone.stderr
+    # in a pipe (or with -f), each word's place in each epoch as a record, on the same axes
+    from vecq.core.projection import across_epochs
+
+    placed = invoke(["-m", str(path), "plot", *words, "--epochs", "-f", "json"])
+    assert placed.exit_code == 0, placed.stderr
+    records = json.loads(placed.stdout)
+    epochs = sorted({r["epoch"] for r in records})
+    assert epochs == [0, 1, 2, 3] and [r["word"] for r in records] == words * 4
+    frames = across_epochs(
+        [read(path.parent / "lee.bin.epochs" / f"epoch-{e:03d}.bin")[words] for e in epochs]
+    )
+    assert np.allclose([[r["x"], r["y"]] for r in records], np.concatenate(frames), atol=1e-9)
 
 
 def test_the_epochs_share_the_trained_models_axes():

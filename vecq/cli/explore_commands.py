@@ -16,7 +16,6 @@ from .options import (
     epochs_option,
     output_options,
     restrict_option,
-    session_options,
     top_option,
 )
 from .session import Session
@@ -246,19 +245,19 @@ def odd(session: Session, words) -> None:
     help="pca: the words' two principal axes; tsne: scikit-learn's t-SNE; umap: umap-learn's UMAP "
     "(both seeded; pip install 'vecq[projections]').",
 )
-@session_options
+@output_options
 def plot(session: Session, words, output, top, epochs: bool, projection: str) -> None:
     """The words projected to two dimensions (PCA) as a labelled scatter plot: on the terminal, or
-    into an image file with -o (which needs matplotlib: pip install 'vecq[plot]'). WORDS '-': the
-    words of standard input, one a line.
+    into an image file with -o (which needs matplotlib: pip install 'vecq[plot]'); in a pipe (or
+    with -f) each word's place as a record: word, group, asked, x, y. WORDS '-': the words of
+    standard input, one a line.
     """
+    from ..core.projection import PLACED_COLUMNS, placed_records, points
     from .plot import EPOCH_FORMATS, FORMATS, draw, draw_terminal, image_format
 
     words = session.words_of(words)
-    if output is None and not session.env.stdout_isatty:
-        raise click.UsageError(
-            "plot draws on a terminal; in a pipe, write an image: -o words.png (.svg, .pdf)"
-        )
+    if output is not None and session.fmt is not None:
+        raise click.UsageError("give -o for a picture or -f for records, not both")
     if output is not None:
         image_format(Path(output), EPOCH_FORMATS if epochs else FORMATS)
     if epochs:
@@ -267,6 +266,11 @@ def plot(session: Session, words, output, top, epochs: bool, projection: str) ->
         _plot_epochs(session, words, output, top)
         return
     model = session.open()
+    if output is None and session.format != "table":
+        placed = points(model, session.lookup(model, words), top, projection)
+        with session.renderer(PLACED_COLUMNS, "words placed in 2-D", model) as out:
+            out.write(placed_records(placed))
+        return
     if output is None:
         draw_terminal(
             model, session.lookup(model, words), _console(session), neighbors=top, projection=projection
@@ -292,6 +296,16 @@ def _plot_epochs(session: Session, words, output: str | None, top: int) -> None:
     rows = [model.gather([m.row for m in session.lookup(model, list(words))]) for _, model in snapshots]
     frames = list(zip([epoch for epoch, _ in snapshots], across_epochs(rows)))
     name = os.path.basename(session.model_spec or "")
+    if output is None and session.format != "table":  # each word's place in each epoch, a record
+        with session.renderer(("epoch", "word", "x", "y"), "words placed in 2-D, epoch by epoch") as out:
+            out.write(
+                [
+                    {"epoch": epoch, "word": word, "x": x, "y": y}
+                    for epoch, xy in frames
+                    for word, (x, y) in zip(words, xy.tolist())
+                ]
+            )
+        return
     if output is None:
         draw_epochs_terminal(frames, list(words), name, _console(session))
         return

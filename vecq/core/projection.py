@@ -33,6 +33,19 @@ class Placed(NamedTuple):
     dims: int = 2  # the vectors' dimensions (t-SNE starts at random below two)
 
 
+# A placed point as a record (``vecq plot -f``, the server's ``/api/plot``): the word, the number of
+# the word asked for that it belongs to, whether it was asked for, and its place.
+PLACED_COLUMNS = ("word", "group", "asked", "x", "y")
+
+
+def placed_records(placed: Placed) -> list[dict]:
+    """``placed``'s points as records of ``PLACED_COLUMNS``, in its order (the words asked first)."""
+    return [
+        {"word": w, "group": g, "asked": a, "x": float(x), "y": float(y)}
+        for w, g, a, (x, y) in zip(placed.labels, placed.groups, placed.asked, placed.xy.tolist())
+    ]
+
+
 def project(vectors: np.ndarray, fit: int | None = None) -> tuple[np.ndarray, tuple[float, float]]:
     """The rows on the first two principal components of their first ``fit`` rows (all by default;
     centred; SVD, so no scikit-learn needed), and the share of those rows' variance on each."""

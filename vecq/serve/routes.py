@@ -19,7 +19,7 @@ from starlette.types import Receive
 
 from ..core import answers
 from ..core.model import Model
-from ..core.projection import points
+from ..core.projection import PLACED_COLUMNS, placed_records, points
 from ..core.queries import (
     AnalogyQuery,
     NeighborsQuery,
@@ -309,11 +309,7 @@ async def plot(served: Served, model: Model, p: dict) -> Records:
     def placed() -> Records:
         matches = _matches(model, p["words"])
         found = points(model, matches, p["top"], p["projection"])
-        records = [
-            {"word": w, "group": g, "asked": a, "x": float(x), "y": float(y)}
-            for w, g, a, (x, y) in zip(found.labels, found.groups, found.asked, found.xy)
-        ]
-        return Records(("word", "group", "asked", "x", "y"), records, model.info, respellings(matches))
+        return Records(PLACED_COLUMNS, placed_records(found), model.info, respellings(matches))
 
     return await anyio.to_thread.run_sync(placed)
 
