@@ -97,8 +97,8 @@ def test_plot_draws_the_lecture_picture_on_the_terminal(glove):
     assert "· " in shown  # and their neighbours, marked apart without colour
     coloured = render(CASES["plot-neighbors"], 80, True)
     assert "\x1b[" in coloured
-    piped = invoke([*M, "plot", "cat", "dog"])
-    assert piped.exit_code == 2 and "-o words.png" in piped.stderr
+    piped = invoke([*M, "plot", "cat", "dog"])  # in a pipe, each point's place as a record
+    assert piped.exit_code == 0 and piped.stdout.splitlines()[0] == "word\tgroup\tasked\tx\ty"
 
 
 def test_info_is_one_field_a_line_on_a_terminal(glove):
