@@ -164,7 +164,10 @@ Every score of a word (`topn=None`, `distances`) is summed as a listed score is 
 rounded to float32, one part of the rows a core), so `most_similar(w, topn=None)[row]` is the
 score `most_similar(w)` lists for that row and sorting the array orders near-ties as the list does.
 gensim's array is one float32 BLAS product, a last bit off in about half the rows, and faster:
-vecq keeps the one score per pair and pays for it in that call only.
+vecq keeps the one score per pair and pays for it in that call only. A kernel that sums float32
+rows in float64 (NumKong's packed dot products, each score certified against vecq's rounding) was
+measured: 1.6x vecq's path and about half gensim's speed, for a new dependency and a packed copy
+of the matrix ([benchmarks-topn.md](benchmarks-topn.md)); not adopted.
 """
     )
     print(DOCS.read_text())
