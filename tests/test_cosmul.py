@@ -79,7 +79,9 @@ def test_the_bound_is_near_the_score_where_the_shifted_cosines_are_not_small():
 
 def test_most_similar_cosmul_with_vectors_of_any_length_is_the_exact_ranking():
     """A user's vectors (length 5 and 0.2, gensim takes them as given) go through the interval
-    bound: the answers are every row's exact 3CosMul ranking (``topn=None``'s scores), ties by row."""
+    bound: the answers are every row's exact 3CosMul ranking (``topn=None``'s scores), ties by row.
+    A long negative vector makes some shifted cosines 0 or below: those rows' bounds are inf (they
+    bound nothing) and are scored exactly, not left out (an empty answer before)."""
     from vecq.api import KeyedVectors
 
     rng = np.random.default_rng(5)
@@ -88,9 +90,16 @@ def test_most_similar_cosmul_with_vectors_of_any_length_is_the_exact_ranking():
     long_vector, short_vector = (rng.normal(size=20) for _ in range(2))
     long_vector *= 5 / np.linalg.norm(long_vector)
     short_vector *= 0.2 / np.linalg.norm(short_vector)
-    for positive, negative in (([long_vector, "w1"], ["w2"]), (["w3"], [short_vector, "w4"])):
+    questions = (
+        ([long_vector, "w1"], ["w2"]),
+        (["w3"], [short_vector, "w4"]),
+        (["w5"], [long_vector]),
+        ([short_vector], [long_vector, "w6"]),
+    )
+    for positive, negative in questions:
         every = kv.most_similar_cosmul(positive=positive, negative=negative, topn=None)
         given = {w for w in positive + negative if isinstance(w, str)}
         order = [r for r in np.lexsort((np.arange(3000), -every)).tolist() if f"w{r}" not in given]
         found = kv.most_similar_cosmul(positive=positive, negative=negative, topn=10)
+        assert len(found) == 10
         assert found == [(f"w{r}", float(every[r])) for r in order[:10]]

@@ -87,10 +87,10 @@ def top_k(
             near.add(_within(s, live, near.cut(live, best_s[live, -1]), start))
     if near is not None:
         return near.lists(best_s[:, -1])
-    return [
-        list(zip(best_r[q][np.isfinite(best_s[q])].tolist(), best_s[q][np.isfinite(best_s[q])].tolist()))
-        for q in range(queries)
-    ]
+    # -inf marks a slot no row filled (or a masked row); +inf is a row's bound from above that
+    # bounds nothing (``cosmul_upper``), a candidate to score exactly like any other
+    kept = best_s > -np.inf
+    return [list(zip(best_r[q][kept[q]].tolist(), best_s[q][kept[q]].tolist())) for q in range(queries)]
 
 
 def spread_top_k(
