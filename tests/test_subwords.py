@@ -312,3 +312,20 @@ def test_a_word_past_the_limit_is_built_from_its_ngrams_whichever_cache_serves_t
     ) in served.stderr
     refused = invoke(["-m", path, "--limit", "10", "--no-subwords", "vector", "night"])
     assert refused.exit_code == 3 and f"it is word {row + 1:,} of the model" in refused.stderr
+
+
+def test_a_row_number_is_a_row_on_a_fasttext_model_as_on_every_model():
+    """An int is a row number for every method of every model, as gensim's ``KeyedVectors`` takes it
+    (``get_index(486)`` is 486 in gensim's fastText object too); gensim's ``FastTextKeyedVectors``
+    builds the text '486' from its n-grams in ``get_vector`` and ``most_similar``, so its answers
+    for a row number are another word's. A row past the end is a KeyError, not a built vector."""
+    path = datapath("lee_fasttext.bin")
+    theirs, kv = load_facebook_vectors(path), vecq.load(path)
+    word = kv.index_to_key[486]
+    assert theirs.get_index(486) == kv.get_index(486) == 486
+    assert np.array_equal(kv.get_vector(486), theirs.get_vector(word))
+    assert kv.most_similar(486, topn=5) == kv.most_similar(word, topn=5)
+    assert [w for w, _ in kv.most_similar(486, topn=5)] == [w for w, _ in theirs.most_similar(word, topn=5)]
+    assert kv.rank(486, kv.index_to_key[7]) == kv.rank(word, kv.index_to_key[7])
+    with pytest.raises(KeyError):
+        kv.get_vector(len(kv.index_to_key))
