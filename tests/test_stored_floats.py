@@ -71,3 +71,62 @@ def test_no_array_handed_out_can_be_changed_without_effect(glove, glove_raw):
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 0
     assert np.array_equal(bits(kv["cat"]), bits(raw[words.index("cat")]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float16])
+def test_a_native_file_of_float64_or_float16_vectors_hands_them_out_in_its_type(tmp_path, monkeypatch, dtype):
+    """gensim's ``KeyedVectors(dtype=...)`` saved as a ``.kv``: gensim's ``load`` gives its vectors
+    in that type, vecq gave float32. Now in the file's type, float32's values of them (float16's
+    exactly; float64's rounded, said by a ``PrecisionWarning`` and by the conversion, and shown by
+    ``vecq info`` as the stored dtype)."""
+    import warnings
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    theirs = KeyedVectors(3, dtype=dtype)
+    theirs.add_vectors(["a", "b"], np.array([[0.1, 0.2, 0.3], [1 / 3, 0.5, 0.7]]))
+    path = str(tmp_path / "m.kv")
+    theirs.save(path)
+    oracle = KeyedVectors.load(path)
+    info = invoke(["-m", path, "info", "-f", "json"])
+    assert info.exit_code == 0, info.stderr
+    stored = {np.float64: "F64", np.float16: "F16"}[dtype]
+    assert json.loads(info.stdout)[0]["dtype"] == stored
+    assert ("holds float64 vectors" in info.stderr) is (dtype == np.float64)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        kv = vecq.KeyedVectors.load(path)
+    precision = [w for w in caught if issubclass(w.category, vecq.PrecisionWarning)]
+    assert len(precision) == (1 if dtype == np.float64 else 0)
+    for ours, gensims in (
+        (kv.vectors, oracle.vectors),
+        (kv["b"], oracle["b"]),
+        (kv.get_vector("b", norm=True), oracle.get_vector("b", norm=True)),
+        (kv.get_mean_vector(["a", "b"]), oracle.get_mean_vector(["a", "b"])),
+    ):
+        assert ours.dtype == gensims.dtype
+        assert np.allclose(ours, gensims, rtol=1e-3)
+    for ours, gensims in ((kv.vectors, oracle.vectors), (kv["b"], oracle["b"])):
+        assert np.array_equal(ours, gensims.astype(np.float32).astype(dtype))
+
+
+def test_float64_from_a_text_file_or_a_float64_object_is_said(tmp_path, monkeypatch):
+    """``datatype=np.float64`` of a word2vec text file (gensim keeps the text's digits, vecq
+    float32's) and a gensim object of float64 vectors: a ``PrecisionWarning`` each; a binary file
+    (float32 itself) and float32 asked for: none."""
+    from gensim.test.utils import datapath
+
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    text, binary = datapath("high_precision.kv.txt"), datapath("high_precision.kv.bin")
+    with pytest.warns(vecq.PrecisionWarning, match="text file"):
+        kv = vecq.KeyedVectors.load_word2vec_format(text, datatype=np.float64)
+    assert kv.vectors.dtype == np.float64
+    theirs = KeyedVectors(3, dtype=np.float64)
+    theirs.add_vectors(["a"], np.array([[1 / 3, 0.5, 0.7]]))
+    with pytest.warns(vecq.PrecisionWarning, match="gensim's object"):
+        vecq.load(theirs)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", vecq.PrecisionWarning)
+        vecq.KeyedVectors.load_word2vec_format(binary, binary=True, datatype=np.float64)
+        vecq.KeyedVectors.load_word2vec_format(text)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .version import __version__
 
-_API = ("load", "open", "Vectors", "KeyedVectors", "RespelledWarning", "TextCutWarning")
+_API = ("load", "open", "Vectors", "KeyedVectors", "RespelledWarning", "TextCutWarning", "PrecisionWarning")
 # The exceptions a caller catches: VecqError for all; UnknownWordError is a KeyError, QueryError
 # a ValueError and NotAWordError (text that cannot be a word) both, as Python and gensim callers expect.
 _ERRORS = ("VecqError", "UnknownWordError", "QueryError", "NotAWordError", "ModelError")

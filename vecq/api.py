@@ -495,6 +495,18 @@ class RespelledWarning(UserWarning):
     """A word was found under the model's spelling of it (``Cat`` as ``cat``), as the CLI notes."""
 
 
+class PrecisionWarning(UserWarning):
+    """Vectors handed out as float64 hold float32's digits: vecq keeps every model as float32, so a
+    float64 file's or object's further digits (gensim keeps them) are not there."""
+
+
+def _float32_held(what: str) -> str:
+    return (
+        f"{what}: vecq holds vectors as float32, so they are handed out as float64 with float32's "
+        "digits (about 7 significant); gensim keeps the further ones"
+    )
+
+
 class TextCutWarning(UserWarning):
     """A text longer than a static model reads was embedded from its first tokens (model2vec's
     ``max_length``), as the CLI notes."""
@@ -1666,11 +1678,16 @@ class KeyedVectors(Vectors):
         made-up descending counts, but a gensim native file's words the attributes it holds."""
         kv = cls.__new__(cls)
         kv._use(model, options)
+        native = model.info.source_format in ("gensim-kv", "gensim-native")
+        if native and model.info.dtype in _STORED_TYPES:  # gensim's load hands them out in its type
+            dtype = _STORED_TYPES[model.info.dtype]
+            if dtype == np.float64:
+                _warn_at_caller(_float32_held(f"{model.info.name} holds float64 vectors"), PrecisionWarning)
         # a file's words have counts, from the file or made up (gensim's load_word2vec_format)
         attrs = {"count": dict(counts or {})}
         state = {"dtype": np.dtype(dtype).str, "attrs": attrs, "descending_below": len(model)}
         kv._restore({**state, "types": {"count": "<i8"}})
-        if model.info.source_format in ("gensim-kv", "gensim-native"):
+        if native:
             # gensim's native file: its counts, other attributes and events, read when first needed
             kv._native_file = (
                 model.info.source,
@@ -1686,6 +1703,8 @@ class KeyedVectors(Vectors):
         from .sources.gensim_object import held
 
         got = held(value, limit, subwords)
+        if got.dtype == np.float64:
+            _warn_at_caller(_float32_held("gensim's object holds float64 vectors"), PrecisionWarning)
         kv = cls.__new__(cls)
         kv._use(got.model, None)
         state = {
@@ -1767,6 +1786,8 @@ class KeyedVectors(Vectors):
             raise ValueError(f"vecq reads words as UTF-8, not {encoding}; convert the file with iconv first")
         dtype = _float_type(datatype)
         fmt = "glove-text" if no_header else ("word2vec-bin" if binary else "word2vec-text")
+        if dtype == np.float64 and fmt != "word2vec-bin":  # a binary file holds float32 itself
+            _warn_at_caller(_float32_held(f"datatype float64 for the text file {fname}"), PrecisionWarning)
         try:
             opened = load(os.fspath(fname), limit=limit, model_format=fmt, unicode_errors=unicode_errors)
         except ModelError as e:
@@ -2395,6 +2416,10 @@ class KeyedVectors(Vectors):
         values: list = [self.get_vecattr(row, attr) for row in range(n)]
         by_value = sorted(range(n), key=lambda row: -values[row])
         return np.array(by_value, dtype=np.int64), [values[row] for row in by_value]
+
+
+# a native file's vectors as ``sources.readers`` names their type: handed out in it
+_STORED_TYPES = {"F16": np.dtype(np.float16), "F64": np.dtype(np.float64)}
 
 
 def _float_type(datatype) -> np.dtype:

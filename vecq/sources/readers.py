@@ -54,7 +54,9 @@ def read(
     if source.format == "gensim-kv":
         from . import kv_pickle
 
-        return kv_pickle.read(source.path, source.limit)
+        words, vectors = kv_pickle.read(source.path, source.limit)
+        _stored_type(source, vectors, details)
+        return words, vectors
     if source.format == "npy":
         from . import word_list
 
@@ -69,23 +71,16 @@ def read(
     # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
     # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
     words, vectors = kv.index_to_key, kv.vectors
-    ngrams = getattr(kv, "vectors_ngrams", None)
-    if ngrams is not None and arrays is not None and details is not None and ngrams.size:
-        arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
-        details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
-    if source.format == "fasttext-bin" and arrays is not None and "count" in kv.expandos:
-        # a fastText file's own counts (a word2vec file has none: gensim makes them up)
-        import numpy as np
-
-        arrays[COUNTS] = np.asarray(kv.expandos["count"][: len(words)], dtype=np.int64)
+    _stored_type(source, vectors, details)
+    _fasttext_arrays(source, kv, len(words), details, arrays)
     del kv
     listed = len(words)
     words, vectors = _distinct_words(words, vectors, headerless=source.format == "glove-text")
     if details is not None and len(words) < listed:
-        details["notes"] = [
+        details.setdefault("notes", []).append(
             f"{source.name} lists {counted(listed - len(words), 'word')} more than once: the first vector of "
             "each is kept, as gensim keeps it"
-        ]
+        )
     if header is not None:
         more = rows_beyond_header(source, *header, words)
         if more:
@@ -94,6 +89,37 @@ def read(
                 f"more; correct the header's first number, or read only those rows with ⟨limit={header[0]}⟩"
             )
     return words, vectors
+
+
+STORED_TYPES = {"float16": "F16", "float64": "F64"}  # a native file's vectors that are not float32
+
+
+def _stored_type(source: Source, vectors: np.ndarray, details: dict | None) -> None:
+    """A gensim file whose vectors are float16 or float64 (gensim's ``dtype``): the type, kept as
+    the table's ``dtype`` (``vecq info``, and the API hands the vectors out in it, as gensim's
+    ``load``), and for float64 a note that the cache holds float32 (its further digits are lost)."""
+    stored = STORED_TYPES.get(vectors.dtype.name)
+    if details is None or stored is None:
+        return
+    details["dtype"] = stored
+    if stored == "F64":
+        details.setdefault("notes", []).append(
+            f"{source.name} holds float64 vectors: vecq keeps them as float32, about 7 significant digits "
+            "(the digits beyond are not kept)"
+        )
+
+
+def _fasttext_arrays(source: Source, kv: Any, rows: int, details: dict | None, arrays: dict | None) -> None:
+    """A fastText model's n-gram matrix and settings, and its file's own counts, for the cache."""
+    ngrams = getattr(kv, "vectors_ngrams", None)
+    if ngrams is not None and arrays is not None and details is not None and ngrams.size:
+        arrays["ngrams"] = ngrams  # gensim's own array, written as it is: never a second copy
+        details["subwords"] = {"minn": int(kv.min_n), "maxn": int(kv.max_n), "bucket": int(kv.bucket)}
+    if source.format == "fasttext-bin" and arrays is not None and "count" in kv.expandos:
+        # a fastText file's own counts (a word2vec file has none: gensim makes them up)
+        import numpy as np
+
+        arrays[COUNTS] = np.asarray(kv.expandos["count"][:rows], dtype=np.int64)
 
 
 def _parsed(source: Source, reporter: Reporter, on_rows: Callable[[np.ndarray, int], None] | None) -> Any:
