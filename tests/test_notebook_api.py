@@ -452,6 +452,10 @@ def test_a_list_of_vectors_is_a_batch_of_vectors(kv):
         (lambda kv: kv.similarity("cat", 3.5), "a word is text (str), not float ('3.5')"),
         (lambda kv: kv[1.5], "a word is text (str), not float ('1.5') (or a row number"),
         (lambda kv: kv.doesnt_match(None), "a word is text (str), not NoneType"),
+        # a bool is an int to Python: kv[w in kv] was row 1's vector (gensim's a (1, n, d) array)
+        (lambda kv: kv[True], "a word is text (str), not bool (True); a row number is an int"),
+        (lambda kv: kv.most_similar(False), "not bool (False)"),
+        (lambda kv: kv.similarity("cat", True), "not bool (True)"),
     ],
 )
 def test_gensims_methods_refuse_one_string_for_a_list_and_a_list_for_one_word(kv, call, says):
@@ -475,6 +479,7 @@ def test_a_missing_value_among_keys_is_a_keyerror_saying_so(kv):
     with pytest.raises(KeyError, match="^500000$"):  # a row number past the model: gensim's KeyError
         kv.get_index(500_000)
     assert kv.get_index(None, -1) == -1
+    assert True not in kv and False not in kv  # no row number: as None, not a key either
 
 
 def test_most_similar_to_given_of_no_word_says_so(kv):

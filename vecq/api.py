@@ -268,6 +268,8 @@ def _not_text(value: object) -> str:
         return f"a word is text (str), not {kind} ({shown!r}): decode it first, e.g. .decode('utf-8')"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return f"a word is text (str), not {kind} ({value}); for the word of row {value} give 'id:{value}'"
+    if isinstance(value, bool):
+        return f"a word is text (str), not bool ({value}); a row number is an int"
     if isinstance(value, (float, np.floating)) and value != value:
         return f"a word is text (str), not {kind} ({value}): a missing value (NaN)?"
     if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
@@ -1057,7 +1059,7 @@ class Vectors:
         rows = self._rows
         if rows is not None and isinstance(key, str):  # the dict built: gensim's own path
             return key in rows
-        if isinstance(key, (int, np.integer)):
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):  # True is no row number
             return 0 <= int(key) < len(self)
         return isinstance(key, str) and self._row_of_word(key) is not None
 
@@ -1095,6 +1097,8 @@ class Vectors:
                 row = -1
             if row >= 0:
                 return row
+        if isinstance(key, bool):  # an int to Python, but ``kv[w in kv]`` asks for no row
+            raise TypeError(_not_text(key))
         if isinstance(key, (int, np.integer)) and 0 <= int(key) < len(self):
             return int(key)
         row = self._row_of_word(key) if isinstance(key, str) else None

@@ -166,7 +166,7 @@ def _word2vec(
     at = 0
     for block in blocks:
         for word, row in zip(words[at : at + len(block)], block):
-            if binary:  # as gensim writes it: the word, a space, the float32 bytes, a newline
+            if binary:  # as word2vec's C tool writes it: the word, a space, the float32 bytes, a newline
                 f.write(word.encode("utf-8") + b" " + row.astype("<f4").tobytes() + b"\n")
             else:
                 f.write((word + " " + " ".join(shortest_digits(row)) + "\n").encode())
