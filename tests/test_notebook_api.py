@@ -486,3 +486,18 @@ def test_most_similar_to_given_of_no_word_says_so(kv):
     """numpy's "attempt to get argmax of an empty sequence" (gensim's too) named nothing of vecq's."""
     with pytest.raises(ValueError, match="^keys_list holds no word to choose from$"):
         kv.most_similar_to_given("cat", [])
+
+
+def test_an_array_of_words_is_words_in_most_similar_as_in_every_method(kv):
+    """``most_similar(positive=df["word"].values)``: a 1-D array of words (numpy strings, or a pandas
+    column's objects) was read as one vector and refused ("a vector is real numbers, not <U5"),
+    where ``doesnt_match``, ``n_similarity`` and ``neighbors`` take it as words."""
+    listed = kv.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
+    for kind in (str, object):
+        positive, negative = np.array(["king", "woman"], dtype=kind), np.array(["man"], dtype=kind)
+        assert kv.most_similar(positive=positive, negative=negative, topn=3) == listed
+    assert kv.most_similar_cosmul(np.array(["cat", "dog"]), topn=3) == kv.most_similar_cosmul(
+        ["cat", "dog"], topn=3
+    )
+    with pytest.raises(TypeError, match="a vector is real numbers"):  # words and numbers: neither
+        kv.most_similar(np.array(["cat", 3], dtype=object))

@@ -405,11 +405,20 @@ def _ensure_list(value) -> list:
     _text_keys(value)
     if value is None:
         return []
+    if isinstance(value, np.ndarray) and value.ndim == 1 and _words_array(value):
+        return value.tolist()  # a column of words (``df["word"].values``), not a vector
     if isinstance(value, _KEY_TYPES) or (isinstance(value, np.ndarray) and value.ndim == 1):
         return [value]
     if isinstance(value, np.ndarray) and value.ndim == 2:
         return list(value)
     return list(value)
+
+
+def _words_array(value: np.ndarray) -> bool:
+    """An array of words: numpy strings, or objects that are all str (a pandas column's values)."""
+    if value.dtype.kind == "U":
+        return True
+    return value.dtype.kind == "O" and value.size > 0 and all(isinstance(v, str) for v in value.tolist())
 
 
 def _refused(*args: object, **kwargs: object) -> None:
