@@ -196,3 +196,32 @@ def test_the_dict_path_of_a_key_is_the_vocabularys_row():
     with pytest.raises(vecq.UnknownWordError, match="qqzzyx"):
         kv.similarity("cat", "qqzzyx")
     assert before[0] == (True, 5450) and before[1] == (False, -1) and before[-1] == (False, -1)
+
+
+def test_n_similaritys_dict_path_is_the_general_paths_bits():
+    """``n_similarity`` of two lists of keys, once the dict and the stored matrix are built, sums
+    the stored rows in float32 as the general path does (the same steps in the same order): the
+    same bits for 300 random pairs of lists (repeats too), and the general path still answers
+    what the dict path leaves to it (a respelling, a row number, a word the model lacks)."""
+    import vecq
+
+    kv = vecq.load("glove-wiki-gigaword-50", progress=False)
+    rng = np.random.default_rng(3)
+    words = kv.index_to_key
+    questions = [
+        (
+            [words[r] for r in rng.integers(0, 50_000, rng.integers(1, 5))],
+            [words[r] for r in rng.integers(0, 50_000, rng.integers(1, 4))],
+        )
+        for _ in range(300)
+    ]
+    general = [
+        kv.n_similarity(tuple(a), tuple(b)).tobytes() for a, b in questions
+    ]  # tuples: the general path
+    kv.key_to_index  # noqa: B018  (built)
+    kv.vectors  # noqa: B018  (the stored matrix built)
+    assert kv._rows is not None and kv._raw is not None
+    assert [kv.n_similarity(a, b).tobytes() for a, b in questions] == general
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # 'Cat' answered as 'cat'; 'qqzzyx' left out, as gensim
+        assert kv.n_similarity(["Cat", 5], ["dog", "qqzzyx"]) == kv.n_similarity(("cat", words[5]), ("dog",))

@@ -35,7 +35,7 @@ from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model
 from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.ranking import cosine_slack, exact_dots, exact_scores
-from .core.unit import direction, float32_vectors, peak_scaled, unit
+from .core.unit import direction, einsum, float32_vectors, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
 from .display import Answers, Matrix
 from .errors import (
@@ -1350,12 +1350,31 @@ class Vectors:
 
     def n_similarity(self, ws1: Sequence, ws2: Sequence) -> np.float32:
         """gensim's ``n_similarity``: the cosine of the means of two word lists."""
+        if type(ws1) is list and type(ws2) is list and ws1 and ws2:  # a notebook's loop: gensim's path
+            means = self._stored_mean(ws1), self._stored_mean(ws2)
+            if means[0] is not None and means[1] is not None:
+                return np.float32(einsum("i,i->", direction(means[0]), direction(means[1]), dtype=np.float64))
         words1, words2 = _word_list(ws1, "ws1"), _word_list(ws2, "ws2")
         if not (len(words1) and len(words2)):
             raise ZeroDivisionError("At least one of the passed list is empty.")
         mean1, mean2 = (self._mean_of_some(words) for words in (words1, words2))
         # made unit as rows are and summed as a pair is: one word each is their ``similarity``
-        return np.float32(np.einsum("i,i->", direction(mean1), direction(mean2), dtype=np.float64))
+        return np.float32(einsum("i,i->", direction(mean1), direction(mean2), dtype=np.float64))
+
+    def _stored_mean(self, words: list) -> np.ndarray | None:
+        """``_mean_of_some``'s mean of ``words`` (the same float32 steps in the same order) when
+        each is a key of the dict built and the stored float32 matrix is built (a notebook's many
+        calls); None when any is not, for the general path to find, respell or refuse."""
+        rows, raw = self._rows, self._raw
+        if rows is None or raw is None or self._dtype != np.float32:
+            return None
+        mean = np.zeros(self.vector_size, np.float32)
+        for word in words:
+            at = rows.get(word) if type(word) is str else None
+            if at is None or at >= len(raw):
+                return None
+            mean += raw[at]
+        return mean / float(len(words))
 
     def _mean_of_some(self, words: Sequence | np.ndarray) -> np.ndarray:
         """``n_similarity``'s mean of ``words`` as stored, those the model lacks left out, as gensim

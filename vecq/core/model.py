@@ -34,7 +34,7 @@ from .ranking import (
     within_reach,
 )
 from .topk import spread_top_k, top_k
-from .unit import StoredFloats, residuals, unholdable_error, unholdable_row, unit, unit_rows
+from .unit import StoredFloats, einsum, residuals, unholdable_error, unholdable_row, unit, unit_rows
 from .vocab import Vocab
 from .words import WORD_START, Match, find_word, past_limit
 
@@ -524,7 +524,7 @@ class Model:
         if a != b and 0 <= a < vectors.shape[0] and 0 <= b < vectors.shape[0]:
             if self.checker is not None:
                 self.checker("vectors.npy", (a, b))
-            score = float(np.float32(np.einsum("i,i->", vectors[a], vectors[b], dtype=np.float64)))
+            score = float(np.float32(einsum("i,i->", vectors[a], vectors[b], dtype=np.float64)))
             if not -COSINE_LIMIT <= score <= COSINE_LIMIT:
                 self.check_scores([score], cosines=True)
             return score

@@ -14,6 +14,12 @@ import numpy as np
 
 from ..errors import ModelError
 
+try:  # np.einsum without its dispatch wrapper: the C function it calls when not optimising (the
+    # same bits), a microsecond and a half less a call, which a notebook's single pairs notice
+    from numpy._core.multiarray import c_einsum as einsum
+except ImportError:  # pragma: no cover (numpy before 2)
+    einsum = np.einsum
+
 # A length within this of 1 is unit length to float32's precision (four float32 steps at 1): such a
 # row or vector is taken as it is, the fixed point that makes ``unit_rows`` idempotent.
 UNIT_ALREADY = 2.0**-22
@@ -156,7 +162,7 @@ def _one_direction(given: np.ndarray) -> np.ndarray | None:
     Python floats where those steps work on one number (the same IEEE-754 operation, the same
     bits: tests/test_unit.py). None for a row those steps treat otherwise (not finite, all zero):
     the caller takes the array path. A notebook's loop makes thousands of these calls."""
-    squares = float(np.einsum("ij,ij->i", given, given)[0])
+    squares = float(einsum("ij,ij->i", given, given)[0])
     if not 0 < squares < math.inf:  # a NaN, an infinity, or a length float64 cannot hold
         return None
     if abs(math.sqrt(squares) - 1) <= UNIT_ALREADY:
@@ -165,7 +171,7 @@ def _one_direction(given: np.ndarray) -> np.ndarray | None:
     if not (math.sqrt(squares) < F32_MAX and (block == given).all()):  # not float32's own numbers
         peak = float(np.abs(given).max())
         block = np.ldexp(given, -math.frexp(peak)[1]).astype(np.float32)  # largest now in [0.5, 1)
-    scaled = float(np.einsum("ij,ij->i", block, block, dtype=np.float64)[0])
+    scaled = float(einsum("ij,ij->i", block, block, dtype=np.float64)[0])
     length = np.float32(math.sqrt(scaled))
     if length < np.finfo(np.float32).tiny:
         return None  # ``unit_rows`` divides such a row by its float64 norm: the array path
@@ -178,7 +184,7 @@ def _one_float32_direction(values: np.ndarray) -> np.ndarray | None:
     widening float32 numbers to sum them sums what their float64 copy sums: tests/test_unit.py).
     None where the array path must decide (not finite, all zero, or past float32's range)."""
     block = values[None]
-    squares = float(np.einsum("ij,ij->i", block, block, dtype=np.float64)[0])
+    squares = float(einsum("ij,ij->i", block, block, dtype=np.float64)[0])
     if not 0 < squares < math.inf:
         return None
     root = math.sqrt(squares)
