@@ -31,20 +31,25 @@ def both(glove_raw):
 
 
 class Questions:
-    """Random questions of gensim's query methods, each (method, args, kwargs)."""
+    """Random questions of gensim's query methods, each (method, args, kwargs). ``unseen``: words a
+    fastText model builds from their n-grams (then a row number is not asked: gensim's
+    ``FastTextKeyedVectors`` builds its digits, docs/from-gensim.md)."""
 
-    def __init__(self, seed: int, words: list[str], vectors: np.ndarray):
-        self.rnd, self.words, self.vectors = random.Random(seed), words, vectors
+    def __init__(self, seed: int, words: list[str], vectors: np.ndarray, unseen: tuple[str, ...] = ()):
+        self.rnd, self.words, self.vectors, self.unseen = random.Random(seed), words, vectors, unseen
 
     def word(self) -> str:
         r = self.rnd.random()
         if r < 0.03:
-            return "qqzzxy"  # no such word
-        return self.words[self.rnd.randrange(2000 if r < 0.7 else ROWS)]
+            return "qqzzxy"  # no such word (a fastText model builds it)
+        if r < 0.15 and self.unseen:
+            return self.rnd.choice(self.unseen)
+        return self.words[self.rnd.randrange(min(2000, len(self.words)) if r < 0.7 else len(self.words))]
 
     def vector(self) -> np.ndarray:
         dtype = self.rnd.choice([np.float32, np.float64])
-        return np.asarray(self.vectors[self.rnd.randrange(ROWS)], dtype=dtype) * self.rnd.choice([1, 0.5, 3])
+        row = self.vectors[self.rnd.randrange(len(self.words))]
+        return np.asarray(row, dtype=dtype) * self.rnd.choice([1, 0.5, 3])
 
     def unit(self) -> np.ndarray:
         vector = self.vector()
@@ -52,8 +57,8 @@ class Questions:
 
     def term(self) -> object:
         r = self.rnd.random()
-        if r < 0.1:
-            return self.rnd.randrange(ROWS)
+        if r < 0.1 and not self.unseen:
+            return self.rnd.randrange(len(self.words))
         if r < 0.15:
             return np.str_(self.word())
         if r < 0.35:
@@ -163,7 +168,24 @@ def answer(kv: object, method: str, args: tuple, kwargs: dict) -> tuple[str, obj
 @pytest.mark.parametrize("seed", range(4))
 def test_random_calls_answer_as_gensims(both, glove_raw, seed):
     ours, theirs = both
-    questions = Questions(seed, list(theirs.index_to_key), glove_raw[1])
+    assert asked_alike(ours, theirs, Questions(seed, list(theirs.index_to_key), glove_raw[1])) == []
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_random_calls_on_a_fasttext_model_answer_as_gensims(seed):
+    """The same on gensim's fastText test model, words it has not seen built from their n-grams."""
+    from gensim.models.fasttext import load_facebook_vectors
+    from gensim.test.utils import datapath
+
+    path = datapath("lee_fasttext.bin")
+    ours, theirs = vecq.load(path), load_facebook_vectors(path)
+    unseen = ("nightxx", "governments'", "überraschung", "catz")
+    questions = Questions(seed, list(theirs.index_to_key), theirs.vectors, unseen)
+    assert asked_alike(ours, theirs, questions) == []
+
+
+def asked_alike(ours: object, theirs: object, questions: Questions) -> list[str]:
+    """250 of ``questions`` asked of both objects: how each answer that differs differs."""
     differ = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -184,4 +206,4 @@ def test_random_calls_answer_as_gensims(both, glove_raw, seed):
                 why = alike(mine, gensims)
             if why:
                 differ.append(f"{method}{args!r:.80} {kwargs!r:.120}: {why}")
-    assert differ == []
+    return differ
