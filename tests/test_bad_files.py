@@ -499,3 +499,57 @@ def test_a_text_file_with_a_damaged_number_is_not_read_as_binary(tmp_path, dims)
         "damaged.txt: line 2: its numbers hold bytes that are not text (fd): the file is damaged; "
         "download or write it again"
     )
+
+
+@pytest.mark.parametrize("header", [False, True])
+def test_words_holding_spaces_are_read_with_them_where_gensim_refuses_the_file(tmp_path, small_words, header):
+    """GloVe 840B's '. . .' and 'at name@domain.com': a line's last fields are its numbers and the
+    fields before them its word. gensim refuses such a file ("could not convert string to float");
+    vecq reads it, says which words hold spaces, and answers for every word as gensim does for the
+    same file without them (gensim's own reading of such a file stays its refusal)."""
+    from gensim.models import KeyedVectors
+
+    import vecq
+
+    words, vectors = small_words[0][:300], small_words[1][:300]
+    spaced = {10: ". . .", 150: "at name@domain.com", 299: "a  b"}  # rows replaced by spaced words
+    lines = [
+        f"{spaced.get(i, w)} " + " ".join(f"{x:.5f}" for x in v)
+        for i, (w, v) in enumerate(zip(words, vectors))
+    ]
+    plain = [line for i, line in enumerate(lines) if i not in spaced]
+    path, oracle_path = tmp_path / "spaced.txt", tmp_path / "plain.txt"
+    path.write_text((f"300 {vectors.shape[1]}\n" if header else "") + "\n".join(lines) + "\n")
+    oracle_path.write_text((f"297 {vectors.shape[1]}\n" if header else "") + "\n".join(plain) + "\n")
+    with pytest.raises(ValueError, match="could not convert string to float"):
+        KeyedVectors.load_word2vec_format(str(path), no_header=not header)
+    result = invoke(["-m", str(path), "info"])
+    assert result.exit_code == 0, result.stderr
+    assert "3 words hold spaces ('. . .', 'at name@domain.com', 'a  b')" in result.stderr
+    ours = vecq.load(str(path))
+    oracle = KeyedVectors.load_word2vec_format(str(oracle_path), no_header=not header)
+    assert [ours.index_to_key[i] for i in spaced] == list(spaced.values())
+    assert [w for i, w in enumerate(ours.index_to_key) if i not in spaced] == oracle.index_to_key
+    kept = [i for i in range(300) if i not in spaced]
+    assert np.array_equal(ours.vectors[kept], oracle.vectors)
+    for row, word in spaced.items():
+        assert np.allclose(ours[word], vectors[row], atol=1e-5)
+    assert ours.most_similar(words[5], topn=5)[0][0] == oracle.most_similar(words[5], topn=5)[0][0]
+    neighbours = tsv(invoke(["-m", str(path), "neighbors", "at name@domain.com", "-n", "3"]).stdout)
+    assert [r["query"] for r in neighbours] == ["at name@domain.com"] * 3
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("dog 0.5 0.25 0.125 1", "line 3 (the word 'dog') has 4 values, expected 3"),  # a number too many
+        ("dog x 0.5 0.25 0.125 1", "line 3 (the word 'dog') has 5 values, expected 3"),
+        ("dog 0.5 . 0.125", "'.' is not a number"),
+    ],
+)
+def test_a_row_with_a_number_too_many_is_never_read_as_a_spaced_word(tmp_path, line, says):
+    """A spaced word's last field before its numbers is not a number: a damaged row holding one
+    number too many stays an error naming its line, never the word 'dog 0.5'."""
+    path = tmp_path / "damaged.txt"
+    path.write_text("the 0.1 0.2 0.3\ncat 0.5 0.25 0.125\n" + line + "\n")
+    assert says in refused(path)

@@ -22,7 +22,7 @@ from .formats import (
     header_shape,
     rows_beyond_header,
 )
-from .gensim_calls import one_line, quiet_gensim
+from .gensim_calls import one_line, quiet_gensim, spaced_words
 from .word_list import mark_off
 
 if TYPE_CHECKING:
@@ -66,7 +66,9 @@ def read(
 
         return safetensors_table.read(source.path, source.limit, source.tensor, details, arrays)
     check_memory(source)
-    kv = _parsed(source, reporter, on_rows)
+    with spaced_words() as spaced:
+        kv = _parsed(source, reporter, on_rows)
+    _say_spaced(source, spaced.found, details)
     header = header_shape(source) if source.limit is None else None
     # gensim's own list, not a copy: at 3M words a copy made while gensim's dict is still alive
     # would be the conversion's peak. Dropping ``kv`` frees the dict before the cache is written.
@@ -106,6 +108,16 @@ def _stored_type(source: Source, vectors: np.ndarray, details: dict | None) -> N
         details.setdefault("notes", []).append(
             f"{source.name} holds float64 vectors: vecq keeps them as float32, about 7 significant digits "
             "(the digits beyond are not kept)"
+        )
+
+
+def _say_spaced(source: Source, found: list[str], details: dict | None) -> None:
+    """A note naming the words that hold spaces (``gensim_calls.SpacedWords``), which gensim refuses."""
+    if found and details is not None:
+        shown = ", ".join(repr(w) for w in found[:3]) + (", ..." if len(found) > 3 else "")
+        details.setdefault("notes", []).append(
+            f"{source.name}: {counted(len(found), 'word')} {'hold' if len(found) > 1 else 'holds'} spaces "
+            f"({shown}), read with them: such a line's last fields are its numbers (gensim refuses the file)"
         )
 
 
