@@ -269,3 +269,31 @@ def test_the_cache_root_ignores_a_relative_xdg_cache_home(monkeypatch, tmp_path)
     assert cache_root() == str(tmp_path / ".cache" / "vecq")
     monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "mine"))
     assert cache_root() == str(tmp_path / "mine")
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_a_native_file_answers_alike_whether_its_cache_was_written_or_not(tmp_path, monkeypatch, writable):
+    """gensim's ``.kv`` (float64 vectors, counts of its own) opened with a cache that cannot be
+    written: its model answered from memory knew no source format, so its counts were gensim's
+    made-up descending ones and its vectors float32; now the file's, as with a written cache."""
+    import warnings
+
+    from gensim.models import KeyedVectors
+
+    import vecq
+
+    theirs = KeyedVectors(3, dtype=np.float64)
+    theirs.add_vectors(["a", "b", "c"], np.array([[0.1, 0.2, 0.3], [1 / 3, 0.5, 0.7], [1.0, 0.0, 2.0]]))
+    for word, count in (("a", 7), ("b", 90), ("c", 5)):
+        theirs.set_vecattr(word, "count", count)
+    path = str(tmp_path / "m.kv")
+    theirs.save(path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache" if writable else blocker / "cache"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = vecq.KeyedVectors.load(path)
+    assert [ours.get_vecattr(w, "count") for w in "abc"] == [7, 90, 5]
+    assert ours.vectors.dtype == np.float64
+    assert np.array_equal(ours.vectors, theirs.vectors.astype(np.float32).astype(np.float64))

@@ -151,7 +151,6 @@ class Conversion:
             "format": FORMAT_VERSION,
             "key": source.key,
             **described(source, details, rows, dims),
-            "source_format": source.format,
             "source_identity": None if source.remote else self.identity,
             "limit": source.limit,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -177,6 +176,7 @@ def described(source: Origin, details: dict, rows: int, dims: int) -> Manifest:
         # parts fetched for the conversion, not a source to watch.
         source=source.remote or source.path,
         revision=source.revision,
+        source_format=source.format,
         table={k: v for k, v in details.items() if k not in ("subwords", "text")} or None,
         subwords=details.get("subwords"),
         text=details.get("text"),
