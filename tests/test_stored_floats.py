@@ -126,7 +126,44 @@ def test_float64_from_a_text_file_or_a_float64_object_is_said(tmp_path, monkeypa
         vecq.load(theirs)
     import warnings
 
+    with pytest.warns(vecq.PrecisionWarning, match="float16 rounding tie"):
+        vecq.KeyedVectors.load_word2vec_format(text, datatype=np.float16)
     with warnings.catch_warnings():
         warnings.simplefilter("error", vecq.PrecisionWarning)
         vecq.KeyedVectors.load_word2vec_format(binary, binary=True, datatype=np.float64)
+        vecq.KeyedVectors.load_word2vec_format(binary, binary=True, datatype=np.float16)
         vecq.KeyedVectors.load_word2vec_format(text)
+
+
+def test_float16_from_text_differs_from_gensims_only_on_float32s_rounding_ties(tmp_path, monkeypatch):
+    """gensim parses a text file's numbers straight to float16; vecq rounds its float32 values (the
+    cache's) to float16. The two differ only where the float32 value is a float16 rounding tie,
+    which the text was not (a ``PrecisionWarning`` says so): values a little above and below such
+    ties differ from gensim's in about half the cases, each by one float16 step and only there."""
+    monkeypatch.setenv("VECQ_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(0)
+    low = rng.standard_normal(200).astype(np.float16)
+    ties = (low.astype(np.float64) + np.nextafter(low, np.float16(np.inf)).astype(np.float64)) / 2
+    values = ties + np.where(np.arange(200) % 2, 1e-12, -1e-12)  # text just off each tie
+    path = tmp_path / "ties.txt"
+    path.write_text(
+        "4 50\n"
+        + "".join(
+            f"w{i} " + " ".join(repr(float(v)) for v in values[i * 50 : (i + 1) * 50]) + "\n"
+            for i in range(4)
+        )
+    )
+    with pytest.warns(vecq.PrecisionWarning):
+        ours = vecq.KeyedVectors.load_word2vec_format(str(path), datatype=np.float16)
+    theirs = KeyedVectors.load_word2vec_format(str(path), datatype=np.float16)
+    differ = ours.vectors != theirs.vectors
+    assert 0 < differ.sum() < 200
+    steps = np.abs(ours.vectors[differ].astype(np.float64) - theirs.vectors[differ].astype(np.float64))
+    assert np.array_equal(
+        steps,
+        np.spacing(np.minimum(np.abs(ours.vectors[differ]), np.abs(theirs.vectors[differ]))).astype(
+            np.float64
+        ),
+    )
+    held = values.astype(np.float32).reshape(4, 50)  # float32's value of each: a float16 tie
+    assert np.array_equal(ours.vectors, held.astype(np.float16))

@@ -507,8 +507,9 @@ class RespelledWarning(UserWarning):
 
 
 class PrecisionWarning(UserWarning):
-    """Vectors handed out as float64 hold float32's digits: vecq keeps every model as float32, so a
-    float64 file's or object's further digits (gensim keeps them) are not there."""
+    """Vectors handed out in another type than float32 are made from float32's values: vecq keeps
+    every model as float32, so a float64 file's or object's further digits (gensim keeps them) are
+    not there, and a text file's float16 values are rounded from float32's, not from the text."""
 
 
 def _float32_held(what: str) -> str:
@@ -1820,6 +1821,13 @@ class KeyedVectors(Vectors):
         fmt = "glove-text" if no_header else ("word2vec-bin" if binary else "word2vec-text")
         if dtype == np.float64 and fmt != "word2vec-bin":  # a binary file holds float32 itself
             _warn_at_caller(_float32_held(f"datatype float64 for the text file {fname}"), PrecisionWarning)
+        if dtype == np.float16 and fmt != "word2vec-bin":
+            _warn_at_caller(
+                f"datatype float16 for the text file {fname}: vecq rounds the file's float32 values to "
+                "float16, gensim the text itself, so a value that float32 puts on a float16 rounding "
+                "tie may end a float16 step from gensim's (about 1 in 20,000)",
+                PrecisionWarning,
+            )
         try:
             opened = load(os.fspath(fname), limit=limit, model_format=fmt, unicode_errors=unicode_errors)
         except ModelError as e:
