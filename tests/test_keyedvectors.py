@@ -1334,3 +1334,30 @@ def test_vecq_load_takes_gensims_own_objects():
         vecq.load(trained, tensor="wte.weight")
     with pytest.raises(TypeError, match="model.wv"):
         vecq.load(42)
+
+
+def test_a_vocabulary_file_without_some_words_says_so_and_a_bad_line_is_named(tmp_path):
+    """``fvocab`` lacking some of the model's words: gensim warns "incomplete" and then fails on
+    its None counts (a TypeError); vecq gave those words made-up descending counts without a word,
+    which a sort by count mixed with the file's. A warning names them now. A line that is not
+    'word count' was Python's "invalid literal for int()"; now the file and the line are named."""
+    path = datapath("toy-model.vec")
+    words = GensimKeyedVectors.load_word2vec_format(path).index_to_key
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("".join(f"{w} {10 * i + 3}\n" for i, w in enumerate(words) if i % 3))
+    with pytest.raises(TypeError):
+        GensimKeyedVectors.load_word2vec_format(path, fvocab=str(vocab))
+    with pytest.warns(UserWarning, match=rf"has no count for 8 of the model's 22 words \('{words[0]}', "):
+        ours = KeyedVectors.load_word2vec_format(path, fvocab=str(vocab))
+    assert [ours.get_vecattr(w, "count") for w in words[1:3]] == [13, 23]  # the file's
+    vocab.write_text("".join(f"{w} {10 * i + 3}\n" for i, w in enumerate(words)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a complete file: no warning
+        complete = KeyedVectors.load_word2vec_format(path, fvocab=str(vocab))
+    theirs = GensimKeyedVectors.load_word2vec_format(path, fvocab=str(vocab))
+    assert [complete.get_vecattr(w, "count") for w in words] == [
+        theirs.get_vecattr(w, "count") for w in words
+    ]
+    vocab.write_text(f"{words[0]} 5\n{words[1]}\n")
+    with pytest.raises(ValueError, match=rf"vocab.txt, line 2: b'{words[1]}\\n' is not 'word count'"):
+        KeyedVectors.load_word2vec_format(path, fvocab=str(vocab))

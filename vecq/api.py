@@ -1837,6 +1837,8 @@ class KeyedVectors(Vectors):
             raise
         counts = _read_counts(os.fspath(fvocab), unicode_errors) if fvocab is not None else None
         kv = cls._of(opened.model, opened._options, dtype, counts)
+        if fvocab is not None and counts is not None:
+            _say_uncounted(os.fspath(fvocab), kv.index_to_key, counts)
         kv.add_lifecycle_event(
             "load_word2vec_format",
             msg=f"loaded {(len(kv), kv.vector_size)} matrix of type {dtype} from {fname}",
@@ -2515,10 +2517,28 @@ def _identity(path: str) -> list | None:
 
 
 def _read_counts(path: str, unicode_errors: str) -> dict[str, int]:
-    """gensim's vocabulary file: ``word count`` a line (bytes decoded as ``unicode_errors`` says)."""
+    """gensim's vocabulary file: ``word count`` a line (bytes decoded as ``unicode_errors`` says);
+    a line that is not is a ValueError naming it (gensim's said "not enough values to unpack")."""
     counts: dict[str, int] = {}
     with builtins.open(path, "rb") as f:  # io's: ``open`` here is vecq.open
-        for line in f:
+        for number, line in enumerate(f, 1):
             word, _, count = line.decode("utf-8", errors=unicode_errors).rstrip().rpartition(" ")
-            counts[word] = int(count)
+            try:
+                counts[word] = int(count)
+            except ValueError:
+                raise ValueError(f"{path}, line {number}: {line[:80]!r} is not 'word count'") from None
     return counts
+
+
+def _say_uncounted(path: str, words: list[str], counts: dict[str, int]) -> None:
+    """A warning naming the model's words the vocabulary file has no count for: they keep gensim's
+    made-up descending counts, which a sort by count would mix with the file's (gensim warns that
+    the file is incomplete, then fails on its None counts)."""
+    missing = [w for w in words if w not in counts]
+    if missing:
+        shown = ", ".join(repr(w) for w in missing[:3]) + (", ..." if len(missing) > 3 else "")
+        _warn_at_caller(
+            f"{path} has no count for {len(missing):,} of the model's {len(words):,} words ({shown}): "
+            "they get gensim's made-up descending counts, which sorting by count mixes with the file's",
+            UserWarning,
+        )
