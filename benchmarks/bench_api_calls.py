@@ -65,6 +65,12 @@ def calls(model_words: list[str]) -> dict[str, Callable]:
         "20 `most_similar(word, topn=None)` (every score)": lambda kv: [
             kv.most_similar(w, topn=None) for w in queries
         ],
+        "20 `most_similar(word, restrict_vocab=10000)`": lambda kv: [
+            kv.most_similar(w, topn=10, restrict_vocab=10_000) for w in queries
+        ],
+        "20 `most_similar_cosmul([a, b], [c])`": lambda kv: [
+            kv.most_similar_cosmul([a, b], [c]) for a, b, c in zip(queries, queries[1:], queries[2:])
+        ],
         "20 `distances(word)` (every word)": lambda kv: [kv.distances(w) for w in queries],
         "20 `similar_by_vector(vector)`": lambda kv: [kv.similar_by_vector(kv[w]) for w in queries],
         # gensim's small helpers, a thousand calls each, as a notebook's loop makes them
@@ -161,6 +167,16 @@ floats (two reductions cost more; 0.68x before), and numpy's `errstate`, which k
 warning of an overflow the scaled path then answers, costs 1.4 microseconds of the 7; outside the
 range each vector is scaled by a power of two first, where gensim's answers are inf or off by up to 0.3
 (tests/test_keyedvectors.py).
+
+A search over few rows (`restrict_vocab=10000`) is mostly each library's fixed cost per call,
+and vecq's is larger: about 0.2 ms against gensim's 0.04 ms (vecq's search holds its
+candidates to the k + 8 best, scores them exactly, settles near-ties and checks the cache's
+blocks it answers from; measured: 0.25 ms a call at `restrict_vocab=100`, 0.04 ms for
+gensim), so such calls run at 0.2-0.5x of gensim's speed and reach it from about 100,000 rows.
+A leaner path for one query over few rows is the way to close it; not done yet.
+`most_similar_cosmul` (0.85-1.0x across runs) scans with a bound from above on each row's
+3CosMul score (its proof that the listed words are the exact ranking: docs/design.md), a few
+more float32 passes over every row than gensim's quotient, in one thread for one query.
 
 Every score of a word (`topn=None`, `distances`) is summed as a listed score is (float64 products
 rounded to float32, one part of the rows a core), so `most_similar(w, topn=None)[row]` is the
