@@ -19,6 +19,7 @@ from ..core.text_lines import WIDE_MARKS
 from ..errors import ModelError, counted, shorten
 from . import word_list
 from .catalogue import human_size, name_of_original_file
+from .gensim_calls import spaced_row
 
 if TYPE_CHECKING:
     from .source import Source
@@ -126,7 +127,12 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
         )
     if glove_like and not _looks_binary(head):
         second = rest.partition(b"\n")[0].split()
-        if not second or len(second) == len(fields) or b"\n" not in rest or _spaced(second, len(fields) - 1):
+        if (
+            not second
+            or len(second) == len(fields)
+            or b"\n" not in rest
+            or spaced_row(second, len(fields) - 1)
+        ):
             return "glove-text"
         raise ModelError(
             f"{path}: its first line reads as a word and {len(fields) - 1} numbers (GloVe text), but its "
@@ -143,16 +149,6 @@ def _text_or_word2vec(path: str, head: bytes, size: int | None) -> str:
         f"{path} is not a model file vecq can read (expected word2vec binary or text, GloVe text, "
         "fastText .bin, a .npy or .safetensors matrix with NAME.words.txt beside it, or gensim's "
         "native .kv with ⟨trust⟩)"
-    )
-
-
-def _spaced(fields: list[bytes], dims: int) -> bool:
-    """A GloVe line whose word holds spaces (GloVe 840B's 'at name@domain.com'): more than ``dims``
-    + 1 fields, the last ``dims`` numbers and the one before them not (``gensim_calls.SpacedWords``)."""
-    return (
-        len(fields) > dims + 1
-        and all(is_number(x) for x in fields[-dims:])
-        and not is_number(fields[-dims - 1])
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..core.expression import is_number
@@ -69,7 +69,7 @@ class SpacedWords:
 
         dims = self.dims
         parts = utils.to_unicode(line.rstrip(), encoding=encoding, errors=unicode_errors).split(" ")
-        if dims is None or len(parts) <= dims + 1 or is_number(parts[-dims - 1]):
+        if dims is None or not spaced_row(parts, dims):
             return None
         try:
             weights = [datatype(x).item() for x in parts[-dims:]]
@@ -78,6 +78,17 @@ class SpacedWords:
         word = " ".join(parts[:-dims])
         self.found.append(word)
         return word, weights
+
+
+def spaced_row(fields: Sequence[str | bytes], dims: int) -> bool:
+    """A text line's fields that are a word holding spaces and ``dims`` numbers: more than ``dims``
+    + 1 fields, the last ``dims`` numbers and the one before them not (a row with a number too
+    many is not one). The one rule for the reader (``SpacedWords``) and for telling the format."""
+    return (
+        len(fields) > dims + 1
+        and all(is_number(x) for x in fields[-dims:])
+        and not is_number(fields[-dims - 1])
+    )
 
 
 _SPACED = threading.local()  # the SpacedWords of the file this thread reads, if any
