@@ -87,6 +87,7 @@ def test_a_native_file_of_float64_or_float16_vectors_hands_them_out_in_its_type(
     path = str(tmp_path / "m.kv")
     theirs.save(path)
     oracle = KeyedVectors.load(path)
+    oracle.fill_norms()
     info = invoke(["-m", path, "info", "-f", "json"])
     assert info.exit_code == 0, info.stderr
     stored = {np.float64: "F64", np.float16: "F16"}[dtype]
@@ -102,6 +103,8 @@ def test_a_native_file_of_float64_or_float16_vectors_hands_them_out_in_its_type(
         (kv["b"], oracle["b"]),
         (kv.get_vector("b", norm=True), oracle.get_vector("b", norm=True)),
         (kv.get_mean_vector(["a", "b"]), oracle.get_mean_vector(["a", "b"])),
+        (kv.get_normed_vectors(), oracle.get_normed_vectors()),
+        (kv.norms, oracle.norms),
     ):
         assert ours.dtype == gensims.dtype
         assert np.allclose(ours, gensims, rtol=1e-3)

@@ -1039,8 +1039,8 @@ class Vectors:
 
     @property
     def norms(self) -> np.ndarray:
-        """gensim's ``norms``: each row's length as stored (float32, one per word)."""
-        return np.asarray(self.model.norms)
+        """gensim's ``norms``: each row's length as stored (one per word, in the vectors' type)."""
+        return self._typed(np.asarray(self.model.norms))
 
     def _ipython_key_completions_(self) -> list[str]:
         """What ``kv["kitt<TAB>`` completes from in IPython and Jupyter: the vocabulary (the list is
@@ -1212,8 +1212,8 @@ class Vectors:
 
     def get_normed_vectors(self) -> np.ndarray:
         """gensim's ``get_normed_vectors``: the unit rows (the cache's memory-mapped matrix, as an
-        ndarray)."""
-        return np.asarray(self.model.vectors)
+        ndarray), in the vectors' type (a float64 model's: a float64 copy, as gensim's is)."""
+        return self._typed(np.asarray(self.model.vectors))
 
     def get_sentence_vector(self, sentence: Sequence[str]) -> np.ndarray:
         """gensim's ``FastTextKeyedVectors.get_sentence_vector``: ``get_mean_vector`` of the words
@@ -2180,7 +2180,7 @@ class KeyedVectors(Vectors):
 
     @property
     def norms(self) -> np.ndarray:
-        """gensim's ``norms``: each row's length as stored (float32, one per word)."""
+        """gensim's ``norms``: each row's length as stored (one per word, in the vectors' type)."""
         return super().norms
 
     @norms.setter
