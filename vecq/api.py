@@ -2536,7 +2536,7 @@ def _say_uncounted(path: str, words: list[str], counts: dict[str, int]) -> None:
     the file is incomplete, then fails on its None counts)."""
     missing = [w for w in words if w not in counts]
     if missing:
-        shown = ", ".join(repr(w) for w in missing[:3]) + (", ..." if len(missing) > 3 else "")
+        shown = first_few([repr(w) for w in missing[:4]], 3)
         _warn_at_caller(
             f"{path} has no count for {len(missing):,} of the model's {len(words):,} words ({shown}): "
             "they get gensim's made-up descending counts, which sorting by count mixes with the file's",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..cache.layout import COUNTS
 from ..core.compressed import decompression_failure, open_file
-from ..errors import ModelError, counted
+from ..errors import ModelError, counted, first_few
 from ..progress import NULL_REPORTER, Reporter
 from .formats import (
     bad_binary_header,
@@ -114,7 +114,7 @@ def _stored_type(source: Source, vectors: np.ndarray, details: dict | None) -> N
 def _say_spaced(source: Source, found: list[str], details: dict | None) -> None:
     """A note naming the words that hold spaces (``gensim_calls.SpacedWords``), which gensim refuses."""
     if found and details is not None:
-        shown = ", ".join(repr(w) for w in found[:3]) + (", ..." if len(found) > 3 else "")
+        shown = first_few([repr(w) for w in found[:4]], 3)
         details.setdefault("notes", []).append(
             f"{source.name}: {counted(len(found), 'word')} {'hold' if len(found) > 1 else 'holds'} spaces "
             f"({shown}), read with them: such a line's last fields are its numbers (gensim refuses the file)"
