@@ -51,6 +51,7 @@ from .errors import (
 from .opening import ModelOptions, open_with, opened_content
 from .progress import NULL_REPORTER
 from .records import (
+    STORED_TYPES,
     AnalogyAnswer,
     AxisAnswer,
     ClusterAnswer,
@@ -2460,8 +2461,8 @@ class KeyedVectors(Vectors):
         return np.array(by_value, dtype=np.int64), [values[row] for row in by_value]
 
 
-# a native file's vectors as ``sources.readers`` names their type: handed out in it
-_STORED_TYPES = {"F16": np.dtype(np.float16), "F64": np.dtype(np.float64)}
+# a native file's vectors' type, by the name ``records.STORED_TYPES`` gives it: handed out in it
+_STORED_TYPES = {code: np.dtype(name) for name, code in STORED_TYPES.items()}
 
 
 def _float_type(datatype) -> np.dtype:

@@ -61,6 +61,11 @@ class Vector(list):
     __slots__ = ()
 
 
+# A gensim file's vectors stored in another type than float32, as ``ModelInfo.dtype`` names it
+# (the API hands such vectors out in that type, as gensim's ``load`` does)
+STORED_TYPES = {"float16": "F16", "float64": "F64"}
+
+
 class ModelInfo(NamedTuple):
     name: str
     source: str

@@ -14,6 +14,7 @@ from ..cache.layout import COUNTS
 from ..core.compressed import decompression_failure, open_file
 from ..errors import ModelError, counted, first_few
 from ..progress import NULL_REPORTER, Reporter
+from ..records import STORED_TYPES
 from .formats import (
     bad_binary_header,
     check_fasttext,
@@ -91,9 +92,6 @@ def read(
                 f"more; correct the header's first number, or read only those rows with ⟨limit={header[0]}⟩"
             )
     return words, vectors
-
-
-STORED_TYPES = {"float16": "F16", "float64": "F64"}  # a native file's vectors that are not float32
 
 
 def _stored_type(source: Source, vectors: np.ndarray, details: dict | None) -> None:
