@@ -179,13 +179,17 @@ A leaner path for one query over few rows is the way to close it; not done yet.
 more float32 passes over every row than gensim's quotient, in one thread for one query.
 
 Every score of a word (`topn=None`, `distances`) is summed as a listed score is (float64 products
-rounded to float32, one part of the rows a core), so `most_similar(w, topn=None)[row]` is the
-score `most_similar(w)` lists for that row and sorting the array orders near-ties as the list does.
-gensim's array is one float32 BLAS product, a last bit off in about half the rows, and faster:
-vecq keeps the one score per pair and pays for it in that call only. A kernel that sums float32
-rows in float64 (NumKong's packed dot products, each score certified against vecq's rounding) was
-measured: 1.6x vecq's path and about half gensim's speed, for a new dependency and a packed copy
-of the matrix ([benchmarks-topn.md](benchmarks-topn.md)); not adopted.
+rounded to float32), so `most_similar(w, topn=None)[row]` is the score `most_similar(w)` lists
+for that row and sorting the array orders near-ties as the list does. gensim's array is one
+float32 BLAS product, a last bit off in about half the rows, and faster: vecq keeps the one score
+per pair and pays for it in that call only. Its float32 rows are widened a block at a time into a
+float64 BLAS product (one part of the rows a core), and each score's rounding to float32 is
+proved to be the fixed-order sum's, or the row is summed again in that order (a few rows in
+400,000; tests/test_properties.py builds rows whose sums round apart in two orders): 0.26x
+gensim's speed before it (numpy's float64 `einsum`), 0.5-0.6x now, about what reading the rows
+as float64 costs (a float64 copy held in memory measured no faster). NumKong's packed float64
+sums of float32 rows, certified the same way, measured no faster than this path, for a new
+dependency and a packed copy of the matrix ([benchmarks-topn.md](benchmarks-topn.md)); not adopted.
 """
     )
     print(DOCS.read_text())

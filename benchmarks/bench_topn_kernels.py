@@ -2,9 +2,10 @@
 
 vecq sums every row's products in float64 and rounds to float32 (``core.ranking.exact_scores``), so
 the array agrees with the listed scores to the bit; gensim's one float32 BLAS product is faster.
-This measures a candidate kernel for later: NumKong's packed dot products (``dots_pack``,
-``dots_packed``), which take float32 rows and sum in float64, each score then certified against
-vecq's rounding: a float64 score farther than the two sums' error bound from every float32
+vecq's path is a float64 BLAS product of float32 blocks widened in turn, each score certified
+against the fixed-order sum's rounding. This measures another kernel: NumKong's packed dot
+products (``dots_pack``, ``dots_packed``), which take float32 rows and sum in float64, certified
+the same way: a float64 score farther than the two sums' error bound from every float32
 rounding boundary rounds as vecq's own sum does; the few others are summed again by vecq's path.
 
 GloVe 6B 50d (the ``glove`` extra); NumKong is not a dependency of vecq (``pip install numkong``).
@@ -107,7 +108,7 @@ def main() -> None:
             timings[name].append(best_ms(call, args.runs))
     med = {k: float(np.median(v)) for k, v in timings.items()}
     ratio = med["gensim"] / med["two"]
-    text = f"""# Every score of a word: a kernel for later
+    text = f"""# Every score of a word: the kernels
 
 `python benchmarks/bench_topn_kernels.py --runs {args.runs} --queries {args.queries}` on {machine()}; NumKong {nk.__version__}.
 GloVe 6B 50d (400,000 x 50), the unit rows in memory; medians over {args.queries} words of the best
@@ -116,7 +117,7 @@ of {args.runs} runs each.
 | every score of one word | ms |
 |---|---|
 | gensim's `most_similar(w, topn=None)` (one float32 BLAS product, divided by the norms) | {med["gensim"]:.2f} |
-| vecq's (`exact_scores`: float64 sums in blocks, one part of the rows a core) | {med["vecq"]:.2f} |
+| vecq's (`exact_scores`: float32 blocks widened, a float64 BLAS product, certified; one part of the rows a core) | {med["vecq"]:.2f} |
 | NumKong `dots_packed`, float32 rows summed in float64, one thread, not yet rounded | {med["one"]:.2f} |
 | the same on two halves in two threads, rounded to float32 and certified | {med["two"]:.2f} |
 
@@ -125,10 +126,10 @@ Its float64 score of a row lies within {bound:.1e} of vecq's (both sums' error b
 vectors), so where no float32 rounding boundary lies that near the two round alike; the rows where
 one does are summed again by vecq's path: {int(np.median(resummed))} a word (median; at most
 {max(resummed)}) of {len(unit):,}. The certified arrays differed from vecq's in {differing} of
-{args.queries * len(unit):,} scores. That path would be {med["vecq"] / med["two"]:.1f}x vecq's
-today and {ratio:.2f}x gensim's speed, for a new dependency and a packed copy of the matrix
-({packed_whole.nbytes / 2**20:.0f} MB beside GloVe's {unit.nbytes / 2**20:.0f} MB): not adopted
-yet (docs/benchmarks-api.md keeps today's row).
+{args.queries * len(unit):,} scores. That path would be {med["vecq"] / med["two"]:.2f}x vecq's
+speed and {ratio:.2f}x gensim's, for a new dependency and a packed copy of the matrix
+({packed_whole.nbytes / 2**20:.0f} MB beside GloVe's {unit.nbytes / 2**20:.0f} MB); vecq's own path
+is {med["gensim"] / med["vecq"]:.2f}x gensim's speed.
 """
     DOCS.write_text(text)
     print(text)

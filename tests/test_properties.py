@@ -368,3 +368,56 @@ def test_near_duplicates_answer_3cosmul_and_away_exactly(seed, top, spread):
         answer = neighbors_away(model, unit_axis, query, [q], top)
         every = neighbors_away(model, unit_axis, query, [q], len(model))  # every row, exactly ranked
         assert answer == every[:top]
+
+
+def _midpoint_rows(rng: np.random.Generator, count: int, dims: int = 50):
+    """Unit-length rows whose products with ``q`` (every entry 2**-3) sum to a float32 midpoint
+    (a float32 number and half its step) plus a few float64 steps' worth of tiny products, each a
+    third of a float64 step or so: a sum that adds them to the big product one at a time loses
+    them (and rounds the tie to even), one that adds them first does not. Each row's terms sit at
+    random places. Returns (rows, q)."""
+    rows = np.zeros((count, dims), np.float32)
+    for row in rows:
+        places = rng.permutation(dims)
+        big = np.float32(0.5) + np.float32(2.0**-24) * rng.integers(0, 64)  # products 2**-4 and up
+        row[places[0]] = big
+        row[places[1]] = 2.0**-25  # half the float32 step of the big product, once multiplied
+        tiny = rng.integers(1, 20)
+        row[places[2 : 2 + tiny]] = rng.choice([-3.0, 3.0]) * 2.0**-56  # 3/8 of a float64 step
+    return rows, np.full(dims, 2.0**-3, np.float32)
+
+
+def test_every_score_of_a_row_is_its_fixed_order_sum_where_orders_round_apart():
+    """``exact_scores`` (gensim's ``topn=None``, ``distances``) sums in BLAS's order and proves the
+    float32 rounding that order gives is the fixed order's (``exact_dots``'); rows whose sums
+    round differently in two orders are summed again in the fixed one, so the array equals the
+    listed scores to the bit."""
+    from vecq.core.ranking import exact_dots, exact_scores
+
+    rng = np.random.default_rng(7)
+    rows, q = _midpoint_rows(rng, 3000)
+
+    def ordered(products, reverse):  # float64 sums one product at a time, by size
+        total = 0.0
+        for p in sorted(products.tolist(), key=abs, reverse=reverse):
+            total += p
+        return np.float32(total)
+
+    products = rows.astype(np.float64) * q.astype(np.float64)
+    apart = sum(ordered(p, True) != ordered(p, False) for p in products)
+    assert apart > 500, "the rows are built so that the order of their sums decides the rounding"
+    every = np.arange(len(rows))
+    fixed = exact_dots(np.repeat(q[None], len(rows), axis=0), rows, every)
+    assert exact_scores(rows, q).view(np.int32).tolist() == fixed.view(np.int32).tolist()
+
+
+def test_every_score_of_a_glove_word_is_its_listed_score(glove):
+    """Every row's score for 12 random GloVe words, to the bit, as ``exact_dots`` lists them."""
+    from vecq.core.ranking import exact_dots, exact_scores
+
+    rng = np.random.default_rng(3)
+    every = np.arange(len(glove.vectors))
+    for row in rng.choice(len(every), 12, replace=False):
+        unit = np.asarray(glove.vectors[row])
+        fixed = exact_dots(np.broadcast_to(unit, (len(every), len(unit))), glove.vectors, every)
+        assert exact_scores(glove.vectors, unit).view(np.int32).tolist() == fixed.view(np.int32).tolist()

@@ -9,12 +9,15 @@ per core, with OpenBLAS held to one thread, keeps every core on useful work.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # imported when used: a single query never loads it (tests/test_architecture.py)
     from concurrent.futures import ThreadPoolExecutor
+
+    from threadpoolctl import ThreadpoolController
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -67,10 +70,18 @@ def _held() -> Iterator[int]:
 
     As many as BLAS may use now: one where it is held to one thread already (a graph's worker
     process, or work inside ``pool``/``shares``/``spread``), so spread work never nests."""
-    from threadpoolctl import threadpool_info, threadpool_limits
-
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    allowed = min((int(i.get("num_threads") or 1) for i in blas), default=1)
+    blas = _blas()
+    allowed = min((int(i.get("num_threads") or 1) for i in blas.info()), default=1)
     workers = max(1, min(MAX_WORKERS, os.cpu_count() or 1, allowed))
-    with threadpool_limits(limits=1, user_api="blas") if workers > 1 else contextlib.nullcontext():
+    with blas.limit(limits=1) if workers > 1 else contextlib.nullcontext():
         yield workers
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The BLAS libraries loaded when first asked (numpy's, which every product here runs on),
+    found once: looking them up again costs half a millisecond a call, a tenth of a whole
+    vocabulary's scores."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController().select(user_api="blas")
