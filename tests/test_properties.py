@@ -17,6 +17,16 @@ from vecq.errors import QueryError
 # Oracle comparisons over many generated models: run by CI, left out of `pytest -m "not slow"`.
 pytestmark = pytest.mark.slow
 
+
+@pytest.fixture(autouse=True)
+def searched(monkeypatch):
+    """The search and its proofs, not every row scored at once (``EVERY_ROW_NUMBERS``), answer
+    these small models' single queries; test_every_row_ranking_is_the_searchs holds the two alike."""
+    from vecq.core import model as model_module
+
+    monkeypatch.setattr(model_module, "EVERY_ROW_NUMBERS", 0)
+
+
 # Zero, or magnitudes a trained model has: float32 subnormals (1e-29) would make gensim's own norms
 # underflow to 0 and its scores infinite, which says nothing about either implementation.
 finite = st.one_of(
@@ -210,6 +220,30 @@ def test_a_row_left_out_within_blass_rounding_is_still_found(monkeypatch, dims):
     a, b = (Match(f"w{r}", f"w{r}", r) for r in (3010, 3011))
     answers = model.analogies([(a, b, b)] * 64, top=1)  # 64 questions of one pair: summed by parts
     assert answers == [[(dense, score)]] * 64
+
+
+@pytest.mark.parametrize("dims", [50, 300])
+def test_a_row_below_the_kth_within_blass_rounding_is_found_scoring_every_row(monkeypatch, dims):
+    """``_every_row_ranked``'s proof, as the search's above: one query over few rows is one float32
+    product and the rows within twice its rounding of the k-th are scored exactly. The product's
+    score of the dense row (exactly best, 1e-6 above basis rows whose products round exactly) is
+    lowered by half the bound, below the k-th's, and the answer is still the exact ranking."""
+    from vecq.core import model as model_module
+    from vecq.core.ranking import dot_rounding
+
+    model, unit, dense, score = _basis_rows_and_a_dense_row_just_above(dims)
+    monkeypatch.setattr(model_module, "EVERY_ROW_NUMBERS", 1 << 22)
+    lowered, product = np.array(model.vectors[dense]), model_module.float32_scores
+
+    def rounded_low(rows, direction):
+        out = product(rows, direction)
+        out[(np.asarray(rows) == lowered).all(axis=1)] -= 0.5 * dot_rounding(dims)
+        return out
+
+    monkeypatch.setattr(model_module, "float32_scores", rounded_low)
+    for top in (1, 2, 5):
+        (answer,) = model.neighbors_of_directions(unit[None], top=top, exclude=[[3010, 3011]])
+        assert answer[0] == (dense, score)
 
 
 def _cosmul_model(dims: int):
@@ -421,3 +455,27 @@ def test_every_score_of_a_glove_word_is_its_listed_score(glove):
         unit = np.asarray(glove.vectors[row])
         fixed = exact_dots(np.broadcast_to(unit, (len(every), len(unit))), glove.vectors, every)
         assert exact_scores(glove.vectors, unit).view(np.int32).tolist() == fixed.view(np.int32).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(models(min_rows=2, max_rows=200), st.data(), st.integers(1, 40))
+def test_every_row_ranking_is_the_searchs(m, data, top):
+    """A single query over few numbers is answered from every row's exact score at once
+    (``Model._every_row_ranked``): the search's rows, order and bits, with rows repeated (ties,
+    ranked by row), zero rows, excluded rows and any window of rows."""
+    from vecq.core import model as model_module
+
+    model, words, raw = m
+    repeated = data.draw(st.lists(st.integers(0, len(words) - 1), max_size=len(words)))
+    raw = raw.copy()
+    raw[repeated] = raw[0]  # exact ties
+    model = Model.from_arrays(words, raw)
+    direction = model.vectors[data.draw(st.integers(0, len(words) - 1))][None]
+    exclude = [data.draw(st.lists(st.integers(0, len(words) - 1), max_size=5))]
+    skip = data.draw(st.integers(0, len(words) - 1))
+    restrict = data.draw(st.one_of(st.none(), st.integers(skip, len(words))))
+    asked = dict(top=top, restrict=restrict, exclude=exclude, skip=skip)
+    model_module.EVERY_ROW_NUMBERS = 0  # each example sets both; the fixture's monkeypatch undoes it
+    searched = model.neighbors_of_directions(np.asarray(direction), **asked)
+    model_module.EVERY_ROW_NUMBERS = 1 << 19
+    assert model.neighbors_of_directions(np.asarray(direction), **asked) == searched

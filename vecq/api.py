@@ -1511,10 +1511,10 @@ class Vectors:
             return direction(given) * np.float32(np.sign(weights[0])), rows
         return direction(mean), rows
 
-    def _engine_terms(self, positive, negative) -> list[Term] | None:
+    def _engine_terms(self, positive, negative) -> tuple[list[Term], np.ndarray] | None:
         """most_similar's keys as the engine's terms, in the order ``analogy`` and an expression
         give them (A, B, C for positive=[A, C], negative=[B]), so that the same question has one
-        number; None when an input is a vector or a row number.
+        number, and their direction (one row); None when an input is a vector or a row number.
 
         Raises:
             QueryError: the terms cancel out (or are all-zero vectors): no direction, where gensim
@@ -1529,9 +1529,10 @@ class Vectors:
         terms = [Term(w, Match(k, k, self._row(k))) for w, k in weighted]
         if not terms:
             return None
-        if not self.model.directions([terms]).any():
+        q = self.model.directions([terms])
+        if not q.any():
             raise zero_vector_error(describe(terms))
-        return terms
+        return terms, q
 
     def _searched(self, clip_start: int, clip_end: int | None, restrict_vocab: int | None) -> tuple[int, int]:
         """The rows ``[start, stop)`` a gensim-style search answers from: gensim's rules (a
@@ -1579,16 +1580,18 @@ class Vectors:
             return []
         topn = None if topn is None else count("topn", topn)
         start, stop = self._searched(clip_start, clip_end, restrict_vocab)
-        terms = self._engine_terms(positive, negative)  # words only: raises when they cancel out
-        if indexer is None and topn is not None and terms is not None:
-            # words only: the path (and the numbers) of neighbors and analogy
-            (found,) = self.model.neighbors_many([terms], top=int(topn), restrict=stop, skip=start)
+        engine = self._engine_terms(positive, negative)  # words only: raises when they cancel out
+        if indexer is None and topn is not None and engine is not None:
+            # words only: the path (and the numbers) of neighbors and analogy (neighbors_many's)
+            terms, q = engine
+            exclude = [[t.match.row for t in terms]]
+            (found,) = self.model.neighbors_of_directions(q, int(topn), stop, exclude, skip=start)
             return [(self.model.vocab.word(r), score) for r, score in found]
         q, rows = self._terms(positive, negative)
         if indexer is not None:
             return indexer.most_similar(q, topn)
-        if terms is not None:  # the direction and the scores of the list above, for topn=None
-            q = self.model.directions([terms])[0]
+        if engine is not None:  # the direction and the scores of the list above, for topn=None
+            q = engine[1][0]
         if topn is None:
             return exact_scores(self.model.vectors[start:stop], q)
         (found,) = self.model.neighbors_of_directions(q[None, :], int(topn), stop, [rows], skip=start)

@@ -145,7 +145,7 @@ class BlockChecker:
 
     def __call__(self, name: str, rows: np.ndarray | Sequence[int]) -> None:
         """Raise DamagedCacheError if a block of ``name`` holding one of ``rows`` is not as written."""
-        if type(rows) is tuple and len(rows) <= 8 and self._checked_before(name, rows):
+        if type(rows) is tuple and len(rows) <= 32 and self._checked_before(name, rows):
             return  # a few rows (a notebook's loop), in Python: numpy's per-call cost is most of it
         rows = np.asarray(rows, dtype=np.int64).ravel()
         if rows.size == 0:
@@ -159,6 +159,17 @@ class BlockChecker:
 
     def _checked_before(self, name: str, rows: tuple) -> bool:
         """Every block of ``name`` holding one of ``rows`` (a few) checked already."""
+        if name == "words.bin":  # their offsets' blocks, then their bytes' (as ``_blocks``)
+            after = tuple(int(r) + 1 for r in rows)
+            if not (self._checked_before("offsets.npy", rows) and self._checked_before("offsets.npy", after)):
+                return False
+            bounds, block, checked = self._offsets()[[*rows, *after]].tolist(), self.block, self.checked
+            for start, end in zip(bounds[: len(rows)], bounds[len(rows) :]):
+                if ("words.bin", start // block) not in checked:
+                    return False
+                if ("words.bin", max(end - 1, start) // block) not in checked:
+                    return False
+            return True
         size = self.row_bytes.get(name)
         if size is None:
             return False

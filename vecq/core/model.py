@@ -95,7 +95,14 @@ INT8_QUERIES = 6
 # Per query, a score below its k-th best (``neighbors_of_directions``), or how to compute it.
 Floor = np.ndarray | Callable[[], np.ndarray]
 
+# Up to this many rows or scores of an answer are checked in Python: numpy's cost per call is
+# most of it for a list of ten (Model._check, Model.check_scores, BlockChecker).
+FEW_IN_PYTHON = 32
 FEW_QUERIES = 512  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
+# One query over at most this many numbers (rows x dims) is one float32 product of every row and
+# its near-best rows scored exactly (``Model._every_row_ranked``), which costs less there than the
+# blocked search's fixed cost (docs/benchmarks-api.md: restrict_vocab).
+EVERY_ROW_NUMBERS = 1 << 22
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -623,8 +630,38 @@ class Model:
                 return (block @ q.T).T
             return q @ block.T
 
+        n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        if len(q) == 1 and floor is None and (n - skip) * self.dims <= EVERY_ROW_NUMBERS:
+            if self.int8 is not None:
+                self.note(
+                    f"every one of {max(0, n - skip):,} rows scored exactly (too few for the int8 copy)"
+                )
+            return self._checked([self._every_row_ranked(q[0], exclude[0], top, n, skip)])
         exact = self._exact_dots(q)
         return self.best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor, skip=skip)
+
+    def _every_row_ranked(
+        self, direction: np.ndarray, exclude: Sequence[int], top: int, n: int, skip: int
+    ) -> list[tuple[int, float]]:
+        """The best ``top`` rows of ``[skip, n)`` for one unit ``direction``, ranked by (exact
+        score, row): the search's answer, from one float32 product of every row.
+
+        The proof is ``ranking.near_kth``'s: the ``top`` best float32 scores, K the lowest of them,
+        belong to rows whose exact scores are at least K less a product's rounding, so a row whose
+        float32 score lies below ``within_reach(K, twice that)`` scores exactly below the ``top``-th
+        best; every other row is scored exactly (``exact_dots``). Excluded and zero rows never
+        answer; a score that is not a number is kept, for ``_checked`` to refuse."""
+        scores = float32_scores(self.vectors[skip:n], direction)
+        left_out = self._left_out([r for r in exclude if skip <= r < n])
+        scores[left_out[(left_out >= skip) & (left_out < n)] - skip] = -np.inf
+        kth = -np.inf
+        if len(scores) > top:
+            kth = float(np.partition(scores, len(scores) - top)[len(scores) - top])
+        reach = within_reach(kth, 2.0 * dot_rounding(self.dims)) if kth > -np.inf else -np.inf
+        rows = np.flatnonzero(~(scores < reach) & (scores != -np.inf))
+        exact = exact_dots(np.broadcast_to(direction, (len(rows), self.dims)), self.vectors, rows + skip)
+        order = np.lexsort((rows, -exact))[:top]
+        return list(zip((rows[order] + skip).tolist(), exact[order].tolist()))
 
     def analogy(
         self,
@@ -783,6 +820,9 @@ class Model:
     def directions(self, queries: Sequence[Sequence[Term]]) -> np.ndarray:
         """The unit 3CosAdd direction of each query (all zeros when its terms cancel out): one gather
         per number of terms, not per query."""
+        if len(queries) == 1 and len(queries[0]) == 1:  # one word (a notebook's most_similar(w))
+            (term,) = queries[0]
+            return (self.unit_row(term.match.row) * np.float32(np.sign(term.weight)))[None]
         q = np.empty((len(queries), self.dims), dtype=np.float32)
         sizes = np.array([len(terms) for terms in queries], dtype=np.int64)
         for size in sorted(set(sizes.tolist())):  # not np.unique: it would load numpy.ma into every query
@@ -1006,8 +1046,11 @@ class Model:
     def _check(self, name: str, rows: Sequence[int] | np.ndarray) -> None:
         """The cache blocks holding ``rows`` (of the vocabulary) are as written, or an error."""
         if self.checker is not None:
-            rows = np.asarray(rows, dtype=np.int64)
             n = len(self)
+            if type(rows) is list and len(rows) <= FEW_IN_PYTHON:  # an answer's rows (ints)
+                self.checker(name, tuple(r for r in rows if r < n))
+                return
+            rows = np.asarray(rows, dtype=np.int64)
             if rows.size <= 8:  # a few rows: the checker's Python path
                 self.checker(name, tuple(r for r in rows.ravel().tolist() if r < n))
             else:
@@ -1016,15 +1059,19 @@ class Model:
     def check_scores(self, scores: Sequence[float] | np.ndarray, cosines: bool = False) -> None:
         """Never answer with a score that is not a number (or, for ``cosines``, one beyond [-1, 1]):
         only damaged rows give one, so the error says to verify the cache."""
+        listed: list | None = None  # a few, told in Python: numpy's cost per call is most of it
+        if type(scores) is list:  # float32 numbers already (an answer's)
+            listed = scores if len(scores) <= FEW_IN_PYTHON else None
+        else:
+            scores = np.asarray(scores, dtype=np.float32)
+            listed = scores.ravel().tolist() if scores.size <= 8 else None
+        if listed is not None and (
+            all(-COSINE_LIMIT <= s <= COSINE_LIMIT for s in listed)
+            if cosines
+            else all(map(math.isfinite, listed))
+        ):
+            return
         scores = np.asarray(scores, dtype=np.float32)
-        if scores.size <= 8:  # a few (a pair's, a group's): in Python
-            listed = scores.ravel().tolist()
-            if (
-                all(-COSINE_LIMIT <= s <= COSINE_LIMIT for s in listed)
-                if cosines
-                else all(map(math.isfinite, listed))
-            ):
-                return
         bad = ~np.isfinite(scores)
         if cosines:
             bad |= np.abs(scores) > COSINE_LIMIT
@@ -1098,6 +1145,12 @@ class Model:
         return top_k(
             lambda block: q @ block.T, self.vectors, n, len(q), subset, k=k, zero_rows=self.zero_rows
         )
+
+
+def float32_scores(rows: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """One float32 BLAS product of ``rows`` with ``direction``: scores within ``dot_rounding`` of
+    the exact ones, which only pick the rows to score exactly (``Model._every_row_ranked``)."""
+    return np.asarray(rows @ direction, dtype=np.float32)
 
 
 def _by_parts_rounding(inverse: np.ndarray, dims: int) -> np.ndarray:
