@@ -175,7 +175,7 @@ cost about 0.2 ms a call even over 100 rows, against gensim's 0.03 ms, so such c
 one float32 product of every row, and the rows within twice its rounding of the k-th scored
 exactly (the search's proof; tests/test_properties.py holds the two paths alike and lowers a
 row's product by half the bound to show none is lost), with the direction computed once and an
-answer's cache blocks and scores checked in Python: 0.43x -> 0.86x at 10,000 rows, and a call
+answer's cache blocks and scores checked in Python: 0.43x -> 0.86-0.92x at 10,000 rows, and a call
 over 100 rows 0.22 ms -> 0.08 ms (gensim's: 0.03 ms; the rest is the checks and the exact
 sums gensim does not make). From about 50,000 rows vecq's call costs less than gensim's.
 `most_similar_cosmul` (0.85-1.0x across runs) scans with a bound from above on each row's
@@ -190,8 +190,10 @@ per pair and pays for it in that call only. Its float32 rows are widened a block
 float64 BLAS product (one part of the rows a core), and each score's rounding to float32 is
 proved to be the fixed-order sum's, or the row is summed again in that order (a few rows in
 400,000; tests/test_properties.py builds rows whose sums round apart in two orders): 0.26x
-gensim's speed before it (numpy's float64 `einsum`), 0.5-0.6x now, about what reading the rows
-as float64 costs (a float64 copy held in memory measured no faster). NumKong's packed float64
+gensim's speed before it (numpy's float64 `einsum`), 0.34-0.53x now across runs. Widening the
+rows to float64 is most of the cost (5.4 ms of a one-thread 10 ms, measured: more than gensim's
+whole product), and a float64 copy held in memory measured no faster (reading float64 rows is the
+floor). NumKong's packed float64
 sums of float32 rows, certified the same way, measured no faster than this path, for a new
 dependency and a packed copy of the matrix ([benchmarks-topn.md](benchmarks-topn.md)); not adopted.
 """

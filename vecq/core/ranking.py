@@ -43,8 +43,8 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
     ``rows`` are unit rows (of length at most 1.01, as ``dot_rounding`` takes them). A block at a
     time, one part of the rows a core: a float64 BLAS product, each sum rounded to float32 where
     that rounding is proved to be the fixed-order sum's (``float32_settled``); the few others are
-    summed again in that order. About 1.5 times a float32 BLAS product, whose scores depend on its
-    blocks."""
+    summed again in that order. 2-3 times a float32 BLAS product (the widening is most of it),
+    whose scores depend on its blocks."""
     from .threads import spread
 
     out = np.empty(len(rows), dtype=np.float32)
@@ -53,8 +53,10 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
     # apart (Higham 3.1: gamma_n of the products' magnitudes, at most 1.01 |direction|)
     apart = 2.0 * _float64_rounding(len(wide)) * 1.01 * float(np.sqrt(wide @ wide))
 
+    free = _float64_blocks(block, len(wide))
+
     def part(lo: int, hi: int) -> None:
-        piece, sums = _float64_block(block, len(wide))
+        piece, sums = free.pop() if free else (np.empty((block, len(wide))), np.empty(block))
         for start in range(lo, hi, block):
             n = min(hi, start + block) - start
             np.copyto(piece[:n], rows[start : start + n])
@@ -64,6 +66,7 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
             unsure = np.flatnonzero(~float32_settled(sums[:n], rounded, apart))
             if unsure.size:
                 rounded[unsure] = np.einsum("ij,j->i", piece[unsure], wide)
+        free.append((piece, sums))
 
     if len(rows) * len(wide) <= ONE_THREAD_NUMBERS:
         part(0, len(rows))
@@ -75,13 +78,15 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
 _BLOCKS = threading.local()
 
 
-def _float64_block(rows: int, dims: int) -> tuple[np.ndarray, np.ndarray]:
-    """This thread's float64 block of ``rows`` x ``dims`` and its sums, kept between calls (a
-    fresh one costs its pages' faults each call, a tenth of the product's time)."""
+def _float64_blocks(rows: int, dims: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The calling thread's free float64 blocks of ``rows`` x ``dims`` (and their sums), kept
+    between calls: a fresh block costs its pages' faults each call, a tenth of the product's time.
+    Each part of a call takes one and gives it back (list.pop and append are atomic); a call from
+    another thread has its own list, so no block is shared by two calls at once."""
     kept = getattr(_BLOCKS, "kept", None)
-    if kept is None or kept[0].shape != (rows, dims):
-        kept = _BLOCKS.kept = (np.empty((rows, dims)), np.empty(rows))
-    return kept
+    if kept is None or kept[0] != (rows, dims):
+        kept = _BLOCKS.kept = ((rows, dims), [])
+    return kept[1]
 
 
 def _float64_rounding(terms: int) -> float:
