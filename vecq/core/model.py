@@ -630,7 +630,7 @@ class Model:
                 return (block @ q.T).T
             return q @ block.T
 
-        n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        n = self._searched(restrict)
         if len(q) == 1 and floor is None and (n - skip) * self.dims <= EVERY_ROW_NUMBERS:
             if self.int8 is not None:
                 self.note(
@@ -639,6 +639,10 @@ class Model:
             return self._checked([self._every_row_ranked(q[0], exclude[0], top, n, skip)])
         exact = self._exact_dots(q)
         return self.best_rows(scores, len(q), exclude, top, restrict, exact, probe=q, floor=floor, skip=skip)
+
+    def _searched(self, restrict: int | None) -> int:
+        """How many rows a search of the first ``restrict`` (None: all) reads."""
+        return len(self) if restrict is None else max(0, min(int(restrict), len(self)))
 
     def _every_row_ranked(
         self, direction: np.ndarray, exclude: Sequence[int], top: int, n: int, skip: int
@@ -878,7 +882,7 @@ class Model:
         ``settle``: the queries' unit directions, when the search's scores are not a ``probe``'s
         products (analogies by parts): a query settled from every row scans with them.
         """
-        n = len(self) if restrict is None else max(0, min(int(restrict), len(self)))
+        n = self._searched(restrict)
         exclude = [[r for r in rows if r < len(self)] for rows in exclude]  # built rows are never searched
         # A floor only spares the float32 scan rows that cannot answer; the int8 copy and the index
         # need none, so a floor given as a function is computed only for that scan.
