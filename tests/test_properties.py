@@ -20,8 +20,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(autouse=True)
 def searched(monkeypatch):
-    """The search and its proofs, not every row scored at once (``EVERY_ROW_NUMBERS``), answer
-    these small models' single queries; test_every_row_ranking_is_the_searchs holds the two alike."""
+    """The blocked search and its proofs, not the one-product path for few rows
+    (``EVERY_ROW_NUMBERS``), answer these small models' single queries;
+    test_every_row_ranking_is_the_searchs holds the two alike."""
     from vecq.core import model as model_module
 
     monkeypatch.setattr(model_module, "EVERY_ROW_NUMBERS", 0)
@@ -405,11 +406,11 @@ def test_near_duplicates_answer_3cosmul_and_away_exactly(seed, top, spread):
 
 
 def _midpoint_rows(rng: np.random.Generator, count: int, dims: int = 50):
-    """Unit-length rows whose products with ``q`` (every entry 2**-3) sum to a float32 midpoint
-    (a float32 number and half its step) plus a few float64 steps' worth of tiny products, each a
-    third of a float64 step or so: a sum that adds them to the big product one at a time loses
-    them (and rounds the tie to even), one that adds them first does not. Each row's terms sit at
-    random places. Returns (rows, q)."""
+    """Rows of length about 0.5 (within ``exact_scores``' unit bound) whose products with ``q``
+    (every entry 2**-3) sum to a float32 midpoint (a float32 number and half its step) plus a few
+    float64 steps' worth of tiny products, each a third of a float64 step or so: a sum that adds
+    them to the big product one at a time loses them (and rounds the tie to even), one that adds
+    them first does not. Each row's terms sit at random places. Returns (rows, q)."""
     rows = np.zeros((count, dims), np.float32)
     for row in rows:
         places = rng.permutation(dims)
@@ -460,9 +461,9 @@ def test_every_score_of_a_glove_word_is_its_listed_score(glove):
 @settings(max_examples=60, deadline=None)
 @given(models(min_rows=2, max_rows=200), st.data(), st.integers(1, 40))
 def test_every_row_ranking_is_the_searchs(m, data, top):
-    """A single query over few numbers is answered from every row's exact score at once
-    (``Model._every_row_ranked``): the search's rows, order and bits, with rows repeated (ties,
-    ranked by row), zero rows, excluded rows and any window of rows."""
+    """A single query over few numbers is answered from one float32 product of every row and the
+    near-best rows scored exactly (``Model._every_row_ranked``): the blocked search's rows, order
+    and bits, with rows repeated (ties, ranked by row), zero rows, excluded rows and any window."""
     from vecq.core import model as model_module
 
     model, words, raw = m
