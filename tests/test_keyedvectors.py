@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import pickle
 import warnings
@@ -508,6 +509,23 @@ def test_the_vocabulary_mappings_are_a_real_list_and_dict_that_refuse_changes():
     for attr in ("index_to_key", "key_to_index"):
         with pytest.raises(TypeError, match="add_vectors"):
             setattr(ours, attr, [])
+
+
+@pytest.mark.parametrize(
+    "copy_of",
+    [copy.copy, copy.deepcopy, lambda x: pickle.loads(pickle.dumps(x)), lambda x: x.copy()],
+    ids=["copy", "deepcopy", "pickle", "method"],
+)
+def test_a_copy_of_the_vocabulary_mappings_is_a_plain_list_and_dict_the_caller_may_change(copy_of):
+    """Copying is reading, not a change: a copy (multiprocessing pickles a list it is given) is
+    gensim's plain type, equal, and changing it leaves the model's mappings as they were."""
+    ours, theirs = _both()
+    words, rows = copy_of(ours.index_to_key), copy_of(ours.key_to_index)
+    assert type(words) is list and type(rows) is dict
+    assert words == theirs.index_to_key and rows == theirs.key_to_index
+    words.append("x"), rows.update(x=0)
+    assert "x" not in ours.key_to_index and ours.index_to_key[-1] != "x"
+    assert ours.key_to_index.fromkeys(["a"], 1) == {"a": 1}
 
 
 def test_vectors_read_one_by_one_are_the_same_bits_before_and_after_the_matrix_is_built(glove_raw):
