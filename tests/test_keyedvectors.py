@@ -492,7 +492,7 @@ def test_another_process_gets_the_object_and_answers_the_same():
 
 
 def test_the_vocabulary_mappings_are_a_real_list_and_dict_that_refuse_changes():
-    """gensim's types, as fast as gensim's; a change through them would reach no answer: refused."""
+    """gensim's types (subclasses); a change through them would reach no answer: refused."""
     ours, theirs = _both()
     assert isinstance(ours.index_to_key, list) and isinstance(ours.key_to_index, dict)
     assert ours.index_to_key == theirs.index_to_key and ours.key_to_index == theirs.key_to_index

@@ -617,9 +617,12 @@ class Vectors:
         # The model unit_normalize_all made (its norms are then gensim's ones), or None.
         self._unit_model: Model | None = None
 
-    # Built on first use, then plain attributes of the instance (``_BuiltOnce``), as fast to reach
-    # as gensim's; assigning to them is refused (``__setattr__``), and a new model (``_use``) drops
-    # them.
+    # Built on first use, then plain attributes of the instance (``_BuiltOnce``); assigning to them
+    # is refused (``__setattr__``), and a new model (``_use``) drops them. Reading one costs about
+    # 27 ns against gensim's 13: CPython 3.11 specialises an instance attribute only when the
+    # class's attribute of that name is of an immutable type, and ``_BuiltOnce`` is a Python class
+    # (a builtin descriptor that builds on first read has no such type: ``property`` is not
+    # specialised at all). Other attributes keep the fast path (the instance dict is untouched).
     @_BuiltOnce
     def index_to_key(self) -> Words:
         """gensim's ``index_to_key``: the words in row order, a list built on first use (GloVe's
