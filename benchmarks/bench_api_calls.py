@@ -144,7 +144,7 @@ fast paths take exact types only: `list(x)` copies an exact list in one step but
 subclass, and a lookup `d[w]` in a loop is specialised for an exact dict only (3.11's
 `BINARY_SUBSCR_DICT`); `dict(d)` of the subclass measured 0.90-1.01x across runs. Reading
 `kv.key_to_index` itself costs about 27 ns against gensim's 13: the mappings are built on first
-use, and 3.11 specialises an instance attribute only when the class's attribute of that name has an
+use, and 3.11 specialises an instance attribute only when the class has no attribute of that name or one of an
 immutable type, which no descriptor that builds on first read has. So the list's copy, the dict's
 and a lookup stay at 0.8-1.0x of gensim's (`get_index` costs about 15 ns more). vecq keeps the
 refusal (a silently ignored change is a wrong answer later) and the building on first use (GloVe's

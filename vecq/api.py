@@ -620,7 +620,7 @@ class Vectors:
     # Built on first use, then plain attributes of the instance (``_BuiltOnce``); assigning to them
     # is refused (``__setattr__``), and a new model (``_use``) drops them. Reading one costs about
     # 27 ns against gensim's 13: CPython 3.11 specialises an instance attribute only when the
-    # class's attribute of that name is of an immutable type, and ``_BuiltOnce`` is a Python class
+    # class has no attribute of that name or one of an immutable type; ``_BuiltOnce`` is a Python class
     # (a builtin descriptor that builds on first read has no such type: ``property`` is not
     # specialised at all). Other attributes keep the fast path (the instance dict is untouched).
     @_BuiltOnce
