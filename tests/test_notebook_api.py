@@ -45,6 +45,20 @@ def test_the_similarity_matrix_shows_shaded(kv):
     assert repr(matrix).splitlines()[1].startswith("cat")
 
 
+def test_a_similarity_matrix_of_many_words_is_each_pairs_number_to_the_bit(kv):
+    """400 random GloVe words (some twice): every entry is the pair's ``similarities`` number, the
+    one ``similar`` and ``similarity`` give, bit for bit; each word against itself exactly 1."""
+    rng = np.random.default_rng(2)
+    words = [kv.index_to_key[i] for i in rng.integers(0, len(kv), 400)]
+    words += words[:20]
+    matrix = np.asarray(kv.similarity_matrix(words))
+    rows = np.array([kv.get_index(w) for w in words])
+    i, j = np.meshgrid(np.arange(len(rows)), np.arange(len(rows)), indexing="ij")
+    pairs = kv.model.similarities(rows[i.ravel()], rows[j.ravel()]).reshape(matrix.shape)
+    assert matrix.view(np.int32).tolist() == pairs.view(np.int32).tolist()
+    assert (matrix[rows[:, None] == rows[None, :]] == 1).all()
+
+
 def test_an_html_table_escapes_what_it_shows():
     from vecq.display import Answers
     from vecq.records import Neighbor

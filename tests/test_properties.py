@@ -446,6 +446,39 @@ def test_every_score_of_a_row_is_its_fixed_order_sum_where_orders_round_apart():
     assert exact_scores(rows, q).view(np.int32).tolist() == fixed.view(np.int32).tolist()
 
 
+def test_every_pair_of_a_matrix_is_its_fixed_order_sum_where_orders_round_apart():
+    """``exact_matrix`` (a similarity matrix) sums a block of pairs in BLAS's order and proves each
+    rounding is the fixed order's; pairs whose sums round differently in two orders are summed
+    again, so every entry equals ``exact_dots``' score of that pair to the bit."""
+    from vecq.core.ranking import exact_dots, exact_matrix
+
+    rng = np.random.default_rng(11)
+    rows, q = _midpoint_rows(rng, 2000)
+    right = np.stack([q, q * np.float32(0.5), rng.standard_normal(len(q)).astype(np.float32) / 8])
+    matrix = exact_matrix(rows, right)
+    every = np.arange(len(rows))
+    for j, column in enumerate(right):
+        fixed = exact_dots(np.repeat(column[None], len(rows), axis=0), rows, every)
+        assert matrix[:, j].view(np.int32).tolist() == fixed.view(np.int32).tolist()
+    transposed = exact_matrix(right, rows)  # the other way round: the same numbers
+    assert transposed.view(np.int32).tolist() == matrix.T.view(np.int32).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(models(min_rows=1), st.data())
+def test_a_similarity_matrix_is_every_pairs_similarity(m, data):
+    """Every entry, each word against itself and words asked twice included, is the number
+    ``similarity`` gives that pair (rows of any length, zero rows, ties)."""
+    model, words, _ = m
+    asked = data.draw(st.lists(st.sampled_from(words), max_size=12))
+    matches = [model.lookup(w) for w in asked]
+    matrix = model.similarity_matrix(matches)
+    assert matrix.shape == (len(asked), len(asked))
+    for i, a in enumerate(matches):
+        for j, b in enumerate(matches):
+            assert matrix[i, j] == np.float32(model.similarity(a, b).similarity), (i, j)
+
+
 def test_every_score_of_a_glove_word_is_its_listed_score(glove):
     """Every row's score for 12 random GloVe words, to the bit, as ``exact_dots`` lists them."""
     from vecq.core.ranking import exact_dots, exact_scores

@@ -29,6 +29,7 @@ from .ranking import (
     cosine_slack,
     dot_rounding,
     exact_dots,
+    exact_matrix,
     exactly_ranked,
     near_kth,
     within_reach,
@@ -554,10 +555,19 @@ class Model:
         return out
 
     def similarity_matrix(self, matches: Sequence[Match]) -> np.ndarray:
-        """Cosines of every pair of words (the diagonal exactly 1, or 0 for an all-zero vector)."""
+        """Cosines of every pair of words, each ``similarities``' number for that pair (a word
+        against itself, the diagonal, exactly 1, or 0 for an all-zero vector)."""
         rows = np.array([m.row for m in matches], dtype=np.int64)
-        i, j = np.meshgrid(np.arange(len(rows)), np.arange(len(rows)), indexing="ij")
-        return self.similarities(rows[i.ravel()], rows[j.ravel()]).reshape(len(rows), len(rows))
+        units = self.gather(rows)
+        out = exact_matrix(units, units)
+        ones = (self.gather_norms(rows) > 0).astype(np.float32)
+        np.fill_diagonal(out, ones)
+        order = np.argsort(rows, kind="stable")
+        for same in np.split(order, np.flatnonzero(np.diff(rows[order])) + 1):
+            if len(same) > 1:  # a word asked twice (or two spellings of one row): the diagonal's rule
+                out[np.ix_(same, same)] = ones[same[0]]
+        self.check_scores(out, cosines=True)
+        return out
 
     def neighbors(
         self,

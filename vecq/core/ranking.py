@@ -76,6 +76,39 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
     return out
 
 
+# Float64 sums per block of ``exact_matrix``: its proof's steps then run within the core's cache
+# (1 MiB: 5,000 x 5,000 words in 0.19 s, against 0.29-0.36 s with blocks of 64-256 rows, measured).
+MATRIX_BLOCK_NUMBERS = 1 << 17
+
+
+def exact_matrix(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Every pair's score of ``left``'s rows with ``right``'s (float32, len(left) x len(right)), each
+    as ``exact_dots`` scores that pair, without gathering the pairs' rows (n squared rows).
+
+    A block of ``left``'s rows at a time (``MATRIX_BLOCK_NUMBERS`` sums): a float64 BLAS product,
+    each sum rounded to float32 where that rounding is proved to be the fixed-order sum's
+    (``float32_settled``); the few others are summed again in that order. Memory beyond the
+    answer: a block's float64 sums and ``right`` widened."""
+    wide = np.asarray(right, dtype=np.float64)
+    out = np.empty((len(left), len(right)), dtype=np.float32)
+    if out.size == 0:
+        return out
+    # two float64 sums of the same products lie within twice one's error bound apart (Higham 3.1:
+    # gamma_n of the products' magnitudes, at most the product of the two rows' lengths)
+    longest = [float(np.sqrt(np.einsum("ij,ij->i", m, m, dtype=np.float64).max())) for m in (left, right)]
+    apart = 2.0 * _float64_rounding(wide.shape[1]) * longest[0] * longest[1]
+    block = max(1, MATRIX_BLOCK_NUMBERS // len(right))
+    for start in range(0, len(left), block):
+        piece = np.asarray(left[start : start + block], dtype=np.float64)
+        sums = piece @ wide.T
+        rounded = out[start : start + len(piece)]
+        rounded[...] = sums
+        i, j = np.nonzero(~float32_settled(sums, rounded, apart))
+        if i.size:
+            rounded[i, j] = np.einsum("ij,ij->i", left[start + i], right[j], dtype=np.float64)
+    return out
+
+
 _BLOCKS = threading.local()
 
 
