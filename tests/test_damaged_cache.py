@@ -116,6 +116,14 @@ def test_a_score_that_is_not_a_number_is_never_printed(small_cache):
     with pytest.raises(DamagedModelError):
         opened.check_scores([1.5], cosines=True)
     opened.check_scores([1.0, -1.0, 0.3], cosines=True)
+    # arrays (a matrix's, a whole vocabulary's) are told by their least and greatest score
+    for bad, cosines in ((np.nan, False), (np.inf, False), (-np.inf, False), (np.nan, True), (-1.5, True)):
+        scores = np.full((40, 30), 0.25, np.float32)
+        scores[17, 3] = bad
+        with pytest.raises(DamagedModelError, match="cache verify"):
+            opened.check_scores(scores, cosines=cosines)
+    opened.check_scores(np.full((40, 30), 7.0, np.float32))  # not cosines: any finite number
+    opened.check_scores(np.zeros((0, 0), np.float32), cosines=True)
 
 
 @pytest.mark.parametrize("name", [layout.MANIFEST, layout.BLOCK_SUMS, layout.DAMAGED])

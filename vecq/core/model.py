@@ -1086,11 +1086,18 @@ class Model:
         ):
             return
         scores = np.asarray(scores, dtype=np.float32)
+        if scores.size == 0:
+            return
+        # two reductions, no array as large as the scores (a matrix's are hundreds of MB); NaN
+        # carries through min and max, and fails every comparison
+        lo, hi = float(scores.min()), float(scores.max())
+        limit = COSINE_LIMIT if cosines else math.inf
+        if -limit <= lo and hi <= limit and math.isfinite(lo) and math.isfinite(hi):
+            return
         bad = ~np.isfinite(scores)
         if cosines:
             bad |= np.abs(scores) > COSINE_LIMIT
-        if bad.any():
-            raise DamagedModelError(self.info.name, float(scores[bad][0]))
+        raise DamagedModelError(self.info.name, float(scores[bad][0]))
 
     def exactly(self) -> Model:
         """This model with every search exact: its approximate index set aside (the same arrays).
