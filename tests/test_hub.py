@@ -361,6 +361,10 @@ def test_a_vocabulary_quantized_model2vec_model_equals_model2vecs_own(hub, tmp_p
     assert np.allclose(np.asarray(kv.vectors), oracle._encode_helper(list(range(size))), rtol=1e-6, atol=1e-7)
     for sentence in ["police officers said", "the fire was burning near Sydney"]:
         assert np.allclose(kv.vector(sentence), oracle.encode(sentence), rtol=1e-5, atol=1e-6)
+    texts = ["police officers said", "police", "the fire was burning near Sydney", "fire"]
+    together = kv.vector(texts)  # a list: every text as it is embedded alone, in one array
+    assert together.view(np.int32).tolist() == np.stack([kv.vector(t) for t in texts]).view(np.int32).tolist()
+    assert np.allclose(together, oracle.encode(texts), rtol=1e-5, atol=1e-6)
 
 
 def test_sentence_transformers_static_rows_equal_model2vecs_read_of_them(hub):

@@ -59,6 +59,20 @@ def test_a_similarity_matrix_of_many_words_is_each_pairs_number_to_the_bit(kv):
     assert (matrix[rows[:, None] == rows[None, :]] == 1).all()
 
 
+def test_the_vectors_of_a_list_of_words_are_each_words_vector_to_the_bit(kv):
+    """``vector(list)`` reads every row in one gather: 3,000 GloVe words (a respelled one and some
+    twice among them) give the rows ``vector(word)`` gives one by one, bit for bit, in order."""
+    rng = np.random.default_rng(4)
+    words = [kv.index_to_key[i] for i in rng.integers(0, len(kv), 3000)] + ["Cat", "cat"]
+    words += words[:10]
+    with pytest.warns(vecq.RespelledWarning):
+        together = kv.vector(words)
+    with pytest.warns(vecq.RespelledWarning):
+        alone = np.stack([kv.vector(w) for w in words])
+    assert together.shape == (len(words), kv.vector_size) and together.flags.writeable
+    assert together.view(np.int32).tolist() == alone.view(np.int32).tolist()
+
+
 def test_an_html_table_escapes_what_it_shows():
     from vecq.display import Answers
     from vecq.records import Neighbor

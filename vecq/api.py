@@ -1023,8 +1023,14 @@ class Vectors:
                 unknown.append(e)
         if unknown:
             raise UnknownWordError.combine(unknown)
-        rows = [self.model.embedded(m) for m in matches]
-        return self._typed(np.stack(rows) if rows else np.zeros((0, self.vector_size), dtype=np.float32))
+        if not matches:
+            return self._typed(np.zeros((0, self.vector_size), dtype=np.float32))
+        out = self.model.raw_rows([m.row for m in matches])  # one gather: ``embedded``'s rows
+        out.setflags(write=True)  # a new array, the caller's
+        for i, m in enumerate(matches):
+            if m.text:  # a static model's text: as the model embeds a text
+                out[i] = self.model.embedded(m)
+        return self._typed(out)
 
     @property
     def name(self) -> str:
