@@ -525,41 +525,41 @@ class TextCutWarning(UserWarning):
     ``max_length``), as the CLI notes."""
 
 
-class Words(list):
-    """``index_to_key``: a real list of the words in row order (gensim's type), whose changes are
-    refused: a change would reach no answer (``add_vectors`` is how words are added). A copy
-    (``copy``, ``deepcopy``, a pickle) is a plain list, the caller's to change."""
+class _CopiedPlain:
+    """A copy (``copy``, ``deepcopy``, a pickle) of a refusing list or dict is the plain type
+    (``_plain``), equal, the caller's to change: copying is reading."""
 
     __slots__ = ()
+    _plain: type
+
+    def __reduce__(self):
+        return self._plain, (self._plain(self),)
+
+    def __copy__(self):
+        return self._plain(self)
+
+    def __deepcopy__(self, memo: dict):
+        return self._plain(self)  # strings and ints: a deep copy shares them, as copy.deepcopy would
+
+
+class Words(_CopiedPlain, list):
+    """``index_to_key``: a real list of the words in row order (gensim's type), whose changes are
+    refused: a change would reach no answer (``add_vectors`` is how words are added)."""
+
+    __slots__ = ()
+    _plain = list
     append = extend = insert = remove = pop = clear = sort = reverse = _refused
     __setitem__ = __delitem__ = __iadd__ = __imul__ = _refused  # type: ignore[assignment]
 
-    def __reduce__(self):
-        return list, (list(self),)
 
-    def __copy__(self) -> list:
-        return list(self)
-
-    def __deepcopy__(self, memo: dict) -> list:
-        return list(self)  # words are strings: a deep copy shares them, as copy.deepcopy would
-
-
-class Rows(dict):
-    """``key_to_index``: a real dict of word -> row (gensim's type), whose changes are refused. A copy
-    (``copy``, ``deepcopy``, a pickle, ``fromkeys``) is a plain dict, the caller's to change."""
+class Rows(_CopiedPlain, dict):
+    """``key_to_index``: a real dict of word -> row (gensim's type), whose changes are refused
+    (``fromkeys`` makes a plain dict)."""
 
     __slots__ = ()
+    _plain = dict
     __setitem__ = __delitem__ = __ior__ = _refused  # type: ignore[assignment]
     pop = popitem = clear = update = setdefault = _refused  # type: ignore[assignment]
-
-    def __reduce__(self):
-        return dict, (dict(self),)
-
-    def __copy__(self) -> dict:
-        return dict(self)
-
-    def __deepcopy__(self, memo: dict) -> dict:
-        return dict(self)  # strings and ints: a deep copy shares them, as copy.deepcopy would
 
     @classmethod
     def fromkeys(cls, keys: Iterable, value: object = None) -> dict:
