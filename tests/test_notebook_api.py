@@ -73,6 +73,24 @@ def test_the_vectors_of_a_list_of_words_are_each_words_vector_to_the_bit(kv):
     assert together.view(np.int32).tolist() == alone.view(np.int32).tolist()
 
 
+def test_a_large_similarity_matrix_shows_its_first_rows_and_columns_and_says_how_many_more(kv):
+    """A notebook draws a matrix of many words as pandas draws a large DataFrame: the first
+    MAX_COLUMNS columns and MAX_ROWS rows, and how many more (2,000 words drew 31 MB of HTML);
+    every value stays in the array."""
+    from vecq.display import MAX_COLUMNS, MAX_ROWS
+
+    words = kv.index_to_key[: MAX_ROWS + 50]
+    matrix = kv.similarity_matrix(words)
+    html = matrix._repr_html_()
+    assert html.count("background:") == MAX_ROWS * MAX_COLUMNS
+    assert f"... {len(words) - MAX_COLUMNS:,} more" in html and "... 50 more" in html
+    lines = repr(matrix).splitlines()
+    assert len(lines) == MAX_ROWS + 2 and lines[-1].startswith("... 50 more rows")
+    assert lines[1].split()[1:3] == [f"{v:.6f}" for v in np.asarray(matrix)[0, :2]]
+    assert max(map(len, lines)) < 40 + 10 * MAX_COLUMNS
+    assert np.asarray(matrix).shape == (len(words), len(words))
+
+
 def test_an_html_table_escapes_what_it_shows():
     from vecq.display import Answers
     from vecq.records import Neighbor

@@ -3,7 +3,9 @@
 ``Answers`` is a list (of ``Neighbor`` or ``AnalogyAnswer`` named tuples): everything a list does,
 ``pd.DataFrame(answers)`` included, still works; a notebook draws it as a table (``_repr_html_``),
 and ``to_pandas()`` is the DataFrame in one call. ``Matrix`` is a square array of similarities with
-its words, drawn as a shaded table. pandas stays optional: imported only by ``to_pandas``.
+its words, drawn as a shaded table (its first ``MAX_COLUMNS`` columns and ``MAX_ROWS`` rows, as
+pandas draws a large DataFrame: a notebook's page and file stay small). pandas stays optional:
+imported only by ``to_pandas``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import numpy as np
 
 MAX_ROWS = 200  # a notebook's table shows this many rows, then says how many more there are
+MAX_COLUMNS = 20  # a matrix shows this many columns (pandas' default), then says how many more
 
 
 class Answers(list):
@@ -49,10 +52,16 @@ class Matrix:
         return len(self.words)
 
     def __repr__(self) -> str:
-        width = max((len(w) for w in self.words), default=0)
-        lines = [" " * width + "".join(f" {w[:9]:>9}" for w in self.words)]
-        for word, row in zip(self.words, self.values):
-            lines.append(f"{word:<{width}}" + "".join(f" {v:9.6f}" for v in row))
+        shown, more = self.words[:MAX_COLUMNS], len(self.words) - MAX_COLUMNS
+        width = max((len(w) for w in self.words[:MAX_ROWS]), default=0)
+        after = f"  ... {more:,} more" if more > 0 else ""
+        lines = [" " * width + "".join(f" {w[:9]:>9}" for w in shown) + after]
+        for word, row in zip(self.words[:MAX_ROWS], self.values):
+            lines.append(f"{word:<{width}}" + "".join(f" {v:9.6f}" for v in row[:MAX_COLUMNS]) + after[:5])
+        if len(self.words) > MAX_ROWS:
+            lines.append(
+                f"... {len(self.words) - MAX_ROWS:,} more rows ({len(self):,} x {len(self):,} in all)"
+            )
         return "\n".join(lines)
 
     def to_pandas(self) -> Any:
@@ -60,8 +69,11 @@ class Matrix:
         return _pandas().DataFrame(self.values, index=self.words, columns=self.words)
 
     def _repr_html_(self) -> str:
-        rows = [(w, *row.tolist()) for w, row in zip(self.words, self.values)]
-        return html_table(["", *self.words], rows, shade=True)
+        more = len(self.words) - MAX_COLUMNS
+        after = ["..."] if more > 0 else []
+        rows = [(w, *row[:MAX_COLUMNS].tolist(), *after) for w, row in zip(self.words, self.values)]
+        head = ["", *self.words[:MAX_COLUMNS], *([f"... {more:,} more"] if more > 0 else [])]
+        return html_table(head, rows, shade=True)
 
 
 def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], shade: bool = False) -> str:
