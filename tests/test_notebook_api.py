@@ -318,13 +318,30 @@ def test_a_vector_of_the_wrong_shape_or_kind_says_so(kv, call, given, error, say
 
 
 def test_neighbors_of_a_vector_of_the_wrong_shape_or_kind(kv):
-    """``neighbors`` takes a 2-D array as a batch of vectors and gives a bad one its own error."""
+    """``neighbors`` takes a 2-D array as a batch of vectors and gives a bad one its own error; one
+    vector (a 1-D array) is one question, as one word is: its answers, or its error raised."""
     cat = kv["cat"]
     with pytest.raises(TypeError, match="a vector is real numbers, not complex64 values"):
         kv.neighbors(cat.astype(np.complex64))
-    (short,) = kv.neighbors(cat[:-1])
+    (short,) = kv.neighbors(cat[None, :-1])
     assert isinstance(short, QueryError) and "the vector has 49 numbers" in str(short)
-    assert kv.neighbors(cat[None, :], top=3) == kv.neighbors(cat, top=3)
+    with pytest.raises(QueryError, match="the vector has 49 numbers"):
+        kv.neighbors(cat[:-1])
+    assert kv.neighbors(cat[None, :], top=3) == [kv.neighbors(cat, top=3)]
+    assert [n.word for n in kv.neighbors(cat, top=3)] == [w for w, _ in kv.similar_by_vector(cat, topn=3)]
+
+
+def test_a_vectors_answers_name_it_by_its_first_and_last_numbers(kv):
+    """A vector's answers carried its whole JSON line as their query (6 KB a record for 300
+    dimensions, in every row of a notebook's table); they name it as numpy summarises it."""
+    cat = kv["cat"]
+    label = f"[{cat[0]:.4g}, {cat[1]:.4g}, {cat[2]:.4g}, ..., {cat[-3]:.4g}, {cat[-2]:.4g}, {cat[-1]:.4g}]"
+    assert {n.query for n in kv.neighbors(cat, top=3)} == {label}
+    (batch,) = kv.neighbors([cat], top=3)
+    assert {n.query for n in batch} == {label}
+    from vecq.api import _vector_label
+
+    assert _vector_label(np.array([1, 2.5, -3, 4, 5, 6e-9])) == "[1, 2.5, -3, 4, 5, 6e-09]"  # six: all
 
 
 def test_vector_of_a_list_is_a_row_each_and_names_every_unknown_word(kv):

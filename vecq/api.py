@@ -300,6 +300,25 @@ def _are_vectors(query: object) -> TypeGuard[np.ndarray]:
     return isinstance(query, np.ndarray) and query.dtype.kind not in "USO"
 
 
+def _vector_label(vector: np.ndarray) -> str:
+    """A vector as the query of its answers: up to six numbers, else its first and last three (as
+    numpy summarises an array); the CLI's records name it by its line."""
+    numbers = [f"{x:.4g}" for x in np.asarray(vector, dtype=float).ravel().tolist()]
+    shown = numbers if len(numbers) <= 6 else [*numbers[:3], "...", *numbers[-3:]]
+    return "[" + ", ".join(shown) + "]"
+
+
+def _vectors_named(answers: list, vectors: object) -> list:
+    """A batch of vectors' answers (``vectors``: a 1-D or 2-D array, or a list of 1-D arrays), each
+    vector named by ``_vector_label``, not by all its numbers (the JSON line the batch read it
+    from); an error stays as it is."""
+    asked = np.atleast_2d(vectors) if isinstance(vectors, np.ndarray) else cast(Sequence[np.ndarray], vectors)
+    return [
+        a if isinstance(a, VecqError) else Answers(n._replace(query=_vector_label(v)) for n in a)
+        for a, v in zip(answers, asked)
+    ]
+
+
 def _batch_lines(query: object) -> list[str | VecqError]:
     """``neighbors``' query as the lines of a batch: a 2-D array of numbers is vectors (as JSON),
     anything else words (``_batch_items``); one word or expression is a batch of one."""
@@ -706,8 +725,9 @@ class Vectors:
 
         Parameters
         ----------
-        query : a word or an expression; or a list of them, or a 2-D array (or a list) of vectors,
-            answered as a batch in one pass over the matrix, as the CLI answers lines. An array of
+        query : a word, an expression or a vector (a 1-D array of numbers); or a list of them, or a
+            2-D array (or a list) of vectors, answered as a batch in one pass over the matrix, as
+            the CLI answers lines (a vector's answers name it by its first and last numbers). An array of
             strings is words; an item that is not text (a pandas column's missing value, NaN) is its
             own ``QueryError``, never the word 'nan'.
         top : how many neighbours.
@@ -739,14 +759,18 @@ class Vectors:
         if errors not in ("record", "raise"):
             raise ValueError(f"errors is 'record' or 'raise', not {errors!r}")
         batch: NeighborsQuery
-        if _are_vectors(query) or _vector_list(query):  # numbers: vectors
+        vectors = _are_vectors(query) or _vector_list(query)  # numbers: vectors
+        one = isinstance(query, str) or (_are_vectors(query) and query.ndim == 1)  # not a batch
+        if vectors:
             if distinct:
                 raise QueryError("⟨distinct⟩ folds variants of the query's words: give words, not vectors")
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
         else:
             batch = NeighborsQuery(top, restrict, distinct=distinct, skip=skip)
-        answers = self._answered(batch, _batch_lines(query), "raise" if isinstance(query, str) else errors)
-        return answers[0] if isinstance(query, str) else answers
+        answers = self._answered(batch, _batch_lines(query), "raise" if one else errors)
+        if vectors:
+            answers = _vectors_named(answers, query)
+        return answers[0] if one else answers
 
     def _answered(self, batch: NeighborsQuery, lines: list[str | VecqError], errors: str) -> list:
         """A batch's answers, one per item, as the CLI's batch answers lines: its records
