@@ -66,6 +66,8 @@ def test_the_model_and_its_answers_show_as_html(executed):
 def test_batches_errors_and_warnings_as_the_issue_asks(executed):
     batch = text_of(cell(executed, 'kv.neighbors(["cat"'))
     assert "UnknownWordError" in batch and "queen" in batch  # the bad item recorded in its place
+    table = cell(executed, 'kv.neighbors(["cat"')[-1].data["text/html"]  # one table, an error row
+    assert "<th>error</th>" in table and "kitteh" in table and "<td>queen</td>" in table
     assert "dtype=float32" in text_of(cell(executed, 'kv.similarity(["cat"'))
     most, neighbors = text_of(cell(executed, "kv.most_similar")).strip("()\n").rsplit(", ", 1)
     assert most.endswith(f"{neighbors})]")  # one question, one number

@@ -4,6 +4,7 @@ description, one lookup rule and one exception family for every method, completi
 from __future__ import annotations
 
 import importlib
+import pickle
 import re
 import warnings
 
@@ -89,6 +90,29 @@ def test_a_large_similarity_matrix_shows_its_first_rows_and_columns_and_says_how
     assert lines[1].split()[1:3] == [f"{v:.6f}" for v in np.asarray(matrix)[0, :2]]
     assert max(map(len, lines)) < 40 + 10 * MAX_COLUMNS
     assert np.asarray(matrix).shape == (len(words), len(words))
+
+
+def test_a_batch_is_one_table_and_one_dataframe_its_errors_rows_of_their_own(kv):
+    """A batch drew as a nested list; it is a list still (one item a question, an error in its
+    place), drawn as one table with an ``error`` column and made a DataFrame in one call."""
+    asked = ["cat", "kitteh", "king - man + woman", "<b>"]
+    batch = kv.neighbors(asked, top=2)
+    assert isinstance(batch, list) and batch[0] == kv.neighbors("cat", top=2)
+    assert isinstance(batch[1], UnknownWordError) and isinstance(batch[3], UnknownWordError)
+    frame = batch.to_pandas()
+    assert list(frame.columns) == ["query", "rank", "word", "similarity", "error"]
+    assert frame["query"].tolist() == ["cat", "cat", "kitteh", *["king - man + woman"] * 2, "<b>"]
+    assert frame["rank"].tolist()[:2] == [1, 2] and str(frame["rank"].dtype) == "Int64"
+    errors = frame["error"].tolist()
+    assert [e == str(batch[1]) for e in errors] == [False, False, True, False, False, False]
+    assert frame["word"].tolist()[3] == "queen"
+    html = batch._repr_html_()
+    assert "<th>error</th>" in html and html.count("<tr>") == 1 + len(frame)
+    assert "<td>&lt;b&gt;</td>" in html and "<b>" not in html  # the asked text escaped
+    again = pickle.loads(pickle.dumps(batch))  # as multiprocessing hands it back
+    assert again.to_pandas().equals(frame) and again[0] == batch[0]
+    vectors = kv.neighbors(np.stack([kv["cat"], kv["dog"]]), top=1).to_pandas()
+    assert vectors["word"].tolist() == ["cat", "dog"] and vectors["query"].str.startswith("[").all()
 
 
 def test_an_html_table_escapes_what_it_shows():

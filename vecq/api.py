@@ -37,7 +37,7 @@ from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_r
 from .core.ranking import cosine_slack, exact_dots, exact_scores
 from .core.unit import direction, einsum, float32_vectors, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
-from .display import Answers, Matrix
+from .display import Answers, Batch, Matrix
 from .errors import (
     BeyondLimitError,
     ModelError,
@@ -306,17 +306,6 @@ def _vector_label(vector: np.ndarray) -> str:
     numbers = [f"{x:.4g}" for x in np.asarray(vector, dtype=float).ravel().tolist()]
     shown = numbers if len(numbers) <= 6 else [*numbers[:3], "...", *numbers[-3:]]
     return "[" + ", ".join(shown) + "]"
-
-
-def _vectors_named(answers: list, vectors: object) -> list:
-    """A batch of vectors' answers (``vectors``: a 1-D or 2-D array, or a list of 1-D arrays), each
-    vector named by ``_vector_label``, not by all its numbers (the JSON line the batch read it
-    from); an error stays as it is."""
-    asked = np.atleast_2d(vectors) if isinstance(vectors, np.ndarray) else cast(Sequence[np.ndarray], vectors)
-    return [
-        a if isinstance(a, VecqError) else Answers(n._replace(query=_vector_label(v)) for n in a)
-        for a, v in zip(answers, asked)
-    ]
 
 
 def _batch_lines(query: object) -> list[str | VecqError]:
@@ -767,10 +756,24 @@ class Vectors:
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
         else:
             batch = NeighborsQuery(top, restrict, distinct=distinct, skip=skip)
-        answers = self._answered(batch, _batch_lines(query), "raise" if one else errors)
+        return self._asked(batch, query, vectors, "raise" if one else errors, one)
+
+    def _asked(self, batch: NeighborsQuery, query: object, vectors: bool, errors: str, one: bool) -> Any:
+        """``neighbors``' answers to ``query`` through ``batch``: one question's ``Answers``, or a
+        ``Batch``. A vector is named by ``_vector_label``, not by all its numbers (the JSON line
+        the batch reads it from)."""
+        lines = _batch_lines(query)
+        answers = self._answered(batch, lines, errors)
         if vectors:
-            answers = _vectors_named(answers, query)
-        return answers[0] if one else answers
+            rows = np.atleast_2d(query) if isinstance(query, np.ndarray) else cast(list, query)
+            asked = [_vector_label(v) for v in rows]
+            answers = [
+                a if isinstance(a, VecqError) else Answers(n._replace(query=label) for n in a)
+                for a, label in zip(answers, asked)
+            ]
+        else:
+            asked = [line if isinstance(line, str) else "" for line in lines]
+        return answers[0] if one else Batch(answers, asked)
 
     def _answered(self, batch: NeighborsQuery, lines: list[str | VecqError], errors: str) -> list:
         """A batch's answers, one per item, as the CLI's batch answers lines: its records

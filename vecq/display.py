@@ -2,10 +2,10 @@
 
 ``Answers`` is a list (of ``Neighbor`` or ``AnalogyAnswer`` named tuples): everything a list does,
 ``pd.DataFrame(answers)`` included, still works; a notebook draws it as a table (``_repr_html_``),
-and ``to_pandas()`` is the DataFrame in one call. ``Matrix`` is a square array of similarities with
-its words, drawn as a shaded table (its first ``MAX_COLUMNS`` columns and ``MAX_ROWS`` rows, as
-pandas draws a large DataFrame: a notebook's page and file stay small). pandas stays optional:
-imported only by ``to_pandas``.
+and ``to_pandas()`` is the DataFrame in one call; ``Batch``, a batch's answers, is one table of
+them. ``Matrix`` is a square array of similarities with its words, drawn as a shaded table (its
+first ``MAX_COLUMNS`` columns and ``MAX_ROWS`` rows, as pandas draws a large DataFrame: a
+notebook's page and file stay small). pandas stays optional: imported only by ``to_pandas``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,42 @@ class Answers(list):
         if not self:
             return "<p><em>no answers</em></p>"
         return html_table(list(self[0]._fields), [tuple(a) for a in self])
+
+
+class Batch(list):
+    """A batch's answers, one item a question, in order: its ``Answers``, or its error (an
+    exception) in its place. A notebook draws one table of every answer, an error a row of its own
+    (as the CLI's batch records one a line); ``to_pandas()`` is that table as a DataFrame, its
+    ``error`` column empty for answers. ``asked``: each question as the records name it."""
+
+    def __init__(self, items: Iterable[Any], asked: Sequence[str]):
+        super().__init__(items)
+        self.asked = list(asked)
+
+    def _table(self) -> tuple[list[str], list[tuple]]:
+        """The columns (an answer's fields, its first the question, and ``error``) and the rows."""
+        fields = next((list(a[0]._fields) for a in self if not isinstance(a, Exception) and a), ["query"])
+        rows: list[tuple] = []
+        for asked, item in zip(self.asked, self):
+            if isinstance(item, Exception):
+                rows.append((asked, *[None] * (len(fields) - 1), str(item)))
+            else:
+                rows.extend((*answer, None) for answer in item)
+        return [*fields, "error"], rows
+
+    def to_pandas(self) -> Any:
+        """Every answer a row, the fields as columns, and an error a row of its own (``error``)."""
+        columns, rows = self._table()
+        frame = _pandas().DataFrame(rows, columns=columns)
+        first = next((a[0] for a in self if not isinstance(a, Exception) and a), ())
+        for name, value in zip(columns, first):
+            if type(value) is int:  # a rank stays a whole number beside an error row's empty cell
+                frame[name] = frame[name].astype("Int64")
+        return frame
+
+    def _repr_html_(self) -> str:
+        columns, rows = self._table()
+        return html_table(columns, rows) if rows else "<p><em>no answers</em></p>"
 
 
 class Matrix:
@@ -91,6 +127,8 @@ def html_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], shade: boo
 
 
 def _cell(value: Any, shade: bool) -> str:
+    if value is None:  # a field an error row has not
+        return "<td></td>"
     if isinstance(value, (float, np.floating)):
         text = f"{float(value):.6f}"
         if shade:
