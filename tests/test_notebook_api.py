@@ -115,6 +115,26 @@ def test_a_batch_is_one_table_and_one_dataframe_its_errors_rows_of_their_own(kv)
     assert vectors["word"].tolist() == ["cat", "dog"] and vectors["query"].str.startswith("[").all()
 
 
+def test_a_matrix_the_free_memory_cannot_hold_is_refused_before_it_is_built(kv, monkeypatch):
+    """50,000 words' matrix is 10 GB: built anyway, the kernel kills the notebook's kernel without
+    a word. Refused (a ValueError), naming its size and the memory free; the CLI's is one line."""
+    from conftest import glove_invoke
+
+    from vecq.core import memory
+
+    monkeypatch.setattr(memory, "available_memory", lambda: 3_000_000)
+    words = kv.index_to_key[:1000]  # 4,000,000 bytes of float32
+    with pytest.raises(QueryError, match=r"a similarity matrix of 1,000 words needs 4\.0 MB of memory"):
+        kv.similarity_matrix(words)
+    assert kv.similarity_matrix(words[:800]).values.shape == (800, 800)  # 2.56 MB: fits
+    result = glove_invoke(["similar", *[w for w in words if not w.startswith("-")]])
+    assert result.exit_code == 3 and "needs" in result.stderr and "free" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]  # (a first run may say it converts the model)
+    assert (
+        last.startswith("vecq: error: a similarity matrix of 998 words") and "Traceback" not in result.stderr
+    )
+
+
 def test_an_html_table_escapes_what_it_shows():
     from vecq.display import Answers
     from vecq.records import Neighbor

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import numpy as np
 
 from ..errors import BeyondLimitError, DamagedModelError, QueryError, UnknownWordError, first_few, shorten
-from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
-from . import int8
+from ..records import AnalogyAnswer, Bytes, ModelInfo, Neighbor, Similarity
+from . import int8, memory
 from .built import BuiltRows
 from .expression import Term, describe, expression_terms, zero_vector_error
 from .ranking import (
@@ -558,6 +558,7 @@ class Model:
         """Cosines of every pair of words, each ``similarities``' number for that pair (a word
         against itself, the diagonal, exactly 1, or 0 for an all-zero vector)."""
         rows = np.array([m.row for m in matches], dtype=np.int64)
+        self._check_fits(len(rows) ** 2 * 4, f"a similarity matrix of {len(rows):,} words")
         units = self.gather(rows)
         out = exact_matrix(units, units)
         ones = (self.gather_norms(rows) > 0).astype(np.float32)
@@ -568,6 +569,17 @@ class Model:
                 out[np.ix_(same, same)] = ones[same[0]]
         self.check_scores(out, cosines=True)
         return out
+
+    @staticmethod
+    def _check_fits(size: int, what: str) -> None:
+        """Refuse an answer of ``size`` bytes that the free memory cannot hold: built anyway, the
+        kernel kills the process (a notebook's kernel, with all it held) without a word."""
+        available = memory.available_memory()
+        if available is not None and size > available:
+            raise QueryError(
+                f"{what} needs {Bytes(size).human()} of memory, and {Bytes(available).human()} is free: "
+                "ask for fewer words (or each word's neighbours)"
+            )
 
     def neighbors(
         self,

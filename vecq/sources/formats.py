@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..cache.layout import words_path
 from ..core.compressed import COMPRESSED, compression, open_file
 from ..core.expression import is_number
+from ..core.memory import available_memory
 from ..core.text_lines import WIDE_MARKS
 from ..errors import ModelError, counted, shorten
 from . import word_list
@@ -478,14 +479,3 @@ def check_memory(source: Source, available: int | None = None) -> None:
             f"{source.path}: loading {rows:,} x {dims} vectors needs about {human_size(need)} of memory, "
             f"but {human_size(available)} is available; load fewer words with ⟨limit={min(fit, rows)}⟩"
         )
-
-
-def available_memory() -> int | None:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None

@@ -1,0 +1,17 @@
+"""What memory this machine has free: an answer that cannot fit is refused before it is built (the
+kernel would kill the process, a notebook's kernel with all its state, without a word)."""
+
+from __future__ import annotations
+
+
+def available_memory() -> int | None:
+    """Bytes the kernel says can be taken without swapping (``MemAvailable``), or None where it
+    does not say (no ``/proc``)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
