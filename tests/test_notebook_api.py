@@ -135,6 +135,27 @@ def test_a_matrix_the_free_memory_cannot_hold_is_refused_before_it_is_built(kv, 
     )
 
 
+def test_the_stored_matrix_the_free_memory_cannot_hold_is_refused_and_single_reads_go_on(monkeypatch):
+    """``kv.vectors`` builds the matrix as stored in memory: refused when the memory free cannot
+    hold it (a MemoryError saying what to use instead); past VECTORS_AFTER single reads, where
+    the matrix is built only to be faster, they go on from the cache, the same bits."""
+    from vecq import api
+    from vecq.core import memory
+    from vecq.errors import NoMemoryError
+
+    kv = vecq.load("glove-wiki-gigaword-50", progress=False)
+    monkeypatch.setattr(memory, "available_memory", lambda: 50_000_000)  # GloVe's matrix: 80 MB
+    with pytest.raises(MemoryError, match=r"needs 80\.0 MB of memory, and 50\.0 MB is free: kv\.get_normed"):
+        kv.vectors  # noqa: B018
+    words = kv.index_to_key[: api.VECTORS_AFTER + 10]
+    read = [kv.get_vector(w) for w in words]
+    assert kv._raw is None
+    monkeypatch.undo()
+    assert isinstance(NoMemoryError("x"), QueryError)
+    stored = kv.vectors
+    assert all(np.array_equal(v.view(np.int32), stored[i].view(np.int32)) for i, v in enumerate(read))
+
+
 def test_an_html_table_escapes_what_it_shows():
     from vecq.display import Answers
     from vecq.records import Neighbor

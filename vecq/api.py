@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar, cast
 
 import numpy as np
 
-from .core import evaluate
+from .core import evaluate, memory
 from .core.cosmul import UNIT_LENGTH, cosmul, cosmul_upper
 from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model
@@ -41,6 +41,7 @@ from .display import Answers, Batch, Matrix
 from .errors import (
     BeyondLimitError,
     ModelError,
+    NoMemoryError,
     NotAWordError,
     QueryError,
     UnknownWordError,
@@ -675,8 +676,15 @@ class Vectors:
         pass
 
     def _stored(self) -> np.ndarray:
-        """Every row as the file holds it (float32, read-only; built once)."""
+        """Every row as the file holds it (float32, read-only; built once, if the free memory can
+        hold it)."""
         if self._raw is None:
+            memory.check_fits(
+                self.model.vectors.nbytes,
+                f"the {len(self.model):,} x {self.vector_size} matrix as stored (kv.vectors)",
+                "kv.get_normed_vectors() maps the cache's unit rows without a copy, "
+                "kv[words] reads the rows asked",
+            )
             self._raw = self.model.raw_rows(np.arange(len(self.model)))
         return self._raw
 
@@ -1240,7 +1248,10 @@ class Vectors:
         if self._raw is None and row < len(self.model):
             self._vector_reads += 1
             if self._vector_reads > VECTORS_AFTER and self.model.vectors.nbytes <= RAW_BYTES:
-                self._stored()
+                try:
+                    self._stored()
+                except NoMemoryError:  # a speed-up only: read from the cache, and ask again later
+                    self._vector_reads = 0
         if self._raw is not None and row < len(self._raw):  # the matrix was built: gensim's own path
             return self._typed(self._raw[row])
         return self._typed(self.model.raw_vector(row))

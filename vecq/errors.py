@@ -228,6 +228,12 @@ class NotAWordError(QueryError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class NoMemoryError(QueryError, MemoryError):
+    """An answer larger than the memory free, refused before it is built (built anyway, the kernel
+    kills the process, a notebook's kernel with all it held, without a word): a query that cannot
+    be answered as asked, and, as Python callers expect of it, a MemoryError too."""
+
+
 class UsageError(VecqError):
     """Options or arguments that do not fit together (click's own usage errors have the same code)."""
 

@@ -3,6 +3,9 @@ kernel would kill the process, a notebook's kernel with all its state, without a
 
 from __future__ import annotations
 
+from ..errors import NoMemoryError
+from ..records import Bytes
+
 
 def available_memory() -> int | None:
     """Bytes the kernel says can be taken without swapping (``MemAvailable``), or None where it
@@ -15,3 +18,13 @@ def available_memory() -> int | None:
     except OSError:
         pass
     return None
+
+
+def check_fits(size: int, what: str, instead: str) -> None:
+    """Refuse ``what``, ``size`` bytes, when the free memory cannot hold it; ``instead`` says what
+    to ask for."""
+    available = available_memory()
+    if available is not None and size > available:
+        raise NoMemoryError(
+            f"{what} needs {Bytes(size).human()} of memory, and {Bytes(available).human()} is free: {instead}"
+        )

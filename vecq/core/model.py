@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import numpy as np
 
 from ..errors import BeyondLimitError, DamagedModelError, QueryError, UnknownWordError, first_few, shorten
-from ..records import AnalogyAnswer, Bytes, ModelInfo, Neighbor, Similarity
+from ..records import AnalogyAnswer, ModelInfo, Neighbor, Similarity
 from . import int8, memory
 from .built import BuiltRows
 from .expression import Term, describe, expression_terms, zero_vector_error
@@ -381,7 +381,8 @@ class Model:
     def raw_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Rows as the model file holds them, bit for bit (read-only: a change would be lost)."""
         ids = np.asarray(rows, dtype=np.int64)
-        out = self.gather(ids) * self.gather_norms(ids)[:, None]
+        out = self.gather(ids)  # a new array: scaled in place (a whole matrix's copy is one, not two)
+        out *= self.gather_norms(ids)[:, None]
         inside = ids < len(self)
         if self.stored is not None and inside.any():
             self._check("residuals.npy", ids[inside])
@@ -558,7 +559,11 @@ class Model:
         """Cosines of every pair of words, each ``similarities``' number for that pair (a word
         against itself, the diagonal, exactly 1, or 0 for an all-zero vector)."""
         rows = np.array([m.row for m in matches], dtype=np.int64)
-        self._check_fits(len(rows) ** 2 * 4, f"a similarity matrix of {len(rows):,} words")
+        memory.check_fits(
+            len(rows) ** 2 * 4,
+            f"a similarity matrix of {len(rows):,} words",
+            "ask for fewer words (or each word's neighbours)",
+        )
         units = self.gather(rows)
         out = exact_matrix(units, units)
         ones = (self.gather_norms(rows) > 0).astype(np.float32)
@@ -569,17 +574,6 @@ class Model:
                 out[np.ix_(same, same)] = ones[same[0]]
         self.check_scores(out, cosines=True)
         return out
-
-    @staticmethod
-    def _check_fits(size: int, what: str) -> None:
-        """Refuse an answer of ``size`` bytes that the free memory cannot hold: built anyway, the
-        kernel kills the process (a notebook's kernel, with all it held) without a word."""
-        available = memory.available_memory()
-        if available is not None and size > available:
-            raise QueryError(
-                f"{what} needs {Bytes(size).human()} of memory, and {Bytes(available).human()} is free: "
-                "ask for fewer words (or each word's neighbours)"
-            )
 
     def neighbors(
         self,
