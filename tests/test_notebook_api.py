@@ -139,9 +139,8 @@ def test_the_stored_matrix_the_free_memory_cannot_hold_is_refused_and_single_rea
     """``kv.vectors`` builds the matrix as stored in memory: refused when the memory free cannot
     hold it (a MemoryError saying what to use instead); past VECTORS_AFTER single reads, where
     the matrix is built only to be faster, they go on from the cache, the same bits."""
-    from vecq import api
+    from vecq import NoMemoryError, api
     from vecq.core import memory
-    from vecq.errors import NoMemoryError
 
     kv = vecq.load("glove-wiki-gigaword-50", progress=False)
     monkeypatch.setattr(memory, "available_memory", lambda: 50_000_000)  # GloVe's matrix: 80 MB

@@ -14,8 +14,9 @@ from .version import __version__
 
 _API = ("load", "open", "Vectors", "KeyedVectors", "RespelledWarning", "TextCutWarning", "PrecisionWarning")
 # The exceptions a caller catches: VecqError for all; UnknownWordError is a KeyError, QueryError
-# a ValueError and NotAWordError (text that cannot be a word) both, as Python and gensim callers expect.
-_ERRORS = ("VecqError", "UnknownWordError", "QueryError", "NotAWordError", "ModelError")
+# a ValueError and NotAWordError (text that cannot be a word) both, as Python and gensim callers
+# expect; NoMemoryError (an answer the free memory cannot hold) a ValueError and a MemoryError.
+_ERRORS = ("VecqError", "UnknownWordError", "QueryError", "NotAWordError", "NoMemoryError", "ModelError")
 __all__ = ["__version__", *_API, *_ERRORS]
 
 
