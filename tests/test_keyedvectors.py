@@ -542,6 +542,11 @@ def test_vectors_read_one_by_one_are_the_same_bits_before_and_after_the_matrix_i
     for i, vector in zip(picks, got):
         assert np.array_equal(vector.view(np.int32), raw[i].view(np.int32))
         assert not vector.flags.writeable
+    # the whole matrix, made a block of rows at a time (residuals restored in each): the file's floats
+    from vecq.core.model import RAW_BLOCK
+
+    assert len(words) > 2 * RAW_BLOCK
+    assert np.array_equal(np.asarray(kv.vectors).view(np.int32), raw.view(np.int32))
 
 
 def test_one_raw_vector_is_the_same_floats_as_a_block_of_them_far_rows_included():

@@ -99,6 +99,7 @@ Floor = np.ndarray | Callable[[], np.ndarray]
 # Up to this many rows or scores of an answer are checked in Python: numpy's cost per call is
 # most of it for a list of ten (Model._check, Model.check_scores, BlockChecker).
 FEW_IN_PYTHON = 32
+RAW_BLOCK = 1 << 16  # rows of a whole matrix made at a time (``raw_rows``)
 FEW_QUERIES = 512  # up to this many queries, a block's scores are block @ q.T (neighbors_of_directions)
 # One query over at most this many numbers (rows x dims) is one float32 product of every row and
 # its near-best rows scored exactly (``Model._every_row_ranked``), which costs less there than the
@@ -379,9 +380,21 @@ class Model:
         return read
 
     def raw_rows(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Rows as the model file holds them, bit for bit (read-only: a change would be lost)."""
+        """Rows as the model file holds them, bit for bit (read-only: a change would be lost).
+        Made ``RAW_BLOCK`` rows at a time: a whole matrix (``kv.vectors``) takes its own memory and
+        a block's, not the three or four copies its steps would take at once."""
         ids = np.asarray(rows, dtype=np.int64)
-        out = self.gather(ids)  # a new array: scaled in place (a whole matrix's copy is one, not two)
+        if len(ids) <= RAW_BLOCK:
+            out = self._raw_block(ids)
+        else:
+            out = np.empty((len(ids), self.dims), dtype=np.float32)
+            for start in range(0, len(ids), RAW_BLOCK):
+                out[start : start + RAW_BLOCK] = self._raw_block(ids[start : start + RAW_BLOCK])
+        out.setflags(write=False)
+        return out
+
+    def _raw_block(self, ids: np.ndarray) -> np.ndarray:
+        out = self.gather(ids)  # a new array, scaled in place
         out *= self.gather_norms(ids)[:, None]
         inside = ids < len(self)
         if self.stored is not None and inside.any():
@@ -389,7 +402,6 @@ class Model:
             out[inside] = self.stored.restore(out[inside], ids[inside])
         if not inside.all():
             out[~inside] = self.built.raws(ids[~inside] - len(self))
-        out.setflags(write=False)
         return out
 
     def _built_match(self, typed: str, vector: np.ndarray, pieces: tuple = (), unit: bool = False) -> Match:
@@ -551,9 +563,14 @@ class Model:
         out = np.einsum("ij,ij->i", va, vb, dtype=np.float64).astype(np.float32)
         same = rows_a == rows_b
         if same.any():
-            out[same] = (self.gather_norms(rows_a[same]) > 0).astype(np.float32)
+            out[same] = self._itself(rows_a[same])
         self.check_scores(out, cosines=True)
         return out
+
+    def _itself(self, rows: np.ndarray) -> np.ndarray:
+        """Each row's cosine with itself: exactly 1, or 0 for an all-zero vector (not 1 minus a
+        rounding error)."""
+        return (self.gather_norms(rows) > 0).astype(np.float32)
 
     def similarity_matrix(self, matches: Sequence[Match]) -> np.ndarray:
         """Cosines of every pair of words, each ``similarities``' number for that pair (a word
@@ -566,7 +583,7 @@ class Model:
         )
         units = self.gather(rows)
         out = exact_matrix(units, units)
-        ones = (self.gather_norms(rows) > 0).astype(np.float32)
+        ones = self._itself(rows)
         np.fill_diagonal(out, ones)
         order = np.argsort(rows, kind="stable")
         for same in np.split(order, np.flatnonzero(np.diff(rows[order])) + 1):
