@@ -45,9 +45,14 @@ class Batch(list):
         super().__init__(items)
         self.asked = list(asked)
 
+    def _first(self) -> tuple | None:
+        """The first answer of any question (its fields are the table's), or None."""
+        return next((a[0] for a in self if not isinstance(a, Exception) and a), None)
+
     def _table(self) -> tuple[list[str], list[tuple]]:
         """The columns (an answer's fields, its first the question, and ``error``) and the rows."""
-        fields = next((list(a[0]._fields) for a in self if not isinstance(a, Exception) and a), ["query"])
+        first = self._first()
+        fields = list(first._fields) if first is not None else ["query"]  # type: ignore[attr-defined]
         rows: list[tuple] = []
         for asked, item in zip(self.asked, self):
             if isinstance(item, Exception):
@@ -60,8 +65,7 @@ class Batch(list):
         """Every answer a row, the fields as columns, and an error a row of its own (``error``)."""
         columns, rows = self._table()
         frame = _pandas().DataFrame(rows, columns=columns)
-        first = next((a[0] for a in self if not isinstance(a, Exception) and a), ())
-        for name, value in zip(columns, first):
+        for name, value in zip(columns, self._first() or ()):
             if type(value) is int:  # a rank stays a whole number beside an error row's empty cell
                 frame[name] = frame[name].astype("Int64")
         return frame
@@ -90,10 +94,10 @@ class Matrix:
     def __repr__(self) -> str:
         shown, more = self.words[:MAX_COLUMNS], len(self.words) - MAX_COLUMNS
         width = max((len(w) for w in self.words[:MAX_ROWS]), default=0)
-        after = f"  ... {more:,} more" if more > 0 else ""
+        after, cut = (f"  ... {more:,} more", "  ...") if more > 0 else ("", "")
         lines = [" " * width + "".join(f" {w[:9]:>9}" for w in shown) + after]
         for word, row in zip(self.words[:MAX_ROWS], self.values):
-            lines.append(f"{word:<{width}}" + "".join(f" {v:9.6f}" for v in row[:MAX_COLUMNS]) + after[:5])
+            lines.append(f"{word:<{width}}" + "".join(f" {v:9.6f}" for v in row[:MAX_COLUMNS]) + cut)
         if len(self.words) > MAX_ROWS:
             lines.append(
                 f"... {len(self.words) - MAX_ROWS:,} more rows ({len(self):,} x {len(self):,} in all)"
