@@ -155,6 +155,37 @@ def test_the_stored_matrix_the_free_memory_cannot_hold_is_refused_and_single_rea
     assert all(np.array_equal(v.view(np.int32), stored[i].view(np.int32)) for i, v in enumerate(read))
 
 
+def test_a_batch_shows_its_progress_when_asked_and_answers_the_same_in_chunks(kv, capsys, monkeypatch):
+    """A batch is answered QUERIES_A_CHUNK questions at a time, each told to a tqdm bar when asked
+    (by default in a notebook, for a batch past PROGRESS_AFTER): the same answers as one at a time,
+    and nothing drawn when not asked."""
+    import contextlib
+
+    from vecq import api
+    from vecq.core.queries import QUERIES_A_CHUNK
+
+    words = kv.index_to_key[500 : 500 + 2 * QUERIES_A_CHUNK + 17]
+    quiet = kv.neighbors(words, top=3)
+    assert capsys.readouterr().err == ""
+    shown = kv.neighbors(words, top=3, progress=True)
+    drawn = capsys.readouterr().err
+    assert "neighbours" in drawn and f"/{len(words)}" in drawn  # tqdm's bar, of every question
+    assert shown == quiet
+    told: list = []
+
+    class Told:  # what the bar is told: a chunk at a time
+        def task(self, description, total):
+            told.append(total)
+            return contextlib.nullcontext(type("Task", (), {"advance": lambda _, n=1: told.append(n)})())
+
+    monkeypatch.setattr(api, "TqdmReporter", Told)
+    assert kv.neighbors(words, top=3, progress=True) == quiet
+    assert told == [len(words), QUERIES_A_CHUNK, QUERIES_A_CHUNK, 17]
+    assert all(quiet[i] == kv.neighbors(words[i], top=3) for i in (0, QUERIES_A_CHUNK, len(words) - 1))
+    kv.neighbors(words, top=3, progress=False)
+    assert capsys.readouterr().err == ""
+
+
 def test_an_html_table_escapes_what_it_shows():
     from vecq.display import Answers
     from vecq.records import Neighbor

@@ -33,7 +33,7 @@ from .core import evaluate, memory
 from .core.cosmul import UNIT_LENGTH, cosmul, cosmul_upper
 from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model
-from .core.queries import NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
+from .core.queries import QUERIES_A_CHUNK, NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
 from .core.ranking import cosine_slack, exact_dots, exact_scores
 from .core.unit import direction, einsum, float32_vectors, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
@@ -50,7 +50,7 @@ from .errors import (
     first_few,
 )
 from .opening import ModelOptions, open_with, opened_content
-from .progress import NULL_REPORTER
+from .progress import NULL_REPORTER, Reporter
 from .records import (
     STORED_TYPES,
     AnalogyAnswer,
@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # the bias test's module loads when a test runs, not with the
 logger = logging.getLogger(__name__)
 _KEY_TYPES = (str, int, np.integer)
 DICT_AFTER = 2000  # words looked up one by one before key_to_index is built for the rest
+PROGRESS_AFTER = 2048  # questions of a batch past which a notebook shows its progress (a few seconds)
 # Vectors read one by one before the stored matrix is built in memory (gensim holds it so, and its
 # get_vector is a row of it): only for a matrix up to RAW_BYTES, whose copy a notebook can afford.
 VECTORS_AFTER = 2000
@@ -717,6 +718,7 @@ class Vectors:
         min_rank: int | None = None,
         csls: bool = False,
         distinct: bool = False,
+        progress: bool | None = None,
     ) -> list[Neighbor] | list[list[Neighbor] | VecqError]:
         """Nearest words to a word or an expression such as ``"king - man + woman"``.
 
@@ -736,6 +738,8 @@ class Vectors:
         csls : rank by CSLS (``vecq neighbors --csls``): ``CslsNeighbor`` records, a cosine and the
             CSLS score each; one word or expression, each word's r kept in the model's cache.
         distinct : fold spelling variants (``--distinct``): ``FoldedNeighbor`` records naming them.
+        progress : show a batch's progress (tqdm: the notebook's own widget in a kernel); by
+            default shown in a notebook for a batch of more than ``PROGRESS_AFTER`` questions.
 
         Returns
         -------
@@ -764,14 +768,24 @@ class Vectors:
             batch = VectorNeighborsQuery(top, restrict, skip=skip)
         else:
             batch = NeighborsQuery(top, restrict, distinct=distinct, skip=skip)
-        return self._asked(batch, query, vectors, "raise" if one else errors, one)
+        return self._asked(batch, query, vectors, "raise" if one else errors, one, progress)
 
-    def _asked(self, batch: NeighborsQuery, query: object, vectors: bool, errors: str, one: bool) -> Any:
+    def _asked(
+        self,
+        batch: NeighborsQuery,
+        query: object,
+        vectors: bool,
+        errors: str,
+        one: bool,
+        progress: bool | None,
+    ) -> Any:
         """``neighbors``' answers to ``query`` through ``batch``: one question's ``Answers``, or a
         ``Batch``. A vector is named by ``_vector_label``, not by all its numbers (the JSON line
         the batch reads it from)."""
         lines = _batch_lines(query)
-        answers = self._answered(batch, lines, errors)
+        if progress is None:
+            progress = len(lines) > PROGRESS_AFTER and "ipykernel" in sys.modules
+        answers = self._answered(batch, lines, errors, TqdmReporter() if progress else NULL_REPORTER)
         if vectors:
             rows = np.atleast_2d(query) if isinstance(query, np.ndarray) else cast(list, query)
             asked = [_vector_label(v) for v in rows]
@@ -783,10 +797,18 @@ class Vectors:
             asked = [line if isinstance(line, str) else "" for line in lines]
         return answers[0] if one else Batch(answers, asked)
 
-    def _answered(self, batch: NeighborsQuery, lines: list[str | VecqError], errors: str) -> list:
+    def _answered(
+        self,
+        batch: NeighborsQuery,
+        lines: list[str | VecqError],
+        errors: str,
+        reporter: Reporter = NULL_REPORTER,
+    ) -> list:
         """A batch's answers, one per item, as the CLI's batch answers lines: its records
         (``FoldedNeighbor`` with ``distinct``), or its error in its place, whether it could not be
-        read (an empty query) or answered (``errors="raise"``: the first error raised)."""
+        read (an empty query) or answered (``errors="raise"``: the first error raised). Answered
+        ``QUERIES_A_CHUNK`` at a time (a query's answer is the same in a chunk of any size), each
+        told to ``reporter``."""
         record = FoldedNeighbor if batch.distinct else Neighbor
         items: list[list[str] | VecqError] = []
         for line in lines:
@@ -802,7 +824,13 @@ class Vectors:
                     raise
                 items.append(e)
         readable = [item for item in items if not isinstance(item, VecqError)]
-        outcomes = iter(batch.answer_chunk(self.model, readable) if readable else [])
+        answered: list = []
+        with reporter.task("neighbours", len(readable)) as task:
+            for start in range(0, len(readable), QUERIES_A_CHUNK):
+                part = readable[start : start + QUERIES_A_CHUNK]
+                answered += batch.answer_chunk(self.model, part)
+                task.advance(len(part))
+        outcomes = iter(answered)
         answers: list = []
         for item in items:
             outcome = None if isinstance(item, VecqError) else next(outcomes)

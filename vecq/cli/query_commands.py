@@ -25,9 +25,6 @@ from .session import Session
 SIMILAR_CHUNK = 8192
 
 
-MATRIX_CHUNK = 256
-
-
 class ExpressionCommand(click.Command):
     """A command whose words form an expression: ``neighbors king -man +woman`` is read as written.
 
@@ -188,13 +185,13 @@ def analogy(session: Session, words, top, method, restrict, min_rank, input_file
             )
         if method == "add" and restrict is None and min_rank is None:
             session.single_blas_thread_for_one_approx_answer()
-    from ..core.queries import AnalogyQuery
+    from ..core.queries import QUERIES_A_CHUNK, AnalogyQuery
 
     query = AnalogyQuery(top, method, restrict, skipped_rows(min_rank, restrict))
     if method == "cosmul" or restrict is not None or min_rank is not None:
         session.answered_exactly("--method cosmul" if method == "cosmul" else banded(restrict, min_rank))
     if source is not None:
-        return session.stream(query, source, strict, MATRIX_CHUNK)
+        return session.stream(query, source, strict, QUERIES_A_CHUNK)
     session.print_answers(query, [list(words)], f"{words[0]} - {words[1]} + {words[2]}")
     return None
 
@@ -299,7 +296,7 @@ def neighbors(
             raise click.UsageError("--min-rank is not for --csls, --in or --away")
         other_ways(session, text, one, top, restrict, threshold, csls, distinct, away, in_model)
         return None
-    from ..core.queries import NeighborsQuery, VectorNeighborsQuery
+    from ..core.queries import QUERIES_A_CHUNK, NeighborsQuery, VectorNeighborsQuery
 
     if distinct and by_vector:
         raise click.UsageError("--distinct folds variants of the query's words: give words, not --vector")
@@ -308,7 +305,7 @@ def neighbors(
     if restrict is not None or min_rank is not None:
         session.answered_exactly(banded(restrict, min_rank))
     if source is not None:
-        return session.stream(q, source, strict, MATRIX_CHUNK)
+        return session.stream(q, source, strict, QUERIES_A_CHUNK)
     q.check(text)
     model = session.open()
     session.print_answers(q, [q.parse(" ".join(query), model)], f"neighbours of {text}", model)
@@ -388,7 +385,7 @@ def vector(
     To ask for the word '-' itself, give it on a line of the input: echo - | vecq vector -
     Any word may also be given as id:N, row N of the model (--id reads every argument so).
     """
-    from ..core.queries import VectorQuery
+    from ..core.queries import QUERIES_A_CHUNK, VectorQuery
 
     if by_id:
         bad = [w for w in words if not w.isdigit()]
@@ -405,7 +402,7 @@ def vector(
     if output is not None:
         return _write_vectors(session, query, words, source, output)
     if source is not None:
-        return session.stream(query, source, strict, MATRIX_CHUNK)
+        return session.stream(query, source, strict, QUERIES_A_CHUNK)
     if not words:
         raise click.UsageError("give a word, e.g. 'vecq vector cat' (or '-' to read words one a line)")
     title = f"vector of {words[0]}" if len(words) == 1 else "vectors"
@@ -418,6 +415,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     gets a row of NaN (its word is still listed), and the exit code says some failed."""
     import numpy as np
 
+    from ..core.queries import QUERIES_A_CHUNK
     from ..errors import ExitCode, VecqError, counted
     from ..sources import export as export_formats
     from . import batch
@@ -454,7 +452,7 @@ def _write_vectors(session: Session, query, words: tuple[str, ...], source: str 
     else:
         with session.open_input(source) as stream:
             comments: list[int] = []
-            for chunk in batch.chunks(stream, MATRIX_CHUNK, comments, texts=model.reads_text):
+            for chunk in batch.chunks(stream, QUERIES_A_CHUNK, comments, texts=model.reads_text):
                 answer(chunk)
         if comments:
             session.warn_of_input(batch.comments_note(comments, source))
