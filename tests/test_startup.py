@@ -56,6 +56,7 @@ ENGINE = {
     "vecq.core.built",  # the words built during a run (a few lines, the standard library's)
     "vecq.cli.progress_bars",
     "vecq.core.expression",
+    "vecq.core.memory",  # the memory free, read when an answer is large (the standard library's)
     "vecq.core.model",
     "vecq.core.queries",
     "vecq.core.ranking",
