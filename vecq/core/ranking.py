@@ -33,7 +33,7 @@ def exact_dots(directions: np.ndarray, vectors: np.ndarray, rows: np.ndarray) ->
     rows = np.asarray(rows, dtype=np.int64)
     gathered = np.empty((len(rows), vectors.shape[1]), dtype=np.float32)
     ascending = np.argsort(rows, kind="stable")  # read the mapped matrix in file order
-    gathered[ascending] = vectors[rows[ascending]]
+    gathered[ascending] = np.take(vectors, rows[ascending], axis=0)  # as Model.gather copies rows
     return np.einsum("ij,ij->i", directions, gathered, dtype=np.float64).astype(np.float32)
 
 
