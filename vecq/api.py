@@ -33,7 +33,14 @@ from .core import evaluate, memory
 from .core.cosmul import UNIT_LENGTH, cosmul, cosmul_upper
 from .core.expression import Term, describe, parse_expression, zero_vector_error
 from .core.model import Model
-from .core.queries import QUERIES_A_CHUNK, NeighborsQuery, VectorNeighborsQuery, count, skipped_rows
+from .core.queries import (
+    APPROX_CHUNK,
+    QUERIES_A_CHUNK,
+    NeighborsQuery,
+    VectorNeighborsQuery,
+    count,
+    skipped_rows,
+)
 from .core.ranking import cosine_slack, exact_dots, exact_scores
 from .core.unit import direction, einsum, float32_vectors, peak_scaled, unit
 from .core.words import Match, cut_note, past_limit, respellings, suggestions
@@ -807,8 +814,8 @@ class Vectors:
         """A batch's answers, one per item, as the CLI's batch answers lines: its records
         (``FoldedNeighbor`` with ``distinct``), or its error in its place, whether it could not be
         read (an empty query) or answered (``errors="raise"``: the first error raised). Answered
-        ``QUERIES_A_CHUNK`` at a time (a query's answer is the same in a chunk of any size), each
-        told to ``reporter``."""
+        ``QUERIES_A_CHUNK`` at a time (``APPROX_CHUNK`` through an approximate index), as the
+        CLI's lines are, each chunk told to ``reporter``."""
         record = FoldedNeighbor if batch.distinct else Neighbor
         items: list[list[str] | VecqError] = []
         for line in lines:
@@ -825,9 +832,10 @@ class Vectors:
                 items.append(e)
         readable = [item for item in items if not isinstance(item, VecqError)]
         answered: list = []
+        chunk = QUERIES_A_CHUNK if self.model.index is None else APPROX_CHUNK
         with reporter.task("neighbours", len(readable)) as task:
-            for start in range(0, len(readable), QUERIES_A_CHUNK):
-                part = readable[start : start + QUERIES_A_CHUNK]
+            for start in range(0, len(readable), chunk):
+                part = readable[start : start + chunk]
                 answered += batch.answer_chunk(self.model, part)
                 task.advance(len(part))
         outcomes = iter(answered)

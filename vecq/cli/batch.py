@@ -45,7 +45,6 @@ from .render import Output
 
 LINE_COLUMN = "line"
 STATUS_COLUMNS = ("status", "error")
-APPROX_CHUNK = 2048  # lines a chunk for an approximate index (see Session.stream)
 # Distinct unknown words of a batch given spelling suggestions: each costs a prefix scan of the
 # vocabulary (milliseconds), so a file of a million typos is not slowed down by them.
 SUGGESTED_WORDS = 50

@@ -403,14 +403,12 @@ class Session:
 
     def stream(self, query: Query, source: str, strict: bool, chunk: int) -> int:
         """Answer one query a line from ``source`` (a path, or - for stdin); the exit code."""
+        from ..core.queries import APPROX_CHUNK, columns_for
         from . import batch
 
         model = self.open()
         if model.index is not None:
-            # Each probed list is scored once per chunk for all of the chunk's queries that probe
-            # it, so an approximate batch answers faster in bigger chunks.
-            chunk = max(chunk, batch.APPROX_CHUNK)
-        from ..core.queries import columns_for
+            chunk = max(chunk, APPROX_CHUNK)
 
         columns = (batch.LINE_COLUMN, *columns_for(query, model), *batch.STATUS_COLUMNS)
         with contextlib.ExitStack() as stack:

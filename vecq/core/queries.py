@@ -61,6 +61,9 @@ SUBWORDS_COLUMN = "subwords"  # in a fastText model's records: the query's words
 # time measured no faster (4,000 GloVe words: 2.6 s in chunks of 256, 3.5 s in one), and the CLI
 # streams its lines and the API's batches show their progress a chunk at a time.
 QUERIES_A_CHUNK = 256
+# ... and through an approximate index, whose probed lists are scored once a chunk for all the
+# chunk's queries that probe them: bigger chunks answer faster.
+APPROX_CHUNK = 2048
 
 
 def columns_for(query: Query, model: Model) -> tuple[str, ...]:
