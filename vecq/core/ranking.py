@@ -50,9 +50,7 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
 
     out = np.empty(len(rows), dtype=np.float32)
     wide = np.asarray(direction, dtype=np.float64)
-    # two float64 sums of the same products, in any orders, lie within twice one's error bound
-    # apart (Higham 3.1: gamma_n of the products' magnitudes, at most 1.01 |direction|)
-    apart = 2.0 * _float64_rounding(len(wide)) * 1.01 * float(np.sqrt(wide @ wide))
+    apart = _sums_apart(len(wide), 1.01 * float(np.sqrt(wide @ wide)))  # unit rows: length <= 1.01
 
     free = _float64_blocks(block, len(wide))
 
@@ -62,11 +60,7 @@ def exact_scores(rows: np.ndarray, direction: np.ndarray, block: int = 1 << 13) 
             n = min(hi, start + block) - start
             np.copyto(piece[:n], rows[start : start + n])
             np.dot(piece[:n], wide, out=sums[:n])
-            rounded = out[start : start + n]
-            rounded[...] = sums[:n]
-            unsure = np.flatnonzero(~float32_settled(sums[:n], rounded, apart))
-            if unsure.size:
-                rounded[unsure] = np.einsum("ij,j->i", piece[unsure], wide)
+            _settle(sums[:n], out[start : start + n], apart, lambda i: np.einsum("ij,j->i", piece[i], wide))
         free.append((piece, sums))
 
     if len(rows) * len(wide) <= ONE_THREAD_NUMBERS:
@@ -93,20 +87,35 @@ def exact_matrix(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     out = np.empty((len(left), len(right)), dtype=np.float32)
     if out.size == 0:
         return out
-    # two float64 sums of the same products lie within twice one's error bound apart (Higham 3.1:
-    # gamma_n of the products' magnitudes, at most the product of the two rows' lengths)
+    # the products' magnitudes sum to at most the product of the two rows' lengths
     longest = [float(np.sqrt(np.einsum("ij,ij->i", m, m, dtype=np.float64).max())) for m in (left, right)]
-    apart = 2.0 * _float64_rounding(wide.shape[1]) * longest[0] * longest[1]
+    apart = _sums_apart(wide.shape[1], longest[0] * longest[1])
     block = max(1, MATRIX_BLOCK_NUMBERS // len(right))
     for start in range(0, len(left), block):
         piece = np.asarray(left[start : start + block], dtype=np.float64)
-        sums = piece @ wide.T
-        rounded = out[start : start + len(piece)]
-        rounded[...] = sums
-        i, j = np.nonzero(~float32_settled(sums, rounded, apart))
-        if i.size:
-            rounded[i, j] = np.einsum("ij,ij->i", left[start + i], right[j], dtype=np.float64)
+
+        def again(i: np.ndarray, j: np.ndarray, start: int = start) -> np.ndarray:
+            return np.einsum("ij,ij->i", left[start + i], right[j], dtype=np.float64)
+
+        _settle(piece @ wide.T, out[start : start + len(piece)], apart, again)
     return out
+
+
+def _settle(sums: np.ndarray, rounded: np.ndarray, apart: float, again: Callable[..., np.ndarray]) -> None:
+    """``rounded[...] = sums`` (float64 sums of float32 products, in BLAS's order) where that
+    rounding to float32 is proved to be the fixed-order sum's (``float32_settled``: any two sums of
+    the products lie within ``apart``); elsewhere ``again(*where)``, those sums in the fixed order."""
+    rounded[...] = sums
+    unsure = np.nonzero(~float32_settled(sums, rounded, apart))
+    if unsure[0].size:
+        rounded[unsure] = again(*unsure)
+
+
+def _sums_apart(terms: int, magnitude: float) -> float:
+    """How far apart two float64 sums of the same ``terms`` products, in any orders, can lie when
+    the products' magnitudes sum to at most ``magnitude``: twice one's error bound (Higham 3.1:
+    gamma_n times that magnitude)."""
+    return 2.0 * _float64_rounding(terms) * magnitude
 
 
 _BLOCKS = threading.local()
